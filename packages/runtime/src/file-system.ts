@@ -1,0 +1,127 @@
+/**
+ * FileSystem: the only way a core package touches files.
+ *
+ * Paths are POSIX-style strings ("/a/b/c"); adapters never interpret them beyond that.
+ * Every method either resolves or rejects with a {@link FileSystemError} whose `code` is
+ * one of {@link FileSystemErrorCode}; adapters translate their native errors.
+ *
+ * Durability model (what the memory adapter simulates and the log engine relies on):
+ * - Bytes written to a file are *unsynced* until `sync()` on that handle resolves.
+ *   A crash may drop unsynced bytes (and may tear the last unsynced write).
+ * - `rename` is atomic: after a crash the target holds either the old or the new file.
+ *   A rename, create or remove is durable once `syncDir(dir)` resolves on its parent.
+ * - Positional writes never change the file size except by extending it.
+ *
+ * Concurrency: a handle may have several reads in flight; writes to one handle are
+ * applied in call order. Callers must not use a handle after `close()`.
+ */
+
+export type OpenMode =
+  /** Read only. The file must exist. */
+  | 'read'
+  /** Append-only writes plus positional reads. Creates the file if absent. */
+  | 'append'
+  /** Positional reads and writes. Creates the file if absent. */
+  | 'read-write';
+
+export interface OpenOptions {
+  /** Fail with `exists` if the file is already there (O_EXCL). */
+  readonly exclusive?: boolean;
+  /** Truncate the file to zero length on open (O_TRUNC). */
+  readonly truncate?: boolean;
+}
+
+export interface FileStat {
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+  readonly sizeBytes: number;
+  /** Last modification time, wall clock, milliseconds since the epoch. */
+  readonly mtimeMs: number;
+}
+
+export interface FileHandle {
+  readonly path: string;
+  /**
+   * Reads up to `buffer.byteLength` bytes starting at `position` into `buffer`
+   * (from its offset 0). Resolves the number of bytes read; 0 means end of file.
+   */
+  read(buffer: Uint8Array, position: number): Promise<number>;
+  /**
+   * Appends the buffers, in order, at the end of the file as one vectored write.
+   * Resolves the total number of bytes written (always the sum of their lengths).
+   */
+  append(buffers: Uint8Array | readonly Uint8Array[]): Promise<number>;
+  /** Writes the buffers back to back starting at `position` (vectored). */
+  write(buffers: Uint8Array | readonly Uint8Array[], position: number): Promise<number>;
+  /** Makes every byte written so far durable (fdatasync). */
+  sync(): Promise<void>;
+  /** Sets the file length; extending fills with zeros. */
+  truncate(sizeBytes: number): Promise<void>;
+  /** Current length in bytes, including unsynced writes. */
+  size(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface FileSystem {
+  open(path: string, mode: OpenMode, options?: OpenOptions): Promise<FileHandle>;
+  /** Creates the directory and any missing parents; succeeds if it already exists. */
+  mkdirp(path: string): Promise<void>;
+  /** Names (not paths) of the entries in a directory, sorted ascending. */
+  readDir(path: string): Promise<string[]>;
+  /** Atomically replaces `to` with `from`. */
+  rename(from: string, to: string): Promise<void>;
+  /** Removes a file, or a directory and everything under it when `recursive`. Missing is not an error. */
+  remove(path: string, options?: { readonly recursive?: boolean }): Promise<void>;
+  /** Resolves null when nothing is at `path`. */
+  stat(path: string): Promise<FileStat | null>;
+  /** Makes creates, renames and removes inside `path` durable (fsync of the directory). */
+  syncDir(path: string): Promise<void>;
+  /** Reads a whole file (small files only: checkpoints, configs). */
+  readFile(path: string): Promise<Uint8Array>;
+}
+
+export type FileSystemErrorCode =
+  | 'not-found'
+  | 'exists'
+  | 'not-a-directory'
+  | 'is-a-directory'
+  | 'not-empty'
+  | 'closed'
+  | 'bad-mode'
+  | 'no-space'
+  | 'io'
+  | 'injected';
+
+/** The one error every FileSystem adapter throws. `code` is stable; `cause` keeps the native error. */
+export class FileSystemError extends Error {
+  override readonly name = 'FileSystemError';
+  readonly code: FileSystemErrorCode;
+  readonly path: string;
+  constructor(code: FileSystemErrorCode, path: string, message?: string, options?: { cause?: unknown }) {
+    super(`${code}: ${path}${message ? ` (${message})` : ''}`, options);
+    this.code = code;
+    this.path = path;
+  }
+}
+
+/** Joins POSIX path segments with exactly one slash between them. */
+export function joinPath(...parts: string[]): string {
+  return parts
+    .filter((p) => p.length > 0)
+    .map((p, i) => (i === 0 ? p.replace(/\/+$/, '') : p.replace(/^\/+|\/+$/g, '')))
+    .join('/') || '/';
+}
+
+/** The parent directory of a POSIX path ("/a/b" -> "/a", "/a" -> "/"). */
+export function dirnameOf(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  const i = trimmed.lastIndexOf('/');
+  if (i <= 0) return i === 0 ? '/' : '.';
+  return trimmed.slice(0, i);
+}
+
+/** The last segment of a POSIX path. */
+export function basenameOf(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,104 @@
+/**
+ * Lets the core packages' vitest files run unchanged under `deno test`.
+ *
+ * deno.json maps the bare specifier "vitest" here. `describe` only prefixes names;
+ * `it`/`test` register Deno tests; `expect` is Jest's standalone `expect` package, the same
+ * matcher library vitest's API follows. Hooks run around each test of the enclosing
+ * describe. Only the subset of vitest our tests use is provided: anything else fails loudly.
+ */
+import { expect as jestExpect } from 'expect';
+import fc from 'fast-check';
+
+type Fn = () => unknown | Promise<unknown>;
+interface Scope {
+  name: string;
+  beforeEach: Fn[];
+  afterEach: Fn[];
+  beforeAll: Fn[];
+  afterAll: Fn[];
+  parent: Scope | null;
+  ranBeforeAll: boolean;
+}
+
+const seed = Deno.env.get('FC_SEED');
+const numRuns = Deno.env.get('FC_NUM_RUNS');
+fc.configureGlobal({
+  ...(seed ? { seed: Number(seed) } : {}),
+  ...(numRuns ? { numRuns: Number(numRuns) } : {}),
+  verbose: 1,
+});
+
+let current: Scope = { name: '', beforeEach: [], afterEach: [], beforeAll: [], afterAll: [], parent: null, ranBeforeAll: true };
+
+function chain(scope: Scope): Scope[] {
+  const out: Scope[] = [];
+  for (let s: Scope | null = scope; s; s = s.parent) out.unshift(s);
+  return out;
+}
+
+function fullName(scope: Scope, name: string): string {
+  return [...chain(scope).map((s) => s.name).filter(Boolean), name].join(' > ');
+}
+
+export function describe(name: string, body: () => void): void {
+  const scope: Scope = { name, beforeEach: [], afterEach: [], beforeAll: [], afterAll: [], parent: current, ranBeforeAll: false };
+  const saved = current;
+  current = scope;
+  try {
+    body();
+  } finally {
+    current = saved;
+  }
+}
+describe.skip = (_name: string, _body: () => void): void => {
+  throw new Error('describe.skip is not allowed: tests must be able to fail');
+};
+describe.each = <T>(cases: readonly T[]) => (name: string, body: (c: T) => void) => {
+  for (const c of cases) describe(name.replace('%s', String(c)).replace('$name', String((c as { name?: unknown }).name ?? '')), () => body(c));
+};
+
+export function it(name: string, fn: Fn, timeoutMs?: number | { timeout?: number }): void {
+  void timeoutMs;
+  const scope = current;
+  Deno.test({
+    name: fullName(scope, name),
+    sanitizeOps: false,
+    sanitizeResources: false,
+    async fn() {
+      const scopes = chain(scope);
+      for (const s of scopes) {
+        if (!s.ranBeforeAll) {
+          s.ranBeforeAll = true;
+          for (const h of s.beforeAll) await h();
+        }
+      }
+      for (const s of scopes) for (const h of s.beforeEach) await h();
+      try {
+        await fn();
+      } finally {
+        for (const s of scopes.reverse()) for (const h of s.afterEach) await h();
+      }
+    },
+  });
+}
+it.each = <T>(cases: readonly T[]) => (name: string, fn: (c: T) => unknown) => {
+  for (const c of cases) it(name.replace('%s', String(c)), () => fn(c));
+};
+export const test = it;
+
+export function beforeEach(fn: Fn): void {
+  current.beforeEach.push(fn);
+}
+export function afterEach(fn: Fn): void {
+  current.afterEach.push(fn);
+}
+export function beforeAll(fn: Fn): void {
+  current.beforeAll.push(fn);
+}
+export function afterAll(fn: Fn): void {
+  // Deno has no per-file "after all"; run it as a trailing test so resources are released.
+  const scope = current;
+  Deno.test({ name: fullName(scope, '(afterAll)'), sanitizeOps: false, sanitizeResources: false, fn: async () => void (await fn()) });
+}
+
+export const expect = jestExpect;

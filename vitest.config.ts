@@ -1,0 +1,16 @@
+// Shared vitest config: every package runs `vitest run --config ../../vitest.config.ts`.
+// The `source` export condition makes workspace imports resolve to TypeScript sources,
+// so tests never run against a stale `dist/`.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'scripts/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**', 'test/deno/**'],
+    setupFiles: [new URL('./test/setup/fast-check-seed.ts', import.meta.url).pathname],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
