@@ -1,3 +1,9 @@
-// @samsa/codec: the kafka wire protocol generated from the json message specs, record batch v2, crc-32c, compression codecs and msgpackr frames for cluster-internal rpc.
-// Nothing is exported yet; see README.md.
-export {};
+// @samsa/codec: the byte layer. Each area has its own folder and barrel.
+export { DecodeError } from './decode-error.ts';
+export type { DecodeErrorReason } from './decode-error.ts';
+export * from './primitives/index.ts';
+export * from './kafka/index.ts';
+export * from './crc32c/index.ts';
+export * from './record-batch/index.ts';
+export * from './compression/index.ts';
+export * from './rpc/index.ts';

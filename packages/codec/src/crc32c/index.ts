@@ -1,0 +1,2 @@
+// Barrel for src/crc32c (owned by the work on that area). Nothing exported yet.
+export {};

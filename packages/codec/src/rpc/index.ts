@@ -1,0 +1,2 @@
+// Barrel for src/rpc (owned by the work on that area). Nothing exported yet.
+export {};
