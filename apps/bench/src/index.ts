@@ -1,3 +1,3 @@
-// @samsa/bench: the benchmark harness: scenarios, baseline peers (plain file writes, sockets, redis, nats) and reports.
-// Nothing is exported yet; see README.md.
-export {};
+// @samsa/bench: measurement helpers for the scenarios in the top-level bench/ folder.
+export { formatRate, measure, report } from './measure.ts';
+export type { Measurement, MeasureOptions } from './measure.ts';
