@@ -1,0 +1,141 @@
+// Memory file system specifics beyond the shared contract (test/runtime/contract.ts):
+// the crash model (files, directories, tear), fault injection, capacity.
+import { describe, expect, it } from 'vitest';
+import { FileSystemError } from '../file-system.ts';
+import { MemoryFileSystem } from './memory-file-system.ts';
+
+const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof FileSystemError) return error.code;
+    throw error;
+  }
+  return 'resolved';
+}
+
+describe('MemoryFileSystem crash', () => {
+  it('keeps synced bytes and drops unsynced ones', async () => {
+    const fs = new MemoryFileSystem();
+    const f = await fs.open('/a', 'append');
+    await fs.syncDir('/');
+    await f.append(bytes(1, 2, 3));
+    await f.sync();
+    await f.append([bytes(4), bytes(5, 6)]);
+    expect(await f.size()).toBe(6);
+    fs.crash();
+    expect(await fs.readFile('/a')).toEqual(bytes(1, 2, 3));
+    expect(await codeOf(f.append(bytes(7)))).toBe('closed');
+    await f.close();
+  });
+
+  it('loses a created file whose directory was not synced', async () => {
+    const fs = new MemoryFileSystem();
+    await fs.mkdirp('/d');
+    await fs.syncDir('/');
+    const f = await fs.open('/d/x', 'append');
+    await f.append(bytes(1));
+    await f.sync();
+    expect(fs.durableContent('/d/x')).toBeNull();
+    fs.crash();
+    expect(await fs.stat('/d/x')).toBeNull();
+    expect(await fs.readDir('/d')).toEqual([]);
+  });
+
+  it('loses the whole subtree of a directory whose creation was not synced', async () => {
+    const fs = new MemoryFileSystem();
+    await fs.mkdirp('/d/e');
+    const f = await fs.open('/d/e/x', 'append');
+    await f.sync();
+    await fs.syncDir('/d/e');
+    await fs.syncDir('/d');
+    fs.crash();
+    expect(await fs.stat('/d')).toBeNull();
+  });
+
+  it('makes renames and removes durable only after syncDir', async () => {
+    const fs = new MemoryFileSystem();
+    const f = await fs.open('/old', 'read-write');
+    await f.write(bytes(9), 0);
+    await f.sync();
+    await fs.syncDir('/');
+    await fs.rename('/old', '/new');
+    fs.crash();
+    expect(await fs.readDir('/')).toEqual(['old']);
+    await fs.rename('/old', '/new');
+    await fs.syncDir('/');
+    await fs.remove('/new');
+    fs.crash();
+    expect(await fs.readFile('/new')).toEqual(bytes(9));
+  });
+
+  it("with metadataDurability 'immediate' directory changes survive without syncDir", async () => {
+    const fs = new MemoryFileSystem({ metadataDurability: 'immediate' });
+    await fs.mkdirp('/a/b');
+    const f = await fs.open('/a/b/c', 'append');
+    await f.append(bytes(1, 2));
+    await f.sync();
+    fs.crash();
+    expect(await fs.readFile('/a/b/c')).toEqual(bytes(1, 2));
+  });
+
+  it('tears the last unsynced write at a seeded byte, the same way for the same seed', async () => {
+    const results: Uint8Array[] = [];
+    for (let round = 0; round < 2; round++) {
+      const fs = new MemoryFileSystem({ metadataDurability: 'immediate' });
+      const f = await fs.open('/a', 'append');
+      await f.append(bytes(1, 2));
+      await f.sync();
+      await f.append(bytes(3, 4, 5, 6, 7, 8, 9, 10));
+      fs.crash({ tear: { seed: 7, mode: 'last' } });
+      results.push(await fs.readFile('/a'));
+    }
+    expect(results[0]).toEqual(results[1]);
+    const torn = results[0]!;
+    expect(torn.length).toBeGreaterThanOrEqual(2);
+    expect(torn).toEqual(bytes(1, 2, 3, 4, 5, 6, 7, 8, 9, 10).subarray(0, torn.length));
+  });
+
+  it('truncate is pending until sync', async () => {
+    const fs = new MemoryFileSystem({ metadataDurability: 'immediate' });
+    const f = await fs.open('/a', 'read-write');
+    await f.write(bytes(1, 2, 3, 4), 0);
+    await f.sync();
+    await f.truncate(1);
+    fs.crash();
+    expect(await fs.readFile('/a')).toEqual(bytes(1, 2, 3, 4));
+  });
+});
+
+describe('MemoryFileSystem faults', () => {
+  it('fails exactly the nth matching operation with the given code, without effect', async () => {
+    const fs = new MemoryFileSystem();
+    const f = await fs.open('/a', 'append');
+    fs.failOn({ op: 'append', nth: 2, code: 'no-space' });
+    await f.append(bytes(1));
+    expect(await codeOf(f.append(bytes(2)))).toBe('no-space');
+    await f.append(bytes(3));
+    expect(await fs.readFile('/a')).toEqual(bytes(1, 3));
+  });
+
+  it("'any' counts every operation and defaults to 'injected'", async () => {
+    const fs = new MemoryFileSystem();
+    fs.failOn({ op: 'any', nth: 3 });
+    await fs.mkdirp('/x');
+    await fs.stat('/x');
+    expect(await codeOf(fs.readDir('/x'))).toBe('injected');
+    expect(await fs.readDir('/x')).toEqual([]);
+  });
+
+  it('enforces the capacity with no-space', async () => {
+    const fs = new MemoryFileSystem({ capacityBytes: 10 });
+    const f = await fs.open('/a', 'append');
+    await f.append(new Uint8Array(8));
+    expect(await codeOf(f.append(new Uint8Array(3)))).toBe('no-space');
+    expect(fs.usedBytes()).toBe(8);
+    await fs.remove('/a');
+    expect(fs.usedBytes()).toBe(0);
+  });
+});
