@@ -1,0 +1,106 @@
+/**
+ * The broker config keys Samsa accepts, with Kafka's names, types and defaults.
+ *
+ * `used: false` marks keys that a stock Kafka `server.properties` sets but that mean
+ * nothing to a single Samsa node (thread counts, socket buffer sizes, KRaft voter
+ * lists...). They parse and validate like Kafka does, so those files load unchanged, and
+ * are otherwise ignored. Any key missing from this table is a startup error.
+ */
+import type { ConfigType } from './config-types.ts';
+
+export interface ConfigDef {
+  readonly name: string;
+  readonly type: ConfigType;
+  /** Kafka's default as text; null means "no default" (Kafka's null). */
+  readonly defaultText: string | null;
+  /** Extra validation of a parsed value; returns an error message or null. */
+  readonly validate?: (value: unknown) => string | null;
+  readonly used: boolean;
+  /** Broker configs that AlterConfigs/IncrementalAlterConfigs may change at runtime. */
+  readonly dynamic?: boolean;
+}
+
+const atLeast = (min: number) => (v: unknown): string | null =>
+  typeof v === 'number' && v < min ? `must be at least ${min}` : null;
+const oneOf = (...allowed: string[]) => (v: unknown): string | null =>
+  typeof v === 'string' && !allowed.includes(v) ? `must be one of ${allowed.join(', ')}` : null;
+
+const def = (
+  name: string,
+  type: ConfigType,
+  defaultText: string | null,
+  extra: Partial<Pick<ConfigDef, 'validate' | 'used' | 'dynamic'>> = {},
+): ConfigDef => ({ name, type, defaultText, used: true, ...extra });
+
+export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
+  def('node.id', 'int', '1', { validate: atLeast(0) }),
+  def('broker.id', 'int', '-1', { used: false }),
+  def('listeners', 'list', 'PLAINTEXT://:9092'),
+  def('advertised.listeners', 'list', null),
+  def('log.dirs', 'list', null),
+  def('log.dir', 'string', '/tmp/kafka-logs'),
+  def('num.partitions', 'int', '1', { validate: atLeast(1) }),
+  def('default.replication.factor', 'int', '1', { validate: atLeast(1) }),
+  def('auto.create.topics.enable', 'boolean', 'true'),
+  def('delete.topic.enable', 'boolean', 'true'),
+  def('log.retention.ms', 'long', null, { dynamic: true }),
+  def('log.retention.minutes', 'int', null),
+  def('log.retention.hours', 'int', '168'),
+  def('log.retention.bytes', 'long', '-1', { dynamic: true }),
+  def('log.segment.bytes', 'int', '1073741824', { validate: atLeast(14), dynamic: true }),
+  def('log.roll.ms', 'long', null, { dynamic: true }),
+  def('log.roll.hours', 'int', '168', { validate: atLeast(1) }),
+  def('log.flush.interval.messages', 'long', '9223372036854775807', { validate: atLeast(1), dynamic: true }),
+  def('log.flush.interval.ms', 'long', null, { dynamic: true }),
+  def('log.flush.scheduler.interval.ms', 'long', '9223372036854775807'),
+  def('log.cleanup.policy', 'list', 'delete', { dynamic: true }),
+  def('log.index.interval.bytes', 'int', '4096', { validate: atLeast(0), dynamic: true }),
+  def('log.index.size.max.bytes', 'int', '10485760', { validate: atLeast(4), dynamic: true }),
+  def('log.message.timestamp.type', 'string', 'CreateTime', { validate: oneOf('CreateTime', 'LogAppendTime'), dynamic: true }),
+  def('log.cleaner.delete.retention.ms', 'long', '86400000', { dynamic: true }),
+  def('log.cleaner.min.compaction.lag.ms', 'long', '0', { dynamic: true }),
+  def('log.cleaner.max.compaction.lag.ms', 'long', '9223372036854775807', { dynamic: true }),
+  def('log.cleaner.min.cleanable.ratio', 'double', '0.5', { dynamic: true }),
+  def('log.cleaner.enable', 'boolean', 'true', { used: false }),
+  def('log.retention.check.interval.ms', 'long', '300000', { validate: atLeast(1) }),
+  def('log.segment.delete.delay.ms', 'long', '60000', { dynamic: true }),
+  def('log.preallocate', 'boolean', 'false', { used: false }),
+  def('compression.type', 'string', 'producer', {
+    validate: oneOf('uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'),
+    dynamic: true,
+  }),
+  def('message.max.bytes', 'int', '1048588', { validate: atLeast(0), dynamic: true }),
+  def('min.insync.replicas', 'int', '1', { validate: atLeast(1), dynamic: true }),
+  def('unclean.leader.election.enable', 'boolean', 'false', { used: false, dynamic: true }),
+  def('socket.request.max.bytes', 'int', '104857600', { validate: atLeast(1) }),
+  def('max.connections', 'int', '2147483647', { validate: atLeast(0) }),
+  def('max.connections.per.ip', 'int', '2147483647', { validate: atLeast(0) }),
+  def('queued.max.request.bytes', 'long', '-1'),
+  def('queued.max.requests', 'int', '500', { validate: atLeast(1) }),
+  def('connections.max.idle.ms', 'long', '600000'),
+  def('offsets.topic.num.partitions', 'int', '50', { validate: atLeast(1) }),
+  def('offsets.topic.replication.factor', 'short', '3', { used: false }),
+  def('offsets.retention.minutes', 'int', '10080', { used: false }),
+  def('transaction.state.log.replication.factor', 'short', '3', { used: false }),
+  def('transaction.state.log.min.isr', 'int', '2', { used: false }),
+  def('transaction.state.log.num.partitions', 'int', '50', { used: false }),
+  def('group.initial.rebalance.delay.ms', 'int', '3000', { used: false }),
+  def('num.network.threads', 'int', '3', { used: false }),
+  def('num.io.threads', 'int', '8', { used: false }),
+  def('num.recovery.threads.per.data.dir', 'int', '1', { used: false }),
+  def('socket.send.buffer.bytes', 'int', '102400', { used: false }),
+  def('socket.receive.buffer.bytes', 'int', '102400', { used: false }),
+  def('process.roles', 'list', '', { used: false }),
+  def('controller.quorum.voters', 'list', '', { used: false }),
+  def('controller.quorum.bootstrap.servers', 'list', '', { used: false }),
+  def('controller.listener.names', 'list', null, { used: false }),
+  def('inter.broker.listener.name', 'string', null, { used: false }),
+  def('listener.security.protocol.map', 'string', 'PLAINTEXT:PLAINTEXT', { used: false }),
+  def('zookeeper.connect', 'string', null, { used: false }),
+  def('zookeeper.connection.timeout.ms', 'int', null, { used: false }),
+  def('cluster.id', 'string', null),
+  def('rack', 'string', null, { used: false }),
+  def('broker.rack', 'string', null),
+];
+
+export const BROKER_CONFIG_DEF_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(BROKER_CONFIG_DEFS.map((d) => [d.name, d]));

@@ -1,0 +1,48 @@
+/**
+ * Metrics: the hook the app implements (with prom-client in apps/broker-node).
+ *
+ * Counters and histograms are pushed by the broker as things happen. Gauges that are
+ * expensive or naturally "current" (partitions, log sizes, end offsets) are pulled: the
+ * app calls `broker.metricsSnapshot()` on scrape (see broker.ts) instead.
+ * Every method must be cheap and must not throw.
+ */
+
+export interface Metrics {
+  /** One request handled: API name (e.g. "Produce"), version, seconds from frame to response queued, error (true if the connection was closed for it). */
+  requestCompleted(api: string, apiVersion: number, latencySeconds: number): void;
+  /** Request bytes read from sockets (frames incl. the size prefix). */
+  bytesIn(bytes: number): void;
+  /** Response bytes queued for sockets. */
+  bytesOut(bytes: number): void;
+  /** Records appended, per topic. */
+  recordsIn(topic: string, records: number): void;
+  /** A connection was accepted (+1) or closed (-1). */
+  connectionsChanged(delta: number): void;
+  /** A connection was refused or closed for a protocol violation; `reason` is a short stable code. */
+  connectionRejected(reason: string): void;
+}
+
+export const noopMetrics: Metrics = {
+  requestCompleted: () => {},
+  bytesIn: () => {},
+  bytesOut: () => {},
+  recordsIn: () => {},
+  connectionsChanged: () => {},
+  connectionRejected: () => {},
+};
+
+/** What `broker.metricsSnapshot()` returns for the app's gauges. */
+export interface PartitionGauge {
+  readonly topic: string;
+  readonly partition: number;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  readonly highWatermark: number;
+  readonly sizeBytes: number;
+}
+
+export interface MetricsSnapshot {
+  readonly connections: number;
+  readonly topics: number;
+  readonly partitions: readonly PartitionGauge[];
+}

@@ -1,0 +1,104 @@
+/**
+ * ProducerStateTable: per-partition idempotent-producer state (Kafka's ProducerStateManager,
+ * reduced to what a non-transactional idempotent producer needs).
+ *
+ * For each producerId it keeps the current epoch and the metadata of the last
+ * `BATCHES_KEPT` (5, Kafka's max.in.flight for idempotence) appended batches: first/last
+ * sequence and first/last offset. Before an append the broker calls `check`:
+ *   - producerId < 0 (not idempotent)                  → ok, nothing tracked
+ *   - epoch < current epoch                             → INVALID_PRODUCER_EPOCH
+ *   - same epoch, (firstSeq, lastSeq) of a cached batch → duplicate: answer its offsets
+ *   - same epoch, firstSeq ≠ lastSeq+1 (wrapping)       → OUT_OF_ORDER_SEQUENCE_NUMBER
+ *   - new (higher) epoch with firstSeq ≠ 0              → OUT_OF_ORDER_SEQUENCE_NUMBER
+ *   - unknown producer                                  → any sequence accepted (Kafka does
+ *     the same: its state may have been removed by retention or DeleteRecords)
+ * After the append succeeds the broker calls `record`. The table is rebuilt on open by
+ * calling `record` for every batch header in the log (see partition.ts).
+ *
+ * Bounded: at most `producersMax` producer ids per partition; the least recently written
+ * one is evicted (Kafka expires by producer.id.expiration.ms; a count bound is simpler and
+ * keeps memory fixed).
+ */
+
+export const BATCHES_KEPT = 5;
+const INT32_MAX = 0x7fffffff;
+
+export interface BatchMetadata {
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  readonly timestampMs: number;
+}
+
+interface ProducerEntry {
+  epoch: number;
+  batches: BatchMetadata[];
+}
+
+export type SequenceCheck =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'duplicate'; readonly batch: BatchMetadata }
+  | { readonly kind: 'invalid-epoch' }
+  | { readonly kind: 'out-of-order'; readonly expectedSeq: number };
+
+const OK: SequenceCheck = { kind: 'ok' };
+
+export class ProducerStateTable {
+  readonly #producers = new Map<number, ProducerEntry>();
+  readonly #producersMax: number;
+
+  constructor(producersMax = 10_000) {
+    this.#producersMax = producersMax;
+  }
+
+  get size(): number {
+    return this.#producers.size;
+  }
+
+  epochOf(producerId: number): number | null {
+    return this.#producers.get(producerId)?.epoch ?? null;
+  }
+
+  check(producerId: number, epoch: number, firstSeq: number, lastSeq: number): SequenceCheck {
+    if (producerId < 0) return OK;
+    const entry = this.#producers.get(producerId);
+    if (!entry) return OK;
+    if (epoch < entry.epoch) return { kind: 'invalid-epoch' };
+    if (epoch > entry.epoch) return firstSeq === 0 ? OK : { kind: 'out-of-order', expectedSeq: 0 };
+    const dup = entry.batches.find((b) => b.firstSeq === firstSeq && b.lastSeq === lastSeq);
+    if (dup) return { kind: 'duplicate', batch: dup };
+    const last = entry.batches[entry.batches.length - 1];
+    if (!last) return OK;
+    const expected = last.lastSeq === INT32_MAX ? 0 : last.lastSeq + 1;
+    return firstSeq === expected ? OK : { kind: 'out-of-order', expectedSeq: expected };
+  }
+
+  /** Records an appended batch. A higher epoch resets the producer's batch history. */
+  record(producerId: number, epoch: number, batch: BatchMetadata): void {
+    if (producerId < 0) return;
+    let entry = this.#producers.get(producerId);
+    if (entry) {
+      this.#producers.delete(producerId); // re-insert: Map order is our LRU order
+    } else if (this.#producers.size >= this.#producersMax) {
+      const oldest = this.#producers.keys().next().value;
+      if (oldest !== undefined) this.#producers.delete(oldest);
+    }
+    if (!entry || epoch > entry.epoch) entry = { epoch, batches: [] };
+    entry.batches.push(batch);
+    if (entry.batches.length > BATCHES_KEPT) entry.batches.shift();
+    this.#producers.set(producerId, entry);
+  }
+
+  /** Forgets producers whose every kept batch lies below `offset` (after DeleteRecords/retention). */
+  truncateHead(offset: number): void {
+    for (const [pid, entry] of this.#producers) {
+      const last = entry.batches[entry.batches.length - 1];
+      if (last && last.lastOffset < offset) this.#producers.delete(pid);
+    }
+  }
+
+  clear(): void {
+    this.#producers.clear();
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * MetadataStore: the broker's own durable metadata — cluster id, topics (name, id,
+ * partition count, config overrides), dynamic broker configs and the producer-id
+ * high-water block — in one JSON file, `<first log dir>/samsa-metadata.json`.
+ *
+ * Crash safety: every save writes `samsa-metadata.json.tmp` (truncate, write, sync,
+ * close), renames it over the real file (atomic) and syncs the directory, so after a
+ * crash the file holds either the previous or the new state, never a mix. A stray
+ * `.tmp` from a crash is ignored and overwritten. Saves are serialized: callers await
+ * `save()` and the next one starts only after the previous rename.
+ *
+ * The file is small (topics × ~200 bytes); the reader caps it at `METADATA_BYTES_MAX`.
+ */
+import { joinPath } from '@samsa/runtime';
+import type { FileSystem } from '@samsa/runtime';
+
+export const METADATA_FILE_NAME = 'samsa-metadata.json';
+const METADATA_BYTES_MAX = 64 * 1024 * 1024;
+const FORMAT_VERSION = 1;
+
+export interface TopicRecord {
+  readonly name: string;
+  /** Kafka uuid text form (22 chars, url-safe base64). */
+  readonly topicId: string;
+  readonly partitions: number;
+  /** Topic-level config overrides as text (Kafka's TOPIC_CONFIG source). */
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+export interface MetadataState {
+  readonly clusterId: string;
+  /** Producer ids below this may have been handed out; the next block starts here. */
+  readonly producerIdBlockEnd: number;
+  readonly topics: readonly TopicRecord[];
+  /** Broker configs set with AlterConfigs (DYNAMIC_BROKER_CONFIG source). */
+  readonly dynamicBrokerConfigs: Readonly<Record<string, string>>;
+}
+
+export class MetadataCorruptError extends Error {
+  override readonly name = 'MetadataCorruptError';
+  readonly code = 'metadata-corrupt';
+}
+
+export class MetadataStore {
+  readonly #fs: FileSystem;
+  readonly #dir: string;
+  #state: MetadataState;
+  #saving: Promise<void> = Promise.resolve();
+
+  private constructor(fs: FileSystem, dir: string, state: MetadataState) {
+    this.#fs = fs;
+    this.#dir = dir;
+    this.#state = state;
+  }
+
+  /** Loads the file, or creates it with a fresh cluster id (`newClusterId()`) when absent. */
+  static async open(fs: FileSystem, dir: string, newClusterId: () => string, clusterIdOverride?: string | null): Promise<MetadataStore> {
+    await fs.mkdirp(dir);
+    const path = joinPath(dir, METADATA_FILE_NAME);
+    const stat = await fs.stat(path);
+    if (stat && stat.sizeBytes > METADATA_BYTES_MAX) throw new MetadataCorruptError(`${path} is larger than ${METADATA_BYTES_MAX} bytes`);
+    if (stat) {
+      const state = parseState(path, new TextDecoder().decode(await fs.readFile(path)));
+      return new MetadataStore(fs, dir, state);
+    }
+    const store = new MetadataStore(fs, dir, {
+      clusterId: clusterIdOverride ?? newClusterId(),
+      producerIdBlockEnd: 0,
+      topics: [],
+      dynamicBrokerConfigs: {},
+    });
+    await store.save(store.state);
+    return store;
+  }
+
+  get state(): MetadataState {
+    return this.#state;
+  }
+
+  /** Makes `next` the current state at once and durable when the promise resolves. */
+  save(next: MetadataState): Promise<void> {
+    this.#state = next;
+    const run = this.#saving.then(() => this.#write(this.#state));
+    this.#saving = run.catch(() => {});
+    return run;
+  }
+
+  async #write(state: MetadataState): Promise<void> {
+    const path = joinPath(this.#dir, METADATA_FILE_NAME);
+    const tmp = `${path}.tmp`;
+    const bytes = new TextEncoder().encode(JSON.stringify({ formatVersion: FORMAT_VERSION, ...state }, null, 1));
+    const handle = await this.#fs.open(tmp, 'read-write', { truncate: true });
+    try {
+      await handle.write(bytes, 0);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await this.#fs.rename(tmp, path);
+    await this.#fs.syncDir(this.#dir);
+  }
+}
+
+function parseState(path: string, text: string): MetadataState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new MetadataCorruptError(`${path} is not JSON`, { cause: e });
+  }
+  const r = raw as Partial<MetadataState> & { formatVersion?: unknown };
+  if (r.formatVersion !== FORMAT_VERSION || typeof r.clusterId !== 'string' || !Array.isArray(r.topics)) {
+    throw new MetadataCorruptError(`${path} has an unknown format`);
+  }
+  for (const t of r.topics) {
+    if (typeof t?.name !== 'string' || typeof t.topicId !== 'string' || !Number.isInteger(t.partitions) || t.partitions < 1) {
+      throw new MetadataCorruptError(`${path} has a malformed topic entry`);
+    }
+  }
+  return {
+    clusterId: r.clusterId,
+    producerIdBlockEnd: typeof r.producerIdBlockEnd === 'number' ? r.producerIdBlockEnd : 0,
+    topics: r.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions, configs: { ...(t.configs ?? {}) } })),
+    dynamicBrokerConfigs: { ...(r.dynamicBrokerConfigs ?? {}) },
+  };
+}
