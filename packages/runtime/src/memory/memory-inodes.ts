@@ -11,7 +11,7 @@
  * from the root through durable entries take its durable children back.
  *
  * Pending operations are bounded by the bytes written (empty writes are not recorded,
- * consecutive truncates coalesce) and those by the file system's capacity.
+ * consecutive shrinking truncates coalesce) and those by the file system's capacity.
  */
 
 import type { Random } from '../random.ts';
@@ -73,8 +73,12 @@ export function applyOp(target: GrowableBytes, op: PendingOp): void {
 export function recordOp(inode: FileInode, op: PendingOp): void {
   const last = inode.pending[inode.pending.length - 1];
   if (op.kind === 'write' && op.bytes.byteLength === 0) return;
-  if (op.kind === 'truncate' && last?.kind === 'truncate') inode.pending[inode.pending.length - 1] = op;
-  else inode.pending.push(op);
+  // truncate(a) then truncate(b <= a) is truncate(b); a growing one must stay apart (it zero-fills).
+  if (op.kind === 'truncate' && last?.kind === 'truncate' && op.sizeBytes <= last.sizeBytes) {
+    inode.pending[inode.pending.length - 1] = op;
+  } else {
+    inode.pending.push(op);
+  }
 }
 
 /** Makes every pending operation durable (fdatasync). */
