@@ -1,0 +1,69 @@
+/**
+ * filterBatch against the codec: batches built with buildRecordBatch, filtered by a random
+ * predicate, then read back with validateRecordBatch and iterateRecords.
+ *
+ * Invariants:
+ * - a rewritten batch is valid record batch v2 (magic, lengths, CRC, framing);
+ * - it keeps baseOffset, baseTimestamp, lastOffsetDelta, producer fields and leader epoch;
+ * - the surviving records are exactly the retained ones, with their offsets, timestamps,
+ *   keys, values and headers unchanged;
+ * - maxTimestamp is the largest surviving timestamp (create time);
+ * - nothing retained → 'dropped', or an empty (0-record) valid batch when keepEmpty;
+ *   everything retained → 'unchanged'.
+ */
+import { batchBaseOffset, batchBaseTimestamp, batchLastOffsetDelta, batchMaxTimestamp, batchPartitionLeaderEpoch, batchProducerId, batchRecordCount, buildRecordBatch, iterateRecords, validateRecordBatch } from '@samsa/codec';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { filterBatch } from './retained-batch.ts';
+
+const recordArb = fc.record({
+  key: fc.option(fc.uint8Array({ maxLength: 8 })),
+  value: fc.option(fc.uint8Array({ maxLength: 24 })),
+  timestampMs: fc.integer({ min: 1_000, max: 2_000 }),
+  headers: fc.array(fc.record({ key: fc.string({ maxLength: 4 }), value: fc.option(fc.uint8Array({ maxLength: 4 })) }), { maxLength: 2 }),
+});
+
+describe('filterBatch', () => {
+  it('keeps exactly the retained records, byte-exact, in a valid batch', () => {
+    fc.assert(
+      fc.property(fc.array(recordArb, { minLength: 1, maxLength: 20 }), fc.array(fc.boolean(), { minLength: 20, maxLength: 20 }), fc.nat(1_000_000), fc.boolean(), fc.nat(3), (records, keepMask, baseOffset, keepEmpty, pad) => {
+        const built = buildRecordBatch(records, { baseOffset, producerId: 7, producerEpoch: 1, baseSequence: 3, partitionLeaderEpoch: 5 });
+        // Place the batch at a non-zero position inside a bigger buffer, as in a segment read.
+        const buffer = new Uint8Array(pad + built.length + 2);
+        buffer.set(built, pad);
+        const outcome = filterBatch(buffer, pad, built.length, keepEmpty, (_s, frame) => keepMask[frame.offsetDelta]!);
+        const keptIdx = records.map((_, i) => i).filter((i) => keepMask[i]!);
+        if (keptIdx.length === records.length) {
+          expect(outcome.kind).toBe('unchanged');
+          return;
+        }
+        if (keptIdx.length === 0 && !keepEmpty) {
+          expect(outcome).toEqual({ kind: 'dropped', recordsRemoved: records.length });
+          return;
+        }
+        expect(outcome.kind).toBe('rewritten');
+        if (outcome.kind !== 'rewritten') return;
+        const out = outcome.bytes;
+        expect(outcome.recordsRemoved).toBe(records.length - keptIdx.length);
+        expect(validateRecordBatch(out, 0, out.length)).toBeNull();
+        expect(batchBaseOffset(out)).toBe(baseOffset);
+        expect(batchLastOffsetDelta(out)).toBe(records.length - 1);
+        expect(batchBaseTimestamp(out)).toBe(batchBaseTimestamp(built));
+        expect(batchProducerId(out)).toBe(7);
+        expect(batchPartitionLeaderEpoch(out)).toBe(5);
+        expect(batchRecordCount(out)).toBe(keptIdx.length);
+        const got = [...iterateRecords(out, 0, { verifyCrc: true })].map((r) => ({ offset: r.offset, ts: r.timestampMs, key: r.key, value: r.value, headers: r.headers.map((h) => ({ key: h.key, value: h.value })) }));
+        const want = keptIdx.map((i) => ({ offset: baseOffset + i, ts: records[i]!.timestampMs, key: records[i]!.key, value: records[i]!.value, headers: records[i]!.headers }));
+        expect(got).toEqual(want);
+        if (keptIdx.length > 0) expect(batchMaxTimestamp(out)).toBe(Math.max(...keptIdx.map((i) => records[i]!.timestampMs)));
+        else expect(batchMaxTimestamp(out)).toBe(batchMaxTimestamp(built));
+      }),
+    );
+  });
+
+  it('treats a compressed batch as opaque without a codec', () => {
+    const built = buildRecordBatch([{ key: new Uint8Array([1]), value: null }]);
+    built[22] = (built[22]! & ~7) | 1; // pretend gzip: the cleaner must not try to read it
+    expect(filterBatch(built, 0, built.length, false, () => false).kind).toBe('opaque');
+  });
+});
