@@ -32,20 +32,15 @@ export function murmur3(bytes: Uint8Array, start: number, end: number, seed: num
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  let k = 0;
-  switch (end - i) {
-    case 3:
-      k ^= bytes[i + 2]! << 16;
-    // falls through
-    case 2:
-      k ^= bytes[i + 1]! << 8;
-    // falls through
-    case 1:
-      k ^= bytes[i]!;
-      k = Math.imul(k, C1);
-      k = (k << 15) | (k >>> 17);
-      k = Math.imul(k, C2);
-      h ^= k;
+  const tail = end - i;
+  if (tail > 0) {
+    let k = bytes[i]!;
+    if (tail > 1) k ^= bytes[i + 1]! << 8;
+    if (tail > 2) k ^= bytes[i + 2]! << 16;
+    k = Math.imul(k, C1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, C2);
+    h ^= k;
   }
   h ^= end - start;
   h ^= h >>> 16;

@@ -98,7 +98,7 @@ export function filterBatch(batch: Uint8Array, pos: number, sizeBytes: number, k
   if (removed === 0) return { kind: 'unchanged' };
   if (kept === 0 && !keepEmpty) return { kind: 'dropped', recordsRemoved: removed };
 
-  let records = new Uint8Array(sumRanges(ranges));
+  let records: Uint8Array = new Uint8Array(sumRanges(ranges));
   let at = 0;
   for (let i = 0; i < ranges.length; i += 2) {
     records.set(section.bytes.subarray(ranges[i]!, ranges[i + 1]!), at);
