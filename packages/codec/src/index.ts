@@ -7,3 +7,4 @@ export * from './crc32c/index.ts';
 export * from './record-batch/index.ts';
 export * from './compression/index.ts';
 export * from './rpc/index.ts';
+export * from './errors/index.ts';

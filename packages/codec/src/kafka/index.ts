@@ -1,2 +1,8 @@
-// Barrel for src/kafka (owned by the work on that area). Nothing exported yet.
-export {};
+// Barrel for src/kafka: the generated Kafka message codecs, their registry by api key,
+// one-shot encode/decode helpers, and request/response headers and frames.
+export * from './generated/index.ts';
+export { apiByKey } from './generated/registry.ts';
+export type { ApiEntry } from './generated/registry.ts';
+export type { MessageCodec, MessageMeta, TaggedField } from './message-codec.ts';
+export { isFlexible } from './message-codec.ts';
+export { encodeMessage, decodeMessage } from './encode-decode.ts';

@@ -1,0 +1,169 @@
+/**
+ * Writer: fills ONE buffer that was sized exactly beforehand, and never grows.
+ *
+ * Generated codecs compute `sizeX(msg, version)` first (which also validates the message:
+ * see EncodeError), allocate once, then `writeX`. Writing past the end is a bug in a size
+ * function, so it throws a RangeError from DataView/TypedArray; `finish()` asserts the
+ * buffer was filled exactly. bytes/records are copied with a single `set`.
+ *
+ * The `size*` functions below are the matching measurement helpers.
+ */
+import { utf8Length, utf8Write } from './utf8.ts';
+import { uuidWrite } from './uuid.ts';
+import { EncodeError } from './encode-error.ts';
+
+const TWO_POW_32 = 0x1_0000_0000;
+
+export class Writer {
+  readonly buf: Uint8Array;
+  readonly view: DataView;
+  pos: number;
+
+  /** A fresh buffer of exactly `size` bytes, or (buf, start) to write into part of an existing one. */
+  constructor(sizeOrBuf: number | Uint8Array, start = 0) {
+    this.buf = typeof sizeOrBuf === 'number' ? new Uint8Array(sizeOrBuf) : sizeOrBuf;
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    this.pos = start;
+  }
+
+  /** Asserts the whole buffer was written and returns it. */
+  finish(): Uint8Array {
+    if (this.pos !== this.buf.length) throw new Error(`Writer: wrote ${this.pos} of ${this.buf.length} bytes (size function out of step with write)`);
+    return this.buf;
+  }
+
+  int8(v: number): void {
+    this.view.setInt8(this.pos, v);
+    this.pos += 1;
+  }
+  bool(v: boolean): void {
+    this.buf[this.pos++] = v ? 1 : 0;
+  }
+  int16(v: number): void {
+    this.view.setInt16(this.pos, v);
+    this.pos += 2;
+  }
+  uint16(v: number): void {
+    this.view.setUint16(this.pos, v);
+    this.pos += 2;
+  }
+  int32(v: number): void {
+    this.view.setInt32(this.pos, v);
+    this.pos += 4;
+  }
+  uint32(v: number): void {
+    this.view.setUint32(this.pos, v);
+    this.pos += 4;
+  }
+  float64(v: number): void {
+    this.view.setFloat64(this.pos, v);
+    this.pos += 8;
+  }
+  /** int64 from a safe integer (checked by the size pass; asserted here too). */
+  int64(v: number): void {
+    if (!Number.isSafeInteger(v)) throw new RangeError(`int64 ${v} is not a safe integer`);
+    const hi = Math.floor(v / TWO_POW_32);
+    this.view.setInt32(this.pos, hi);
+    this.view.setUint32(this.pos + 4, v - hi * TWO_POW_32);
+    this.pos += 8;
+  }
+  int64BigInt(v: bigint): void {
+    this.view.setBigInt64(this.pos, v);
+    this.pos += 8;
+  }
+  uvarint(v: number): void {
+    while (v >= 0x80) {
+      this.buf[this.pos++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[this.pos++] = v;
+  }
+  /** Zigzag signed 32-bit varint. */
+  varint(v: number): void {
+    this.uvarint(((v << 1) ^ (v >> 31)) >>> 0);
+  }
+  /** Zigzag signed 64-bit varint from a safe integer. */
+  varlong(v: number): void {
+    let u = v >= 0 ? v * 2 : -v * 2 - 1; // exact below 2^54
+    if (u < TWO_POW_32) return this.uvarint(u);
+    while (u >= 0x80) {
+      this.buf[this.pos++] = (u % 128) | 0x80;
+      u = Math.floor(u / 128);
+    }
+    this.buf[this.pos++] = u;
+  }
+  uuid(v: string): void {
+    if (!uuidWrite(v, this.buf, this.pos)) throw new RangeError(`not a uuid: ${v}`);
+    this.pos += 16;
+  }
+
+  #length(flex: boolean, wide: boolean, n: number): void {
+    if (flex) this.uvarint(n + 1);
+    else if (wide) this.int32(n);
+    else this.int16(n);
+  }
+  string(flex: boolean, v: string): void {
+    const n = utf8Length(v);
+    this.#length(flex, false, n);
+    utf8Write(this.buf, this.pos, v, n);
+    this.pos += n;
+  }
+  nullableString(flex: boolean, v: string | null): void {
+    if (v === null) this.#length(flex, false, -1);
+    else this.string(flex, v);
+  }
+  bytes(flex: boolean, v: Uint8Array): void {
+    this.#length(flex, true, v.length);
+    this.raw(v);
+  }
+  nullableBytes(flex: boolean, v: Uint8Array | null): void {
+    if (v === null) this.#length(flex, true, -1);
+    else this.bytes(flex, v);
+  }
+  raw(v: Uint8Array): void {
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+  }
+  /** Array count, -1 for null. */
+  arrayLength(flex: boolean, n: number): void {
+    if (flex) this.uvarint(n + 1);
+    else this.int32(n);
+  }
+}
+
+export function sizeUvarint(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+export function sizeVarint(v: number): number {
+  return sizeUvarint(((v << 1) ^ (v >> 31)) >>> 0);
+}
+export function sizeVarlong(v: number): number {
+  return sizeUvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+}
+/** Encoded size of a length prefix (string: int16, bytes/array: int32, flexible: uvarint n+1). */
+export function sizeLength(flex: boolean, wide: boolean, n: number): number {
+  return flex ? sizeUvarint(n + 1) : wide ? 4 : 2;
+}
+/** Throws EncodeError when a non-compact string is longer than its int16 prefix allows. */
+export function sizeString(flex: boolean, v: string): number {
+  const n = utf8Length(v);
+  if (!flex && n > 0x7fff) throw new EncodeError('', -1, '', `string of ${n} bytes exceeds the int16 length prefix`);
+  return sizeLength(flex, false, n) + n;
+}
+export function sizeNullableString(flex: boolean, v: string | null): number {
+  return v === null ? sizeLength(flex, false, -1) : sizeString(flex, v);
+}
+export function sizeBytes(flex: boolean, v: Uint8Array): number {
+  return sizeLength(flex, true, v.length) + v.length;
+}
+export function sizeNullableBytes(flex: boolean, v: Uint8Array | null): number {
+  return v === null ? sizeLength(flex, true, -1) : sizeBytes(flex, v);
+}
+export function sizeArrayLength(flex: boolean, n: number): number {
+  return flex ? sizeUvarint(n + 1) : 4;
+}
