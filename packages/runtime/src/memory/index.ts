@@ -8,3 +8,5 @@ export { MemoryFileSystem, type CrashOptions, type MemoryFileSystemOptions } fro
 export type { FaultOp, FaultRule } from './fault-plan.ts';
 export type { TearMode } from './memory-inodes.ts';
 export { ManualClock, type ManualClockOptions } from './manual-clock.ts';
+export { MemoryTransport, type MemoryTransportOptions } from './memory-transport.ts';
+export { memoryRuntime, type MemoryRuntime, type MemoryRuntimeOptions } from './memory-runtime.ts';

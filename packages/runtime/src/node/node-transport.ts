@@ -1,0 +1,175 @@
+/**
+ * NodeTransport: Transport over `node:net` (TCP, Nagle off).
+ *
+ * Reading: 'data' events become `onData` calls (as plain Uint8Array views, never Buffer:
+ * Buffer.slice shares memory where Uint8Array.slice copies). pause/resume map to the
+ * socket's, which stops reading from the kernel so TCP flow control pushes back.
+ *
+ * Writing: chunks of one `write` are corked into one syscall where possible. The promise
+ * resolves when Node has handed the last chunk to the kernel (the write callback), which
+ * implies the socket's buffer is below its high-water mark and that Node no longer holds
+ * the caller's chunks: the caller may reuse them at once.
+ *
+ * close(): end() (FIN after queued data), then the socket is destroyed once the FIN is
+ * out, so close never waits on a peer that stopped reading. `onClose` fires exactly once,
+ * with the socket error if there was one (ECONNRESET, EPIPE, ...).
+ */
+import * as net from 'node:net';
+import type { Connection, ConnectionHandlers, ListenOptions, Listener, Transport } from '../transport.ts';
+import { TransportError } from '../transport.ts';
+import { errnoOf } from './native-errors.ts';
+
+function toTransportError(error: unknown, what: string): TransportError {
+  if (error instanceof TransportError) return error;
+  const errno = errnoOf(error);
+  const code =
+    errno === 'ECONNREFUSED'
+      ? 'refused'
+      : errno === 'EADDRINUSE'
+        ? 'address-in-use'
+        : errno === 'ECONNRESET' || errno === 'EPIPE' || errno === 'ERR_STREAM_DESTROYED' || errno === 'ERR_STREAM_WRITE_AFTER_END'
+          ? 'closed'
+          : 'io';
+  const message = error instanceof Error ? error.message : String(error);
+  return new TransportError(code, `${what}: ${message}`, { cause: error });
+}
+
+class NodeConnection implements Connection {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly localPort: number;
+  private readonly socket: net.Socket;
+  private handlers: ConnectionHandlers | null = null;
+  private error: Error | undefined;
+  private socketClosed = false;
+  private closeReported = false;
+  private closing: Promise<void> | null = null;
+
+  constructor(socket: net.Socket) {
+    this.socket = socket;
+    socket.setNoDelay(true);
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.localPort = socket.localPort ?? 0;
+    socket.on('error', (error) => {
+      this.error ??= toTransportError(error, `${this.remoteAddress}:${this.remotePort}`);
+    });
+    socket.on('close', () => {
+      this.socketClosed = true;
+      this.maybeReportClose();
+    });
+  }
+
+  start(handlers: ConnectionHandlers): void {
+    if (this.handlers) throw new Error('Connection.start called twice');
+    this.handlers = handlers;
+    this.socket.on('data', (chunk: Uint8Array) => {
+      handlers.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    });
+    this.maybeReportClose();
+  }
+
+  write(chunks: Uint8Array | readonly Uint8Array[]): Promise<void> {
+    const list = chunks instanceof Uint8Array ? [chunks] : chunks;
+    if (this.socket.destroyed || this.socket.writableEnded) {
+      return Promise.reject(new TransportError('closed', 'write on a closed connection'));
+    }
+    if (list.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (error?: Error | null): void => {
+        if (error) reject(toTransportError(error, 'write'));
+        else resolve();
+      };
+      if (list.length > 1) this.socket.cork();
+      list.forEach((chunk, i) => {
+        if (i === list.length - 1) this.socket.write(chunk, done);
+        else this.socket.write(chunk);
+      });
+      if (list.length > 1) this.socket.uncork();
+    });
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    if (this.handlers) this.socket.resume();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      if (this.socketClosed) {
+        resolve();
+        return;
+      }
+      this.socket.once('close', () => resolve());
+      this.socket.end(() => this.socket.destroy());
+    });
+    return this.closing;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private maybeReportClose(): void {
+    if (!this.socketClosed || !this.handlers || this.closeReported) return;
+    this.closeReported = true;
+    this.handlers.onClose(this.error);
+  }
+}
+
+class NodeListener implements Listener {
+  readonly host: string;
+  readonly port: number;
+  private readonly server: net.Server;
+
+  constructor(server: net.Server, host: string, port: number) {
+    this.server = server;
+    this.host = host;
+    this.port = port;
+  }
+
+  close(): Promise<void> {
+    // server.close's callback waits for every open connection; the listening socket itself
+    // closes at once, which is all this promises.
+    this.server.close(() => undefined);
+    return Promise.resolve();
+  }
+}
+
+export class NodeTransport implements Transport {
+  async listen(options: ListenOptions, onConnection: (connection: Connection) => void): Promise<Listener> {
+    const server = net.createServer((socket) => onConnection(new NodeConnection(socket)));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => reject(toTransportError(error, `listen ${options.host}:${options.port}`));
+      server.once('error', onError);
+      server.listen({ host: options.host, port: options.port }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    // Errors after listening (EMFILE on accept, ...) must not crash the process.
+    server.on('error', () => undefined);
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : options.port;
+    return new NodeListener(server, options.host, port);
+  }
+
+  async connect(options: { readonly host: string; readonly port: number }): Promise<Connection> {
+    const socket = net.connect({ host: options.host, port: options.port });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (error: Error): void => {
+        socket.destroy();
+        reject(toTransportError(error, `connect ${options.host}:${options.port}`));
+      };
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    });
+    return new NodeConnection(socket);
+  }
+}
