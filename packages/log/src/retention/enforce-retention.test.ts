@@ -1,164 +1,82 @@
-// enforceRetention and the deferred removal of `.deleted` files, on the memory file system.
+// enforceRetention against the real Log on the memory file system (ManualClock time).
+import { buildRecordBatch } from '@samsa/codec';
 import { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { segmentFilePath } from '../file-names.ts';
-import { DeferredFileRemover, markFilesDeleted, removeStrayDeletedFiles } from './deleted-files.ts';
-import { enforceRetention, type RetentionTarget } from './enforce-retention.ts';
-import type { SegmentSummary } from './retention-plan.ts';
+import { describe, expect, it } from 'vitest';
+import { openLog } from '../open-log.ts';
+import { enforceRetention, retentionConfigOf } from './enforce-retention.ts';
 
-const DIR = '/data/t-0';
+const DIR = '/data/events-0';
+const value = new Uint8Array(100);
 
-/** A log stand-in: segments in an array, one set of files per segment. */
-class FakeLog implements RetentionTarget {
-  readonly dir = DIR;
-  logStartOffset = 0;
-  logEndOffset: number;
-  segments: SegmentSummary[];
-  detached: number[] = [];
-  rolls = 0;
-  constructor(segments: SegmentSummary[], logEndOffset: number) {
-    this.segments = segments;
-    this.logEndOffset = logEndOffset;
-  }
-  async segmentSummaries(): Promise<readonly SegmentSummary[]> {
-    return this.segments;
-  }
-  async roll(): Promise<void> {
-    this.rolls++;
-    this.segments.push({ baseOffset: this.logEndOffset, sizeBytes: 0, largestTimestampMs: -1, lastModifiedMs: 0 });
-  }
-  maybeIncrementLogStartOffset(offset: number): void {
-    this.logStartOffset = Math.max(this.logStartOffset, offset);
-  }
-  async detachSegments(baseOffsets: readonly number[]): Promise<void> {
-    this.detached.push(...baseOffsets);
-    this.segments = this.segments.filter((s) => !baseOffsets.includes(s.baseOffset));
-  }
+async function setup(config: Record<string, unknown>) {
+  const clock = new ManualClock();
+  const fs = new MemoryFileSystem({ clock });
+  const log = await openLog({ dir: DIR, fs, clock, config: { segmentBytes: 1024, segmentIndexBytes: 4096, fileDeleteDelayMs: 1000, ...config } });
+  return { clock, fs, log };
 }
 
-async function writeSegmentFiles(fs: MemoryFileSystem, base: number): Promise<void> {
-  for (const kind of ['log', 'index', 'timeindex'] as const) {
-    const h = await fs.open(segmentFilePath(DIR, base, kind), 'read-write');
-    await h.write(new Uint8Array(8).fill(base % 256), 0);
-    await h.sync();
-    await h.close();
-  }
+/** Appends `n` single-record batches with the given timestamp. */
+async function appendAt(log: Awaited<ReturnType<typeof openLog>>, n: number, timestampMs: number): Promise<void> {
+  for (let i = 0; i < n; i++) await log.append(buildRecordBatch([{ key: null, value, timestampMs }]));
 }
 
-describe('enforceRetention', () => {
-  let fs: MemoryFileSystem;
-  let clock: ManualClock;
-  let errors: string[];
-  let remover: DeferredFileRemover;
-  beforeEach(async () => {
-    clock = new ManualClock();
-    fs = new MemoryFileSystem({ clock });
-    await fs.mkdirp(DIR);
-    await fs.syncDir('/data');
-    await fs.syncDir('/');
-    errors = [];
-    remover = new DeferredFileRemover({ fs, clock, delayMs: 60_000, onError: (p) => errors.push(p) });
+describe('enforceRetention on a Log', () => {
+  it('deletes segments older than retention.ms and moves the log start offset', async () => {
+    const { clock, fs, log } = await setup({ retentionMs: 10_000 });
+    const t0 = clock.wallMs();
+    await appendAt(log, 20, t0 - 60_000); // old: several segments
+    await appendAt(log, 3, t0); // young, in the segment being written
+    await log.roll();
+    await appendAt(log, 2, t0);
+    const before = await log.segmentInfos();
+    expect(before.length).toBeGreaterThan(3);
+    const result = await enforceRetention(log, retentionConfigOf(log.config), t0);
+    expect(result.plan.reasons.every((r) => r === 'retention-ms')).toBe(true);
+    expect(result.deletedSegments).toBe(result.plan.deleteBaseOffsets.length);
+    expect(result.deletedSegments).toBeGreaterThan(0);
+    // Only segments with a young record survive, and reads start at the new log start offset.
+    const after = await log.segmentInfos();
+    expect(after.every((s) => s.largestTimestampMs === -1 || s.largestTimestampMs >= t0 - 10_000)).toBe(true);
+    expect(log.logStartOffset).toBe(after[0]!.baseOffset);
+    const read = await log.read(log.logStartOffset, 1 << 20);
+    expect(read.records.byteLength).toBeGreaterThan(0);
+    // Files went to .deleted and are removed after file.delete.delay.ms.
+    const names = await fs.readDir(DIR);
+    expect(names.some((n) => n.endsWith('.log.deleted'))).toBe(true);
+    await clock.advanceAsync(1000);
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect((await fs.readDir(DIR)).some((n) => n.endsWith('.deleted'))).toBe(false);
+    await log.close();
   });
 
-  it('renames expired segments to .deleted durably, removes them after file.delete.delay.ms', async () => {
-    for (const base of [0, 10, 20]) await writeSegmentFiles(fs, base);
-    await fs.syncDir(DIR);
-    const now = clock.wallMs();
-    const log = new FakeLog(
-      [
-        { baseOffset: 0, sizeBytes: 8, largestTimestampMs: now - 5000, lastModifiedMs: 0 },
-        { baseOffset: 10, sizeBytes: 8, largestTimestampMs: now - 4000, lastModifiedMs: 0 },
-        { baseOffset: 20, sizeBytes: 8, largestTimestampMs: now, lastModifiedMs: 0 },
-      ],
-      25,
-    );
-    const result = await enforceRetention(log, fs, { retentionMs: 1000, retentionBytes: -1, deleteEnabled: true }, now, remover);
-    expect(result.plan.deleteBaseOffsets).toEqual([0, 10]);
-    expect(log.detached).toEqual([0, 10]);
-    expect(log.logStartOffset).toBe(10 + 10);
-    expect(await fs.readDir(DIR)).toEqual([
-      '00000000000000000000.index.deleted',
-      '00000000000000000000.log.deleted',
-      '00000000000000000000.timeindex.deleted',
-      '00000000000000000010.index.deleted',
-      '00000000000000000010.log.deleted',
-      '00000000000000000010.timeindex.deleted',
-      '00000000000000000020.index',
-      '00000000000000000020.log',
-      '00000000000000000020.timeindex',
-    ]);
-    // The renames are durable: a crash now does not bring the segments back.
-    expect(fs.durableContent(`${DIR}/00000000000000000000.log`)).toBeNull();
-    expect(fs.durableContent(`${DIR}/00000000000000000000.log.deleted`)).not.toBeNull();
-    expect(remover.pendingCount).toBe(6);
-    clock.advance(59_999);
-    await Promise.resolve();
-    expect((await fs.readDir(DIR)).length).toBe(9);
-    clock.advance(1);
-    await remover.flushNow();
-    expect(await fs.readDir(DIR)).toEqual(['00000000000000000020.index', '00000000000000000020.log', '00000000000000000020.timeindex']);
-    expect(errors).toEqual([]);
+  it('keeps the newest retention.bytes and never deletes the active segment by size', async () => {
+    const { clock, log } = await setup({ retentionMs: -1, retentionBytes: 2048 });
+    await appendAt(log, 40, clock.wallMs());
+    const result = await enforceRetention(log, retentionConfigOf(log.config), clock.wallMs());
+    expect(result.deletedSegments).toBeGreaterThan(0);
+    expect(log.sizeBytes).toBeGreaterThanOrEqual(2048);
+    const infos = await log.segmentInfos();
+    expect(infos.slice(1).reduce((n, s) => n + s.sizeBytes, 0)).toBeLessThan(2048);
+    expect(log.logEndOffset).toBe(40);
+    await log.close();
   });
 
-  it('rolls before deleting an expired active segment', async () => {
-    await writeSegmentFiles(fs, 0);
-    const now = clock.wallMs();
-    const log = new FakeLog([{ baseOffset: 0, sizeBytes: 8, largestTimestampMs: now - 5000, lastModifiedMs: 0 }], 7);
-    const result = await enforceRetention(log, fs, { retentionMs: 1000, retentionBytes: -1, deleteEnabled: true }, now, remover);
+  it('rolls and deletes an expired active segment, leaving an empty log at the end offset', async () => {
+    const { clock, log } = await setup({ retentionMs: 1000 });
+    await appendAt(log, 3, clock.wallMs() - 5000);
+    const result = await enforceRetention(log, retentionConfigOf(log.config), clock.wallMs());
     expect(result.plan.rollActiveFirst).toBe(true);
-    expect(log.rolls).toBe(1);
-    expect(log.segments.map((s) => s.baseOffset)).toEqual([7]);
-    expect(log.logStartOffset).toBe(7);
+    expect(log.logStartOffset).toBe(3);
+    expect(log.logEndOffset).toBe(3);
+    expect(log.segmentCount).toBe(1);
+    await log.close();
   });
 
-  it('does nothing when nothing is due', async () => {
-    await writeSegmentFiles(fs, 0);
-    const now = clock.wallMs();
-    const log = new FakeLog([{ baseOffset: 0, sizeBytes: 8, largestTimestampMs: now, lastModifiedMs: 0 }], 3);
-    const result = await enforceRetention(log, fs, { retentionMs: 1000, retentionBytes: 100, deleteEnabled: true }, now, remover);
-    expect(result.deletedPaths).toEqual([]);
-    expect(log.detached).toEqual([]);
-    expect(remover.pendingCount).toBe(0);
-  });
-});
-
-describe('deleted files', () => {
-  it('skips missing files, reports removal errors to the callback, and recovery removes strays', async () => {
-    const clock = new ManualClock();
-    const fs = new MemoryFileSystem({ clock });
-    await fs.mkdirp(DIR);
-    await (await fs.open(`${DIR}/a.log`, 'read-write')).close();
-    await (await fs.open(`${DIR}/b.log`, 'read-write')).close();
-    const renamed = await markFilesDeleted(fs, [`${DIR}/a.log`, `${DIR}/missing.index`, `${DIR}/b.log`]);
-    expect(renamed).toEqual([`${DIR}/a.log.deleted`, `${DIR}/b.log.deleted`]);
-    const errors: string[] = [];
-    const remover = new DeferredFileRemover({ fs, clock, delayMs: 10, onError: (p) => errors.push(p) });
-    remover.schedule(renamed);
-    fs.failOn({ op: 'remove', nth: 1 });
-    clock.advance(10);
-    await remover.flushNow();
-    expect(errors).toEqual([`${DIR}/a.log.deleted`]);
-    expect(await fs.readDir(DIR)).toEqual(['a.log.deleted']);
-    expect(await removeStrayDeletedFiles(fs, DIR)).toEqual(['a.log.deleted']);
-    expect(await fs.readDir(DIR)).toEqual([]);
-  });
-
-  it('bounds the queue: beyond pendingMax the oldest paths are removed at once', async () => {
-    const clock = new ManualClock();
-    const fs = new MemoryFileSystem({ clock });
-    await fs.mkdirp(DIR);
-    const remover = new DeferredFileRemover({ fs, clock, delayMs: 1000, pendingMax: 4 });
-    for (let i = 0; i < 6; i++) {
-      await (await fs.open(`${DIR}/${i}.deleted`, 'read-write')).close();
-      remover.schedule([`${DIR}/${i}.deleted`]);
-      expect(remover.pendingCount).toBeLessThanOrEqual(4);
-    }
-    // Let the early removals run (they were started, not awaited).
-    for (let i = 0; i < 5; i++) await Promise.resolve();
-    expect(await fs.readDir(DIR)).toEqual(['2.deleted', '3.deleted', '4.deleted', '5.deleted']);
-    remover.cancelAll();
-    clock.advance(5000);
-    await remover.flushNow();
-    expect((await fs.readDir(DIR)).length).toBe(4);
+  it('leaves compacted logs alone except below the log start offset', async () => {
+    const { clock, log } = await setup({ retentionMs: 1000, cleanupPolicy: 'compact' });
+    await appendAt(log, 20, clock.wallMs() - 5000);
+    expect(retentionConfigOf(log.config).deleteEnabled).toBe(false);
+    expect((await enforceRetention(log, retentionConfigOf(log.config), clock.wallMs())).deletedSegments).toBe(0);
+    await log.close();
   });
 });

@@ -1,71 +1,52 @@
 /**
- * enforceRetention: one retention pass over one log — plan (retention-plan.ts), roll if the
- * plan deletes the active segment, raise the log start offset, detach the segments from
- * the log, rename their files to `.deleted` (durable), and hand them to the deferred
- * remover.
+ * enforceRetention: one retention pass over one log — gather the segment summaries, plan
+ * (retention-plan.ts), and ask the log to delete the planned prefix.
  *
- * The log is reached through {@link RetentionTarget}, the hooks this module needs from
- * the core Log; the LogManager adapts a Log to it. Order matters for crash safety:
- * 1. the log start offset is raised first (Kafka does the same), so readers are refused
- *    below it before any file disappears;
- * 2. `detachSegments` removes the segments from the log's segment set and closes their
- *    handles: no new reader can reach them;
- * 3. the files are renamed to `.deleted` and the directory synced: after a crash they are
- *    no longer segments, and recovery removes them.
- * A crash between 1 and 3 leaves the segments on disk below the (checkpointed) log start
- * offset; the next pass deletes them by the log-start-offset rule.
+ * The log is reached through {@link RetentionTarget}, the part of the core `Log` this
+ * module needs (a `Log` satisfies it as is). The log's `deleteSegments` does the file work
+ * the Kafka way: it rolls first when the active segment goes too, removes the segments
+ * from its set, renames their files to `.deleted` (durably, one syncDir), raises the log
+ * start offset to the first remaining segment, persists its checkpoints, and removes the
+ * `.deleted` files after `file.delete.delay.ms`; recovery removes any left after a crash.
  *
- * Callers serialize passes per log (the LogManager runs one task per log at a time).
+ * Callers serialize passes per log (the LogManager runs one maintenance task per log at a
+ * time); the log's writer mutex serializes the deletion against appends.
  */
-import type { FileSystem } from '@samsa/runtime';
-import { segmentFilePath } from '../file-names.ts';
-import type { DeferredFileRemover } from './deleted-files.ts';
-import { markFilesDeleted } from './deleted-files.ts';
-import { planRetention, type RetentionConfig, type RetentionPlan, type SegmentSummary } from './retention-plan.ts';
+import type { RetentionConfig, RetentionPlan, SegmentSummary } from './retention-plan.ts';
+import { planRetention } from './retention-plan.ts';
 
-/** What retention needs from a log. */
+/** What retention needs from a log (structurally a subset of the core `Log`). */
 export interface RetentionTarget {
-  /** The partition directory. */
-  readonly dir: string;
   readonly logStartOffset: number;
   readonly logEndOffset: number;
-  /** Defaults to the log end offset (a log without replication). */
-  readonly highWatermark?: number;
+  readonly highWatermark: number;
   /** All segments ascending, the last is the active one. */
-  segmentSummaries(): Promise<readonly SegmentSummary[]>;
-  /** Starts a new, empty active segment at the log end offset. */
-  roll(): Promise<void>;
-  /** Raises the log start offset (never lowers it). */
-  maybeIncrementLogStartOffset(offset: number): Promise<void> | void;
-  /** Removes these segments from the log and closes their handles; leaves their files in place. */
-  detachSegments(baseOffsets: readonly number[]): Promise<void>;
+  segmentInfos(): Promise<readonly SegmentSummary[]>;
+  /** Deletes a prefix of the segments (rolling first if it includes the active one); resolves how many. */
+  deleteSegments(baseOffsets: readonly number[], reason: string): Promise<number>;
 }
 
 export interface RetentionPassResult {
   readonly plan: RetentionPlan;
-  /** The `.deleted` paths scheduled for removal. */
-  readonly deletedPaths: readonly string[];
+  readonly deletedSegments: number;
 }
 
-export async function enforceRetention(target: RetentionTarget, fs: FileSystem, config: RetentionConfig, nowMs: number, remover: DeferredFileRemover): Promise<RetentionPassResult> {
-  const segments = await target.segmentSummaries();
+export async function enforceRetention(target: RetentionTarget, config: RetentionConfig, nowMs: number): Promise<RetentionPassResult> {
   const plan = planRetention({
-    segments,
+    segments: await target.segmentInfos(),
     logStartOffset: target.logStartOffset,
     logEndOffset: target.logEndOffset,
-    ...(target.highWatermark === undefined ? {} : { highWatermark: target.highWatermark }),
+    highWatermark: target.highWatermark,
     nowMs,
     config,
   });
-  if (plan.deleteBaseOffsets.length === 0) {
-    if (plan.logStartOffset > target.logStartOffset) await target.maybeIncrementLogStartOffset(plan.logStartOffset);
-    return { plan, deletedPaths: [] };
-  }
-  if (plan.rollActiveFirst) await target.roll();
-  await target.maybeIncrementLogStartOffset(plan.logStartOffset);
-  await target.detachSegments(plan.deleteBaseOffsets);
-  const paths = plan.deleteBaseOffsets.flatMap((base) => (['log', 'index', 'timeindex'] as const).map((kind) => segmentFilePath(target.dir, base, kind)));
-  const deletedPaths = await markFilesDeleted(fs, paths);
-  remover.schedule(deletedPaths);
-  return { plan, deletedPaths };
+  if (plan.deleteBaseOffsets.length === 0) return { plan, deletedSegments: 0 };
+  const reason = [...new Set(plan.reasons)].join(',');
+  const deletedSegments = await target.deleteSegments(plan.deleteBaseOffsets, reason);
+  return { plan, deletedSegments };
+}
+
+/** The retention settings of a log config (`cleanup.policy` decides whether time/size rules apply). */
+export function retentionConfigOf(config: { readonly retentionMs: number; readonly retentionBytes: number; readonly cleanupPolicy: string }): RetentionConfig {
+  return { retentionMs: config.retentionMs, retentionBytes: config.retentionBytes, deleteEnabled: config.cleanupPolicy.split(',').includes('delete') };
 }
