@@ -1,3 +1,19 @@
-// @samsa/log: the embeddable storage engine: segments, fixed-size offset and time indices, recovery, retention and compaction.
-// Nothing is exported yet; see README.md.
-export {};
+// @samsa/log: the embeddable storage engine: segments, fixed-size offset and time indices,
+// recovery, retention and compaction. Start at open-log.ts (openLog) and log.ts (Log).
+export * from './errors.ts';
+export * from './file-names.ts';
+export * from './log-config.ts';
+export * from './flush-policy.ts';
+export type { LogLogger } from './logger.ts';
+export { silentLogger } from './logger.ts';
+export { OffsetIndex, OFFSET_INDEX_SLOT_BYTES, type OffsetPosition } from './offset-index.ts';
+export { TimeIndex, TIME_INDEX_SLOT_BYTES, NO_TIMESTAMP, type TimestampOffset } from './time-index.ts';
+export { FixedSlotIndex } from './fixed-slot-index.ts';
+export * from './log-segment.ts';
+export { SegmentSet } from './segment-set.ts';
+export * from './checkpoint-file.ts';
+export * from './leader-epoch-cache.ts';
+export * from './log.ts';
+export * from './open-log.ts';
+export { scanBatches, type ScanResult, type BatchVisitor } from './batch-scanner.ts';
+export * from './retention/retention-plan.ts';

@@ -1,0 +1,151 @@
+/**
+ * Errors of @samsa/log: one class per expected failure, each with a stable `code`.
+ *
+ * Programmer errors (an offset that is not a safe integer, a call after close) are
+ * assertions ({@link LogAssertionError}); everything a caller can cause with valid use
+ * (bad batches, offsets out of range, I/O failures) is a typed {@link LogError} subclass.
+ * The broker maps `code` to a Kafka error code; these are never thrown across the wire.
+ */
+
+export type LogErrorCode =
+  | 'invalid-record-batch'
+  | 'record-too-large'
+  | 'record-batch-too-large'
+  | 'offset-out-of-range'
+  | 'non-contiguous-offset'
+  | 'log-offline'
+  | 'log-closed'
+  | 'storage-error'
+  | 'corrupt-index'
+  | 'corrupt-checkpoint'
+  | 'too-many-waiters'
+  | 'invalid-argument';
+
+export class LogError extends Error {
+  override readonly name: string = 'LogError';
+  readonly code: LogErrorCode;
+  constructor(code: LogErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A batch failed validation (framing, magic, CRC-32C, record count...). Nothing was appended. */
+export class InvalidRecordBatchError extends LogError {
+  override readonly name = 'InvalidRecordBatchError';
+  /** The codec's reason (e.g. "bad-crc", "truncated"). */
+  readonly reason: string;
+  /** Byte position of the offending batch within the appended buffer. */
+  readonly position: number;
+  constructor(reason: string, position: number, detail?: string) {
+    super('invalid-record-batch', `invalid record batch at byte ${position}: ${reason}${detail ? ` (${detail})` : ''}`);
+    this.reason = reason;
+    this.position = position;
+  }
+}
+
+/** A single batch is larger than `maxMessageBytes` (Kafka RECORD_TOO_LARGE). */
+export class RecordTooLargeError extends LogError {
+  override readonly name = 'RecordTooLargeError';
+  constructor(sizeBytes: number, maxBytes: number) {
+    super('record-too-large', `record batch of ${sizeBytes} bytes exceeds max.message.bytes ${maxBytes}`);
+  }
+}
+
+/** One append is larger than a whole segment (Kafka RECORD_BATCH_TOO_LARGE). */
+export class RecordBatchTooLargeError extends LogError {
+  override readonly name = 'RecordBatchTooLargeError';
+  constructor(sizeBytes: number, maxBytes: number) {
+    super('record-batch-too-large', `append of ${sizeBytes} bytes exceeds segment.bytes ${maxBytes}`);
+  }
+}
+
+export class OffsetOutOfRangeError extends LogError {
+  override readonly name = 'OffsetOutOfRangeError';
+  readonly offset: number;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  constructor(offset: number, logStartOffset: number, logEndOffset: number) {
+    super('offset-out-of-range', `offset ${offset} is outside [${logStartOffset}, ${logEndOffset}]`);
+    this.offset = offset;
+    this.logStartOffset = logStartOffset;
+    this.logEndOffset = logEndOffset;
+  }
+}
+
+/** A follower append whose offsets do not continue the log end offset (or go backwards). */
+export class NonContiguousOffsetError extends LogError {
+  override readonly name = 'NonContiguousOffsetError';
+  constructor(message: string) {
+    super('non-contiguous-offset', message);
+  }
+}
+
+/** The log hit a storage error earlier and refuses writes until reopened (Kafka's offline log dir). */
+export class LogOfflineError extends LogError {
+  override readonly name = 'LogOfflineError';
+  constructor(dir: string, options?: { cause?: unknown }) {
+    super('log-offline', `log ${dir} is offline after a storage error; reopen it`, options);
+  }
+}
+
+export class LogClosedError extends LogError {
+  override readonly name = 'LogClosedError';
+  constructor(dir: string) {
+    super('log-closed', `log ${dir} is closed`);
+  }
+}
+
+/** A file-system operation failed; the log that saw it goes offline. `cause` is the FileSystemError. */
+export class LogStorageError extends LogError {
+  override readonly name = 'LogStorageError';
+  readonly dir: string;
+  constructor(dir: string, operation: string, options?: { cause?: unknown }) {
+    const causeMessage = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super('storage-error', `storage error in ${dir} during ${operation}${causeMessage}`, options);
+    this.dir = dir;
+  }
+}
+
+export class CorruptIndexError extends LogError {
+  override readonly name = 'CorruptIndexError';
+  constructor(path: string, detail: string) {
+    super('corrupt-index', `corrupt index ${path}: ${detail}`);
+  }
+}
+
+export class CorruptCheckpointError extends LogError {
+  override readonly name = 'CorruptCheckpointError';
+  constructor(path: string, detail: string) {
+    super('corrupt-checkpoint', `corrupt checkpoint ${path}: ${detail}`);
+  }
+}
+
+/** More concurrent `waitForData` callers than `waitersMax`. */
+export class TooManyWaitersError extends LogError {
+  override readonly name = 'TooManyWaitersError';
+  constructor(waitersMax: number) {
+    super('too-many-waiters', `more than ${waitersMax} waiters on one log`);
+  }
+}
+
+export class InvalidArgumentError extends LogError {
+  override readonly name = 'InvalidArgumentError';
+  constructor(message: string) {
+    super('invalid-argument', message);
+  }
+}
+
+/** A broken invariant: a bug in the caller or in this package, never an expected failure. */
+export class LogAssertionError extends Error {
+  override readonly name = 'LogAssertionError';
+}
+
+export function assert(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new LogAssertionError(message);
+}
+
+/** Offsets and timestamps are numbers inside the engine; anything beyond 2^53 is a bug. */
+export function assertSafeInteger(value: number, what: string): void {
+  if (!Number.isSafeInteger(value)) throw new LogAssertionError(`${what} must be a safe integer, got ${value}`);
+}

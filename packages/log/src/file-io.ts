@@ -1,0 +1,34 @@
+/**
+ * Small helpers over the runtime FileSystem: read a whole file through a handle (index
+ * files can be megabytes, beyond what `readFile` is meant for) and read a byte range fully.
+ */
+import type { FileHandle, FileSystem } from '@samsa/runtime';
+
+/** Loop bound for short reads: a read that returns 0 before the end is end-of-file. */
+const SHORT_READS_MAX = 1 << 20;
+
+/** Reads `buffer.byteLength` bytes at `position`, or fewer at end of file; returns bytes read. */
+export async function readFully(handle: FileHandle, buffer: Uint8Array, position: number): Promise<number> {
+  let done = 0;
+  for (let i = 0; i < SHORT_READS_MAX && done < buffer.byteLength; i++) {
+    const n = await handle.read(done === 0 ? buffer : buffer.subarray(done), position + done);
+    if (n <= 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** The whole content of `path`, or null when it does not exist. */
+export async function readWholeFile(fs: FileSystem, path: string): Promise<Uint8Array | null> {
+  const stat = await fs.stat(path);
+  if (stat === null) return null;
+  const handle = await fs.open(path, 'read');
+  try {
+    const size = await handle.size();
+    const buffer = new Uint8Array(size);
+    const n = await readFully(handle, buffer, 0);
+    return n === size ? buffer : buffer.subarray(0, n);
+  } finally {
+    await handle.close();
+  }
+}

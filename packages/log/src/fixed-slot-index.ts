@@ -1,0 +1,208 @@
+/**
+ * FixedSlotIndex: the shared machinery of the offset index and the time index (Kafka's
+ * `AbstractIndex`). An index file is an array of fixed-size slots, sorted by key, with no
+ * header. We keep the entries in an in-memory byte array ("mmap-style": fixed slots,
+ * binary search, no parsing) and write them back to the file on `flush()`.
+ *
+ * File life cycle:
+ * - created preallocated to `maxIndexBytes` (zero-filled, sparse on real disks) while its
+ *   segment is active, like Kafka's mmap'ed index;
+ * - `trimToValidSize()` (segment roll or close) cuts the file to `entries * slotBytes`, so
+ *   a file opened later has exactly `size / slotBytes` entries;
+ * - a preallocated file found at open time (unclean shutdown) has zero slots at its tail,
+ *   which `sanityCheck()` rejects: the caller then rebuilds the index from the segment.
+ *
+ * Durability: entries written after the last `flush()` may be lost. The log syncs an index
+ * only before the recovery point moves past its segment, so an index of a segment above the
+ * recovery point is always rebuilt on recovery.
+ *
+ * Memory: the in-memory array grows by doubling up to `maxIndexBytes`, so an idle segment
+ * costs what its entries cost. Not safe for concurrent mutation; the owning segment
+ * serialises writes (the log's append lock). Lookups are synchronous.
+ */
+import type { FileSystem } from '@samsa/runtime';
+import { CorruptIndexError, assert } from './errors.ts';
+import { readWholeFile } from './file-io.ts';
+
+const INITIAL_SLOTS = 64;
+
+export abstract class FixedSlotIndex {
+  readonly slotBytes: number;
+  readonly baseOffset: number;
+  readonly maxIndexBytes: number;
+  /** Capacity in entries (the time index keeps one slot spare, see time-index.ts). */
+  readonly maxEntries: number;
+  private pathValue: string;
+  protected bytes: Uint8Array;
+  protected view: DataView;
+  protected entryCount: number;
+  /** Entries [0, flushedEntries) are in the file. */
+  private flushedEntries: number;
+  /** The file holds stale entries beyond `entryCount` (after a truncation) or must be cut. */
+  private fileNeedsTruncate = false;
+  /** The file should be (kept) preallocated to maxIndexBytes: true while the segment is active. */
+  private preallocated: boolean;
+
+  protected constructor(path: string, baseOffset: number, maxIndexBytes: number, slotBytes: number, content: Uint8Array | null, preallocate: boolean) {
+    this.pathValue = path;
+    this.baseOffset = baseOffset;
+    this.slotBytes = slotBytes;
+    this.maxIndexBytes = Math.floor(maxIndexBytes / slotBytes) * slotBytes;
+    this.maxEntries = this.maxIndexBytes / slotBytes;
+    assert(this.maxEntries >= 1, `index ${path}: maxIndexBytes ${maxIndexBytes} holds no slot`);
+    const loaded = content === null ? 0 : Math.floor(content.byteLength / slotBytes);
+    if (content !== null && content.byteLength % slotBytes !== 0) {
+      throw new CorruptIndexError(path, `size ${content.byteLength} is not a multiple of ${slotBytes}`);
+    }
+    if (loaded > this.maxEntries) throw new CorruptIndexError(path, `${loaded} entries exceed the capacity ${this.maxEntries}`);
+    const capacity = Math.min(this.maxEntries, Math.max(INITIAL_SLOTS, loaded));
+    this.bytes = new Uint8Array(capacity * slotBytes);
+    if (content !== null) this.bytes.set(content.subarray(0, loaded * slotBytes));
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    this.entryCount = loaded;
+    this.flushedEntries = loaded;
+    this.preallocated = preallocate;
+  }
+
+  /** Reads an index file; null content when the file is missing. */
+  protected static async readContent(fs: FileSystem, path: string): Promise<Uint8Array | null> {
+    return readWholeFile(fs, path);
+  }
+
+  get path(): string {
+    return this.pathValue;
+  }
+
+  get entries(): number {
+    return this.entryCount;
+  }
+
+  get isFull(): boolean {
+    return this.entryCount >= this.maxEntries;
+  }
+
+  /** Bytes the entries occupy (what the trimmed file holds). */
+  get sizeBytes(): number {
+    return this.entryCount * this.slotBytes;
+  }
+
+  /** The search key of a slot (relative offset or timestamp). */
+  protected abstract keyAt(slot: number): number;
+  /** The secondary value of a slot that is also monotonic (position or relative offset). */
+  protected abstract valueAt(slot: number): number;
+  /** Throws CorruptIndexError when the loaded entries break the index's invariants. */
+  abstract sanityCheck(): void;
+
+  /**
+   * Largest slot whose key (or value when `byValue`) is ≤ target, or -1 when none is.
+   * Plain binary search over the in-memory slots; Kafka's "warm section" trick exists to
+   * keep mmap'ed pages resident, which an in-memory array does not need.
+   */
+  protected largestLowerBoundSlotFor(target: number, byValue = false): number {
+    let lo = 0;
+    let hi = this.entryCount - 1;
+    if (hi < 0) return -1;
+    const at = (slot: number): number => (byValue ? this.valueAt(slot) : this.keyAt(slot));
+    if (at(0) > target) return -1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (at(mid) <= target) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Makes room for one more slot in memory (the caller checked `isFull`). */
+  protected reserveSlot(): number {
+    assert(this.entryCount < this.maxEntries, `index ${this.pathValue} is full`);
+    const needed = (this.entryCount + 1) * this.slotBytes;
+    if (needed > this.bytes.byteLength) {
+      const grown = new Uint8Array(Math.min(this.maxIndexBytes, this.bytes.byteLength * 2));
+      grown.set(this.bytes.subarray(0, this.entryCount * this.slotBytes));
+      this.bytes = grown;
+      this.view = new DataView(grown.buffer, grown.byteOffset, grown.byteLength);
+    }
+    return this.entryCount * this.slotBytes;
+  }
+
+  protected commitSlot(): void {
+    this.entryCount++;
+  }
+
+  /** Keeps the first `entries` slots (in memory now, in the file on the next flush). */
+  protected truncateToEntries(entries: number): void {
+    assert(entries >= 0 && entries <= this.entryCount, `bad index truncation to ${entries}`);
+    if (entries === this.entryCount) return;
+    this.entryCount = entries;
+    if (this.flushedEntries > entries) {
+      this.flushedEntries = entries;
+      this.fileNeedsTruncate = true;
+    }
+  }
+
+  /** Drops every entry (before a rebuild). */
+  reset(): void {
+    this.truncateToEntries(0);
+    this.fileNeedsTruncate = true;
+  }
+
+  /** Marks the index as belonging to the active segment: its file is kept at maxIndexBytes. */
+  markActive(): void {
+    if (!this.preallocated) {
+      this.preallocated = true;
+      this.fileNeedsTruncate = true;
+    }
+  }
+
+  /** Writes unflushed entries to the file and syncs it. */
+  async flush(fs: FileSystem): Promise<void> {
+    if (this.flushedEntries === this.entryCount && !this.fileNeedsTruncate) return;
+    const handle = await fs.open(this.pathValue, 'read-write');
+    try {
+      if (this.fileNeedsTruncate) {
+        await handle.truncate(this.flushedEntries * this.slotBytes);
+        if (this.preallocated) await handle.truncate(this.maxIndexBytes);
+      }
+      if (this.entryCount > this.flushedEntries) {
+        const from = this.flushedEntries * this.slotBytes;
+        await handle.write(this.bytes.slice(from, this.entryCount * this.slotBytes), from);
+      }
+      await handle.sync();
+      this.flushedEntries = this.entryCount;
+      this.fileNeedsTruncate = false;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Creates the file preallocated to maxIndexBytes (new active segment). */
+  async create(fs: FileSystem): Promise<void> {
+    const handle = await fs.open(this.pathValue, 'read-write', { truncate: true });
+    try {
+      await handle.truncate(this.preallocated ? this.maxIndexBytes : 0);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Flushes and cuts the file to its entries (segment roll or close). */
+  async trimToValidSize(fs: FileSystem): Promise<void> {
+    this.preallocated = false;
+    this.fileNeedsTruncate = true;
+    await this.flush(fs);
+  }
+
+  async rename(fs: FileSystem, newPath: string): Promise<void> {
+    if ((await fs.stat(this.pathValue)) !== null) await fs.rename(this.pathValue, newPath);
+    this.pathValue = newPath;
+  }
+
+  /** Points the index at a new path without touching files (the caller renamed them). */
+  setPath(newPath: string): void {
+    this.pathValue = newPath;
+  }
+
+  async deleteFile(fs: FileSystem): Promise<void> {
+    await fs.remove(this.pathValue);
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * loadLog: turns a partition directory into a sorted segment set, recovering after an
+ * unclean shutdown (Kafka's `LogLoader`). Called only by `openLog`, before anything else
+ * touches the directory.
+ *
+ * Steps:
+ * 1. Tidy: remove `.tmp` (unfinished checkpoints), `.deleted` (deletions that were
+ *    scheduled), `.cleaned` (unfinished cleaner output) and index files without a `.log`.
+ * 2. Complete interrupted swaps (the cleaner's protocol, see `Log.replaceSegments`): a
+ *    `<base>.log.swap` is complete cleaner output; every live segment whose base offset
+ *    lies in [base, swap's next offset) is deleted and the swap file renamed to
+ *    `<base>.log`. Its index files are dropped and rebuilt.
+ * 3. Open the live segments (lazily: only sizes are read).
+ * 4. Unclean shutdown only: from the segment holding the recovery point onwards, validate
+ *    every batch (length, CRC-32C, increasing offsets), rebuild the indices, cut a torn or
+ *    corrupt tail, and delete every segment after a cut (it follows corruption). The
+ *    leader-epoch cache is re-assigned from the recovered batches.
+ * 5. Segments wholly below the log start offset are deleted; an empty directory gets one
+ *    empty segment at the log start offset.
+ * Every file removal or rename is made durable with one syncDir at the end.
+ */
+import { type FileSystem } from '@samsa/runtime';
+import { batchLastOffset } from '@samsa/codec';
+import { scanBatches } from './batch-scanner.ts';
+import { joinDir, parseSegmentFileName, segmentFilePath, CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX, TEMP_FILE_SUFFIX } from './file-names.ts';
+import type { LeaderEpochCache } from './leader-epoch-cache.ts';
+import { LogSegment, type SegmentContext } from './log-segment.ts';
+import type { LogLogger } from './logger.ts';
+import { SegmentSet } from './segment-set.ts';
+
+export interface LoadLogParams {
+  readonly ctx: SegmentContext;
+  readonly logger: LogLogger;
+  readonly hadCleanShutdown: boolean;
+  readonly recoveryPoint: number;
+  readonly logStartOffset: number;
+  readonly epochCache: LeaderEpochCache;
+}
+
+export interface LoadedLog {
+  readonly segments: SegmentSet;
+  readonly logEndOffset: number;
+  readonly logStartOffset: number;
+  readonly recoveryPoint: number;
+  /** Bytes cut from torn or corrupt tails (0 after a clean shutdown). */
+  readonly truncatedBytes: number;
+}
+
+export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
+  const { ctx, logger } = params;
+  const { fs, dir } = ctx;
+  let names = await fs.readDir(dir);
+  let dirChanged = await removeStrayFiles(fs, dir, names, logger);
+  if (dirChanged) names = await fs.readDir(dir);
+  if (await completeSwaps(ctx, names, logger)) {
+    dirChanged = true;
+    names = await fs.readDir(dir);
+  }
+
+  const segments = new SegmentSet();
+  for (const name of names) {
+    const parsed = parseSegmentFileName(name);
+    if (parsed === null || parsed.kind !== 'log' || parsed.transitSuffix !== '') continue;
+    const stat = await fs.stat(joinDir(dir, name));
+    if (stat === null) continue;
+    segments.add(LogSegment.open(ctx, parsed.baseOffset, stat.sizeBytes, stat.mtimeMs));
+  }
+
+  let truncatedBytes = 0;
+  let recoveryPoint = params.recoveryPoint;
+  if (!params.hadCleanShutdown && segments.size > 0) {
+    const result = await recoverSegments(params, segments);
+    truncatedBytes = result.truncatedBytes;
+    dirChanged ||= result.deletedSegments;
+  }
+
+  let logStartOffset = Math.max(params.logStartOffset, segments.first?.baseOffset ?? params.logStartOffset, 0);
+  // Segments wholly below the log start offset (a deletion that did not reach the disk).
+  for (const s of segments.all()) {
+    const next = segments.higherSegment(s.baseOffset);
+    if (next === undefined || next.baseOffset > logStartOffset) break;
+    segments.remove(s.baseOffset);
+    await s.deleteFiles();
+    dirChanged = true;
+    logger.info({ dir, baseOffset: s.baseOffset, logStartOffset }, 'deleted segment below the log start offset');
+  }
+
+  if (segments.size === 0) {
+    segments.add(await LogSegment.create(ctx, logStartOffset, { active: true }));
+    dirChanged = true;
+  } else {
+    await segments.active.markActive();
+  }
+  const logEndOffset = await segments.active.readNextOffset();
+  if (logStartOffset > logEndOffset) logStartOffset = logEndOffset;
+  recoveryPoint = params.hadCleanShutdown ? logEndOffset : Math.min(recoveryPoint, logEndOffset);
+
+  params.epochCache.truncateFromEnd(logEndOffset);
+  params.epochCache.truncateFromStart(logStartOffset);
+  if (dirChanged) await fs.syncDir(dir);
+  return { segments, logEndOffset, logStartOffset, recoveryPoint, truncatedBytes };
+}
+
+async function removeStrayFiles(fs: FileSystem, dir: string, names: readonly string[], logger: LogLogger): Promise<boolean> {
+  const liveLogs = new Set<number>();
+  for (const name of names) {
+    const p = parseSegmentFileName(name);
+    if (p !== null && p.kind === 'log' && p.transitSuffix === '') liveLogs.add(p.baseOffset);
+  }
+  const swapLogs = new Set<number>();
+  for (const name of names) {
+    const p = parseSegmentFileName(name);
+    if (p !== null && p.kind === 'log' && p.transitSuffix === SWAP_FILE_SUFFIX) swapLogs.add(p.baseOffset);
+  }
+  let changed = false;
+  for (const name of names) {
+    const p = parseSegmentFileName(name);
+    const stray =
+      name.endsWith(TEMP_FILE_SUFFIX) ||
+      (p !== null && (p.transitSuffix === DELETED_FILE_SUFFIX || p.transitSuffix === CLEANED_FILE_SUFFIX)) ||
+      (p !== null && p.kind !== 'log' && p.transitSuffix === '' && !liveLogs.has(p.baseOffset) && !swapLogs.has(p.baseOffset)) ||
+      (p !== null && p.kind !== 'log' && p.transitSuffix === SWAP_FILE_SUFFIX);
+    if (!stray) continue;
+    await fs.remove(joinDir(dir, name));
+    changed = true;
+    logger.info({ dir, file: name }, 'removed stray file');
+  }
+  return changed;
+}
+
+/** Finishes every interrupted segment swap; true when something changed. */
+async function completeSwaps(ctx: SegmentContext, names: readonly string[], logger: LogLogger): Promise<boolean> {
+  const { fs, dir } = ctx;
+  let changed = false;
+  const live: number[] = [];
+  for (const name of names) {
+    const p = parseSegmentFileName(name);
+    if (p !== null && p.kind === 'log' && p.transitSuffix === '') live.push(p.baseOffset);
+  }
+  for (const name of names) {
+    const p = parseSegmentFileName(name);
+    if (p === null || p.kind !== 'log' || p.transitSuffix !== SWAP_FILE_SUFFIX) continue;
+    const swapPath = joinDir(dir, name);
+    const stat = await fs.stat(swapPath);
+    if (stat === null) continue;
+    // The swap file's offset range: scan its batch headers for the last offset.
+    const handle = await fs.open(swapPath, 'read');
+    let nextOffset = p.baseOffset;
+    try {
+      await scanBatches(handle, 0, stat.sizeBytes, false, (chunk, at) => {
+        nextOffset = batchLastOffset(chunk, at) + 1;
+        return true;
+      });
+    } finally {
+      await handle.close();
+    }
+    for (const base of live) {
+      if (base < p.baseOffset || base >= Math.max(nextOffset, p.baseOffset + 1)) continue;
+      for (const kind of ['log', 'index', 'timeindex'] as const) await fs.remove(segmentFilePath(dir, base, kind));
+    }
+    for (const kind of ['index', 'timeindex'] as const) await fs.remove(segmentFilePath(dir, p.baseOffset, kind));
+    await fs.rename(swapPath, segmentFilePath(dir, p.baseOffset, 'log'));
+    changed = true;
+    logger.info({ dir, baseOffset: p.baseOffset, nextOffset }, 'completed interrupted segment swap');
+  }
+  return changed;
+}
+
+async function recoverSegments(params: LoadLogParams, segments: SegmentSet): Promise<{ truncatedBytes: number; deletedSegments: boolean }> {
+  const { ctx, logger, epochCache } = params;
+  let truncatedBytes = 0;
+  let deletedSegments = false;
+  const toRecover = segments.range(params.recoveryPoint, Number.MAX_SAFE_INTEGER);
+  // The epoch history after the recovery point is re-derived from the batches.
+  const firstRecovered = toRecover[0];
+  if (firstRecovered !== undefined) epochCache.truncateFromEnd(firstRecovered.baseOffset);
+  for (let i = 0; i < toRecover.length; i++) {
+    const segment = toRecover[i]!;
+    const result = await segment.recover((epoch, baseOffset) => epochCache.assign(epoch, baseOffset));
+    if (result.truncatedBytes === 0) continue;
+    truncatedBytes += result.truncatedBytes;
+    logger.warn(
+      { dir: ctx.dir, baseOffset: segment.baseOffset, truncatedBytes: result.truncatedBytes, reason: result.reason, nextOffset: result.nextOffset },
+      'recovery truncated a torn or corrupt segment tail',
+    );
+    for (const later of toRecover.slice(i + 1)) {
+      segments.remove(later.baseOffset);
+      await later.deleteFiles();
+      deletedSegments = true;
+      logger.warn({ dir: ctx.dir, baseOffset: later.baseOffset, sizeBytes: later.sizeBytes }, 'recovery deleted a segment after a corrupt one');
+    }
+    break;
+  }
+  return { truncatedBytes, deletedSegments };
+}

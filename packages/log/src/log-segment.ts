@@ -1,0 +1,621 @@
+/**
+ * LogSegment: one `.log` file of record batches plus its offset index and time index
+ * (Kafka's `LogSegment`). The log owns a sorted set of these; the last one is active.
+ *
+ * Files (names from file-names.ts; `suffix` is '' for a live segment or '.cleaned' /
+ * '.swap' / '.deleted' while in transit):
+ *   <base>.log<suffix>  <base>.index<suffix>  <base>.timeindex<suffix>
+ *
+ * Invariants:
+ * - batches are stored back to back; every batch's offsets are ≥ baseOffset and
+ *   lastOffset - baseOffset fits int32; base offsets strictly increase;
+ * - `sizeBytes` is the length of valid data (the file is never longer except transiently
+ *   after a failed write, which takes the log offline);
+ * - an offset-index entry exists every `indexIntervalBytes`, keyed by a batch's last
+ *   offset; the time index holds the running maximum timestamp.
+ *
+ * Laziness (so a LogManager can open thousands of logs in bounded memory): the `.log`
+ * handle is opened on first use and the indices are loaded on first use, sanity-checked,
+ * and rebuilt from the segment when missing or corrupt.
+ *
+ * API for the log, the cleaner and retention (all async methods may reject with the
+ * runtime's FileSystemError; the Log turns that into LogStorageError and goes offline):
+ * - `LogSegment.create(ctx, baseOffset, { suffix, active })`, `LogSegment.open(ctx, base, sizeBytes, mtimeMs, { suffix, active })`
+ * - `append(bytes, stats)` bytes = whole batches with final offsets; `read(...)`,
+ *   `translateOffset(...)`, `findOffsetByTimestamp(...)`, `forEachBatch(...)`
+ * - `recover(onBatch)`, `truncateTo(offset)`, `readNextOffset()`
+ * - `flushLog()`, `flushIndexes()`, `onBecomeInactive()`, `close()`, `closeHandle()`
+ * - `changeSuffix(suffix)`, `deleteFiles()`
+ *
+ * Concurrency: one writer at a time (the log's append lock). Reads may run concurrently
+ * with appends: they never look past the `sizeBytes` they captured.
+ */
+import type { Clock, FileHandle, FileSystem } from '@samsa/runtime';
+import {
+  batchBaseOffset,
+  batchLastOffset,
+  batchMaxTimestamp,
+  batchPartitionLeaderEpoch,
+  batchTimestampType,
+  iterateRecords,
+  nextBatchEnd,
+  validateRecordBatch,
+} from '@samsa/codec';
+import { scanBatches } from './batch-scanner.ts';
+import { CorruptIndexError, assert } from './errors.ts';
+import { readFully } from './file-io.ts';
+import { segmentFilePath } from './file-names.ts';
+import type { LogConfig } from './log-config.ts';
+import { OffsetIndex } from './offset-index.ts';
+import { NO_TIMESTAMP, TimeIndex } from './time-index.ts';
+
+export interface SegmentContext {
+  readonly fs: FileSystem;
+  readonly clock: Clock;
+  readonly config: LogConfig;
+  /** The partition directory. */
+  readonly dir: string;
+  /** Reports indices rebuilt at load time. */
+  readonly onIndexRebuilt?: (baseOffset: number, reason: string) => void;
+}
+
+export interface SegmentOpenOptions {
+  /** '' (live) or a transit suffix such as '.cleaned' / '.swap'. */
+  readonly suffix?: string;
+  /** The active segment keeps its index files preallocated. */
+  readonly active?: boolean;
+}
+
+/** Where a batch holding an offset lies in the file. */
+export interface BatchPosition {
+  readonly position: number;
+  readonly sizeBytes: number;
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+}
+
+export interface SegmentRead {
+  /** Whole batches, a fresh copy (the caller may keep it). */
+  readonly records: Uint8Array;
+  /** File position of the first batch. */
+  readonly position: number;
+  readonly firstBatchBaseOffset: number;
+}
+
+export interface TimestampAndOffset {
+  readonly timestamp: number;
+  readonly offset: number;
+  /** The batch's partition leader epoch (-1 when none). */
+  readonly leaderEpoch: number;
+}
+
+export interface RecoverResult {
+  readonly truncatedBytes: number;
+  /** Why the scan stopped before the end (validation reason), or null when it did not. */
+  readonly reason: string | null;
+  /** Last offset + 1 of the last valid batch, or the base offset when none. */
+  readonly nextOffset: number;
+}
+
+/** Statistics of the batches of one append, computed by the log while it validated them. */
+export interface AppendStats {
+  readonly lastOffset: number;
+  readonly maxTimestamp: number;
+  readonly offsetOfMaxTimestamp: number;
+}
+
+interface Indexes {
+  readonly offset: OffsetIndex;
+  readonly time: TimeIndex;
+}
+
+const INT32_MAX = 0x7fffffff;
+
+export class LogSegment {
+  readonly baseOffset: number;
+  private readonly ctx: SegmentContext;
+  private suffixValue: string;
+  private handle: FileHandle | null = null;
+  private opening: Promise<FileHandle> | null = null;
+  private size: number;
+  private indexes: Indexes | null = null;
+  private loadingIndexes: Promise<Indexes> | null = null;
+  private maxTimestamp = NO_TIMESTAMP;
+  private offsetOfMaxTimestamp: number;
+  private bytesSinceLastIndexEntry = 0;
+  private rollingBasedTimestamp: number | null = null;
+  private createdMs: number;
+  private active: boolean;
+  private closed = false;
+  /** Wall-clock time of the last write (the file's mtime at open). */
+  lastModifiedMs: number;
+  /** False until the directory entry of a newly created file was synced (syncDir). */
+  dirEntryDurable: boolean;
+
+  private constructor(ctx: SegmentContext, baseOffset: number, sizeBytes: number, mtimeMs: number, suffix: string, active: boolean, durable: boolean) {
+    this.ctx = ctx;
+    this.baseOffset = baseOffset;
+    this.size = sizeBytes;
+    this.suffixValue = suffix;
+    this.active = active;
+    this.offsetOfMaxTimestamp = baseOffset;
+    this.createdMs = ctx.clock.monotonicMs();
+    this.lastModifiedMs = mtimeMs;
+    this.dirEntryDurable = durable;
+  }
+
+  /** Creates the three files of a new, empty segment (indices preallocated when active). */
+  static async create(ctx: SegmentContext, baseOffset: number, options: SegmentOpenOptions = {}): Promise<LogSegment> {
+    const suffix = options.suffix ?? '';
+    const active = options.active ?? true;
+    const segment = new LogSegment(ctx, baseOffset, 0, ctx.clock.wallMs(), suffix, active, false);
+    const handle = await ctx.fs.open(segment.path('log'), 'read-write', { truncate: true });
+    segment.handle = handle;
+    const offset = OffsetIndex.empty(segment.path('index'), baseOffset, ctx.config.segmentIndexBytes, active);
+    const time = TimeIndex.empty(segment.path('timeindex'), baseOffset, ctx.config.segmentIndexBytes, active);
+    await offset.create(ctx.fs);
+    await time.create(ctx.fs);
+    segment.indexes = { offset, time };
+    return segment;
+  }
+
+  /** An existing segment; nothing is read until used. */
+  static open(ctx: SegmentContext, baseOffset: number, sizeBytes: number, mtimeMs: number, options: SegmentOpenOptions = {}): LogSegment {
+    return new LogSegment(ctx, baseOffset, sizeBytes, mtimeMs, options.suffix ?? '', options.active ?? false, true);
+  }
+
+  path(kind: 'log' | 'index' | 'timeindex', suffix = this.suffixValue): string {
+    return segmentFilePath(this.ctx.dir, this.baseOffset, kind, suffix);
+  }
+
+  get suffix(): string {
+    return this.suffixValue;
+  }
+
+  get sizeBytes(): number {
+    return this.size;
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /** Largest batch max-timestamp, NO_TIMESTAMP (-1) when none; valid after `loadIndexes()`. */
+  get largestTimestampLoaded(): number {
+    return this.maxTimestamp;
+  }
+
+  /** Loads the indices (if needed) and returns the largest timestamp in the segment. */
+  async largestTimestamp(): Promise<number> {
+    await this.loadIndexes();
+    return this.maxTimestamp;
+  }
+
+  /** (largest timestamp, offset of the batch holding it). */
+  async maxTimestampAndOffset(): Promise<{ timestamp: number; offset: number }> {
+    await this.loadIndexes();
+    return { timestamp: this.maxTimestamp, offset: this.offsetOfMaxTimestamp };
+  }
+
+  private async file(): Promise<FileHandle> {
+    assert(!this.closed, `segment ${this.baseOffset} is closed`);
+    if (this.handle !== null) return this.handle;
+    if (this.opening === null) {
+      const opening = this.ctx.fs.open(this.path('log'), 'read-write');
+      this.opening = opening;
+      opening.then(
+        (h) => {
+          this.handle = h;
+          this.opening = null;
+        },
+        () => {
+          this.opening = null;
+        },
+      );
+    }
+    return this.opening;
+  }
+
+  /** The loaded indices; loads (and if needed rebuilds) them on first use. */
+  loadIndexes(): Promise<Indexes> {
+    if (this.indexes !== null) return Promise.resolve(this.indexes);
+    if (this.loadingIndexes === null) {
+      const loading = this.readIndexes();
+      this.loadingIndexes = loading;
+      loading.then(
+        (ix) => {
+          this.indexes = ix;
+          this.loadingIndexes = null;
+        },
+        () => {
+          this.loadingIndexes = null;
+        },
+      );
+    }
+    return this.loadingIndexes;
+  }
+
+  private async readIndexes(): Promise<Indexes> {
+    const { fs, config } = this.ctx;
+    let offset: OffsetIndex | null = null;
+    let time: TimeIndex | null = null;
+    let problem = 'missing';
+    try {
+      offset = await OffsetIndex.load(fs, this.path('index'), this.baseOffset, config.segmentIndexBytes, this.active);
+      time = await TimeIndex.load(fs, this.path('timeindex'), this.baseOffset, config.segmentIndexBytes, this.active);
+      if (offset !== null && time !== null) {
+        offset.sanityCheck();
+        time.sanityCheck();
+        if (offset.entries > 0 && offset.lastPosition >= this.size) throw new CorruptIndexError(offset.path, `position ${offset.lastPosition} beyond the log size ${this.size}`);
+      }
+    } catch (e) {
+      if (!(e instanceof CorruptIndexError)) throw e;
+      problem = e.message;
+      offset = null;
+      time = null;
+    }
+    if (offset === null || time === null) {
+      const ix = {
+        offset: OffsetIndex.empty(this.path('index'), this.baseOffset, config.segmentIndexBytes, this.active),
+        time: TimeIndex.empty(this.path('timeindex'), this.baseOffset, config.segmentIndexBytes, this.active),
+      };
+      ix.offset.reset();
+      ix.time.reset();
+      await this.rebuildInto(ix);
+      this.ctx.onIndexRebuilt?.(this.baseOffset, problem);
+      return ix;
+    }
+    if (this.active) {
+      offset.markActive();
+      time.markActive();
+    }
+    await this.loadLargestTimestamp({ offset, time });
+    return { offset, time };
+  }
+
+  /** Kafka's loadLargestTimestamp: the time index's last entry, then the batches after it. */
+  private async loadLargestTimestamp(ix: Indexes): Promise<void> {
+    const last = ix.time.lastEntry;
+    this.maxTimestamp = last.timestamp;
+    this.offsetOfMaxTimestamp = last.offset;
+    const from = ix.offset.lookupPosition(last.offset);
+    await scanBatches(await this.file(), from, this.size, false, (chunk, at) => {
+      const ts = batchMaxTimestamp(chunk, at);
+      if (ts > this.maxTimestamp) {
+        this.maxTimestamp = ts;
+        this.offsetOfMaxTimestamp = batchLastOffset(chunk, at);
+      }
+      return true;
+    });
+  }
+
+  /** Rebuilds indices from the batch headers (no CRC checks), then writes them out. */
+  private async rebuildInto(ix: Indexes): Promise<void> {
+    this.maxTimestamp = NO_TIMESTAMP;
+    this.offsetOfMaxTimestamp = this.baseOffset;
+    this.bytesSinceLastIndexEntry = 0;
+    await scanBatches(await this.file(), 0, this.size, false, (chunk, at, sizeBytes, position) => {
+      this.indexBatch(ix, chunk, at, sizeBytes, position);
+      return true;
+    });
+    await this.writeIndexes(ix);
+  }
+
+  private async writeIndexes(ix: Indexes): Promise<void> {
+    if (this.active) {
+      await ix.offset.flush(this.ctx.fs);
+      await ix.time.flush(this.ctx.fs);
+    } else {
+      ix.time.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+      await ix.offset.trimToValidSize(this.ctx.fs);
+      await ix.time.trimToValidSize(this.ctx.fs);
+    }
+  }
+
+  /** Index bookkeeping for one batch appended (or found) at `position`. */
+  private indexBatch(ix: Indexes, chunk: Uint8Array, at: number, sizeBytes: number, position: number): void {
+    const lastOffset = batchLastOffset(chunk, at);
+    const ts = batchMaxTimestamp(chunk, at);
+    if (ts > this.maxTimestamp) {
+      this.maxTimestamp = ts;
+      this.offsetOfMaxTimestamp = lastOffset;
+    }
+    // A full index just stops growing (it is sparse); the next append rolls the segment.
+    if (this.bytesSinceLastIndexEntry > this.ctx.config.indexIntervalBytes && !ix.offset.isFull) {
+      ix.offset.append(lastOffset, position);
+      if (!ix.time.isFull) ix.time.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += sizeBytes;
+  }
+
+  /** True when the offset fits the index's relative int32. */
+  canConvertToRelativeOffset(offset: number): boolean {
+    const relative = offset - this.baseOffset;
+    return relative >= 0 && relative <= INT32_MAX;
+  }
+
+  /**
+   * Kafka's `shouldRoll`: the segment is too full for `messagesBytes` more, older than
+   * segment.ms (by its first batch timestamp), an index is full, or `maxOffset` would
+   * not fit a relative int32.
+   */
+  async shouldRoll(messagesBytes: number, maxOffsetInMessages: number, nowMs: number): Promise<boolean> {
+    const ix = await this.loadIndexes();
+    const { segmentBytes, segmentMs, segmentJitterMs } = this.ctx.config;
+    const reachedRollMs = nowMs - (this.rollingBasedTimestamp ?? this.createdWallMs(nowMs)) > segmentMs - segmentJitterMs;
+    return (
+      this.size > segmentBytes - messagesBytes ||
+      (this.size > 0 && reachedRollMs) ||
+      ix.offset.isFull ||
+      ix.time.isFull ||
+      !this.canConvertToRelativeOffset(maxOffsetInMessages)
+    );
+  }
+
+  /** Creation time on the wall clock, derived from the monotonic creation instant. */
+  private createdWallMs(nowWallMs: number): number {
+    return nowWallMs - (this.ctx.clock.monotonicMs() - this.createdMs);
+  }
+
+  /**
+   * Appends whole batches that already carry their final offsets, at the end of the file.
+   * Index entries follow the write; nothing is synced.
+   */
+  async append(bytes: Uint8Array, stats: AppendStats): Promise<void> {
+    assert(!this.closed, `append to closed segment ${this.baseOffset}`);
+    assert(this.canConvertToRelativeOffset(stats.lastOffset), `offset ${stats.lastOffset} does not fit segment ${this.baseOffset}`);
+    const ix = await this.loadIndexes();
+    const handle = await this.file();
+    const position = this.size;
+    await handle.write(bytes, position);
+    this.size = position + bytes.byteLength;
+    this.lastModifiedMs = this.ctx.clock.wallMs();
+    if (this.rollingBasedTimestamp === null && position === 0 && stats.maxTimestamp >= 0) {
+      this.rollingBasedTimestamp = batchMaxTimestamp(bytes, 0);
+    }
+    let pos = 0;
+    while (pos < bytes.byteLength) {
+      const end = nextBatchEnd(bytes, pos);
+      assert(end > pos, 'append of bytes that are not whole batches');
+      this.indexBatch(ix, bytes, pos, end - pos, position + pos);
+      pos = end;
+    }
+  }
+
+  /** The first batch whose last offset is ≥ `offset`, scanning from the index floor. */
+  async translateOffset(offset: number, startingPosition = 0): Promise<BatchPosition | null> {
+    const ix = await this.loadIndexes();
+    const end = this.size;
+    const from = Math.max(ix.offset.lookupPosition(offset), startingPosition);
+    let found: BatchPosition | null = null;
+    await scanBatches(await this.file(), from, end, false, (chunk, at, sizeBytes, position) => {
+      const lastOffset = batchLastOffset(chunk, at);
+      if (lastOffset < offset) return true;
+      found = { position, sizeBytes, baseOffset: batchBaseOffset(chunk, at), lastOffset };
+      return false;
+    });
+    return found;
+  }
+
+  /**
+   * Whole batches from the batch holding `startOffset`, at most `maxBytes` of them and not
+   * past `maxPosition`; with `minOneMessage` the first batch is returned even when larger.
+   * Null when no batch in the segment reaches `startOffset`.
+   */
+  async read(startOffset: number, maxBytes: number, maxPosition: number = this.size, minOneMessage = true): Promise<SegmentRead | null> {
+    const first = await this.translateOffset(startOffset);
+    if (first === null) return null;
+    const limit = Math.min(maxPosition, this.size) - first.position;
+    const wanted = minOneMessage ? Math.max(maxBytes, first.sizeBytes) : maxBytes;
+    const fetchBytes = Math.max(0, Math.min(limit, wanted));
+    const buffer = new Uint8Array(fetchBytes);
+    const n = fetchBytes === 0 ? 0 : await readFully(await this.file(), buffer, first.position);
+    let pos = 0;
+    while (pos < n) {
+      const end = nextBatchEnd(buffer, pos, n);
+      if (end < 0) break;
+      pos = end;
+    }
+    return { records: buffer.subarray(0, pos), position: first.position, firstBatchBaseOffset: first.baseOffset };
+  }
+
+  /**
+   * The first record with timestamp ≥ `timestamp` and offset ≥ `startingOffset`
+   * (ListOffsets), found through the time index, the offset index and a forward scan.
+   */
+  async findOffsetByTimestamp(timestamp: number, startingOffset: number): Promise<TimestampAndOffset | null> {
+    const ix = await this.loadIndexes();
+    const floor = ix.time.lookup(timestamp);
+    const from = ix.offset.lookupPosition(Math.max(floor.offset, startingOffset));
+    let found: TimestampAndOffset | null = null;
+    await scanBatches(await this.file(), from, this.size, true, (chunk, at, sizeBytes) => {
+      if (batchMaxTimestamp(chunk, at) < timestamp || batchLastOffset(chunk, at) < startingOffset) return true;
+      const epoch = batchPartitionLeaderEpoch(chunk, at);
+      const batch = chunk.subarray(at, at + sizeBytes);
+      if (batchTimestampType(batch, 0) === 'log-append') {
+        found = { timestamp: batchMaxTimestamp(batch, 0), offset: Math.max(batchBaseOffset(batch, 0), startingOffset), leaderEpoch: epoch };
+        return false;
+      }
+      for (const record of iterateRecords(batch, 0)) {
+        if (record.timestampMs >= timestamp && record.offset >= startingOffset) {
+          found = { timestamp: record.timestampMs, offset: record.offset, leaderEpoch: epoch };
+          return false;
+        }
+      }
+      return true;
+    });
+    return found;
+  }
+
+  /** Visits every batch (whole) from `fromPosition`; the visitor must copy what it keeps. */
+  async forEachBatch(visit: (batch: Uint8Array, position: number) => boolean, fromPosition = 0): Promise<void> {
+    await scanBatches(await this.file(), fromPosition, this.size, true, (chunk, at, sizeBytes, position) => visit(chunk.subarray(at, at + sizeBytes), position));
+  }
+
+  /** Last offset + 1 of the last batch, or the base offset when empty. */
+  async readNextOffset(): Promise<number> {
+    const ix = await this.loadIndexes();
+    let next = this.baseOffset;
+    await scanBatches(await this.file(), ix.offset.lastPosition, this.size, false, (chunk, at) => {
+      next = batchLastOffset(chunk, at) + 1;
+      return true;
+    });
+    return next;
+  }
+
+  /**
+   * Validates every batch from the start (length, CRC-32C, offsets increasing and inside
+   * the segment), rebuilds both indices and cuts the file after the last valid batch.
+   * `onBatch` sees each valid batch's leader epoch and base offset (epoch cache rebuild).
+   */
+  async recover(onBatch?: (leaderEpoch: number, baseOffset: number) => void): Promise<RecoverResult> {
+    const { fs, config } = this.ctx;
+    const ix: Indexes = {
+      offset: OffsetIndex.empty(this.path('index'), this.baseOffset, config.segmentIndexBytes, this.active),
+      time: TimeIndex.empty(this.path('timeindex'), this.baseOffset, config.segmentIndexBytes, this.active),
+    };
+    ix.offset.reset();
+    ix.time.reset();
+    this.maxTimestamp = NO_TIMESTAMP;
+    this.offsetOfMaxTimestamp = this.baseOffset;
+    this.bytesSinceLastIndexEntry = 0;
+    let nextOffset = this.baseOffset;
+    let reason: string | null = null;
+    const handle = await this.file();
+    const scan = await scanBatches(handle, 0, this.size, true, (chunk, at, sizeBytes, position) => {
+      const invalid = validateRecordBatch(chunk, at, at + sizeBytes);
+      if (invalid !== null) {
+        reason = `${invalid.reason}: ${invalid.detail}`;
+        return false;
+      }
+      const base = batchBaseOffset(chunk, at);
+      const last = batchLastOffset(chunk, at);
+      if (base < nextOffset || !this.canConvertToRelativeOffset(last)) {
+        reason = `offsets ${base}..${last} not above ${nextOffset - 1} within segment ${this.baseOffset}`;
+        return false;
+      }
+      this.indexBatch(ix, chunk, at, sizeBytes, position);
+      onBatch?.(batchPartitionLeaderEpoch(chunk, at), base);
+      nextOffset = last + 1;
+      return true;
+    });
+    if (scan.stop === 'incomplete' || scan.stop === 'bad-length') reason = `${scan.stop} batch at byte ${scan.position}`;
+    const truncatedBytes = this.size - scan.position;
+    if (truncatedBytes > 0) {
+      await handle.truncate(scan.position);
+      this.size = scan.position;
+    }
+    this.indexes = ix;
+    this.loadingIndexes = null;
+    await this.writeIndexes(ix);
+    return { truncatedBytes, reason: truncatedBytes > 0 ? reason : null, nextOffset };
+  }
+
+  /**
+   * Removes every batch whose last offset is ≥ `offset` (whole batches: a batch holding
+   * `offset` goes entirely). Returns the bytes removed and the base offset of the first
+   * removed batch (null when nothing was removed). Not synced.
+   */
+  async truncateTo(offset: number): Promise<{ truncatedBytes: number; firstRemovedOffset: number | null }> {
+    const ix = await this.loadIndexes();
+    const mapping = await this.translateOffset(offset);
+    if (mapping === null) return { truncatedBytes: 0, firstRemovedOffset: null };
+    ix.offset.truncateTo(offset);
+    ix.time.truncateTo(offset);
+    const truncatedBytes = this.size - mapping.position;
+    await (await this.file()).truncate(mapping.position);
+    this.size = mapping.position;
+    this.bytesSinceLastIndexEntry = 0;
+    if (this.size === 0) {
+      this.createdMs = this.ctx.clock.monotonicMs();
+      this.rollingBasedTimestamp = null;
+    }
+    if (this.maxTimestamp >= 0) await this.loadLargestTimestamp(ix);
+    return { truncatedBytes, firstRemovedOffset: mapping.baseOffset };
+  }
+
+  /** Syncs the `.log` file. */
+  async flushLog(): Promise<void> {
+    if (this.closed) return;
+    if (this.handle === null && this.opening === null) return; // never written through this process
+    await (await this.file()).sync();
+  }
+
+  /** Writes out and syncs both indices (if loaded). */
+  async flushIndexes(): Promise<void> {
+    if (this.indexes === null || this.closed) return;
+    await this.indexes.offset.flush(this.ctx.fs);
+    await this.indexes.time.flush(this.ctx.fs);
+  }
+
+  /** On roll: add the final time-index entry and trim both index files to their entries. */
+  async onBecomeInactive(): Promise<void> {
+    const ix = await this.loadIndexes();
+    this.active = false;
+    ix.time.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    await ix.offset.trimToValidSize(this.ctx.fs);
+    await ix.time.trimToValidSize(this.ctx.fs);
+  }
+
+  /** Makes this (reopened) segment the active one: its index files get preallocated again. */
+  async markActive(): Promise<void> {
+    const ix = await this.loadIndexes();
+    this.active = true;
+    ix.offset.markActive();
+    ix.time.markActive();
+  }
+
+  /** Clean close: final time-index entry, trimmed indices, `.log` synced, handle closed. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.indexes !== null) {
+      this.indexes.time.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+      await this.indexes.offset.trimToValidSize(this.ctx.fs);
+      await this.indexes.time.trimToValidSize(this.ctx.fs);
+    }
+    await this.flushLog();
+    await this.closeHandle();
+  }
+
+  /** Closes the file handle without writing anything (offline log, deleted segment). */
+  async closeHandle(): Promise<void> {
+    this.closed = true;
+    const opening = this.opening;
+    const handle = this.handle ?? (opening ? await opening.catch(() => null) : null);
+    this.handle = null;
+    if (handle !== null) await handle.close();
+  }
+
+  /** Renames the three files to carry `suffix` ('' for live). Missing index files are skipped. */
+  async changeSuffix(suffix: string): Promise<void> {
+    const { fs } = this.ctx;
+    for (const kind of ['log', 'index', 'timeindex'] as const) {
+      const from = this.path(kind);
+      const to = this.path(kind, suffix);
+      if (from === to) continue;
+      if (kind === 'log' || (await fs.stat(from)) !== null) await fs.rename(from, to);
+    }
+    this.suffixValue = suffix;
+    if (this.indexes !== null) {
+      this.indexes.offset.setPath(this.path('index'));
+      this.indexes.time.setPath(this.path('timeindex'));
+    }
+  }
+
+  /** Closes the handle and removes the three files. */
+  async deleteFiles(): Promise<void> {
+    await this.closeHandle();
+    const { fs } = this.ctx;
+    for (const kind of ['log', 'index', 'timeindex'] as const) await fs.remove(this.path(kind));
+  }
+
+  /** The offset index, loaded (tests and tools check it against the segment). */
+  async offsetIndex(): Promise<OffsetIndex> {
+    return (await this.loadIndexes()).offset;
+  }
+
+  async timeIndex(): Promise<TimeIndex> {
+    return (await this.loadIndexes()).time;
+  }
+}
