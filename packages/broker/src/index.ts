@@ -1,3 +1,23 @@
-// @samsa/broker: the runtime-free broker: kafka request handlers composing log, codec, coordinator and replication.
-// Nothing is exported yet; see README.md.
-export {};
+// @samsa/broker: the runtime-free single-node Kafka broker. See README.md for the API.
+export { Broker, QUEUED_BYTES_MAX } from './broker.ts';
+export type { BrokerOptions } from './broker.ts';
+export type { BrokerContext, Endpoint } from './broker-context.ts';
+export { parseServerConfig, parsePropertiesText, parseOverride, parseListeners } from './config/server-config.ts';
+export type { ServerConfig, ListenerAddress, ParseServerConfigOptions } from './config/server-config.ts';
+export { ConfigError, ConfigSource } from './config/config-types.ts';
+export { BROKER_CONFIG_DEFS } from './config/broker-config-defs.ts';
+export { TOPIC_CONFIG_DEFS, effectiveTopicConfig, resolveTopicConfigs } from './config/topic-config.ts';
+export type { EffectiveTopicConfig } from './config/topic-config.ts';
+export { silentLogger, RateLimitedLog } from './observability/logger.ts';
+export type { Logger } from './observability/logger.ts';
+export { noopMetrics } from './observability/metrics.ts';
+export type { Metrics, MetricsSnapshot, PartitionGauge } from './observability/metrics.ts';
+export { ConnectionSession } from './connection/connection-session.ts';
+export type { FrameOutcome, SessionOptions, SessionSink } from './connection/connection-session.ts';
+export { attachSession } from './connection/attach.ts';
+export { HANDLERS } from './handlers/index.ts';
+export type { ApiHandler, RequestInfo } from './handlers/api-handler.ts';
+export { InMemoryLogStore } from './partitions/in-memory-log-store.ts';
+export type { PartitionLog, PartitionLogStore, PartitionLogConfig, AppendResult, TimestampLookup } from './partitions/partition-log.ts';
+export { MetadataStore, METADATA_FILE_NAME } from './topics/metadata-store.ts';
+export { Err } from './kafka-errors.ts';

@@ -28,7 +28,8 @@ export interface BatchMetadata {
   readonly lastSeq: number;
   readonly firstOffset: number;
   readonly lastOffset: number;
-  readonly timestampMs: number;
+  /** LogAppendTime stamped on the batch, or -1 (returned again for a duplicate). */
+  readonly logAppendTimeMs: number;
 }
 
 interface ProducerEntry {

@@ -1,0 +1,30 @@
+/**
+ * BrokerContext: everything a request handler may use — config, the topic registry, time,
+ * logging, metrics and the handler table (ApiVersions reports it). One per broker; shared
+ * by all connections. Handlers must not keep per-connection state in it.
+ */
+import type { Clock } from '@samsa/runtime';
+import type { ServerConfig } from './config/server-config.ts';
+import type { ApiHandler } from './handlers/api-handler.ts';
+import type { Logger } from './observability/logger.ts';
+import type { Metrics } from './observability/metrics.ts';
+import type { TopicRegistry } from './topics/topic-registry.ts';
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface BrokerContext {
+  readonly server: ServerConfig;
+  readonly nodeId: number;
+  readonly registry: TopicRegistry;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly handlers: ReadonlyMap<number, ApiHandler>;
+  /** Where clients reach this broker (Metadata, FindCoordinator, DescribeCluster). */
+  advertised(): Endpoint;
+  /** True once shutdown began: long polls return at once. */
+  readonly shuttingDown: boolean;
+}

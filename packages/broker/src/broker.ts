@@ -1,0 +1,207 @@
+/**
+ * Broker: the runtime-free single-node Kafka broker.
+ *
+ *   const broker = await Broker.open({ config, fs, clock, logs, logger, metrics });
+ *   await broker.listen(transport);          // or: transport.listen(..., c => broker.attach(c))
+ *   ...
+ *   await broker.shutdown();
+ *
+ * It owns the topic registry (metadata in `<log.dirs[0]>/samsa-metadata.json`, partition
+ * logs through the PartitionLogStore), one ConnectionSession per client connection and
+ * the handler table. Files, sockets and time come in through @samsa/runtime interfaces.
+ *
+ * Limits: `max.connections` (over it, new connections are closed at once),
+ * `socket.request.max.bytes` (frame size, checked from the length prefix), and per
+ * connection at most `queued.max.requests` frames / `QUEUED_BYTES_MAX` bytes buffered
+ * before the socket is paused.
+ *
+ * Shutdown: stop listening and accepting, let every connection finish the request it is
+ * handling (responses are sent), close the sockets, then flush and close every log (the
+ * log writes its clean-shutdown marker) and the log store.
+ */
+import type { Clock, Connection, FileSystem, Listener, Transport } from '@samsa/runtime';
+import type { BrokerContext, Endpoint } from './broker-context.ts';
+import type { ServerConfig } from './config/server-config.ts';
+import { attachSession } from './connection/attach.ts';
+import type { AttachedConnection } from './connection/attach.ts';
+import { Dispatcher } from './dispatcher.ts';
+import type { ApiHandler } from './handlers/api-handler.ts';
+import { HANDLERS } from './handlers/index.ts';
+import { silentLogger } from './observability/logger.ts';
+import type { Logger } from './observability/logger.ts';
+import { noopMetrics } from './observability/metrics.ts';
+import type { Metrics, MetricsSnapshot, PartitionGauge } from './observability/metrics.ts';
+import type { PartitionLogStore } from './partitions/partition-log.ts';
+import { MetadataStore } from './topics/metadata-store.ts';
+import { TopicRegistry } from './topics/topic-registry.ts';
+
+/** Per-connection bound on buffered request + response bytes before reading pauses. */
+export const QUEUED_BYTES_MAX = 16 * 1024 * 1024;
+
+export interface BrokerOptions {
+  readonly config: ServerConfig;
+  readonly fs: FileSystem;
+  readonly clock: Clock;
+  /** Where partition logs live: the @samsa/log adapter (createLogStore) or InMemoryLogStore. */
+  readonly logs: PartitionLogStore;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** Replaces the handler table (tests); defaults to every implemented API. */
+  readonly handlers?: readonly ApiHandler[];
+}
+
+export class Broker {
+  readonly config: ServerConfig;
+  readonly registry: TopicRegistry;
+  readonly #ctx: BrokerContext;
+  readonly #dispatcher: Dispatcher;
+  readonly #logger: Logger;
+  readonly #metrics: Metrics;
+  readonly #connections = new Set<AttachedConnection>();
+  readonly #listeners: Listener[] = [];
+  #advertised: Endpoint;
+  #shuttingDown = false;
+  #shutdown: Promise<void> | null = null;
+
+  private constructor(options: BrokerOptions, registry: TopicRegistry) {
+    this.config = options.config;
+    this.registry = registry;
+    this.#logger = options.logger ?? silentLogger;
+    this.#metrics = options.metrics ?? noopMetrics;
+    const first = options.config.advertisedListeners[0]!;
+    this.#advertised = { host: first.host === '' ? 'localhost' : first.host, port: first.port };
+    const handlers = new Map((options.handlers ?? HANDLERS).map((h) => [h.apiKey, h]));
+    const self = this;
+    this.#ctx = {
+      server: options.config,
+      nodeId: options.config.nodeId,
+      registry,
+      clock: options.clock,
+      logger: this.#logger,
+      metrics: this.#metrics,
+      handlers,
+      advertised: () => self.#advertised,
+      get shuttingDown() {
+        return self.#shuttingDown;
+      },
+    };
+    this.#dispatcher = new Dispatcher(this.#ctx);
+  }
+
+  /** Loads (or creates) the metadata, opens every partition log and rebuilds producer state. */
+  static async open(options: BrokerOptions): Promise<Broker> {
+    const logger = options.logger ?? silentLogger;
+    const dataDir = options.config.logDirs[0];
+    if (dataDir === undefined) throw new Error('log.dirs is empty');
+    const store = await MetadataStore.open(options.fs, dataDir, newClusterId, options.config.clusterId);
+    const registry = await TopicRegistry.open({ server: options.config, store, logs: options.logs, logger });
+    logger.info({ nodeId: options.config.nodeId, clusterId: store.state.clusterId, topics: registry.topicCount, dataDir }, 'broker opened');
+    return new Broker(options, registry);
+  }
+
+  get context(): BrokerContext {
+    return this.#ctx;
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  get advertised(): Endpoint {
+    return this.#advertised;
+  }
+
+  /** Where Metadata/FindCoordinator tell clients to connect (the app sets it after binding). */
+  setAdvertisedEndpoint(host: string, port: number): void {
+    this.#advertised = { host, port };
+  }
+
+  /**
+   * Listens on the first configured listener (the client listener). Port 0 binds a free
+   * port; the advertised endpoint follows the bound port unless advertised.listeners set one.
+   */
+  async listen(transport: Transport): Promise<Listener> {
+    const l = this.config.listeners[0]!;
+    const listener = await transport.listen({ host: l.host === '' ? '0.0.0.0' : l.host, port: l.port }, (c) => this.attach(c));
+    this.#listeners.push(listener);
+    if (!this.config.explicitKeys.has('advertised.listeners')) {
+      this.#advertised = { host: l.host === '' || l.host === '0.0.0.0' ? this.#advertised.host : l.host, port: listener.port };
+    }
+    this.#logger.info({ host: listener.host, port: listener.port, advertised: this.#advertised }, 'listening');
+    return listener;
+  }
+
+  /** Serves one accepted connection until either side closes it. */
+  attach(connection: Connection): void {
+    const peer = `${connection.remoteAddress}:${connection.remotePort}`;
+    if (this.#shuttingDown || this.#connections.size >= this.config.maxConnections) {
+      this.#metrics.connectionRejected(this.#shuttingDown ? 'shutting-down' : 'max-connections');
+      this.#logger.debug({ peer, connections: this.#connections.size }, 'refusing connection');
+      connection.destroy();
+      return;
+    }
+    const attached = attachSession(connection, {
+      frameBytesMax: this.config.socketRequestMaxBytes,
+      queuedBytesMax: QUEUED_BYTES_MAX,
+      queuedFramesMax: this.config.queuedMaxRequests,
+      handleFrame: (frame) => this.#dispatcher.handle(frame, peer),
+      onEnd: (reason) => {
+        if (reason === 'frame-too-large' || reason === 'bad-frame') {
+          this.#metrics.connectionRejected(reason);
+          this.#logger.warn({ peer, reason, frameBytesMax: this.config.socketRequestMaxBytes }, 'closing connection: request frame too large');
+        }
+      },
+    });
+    this.#connections.add(attached);
+    this.#metrics.connectionsChanged(1);
+    void attached.closed.then(() => {
+      this.#connections.delete(attached);
+      this.#metrics.connectionsChanged(-1);
+    });
+  }
+
+  /** Gauges for the app's metrics scrape. */
+  metricsSnapshot(): MetricsSnapshot {
+    const partitions: PartitionGauge[] = [];
+    for (const t of this.registry.topics()) {
+      for (const p of t.partitions) {
+        partitions.push({
+          topic: t.record.name,
+          partition: p.index,
+          logStartOffset: p.log.logStartOffset,
+          logEndOffset: p.log.logEndOffset,
+          highWatermark: p.highWatermark,
+          sizeBytes: p.log.sizeBytes,
+        });
+      }
+    }
+    return { connections: this.#connections.size, topics: this.registry.topicCount, partitions };
+  }
+
+  /** Idempotent; see the file comment for the order. */
+  shutdown(): Promise<void> {
+    this.#shutdown ??= this.#doShutdown();
+    return this.#shutdown;
+  }
+
+  async #doShutdown(): Promise<void> {
+    this.#shuttingDown = true;
+    this.#logger.info({ connections: this.#connections.size }, 'shutting down');
+    await Promise.all(this.#listeners.map((l) => l.close().catch(() => {})));
+    // Wake long polls (they see shuttingDown and answer), let each connection finish the
+    // request in its handler, then close the logs.
+    const finishing = [...this.#connections].map((c) => c.session.finish('shutdown'));
+    this.registry.wakeAllWaiters();
+    await Promise.all(finishing);
+    await this.registry.close();
+    this.#logger.info({}, 'shut down cleanly');
+  }
+}
+
+function newClusterId(): string {
+  // 16 random bytes in Kafka's url-safe base64 form (like `kafka-storage random-uuid`).
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}

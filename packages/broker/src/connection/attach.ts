@@ -1,0 +1,54 @@
+/**
+ * attachSession: binds a ConnectionSession to a runtime Connection (@samsa/runtime's
+ * Transport interface) — the only place the broker touches a socket.
+ *
+ * - chunks from `onData` go to `session.push`;
+ * - `sink.send` calls `connection.write`; when its promise resolves (the adapter's send
+ *   buffer is below its high-water mark) the bytes count as drained, which is what lets
+ *   the session resume reading a paused socket;
+ * - `sink.close(graceful)` flushes then closes, or destroys at once;
+ * - the peer closing (or an I/O error) ends the session.
+ */
+import type { Connection } from '@samsa/runtime';
+import { ConnectionSession } from './connection-session.ts';
+import type { SessionOptions } from './connection-session.ts';
+
+export interface AttachedConnection {
+  readonly session: ConnectionSession;
+  readonly connection: Connection;
+  /** Resolves when the socket is closed (either side). */
+  readonly closed: Promise<void>;
+}
+
+export function attachSession(connection: Connection, options: SessionOptions): AttachedConnection {
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  let socketClosed = false;
+  const session: ConnectionSession = new ConnectionSession(options, {
+    send(bytes) {
+      connection.write(bytes).then(
+        () => session.drained(bytes.byteLength),
+        () => session.end('write-failed', false),
+      );
+    },
+    setReading(reading) {
+      if (socketClosed) return;
+      if (reading) connection.resume();
+      else connection.pause();
+    },
+    close(_reason, graceful) {
+      if (socketClosed) return;
+      if (graceful) connection.close().catch(() => connection.destroy());
+      else connection.destroy();
+    },
+  });
+  connection.start({
+    onData: (chunk) => session.push(chunk),
+    onClose: () => {
+      socketClosed = true;
+      session.end('peer-closed', false);
+      resolveClosed();
+    },
+  });
+  return { session, connection, closed };
+}

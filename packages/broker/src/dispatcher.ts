@@ -1,0 +1,89 @@
+/**
+ * Dispatcher: one request frame → one FrameOutcome, by API key.
+ *
+ *   frame shorter than the 8 fixed header bytes   → close ("malformed")
+ *   ApiVersions above our max version             → KIP-511: v0 response with
+ *       UNSUPPORTED_VERSION and our ranges, connection stays open (the client retries
+ *       with a version we both know, on the same connection)
+ *   unknown API key, or a version we do not serve → close (Kafka cannot answer a
+ *       request it cannot parse either); logged, rate-limited
+ *   header/body fails to decode                   → close, logged once per interval
+ *   handler result null                           → no response (acks=0 produce)
+ *   handler throws CloseConnection                → close without a response
+ *   handler throws anything else (a bug)          → close, logged as error
+ * Metrics: per-API request count and latency, bytes in/out.
+ */
+import { DecodeError } from '@samsa/codec';
+import { ApiVersionsResponseCodec } from '@samsa/codec';
+import type { BrokerContext } from './broker-context.ts';
+import type { FrameOutcome } from './connection/connection-session.ts';
+import { CloseConnection } from './handlers/api-handler.ts';
+import { apiVersionsBody } from './handlers/api-versions.ts';
+import { Err } from './kafka-errors.ts';
+import { RateLimitedLog } from './observability/logger.ts';
+import { API_VERSIONS_KEY, decodeRequest, encodeResponse, peekRequestHeader } from './protocol/frames.ts';
+
+const NO_RESPONSE: FrameOutcome = { response: null };
+
+export class Dispatcher {
+  readonly #ctx: BrokerContext;
+  readonly #rateLimited = new RateLimitedLog(1000);
+
+  constructor(ctx: BrokerContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Handles one frame from connection `peer`. Never throws. */
+  async handle(frame: Uint8Array, peer: string): Promise<FrameOutcome> {
+    const ctx = this.#ctx;
+    ctx.metrics.bytesIn(frame.byteLength + 4);
+    const peeked = peekRequestHeader(frame);
+    if (!peeked) return this.#reject('malformed', peer, { bytes: frame.byteLength }, 'request shorter than its header');
+    const { apiKey, apiVersion, correlationId } = peeked;
+    const handler = ctx.handlers.get(apiKey);
+    if (apiKey === API_VERSIONS_KEY && handler && apiVersion > handler.maxVersion) {
+      const response = encodeResponse(apiKey, 0, correlationId, ApiVersionsResponseCodec, apiVersionsBody(ctx, Err.UNSUPPORTED_VERSION));
+      ctx.metrics.bytesOut(response.byteLength);
+      return { response };
+    }
+    if (!handler) return this.#reject('unsupported-api', peer, { apiKey, apiVersion }, 'request for an API this broker does not serve');
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      return this.#reject('unsupported-version', peer, { api: handler.name, apiVersion }, 'request version this broker does not serve');
+    }
+    const startedMs = ctx.clock.monotonicMs();
+    let decoded;
+    try {
+      decoded = decodeRequest(frame, handler.request, apiVersion);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      return this.#reject('malformed', peer, { api: handler.name, apiVersion, reason: e.reason, detail: e.message }, 'malformed request');
+    }
+    let body: unknown;
+    try {
+      body = await handler.handle(ctx, decoded.body, { apiVersion, correlationId, clientId: decoded.header.clientId, peer });
+    } catch (e) {
+      if (e instanceof CloseConnection) return { response: null, close: e.reason };
+      ctx.logger.error({ err: e, api: handler.name, apiVersion, peer }, 'request handler failed; closing the connection');
+      return { response: null, close: 'handler-failed' };
+    }
+    ctx.metrics.requestCompleted(handler.name, apiVersion, (ctx.clock.monotonicMs() - startedMs) / 1000);
+    if (body === null) return NO_RESPONSE;
+    let response: Uint8Array;
+    try {
+      response = encodeResponse(apiKey, apiVersion, correlationId, handler.response, body);
+    } catch (e) {
+      ctx.logger.error({ err: e, api: handler.name, apiVersion, peer }, 'encoding a response failed; closing the connection');
+      return { response: null, close: 'encode-failed' };
+    }
+    ctx.metrics.bytesOut(response.byteLength);
+    return { response };
+  }
+
+  #reject(reason: string, peer: string, details: Record<string, unknown>, msg: string): FrameOutcome {
+    this.#ctx.metrics.connectionRejected(reason);
+    this.#rateLimited.maybeLog(reason, this.#ctx.clock.monotonicMs(), (dropped) => {
+      this.#ctx.logger.warn({ ...details, peer, reason, suppressedSinceLast: dropped }, `${msg}; closing the connection`);
+    });
+    return { response: null, close: reason };
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * ApiHandler: what one handler file (src/handlers/<api>.ts) exports — the API key, the
+ * versions it serves (exactly what ApiVersions advertises) and `handle`, which turns a
+ * decoded request into a response body (or null: no response, for acks=0 Produce).
+ *
+ * Handlers never throw for client mistakes: they put Kafka error codes in the response.
+ * A throw is a broker bug; the dispatcher logs it and closes that connection.
+ */
+import type { MessageCodec } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+
+export interface RequestInfo {
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  /** "host:port" of the client, for logs. */
+  readonly peer: string;
+}
+
+export interface ApiHandler<Req = unknown, Res = unknown> {
+  readonly apiKey: number;
+  /** Name used in metrics and logs, Kafka's (e.g. "Produce"). */
+  readonly name: string;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly request: MessageCodec<Req>;
+  readonly response: MessageCodec<Res>;
+  handle(ctx: BrokerContext, request: Req, info: RequestInfo): Promise<Res | null> | Res | null;
+}
+
+/** Lets a typed handler sit in the untyped handler table. */
+export function defineHandler<Req, Res>(h: ApiHandler<Req, Res>): ApiHandler {
+  return h as unknown as ApiHandler;
+}
+
+/**
+ * Thrown by a handler to close the connection deliberately (not a bug), e.g. a failed
+ * acks=0 produce, which Kafka answers by closing so the client notices.
+ */
+export class CloseConnection extends Error {
+  override readonly name = 'CloseConnection';
+  readonly reason: string;
+  constructor(reason: string) {
+    super(reason);
+    this.reason = reason;
+  }
+}

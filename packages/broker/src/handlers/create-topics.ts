@@ -1,0 +1,126 @@
+/**
+ * CreateTopics (key 19), versions 0-7.
+ *
+ * Per topic, first failure wins:
+ *   - the same name twice in one request         → INVALID_REQUEST (for every copy)
+ *   - illegal name                                → INVALID_TOPIC_EXCEPTION
+ *   - reserved (__consumer_offsets, __samsa*)     → INVALID_REQUEST
+ *   - exists                                      → TOPIC_ALREADY_EXISTS
+ *   - partitions < 1 (or -1 = num.partitions, v4+) → INVALID_PARTITIONS
+ *   - replication factor ≠ 1 (-1 = default)       → INVALID_REPLICATION_FACTOR
+ *   - manual assignment not [[this node], ...]    → INVALID_REPLICA_ASSIGNMENT
+ *   - unknown config / bad value                  → INVALID_CONFIG (message names it)
+ * validate_only checks everything and creates nothing. v5+ answers with the partition
+ * count, replication factor and the resolved configs (with sources); v7+ with the topic
+ * id (the zero uuid when validate-only or failed).
+ */
+import { CreateTopicsRequestCodec, CreateTopicsResponseCodec, ZERO_UUID } from '@samsa/codec';
+import type {
+  CreateTopicsRequest,
+  CreateTopicsRequestCreatableTopic,
+  CreateTopicsResponse,
+  CreateTopicsResponseCreatableTopicResult,
+} from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { ConfigError } from '../config/config-types.ts';
+import { resolveTopicConfigs, validateTopicConfig } from '../config/topic-config.ts';
+import { Err } from '../kafka-errors.ts';
+import { defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
+
+interface Planned {
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly configs: Record<string, string>;
+}
+
+type PlanResult = { readonly ok: Planned } | { readonly errorCode: number; readonly errorMessage: string };
+
+function plan(ctx: BrokerContext, t: CreateTopicsRequestCreatableTopic): PlanResult {
+  let partitions = t.numPartitions === -1 ? ctx.server.numPartitions : t.numPartitions;
+  let replicationFactor = t.replicationFactor === -1 ? ctx.server.defaultReplicationFactor : t.replicationFactor;
+  if (t.assignments.length > 0) {
+    if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
+      return { errorCode: Err.INVALID_REQUEST, errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.' };
+    }
+    const sorted = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+    const bad = sorted.some((a, i) => a.partitionIndex !== i || a.brokerIds.length !== 1 || a.brokerIds[0] !== ctx.nodeId);
+    if (bad) return { errorCode: Err.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Replica assignments must place partitions 0..n-1 on broker ${ctx.nodeId} only.` };
+    partitions = sorted.length;
+    replicationFactor = 1;
+  }
+  const check = ctx.registry.checkCreate(t.name, partitions, replicationFactor);
+  if (check.errorCode !== Err.NONE) return { errorCode: check.errorCode, errorMessage: check.errorMessage ?? '' };
+  const configs: Record<string, string> = {};
+  for (const c of t.configs) {
+    try {
+      const value = validateTopicConfig(c.name, c.value);
+      if (value !== null) configs[c.name] = value;
+    } catch (e) {
+      if (e instanceof ConfigError) return { errorCode: Err.INVALID_CONFIG, errorMessage: e.message };
+      throw e;
+    }
+  }
+  return { ok: { partitions, replicationFactor, configs } };
+}
+
+function result(name: string, v: number, fields: Partial<CreateTopicsResponseCreatableTopicResult>): CreateTopicsResponseCreatableTopicResult {
+  return {
+    name,
+    topicId: ZERO_UUID,
+    errorCode: Err.NONE,
+    errorMessage: null,
+    topicConfigErrorCode: Err.NONE,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: v >= 5 ? [] : null,
+    ...fields,
+  };
+}
+
+async function handleCreateTopics(ctx: BrokerContext, req: CreateTopicsRequest, info: RequestInfo): Promise<CreateTopicsResponse> {
+  const v = info.apiVersion;
+  const counts = new Map<string, number>();
+  for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const topics: CreateTopicsResponseCreatableTopicResult[] = [];
+  for (const t of req.topics) {
+    if ((counts.get(t.name) ?? 0) > 1) {
+      topics.push(result(t.name, v, { errorCode: Err.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for the topic ${t.name}` }));
+      continue;
+    }
+    const p = plan(ctx, t);
+    if (!('ok' in p)) {
+      topics.push(result(t.name, v, { errorCode: p.errorCode, errorMessage: p.errorMessage }));
+      continue;
+    }
+    if (!req.validateOnly) {
+      const created = await ctx.registry.createTopic(t.name, p.ok.partitions, p.ok.configs);
+      if (created.errorCode !== Err.NONE) {
+        topics.push(result(t.name, v, { errorCode: created.errorCode, errorMessage: created.errorMessage }));
+        continue;
+      }
+    }
+    const resolved = resolveTopicConfigs(ctx.server, ctx.registry.dynamicBrokerConfigs, p.ok.configs);
+    topics.push(
+      result(t.name, v, {
+        topicId: req.validateOnly ? ZERO_UUID : (ctx.registry.topic(t.name)?.record.topicId ?? ZERO_UUID),
+        numPartitions: p.ok.partitions,
+        replicationFactor: p.ok.replicationFactor,
+        configs: v >= 5
+          ? resolved.map((r) => ({ name: r.name, value: r.value, readOnly: r.readOnly, configSource: r.source, isSensitive: r.sensitive }))
+          : null,
+      }),
+    );
+  }
+  return { throttleTimeMs: 0, topics };
+}
+
+export const createTopicsHandler = defineHandler({
+  apiKey: 19,
+  name: 'CreateTopics',
+  minVersion: 0,
+  maxVersion: 7,
+  request: CreateTopicsRequestCodec,
+  response: CreateTopicsResponseCodec,
+  handle: handleCreateTopics,
+});

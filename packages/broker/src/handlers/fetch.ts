@@ -1,0 +1,156 @@
+/**
+ * Fetch (key 1), versions 4-12 (consumers only; replica fetch comes with replication).
+ *
+ * - Reads whole batches from each requested partition, bytes straight from the log into
+ *   the response. Budget: `max_bytes` for the whole response and `partition_max_bytes`
+ *   per partition; the first partition that has data returns at least one whole batch
+ *   even if it is larger (KIP-74), later ones only what fits.
+ * - Long polling: if fewer than `min_bytes` are ready, wait up to `max_wait_ms` and read
+ *   again whenever one of the requested partitions gets an append. Any partition error
+ *   answers at once. Shutdown wakes waiters (partitions close).
+ * - Errors per partition: UNKNOWN_TOPIC_OR_PARTITION; OFFSET_OUT_OF_RANGE when the fetch
+ *   offset is outside [log start, log end].
+ * - Isolation: there are no transactions, so read_committed sees everything below the
+ *   high watermark: last_stable_offset = high watermark, aborted_transactions = [] (null
+ *   for read_uncommitted, as Kafka).
+ * - Fetch sessions (KIP-227, v7+): not implemented, answered correctly as sessionless —
+ *   a request to open a session (session id 0, epoch 0) or a sessionless one (epoch -1)
+ *   is a full fetch answered with session id 0, which tells the client no session exists
+ *   and it keeps sending full fetches; a request naming a session id ≠ 0 gets
+ *   FETCH_SESSION_ID_NOT_FOUND.
+ */
+import { FetchRequestCodec, FetchResponseCodec } from '@samsa/codec';
+import type { FetchRequest, FetchResponse, FetchResponsePartitionData } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { Err } from '../kafka-errors.ts';
+import type { Partition } from '../partitions/partition.ts';
+import { defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
+
+const READ_COMMITTED = 1;
+const EMPTY = new Uint8Array(0);
+/** A client may ask for any wait; we cap it so a request cannot pin a connection for long. */
+const MAX_WAIT_MS_CAP = 60_000;
+/** Bound on re-reads while long polling (each is woken by an append). */
+const WAKEUPS_MAX = 10_000;
+
+interface PartitionRead {
+  readonly partition: Partition | undefined;
+  readonly index: number;
+  readonly fetchOffset: number;
+  readonly partitionMaxBytes: number;
+}
+
+function partitionData(index: number, errorCode: number, fields: Partial<FetchResponsePartitionData> = {}): FetchResponsePartitionData {
+  return {
+    partitionIndex: index,
+    errorCode,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    divergingEpoch: { epoch: -1, endOffset: -1 },
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    snapshotId: { endOffset: -1, epoch: -1 },
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: EMPTY,
+    ...fields,
+  };
+}
+
+interface ReadPass {
+  readonly responses: FetchResponse['responses'];
+  readonly bytes: number;
+  readonly anyError: boolean;
+}
+
+async function readOnce(topics: ReadonlyArray<{ topic: string; topicId: string; parts: PartitionRead[] }>, maxBytes: number, readCommitted: boolean): Promise<ReadPass> {
+  let budget = maxBytes;
+  let bytes = 0;
+  let anyError = false;
+  const responses: FetchResponse['responses'] = [];
+  for (const t of topics) {
+    const partitions: FetchResponsePartitionData[] = [];
+    for (const r of t.parts) {
+      if (!r.partition) {
+        anyError = true;
+        partitions.push(partitionData(r.index, Err.UNKNOWN_TOPIC_OR_PARTITION));
+        continue;
+      }
+      const limit = Math.min(r.partitionMaxBytes, budget);
+      const out = await r.partition.fetch(r.fetchOffset, limit, bytes === 0);
+      const records = out.records ?? EMPTY;
+      if (out.errorCode !== Err.NONE) anyError = true;
+      bytes += records.byteLength;
+      budget = Math.max(0, budget - records.byteLength);
+      partitions.push(
+        partitionData(r.index, out.errorCode, {
+          highWatermark: out.highWatermark,
+          lastStableOffset: out.lastStableOffset,
+          logStartOffset: out.logStartOffset,
+          abortedTransactions: readCommitted ? [] : null,
+          records,
+        }),
+      );
+    }
+    responses.push({ topic: t.topic, topicId: t.topicId, partitions });
+  }
+  return { responses, bytes, anyError };
+}
+
+/** Resolves on the first append to any of `partitions`, or after `delayMs`. */
+function waitForAppend(ctx: BrokerContext, partitions: readonly Partition[], delayMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const unsubscribes: Array<() => void> = [];
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      timer.cancel();
+      for (const u of unsubscribes) u();
+      resolve();
+    };
+    const timer = ctx.clock.setTimeout(finish, delayMs);
+    for (const p of partitions) unsubscribes.push(p.onAppend(finish));
+  });
+}
+
+async function handleFetch(ctx: BrokerContext, req: FetchRequest, info: RequestInfo): Promise<FetchResponse> {
+  const v = info.apiVersion;
+  const base = { throttleTimeMs: 0, sessionId: 0, nodeEndpoints: [] };
+  if (v >= 7 && req.sessionId !== 0) return { ...base, errorCode: Err.FETCH_SESSION_ID_NOT_FOUND, responses: [] };
+  const topics = req.topics.map((t) => ({
+    topic: t.topic,
+    topicId: t.topicId,
+    parts: t.partitions.map((p) => ({
+      partition: ctx.registry.partition(t.topic, p.partition),
+      index: p.partition,
+      fetchOffset: p.fetchOffset,
+      partitionMaxBytes: Math.max(0, p.partitionMaxBytes),
+    })),
+  }));
+  const readCommitted = req.isolationLevel === READ_COMMITTED;
+  const maxBytes = Math.max(0, req.maxBytes);
+  const started = ctx.clock.monotonicMs();
+  const waitMs = Math.min(Math.max(0, req.maxWaitMs), MAX_WAIT_MS_CAP);
+  const waitOn = topics.flatMap((t) => t.parts.map((p) => p.partition).filter((p): p is Partition => p !== undefined));
+  let pass = await readOnce(topics, maxBytes, readCommitted);
+  for (let wakeups = 0; wakeups < WAKEUPS_MAX; wakeups++) {
+    if (pass.anyError || pass.bytes >= req.minBytes || ctx.shuttingDown) break;
+    const remainingMs = waitMs - (ctx.clock.monotonicMs() - started);
+    if (remainingMs <= 0 || waitOn.length === 0) break;
+    await waitForAppend(ctx, waitOn, remainingMs);
+    pass = await readOnce(topics, maxBytes, readCommitted);
+  }
+  return { ...base, errorCode: Err.NONE, responses: pass.responses };
+}
+
+export const fetchHandler = defineHandler({
+  apiKey: 1,
+  name: 'Fetch',
+  minVersion: 4,
+  maxVersion: 12,
+  request: FetchRequestCodec,
+  response: FetchResponseCodec,
+  handle: handleFetch,
+});

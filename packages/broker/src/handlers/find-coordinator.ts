@@ -1,0 +1,53 @@
+/**
+ * FindCoordinator (key 10), versions 0-4.
+ *
+ * Group keys (key type 0) are coordinated by this broker: answer its node id and
+ * advertised endpoint. The group APIs themselves arrive with consumer groups and are not
+ * advertised yet. Transaction keys (type 1) → TRANSACTIONAL_ID_AUTHORIZATION_FAILED (no
+ * transaction coordinator); other key types → INVALID_REQUEST. v4+ batches keys
+ * (`coordinatorKeys` → `coordinators`); earlier versions answer one key at top level.
+ */
+import { FindCoordinatorRequestCodec, FindCoordinatorResponseCodec } from '@samsa/codec';
+import type { FindCoordinatorRequest, FindCoordinatorResponse } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { Err } from '../kafka-errors.ts';
+import { defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
+
+const GROUP = 0;
+const TRANSACTION = 1;
+
+function coordinatorFor(ctx: BrokerContext, keyType: number) {
+  if (keyType === GROUP) {
+    const e = ctx.advertised();
+    return { errorCode: Err.NONE, errorMessage: null, nodeId: ctx.nodeId, host: e.host, port: e.port };
+  }
+  const errorCode = keyType === TRANSACTION ? Err.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : Err.INVALID_REQUEST;
+  const errorMessage = keyType === TRANSACTION ? 'Transactions are not supported by this broker' : `Unknown key type ${keyType}`;
+  return { errorCode, errorMessage, nodeId: -1, host: '', port: -1 };
+}
+
+function handleFindCoordinator(ctx: BrokerContext, req: FindCoordinatorRequest, info: RequestInfo): FindCoordinatorResponse {
+  if (info.apiVersion >= 4) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: Err.NONE,
+      errorMessage: null,
+      nodeId: 0,
+      host: '',
+      port: 0,
+      coordinators: req.coordinatorKeys.map((key) => ({ key, ...coordinatorFor(ctx, req.keyType) })),
+    };
+  }
+  return { throttleTimeMs: 0, ...coordinatorFor(ctx, req.keyType), coordinators: [] };
+}
+
+export const findCoordinatorHandler = defineHandler({
+  apiKey: 10,
+  name: 'FindCoordinator',
+  minVersion: 0,
+  maxVersion: 4,
+  request: FindCoordinatorRequestCodec,
+  response: FindCoordinatorResponseCodec,
+  handle: handleFindCoordinator,
+});

@@ -1,0 +1,39 @@
+/**
+ * InitProducerId (key 22), versions 0-4 — idempotent producers only.
+ *
+ * Without a transactional id, Kafka "blindly" hands out a fresh producer id with epoch 0,
+ * also when a v3+ client sends its current id/epoch to bump it (KIP-360): the fresh id
+ * starts a clean sequence. Producer ids come from blocks persisted in the metadata store
+ * before use, so an id is never handed out twice across restarts.
+ *
+ * A transactional id → TRANSACTIONAL_ID_AUTHORIZATION_FAILED: there is no transaction
+ * coordinator yet, and a fatal error is kinder than a client retrying forever.
+ */
+import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '@samsa/codec';
+import type { InitProducerIdRequest, InitProducerIdResponse } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { Err } from '../kafka-errors.ts';
+import { defineHandler } from './api-handler.ts';
+
+async function handleInitProducerId(ctx: BrokerContext, req: InitProducerIdRequest): Promise<InitProducerIdResponse> {
+  if (req.transactionalId !== null) {
+    return { throttleTimeMs: 0, errorCode: Err.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
+  }
+  try {
+    const producerId = await ctx.registry.nextProducerId();
+    return { throttleTimeMs: 0, errorCode: Err.NONE, producerId, producerEpoch: 0 };
+  } catch (e) {
+    ctx.logger.error({ err: e }, 'persisting a producer id block failed');
+    return { throttleTimeMs: 0, errorCode: Err.COORDINATOR_NOT_AVAILABLE, producerId: -1, producerEpoch: -1 };
+  }
+}
+
+export const initProducerIdHandler = defineHandler({
+  apiKey: 22,
+  name: 'InitProducerId',
+  minVersion: 0,
+  maxVersion: 4,
+  request: InitProducerIdRequestCodec,
+  response: InitProducerIdResponseCodec,
+  handle: handleInitProducerId,
+});

@@ -1,0 +1,104 @@
+/**
+ * Metadata (key 3), versions 0-12.
+ *
+ * - Brokers: this node at its advertised endpoint (rack from broker.rack). Controller id:
+ *   this node (v1+). Cluster id (v2+).
+ * - Topics: v0 sends an empty list for "all topics"; v1+ sends null for all and [] for
+ *   none. v10+ topics may be named by topic id (v12: name null) → UNKNOWN_TOPIC_ID when
+ *   no topic has that id.
+ * - Every partition: leader = this node, leader epoch 0, replicas = ISR = [this node], no
+ *   offline replicas.
+ * - Auto-create: an unknown, validly named topic is created with num.partitions when
+ *   auto.create.topics.enable is set and the request allows it (always before v4). It is
+ *   answered with its partitions at once (creation is synchronous here).
+ * - Authorized operations are not computed: reported as Kafka's "not requested"
+ *   (-2147483648) in every version.
+ */
+import { MetadataRequestCodec, MetadataResponseCodec, ZERO_UUID } from '@samsa/codec';
+import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { Err } from '../kafka-errors.ts';
+import type { Topic } from '../topics/topic-registry.ts';
+import { INTERNAL_TOPICS, topicNameProblem } from '../topics/topic-name.ts';
+import { defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
+
+const AUTHORIZED_OPS_NOT_REQUESTED = -2147483648;
+
+export function topicMetadata(ctx: BrokerContext, topic: Topic): MetadataResponseMetadataResponseTopic {
+  const node = ctx.nodeId;
+  return {
+    errorCode: Err.NONE,
+    name: topic.record.name,
+    topicId: topic.record.topicId,
+    isInternal: INTERNAL_TOPICS.has(topic.record.name),
+    partitions: topic.partitions.map((p) => ({
+      errorCode: Err.NONE,
+      partitionIndex: p.index,
+      leaderId: node,
+      leaderEpoch: 0,
+      replicaNodes: [node],
+      isrNodes: [node],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: AUTHORIZED_OPS_NOT_REQUESTED,
+  };
+}
+
+function errorTopic(name: string | null, topicId: string, errorCode: number): MetadataResponseMetadataResponseTopic {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPS_NOT_REQUESTED };
+}
+
+async function resolveByName(ctx: BrokerContext, name: string, autoCreate: boolean): Promise<MetadataResponseMetadataResponseTopic> {
+  const existing = ctx.registry.topic(name);
+  if (existing) return topicMetadata(ctx, existing);
+  if (topicNameProblem(name) !== null) return errorTopic(name, ZERO_UUID, Err.INVALID_TOPIC_EXCEPTION);
+  if (!autoCreate || !ctx.server.autoCreateTopicsEnable || ctx.shuttingDown) return errorTopic(name, ZERO_UUID, Err.UNKNOWN_TOPIC_OR_PARTITION);
+  const created = await ctx.registry.createTopic(name, ctx.server.numPartitions, {});
+  const topic = ctx.registry.topic(name);
+  if (topic) return topicMetadata(ctx, topic);
+  // Creation failed (reserved name, collision, storage error): the client sees why.
+  return errorTopic(name, ZERO_UUID, created.errorCode === Err.NONE ? Err.LEADER_NOT_AVAILABLE : created.errorCode === Err.INVALID_REQUEST ? Err.INVALID_TOPIC_EXCEPTION : created.errorCode);
+}
+
+async function handleMetadata(ctx: BrokerContext, req: MetadataRequest, info: RequestInfo): Promise<MetadataResponse> {
+  const v = info.apiVersion;
+  const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
+  const autoCreate = v < 4 || req.allowAutoTopicCreation;
+  const topics: MetadataResponseMetadataResponseTopic[] = [];
+  if (allTopics) {
+    for (const t of ctx.registry.topics()) topics.push(topicMetadata(ctx, t));
+  } else {
+    for (const wanted of req.topics ?? []) {
+      if (wanted.name === null || (v >= 10 && wanted.topicId !== ZERO_UUID && wanted.name === '')) {
+        const byId = ctx.registry.topicById(wanted.topicId);
+        topics.push(byId ? topicMetadata(ctx, byId) : errorTopic(null, wanted.topicId, Err.UNKNOWN_TOPIC_ID));
+        continue;
+      }
+      topics.push(await resolveByName(ctx, wanted.name, autoCreate));
+    }
+  }
+  if (v < 12) {
+    // Topics named only by id cannot be answered by name before v12 (name is not nullable).
+    for (const t of topics) if (t.name === null) t.name = '';
+  }
+  const endpoint = ctx.advertised();
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId: ctx.nodeId, host: endpoint.host, port: endpoint.port, rack: ctx.server.rack }],
+    clusterId: ctx.registry.clusterId,
+    controllerId: ctx.nodeId,
+    topics,
+    clusterAuthorizedOperations: AUTHORIZED_OPS_NOT_REQUESTED,
+  };
+}
+
+export const metadataHandler = defineHandler({
+  apiKey: 3,
+  name: 'Metadata',
+  minVersion: 0,
+  maxVersion: 12,
+  request: MetadataRequestCodec,
+  response: MetadataResponseCodec,
+  handle: handleMetadata,
+});

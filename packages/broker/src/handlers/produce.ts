@@ -1,0 +1,80 @@
+/**
+ * Produce (key 0), versions 3-9 (record batch v2 only; v3 is the first that requires it).
+ *
+ * - acks 0, 1 and -1 behave alike on one node (the ISR is this node, so the high
+ *   watermark moves with the append); acks=0 gets no response at all, and if any
+ *   partition failed the connection is closed so the client notices (Kafka does this).
+ *   Other acks values → INVALID_REQUIRED_ACKS for every partition.
+ * - Several topics and partitions per request; each partition answers on its own:
+ *   UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE (over the topic's max.message.bytes),
+ *   CORRUPT_MESSAGE (bad CRC / framing; nothing appended), INVALID_RECORD (+ v8 record
+ *   errors), INVALID_PRODUCER_EPOCH / OUT_OF_ORDER_SEQUENCE_NUMBER (idempotence), a
+ *   duplicate batch → NONE with the original base offset.
+ * - Transactional produce is not supported (no transaction coordinator yet):
+ *   TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+ * - log_append_time is the broker time for LogAppendTime topics, else -1.
+ */
+import { batchIsTransactional, ProduceRequestCodec, ProduceResponseCodec } from '@samsa/codec';
+import type { ProduceRequest, ProduceResponse, ProduceResponsePartitionProduceResponse } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { Err } from '../kafka-errors.ts';
+import type { ProduceOutcome } from '../partitions/partition.ts';
+import { CloseConnection, defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
+
+const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
+
+function partitionResponse(index: number, v: number, o: Partial<ProduceOutcome> & { errorCode: number }): ProduceResponsePartitionProduceResponse {
+  return {
+    index,
+    errorCode: o.errorCode,
+    baseOffset: o.baseOffset ?? -1,
+    logAppendTimeMs: o.logAppendTimeMs ?? -1,
+    logStartOffset: o.logStartOffset ?? -1,
+    recordErrors: v >= 8 ? [...(o.recordErrors ?? [])] : [],
+    errorMessage: o.errorMessage ?? null,
+    currentLeader: NO_LEADER,
+  };
+}
+
+async function producePartition(ctx: BrokerContext, topic: string, index: number, records: Uint8Array | null, v: number, acks: number, transactional: boolean) {
+  if (acks !== 0 && acks !== 1 && acks !== -1) return partitionResponse(index, v, { errorCode: Err.INVALID_REQUIRED_ACKS });
+  const partition = ctx.registry.partition(topic, index);
+  if (!partition) return partitionResponse(index, v, { errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION });
+  if (transactional || (records !== null && records.byteLength >= 61 && batchIsTransactional(records, 0))) {
+    return partitionResponse(index, v, { errorCode: Err.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'Transactions are not supported by this broker' });
+  }
+  const outcome = await partition.produce(records);
+  if (outcome.recordCount > 0) ctx.metrics.recordsIn(topic, outcome.recordCount);
+  return partitionResponse(index, v, outcome);
+}
+
+async function handleProduce(ctx: BrokerContext, req: ProduceRequest, info: RequestInfo): Promise<ProduceResponse | null> {
+  const v = info.apiVersion;
+  const transactional = req.transactionalId !== null;
+  // Start every partition's append now, in request order (each partition keeps its own
+  // order), then await them together.
+  const responses = req.topicData.map((t) => ({
+    name: t.name,
+    partitionResponses: t.partitionData.map((p) => producePartition(ctx, t.name, p.index, p.records, v, req.acks, transactional)),
+  }));
+  const settled = await Promise.all(
+    responses.map(async (t) => ({ name: t.name, partitionResponses: await Promise.all(t.partitionResponses) })),
+  );
+  if (req.acks === 0) {
+    const failed = settled.some((t) => t.partitionResponses.some((p) => p.errorCode !== Err.NONE));
+    if (failed) throw new CloseConnection('acks=0 produce failed');
+    return null;
+  }
+  return { responses: settled, throttleTimeMs: 0, nodeEndpoints: [] };
+}
+
+export const produceHandler = defineHandler({
+  apiKey: 0,
+  name: 'Produce',
+  minVersion: 3,
+  maxVersion: 9,
+  request: ProduceRequestCodec,
+  response: ProduceResponseCodec,
+  handle: handleProduce,
+});

@@ -1,0 +1,65 @@
+/**
+ * PartitionLog: the narrow slice of a @samsa/log `Log` the broker uses, so the broker's
+ * partition logic depends on a small contract (log-adapter.ts maps the real Log onto it).
+ *
+ * Contract:
+ *   - `append(bytes)` takes validated record batches whose offsets it assigns in place;
+ *     resolves once the batch is durable under the log's flush policy. Throws typed
+ *     errors (the broker maps InvalidRecordBatchError → CORRUPT_MESSAGE, RecordTooLarge →
+ *     MESSAGE_TOO_LARGE, anything else → KAFKA_STORAGE_ERROR).
+ *   - `read(offset, maxBytes)` returns whole batches from `offset` (at least one batch,
+ *     even if larger than maxBytes); throws OffsetOutOfRange when offset ∉ [start, end].
+ *   - offsets are JS numbers.
+ */
+
+export interface AppendResult {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  /** The broker time stamped into LogAppendTime batches, else -1. */
+  readonly logAppendTimeMs: number;
+}
+
+export interface TimestampLookup {
+  readonly offset: number;
+  readonly timestampMs: number;
+}
+
+export interface PartitionLog {
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  readonly sizeBytes: number;
+  append(batches: Uint8Array): Promise<AppendResult>;
+  /** Whole batches from `offset`; empty when offset === logEndOffset. */
+  read(offset: number, maxBytes: number): Promise<Uint8Array>;
+  /** ListOffsets: -2 earliest, -1 latest, -3 max timestamp, else first offset with timestamp ≥ ts; null when none. */
+  offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null>;
+  /** Moves the log start offset forward (DeleteRecords); returns the new start. */
+  deleteRecordsBefore(offset: number): Promise<number>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens and deletes partition logs (the LogManager adapter). */
+export interface PartitionLogStore {
+  open(topic: string, partition: number, config: PartitionLogConfig): Promise<PartitionLog>;
+  /** Deletes the partition's directory (after its log was closed). */
+  remove(topic: string, partition: number): Promise<void>;
+  /** Applies changed topic configs to an open log, if the store supports it. */
+  reconfigure?(log: PartitionLog, config: PartitionLogConfig): void;
+  close(): Promise<void>;
+}
+
+/** What the broker knows about a topic's storage settings (from EffectiveTopicConfig). */
+export interface PartitionLogConfig {
+  readonly segmentBytes: number;
+  readonly segmentMs: number;
+  readonly segmentIndexBytes: number;
+  readonly indexIntervalBytes: number;
+  readonly maxMessageBytes: number;
+  readonly logAppendTime: boolean;
+  readonly flushMessages: number;
+  readonly flushMs: number;
+  readonly retentionMs: number;
+  readonly retentionBytes: number;
+  readonly cleanupPolicy: readonly string[];
+}

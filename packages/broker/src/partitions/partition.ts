@@ -1,0 +1,282 @@
+/**
+ * Partition: one topic-partition this broker leads — its log, its idempotent-producer
+ * state and its long-poll waiters. The single-node broker is always the leader, the ISR
+ * is {this node}, and the high watermark equals the log end offset.
+ *
+ * Appends are serialized per partition (a promise chain), because the producer-state
+ * check and the append must be atomic: two pipelined batches of one producer must not
+ * both pass the sequence check before either is appended. Reads are not serialized.
+ *
+ * Produce validation, before anything touches the log (nothing is appended on failure):
+ *   exactly one batch (Produce v3+ rule) → size ≤ max.message.bytes → validateRecordBatch
+ *   (CRC-32C, framing, records walked, compressed ones decompressed within a bound) →
+ *   producer sequence/epoch check → append.
+ */
+import {
+  batchBaseOffset,
+  batchBaseSequence,
+  batchLastOffsetDelta,
+  batchMaxTimestamp,
+  batchProducerEpoch,
+  batchProducerId,
+  batchRecordCount,
+  batchTimestampType,
+  forEachBatch,
+  splitRecordBatches,
+  validateRecordBatch,
+} from '@samsa/codec';
+import type { EffectiveTopicConfig } from '../config/topic-config.ts';
+import { Err } from '../kafka-errors.ts';
+import { ProducerStateTable } from '../producer/producer-state.ts';
+import type { PartitionLog } from './partition-log.ts';
+
+export interface ProduceOutcome {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly baseOffset: number;
+  readonly logAppendTimeMs: number;
+  readonly logStartOffset: number;
+  /** Produce v8+: which records (by index in the batch) were bad. */
+  readonly recordErrors: ReadonlyArray<{ readonly batchIndex: number; readonly batchIndexErrorMessage: string | null }>;
+  /** Records appended (0 on error or duplicate). */
+  readonly recordCount: number;
+}
+
+export interface FetchOutcome {
+  readonly errorCode: number;
+  readonly highWatermark: number;
+  readonly lastStableOffset: number;
+  readonly logStartOffset: number;
+  readonly records: Uint8Array | null;
+}
+
+const DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
+const WAITERS_MAX = 10_000;
+const REBUILD_READ_BYTES = 1024 * 1024;
+const SEQUENCE_MAX = 0x7fffffff;
+
+export class Partition {
+  readonly topic: string;
+  readonly index: number;
+  readonly log: PartitionLog;
+  readonly producers = new ProducerStateTable();
+  #config: EffectiveTopicConfig;
+  #appendChain: Promise<unknown> = Promise.resolve();
+  readonly #waiters = new Set<() => void>();
+  #closed = false;
+
+  constructor(topic: string, index: number, log: PartitionLog, config: EffectiveTopicConfig) {
+    this.topic = topic;
+    this.index = index;
+    this.log = log;
+    this.#config = config;
+  }
+
+  get config(): EffectiveTopicConfig {
+    return this.#config;
+  }
+
+  set config(config: EffectiveTopicConfig) {
+    this.#config = config;
+  }
+
+  get highWatermark(): number {
+    return this.log.logEndOffset;
+  }
+
+  /** Validates, checks producer state and appends one Produce partition's records. */
+  produce(records: Uint8Array | null): Promise<ProduceOutcome> {
+    const rejected = this.#validate(records);
+    if (rejected) return Promise.resolve(rejected);
+    const batch = records!;
+    const run = this.#appendChain.then(() => this.#appendValidated(batch));
+    this.#appendChain = run.catch(() => {});
+    return run;
+  }
+
+  #outcome(errorCode: number, errorMessage: string | null, extra: Partial<ProduceOutcome> = {}): ProduceOutcome {
+    return {
+      errorCode,
+      errorMessage,
+      baseOffset: -1,
+      logAppendTimeMs: -1,
+      logStartOffset: this.log.logStartOffset,
+      recordErrors: [],
+      recordCount: 0,
+      ...extra,
+    };
+  }
+
+  #validate(records: Uint8Array | null): ProduceOutcome | null {
+    if (records === null || records.byteLength === 0) return this.#outcome(Err.INVALID_RECORD, 'Produce request carries no record batch');
+    const { batches, truncatedBytes } = splitRecordBatches(records);
+    if (truncatedBytes > 0 || batches.length === 0) return this.#outcome(Err.CORRUPT_MESSAGE, 'Record batch is truncated');
+    if (batches.length !== 1) return this.#outcome(Err.INVALID_RECORD, 'Produce requests v3+ must carry exactly one record batch per partition');
+    if (records.byteLength > this.#config.maxMessageBytes) {
+      return this.#outcome(Err.MESSAGE_TOO_LARGE, `Record batch of ${records.byteLength} bytes exceeds max.message.bytes ${this.#config.maxMessageBytes}`);
+    }
+    const invalid = validateRecordBatch(records, 0, records.byteLength, { deep: true, maxDecompressedBytes: DECOMPRESSED_BYTES_MAX });
+    if (!invalid) return null;
+    if (invalid.reason === 'bad-record-framing' || invalid.reason === 'bad-record-count' || invalid.reason === 'bad-offsets') {
+      return this.#outcome(Err.INVALID_RECORD, invalid.detail, { recordErrors: [{ batchIndex: 0, batchIndexErrorMessage: invalid.detail }] });
+    }
+    return this.#outcome(Err.CORRUPT_MESSAGE, `${invalid.reason}: ${invalid.detail}`);
+  }
+
+  async #appendValidated(batch: Uint8Array): Promise<ProduceOutcome> {
+    if (this.#closed) return this.#outcome(Err.NOT_LEADER_OR_FOLLOWER, 'Partition is closing');
+    const producerId = batchProducerId(batch, 0);
+    const epoch = batchProducerEpoch(batch, 0);
+    const firstSeq = batchBaseSequence(batch, 0);
+    const lastSeq = lastSequenceOf(firstSeq, batchLastOffsetDelta(batch, 0));
+    const check = this.producers.check(producerId, epoch, firstSeq, lastSeq);
+    switch (check.kind) {
+      case 'duplicate':
+        return this.#outcome(Err.NONE, null, { baseOffset: check.batch.firstOffset, logAppendTimeMs: check.batch.logAppendTimeMs });
+      case 'invalid-epoch':
+        return this.#outcome(Err.INVALID_PRODUCER_EPOCH, `Producer epoch ${epoch} is older than the current epoch ${this.producers.epochOf(producerId)}`);
+      case 'out-of-order':
+        return this.#outcome(Err.OUT_OF_ORDER_SEQUENCE_NUMBER, `Out of order sequence number for producer ${producerId}: ${firstSeq}, expected ${check.expectedSeq}`);
+      case 'ok':
+        break;
+    }
+    let appended;
+    try {
+      appended = await this.log.append(batch);
+    } catch (e) {
+      return this.#outcome(...appendErrorCode(e));
+    }
+    this.producers.record(producerId, epoch, {
+      firstSeq,
+      lastSeq,
+      firstOffset: appended.baseOffset,
+      lastOffset: appended.lastOffset,
+      logAppendTimeMs: appended.logAppendTimeMs,
+    });
+    this.wakeWaiters();
+    return this.#outcome(Err.NONE, null, {
+      baseOffset: appended.baseOffset,
+      logAppendTimeMs: appended.logAppendTimeMs,
+      recordCount: batchRecordCount(batch, 0),
+    });
+  }
+
+  /** Reads whole batches from `offset`, at most `maxBytes` unless `minOneBatch`. */
+  async fetch(offset: number, maxBytes: number, minOneBatch: boolean): Promise<FetchOutcome> {
+    const start = this.log.logStartOffset;
+    const end = this.log.logEndOffset;
+    const base = { highWatermark: end, lastStableOffset: end, logStartOffset: start };
+    if (offset < start || offset > end) return { ...base, errorCode: Err.OFFSET_OUT_OF_RANGE, records: null };
+    if (offset === end || (maxBytes <= 0 && !minOneBatch)) return { ...base, errorCode: Err.NONE, records: new Uint8Array(0) };
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.log.read(offset, Math.max(maxBytes, 1));
+    } catch (e) {
+      if (isOffsetOutOfRange(e)) return { ...base, errorCode: Err.OFFSET_OUT_OF_RANGE, records: null };
+      return { ...base, errorCode: Err.KAFKA_STORAGE_ERROR, records: null };
+    }
+    return { ...base, errorCode: Err.NONE, records: minOneBatch ? bytes : wholeBatchesWithin(bytes, maxBytes) };
+  }
+
+  /** Registers `wake` for the next append; returns the unsubscribe function. */
+  onAppend(wake: () => void): () => void {
+    if (this.#waiters.size >= WAITERS_MAX) return () => {};
+    this.#waiters.add(wake);
+    return () => this.#waiters.delete(wake);
+  }
+
+  /** Wakes every long poll waiting on this partition. */
+  wakeWaiters(): void {
+    if (this.#waiters.size === 0) return;
+    const waiters = [...this.#waiters];
+    this.#waiters.clear();
+    for (const w of waiters) w();
+  }
+
+  /** Rebuilds producer state from the batch headers in the log (on open). */
+  async rebuildProducerState(): Promise<void> {
+    this.producers.clear();
+    let offset = this.log.logStartOffset;
+    const end = this.log.logEndOffset;
+    // Each read advances at least one batch, so this loop ends within (end - start) reads.
+    while (offset < end) {
+      const bytes = await this.log.read(offset, REBUILD_READ_BYTES);
+      if (bytes.byteLength === 0) break;
+      let next = offset;
+      forEachBatch(bytes, (pos) => {
+        const pid = batchProducerId(bytes, pos);
+        const lastDelta = batchLastOffsetDelta(bytes, pos);
+        const base = batchBaseOffset(bytes, pos);
+        next = base + lastDelta + 1;
+        if (pid < 0) return;
+        const firstSeq = batchBaseSequence(bytes, pos);
+        this.producers.record(pid, batchProducerEpoch(bytes, pos), {
+          firstSeq,
+          lastSeq: lastSequenceOf(firstSeq, lastDelta),
+          firstOffset: base,
+          lastOffset: base + lastDelta,
+          logAppendTimeMs: batchTimestampType(bytes, pos) === 'log-append' ? batchMaxTimestamp(bytes, pos) : -1,
+        });
+      });
+      if (next <= offset) break;
+      offset = next;
+    }
+  }
+
+  async deleteRecordsBefore(offset: number): Promise<number> {
+    const run = this.#appendChain.then(async () => {
+      const start = await this.log.deleteRecordsBefore(offset);
+      this.producers.truncateHead(start);
+      return start;
+    });
+    this.#appendChain = run.catch(() => {});
+    return run;
+  }
+
+  /** Stops accepting appends, waits for the in-flight one, wakes long polls. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.#appendChain;
+    this.wakeWaiters();
+  }
+}
+
+function lastSequenceOf(firstSeq: number, lastOffsetDelta: number): number {
+  if (firstSeq < 0) return firstSeq;
+  const last = firstSeq + lastOffsetDelta;
+  return last > SEQUENCE_MAX ? last - SEQUENCE_MAX - 1 : last;
+}
+
+/** Trims a read to the whole batches that fit in `maxBytes` (maybe none). */
+function wholeBatchesWithin(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  if (bytes.byteLength <= maxBytes) return bytes;
+  let end = 0;
+  forEachBatch(bytes, (pos, size) => {
+    if (pos === end && pos + size <= maxBytes) end = pos + size;
+  });
+  return bytes.subarray(0, end);
+}
+
+function errorCodeOf(e: unknown): string {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
+}
+
+function isOffsetOutOfRange(e: unknown): boolean {
+  return errorCodeOf(e) === 'offset-out-of-range';
+}
+
+function appendErrorCode(e: unknown): [number, string] {
+  const message = e instanceof Error ? e.message : String(e);
+  switch (errorCodeOf(e)) {
+    case 'invalid-record-batch':
+      return [Err.CORRUPT_MESSAGE, message];
+    case 'record-too-large':
+      return [Err.MESSAGE_TOO_LARGE, message];
+    case 'record-batch-too-large':
+      return [Err.RECORD_LIST_TOO_LARGE, message];
+    case 'log-closed':
+      return [Err.NOT_LEADER_OR_FOLLOWER, message];
+    default:
+      return [Err.KAFKA_STORAGE_ERROR, message];
+  }
+}

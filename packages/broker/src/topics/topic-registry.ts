@@ -1,0 +1,297 @@
+/**
+ * TopicRegistry: the broker's topics and their partitions — the partition registry over
+ * the log store, with metadata persisted through MetadataStore.
+ *
+ * Ordering for crash safety:
+ *   - create: persist the topic first, then open (create) its logs. A crash in between
+ *     leaves a persisted topic whose logs are created on the next start.
+ *   - delete: persist the removal first, then close and remove the logs. A crash in
+ *     between leaves orphan directories that no topic refers to (harmless; logged).
+ *   - create partitions: persist the new count, then open the new logs.
+ * Mutations are serialized through one promise chain so two CreateTopics racing on the
+ * same name cannot both succeed.
+ */
+import { uuidToString } from '@samsa/codec';
+import { effectiveTopicConfig } from '../config/topic-config.ts';
+import type { EffectiveTopicConfig } from '../config/topic-config.ts';
+import type { ServerConfig } from '../config/server-config.ts';
+import { Err } from '../kafka-errors.ts';
+import type { Logger } from '../observability/logger.ts';
+import { Partition } from '../partitions/partition.ts';
+import type { PartitionLogConfig, PartitionLogStore } from '../partitions/partition-log.ts';
+import type { MetadataState, MetadataStore, TopicRecord } from './metadata-store.ts';
+import { collisionKey, INTERNAL_TOPICS, topicNameProblem } from './topic-name.ts';
+
+export const PARTITIONS_PER_TOPIC_MAX = 10_000;
+export const PRODUCER_ID_BLOCK = 1000;
+
+export interface Topic {
+  readonly record: TopicRecord;
+  readonly partitions: readonly Partition[];
+}
+
+export interface TopicResult {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+}
+
+const ok: TopicResult = { errorCode: Err.NONE, errorMessage: null };
+const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorCode, errorMessage });
+
+export interface TopicRegistryOptions {
+  readonly server: ServerConfig;
+  readonly store: MetadataStore;
+  readonly logs: PartitionLogStore;
+  readonly logger: Logger;
+}
+
+export class TopicRegistry {
+  readonly #server: ServerConfig;
+  readonly #store: MetadataStore;
+  readonly #logs: PartitionLogStore;
+  readonly #logger: Logger;
+  readonly #topics = new Map<string, Topic>();
+  readonly #byId = new Map<string, string>();
+  #chain: Promise<unknown> = Promise.resolve();
+  #nextProducerId = 0;
+
+  private constructor(options: TopicRegistryOptions) {
+    this.#server = options.server;
+    this.#store = options.store;
+    this.#logs = options.logs;
+    this.#logger = options.logger;
+    this.#nextProducerId = options.store.state.producerIdBlockEnd;
+  }
+
+  /** Opens every persisted topic's logs and rebuilds producer state. */
+  static async open(options: TopicRegistryOptions): Promise<TopicRegistry> {
+    const registry = new TopicRegistry(options);
+    for (const record of options.store.state.topics) {
+      const partitions: Partition[] = [];
+      for (let i = 0; i < record.partitions; i++) partitions.push(await registry.#openPartition(record, i));
+      registry.#topics.set(record.name, { record, partitions });
+      registry.#byId.set(record.topicId, record.name);
+    }
+    return registry;
+  }
+
+  get server(): ServerConfig {
+    return this.#server;
+  }
+
+  get clusterId(): string {
+    return this.#store.state.clusterId;
+  }
+
+  get dynamicBrokerConfigs(): Readonly<Record<string, string>> {
+    return this.#store.state.dynamicBrokerConfigs;
+  }
+
+  topics(): IterableIterator<Topic> {
+    return this.#topics.values();
+  }
+
+  get topicCount(): number {
+    return this.#topics.size;
+  }
+
+  topic(name: string): Topic | undefined {
+    return this.#topics.get(name);
+  }
+
+  topicById(topicId: string): Topic | undefined {
+    const name = this.#byId.get(topicId);
+    return name === undefined ? undefined : this.#topics.get(name);
+  }
+
+  partition(topic: string, index: number): Partition | undefined {
+    return this.#topics.get(topic)?.partitions[index];
+  }
+
+  effectiveConfig(overrides: Readonly<Record<string, string>>): EffectiveTopicConfig {
+    return effectiveTopicConfig(this.#server, this.#store.state.dynamicBrokerConfigs, overrides);
+  }
+
+  /** Checks a CreateTopics entry without changing anything. */
+  checkCreate(name: string, partitions: number, replicationFactor: number): TopicResult {
+    const problem = topicNameProblem(name);
+    if (problem) return fail(Err.INVALID_TOPIC_EXCEPTION, problem);
+    if (INTERNAL_TOPICS.has(name) || name.startsWith('__samsa')) return fail(Err.INVALID_REQUEST, `Topic name ${name} is reserved for internal use`);
+    if (this.#topics.has(name)) return fail(Err.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    const key = collisionKey(name);
+    for (const existing of this.#topics.keys()) {
+      if (collisionKey(existing) === key) return fail(Err.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${existing}`);
+    }
+    if (!Number.isInteger(partitions) || partitions < 1) return fail(Err.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    if (partitions > PARTITIONS_PER_TOPIC_MAX) return fail(Err.INVALID_PARTITIONS, `Number of partitions must be at most ${PARTITIONS_PER_TOPIC_MAX}.`);
+    if (replicationFactor !== 1) {
+      return fail(Err.INVALID_REPLICATION_FACTOR, `Replication factor must be 1 on this single-node cluster (got ${replicationFactor}).`);
+    }
+    return ok;
+  }
+
+  /** Creates a topic (after `checkCreate` and config validation passed). */
+  createTopic(name: string, partitions: number, configs: Readonly<Record<string, string>>): Promise<TopicResult> {
+    return this.#serialized(async () => {
+      const check = this.checkCreate(name, partitions, 1);
+      if (check.errorCode !== Err.NONE) return check;
+      const record: TopicRecord = { name, topicId: this.#newTopicId(), partitions, configs: { ...configs } };
+      await this.#save({ ...this.#store.state, topics: [...this.#store.state.topics, record] });
+      const opened: Partition[] = [];
+      for (let i = 0; i < partitions; i++) opened.push(await this.#openPartition(record, i));
+      this.#topics.set(name, { record, partitions: opened });
+      this.#byId.set(record.topicId, name);
+      this.#logger.info({ topic: name, partitions, topicId: record.topicId }, 'created topic');
+      return ok;
+    });
+  }
+
+  deleteTopic(name: string): Promise<TopicResult> {
+    return this.#serialized(async () => {
+      const topic = this.#topics.get(name);
+      if (!topic) return fail(Err.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      if (!this.#server.deleteTopicEnable) return fail(Err.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+      await this.#save({ ...this.#store.state, topics: this.#store.state.topics.filter((t) => t.name !== name) });
+      this.#topics.delete(name);
+      this.#byId.delete(topic.record.topicId);
+      for (const p of topic.partitions) {
+        await p.close();
+        await p.log.close();
+        await this.#logs.remove(name, p.index);
+      }
+      this.#logger.info({ topic: name }, 'deleted topic');
+      return ok;
+    });
+  }
+
+  checkCreatePartitions(name: string, count: number): TopicResult {
+    const topic = this.#topics.get(name);
+    if (!topic) return fail(Err.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+    const current = topic.partitions.length;
+    if (count < current) return fail(Err.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${count}.`);
+    if (count === current) return fail(Err.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+    if (count > PARTITIONS_PER_TOPIC_MAX) return fail(Err.INVALID_PARTITIONS, `Number of partitions must be at most ${PARTITIONS_PER_TOPIC_MAX}.`);
+    return ok;
+  }
+
+  createPartitions(name: string, count: number): Promise<TopicResult> {
+    return this.#serialized(async () => {
+      const check = this.checkCreatePartitions(name, count);
+      if (check.errorCode !== Err.NONE) return check;
+      const topic = this.#topics.get(name)!;
+      const record: TopicRecord = { ...topic.record, partitions: count };
+      await this.#save({ ...this.#store.state, topics: this.#store.state.topics.map((t) => (t.name === name ? record : t)) });
+      const partitions = [...topic.partitions];
+      for (let i = partitions.length; i < count; i++) partitions.push(await this.#openPartition(record, i));
+      this.#topics.set(name, { record, partitions });
+      return ok;
+    });
+  }
+
+  /** Replaces a topic's config overrides (callers validated them). */
+  setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<TopicResult> {
+    return this.#serialized(async () => {
+      const topic = this.#topics.get(name);
+      if (!topic) return fail(Err.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
+      const record: TopicRecord = { ...topic.record, configs: { ...configs } };
+      await this.#save({ ...this.#store.state, topics: this.#store.state.topics.map((t) => (t.name === name ? record : t)) });
+      this.#topics.set(name, { record, partitions: topic.partitions });
+      this.#applyConfigs();
+      return ok;
+    });
+  }
+
+  setDynamicBrokerConfigs(configs: Readonly<Record<string, string>>): Promise<TopicResult> {
+    return this.#serialized(async () => {
+      await this.#save({ ...this.#store.state, dynamicBrokerConfigs: { ...configs } });
+      this.#applyConfigs();
+      return ok;
+    });
+  }
+
+  /** Hands out a producer id; persists a new block of ids before using it. */
+  nextProducerId(): Promise<number> {
+    return this.#serialized(async () => {
+      if (this.#nextProducerId >= this.#store.state.producerIdBlockEnd) {
+        await this.#save({ ...this.#store.state, producerIdBlockEnd: this.#nextProducerId + PRODUCER_ID_BLOCK });
+      }
+      return this.#nextProducerId++;
+    });
+  }
+
+  /** Wakes every long poll (shutdown). */
+  wakeAllWaiters(): void {
+    for (const topic of this.#topics.values()) for (const p of topic.partitions) p.wakeWaiters();
+  }
+
+  /** Finishes in-flight appends, flushes and closes every log. */
+  async close(): Promise<void> {
+    await this.#chain;
+    for (const topic of this.#topics.values()) {
+      for (const p of topic.partitions) {
+        await p.close();
+        try {
+          await p.log.flush();
+          await p.log.close();
+        } catch (e) {
+          this.#logger.error({ topic: p.topic, partition: p.index, err: e }, 'closing a partition log failed');
+        }
+      }
+    }
+    await this.#logs.close();
+  }
+
+  #applyConfigs(): void {
+    for (const topic of this.#topics.values()) {
+      const config = this.effectiveConfig(topic.record.configs);
+      for (const p of topic.partitions) {
+        p.config = config;
+        this.#logs.reconfigure?.(p.log, toLogConfig(config));
+      }
+    }
+  }
+
+  async #openPartition(record: TopicRecord, index: number): Promise<Partition> {
+    const config = this.effectiveConfig(record.configs);
+    const log = await this.#logs.open(record.name, index, toLogConfig(config));
+    const partition = new Partition(record.name, index, log, config);
+    await partition.rebuildProducerState();
+    return partition;
+  }
+
+  #save(next: MetadataState): Promise<void> {
+    return this.#store.save(next);
+  }
+
+  #serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn);
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+
+  #newTopicId(): string {
+    // Kafka never hands out ids whose text starts with '-' (they read like CLI flags), nor the zero uuid.
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const bytes = crypto.getRandomValues(new Uint8Array(16));
+      const id = uuidToString(bytes, 0);
+      if (!id.startsWith('-') && !this.#byId.has(id) && bytes.some((b) => b !== 0)) return id;
+    }
+    throw new Error('could not generate a unique topic id');
+  }
+}
+
+export function toLogConfig(c: EffectiveTopicConfig): PartitionLogConfig {
+  return {
+    segmentBytes: c.segmentBytes,
+    segmentMs: c.segmentMs,
+    segmentIndexBytes: c.segmentIndexBytes,
+    indexIntervalBytes: c.indexIntervalBytes,
+    maxMessageBytes: c.maxMessageBytes,
+    logAppendTime: c.logAppendTime,
+    flushMessages: c.flushMessages,
+    flushMs: c.flushMs,
+    retentionMs: c.retentionMs,
+    retentionBytes: c.retentionBytes,
+    cleanupPolicy: c.cleanupPolicy,
+  };
+}
