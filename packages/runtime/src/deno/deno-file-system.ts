@@ -1,0 +1,216 @@
+/**
+ * DenoFileSystem: FileSystem over `Deno.open` files.
+ *
+ * Deno.FsFile has no pread/pwrite, so positional I/O is seek + read/write. Every
+ * operation on a handle (reads included) therefore runs one at a time, in call order,
+ * on a per-handle promise chain: a seek must not interleave with another op's read.
+ * `append` opens with O_APPEND (writes land at the end whatever the offset).
+ * A vectored write of several buffers is joined into one buffer up to `joinBytesMax`
+ * (one syscall), written buffer by buffer above that. `sync` is fdatasync (syncData);
+ * `syncDir` opens the directory and fsyncs it. Deno's errors carry errno codes
+ * (`error.code === 'ENOENT'`), mapped like Node's (../node/native-errors.ts).
+ */
+import type { FileHandle, FileStat, FileSystem, OpenMode, OpenOptions } from '../file-system.ts';
+import { FileSystemError } from '../file-system.ts';
+import { errnoOf, toFileSystemError, translating } from '../node/native-errors.ts';
+import { deno, type DenoFsFile, type DenoOpenOptions } from './deno-types.ts';
+
+const joinBytesMax = 1024 * 1024;
+const shortIoLoopsMax = 1024;
+const dirEntriesMax = 10_000_000;
+
+function toList(buffers: Uint8Array | readonly Uint8Array[]): readonly Uint8Array[] {
+  return buffers instanceof Uint8Array ? [buffers] : buffers;
+}
+
+/** Joins small vectors into one buffer so a vectored write stays one syscall. */
+function coalesce(list: readonly Uint8Array[]): readonly Uint8Array[] {
+  if (list.length <= 1) return list;
+  let total = 0;
+  for (const b of list) total += b.byteLength;
+  if (total > joinBytesMax) return list;
+  const joined = new Uint8Array(total);
+  let at = 0;
+  for (const b of list) {
+    joined.set(b, at);
+    at += b.byteLength;
+  }
+  return [joined];
+}
+
+class DenoFileHandle implements FileHandle {
+  readonly path: string;
+  private readonly file: DenoFsFile;
+  private readonly mode: OpenMode;
+  private closed = false;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(file: DenoFsFile, path: string, mode: OpenMode) {
+    this.file = file;
+    this.path = path;
+    this.mode = mode;
+  }
+
+  read(buffer: Uint8Array, position: number): Promise<number> {
+    return this.serial(async () => {
+      if (buffer.byteLength === 0) return 0;
+      await this.file.seek(position, 0);
+      let total = 0;
+      for (let loops = 0; total < buffer.byteLength && loops < shortIoLoopsMax; loops++) {
+        const n = await this.file.read(buffer.subarray(total));
+        if (n === null || n === 0) break;
+        total += n;
+      }
+      return total;
+    });
+  }
+
+  append(buffers: Uint8Array | readonly Uint8Array[]): Promise<number> {
+    if (this.mode === 'read') return this.fail('bad-mode', 'append on a read-only handle');
+    const list = toList(buffers);
+    return this.serial(() => this.writeAll(list));
+  }
+
+  write(buffers: Uint8Array | readonly Uint8Array[], position: number): Promise<number> {
+    if (this.mode !== 'read-write') return this.fail('bad-mode', `positional write on a ${this.mode} handle`);
+    const list = toList(buffers);
+    return this.serial(async () => {
+      await this.file.seek(position, 0);
+      return this.writeAll(list);
+    });
+  }
+
+  sync(): Promise<void> {
+    return this.serial(() => this.file.syncData());
+  }
+
+  truncate(sizeBytes: number): Promise<void> {
+    if (this.mode === 'read') return this.fail('bad-mode', 'truncate on a read-only handle');
+    return this.serial(() => this.file.truncate(sizeBytes));
+  }
+
+  size(): Promise<number> {
+    return this.serial(async () => (await this.file.stat()).size);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.tail;
+    try {
+      this.file.close();
+    } catch (error) {
+      throw toFileSystemError(error, this.path);
+    }
+  }
+
+  private async writeAll(list: readonly Uint8Array[]): Promise<number> {
+    let total = 0;
+    for (const buffer of coalesce(list)) {
+      let done = 0;
+      for (let loops = 0; done < buffer.byteLength; loops++) {
+        if (loops >= shortIoLoopsMax) throw new FileSystemError('io', this.path, 'write made no progress');
+        done += await this.file.write(buffer.subarray(done));
+      }
+      total += done;
+    }
+    return total;
+  }
+
+  private fail<T>(code: 'bad-mode', message: string): Promise<T> {
+    if (this.closed) return Promise.reject(new FileSystemError('closed', this.path));
+    return Promise.reject(new FileSystemError(code, this.path, message));
+  }
+
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new FileSystemError('closed', this.path));
+    const run = this.tail.then(op).catch((error: unknown) => {
+      throw toFileSystemError(error, this.path);
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function openOptions(mode: OpenMode, options: OpenOptions): DenoOpenOptions {
+  if (mode === 'read') return { read: true };
+  const create = options.exclusive ? { createNew: true } : { create: true };
+  // Deno refuses append + truncate together; the append case truncates after opening.
+  if (mode === 'append') return { read: true, append: true, ...create };
+  return { read: true, write: true, truncate: options.truncate === true, ...create };
+}
+
+export class DenoFileSystem implements FileSystem {
+  async open(path: string, mode: OpenMode, options: OpenOptions = {}): Promise<FileHandle> {
+    if (mode === 'read' && (options.truncate || options.exclusive)) {
+      throw new FileSystemError('bad-mode', path, 'read mode cannot truncate or create');
+    }
+    const file = await translating(path, () => deno().open(path, openOptions(mode, options)));
+    try {
+      if (mode === 'read' && (await file.stat()).isDirectory) throw new FileSystemError('is-a-directory', path);
+      if (mode === 'append' && options.truncate) await file.truncate(0);
+    } catch (error) {
+      file.close();
+      throw toFileSystemError(error, path);
+    }
+    return new DenoFileHandle(file, path, mode);
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    const existing = await this.stat(path);
+    if (existing?.isFile) throw new FileSystemError('exists', path);
+    await translating(path, () => deno().mkdir(path, { recursive: true }));
+  }
+
+  async readDir(path: string): Promise<string[]> {
+    return translating(path, async () => {
+      const names: string[] = [];
+      for await (const entry of deno().readDir(path)) {
+        if (names.length >= dirEntriesMax) throw new FileSystemError('io', path, `more than ${dirEntriesMax} entries`);
+        names.push(entry.name);
+      }
+      return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    });
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    await translating(from, () => deno().rename(from, to));
+  }
+
+  async remove(path: string, options: { readonly recursive?: boolean } = {}): Promise<void> {
+    try {
+      await deno().remove(path, { recursive: options.recursive === true });
+    } catch (error) {
+      const errno = errnoOf(error);
+      if (errno === 'ENOENT' || errno === 'ENOTDIR') return;
+      throw toFileSystemError(error, path);
+    }
+  }
+
+  async stat(path: string): Promise<FileStat | null> {
+    try {
+      const info = await deno().stat(path);
+      return { isFile: info.isFile, isDirectory: info.isDirectory, sizeBytes: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
+    } catch (error) {
+      const errno = errnoOf(error);
+      if (errno === 'ENOENT' || errno === 'ENOTDIR') return null;
+      throw toFileSystemError(error, path);
+    }
+  }
+
+  async syncDir(path: string): Promise<void> {
+    const info = await this.stat(path);
+    if (!info) throw new FileSystemError('not-found', path);
+    if (!info.isDirectory) throw new FileSystemError('not-a-directory', path);
+    const dir = await translating(path, () => deno().open(path, { read: true }));
+    try {
+      await translating(path, () => dir.sync());
+    } finally {
+      dir.close();
+    }
+  }
+
+  async readFile(path: string): Promise<Uint8Array> {
+    return translating(path, () => deno().readFile(path));
+  }
+}
