@@ -38,6 +38,6 @@ export function arbUnknownTags(known: readonly number[]): Arbitrary<TaggedField[
   const tag = fc.integer({ min: 0, max: 300 }).filter((t) => !known.includes(t));
   const list = fc
     .uniqueArray(fc.record({ tag, data: fc.uint8Array({ maxLength: 6 }) }), { maxLength: 3, selector: (t) => t.tag })
-    .map((ts) => ts.sort((a, b) => a.tag - b.tag));
+    .map((ts) => (ts.length === 0 ? undefined : ts.sort((a, b) => a.tag - b.tag)));
   return fc.option(list, { nil: undefined });
 }

@@ -6,6 +6,7 @@
 
 export const ErrorCode = {
   UNKNOWN_SERVER_ERROR: -1,
+  NONE: 0,
   OFFSET_OUT_OF_RANGE: 1,
   CORRUPT_MESSAGE: 2,
   UNKNOWN_TOPIC_OR_PARTITION: 3,
@@ -147,6 +148,7 @@ export interface ErrorInfo {
 
 const infos: readonly ErrorInfo[] = [
   { code: -1, name: 'UNKNOWN_SERVER_ERROR', message: "The server experienced an unexpected error when processing the request.", retriable: false },
+  { code: 0, name: 'NONE', message: "No error.", retriable: false },
   { code: 1, name: 'OFFSET_OUT_OF_RANGE', message: "The requested offset is not within the range of offsets maintained by the server.", retriable: false },
   { code: 2, name: 'CORRUPT_MESSAGE', message: "This message has failed its CRC checksum, exceeds the valid size, has a null key for a compacted topic, or is otherwise corrupt.", retriable: true },
   { code: 3, name: 'UNKNOWN_TOPIC_OR_PARTITION', message: "This server does not host this topic-partition.", retriable: true },

@@ -84,13 +84,14 @@ export class Writer {
   }
   /** Zigzag signed 64-bit varint from a safe integer. */
   varlong(v: number): void {
-    let u = v >= 0 ? v * 2 : -v * 2 - 1; // exact below 2^54
-    if (u < TWO_POW_32) return this.uvarint(u);
-    while (u >= 0x80) {
-      this.buf[this.pos++] = (u % 128) | 0x80;
-      u = Math.floor(u / 128);
+    const u = v >= 0 ? v * 2 : -v * 2 - 1;
+    if (u <= Number.MAX_SAFE_INTEGER) return this.uvarint(u); // exact: Math.floor(u / 128) is exact too
+    let b = (BigInt(v) << 1n) ^ (BigInt(v) >> 63n); // beyond 2^53 the doubled value is not exact
+    while (b >= 0x80n) {
+      this.buf[this.pos++] = Number(b & 0x7fn) | 0x80;
+      b >>= 7n;
     }
-    this.buf[this.pos++] = u;
+    this.buf[this.pos++] = Number(b);
   }
   uuid(v: string): void {
     if (!uuidWrite(v, this.buf, this.pos)) throw new RangeError(`not a uuid: ${v}`);

@@ -1,0 +1,116 @@
+/**
+ * Kafka frames: `int32 size | header | body`.
+ *
+ * Request header v0 = api key, version, correlation id; v1 adds a nullable client id
+ * (never compact, even in v2); v2 (flexible request versions) adds tagged fields.
+ * Response header v0 = correlation id; v1 (flexible response versions) adds tagged fields,
+ * except ApiVersions, whose response header is always v0 so a client that does not know
+ * the broker's versions can still read it. ControlledShutdown v0 uses request header v0.
+ *
+ * `decodeRequestFrame` takes a frame WITHOUT its 4-byte size prefix (the connection layer
+ * has already cut it) and returns the body as a view; it does not check the version against
+ * a supported range (the broker answers UNSUPPORTED_VERSION itself), but it does need to
+ * know the api key to pick the header version. Every failure is a RequestFrameError (a
+ * DecodeError) carrying whatever of api key, version and correlation id could be read.
+ * The encoders return whole frames INCLUDING the size prefix, sized once, written once.
+ */
+import { DecodeError } from '../decode-error.ts';
+import type { DecodeErrorReason } from '../decode-error.ts';
+import { Reader } from '../primitives/reader.ts';
+import { Writer } from '../primitives/writer.ts';
+import { readRequestHeader, sizeRequestHeader, writeRequestHeader } from './generated/request-header.ts';
+import type { RequestHeader } from './generated/request-header.ts';
+import { readResponseHeader, sizeResponseHeader, writeResponseHeader } from './generated/response-header.ts';
+import { apiByKey } from './generated/registry.ts';
+import { isFlexible } from './message-codec.ts';
+import type { MessageCodec } from './message-codec.ts';
+
+const API_VERSIONS_KEY = 18;
+const CONTROLLED_SHUTDOWN_KEY = 7;
+const SIZE_PREFIX_BYTES = 4;
+
+/** Request header version for an api key/version; unknown keys get v1 (api key, version, correlation id, client id). */
+export function requestHeaderVersion(apiKey: number, apiVersion: number): number {
+  if (apiKey === CONTROLLED_SHUTDOWN_KEY && apiVersion === 0) return 0;
+  const api = apiByKey.get(apiKey);
+  return api !== undefined && isFlexible(api.request.meta, apiVersion) ? 2 : 1;
+}
+
+/** Response header version for an api key/version (ApiVersions is always v0). */
+export function responseHeaderVersion(apiKey: number, apiVersion: number): number {
+  if (apiKey === API_VERSIONS_KEY) return 0;
+  const api = apiByKey.get(apiKey);
+  return api !== undefined && isFlexible(api.response.meta, apiVersion) ? 1 : 0;
+}
+
+/** A request frame that could not be decoded; api key, version and correlation id are -1 when not read. */
+export class RequestFrameError extends DecodeError {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  constructor(reason: DecodeErrorReason, api: string, path: string, detail: string, ids: { apiKey: number; apiVersion: number; correlationId: number }) {
+    super(reason, api, ids.apiVersion, path, detail);
+    this.apiKey = ids.apiKey;
+    this.apiVersion = ids.apiVersion;
+    this.correlationId = ids.correlationId;
+  }
+}
+
+export interface RequestFrame {
+  header: RequestHeader;
+  headerVersion: number;
+  /** The request body: a view into the frame bytes. */
+  body: Uint8Array;
+}
+
+export function decodeRequestFrame(bytes: Uint8Array): RequestFrame {
+  const r = new Reader(bytes, 'RequestHeader', -1);
+  const apiKey = r.int16();
+  const apiVersion = r.failed ? -1 : r.int16();
+  const correlationId = r.failed ? -1 : r.int32();
+  const ids = { apiKey: bytes.length >= 2 ? apiKey : -1, apiVersion, correlationId };
+  if (r.failed) throw new RequestFrameError('truncated', 'RequestHeader', '', `frame of ${bytes.length} bytes`, ids);
+  const api = apiByKey.get(apiKey);
+  if (api === undefined) throw new RequestFrameError('unsupported', `apiKey ${apiKey}`, '', 'unknown api key', ids);
+  const headerVersion = requestHeaderVersion(apiKey, apiVersion);
+  r.pos = 0;
+  const header = readRequestHeader(r, headerVersion);
+  const err = r.error;
+  if (err !== null) throw new RequestFrameError(err.reason, `${api.name}Request header`, err.path, err.message, ids);
+  return { header, headerVersion, body: bytes.subarray(r.pos) };
+}
+
+/** A whole request frame, size prefix included. */
+export function encodeRequestFrame<T>(header: RequestHeader, codec: MessageCodec<T>, body: T): Uint8Array {
+  const headerVersion = requestHeaderVersion(header.requestApiKey, header.requestApiVersion);
+  const headerBytes = sizeRequestHeader(header, headerVersion);
+  const size = headerBytes + codec.size(body, header.requestApiVersion);
+  const w = new Writer(SIZE_PREFIX_BYTES + size);
+  w.int32(size);
+  writeRequestHeader(w, header, headerVersion);
+  codec.write(w, body, header.requestApiVersion);
+  return w.finish();
+}
+
+/** A whole response frame, size prefix included. */
+export function encodeResponseFrame<T>(apiKey: number, apiVersion: number, correlationId: number, codec: MessageCodec<T>, body: T): Uint8Array {
+  const headerVersion = responseHeaderVersion(apiKey, apiVersion);
+  const header = { correlationId };
+  const size = sizeResponseHeader(header, headerVersion) + codec.size(body, apiVersion);
+  const w = new Writer(SIZE_PREFIX_BYTES + size);
+  w.int32(size);
+  writeResponseHeader(w, header, headerVersion);
+  codec.write(w, body, apiVersion);
+  return w.finish();
+}
+
+/** Decodes a response frame WITHOUT its size prefix (for clients and tests); throws DecodeError. */
+export function decodeResponseFrame<T>(bytes: Uint8Array, apiKey: number, apiVersion: number, codec: MessageCodec<T>): { correlationId: number; body: T } {
+  const r = new Reader(bytes, 'ResponseHeader', -1);
+  const header = readResponseHeader(r, responseHeaderVersion(apiKey, apiVersion));
+  if (r.failed) throw r.error!;
+  const body = codec.read(r, apiVersion);
+  const err = r.complete();
+  if (err !== null) throw err;
+  return { correlationId: header.correlationId, body };
+}
