@@ -615,9 +615,10 @@ export class Log {
     await this.settleSync();
     this.truncations++;
     const old = this.segments.clear();
+    // Rename the old files first: the new segment may reuse a base offset (and file name).
+    for (const s of old) await this.scheduleDeletion(s);
     const segment = await LogSegment.create(this.ctx, offset, { active: true });
     this.segments.add(segment);
-    for (const s of old) await this.scheduleDeletion(s);
     await this.fs.syncDir(this.dir);
     segment.dirEntryDurable = true;
     this.startOffset = offset;

@@ -72,8 +72,7 @@ export async function openLog(options: OpenLogOptions): Promise<Log> {
   const logDir = parentDir(dir);
 
   const existed = (await fs.stat(dir)) !== null;
-  await fs.mkdirp(dir);
-  if (!existed) await fs.syncDir(logDir);
+  if (!existed) await mkdirsDurably(fs, dir);
 
   const managed = options.managed;
   const key = topicPartitionKey(parsed.topic, parsed.partition);
@@ -146,13 +145,30 @@ export async function openLog(options: OpenLogOptions): Promise<Log> {
   });
   if (managed === undefined) {
     checkpointTimer = clock.setInterval(() => {
-      if (log.isClosed || log.isOffline) return;
+      if (log.isClosed || log.isOffline) {
+        checkpointTimer?.cancel();
+        return;
+      }
       writeStandaloneCheckpoints(fs, logDir, parsed.topic, parsed.partition, log).catch((e: unknown) =>
         logger.warn({ dir, error: String(e) }, 'periodic checkpoint failed'),
       );
     }, config.checkpointIntervalMs);
   }
   return log;
+}
+
+/** Bound on directory levels created at once. */
+const DIR_DEPTH_MAX = 256;
+
+/** mkdirp, then syncDir the parent of every directory it created (top down), so a crash keeps them. */
+async function mkdirsDurably(fs: FileSystem, dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir, i = 0; i < DIR_DEPTH_MAX && d !== '/' && d !== '.'; d = parentDir(d), i++) {
+    if ((await fs.stat(d)) !== null) break;
+    missing.push(d);
+  }
+  await fs.mkdirp(dir);
+  for (const created of missing.reverse()) await fs.syncDir(parentDir(created));
 }
 
 async function readCheckpointQuietly(fs: FileSystem, path: string, logger: LogLogger): Promise<Map<string, number>> {
