@@ -32,6 +32,7 @@ import type { Logger } from './observability/logger.ts';
 import { noopMetrics } from './observability/metrics.ts';
 import type { Metrics, MetricsSnapshot, PartitionGauge } from './observability/metrics.ts';
 import type { PartitionLogStore } from './partitions/partition-log.ts';
+import { SamsaLogStore } from './partitions/samsa-log-store.ts';
 import { MetadataStore } from './topics/metadata-store.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 
@@ -42,8 +43,8 @@ export interface BrokerOptions {
   readonly config: ServerConfig;
   readonly fs: FileSystem;
   readonly clock: Clock;
-  /** Where partition logs live: the @samsa/log adapter (createLogStore) or InMemoryLogStore. */
-  readonly logs: PartitionLogStore;
+  /** Where partition logs live. Default: SamsaLogStore (@samsa/log) in log.dirs[0]; InMemoryLogStore for tests. */
+  readonly logs?: PartitionLogStore;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   /** Replaces the handler table (tests); defaults to every implemented API. */
@@ -94,7 +95,8 @@ export class Broker {
     const dataDir = options.config.logDirs[0];
     if (dataDir === undefined) throw new Error('log.dirs is empty');
     const store = await MetadataStore.open(options.fs, dataDir, newClusterId, options.config.clusterId);
-    const registry = await TopicRegistry.open({ server: options.config, store, logs: options.logs, logger });
+    const logs = options.logs ?? (await SamsaLogStore.open({ fs: options.fs, clock: options.clock, logDir: dataDir, logger }));
+    const registry = await TopicRegistry.open({ server: options.config, store, logs, logger });
     logger.info({ nodeId: options.config.nodeId, clusterId: store.state.clusterId, topics: registry.topicCount, dataDir }, 'broker opened');
     return new Broker(options, registry);
   }

@@ -17,8 +17,8 @@ export interface TestBrokerOptions {
   readonly overrides?: readonly string[];
   readonly logger?: Logger;
   readonly metrics?: Metrics;
-  /** Builds the log store (default: InMemoryLogStore). */
-  readonly logs?: (fs: MemoryFileSystem, clock: ManualClock) => PartitionLogStore;
+  /** Which log store: 'memory' (InMemoryLogStore, default) or 'samsa' (@samsa/log on the MemoryFileSystem). */
+  readonly logs?: 'memory' | 'samsa';
 }
 
 export interface TestBroker {
@@ -37,11 +37,9 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
   const transport = new MemoryTransport();
   const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...(options.overrides ?? [])] });
-  const logs = options.logs?.(fs, clock) ?? new InMemoryLogStore(clock);
-  const open = async (): Promise<Broker> => {
-    const broker = await Broker.open({ config, fs, clock, logs, logger: options.logger, metrics: options.metrics });
-    return broker;
-  };
+  const memoryLogs: PartitionLogStore | undefined = options.logs === 'samsa' ? undefined : new InMemoryLogStore(clock);
+  const open = (): Promise<Broker> =>
+    Broker.open({ config, fs, clock, logs: memoryLogs, logger: options.logger, metrics: options.metrics });
   const broker = await open();
   const listener = await broker.listen(transport);
   const tb: TestBroker = {
