@@ -1,0 +1,75 @@
+/**
+ * Properties of FrameSplitter:
+ * - any chunking of a stream of length-prefixed frames (partial prefixes, partial payloads,
+ *   coalesced frames, empty chunks) yields exactly the payloads, in order;
+ * - bufferedBytes never exceeds 4 + frameBytesMax, and is 0 at frame boundaries;
+ * - a declared length over frameBytesMax throws 'too-large' on the push that completes the
+ *   prefix, having buffered no more than the 4 prefix bytes;
+ * - random bytes only ever raise DecodeError ('too-large' or 'bad-length').
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FrameSplitter } from './frame-splitter.ts';
+import { catchDecodeError, concatBytes, cutAt, lengthPrefixed, sameBytes } from './rpc-test-helpers.ts';
+
+const payloadsArb = fc.array(fc.uint8Array({ maxLength: 600 }), { maxLength: 12 });
+
+function cutsArb(length: number): fc.Arbitrary<number[]> {
+  return fc.array(fc.integer({ min: 0, max: length }), { maxLength: 20 }).map((cuts) => cuts.sort((a, b) => a - b));
+}
+
+describe('FrameSplitter properties', () => {
+  it('any chunking yields the payloads in order', () => {
+    fc.assert(
+      fc.property(
+        payloadsArb.chain((payloads) => {
+          const stream = concatBytes(payloads.map(lengthPrefixed));
+          return fc.tuple(fc.constant(payloads), fc.constant(stream), cutsArb(stream.length));
+        }),
+        ([payloads, stream, cuts]) => {
+          const splitter = new FrameSplitter({ frameBytesMax: 600 });
+          const got: Uint8Array[] = [];
+          for (const chunk of cutAt(stream, cuts)) {
+            got.push(...splitter.push(chunk));
+            expect(splitter.bufferedBytes).toBeLessThanOrEqual(604);
+          }
+          expect(got.length).toBe(payloads.length);
+          got.forEach((p, i) => expect(sameBytes(p, payloads[i]!)).toBe(true));
+          expect(splitter.bufferedBytes).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it('an oversized declared length is rejected before buffering past the prefix', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 0, max: 3 }), (frameBytes, cut) => {
+        const frameBytesMax = Math.max(0, frameBytes - 1);
+        const splitter = new FrameSplitter({ frameBytesMax });
+        const prefix = new Uint8Array(4);
+        new DataView(prefix.buffer).setInt32(0, frameBytes);
+        const tail = new Uint8Array(64);
+        let error = catchDecodeError(() => splitter.push(prefix.subarray(0, cut)));
+        expect(error).toBe(null);
+        expect(splitter.bufferedBytes).toBe(cut);
+        error = catchDecodeError(() => splitter.push(concatBytes([prefix.subarray(cut), tail])));
+        expect(error?.reason).toBe('too-large');
+        expect(error?.message).toContain(String(frameBytes));
+        expect(splitter.bufferedBytes).toBe(0);
+      }),
+    );
+  });
+
+  it('random bytes only raise DecodeError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), fc.integer({ min: 0, max: 1 << 16 }), (bytes, frameBytesMax) => {
+        const splitter = new FrameSplitter({ frameBytesMax });
+        const error = catchDecodeError(() => {
+          for (let i = 0; i < bytes.length; i += 97) splitter.push(bytes.subarray(i, i + 97));
+        });
+        if (error !== null) expect(['too-large', 'bad-length']).toContain(error.reason);
+        expect(splitter.bufferedBytes).toBeLessThanOrEqual(frameBytesMax + 4);
+      }),
+    );
+  });
+});

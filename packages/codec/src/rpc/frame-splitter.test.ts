@@ -1,0 +1,59 @@
+/**
+ * FrameSplitter examples: every split point of a small stream, zero-copy views, the size
+ * check before buffering, negative lengths, and the poisoned state after an error.
+ */
+import { describe, expect, it } from 'vitest';
+import { FrameSplitter } from './frame-splitter.ts';
+import { catchDecodeError, concatBytes, cutAt, lengthPrefixed, sameBytes } from './rpc-test-helpers.ts';
+
+const payloads = [new Uint8Array([1, 2, 3]), new Uint8Array(0), new Uint8Array([9]), new Uint8Array(300).fill(7)];
+const stream = concatBytes(payloads.map(lengthPrefixed));
+
+describe('FrameSplitter', () => {
+  it('returns the same payloads for every single split point', () => {
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const splitter = new FrameSplitter({ frameBytesMax: 1000 });
+      const got = cutAt(stream, [cut]).flatMap((chunk) => splitter.push(chunk));
+      expect(got.length).toBe(payloads.length);
+      got.forEach((p, i) => expect(sameBytes(p, payloads[i]!)).toBe(true));
+      expect(splitter.bufferedBytes).toBe(0);
+    }
+  });
+
+  it('returns payloads wholly inside a chunk as views of it', () => {
+    const splitter = new FrameSplitter({ frameBytesMax: 1000 });
+    const got = splitter.push(stream);
+    expect(got.every((p) => p.buffer === stream.buffer)).toBe(true);
+  });
+
+  it('rejects a declared length over frameBytesMax as soon as the prefix is complete', () => {
+    const splitter = new FrameSplitter({ frameBytesMax: 100 });
+    expect(splitter.push(new Uint8Array([0, 0, 0]))).toEqual([]);
+    expect(splitter.bufferedBytes).toBe(3);
+    const error = catchDecodeError(() => splitter.push(new Uint8Array([101, 1, 2])));
+    expect(error?.reason).toBe('too-large');
+    expect(error?.message).toContain('101');
+    // Poisoned: the stream is out of sync.
+    expect(catchDecodeError(() => splitter.push(new Uint8Array([0])))?.reason).toBe('too-large');
+  });
+
+  it('rejects 2 GiB - 1 without allocating it', () => {
+    const splitter = new FrameSplitter({ frameBytesMax: 1 << 20 });
+    expect(catchDecodeError(() => splitter.push(new Uint8Array([0x7f, 0xff, 0xff, 0xff])))?.reason).toBe('too-large');
+  });
+
+  it('rejects negative lengths', () => {
+    const splitter = new FrameSplitter({ frameBytesMax: 100 });
+    expect(catchDecodeError(() => splitter.push(new Uint8Array([0xff, 0xff, 0xff, 0xfe])))?.reason).toBe('bad-length');
+  });
+
+  it('accepts a frame of exactly frameBytesMax and counts buffered bytes', () => {
+    const splitter = new FrameSplitter({ frameBytesMax: 300 });
+    const bytes = lengthPrefixed(new Uint8Array(300).fill(1));
+    expect(splitter.push(bytes.subarray(0, 10))).toEqual([]);
+    expect(splitter.bufferedBytes).toBe(10);
+    const [frame] = splitter.push(bytes.subarray(10));
+    expect(frame?.length).toBe(300);
+    expect(splitter.bufferedBytes).toBe(0);
+  });
+});
