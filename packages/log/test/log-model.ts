@@ -69,10 +69,12 @@ function applyAppend(m: LogModel, batches: readonly (readonly TestRecord[])[]): 
 }
 
 class AppendCommand implements Cmd {
-  constructor(
-    readonly batches: TestRecord[][],
-    readonly requireSync: boolean,
-  ) {}
+  readonly batches: TestRecord[][];
+  readonly requireSync: boolean;
+  constructor(batches: TestRecord[][], requireSync: boolean) {
+    this.batches = batches;
+    this.requireSync = requireSync;
+  }
   check = (): boolean => true;
   async run(m: LogModel, r: RealLog): Promise<void> {
     const result = await r.log.append(concat(this.batches.map((b) => batchOf(b))), { requireSync: this.requireSync });
@@ -88,7 +90,10 @@ class AppendCommand implements Cmd {
 
 /** Several appends at once: group commit shares syncs; offsets follow call order. */
 class ConcurrentAppendCommand implements Cmd {
-  constructor(readonly appends: TestRecord[][]) {}
+  readonly appends: TestRecord[][];
+  constructor(appends: TestRecord[][]) {
+    this.appends = appends;
+  }
   check = (): boolean => true;
   async run(m: LogModel, r: RealLog): Promise<void> {
     const results = await Promise.all(this.appends.map((b) => r.log.append(batchOf(b), { requireSync: true })));
@@ -103,10 +108,12 @@ class ConcurrentAppendCommand implements Cmd {
 }
 
 class ReadCommand implements Cmd {
-  constructor(
-    readonly where: number,
-    readonly maxBytes: number,
-  ) {}
+  readonly where: number;
+  readonly maxBytes: number;
+  constructor(where: number, maxBytes: number) {
+    this.where = where;
+    this.maxBytes = maxBytes;
+  }
   check = (): boolean => true;
   async run(m: LogModel, r: RealLog): Promise<void> {
     const from = m.logStart + Math.floor(this.where * (m.end - m.logStart + 1));
@@ -141,7 +148,10 @@ class FlushCommand implements Cmd {
 }
 
 class TruncateCommand implements Cmd {
-  constructor(readonly where: number) {}
+  readonly where: number;
+  constructor(where: number) {
+    this.where = where;
+  }
   check = (m: Readonly<LogModel>): boolean => m.end > m.logStart;
   async run(m: LogModel, r: RealLog): Promise<void> {
     const target = m.logStart + Math.floor(this.where * (m.end - m.logStart));
@@ -155,7 +165,10 @@ class TruncateCommand implements Cmd {
 }
 
 class TruncateFullyCommand implements Cmd {
-  constructor(readonly ahead: number) {}
+  readonly ahead: number;
+  constructor(ahead: number) {
+    this.ahead = ahead;
+  }
   check = (): boolean => true;
   async run(m: LogModel, r: RealLog): Promise<void> {
     const offset = m.end + this.ahead;
@@ -169,7 +182,10 @@ class TruncateFullyCommand implements Cmd {
 }
 
 class DeleteRecordsCommand implements Cmd {
-  constructor(readonly where: number) {}
+  readonly where: number;
+  constructor(where: number) {
+    this.where = where;
+  }
   check = (): boolean => true;
   async run(m: LogModel, r: RealLog): Promise<void> {
     const offset = m.logStart + Math.floor(this.where * (m.end - m.logStart + 1));
@@ -183,7 +199,10 @@ class DeleteRecordsCommand implements Cmd {
 }
 
 class AdvanceClockCommand implements Cmd {
-  constructor(readonly ms: number) {}
+  readonly ms: number;
+  constructor(ms: number) {
+    this.ms = ms;
+  }
   check = (): boolean => true;
   async run(_m: LogModel, r: RealLog): Promise<void> {
     r.clock.advance(this.ms);
@@ -204,7 +223,10 @@ class CleanRestartCommand implements Cmd {
 }
 
 class CrashCommand implements Cmd {
-  constructor(readonly seed: number) {}
+  readonly seed: number;
+  constructor(seed: number) {
+    this.seed = seed;
+  }
   check = (): boolean => true;
   async run(m: LogModel, r: RealLog): Promise<void> {
     r.fs.crash({ tear: { seed: this.seed } });
