@@ -21,8 +21,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const outDir = join(here, 'vectors');
 const TOPIC = 'golden';
 const TOPIC_ID = 'AAECAwQFBgcICQoLDA0ODw';
-// FindCoordinator (10) is advertised only because librdkafka enables LZ4 when the broker has it
-const ADVERTISED = [0, 1, 2, 3, 10, 18];
+// FindCoordinator (10) must be there: librdkafka enables LZ4 only when the broker has it
+const ADVERTISED = [0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 18];
 const framesPerConnectionMax = 200;
 
 let client = 'unknown';
@@ -92,6 +92,32 @@ function respond(header, body, port) {
       })),
     };
     void leader;
+  } else if (key === 10) {
+    msg = { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 1, host: '127.0.0.1', port, coordinators: [] };
+  } else if (key === 11) {
+    const memberId = body.memberId || 'golden-member';
+    const protocol = body.protocols[0];
+    msg = {
+      throttleTimeMs: 0, errorCode: 0, generationId: 1, protocolType: v >= 7 ? 'consumer' : null, protocolName: protocol.name,
+      leader: memberId, skipAssignment: false, memberId, members: [{ memberId, groupInstanceId: null, metadata: protocol.metadata }],
+    };
+  } else if (key === 14) {
+    const mine = body.assignments.find((a) => a.memberId === body.memberId) ?? body.assignments[0];
+    msg = { throttleTimeMs: 0, errorCode: 0, protocolType: v >= 5 ? 'consumer' : null, protocolName: v >= 5 ? body.protocolName : null, assignment: mine?.assignment ?? new Uint8Array(0) };
+  } else if (key === 9) {
+    msg = {
+      throttleTimeMs: 0, errorCode: 0, groups: [],
+      topics: (body.topics ?? []).map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: 0 })),
+      })),
+    };
+  } else if (key === 12) {
+    msg = { throttleTimeMs: 0, errorCode: 0 };
+  } else if (key === 13) {
+    msg = { throttleTimeMs: 0, errorCode: 0, members: [] };
+  } else if (key === 8) {
+    msg = { throttleTimeMs: 0, topics: body.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })) })) };
   } else return null;
   return encodeResponseFrame(key, v, correlationId, api.response, msg);
 }
@@ -152,6 +178,14 @@ async function kafkajs(port) {
   client = 'kafkajs-gzip';
   await producer.send({ topic: TOPIC, compression: CompressionTypes.GZIP, messages: [{ value: 'one' }, { value: 'two' }] });
   await producer.disconnect();
+
+  client = 'kafkajs-consumer';
+  const consumer = kafka.consumer({ groupId: 'golden-group', sessionTimeout: 10000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+  await consumer.run({ eachMessage: async () => {} });
+  for (let i = 0; i < 100 && !index.some((e) => e.client === client && e.api === 'Fetch'); i++) await new Promise((r) => setTimeout(r, 100));
+  await consumer.disconnect();
 }
 
 const server = await startListener();

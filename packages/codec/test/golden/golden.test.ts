@@ -5,8 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { apiByKey, decodeMessage, decodeRequestFrame, encodeRequestFrame } from '../../src/kafka/index.ts';
-import type { ProduceRequest } from '../../src/kafka/index.ts';
+import { apiByKey, decodeMessage, decodeRequestFrame, encodeMessage, encodeRequestFrame } from '../../src/kafka/index.ts';
+import { ConsumerProtocolSubscriptionCodec, ConsumerProtocolAssignmentCodec } from '../../src/kafka/index.ts';
+import type { JoinGroupRequest, MessageCodec, ProduceRequest, SyncGroupRequest } from '../../src/kafka/index.ts';
+
+/** Consumer-protocol payloads are `int16 version` followed by the versioned body. */
+function roundTripVersioned(codec: MessageCodec<unknown>, bytes: Uint8Array): unknown {
+  const version = new DataView(bytes.buffer, bytes.byteOffset).getInt16(0);
+  const body = decodeMessage(codec, bytes.subarray(2), version);
+  expect(encodeMessage(codec, body, version)).toEqual(bytes.subarray(2));
+  return body;
+}
 
 interface Vector {
   file: string;
@@ -22,7 +31,7 @@ const compressionByClient: Record<string, number> = { 'kcat-none': 0, 'kcat-gzip
 describe('golden request frames from real clients', () => {
   it('cover ApiVersions, Metadata, Produce (all compressions) and Fetch from both clients', () => {
     const have = new Set(vectors.map((v) => `${v.client.split('-')[0]}:${v.api}`));
-    for (const want of ['kcat:ApiVersions', 'kcat:Metadata', 'kcat:Produce', 'kcat:Fetch', 'kafkajs:ApiVersions', 'kafkajs:Metadata', 'kafkajs:Produce']) expect(have).toContain(want);
+    for (const want of ['kcat:ApiVersions', 'kcat:Metadata', 'kcat:Produce', 'kcat:Fetch', 'kafkajs:ApiVersions', 'kafkajs:Metadata', 'kafkajs:Produce', 'kafkajs:Fetch', 'kafkajs:JoinGroup', 'kafkajs:SyncGroup']) expect(have).toContain(want);
     expect(vectors.filter((v) => v.api === 'Produce').map((v) => v.client)).toEqual(expect.arrayContaining(Object.keys(compressionByClient)));
   });
 
@@ -37,6 +46,14 @@ describe('golden request frames from real clients', () => {
       const again = encodeRequestFrame(header, codec, msg);
       expect(again.subarray(4)).toEqual(frame);
 
+      if (v.api === 'JoinGroup') {
+        const subscription = roundTripVersioned(ConsumerProtocolSubscriptionCodec, (msg as JoinGroupRequest).protocols[0]!.metadata);
+        expect(subscription).toMatchObject({ topics: ['golden'] });
+      }
+      if (v.api === 'SyncGroup') {
+        const assignment = roundTripVersioned(ConsumerProtocolAssignmentCodec, (msg as SyncGroupRequest).assignments[0]!.assignment);
+        expect(assignment).toMatchObject({ assignedPartitions: [{ topic: 'golden', partitions: [0] }] });
+      }
       if (v.api === 'Produce') {
         const records = (msg as ProduceRequest).topicData[0]!.partitionData[0]!.records!;
         expect(records.buffer).toBe(frame.buffer); // zero-copy view
