@@ -512,6 +512,26 @@ export function defineTransportContract(name: string, makeTransport: () => Promi
       await listener.close();
     });
 
+    test('close delivers everything written even when the closer left input unread', async (transport) => {
+      const data = patterned(2 * 1024 * 1024, 11);
+      const listener = await transport.listen({ host: '127.0.0.1', port: 0 }, (c) => {
+        c.start({ onData() {}, onClose() {} });
+        c.pause();
+        void (async () => {
+          await sleepMs(50); // let the client's bytes arrive and sit unread
+          await c.write(data);
+          await c.close();
+        })();
+      });
+      const client = await transport.connect({ host: '127.0.0.1', port: listener.port });
+      const got = collect(client);
+      await client.write(patterned(200_000, 12));
+      await until(() => got.closed, 'the server to close', 20_000);
+      expect(got.error).toBeUndefined();
+      expectSameBytes(concat(got.chunks), data);
+      await listener.close();
+    });
+
     test('destroy closes at once and the peer sees onClose', async (transport) => {
       let serverGot: Collected | undefined;
       const listener = await transport.listen({ host: '127.0.0.1', port: 0 }, (c) => (serverGot = collect(c)));

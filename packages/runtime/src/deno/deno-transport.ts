@@ -10,8 +10,11 @@
  * `conn.write` until the kernel took every byte; the promise resolves then, so the caller
  * may reuse its chunks and a writer that awaits is held back by TCP flow control.
  *
- * close(): waits for queued writes, then closes the socket. onClose fires exactly once:
- * on EOF from the peer, after close()/destroy(), or with the error that ended the loop.
+ * close(): waits for queued writes, half-closes (FIN), then reads and drops input until
+ * the peer's FIN (closing with unread input would make the kernel send RST and discard
+ * our unsent bytes), or `closeLingerMs` passes; then closes the socket. onClose fires
+ * exactly once: on EOF from the peer, after close()/destroy(), or with the error that
+ * ended the loop.
  */
 import type { Connection, ConnectionHandlers, ListenOptions, Listener, Transport } from '../transport.ts';
 import { TransportError } from '../transport.ts';
@@ -20,6 +23,8 @@ import { deno, type DenoConn, type DenoListener } from './deno-types.ts';
 
 const readBytes = 64 * 1024;
 const shortWritesMax = 1_000_000;
+/** How long close() waits for the peer's FIN before closing the socket anyway. */
+export const closeLingerMs = 5_000;
 
 function toTransportError(error: unknown, what: string): TransportError {
   if (error instanceof TransportError) return error;
@@ -52,6 +57,9 @@ class DenoConnection implements Connection {
   private finishError: Error | undefined;
   private closeReported = false;
   private closeWaiters: (() => void)[] = [];
+  private readLoopRunning = false;
+  /** close() was called: input is read and dropped until EOF. */
+  private draining = false;
 
   constructor(conn: DenoConn) {
     this.conn = conn;
@@ -69,7 +77,7 @@ class DenoConnection implements Connection {
     if (this.handlers) throw new Error('Connection.start called twice');
     this.handlers = handlers;
     if (this.finished) this.reportClose();
-    else void this.readLoop(handlers);
+    else if (!this.readLoopRunning) void this.readLoop();
   }
 
   write(chunks: Uint8Array | readonly Uint8Array[]): Promise<void> {
@@ -107,7 +115,21 @@ class DenoConnection implements Connection {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.writeTail;
-      this.finish(undefined);
+      if (!this.finished) {
+        this.draining = true;
+        this.resume();
+        const linger = setTimeout(() => this.finish(undefined), closeLingerMs);
+        const eof = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+        try {
+          await this.conn.closeWrite();
+          if (!this.readLoopRunning) void this.readLoop();
+          await eof;
+        } catch {
+          this.finish(undefined);
+        } finally {
+          clearTimeout(linger);
+        }
+      }
       await this.closedPromise();
     })();
     return this.closing;
@@ -117,7 +139,8 @@ class DenoConnection implements Connection {
     this.finish(undefined);
   }
 
-  private async readLoop(handlers: ConnectionHandlers): Promise<void> {
+  private async readLoop(): Promise<void> {
+    this.readLoopRunning = true;
     while (!this.finished) {
       await this.whileResumed();
       if (this.finished) return;
@@ -135,12 +158,12 @@ class DenoConnection implements Connection {
       }
       await this.whileResumed();
       if (this.finished) return;
-      handlers.onData(n < readBytes / 2 ? buffer.slice(0, n) : buffer.subarray(0, n));
+      if (!this.draining && this.handlers) this.handlers.onData(n < readBytes / 2 ? buffer.slice(0, n) : buffer.subarray(0, n));
     }
   }
 
   private whileResumed(): Promise<void> {
-    if (!this.paused || this.finished) return Promise.resolve();
+    if (!this.paused || this.finished || this.draining) return Promise.resolve();
     return new Promise((resolve) => {
       this.wakeReader = resolve;
     });
@@ -160,7 +183,12 @@ class DenoConnection implements Connection {
   }
 
   private reportClose(): void {
-    if (this.closeReported || !this.handlers || !this.finished) return;
+    if (!this.handlers) {
+      // Never started: nobody to tell, but close() may be waiting.
+      if (this.finished) for (const resolve of this.closeWaiters.splice(0)) resolve();
+      return;
+    }
+    if (this.closeReported || !this.finished) return;
     this.closeReported = true;
     const handlers = this.handlers;
     queueMicrotask(() => {

@@ -47,6 +47,8 @@ export interface DenoConn {
   read(buffer: Uint8Array): Promise<number | null>;
   write(data: Uint8Array): Promise<number>;
   setNoDelay(noDelay?: boolean): void;
+  /** Half-close: sends FIN, keeps reading. */
+  closeWrite(): Promise<void>;
   close(): void;
 }
 

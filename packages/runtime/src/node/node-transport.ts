@@ -10,14 +10,19 @@
  * implies the socket's buffer is below its high-water mark and that Node no longer holds
  * the caller's chunks: the caller may reuse them at once.
  *
- * close(): end() (FIN after queued data), then the socket is destroyed once the FIN is
- * out, so close never waits on a peer that stopped reading. `onClose` fires exactly once,
- * with the socket error if there was one (ECONNRESET, EPIPE, ...).
+ * close(): end() sends FIN after the queued data; from then on input is read and dropped
+ * until the peer's FIN. Closing the descriptor with unread input would make the kernel
+ * send RST and discard our unsent bytes (a last response lost); a peer that does not
+ * close within `closeLingerMs` is destroyed anyway. `onClose` fires exactly once, with
+ * the socket error if there was one (ECONNRESET, EPIPE, ...).
  */
 import * as net from 'node:net';
 import type { Connection, ConnectionHandlers, ListenOptions, Listener, Transport } from '../transport.ts';
 import { TransportError } from '../transport.ts';
 import { errnoOf } from './native-errors.ts';
+
+/** How long close() waits for the peer's FIN before destroying the socket. */
+export const closeLingerMs = 5_000;
 
 function toTransportError(error: unknown, what: string): TransportError {
   if (error instanceof TransportError) return error;
@@ -64,6 +69,7 @@ class NodeConnection implements Connection {
     if (this.handlers) throw new Error('Connection.start called twice');
     this.handlers = handlers;
     this.socket.on('data', (chunk: Uint8Array) => {
+      if (this.closing) return; // closed locally: drain and drop until the peer's FIN
       handlers.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     });
     this.maybeReportClose();
@@ -94,7 +100,7 @@ class NodeConnection implements Connection {
   }
 
   resume(): void {
-    if (this.handlers) this.socket.resume();
+    if (this.handlers && !this.closing) this.socket.resume();
   }
 
   close(): Promise<void> {
@@ -103,8 +109,13 @@ class NodeConnection implements Connection {
         resolve();
         return;
       }
-      this.socket.once('close', () => resolve());
-      this.socket.end(() => this.socket.destroy());
+      const linger = setTimeout(() => this.socket.destroy(), closeLingerMs);
+      this.socket.once('close', () => {
+        clearTimeout(linger);
+        resolve();
+      });
+      this.socket.end();
+      this.socket.resume();
     });
     return this.closing;
   }
