@@ -1,2 +1,39 @@
-// Barrel for src/record-batch (owned by the work on that area). Nothing exported yet.
-export {};
+// Barrel for src/record-batch: record batch v2 — header fields, validation, splitting,
+// building and lazy record iteration. See README.md for the layout and invariants.
+export * from './constants.ts';
+export {
+  batchBaseOffset,
+  batchLength,
+  batchSizeBytes,
+  batchPartitionLeaderEpoch,
+  batchMagic,
+  batchCrc,
+  batchAttributes,
+  batchLastOffsetDelta,
+  batchLastOffset,
+  batchBaseTimestamp,
+  batchMaxTimestamp,
+  batchProducerId,
+  batchProducerEpoch,
+  batchBaseSequence,
+  batchRecordCount,
+  batchCompression,
+  batchIsTransactional,
+  batchIsControl,
+  batchHasDeleteHorizon,
+  batchTimestampType,
+  computeBatchCrc,
+  setBatchBaseOffset,
+  setBatchPartitionLeaderEpoch,
+  setBatchMaxTimestampAndLogAppendTime,
+} from './header.ts';
+export type { TimestampType } from './header.ts';
+export { validateRecordBatch, DECOMPRESSED_BYTES_MAX_DEFAULT } from './validate.ts';
+export type { RecordBatchInvalid, RecordBatchInvalidReason, ValidateOptions } from './validate.ts';
+export { splitRecordBatches, forEachBatch, nextBatchEnd } from './split.ts';
+export type { SplitRecordBatches } from './split.ts';
+export { RecordBatchView } from './record-batch-view.ts';
+export { iterateRecords } from './iterate-records.ts';
+export type { RecordView, RecordHeader, IterateOptions } from './iterate-records.ts';
+export { buildRecordBatch, RECORDS_PER_BATCH_MAX } from './build-record-batch.ts';
+export type { RecordInput, RecordHeaderInput, BuildOptions } from './build-record-batch.ts';
