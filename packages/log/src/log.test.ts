@@ -3,7 +3,7 @@ import { batchOf, concat, decodeBatches, memoryEnv, open, readAll } from '../tes
 import { InvalidRecordBatchError, OffsetOutOfRangeError } from './errors.ts';
 import { LIST_OFFSETS_EARLIEST, LIST_OFFSETS_LATEST, LIST_OFFSETS_MAX_TIMESTAMP } from './log.ts';
 
-const rec = (i: number, ts = 1000 + i) => ({ key: `k${i % 7}`, value: `value-${i}-${'x'.repeat(i % 50)}`, timestampMs: ts });
+const rec = (i: number, ts = 1_700_000_000_000 + i) => ({ key: `k${i % 7}`, value: `value-${i}-${'x'.repeat(i % 50)}`, timestampMs: ts });
 
 describe('Log on the memory file system', () => {
   it('appends, assigns offsets in place and reads back by offset', async () => {
@@ -39,15 +39,16 @@ describe('Log on the memory file system', () => {
   it('rolls segments, survives a clean reopen and finds offsets by timestamp', async () => {
     const { fs, clock } = memoryEnv();
     let log = await open(fs, clock);
-    for (let i = 0; i < 200; i++) await log.append(batchOf([rec(i, 5000 + i * 10)]));
+    for (let i = 0; i < 200; i++) await log.append(batchOf([rec(i, 1_700_000_000_000 + i * 10)]));
     expect(log.segmentCount).toBeGreaterThan(3);
     await log.close();
     log = await open(fs, clock);
     expect(log.logEndOffset).toBe(200);
     expect((await readAll(log)).map((r) => r.offset)).toEqual([...Array(200).keys()]);
-    expect((await log.offsetForTimestamp(5000 + 57 * 10))?.offset).toBe(57);
-    expect((await log.offsetForTimestamp(5000 + 57 * 10 - 3))?.offset).toBe(57);
-    expect(await log.offsetForTimestamp(99999)).toBeNull();
+    expect((await log.offsetForTimestamp(1_700_000_000_000 + 57 * 10))?.offset).toBe(57);
+    expect((await log.offsetForTimestamp(1_700_000_000_000 + 57 * 10 - 3))?.offset).toBe(57);
+    expect(await log.offsetForTimestamp(1_700_000_000_000 + 99_999)).toBeNull();
+    expect((await log.offsetForTimestamp(5))?.offset).toBe(0);
     expect((await log.offsetForTimestamp(LIST_OFFSETS_EARLIEST))?.offset).toBe(0);
     expect((await log.offsetForTimestamp(LIST_OFFSETS_LATEST))?.offset).toBe(200);
     expect((await log.offsetForTimestamp(LIST_OFFSETS_MAX_TIMESTAMP))?.offset).toBe(199);

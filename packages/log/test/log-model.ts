@@ -55,7 +55,7 @@ type Cmd = fc.AsyncCommand<LogModel, RealLog>;
 const recordArb = fc.record({
   key: fc.option(fc.constantFrom('a', 'b', 'c', 'd', 'e'), { nil: null }),
   value: fc.string({ maxLength: 120 }),
-  timestampMs: fc.integer({ min: 1_600_000_000_000, max: 1_600_000_100_000 }),
+  timestampMs: fc.integer({ min: 1_699_999_990_000, max: 1_700_000_100_000 }),
 });
 const batchesArb = fc.array(fc.array(recordArb, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 });
 

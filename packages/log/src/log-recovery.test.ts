@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { batchOf, captureLogger, memoryEnv, open, readAll } from '../test/log-test-support.ts';
+import { LOG_CLEAN_SHUTDOWN_FILE, segmentFilePath } from './file-names.ts';
+
+const rec = (i: number) => ({ key: `k${i}`, value: `value-${i}-${'y'.repeat(40)}`, timestampMs: T0 + i });
+const DIR = '/data/events-0';
+const T0 = 1_700_000_000_000;
+
+async function writeSegments(count: number) {
+  const env = memoryEnv();
+  const log = await open(env.fs, env.clock);
+  for (let i = 0; i < count; i++) await log.append(batchOf([rec(i)]));
+  await log.flush();
+  const segments = log.segmentsSnapshot().map((s) => ({ base: s.baseOffset, size: s.sizeBytes }));
+  return { ...env, log, segments };
+}
+
+/** Overwrites one byte of a file in place. */
+async function flipByte(fs: ReturnType<typeof memoryEnv>['fs'], path: string, position: number): Promise<void> {
+  const h = await fs.open(path, 'read-write');
+  const b = new Uint8Array(1);
+  await h.read(b, position);
+  b[0] = b[0]! ^ 0x5a;
+  await h.write(b, position);
+  await h.sync();
+  await h.close();
+}
+
+describe('recovery', () => {
+  it('skips the scan after a clean shutdown and removes the marker at open', async () => {
+    const { fs, clock, log } = await writeSegments(50);
+    await log.close();
+    expect(await fs.stat(`${DIR}/${LOG_CLEAN_SHUTDOWN_FILE}`)).not.toBeNull();
+    const captured = captureLogger();
+    const reopened = await open(fs, clock, { logger: captured.logger });
+    expect(captured.entries.some((e) => e.msg.includes('recovered'))).toBe(false);
+    expect(await fs.stat(`${DIR}/${LOG_CLEAN_SHUTDOWN_FILE}`)).toBeNull();
+    expect(reopened.logEndOffset).toBe(50);
+    await reopened.close();
+  });
+
+  it('cuts a corrupt batch (CRC) in an older segment, drops the later segments and reports it', async () => {
+    const { fs, clock, log, segments } = await writeSegments(120);
+    expect(segments.length).toBeGreaterThan(3);
+    fs.crash(); // unclean: no marker
+    await log.close().catch(() => undefined);
+    const victim = segments[1]!;
+    // Flip a byte inside the third batch of the second segment (past its 61-byte header).
+    const batchBytes = batchOf([rec(0)]).byteLength;
+    await flipByte(fs, segmentFilePath(DIR, victim.base, 'log'), batchBytes * 2 + 70);
+    const captured = captureLogger();
+    // Recovery point 0: everything is scanned (no checkpoint was written).
+    const reopened = await open(fs, clock, { logger: captured.logger });
+    expect(reopened.logEndOffset).toBe(victim.base + 2);
+    expect((await readAll(reopened)).map((r) => r.offset)).toEqual([...Array(victim.base + 2).keys()]);
+    const warning = captured.entries.find((e) => e.msg.includes('truncated'));
+    expect(warning?.obj.baseOffset).toBe(victim.base);
+    expect(String(warning?.obj.reason)).toContain('bad-crc');
+    expect(captured.entries.filter((e) => e.msg.includes('deleted a segment')).length).toBe(segments.length - 2);
+    // Appends continue from the cut.
+    expect((await reopened.append(batchOf([rec(999)]))).baseOffset).toBe(victim.base + 2);
+    await reopened.close();
+  });
+
+  it('rebuilds a missing or corrupt index of a cleanly closed segment', async () => {
+    const { fs, clock, log, segments } = await writeSegments(150);
+    await log.close();
+    await fs.remove(segmentFilePath(DIR, segments[0]!.base, 'index'));
+    const timeIndexPath = segmentFilePath(DIR, segments[1]!.base, 'timeindex');
+    const h = await fs.open(timeIndexPath, 'read-write');
+    await h.truncate(7); // not a multiple of 12
+    await h.close();
+    const captured = captureLogger();
+    const reopened = await open(fs, clock, { logger: captured.logger });
+    expect((await readAll(reopened, 300)).length).toBe(150);
+    expect((await reopened.offsetForTimestamp(T0 + segments[1]!.base + 1))?.offset).toBe(segments[1]!.base + 1);
+    expect(captured.entries.filter((e) => e.msg.includes('rebuilt index')).length).toBe(2);
+    expect(await fs.stat(segmentFilePath(DIR, segments[0]!.base, 'index'))).not.toBeNull();
+    await reopened.close();
+  });
+
+  it('removes stray files and completes an interrupted swap', async () => {
+    const { fs, clock, log, segments } = await writeSegments(150);
+    await log.close();
+    const [s0, s1] = [segments[0]!, segments[1]!];
+    // A swap that replaces segments 0 and 1 with one file holding both (as the cleaner would).
+    const parts: Uint8Array[] = [];
+    for (const s of [s0, s1]) parts.push((await fs.readFile(segmentFilePath(DIR, s.base, 'log'))));
+    const swap = await fs.open(`${segmentFilePath(DIR, s0.base, 'log')}.swap`, 'read-write');
+    await swap.write(parts, 0);
+    await swap.close();
+    for (const name of ['00000000000000000500.log.cleaned', '00000000000000000600.log.deleted', 'recovery-point-offset-checkpoint.tmp']) {
+      const h = await fs.open(`${DIR}/${name}`, 'read-write');
+      await h.close();
+    }
+    const reopened = await open(fs, clock);
+    const names = await fs.readDir(DIR);
+    expect(names.filter((n) => n.endsWith('.swap') || n.endsWith('.cleaned') || n.endsWith('.deleted') || n.endsWith('.tmp'))).toEqual([]);
+    expect(names).not.toContain(segmentFilePath(DIR, s1.base, 'log').split('/').pop());
+    expect(reopened.segmentsSnapshot()[0]!.sizeBytes).toBe(s0.size + s1.size);
+    expect((await readAll(reopened, 500)).map((r) => r.offset)).toEqual([...Array(150).keys()]);
+    await reopened.close();
+  });
+
+  it('re-derives leader epochs from recovered batches when the checkpoint is lost', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock);
+    await log.append(batchOf([rec(0), rec(1)]), { leaderEpoch: 3 });
+    await log.append(batchOf([rec(2)]), { leaderEpoch: 5, requireSync: true });
+    expect(log.epochEntries()).toEqual([
+      { epoch: 3, startOffset: 0 },
+      { epoch: 5, startOffset: 2 },
+    ]);
+    fs.crash();
+    await log.close().catch(() => undefined);
+    await fs.remove(`${DIR}/leader-epoch-checkpoint`);
+    const reopened = await open(fs, clock);
+    expect(reopened.epochEntries()).toEqual([
+      { epoch: 3, startOffset: 0 },
+      { epoch: 5, startOffset: 2 },
+    ]);
+    expect(reopened.endOffsetForEpoch(3)).toEqual({ epoch: 3, endOffset: 2 });
+    await reopened.close();
+  });
+});
