@@ -15,7 +15,9 @@
  *     splitter rejects it from the 4-byte prefix alone;
  *   - queued-but-unhandled frame bytes plus sent-but-undrained response bytes above
  *     `queuedBytesMax` (or more than `queuedFramesMax` frames) pause reading until the
- *     client drains its responses or the queue empties (`sink.setReading(false/true)`).
+ *     client drains its responses or the queue empties (`sink.setReading(false/true)`);
+ *   - while undrained response bytes alone exceed `queuedBytesMax`, no further queued
+ *     frame is handled, so responses cannot pile up either.
  *
  * Outcome of a handled frame: a response (or none, for acks=0 produce), optionally
  * followed by closing the connection (protocol violations).
@@ -99,6 +101,7 @@ export class ConnectionSession {
   drained(bytes: number): void {
     this.#unsentBytes -= bytes;
     this.#updateReading();
+    if (!this.#processing && this.#frames.length > 0 && this.#ended === null) void this.#drainQueue();
   }
 
   /** Ends the session once: stops processing, tells the sink to close. */
@@ -137,6 +140,8 @@ export class ConnectionSession {
     this.#processing = true;
     try {
       while (this.#ended === null) {
+        // Responses the client has not drained: handle nothing more until it reads them.
+        if (this.#unsentBytes > this.#opts.queuedBytesMax) break;
         const frame = this.#frames.shift();
         if (!frame) break;
         this.#frameBytesQueued -= frame.byteLength;

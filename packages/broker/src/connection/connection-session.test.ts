@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { KafkaFrameSplitter } from '../protocol/kafka-frame-splitter.ts';
+import { ConnectionSession } from './connection-session.ts';
+import type { FrameOutcome, SessionSink } from './connection-session.ts';
+
+function frame(payload: number[]): Uint8Array {
+  const out = new Uint8Array(4 + payload.length);
+  new DataView(out.buffer).setInt32(0, payload.length);
+  out.set(payload, 4);
+  return out;
+}
+
+function recordingSink() {
+  const events: string[] = [];
+  const sent: Uint8Array[] = [];
+  const sink: SessionSink = {
+    send: (b) => void sent.push(b),
+    setReading: (r) => void events.push(r ? 'resume' : 'pause'),
+    close: (reason, graceful) => void events.push(`close:${reason}:${graceful}`),
+  };
+  return { sink, events, sent };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('KafkaFrameSplitter', () => {
+  it('splits coalesced and fragmented chunks into frames', () => {
+    const s = new KafkaFrameSplitter({ frameBytesMax: 100 });
+    const bytes = new Uint8Array([...frame([1, 2, 3]), ...frame([]), ...frame([9])]);
+    const got: number[][] = [];
+    for (let i = 0; i < bytes.length; i += 2) for (const f of s.push(bytes.subarray(i, i + 2))) got.push([...f]);
+    expect(got).toEqual([[1, 2, 3], [], [9]]);
+    expect(s.bufferedBytes).toBe(0);
+    expect(s.push(bytes).map((f) => [...f])).toEqual([[1, 2, 3], [], [9]]);
+  });
+
+  it('rejects an oversized or negative length from the prefix alone', () => {
+    const s = new KafkaFrameSplitter({ frameBytesMax: 10 });
+    expect(() => s.push(new Uint8Array([0, 0, 0, 11]))).toThrow(/too-large/);
+    const t = new KafkaFrameSplitter({ frameBytesMax: 10 });
+    expect(() => t.push(new Uint8Array([0xff, 0xff, 0xff, 0xff]))).toThrow(/bad-length/);
+    const u = new KafkaFrameSplitter({ frameBytesMax: 10 });
+    expect(u.push(new Uint8Array([0x7f, 0xff]))).toEqual([]);
+    expect(() => u.push(new Uint8Array([0xff, 0xff]))).toThrow(/too-large/);
+    expect(u.bufferedBytes).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('ConnectionSession', () => {
+  it('answers in arrival order even when handlers finish out of order, and skips null responses', async () => {
+    const { sink, sent } = recordingSink();
+    const delays = [30, 0, 10];
+    const session = new ConnectionSession(
+      {
+        frameBytesMax: 100,
+        queuedBytesMax: 1000,
+        queuedFramesMax: 100,
+        handleFrame: async (f): Promise<FrameOutcome> => {
+          await new Promise((r) => setTimeout(r, delays[f[0]!]));
+          return { response: f[0] === 1 ? null : new Uint8Array([f[0]!]) };
+        },
+      },
+      sink,
+    );
+    session.push(new Uint8Array([...frame([0]), ...frame([1]), ...frame([2])]));
+    await new Promise((r) => setTimeout(r, 80));
+    expect(sent.map((b) => b[0])).toEqual([0, 2]);
+  });
+
+  it('pauses reading while responses are not drained and resumes after', async () => {
+    const { sink, events } = recordingSink();
+    const session = new ConnectionSession(
+      { frameBytesMax: 1000, queuedBytesMax: 250, queuedFramesMax: 1000, handleFrame: () => ({ response: new Uint8Array(100) }) },
+      sink,
+    );
+    for (let i = 0; i < 10; i++) session.push(frame([i]));
+    await tick();
+    expect(events).toContain('pause');
+    expect(session.bufferedBytes).toBeLessThanOrEqual(250 + 100 + 5 * 10);
+    session.drained(1000);
+    await tick();
+    expect(events[events.length - 1]).toBe('resume');
+  });
+
+  it('ends on an oversized frame without calling the handler', () => {
+    const { sink, events } = recordingSink();
+    let calls = 0;
+    const session = new ConnectionSession(
+      { frameBytesMax: 8, queuedBytesMax: 100, queuedFramesMax: 10, handleFrame: () => (calls++, { response: null }) },
+      sink,
+    );
+    session.push(new Uint8Array([0, 0, 1, 0, 1, 2, 3]));
+    expect(events).toEqual(['close:frame-too-large:false']);
+    expect(calls).toBe(0);
+    expect(session.ended).toBe(true);
+  });
+
+  it('finish() lets the request in flight answer, drops queued ones, then closes gracefully', async () => {
+    const { sink, events, sent } = recordingSink();
+    let release!: () => void;
+    const session = new ConnectionSession(
+      {
+        frameBytesMax: 100,
+        queuedBytesMax: 1000,
+        queuedFramesMax: 100,
+        handleFrame: async (f) => {
+          if (f[0] === 0) await new Promise<void>((r) => (release = r));
+          return { response: new Uint8Array([f[0]!]) };
+        },
+      },
+      sink,
+    );
+    session.push(new Uint8Array([...frame([0]), ...frame([1])]));
+    await tick();
+    const done = session.finish();
+    release();
+    await done;
+    expect(sent.map((b) => b[0])).toEqual([0]);
+    expect(events).toEqual(['pause', 'close:shutdown:true']);
+  });
+});
