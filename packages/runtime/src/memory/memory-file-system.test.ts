@@ -139,3 +139,27 @@ describe('MemoryFileSystem faults', () => {
     expect(fs.usedBytes()).toBe(0);
   });
 });
+
+describe('MemoryFileSystem clone', () => {
+  it('copies current, durable and pending state independently of the original', async () => {
+    const fs = new MemoryFileSystem();
+    await fs.mkdirp('/d');
+    await fs.syncDir('/');
+    const f = await fs.open('/d/a', 'append');
+    await fs.syncDir('/d');
+    await f.append(bytes(1, 2));
+    await f.sync();
+    await f.append(bytes(3, 4));
+    const copy = fs.clone();
+    expect(await copy.readFile('/d/a')).toEqual(bytes(1, 2, 3, 4));
+    expect(copy.usedBytes()).toBe(4);
+    copy.crash();
+    expect(await copy.readFile('/d/a')).toEqual(bytes(1, 2));
+    expect(await fs.readFile('/d/a')).toEqual(bytes(1, 2, 3, 4));
+    await f.append(bytes(5));
+    expect(await copy.readFile('/d/a')).toEqual(bytes(1, 2));
+    const g = await copy.open('/d/a', 'append');
+    await g.append(bytes(9));
+    expect(await fs.readFile('/d/a')).toEqual(bytes(1, 2, 3, 4, 5));
+  });
+});

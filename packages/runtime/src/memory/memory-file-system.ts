@@ -122,6 +122,39 @@ export class MemoryFileSystem implements FileSystem {
     this.recountLinks();
   }
 
+  /**
+   * An independent copy of the whole state — current and durable contents, pending
+   * writes, directory entries — without open handles or fault rules. For exploring many
+   * crash outcomes from one point: `const c = fs.clone(); c.crash({ tear: { seed } })`.
+   */
+  clone(): MemoryFileSystem {
+    const copy = new MemoryFileSystem({
+      clock: this.clock,
+      metadataDurability: this.immediate ? 'immediate' : 'sync-dir',
+      capacityBytes: this.capacityBytes,
+      fileBytesMax: this.fileBytesMax,
+    });
+    const copies = new Map<Inode, Inode>();
+    const copyOf = (node: Inode): Inode => {
+      const known = copies.get(node);
+      if (known) return known;
+      if (node.kind === 'file') {
+        // Pending ops are never mutated after being recorded: sharing them is safe.
+        const file: FileInode = { ...node, content: node.content.clone(), durable: node.durable.clone(), pending: [...node.pending] };
+        copies.set(node, file);
+        return file;
+      }
+      const dir: DirInode = { kind: 'dir', children: new Map(), durableChildren: new Map(), mtimeMs: node.mtimeMs };
+      copies.set(node, dir);
+      for (const [name, child] of node.children) dir.children.set(name, copyOf(child));
+      for (const [name, child] of node.durableChildren) dir.durableChildren.set(name, copyOf(child));
+      return dir;
+    };
+    copy.root = copyOf(this.root) as DirInode;
+    copy.used = this.used;
+    return copy;
+  }
+
   /** Bytes held by all linked files (current content, synced or not). */
   usedBytes(): number {
     return this.used;

@@ -72,3 +72,32 @@ describe('MemoryTransport', () => {
     expect(again.port).toBe(9092);
   });
 });
+
+describe('MemoryTransport faults', () => {
+  it('resetAll closes every open connection with an error on both ends', async () => {
+    const net = new MemoryTransport();
+    const serverErrors: (Error | undefined)[] = [];
+    await net.listen({ host: 'h', port: 3 }, (c) => c.start({ onData() {}, onClose: (e) => serverErrors.push(e) }));
+    const clientErrors: (Error | undefined)[] = [];
+    for (let i = 0; i < 3; i++) {
+      const c = await net.connect({ host: 'h', port: 3 });
+      c.start({ onData() {}, onClose: (e) => clientErrors.push(e) });
+    }
+    await tick();
+    expect(net.openConnections()).toBe(6);
+    net.resetAll();
+    await tick();
+    expect(net.openConnections()).toBe(0);
+    expect(clientErrors).toHaveLength(3);
+    expect(serverErrors).toHaveLength(3);
+    for (const e of [...clientErrors, ...serverErrors]) expect((e as TransportError).code).toBe('closed');
+  });
+
+  it('close() resolves even on a connection that was never started', async () => {
+    const net = new MemoryTransport();
+    await net.listen({ host: 'h', port: 4 }, () => undefined);
+    const c = await net.connect({ host: 'h', port: 4 });
+    await c.close();
+    expect(net.openConnections()).toBe(1); // the unstarted server end still holds the FIN unread
+  });
+});

@@ -32,9 +32,19 @@ export const listenersMax = 4096;
 const ephemeralPortFirst = 49152;
 const portLast = 65535;
 
+/** A macrotask scheduler: setImmediate (Node, Deno), else a MessageChannel (browsers, edge), else setTimeout 0. */
 function defaultSchedule(): (callback: () => void) => void {
   const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
   if (typeof immediate === 'function') return (callback) => void immediate(callback);
+  if (typeof MessageChannel === 'function') {
+    const queue: (() => void)[] = [];
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => queue.shift()?.();
+    return (callback) => {
+      queue.push(callback);
+      channel.port2.postMessage(null);
+    };
+  }
   return (callback) => void setTimeout(callback, 0);
 }
 
@@ -62,6 +72,7 @@ class MemoryConnection implements Connection {
   private peerEnded = false;
   private closeError: Error | undefined;
   private closePending = false;
+  private closeSettled = false;
   private closeReported = false;
   /** Set by the transport: frees the ephemeral port. Called once. */
   onFinalClose: (() => void) | undefined;
@@ -121,6 +132,11 @@ class MemoryConnection implements Connection {
   }
 
   destroy(): void {
+    this.abort(undefined);
+  }
+
+  /** @internal Closes both ends at once; this end reports `error` (undefined for destroy()). */
+  abort(error: Error | undefined): void {
     if (this.closed) return;
     this.closed = true;
     this.dropInbound();
@@ -132,11 +148,11 @@ class MemoryConnection implements Connection {
       peer.releaseWriters(new TransportError('closed', 'connection reset by peer'));
       peer.reportClose(new TransportError('closed', 'connection reset by peer'));
     }
-    this.reportClose(undefined);
+    this.reportClose(error);
   }
 
   private closedPromise(): Promise<void> {
-    if (this.closeReported) return Promise.resolve();
+    if (this.closeSettled) return Promise.resolve();
     return new Promise((resolve) => this.closeWaiters.push(resolve));
   }
 
@@ -183,7 +199,12 @@ class MemoryConnection implements Connection {
     this.closePending = true;
     this.closeError = error;
     this.onFinalClose?.();
-    this.network.schedule(() => this.flushClose());
+    this.network.schedule(() => {
+      // close() resolves now even if start() never comes; onClose waits for start().
+      this.closeSettled = true;
+      for (const resolve of this.closeWaiters.splice(0)) resolve();
+      this.flushClose();
+    });
   }
 
   /** Calls onClose once started (a connection closed before start() reports at start). */
@@ -191,7 +212,6 @@ class MemoryConnection implements Connection {
     if (!this.closePending || this.closeReported || !this.handlers) return;
     this.closeReported = true;
     this.handlers.onClose(this.closeError);
-    for (const resolve of this.closeWaiters.splice(0)) resolve();
   }
 }
 
@@ -218,6 +238,7 @@ export class MemoryTransport implements Transport {
   readonly schedule: (callback: () => void) => void;
   private readonly listeners = new Map<string, MemoryListener>();
   private readonly usedPorts = new Set<number>();
+  private readonly live = new Set<MemoryConnection>();
   private nextEphemeralPort = ephemeralPortFirst;
 
   constructor(options: MemoryTransportOptions = {}) {
@@ -244,10 +265,26 @@ export class MemoryTransport implements Transport {
     const server = new MemoryConnection(this, '127.0.0.1', clientPort, options.port);
     client.peer = server;
     server.peer = client;
-    client.onFinalClose = () => this.usedPorts.delete(clientPort);
+    this.live.add(client);
+    this.live.add(server);
+    client.onFinalClose = () => {
+      this.usedPorts.delete(clientPort);
+      this.live.delete(client);
+    };
+    server.onFinalClose = () => this.live.delete(server);
     await new Promise<void>((resolve) => this.schedule(resolve));
     listener.onConnection(server);
     return client;
+  }
+
+  /** Connections not yet closed on both ends (each end counts). */
+  openConnections(): number {
+    return this.live.size;
+  }
+
+  /** Fault injection: resets every open connection, as a network failure would (both ends see onClose(error)). */
+  resetAll(): void {
+    for (const connection of [...this.live]) connection.abort(new TransportError('closed', 'connection reset (injected)'));
   }
 
   /** @internal */
