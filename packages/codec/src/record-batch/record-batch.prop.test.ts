@@ -1,6 +1,6 @@
 /**
  * Properties of record batch v2:
- * - round trip: build → validate (plain and deep) accepts → iterate yields the input records
+ * - round trip (every compression codec): build → validate (plain and deep) accepts → iterate yields the input records
  *   (key, value, headers, timestamps) at offsets baseOffset + i; the view reports the options;
  * - setBatchBaseOffset / setBatchPartitionLeaderEpoch keep the CRC valid;
  * - any single-byte change in the CRC-covered region [21, end) is rejected by validate;
@@ -11,7 +11,8 @@
  *   with strictly increasing offsets ≤ lastOffset and does not throw.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initCompression } from '../compression/index.ts';
 import { crc32c } from '../crc32c/index.ts';
 import { DecodeError } from '../decode-error.ts';
 import {
@@ -46,6 +47,7 @@ const optionsArb: fc.Arbitrary<BuildOptions> = fc.record(
     baseSequence: fc.integer({ min: -1, max: 2 ** 31 - 1 }),
     isTransactional: fc.boolean(),
     isControl: fc.boolean(),
+    compression: fc.constantFrom(0, 1, 2, 3, 4),
   },
   { requiredKeys: [] },
 );
@@ -84,6 +86,8 @@ function probe(b: Uint8Array): void {
 }
 
 describe('record batch properties', () => {
+  beforeAll(() => initCompression());
+
   it('round-trips random records', () => {
     fc.assert(
       fc.property(batchArb, ({ records, options, bytes }) => {
@@ -100,6 +104,7 @@ describe('record batch properties', () => {
         expect(view.partitionLeaderEpoch).toBe(options.partitionLeaderEpoch ?? -1);
         expect(view.isTransactional).toBe(options.isTransactional ?? false);
         expect(view.isControl).toBe(options.isControl ?? false);
+        expect(view.compression).toBe(options.compression ?? 0);
         const baseTimestamp = records[0]!.timestampMs ?? -1;
         const timestamps = records.map((r) => r.timestampMs ?? baseTimestamp);
         expect(view.baseTimestamp).toBe(baseTimestamp);

@@ -2,7 +2,8 @@
  * Record batch v2 against a batch hand-encoded from the spec (implementation.html), plus
  * the in-place writers, validation reasons, splitting and the view.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initCompression } from '../compression/index.ts';
 import { DecodeError } from '../decode-error.ts';
 import {
   RecordBatchView,
@@ -69,6 +70,41 @@ const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array | null): string | null => (b === null ? null : new TextDecoder().decode(b));
 
 describe('record batch v2', () => {
+  beforeAll(() => initCompression());
+
+  it('round-trips through every compression codec, bounded by maxDecompressedBytes', () => {
+    const records = Array.from({ length: 200 }, (_, i) => ({
+      key: ascii(`key-${i % 7}`),
+      value: ascii(`{"n":${i},"payload":"${'x'.repeat(i % 50)}"}`),
+      headers: i % 3 === 0 ? [{ key: 'trace', value: ascii(String(i)) }] : [],
+      timestampMs: 1_700_000_000_000 + i,
+    }));
+    const plain = buildRecordBatch(records);
+    for (const compression of [1, 2, 3, 4] as const) {
+      const b = buildRecordBatch(records, { compression, baseOffset: 100 });
+      expect(new RecordBatchView(b).compression).toBe(compression);
+      expect(b.length).toBeLessThan(plain.length);
+      expect(validateRecordBatch(b)).toBeNull();
+      expect(validateRecordBatch(b, 0, b.length, { deep: true })).toBeNull();
+      const got = [...iterateRecords(b)];
+      expect(got.map((r) => r.offset)).toEqual(records.map((_, i) => 100 + i));
+      expect(got.map((r) => [text(r.key), text(r.value), r.headers, r.timestampMs])).toEqual(
+        records.map((r) => [text(r.key), text(r.value), r.headers, r.timestampMs]),
+      );
+      const small = plain.length - 61 - 1;
+      expect(validateRecordBatch(b, 0, b.length, { deep: true, maxDecompressedBytes: small })?.reason).toBe('bad-record-framing');
+      let error: unknown;
+      try {
+        [...iterateRecords(b, 0, { maxDecompressedBytes: small })];
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(DecodeError);
+      expect((error as DecodeError).api).toBe('RecordBatch');
+      expect((error as DecodeError).reason).toBe('too-large');
+    }
+  });
+
   it('builds exactly the bytes the spec describes', () => {
     const built = buildRecordBatch([{ key: ascii('k'), value: ascii('v'), timestampMs: 1000 }], {
       partitionLeaderEpoch: 9,
