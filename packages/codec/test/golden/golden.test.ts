@@ -10,7 +10,7 @@ import { ConsumerProtocolSubscriptionCodec, ConsumerProtocolAssignmentCodec } fr
 import type { JoinGroupRequest, MessageCodec, ProduceRequest, SyncGroupRequest } from '../../src/kafka/index.ts';
 
 /** Consumer-protocol payloads are `int16 version` followed by the versioned body. */
-function roundTripVersioned(codec: MessageCodec<unknown>, bytes: Uint8Array): unknown {
+function roundTripVersioned<T>(codec: MessageCodec<T>, bytes: Uint8Array): T {
   const version = new DataView(bytes.buffer, bytes.byteOffset).getInt16(0);
   const body = decodeMessage(codec, bytes.subarray(2), version);
   expect(encodeMessage(codec, body, version)).toEqual(bytes.subarray(2));
