@@ -7,7 +7,8 @@
  *
  * Durability model (what the memory adapter simulates and the log engine relies on):
  * - Bytes written to a file are *unsynced* until `sync()` on that handle resolves.
- *   A crash may drop unsynced bytes (and may tear the last unsynced write).
+ *   A crash may drop unsynced bytes, or keep part of them: a write may survive torn
+ *   (a prefix of it). The memory adapter's `crash({ tear })` simulates both.
  * - `rename` is atomic: after a crash the target holds either the old or the new file.
  *   A rename, create or remove is durable once `syncDir(dir)` resolves on its parent.
  * - Positional writes never change the file size except by extending it.
