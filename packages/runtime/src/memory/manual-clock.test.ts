@@ -69,6 +69,15 @@ describe('ManualClock', () => {
     expect(b.nextDueMs()).toBe(35);
   });
 
+  it('treats negative and non-finite delays as zero', () => {
+    const clock = new ManualClock();
+    let fired = 0;
+    clock.setTimeout(() => fired++, -5);
+    clock.setTimeout(() => fired++, Number.NaN);
+    clock.advance(0);
+    expect(fired).toBe(2);
+  });
+
   it('refuses to move backwards', () => {
     expect(() => new ManualClock().advance(-1)).toThrow(RangeError);
   });

@@ -48,11 +48,12 @@ export class ManualClock implements Clock {
   }
 
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
-    return this.schedule(callback, Math.max(0, delayMs), null);
+    // Like the platforms: a negative or non-finite delay means "as soon as possible".
+    return this.schedule(callback, Number.isFinite(delayMs) && delayMs > 0 ? delayMs : 0, null);
   }
 
   setInterval(callback: () => void, intervalMs: number): TimerHandle {
-    const every = Math.max(1, intervalMs);
+    const every = Number.isFinite(intervalMs) && intervalMs > 1 ? intervalMs : 1;
     return this.schedule(callback, every, every);
   }
 

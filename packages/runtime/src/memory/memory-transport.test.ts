@@ -70,6 +70,10 @@ describe('MemoryTransport', () => {
     await listener.close();
     const again = await a.transport.listen({ host: 'broker-1', port: 9092 }, () => undefined);
     expect(again.port).toBe(9092);
+    const loopback = await network.listen({ host: 'localhost', port: 7 }, () => undefined);
+    await network.connect({ host: '127.0.0.1', port: loopback.port });
+    const wildcard = await network.listen({ host: '0.0.0.0', port: 8 }, () => undefined);
+    await network.connect({ host: 'anything', port: wildcard.port });
   });
 });
 

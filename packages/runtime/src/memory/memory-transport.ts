@@ -48,6 +48,13 @@ function defaultSchedule(): (callback: () => void) => void {
   return (callback) => void setTimeout(callback, 0);
 }
 
+/** 'localhost' and '::1' are 127.0.0.1, '::' is 0.0.0.0: one loopback, one wildcard. */
+function canonicalHost(host: string): string {
+  if (host === 'localhost' || host === '::1' || host === '[::1]') return '127.0.0.1';
+  if (host === '::' || host === '[::]') return '0.0.0.0';
+  return host;
+}
+
 interface Waiter {
   resolve(): void;
   reject(error: Error): void;
@@ -246,7 +253,8 @@ export class MemoryTransport implements Transport {
     this.schedule = options.schedule ?? defaultSchedule();
   }
 
-  async listen(options: ListenOptions, onConnection: (connection: Connection) => void): Promise<Listener> {
+  async listen(rawOptions: ListenOptions, onConnection: (connection: Connection) => void): Promise<Listener> {
+    const options = { host: canonicalHost(rawOptions.host), port: rawOptions.port };
     if (this.listeners.size >= listenersMax) throw new TransportError('io', `more than ${listenersMax} listeners`);
     const port = options.port === 0 ? this.allocatePort() : options.port;
     const key = `${options.host}:${port}`;
@@ -257,7 +265,8 @@ export class MemoryTransport implements Transport {
     return listener;
   }
 
-  async connect(options: { readonly host: string; readonly port: number }): Promise<Connection> {
+  async connect(rawOptions: { readonly host: string; readonly port: number }): Promise<Connection> {
+    const options = { host: canonicalHost(rawOptions.host), port: rawOptions.port };
     const listener = this.findListener(options.host, options.port);
     if (!listener) throw new TransportError('refused', `${options.host}:${options.port}`);
     const clientPort = this.allocatePort();
