@@ -6,9 +6,14 @@
  * 'injected'); then the rule is spent and removed. Rules count independently, so two
  * rules may fire on the same operation (the first added wins). A failed operation has no
  * effect at all. At most `rulesMax` rules are pending at once.
+ *
+ * A random rule (`setRandom`) fails each matching operation with a probability, drawn
+ * from its own seeded Random: the same seed and the same operation sequence fail the
+ * same operations.
  */
 
 import { FileSystemError, type FileSystemErrorCode } from '../file-system.ts';
+import { createRandom, type Random } from '../random.ts';
 
 /** Every operation the memory file system counts. Handle operations first. */
 export type FaultOp =
@@ -37,6 +42,16 @@ export interface FaultRule {
   readonly code?: FileSystemErrorCode;
 }
 
+/** Fails each matching operation with `probability`, drawn from a Random seeded with `seed`. */
+export interface RandomFaultRule {
+  readonly seed: number;
+  /** In [0, 1]. */
+  readonly probability: number;
+  /** The operations it may fail; every operation when omitted. */
+  readonly ops?: readonly FaultOp[];
+  readonly code?: FileSystemErrorCode;
+}
+
 interface ArmedRule {
   readonly rule: FaultRule;
   seen: number;
@@ -46,6 +61,7 @@ export const rulesMax = 1024;
 
 export class FaultPlan {
   private rules: ArmedRule[] = [];
+  private randomRule: { readonly rule: RandomFaultRule; readonly random: Random } | null = null;
   /** How many operations of each kind ran (or were attempted) since creation. */
   readonly counts = new Map<FaultOp, number>();
 
@@ -55,8 +71,15 @@ export class FaultPlan {
     this.rules.push({ rule, seen: 0 });
   }
 
+  /** Replaces the random rule (one at a time); `null` removes it. */
+  setRandom(rule: RandomFaultRule | null): void {
+    if (rule && !(rule.probability >= 0 && rule.probability <= 1)) throw new RangeError(`probability must be in [0, 1], got ${rule.probability}`);
+    this.randomRule = rule ? { rule, random: createRandom(rule.seed) } : null;
+  }
+
   clear(): void {
     this.rules = [];
+    this.randomRule = null;
   }
 
   get pending(): number {
@@ -76,6 +99,10 @@ export class FaultPlan {
     });
     if (fired) {
       throw new FileSystemError(fired.code ?? 'injected', path, `injected fault on ${op} (rule nth=${fired.nth}, op=${fired.op})`);
+    }
+    const random = this.randomRule;
+    if (random && (!random.rule.ops || random.rule.ops.includes(op)) && random.random.next() < random.rule.probability) {
+      throw new FileSystemError(random.rule.code ?? 'injected', path, `injected random fault on ${op} (seed ${random.rule.seed})`);
     }
   }
 }

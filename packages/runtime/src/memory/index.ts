@@ -5,7 +5,7 @@
  * ManualClock moves only when told. Nothing here touches the host beyond ECMAScript.
  */
 export { MemoryFileSystem, type CrashOptions, type MemoryFileSystemOptions } from './memory-file-system.ts';
-export type { FaultOp, FaultRule } from './fault-plan.ts';
+export type { FaultOp, FaultRule, RandomFaultRule } from './fault-plan.ts';
 export type { TearMode } from './memory-inodes.ts';
 export { ManualClock, type ManualClockOptions } from './manual-clock.ts';
 export { MemoryTransport, type MemoryTransportOptions } from './memory-transport.ts';

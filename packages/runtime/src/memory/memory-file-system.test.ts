@@ -129,6 +129,25 @@ describe('MemoryFileSystem faults', () => {
     expect(await fs.readDir('/x')).toEqual([]);
   });
 
+  it('failRandomly fails the same operations for the same seed, only the chosen kinds', async () => {
+    const outcomes: string[][] = [];
+    for (let round = 0; round < 2; round++) {
+      const fs = new MemoryFileSystem();
+      const f = await fs.open('/a', 'append');
+      fs.failRandomly({ seed: 99, probability: 0.3, ops: ['append'] });
+      const seen: string[] = [];
+      for (let i = 0; i < 40; i++) seen.push(await codeOf(f.append(bytes(i))));
+      await f.sync(); // not an append: never fails
+      fs.clearFaults();
+      await f.append(bytes(1));
+      outcomes.push(seen);
+    }
+    expect(outcomes[0]).toEqual(outcomes[1]);
+    const failures = outcomes[0]!.filter((c) => c === 'injected').length;
+    expect(failures).toBeGreaterThan(2);
+    expect(failures).toBeLessThan(30);
+  });
+
   it('enforces the capacity with no-space', async () => {
     const fs = new MemoryFileSystem({ capacityBytes: 10 });
     const f = await fs.open('/a', 'append');

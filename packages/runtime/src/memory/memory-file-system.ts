@@ -26,7 +26,7 @@ import { systemClock, type Clock } from '../clock.ts';
 import type { FileHandle, FileStat, FileSystem, OpenMode, OpenOptions } from '../file-system.ts';
 import { FileSystemError } from '../file-system.ts';
 import { createRandom } from '../random.ts';
-import { FaultPlan, type FaultOp, type FaultRule } from './fault-plan.ts';
+import { FaultPlan, type FaultOp, type FaultRule, type RandomFaultRule } from './fault-plan.ts';
 import {
   crashFile,
   newDirInode,
@@ -89,6 +89,11 @@ export class MemoryFileSystem implements FileSystem {
   /** Fails the `nth` next operation matching `op` (see fault-plan.ts). */
   failOn(rule: FaultRule): void {
     this.faults.add(rule);
+  }
+
+  /** Fails matching operations at random with `probability`, reproducibly from `seed`. */
+  failRandomly(rule: RandomFaultRule): void {
+    this.faults.setRandom(rule);
   }
 
   clearFaults(): void {
