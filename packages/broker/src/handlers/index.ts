@@ -3,7 +3,14 @@
  * advertises. Add an API here only once every version in its range works.
  */
 import type { ApiHandler } from './api-handler.ts';
+import { alterConfigsHandler } from './alter-configs.ts';
 import { apiVersionsHandler } from './api-versions.ts';
+import { createPartitionsHandler } from './create-partitions.ts';
+import { deleteRecordsHandler } from './delete-records.ts';
+import { deleteTopicsHandler } from './delete-topics.ts';
+import { describeClusterHandler } from './describe-cluster.ts';
+import { describeConfigsHandler } from './describe-configs.ts';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
 import { createTopicsHandler } from './create-topics.ts';
 import { fetchHandler } from './fetch.ts';
 import { findCoordinatorHandler } from './find-coordinator.ts';
@@ -20,5 +27,12 @@ export const HANDLERS: readonly ApiHandler[] = [
   findCoordinatorHandler,
   apiVersionsHandler,
   createTopicsHandler,
+  deleteTopicsHandler,
+  deleteRecordsHandler,
   initProducerIdHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  createPartitionsHandler,
+  incrementalAlterConfigsHandler,
+  describeClusterHandler,
 ];

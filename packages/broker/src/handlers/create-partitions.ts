@@ -1,0 +1,56 @@
+/**
+ * CreatePartitions (key 37), versions 0-3.
+ *
+ * Grows a topic to `count` partitions (never shrinks: INVALID_PARTITIONS). Manual
+ * assignments must put each new partition on this node alone, else
+ * INVALID_REPLICA_ASSIGNMENT. The same topic twice in a request → INVALID_REQUEST.
+ * validate_only checks and changes nothing.
+ */
+import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from '@samsa/codec';
+import type { CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsResponseCreatePartitionsTopicResult } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { Err } from '../kafka-errors.ts';
+import { defineHandler } from './api-handler.ts';
+
+async function handleCreatePartitions(ctx: BrokerContext, req: CreatePartitionsRequest): Promise<CreatePartitionsResponse> {
+  const counts = new Map<string, number>();
+  for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const results: CreatePartitionsResponseCreatePartitionsTopicResult[] = [];
+  for (const t of req.topics) {
+    const fail = (errorCode: number, errorMessage: string | null) => results.push({ name: t.name, errorCode, errorMessage });
+    if ((counts.get(t.name) ?? 0) > 1) {
+      fail(Err.INVALID_REQUEST, `Duplicate topic ${t.name} in the request.`);
+      continue;
+    }
+    const check = ctx.registry.checkCreatePartitions(t.name, t.count);
+    if (check.errorCode !== Err.NONE) {
+      fail(check.errorCode, check.errorMessage);
+      continue;
+    }
+    const current = ctx.registry.topic(t.name)!.partitions.length;
+    if (t.assignments !== null) {
+      const bad = t.assignments.length !== t.count - current || t.assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== ctx.nodeId);
+      if (bad) {
+        fail(Err.INVALID_REPLICA_ASSIGNMENT, `Assignments must give each of the ${t.count - current} new partitions broker ${ctx.nodeId} alone.`);
+        continue;
+      }
+    }
+    if (req.validateOnly) {
+      fail(Err.NONE, null);
+      continue;
+    }
+    const done = await ctx.registry.createPartitions(t.name, t.count);
+    fail(done.errorCode, done.errorMessage);
+  }
+  return { throttleTimeMs: 0, results };
+}
+
+export const createPartitionsHandler = defineHandler({
+  apiKey: 37,
+  name: 'CreatePartitions',
+  minVersion: 0,
+  maxVersion: 3,
+  request: CreatePartitionsRequestCodec,
+  response: CreatePartitionsResponseCodec,
+  handle: handleCreatePartitions,
+});

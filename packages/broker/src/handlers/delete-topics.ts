@@ -1,0 +1,53 @@
+/**
+ * DeleteTopics (key 20), versions 0-6.
+ *
+ * v0-5 name topics; v6 names them or gives topic ids (name null). Unknown name →
+ * UNKNOWN_TOPIC_OR_PARTITION, unknown id → UNKNOWN_TOPIC_ID, `delete.topic.enable=false`
+ * → TOPIC_DELETION_DISABLED. Deletion persists the metadata first, then closes and
+ * removes the partition logs (see topic-registry.ts). v5+ carries error messages.
+ */
+import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec, ZERO_UUID } from '@samsa/codec';
+import type { DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsResponseDeletableTopicResult } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { Err } from '../kafka-errors.ts';
+import { defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
+
+async function handleDeleteTopics(ctx: BrokerContext, req: DeleteTopicsRequest, info: RequestInfo): Promise<DeleteTopicsResponse> {
+  const v = info.apiVersion;
+  const wanted = v >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+  const responses: DeleteTopicsResponseDeletableTopicResult[] = [];
+  for (const w of wanted) {
+    const topic = w.name !== null ? ctx.registry.topic(w.name) : ctx.registry.topicById(w.topicId);
+    if (!topic) {
+      const byId = w.name === null;
+      responses.push({
+        name: w.name,
+        topicId: w.topicId,
+        errorCode: byId ? Err.UNKNOWN_TOPIC_ID : Err.UNKNOWN_TOPIC_OR_PARTITION,
+        errorMessage: v >= 5 ? (byId ? 'This server does not host this topic ID.' : 'This server does not host this topic-partition.') : null,
+      });
+      continue;
+    }
+    const name = topic.record.name;
+    const topicId = topic.record.topicId;
+    const result = await ctx.registry.deleteTopic(name);
+    responses.push({
+      name,
+      topicId: v >= 6 ? topicId : ZERO_UUID,
+      errorCode: result.errorCode,
+      errorMessage: v >= 5 ? result.errorMessage : null,
+    });
+  }
+  return { throttleTimeMs: 0, responses };
+}
+
+export const deleteTopicsHandler = defineHandler({
+  apiKey: 20,
+  name: 'DeleteTopics',
+  minVersion: 0,
+  maxVersion: 6,
+  request: DeleteTopicsRequestCodec,
+  response: DeleteTopicsResponseCodec,
+  handle: handleDeleteTopics,
+});

@@ -1,0 +1,39 @@
+/**
+ * DescribeCluster (key 60), versions 0-1.
+ *
+ * This node is the only broker and the controller. v1's endpoint type 1 (brokers) and 2
+ * (controllers) both answer this node: it plays both roles. Authorized operations are
+ * not computed (reported as "not requested").
+ */
+import { DescribeClusterRequestCodec, DescribeClusterResponseCodec } from '@samsa/codec';
+import type { DescribeClusterRequest, DescribeClusterResponse } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { Err } from '../kafka-errors.ts';
+import { defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
+
+function handleDescribeCluster(ctx: BrokerContext, req: DescribeClusterRequest, info: RequestInfo): DescribeClusterResponse {
+  const endpoint = ctx.advertised();
+  const endpointType = info.apiVersion >= 1 ? req.endpointType : 1;
+  const unknownType = endpointType !== 1 && endpointType !== 2;
+  return {
+    throttleTimeMs: 0,
+    errorCode: unknownType ? Err.INVALID_REQUEST : Err.NONE,
+    errorMessage: unknownType ? `Unknown endpoint type ${endpointType}` : null,
+    endpointType,
+    clusterId: ctx.registry.clusterId,
+    controllerId: ctx.nodeId,
+    brokers: unknownType ? [] : [{ brokerId: ctx.nodeId, host: endpoint.host, port: endpoint.port, rack: ctx.server.rack }],
+    clusterAuthorizedOperations: -2147483648,
+  };
+}
+
+export const describeClusterHandler = defineHandler({
+  apiKey: 60,
+  name: 'DescribeCluster',
+  minVersion: 0,
+  maxVersion: 1,
+  request: DescribeClusterRequestCodec,
+  response: DescribeClusterResponseCodec,
+  handle: handleDescribeCluster,
+});

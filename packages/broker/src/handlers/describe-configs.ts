@@ -1,0 +1,67 @@
+/**
+ * DescribeConfigs (key 32), versions 0-4.
+ *
+ * Topic resources (type 2): every topic config with its effective value and source —
+ * TOPIC_CONFIG for overrides, then DYNAMIC_BROKER_CONFIG, STATIC_BROKER_CONFIG
+ * (server.properties / overrides) or DEFAULT_CONFIG (Kafka's default). Broker resources
+ * (type 4, named by this node's id or "" for the default): every broker config; only
+ * the dynamically alterable ones are not read-only. `configuration_keys` filters (null =
+ * all); synonyms (v1+) when asked; config types (v3+); no documentation.
+ * Unknown topic → UNKNOWN_TOPIC_OR_PARTITION; another broker id or resource type →
+ * INVALID_REQUEST.
+ */
+import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from '@samsa/codec';
+import type { DescribeConfigsRequest, DescribeConfigsResponse, DescribeConfigsResponseDescribeConfigsResult } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { brokerConfigEntries, isThisBroker, ResourceType, topicConfigEntries } from '../config/config-resources.ts';
+import { CONFIG_DESCRIBE_TYPE, ConfigSource } from '../config/config-types.ts';
+import type { ResolvedConfig } from '../config/topic-config.ts';
+import { Err } from '../kafka-errors.ts';
+import { defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
+
+function entry(r: ResolvedConfig, v: number, includeSynonyms: boolean) {
+  return {
+    name: r.name,
+    value: r.sensitive ? null : r.value,
+    readOnly: r.readOnly,
+    isDefault: v === 0 ? r.source === ConfigSource.DEFAULT_CONFIG : false,
+    configSource: r.source,
+    isSensitive: r.sensitive,
+    synonyms: v >= 1 && includeSynonyms ? r.synonyms.map((s) => ({ name: s.name, value: s.value, source: s.source })) : [],
+    configType: CONFIG_DESCRIBE_TYPE[r.type],
+    documentation: null,
+  };
+}
+
+function describeOne(ctx: BrokerContext, res: DescribeConfigsRequest['resources'][number], v: number, includeSynonyms: boolean): DescribeConfigsResponseDescribeConfigsResult {
+  const base = { resourceType: res.resourceType, resourceName: res.resourceName };
+  let entries: ResolvedConfig[];
+  if (res.resourceType === ResourceType.TOPIC) {
+    const topic = ctx.registry.topic(res.resourceName);
+    if (!topic) return { ...base, errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${res.resourceName} does not exist.`, configs: [] };
+    entries = topicConfigEntries(ctx.server, ctx.registry.dynamicBrokerConfigs, topic.record.configs);
+  } else if (res.resourceType === ResourceType.BROKER && isThisBroker(res.resourceName, ctx.nodeId)) {
+    entries = brokerConfigEntries(ctx.server, ctx.registry.dynamicBrokerConfigs);
+  } else {
+    return { ...base, errorCode: Err.INVALID_REQUEST, errorMessage: `Unsupported resource ${res.resourceType}/${res.resourceName}`, configs: [] };
+  }
+  const keys = res.configurationKeys;
+  const wanted = keys === null || keys.length === 0 ? entries : entries.filter((e) => keys.includes(e.name));
+  return { ...base, errorCode: Err.NONE, errorMessage: null, configs: wanted.map((e) => entry(e, v, includeSynonyms)) };
+}
+
+function handleDescribeConfigs(ctx: BrokerContext, req: DescribeConfigsRequest, info: RequestInfo): DescribeConfigsResponse {
+  const v = info.apiVersion;
+  return { throttleTimeMs: 0, results: req.resources.map((r) => describeOne(ctx, r, v, req.includeSynonyms)) };
+}
+
+export const describeConfigsHandler = defineHandler({
+  apiKey: 32,
+  name: 'DescribeConfigs',
+  minVersion: 0,
+  maxVersion: 4,
+  request: DescribeConfigsRequestCodec,
+  response: DescribeConfigsResponseCodec,
+  handle: handleDescribeConfigs,
+});

@@ -1,0 +1,99 @@
+/**
+ * IncrementalAlterConfigs (key 44), versions 0-1.
+ *
+ * Applies operations to a resource's current overrides: 0 SET, 1 DELETE (back to the
+ * default), 2 APPEND and 3 SUBTRACT (list-typed configs such as cleanup.policy; on the
+ * effective value). The resulting set is validated as a whole (INVALID_CONFIG naming the
+ * key) and, unless validate_only, persisted and applied. The same key twice for one
+ * resource, or an unknown operation → INVALID_REQUEST. Resources as AlterConfigs.
+ */
+import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '@samsa/codec';
+import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { brokerConfigEntries, ResourceType, topicConfigEntries, validateConfigSet } from '../config/config-resources.ts';
+import { Err } from '../kafka-errors.ts';
+import { applyConfigSet, resourceProblem } from './alter-configs.ts';
+import { defineHandler } from './api-handler.ts';
+
+const SET = 0;
+const DELETE = 1;
+const APPEND = 2;
+const SUBTRACT = 3;
+
+type Resource = IncrementalAlterConfigsRequest['resources'][number];
+
+function currentOverrides(ctx: BrokerContext, r: Resource): Record<string, string> {
+  return { ...(r.resourceType === ResourceType.TOPIC ? ctx.registry.topic(r.resourceName)!.record.configs : ctx.registry.dynamicBrokerConfigs) };
+}
+
+function effectiveValue(ctx: BrokerContext, r: Resource, name: string): string | null {
+  const entries =
+    r.resourceType === ResourceType.TOPIC
+      ? topicConfigEntries(ctx.server, ctx.registry.dynamicBrokerConfigs, ctx.registry.topic(r.resourceName)!.record.configs)
+      : brokerConfigEntries(ctx.server, ctx.registry.dynamicBrokerConfigs);
+  return entries.find((e) => e.name === name)?.value ?? null;
+}
+
+/** Applies the operations; returns the new override set or an error. */
+function apply(ctx: BrokerContext, r: Resource): { ok: Record<string, string> } | { errorCode: number; errorMessage: string } {
+  const next = currentOverrides(ctx, r);
+  const seen = new Set<string>();
+  for (const c of r.configs) {
+    if (seen.has(c.name)) return { errorCode: Err.INVALID_REQUEST, errorMessage: `Duplicate config ${c.name} in the request.` };
+    seen.add(c.name);
+    const list = () => (effectiveValue(ctx, r, c.name) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const items = (c.value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    switch (c.configOperation) {
+      case SET:
+        if (c.value === null) delete next[c.name];
+        else next[c.name] = c.value;
+        break;
+      case DELETE:
+        delete next[c.name];
+        break;
+      case APPEND:
+        next[c.name] = [...new Set([...list(), ...items])].join(',');
+        break;
+      case SUBTRACT:
+        next[c.name] = list().filter((x) => !items.includes(x)).join(',');
+        break;
+      default:
+        return { errorCode: Err.INVALID_REQUEST, errorMessage: `Unknown config operation ${c.configOperation}` };
+    }
+  }
+  const checked = validateConfigSet(r.resourceType, Object.entries(next).map(([name, value]) => ({ name, value })));
+  return 'error' in checked ? { errorCode: Err.INVALID_CONFIG, errorMessage: checked.error } : checked;
+}
+
+async function handleIncrementalAlterConfigs(ctx: BrokerContext, req: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
+  const responses = [];
+  for (const r of req.resources) {
+    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    const problem = resourceProblem(ctx, r.resourceType, r.resourceName);
+    if (problem) {
+      responses.push({ ...base, ...problem });
+      continue;
+    }
+    const result = apply(ctx, r);
+    if (!('ok' in result)) {
+      responses.push({ ...base, ...result });
+      continue;
+    }
+    if (req.validateOnly) {
+      responses.push({ ...base, errorCode: Err.NONE, errorMessage: null });
+      continue;
+    }
+    responses.push({ ...base, ...(await applyConfigSet(ctx, r.resourceType, r.resourceName, result.ok)) });
+  }
+  return { throttleTimeMs: 0, responses };
+}
+
+export const incrementalAlterConfigsHandler = defineHandler({
+  apiKey: 44,
+  name: 'IncrementalAlterConfigs',
+  minVersion: 0,
+  maxVersion: 1,
+  request: IncrementalAlterConfigsRequestCodec,
+  response: IncrementalAlterConfigsResponseCodec,
+  handle: handleIncrementalAlterConfigs,
+});
