@@ -127,7 +127,9 @@ export class RpcCodec {
     view.setUint16(15, attachments.length);
     for (let i = 0; i < attachments.length; i++) view.setUint32(RPC_HEADER_BYTES + 4 * i, attachments[i]!.length);
     head.set(body, headerBytes);
-    return [head, ...attachments];
+    const chunks: Uint8Array[] = [head];
+    for (const attachment of attachments) chunks.push(attachment);
+    return chunks;
   }
 
   /** Decodes one whole frame, length prefix included. */
@@ -161,7 +163,8 @@ export class RpcCodec {
     if (codec === undefined) throw new DecodeError('unsupported', API, schemaVersion, 'schemaVersion', `schema version ${schemaVersion} is not known`);
     let body: unknown;
     try {
-      body = codec.unpackr.unpack(payload.subarray(tableEnd, tableEnd + bodyBytes));
+      // start/end instead of a subarray: msgpackr caches a DataView on the array it is given.
+      body = codec.unpackr.unpack(payload, { start: tableEnd, end: tableEnd + bodyBytes });
     } catch (error) {
       throw new DecodeError('bad-value', API, schemaVersion, 'body', error instanceof Error ? error.message : String(error), { cause: error });
     }
