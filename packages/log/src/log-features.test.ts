@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { batchMaxTimestamp, batchPartitionLeaderEpoch, batchTimestampType } from '@samsa/codec';
+import { batchOf, concat, decodeBatches, memoryEnv, open, readAll } from '../test/log-test-support.ts';
+import { NonContiguousOffsetError, OffsetOutOfRangeError, RecordTooLargeError, TooManyWaitersError } from './errors.ts';
+
+const T0 = 1_700_000_000_000;
+const rec = (i: number) => ({ key: `k${i}`, value: `v${i}`, timestampMs: T0 + i });
+
+describe('follower appends', () => {
+  it('keep the leader offsets and epochs and must continue the log end', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock, {}, {});
+    const r = await log.appendAsFollower(concat([batchOf([rec(0), rec(1)], { baseOffset: 0, leaderEpoch: 2 }), batchOf([rec(2)], { baseOffset: 2, leaderEpoch: 3 })]));
+    expect([r.baseOffset, r.lastOffset]).toEqual([0, 2]);
+    expect(log.epochEntries()).toEqual([
+      { epoch: 2, startOffset: 0 },
+      { epoch: 3, startOffset: 2 },
+    ]);
+    await expect(log.appendAsFollower(batchOf([rec(5)], { baseOffset: 5 }))).rejects.toBeInstanceOf(NonContiguousOffsetError);
+    await expect(log.appendAsFollower(batchOf([rec(1)], { baseOffset: 1 }))).rejects.toBeInstanceOf(NonContiguousOffsetError);
+    expect(log.logEndOffset).toBe(3);
+    const gap = await log.appendAsFollower(batchOf([rec(9)], { baseOffset: 9, leaderEpoch: 3 }), { allowGaps: true });
+    expect(gap.baseOffset).toBe(9);
+    expect(log.logEndOffset).toBe(10);
+    expect((await readAll(log)).map((x) => x.offset)).toEqual([0, 1, 2, 9]);
+    // Follower truncation by epoch (KIP-279): the leader says epoch 2 ended at 2.
+    await log.truncateTo(log.endOffsetForEpoch(2).endOffset);
+    expect(log.logEndOffset).toBe(2);
+    expect(log.latestEpoch()).toBe(2);
+    await log.close();
+  });
+});
+
+describe('leader appends', () => {
+  it('stamp the leader epoch and, for log-append-time topics, the append time', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock, {}, { timestampType: 'log-append-time' });
+    const bytes = batchOf([rec(0), rec(1)]);
+    const r = await log.append(bytes, { leaderEpoch: 7 });
+    expect(r.logAppendTimeMs).toBe(clock.wallMs());
+    const read = (await log.read(0, 1000)).records;
+    expect(batchPartitionLeaderEpoch(read, 0)).toBe(7);
+    expect(batchTimestampType(read, 0)).toBe('log-append');
+    expect(batchMaxTimestamp(read, 0)).toBe(clock.wallMs());
+    expect(decodeBatches(read).records.map((x) => x.timestampMs)).toEqual([clock.wallMs(), clock.wallMs()]);
+    await log.close();
+  });
+
+  it('reject a batch above max.message.bytes', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock, {}, { maxMessageBytes: 100 });
+    await expect(log.append(batchOf([{ key: null, value: 'x'.repeat(200), timestampMs: T0 }]))).rejects.toBeInstanceOf(RecordTooLargeError);
+    await log.close();
+  });
+});
+
+describe('reads', () => {
+  it('stop at maxOffset (high watermark) and return at least one whole batch', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock, { highWatermark: 'manual' }, {});
+    for (let i = 0; i < 10; i++) await log.append(batchOf([rec(2 * i), rec(2 * i + 1)]));
+    expect(log.highWatermark).toBe(0);
+    log.updateHighWatermark(6);
+    const capped = decodeBatches((await log.read(0, 100_000, { maxOffset: log.highWatermark })).records);
+    expect(capped.records.map((x) => x.offset)).toEqual([0, 1, 2, 3, 4, 5]);
+    const tiny = decodeBatches((await log.read(3, 1)).records);
+    expect(tiny.batches).toEqual([{ base: 2, last: 3 }]);
+    expect((await log.read(3, 1, { minOneMessage: false })).records.byteLength).toBe(0);
+    await log.close();
+  });
+});
+
+describe('deleteRecordsBefore', () => {
+  it('moves the log start offset and deletes wholly covered segments after the delay', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock);
+    for (let i = 0; i < 300; i++) await log.append(batchOf([rec(i)]));
+    const segments = log.segmentsSnapshot();
+    expect(segments.length).toBeGreaterThan(3);
+    const cut = segments[2]!.baseOffset + 1;
+    expect(await log.deleteRecordsBefore(cut)).toBe(cut);
+    expect(log.segmentsSnapshot()[0]!.baseOffset).toBe(segments[2]!.baseOffset);
+    await expect(log.read(cut - 1, 100)).rejects.toBeInstanceOf(OffsetOutOfRangeError);
+    expect((await readAll(log))[0]!.offset).toBe(cut);
+    const deleted = (await fs.readDir('/data/events-0')).filter((n) => n.endsWith('.deleted'));
+    expect(deleted.length).toBe(6); // two segments, three files each
+    clock.advance(1000);
+    for (let i = 0; i < 50 && (await fs.readDir('/data/events-0')).some((n) => n.endsWith('.deleted')); i++) await new Promise((r) => setTimeout(r, 0));
+    expect((await fs.readDir('/data/events-0')).filter((n) => n.endsWith('.deleted'))).toEqual([]);
+    await log.close();
+    const text = new TextDecoder().decode(await fs.readFile('/data/log-start-offset-checkpoint'));
+    expect(text).toBe(`0\n1\nevents 0 ${cut}\n`);
+    const reopened = await open(fs, clock);
+    expect(reopened.logStartOffset).toBe(cut);
+    await reopened.close();
+  });
+});
+
+describe('waiting for data', () => {
+  it('wakes on append, times out on the clock, honours abort and the bound', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock, {}, { waitersMax: 2 });
+    const events: number[] = [];
+    const off = log.onAppend((e) => events.push(e.logEndOffset));
+    const woken = log.waitForData(0, 10_000);
+    const timedOut = log.waitForData(5, 500);
+    await expect(log.waitForData(9, 500)).rejects.toBeInstanceOf(TooManyWaitersError);
+    await log.append(batchOf([rec(0)]));
+    expect(await woken).toBe(true);
+    clock.advance(500);
+    expect(await timedOut).toBe(false);
+    const controller = new AbortController();
+    const aborted = log.waitForData(5, 10_000, { signal: controller.signal });
+    controller.abort();
+    expect(await aborted).toBe(false);
+    expect(await log.waitForData(0, 0)).toBe(true);
+    off();
+    await log.append(batchOf([rec(1)]));
+    expect(events).toEqual([1]);
+    const pending = log.waitForData(100, 10_000);
+    await log.close();
+    expect(await pending).toBe(false);
+  });
+});
