@@ -104,11 +104,13 @@ class MemoryConnection implements Connection {
     const list = chunks instanceof Uint8Array ? [chunks] : chunks;
     const peer = this.peer;
     if (peer.closed) return Promise.reject(new TransportError('closed', 'the peer closed the connection'));
+    let total = 0;
+    for (const chunk of list) total += chunk.byteLength;
+    if (peer.inboundBytes + total > queuedBytesMax) {
+      return Promise.reject(new TransportError('io', `more than ${queuedBytesMax} bytes queued`));
+    }
     for (const chunk of list) {
       if (chunk.byteLength === 0) continue;
-      if (peer.inboundBytes + chunk.byteLength > queuedBytesMax) {
-        return Promise.reject(new TransportError('io', `more than ${queuedBytesMax} bytes queued`));
-      }
       peer.inbound.push(chunk.slice());
       peer.inboundBytes += chunk.byteLength;
     }
