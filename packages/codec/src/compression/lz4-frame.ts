@@ -203,12 +203,13 @@ function decodeBlockInto(src: Uint8Array, start: number, end: number, out: Bound
     }
     matchBytes += MIN_MATCH;
     if (d + matchBytes > limit) overflow(d + matchBytes);
-    if (offset >= matchBytes) {
+    if (offset >= matchBytes && matchBytes >= 32) {
       dst.copyWithin(d, d - offset, d - offset + matchBytes);
+      d += matchBytes;
     } else {
-      for (let i = 0; i < matchBytes; i++) dst[d + i] = dst[d - offset + i]!;
+      // Short or overlapping (offset < length repeats a pattern): byte by byte, in order.
+      for (let i = d - offset, end = i + matchBytes; i < end; i++) dst[d++] = dst[i]!;
     }
-    d += matchBytes;
   }
   out.length = d;
 }

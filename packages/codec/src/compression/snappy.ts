@@ -138,7 +138,11 @@ function decodeRawBlock(block: Uint8Array, out: Uint8Array): void {
       }
       if (pos + length > end) throw corrupt(CODEC, 'literal runs past the input');
       if (outPos + length > outEnd) throw corrupt(CODEC, 'literal runs past the declared length');
-      out.set(block.subarray(pos, pos + length), outPos);
+      if (length < 32) {
+        for (let i = 0; i < length; i++) out[outPos + i] = block[pos + i]!;
+      } else {
+        out.set(block.subarray(pos, pos + length), outPos);
+      }
       pos += length;
       outPos += length;
       continue;
@@ -162,16 +166,8 @@ function decodeRawBlock(block: Uint8Array, out: Uint8Array): void {
     }
     if (offset === 0 || offset > outPos) throw corrupt(CODEC, `copy offset ${offset} outside the output (at ${outPos})`);
     if (outPos + length > outEnd) throw corrupt(CODEC, 'copy runs past the declared length');
-    copyBack(out, outPos, offset, length);
-    outPos += length;
+    // Copies are at most 64 bytes and may overlap their source: a byte loop beats copyWithin.
+    for (let i = outPos - offset, end = i + length; i < end; i++) out[outPos++] = out[i]!;
   }
   if (outPos !== outEnd) throw corrupt(CODEC, `block declared ${outEnd} bytes, produced ${outPos}`);
-}
-
-function copyBack(out: Uint8Array, outPos: number, offset: number, length: number): void {
-  if (offset >= length) {
-    out.copyWithin(outPos, outPos - offset, outPos - offset + length);
-    return;
-  }
-  for (let i = 0; i < length; i++) out[outPos + i] = out[outPos - offset + i]!;
 }
