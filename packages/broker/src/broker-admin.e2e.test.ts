@@ -38,8 +38,8 @@ afterEach(async () => {
   tb = null;
 });
 
-async function setup(overrides: string[] = []): Promise<{ tb: TestBroker; client: KafkaTestClient }> {
-  tb = await startTestBroker({ overrides: ['log.segment.bytes=1048576', ...overrides] });
+async function setup(overrides: string[] = [], logs: 'memory' | 'samsa' = 'memory'): Promise<{ tb: TestBroker; client: KafkaTestClient }> {
+  tb = await startTestBroker({ overrides: ['log.segment.bytes=1048576', ...overrides], logs });
   return { tb, client: await tb.connect() };
 }
 
@@ -190,5 +190,26 @@ describe('admin APIs', () => {
     expect(valuesOf(from.responses[0]!.partitions[0]!.records).map((r) => r.value)).toEqual(['r3', 'r4', 'r5']);
     const all = await client.request(21, 2, DeleteRecordsRequestCodec, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: -1 }] }], timeoutMs: 1000 }, DeleteRecordsResponseCodec);
     expect(all.topics[0]!.partitions[0]!.lowWatermark).toBe(6);
+  });
+
+  it('retention passes delete old segments by size and by time (samsa log store), using current topic configs', async () => {
+    const { client, tb } = await setup([], 'samsa');
+    await create(client, 'ret', 1, { 'segment.bytes': '200', 'retention.bytes': '400' });
+    for (let i = 0; i < 10; i++) await client.request(0, 9, ProduceRequestCodec, produceBody('ret', 0, batchOf([`value-${i}`.repeat(4)])), ProduceResponseCodec);
+    const p = tb.broker.registry.partition('ret', 0)!;
+    expect(p.log.logStartOffset).toBe(0);
+    expect(await tb.broker.retentionPass()).toBeGreaterThan(0);
+    const start = p.log.logStartOffset;
+    expect(start).toBeGreaterThan(0);
+    expect(p.log.sizeBytes).toBeGreaterThanOrEqual(400);
+    const below = await client.request(1, 12, FetchRequestCodec, fetchBody('ret', 0, 0), FetchResponseCodec);
+    expect(below.responses[0]!.partitions[0]!.errorCode).toBe(Err.OFFSET_OUT_OF_RANGE);
+    // Time: switch to retention.ms=1000 at runtime, let time pass, everything goes.
+    const alter = await client.request(44, 1, IncrementalAlterConfigsRequestCodec, { resources: [{ resourceType: 2, resourceName: 'ret', configs: [{ name: 'retention.ms', configOperation: 0, value: '1000' }, { name: 'retention.bytes', configOperation: 1, value: null }] }], validateOnly: false }, IncrementalAlterConfigsResponseCodec);
+    expect(alter.responses[0]!.errorCode).toBe(0);
+    tb.clock.advance(60_000);
+    await tb.broker.retentionPass();
+    expect(p.log.logStartOffset).toBe(10);
+    expect(p.log.logEndOffset).toBe(10);
   });
 });

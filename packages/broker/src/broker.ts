@@ -19,7 +19,7 @@
  * handling (responses are sent), close the sockets, then flush and close every log (the
  * log writes its clean-shutdown marker) and the log store.
  */
-import type { Clock, Connection, FileSystem, Listener, Transport } from '@samsa/runtime';
+import type { Clock, Connection, FileSystem, Listener, TimerHandle, Transport } from '@samsa/runtime';
 import type { BrokerContext, Endpoint } from './broker-context.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import { attachSession } from './connection/attach.ts';
@@ -63,6 +63,8 @@ export class Broker {
   #advertised: Endpoint;
   #shuttingDown = false;
   #shutdown: Promise<void> | null = null;
+  #retentionTimer: TimerHandle | null = null;
+  #retentionRunning = false;
 
   private constructor(options: BrokerOptions, registry: TopicRegistry) {
     this.config = options.config;
@@ -87,6 +89,35 @@ export class Broker {
       },
     };
     this.#dispatcher = new Dispatcher(this.#ctx);
+    const checkMs = options.config.values.get('log.retention.check.interval.ms') as number;
+    this.#retentionTimer = options.clock.setInterval(() => void this.retentionPass(), checkMs);
+  }
+
+  /**
+   * One retention pass over every partition (Kafka runs it every
+   * log.retention.check.interval.ms; so does the broker's timer). Uses each topic's
+   * current retention.ms / retention.bytes / cleanup.policy. Never overlaps itself.
+   */
+  async retentionPass(): Promise<number> {
+    if (this.#retentionRunning || this.#shuttingDown) return 0;
+    this.#retentionRunning = true;
+    let deleted = 0;
+    try {
+      for (const t of this.registry.topics()) {
+        for (const p of t.partitions) {
+          try {
+            const n = await p.enforceRetention(this.#ctx.clock.wallMs());
+            if (n > 0) this.#logger.info({ topic: p.topic, partition: p.index, segments: n, logStartOffset: p.log.logStartOffset }, 'retention deleted segments');
+            deleted += n;
+          } catch (e) {
+            this.#logger.warn({ err: e, topic: p.topic, partition: p.index }, 'retention pass failed');
+          }
+        }
+      }
+    } finally {
+      this.#retentionRunning = false;
+    }
+    return deleted;
   }
 
   /** Loads (or creates) the metadata, opens every partition log and rebuilds producer state. */
@@ -188,6 +219,7 @@ export class Broker {
 
   async #doShutdown(): Promise<void> {
     this.#shuttingDown = true;
+    this.#retentionTimer?.cancel();
     this.#logger.info({ connections: this.#connections.size }, 'shutting down');
     await Promise.all(this.#listeners.map((l) => l.close().catch(() => {})));
     // Wake long polls (they see shuttingDown and answer), let each connection finish the

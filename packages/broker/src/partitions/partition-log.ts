@@ -37,6 +37,15 @@ export interface PartitionLog {
   deleteRecordsBefore(offset: number): Promise<number>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** One retention pass (time, size, log start offset rules); resolves how many segments went. Optional. */
+  enforceRetention?(rules: RetentionRules, nowMs: number): Promise<number>;
+}
+
+export interface RetentionRules {
+  readonly retentionMs: number;
+  readonly retentionBytes: number;
+  /** cleanup.policy contains delete. */
+  readonly deleteEnabled: boolean;
 }
 
 /** Opens and deletes partition logs (the LogManager adapter). */

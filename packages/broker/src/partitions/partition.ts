@@ -233,6 +233,18 @@ export class Partition {
     return run;
   }
 
+  /** One retention pass with the topic's current config; returns segments deleted. */
+  async enforceRetention(nowMs: number): Promise<number> {
+    if (this.#closed || !this.log.enforceRetention) return 0;
+    const c = this.#config;
+    const deleted = await this.log.enforceRetention(
+      { retentionMs: c.retentionMs, retentionBytes: c.retentionBytes, deleteEnabled: c.cleanupPolicy.includes('delete') },
+      nowMs,
+    );
+    if (deleted > 0) this.producers.truncateHead(this.log.logStartOffset);
+    return deleted;
+  }
+
   /** Stops accepting appends, waits for the in-flight one, wakes long polls. */
   async close(): Promise<void> {
     this.#closed = true;

@@ -11,12 +11,12 @@
  * The leader epoch stamped into every appended batch is 0: this single node is the
  * partition leader forever.
  */
-import { flushPolicyFromKafka, openLog } from '@samsa/log';
+import { flushPolicyFromKafka, openLog, planRetention } from '@samsa/log';
 import type { Log, LogConfig } from '@samsa/log';
 import { joinPath } from '@samsa/runtime';
 import type { Clock, FileSystem } from '@samsa/runtime';
 import type { Logger } from '../observability/logger.ts';
-import type { AppendResult, PartitionLog, PartitionLogConfig, PartitionLogStore, TimestampLookup } from './partition-log.ts';
+import type { AppendResult, PartitionLog, PartitionLogConfig, PartitionLogStore, RetentionRules, TimestampLookup } from './partition-log.ts';
 
 const LEADER_EPOCH = 0;
 const DELETE_SUFFIX = '-delete';
@@ -67,6 +67,18 @@ class SamsaPartitionLog implements PartitionLog {
   }
   flush(): Promise<void> {
     return this.log.flush();
+  }
+  async enforceRetention(rules: RetentionRules, nowMs: number): Promise<number> {
+    const plan = planRetention({
+      segments: await this.log.segmentInfos(),
+      logStartOffset: this.log.logStartOffset,
+      logEndOffset: this.log.logEndOffset,
+      highWatermark: this.log.highWatermark,
+      nowMs,
+      config: rules,
+    });
+    if (plan.deleteBaseOffsets.length === 0) return 0;
+    return this.log.deleteSegments(plan.deleteBaseOffsets, [...new Set(plan.reasons)].join(','));
   }
   close(): Promise<void> {
     return this.log.close();
