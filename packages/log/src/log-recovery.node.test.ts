@@ -26,7 +26,7 @@ describe('recovery on the Node filesystem', () => {
   it('cuts a torn segment, rebuilds a corrupt index, survives a lost checkpoint', async () => {
     const fs = new NodeFileSystem();
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 40, max: 120 }), fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), fc.nat(), fc.integer({ min: 1, max: 0xffff }), async (count, where, cutSeed, garbage) => {
+      fc.asyncProperty(fc.integer({ min: 30, max: 90 }), fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), fc.nat(), fc.integer({ min: 1, max: 0xffff }), async (count, where, cutSeed, garbage) => {
         const root = await makeTempDir('samsa-log-');
         try {
           const dir = `${root}/events-0`;
@@ -78,7 +78,7 @@ describe('recovery on the Node filesystem', () => {
           await fs.remove(root, { recursive: true });
         }
       }),
-      { numRuns: 15 },
+      { numRuns: 6 },
     );
   });
 });
