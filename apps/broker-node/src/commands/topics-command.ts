@@ -1,0 +1,155 @@
+/**
+ * `samsa topics create|list|describe|delete|alter`: topic administration through the
+ * Kafka admin APIs (CreateTopics, Metadata, DescribeConfigs, DeleteTopics,
+ * CreatePartitions, AlterConfigs), sent by KafkaJS (see client/kafka-client.ts).
+ */
+import { Command } from 'commander';
+import kafkajs from 'kafkajs';
+import { CliError, ExitCode } from '../cli-error.ts';
+import { withAdmin } from '../client/kafka-client.ts';
+import { bootstrapFrom, collect, intFlag, keyValue } from './parse-flags.ts';
+
+const { ConfigResourceTypes } = kafkajs;
+
+interface Common {
+  bootstrap?: string;
+  json?: boolean;
+}
+
+function bootstrapOption(cmd: Command): Command {
+  return cmd.option('-b, --bootstrap <host:port>', 'broker to talk to (env SAMSA_BOOTSTRAP)', undefined);
+}
+
+function explainKafkaError(action: string, error: unknown): never {
+  if (error instanceof CliError) throw error;
+  const e = error as { type?: string; message: string };
+  throw new CliError(`${action} failed: ${e.type ?? ''}${e.type ? ': ' : ''}${e.message}`, ExitCode.failure);
+}
+
+export function topicsCommand(): Command {
+  const topics = new Command('topics').description('create, list, describe, delete and alter topics');
+
+  bootstrapOption(topics.command('create'))
+    .description('create a topic')
+    .argument('<name>', 'topic name ([a-zA-Z0-9._-], at most 249 characters)')
+    .option('-p, --partitions <n>', 'partition count', intFlag('--partitions', 1, 100_000), 1)
+    .option('-r, --replication-factor <n>', 'replicas per partition (1 on a single broker)', intFlag('--replication-factor', 1, 32), 1)
+    .option('-c, --config <key=value>', 'topic config, repeatable (e.g. retention.ms=60000)', collect)
+    .option('--validate-only', 'check the request without creating the topic')
+    .action(async (name: string, o: Common & { partitions: number; replicationFactor: number; config?: string[]; validateOnly?: boolean }) => {
+      const configEntries = (o.config ?? []).map((c) => keyValue('--config', c)).map(([k, v]) => ({ name: k, value: v }));
+      await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
+        try {
+          const created = await admin.createTopics({
+            validateOnly: o.validateOnly === true,
+            waitForLeaders: o.validateOnly !== true,
+            topics: [{ topic: name, numPartitions: o.partitions, replicationFactor: o.replicationFactor, configEntries }],
+          });
+          if (!created && o.validateOnly !== true) {
+            throw new CliError(`topic "${name}" already exists; see it with \`samsa topics describe ${name}\``, ExitCode.failure);
+          }
+        } catch (error) {
+          explainKafkaError(`creating topic "${name}"`, error);
+        }
+      });
+      process.stdout.write(o.validateOnly ? `topic "${name}" is valid (not created)\n` : `created topic "${name}" with ${o.partitions} partition(s)\n`);
+    });
+
+  bootstrapOption(topics.command('list'))
+    .description('list topic names')
+    .option('--json', 'print JSON')
+    .action(async (o: Common) => {
+      const names = await withAdmin({ bootstrap: bootstrapFrom(o) }, (admin) => admin.listTopics());
+      names.sort();
+      process.stdout.write(o.json ? `${JSON.stringify(names)}\n` : names.map((n) => `${n}\n`).join(''));
+    });
+
+  bootstrapOption(topics.command('describe'))
+    .description('partitions (leader, replicas, ISR, offsets) and configs of topics')
+    .argument('[names...]', 'topics to describe (default: all)')
+    .option('--json', 'print JSON')
+    .action(async (names: string[], o: Common) => {
+      const described = await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
+        const wanted = names.length > 0 ? names : (await admin.listTopics()).sort();
+        try {
+          const metadata = await admin.fetchTopicMetadata({ topics: wanted });
+          const result = [];
+          for (const t of metadata.topics) {
+            const offsets = await admin.fetchTopicOffsets(t.name);
+            const configs = await admin.describeConfigs({
+              includeSynonyms: false,
+              resources: [{ type: ConfigResourceTypes.TOPIC, name: t.name }],
+            });
+            const entries = configs.resources[0]?.configEntries ?? [];
+            result.push({
+              topic: t.name,
+              partitions: t.partitions
+                .map((p) => {
+                  const off = offsets.find((x) => x.partition === p.partitionId);
+                  return { partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr, logStartOffset: Number(off?.low ?? 0), highWatermark: Number(off?.high ?? 0) };
+                })
+                .sort((a, b) => a.partition - b.partition),
+              configs: Object.fromEntries(entries.filter((e) => !e.isDefault).map((e) => [e.configName, e.configValue])),
+            });
+          }
+          return result;
+        } catch (error) {
+          return explainKafkaError(`describing ${wanted.join(', ')}`, error);
+        }
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(described, null, 2)}\n`);
+        return;
+      }
+      for (const t of described) {
+        const configs = Object.entries(t.configs).map(([k, v]) => `${k}=${v}`).join(',') || '(defaults)';
+        process.stdout.write(`Topic: ${t.topic}\tPartitions: ${t.partitions.length}\tConfigs: ${configs}\n`);
+        for (const p of t.partitions) {
+          process.stdout.write(
+            `\tPartition: ${p.partition}\tLeader: ${p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}\tOffsets: ${p.logStartOffset}..${p.highWatermark}\n`,
+          );
+        }
+      }
+    });
+
+  bootstrapOption(topics.command('delete'))
+    .description('delete topics and their data')
+    .argument('<names...>', 'topics to delete')
+    .action(async (names: string[], o: Common) => {
+      await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
+        try {
+          await admin.deleteTopics({ topics: names });
+        } catch (error) {
+          explainKafkaError(`deleting ${names.join(', ')}`, error);
+        }
+      });
+      process.stdout.write(`deleted ${names.map((n) => `"${n}"`).join(', ')}\n`);
+    });
+
+  bootstrapOption(topics.command('alter'))
+    .description('add partitions or change topic configs')
+    .argument('<name>', 'topic to alter')
+    .option('-p, --partitions <n>', 'new total partition count (can only grow)', intFlag('--partitions', 1, 100_000))
+    .option('-c, --config <key=value>', 'set a topic config, repeatable', collect)
+    .action(async (name: string, o: Common & { partitions?: number; config?: string[] }) => {
+      if (o.partitions === undefined && (o.config ?? []).length === 0) {
+        throw new CliError('nothing to alter: pass --partitions <n> and/or --config key=value', ExitCode.usage);
+      }
+      const configEntries = (o.config ?? []).map((c) => keyValue('--config', c)).map(([k, v]) => ({ name: k, value: v }));
+      await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
+        try {
+          if (o.partitions !== undefined) {
+            await admin.createPartitions({ topicPartitions: [{ topic: name, count: o.partitions }] });
+          }
+          if (configEntries.length > 0) {
+            await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name, configEntries }] });
+          }
+        } catch (error) {
+          explainKafkaError(`altering "${name}"`, error);
+        }
+      });
+      process.stdout.write(`altered topic "${name}"\n`);
+    });
+
+  return topics;
+}

@@ -1,0 +1,140 @@
+/**
+ * Broker metrics in Prometheus format, through prom-client.
+ *
+ * Counters and histograms are pushed by the broker core as events happen (one call per
+ * request, per connection change, per appended batch). Per-partition gauges (log size,
+ * end offset, partition count) are pulled at scrape time from a snapshot function, so
+ * nothing is recorded per partition on the hot path.
+ *
+ * Label cardinality is bounded: `api` is one of the Kafka API names the broker knows
+ * (≤ 100), and per-partition series are capped at {@link PARTITION_SERIES_MAX}.
+ */
+import type { Metrics } from '@samsa/broker';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const PARTITION_SERIES_MAX = 10_000;
+
+/** Label values for `topic` beyond this many distinct topics are folded into "other". */
+export const TOPIC_LABELS_MAX = 1_000;
+
+export interface PartitionStat {
+  readonly topic: string;
+  readonly partition: number;
+  readonly sizeBytes: number;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  readonly highWatermark: number;
+}
+
+/** The pulled part: what the core's `metricsSnapshot()` returns. */
+export interface SnapshotSource {
+  readonly topics: number;
+  readonly partitions: readonly PartitionStat[];
+}
+
+export class BrokerMetrics implements Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'api' | 'version'>;
+  private readonly latency: Histogram<'api'>;
+  private readonly bytesInTotal: Counter;
+  private readonly bytesOutTotal: Counter;
+  private readonly recordsInTotal: Counter<'topic'>;
+  private readonly topicLabels = new Set<string>();
+  private readonly connectionsOpen: Gauge;
+  private readonly connectionsTotal: Counter;
+  private readonly connectionsRejected: Counter<'reason'>;
+  private snapshotSource: () => SnapshotSource = () => ({ topics: 0, partitions: [] });
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'samsa_process_' });
+    this.requests = new Counter({ name: 'samsa_requests_total', help: 'Kafka requests handled, by API and version', labelNames: ['api', 'version'], registers });
+    this.latency = new Histogram({
+      name: 'samsa_request_latency_seconds',
+      help: 'Time from a whole request frame read to its response queued, by API',
+      labelNames: ['api'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.bytesInTotal = new Counter({ name: 'samsa_bytes_in_total', help: 'Bytes read from client sockets', registers });
+    this.bytesOutTotal = new Counter({ name: 'samsa_bytes_out_total', help: 'Bytes written to client sockets', registers });
+    this.recordsInTotal = new Counter({ name: 'samsa_records_in_total', help: 'Records appended by Produce, by topic', labelNames: ['topic'], registers });
+    this.connectionsOpen = new Gauge({ name: 'samsa_connections', help: 'Open client connections', registers });
+    this.connectionsTotal = new Counter({ name: 'samsa_connections_accepted_total', help: 'Client connections accepted', registers });
+    this.connectionsRejected = new Counter({ name: 'samsa_connections_rejected_total', help: 'Connections refused or closed for a protocol violation, by reason', labelNames: ['reason'], registers });
+    const snapshot = (): readonly PartitionStat[] => this.snapshotSource().partitions.slice(0, PARTITION_SERIES_MAX);
+    const source = (): SnapshotSource => this.snapshotSource();
+    new Gauge({
+      name: 'samsa_partitions',
+      help: 'Partitions hosted by this broker',
+      registers,
+      collect() {
+        this.set(source().partitions.length);
+      },
+    });
+    new Gauge({
+      name: 'samsa_topics',
+      help: 'Topics known to this broker',
+      registers,
+      collect() {
+        this.set(source().topics);
+      },
+    });
+    const perPartition = (name: string, help: string, pick: (p: PartitionStat) => number): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['topic', 'partition'],
+        registers,
+        collect() {
+          this.reset();
+          for (const p of snapshot()) this.set({ topic: p.topic, partition: String(p.partition) }, pick(p));
+        },
+      });
+    };
+    perPartition('samsa_log_size_bytes', 'Bytes of all segments of a partition', (p) => p.sizeBytes);
+    perPartition('samsa_log_end_offset', 'Log end offset of a partition', (p) => p.logEndOffset);
+    perPartition('samsa_log_start_offset', 'Log start offset of a partition', (p) => p.logStartOffset);
+    perPartition('samsa_high_watermark', 'High watermark of a partition', (p) => p.highWatermark);
+  }
+
+  /** The core's `metricsSnapshot()`, read at scrape time. */
+  setSnapshotSource(source: () => SnapshotSource): void {
+    this.snapshotSource = source;
+  }
+
+  requestCompleted(api: string, apiVersion: number, latencySeconds: number): void {
+    this.requests.inc({ api, version: String(apiVersion) });
+    this.latency.observe({ api }, latencySeconds);
+  }
+
+  bytesIn(count: number): void {
+    this.bytesInTotal.inc(count);
+  }
+
+  bytesOut(count: number): void {
+    this.bytesOutTotal.inc(count);
+  }
+
+  recordsIn(topic: string, records: number): void {
+    if (!this.topicLabels.has(topic) && this.topicLabels.size < TOPIC_LABELS_MAX) this.topicLabels.add(topic);
+    this.recordsInTotal.inc({ topic: this.topicLabels.has(topic) ? topic : 'other' }, records);
+  }
+
+  connectionsChanged(delta: number): void {
+    this.connectionsOpen.inc(delta);
+    if (delta > 0) this.connectionsTotal.inc(delta);
+  }
+
+  connectionRejected(reason: string): void {
+    this.connectionsRejected.inc({ reason });
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

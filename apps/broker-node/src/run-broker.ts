@@ -1,0 +1,115 @@
+/**
+ * What `samsa broker` does once its flags are parsed: load and validate the config, start
+ * the broker, print the connect line, and turn SIGINT/SIGTERM into a clean shutdown.
+ * Loaded lazily by commands/broker-command.ts so other commands never load the core.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, parseServerConfig } from '@samsa/broker';
+import type { ServerConfig } from '@samsa/broker';
+import { resolveBrokerFlags } from './broker-flags.ts';
+import { CliError, ExitCode } from './cli-error.ts';
+import { createLogger, isLogLevel } from './logger.ts';
+import type { LogLevel } from './logger.ts';
+import { startBroker } from './start-broker.ts';
+
+export interface BrokerCommandOptions {
+  config?: string;
+  override?: string[];
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  nodeId?: number;
+  adminPort?: number;
+  logLevel: string;
+}
+
+function loadConfig(o: BrokerCommandOptions): { config: ServerConfig; dataDirShown: string } {
+  let configText = '';
+  if (o.config !== undefined) {
+    try {
+      configText = readFileSync(o.config, 'utf8');
+    } catch (error) {
+      throw new CliError(`cannot read --config ${o.config}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Check the path.`, ExitCode.usage);
+    }
+  }
+  try {
+    const flags = resolveBrokerFlags(
+      {
+        configText,
+        overrides: o.override ?? [],
+        ...(o.host !== undefined ? { host: o.host } : {}),
+        ...(o.port !== undefined ? { port: o.port } : {}),
+        ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
+        ...(o.nodeId !== undefined ? { nodeId: o.nodeId } : {}),
+      },
+      (p) => resolve(p),
+    );
+    return { config: parseServerConfig({ text: configText, overrides: flags.overrides }), dataDirShown: flags.dataDirShown };
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      const where = o.config !== undefined ? ` (from ${o.config} or --override)` : '';
+      const hint =
+        error.code === 'unknown-key'
+          ? 'Remove it or fix its spelling; known keys are Kafka broker config names (see apps/broker-node/README.md).'
+          : 'Fix the value.';
+      throw new CliError(`config error in "${error.key}"${where}: ${error.message}. ${hint}`, ExitCode.usage);
+    }
+    throw error;
+  }
+}
+
+export async function runBroker(o: BrokerCommandOptions): Promise<void> {
+  const level: LogLevel = isLogLevel(o.logLevel) ? o.logLevel : 'info';
+  const { config, dataDirShown } = loadConfig(o);
+  const logger = createLogger(level);
+  let running;
+  try {
+    running = await startBroker({ config, logger, ...(o.adminPort !== undefined ? { adminPort: o.adminPort } : {}) });
+  } catch (error) {
+    logger.flush();
+    throw explainStartFailure(error, config, o.adminPort);
+  }
+  const admin = running.admin ? `, admin http://${running.admin.host}:${running.admin.port}/metrics` : '';
+  process.stdout.write(`samsa broker listening on ${running.host}:${running.port} (data: ${dataDirShown}${admin})\n`);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
+      process.exit(130);
+    }
+    logger.info({ signal }, 'shutting down: finishing in-flight requests and flushing');
+    running.shutdown().then(
+      () => {
+        logger.info({}, 'stopped');
+        logger.flush();
+        process.stdout.write('samsa broker stopped cleanly\n');
+        process.exit(ExitCode.ok);
+      },
+      (error: Error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        logger.flush();
+        process.exit(ExitCode.failure);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}
+
+function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined): CliError {
+  const e = error as { code?: string; message?: string };
+  const text = `${e.code ?? ''} ${e.message ?? String(error)}`;
+  const l = config.listeners[0]!;
+  if (/address-in-use|EADDRINUSE/i.test(text)) {
+    return new CliError(
+      `cannot listen: ${l.host || '0.0.0.0'}:${l.port}${adminPort !== undefined ? ` or admin port ${adminPort}` : ''} is already in use. Stop the other process or pass --port (and --admin-port) with free ports.`,
+      ExitCode.failure,
+    );
+  }
+  if (/EACCES|permission/i.test(text)) {
+    return new CliError(`cannot start: permission denied (${e.message}). Check that the data dir ${config.logDirs.join(',')} is writable and the port is allowed.`, ExitCode.failure);
+  }
+  return new CliError(`broker failed to start: ${e.message ?? String(error)}`, ExitCode.failure);
+}
