@@ -19,6 +19,10 @@ import { decodeRequestFrame, encodeRequestFrame } from './frames.ts';
 import { apiByKey } from './generated/registry.ts';
 import type { MessageCodec } from './message-codec.ts';
 
+/** Scales the per-decoder run counts when FC_NUM_RUNS set a global count. */
+const scale = (fc.readConfigureGlobal().numRuns ?? 100) / 100;
+const runs = (n: number): number => Math.max(1, Math.round(n * scale));
+
 const codecs = [...arbitraries.keys()].map((name) => (generated as Record<string, unknown>)[`${name}Codec`] as MessageCodec<unknown>);
 
 function onlyDecodeErrors(run: () => unknown): void {
@@ -37,7 +41,7 @@ describe('decoders on garbage', () => {
         fc.property(fc.integer({ min: lo, max: hi }), fc.uint8Array({ maxLength: 48 }), (v, bytes) => {
           onlyDecodeErrors(() => decodeMessage(codec, bytes, v));
         }),
-        { numRuns: 25 },
+        { numRuns: runs(25) },
       );
     }
   });
@@ -54,7 +58,7 @@ describe('decoders on garbage', () => {
           onlyDecodeErrors(() => decodeMessage(codec, bytes, v));
           onlyDecodeErrors(() => decodeMessage(codec, bytes.subarray(0, cut % (bytes.length + 1)), v));
         }),
-        { numRuns: 10 },
+        { numRuns: runs(10) },
       );
     }
   });
@@ -78,7 +82,7 @@ describe('decoders on garbage', () => {
           decodeMessage(entry.request, frame.body, frame.header.requestApiVersion);
         });
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });

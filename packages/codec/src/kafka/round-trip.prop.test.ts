@@ -15,7 +15,8 @@ import * as generated from './generated/index.ts';
 import { decodeMessage, encodeMessage } from './encode-decode.ts';
 import type { MessageCodec } from './message-codec.ts';
 
-const numRuns = 20;
+/** 20 runs per message-version unless FC_NUM_RUNS set a global count (test/setup/fast-check-seed.ts). */
+const numRuns = fc.readConfigureGlobal().numRuns ?? 20;
 
 function codecOf(name: string): MessageCodec<unknown> {
   const codec = (generated as Record<string, unknown>)[`${name}Codec`] as MessageCodec<unknown> | undefined;
