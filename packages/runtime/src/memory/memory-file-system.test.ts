@@ -28,7 +28,21 @@ describe('MemoryFileSystem crash', () => {
     fs.crash();
     expect(await fs.readFile('/a')).toEqual(bytes(1, 2, 3));
     expect(await codeOf(f.append(bytes(7)))).toBe('closed');
+    expect(fs.openHandles()).toBe(0);
     await f.close();
+    expect(fs.openHandles()).toBe(0);
+  });
+
+  it('counts open handles', async () => {
+    const fs = new MemoryFileSystem();
+    const a = await fs.open('/a', 'append');
+    const b = await fs.open('/a', 'read');
+    expect(fs.openHandles()).toBe(2);
+    await a.close();
+    await a.close();
+    expect(fs.openHandles()).toBe(1);
+    await b.close();
+    expect(fs.openHandles()).toBe(0);
   });
 
   it('loses a created file whose directory was not synced', async () => {

@@ -75,6 +75,8 @@ export class MemoryFileSystem implements FileSystem {
   readonly fileBytesMax: number;
   /** Bumped by crash(); a handle from an older epoch is closed. */
   epoch = 0;
+  /** @internal Maintained by MemoryFileHandle. */
+  handlesOpen = 0;
 
   constructor(options: MemoryFileSystemOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -112,6 +114,7 @@ export class MemoryFileSystem implements FileSystem {
    */
   crash(options: CrashOptions = {}): void {
     this.epoch++;
+    this.handlesOpen = 0;
     const tear = options.tear ? { random: createRandom(options.tear.seed), mode: options.tear.mode ?? 'prefix' } : null;
     const seen = new Set<Inode>();
     const restore = (dir: DirInode): void => {
@@ -158,6 +161,11 @@ export class MemoryFileSystem implements FileSystem {
     copy.root = copyOf(this.root) as DirInode;
     copy.used = this.used;
     return copy;
+  }
+
+  /** Handles opened and not yet closed (crash() closes them all). For leak checks. */
+  openHandles(): number {
+    return this.handlesOpen;
   }
 
   /** Bytes held by all linked files (current content, synced or not). */
@@ -435,6 +443,7 @@ class MemoryFileHandle implements FileHandle {
     this.path = path;
     this.mode = mode;
     this.epoch = fs.epoch;
+    fs.handlesOpen++;
   }
 
   async read(buffer: Uint8Array, position: number): Promise<number> {
@@ -479,6 +488,7 @@ class MemoryFileHandle implements FileHandle {
       return;
     }
     this.closed = true;
+    this.fs.handlesOpen--;
     this.fs.checkFault('close', this.path);
   }
 
