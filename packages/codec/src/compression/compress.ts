@@ -22,6 +22,7 @@ export function initCompression(): Promise<void> {
   return initZstd();
 }
 
+/** `compress(none, data)` returns `data` itself; every other codec returns a new array. */
 export function compress(type: CompressionType, data: Uint8Array): Uint8Array {
   switch (type) {
     case 0:
@@ -39,7 +40,9 @@ export function compress(type: CompressionType, data: Uint8Array): Uint8Array {
   }
 }
 
+/** Throws RangeError for a bad maxBytes (a caller bug), DecodeError for bad input. */
 export function decompress(type: CompressionType, data: Uint8Array, maxBytes: number): Uint8Array {
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes must be a non-negative safe integer, got ${maxBytes}`);
   switch (type) {
     case 0:
       if (data.length > maxBytes) throw tooLarge('none', maxBytes, data.length);
