@@ -388,9 +388,8 @@ function emitStruct(c: Ctx, s: Struct, top: boolean, out: string[]): void {
   const api = JSON.stringify(m.name);
   const hasFlex = m.hasFlex();
   const flexCond = m.cond(m.flex);
-  const exp = top ? 'export ' : '';
-  const expType = 'export ';
-  const regular = s.fields.filter((f) => m.cond(f.versions) !== 'false' || f.tagged === null);
+  const exp = top ? 'export ' : ''; // nested struct functions stay private; every interface is exported
+  const regular = s.fields.filter((f) => m.cond(f.versions) !== 'false');
   const tagged = s.fields.filter((f) => f.tagged !== null && m.cond(f.tagged) !== 'false').sort((a, b) => a.spec.tag! - b.spec.tag!);
   /** Condition for "f is a regular (untagged) field at v". */
   const regCond = (f: Field): string => {
@@ -407,7 +406,7 @@ function emitStruct(c: Ctx, s: Struct, top: boolean, out: string[]): void {
   };
 
   // interface
-  out.push(`${expType}interface ${T} {`);
+  out.push(`export interface ${T} {`);
   for (const f of s.fields) {
     if (f.spec.about) out.push(`  /** ${f.spec.about.replace(/\*\//g, '* /')} */`);
     out.push(`  ${f.name}: ${tsType(m, f)};`);

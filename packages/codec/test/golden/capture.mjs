@@ -43,7 +43,6 @@ function respond(header, body, port) {
   const { requestApiKey: key, requestApiVersion: v, correlationId } = header;
   const api = apiByKey.get(key);
   const ep = { nodeId: 1, host: '127.0.0.1', port, rack: null };
-  const leader = { leaderId: 1, leaderEpoch: 0 };
   let msg;
   if (key === 18) {
     msg = {
@@ -91,7 +90,6 @@ function respond(header, body, port) {
         })),
       })),
     };
-    void leader;
   } else if (key === 10) {
     msg = { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 1, host: '127.0.0.1', port, coordinators: [] };
   } else if (key === 11) {
