@@ -17,8 +17,10 @@
  *   were open on it, as on POSIX: before the replace/remove, every virtual handle on that
  *   path is (re)opened and pinned, so it keeps the old file until closed. Pinned handles
  *   may push the count over the limit for as long as they live.
- * - Handles in use (an operation in flight) are never closed; if every handle is busy
- *   the count exceeds the limit until one is released (soft limit).
+ * - Handles in use (an operation in flight) are never closed. When every real handle is
+ *   busy, an open or reopen waits until one is released (the limit is hard for unpinned
+ *   handles; no deadlock: a busy handle runs one underlying operation, which never waits
+ *   for another handle).
  *
  * Single event loop; every method is async and ordered as the underlying FileSystem's.
  */
@@ -41,7 +43,11 @@ export class HandleCache implements FileSystem {
   /** Virtual handles holding a real handle, least recently used first. */
   private readonly lru = new Set<VirtualHandle>();
   private readonly virtual = new Set<VirtualHandle>();
+  /** Virtual handles by current path, so renames and removes of files cost O(1). */
+  private readonly byPath = new Map<string, Set<VirtualHandle>>();
   private realOpen = 0;
+  private readonly pinned = new Set<VirtualHandle>();
+  private waiters: (() => void)[] = [];
   private realOpenMaxSeen = 0;
   private evictionCount = 0;
   private reopenCount = 0;
@@ -57,11 +63,10 @@ export class HandleCache implements FileSystem {
   }
 
   async open(path: string, mode: OpenMode, options?: OpenOptions): Promise<FileHandle> {
-    await this.makeRoom();
-    const real = await this.inner.open(path, mode, options);
-    this.countOpened();
+    const real = await this.openReserved(() => this.inner.open(path, mode, options));
     const handle = new VirtualHandle(this, path, mode, real);
     this.virtual.add(handle);
+    this.index(handle);
     this.lru.add(handle);
     return handle;
   }
@@ -75,17 +80,19 @@ export class HandleCache implements FileSystem {
   }
 
   async rename(from: string, to: string): Promise<void> {
-    await this.pinAll(to);
+    const isDir = (await this.inner.stat(from))?.isDirectory === true;
+    await this.pinAll(to, isDir);
     await this.inner.rename(from, to);
-    for (const h of this.virtual) {
-      const p = h.currentPath;
-      if (p === from) h.currentPath = to;
-      else if (p.startsWith(`${from}/`)) h.currentPath = to + p.slice(from.length);
+    const moved = isDir ? [...this.virtual].filter((h) => h.currentPath.startsWith(`${from}/`)) : [...(this.byPath.get(from) ?? [])];
+    for (const h of moved) {
+      this.unindex(h);
+      h.currentPath = isDir ? to + h.currentPath.slice(from.length) : to;
+      this.index(h);
     }
   }
 
   async remove(path: string, options?: { readonly recursive?: boolean }): Promise<void> {
-    await this.pinAll(path);
+    await this.pinAll(path, options?.recursive === true);
     await this.inner.remove(path, options);
   }
 
@@ -103,22 +110,50 @@ export class HandleCache implements FileSystem {
 
   // ---- used by VirtualHandle --------------------------------------------------------
 
-  /** Closes least recently used idle real handles until one more fits. */
-  async makeRoom(): Promise<void> {
-    for (const h of this.lru) {
-      if (this.realOpen < this.openHandlesMax) return;
-      if (h.busy || h.pinned) continue;
-      const real = h.detach();
-      this.lru.delete(h);
-      this.evictionCount++;
-      if (real !== null) await this.closeReal(real);
+  /**
+   * Takes one slot for a real handle: closes least recently used idle handles until one
+   * fits, waits while all are busy. The slot is counted in the same synchronous step as
+   * the check, so concurrent opens cannot overshoot the limit.
+   */
+  private async reserveSlot(): Promise<void> {
+    for (;;) {
+      for (const h of this.lru) {
+        if (this.unpinnedOpen() < this.openHandlesMax) break;
+        if (h.busy || h.pinned) continue;
+        const real = h.detach();
+        this.lru.delete(h);
+        this.evictionCount++;
+        if (real !== null) await this.closeReal(real);
+      }
+      if (this.unpinnedOpen() < this.openHandlesMax) {
+        this.realOpen++;
+        if (this.realOpen > this.realOpenMaxSeen) this.realOpenMaxSeen = this.realOpen;
+        return;
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
 
+  /** Wakes opens waiting for a free slot (they re-check). */
+  notify(): void {
+    if (this.waiters.length === 0) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  markPinned(h: VirtualHandle): void {
+    this.pinned.add(h);
+  }
+
+  private unpinnedOpen(): number {
+    let pinnedOpen = 0;
+    for (const h of this.pinned) if (h.hasReal) pinnedOpen++;
+    return this.realOpen - pinnedOpen;
+  }
+
   async reopen(h: VirtualHandle): Promise<FileHandle> {
-    await this.makeRoom();
-    const real = await this.inner.open(h.currentPath, h.mode === 'append' ? 'append' : h.mode);
-    this.countOpened();
+    const real = await this.openReserved(() => this.inner.open(h.currentPath, h.mode));
     this.reopenCount++;
     this.lru.add(h);
     return real;
@@ -131,25 +166,50 @@ export class HandleCache implements FileSystem {
 
   async closeReal(real: FileHandle): Promise<void> {
     this.realOpen--;
-    await real.close();
+    try {
+      await real.close();
+    } finally {
+      this.notify();
+    }
   }
 
   forget(h: VirtualHandle): void {
+    this.pinned.delete(h);
     this.lru.delete(h);
     this.virtual.delete(h);
+    this.unindex(h);
   }
 
-  private countOpened(): void {
-    this.realOpen++;
-    if (this.realOpen > this.realOpenMaxSeen) this.realOpenMaxSeen = this.realOpen;
+  private index(h: VirtualHandle): void {
+    let set = this.byPath.get(h.currentPath);
+    if (set === undefined) this.byPath.set(h.currentPath, (set = new Set()));
+    set.add(h);
   }
 
-  /** Reopens and pins every virtual handle on `path` (or under it): that file is about to go. */
-  private async pinAll(path: string): Promise<void> {
-    for (const h of [...this.virtual]) {
-      const p = h.currentPath;
-      if (p === path || p.startsWith(`${path}/`)) await h.pin();
+  private unindex(h: VirtualHandle): void {
+    const set = this.byPath.get(h.currentPath);
+    if (set === undefined) return;
+    set.delete(h);
+    if (set.size === 0) this.byPath.delete(h.currentPath);
+  }
+
+  /** Opens a real handle in a reserved slot (the slot is given back if the open fails). */
+  private async openReserved(open: () => Promise<FileHandle>): Promise<FileHandle> {
+    await this.reserveSlot();
+    try {
+      return await open();
+    } catch (error) {
+      this.realOpen--;
+      this.notify();
+      throw error;
     }
+  }
+
+  /** Reopens and pins every virtual handle on `path` (or under it, for a directory): that file is about to go. */
+  private async pinAll(path: string, directory: boolean): Promise<void> {
+    const doomed = [...(this.byPath.get(path) ?? [])];
+    if (directory) for (const h of this.virtual) if (h.currentPath.startsWith(`${path}/`)) doomed.push(h);
+    for (const h of doomed) await h.pin();
   }
 }
 
@@ -174,6 +234,10 @@ class VirtualHandle implements FileHandle {
     return this.currentPath;
   }
 
+  get hasReal(): boolean {
+    return this.real !== null;
+  }
+
   get busy(): boolean {
     return this.inUse > 0 || this.opening !== null;
   }
@@ -188,6 +252,7 @@ class VirtualHandle implements FileHandle {
   async pin(): Promise<void> {
     if (this.closed) return;
     this.pinned = true;
+    this.cache.markPinned(this);
     await this.run(async () => undefined);
   }
 
@@ -248,6 +313,7 @@ class VirtualHandle implements FileHandle {
       return await op(real);
     } finally {
       this.inUse--;
+      if (this.inUse === 0) this.cache.notify();
     }
   }
 }

@@ -1,0 +1,470 @@
+/**
+ * LogManager: many partition logs under one or more log dirs (Kafka's `LogManager`).
+ *
+ * Layout: `<logDir>/<topic>-<partition>/` per log, and per log dir the checkpoints
+ * `recovery-point-offset-checkpoint`, `log-start-offset-checkpoint`,
+ * `replication-offset-checkpoint` (high watermark) and `cleaner-offset-checkpoint` (where
+ * each compacted log's dirty section starts), plus `.kafka_cleanshutdown` while the
+ * manager is closed cleanly.
+ *
+ * - Startup (`LogManager.open`): for each dir, read its checkpoints and its clean-shutdown
+ *   marker, remove leftovers of interrupted deletions (`*-delete` dirs), open every
+ *   partition log in managed mode (no recovery scan after a clean shutdown), with at most
+ *   `loadConcurrency` loads in flight; then remove the markers durably before any write.
+ * - New logs go to the dir holding the fewest logs. Creation: mkdir, open (the log creates
+ *   its first segment), syncDir of the partition and the log dir, so a crash leaves either
+ *   no directory or a valid (possibly empty) log.
+ * - Deletion (crash-safe, Kafka's way): close the log, rename its dir to
+ *   `<topic>-<partition>.<uuid>-delete` (durable), drop it from the checkpoints, remove the
+ *   tree after `file.delete.delay.ms`. A crash after the rename is finished at startup.
+ * - File handles: the FileSystem is wrapped in a {@link HandleCache} (`openHandlesMax`),
+ *   so thousands of partitions hold a bounded number of descriptors; segments open their
+ *   files and load their indices lazily (the core's LogSegment), so opening 10,000 idle
+ *   partitions reads directory listings and sizes only.
+ * - Maintenance through the Clock: retention every `retentionCheckIntervalMs`, the cleaner
+ *   every `cleanerIntervalMs` (logs with `compact` whose dirty ratio reaches
+ *   `min.cleanable.dirty.ratio`, dirtiest first), checkpoints every `checkpointIntervalMs`.
+ *   Tasks on one log are serialized (retention and cleaning never overlap on a log); a
+ *   failure is logged for that log and never escapes as an unhandled rejection.
+ *
+ * Single event loop. Methods may be called concurrently; per-log work is serialized.
+ */
+import { systemClock, type Clock, type FileSystem, type TimerHandle } from '@samsa/runtime';
+import { readOffsetCheckpoint, topicPartitionKey, writeOffsetCheckpoint } from '../checkpoint-file.ts';
+import { InvalidArgumentError, LogError } from '../errors.ts';
+import {
+  LOG_DIR_CLEAN_SHUTDOWN_FILE,
+  LOG_START_OFFSET_CHECKPOINT_FILE,
+  RECOVERY_POINT_CHECKPOINT_FILE,
+  REPLICATION_OFFSET_CHECKPOINT_FILE,
+  joinDir,
+  parentDir,
+  parsePartitionDirName,
+  partitionDirName,
+} from '../file-names.ts';
+import type { LogConfig } from '../log-config.ts';
+import { silentLogger, type LogLogger } from '../logger.ts';
+import type { Log } from '../log.ts';
+import { openLog } from '../open-log.ts';
+import { cleanLog, dirtyRatio, type CleanResult } from '../cleaner/log-cleaner.ts';
+import type { RecordsCodec } from '../cleaner/retained-batch.ts';
+import { enforceRetention, retentionConfigOf } from '../retention/enforce-retention.ts';
+import { HandleCache } from './handle-cache.ts';
+
+export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
+/** Suffix of a partition directory being deleted (Kafka's `-delete`). */
+export const DELETE_DIR_SUFFIX = '-delete';
+
+export interface LogManagerOptions {
+  readonly logDirs: readonly string[];
+  readonly fs: FileSystem;
+  readonly clock?: Clock;
+  readonly logger?: LogLogger;
+  /** Config of every log unless `topicConfig` says otherwise. */
+  readonly defaultConfig?: Partial<LogConfig>;
+  /** Per-topic overrides (the broker's topic configs); used at load and creation. */
+  readonly topicConfig?: (topic: string) => Partial<LogConfig> | undefined;
+  /** Real file handles open at once (HandleCache); default 1024. */
+  readonly openHandlesMax?: number;
+  /** Logs opened in parallel at startup; default 16. */
+  readonly loadConcurrency?: number;
+  /** 'manual' (default): replication moves the high watermark. 'log-end': no replication. */
+  readonly highWatermark?: 'log-end' | 'manual';
+  /** `log.retention.check.interval.ms`; default 300,000. */
+  readonly retentionCheckIntervalMs?: number;
+  /** How often the cleaner looks for dirty logs; default 15,000. */
+  readonly cleanerIntervalMs?: number;
+  /** `log.flush.offset.checkpoint.interval.ms`; default 60,000. */
+  readonly checkpointIntervalMs?: number;
+  /** Offset map bytes per cleaning pass; default 4 MiB. */
+  readonly cleanerOffsetMapBytes?: number;
+  /** Logs cleaned per cleaner tick at most; default 16. */
+  readonly cleanerLogsPerTickMax?: number;
+  /** Compression for the cleaner (compressed batches are kept as they are without it). */
+  readonly cleanerCodec?: RecordsCodec;
+  /** Bound on logs managed; default 1,000,000. */
+  readonly logsMax?: number;
+}
+
+interface ManagedEntry {
+  readonly log: Log;
+  readonly logDir: string;
+  /** Tail of this log's maintenance chain (retention, cleaning, deletion). */
+  tasks: Promise<void>;
+}
+
+export class LogManager {
+  readonly fs: FileSystem;
+  readonly handleCache: HandleCache;
+  readonly logDirs: readonly string[];
+  private readonly clock: Clock;
+  private readonly logger: LogLogger;
+  private readonly options: LogManagerOptions;
+  private readonly entries = new Map<string, ManagedEntry>();
+  private readonly logsPerDir = new Map<string, number>();
+  private readonly creating = new Map<string, Promise<Log>>();
+  private readonly cleanerOffsets = new Map<string, number>();
+  private readonly checkpointChains = new Map<string, { running: Promise<void>; queued: Promise<void> | null }>();
+  private readonly timers: TimerHandle[] = [];
+  /** Timers removing deleted log dirs (cancelled on close; startup finishes the job). */
+  private readonly deleteTimers = new Set<TimerHandle>();
+  private readonly running = new Set<string>();
+  private closed = false;
+
+  private constructor(options: LogManagerOptions) {
+    if (options.logDirs.length === 0) throw new InvalidArgumentError('LogManager needs at least one log dir');
+    this.options = options;
+    this.logDirs = options.logDirs.map((d) => d.replace(/\/+$/, '') || '/');
+    this.handleCache = options.fs instanceof HandleCache ? options.fs : new HandleCache(options.fs, { openHandlesMax: options.openHandlesMax ?? 1024 });
+    this.fs = this.handleCache;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+  }
+
+  /** Opens every log found under `logDirs` (creating the dirs if needed). */
+  static async open(options: LogManagerOptions): Promise<LogManager> {
+    const manager = new LogManager(options);
+    for (const logDir of manager.logDirs) await manager.loadDir(logDir);
+    return manager;
+  }
+
+  // ---- lookup and creation ------------------------------------------------------------
+
+  getLog(topic: string, partition: number): Log | undefined {
+    return this.entries.get(topicPartitionKey(topic, partition))?.log;
+  }
+
+  /** Every managed log. */
+  allLogs(): Log[] {
+    return [...this.entries.values()].map((e) => e.log);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The log of (topic, partition), created in the emptiest log dir when missing. */
+  async getOrCreateLog(topic: string, partition: number, config?: Partial<LogConfig>): Promise<Log> {
+    this.ensureOpen();
+    const key = topicPartitionKey(topic, partition);
+    const existing = this.entries.get(key);
+    if (existing !== undefined) return existing.log;
+    const inFlight = this.creating.get(key);
+    if (inFlight !== undefined) return inFlight;
+    if (this.entries.size + this.creating.size >= (this.options.logsMax ?? 1_000_000)) throw new InvalidArgumentError(`more than ${this.options.logsMax ?? 1_000_000} logs`);
+    if (parsePartitionDirName(partitionDirName(topic, partition)) === null || topic.length === 0 || /[\s/]/.test(topic)) {
+      throw new InvalidArgumentError(`bad topic-partition ${JSON.stringify(topic)}-${partition}`);
+    }
+    const creation = this.createLog(topic, partition, config);
+    this.creating.set(key, creation);
+    try {
+      return await creation;
+    } finally {
+      this.creating.delete(key);
+    }
+  }
+
+  private async createLog(topic: string, partition: number, config: Partial<LogConfig> | undefined): Promise<Log> {
+    const logDir = this.emptiestDir();
+    const dir = joinDir(logDir, partitionDirName(topic, partition));
+    const log = await this.openManaged(logDir, dir, topic, { recoveryPoint: 0, logStartOffset: 0, highWatermark: 0, hadCleanShutdown: false }, config);
+    // The first segment's files: durable before anyone appends (openLog synced the dir entry in logDir).
+    await this.fs.syncDir(dir);
+    this.track(topicPartitionKey(topic, partition), { log, logDir, tasks: Promise.resolve() });
+    return log;
+  }
+
+  private emptiestDir(): string {
+    let best = this.logDirs[0]!;
+    for (const d of this.logDirs) if ((this.logsPerDir.get(d) ?? 0) < (this.logsPerDir.get(best) ?? 0)) best = d;
+    return best;
+  }
+
+  private track(key: string, entry: ManagedEntry): void {
+    this.entries.set(key, entry);
+    this.logsPerDir.set(entry.logDir, (this.logsPerDir.get(entry.logDir) ?? 0) + 1);
+  }
+
+  private untrack(key: string): ManagedEntry | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    this.entries.delete(key);
+    this.logsPerDir.set(entry.logDir, (this.logsPerDir.get(entry.logDir) ?? 1) - 1);
+    return entry;
+  }
+
+  private configFor(topic: string, override?: Partial<LogConfig>): Partial<LogConfig> {
+    return { ...this.options.defaultConfig, ...this.options.topicConfig?.(topic), ...override };
+  }
+
+  private async openManaged(
+    logDir: string,
+    dir: string,
+    topic: string,
+    state: { recoveryPoint: number; logStartOffset: number; highWatermark: number; hadCleanShutdown: boolean },
+    config?: Partial<LogConfig>,
+  ): Promise<Log> {
+    return openLog({
+      dir,
+      fs: this.fs,
+      clock: this.clock,
+      logger: this.logger,
+      config: this.configFor(topic, config),
+      highWatermark: this.options.highWatermark ?? 'manual',
+      managed: { ...state, persistCheckpoints: () => (this.closed ? Promise.resolve() : this.writeCheckpoints(logDir)) },
+    });
+  }
+
+  // ---- deletion -----------------------------------------------------------------------
+
+  /** Deletes a log crash-safely; resolves once it is gone from the namespace (files go later). */
+  async deleteLog(topic: string, partition: number): Promise<boolean> {
+    this.ensureOpen();
+    const key = topicPartitionKey(topic, partition);
+    const entry = this.untrack(key);
+    if (entry === undefined) return false;
+    this.cleanerOffsets.delete(key);
+    await this.onLog(entry, 'delete', async () => {
+      const { log } = entry;
+      const delay = log.config.fileDeleteDelayMs;
+      await log.close();
+      const doomed = joinDir(entry.logDir, `${partitionDirName(topic, partition)}.${crypto.randomUUID().replaceAll('-', '')}${DELETE_DIR_SUFFIX}`);
+      await this.fs.rename(log.dir, doomed);
+      await this.fs.syncDir(entry.logDir);
+      const timer = this.clock.setTimeout(() => {
+        this.deleteTimers.delete(timer);
+        this.fs.remove(doomed, { recursive: true }).catch((e: unknown) => this.logger.warn({ dir: doomed, error: String(e) }, 'removing a deleted log failed'));
+      }, delay);
+      this.deleteTimers.add(timer);
+    });
+    await this.writeCheckpoints(entry.logDir);
+    return true;
+  }
+
+  // ---- loading ------------------------------------------------------------------------
+
+  private async loadDir(logDir: string): Promise<void> {
+    await mkdirsDurably(this.fs, logDir);
+    const markerPath = joinDir(logDir, LOG_DIR_CLEAN_SHUTDOWN_FILE);
+    const hadCleanShutdown = (await this.fs.stat(markerPath)) !== null;
+    const read = async (file: string): Promise<Map<string, number>> => {
+      try {
+        return await readOffsetCheckpoint(this.fs, joinDir(logDir, file));
+      } catch (e) {
+        this.logger.warn({ logDir, file, error: String(e) }, 'ignoring unreadable checkpoint');
+        return new Map();
+      }
+    };
+    const recoveryPoints = await read(RECOVERY_POINT_CHECKPOINT_FILE);
+    const startOffsets = await read(LOG_START_OFFSET_CHECKPOINT_FILE);
+    const highWatermarks = await read(REPLICATION_OFFSET_CHECKPOINT_FILE);
+    for (const [key, offset] of await read(CLEANER_OFFSET_CHECKPOINT_FILE)) this.cleanerOffsets.set(key, offset);
+
+    const names = await this.fs.readDir(logDir);
+    const toOpen: { name: string; topic: string; partition: number }[] = [];
+    for (const name of names) {
+      if (name.endsWith(DELETE_DIR_SUFFIX)) {
+        await this.fs.remove(joinDir(logDir, name), { recursive: true });
+        this.logger.info({ logDir, name }, 'finished an interrupted log deletion');
+        continue;
+      }
+      const parsed = parsePartitionDirName(name);
+      if (parsed === null) continue;
+      const stat = await this.fs.stat(joinDir(logDir, name));
+      if (stat?.isDirectory === true) toOpen.push({ name, ...parsed });
+    }
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < toOpen.length) {
+        const { name, topic, partition } = toOpen[next++]!;
+        const key = topicPartitionKey(topic, partition);
+        if (this.entries.has(key)) throw new InvalidArgumentError(`${key} exists in two log dirs (${this.entries.get(key)!.logDir}, ${logDir})`);
+        const log = await this.openManaged(logDir, joinDir(logDir, name), topic, {
+          recoveryPoint: recoveryPoints.get(key) ?? 0,
+          logStartOffset: startOffsets.get(key) ?? 0,
+          highWatermark: highWatermarks.get(key) ?? 0,
+          hadCleanShutdown,
+        });
+        this.track(key, { log, logDir, tasks: Promise.resolve() });
+      }
+    };
+    const workers = Math.max(1, Math.min(this.options.loadConcurrency ?? 16, toOpen.length));
+    await Promise.all(Array.from({ length: workers }, () => worker()));
+    if (hadCleanShutdown) {
+      // From here on a crash must trigger recovery.
+      await this.fs.remove(markerPath);
+      await this.fs.syncDir(logDir);
+    }
+  }
+
+  // ---- checkpoints --------------------------------------------------------------------
+
+  /**
+   * Rewrites the four checkpoint files of one log dir. Serialized per dir and coalesced:
+   * a request made while a write is queued joins it (every log persisting at once costs
+   * one write, not one per log).
+   */
+  writeCheckpoints(logDir: string): Promise<void> {
+    const chain = this.checkpointChains.get(logDir) ?? { running: Promise.resolve(), queued: null };
+    if (chain.queued !== null) return chain.queued;
+    const queued = chain.running.then(() => {
+      chain.queued = null;
+      return this.writeCheckpointsNow(logDir);
+    });
+    chain.queued = queued;
+    chain.running = queued.catch(() => undefined);
+    this.checkpointChains.set(logDir, chain);
+    return queued;
+  }
+
+  /** Rewrites the checkpoints of every log dir. */
+  async checkpointAll(): Promise<void> {
+    for (const d of this.logDirs) await this.writeCheckpoints(d);
+  }
+
+  private async writeCheckpointsNow(logDir: string): Promise<void> {
+    const logs = [...this.entries.values()].filter((e) => e.logDir === logDir && !e.log.isOffline).map((e) => e.log);
+    const rows = (value: (log: Log) => number) => logs.map((log) => ({ topic: log.topic, partition: log.partition, offset: value(log) }));
+    await writeOffsetCheckpoint(this.fs, joinDir(logDir, RECOVERY_POINT_CHECKPOINT_FILE), rows((l) => l.recoveryPoint));
+    await writeOffsetCheckpoint(this.fs, joinDir(logDir, LOG_START_OFFSET_CHECKPOINT_FILE), rows((l) => l.logStartOffset));
+    await writeOffsetCheckpoint(this.fs, joinDir(logDir, REPLICATION_OFFSET_CHECKPOINT_FILE), rows((l) => l.highWatermark));
+    const cleaned = logs.filter((l) => this.cleanerOffsets.has(topicPartitionKey(l.topic, l.partition)));
+    await writeOffsetCheckpoint(
+      this.fs,
+      joinDir(logDir, CLEANER_OFFSET_CHECKPOINT_FILE),
+      cleaned.map((l) => ({ topic: l.topic, partition: l.partition, offset: this.cleanerOffsets.get(topicPartitionKey(l.topic, l.partition))! })),
+    );
+  }
+
+  // ---- maintenance --------------------------------------------------------------------
+
+  /** Starts the periodic retention, cleaner and checkpoint tasks on the Clock. */
+  startMaintenance(): void {
+    this.ensureOpen();
+    const every = (name: string, intervalMs: number, task: () => Promise<unknown>): void => {
+      this.timers.push(
+        this.clock.setInterval(() => {
+          if (this.closed || this.running.has(name)) return; // never two runs of one task at once
+          this.running.add(name);
+          task()
+            .catch((e: unknown) => this.logger.warn({ task: name, error: String(e) }, 'maintenance task failed'))
+            .finally(() => this.running.delete(name));
+        }, intervalMs),
+      );
+    };
+    every('retention', this.options.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
+    every('cleaner', this.options.cleanerIntervalMs ?? 15_000, () => this.runCleaner());
+    every('checkpoint', this.options.checkpointIntervalMs ?? 60_000, () => this.checkpointAll());
+  }
+
+  /** One retention pass over every log; resolves the number of segments deleted. */
+  async runRetention(nowMs: number = this.clock.wallMs()): Promise<number> {
+    let deleted = 0;
+    for (const entry of [...this.entries.values()]) {
+      if (entry.log.isOffline || entry.log.isClosed) continue;
+      await this.onLog(entry, 'retention', async () => {
+        deleted += (await enforceRetention(entry.log, retentionConfigOf(entry.log.config), nowMs)).deletedSegments;
+      });
+    }
+    return deleted;
+  }
+
+  /** Cleans the dirtiest compacted logs whose dirty ratio reached min.cleanable.dirty.ratio. */
+  async runCleaner(nowMs: number = this.clock.wallMs()): Promise<CleanResult[]> {
+    const candidates: { entry: ManagedEntry; ratio: number }[] = [];
+    for (const entry of this.entries.values()) {
+      const { log } = entry;
+      if (log.isOffline || log.isClosed || !log.config.cleanupPolicy.includes('compact')) continue;
+      const { ratio } = dirtyRatio(log, this.firstDirtyOffset(log));
+      if (ratio > 0 && ratio >= log.config.minCleanableDirtyRatio) candidates.push({ entry, ratio });
+    }
+    candidates.sort((a, b) => b.ratio - a.ratio);
+    const results: CleanResult[] = [];
+    for (const { entry } of candidates.slice(0, this.options.cleanerLogsPerTickMax ?? 16)) {
+      await this.onLog(entry, 'clean', async () => {
+        const { log } = entry;
+        const result = await cleanLog(log, {
+          firstDirtyOffset: this.firstDirtyOffset(log),
+          nowMs,
+          deleteRetentionMs: log.config.deleteRetentionMs,
+          minCompactionLagMs: log.config.minCompactionLagMs,
+          segmentBytes: log.config.segmentBytes,
+          ...(this.options.cleanerOffsetMapBytes === undefined ? {} : { offsetMapBytes: this.options.cleanerOffsetMapBytes }),
+          ...(this.options.cleanerCodec === undefined ? {} : { codec: this.options.cleanerCodec }),
+        });
+        this.cleanerOffsets.set(topicPartitionKey(log.topic, log.partition), result.endOffset);
+        results.push(result);
+      });
+    }
+    if (results.length > 0) await this.checkpointAll();
+    return results;
+  }
+
+  /** Where the next cleaning pass of `log` starts. */
+  firstDirtyOffset(log: Log): number {
+    const stored = this.cleanerOffsets.get(topicPartitionKey(log.topic, log.partition)) ?? log.logStartOffset;
+    // After truncation below it, or deletion past it, the checkpoint is out of range: start over.
+    return stored < log.logStartOffset || stored > log.logEndOffset ? log.logStartOffset : stored;
+  }
+
+  /** Runs `task` after the log's previous maintenance task; logs and swallows its failure. */
+  private async onLog(entry: ManagedEntry, what: string, task: () => Promise<void>): Promise<void> {
+    const run = entry.tasks.then(task).catch((e: unknown) => {
+      // Storage errors already took the log offline (LogError); anything else is logged too.
+      this.logger.warn({ dir: entry.log.dir, task: what, error: String(e), code: e instanceof LogError ? e.code : undefined }, 'log maintenance failed');
+    });
+    entry.tasks = run;
+    await run;
+  }
+
+  // ---- close --------------------------------------------------------------------------
+
+  /**
+   * Stops maintenance, closes every log, writes the checkpoints and, if every log closed
+   * cleanly, each dir's clean-shutdown marker (the next open skips recovery).
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) t.cancel();
+    for (const t of this.deleteTimers) t.cancel();
+    this.deleteTimers.clear();
+    let clean = true;
+    for (const entry of this.entries.values()) {
+      await entry.tasks;
+      try {
+        await entry.log.close();
+        if (entry.log.isOffline) clean = false;
+      } catch (e) {
+        clean = false;
+        this.logger.warn({ dir: entry.log.dir, error: String(e) }, 'closing a log failed');
+      }
+    }
+    for (const logDir of this.logDirs) {
+      await this.writeCheckpoints(logDir);
+      if (!clean) continue;
+      const handle = await this.fs.open(joinDir(logDir, LOG_DIR_CLEAN_SHUTDOWN_FILE), 'read-write', { truncate: true });
+      await handle.sync();
+      await handle.close();
+      await this.fs.syncDir(logDir);
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new InvalidArgumentError('LogManager is closed');
+  }
+}
+
+/** Bound on directory levels created at once. */
+const DIR_DEPTH_MAX = 256;
+
+/** mkdirp, then syncDir the parent of every directory it created (top down), so a crash keeps them. */
+async function mkdirsDurably(fs: FileSystem, dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir, i = 0; i < DIR_DEPTH_MAX && d !== '/' && d !== '.'; d = parentDir(d), i++) {
+    if ((await fs.stat(d)) !== null) break;
+    missing.push(d);
+  }
+  await fs.mkdirp(dir);
+  for (const created of missing.reverse()) await fs.syncDir(parentDir(created));
+}
