@@ -38,6 +38,9 @@ import { TopicRegistry } from './topics/topic-registry.ts';
 
 /** Per-connection bound on buffered request + response bytes before reading pauses. */
 export const QUEUED_BYTES_MAX = 16 * 1024 * 1024;
+/** Pipelined Produce requests of one connection handled at once. */
+export const PRODUCE_IN_FLIGHT_MAX = 16;
+const PRODUCE_API_KEY = 0;
 
 export interface BrokerOptions {
   readonly config: ServerConfig;
@@ -178,6 +181,9 @@ export class Broker {
       queuedBytesMax: QUEUED_BYTES_MAX,
       queuedFramesMax: this.config.queuedMaxRequests,
       handleFrame: (frame) => this.#dispatcher.handle(frame, peer),
+      // Pipelined Produce requests overlap (appends wait for I/O); see connection-session.ts.
+      canOverlap: (frame) => frame.byteLength >= 2 && frame[0] === 0 && frame[1] === PRODUCE_API_KEY,
+      inFlightMax: PRODUCE_IN_FLIGHT_MAX,
       onEnd: (reason) => {
         if (reason === 'frame-too-large' || reason === 'bad-frame') {
           this.#metrics.connectionRejected(reason);

@@ -118,4 +118,42 @@ describe('ConnectionSession', () => {
     expect(sent.map((b) => b[0])).toEqual([0]);
     expect(events).toEqual(['pause', 'close:shutdown:true']);
   });
+
+  it('overlaps frames marked canOverlap (started in order, answered in order); others wait for everything before them', async () => {
+    const { sink, sent } = recordingSink();
+    const log: string[] = [];
+    const releases = new Map<number, () => void>();
+    const session = new ConnectionSession(
+      {
+        frameBytesMax: 100,
+        queuedBytesMax: 1000,
+        queuedFramesMax: 100,
+        inFlightMax: 4,
+        canOverlap: (f) => f[1] === 1,
+        handleFrame: async (f) => {
+          log.push(`start ${f[0]}`);
+          await new Promise<void>((r) => releases.set(f[0]!, r));
+          log.push(`end ${f[0]}`);
+          return { response: new Uint8Array([f[0]!]) };
+        },
+      },
+      sink,
+    );
+    session.push(new Uint8Array([...frame([0, 1]), ...frame([1, 1]), ...frame([2, 0]), ...frame([3, 1])]));
+    await tick();
+    expect(log).toEqual(['start 0', 'start 1']);
+    releases.get(1)!();
+    await tick();
+    expect(sent).toEqual([]); // 1 finished first but 0 answers first
+    releases.get(0)!();
+    await tick();
+    expect(sent.map((b) => b[0])).toEqual([0, 1]);
+    expect(log).toEqual(['start 0', 'start 1', 'end 1', 'end 0', 'start 2']);
+    releases.get(2)!();
+    await tick();
+    expect(log[log.length - 1]).toBe('start 3');
+    releases.get(3)!();
+    await tick();
+    expect(sent.map((b) => b[0])).toEqual([0, 1, 2, 3]);
+  });
 });

@@ -3,12 +3,13 @@
  * frames out — with no socket in sight (attach.ts binds it to a runtime Connection).
  *
  * Flow:
- *   push(chunk) → KafkaFrameSplitter → complete frames queue → handled ONE AT A TIME, in
- *   arrival order → each outcome's response bytes go to `sink.send` in the same order.
- * Requests are processed serially per connection, as Kafka does (it mutes a channel while
- * a request is in the handler): a pipelined Produce can never overtake the one before
- * it, and responses are trivially in order. Clients still pipeline: frames queue here
- * while earlier ones are handled, and decoding overlaps network reads.
+ *   push(chunk) → KafkaFrameSplitter → complete frames queue → handled in arrival order
+ *   → each outcome's response bytes go to `sink.send` in the same order.
+ * Requests are processed one at a time per connection, as Kafka does (it mutes a channel
+ * while a request is in the handler), except that frames the owner marks `canOverlap`
+ * (Produce) may start while earlier overlapping ones still wait for I/O — started in
+ * arrival order, answered in arrival order. Anything else waits for everything before it
+ * to finish, so e.g. a Produce never runs before a preceding CreateTopics completed.
  *
  * Limits (all enforced before allocation or by pausing the socket):
  *   - a frame whose length prefix exceeds `frameBytesMax` closes the connection; the
@@ -49,6 +50,20 @@ export interface SessionOptions {
   readonly handleFrame: (frame: Uint8Array) => Promise<FrameOutcome> | FrameOutcome;
   /** Called once when the session ends (close requested or transport closed). */
   readonly onEnd?: (reason: string) => void;
+  /**
+   * True for frames that may start while earlier ones are still in the handler (only
+   * when every one in flight may overlap too). The broker says yes for Produce: its
+   * handler orders each partition's appends at call time, so overlapping keeps per-
+   * partition order while appends wait for I/O. Default: nothing overlaps.
+   */
+  readonly canOverlap?: (frame: Uint8Array) => boolean;
+  /** Most frames in the handler at once (overlapping ones). Default 1. */
+  readonly inFlightMax?: number;
+}
+
+interface InFlight {
+  readonly outcome: Promise<FrameOutcome>;
+  readonly overlap: boolean;
 }
 
 export class ConnectionSession {
@@ -56,6 +71,7 @@ export class ConnectionSession {
   readonly #sink: SessionSink;
   readonly #splitter: KafkaFrameSplitter;
   readonly #frames: Uint8Array[] = [];
+  readonly #inFlight: InFlight[] = [];
   #frameBytesQueued = 0;
   #unsentBytes = 0;
   #processing = false;
@@ -95,13 +111,16 @@ export class ConnectionSession {
     }
     this.#updateReading();
     if (!this.#processing) void this.#drainQueue();
+    else this.#startHandlers();
   }
 
   /** The transport accepted `bytes` of a previous `send` (its write promise resolved). */
   drained(bytes: number): void {
     this.#unsentBytes -= bytes;
     this.#updateReading();
-    if (!this.#processing && this.#frames.length > 0 && this.#ended === null) void this.#drainQueue();
+    if (this.#frames.length === 0 || this.#ended !== null || this.#finishing) return;
+    if (!this.#processing) void this.#drainQueue();
+    else this.#startHandlers();
   }
 
   /** Ends the session once: stops processing, tells the sink to close. */
@@ -140,17 +159,12 @@ export class ConnectionSession {
     this.#processing = true;
     try {
       while (this.#ended === null) {
-        // Responses the client has not drained: handle nothing more until it reads them.
-        if (this.#unsentBytes > this.#opts.queuedBytesMax) break;
-        const frame = this.#frames.shift();
-        if (!frame) break;
-        this.#frameBytesQueued -= frame.byteLength;
-        let outcome: FrameOutcome;
-        try {
-          outcome = await this.#opts.handleFrame(frame);
-        } catch {
-          outcome = { response: null, close: 'handler-failed' };
-        }
+        this.#startHandlers();
+        // The head stays in #inFlight until it completes: it still counts as running.
+        const head = this.#inFlight[0];
+        if (!head) break;
+        const outcome = await head.outcome;
+        this.#inFlight.shift();
         if (this.#ended !== null) break;
         if (outcome.response) {
           this.#unsentBytes += outcome.response.byteLength;
@@ -163,8 +177,36 @@ export class ConnectionSession {
         this.#updateReading();
       }
     } finally {
+      this.#inFlight.length = 0;
       this.#processing = false;
       this.#wakeIdle();
+    }
+  }
+
+  /**
+   * Starts queued frames in arrival order: the next one always when nothing is in
+   * flight, more only while they and everything in flight may overlap. Handlers are
+   * invoked synchronously here, so their start order is the arrival order.
+   */
+  #startHandlers(): void {
+    const inFlightMax = this.#opts.inFlightMax ?? 1;
+    while (this.#frames.length > 0 && this.#inFlight.length < inFlightMax) {
+      // Responses the client has not drained: handle nothing more until it reads them.
+      if (this.#unsentBytes > this.#opts.queuedBytesMax) return;
+      const frame = this.#frames[0]!;
+      const overlap = this.#opts.canOverlap?.(frame) ?? false;
+      if (this.#inFlight.length > 0 && !(overlap && this.#inFlight.every((f) => f.overlap))) return;
+      this.#frames.shift();
+      this.#frameBytesQueued -= frame.byteLength;
+      this.#inFlight.push({ outcome: this.#invoke(frame), overlap });
+    }
+  }
+
+  #invoke(frame: Uint8Array): Promise<FrameOutcome> {
+    try {
+      return Promise.resolve(this.#opts.handleFrame(frame)).catch(() => ({ response: null, close: 'handler-failed' }));
+    } catch {
+      return Promise.resolve({ response: null, close: 'handler-failed' });
     }
   }
 
