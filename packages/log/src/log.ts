@@ -92,6 +92,11 @@ export interface ReadOptions {
   readonly maxOffset?: number;
   /** Return the first batch even when it is larger than maxBytes (Kafka's default). Default true. */
   readonly minOneMessage?: boolean;
+  /**
+   * Read into this buffer when it is large enough (the result is then a view of it, valid
+   * until the caller reuses it). Saves the zero-fill of a fresh buffer per read.
+   */
+  readonly scratch?: Uint8Array;
 }
 
 export interface ReadResult {
@@ -455,7 +460,7 @@ export class Log {
       for (let from = fromOffset; segment !== undefined && segment.baseOffset < maxOffset; ) {
         const next = this.segments.higherSegment(segment.baseOffset);
         const maxPosition = await this.maxPositionIn(segment, next, maxOffset);
-        const read = await segment.read(from, maxBytes, maxPosition, options.minOneMessage !== false);
+        const read = await segment.read(from, maxBytes, maxPosition, options.minOneMessage !== false, options.scratch);
         if (read !== null) return { records: read.records, ...base };
         segment = next;
         if (segment !== undefined) from = Math.max(from, segment.baseOffset);
