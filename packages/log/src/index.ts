@@ -16,4 +16,9 @@ export * from './leader-epoch-cache.ts';
 export * from './log.ts';
 export * from './open-log.ts';
 export { scanBatches, type ScanResult, type BatchVisitor } from './batch-scanner.ts';
+// Retention, compaction and the LogManager (their own areas; see the files' headers).
 export * from './retention/retention-plan.ts';
+export * from './retention/enforce-retention.ts';
+export * from './cleaner/log-cleaner.ts';
+export * from './log-manager/log-manager.ts';
+export * from './log-manager/handle-cache.ts';
