@@ -22,6 +22,14 @@ describe('RPC frames', () => {
     expect(frame).toEqual({ type: 1, requestId: 0x01020304, schemaVersion: 0x0506, body: null, attachments: [batch] });
   });
 
+  it('encodes frames whose header does not fit msgpackr reserved space (many attachments)', () => {
+    const attachments = Array.from({ length: 70 }, (_, i) => new Uint8Array(i).fill(i));
+    const frame = decodeRpcFrame(concatChunks(encodeRpcFrame({ type: 0, requestId: 5, schemaVersion: 0, body: { many: true }, attachments })));
+    expect(frame.body).toEqual({ many: true });
+    expect(frame.attachments.map((a) => a.length)).toEqual(attachments.map((a) => a.length));
+    expect(frame.attachments[69]![0]).toBe(69);
+  });
+
   it('returns attachments as plain Uint8Array views of the input', () => {
     const a = new Uint8Array(16 * 1024).map((_, i) => i & 0xff);
     const bytes = concatChunks(encodeRpcFrame({ type: 0, requestId: 1, schemaVersion: 0, body: { n: 1 }, attachments: [a, new Uint8Array(0), a] }));
@@ -45,6 +53,18 @@ describe('RPC frames', () => {
     const other = { something: 'else', nested: { a: [1, 2, 3] } };
     const inline = concatChunks(shared.encode({ type: 2, requestId: 0, schemaVersion: 1, body: other }));
     expect(new RpcCodec({ schemas: [schemaV1] }).decode(inline).body).toEqual(other);
+  });
+
+  it('inline shapes from different senders never leak into later frames', () => {
+    const receiver = new RpcCodec({ schemas: [schemaV1] });
+    const senderA = new RpcCodec({ schemas: [schemaV1] });
+    const senderB = new RpcCodec({ schemas: [schemaV1] });
+    const bodies = [{ x: 1, y: 2 }, { p: 'q' }, fetchBody, { y: 3, x: 4 }, { p: 'r', s: [{ x: 1, y: 2 }] }];
+    bodies.forEach((body, i) => {
+      const sender = i % 2 === 0 ? senderA : senderB;
+      const bytes = concatChunks(sender.encode({ type: 2, requestId: i, schemaVersion: 1, body }));
+      expect(receiver.decode(bytes).body).toEqual(body);
+    });
   });
 
   it('rejects schema versions the codec does not know', () => {

@@ -34,7 +34,7 @@
  * Decoding throws only DecodeError (api "RpcFrame"). A codec is not reentrant-safe across
  * threads but may be shared by all connections of a process (each call is synchronous).
  */
-import { Packr, Unpackr } from 'msgpackr';
+import { Packr, RESERVE_START_SPACE, Unpackr } from 'msgpackr';
 import { DecodeError } from '../decode-error.ts';
 import { FRAME_PREFIX_BYTES } from './frame-splitter.ts';
 
@@ -74,6 +74,8 @@ const PAYLOAD_HEADER_BYTES = RPC_HEADER_BYTES - FRAME_PREFIX_BYTES;
 const ATTACHMENTS_MAX = 0xffff;
 const FRAME_LENGTH_MAX = 0x7fffffff;
 const API = 'RpcFrame';
+/** The most bytes msgpackr can reserve in front of a packed value. */
+const RESERVE_START_MAX = 0xff;
 /** msgpackr's hard limit on shared structures. */
 const SHARED_STRUCTURES_MAX = 8160;
 
@@ -112,21 +114,30 @@ export class RpcCodec {
     if (codec === undefined) throw new RangeError(`schema version ${frame.schemaVersion} is not known to this codec`);
     const attachments = frame.attachments ?? [];
     if (attachments.length > ATTACHMENTS_MAX) throw new RangeError(`at most ${ATTACHMENTS_MAX} attachments`);
-    const body = codec.packr.pack(frame.body);
     const headerBytes = RPC_HEADER_BYTES + 4 * attachments.length;
-    let frameLength = headerBytes - FRAME_PREFIX_BYTES + body.length;
+    // msgpackr can leave up to 255 free bytes in front of the body: the header goes there,
+    // so header + body are one chunk without copying the body.
+    const reserved = headerBytes <= RESERVE_START_MAX;
+    const packed = reserved ? codec.packr.pack(frame.body, RESERVE_START_SPACE | headerBytes) : codec.packr.pack(frame.body);
+    const bodyBytes = reserved ? packed.length - headerBytes : packed.length;
+    let frameLength = headerBytes - FRAME_PREFIX_BYTES + bodyBytes;
     for (const attachment of attachments) frameLength += attachment.length;
     if (frameLength > FRAME_LENGTH_MAX) throw new RangeError(`frame of ${frameLength} bytes exceeds 2^31 - 1`);
-    const head = new Uint8Array(headerBytes + body.length);
-    const view = new DataView(head.buffer);
+    let head: Uint8Array;
+    if (reserved) {
+      head = new Uint8Array(packed.buffer, packed.byteOffset, packed.length);
+    } else {
+      head = new Uint8Array(headerBytes + bodyBytes);
+      head.set(packed, headerBytes);
+    }
+    const view = new DataView(head.buffer, head.byteOffset, headerBytes);
     view.setUint32(0, frameLength);
     head[4] = frame.type;
     view.setUint32(5, frame.requestId);
     view.setUint16(9, frame.schemaVersion);
-    view.setUint32(11, body.length);
+    view.setUint32(11, bodyBytes);
     view.setUint16(15, attachments.length);
     for (let i = 0; i < attachments.length; i++) view.setUint32(RPC_HEADER_BYTES + 4 * i, attachments[i]!.length);
-    head.set(body, headerBytes);
     const chunks: Uint8Array[] = [head];
     for (const attachment of attachments) chunks.push(attachment);
     return chunks;
