@@ -126,6 +126,21 @@ export function defineFileSystemContract(name: string, makeFs: () => Promise<Fil
       await f.close();
     });
 
+    test('mutations issued without awaiting (append, truncate, write) are applied in call order', async (fs, at) => {
+      const f = await fs.open(at('mixed'), 'read-write');
+      const ops: Promise<unknown>[] = [];
+      const rounds = 300;
+      for (let i = 0; i < rounds; i++) {
+        ops.push(f.append(bytes(i & 0xff, 0xaa)));
+        ops.push(f.truncate(i + 1)); // cuts the 0xaa just appended
+        if (i % 10 === 9) ops.push(f.write(bytes(0x77), i)); // overwrites byte i
+      }
+      await Promise.all(ops);
+      const expected = Array.from({ length: rounds }, (_, i) => (i % 10 === 9 ? 0x77 : i & 0xff));
+      expect(Array.from(await readAll(f))).toEqual(expected);
+      await f.close();
+    });
+
     test('reads at or past the end return 0; a read across the end is short', async (fs, at) => {
       const f = await fs.open(at('a'), 'read-write');
       await f.write(bytes(1, 2, 3), 0);

@@ -68,7 +68,12 @@ class DenoFileHandle implements FileHandle {
   append(buffers: Uint8Array | readonly Uint8Array[]): Promise<number> {
     if (this.mode === 'read') return this.fail('bad-mode', 'append on a read-only handle');
     const list = toList(buffers);
-    return this.serial(() => this.writeAll(list));
+    if (this.mode === 'append') return this.serial(() => this.writeAll(list));
+    // A read-write file has no O_APPEND: move to the end first (inside the chain).
+    return this.serial(async () => {
+      await this.file.seek(0, 2);
+      return this.writeAll(list);
+    });
   }
 
   write(buffers: Uint8Array | readonly Uint8Array[], position: number): Promise<number> {

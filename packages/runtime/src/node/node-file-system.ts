@@ -2,8 +2,9 @@
  * NodeFileSystem: FileSystem over `node:fs/promises` file descriptors.
  *
  * - `read` is pread into the caller's buffer (looping over short reads until full or EOF).
- * - `append` is writev with no position on an O_APPEND descriptor; `write` is pwritev at
- *   the position. Both loop over short writes, so they resolve the full length.
+ * - `append` is writev with no position on an O_APPEND descriptor (on a read-write one:
+ *   pwritev at the current size); `write` is pwritev at the position. Both loop over
+ *   short writes, so they resolve the full length.
  * - `sync` is fdatasync; `syncDir` opens the directory (O_DIRECTORY) and fsyncs it.
  * - Native errors become FileSystemError (native-errors.ts); a handle used after close
  *   fails with 'closed' without reaching the OS.
@@ -83,7 +84,10 @@ class NodeFileHandle implements FileHandle {
     this.checkOpen();
     if (this.mode === 'read') throw new FileSystemError('bad-mode', this.path, 'append on a read-only handle');
     const list = toList(buffers);
-    return this.serial(() => this.writeAll(list, null));
+    // O_APPEND descriptors write at the end by themselves; a read-write one writes at the
+    // end as of now (the chain keeps that from racing with other mutations of this handle).
+    if (this.mode === 'append') return this.serial(() => this.writeAll(list, null));
+    return this.serial(async () => this.writeAll(list, (await this.handle.stat()).size));
   }
 
   async write(buffers: Uint8Array | readonly Uint8Array[], position: number): Promise<number> {
