@@ -1,6 +1,6 @@
 /**
- * Compression throughput per Kafka codec on a realistic batch payload: 1 MiB of ~100-byte
- * JSON-ish records (the records section of a batch of ~10k small events). Prints compress
+ * Compression throughput per Kafka codec on realistic batch payloads: 1 MiB and 16 KiB of
+ * ~100-byte JSON-ish records (the records section of a batch of small events). Prints compress
  * and decompress MB/s (of uncompressed bytes) next to a Uint8Array.set copy of the same
  * bytes measured in the same run, plus the compression ratio.
  * Run: npx tsx bench/codec/compression.ts
@@ -31,23 +31,39 @@ function recordsPayload(bytes: number): Uint8Array {
   return out;
 }
 
-async function main(): Promise<void> {
-  await initCompression();
-  const payload = recordsPayload(PAYLOAD_BYTES);
-  const target = new Uint8Array(PAYLOAD_BYTES);
-  const copyBaseline = await measure({ name: 'Uint8Array.set copy', unit: 'B', unitsPerRound: PAYLOAD_BYTES * 10, rounds: 9 }, () => {
-    for (let i = 0; i < 10; i++) target.set(payload);
+async function benchSize(payloadBytes: number, callsPerRound: number): Promise<void> {
+  const payload = recordsPayload(payloadBytes);
+  const target = new Uint8Array(payloadBytes);
+  const unitsPerRound = payloadBytes * callsPerRound;
+  const copyBaseline = await measure({ name: 'Uint8Array.set copy', unit: 'B', unitsPerRound, rounds: 9 }, () => {
+    for (let i = 0; i < callsPerRound; i++) target.set(payload);
   });
-  console.log(`payload: ${PAYLOAD_BYTES} bytes of ~100-byte JSON records`);
+  console.log(`\npayload: ${payloadBytes} bytes of ~100-byte JSON records, ${callsPerRound} calls per round`);
   for (const type of [CompressionType.gzip, CompressionType.snappy, CompressionType.lz4, CompressionType.zstd]) {
     const name = compressionName(type);
     const compressed = compress(type, payload);
-    const roundTrip = decompress(type, compressed, PAYLOAD_BYTES);
-    if (roundTrip.length !== PAYLOAD_BYTES) throw new Error(`${name} round trip failed`);
-    console.log(`${name}: ratio ${(PAYLOAD_BYTES / compressed.length).toFixed(2)} (${compressed.length} bytes)`);
-    report(await measure({ name: `${name} compress`, unit: 'B', unitsPerRound: PAYLOAD_BYTES }, () => compress(type, payload)), copyBaseline);
-    report(await measure({ name: `${name} decompress`, unit: 'B', unitsPerRound: PAYLOAD_BYTES }, () => decompress(type, compressed, PAYLOAD_BYTES)), copyBaseline);
+    const roundTrip = decompress(type, compressed, payloadBytes);
+    if (roundTrip.length !== payloadBytes) throw new Error(`${name} round trip failed`);
+    console.log(`${name}: ratio ${(payloadBytes / compressed.length).toFixed(2)} (${compressed.length} bytes)`);
+    report(
+      await measure({ name: `${name} compress`, unit: 'B', unitsPerRound }, () => {
+        for (let i = 0; i < callsPerRound; i++) compress(type, payload);
+      }),
+      copyBaseline,
+    );
+    report(
+      await measure({ name: `${name} decompress`, unit: 'B', unitsPerRound }, () => {
+        for (let i = 0; i < callsPerRound; i++) decompress(type, compressed, payloadBytes);
+      }),
+      copyBaseline,
+    );
   }
+}
+
+async function main(): Promise<void> {
+  await initCompression();
+  await benchSize(PAYLOAD_BYTES, 1);
+  await benchSize(16 * 1024, 32);
 }
 
 await main();
