@@ -268,6 +268,28 @@ export function defineFileSystemContract(name: string, makeFs: () => Promise<Fil
       expect(await errorCode(fs.rename(at('nope'), at('x')))).toBe('not-found');
     });
 
+    test('handles see one another; an open handle keeps its file across rename-over and remove', async (fs, at) => {
+      const writer = await fs.open(at('seg'), 'append');
+      const reader = await fs.open(at('seg'), 'read');
+      await writer.append(bytes(1, 2, 3));
+      expect(await reader.size()).toBe(3);
+      expect(await readAll(reader)).toEqual(bytes(1, 2, 3));
+      expect((await fs.stat(at('seg')))?.sizeBytes).toBe(3);
+      const swap = await fs.open(at('seg.swap'), 'append');
+      await swap.append(bytes(9));
+      await swap.close();
+      await fs.rename(at('seg.swap'), at('seg'));
+      expect(await readAll(reader)).toEqual(bytes(1, 2, 3));
+      expect(await fs.readFile(at('seg'))).toEqual(bytes(9));
+      await writer.append(bytes(4));
+      expect(await readAll(reader)).toEqual(bytes(1, 2, 3, 4));
+      await fs.remove(at('seg'));
+      const fresh = await fs.open(at('seg'), 'read-write', { exclusive: true });
+      expect(await fresh.size()).toBe(0);
+      expect(await readAll(reader)).toEqual(bytes(1, 2, 3, 4));
+      await Promise.all([writer.close(), reader.close(), fresh.close()]);
+    });
+
     test('rename moves directories with their contents', async (fs, at) => {
       await fs.mkdirp(at('p/q'));
       const f = await fs.open(at('p/q/f'), 'append');
