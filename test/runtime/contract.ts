@@ -458,6 +458,30 @@ export function defineTransportContract(name: string, makeTransport: () => Promi
       await listener.close();
     });
 
+    test('serves 40 concurrent clients; each side knows the other address', async (transport) => {
+      const { listener, accepted } = await echoServer(transport);
+      const clients = await Promise.all(Array.from({ length: 40 }, () => transport.connect({ host: '127.0.0.1', port: listener.port })));
+      const results = await Promise.all(
+        clients.map(async (client, i) => {
+          const got = collect(client);
+          const data = patterned(10_000 + i, i + 1);
+          await client.write(data);
+          await until(() => got.bytes >= data.length, `echo ${i}`);
+          expectSameBytes(concat(got.chunks), data);
+          return client.localPort;
+        }),
+      );
+      await until(() => accepted.length === 40, 'all accepts');
+      expect(new Set(results).size).toBe(40);
+      expect(accepted.map((c) => c.remotePort).sort()).toEqual([...results].sort());
+      for (const c of accepted) {
+        expect(c.remoteAddress).toBe('127.0.0.1');
+        expect(c.localPort).toBe(listener.port);
+      }
+      await Promise.all(clients.map((c) => c.close()));
+      await listener.close();
+    });
+
     test('vectored write sends the chunks in order', async (transport) => {
       const { listener } = await echoServer(transport);
       const client = await transport.connect({ host: '127.0.0.1', port: listener.port });
