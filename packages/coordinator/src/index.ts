@@ -1,3 +1,2 @@
-// @samsa/coordinator: pure state machines: the raft controller quorum and the consumer-group coordinator.
-// Nothing is exported yet; see README.md.
-export {};
+// @samsa/coordinator: pure state machines. Today: the consumer-group coordinator.
+export * from './group/index.ts';
