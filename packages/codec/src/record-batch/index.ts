@@ -33,7 +33,9 @@ export type { RecordBatchInvalid, RecordBatchInvalidReason, ValidateOptions } fr
 export { splitRecordBatches, forEachBatch, nextBatchEnd } from './split.ts';
 export type { SplitRecordBatches } from './split.ts';
 export { RecordBatchView } from './record-batch-view.ts';
-export { iterateRecords } from './iterate-records.ts';
-export type { RecordView, RecordHeader, IterateOptions } from './iterate-records.ts';
+export { iterateRecords, recordViewOf, decodeHeaders } from './iterate-records.ts';
+export type { RecordView, RecordHeader } from './iterate-records.ts';
+export { forEachRecord, RecordCursor } from './record-cursor.ts';
+export type { IterateOptions } from './record-cursor.ts';
 export { buildRecordBatch, RECORDS_PER_BATCH_MAX } from './build-record-batch.ts';
 export type { RecordInput, RecordHeaderInput, BuildOptions } from './build-record-batch.ts';

@@ -7,6 +7,8 @@
  * - on random bytes and on mutated batches (also with the CRC recomputed, to reach the
  *   framing checks) validate never throws, iterate throws nothing but DecodeError, split
  *   never throws and accounts for every byte;
+ * - forEachRecord (cursor) visits the same records as iterateRecords, stops when asked, and
+ *   fails only with DecodeError where iterate does;
  * - consistency: whenever deep validation accepts a batch, shallow validation does too and iterate yields exactly recordCount records
  *   with strictly increasing offsets ≤ lastOffset and does not throw.
  */
@@ -20,7 +22,9 @@ import {
   batchLastOffset,
   batchRecordCount,
   buildRecordBatch,
+  forEachRecord,
   iterateRecords,
+  recordViewOf,
   setBatchBaseOffset,
   setBatchPartitionLeaderEpoch,
   splitRecordBatches,
@@ -78,6 +82,13 @@ function probe(b: Uint8Array): void {
   }
   // Shallow validation accepts what deep validation accepts (it checks a subset).
   if (deep === null) expect(verdict).toBeNull();
+  // forEachRecord sees exactly what iterateRecords yields, and fails the same way.
+  try {
+    expect(forEachRecord(b, 0, () => {}, { maxDecompressedBytes: 1 << 16 })).toBe(yielded);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    expect(deep).not.toBeNull();
+  }
   if (deep === null) {
     expect(yielded).toBe(batchRecordCount(b));
   }
@@ -111,6 +122,11 @@ describe('record batch properties', () => {
         expect(view.maxTimestamp).toBe(Math.max(...timestamps));
         const got = [...iterateRecords(bytes)];
         expect(got.map((r) => r.offset)).toEqual(records.map((_, i) => baseOffset + i));
+        const viaCursor: unknown[] = [];
+        expect(forEachRecord(bytes, 0, (c) => void viaCursor.push(recordViewOf(c)))).toBe(records.length);
+        expect(viaCursor).toEqual(got);
+        let stoppedAfter = 0;
+        expect(forEachRecord(bytes, 0, () => ++stoppedAfter < 1)).toBe(1);
         expect(got.map((r) => ({ key: r.key, value: r.value, headers: r.headers, timestampMs: r.timestampMs }))).toEqual(
           records.map((r, i) => ({ key: r.key ?? null, value: r.value, headers: r.headers ?? [], timestampMs: timestamps[i] })),
         );
