@@ -64,4 +64,13 @@ describe('faults', () => {
     expect(log.isOffline).toBe(true);
     await log.close();
   });
+
+  it('a failing open surfaces as LogStorageError', async () => {
+    const { fs, clock } = memoryEnv();
+    fs.failOn({ op: 'readDir', nth: 1 });
+    await expect(open(fs, clock)).rejects.toBeInstanceOf(LogStorageError);
+    const log = await open(fs, clock);
+    expect(log.logEndOffset).toBe(0);
+    await log.close();
+  });
 });

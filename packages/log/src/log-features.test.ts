@@ -54,6 +54,23 @@ describe('leader appends', () => {
   });
 });
 
+describe('segment.ms', () => {
+  it('rolls once the first batch is older than segment.ms, also after a restart', async () => {
+    const { fs, clock } = memoryEnv();
+    let log = await open(fs, clock, {}, { segmentMs: 60_000 });
+    await log.append(batchOf([{ key: null, value: 'a', timestampMs: clock.wallMs() }]));
+    await log.close();
+    log = await open(fs, clock, {}, { segmentMs: 60_000 });
+    clock.advance(30_000);
+    await log.append(batchOf([{ key: null, value: 'b', timestampMs: clock.wallMs() }]));
+    expect(log.segmentCount).toBe(1);
+    clock.advance(30_001);
+    await log.append(batchOf([{ key: null, value: 'c', timestampMs: clock.wallMs() }]));
+    expect(log.segmentsSnapshot().map((s) => s.baseOffset)).toEqual([0, 2]);
+    await log.close();
+  });
+});
+
 describe('reads', () => {
   it('stop at maxOffset (high watermark) and return at least one whole batch', async () => {
     const { fs, clock } = memoryEnv();

@@ -40,6 +40,7 @@ import {
   iterateRecords,
   nextBatchEnd,
   validateRecordBatch,
+  RECORD_BATCH_HEADER_BYTES,
 } from '@samsa/codec';
 import { scanBatches } from './batch-scanner.ts';
 import { CorruptIndexError, assert } from './errors.ts';
@@ -566,6 +567,14 @@ export class LogSegment {
     this.active = true;
     ix.offset.markActive();
     ix.time.markActive();
+    // segment.ms counts from the first batch's timestamp, as Kafka does after a restart.
+    if (this.rollingBasedTimestamp === null && this.size >= RECORD_BATCH_HEADER_BYTES) {
+      const header = new Uint8Array(RECORD_BATCH_HEADER_BYTES);
+      if ((await readFully(await this.file(), header, 0)) === RECORD_BATCH_HEADER_BYTES) {
+        const ts = batchMaxTimestamp(header, 0);
+        if (ts >= 0) this.rollingBasedTimestamp = ts;
+      }
+    }
   }
 
   /** Clean close: final time-index entry, trimmed indices, `.log` synced, handle closed. */

@@ -688,7 +688,11 @@ export class Log {
         }
         if (doomed.length === 0) return 0;
         if (doomed.length === all.length) await this.rollLocked(this.endOffset);
-        await this.removeSegmentsLocked(doomed, reason);
+        // An empty active segment at the log end is kept rather than rolled onto itself.
+        const active = this.segments.active;
+        const removable = doomed.filter((s) => s !== active);
+        if (removable.length === 0) return 0;
+        await this.removeSegmentsLocked(removable, reason);
         const first = this.segments.first;
         if (first !== undefined && first.baseOffset > this.startOffset) {
           this.startOffset = first.baseOffset;
@@ -697,7 +701,7 @@ export class Log {
           await this.epochCache.flush();
         }
         await this.host.persistCheckpoints(this);
-        return doomed.length;
+        return removable.length;
       }),
     );
   }

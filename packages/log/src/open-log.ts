@@ -21,7 +21,7 @@
  */
 import { systemClock, type Clock, type FileSystem, type TimerHandle } from '@samsa/runtime';
 import { readLeaderEpochCheckpoint, readOffsetCheckpoint, topicPartitionKey, writeOffsetCheckpoint } from './checkpoint-file.ts';
-import { InvalidArgumentError } from './errors.ts';
+import { InvalidArgumentError, LogAssertionError, LogError, LogStorageError } from './errors.ts';
 import {
   LEADER_EPOCH_CHECKPOINT_FILE,
   LOG_CLEAN_SHUTDOWN_FILE,
@@ -62,6 +62,15 @@ export interface OpenLogOptions {
 }
 
 export async function openLog(options: OpenLogOptions): Promise<Log> {
+  try {
+    return await openLogUnchecked(options);
+  } catch (e) {
+    if (e instanceof LogError || e instanceof LogAssertionError) throw e;
+    throw new LogStorageError(options.dir, 'open', { cause: e });
+  }
+}
+
+async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
   const { fs } = options;
   const dir = options.dir.replace(/\/+$/, '');
   const parsed = parsePartitionDirName(baseName(dir));
