@@ -5,9 +5,9 @@
  * client nobody here wrote, so the CLI exercises the broker the way users' programs do.
  * When @samsa/client lands this file is the one place to swap.
  *
- * KafkaJS compresses gzip natively; snappy comes from kafkajs-snappy (pure JS). LZ4 and
- * ZSTD have no pure-JS KafkaJS codec, so `--compression lz4|zstd` is refused with a hint
- * (use kcat or any librdkafka client for those).
+ * Compression: KafkaJS only ships gzip, so every codec (gzip, snappy, lz4, zstd) is
+ * registered into KafkaJS's codec table from @samsa/codec's compressors — the same code
+ * the broker validates batches with. Decompression is bounded by DECOMPRESSED_BYTES_MAX.
  *
  * Consuming without a group: KafkaJS's `consumer` needs the group APIs (JoinGroup, …),
  * so {@link fetchPartition} reaches KafkaJS's own internal cluster (the same object its
@@ -16,12 +16,33 @@
  */
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka as KafkaType, Producer } from 'kafkajs';
-import snappyCodec from 'kafkajs-snappy';
+import { compress, decompress, initCompression } from '@samsa/codec';
+import type { CompressionType } from '@samsa/codec';
 import { CliError } from '../cli-error.ts';
 
 const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = kafkajs;
 
-CompressionCodecs[CompressionTypes.Snappy] = snappyCodec;
+/** Largest decompressed record set the CLI accepts from one batch. */
+export const DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
+
+function samsaCodec(type: CompressionType) {
+  return () => ({
+    compress: async (encoder: { buffer: Buffer }): Promise<Buffer> => {
+      if (type === 4) await initCompression();
+      const out = compress(type, new Uint8Array(encoder.buffer.buffer, encoder.buffer.byteOffset, encoder.buffer.byteLength));
+      return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    },
+    decompress: async (buffer: Buffer): Promise<Buffer> => {
+      const out = decompress(type, new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), DECOMPRESSED_BYTES_MAX);
+      return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+    },
+  });
+}
+
+CompressionCodecs[CompressionTypes.GZIP] = samsaCodec(1);
+CompressionCodecs[CompressionTypes.Snappy] = samsaCodec(2);
+CompressionCodecs[CompressionTypes.LZ4] = samsaCodec(3);
+CompressionCodecs[CompressionTypes.ZSTD] = samsaCodec(4);
 
 export const COMPRESSION_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 export type CompressionName = (typeof COMPRESSION_NAMES)[number];
@@ -36,12 +57,9 @@ export function compressionFor(name: string): number {
     case 'snappy':
       return CompressionTypes.Snappy;
     case 'lz4':
+      return CompressionTypes.LZ4;
     case 'zstd':
-      throw new CliError(
-        `--compression ${name} is not available in this CLI (its Kafka client, KafkaJS, has no pure-JS ${name} codec). ` +
-          `Use gzip or snappy, or produce ${name} with kcat: kcat -P -z ${name} -b <bootstrap> -t <topic>`,
-        2,
-      );
+      return CompressionTypes.ZSTD;
     default:
       throw new CliError(`--compression must be one of ${COMPRESSION_NAMES.join(', ')} (got "${name}")`, 2);
   }

@@ -30,7 +30,7 @@ export function produceCommand(): Command {
     .option('-b, --bootstrap <host:port>', 'broker to talk to (env SAMSA_BOOTSTRAP)')
     .option('-k, --key-separator <sep>', 'split each line at the first <sep> into key and value')
     .option('-a, --acks <acks>', 'acks: 0 (none), 1 (leader), -1 or all (all in-sync replicas)', '-1')
-    .option('-z, --compression <codec>', 'none, gzip or snappy', 'none')
+    .option('-z, --compression <codec>', 'none, gzip, snappy, lz4 or zstd', 'none')
     .option('-p, --partition <n>', 'write every record to this partition (default: by key hash)', intFlag('--partition', 0, 1_000_000))
     .option('--batch-size <n>', 'records per request', intFlag('--batch-size', 1, 100_000), 1_000)
     .option('--idempotent', 'use an idempotent producer (needs --acks -1)')
