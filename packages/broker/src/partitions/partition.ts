@@ -54,6 +54,13 @@ export interface FetchOutcome {
 
 const WAITERS_MAX = 10_000;
 const REBUILD_READ_BYTES = 1024 * 1024;
+/**
+ * Producer state is rebuilt from at most the last this-many offsets of the log. A producer
+ * whose batches all lie further back is simply unknown after a restart, and Kafka accepts
+ * any sequence from an unknown producer — so the bound costs duplicate detection only for
+ * batches far older than any retry, and keeps startup time bounded on big logs.
+ */
+export const PRODUCER_REBUILD_OFFSETS_MAX = 500_000;
 const SEQUENCE_MAX = 0x7fffffff;
 
 export class Partition {
@@ -169,6 +176,8 @@ export class Partition {
     const start = this.log.logStartOffset;
     const end = this.log.logEndOffset;
     const base = { highWatermark: end, lastStableOffset: end, logStartOffset: start };
+    // Closed: the topic was deleted under a long poll (shutdown wakes polls before closing).
+    if (this.#closed) return { ...base, errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION, records: null };
     if (offset < start || offset > end) return { ...base, errorCode: Err.OFFSET_OUT_OF_RANGE, records: null };
     if (offset === end || (maxBytes <= 0 && !minOneBatch)) return { ...base, errorCode: Err.NONE, records: new Uint8Array(0) };
     let bytes: Uint8Array;
@@ -196,11 +205,11 @@ export class Partition {
     for (const w of waiters) w();
   }
 
-  /** Rebuilds producer state from the batch headers in the log (on open). */
+  /** Rebuilds producer state from the batch headers in the log's tail (on open). */
   async rebuildProducerState(): Promise<void> {
     this.producers.clear();
-    let offset = this.log.logStartOffset;
     const end = this.log.logEndOffset;
+    let offset = Math.max(this.log.logStartOffset, end - PRODUCER_REBUILD_OFFSETS_MAX);
     // Each read advances at least one batch, so this loop ends within (end - start) reads.
     while (offset < end) {
       const bytes = await this.log.read(offset, REBUILD_READ_BYTES);
