@@ -1,0 +1,127 @@
+/**
+ * Restart time and memory of a LogManager holding 1,000 partitions
+ * (npx tsx bench/log/restart.ts; RESTART_BENCH_MB sets the total data, default 1024 MB —
+ * the 10 GB of the issue is more than this VM writes in a reasonable time).
+ *
+ * Each phase runs in a child process so its RSS is its own:
+ * - write: 1,000 partitions × (total / 1,000) of 16 KiB batches, clean close;
+ * - clean restart (×3): `LogManager.open` after a clean shutdown; baseline: listing and
+ *   stat-ing every file of the log dirs (the least any restart must do), same run;
+ * - crash restart: reopen, flush + checkpoint everything, append an unflushed tail spread
+ *   over all partitions, `kill -9` the child, then time the recovering `LogManager.open`
+ *   for two tail sizes: the time should follow the tail, not the total.
+ * Target: clean restart < 1 s.
+ */
+import { spawn } from 'node:child_process';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LogManager } from '../../packages/log/src/index.ts';
+import { NodeFileSystem, makeTempDir } from '../../packages/runtime/src/node/index.ts';
+import { makeBatch, mb } from './batches.ts';
+
+const PARTITIONS = 1000;
+const TOTAL_BYTES = Number(process.env.RESTART_BENCH_MB ?? 1024) * 1024 * 1024;
+const self = fileURLToPath(import.meta.url);
+
+const openManager = (root: string) => LogManager.open({ logDirs: [join(root, 'd1'), join(root, 'd2')], fs: new NodeFileSystem(), highWatermark: 'log-end' });
+const memory = () => ({ rssMB: Math.round(process.memoryUsage().rss / 1e6), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1e3) });
+
+async function child(mode: string, root: string, arg: number): Promise<void> {
+  if (mode === 'write') {
+    const m = await openManager(root);
+    const { bytes } = makeBatch(100);
+    const perPartition = Math.max(1, Math.floor(TOTAL_BYTES / PARTITIONS / bytes.byteLength));
+    const start = performance.now();
+    for (let p = 0; p < PARTITIONS; p++) {
+      const log = await m.getOrCreateLog(`bench${p % 50}`, Math.floor(p / 50), { segmentBytes: 256 * 1024 });
+      for (let i = 0; i < perPartition; i++) await log.append(bytes);
+    }
+    await m.close();
+    console.log(JSON.stringify({ writeMs: Math.round(performance.now() - start), bytes: perPartition * bytes.byteLength * PARTITIONS, ...memory() }));
+  } else if (mode === 'open') {
+    const start = performance.now();
+    const m = await openManager(root);
+    const openMs = performance.now() - start;
+    const result = { openMs: Math.round(openMs), logs: m.size, ...memory() };
+    await m.close();
+    console.log(JSON.stringify(result));
+  } else if (mode === 'list') {
+    const start = performance.now();
+    let files = 0;
+    for (const d of ['d1', 'd2']) {
+      for (const name of await readdir(join(root, d))) {
+        const dir = join(root, d, name);
+        if (!(await stat(dir)).isDirectory()) continue;
+        for (const f of await readdir(dir)) {
+          await stat(join(dir, f));
+          files++;
+        }
+      }
+    }
+    console.log(JSON.stringify({ listMs: Math.round(performance.now() - start), files }));
+  } else if (mode === 'crash') {
+    const m = await openManager(root);
+    for (const log of m.allLogs()) await log.flush();
+    await m.checkpointAll();
+    const { bytes } = makeBatch(100);
+    const appends = Math.floor(arg / bytes.byteLength);
+    const logs = m.allLogs();
+    for (let i = 0; i < appends; i++) await logs[i % logs.length]!.append(bytes);
+    console.log(JSON.stringify({ unflushedBytes: appends * bytes.byteLength }));
+    await new Promise(() => undefined); // wait for kill -9
+  }
+}
+
+function run(mode: string, root: string, arg = 0, killOn?: string): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', self, mode, root, String(arg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (killOn !== undefined && out.includes(killOn)) p.kill('SIGKILL');
+    });
+    p.on('exit', () => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        resolve(JSON.parse(line) as Record<string, number>);
+      } catch {
+        reject(new Error(`${mode}: no result (${out})`));
+      }
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const root = await makeTempDir('samsa-bench-restart-');
+  try {
+    const w = await run('write', root);
+    console.log(`restart: ${PARTITIONS} partitions, ${mb(w.bytes!)} written in ${(w.writeMs! / 1000).toFixed(1)} s (writer max RSS ${w.maxRssMB} MB)`);
+    await run('open', root); // warm-up (page cache of the directory tree)
+    const opens: Record<string, number>[] = [];
+    for (let i = 0; i < 3; i++) opens.push(await run('open', root));
+    const lists: Record<string, number>[] = [];
+    for (let i = 0; i < 3; i++) lists.push(await run('list', root));
+    const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const openMs = median(opens.map((o) => o.openMs!));
+    const listMs = median(lists.map((o) => o.listMs!));
+    console.log(
+      `clean restart (LogManager.open)            ${openMs} ms   vs readdir+stat of ${lists[0]!.files} files ${listMs} ms   ratio ${(listMs / openMs).toFixed(2)}  (target < 1 s: ${openMs < 1000 ? 'met' : 'NOT met'})`,
+    );
+    console.log(`    RSS after open ${opens[0]!.rssMB} MB, max RSS ${Math.max(...opens.map((o) => o.maxRssMB!))} MB`);
+    for (const tailMB of [16, 128]) {
+      const crash = await run('crash', root, tailMB * 1024 * 1024, 'unflushedBytes');
+      const recover = await run('open', root);
+      const again = await run('open', root);
+      console.log(
+        `crash restart, ${mb(crash.unflushedBytes!)} unflushed tail   ${recover.openMs} ms   vs clean restart right after ${again.openMs} ms   (max RSS ${recover.maxRssMB} MB)`,
+      );
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+const [mode, root, arg] = process.argv.slice(2);
+if (mode === undefined) await main();
+else await child(mode, root!, Number(arg));
