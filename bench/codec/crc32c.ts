@@ -7,6 +7,8 @@
  */
 import { createRequire } from 'node:module';
 import { measure, report } from '../../apps/bench/src/measure.ts';
+import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
+import { measureCpu } from './cpu-time.ts';
 import { crc32c, crc32cPureJs, setCrc32cImplementation } from '../../packages/codec/src/index.ts';
 
 // @node-rs/crc32 is a devDependency of @samsa/codec, so resolve it from there.
@@ -19,6 +21,16 @@ function nativeRange(bytes: Uint8Array, start: number, end: number, initial: num
   return native.crc32c(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start), initial);
 }
 
+type Pair = { readonly wall: Measurement; readonly cpu: Measurement };
+/** Wall-clock and CPU-time figures of the same work (see cpu-time.ts for why both). */
+async function both(options: MeasureOptions, round: () => unknown): Promise<Pair> {
+  return { wall: await measure(options, round), cpu: await measureCpu(options, round) };
+}
+function reportBoth(subject: Pair, baseline: Pair): void {
+  report(subject.wall, baseline.wall);
+  report(subject.cpu, baseline.cpu);
+}
+
 async function main(): Promise<void> {
   for (const size of [16 * 1024, 1024 * 1024]) {
     const reps = Math.max(1, Math.floor((32 * 1024 * 1024) / size));
@@ -29,24 +41,24 @@ async function main(): Promise<void> {
     const units = size * reps;
     const label = size >= 1024 * 1024 ? `${size / 1024 / 1024} MiB` : `${size / 1024} KiB`;
     console.log(`-- ${label} buffers`);
-    const copy = await measure({ name: 'Uint8Array.set copy', unit: 'B', unitsPerRound: units, rounds: 15 }, () => {
+    const copy = await both({ name: 'Uint8Array.set copy', unit: 'B', unitsPerRound: units, rounds: 15 }, () => {
       for (let i = 0; i < reps; i++) target.set(data);
     });
     let sink = 0;
-    const pure = await measure({ name: `crc32c pure JS slicing-by-16 (${label})`, unit: 'B', unitsPerRound: units, rounds: 15 }, () => {
+    const pure = await both({ name: `crc32c pure JS slicing-by-16 (${label})`, unit: 'B', unitsPerRound: units, rounds: 15 }, () => {
       for (let i = 0; i < reps; i++) sink ^= crc32cPureJs(data, 0, size, 0);
     });
-    const direct = await measure({ name: `crc32c @node-rs/crc32 direct (${label})`, unit: 'B', unitsPerRound: units, rounds: 15 }, () => {
+    const direct = await both({ name: `crc32c @node-rs/crc32 direct (${label})`, unit: 'B', unitsPerRound: units, rounds: 15 }, () => {
       for (let i = 0; i < reps; i++) sink ^= nativeRange(data, 0, size, 0);
     });
     setCrc32cImplementation(nativeRange);
-    const hooked = await measure({ name: `crc32c() with native installed (${label})`, unit: 'B', unitsPerRound: units, rounds: 15 }, () => {
+    const hooked = await both({ name: `crc32c() with native installed (${label})`, unit: 'B', unitsPerRound: units, rounds: 15 }, () => {
       for (let i = 0; i < reps; i++) sink ^= crc32c(data);
     });
     setCrc32cImplementation(null);
-    report(pure, copy);
-    report(direct, copy);
-    report(hooked, copy);
+    reportBoth(pure, copy);
+    reportBoth(direct, copy);
+    reportBoth(hooked, copy);
     if (sink === 0.5) console.log(sink);
   }
 }

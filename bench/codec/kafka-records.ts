@@ -9,6 +9,8 @@
  * Run: npx tsx bench/codec/kafka-records.ts
  */
 import { measure, report } from '../../apps/bench/src/measure.ts';
+import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
+import { measureCpu } from './cpu-time.ts';
 import {
   FetchResponseCodec,
   ProduceRequestCodec,
@@ -42,6 +44,16 @@ function recordBatches(): Uint8Array {
     pos += batch.length;
   }
   return out.subarray(0, pos);
+}
+
+type Pair = { readonly wall: Measurement; readonly cpu: Measurement };
+/** Wall-clock and CPU-time figures of the same work (see cpu-time.ts for why both). */
+async function both(options: MeasureOptions, round: () => unknown): Promise<Pair> {
+  return { wall: await measure(options, round), cpu: await measureCpu(options, round) };
+}
+function reportBoth(subject: Pair, baseline: Pair): void {
+  report(subject.wall, baseline.wall);
+  report(subject.cpu, baseline.cpu);
 }
 
 async function main(): Promise<void> {
@@ -84,18 +96,18 @@ async function main(): Promise<void> {
   console.log(`records field: ${bytes} bytes; ProduceRequest v9 body ${produceBody.length} B; ${REPS} messages per round`);
 
   const target = new Uint8Array(bytes);
-  const copy = await measure({ name: 'Uint8Array.set copy', unit: 'B', unitsPerRound: bytes * REPS, rounds: 15 }, () => {
+  const copy = await both({ name: 'Uint8Array.set copy', unit: 'B', unitsPerRound: bytes * REPS, rounds: 15 }, () => {
     for (let i = 0; i < REPS; i++) target.set(records);
   });
   let sink = 0;
   // encodeMessage allocates its output, so also compare with allocate-and-copy.
-  const allocCopy = await measure({ name: 'new Uint8Array + set (alloc + copy)', unit: 'B', unitsPerRound: bytes * REPS, rounds: 15 }, () => {
+  const allocCopy = await both({ name: 'new Uint8Array + set (alloc + copy)', unit: 'B', unitsPerRound: bytes * REPS, rounds: 15 }, () => {
     for (let i = 0; i < REPS; i++) sink += records.slice().length;
   });
-  const decode = await measure({ name: 'decode ProduceRequest v9 (1 MiB records)', unit: 'B', unitsPerRound: bytes * REPS, rounds: 15 }, () => {
+  const decode = await both({ name: 'decode ProduceRequest v9 (1 MiB records)', unit: 'B', unitsPerRound: bytes * REPS, rounds: 15 }, () => {
     for (let i = 0; i < REPS; i++) sink += decodeMessage(ProduceRequestCodec, produceBody, 9).topicData[0]!.partitionData[0]!.records!.length;
   });
-  const decodeValidate = await measure({ name: 'decode ProduceRequest + validate batches', unit: 'B', unitsPerRound: bytes * REPS, rounds: 15 }, () => {
+  const decodeValidate = await both({ name: 'decode ProduceRequest + validate batches', unit: 'B', unitsPerRound: bytes * REPS, rounds: 15 }, () => {
     for (let i = 0; i < REPS; i++) {
       const r = decodeMessage(ProduceRequestCodec, produceBody, 9).topicData[0]!.partitionData[0]!.records!;
       forEachBatch(r, (pos, size) => {
@@ -103,14 +115,14 @@ async function main(): Promise<void> {
       });
     }
   });
-  const encode = await measure({ name: 'encode FetchResponse v12 (1 MiB records)', unit: 'B', unitsPerRound: bytes * REPS, rounds: 15 }, () => {
+  const encode = await both({ name: 'encode FetchResponse v12 (1 MiB records)', unit: 'B', unitsPerRound: bytes * REPS, rounds: 15 }, () => {
     for (let i = 0; i < REPS; i++) sink += encodeMessage(FetchResponseCodec, fetch, 12).length;
   });
-  report(decode, copy);
-  report(decodeValidate, copy);
-  report(encode, copy);
-  report(encode, allocCopy);
-  console.log(`  absolute target ≥ 1 GB/s: decode ${decode.perSecond >= 1e9 ? 'met' : 'NOT met'}, encode ${encode.perSecond >= 1e9 ? 'met' : 'NOT met'}`);
+  reportBoth(decode, copy);
+  reportBoth(decodeValidate, copy);
+  reportBoth(encode, copy);
+  reportBoth(encode, allocCopy);
+  console.log(`  absolute target ≥ 1 GB/s (CPU time): decode ${decode.cpu.perSecond >= 1e9 ? 'met' : 'NOT met'}, encode ${encode.cpu.perSecond >= 1e9 ? 'met' : 'NOT met'}`);
   if (sink === 0.5) console.log(sink);
 }
 
