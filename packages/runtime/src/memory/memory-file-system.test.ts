@@ -196,3 +196,24 @@ describe('MemoryFileSystem clone', () => {
     expect(await fs.readFile('/d/a')).toEqual(bytes(1, 2, 3, 4, 5));
   });
 });
+
+describe('MemoryFileSystem sparse tails', () => {
+  it('extends by truncate without storing the zeros, and reads them back as zeros', async () => {
+    const fs = new MemoryFileSystem({ metadataDurability: 'immediate' });
+    const f = await fs.open('/index', 'read-write');
+    await f.truncate(10 * 1024 * 1024 * 1024);
+    await f.write(bytes(7, 8), 4);
+    await f.sync();
+    fs.crash();
+    const g = await fs.open('/index', 'read');
+    expect(await g.size()).toBe(10 * 1024 * 1024 * 1024);
+    const buf = new Uint8Array(8).fill(0xee);
+    expect(await g.read(buf, 0)).toBe(8);
+    expect(buf).toEqual(bytes(0, 0, 0, 0, 7, 8, 0, 0));
+    buf.fill(0xee);
+    expect(await g.read(buf, 10 * 1024 * 1024 * 1024 - 4)).toBe(4);
+    expect(buf).toEqual(bytes(0, 0, 0, 0, 0xee, 0xee, 0xee, 0xee));
+    expect(fs.usedBytes()).toBe(10 * 1024 * 1024 * 1024);
+    await g.close();
+  });
+});

@@ -16,8 +16,9 @@
  *   has no effect.
  *
  * Paths are POSIX: "/a/b". Relative paths are taken from "/"; "." and ".." are resolved.
- * Capacity: the bytes of all linked files are at most `capacityBytes` (a write past it
- * fails with 'no-space'); one file is at most `fileBytesMax`.
+ * Capacity: the sizes of all linked files add up to at most `capacityBytes` (a write past
+ * it fails with 'no-space'); one file is at most `fileBytesMax`. Extending a file by
+ * truncate stores nothing (sparse tail), so preallocated indices are cheap.
  * Single-threaded: every operation completes synchronously inside its promise, so
  * operations are applied in call order.
  */
@@ -44,7 +45,10 @@ export interface MemoryFileSystemOptions {
   readonly clock?: Clock;
   /** 'sync-dir' (default): directory changes are durable after syncDir(parent). 'immediate': at once. */
   readonly metadataDurability?: 'sync-dir' | 'immediate';
-  /** Total bytes of all files; default 1 GiB. */
+  /**
+   * Total size of all files (apparent sizes, as `du --apparent-size`); default 64 GiB.
+   * Sizes extended by truncate and never written cost no memory (see growable-bytes.ts).
+   */
   readonly capacityBytes?: number;
   /** Bytes of one file; default `capacityBytes`. */
   readonly fileBytesMax?: number;
@@ -81,7 +85,7 @@ export class MemoryFileSystem implements FileSystem {
   constructor(options: MemoryFileSystemOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.immediate = options.metadataDurability === 'immediate';
-    this.capacityBytes = options.capacityBytes ?? 1024 * 1024 * 1024;
+    this.capacityBytes = options.capacityBytes ?? 64 * 1024 * 1024 * 1024;
     this.fileBytesMax = Math.min(options.fileBytesMax ?? this.capacityBytes, this.capacityBytes);
     this.root = newDirInode(this.clock.wallMs());
   }
@@ -168,7 +172,7 @@ export class MemoryFileSystem implements FileSystem {
     return this.handlesOpen;
   }
 
-  /** Bytes held by all linked files (current content, synced or not). */
+  /** Total size of all linked files (current content, synced or not; apparent sizes). */
   usedBytes(): number {
     return this.used;
   }
