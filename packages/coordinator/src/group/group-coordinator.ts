@@ -523,6 +523,8 @@ export class GroupCoordinator {
       g.joinDeadlineMs = now + rebalanceTimeoutOf(g);
     }
     this.#transition(g, 'PreparingRebalance', now);
+    // Kafka's tryCompleteElseWatch: with every remaining member already waiting (or none left) the phase ends now.
+    this.#maybeCompleteJoin(g, now);
   }
 
   #failSyncWaiters(g: GroupMetadata, errorCode: number): void {
