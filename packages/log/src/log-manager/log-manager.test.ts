@@ -71,6 +71,7 @@ describe('LogManager', () => {
 
   it('deletes a log crash-safely at every step', async () => {
     let finished = false;
+    let crashPoints = 0;
     for (let nth = 1; nth < 200 && !finished; nth++) {
       const { fs, clock, open } = setup();
       const m = await open();
@@ -84,7 +85,7 @@ describe('LogManager', () => {
         await m.deleteLog('gone', 0);
         finished = true;
       } catch {
-        // the injected failure
+        crashPoints++; // the injected failure
       }
       fs.clearFaults();
       fs.crash();
@@ -99,6 +100,7 @@ describe('LogManager', () => {
       void clock;
     }
     expect(finished).toBe(true);
+    expect(crashPoints).toBeGreaterThan(3);
   });
 
   it('removes a deleted log after file.delete.delay.ms and drops it from the checkpoints', async () => {

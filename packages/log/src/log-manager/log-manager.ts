@@ -217,14 +217,18 @@ export class LogManager {
 
   // ---- deletion -----------------------------------------------------------------------
 
-  /** Deletes a log crash-safely; resolves once it is gone from the namespace (files go later). */
+  /**
+   * Deletes a log crash-safely; resolves once its directory is renamed away (durably) and
+   * the checkpoints no longer name it; the files go after `file.delete.delay.ms`. Rejects
+   * on a storage error (the log is then closed; a restart may bring it back).
+   */
   async deleteLog(topic: string, partition: number): Promise<boolean> {
     this.ensureOpen();
     const key = topicPartitionKey(topic, partition);
     const entry = this.untrack(key);
     if (entry === undefined) return false;
     this.cleanerOffsets.delete(key);
-    await this.onLog(entry, 'delete', async () => {
+    await this.onLog(entry, 'delete', { rethrow: true }, async () => {
       const { log } = entry;
       const delay = log.config.fileDeleteDelayMs;
       await log.close();
@@ -362,7 +366,7 @@ export class LogManager {
     let deleted = 0;
     for (const entry of [...this.entries.values()]) {
       if (entry.log.isOffline || entry.log.isClosed) continue;
-      await this.onLog(entry, 'retention', async () => {
+      await this.onLog(entry, 'retention', { rethrow: false }, async () => {
         deleted += (await enforceRetention(entry.log, retentionConfigOf(entry.log.config), nowMs)).deletedSegments;
       });
     }
@@ -381,7 +385,7 @@ export class LogManager {
     candidates.sort((a, b) => b.ratio - a.ratio);
     const results: CleanResult[] = [];
     for (const { entry } of candidates.slice(0, this.options.cleanerLogsPerTickMax ?? 16)) {
-      await this.onLog(entry, 'clean', async () => {
+      await this.onLog(entry, 'clean', { rethrow: false }, async () => {
         const { log } = entry;
         const result = await cleanLog(log, {
           firstDirtyOffset: this.firstDirtyOffset(log),
@@ -407,14 +411,18 @@ export class LogManager {
     return stored < log.logStartOffset || stored > log.logEndOffset ? log.logStartOffset : stored;
   }
 
-  /** Runs `task` after the log's previous maintenance task; logs and swallows its failure. */
-  private async onLog(entry: ManagedEntry, what: string, task: () => Promise<void>): Promise<void> {
-    const run = entry.tasks.then(task).catch((e: unknown) => {
+  /**
+   * Runs `task` after the log's previous task. A failure is logged; it is rethrown to the
+   * caller only with `rethrow` (the chain itself always continues).
+   */
+  private async onLog(entry: ManagedEntry, what: string, options: { readonly rethrow: boolean }, task: () => Promise<void>): Promise<void> {
+    const run = entry.tasks.then(task);
+    entry.tasks = run.catch((e: unknown) => {
       // Storage errors already took the log offline (LogError); anything else is logged too.
       this.logger.warn({ dir: entry.log.dir, task: what, error: String(e), code: e instanceof LogError ? e.code : undefined }, 'log maintenance failed');
     });
-    entry.tasks = run;
-    await run;
+    if (options.rethrow) await run;
+    else await entry.tasks;
   }
 
   // ---- close --------------------------------------------------------------------------
