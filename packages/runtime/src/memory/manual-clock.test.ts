@@ -78,6 +78,20 @@ describe('ManualClock', () => {
     expect(fired).toBe(2);
   });
 
+  it('advanceToNext jumps straight to the next due timer', () => {
+    const clock = new ManualClock();
+    const seen: number[] = [];
+    clock.setTimeout(() => seen.push(clock.monotonicMs()), 500);
+    clock.setTimeout(() => seen.push(clock.monotonicMs()), 500);
+    clock.setTimeout(() => seen.push(clock.monotonicMs()), 9_000);
+    expect(clock.advanceToNext()).toBe(true);
+    expect(seen).toEqual([500, 500]);
+    expect(clock.advanceToNext()).toBe(true);
+    expect(seen).toEqual([500, 500, 9_000]);
+    expect(clock.advanceToNext()).toBe(false);
+    expect(clock.monotonicMs()).toBe(9_000);
+  });
+
   it('refuses to move backwards', () => {
     expect(() => new ManualClock().advance(-1)).toThrow(RangeError);
   });

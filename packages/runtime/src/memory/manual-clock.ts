@@ -71,6 +71,14 @@ export class ManualClock implements Clock {
     return this.timers[0]?.dueMs ?? null;
   }
 
+  /** Jumps to the next due timer and fires it (and any due at the same time). False when none is pending. */
+  advanceToNext(): boolean {
+    const due = this.nextDueMs();
+    if (due === null) return false;
+    this.advance(Math.max(0, due - this.nowMs));
+    return true;
+  }
+
   /** Moves time forward by `ms`, firing every timer that falls due, in order. */
   advance(ms: number): void {
     if (!(ms >= 0)) throw new RangeError(`cannot move time by ${ms}`);
