@@ -31,6 +31,25 @@ describe('follower appends', () => {
   });
 });
 
+describe('offsets beyond int32', () => {
+  it('rolls when a relative offset would overflow int32 and serves offsets above 2^32', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock);
+    await log.append(batchOf([rec(0)]));
+    const far = 2 ** 31 + 10;
+    await log.appendAsFollower(batchOf([rec(1)], { baseOffset: far }), { allowGaps: true });
+    expect(log.segmentsSnapshot().map((s) => s.baseOffset)).toEqual([0, far]);
+    await log.truncateFullyAndStartAt(2 ** 40);
+    const r = await log.append(batchOf([rec(2), rec(3)]));
+    expect([r.baseOffset, r.lastOffset]).toEqual([2 ** 40, 2 ** 40 + 1]);
+    await log.close();
+    const reopened = await open(fs, clock);
+    expect((await readAll(reopened)).map((x) => x.offset)).toEqual([2 ** 40, 2 ** 40 + 1]);
+    expect((await reopened.offsetForTimestamp(T0 + 3))?.offset).toBe(2 ** 40 + 1);
+    await reopened.close();
+  });
+});
+
 describe('leader appends', () => {
   it('stamp the leader epoch and, for log-append-time topics, the append time', async () => {
     const { fs, clock } = memoryEnv();
