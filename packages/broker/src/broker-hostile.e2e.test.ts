@@ -12,9 +12,11 @@ import {
   ProduceResponseCodec,
   FindCoordinatorRequestCodec,
   FindCoordinatorResponseCodec,
+  FetchRequestCodec,
+  FetchResponseCodec,
 } from '@samsa/codec';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { batchOf, createTopicsBody, produceBody } from './testing/requests.ts';
+import { batchOf, createTopicsBody, fetchBody, produceBody } from './testing/requests.ts';
 import { Err } from './kafka-errors.ts';
 import type { Logger } from './observability/logger.ts';
 import { encodeRequest } from './testing/kafka-test-client.ts';
@@ -201,5 +203,18 @@ describe('bad input', () => {
     await running.broker.shutdown();
     expect((await res).responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
     await client.closed;
+  });
+
+  it('closes connections idle for connections.max.idle.ms, but not one parked in a long poll', async () => {
+    const { client, tb } = await setup(['connections.max.idle.ms=1000']);
+    const polling = await tb.connect('poller');
+    const sent = polling.send(1, 12, FetchRequestCodec, fetchBody('t', 0, 0, { maxWaitMs: 60_000, minBytes: 1 }));
+    await new Promise((r) => setTimeout(r, 20));
+    tb.clock.advance(2_500);
+    await client.closed;
+    expect(polling.isClosed).toBe(false);
+    const producer = await tb.connect('producer');
+    await producer.request(0, 9, ProduceRequestCodec, produceBody('t', 0, batchOf(['wake'])), ProduceResponseCodec);
+    expect((await polling.receive(sent, FetchResponseCodec)).responses[0]!.partitions[0]!.errorCode).toBe(0);
   });
 });

@@ -41,6 +41,8 @@ export const QUEUED_BYTES_MAX = 16 * 1024 * 1024;
 /** Pipelined Produce requests of one connection handled at once. */
 export const PRODUCE_IN_FLIGHT_MAX = 16;
 const PRODUCE_API_KEY = 0;
+/** How often idle connections are looked for. */
+const IDLE_SWEEP_MS = 10_000;
 
 export interface BrokerOptions {
   readonly config: ServerConfig;
@@ -67,6 +69,7 @@ export class Broker {
   #shuttingDown = false;
   #shutdown: Promise<void> | null = null;
   #retentionTimer: TimerHandle | null = null;
+  #idleTimer: TimerHandle | null = null;
   #retentionRunning = false;
 
   private constructor(options: BrokerOptions, registry: TopicRegistry) {
@@ -94,6 +97,25 @@ export class Broker {
     this.#dispatcher = new Dispatcher(this.#ctx);
     const checkMs = options.config.values.get('log.retention.check.interval.ms') as number;
     this.#retentionTimer = options.clock.setInterval(() => void this.retentionPass(), checkMs);
+    const idleMs = options.config.values.get('connections.max.idle.ms') as number;
+    if (idleMs > 0) this.#idleTimer = options.clock.setInterval(() => this.closeIdleConnections(), Math.min(IDLE_SWEEP_MS, idleMs));
+  }
+
+  /**
+   * Closes connections with no traffic for `connections.max.idle.ms` and no request in
+   * the handler (Kafka's idle reaper; a long poll is not idle). Runs on a timer.
+   */
+  closeIdleConnections(): number {
+    const idleMs = this.config.values.get('connections.max.idle.ms') as number;
+    const now = this.#ctx.clock.monotonicMs();
+    let closed = 0;
+    for (const c of this.#connections) {
+      if (!c.session.busy && now - c.lastActivityMs > idleMs) {
+        c.session.end('idle', true);
+        closed++;
+      }
+    }
+    return closed;
   }
 
   /**
@@ -185,12 +207,13 @@ export class Broker {
       canOverlap: (frame) => frame.byteLength >= 2 && frame[0] === 0 && frame[1] === PRODUCE_API_KEY,
       inFlightMax: PRODUCE_IN_FLIGHT_MAX,
       onEnd: (reason) => {
+        if (reason === 'idle') this.#logger.debug({ peer }, 'closed an idle connection');
         if (reason === 'frame-too-large' || reason === 'bad-frame') {
           this.#metrics.connectionRejected(reason);
           this.#logger.warn({ peer, reason, frameBytesMax: this.config.socketRequestMaxBytes }, 'closing connection: request frame too large');
         }
       },
-    });
+    }, this.#ctx.clock);
     this.#connections.add(attached);
     this.#metrics.connectionsChanged(1);
     void attached.closed.then(() => {
@@ -226,6 +249,7 @@ export class Broker {
   async #doShutdown(): Promise<void> {
     this.#shuttingDown = true;
     this.#retentionTimer?.cancel();
+    this.#idleTimer?.cancel();
     this.#logger.info({ connections: this.#connections.size }, 'shutting down');
     await Promise.all(this.#listeners.map((l) => l.close().catch(() => {})));
     // Wake long polls (they see shuttingDown and answer), let each connection finish the

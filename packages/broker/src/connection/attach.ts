@@ -7,9 +7,10 @@
  *   buffer is below its high-water mark) the bytes count as drained, which is what lets
  *   the session resume reading a paused socket;
  * - `sink.close(graceful)` flushes then closes, or destroys at once;
- * - the peer closing (or an I/O error) ends the session.
+ * - the peer closing (or an I/O error) ends the session;
+ * - `lastActivityMs` (bytes in, responses out) lets the broker close idle connections.
  */
-import type { Connection } from '@samsa/runtime';
+import type { Clock, Connection } from '@samsa/runtime';
 import { ConnectionSession } from './connection-session.ts';
 import type { SessionOptions } from './connection-session.ts';
 
@@ -18,14 +19,18 @@ export interface AttachedConnection {
   readonly connection: Connection;
   /** Resolves when the socket is closed (either side). */
   readonly closed: Promise<void>;
+  /** Monotonic time of the last byte read or response queued (idle-connection reaping). */
+  readonly lastActivityMs: number;
 }
 
-export function attachSession(connection: Connection, options: SessionOptions): AttachedConnection {
+export function attachSession(connection: Connection, options: SessionOptions, clock: Clock): AttachedConnection {
   let resolveClosed!: () => void;
+  let lastActivityMs = clock.monotonicMs();
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let socketClosed = false;
   const session: ConnectionSession = new ConnectionSession(options, {
     send(bytes) {
+      lastActivityMs = clock.monotonicMs();
       connection.write(bytes).then(
         () => session.drained(bytes.byteLength),
         () => session.end('write-failed', false),
@@ -43,12 +48,22 @@ export function attachSession(connection: Connection, options: SessionOptions): 
     },
   });
   connection.start({
-    onData: (chunk) => session.push(chunk),
+    onData: (chunk) => {
+      lastActivityMs = clock.monotonicMs();
+      session.push(chunk);
+    },
     onClose: () => {
       socketClosed = true;
       session.end('peer-closed', false);
       resolveClosed();
     },
   });
-  return { session, connection, closed };
+  return {
+    session,
+    connection,
+    closed,
+    get lastActivityMs() {
+      return lastActivityMs;
+    },
+  };
 }

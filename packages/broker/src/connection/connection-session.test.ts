@@ -34,6 +34,14 @@ describe('KafkaFrameSplitter', () => {
     expect(s.push(bytes).map((f) => [...f])).toEqual([[1, 2, 3], [], [9]]);
   });
 
+  it('holds only the bytes received for a large announced frame, not the announced size', () => {
+    const s = new KafkaFrameSplitter({ frameBytesMax: 100 * 1024 * 1024 });
+    const prefix = new Uint8Array(4);
+    new DataView(prefix.buffer).setInt32(0, 50 * 1024 * 1024);
+    expect(s.push(new Uint8Array([...prefix, 1, 2, 3]))).toEqual([]);
+    expect(s.bufferedBytes).toBe(3);
+  });
+
   it('rejects an oversized or negative length from the prefix alone', () => {
     const s = new KafkaFrameSplitter({ frameBytesMax: 10 });
     expect(() => s.push(new Uint8Array([0, 0, 0, 11]))).toThrow(/too-large/);

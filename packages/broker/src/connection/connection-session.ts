@@ -90,6 +90,11 @@ export class ConnectionSession {
     return this.#ended !== null;
   }
 
+  /** True while a request is in the handler or frames wait for it. */
+  get busy(): boolean {
+    return this.#processing || this.#frames.length > 0;
+  }
+
   /** Bytes buffered in the session: partial frame + queued frames + undrained responses. */
   get bufferedBytes(): number {
     return this.#splitter.bufferedBytes + this.#frameBytesQueued + this.#unsentBytes;

@@ -9,8 +9,10 @@
  * allocated. Buffered bytes never exceed frameBytesMax + 4 plus one chunk.
  *
  * Copies: a frame that lies entirely inside one chunk is returned as a view of the chunk
- * (zero copy); a frame spanning chunks is assembled once into an exactly-sized buffer.
- * Returned frames are never reused by the splitter, so handlers may keep views into them.
+ * (zero copy); a frame spanning chunks is assembled once, when its last byte arrived,
+ * into an exactly-sized buffer. Until then the splitter only holds the chunk views it
+ * was given, so memory follows the bytes actually received, not the size a (possibly
+ * slow or lying) client announced. Returned frames are never reused by the splitter.
  */
 import { DecodeError } from '@samsa/codec';
 
@@ -21,8 +23,9 @@ export class KafkaFrameSplitter {
   /** Partial size prefix (when fewer than 4 bytes arrived). */
   readonly #prefix = new Uint8Array(PREFIX_BYTES);
   #prefixBytes = 0;
-  /** The frame being assembled across chunks, once its size is known. */
-  #frame: Uint8Array | null = null;
+  /** The frame being assembled across chunks: its announced size and the parts so far. */
+  #frameSize = -1;
+  #parts: Uint8Array[] = [];
   #frameFilled = 0;
 
   constructor(options: { readonly frameBytesMax: number }) {
@@ -39,16 +42,12 @@ export class KafkaFrameSplitter {
     let pos = 0;
     // Every iteration consumes at least one byte or ends the loop.
     while (pos < chunk.byteLength) {
-      if (this.#frame !== null) {
-        const take = Math.min(this.#frame.byteLength - this.#frameFilled, chunk.byteLength - pos);
-        this.#frame.set(chunk.subarray(pos, pos + take), this.#frameFilled);
+      if (this.#frameSize >= 0) {
+        const take = Math.min(this.#frameSize - this.#frameFilled, chunk.byteLength - pos);
+        this.#parts.push(chunk.subarray(pos, pos + take));
         this.#frameFilled += take;
         pos += take;
-        if (this.#frameFilled === this.#frame.byteLength) {
-          frames.push(this.#frame);
-          this.#frame = null;
-          this.#frameFilled = 0;
-        }
+        if (this.#frameFilled === this.#frameSize) frames.push(this.#assemble());
         continue;
       }
       let size: number;
@@ -69,11 +68,24 @@ export class KafkaFrameSplitter {
         frames.push(chunk.subarray(pos, pos + size));
         pos += size;
       } else {
-        this.#frame = new Uint8Array(size);
+        this.#frameSize = size;
         this.#frameFilled = 0;
       }
     }
     return frames;
+  }
+
+  #assemble(): Uint8Array {
+    const frame = new Uint8Array(this.#frameSize);
+    let at = 0;
+    for (const p of this.#parts) {
+      frame.set(p, at);
+      at += p.byteLength;
+    }
+    this.#parts = [];
+    this.#frameSize = -1;
+    this.#frameFilled = 0;
+    return frame;
   }
 
   #checkSize(size: number): void {
