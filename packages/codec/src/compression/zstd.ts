@@ -40,9 +40,15 @@ let loading: Promise<void> | undefined;
 
 /** Loads the zstd compressor. Idempotent; concurrent callers share one load. */
 export function initZstd(): Promise<void> {
-  loading ??= Zstd.load().then((loaded) => {
-    zstd = loaded;
-  });
+  loading ??= Zstd.load().then(
+    (loaded) => {
+      zstd = loaded;
+    },
+    (error: unknown) => {
+      loading = undefined; // let a later call retry
+      throw error;
+    },
+  );
   return loading;
 }
 
