@@ -99,7 +99,7 @@ export function buildRecordBatch(records: readonly RecordInput[], options: Build
   if (bodySizes.length < n) bodySizes = new Int32Array(Math.max(n, bodySizes.length * 2));
   const sizes = bodySizes;
   // Header keys are strings: encode each once, in record order, between the two passes.
-  const headerKeys: Uint8Array[] = hasHeaders(records) ? [] : EMPTY_KEYS;
+  let headerKeys: Uint8Array[] = EMPTY_KEYS;
 
   let maxTimestamp = baseTimestamp;
   let recordsBytes = 0;
@@ -107,13 +107,22 @@ export function buildRecordBatch(records: readonly RecordInput[], options: Build
     const r = records[i]!;
     const ts = logAppend ? baseTimestamp : (r.timestampMs ?? baseTimestamp);
     const delta = ts - baseTimestamp;
-    if (!(Math.abs(delta) <= TIMESTAMP_DELTA_MAX) || !Number.isInteger(ts)) throw new RangeError(`record ${i}: timestamp ${ts} too far from base ${baseTimestamp}`);
+    let body: number;
+    if ((delta | 0) === delta && delta > -0x8000000 && delta < 0x8000000) {
+      body = 1 + varintBytes(delta);
+    } else {
+      if (!(Math.abs(delta) <= TIMESTAMP_DELTA_MAX) || !Number.isInteger(ts)) throw new RangeError(`record ${i}: timestamp ${ts} too far from base ${baseTimestamp}`);
+      body = 1 + varlongBytes(delta);
+    }
     if (ts > maxTimestamp) maxTimestamp = ts;
-    let body = 1 + varlongBytes(delta) + varintBytes(i) + bytesFieldSize(r.key) + bytesFieldSize(r.value);
+    const key = r.key;
+    const value = r.value;
+    body += (i < 64 ? 1 : varintBytes(i)) + (key == null ? 1 : varintBytes(key.length) + key.length) + (value === null ? 1 : varintBytes(value.length) + value.length);
     const headers = r.headers;
     if (headers === undefined || headers.length === 0) {
       body += 1;
     } else {
+      if (headerKeys === EMPTY_KEYS) headerKeys = [];
       body += varintBytes(headers.length);
       for (const h of headers) {
         const k = utf8.encode(h.key);
@@ -122,7 +131,7 @@ export function buildRecordBatch(records: readonly RecordInput[], options: Build
       }
     }
     sizes[i] = body;
-    recordsBytes += varintBytes(body) + body;
+    recordsBytes += (body < 64 ? 1 : body < 8192 ? 2 : varintBytes(body)) + body;
   }
   if (RECORD_BATCH_HEADER_BYTES + recordsBytes > 0x7fffffff) throw new RangeError(`batch of ${recordsBytes} record bytes exceeds int32`);
 
@@ -142,11 +151,6 @@ export function buildRecordBatch(records: readonly RecordInput[], options: Build
   return out;
 }
 
-function hasHeaders(records: readonly RecordInput[]): boolean {
-  for (const r of records) if (r.headers !== undefined && r.headers.length > 0) return true;
-  return false;
-}
-
 function writeRecords(
   out: Uint8Array,
   start: number,
@@ -164,8 +168,11 @@ function writeRecords(
     p = writeVarint(out, p, body);
     const bodyStart = p;
     out[p++] = 0; // attributes
-    p = writeVarlong(out, p, logAppend ? 0 : (r.timestampMs ?? baseTimestamp) - baseTimestamp);
-    p = writeVarint(out, p, i);
+    const delta = logAppend ? 0 : (r.timestampMs ?? baseTimestamp) - baseTimestamp;
+    if (delta === 0) out[p++] = 0;
+    else p = writeVarlong(out, p, delta);
+    if (i < 64) out[p++] = i << 1;
+    else p = writeVarint(out, p, i);
     p = writeBytesField(out, p, r.key);
     p = writeBytesField(out, p, r.value);
     const headers = r.headers;

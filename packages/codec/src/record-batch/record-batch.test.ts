@@ -241,6 +241,18 @@ describe('record batch v2', () => {
     expect(validateRecordBatch(batches[1]!)?.reason).toBe('bad-length');
   });
 
+  it('round-trips large records, many records and far-apart timestamps (multi-byte varint paths)', () => {
+    const records = Array.from({ length: 300 }, (_, i) => ({
+      key: i % 2 === 0 ? new Uint8Array(i * 7).fill(i & 0xff) : null,
+      value: new Uint8Array(i === 5 ? 70_000 : i === 6 ? 9_000 : i).fill((i * 13) & 0xff),
+      timestampMs: 1_700_000_000_000 + (i % 3 === 0 ? -i * 1e9 : i * 3e10),
+    }));
+    const b = buildRecordBatch(records, { baseOffset: 2 ** 40 });
+    expect(validateRecordBatch(b)).toBeNull();
+    const got = [...iterateRecords(b)];
+    expect(got.map((r) => [r.offset, r.timestampMs, r.key, r.value])).toEqual(records.map((r, i) => [2 ** 40 + i, r.timestampMs, r.key, r.value]));
+  });
+
   it('rejects bad builder input', () => {
     expect(() => buildRecordBatch([])).toThrow(RangeError);
     expect(() => buildRecordBatch([{ value: null, timestampMs: 1.5 }])).toThrow(RangeError);
