@@ -11,6 +11,7 @@
  * - offsets are dense and monotonic: each append starts at the previous log end;
  * - a read never returns a torn or invalid batch (every batch passes CRC validation) and
  *   returns the model's records from the requested offset;
+ * - the leader-epoch cache equals the model's after every crash and at the end;
  * - after every run, the log equals the model and every index entry agrees with its segment.
  */
 import fc from 'fast-check';

@@ -2,7 +2,8 @@
  * The model-based log test's model, real system and core commands (fast-check
  * `fc.commands`). The model is a list of records with dense offsets, the log start and
  * end offsets, the batch boundaries, and `durableEnd`: everything below it was covered by
- * a sync the log acknowledged (a synced append, flush, truncation, clean close).
+ * a sync the log acknowledged (a synced append, flush, truncation, clean close), and
+ * the expected leader-epoch cache (appends stamp the model's current epoch).
  *
  * Extension point: other suites (retention, compaction) build their own command lists
  * with `coreCommands(...)` plus their commands, and reuse `checkLogAgainstModel` and
@@ -27,6 +28,16 @@ export class LogModel {
   logStart = 0;
   end = 0;
   durableEnd = 0;
+  /** The leader epoch stamped on appends, and the expected epoch cache. */
+  epoch = 0;
+  epochs: { epoch: number; startOffset: number }[] = [];
+
+  /** Kafka's truncateFromStart. */
+  epochsFromStart(startOffset: number): void {
+    let last: { epoch: number; startOffset: number } | undefined;
+    while (this.epochs.length > 0 && this.epochs[0]!.startOffset <= startOffset) last = this.epochs.shift();
+    if (last !== undefined) this.epochs.unshift({ epoch: last.epoch, startOffset });
+  }
 
   truncateTo(end: number): void {
     this.records = this.records.filter((r) => r.offset < end);
@@ -34,6 +45,7 @@ export class LogModel {
     this.end = end;
     this.durableEnd = Math.min(this.durableEnd, end);
     this.logStart = Math.min(this.logStart, end);
+    this.epochs = this.epochs.filter((e) => e.startOffset < end);
   }
 
   /** Where `truncateTo(target)` must leave the log end: whole batches go. */
@@ -71,21 +83,25 @@ function applyAppend(m: LogModel, batches: readonly (readonly TestRecord[])[]): 
 class AppendCommand implements Cmd {
   readonly batches: TestRecord[][];
   readonly requireSync: boolean;
-  constructor(batches: TestRecord[][], requireSync: boolean) {
+  readonly newEpoch: boolean;
+  constructor(batches: TestRecord[][], requireSync: boolean, newEpoch: boolean) {
     this.batches = batches;
     this.requireSync = requireSync;
+    this.newEpoch = newEpoch;
   }
   check = (): boolean => true;
   async run(m: LogModel, r: RealLog): Promise<void> {
-    const result = await r.log.append(concat(this.batches.map((b) => batchOf(b))), { requireSync: this.requireSync });
+    if (this.newEpoch) m.epoch++;
+    const result = await r.log.append(concat(this.batches.map((b) => batchOf(b))), { requireSync: this.requireSync, leaderEpoch: m.epoch });
     expect(result.baseOffset).toBe(m.end);
+    if (m.epochs[m.epochs.length - 1]?.epoch !== m.epoch) m.epochs.push({ epoch: m.epoch, startOffset: m.end });
     applyAppend(m, this.batches);
     expect(result.lastOffset).toBe(m.end - 1);
     expect(r.log.logEndOffset).toBe(m.end);
     if (this.requireSync) expect(result.synced).toBe(true);
     if (result.synced) m.durableEnd = m.end;
   }
-  toString = (): string => `append(${this.batches.map((b) => b.length).join(',')}${this.requireSync ? ', sync' : ''})`;
+  toString = (): string => `append(${this.batches.map((b) => b.length).join(',')}${this.requireSync ? ', sync' : ''}${this.newEpoch ? ', new epoch' : ''})`;
 }
 
 /** Several appends at once: group commit shares syncs; offsets follow call order. */
@@ -96,9 +112,10 @@ class ConcurrentAppendCommand implements Cmd {
   }
   check = (): boolean => true;
   async run(m: LogModel, r: RealLog): Promise<void> {
-    const results = await Promise.all(this.appends.map((b) => r.log.append(batchOf(b), { requireSync: true })));
+    const results = await Promise.all(this.appends.map((b) => r.log.append(batchOf(b), { requireSync: true, leaderEpoch: m.epoch })));
     for (let i = 0; i < results.length; i++) {
       expect(results[i]!.baseOffset).toBe(m.end);
+      if (m.epochs[m.epochs.length - 1]?.epoch !== m.epoch) m.epochs.push({ epoch: m.epoch, startOffset: m.end });
       applyAppend(m, [this.appends[i]!]);
       expect(results[i]!.synced).toBe(true);
     }
@@ -175,6 +192,7 @@ class TruncateFullyCommand implements Cmd {
     await r.log.truncateFullyAndStartAt(offset);
     m.records = [];
     m.batches = [];
+    m.epochs = [];
     m.logStart = m.end = m.durableEnd = offset;
     expect([r.log.logStartOffset, r.log.logEndOffset]).toEqual([offset, offset]);
   }
@@ -190,6 +208,7 @@ class DeleteRecordsCommand implements Cmd {
   async run(m: LogModel, r: RealLog): Promise<void> {
     const offset = m.logStart + Math.floor(this.where * (m.end - m.logStart + 1));
     const lso = await r.log.deleteRecordsBefore(offset);
+    if (offset > m.logStart) m.epochsFromStart(offset);
     m.logStart = Math.max(m.logStart, offset);
     expect(lso).toBe(m.logStart);
     m.records = m.records.filter((x) => x.offset >= m.logStart);
@@ -239,9 +258,11 @@ class CrashCommand implements Cmd {
     expect(end === m.end || m.batches.some((b) => b.base === end) || end === m.logStart).toBe(true);
     m.truncateTo(end);
     m.durableEnd = Math.min(r.log.recoveryPoint, end);
+    if (r.log.logStartOffset > m.logStart) m.epochsFromStart(r.log.logStartOffset);
     m.logStart = r.log.logStartOffset;
     m.records = m.records.filter((x) => x.offset >= m.logStart);
     m.batches = m.batches.filter((b) => b.last >= m.logStart);
+    expect(r.log.epochEntries()).toEqual(m.epochs);
   }
   toString = (): string => `crash(seed ${this.seed})`;
 }
@@ -249,8 +270,8 @@ class CrashCommand implements Cmd {
 /** The core command set; other suites append theirs. */
 export function coreCommands(): fc.Arbitrary<Cmd>[] {
   return [
-    fc.tuple(batchesArb, fc.boolean()).map(([b, s]) => new AppendCommand(b, s)),
-    fc.tuple(batchesArb, fc.boolean()).map(([b, s]) => new AppendCommand(b, s)),
+    fc.tuple(batchesArb, fc.boolean(), fc.boolean()).map(([b, s, e]) => new AppendCommand(b, s, e)),
+    fc.tuple(batchesArb, fc.boolean(), fc.constant(false)).map(([b, s, e]) => new AppendCommand(b, s, e)),
     fc.array(fc.array(recordArb, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 5 }).map((a) => new ConcurrentAppendCommand(a)),
     fc.tuple(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), fc.integer({ min: 0, max: 3000 })).map(([w, n]) => new ReadCommand(w, n)),
     fc.constant(new RollCommand()),
@@ -268,6 +289,7 @@ export function coreCommands(): fc.Arbitrary<Cmd>[] {
 export async function checkLogAgainstModel(m: LogModel, r: RealLog): Promise<void> {
   expect(r.log.logStartOffset).toBe(m.logStart);
   expect(r.log.logEndOffset).toBe(m.end);
+  expect(r.log.epochEntries()).toEqual(m.epochs);
   const all = await readAll(r.log, 700);
   expect(all).toEqual(m.records.map(({ offset, key, value, timestampMs }) => ({ offset, key, value, timestampMs })));
 }
