@@ -4,6 +4,7 @@ import {
   ApiVersionsRequestCodec,
   ApiVersionsResponseCodec,
   buildRecordBatch,
+  computeBatchCrc,
   CreateTopicsRequestCodec,
   CreateTopicsResponseCodec,
   FetchRequestCodec,
@@ -219,6 +220,21 @@ describe(`broker on the ${store} log store`, () => {
       ]);
       expect(tb.broker.registry.partition('e', 0)!.log.logEndOffset).toBe(0);
       expect(tb.broker.registry.partition('e', 1)!.log.logEndOffset).toBe(0);
+    });
+
+    it('v8+: a batch with a good CRC but bad record framing is INVALID_RECORD with record errors, nothing appended', async () => {
+      const { client, tb } = await setup();
+      await createTopic(client, 'ir', 1);
+      const b = batchOf(['only one record']);
+      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      view.setInt32(57, 2); // recordCount says 2, the batch holds 1
+      view.setUint32(17, computeBatchCrc(b, 0));
+      const res = await produce(client, 'ir', 0, b, 8);
+      const pr = res.responses[0]!.partitionResponses[0]!;
+      expect(pr.errorCode).toBe(Err.INVALID_RECORD);
+      expect(pr.recordErrors).toHaveLength(1);
+      expect(pr.errorMessage).not.toBeNull();
+      expect(tb.broker.registry.partition('ir', 0)!.log.logEndOffset).toBe(0);
     });
 
     it('stamps LogAppendTime for log-append-time topics', async () => {

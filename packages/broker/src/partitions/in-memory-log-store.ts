@@ -25,9 +25,12 @@ import type { AppendResult, PartitionLog, PartitionLogConfig, PartitionLogStore,
 
 class LogStoreError extends Error {
   readonly code: string;
-  constructor(code: string, message: string) {
+  /** For invalid batches: the codec's reason (as @samsa/log's InvalidRecordBatchError). */
+  readonly reason: string;
+  constructor(code: string, message: string, reason = '') {
     super(message);
     this.code = code;
+    this.reason = reason;
   }
 }
 
@@ -58,7 +61,7 @@ class InMemoryLog implements PartitionLog {
     if (truncatedBytes > 0 || batches.length === 0) throw new LogStoreError('invalid-record-batch', 'truncated batch');
     for (const b of batches) {
       const invalid = validateRecordBatch(b);
-      if (invalid) throw new LogStoreError('invalid-record-batch', invalid.detail);
+      if (invalid) throw new LogStoreError('invalid-record-batch', invalid.detail, invalid.reason);
       if (b.byteLength > this.config.maxMessageBytes) throw new LogStoreError('record-too-large', 'batch too large');
     }
     const baseOffset = this.logEndOffset;
