@@ -123,6 +123,34 @@ describe('samsa CLI against a running broker', () => {
     expect(none.stderr).toContain('does not exist');
   });
 
+  it('topics describe, alter (partitions and configs) and delete', async () => {
+    const b = ['--bootstrap', broker.bootstrap];
+    expectOk(await samsa(['topics', 'create', 'cli-alter', '-p', '2', '-c', 'retention.ms=60000', ...b]), 'topics create');
+    const before = JSON.parse(expectOk(await samsa(['topics', 'describe', 'cli-alter', '--json', ...b]), 'describe').stdout.toString()) as Array<{
+      partitions: Array<{ partition: number; leader: number }>;
+      configs: Record<string, string>;
+    }>;
+    expect(before[0]!.partitions.map((p) => p.partition)).toEqual([0, 1]);
+    expect(before[0]!.configs['retention.ms']).toBe('60000');
+    expectOk(await samsa(['topics', 'alter', 'cli-alter', '-p', '4', '-c', 'retention.ms=120000', ...b]), 'alter');
+    const after = JSON.parse(expectOk(await samsa(['topics', 'describe', 'cli-alter', '--json', ...b]), 'describe').stdout.toString()) as typeof before;
+    expect(after[0]!.partitions.map((p) => p.partition)).toEqual([0, 1, 2, 3]);
+    expect(after[0]!.configs['retention.ms']).toBe('120000');
+    expect((await samsa(['topics', 'alter', 'cli-alter', ...b])).code).toBe(2);
+    expectOk(await samsa(['topics', 'delete', 'cli-alter', ...b]), 'delete');
+    expect(expectOk(await samsa(['topics', 'list', ...b]), 'list').stdout.toString().split('\n')).not.toContain('cli-alter');
+  });
+
+  it('produce --compression zstd and lz4, consume reads them', async () => {
+    const b = ['--bootstrap', broker.bootstrap];
+    expectOk(await samsa(['topics', 'create', 'cli-z', ...b]), 'topics create');
+    for (const codec of ['zstd', 'lz4']) {
+      expectOk(await samsa(['produce', '-t', 'cli-z', '-z', codec, ...b], { input: `${codec}-a\n${codec}-b\n` }), `produce ${codec}`);
+    }
+    const out = expectOk(await samsa(['consume', '-t', 'cli-z', '--from-beginning', ...b]), 'consume');
+    expect(out.stdout.toString()).toBe('zstd-a\nzstd-b\nlz4-a\nlz4-b\n');
+  });
+
   it('consume --timestamp starts at the first record at or after that time', async () => {
     const b = ['--bootstrap', broker.bootstrap];
     expectOk(await samsa(['topics', 'create', 'cli-time', ...b]), 'topics create');

@@ -8,9 +8,11 @@
  */
 import { pino } from 'pino';
 import type { Logger as PinoLogger } from 'pino';
+import { LOG_LEVELS } from './log-levels.ts';
+import type { LogLevel } from './log-levels.ts';
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS } from './log-levels.ts';
+export type { LogLevel } from './log-levels.ts';
 
 export function createLogger(level: LogLevel, name = 'samsa'): PinoLogger {
   return pino({ name, level, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false }));

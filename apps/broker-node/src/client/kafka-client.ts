@@ -16,7 +16,6 @@
  */
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka as KafkaType, Producer } from 'kafkajs';
-import { compress, decompress, initCompression } from '@samsa/codec';
 import type { CompressionType } from '@samsa/codec';
 import { CliError } from '../cli-error.ts';
 
@@ -25,14 +24,20 @@ const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = kafkajs;
 /** Largest decompressed record set the CLI accepts from one batch. */
 export const DECOMPRESSED_BYTES_MAX = 64 * 1024 * 1024;
 
+/** Loaded on first use: most commands never (de)compress, and the codec barrel is large. */
+let codecModule: Promise<typeof import('@samsa/codec')> | null = null;
+const loadCodec = (): Promise<typeof import('@samsa/codec')> => (codecModule ??= import('@samsa/codec'));
+
 function samsaCodec(type: CompressionType) {
   return () => ({
     compress: async (encoder: { buffer: Buffer }): Promise<Buffer> => {
+      const { compress, initCompression } = await loadCodec();
       if (type === 4) await initCompression();
       const out = compress(type, new Uint8Array(encoder.buffer.buffer, encoder.buffer.byteOffset, encoder.buffer.byteLength));
       return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
     },
     decompress: async (buffer: Buffer): Promise<Buffer> => {
+      const { decompress } = await loadCodec();
       const out = decompress(type, new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), DECOMPRESSED_BYTES_MAX);
       return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
     },
@@ -97,7 +102,8 @@ export async function withAdmin<T>(options: ClientOptions, body: (admin: Admin) 
 export async function connectedProducer(options: ClientOptions, idempotent: boolean): Promise<Producer> {
   const producer = createKafka(options).producer({
     idempotent,
-    allowAutoTopicCreation: false,
+    // The broker's auto.create.topics.enable decides, as with Kafka's console producer.
+    allowAutoTopicCreation: true,
     ...(idempotent ? { maxInFlightRequests: 1 } : {}),
   });
   await connectOrExplain(() => producer.connect(), options.bootstrap);

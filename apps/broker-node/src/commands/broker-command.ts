@@ -10,7 +10,7 @@
  * the clean-shutdown marker) and exits 0; a second signal exits at once with 130.
  */
 import { Command, Option } from 'commander';
-import { LOG_LEVELS } from '../logger.ts';
+import { LOG_LEVELS } from '../log-levels.ts';
 import type { BrokerCommandOptions } from '../run-broker.ts';
 import { collect, intFlag } from './parse-flags.ts';
 

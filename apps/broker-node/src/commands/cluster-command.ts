@@ -3,7 +3,6 @@
  * Metadata through KafkaJS).
  */
 import { Command } from 'commander';
-import { withAdmin } from '../client/kafka-client.ts';
 import { bootstrapFrom } from './parse-flags.ts';
 
 export function clusterCommand(): Command {
@@ -12,6 +11,7 @@ export function clusterCommand(): Command {
     .option('-b, --bootstrap <host:port>', 'broker to talk to (env SAMSA_BOOTSTRAP)')
     .option('--json', 'print JSON')
     .action(async (o: { bootstrap?: string; json?: boolean }) => {
+      const { withAdmin } = await import('../client/kafka-client.ts');
       const info = await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
         const cluster = await admin.describeCluster();
         const topics = await admin.listTopics();

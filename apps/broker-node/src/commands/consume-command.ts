@@ -9,7 +9,6 @@
  */
 import { Command } from 'commander';
 import { CliError, ExitCode } from '../cli-error.ts';
-import { PartitionReader, withAdmin } from '../client/kafka-client.ts';
 import type { FetchedRecord } from '../client/kafka-client.ts';
 import { bootstrapFrom, collect, intFlag } from './parse-flags.ts';
 
@@ -52,6 +51,7 @@ export function consumeCommand(): Command {
 }
 
 async function consume(o: ConsumeOptions): Promise<void> {
+  const { PartitionReader, withAdmin } = await import('../client/kafka-client.ts');
   const bootstrap = bootstrapFrom(o);
   const positions = await withAdmin({ bootstrap }, async (admin) => {
     const topics = await admin.listTopics();

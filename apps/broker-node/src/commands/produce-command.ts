@@ -9,7 +9,6 @@
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { CliError, ExitCode } from '../cli-error.ts';
-import { compressionFor, connectedProducer } from '../client/kafka-client.ts';
 import { bootstrapFrom, intFlag } from './parse-flags.ts';
 
 interface ProduceOptions {
@@ -36,6 +35,7 @@ export function produceCommand(): Command {
     .option('--idempotent', 'use an idempotent producer (needs --acks -1)')
     .addHelpText('after', '\nExample:\n  printf "k1:hello\\nk2:world\\n" | samsa produce -t events -k :\n')
     .action(async (o: ProduceOptions) => {
+      const { compressionFor, connectedProducer } = await import('../client/kafka-client.ts');
       const acks = parseAcks(o.acks);
       const compression = compressionFor(o.compression);
       if (o.idempotent && acks !== -1) throw new CliError('--idempotent needs --acks -1 (all)', ExitCode.usage);

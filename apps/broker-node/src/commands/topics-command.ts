@@ -4,12 +4,19 @@
  * CreatePartitions, AlterConfigs), sent by KafkaJS (see client/kafka-client.ts).
  */
 import { Command } from 'commander';
-import kafkajs from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { CliError, ExitCode } from '../cli-error.ts';
-import { withAdmin } from '../client/kafka-client.ts';
+import type { ClientOptions } from '../client/kafka-client.ts';
 import { bootstrapFrom, collect, intFlag, keyValue } from './parse-flags.ts';
 
-const { ConfigResourceTypes } = kafkajs;
+/** KafkaJS's TOPIC_RESOURCE (Kafka's resource type 2), without loading KafkaJS for --help. */
+const TOPIC_RESOURCE = 2;
+
+/** The Kafka client is loaded only when a command runs. */
+async function withAdmin<T>(options: ClientOptions, body: (admin: Admin) => Promise<T>): Promise<T> {
+  const client = await import('../client/kafka-client.ts');
+  return client.withAdmin(options, body);
+}
 
 interface Common {
   bootstrap?: string;
@@ -78,7 +85,7 @@ export function topicsCommand(): Command {
             const offsets = await admin.fetchTopicOffsets(t.name);
             const configs = await admin.describeConfigs({
               includeSynonyms: false,
-              resources: [{ type: ConfigResourceTypes.TOPIC, name: t.name }],
+              resources: [{ type: TOPIC_RESOURCE, name: t.name }],
             });
             const entries = configs.resources[0]?.configEntries ?? [];
             result.push({
@@ -142,7 +149,7 @@ export function topicsCommand(): Command {
             await admin.createPartitions({ topicPartitions: [{ topic: name, count: o.partitions }] });
           }
           if (configEntries.length > 0) {
-            await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name, configEntries }] });
+            await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC_RESOURCE, name, configEntries }] });
           }
         } catch (error) {
           explainKafkaError(`altering "${name}"`, error);

@@ -1,0 +1,3 @@
+// Log level names, apart from logger.ts so `--help` does not load pino.
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
