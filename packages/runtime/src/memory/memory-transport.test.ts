@@ -6,7 +6,10 @@ import { TransportError, type Connection } from '../transport.ts';
 import { memoryRuntime } from './memory-runtime.ts';
 import { MemoryTransport } from './memory-transport.ts';
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+/** Lets 20 event-loop turns pass: enough for any delivery chain, however loaded the machine. */
+const tick = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+};
 
 describe('MemoryTransport', () => {
   it('reports onClose at start() when the peer closed before it', async () => {
