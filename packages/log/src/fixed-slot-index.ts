@@ -42,6 +42,8 @@ export abstract class FixedSlotIndex {
   private fileNeedsTruncate = false;
   /** The file should be (kept) preallocated to maxIndexBytes: true while the segment is active. */
   private preallocated: boolean;
+  /** Tail of the serialised flushes. */
+  private flushing: Promise<void> = Promise.resolve();
 
   protected constructor(path: string, baseOffset: number, maxIndexBytes: number, slotBytes: number, content: Uint8Array | null, preallocate: boolean) {
     this.pathValue = path;
@@ -154,8 +156,17 @@ export abstract class FixedSlotIndex {
     }
   }
 
-  /** Writes unflushed entries to the file and syncs it. */
-  async flush(fs: FileSystem): Promise<void> {
+  /**
+   * Writes unflushed entries to the file and syncs it. Calls are serialised: a group-commit
+   * sync may flush a just-rolled segment's index while the roll trims it.
+   */
+  flush(fs: FileSystem): Promise<void> {
+    const run = this.flushing.then(() => this.flushNow(fs));
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async flushNow(fs: FileSystem): Promise<void> {
     if (this.flushedEntries === this.entryCount && !this.fileNeedsTruncate) return;
     const handle = await fs.open(this.pathValue, 'read-write');
     try {

@@ -22,6 +22,22 @@
  * Faults: any failing file-system operation rejects that call with LogStorageError and
  * takes the log offline; every later call except `close()` rejects with LogOfflineError
  * (Kafka's offline log dir). No promise the log creates is left unhandled.
+ *
+ * API (all offsets are numbers):
+ * - state: `logStartOffset`, `logEndOffset`, `recoveryPoint`, `highWatermark`,
+ *   `isOffline`, `sizeBytes`, `segmentCount`, `segmentsSnapshot()`, `segmentInfos()`
+ * - writes: `append(bytes, { leaderEpoch, requireSync })`,
+ *   `appendAsFollower(bytes, { allowGaps, requireSync })`, `roll()`, `flush()`
+ * - reads: `read(from, maxBytes, { maxOffset, minOneMessage, scratch })`,
+ *   `offsetForTimestamp(ts | -1 latest | -2 earliest | -3 max-timestamp)`
+ * - waiting: `waitForData(offset, timeoutMs, { signal, watermark })`, `onAppend(fn)`,
+ *   `updateHighWatermark(offset)`
+ * - epochs: `assignEpochStartOffset`, `endOffsetForEpoch`, `latestEpoch`, `epochEntries`
+ * - range: `truncateTo`, `truncateFullyAndStartAt`, `deleteRecordsBefore`
+ * - retention: `segmentSummaries`, `maybeIncrementLogStartOffset`, `detachSegments`,
+ *   `deleteSegments(baseOffsets, reason)`
+ * - compaction: `createCleanedSegment(base)`, `replaceSegments(cleaned, old)`
+ * - `close()`
  */
 import { FileSystemError, type Clock, type FileSystem, type TimerHandle } from '@samsa/runtime';
 import { assignOffsets, checkFollowerOffsets, forEachBatchEpoch, validateAppend } from './append-batches.ts';
