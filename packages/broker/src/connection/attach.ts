@@ -31,20 +31,34 @@ export function attachSession(connection: Connection, options: SessionOptions, c
   const session: ConnectionSession = new ConnectionSession(options, {
     send(bytes) {
       lastActivityMs = clock.monotonicMs();
-      connection.write(bytes).then(
+      let written: Promise<void>;
+      try {
+        written = connection.write(bytes);
+      } catch {
+        written = Promise.reject(new Error('write failed'));
+      }
+      written.then(
         () => session.drained(bytes.byteLength),
         () => session.end('write-failed', false),
       );
     },
     setReading(reading) {
       if (socketClosed) return;
-      if (reading) connection.resume();
-      else connection.pause();
+      try {
+        if (reading) connection.resume();
+        else connection.pause();
+      } catch {
+        session.end('transport-failed', false);
+      }
     },
     close(_reason, graceful) {
       if (socketClosed) return;
-      if (graceful) connection.close().catch(() => connection.destroy());
-      else connection.destroy();
+      try {
+        if (graceful) connection.close().catch(() => connection.destroy());
+        else connection.destroy();
+      } catch {
+        // Already closed: nothing left to release.
+      }
     },
   });
   connection.start({
