@@ -12,6 +12,7 @@
  * which survives a process kill (a machine crash is the log engine's crash tests' job).
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PYTHON, REPO_ROOT, createTopic, expectOk, python, sleep, startBroker, tempDir } from './harness.ts';
@@ -83,10 +84,14 @@ describe('restart after SIGKILL', () => {
     expect(new Set(consumed.records.map((r) => r[3])).size).toBe(2 * HALF);
   });
 
-  it('a clean SIGTERM shutdown exits 0 and the next start serves the same data', async () => {
+  it('a clean SIGTERM shutdown exits 0, leaves the clean-shutdown marker, and the next start serves the same data', async () => {
     expect(broker).toBeDefined();
     const port = broker!.port;
     expect(await broker!.stop()).toBe(0);
+    // The clean-shutdown marker: Kafka's per-dir file, or the log engine's per-partition one.
+    const perDir = existsSync(join(dataDir, '.kafka_cleanshutdown'));
+    const perPartition = Array.from({ length: PARTITIONS }, (_, p) => existsSync(join(dataDir, `survivor-${p}`, '.samsa_cleanshutdown')));
+    expect(perDir || perPartition.every(Boolean)).toBe(true);
     broker = await startBroker({ dataDir, port });
     const consumed = lastJson<ConsumeReport>(
       expectOk(await python(PY_CONSUME, [broker.bootstrap, 'survivor', String(PARTITIONS), String(2 * HALF)]), 'python consume').stdout,
