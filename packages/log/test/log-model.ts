@@ -243,12 +243,14 @@ class CleanRestartCommand implements Cmd {
 
 class CrashCommand implements Cmd {
   readonly seed: number;
-  constructor(seed: number) {
+  readonly mode: 'prefix' | 'last';
+  constructor(seed: number, mode: 'prefix' | 'last') {
     this.seed = seed;
+    this.mode = mode;
   }
   check = (): boolean => true;
   async run(m: LogModel, r: RealLog): Promise<void> {
-    r.fs.crash({ tear: { seed: this.seed } });
+    r.fs.crash({ tear: { seed: this.seed, mode: this.mode } });
     await r.log.close().catch(() => undefined);
     r.log = await open(r.fs, r.clock, {}, r.config);
     const end = r.log.logEndOffset;
@@ -264,7 +266,7 @@ class CrashCommand implements Cmd {
     m.batches = m.batches.filter((b) => b.last >= m.logStart);
     expect(r.log.epochEntries()).toEqual(m.epochs);
   }
-  toString = (): string => `crash(seed ${this.seed})`;
+  toString = (): string => `crash(seed ${this.seed}, ${this.mode})`;
 }
 
 /** The core command set; other suites append theirs. */
@@ -281,7 +283,7 @@ export function coreCommands(): fc.Arbitrary<Cmd>[] {
     fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }).map((w) => new DeleteRecordsCommand(w)),
     fc.integer({ min: 1, max: 3000 }).map((ms) => new AdvanceClockCommand(ms)),
     fc.constant(new CleanRestartCommand()),
-    fc.integer({ min: 0, max: 0x7fffffff }).map((s) => new CrashCommand(s)),
+    fc.tuple(fc.integer({ min: 0, max: 0x7fffffff }), fc.constantFrom('prefix' as const, 'last' as const)).map(([s, mode]) => new CrashCommand(s, mode)),
   ];
 }
 
