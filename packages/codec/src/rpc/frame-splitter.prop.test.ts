@@ -2,7 +2,8 @@
  * Properties of FrameSplitter:
  * - any chunking of a stream of length-prefixed frames (partial prefixes, partial payloads,
  *   coalesced frames, empty chunks) yields exactly the payloads, in order;
- * - bufferedBytes never exceeds 4 + frameBytesMax, and is 0 at frame boundaries;
+ * - bufferedBytes never exceeds 4 + frameBytesMax, and is 0 at frame boundaries; the memory
+ *   held (retainedBytes) stays within max(16 KiB, 2 × bufferedBytes) + 4;
  * - a declared length over frameBytesMax throws 'too-large' on the push that completes the
  *   prefix, having buffered no more than the 4 prefix bytes;
  * - random bytes only ever raise DecodeError ('too-large' or 'bad-length').
@@ -32,6 +33,7 @@ describe('FrameSplitter properties', () => {
           for (const chunk of cutAt(stream, cuts)) {
             got.push(...splitter.push(chunk));
             expect(splitter.bufferedBytes).toBeLessThanOrEqual(604);
+            expect(splitter.retainedBytes).toBeLessThanOrEqual(4 + Math.max(16 * 1024, 2 * splitter.bufferedBytes));
           }
           expect(got.length).toBe(payloads.length);
           got.forEach((p, i) => expect(sameBytes(p, payloads[i]!)).toBe(true));

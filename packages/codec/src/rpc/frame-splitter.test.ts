@@ -37,6 +37,18 @@ describe('FrameSplitter', () => {
     expect(catchDecodeError(() => splitter.push(new Uint8Array([0])))?.reason).toBe('too-large');
   });
 
+  it('holds memory in proportion to what arrived, not to the announced size', () => {
+    const splitter = new FrameSplitter({ frameBytesMax: 100 * 1024 * 1024 });
+    const prefix = new Uint8Array(4);
+    new DataView(prefix.buffer).setInt32(0, 100 * 1024 * 1024);
+    expect(splitter.push(concatBytes([prefix, new Uint8Array(10)]))).toEqual([]);
+    expect(splitter.bufferedBytes).toBe(14);
+    expect(splitter.retainedBytes).toBeLessThanOrEqual(4 + 16 * 1024);
+    for (let i = 0; i < 10; i++) splitter.push(new Uint8Array(100_000));
+    expect(splitter.bufferedBytes).toBe(14 + 1_000_000);
+    expect(splitter.retainedBytes).toBeLessThanOrEqual(4 + 2 * 1_000_010);
+  });
+
   it('rejects 2 GiB - 1 without allocating it', () => {
     const splitter = new FrameSplitter({ frameBytesMax: 1 << 20 });
     expect(catchDecodeError(() => splitter.push(new Uint8Array([0x7f, 0xff, 0xff, 0xff])))?.reason).toBe('too-large');
