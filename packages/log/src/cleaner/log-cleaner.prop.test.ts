@@ -8,6 +8,8 @@
  * is not a tombstone whose batch is older than delete.retention.ms. Records at or past the
  * first uncleanable offset all survive.
  *
+ * Batches are uncompressed or gzip/snappy/lz4 (rewritten through the codec package).
+ *
  * Invariants checked:
  * - the surviving records are exactly the model's, each byte-equal (key, value,
  *   timestamp) to what was appended at that offset: offsets are preserved;
@@ -38,6 +40,7 @@ interface ModelRecord {
 
 const batchArb = fc.record({
   producer: fc.constantFrom(-1, -1, 1, 2),
+  compression: fc.constantFrom(0, 0, 1, 2, 3),
   ageMs: fc.integer({ min: 0, max: 2 * DELETE_RETENTION_MS }),
   records: fc.array(
     fc.record({ key: fc.option(fc.integer({ min: 0, max: 6 }), { freq: 10 }), tombstone: fc.boolean(), value: fc.string({ maxLength: 12 }) }),
@@ -92,7 +95,7 @@ describe('cleanLog (model)', () => {
         for (const b of s.batches) {
           const timestampMs = now - b.ageMs;
           const inputs = b.records.map((r) => ({ key: r.key === null ? null : enc.encode(`k${r.key}`), value: r.tombstone ? null : enc.encode(r.value), timestampMs }));
-          const options = b.producer >= 0 ? { producerId: b.producer, producerEpoch: 0, baseSequence: 0 } : {};
+          const options = { compression: b.compression as 0 | 1 | 2 | 3, ...(b.producer >= 0 ? { producerId: b.producer, producerEpoch: 0, baseSequence: 0 } : {}) };
           const result = await log.append(buildRecordBatch(inputs, options));
           if (b.producer >= 0) producerBatches.set(b.producer, [...(producerBatches.get(b.producer) ?? []), result.baseOffset]);
           b.records.forEach((r, i) => appended.push({ offset: result.baseOffset + i, key: r.key === null ? null : `k${r.key}`, value: r.tombstone ? null : r.value, timestampMs }));

@@ -33,8 +33,10 @@
  *   batches scanned (Kafka's RETAIN_EMPTY), so the producer's last sequence survives a
  *   reload. Tracking is bounded by `producerIdsMax`; past it every emptied batch with a
  *   producer id is kept (conservative).
- * - Compressed batches are rewritten only when a {@link RecordsCodec} is given; otherwise
- *   they are kept unchanged and not mapped ("opaque": safe, only less compact).
+ * - Compressed batches are decompressed, filtered and recompressed with their own codec
+ *   (the codec package's, by default); with `codec: null`, or zstd before the codec's
+ *   `initCompression()`, they are kept unchanged and not mapped ("opaque": safe, only
+ *   less compact).
  *
  * Bounds: the offset map (fixed bytes), one read chunk (the log's scan buffer, grown only
  * to the largest batch), one write buffer (`writeBufferBytes`), the producer map. Never
@@ -55,7 +57,7 @@ import type { LogSegment } from '../log-segment.ts';
 import type { Log } from '../log.ts';
 import { forEachRecordFrame } from './record-frames.ts';
 import { OffsetMap } from './offset-map.ts';
-import { filterBatch, recordsSectionOf, type RecordsCodec } from './retained-batch.ts';
+import { filterBatch, kafkaRecordsCodec, recordsSectionOf, type RecordsCodec } from './retained-batch.ts';
 
 /** What the cleaner needs from a log (a core `Log` satisfies it). */
 export type CleanableLog = Pick<Log, 'dir' | 'logStartOffset' | 'logEndOffset' | 'highWatermark' | 'segmentsSnapshot' | 'createCleanedSegment' | 'replaceSegments'>;
@@ -75,7 +77,8 @@ export interface CleanOptions {
   /** Output buffered before each append to the cleaned segment; default 256 KiB. */
   readonly writeBufferBytes?: number;
   readonly producerIdsMax?: number;
-  readonly codec?: RecordsCodec;
+  /** Compression for compressed batches; default {@link kafkaRecordsCodec}; null: keep them as they are. */
+  readonly codec?: RecordsCodec | null;
   /** Awaited between chunks; default a macrotask (setTimeout 0). */
   readonly yieldNow?: () => Promise<void>;
 }
@@ -121,7 +124,8 @@ export function dirtyRatio(log: CleanableLog, firstDirtyOffset: number): { dirty
   return { dirtyBytes, cleanableBytes, ratio: cleanableBytes === 0 ? 0 : dirtyBytes / cleanableBytes };
 }
 
-export async function cleanLog(log: CleanableLog, options: CleanOptions): Promise<CleanResult> {
+export async function cleanLog(log: CleanableLog, givenOptions: CleanOptions): Promise<CleanResult> {
+  const options = { ...givenOptions, codec: givenOptions.codec === undefined ? kafkaRecordsCodec : givenOptions.codec };
   const yieldNow = options.yieldNow ?? defaultYield;
   const uncleanable = await firstUncleanableOffset(log, options.nowMs, options.minCompactionLagMs ?? 0);
   const firstDirty = Math.min(Math.max(options.firstDirtyOffset, log.logStartOffset), log.logEndOffset);
@@ -177,7 +181,7 @@ async function buildOffsetMap(log: CleanableLog, map: OffsetMap, firstDirty: num
       const last = batchLastOffset(batch);
       if (mapFull || last < firstDirty) return true;
       if (base >= uncleanable) return false;
-      const section = batchIsControl(batch) ? null : recordsSectionOf(batch, 0, batch.byteLength, options.codec);
+      const section = batchIsControl(batch) ? null : recordsSectionOf(batch, 0, batch.byteLength, options.codec ?? undefined);
       const count = section === null ? 0 : batchRecordCount(batch);
       if (section !== null && !map.hasRoomFor(count)) {
         if (map.size === 0) throw new RangeError(`cleaner offset map (${map.entriesMax} entries) cannot hold one batch of ${count} records`);
@@ -327,7 +331,7 @@ function filterOne(batch: Uint8Array, map: OffsetMap, producerLast: Map<number, 
       if (map.get(section, frame.keyStart, frame.keyEnd) > offset) return false;
       return !(frame.valueIsNull && tombstonesExpired);
     },
-    options.codec,
+    options.codec ?? undefined,
   );
 }
 

@@ -4,17 +4,18 @@
  *
  * Invariants:
  * - a rewritten batch is valid record batch v2 (magic, lengths, CRC, framing);
- * - it keeps baseOffset, baseTimestamp, lastOffsetDelta, producer fields and leader epoch;
+ * - it keeps baseOffset, baseTimestamp, lastOffsetDelta, producer fields, leader epoch and
+ *   its compression codec (none, gzip, snappy, lz4: decompressed, filtered, recompressed);
  * - the surviving records are exactly the retained ones, with their offsets, timestamps,
  *   keys, values and headers unchanged;
  * - maxTimestamp is the largest surviving timestamp (create time);
  * - nothing retained → 'dropped', or an empty (0-record) valid batch when keepEmpty;
  *   everything retained → 'unchanged'.
  */
-import { batchBaseOffset, batchBaseTimestamp, batchLastOffsetDelta, batchMaxTimestamp, batchPartitionLeaderEpoch, batchProducerId, batchRecordCount, buildRecordBatch, iterateRecords, validateRecordBatch } from '@samsa/codec';
+import { batchBaseOffset, batchCompression, batchBaseTimestamp, batchLastOffsetDelta, batchMaxTimestamp, batchPartitionLeaderEpoch, batchProducerId, batchRecordCount, buildRecordBatch, iterateRecords, validateRecordBatch } from '@samsa/codec';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { filterBatch } from './retained-batch.ts';
+import { filterBatch, kafkaRecordsCodec } from './retained-batch.ts';
 
 const recordArb = fc.record({
   key: fc.option(fc.uint8Array({ maxLength: 8 })),
@@ -26,12 +27,12 @@ const recordArb = fc.record({
 describe('filterBatch', () => {
   it('keeps exactly the retained records, byte-exact, in a valid batch', () => {
     fc.assert(
-      fc.property(fc.array(recordArb, { minLength: 1, maxLength: 20 }), fc.array(fc.boolean(), { minLength: 20, maxLength: 20 }), fc.nat(1_000_000), fc.boolean(), fc.nat(3), (records, keepMask, baseOffset, keepEmpty, pad) => {
-        const built = buildRecordBatch(records, { baseOffset, producerId: 7, producerEpoch: 1, baseSequence: 3, partitionLeaderEpoch: 5 });
+      fc.property(fc.array(recordArb, { minLength: 1, maxLength: 20 }), fc.array(fc.boolean(), { minLength: 20, maxLength: 20 }), fc.nat(1_000_000), fc.boolean(), fc.nat(3), fc.constantFrom(0, 1, 2, 3), (records, keepMask, baseOffset, keepEmpty, pad, compression) => {
+        const built = buildRecordBatch(records, { baseOffset, producerId: 7, producerEpoch: 1, baseSequence: 3, partitionLeaderEpoch: 5, compression: compression as 0 | 1 | 2 | 3 });
         // Place the batch at a non-zero position inside a bigger buffer, as in a segment read.
         const buffer = new Uint8Array(pad + built.length + 2);
         buffer.set(built, pad);
-        const outcome = filterBatch(buffer, pad, built.length, keepEmpty, (_s, frame) => keepMask[frame.offsetDelta]!);
+        const outcome = filterBatch(buffer, pad, built.length, keepEmpty, (_s, frame) => keepMask[frame.offsetDelta]!, kafkaRecordsCodec);
         const keptIdx = records.map((_, i) => i).filter((i) => keepMask[i]!);
         if (keptIdx.length === records.length) {
           expect(outcome.kind).toBe('unchanged');
@@ -52,6 +53,7 @@ describe('filterBatch', () => {
         expect(batchProducerId(out)).toBe(7);
         expect(batchPartitionLeaderEpoch(out)).toBe(5);
         expect(batchRecordCount(out)).toBe(keptIdx.length);
+        expect(batchCompression(out)).toBe(keptIdx.length === 0 ? 0 : compression);
         const got = [...iterateRecords(out, 0, { verifyCrc: true })].map((r) => ({ offset: r.offset, ts: r.timestampMs, key: r.key, value: r.value, headers: r.headers.map((h) => ({ key: h.key, value: h.value })) }));
         const want = keptIdx.map((i) => ({ offset: baseOffset + i, ts: records[i]!.timestampMs, key: records[i]!.key, value: records[i]!.value, headers: records[i]!.headers }));
         expect(got).toEqual(want);
@@ -61,9 +63,11 @@ describe('filterBatch', () => {
     );
   });
 
-  it('treats a compressed batch as opaque without a codec', () => {
-    const built = buildRecordBatch([{ key: new Uint8Array([1]), value: null }]);
-    built[22] = (built[22]! & ~7) | 1; // pretend gzip: the cleaner must not try to read it
+  it('treats a compressed batch as opaque without a codec, or when the codec cannot compress it', () => {
+    const built = buildRecordBatch([{ key: new Uint8Array([1]), value: null }], { compression: 1 });
     expect(filterBatch(built, 0, built.length, false, () => false).kind).toBe('opaque');
+    const noGzip = { ...kafkaRecordsCodec, canRewrite: (c: number) => c !== 1 };
+    expect(filterBatch(built, 0, built.length, false, () => false, noGzip).kind).toBe('opaque');
+    expect(filterBatch(built, 0, built.length, false, () => false, kafkaRecordsCodec).kind).toBe('dropped');
   });
 });

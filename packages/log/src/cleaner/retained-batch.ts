@@ -14,8 +14,9 @@
  * maxTimestamp: recomputed over the surviving records for create-time batches (as Kafka's
  * MemoryRecordsBuilder does); kept for log-append-time and empty batches.
  *
- * Batches the cleaner cannot decode (compressed, with no {@link RecordsCodec} given) are
- * "opaque": kept unchanged and never mapped — always safe, only less compact.
+ * Batches the cleaner cannot rewrite (compressed, with no {@link RecordsCodec}, or zstd
+ * before the codec is ready) are "opaque": kept unchanged and never mapped — always safe,
+ * only less compact. {@link kafkaRecordsCodec} is the codec package's gzip, snappy, lz4, zstd.
  */
 import {
   BATCH_OFFSETS as O,
@@ -28,7 +29,11 @@ import {
   batchMaxTimestamp,
   batchRecordCount,
   batchTimestampType,
+  compress,
   crc32c,
+  decompress,
+  isZstdReady,
+  type CompressionType,
 } from '@samsa/codec';
 import { forEachRecordFrame, type RecordFrame } from './record-frames.ts';
 
@@ -36,7 +41,16 @@ import { forEachRecordFrame, type RecordFrame } from './record-frames.ts';
 export interface RecordsCodec {
   decompress(compression: number, data: Uint8Array, maxBytes: number): Uint8Array;
   compress(compression: number, data: Uint8Array): Uint8Array;
+  /** False for a codec that cannot compress right now (zstd before `initCompression()`): such batches stay opaque. */
+  canRewrite?(compression: number): boolean;
 }
+
+/** The codec package's five Kafka codecs (zstd compression once `initCompression()` resolved). */
+export const kafkaRecordsCodec: RecordsCodec = {
+  decompress: (compression, data, maxBytes) => decompress(compression as CompressionType, data, maxBytes),
+  compress: (compression, data) => compress(compression as CompressionType, data),
+  canRewrite: (compression) => compression >= 1 && compression <= 4 && (compression !== 4 || isZstdReady()),
+};
 
 export interface RecordsSection {
   readonly bytes: Uint8Array;
@@ -68,7 +82,7 @@ export function recordsSectionOf(batch: Uint8Array, pos: number, sizeBytes: numb
   const end = pos + sizeBytes;
   const compression = batchCompressionOf(batch, pos);
   if (compression === 0) return { bytes: batch, start, end };
-  if (codec === undefined) return null;
+  if (codec === undefined || codec.canRewrite?.(compression) === false) return null;
   const bytes = codec.decompress(compression, batch.subarray(start, end), DECOMPRESSED_BYTES_MAX);
   return { bytes, start: 0, end: bytes.length };
 }

@@ -80,8 +80,8 @@ export interface LogManagerOptions {
   readonly cleanerOffsetMapBytes?: number;
   /** Logs cleaned per cleaner tick at most; default 16. */
   readonly cleanerLogsPerTickMax?: number;
-  /** Compression for the cleaner (compressed batches are kept as they are without it). */
-  readonly cleanerCodec?: RecordsCodec;
+  /** Compression for the cleaner; default the codec package's; null keeps compressed batches as they are. */
+  readonly cleanerCodec?: RecordsCodec | null;
   /** Bound on logs managed; default 1,000,000. */
   readonly logsMax?: number;
 }
