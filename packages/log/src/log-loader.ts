@@ -12,7 +12,8 @@
  *    `<base>.log`. Its index files are dropped and rebuilt.
  * 3. Open the live segments (lazily: only sizes are read).
  * 4. Unclean shutdown only: from the segment holding the recovery point onwards, validate
- *    every batch (length, CRC-32C, increasing offsets), rebuild the indices, cut a torn or
+ *    every batch at or above the recovery point (length, CRC-32C, increasing offsets; the
+ *    synced batches before it in that segment are only indexed), rebuild the indices, cut a torn or
  *    corrupt tail, and delete every segment after a cut (it follows corruption). The
  *    leader-epoch cache is re-assigned from the recovered batches.
  * 5. Segments wholly below the log start offset are deleted; an empty directory gets one
@@ -176,7 +177,7 @@ async function recoverSegments(params: LoadLogParams, segments: SegmentSet): Pro
   if (firstRecovered !== undefined) epochCache.truncateFromEnd(firstRecovered.baseOffset);
   for (let i = 0; i < toRecover.length; i++) {
     const segment = toRecover[i]!;
-    const result = await segment.recover((epoch, baseOffset) => epochCache.assign(epoch, baseOffset));
+    const result = await segment.recover((epoch, baseOffset) => epochCache.assign(epoch, baseOffset), params.recoveryPoint);
     if (result.truncatedBytes === 0) continue;
     truncatedBytes += result.truncatedBytes;
     logger.warn(

@@ -471,8 +471,10 @@ export class LogSegment {
    * Validates every batch from the start (length, CRC-32C, offsets increasing and inside
    * the segment), rebuilds both indices and cuts the file after the last valid batch.
    * `onBatch` sees each valid batch's leader epoch and base offset (epoch cache rebuild).
+   * Batches wholly below `syncedBelowOffset` (the recovery point) are indexed from their
+   * headers without the CRC pass.
    */
-  async recover(onBatch?: (leaderEpoch: number, baseOffset: number) => void): Promise<RecoverResult> {
+  async recover(onBatch?: (leaderEpoch: number, baseOffset: number) => void, syncedBelowOffset = this.baseOffset): Promise<RecoverResult> {
     const { fs, config } = this.ctx;
     const ix: Indexes = {
       offset: OffsetIndex.empty(this.path('index'), this.baseOffset, config.segmentIndexBytes, this.active),
@@ -486,7 +488,22 @@ export class LogSegment {
     let nextOffset = this.baseOffset;
     let reason: string | null = null;
     const handle = await this.file();
-    const scan = await scanBatches(handle, 0, this.size, true, (chunk, at, sizeBytes, position) => {
+    // Batches below the recovery point were synced before it moved: index them from their
+    // headers only (no CRC pass), so crash recovery costs what the unsynced tail costs.
+    let from = 0;
+    if (syncedBelowOffset > this.baseOffset) {
+      const trusted = await scanBatches(handle, 0, this.size, false, (chunk, at, sizeBytes, position) => {
+        const base = batchBaseOffset(chunk, at);
+        const last = batchLastOffset(chunk, at);
+        if (last >= syncedBelowOffset || base < nextOffset || !this.canConvertToRelativeOffset(last)) return false;
+        this.indexBatch(ix, chunk, at, sizeBytes, position);
+        onBatch?.(batchPartitionLeaderEpoch(chunk, at), base);
+        nextOffset = last + 1;
+        return true;
+      });
+      from = trusted.position;
+    }
+    const scan = await scanBatches(handle, from, this.size, true, (chunk, at, sizeBytes, position) => {
       const invalid = validateRecordBatch(chunk, at, at + sizeBytes);
       if (invalid !== null) {
         reason = `${invalid.reason}: ${invalid.detail}`;
