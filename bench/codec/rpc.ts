@@ -7,6 +7,8 @@
  * Run: npx tsx bench/codec/rpc.ts
  */
 import { measure, report } from '../../apps/bench/src/measure.ts';
+import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
+import { measureCpu } from './cpu-time.ts';
 import { RpcCodec, RpcFrameSplitter, concatChunks } from '../../packages/codec/src/index.ts';
 
 const FRAMES = 2000;
@@ -15,9 +17,20 @@ const schema = { version: 1, structures: [['topic', 'partition', 'highWatermark'
 const body = { topic: 'orders', partition: 7, highWatermark: 123_456_789, logStartOffset: 1000, leaderEpoch: 12, errorCode: 0 };
 const attachment = new Uint8Array(ATTACHMENT_BYTES).map((_, i) => (i * 31) & 0xff);
 
+
+type Pair = { readonly wall: Measurement; readonly cpu: Measurement };
+/** Wall-clock and CPU-time figures of the same work: the VM is oversubscribed (see cpu-time.ts). */
+async function both(options: MeasureOptions, round: () => unknown): Promise<Pair> {
+  return { wall: await measure(options, round), cpu: await measureCpu(options, round) };
+}
+function reportBoth(subject: Pair, baseline: Pair): void {
+  report(subject.wall, baseline.wall);
+  report(subject.cpu, baseline.cpu);
+}
+
 async function main(): Promise<void> {
   const target = new Uint8Array(ATTACHMENT_BYTES);
-  const copy = await measure({ name: '16 KiB Uint8Array.set', unit: 'frames', unitsPerRound: FRAMES }, () => {
+  const copy = await both({ name: '16 KiB Uint8Array.set', unit: 'frames', unitsPerRound: FRAMES }, () => {
     for (let i = 0; i < FRAMES; i++) target.set(attachment);
   });
   for (const [label, codec] of [
@@ -26,14 +39,14 @@ async function main(): Promise<void> {
   ] as const) {
     const sample = concatChunks(codec.encode({ type: 1, requestId: 1, schemaVersion: 1, body, attachments: [attachment] }));
     console.log(`${label}: frame ${sample.length} bytes (header+body ${sample.length - ATTACHMENT_BYTES})`);
-    report(
-      await measure({ name: `encode (vectored chunks), ${label}`, unit: 'frames', unitsPerRound: FRAMES }, () => {
+    reportBoth(
+      await both({ name: `encode (vectored chunks), ${label}`, unit: 'frames', unitsPerRound: FRAMES }, () => {
         for (let i = 0; i < FRAMES; i++) codec.encode({ type: 1, requestId: i, schemaVersion: 1, body, attachments: [attachment] });
       }),
       copy,
     );
-    report(
-      await measure({ name: `encode + decode, ${label}`, unit: 'frames', unitsPerRound: FRAMES }, () => {
+    reportBoth(
+      await both({ name: `encode + decode, ${label}`, unit: 'frames', unitsPerRound: FRAMES }, () => {
         for (let i = 0; i < FRAMES; i++) {
           const frame = codec.decode(concatChunks(codec.encode({ type: 1, requestId: i, schemaVersion: 1, body, attachments: [attachment] })));
           if (frame.attachments[0]!.length !== ATTACHMENT_BYTES) throw new Error('bad frame');
@@ -42,8 +55,8 @@ async function main(): Promise<void> {
       copy,
     );
     const stream = concatChunks(Array.from({ length: FRAMES }, (_, i) => codec.encode({ type: 1, requestId: i, schemaVersion: 1, body, attachments: [attachment] })).flat());
-    report(
-      await measure({ name: `splitter decode (64 KiB chunks), ${label}`, unit: 'frames', unitsPerRound: FRAMES }, () => {
+    reportBoth(
+      await both({ name: `splitter decode (64 KiB chunks), ${label}`, unit: 'frames', unitsPerRound: FRAMES }, () => {
         const splitter = new RpcFrameSplitter({ frameBytesMax: 1 << 20, codec });
         let frames = 0;
         for (let at = 0; at < stream.length; at += 65536) frames += splitter.push(stream.subarray(at, at + 65536)).length;
