@@ -1,0 +1,59 @@
+#!/usr/bin/env -S deno run --allow-net --allow-read=./data --allow-write=./data --allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE --allow-sys=hostname
+/**
+ * The Samsa broker on Deno: `deno run <permissions> apps/broker-deno/src/main.ts [flags]`.
+ *
+ * Same flags, same server.properties file, same connect line and exit codes as
+ * `samsa broker`: the flag definitions are the Node app's commander command
+ * (apps/broker-node/src/commands/broker-command.ts), reused with a Deno action, so
+ * `--help` and validation cannot drift. Exit codes: 0 clean stop, 1 failed to start or
+ * run, 2 bad flag/config/permission, 70 bug.
+ */
+import { CliError, ExitCode } from '../../broker-node/src/cli-error.ts';
+import { brokerCommand } from '../../broker-node/src/commands/broker-command.ts';
+import type { BrokerCommandOptions } from '../../broker-node/src/run-broker.ts';
+import { runDenoBroker } from './run-broker.ts';
+
+export { startDenoBroker } from './start-broker.ts';
+export type { RunningDenoBroker, StartDenoBrokerOptions } from './start-broker.ts';
+
+const encoder = new TextEncoder();
+
+/**
+ * commander's CommanderError, recognised by its `code` ("commander.*"): `commander` is a
+ * dependency of apps/broker-node, which Deno resolves only from files in that package.
+ */
+function isCommanderError(error: unknown): error is { code: string; exitCode: number } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('commander.');
+}
+
+export async function main(args: readonly string[]): Promise<number> {
+  const command = brokerCommand()
+    .name('broker-deno')
+    .description('run a Samsa broker on Deno in the foreground (Ctrl-C stops it cleanly)')
+    .action(async (o: BrokerCommandOptions) => {
+      await runDenoBroker(o);
+    });
+  command.exitOverride();
+  try {
+    await command.parseAsync([...args], { from: 'user' });
+    return ExitCode.ok;
+  } catch (error) {
+    if (isCommanderError(error)) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage; // commander already printed the message
+    }
+    if (error instanceof CliError) {
+      Deno.stderr.writeSync(encoder.encode(`samsa: ${error.message}\n`));
+      return error.exitCode;
+    }
+    Deno.stderr.writeSync(encoder.encode(`samsa: unexpected error (a bug; please report it):\n${(error as Error).stack ?? String(error)}\n`));
+    return ExitCode.bug;
+  }
+}
+
+if (import.meta.main) {
+  const code = await main(Deno.args);
+  // A running broker keeps the event loop alive and exits from its signal handler.
+  if (code !== ExitCode.ok) Deno.exit(code);
+}

@@ -1,0 +1,82 @@
+/**
+ * What the Deno broker does once its flags are parsed: load the config, start the broker,
+ * print the same connect line as `samsa broker`, and turn SIGINT/SIGTERM
+ * (Deno.addSignalListener) into a clean shutdown: finish in-flight requests, flush, write
+ * the clean-shutdown marker, exit 0. A second signal exits 130 at once.
+ */
+import type { ServerConfig } from '@samsa/broker';
+import { CliError, ExitCode } from '../../broker-node/src/cli-error.ts';
+import { createLogger, isLogLevel } from '../../broker-node/src/logger.ts';
+import type { LogLevel } from '../../broker-node/src/logger.ts';
+import type { BrokerCommandOptions } from '../../broker-node/src/run-broker.ts';
+import { loadConfig } from './load-config.ts';
+import { startDenoBroker } from './start-broker.ts';
+
+const encoder = new TextEncoder();
+
+function printLine(text: string): void {
+  const bytes = encoder.encode(`${text}\n`);
+  for (let done = 0, loops = 0; done < bytes.byteLength && loops < 1_000; loops++) done += Deno.stdout.writeSync(bytes.subarray(done));
+}
+
+export async function runDenoBroker(o: BrokerCommandOptions): Promise<void> {
+  const level: LogLevel = isLogLevel(o.logLevel) ? o.logLevel : 'info';
+  const { config, dataDirShown } = await loadConfig(o);
+  const logger = createLogger(level);
+  let running;
+  try {
+    running = await startDenoBroker({ config, logger, ...(o.adminPort !== undefined ? { adminPort: o.adminPort } : {}) });
+  } catch (error) {
+    logger.flush();
+    throw explainStartFailure(error, config, o.adminPort);
+  }
+  const admin = running.admin ? `, admin http://${running.admin.host}:${running.admin.port}/metrics` : '';
+  printLine(`samsa broker listening on ${running.host}:${running.port} (data: ${dataDirShown}${admin})`);
+  let signals = 0;
+  const onSignal = (signal: Deno.Signal): void => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
+      Deno.exit(130);
+    }
+    logger.info({ signal }, 'shutting down: finishing in-flight requests and flushing');
+    running.shutdown().then(
+      () => {
+        logger.info({}, 'stopped');
+        logger.flush();
+        printLine('samsa broker stopped cleanly');
+        Deno.exit(ExitCode.ok);
+      },
+      (error: Error) => {
+        logger.error({ err: error }, 'shutdown failed');
+        logger.flush();
+        Deno.exit(ExitCode.failure);
+      },
+    );
+  };
+  Deno.addSignalListener('SIGINT', () => onSignal('SIGINT'));
+  Deno.addSignalListener('SIGTERM', () => onSignal('SIGTERM'));
+}
+
+function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined): CliError {
+  const e = error as { code?: string; message?: string; cause?: unknown };
+  const cause = e.cause as { name?: string } | undefined;
+  const text = `${e.code ?? ''} ${cause?.name ?? ''} ${e.message ?? String(error)}`;
+  const l = config.listeners[0]!;
+  if (/address-in-use|EADDRINUSE|AddrInUse/i.test(text)) {
+    return new CliError(
+      `cannot listen: ${l.host || '0.0.0.0'}:${l.port}${adminPort !== undefined ? ` or admin port ${adminPort}` : ''} is already in use. Stop the other process or pass --port (and --admin-port) with free ports.`,
+      ExitCode.failure,
+    );
+  }
+  if (error instanceof Deno.errors.NotCapable || /NotCapable|Requires (read|write|net) access/i.test(text)) {
+    return new CliError(
+      `cannot start: Deno permission missing (${e.message}). Run with --allow-net=${l.host || '0.0.0.0'}:${l.port} --allow-read=${config.logDirs.join(',')} --allow-write=${config.logDirs.join(',')} (see apps/broker-deno/README.md).`,
+      ExitCode.usage,
+    );
+  }
+  if (/EACCES|PermissionDenied|permission/i.test(text)) {
+    return new CliError(`cannot start: permission denied (${e.message}). Check that the data dir ${config.logDirs.join(',')} is writable and the port is allowed.`, ExitCode.failure);
+  }
+  return new CliError(`broker failed to start: ${e.message ?? String(error)}`, ExitCode.failure);
+}
