@@ -670,15 +670,9 @@ export class GroupCoordinator {
         if (member.syncRequestId !== null) this.#respondSync(member.syncRequestId, g, E.REBALANCE_IN_PROGRESS, EMPTY_BYTES);
         member.syncRequestId = requestId;
         this.#resetHeartbeat(member, now);
-        if (member.memberId === g.leaderId && !this.#leaderSyncPending(g)) return this.#onLeaderSync(g, req, now);
+        if (member.memberId === g.leaderId && g.persistingAssignmentGeneration !== g.generation) return this.#onLeaderSync(g, req, now);
         return null;
     }
-  }
-
-  #leaderSync = new WeakMap<GroupMetadata, number>();
-
-  #leaderSyncPending(g: GroupMetadata): boolean {
-    return this.#leaderSync.get(g) === g.generation;
   }
 
   /** The leader's assignment: persist it with the group, then answer every waiting SyncGroup. */
@@ -689,10 +683,11 @@ export class GroupCoordinator {
     const assignments = new Map<string, Uint8Array>();
     for (const id of g.members.keys()) assignments.set(id, given.get(id) ?? EMPTY_BYTES);
     const generation = g.generation;
-    this.#leaderSync.set(g, generation);
+    g.persistingAssignmentGeneration = generation;
     g.pendingAppends++;
     this.#persistGroup(g, now, (code) => {
       g.pendingAppends--;
+      if (g.persistingAssignmentGeneration === generation) g.persistingAssignmentGeneration = -1;
       if (this.#groups.get(g.groupId) !== g || g.generation !== generation || g.state !== 'CompletingRebalance') return;
       if (code !== 0) {
         this.#failSyncWaiters(g, groupAppendError(code));

@@ -61,6 +61,8 @@ export interface GroupMetadata {
   offsets: Map<string, Map<number, OffsetEntry>>;
   /** Appends for this group not yet completed (commits, the leader's sync). */
   pendingAppends: number;
+  /** The generation whose leader assignment is being persisted right now, or -1. */
+  persistingAssignmentGeneration: number;
 }
 
 export const EMPTY_BYTES = new Uint8Array(0);
@@ -82,6 +84,7 @@ export function newGroup(groupId: string, nowMs: number): GroupMetadata {
     subscribedTopics: null,
     offsets: new Map(),
     pendingAppends: 0,
+    persistingAssignmentGeneration: -1,
   };
 }
 
