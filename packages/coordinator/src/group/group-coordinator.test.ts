@@ -205,6 +205,8 @@ describe('Heartbeat and session expiry', () => {
     expect(stateOf(h)).toBe('Empty');
     expect(h.c.describeState()[0]!.generation).toBe(a.generation + 1);
     expect(h.response(h.heartbeat(G, a.memberId, a.generation), 'Heartbeat')!.errorCode).toBe(E.UNKNOWN_MEMBER_ID);
+    expect(h.c.counters()).toMatchObject({ rebalancesTotal: 2, membersExpiredTotal: 1 });
+    expect(h.c.groupCountsByState()).toEqual({ Empty: 1 });
   });
 
   it('a pending (MEMBER_ID_REQUIRED) member that never returns expires', () => {
@@ -373,6 +375,7 @@ describe('expiration, DeleteGroups, OffsetDelete', () => {
 
     expect(h.fetchOffset(G, 't', 0)).toBe(-1);
     expect(h.c.describeState()).toEqual([]);
+    expect(h.c.counters()).toMatchObject({ offsetCommitsTotal: 1, offsetsExpiredTotal: 1 });
     const last = h.log.slice(-2).map((r) => decodeConsumerOffsetsRecord(r.key, r.value));
     expect(last).toEqual([{ kind: 'offset', key: { group: G, topic: 't', partition: 0 }, value: null }, { kind: 'group', group: G, value: null }]);
   });

@@ -76,6 +76,18 @@ export interface GroupCoordinatorOptions {
   partitionExists?: (topic: string, partition: number) => boolean;
 }
 
+/** Monotonic counters for metrics (rebalances, commit rate, expirations). */
+export interface GroupCoordinatorCounters {
+  /** Join phases completed (each bumps a generation). */
+  rebalancesTotal: number;
+  /** Partition offsets acknowledged to committers. */
+  offsetCommitsTotal: number;
+  /** Offsets removed by retention. */
+  offsetsExpiredTotal: number;
+  /** Members removed because their session timed out. */
+  membersExpiredTotal: number;
+}
+
 export interface LoadStats {
   records: number;
   /** Records whose key or value did not decode, or whose key version is unknown. */
@@ -123,6 +135,7 @@ export class GroupCoordinator {
   #nowMs = 0;
   #nextRetentionCheckMs: number | null = null;
   #out: CoordinatorAction[] = [];
+  readonly #counters: GroupCoordinatorCounters = { rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0 };
 
   constructor(options: GroupCoordinatorOptions) {
     this.config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...options.config };
@@ -255,7 +268,10 @@ export class GroupCoordinator {
     }
     for (const m of [...g.members.values()]) {
       if (m.joinRequestId !== null || m.syncRequestId !== null) continue; // kept alive while waiting on us
-      if (m.heartbeatDeadlineMs <= now && g.members.get(m.memberId) === m) this.#removeMemberAndUpdateGroup(g, m, now);
+      if (m.heartbeatDeadlineMs <= now && g.members.get(m.memberId) === m) {
+        this.#counters.membersExpiredTotal++;
+        this.#removeMemberAndUpdateGroup(g, m, now);
+      }
     }
     // The join deadline may be re-armed (initial delay extension, no joined member yet); bound the loop.
     for (let i = 0; i < 64 && g.joinDeadlineMs !== null && g.joinDeadlineMs <= now; i++) this.#onJoinDeadline(g, now);
@@ -570,6 +586,7 @@ export class GroupCoordinator {
       return;
     }
     g.generation++;
+    this.#counters.rebalancesTotal++;
     if (g.members.size === 0) {
       g.protocol = null;
       g.leaderId = null;
@@ -842,7 +859,10 @@ export class GroupCoordinator {
       const mapped = commitAppendError(code);
       for (const a of accepted) {
         if (code !== 0) a.result.errorCode = mapped;
-        else if (this.#groups.get(g.groupId) === g) this.#setOffset(g, a.topic, a.partition, a.entry);
+        else {
+          this.#counters.offsetCommitsTotal++;
+          if (this.#groups.get(g.groupId) === g) this.#setOffset(g, a.topic, a.partition, a.entry);
+        }
       }
       respond();
     });
@@ -1036,6 +1056,7 @@ export class GroupCoordinator {
         for (const [partition, e] of [...parts]) {
           if (!this.#isExpired(g, topic, e, now, retention)) continue;
           parts.delete(partition);
+          this.#counters.offsetsExpiredTotal++;
           records.push(encodeOffsetCommitRecord({ group: g.groupId, topic, partition }, null));
         }
         if (parts.size === 0) g.offsets.delete(topic);
@@ -1075,6 +1096,11 @@ export class GroupCoordinator {
           .sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition)),
       }))
       .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  }
+
+  /** A snapshot of the monotonic counters, for metrics. */
+  counters(): GroupCoordinatorCounters {
+    return { ...this.#counters };
   }
 
   /** Counts of groups by state, for metrics. */

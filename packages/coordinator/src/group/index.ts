@@ -1,6 +1,6 @@
 // Barrel for src/group: the consumer-group coordinator, its `__consumer_offsets` records and helpers.
 export { GroupCoordinator } from './group-coordinator.ts';
-export type { GroupCoordinatorOptions, LoadStats } from './group-coordinator.ts';
+export type { GroupCoordinatorCounters, GroupCoordinatorOptions, LoadStats } from './group-coordinator.ts';
 export { GroupState, DEFAULT_GROUP_COORDINATOR_CONFIG } from './types.ts';
 export type * from './types.ts';
 export * from './consumer-offsets-records.ts';
