@@ -19,7 +19,8 @@ export type LogErrorCode =
   | 'corrupt-index'
   | 'corrupt-checkpoint'
   | 'too-many-waiters'
-  | 'invalid-argument';
+  | 'invalid-argument'
+  | 'segments-changed';
 
 export class LogError extends Error {
   override readonly name: string = 'LogError';
@@ -133,6 +134,17 @@ export class InvalidArgumentError extends LogError {
   override readonly name = 'InvalidArgumentError';
   constructor(message: string) {
     super('invalid-argument', message);
+  }
+}
+
+/**
+ * A compaction pass went stale: a segment it cleaned left the log (truncation, retention,
+ * another swap) while it worked. Nothing was swapped; the cleaner drops its output.
+ */
+export class SegmentsChangedError extends LogError {
+  override readonly name = 'SegmentsChangedError';
+  constructor(baseOffset: number) {
+    super('segments-changed', `segment ${baseOffset} is no longer in the log; compaction pass abandoned`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchMaxTimestamp, batchPartitionLeaderEpoch, batchTimestampType } from '@samsa/codec';
 import { batchOf, concat, decodeBatches, memoryEnv, open, readAll } from '../test/log-test-support.ts';
-import { NonContiguousOffsetError, OffsetOutOfRangeError, RecordTooLargeError, TooManyWaitersError } from './errors.ts';
+import { NonContiguousOffsetError, OffsetOutOfRangeError, RecordTooLargeError, SegmentsChangedError, TooManyWaitersError } from './errors.ts';
 
 const T0 = 1_700_000_000_000;
 const rec = (i: number) => ({ key: `k${i}`, value: `v${i}`, timestampMs: T0 + i });
@@ -156,5 +156,45 @@ describe('waiting for data', () => {
     const pending = log.waitForData(100, 10_000);
     await log.close();
     expect(await pending).toBe(false);
+  });
+});
+
+describe('segment swap (compaction)', () => {
+  it('abandons a pass whose segments left the log, and the log stays writable', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock);
+    await log.append(batchOf([rec(0), rec(1)]));
+    await log.roll();
+    await log.append(batchOf([rec(2)]));
+    const [oldest] = log.segmentsSnapshot();
+    const cleaned = await log.createCleanedSegment(oldest!.baseOffset);
+    await log.truncateFullyAndStartAt(10);
+    await expect(log.replaceSegments(cleaned, [oldest!])).rejects.toBeInstanceOf(SegmentsChangedError);
+    expect(log.isOffline).toBe(false);
+    const r = await log.append(batchOf([rec(3)]));
+    expect(r.baseOffset).toBe(10);
+    await cleaned.deleteFiles();
+    await log.close();
+  });
+
+  it('serves every offset while a swap is in flight', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock);
+    await log.append(batchOf([rec(0), rec(1)]));
+    await log.append(batchOf([rec(2)]));
+    await log.roll();
+    await log.append(batchOf([rec(3)]));
+    const [oldest] = log.segmentsSnapshot();
+    const cleaned = await log.createCleanedSegment(oldest!.baseOffset);
+    const first = await log.read(0, 1 << 20);
+    const kept = first.records.slice();
+    await cleaned.append(kept, { lastOffset: 2, maxTimestamp: T0 + 2, offsetOfMaxTimestamp: 2 });
+    const swapping = log.replaceSegments(cleaned, [oldest!]);
+    const during: number[][] = [];
+    for (let i = 0; i < 20; i++) during.push((await readAll(log)).map((x) => x.offset));
+    await swapping;
+    for (const offsets of during) expect(offsets).toEqual([0, 1, 2, 3]);
+    expect((await readAll(log)).map((x) => x.offset)).toEqual([0, 1, 2, 3]);
+    await log.close();
   });
 });

@@ -52,6 +52,7 @@ import {
   LogStorageError,
   OffsetOutOfRangeError,
   RecordBatchTooLargeError,
+  SegmentsChangedError,
   assert,
   assertSafeInteger,
 } from './errors.ts';
@@ -798,24 +799,29 @@ export class Log {
   async replaceSegments(cleaned: LogSegment, oldSegments: readonly LogSegment[]): Promise<void> {
     this.ensureWritable();
     assert(cleaned.suffix === CLEANED_FILE_SUFFIX, `replaceSegments wants a ${CLEANED_FILE_SUFFIX} segment, got '${cleaned.suffix}'`);
-    await this.writers.run(() =>
-      this.guard('replace-segments', async () => {
+    await this.writers.run(() => {
+      // Under the writer lock the segment set cannot change; a truncation or retention that
+      // ran while the cleaner worked makes this pass stale, so it is abandoned whole.
+      for (const s of oldSegments) {
+        if (this.segments.get(s.baseOffset) !== s) throw new SegmentsChangedError(s.baseOffset);
+      }
+      return this.guard('replace-segments', async () => {
         const active = this.segments.active;
         for (const s of oldSegments) assert(s !== active, 'cannot replace the active segment');
         await cleaned.onBecomeInactive();
         await cleaned.flushLog();
         await cleaned.changeSuffix(SWAP_FILE_SUFFIX);
         await this.fs.syncDir(this.dir);
-        for (const s of oldSegments) {
-          if (this.segments.get(s.baseOffset) === s) this.segments.remove(s.baseOffset);
-          await this.scheduleDeletion(s);
-        }
-        await cleaned.changeSuffix('');
+        // One synchronous step, so a concurrent read sees either the old segments or the
+        // cleaned one and never a gap; file renames follow (recovery completes a `.swap`).
+        for (const s of oldSegments) this.segments.remove(s.baseOffset);
         this.segments.add(cleaned);
+        for (const s of oldSegments) await this.scheduleDeletion(s);
+        await cleaned.changeSuffix('');
         await this.fs.syncDir(this.dir);
         cleaned.dirEntryDurable = true;
-      }),
-    );
+      });
+    });
   }
 
   /** A new `.cleaned` segment for the cleaner to write (offsets kept, so base = first old segment's). */
