@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, kcat, expectOk, samsa, startBroker, tempDir } from './harness.ts';
+import { spawn } from 'node:child_process';
+import { CLI_PATH, freePort, kcat, expectOk, samsa, sleep, startBroker, tempDir } from './harness.ts';
 import type { BrokerProcess } from './harness.ts';
 
 describe('samsa CLI: usage and config errors', () => {
@@ -161,6 +162,31 @@ describe('samsa CLI against a running broker', () => {
     expectOk(await samsa(['produce', '-t', 'cli-time', ...b], { input: 'late-1\nlate-2\n' }), 'produce late');
     const out = expectOk(await samsa(['consume', '-t', 'cli-time', '--timestamp', String(between), ...b]), 'consume --timestamp');
     expect(out.stdout.toString()).toBe('late-1\nlate-2\n');
+  });
+
+  it('consume --follow prints records produced after it started and stops on SIGINT', async () => {
+    const b = ['--bootstrap', broker.bootstrap];
+    expectOk(await samsa(['topics', 'create', 'cli-follow', '-p', '2', ...b]), 'topics create');
+    expectOk(await samsa(['produce', '-t', 'cli-follow', ...b], { input: 'zero\n' }), 'produce before');
+    const child = spawn(process.execPath, [CLI_PATH, 'consume', '-t', 'cli-follow', '--from-beginning', '--follow', ...b], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const lines = (): string[] => out.split('\n').filter((l) => l.length > 0);
+    try {
+      // Once "zero" is printed the consumer is past the high watermark it started with.
+      for (let i = 0; i < 300 && lines().length < 1; i++) await sleep(100);
+      expect(lines()).toEqual(['zero']);
+      expectOk(await samsa(['produce', '-t', 'cli-follow', '-k', ':', ...b], { input: 'a:one\nb:two\nc:three\n' }), 'produce after');
+      for (let i = 0; i < 300 && lines().length < 4; i++) await sleep(100);
+      expect(lines().sort()).toEqual(['one', 'three', 'two', 'zero']);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      clearTimeout(killer);
+      child.kill('SIGKILL');
+    }
   });
 
   it('SIGTERM shuts down cleanly with exit 0', async () => {
