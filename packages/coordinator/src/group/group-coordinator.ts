@@ -1061,7 +1061,7 @@ export class GroupCoordinator {
         }
         if (parts.size === 0) g.offsets.delete(topic);
       }
-      if (g.state === 'Empty' && offsetCount(g) === 0 && g.members.size === 0) {
+      if (g.state === 'Empty' && offsetCount(g) === 0 && g.members.size === 0 && g.pendingMembers.size === 0) {
         records.push(encodeGroupMetadataRecord(g.groupId, null));
         g.state = 'Dead';
         this.#groups.delete(g.groupId);
