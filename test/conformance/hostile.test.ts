@@ -42,6 +42,26 @@ function frame(apiKey: number, apiVersion: number, body: Buffer): Buffer {
   return Buffer.concat([size, header, clientId, body]);
 }
 
+/** A Fetch v4 request for one partition from `offset`, up to `maxBytes` (header v1). */
+function fetchV4(topic: string, partition: number, offset: number, maxBytes: number): Buffer {
+  const name = Buffer.from(topic);
+  const body = Buffer.alloc(4 + 4 + 4 + 4 + 1 + 4 + 2 + name.length + 4 + 4 + 8 + 4);
+  let o = 0;
+  o = body.writeInt32BE(-1, o); // replica_id
+  o = body.writeInt32BE(0, o); // max_wait_ms
+  o = body.writeInt32BE(1, o); // min_bytes
+  o = body.writeInt32BE(maxBytes, o); // max_bytes
+  o = body.writeInt8(0, o); // isolation_level
+  o = body.writeInt32BE(1, o); // topics
+  o = body.writeInt16BE(name.length, o);
+  o += name.copy(body, o);
+  o = body.writeInt32BE(1, o); // partitions
+  o = body.writeInt32BE(partition, o);
+  o = body.writeBigInt64BE(BigInt(offset), o);
+  body.writeInt32BE(maxBytes, o);
+  return frame(1, 4, body);
+}
+
 describe('hostile input', () => {
   const dir = tempDir('hostile');
   let broker: BrokerProcess;
@@ -140,5 +160,26 @@ describe('hostile input', () => {
     }
     await sleep(200);
     await honestRoundTrip();
+  });
+
+  it('bounds the memory of a client that pipelines fetches and never reads the responses', async () => {
+    const topic = 'never-read';
+    await createTopic(broker.bootstrap, topic, 1);
+    const values = Array.from({ length: 1_000 }, (_, i) => `${i}-${'v'.repeat(1_000)}`);
+    expectOk(await kcat(['-P', '-b', broker.bootstrap, '-t', topic, '-p', '0'], { input: values.join('\n') + '\n', timeoutMs: 30_000 }), 'kcat -P');
+    const rssBefore = await rssKiB(broker.pid);
+    const greedy = await connect(broker.port);
+    greedy.on('error', () => {});
+    greedy.pause(); // never read: the responses (≈1 MB each, 400 of them) pile up on the broker's side
+    const request = fetchV4(topic, 0, 0, 1_048_576);
+    for (let i = 0; i < 400; i++) greedy.write(request);
+    await sleep(3_000);
+    const grownKiB = (await rssKiB(broker.pid)) - rssBefore;
+    try {
+      await honestRoundTrip();
+      expect(grownKiB).toBeLessThan(150 * 1024);
+    } finally {
+      greedy.destroy();
+    }
   });
 });
