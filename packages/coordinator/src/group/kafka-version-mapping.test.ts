@@ -1,0 +1,45 @@
+// Version mapping between decoded Kafka requests and the coordinator's inputs/outputs.
+import { describe, expect, it } from 'vitest';
+import { ErrorCode as E } from '@samsa/codec';
+import type { JoinGroupRequest, OffsetFetchRequest } from '@samsa/codec';
+import { joinGroupInput, leaveGroupInput, leaveGroupResponseFor, offsetFetchInputs, offsetFetchResponseFor, syncGroupInput } from './kafka-version-mapping.ts';
+
+const join: JoinGroupRequest = { groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 99, memberId: '', groupInstanceId: 'i', protocolType: 'consumer', protocols: [], reason: null };
+
+describe('kafka version mapping', () => {
+  it('JoinGroup: v0 rebalance timeout = session timeout; v4+ requires a known member id; v5+ instance id', () => {
+    expect(joinGroupInput(join, 0, 'c', '/h')).toMatchObject({ rebalanceTimeoutMs: 10_000, requireKnownMemberId: false, groupInstanceId: null, clientId: 'c', clientHost: '/h' });
+    expect(joinGroupInput(join, 4, 'c', '/h')).toMatchObject({ rebalanceTimeoutMs: 99, requireKnownMemberId: true, groupInstanceId: null });
+    expect(joinGroupInput(join, 5, 'c', '/h')).toMatchObject({ groupInstanceId: 'i' });
+  });
+
+  it('SyncGroup: protocol type/name only checked from v5', () => {
+    const req = { groupId: 'g', generationId: 1, memberId: 'm', groupInstanceId: null, protocolType: 'x', protocolName: 'y', assignments: [] };
+    expect(syncGroupInput(req, 4)).toMatchObject({ protocolType: null, protocolName: null });
+    expect(syncGroupInput(req, 5)).toMatchObject({ protocolType: 'x', protocolName: 'y' });
+  });
+
+  it('LeaveGroup v0–v2: a single member, its error at top level', () => {
+    const req = { groupId: 'g', memberId: 'm', members: [{ memberId: 'a', groupInstanceId: null, reason: null }] };
+    expect(leaveGroupInput(req, 2).members).toEqual([{ memberId: 'm', groupInstanceId: null, reason: null }]);
+    expect(leaveGroupInput(req, 3).members).toEqual(req.members);
+    const body = { throttleTimeMs: 0, errorCode: E.NONE, members: [{ memberId: 'm', groupInstanceId: null, errorCode: E.UNKNOWN_MEMBER_ID }] };
+    expect(leaveGroupResponseFor(body, 1)).toEqual({ throttleTimeMs: 0, errorCode: E.UNKNOWN_MEMBER_ID, members: [] });
+    expect(leaveGroupResponseFor(body, 3)).toBe(body);
+  });
+
+  it('OffsetFetch: one group before v8, many from v8; group errors per partition in v0/v1, top-level from v2', () => {
+    const req: OffsetFetchRequest = { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1] }], groups: [{ groupId: 'a', memberId: null, memberEpoch: -1, topics: null }, { groupId: 'b', memberId: null, memberEpoch: -1, topics: [] }], requireStable: true };
+    expect(offsetFetchInputs(req, 1)).toEqual([{ groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1] }], requireStable: false }]);
+    expect(offsetFetchInputs({ ...req, topics: null }, 2)).toEqual([{ groupId: 'g', topics: null, requireStable: false }]);
+    expect(offsetFetchInputs(req, 8)).toEqual([{ groupId: 'a', topics: null, requireStable: true }, { groupId: 'b', topics: [], requireStable: true }]);
+    const loading = { groupId: 'g', topics: [], errorCode: E.COORDINATOR_LOAD_IN_PROGRESS };
+    const v1 = offsetFetchResponseFor([loading], offsetFetchInputs(req, 1), 1);
+    expect(v1.errorCode).toBe(E.NONE);
+    expect(v1.topics[0]!.partitions.map((p) => p.errorCode)).toEqual([E.COORDINATOR_LOAD_IN_PROGRESS, E.COORDINATOR_LOAD_IN_PROGRESS]);
+    expect(offsetFetchResponseFor([loading], offsetFetchInputs(req, 2), 2)).toMatchObject({ errorCode: E.COORDINATOR_LOAD_IN_PROGRESS, topics: [] });
+    const ok = { groupId: 'g', topics: [{ name: 't', partitions: [] }], errorCode: E.NONE };
+    expect(offsetFetchResponseFor([ok], [], 5)).toMatchObject({ topics: ok.topics, errorCode: E.NONE });
+    expect(offsetFetchResponseFor([ok, loading], [], 8).groups).toEqual([ok, loading]);
+  });
+});

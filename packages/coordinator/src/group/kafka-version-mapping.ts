@@ -1,0 +1,87 @@
+/**
+ * Glue between @samsa/codec's decoded requests (any version) and the coordinator's
+ * version-independent inputs/outputs, for the broker's handlers:
+ *
+ *   JoinGroup   v0: rebalanceTimeoutMs = sessionTimeoutMs; v4+: requireKnownMemberId (KIP-394)
+ *   LeaveGroup  v0–v2: one memberId → members[0]; the response's error is that member's
+ *   OffsetFetch v0–v7: one group (v0/v1: errors per partition, v2+: top-level error code);
+ *               v8+: `groups[]`, one coordinator call per group
+ *
+ * Pure functions; no state.
+ */
+import { ErrorCode } from '@samsa/codec';
+import type {
+  JoinGroupRequest,
+  LeaveGroupRequest,
+  LeaveGroupResponse,
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  OffsetFetchResponseOffsetFetchResponseGroup,
+  SyncGroupRequest,
+} from '@samsa/codec';
+import type { JoinGroupInput, LeaveGroupInput, OffsetFetchInput, SyncGroupInput } from './types.ts';
+
+export function joinGroupInput(req: JoinGroupRequest, version: number, clientId: string, clientHost: string): JoinGroupInput {
+  return {
+    groupId: req.groupId,
+    sessionTimeoutMs: req.sessionTimeoutMs,
+    rebalanceTimeoutMs: version >= 1 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+    memberId: req.memberId,
+    groupInstanceId: version >= 5 ? req.groupInstanceId : null,
+    protocolType: req.protocolType,
+    protocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+    reason: req.reason,
+    clientId,
+    clientHost,
+    requireKnownMemberId: version >= 4,
+  };
+}
+
+export function syncGroupInput(req: SyncGroupRequest, version: number): SyncGroupInput {
+  return {
+    groupId: req.groupId,
+    generationId: req.generationId,
+    memberId: req.memberId,
+    groupInstanceId: version >= 3 ? req.groupInstanceId : null,
+    protocolType: version >= 5 ? req.protocolType : null,
+    protocolName: version >= 5 ? req.protocolName : null,
+    assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
+  };
+}
+
+export function leaveGroupInput(req: LeaveGroupRequest, version: number): LeaveGroupInput {
+  if (version < 3) return { groupId: req.groupId, members: [{ memberId: req.memberId, groupInstanceId: null, reason: null }] };
+  return { groupId: req.groupId, members: req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason })) };
+}
+
+/** v0–v2 have no per-member results: the single member's error becomes the top-level one. */
+export function leaveGroupResponseFor(body: LeaveGroupResponse, version: number): LeaveGroupResponse {
+  if (version >= 3) return body;
+  const errorCode = body.errorCode !== ErrorCode.NONE ? body.errorCode : (body.members[0]?.errorCode ?? ErrorCode.NONE);
+  return { throttleTimeMs: body.throttleTimeMs, errorCode, members: [] };
+}
+
+export function offsetFetchInputs(req: OffsetFetchRequest, version: number): OffsetFetchInput[] {
+  if (version >= 8) {
+    return req.groups.map((g) => ({ groupId: g.groupId, topics: g.topics === null ? null : g.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitionIndexes })), requireStable: req.requireStable }));
+  }
+  const topics = req.topics === null ? null : req.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitionIndexes }));
+  return [{ groupId: req.groupId, topics: version >= 2 ? topics : (topics ?? []), requireStable: version >= 7 ? req.requireStable : false }];
+}
+
+/**
+ * Assembles the coordinator's per-group answers (in request order) into the response for
+ * `version`. v0/v1 have no top-level error: a group error is reported on every requested partition.
+ */
+export function offsetFetchResponseFor(groups: OffsetFetchResponseOffsetFetchResponseGroup[], inputs: OffsetFetchInput[], version: number): OffsetFetchResponse {
+  if (version >= 8) return { throttleTimeMs: 0, topics: [], errorCode: ErrorCode.NONE, groups };
+  const g = groups[0];
+  if (g === undefined) throw new Error('offsetFetchResponseFor: no group answer');
+  if (g.errorCode === ErrorCode.NONE) return { throttleTimeMs: 0, topics: g.topics, errorCode: ErrorCode.NONE, groups: [] };
+  if (version >= 2) return { throttleTimeMs: 0, topics: [], errorCode: g.errorCode, groups: [] };
+  const topics = (inputs[0]?.topics ?? []).map((t) => ({
+    name: t.name,
+    partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: g.errorCode })),
+  }));
+  return { throttleTimeMs: 0, topics, errorCode: ErrorCode.NONE, groups: [] };
+}
