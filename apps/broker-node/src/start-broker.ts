@@ -13,6 +13,7 @@ import type { ServerConfig } from '@samsa/broker';
 import { nodeRuntime } from '@samsa/runtime/node';
 import type { Logger as PinoLogger } from 'pino';
 import { startAdminServer } from './admin-server.ts';
+import { installCrc32cAccelerator } from './crc32c-accelerator.ts';
 import type { AdminServer } from './admin-server.ts';
 import { BrokerMetrics } from './metrics.ts';
 
@@ -37,6 +38,8 @@ export interface RunningBroker {
 }
 
 export async function startBroker(options: StartBrokerOptions): Promise<RunningBroker> {
+  const crc = installCrc32cAccelerator();
+  options.logger.debug({ crc32c: crc.implementation, reason: crc.reason }, 'crc32c implementation');
   const runtime = nodeRuntime();
   const metrics = new BrokerMetrics();
   const broker = await Broker.open({
