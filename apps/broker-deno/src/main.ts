@@ -11,12 +11,18 @@
 import { CliError, ExitCode } from '../../broker-node/src/cli-error.ts';
 import { brokerCommand } from '../../broker-node/src/commands/broker-command.ts';
 import type { BrokerCommandOptions } from '../../broker-node/src/run-broker.ts';
+import { loadConfig } from './load-config.ts';
+import { brokerPermissions, permissionFlags } from './permissions.ts';
 import { runDenoBroker } from './run-broker.ts';
 
 export { startDenoBroker } from './start-broker.ts';
 export type { RunningDenoBroker, StartDenoBrokerOptions } from './start-broker.ts';
 
 const encoder = new TextEncoder();
+/** Prefix of the line `--print-permissions` writes on stdout (read by bin/start.mjs). */
+export const PERMISSIONS_LINE_PREFIX = 'samsa-deno-permissions ';
+
+type DenoBrokerOptions = BrokerCommandOptions & { printPermissions?: boolean };
 
 /**
  * commander's CommanderError, recognised by its `code` ("commander.*"): `commander` is a
@@ -31,9 +37,17 @@ export async function main(args: readonly string[]): Promise<number> {
   const command = brokerCommand()
     .name('broker-deno')
     .description('run a Samsa broker on Deno in the foreground (Ctrl-C stops it cleanly)')
-    .action(async (o: BrokerCommandOptions) => {
+    .action(async (o: DenoBrokerOptions) => {
+      if (o.printPermissions === true) {
+        // For bin/start.mjs: the `deno run` flags this broker needs, one JSON line.
+        const { config } = await loadConfig(o);
+        const flags = permissionFlags(brokerPermissions(config, { ...(o.config !== undefined ? { configPath: o.config } : {}), ...(o.adminPort !== undefined ? { adminPort: o.adminPort } : {}) }));
+        Deno.stdout.writeSync(encoder.encode(`${PERMISSIONS_LINE_PREFIX}${JSON.stringify(flags)}\n`));
+        return;
+      }
       await runDenoBroker(o);
     });
+  command.addOption(command.createOption('--print-permissions', 'print the deno run permission flags this broker needs, then exit').hideHelp());
   command.exitOverride();
   try {
     await command.parseAsync([...args], { from: 'user' });

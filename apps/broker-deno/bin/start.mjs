@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * `npm run start:deno -- [flags]`: runs the Deno broker with the minimal permissions for
+ * exactly these flags. Deno cannot know the data dir or port before it parses them, so:
+ *   1. plan: `deno run main.ts <flags> --print-permissions` (read-only, short-lived) resolves
+ *      the config as the broker will and prints the `--allow-*` flags it needs (bad flags
+ *      or config fail here, with the broker's own message and exit code);
+ *   2. run: `deno run <those flags> main.ts <flags>`, in its own process group, with
+ *      SIGINT/SIGTERM forwarded once (a terminal's Ctrl-C and npm's forwarding of the same
+ *      signal arrive within milliseconds; a second press later is forwarded, and the broker
+ *      treats it as "exit now"). Exits with the broker's exit code.
+ * Plain JavaScript so it needs no build; uses the real deno binary (node_modules/.bin/deno
+ * is a Node wrapper that would not pass signals on).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const main = 'apps/broker-deno/src/main.ts';
+const localDeno = `${root}node_modules/deno/deno`;
+const deno = existsSync(localDeno) ? localDeno : 'deno';
+const prefix = 'samsa-deno-permissions ';
+const duplicateSignalMs = 300;
+const args = process.argv.slice(2);
+
+const plan = spawnSync(
+  deno,
+  ['run', '--allow-read', '--allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE,MSGPACKR_NATIVE_ACCELERATION_DISABLED', '--allow-sys=hostname', main, ...args, '--print-permissions'],
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 20 },
+);
+const line = (plan.stdout ?? '').split('\n').find((l) => l.startsWith(prefix));
+if (plan.status !== 0 || line === undefined) {
+  process.stdout.write(plan.stdout ?? ''); // --help, --version, or commander's usage error
+  process.exit(plan.status ?? 1);
+}
+const permissions = JSON.parse(line.slice(prefix.length));
+const child = spawn(deno, ['run', ...permissions, main, ...args], { cwd: root, stdio: 'inherit', detached: true });
+let lastSignalAt = -Infinity;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    const now = Date.now();
+    if (now - lastSignalAt < duplicateSignalMs) return;
+    lastSignalAt = now;
+    child.kill(signal);
+  });
+}
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
