@@ -5,6 +5,7 @@
  */
 import type { Clock } from '@samsa/runtime';
 import type { ServerConfig } from './config/server-config.ts';
+import type { GroupService } from './groups/group-service.ts';
 import type { ApiHandler } from './handlers/api-handler.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
@@ -23,6 +24,8 @@ export interface BrokerContext {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly handlers: ReadonlyMap<number, ApiHandler>;
+  /** The consumer-group coordinator over `__consumer_offsets` (group APIs, FindCoordinator). */
+  readonly groups: GroupService;
   /** Where clients reach this broker (Metadata, FindCoordinator, DescribeCluster). */
   advertised(): Endpoint;
   /** True once shutdown began: long polls return at once. */

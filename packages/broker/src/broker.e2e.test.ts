@@ -68,7 +68,7 @@ describe(`broker on the ${store} log store`, () => {
         const keys = res.apiKeys.map((k) => k.apiKey);
         expect(keys).toEqual([...tb.broker.context.handlers.keys()].sort((a, b) => a - b));
         expect(res.apiKeys.find((k) => k.apiKey === 0)).toEqual({ apiKey: 0, minVersion: 3, maxVersion: 9, unknownTaggedFields: undefined });
-        expect(keys).not.toContain(11); // JoinGroup: not served yet, not advertised
+        expect(keys).not.toContain(22 + 2); // AddPartitionsToTxn: transactions are not served, not advertised
       }
     });
 

@@ -25,6 +25,7 @@ import type { ServerConfig } from './config/server-config.ts';
 import { attachSession } from './connection/attach.ts';
 import type { AttachedConnection } from './connection/attach.ts';
 import { Dispatcher } from './dispatcher.ts';
+import { GroupService } from './groups/group-service.ts';
 import type { ApiHandler } from './handlers/api-handler.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { silentLogger } from './observability/logger.ts';
@@ -54,11 +55,15 @@ export interface BrokerOptions {
   readonly metrics?: Metrics;
   /** Replaces the handler table (tests); defaults to every implemented API. */
   readonly handlers?: readonly ApiHandler[];
+  /** Tests: the `__consumer_offsets` replay waits for this (COORDINATOR_LOAD_IN_PROGRESS until then). */
+  readonly groupLoadGate?: Promise<unknown>;
 }
 
 export class Broker {
   readonly config: ServerConfig;
   readonly registry: TopicRegistry;
+  /** The consumer-group coordinator bound to `__consumer_offsets` and the clock. */
+  readonly groups: GroupService;
   readonly #ctx: BrokerContext;
   readonly #dispatcher: Dispatcher;
   readonly #logger: Logger;
@@ -81,6 +86,13 @@ export class Broker {
     this.#advertised = { host: first.host === '' ? 'localhost' : first.host, port: first.port };
     const handlers = new Map((options.handlers ?? HANDLERS).map((h) => [h.apiKey, h]));
     const self = this;
+    this.groups = new GroupService({
+      registry,
+      clock: options.clock,
+      logger: this.#logger,
+      config: groupCoordinatorConfig(options.config),
+      loadGate: options.groupLoadGate,
+    });
     this.#ctx = {
       server: options.config,
       nodeId: options.config.nodeId,
@@ -89,6 +101,7 @@ export class Broker {
       logger: this.#logger,
       metrics: this.#metrics,
       handlers,
+      groups: this.groups,
       advertised: () => self.#advertised,
       get shuttingDown() {
         return self.#shuttingDown;
@@ -252,6 +265,9 @@ export class Broker {
     this.#idleTimer?.cancel();
     this.#logger.info({ connections: this.#connections.size }, 'shutting down');
     await Promise.all(this.#listeners.map((l) => l.close().catch(() => {})));
+    // Waiting JoinGroup/SyncGroup requests end now (their connections close) rather than
+    // holding shutdown for a rebalance timeout.
+    this.groups.close();
     // Wake long polls (they see shuttingDown and answer), let each connection finish the
     // request in its handler, then close the logs.
     const finishing = [...this.#connections].map((c) => c.session.finish('shutdown'));
@@ -260,6 +276,15 @@ export class Broker {
     await this.registry.close();
     this.#logger.info({}, 'shut down cleanly');
   }
+}
+
+/** The coordinator settings Kafka's broker config carries. */
+function groupCoordinatorConfig(config: ServerConfig): { offsetsTopicNumPartitions: number; groupInitialRebalanceDelayMs: number; offsetsRetentionMs: number } {
+  return {
+    offsetsTopicNumPartitions: config.offsetsTopicNumPartitions,
+    groupInitialRebalanceDelayMs: config.values.get('group.initial.rebalance.delay.ms') as number,
+    offsetsRetentionMs: (config.values.get('offsets.retention.minutes') as number) * 60_000,
+  };
 }
 
 function newClusterId(): string {

@@ -2,8 +2,8 @@
  * FindCoordinator (key 10), versions 0-4.
  *
  * Group keys (key type 0) are coordinated by this broker: answer its node id and
- * advertised endpoint. The group APIs themselves arrive with consumer groups and are not
- * advertised yet. Transaction keys (type 1) → TRANSACTIONAL_ID_AUTHORIZATION_FAILED (no
+ * advertised endpoint. The first group lookup creates `__consumer_offsets` (if that
+ * fails: COORDINATOR_NOT_AVAILABLE, which clients retry). Transaction keys (type 1) → TRANSACTIONAL_ID_AUTHORIZATION_FAILED (no
  * transaction coordinator); other key types → INVALID_REQUEST. v4+ batches keys
  * (`coordinatorKeys` → `coordinators`); earlier versions answer one key at top level.
  */
@@ -17,7 +17,10 @@ import type { RequestInfo } from './api-handler.ts';
 const GROUP = 0;
 const TRANSACTION = 1;
 
-function coordinatorFor(ctx: BrokerContext, keyType: number) {
+function coordinatorFor(ctx: BrokerContext, keyType: number, topicError: number) {
+  if (keyType === GROUP && topicError !== Err.NONE) {
+    return { errorCode: Err.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.', nodeId: -1, host: '', port: -1 };
+  }
   if (keyType === GROUP) {
     const e = ctx.advertised();
     return { errorCode: Err.NONE, errorMessage: null, nodeId: ctx.nodeId, host: e.host, port: e.port };
@@ -27,7 +30,8 @@ function coordinatorFor(ctx: BrokerContext, keyType: number) {
   return { errorCode, errorMessage, nodeId: -1, host: '', port: -1 };
 }
 
-function handleFindCoordinator(ctx: BrokerContext, req: FindCoordinatorRequest, info: RequestInfo): FindCoordinatorResponse {
+async function handleFindCoordinator(ctx: BrokerContext, req: FindCoordinatorRequest, info: RequestInfo): Promise<FindCoordinatorResponse> {
+  const topicError = req.keyType === GROUP ? await ctx.groups.ensureTopic() : Err.NONE;
   if (info.apiVersion >= 4) {
     return {
       throttleTimeMs: 0,
@@ -36,10 +40,10 @@ function handleFindCoordinator(ctx: BrokerContext, req: FindCoordinatorRequest, 
       nodeId: 0,
       host: '',
       port: 0,
-      coordinators: req.coordinatorKeys.map((key) => ({ key, ...coordinatorFor(ctx, req.keyType) })),
+      coordinators: req.coordinatorKeys.map((key) => ({ key, ...coordinatorFor(ctx, req.keyType, topicError) })),
     };
   }
-  return { throttleTimeMs: 0, ...coordinatorFor(ctx, req.keyType), coordinators: [] };
+  return { throttleTimeMs: 0, ...coordinatorFor(ctx, req.keyType, topicError), coordinators: [] };
 }
 
 export const findCoordinatorHandler = defineHandler({

@@ -18,13 +18,31 @@ import { initProducerIdHandler } from './init-producer-id.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
 import { metadataHandler } from './metadata.ts';
 import { produceHandler } from './produce.ts';
+import { deleteGroupsHandler } from './delete-groups.ts';
+import { describeGroupsHandler } from './describe-groups.ts';
+import { heartbeatHandler } from './heartbeat.ts';
+import { joinGroupHandler } from './join-group.ts';
+import { leaveGroupHandler } from './leave-group.ts';
+import { listGroupsHandler } from './list-groups.ts';
+import { offsetCommitHandler } from './offset-commit.ts';
+import { offsetDeleteHandler } from './offset-delete.ts';
+import { offsetFetchHandler } from './offset-fetch.ts';
+import { syncGroupHandler } from './sync-group.ts';
 
 export const HANDLERS: readonly ApiHandler[] = [
   produceHandler,
   fetchHandler,
   listOffsetsHandler,
   metadataHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
   findCoordinatorHandler,
+  joinGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  syncGroupHandler,
+  describeGroupsHandler,
+  listGroupsHandler,
   apiVersionsHandler,
   createTopicsHandler,
   deleteTopicsHandler,
@@ -34,5 +52,7 @@ export const HANDLERS: readonly ApiHandler[] = [
   alterConfigsHandler,
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
+  deleteGroupsHandler,
+  offsetDeleteHandler,
   describeClusterHandler,
 ];

@@ -146,6 +146,26 @@ export class TopicRegistry {
     });
   }
 
+  /**
+   * Creates a broker-internal topic (`__consumer_offsets`) that CreateTopics refuses; a
+   * no-op when it exists. Used by the group coordinator on first use.
+   */
+  createInternalTopic(name: string, partitions: number, configs: Readonly<Record<string, string>>): Promise<TopicResult> {
+    return this.#serialized(async () => {
+      if (this.#topics.has(name)) return ok;
+      if (!INTERNAL_TOPICS.has(name)) return fail(Err.INVALID_REQUEST, `${name} is not an internal topic`);
+      if (!Number.isInteger(partitions) || partitions < 1 || partitions > PARTITIONS_PER_TOPIC_MAX) return fail(Err.INVALID_PARTITIONS, `Bad partition count ${partitions}`);
+      const record: TopicRecord = { name, topicId: this.#newTopicId(), partitions, configs: { ...configs } };
+      await this.#save({ ...this.#store.state, topics: [...this.#store.state.topics, record] });
+      const opened: Partition[] = [];
+      for (let i = 0; i < partitions; i++) opened.push(await this.#openPartition(record, i));
+      this.#topics.set(name, { record, partitions: opened });
+      this.#byId.set(record.topicId, name);
+      this.#logger.info({ topic: name, partitions, topicId: record.topicId }, 'created internal topic');
+      return ok;
+    });
+  }
+
   deleteTopic(name: string): Promise<TopicResult> {
     return this.#serialized(async () => {
       const topic = this.#topics.get(name);

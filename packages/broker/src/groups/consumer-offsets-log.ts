@@ -1,0 +1,80 @@
+/**
+ * The `__consumer_offsets` topic as the group coordinator sees it: created on first use
+ * (internal, cleanup.policy=compact, `offsets.topic.num.partitions` partitions), appended
+ * one record batch per coordinator `append` action, and replayed from the log start.
+ *
+ * Appends go through `Partition.produce` (not the raw log) so they share the partition's
+ * append chain (completion in arrival order, as the coordinator requires), its size check
+ * and its flush policy, and wake Fetch long polls of anyone reading the topic.
+ *
+ * Replay reads whole batches from the log start offset to the end offset known when the
+ * replay began, `REPLAY_READ_BYTES` at a time; it is bounded by `REPLAY_RECORDS_MAX`.
+ */
+import { buildRecordBatch, ErrorCode, iterateRecords, splitRecordBatches } from '@samsa/codec';
+import type { RawRecord } from '@samsa/coordinator';
+import type { Partition } from '../partitions/partition.ts';
+import type { TopicRegistry } from '../topics/topic-registry.ts';
+
+export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
+/** Kafka's settings for the offsets topic (offsets.topic.segment.bytes is 100 MiB). */
+export const CONSUMER_OFFSETS_CONFIGS: Readonly<Record<string, string>> = {
+  'cleanup.policy': 'compact',
+  'compression.type': 'producer',
+  'segment.bytes': String(100 * 1024 * 1024),
+};
+const REPLAY_READ_BYTES = 1024 * 1024;
+/** Upper bound on replayed records (a compacted topic stays far below it). */
+export const REPLAY_RECORDS_MAX = 50_000_000;
+
+/** Creates the topic unless it exists; resolves its partition count, or an error code. */
+export async function ensureConsumerOffsetsTopic(registry: TopicRegistry, numPartitions: number): Promise<{ errorCode: number; partitions: number }> {
+  const existing = registry.topic(CONSUMER_OFFSETS_TOPIC);
+  if (existing) return { errorCode: ErrorCode.NONE, partitions: existing.partitions.length };
+  const r = await registry.createInternalTopic(CONSUMER_OFFSETS_TOPIC, numPartitions, CONSUMER_OFFSETS_CONFIGS);
+  const t = registry.topic(CONSUMER_OFFSETS_TOPIC);
+  if (r.errorCode !== ErrorCode.NONE || !t) return { errorCode: r.errorCode === ErrorCode.NONE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : r.errorCode, partitions: 0 };
+  return { errorCode: ErrorCode.NONE, partitions: t.partitions.length };
+}
+
+/** Appends `records` as one uncompressed batch; resolves a Kafka error code (0 = durable). */
+export async function appendConsumerOffsetsRecords(partition: Partition | undefined, records: readonly RawRecord[], nowMs: number): Promise<number> {
+  if (partition === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  if (records.length === 0) return ErrorCode.NONE;
+  const batch = buildRecordBatch(records.map((r) => ({ key: r.key, value: r.value, timestampMs: nowMs })));
+  try {
+    const outcome = await partition.produce(batch);
+    return outcome.errorCode;
+  } catch {
+    return ErrorCode.KAFKA_STORAGE_ERROR;
+  }
+}
+
+/** Reads every record of `partition` from its log start to its current end, in offset order. */
+export async function readConsumerOffsetsRecords(partition: Partition): Promise<RawRecord[]> {
+  const out: RawRecord[] = [];
+  const end = partition.log.logEndOffset;
+  let offset = partition.log.logStartOffset;
+  for (let reads = 0; offset < end; reads++) {
+    if (reads > REPLAY_RECORDS_MAX) throw new Error('__consumer_offsets replay did not advance');
+    const bytes = await partition.log.read(offset, REPLAY_READ_BYTES);
+    const { batches } = splitRecordBatches(bytes);
+    if (batches.length === 0) break;
+    for (const b of batches) {
+      for (const r of iterateRecords(b, 0)) {
+        offset = r.offset + 1;
+        if (r.offset >= end) break;
+        if (r.key === null) continue; // not a coordinator record
+        if (out.length >= REPLAY_RECORDS_MAX) throw new Error(`__consumer_offsets partition ${partition.index} holds more than ${REPLAY_RECORDS_MAX} records`);
+        out.push({ key: r.key, value: r.value });
+      }
+      // A batch whose records were all compacted away still moves the offset past it.
+      offset = Math.max(offset, lastOffsetOf(b) + 1);
+    }
+  }
+  return out;
+}
+
+function lastOffsetOf(batch: Uint8Array): number {
+  const v = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  return Number(v.getBigInt64(0)) + v.getInt32(23);
+}

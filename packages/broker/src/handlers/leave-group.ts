@@ -1,0 +1,36 @@
+/**
+ * LeaveGroup (key 13), versions 0-5.
+ *
+ * v0-v2 name one member (`memberId`); its error is the top-level error code. v3+ leave a
+ * batch of member identities (memberId and/or group.instance.id, KIP-345) with an error
+ * per member; v5+ a reason per member. Empty group id → INVALID_GROUP_ID.
+ */
+import { ErrorCode, LeaveGroupRequestCodec, LeaveGroupResponseCodec } from '@samsa/codec';
+import type { LeaveGroupRequest, LeaveGroupResponse } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { callGroups } from '../groups/group-call.ts';
+import { defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
+
+async function handleLeaveGroup(ctx: BrokerContext, req: LeaveGroupRequest, info: RequestInfo): Promise<LeaveGroupResponse> {
+  const v = info.apiVersion;
+  const fail = (errorCode: number): LeaveGroupResponse => ({ throttleTimeMs: 0, errorCode, members: [] });
+  if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+  const members = v >= 3
+    ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: v >= 5 ? m.reason : null }))
+    : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
+  const body = await callGroups(ctx, 'LeaveGroup', 'leaveGroup', { groupId: req.groupId, members }, fail);
+  if (v >= 3) return body;
+  const memberError = body.members[0]?.errorCode ?? ErrorCode.NONE;
+  return { throttleTimeMs: 0, errorCode: body.errorCode !== ErrorCode.NONE ? body.errorCode : memberError, members: [] };
+}
+
+export const leaveGroupHandler = defineHandler({
+  apiKey: 13,
+  name: 'LeaveGroup',
+  minVersion: 0,
+  maxVersion: 5,
+  request: LeaveGroupRequestCodec,
+  response: LeaveGroupResponseCodec,
+  handle: handleLeaveGroup,
+});

@@ -1,0 +1,28 @@
+/**
+ * ListGroups (key 16), versions 0-4.
+ *
+ * Every group this coordinator knows, with its protocol type; v4+ filters by state
+ * (case-insensitive, e.g. "Stable", "Empty") and answers each group's state. While the
+ * coordinator replays `__consumer_offsets` the answer is COORDINATOR_LOAD_IN_PROGRESS.
+ */
+import { ListGroupsRequestCodec, ListGroupsResponseCodec } from '@samsa/codec';
+import type { ListGroupsRequest, ListGroupsResponse } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { callGroups } from '../groups/group-call.ts';
+import { defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
+
+function handleListGroups(ctx: BrokerContext, req: ListGroupsRequest, info: RequestInfo): Promise<ListGroupsResponse> {
+  const fail = (errorCode: number): ListGroupsResponse => ({ throttleTimeMs: 0, errorCode, groups: [] });
+  return callGroups(ctx, 'ListGroups', 'listGroups', { statesFilter: info.apiVersion >= 4 ? req.statesFilter : [], typesFilter: [] }, fail);
+}
+
+export const listGroupsHandler = defineHandler({
+  apiKey: 16,
+  name: 'ListGroups',
+  minVersion: 0,
+  maxVersion: 4,
+  request: ListGroupsRequestCodec,
+  response: ListGroupsResponseCodec,
+  handle: handleListGroups,
+});

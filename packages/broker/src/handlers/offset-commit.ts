@@ -1,0 +1,55 @@
+/**
+ * OffsetCommit (key 8), versions 0-8.
+ *
+ * Commits are appended to the group's `__consumer_offsets` partition and acknowledged
+ * only after that append is durable under the partition's flush policy (coordinator +
+ * GroupService). Per partition: a topic or partition this broker does not host →
+ * UNKNOWN_TOPIC_OR_PARTITION, metadata over offset.metadata.max.bytes →
+ * OFFSET_METADATA_TOO_LARGE; group-level errors (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID,
+ * REBALANCE_IN_PROGRESS, COORDINATOR_LOAD_IN_PROGRESS...) go on every partition.
+ * Versions: v0 has no generation/member (a "simple" commit, generation -1), v1 a commit
+ * timestamp per partition, v2-v4 a retention time, v6+ a leader epoch, v7+
+ * group.instance.id, v8 is flexible. Empty group id → INVALID_GROUP_ID on every partition.
+ */
+import { ErrorCode, OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '@samsa/codec';
+import type { OffsetCommitRequest, OffsetCommitResponse } from '@samsa/codec';
+import type { BrokerContext } from '../broker-context.ts';
+import { callGroups } from '../groups/group-call.ts';
+import { defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
+
+async function handleOffsetCommit(ctx: BrokerContext, req: OffsetCommitRequest, info: RequestInfo): Promise<OffsetCommitResponse> {
+  const v = info.apiVersion;
+  const fail = (errorCode: number): OffsetCommitResponse => ({
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  });
+  if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
+  return callGroups(ctx, 'OffsetCommit', 'offsetCommit', {
+    groupId: req.groupId,
+    generationIdOrMemberEpoch: v >= 1 ? req.generationIdOrMemberEpoch : -1,
+    memberId: v >= 1 ? req.memberId : '',
+    groupInstanceId: v >= 7 ? req.groupInstanceId : null,
+    retentionTimeMs: v >= 2 && v <= 4 ? req.retentionTimeMs : -1,
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        committedOffset: p.committedOffset,
+        committedLeaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
+        commitTimestamp: v === 1 ? p.commitTimestamp : -1,
+        committedMetadata: p.committedMetadata,
+      })),
+    })),
+  }, fail);
+}
+
+export const offsetCommitHandler = defineHandler({
+  apiKey: 8,
+  name: 'OffsetCommit',
+  minVersion: 0,
+  maxVersion: 8,
+  request: OffsetCommitRequestCodec,
+  response: OffsetCommitResponseCodec,
+  handle: handleOffsetCommit,
+});
