@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KafkaFrameSplitter } from '../protocol/kafka-frame-splitter.ts';
+import { FrameSplitter } from '@samsa/codec';
 import { ConnectionSession } from './connection-session.ts';
 import type { FrameOutcome, SessionSink } from './connection-session.ts';
 
@@ -23,9 +23,9 @@ function recordingSink() {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
-describe('KafkaFrameSplitter', () => {
+describe('FrameSplitter as the Kafka request splitter', () => {
   it('splits coalesced and fragmented chunks into frames', () => {
-    const s = new KafkaFrameSplitter({ frameBytesMax: 100 });
+    const s = new FrameSplitter({ frameBytesMax: 100, api: 'RequestFrame' });
     const bytes = new Uint8Array([...frame([1, 2, 3]), ...frame([]), ...frame([9])]);
     const got: number[][] = [];
     for (let i = 0; i < bytes.length; i += 2) for (const f of s.push(bytes.subarray(i, i + 2))) got.push([...f]);
@@ -35,19 +35,20 @@ describe('KafkaFrameSplitter', () => {
   });
 
   it('holds only the bytes received for a large announced frame, not the announced size', () => {
-    const s = new KafkaFrameSplitter({ frameBytesMax: 100 * 1024 * 1024 });
+    const s = new FrameSplitter({ frameBytesMax: 100 * 1024 * 1024, api: 'RequestFrame' });
     const prefix = new Uint8Array(4);
     new DataView(prefix.buffer).setInt32(0, 50 * 1024 * 1024);
     expect(s.push(new Uint8Array([...prefix, 1, 2, 3]))).toEqual([]);
-    expect(s.bufferedBytes).toBe(3);
+    expect(s.bufferedBytes).toBe(4 + 3);
+    expect(s.retainedBytes).toBeLessThan(64 * 1024);
   });
 
   it('rejects an oversized or negative length from the prefix alone', () => {
-    const s = new KafkaFrameSplitter({ frameBytesMax: 10 });
+    const s = new FrameSplitter({ frameBytesMax: 10, api: 'RequestFrame' });
     expect(() => s.push(new Uint8Array([0, 0, 0, 11]))).toThrow(/too-large/);
-    const t = new KafkaFrameSplitter({ frameBytesMax: 10 });
+    const t = new FrameSplitter({ frameBytesMax: 10, api: 'RequestFrame' });
     expect(() => t.push(new Uint8Array([0xff, 0xff, 0xff, 0xff]))).toThrow(/bad-length/);
-    const u = new KafkaFrameSplitter({ frameBytesMax: 10 });
+    const u = new FrameSplitter({ frameBytesMax: 10, api: 'RequestFrame' });
     expect(u.push(new Uint8Array([0x7f, 0xff]))).toEqual([]);
     expect(() => u.push(new Uint8Array([0xff, 0xff]))).toThrow(/too-large/);
     expect(u.bufferedBytes).toBeLessThanOrEqual(4);

@@ -9,7 +9,7 @@
 import { isFlexible, Reader, RequestHeaderCodec, ResponseHeaderCodec, Writer } from '@samsa/codec';
 import type { MessageCodec } from '@samsa/codec';
 import type { Connection } from '@samsa/runtime';
-import { KafkaFrameSplitter } from '../protocol/kafka-frame-splitter.ts';
+import { FrameSplitter } from '@samsa/codec';
 
 const RESPONSES_BUFFERED_MAX = 10_000;
 
@@ -22,7 +22,7 @@ export interface SentRequest {
 export class KafkaTestClient {
   readonly connection: Connection;
   readonly clientId: string;
-  readonly #splitter = new KafkaFrameSplitter({ frameBytesMax: 1 << 30 });
+  readonly #splitter = new FrameSplitter({ frameBytesMax: 1 << 30, api: 'RequestFrame' });
   readonly #frames: Uint8Array[] = [];
   #waiters: Array<() => void> = [];
   #nextCorrelationId = 1;
