@@ -134,6 +134,8 @@ export class GroupCoordinator {
   #loading = true;
   #nowMs = 0;
   #nextRetentionCheckMs: number | null = null;
+  /** A lower bound of the earliest group deadline (exact after each scan); Infinity = none. */
+  #nextDeadlineMs = Infinity;
   #out: CoordinatorAction[] = [];
   readonly #counters: GroupCoordinatorCounters = { rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0 };
 
@@ -174,6 +176,7 @@ export class GroupCoordinator {
     this.#nowMs = nowMs;
     this.#loading = false;
     for (const g of this.#groups.values()) for (const m of g.members.values()) m.heartbeatDeadlineMs = nowMs + m.sessionTimeoutMs;
+    this.#recomputeNextDeadline();
     this.#nextRetentionCheckMs = nowMs + this.config.offsetsRetentionCheckIntervalMs;
     return this.#drain();
   }
@@ -236,23 +239,41 @@ export class GroupCoordinator {
     return this.#drain();
   }
 
-  /** When `tick` must be called next (absolute ms), or null if nothing is scheduled. */
+  /**
+   * When `tick` must be called next (absolute ms), or null while loading. O(1): it may be
+   * early (a heartbeat pushed the deadline later since), never late; an early tick is a no-op.
+   */
   nextTickAtMs(): number | null {
-    let next = this.#nextRetentionCheckMs ?? Infinity;
     if (this.#loading) return null;
+    const next = Math.min(this.#nextDeadlineMs, this.#nextRetentionCheckMs ?? Infinity);
+    return next === Infinity ? null : next;
+  }
+
+  /** Lowers the cached earliest deadline; every place that arms or re-activates a deadline calls it. */
+  #armed(deadlineMs: number): void {
+    if (deadlineMs < this.#nextDeadlineMs) this.#nextDeadlineMs = deadlineMs;
+  }
+
+  /** The exact earliest deadline (members parked in a JoinGroup/SyncGroup are kept alive, so excluded). O(members). */
+  #recomputeNextDeadline(): void {
+    let next = Infinity;
     for (const g of this.#groups.values()) {
       if (g.joinDeadlineMs !== null) next = Math.min(next, g.joinDeadlineMs);
       for (const d of g.pendingMembers.values()) next = Math.min(next, d);
       for (const m of g.members.values()) if (m.joinRequestId === null && m.syncRequestId === null) next = Math.min(next, m.heartbeatDeadlineMs);
     }
-    return next === Infinity ? null : next;
+    this.#nextDeadlineMs = next;
   }
 
   #advance(nowMs: number): void {
     if (nowMs > this.#nowMs) this.#nowMs = nowMs;
     if (this.#loading) return;
     const now = this.#nowMs;
-    for (const g of [...this.#groups.values()]) this.#fireGroupTimers(g, now);
+    // Only scan the groups when some deadline may be due; the scan ends with an exact recompute.
+    if (now >= this.#nextDeadlineMs) {
+      for (const g of [...this.#groups.values()]) this.#fireGroupTimers(g, now);
+      this.#recomputeNextDeadline();
+    }
     if (this.#nextRetentionCheckMs !== null && now >= this.#nextRetentionCheckMs) {
       this.#nextRetentionCheckMs = now + this.config.offsetsRetentionCheckIntervalMs;
       this.#expireOffsets(now);
@@ -383,6 +404,7 @@ export class GroupCoordinator {
     if (req.requireKnownMemberId) {
       if (g.pendingMembers.size >= this.config.groupMaxSize) return E.GROUP_MAX_SIZE_REACHED;
       g.pendingMembers.set(newMemberId, now + req.sessionTimeoutMs);
+      this.#armed(now + req.sessionTimeoutMs);
       this.#respondJoinError(requestId, newMemberId, E.MEMBER_ID_REQUIRED);
       return null;
     }
@@ -434,6 +456,7 @@ export class GroupCoordinator {
   }
 
   #newMember(req: JoinGroupInput, memberId: string, now: number): MemberMetadata {
+    this.#armed(now + req.sessionTimeoutMs);
     return {
       memberId,
       groupInstanceId: req.groupInstanceId,
@@ -538,6 +561,7 @@ export class GroupCoordinator {
       g.initialDelay = null;
       g.joinDeadlineMs = now + rebalanceTimeoutOf(g);
     }
+    this.#armed(g.joinDeadlineMs);
     this.#transition(g, 'PreparingRebalance', now);
     // Kafka's tryCompleteElseWatch: with every remaining member already waiting (or none left) the phase ends now.
     this.#maybeCompleteJoin(g, now);
@@ -549,6 +573,7 @@ export class GroupCoordinator {
       if (m.syncRequestId !== null) {
         this.#respondSync(m.syncRequestId, g, errorCode, EMPTY_BYTES);
         m.syncRequestId = null;
+        this.#armed(m.heartbeatDeadlineMs); // no longer kept alive by a parked request
       }
     }
   }
@@ -569,6 +594,7 @@ export class GroupCoordinator {
       const delay = Math.min(this.config.groupInitialRebalanceDelayMs, d.remainingMs);
       g.initialDelay = { remainingMs: d.remainingMs - delay, newMemberAdded: false };
       g.joinDeadlineMs = now + delay;
+      this.#armed(g.joinDeadlineMs);
       return;
     }
     g.initialDelay = null;
@@ -583,6 +609,7 @@ export class GroupCoordinator {
     if (g.members.size > 0 && ![...g.members.values()].some((m) => m.joinRequestId !== null)) {
       // Only static members that have not rejoined are left: wait for them (or their session expiry).
       g.joinDeadlineMs = now + rebalanceTimeoutOf(g);
+      this.#armed(g.joinDeadlineMs);
       return;
     }
     g.generation++;
@@ -628,6 +655,7 @@ export class GroupCoordinator {
 
   #resetHeartbeat(m: MemberMetadata, now: number): void {
     m.heartbeatDeadlineMs = now + m.sessionTimeoutMs;
+    this.#armed(m.heartbeatDeadlineMs);
   }
 
   /** Forgets a member (answering its pending requests with UNKNOWN_MEMBER_ID) without changing the state. */
@@ -716,6 +744,7 @@ export class GroupCoordinator {
         if (m.syncRequestId !== null) {
           this.#respondSync(m.syncRequestId, g, E.NONE, m.assignment);
           m.syncRequestId = null;
+          this.#armed(m.heartbeatDeadlineMs); // no longer kept alive by a parked request
         }
       }
       this.#transition(g, 'Stable', this.#nowMs);
