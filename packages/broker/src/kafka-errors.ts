@@ -1,54 +1,10 @@
 /**
- * The Kafka error codes the broker answers with (numbers from Kafka's Errors.java, as in
- * shared/kafka-docs/error-codes.json). Kept local and small: these numbers are part of
- * the wire protocol and never change. Errors go back in responses, never thrown.
+ * The Kafka error codes the broker answers with: the codec's generated table (from
+ * shared/kafka-docs/error-codes.json), under the short name the handlers use. Errors go
+ * back in responses, never thrown.
  */
-export const Err = {
-  UNKNOWN_SERVER_ERROR: -1,
-  NONE: 0,
-  OFFSET_OUT_OF_RANGE: 1,
-  CORRUPT_MESSAGE: 2,
-  UNKNOWN_TOPIC_OR_PARTITION: 3,
-  INVALID_FETCH_SIZE: 4,
-  LEADER_NOT_AVAILABLE: 5,
-  NOT_LEADER_OR_FOLLOWER: 6,
-  REQUEST_TIMED_OUT: 7,
-  MESSAGE_TOO_LARGE: 10,
-  COORDINATOR_NOT_AVAILABLE: 15,
-  INVALID_TOPIC_EXCEPTION: 17,
-  RECORD_LIST_TOO_LARGE: 18,
-  INVALID_REQUIRED_ACKS: 21,
-  CLUSTER_AUTHORIZATION_FAILED: 31,
-  INVALID_TIMESTAMP: 32,
-  UNSUPPORTED_VERSION: 35,
-  TOPIC_ALREADY_EXISTS: 36,
-  INVALID_PARTITIONS: 37,
-  INVALID_REPLICATION_FACTOR: 38,
-  INVALID_REPLICA_ASSIGNMENT: 39,
-  INVALID_CONFIG: 40,
-  NOT_CONTROLLER: 41,
-  INVALID_REQUEST: 42,
-  POLICY_VIOLATION: 44,
-  OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
-  DUPLICATE_SEQUENCE_NUMBER: 46,
-  INVALID_PRODUCER_EPOCH: 47,
-  INVALID_TRANSACTION_TIMEOUT: 50,
-  TRANSACTIONAL_ID_AUTHORIZATION_FAILED: 53,
-  KAFKA_STORAGE_ERROR: 56,
-  UNKNOWN_PRODUCER_ID: 59,
-  FETCH_SESSION_ID_NOT_FOUND: 70,
-  INVALID_FETCH_SESSION_EPOCH: 71,
-  TOPIC_DELETION_DISABLED: 73,
-  FENCED_LEADER_EPOCH: 74,
-  UNKNOWN_LEADER_EPOCH: 75,
-  UNSUPPORTED_COMPRESSION_TYPE: 76,
-  OFFSET_NOT_AVAILABLE: 78,
-  INVALID_RECORD: 87,
-  THROTTLING_QUOTA_EXCEEDED: 89,
-  PRODUCER_FENCED: 90,
-  RESOURCE_NOT_FOUND: 91,
-  UNKNOWN_TOPIC_ID: 100,
-  INVALID_RECORD_STATE: 121,
-} as const;
+import { ErrorCode } from '@samsa/codec';
+
+export const Err = ErrorCode;
 
 export type ErrCode = (typeof Err)[keyof typeof Err];
