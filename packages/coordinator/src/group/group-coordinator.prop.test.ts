@@ -18,6 +18,7 @@
  *  4. replaying the persisted records rebuilds the same state: at a restart with no append
  *     pending, every Stable/Empty group (members, generation, leader, protocol, assignments)
  *     and every committed offset is the same in the fresh coordinator;
+ *  4b. after every input, at most one tick leaves nothing due (nextTickAtMs() in the future or null);
  *  5. liveness: once clients stop and time passes, every request issued since the last
  *     restart has been answered exactly once (the harness rejects a second answer).
  */
@@ -258,6 +259,13 @@ class Sim {
   }
 
   check(): void {
+    let next = this.h.c.nextTickAtMs();
+    if (next !== null && next <= this.h.nowMs) {
+      // A cached bound may be early (a deadline was cleared since); one tick must settle it.
+      this.h.apply(this.h.c.tick(this.h.nowMs));
+      next = this.h.c.nextTickAtMs();
+      if (next !== null && next <= this.h.nowMs) throw new Error(`a deadline at ${next} is still due at ${this.h.nowMs} after a tick`);
+    }
     const view = this.h.c.describeState().find((g) => g.groupId === G);
     if (view?.state === 'Stable') {
       const owned = view.members.flatMap((m) => (m.assignment.length === 0 ? [] : decodeMemberAssignment(m.assignment).assignedPartitions.flatMap((tp) => tp.partitions)));
