@@ -14,8 +14,8 @@
  * Prints records/s and MB/s for each and the Deno ÷ Node ratio (report() from
  * apps/bench/src/measure.ts, Node as the baseline), plus the load average at start and end.
  *
- * SAMSA_BENCH_DENO_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" adds flags to `deno run`
- * (a profile is written when the Deno broker exits cleanly).
+ * SAMSA_BENCH_DENO_FLAGS / SAMSA_BENCH_NODE_FLAGS add flags to `deno run` / `node`, e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" (a profile is written when the broker exits).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -24,8 +24,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { measure, report } from '../../apps/bench/src/measure.ts';
 import type { Measurement } from '../../apps/bench/src/measure.ts';
-import { createTopic, expectOk, HOST, kcat, probeApiVersions, REPO_ROOT, rssKiB, sleep, startBroker, tempDir } from '../../test/conformance/harness.ts';
-import { freePort } from '../../test/conformance/harness.ts';
+import { assertBuilt, CLI_PATH, createTopic, expectOk, freePort, HOST, kcat, probeApiVersions, REPO_ROOT, rssKiB, sleep, tempDir } from '../../test/conformance/harness.ts';
 
 const RECORDS_100B = 200_000;
 const RECORDS_1KB = 40_000;
@@ -38,27 +37,38 @@ function denoBinary(): string {
   return existsSync(local) ? local : 'deno';
 }
 
-interface DenoBroker {
+interface BrokerChild {
   readonly bootstrap: string;
   readonly pid: number;
   stop(): Promise<void>;
 }
 
-async function startDenoBroker(dataDir: string): Promise<DenoBroker> {
+function extraFlags(name: string): string[] {
+  return (process.env[name] ?? '').split(' ').filter((f) => f.length > 0);
+}
+
+/** Spawns one broker (the real binaries, so SIGTERM reaches the broker) and waits until it answers. */
+async function startChild(runtime: 'node' | 'deno', dataDir: string): Promise<BrokerChild> {
   const port = await freePort();
-  const extra = (process.env['SAMSA_BENCH_DENO_FLAGS'] ?? '').split(' ').filter((f) => f.length > 0);
-  const args = [
-    'run',
-    `--allow-net=${HOST}`,
-    `--allow-read=${dataDir}`,
-    `--allow-write=${dataDir}`,
-    '--allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE,MSGPACKR_NATIVE_ACCELERATION_DISABLED',
-    '--allow-sys=hostname',
-    ...extra,
-    'apps/broker-deno/src/main.ts',
-    '--host', HOST, '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--override', 'num.partitions=1',
-  ];
-  const child: ChildProcess = spawn(denoBinary(), args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const brokerFlags = ['--host', HOST, '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--override', 'num.partitions=1'];
+  const [command, args] =
+    runtime === 'node'
+      ? [process.execPath, [...extraFlags('SAMSA_BENCH_NODE_FLAGS'), CLI_PATH, 'broker', ...brokerFlags]]
+      : [
+          denoBinary(),
+          [
+            'run',
+            `--allow-net=${HOST}`,
+            `--allow-read=${dataDir}`,
+            `--allow-write=${dataDir}`,
+            '--allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE,MSGPACKR_NATIVE_ACCELERATION_DISABLED',
+            '--allow-sys=hostname',
+            ...extraFlags('SAMSA_BENCH_DENO_FLAGS'),
+            'apps/broker-deno/src/main.ts',
+            ...brokerFlags,
+          ],
+        ];
+  const child: ChildProcess = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out = (out + c.toString('utf8')).slice(-10_000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -66,7 +76,7 @@ async function startDenoBroker(dataDir: string): Promise<DenoBroker> {
   while (!(out.includes('listening on') && (await probeApiVersions(port).catch(() => false)))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`deno broker did not start:\n${out}`);
+      throw new Error(`${runtime} broker did not start:\n${out}`);
     }
     await sleep(50);
   }
@@ -96,8 +106,9 @@ function mb(m: Measurement, size: number): string {
 }
 
 const dir = tempDir('bench-deno-vs-node');
-const node = await startBroker({ dataDir: join(dir.path, 'node'), overrides: ['num.partitions=1'] });
-const deno = await startDenoBroker(join(dir.path, 'deno'));
+assertBuilt();
+const node = await startChild('node', join(dir.path, 'node'));
+const deno = await startChild('deno', join(dir.path, 'deno'));
 const brokers = { node: node.bootstrap, deno: deno.bootstrap } as const;
 console.log(`load average at start: ${load()}`);
 try {

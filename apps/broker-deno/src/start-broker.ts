@@ -16,6 +16,7 @@ import type { Logger, ServerConfig } from '@samsa/broker';
 import { denoRuntime } from '@samsa/runtime/deno';
 import { startAdminServer } from '../../broker-node/src/admin-server.ts';
 import type { AdminServer } from '../../broker-node/src/admin-server.ts';
+import { installCrc32cAccelerator } from '../../broker-node/src/crc32c-accelerator.ts';
 import { BrokerMetrics } from '../../broker-node/src/metrics.ts';
 
 export interface StartDenoBrokerOptions {
@@ -39,8 +40,21 @@ export interface RunningDenoBroker {
   shutdown(): Promise<void>;
 }
 
+/**
+ * The Node app's native CRC-32C (@node-rs/crc32, a Node-API addon) works on Deno too, but
+ * only with --allow-ffi, which lets native code outside the sandbox: so it is opt-in. With
+ * ffi granted (plus --allow-sys=cpus for the addon's loader) it is installed as on Node;
+ * otherwise the codec keeps its pure-JS CRC-32C.
+ */
+function maybeInstallNativeCrc32c(): { readonly implementation: 'native' | 'pure-js'; readonly reason?: string } {
+  if (Deno.permissions.querySync({ name: 'ffi' }).state !== 'granted') return { implementation: 'pure-js', reason: 'no --allow-ffi' };
+  return installCrc32cAccelerator();
+}
+
 export async function startDenoBroker(options: StartDenoBrokerOptions): Promise<RunningDenoBroker> {
   const runtime = denoRuntime();
+  const crc = maybeInstallNativeCrc32c();
+  (options.logger ?? silentLogger).debug({ crc32c: crc.implementation, ...(crc.reason !== undefined ? { reason: crc.reason } : {}) }, 'crc32c implementation');
   const metrics = new BrokerMetrics();
   const broker = await Broker.open({
     config: options.config,
