@@ -5,7 +5,21 @@
  * records land in `log` (per partition order = completion order), which a test can
  * replay into a fresh coordinator.
  */
-import { GroupCoordinator, encodeMemberSubscription } from '../src/index.ts';
+import {
+  DeleteGroupsResponseCodec,
+  DescribeGroupsResponseCodec,
+  HeartbeatResponseCodec,
+  JoinGroupResponseCodec,
+  LeaveGroupResponseCodec,
+  ListGroupsResponseCodec,
+  OffsetCommitResponseCodec,
+  OffsetDeleteResponseCodec,
+  OffsetFetchResponseCodec,
+  SyncGroupResponseCodec,
+  encodeMessage,
+} from '@samsa/codec';
+import type { MessageCodec } from '@samsa/codec';
+import { GroupCoordinator, encodeMemberSubscription, joinGroupResponseFor, leaveGroupResponseFor, offsetFetchResponseFor } from '../src/index.ts';
 import type { CoordinatorAction, CoordinatorResponse, GroupCoordinatorConfig, JoinGroupInput, RawRecord } from '../src/index.ts';
 
 /** A deterministic CoordinatorRandom (xorshift32) so member ids repeat across runs. */
@@ -57,6 +71,7 @@ export class Harness {
     for (const a of actions) {
       if (a.type === 'respond') {
         if (this.responses.has(a.requestId)) throw new Error(`request ${a.requestId} answered twice`);
+        encodesAtEveryVersion(a.response);
         this.responses.set(a.requestId, a.response);
       } else if (this.autoComplete) this.complete(a, 0);
       else this.pending.push(a);
@@ -191,5 +206,42 @@ export class Harness {
     const id = this.#id();
     this.apply(this.c.offsetDelete(id, { groupId, topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] }, this.nowMs));
     return id;
+  }
+}
+
+/** Broker-side versions of each API (ApiVersions ranges of issue 6). */
+const VERSIONS: Record<CoordinatorResponse['api'], [number, number]> = {
+  JoinGroup: [0, 9],
+  SyncGroup: [0, 5],
+  Heartbeat: [0, 4],
+  LeaveGroup: [0, 5],
+  OffsetCommit: [0, 8],
+  OffsetFetch: [0, 8],
+  ListGroups: [0, 5],
+  DescribeGroups: [0, 5],
+  DeleteGroups: [0, 2],
+  OffsetDelete: [0, 0],
+};
+
+/** Every response the coordinator emits must encode at every advertised version (after the version glue). */
+export function encodesAtEveryVersion(r: CoordinatorResponse): void {
+  const [lo, hi] = VERSIONS[r.api];
+  for (let v = lo; v <= hi; v++) {
+    try {
+      switch (r.api) {
+        case 'JoinGroup': encodeMessage(JoinGroupResponseCodec, joinGroupResponseFor(r.body, v), v); break;
+        case 'SyncGroup': encodeMessage(SyncGroupResponseCodec, r.body, v); break;
+        case 'Heartbeat': encodeMessage(HeartbeatResponseCodec, r.body, v); break;
+        case 'LeaveGroup': encodeMessage(LeaveGroupResponseCodec, leaveGroupResponseFor(r.body, v), v); break;
+        case 'OffsetCommit': encodeMessage(OffsetCommitResponseCodec, r.body, v); break;
+        case 'OffsetFetch': encodeMessage(OffsetFetchResponseCodec, offsetFetchResponseFor([r.body], [{ groupId: r.body.groupId, topics: [], requireStable: false }], v), v); break;
+        case 'ListGroups': encodeMessage(ListGroupsResponseCodec, r.body, v); break;
+        case 'DescribeGroups': encodeMessage(DescribeGroupsResponseCodec, r.body, v); break;
+        case 'DeleteGroups': encodeMessage(DeleteGroupsResponseCodec, r.body, v); break;
+        case 'OffsetDelete': encodeMessage(OffsetDeleteResponseCodec as MessageCodec<typeof r.body>, r.body, v); break;
+      }
+    } catch (e) {
+      throw new Error(`${r.api} response does not encode at v${v}: ${(e as Error).message}`);
+    }
   }
 }

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode as E } from '@samsa/codec';
 import type { JoinGroupRequest, OffsetFetchRequest } from '@samsa/codec';
-import { joinGroupInput, leaveGroupInput, leaveGroupResponseFor, offsetFetchInputs, offsetFetchResponseFor, syncGroupInput } from './kafka-version-mapping.ts';
+import { JoinGroupResponseCodec, encodeMessage } from '@samsa/codec';
+import { joinGroupResponseFor, joinGroupInput, leaveGroupInput, leaveGroupResponseFor, offsetFetchInputs, offsetFetchResponseFor, syncGroupInput } from './kafka-version-mapping.ts';
 
 const join: JoinGroupRequest = { groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 99, memberId: '', groupInstanceId: 'i', protocolType: 'consumer', protocols: [], reason: null };
 
@@ -11,6 +12,14 @@ describe('kafka version mapping', () => {
     expect(joinGroupInput(join, 0, 'c', '/h')).toMatchObject({ rebalanceTimeoutMs: 10_000, requireKnownMemberId: false, groupInstanceId: null, clientId: 'c', clientHost: '/h' });
     expect(joinGroupInput(join, 4, 'c', '/h')).toMatchObject({ rebalanceTimeoutMs: 99, requireKnownMemberId: true, groupInstanceId: null });
     expect(joinGroupInput(join, 5, 'c', '/h')).toMatchObject({ groupInstanceId: 'i' });
+  });
+
+  it('JoinGroup responses: a null protocolName becomes "" before v7 (so v0–v6 encode)', () => {
+    const body = { throttleTimeMs: 0, errorCode: E.MEMBER_ID_REQUIRED, generationId: -1, protocolType: null, protocolName: null, leader: '', skipAssignment: false, memberId: 'm', members: [] };
+    expect(() => encodeMessage(JoinGroupResponseCodec, body, 4)).toThrow();
+    expect(joinGroupResponseFor(body, 4).protocolName).toBe('');
+    expect(encodeMessage(JoinGroupResponseCodec, joinGroupResponseFor(body, 4), 4).length).toBeGreaterThan(0);
+    expect(joinGroupResponseFor(body, 7)).toBe(body);
   });
 
   it('SyncGroup: protocol type/name only checked from v5', () => {

@@ -2,7 +2,8 @@
  * Glue between @samsa/codec's decoded requests (any version) and the coordinator's
  * version-independent inputs/outputs, for the broker's handlers:
  *
- *   JoinGroup   v0: rebalanceTimeoutMs = sessionTimeoutMs; v4+: requireKnownMemberId (KIP-394)
+ *   JoinGroup   v0: rebalanceTimeoutMs = sessionTimeoutMs; v4+: requireKnownMemberId (KIP-394);
+ *               v0–v6 responses carry a non-null protocolName ("" on errors, as Kafka)
  *   LeaveGroup  v0–v2: one memberId → members[0]; the response's error is that member's
  *   OffsetFetch v0–v7: one group (v0/v1: errors per partition, v2+: top-level error code);
  *               v8+: `groups[]`, one coordinator call per group
@@ -12,6 +13,7 @@
 import { ErrorCode } from '@samsa/codec';
 import type {
   JoinGroupRequest,
+  JoinGroupResponse,
   LeaveGroupRequest,
   LeaveGroupResponse,
   OffsetFetchRequest,
@@ -35,6 +37,11 @@ export function joinGroupInput(req: JoinGroupRequest, version: number, clientId:
     clientHost,
     requireKnownMemberId: version >= 4,
   };
+}
+
+/** Before v7 protocolName is not nullable: Kafka sends "" (GroupCoordinator.NoProtocol). */
+export function joinGroupResponseFor(body: JoinGroupResponse, version: number): JoinGroupResponse {
+  return version >= 7 || body.protocolName !== null ? body : { ...body, protocolName: '' };
 }
 
 export function syncGroupInput(req: SyncGroupRequest, version: number): SyncGroupInput {
