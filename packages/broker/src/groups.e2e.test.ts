@@ -37,6 +37,7 @@ import { CONSUMER_OFFSETS_TOPIC } from './groups/consumer-offsets-log.ts';
 import { GroupTestClient, SESSION_TIMEOUT_MS, settle, subscription } from './groups/group-test-client.ts';
 import type { Versions } from './groups/group-test-client.ts';
 import { InMemoryLogStore } from './partitions/in-memory-log-store.ts';
+import type { PartitionLog, PartitionLogStore } from './partitions/partition-log.ts';
 import { KafkaTestClient } from './testing/kafka-test-client.ts';
 import { createTopicsBody } from './testing/requests.ts';
 import { startTestBroker } from './testing/test-broker.ts';
@@ -362,6 +363,54 @@ describe('consumer groups', () => {
     } finally {
       openGate();
       await second.shutdown();
+    }
+  });
+
+  it('acknowledges an OffsetCommit only after its __consumer_offsets append resolved', async () => {
+    const clock = new ManualClock();
+    const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
+    const transport = new MemoryTransport();
+    const inner = new InMemoryLogStore(clock);
+    const gate: { release: (() => void) | null } = { release: null };
+    let held = 0;
+    // A store whose __consumer_offsets appends wait for `release` (a slow flush).
+    const logs: PartitionLogStore = {
+      async open(topic, partition, config) {
+        const log = await inner.open(topic, partition, config);
+        if (topic !== CONSUMER_OFFSETS_TOPIC) return log;
+        return Object.assign(Object.create(log) as PartitionLog, {
+          async append(batches: Uint8Array) {
+            held++;
+            await new Promise<void>((resolve) => (gate.release = resolve));
+            return log.append(batches);
+          },
+        });
+      },
+      remove: (topic, partition) => inner.remove(topic, partition),
+      close: () => inner.close(),
+    };
+    const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...OVERRIDES] });
+    const broker = await Broker.open({ config, fs, clock, logs });
+    try {
+      const listener = await broker.listen(transport);
+      const c = new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: listener.port }));
+      await createTopic(c, 'events', 1);
+      const g = new GroupTestClient(c, clock, 'slow', { ...NEWEST, commit: 2 });
+      let answered = false;
+      const pending = g.commit('events', { 0: 9 }, -1, '').then((r) => {
+        answered = true;
+        return r;
+      });
+      for (let i = 0; i < 50 && held === 0; i++) await new Promise((r) => setTimeout(r, 1));
+      expect(held).toBe(1);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(answered).toBe(false);
+      gate.release?.();
+      expect((await pending).topics[0]!.partitions[0]!.errorCode).toBe(0);
+      expect((await g.fetch('events', [0])).offsets[0]).toBe(9);
+    } finally {
+      gate.release?.();
+      await broker.shutdown();
     }
   });
 
