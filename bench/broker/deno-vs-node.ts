@@ -10,7 +10,8 @@
  * TypeScript sources, no build). Load generator (a client nobody here wrote): kcat
  * producing a prepared file of 200,000 × 100 B or 40,000 × 1 KiB records with acks=1 into
  * a fresh topic, then consuming it back (-C -e -c N); each timed round is a whole kcat run.
- * Node and Deno rounds alternate (warm-up 1, median of 5) so machine load hits both alike.
+ * Node and Deno rounds alternate, and which goes first alternates too (warm-up 1, median of
+ * 5), so machine load hits both alike.
  * Prints records/s and MB/s for each and the Deno ÷ Node ratio (report() from
  * apps/bench/src/measure.ts, Node as the baseline), plus the load average at start and end.
  *
@@ -155,8 +156,11 @@ async function interleaved(what: string, count: number, round: (runtime: 'node' 
   const nodeRound = round('node');
   const denoRound = round('deno');
   const times: Record<'node' | 'deno', number[]> = { node: [], deno: [] };
+  let pairs = 0;
   const pair = measure({ name: `pair ${what}`, unit: 'records', unitsPerRound: count, ...ROUNDS }, async () => {
-    for (const runtime of ['node', 'deno'] as const) {
+    // Who goes first alternates too, so neither always runs right after the other's round.
+    const order = pairs++ % 2 === 0 ? (['node', 'deno'] as const) : (['deno', 'node'] as const);
+    for (const runtime of order) {
       const start = performance.now();
       await (runtime === 'node' ? nodeRound() : denoRound());
       times[runtime].push(performance.now() - start);
