@@ -21,8 +21,9 @@ import {
 import type { FetchRequest, MessageCodec } from '@samsa/codec';
 import { parseServerConfig } from '@samsa/broker';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startDenoBroker } from '../../apps/broker-deno/src/start-broker.ts';
-import type { RunningDenoBroker } from '../../apps/broker-deno/src/start-broker.ts';
+// Through main.ts (it re-exports startDenoBroker) so `deno test` type-checks the whole app.
+import { startDenoBroker } from '../../apps/broker-deno/src/main.ts';
+import type { RunningDenoBroker } from '../../apps/broker-deno/src/main.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
