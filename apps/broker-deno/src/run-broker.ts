@@ -10,6 +10,7 @@ import { createLogger, isLogLevel } from '../../broker-node/src/logger.ts';
 import type { LogLevel } from '../../broker-node/src/logger.ts';
 import type { BrokerCommandOptions } from '../../broker-node/src/run-broker.ts';
 import { loadConfig } from './load-config.ts';
+import { brokerPermissions, permissionFlags } from './permissions.ts';
 import { startDenoBroker } from './start-broker.ts';
 
 const encoder = new TextEncoder();
@@ -70,10 +71,8 @@ function explainStartFailure(error: unknown, config: ServerConfig, adminPort: nu
     );
   }
   if (error instanceof Deno.errors.NotCapable || /NotCapable|Requires (read|write|net) access/i.test(text)) {
-    return new CliError(
-      `cannot start: Deno permission missing (${e.message}). Run with --allow-net=${l.host || '0.0.0.0'}:${l.port} --allow-read=${config.logDirs.join(',')} --allow-write=${config.logDirs.join(',')} (see apps/broker-deno/README.md).`,
-      ExitCode.usage,
-    );
+    const flags = permissionFlags(brokerPermissions(config, adminPort !== undefined ? { adminPort } : {}));
+    return new CliError(`cannot start: Deno permission missing (${e.message}). Run with ${flags.join(' ')} (see apps/broker-deno/README.md).`, ExitCode.usage);
   }
   if (/EACCES|PermissionDenied|permission/i.test(text)) {
     return new CliError(`cannot start: permission denied (${e.message}). Check that the data dir ${config.logDirs.join(',')} is writable and the port is allowed.`, ExitCode.failure);
