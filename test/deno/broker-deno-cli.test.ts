@@ -2,7 +2,7 @@
 // same flags as `samsa broker` (--help lists them), and the exit-2 errors that name what
 // to fix: an unknown config key, a bad flag value, a missing Deno permission.
 import { describe, expect, it } from 'vitest';
-import { DENO_MAIN, REPO_ROOT } from './broker-process.ts';
+import { DENO_MAIN, freePort, REPO_ROOT } from './broker-process.ts';
 
 const ENV_SYS = ['--allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE,MSGPACKR_NATIVE_ACCELERATION_DISABLED', '--allow-sys=hostname'];
 const decoder = new TextDecoder();
@@ -44,6 +44,42 @@ describe('Deno broker command line', () => {
       expect(r.stderr).toContain('Deno permission missing');
       expect(r.stderr).toContain(`--allow-write=${dir}`);
     } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+
+  it('bin/start.mjs (npm run start:deno) runs the broker with the planned permissions and stops it on SIGTERM', async () => {
+    const dir = await Deno.makeTempDir({ prefix: 'samsa-deno-start-' });
+    const port = await freePort();
+    const child = new Deno.Command('node', {
+      args: [`${REPO_ROOT}apps/broker-deno/bin/start.mjs`, '--port', String(port), '--data-dir', dir, '--log-level', 'warn'],
+      cwd: REPO_ROOT,
+      stdin: 'null',
+      stdout: 'piped',
+      stderr: 'piped',
+    }).spawn();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    try {
+      const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      let out = '';
+      for (let reads = 0; !out.includes('listening on') && reads < 1_000; reads++) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += value;
+      }
+      expect(out).toContain(`samsa broker listening on 127.0.0.1:${port} (data: ${dir})`);
+      child.kill('SIGTERM');
+      for (let reads = 0; reads < 1_000; reads++) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        out += value;
+      }
+      const status = await child.status;
+      await child.stderr.cancel();
+      expect(status.code).toBe(0);
+      expect(out).toContain('samsa broker stopped cleanly');
+    } finally {
+      clearTimeout(timer);
       await Deno.remove(dir, { recursive: true });
     }
   });

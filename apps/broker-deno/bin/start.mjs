@@ -2,9 +2,10 @@
 /**
  * `npm run start:deno -- [flags]`: runs the Deno broker with the minimal permissions for
  * exactly these flags. Deno cannot know the data dir or port before it parses them, so:
- *   1. plan: `deno run main.ts <flags> --print-permissions` (read-only, short-lived) resolves
- *      the config as the broker will and prints the `--allow-*` flags it needs (bad flags
- *      or config fail here, with the broker's own message and exit code);
+ *   1. plan: `deno run main.ts <flags> --print-permissions` (short-lived; may read only the
+ *      --config file) resolves the config as the broker will and prints the `--allow-*`
+ *      flags it needs (bad flags or config fail here, with the broker's own message and
+ *      exit code);
  *   2. run: `deno run <those flags> main.ts <flags>`, in its own process group, with
  *      SIGINT/SIGTERM forwarded once (a terminal's Ctrl-C and npm's forwarding of the same
  *      signal arrive within milliseconds; a second press later is forwarded, and the broker
@@ -24,9 +25,22 @@ const prefix = 'samsa-deno-permissions ';
 const duplicateSignalMs = 300;
 const args = process.argv.slice(2);
 
+/** The planner may read only the --config file (commander also accepts `--config=F` and `-cF`). */
+function configFiles(argv) {
+  const files = [];
+  for (let i = 0; i < argv.length && i < 10_000; i++) {
+    const a = argv[i];
+    if ((a === '--config' || a === '-c') && i + 1 < argv.length) files.push(argv[++i]);
+    else if (a.startsWith('--config=')) files.push(a.slice('--config='.length));
+    else if (a.startsWith('-c') && a.length > 2 && !a.startsWith('--')) files.push(a.slice(2));
+  }
+  return files;
+}
+const readFlags = configFiles(args).length > 0 ? [`--allow-read=${configFiles(args).join(',')}`] : [];
+
 const plan = spawnSync(
   deno,
-  ['run', '--allow-read', '--allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE,MSGPACKR_NATIVE_ACCELERATION_DISABLED', '--allow-sys=hostname', main, ...args, '--print-permissions'],
+  ['run', ...readFlags, '--allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE,MSGPACKR_NATIVE_ACCELERATION_DISABLED', '--allow-sys=hostname', main, ...args, '--print-permissions'],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 20 },
 );
 const line = (plan.stdout ?? '').split('\n').find((l) => l.startsWith(prefix));
