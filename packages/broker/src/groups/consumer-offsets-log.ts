@@ -24,7 +24,7 @@ export const CONSUMER_OFFSETS_CONFIGS: Readonly<Record<string, string>> = {
 };
 const REPLAY_READ_BYTES = 1024 * 1024;
 /** Upper bound on replayed records (a compacted topic stays far below it). */
-export const REPLAY_RECORDS_MAX = 50_000_000;
+export const REPLAY_RECORDS_MAX = 100_000_000;
 
 /** Creates the topic unless it exists; resolves its partition count, or an error code. */
 export async function ensureConsumerOffsetsTopic(registry: TopicRegistry, numPartitions: number): Promise<{ errorCode: number; partitions: number }> {
@@ -49,29 +49,35 @@ export async function appendConsumerOffsetsRecords(partition: Partition | undefi
   }
 }
 
-/** Reads every record of `partition` from its log start to its current end, in offset order. */
-export async function readConsumerOffsetsRecords(partition: Partition): Promise<RawRecord[]> {
-  const out: RawRecord[] = [];
+/**
+ * Reads every record of `partition` from its log start to its end (as of the call), in
+ * offset order, handing them to `onRecords` one read (≤ REPLAY_READ_BYTES of batches) at a
+ * time so a large partition is never held in memory whole. Resolves the record count.
+ */
+export async function replayConsumerOffsetsPartition(partition: Partition, onRecords: (records: RawRecord[]) => void): Promise<number> {
   const end = partition.log.logEndOffset;
   let offset = partition.log.logStartOffset;
+  let count = 0;
   for (let reads = 0; offset < end; reads++) {
     if (reads > REPLAY_RECORDS_MAX) throw new Error('__consumer_offsets replay did not advance');
     const bytes = await partition.log.read(offset, REPLAY_READ_BYTES);
     const { batches } = splitRecordBatches(bytes);
     if (batches.length === 0) break;
+    const chunk: RawRecord[] = [];
     for (const b of batches) {
       for (const r of iterateRecords(b, 0)) {
-        offset = r.offset + 1;
         if (r.offset >= end) break;
         if (r.key === null) continue; // not a coordinator record
-        if (out.length >= REPLAY_RECORDS_MAX) throw new Error(`__consumer_offsets partition ${partition.index} holds more than ${REPLAY_RECORDS_MAX} records`);
-        out.push({ key: r.key, value: r.value });
+        chunk.push({ key: r.key, value: r.value });
       }
       // A batch whose records were all compacted away still moves the offset past it.
       offset = Math.max(offset, lastOffsetOf(b) + 1);
     }
+    count += chunk.length;
+    if (count > REPLAY_RECORDS_MAX) throw new Error(`__consumer_offsets partition ${partition.index} holds more than ${REPLAY_RECORDS_MAX} records`);
+    onRecords(chunk);
   }
-  return out;
+  return count;
 }
 
 function lastOffsetOf(batch: Uint8Array): number {

@@ -41,7 +41,7 @@ import type { Clock, TimerHandle } from '@samsa/runtime';
 import { CloseConnection } from '../handlers/api-handler.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
-import { appendConsumerOffsetsRecords, CONSUMER_OFFSETS_TOPIC, ensureConsumerOffsetsTopic, readConsumerOffsetsRecords } from './consumer-offsets-log.ts';
+import { appendConsumerOffsetsRecords, CONSUMER_OFFSETS_TOPIC, ensureConsumerOffsetsTopic, replayConsumerOffsetsPartition } from './consumer-offsets-log.ts';
 
 export const PENDING_REQUESTS_MAX = 100_000;
 
@@ -157,9 +157,11 @@ export class GroupService {
       await this.#loadGate;
       const topic = this.#registry.topic(CONSUMER_OFFSETS_TOPIC);
       for (const p of topic?.partitions ?? []) {
-        const stats = this.coordinator.load(await readConsumerOffsetsRecords(p));
-        records += stats.records;
-        if (stats.skipped > 0) this.#logger.warn({ partition: p.index, skipped: stats.skipped }, 'skipped undecodable __consumer_offsets records');
+        let skipped = 0;
+        records += await replayConsumerOffsetsPartition(p, (chunk) => {
+          skipped += this.coordinator.load(chunk).skipped;
+        });
+        if (skipped > 0) this.#logger.warn({ partition: p.index, skipped }, 'skipped undecodable __consumer_offsets records');
       }
     } catch (e) {
       this.#logger.error({ err: e }, 'replaying __consumer_offsets failed; groups start from what was read');
