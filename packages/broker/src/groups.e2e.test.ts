@@ -330,6 +330,24 @@ describe('consumer groups', () => {
     });
   }
 
+  it('replays a __consumer_offsets partition larger than one replay read (1 MiB)', async () => {
+    const { tb: t, client } = await setup('samsa', ['offsets.topic.num.partitions=1']);
+    await createTopic(client, 'events', 2);
+    const metadata = 'x'.repeat(4000);
+    for (let i = 0; i < 300; i++) {
+      const res = await client.request(8, 2, OffsetCommitRequestCodec, {
+        groupId: 'big', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
+        topics: [{ name: 'events', partitions: [{ partitionIndex: i % 2, committedOffset: i, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: metadata }] }],
+      }, OffsetCommitResponseCodec);
+      expect(res.topics[0]!.partitions[0]!.errorCode).toBe(0);
+    }
+    expect(t.broker.registry.partition(CONSUMER_OFFSETS_TOPIC, 0)!.log.sizeBytes).toBeGreaterThan(1024 * 1024);
+    await t.restart();
+    await t.broker.groups.loaded;
+    const g = new GroupTestClient(await t.connect(), t.clock, 'big', NEWEST);
+    expect(await g.fetch('events', [0, 1])).toEqual({ errorCode: 0, offsets: { 0: 298, 1: 299 } });
+  });
+
   it('answers COORDINATOR_LOAD_IN_PROGRESS until the replay of __consumer_offsets is done', async () => {
     const clock = new ManualClock();
     const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
