@@ -400,27 +400,85 @@ export class LogSegment {
   }
 
   /**
-   * Whole batches from the batch holding `startOffset`, at most `maxBytes` of them and not
-   * past `maxPosition`; with `minOneMessage` the first batch is returned even when larger.
-   * Null when no batch in the segment reaches `startOffset`. `scratch`, when large enough,
-   * receives the bytes (the result is a view of it).
+   * Whole batches from the batch holding `startOffset`, at most `maxBytes` of them, not
+   * past `maxPosition` and none whose last offset is ≥ `maxOffset`; with `minOneMessage`
+   * the first batch is returned even when larger. Null when no batch in the segment
+   * reaches `startOffset`. `scratch`, when large enough, receives the bytes (the result is
+   * a view of it).
+   *
+   * I/O: one positional read from the offset index's floor position of up to
+   * maxBytes + indexIntervalBytes (+ a header); the batch holding `startOffset` is found by
+   * walking the headers in those bytes, and the result is a view of them. Only when the
+   * floor is further away (or the first batch is larger than the read) does a header scan
+   * and a second read follow.
    */
-  async read(startOffset: number, maxBytes: number, maxPosition: number = this.size, minOneMessage = true, scratch?: Uint8Array): Promise<SegmentRead | null> {
-    const first = await this.translateOffset(startOffset);
-    if (first === null) return null;
-    const limit = Math.min(maxPosition, this.size) - first.position;
+  async read(
+    startOffset: number,
+    maxBytes: number,
+    maxPosition: number = this.size,
+    minOneMessage = true,
+    scratch?: Uint8Array,
+    maxOffset: number = Number.MAX_SAFE_INTEGER,
+  ): Promise<SegmentRead | null> {
+    const ix = await this.loadIndexes();
+    const handle = await this.file();
+    const size = this.size;
+    const limit = Math.min(maxPosition, size);
+    const floor = Math.min(ix.offset.lookupPosition(startOffset), size);
+    const slack = this.ctx.config.indexIntervalBytes + RECORD_BATCH_HEADER_BYTES;
+    const firstFetch = Math.min(size - floor, Math.max(0, maxBytes) + slack);
+    let buffer = this.readBuffer(firstFetch, scratch);
+    let bufferStart = floor;
+    let bufferLength = firstFetch === 0 ? 0 : await readFully(handle, buffer, floor);
+    // Walk the headers in the bytes just read (bounded: each step advances ≥ 61 bytes).
+    let position = floor;
+    let first: BatchPosition | null = null;
+    let walked = false;
+    while (position < size) {
+      const at = position - bufferStart;
+      if (at + RECORD_BATCH_HEADER_BYTES > bufferLength) break;
+      const end = nextBatchEnd(buffer, at, Number.MAX_SAFE_INTEGER);
+      const sizeBytes = end - at;
+      if (end < 0 || sizeBytes < RECORD_BATCH_HEADER_BYTES || sizeBytes > size - position) {
+        walked = true; // not a batch: as the scanner, nothing here reaches startOffset
+        break;
+      }
+      const lastOffset = batchLastOffset(buffer, at);
+      if (lastOffset >= startOffset) {
+        first = { position, sizeBytes, baseOffset: batchBaseOffset(buffer, at), lastOffset };
+        break;
+      }
+      position += sizeBytes;
+    }
+    if (first === null) {
+      if (walked || position >= size) return null;
+      first = await this.translateOffset(startOffset, position);
+      if (first === null) return null;
+    }
     const wanted = minOneMessage ? Math.max(maxBytes, first.sizeBytes) : maxBytes;
-    const fetchBytes = Math.max(0, Math.min(limit, wanted));
-    // A fresh buffer is zero-filled by the engine: reusing the caller's scratch is ~5x faster.
-    const buffer = scratch !== undefined && scratch.byteLength >= fetchBytes ? scratch.subarray(0, fetchBytes) : new Uint8Array(fetchBytes);
-    const n = fetchBytes === 0 ? 0 : await readFully(await this.file(), buffer, first.position);
-    let pos = 0;
-    while (pos < n) {
-      const end = nextBatchEnd(buffer, pos, n);
-      if (end < 0) break;
+    const fetchBytes = Math.max(0, Math.min(limit - first.position, wanted));
+    let from = first.position - bufferStart;
+    if (fetchBytes > 0 && (from < 0 || from + fetchBytes > bufferLength)) {
+      buffer = this.readBuffer(fetchBytes, scratch);
+      bufferStart = first.position;
+      bufferLength = await readFully(handle, buffer, first.position);
+      from = 0;
+    }
+    const stop = from + Math.min(fetchBytes, Math.max(0, bufferLength - from));
+    let pos = from;
+    // Bounded by the bytes read: each step advances one whole batch.
+    while (pos < stop) {
+      const end = nextBatchEnd(buffer, pos, stop);
+      if (end < 0 || end - pos < RECORD_BATCH_HEADER_BYTES) break;
+      if (batchLastOffset(buffer, pos) >= maxOffset) break;
       pos = end;
     }
-    return { records: buffer.subarray(0, pos), position: first.position, firstBatchBaseOffset: first.baseOffset };
+    return { records: buffer.subarray(from, pos), position: first.position, firstBatchBaseOffset: first.baseOffset };
+  }
+
+  /** A buffer of `bytes`: a view of `scratch` when large enough (a fresh one is zero-filled by the engine: reuse is ~5x faster). */
+  private readBuffer(bytes: number, scratch: Uint8Array | undefined): Uint8Array {
+    return scratch !== undefined && scratch.byteLength >= bytes ? scratch.subarray(0, bytes) : new Uint8Array(bytes);
   }
 
   /**

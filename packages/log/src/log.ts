@@ -476,21 +476,14 @@ export class Log {
       // Bounded by the segment count: each step moves to the next segment.
       for (let from = fromOffset; segment !== undefined && segment.baseOffset < maxOffset; ) {
         const next = this.segments.higherSegment(segment.baseOffset);
-        const maxPosition = await this.maxPositionIn(segment, next, maxOffset);
-        const read = await segment.read(from, maxBytes, maxPosition, options.minOneMessage !== false, options.scratch);
+        // Batches at or beyond maxOffset are cut while framing the bytes read (no extra scan).
+        const read = await segment.read(from, maxBytes, segment.sizeBytes, options.minOneMessage !== false, options.scratch, maxOffset);
         if (read !== null) return { records: read.records, ...base };
         segment = next;
         if (segment !== undefined) from = Math.max(from, segment.baseOffset);
       }
       return { records: new Uint8Array(0), ...base };
     });
-  }
-
-  /** File position in `segment` where offsets ≥ `maxOffset` start. */
-  private async maxPositionIn(segment: LogSegment, next: LogSegment | undefined, maxOffset: number): Promise<number> {
-    if (next !== undefined && next.baseOffset <= maxOffset) return segment.sizeBytes;
-    const t = await segment.translateOffset(maxOffset);
-    return t === null ? segment.sizeBytes : t.position;
   }
 
   /**
