@@ -21,3 +21,6 @@ export { InMemoryLogStore } from './partitions/in-memory-log-store.ts';
 export type { PartitionLog, PartitionLogStore, PartitionLogConfig, AppendResult, TimestampLookup } from './partitions/partition-log.ts';
 export { MetadataStore, METADATA_FILE_NAME } from './topics/metadata-store.ts';
 export { Err } from './kafka-errors.ts';
+export { GroupService, PENDING_REQUESTS_MAX } from './groups/group-service.ts';
+export type { GroupRequests, GroupRequestKind } from './groups/group-service.ts';
+export { CONSUMER_OFFSETS_TOPIC } from './groups/consumer-offsets-log.ts';
