@@ -2,7 +2,7 @@
  * Small helpers over the runtime FileSystem: read a whole file through a handle (index
  * files can be megabytes, beyond what `readFile` is meant for) and read a byte range fully.
  */
-import type { FileHandle, FileSystem } from '@samsa/runtime';
+import { FileSystemError, type FileHandle, type FileSystem } from '@samsa/runtime';
 
 /** Loop bound for short reads: a read that returns 0 before the end is end-of-file. */
 const SHORT_READS_MAX = 1 << 20;
@@ -20,9 +20,14 @@ export async function readFully(handle: FileHandle, buffer: Uint8Array, position
 
 /** The whole content of `path`, or null when it does not exist. */
 export async function readWholeFile(fs: FileSystem, path: string): Promise<Uint8Array | null> {
-  const stat = await fs.stat(path);
-  if (stat === null) return null;
-  const handle = await fs.open(path, 'read');
+  // No stat first: at startup every file operation counts (one fewer per index file).
+  let handle: FileHandle;
+  try {
+    handle = await fs.open(path, 'read');
+  } catch (e) {
+    if (e instanceof FileSystemError && e.code === 'not-found') return null;
+    throw e;
+  }
   try {
     const size = await handle.size();
     const buffer = new Uint8Array(size);

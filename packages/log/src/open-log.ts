@@ -80,7 +80,8 @@ async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
   const logger = options.logger ?? silentLogger;
   const logDir = parentDir(dir);
 
-  const existed = (await fs.stat(dir)) !== null;
+  // A managed log after a clean shutdown was found by listing its log dir: no stat needed.
+  const existed = options.managed?.hadCleanShutdown === true || (await fs.stat(dir)) !== null;
   if (!existed) await mkdirsDurably(fs, dir);
 
   const managed = options.managed;
