@@ -40,6 +40,8 @@ export abstract class FixedSlotIndex {
   private flushedEntries: number;
   /** The file holds stale entries beyond `entryCount` (after a truncation) or must be cut. */
   private fileNeedsTruncate = false;
+  /** Entries were written by a non-syncing flush and are not yet synced. */
+  private unsynced = false;
   /** The file should be (kept) preallocated to maxIndexBytes: true while the segment is active. */
   private preallocated: boolean;
   /** Tail of the serialised flushes. */
@@ -160,14 +162,19 @@ export abstract class FixedSlotIndex {
    * Writes unflushed entries to the file and syncs it. Calls are serialised: a group-commit
    * sync may flush a just-rolled segment's index while the roll trims it.
    */
-  flush(fs: FileSystem): Promise<void> {
-    const run = this.flushing.then(() => this.flushNow(fs));
+  flush(fs: FileSystem, sync = true): Promise<void> {
+    const run = this.flushing.then(() => this.flushNow(fs, sync));
     this.flushing = run.catch(() => undefined);
     return run;
   }
 
-  private async flushNow(fs: FileSystem): Promise<void> {
-    if (this.flushedEntries === this.entryCount && !this.fileNeedsTruncate) return;
+  /**
+   * With `sync: false` the entries are written but not synced (segment roll, recovery: the
+   * index can be rebuilt from its segment); the next syncing flush then syncs even when
+   * nothing new was written.
+   */
+  private async flushNow(fs: FileSystem, sync: boolean): Promise<void> {
+    if (this.flushedEntries === this.entryCount && !this.fileNeedsTruncate && !(sync && this.unsynced)) return;
     const handle = await fs.open(this.pathValue, 'read-write');
     try {
       if (this.fileNeedsTruncate) {
@@ -178,7 +185,8 @@ export abstract class FixedSlotIndex {
         const from = this.flushedEntries * this.slotBytes;
         await handle.write(this.bytes.slice(from, this.entryCount * this.slotBytes), from);
       }
-      await handle.sync();
+      if (sync) await handle.sync();
+      this.unsynced = !sync;
       this.flushedEntries = this.entryCount;
       this.fileNeedsTruncate = false;
     } finally {
@@ -197,10 +205,10 @@ export abstract class FixedSlotIndex {
   }
 
   /** Flushes and cuts the file to its entries (segment roll or close). */
-  async trimToValidSize(fs: FileSystem): Promise<void> {
+  async trimToValidSize(fs: FileSystem, sync = true): Promise<void> {
     this.preallocated = false;
     this.fileNeedsTruncate = true;
-    await this.flush(fs);
+    await this.flush(fs, sync);
   }
 
   async rename(fs: FileSystem, newPath: string): Promise<void> {

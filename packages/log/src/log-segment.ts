@@ -302,14 +302,18 @@ export class LogSegment {
     await this.writeIndexes(ix);
   }
 
+  /**
+   * Writes rebuilt indices out without syncing them: they can be rebuilt from the segment
+   * again, and the next group-commit sync or clean close syncs them (flushIndexes / close).
+   */
   private async writeIndexes(ix: Indexes): Promise<void> {
     if (this.active) {
-      await ix.offset.flush(this.ctx.fs);
-      await ix.time.flush(this.ctx.fs);
+      await ix.offset.flush(this.ctx.fs, false);
+      await ix.time.flush(this.ctx.fs, false);
     } else {
       ix.time.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
-      await ix.offset.trimToValidSize(this.ctx.fs);
-      await ix.time.trimToValidSize(this.ctx.fs);
+      await ix.offset.trimToValidSize(this.ctx.fs, false);
+      await ix.time.trimToValidSize(this.ctx.fs, false);
     }
   }
 
@@ -627,13 +631,17 @@ export class LogSegment {
     await this.indexes.time.flush(this.ctx.fs);
   }
 
-  /** On roll: add the final time-index entry and trim both index files to their entries. */
+  /**
+   * On roll: add the final time-index entry and trim both index files to their entries.
+   * Not synced here (the roll is on the append path): the group-commit sync that covers
+   * this segment syncs them (`flushIndexes`), as Kafka flushes a rolled segment later.
+   */
   async onBecomeInactive(): Promise<void> {
     const ix = await this.loadIndexes();
     this.active = false;
     ix.time.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
-    await ix.offset.trimToValidSize(this.ctx.fs);
-    await ix.time.trimToValidSize(this.ctx.fs);
+    await ix.offset.trimToValidSize(this.ctx.fs, false);
+    await ix.time.trimToValidSize(this.ctx.fs, false);
   }
 
   /** Makes this (reopened) segment the active one: its index files get preallocated again. */

@@ -802,6 +802,7 @@ export class Log {
         const active = this.segments.active;
         for (const s of oldSegments) assert(s !== active, 'cannot replace the active segment');
         await cleaned.onBecomeInactive();
+        await cleaned.flushIndexes(); // the roll path leaves them unsynced; cleaner output is synced whole
         await cleaned.flushLog();
         await cleaned.changeSuffix(SWAP_FILE_SUFFIX);
         await this.fs.syncDir(this.dir);
