@@ -87,4 +87,23 @@ describe('offset checkpoint files', () => {
     await h.close();
     await expect(readOffsetCheckpoint(fs, '/bad')).rejects.toBeInstanceOf(CorruptCheckpointError);
   });
+
+  it('does not rewrite a checkpoint whose entries it re-derived unchanged (crash recovery), but writes real changes', async () => {
+    const fs = new MemoryFileSystem();
+    const path = '/leader-epoch-checkpoint';
+    const onDisk = [
+      { epoch: 2, startOffset: 10 },
+      { epoch: 4, startOffset: 20 },
+    ];
+    const c = new LeaderEpochCache(fs, path, onDisk, true);
+    c.truncateFromEnd(15);
+    c.assign(4, 20);
+    expect(c.isDirty).toBe(true);
+    await c.flush();
+    expect(c.isDirty).toBe(false);
+    expect(await fs.stat(path)).toBeNull(); // the same entries: nothing written
+    c.assign(6, 30);
+    await c.flush();
+    expect(await readLeaderEpochCheckpoint(fs, path)).toEqual([...onDisk, { epoch: 6, startOffset: 30 }]);
+  });
 });

@@ -29,12 +29,17 @@ export class LeaderEpochCache {
   private readonly fs: FileSystem;
   readonly path: string;
 
-  constructor(fs: FileSystem, path: string, entries: readonly EpochEntry[] = []) {
+  /** The entries the checkpoint file holds, when known (null: unknown, always write when dirty). */
+  private written: readonly EpochEntry[] | null;
+
+  /** `onDisk`: `entries` are exactly what the checkpoint file holds (a flush that would rewrite them is skipped). */
+  constructor(fs: FileSystem, path: string, entries: readonly EpochEntry[] = [], onDisk = false) {
     this.fs = fs;
     this.path = path;
     this.entries = [];
     for (const e of entries) this.assign(e.epoch, e.startOffset);
     this.dirty = false;
+    this.written = onDisk ? entries.map((e) => ({ epoch: e.epoch, startOffset: e.startOffset })) : null;
   }
 
   get isDirty(): boolean {
@@ -141,11 +146,23 @@ export class LeaderEpochCache {
     if (!this.dirty) return;
     const snapshot = this.entries.slice();
     this.dirty = false;
+    // Crash recovery truncates and re-assigns the same epochs: no rewrite (2 fsyncs) then.
+    if (this.written !== null && sameEntries(this.written, snapshot)) return;
+    this.written = null;
     try {
       await writeLeaderEpochCheckpoint(this.fs, this.path, snapshot);
+      this.written = snapshot;
     } catch (e) {
       this.dirty = true;
       throw e;
     }
   }
+}
+
+function sameEntries(a: readonly EpochEntry[], b: readonly EpochEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]!.epoch !== b[i]!.epoch || a[i]!.startOffset !== b[i]!.startOffset) return false;
+  }
+  return true;
 }

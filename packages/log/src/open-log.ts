@@ -102,12 +102,14 @@ async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
 
   const epochPath = joinDir(dir, LEADER_EPOCH_CHECKPOINT_FILE);
   let epochEntries: Awaited<ReturnType<typeof readLeaderEpochCheckpoint>> = [];
+  let epochsOnDisk = false;
   try {
     epochEntries = await readLeaderEpochCheckpoint(fs, epochPath);
+    epochsOnDisk = true;
   } catch (e) {
     logger.warn({ dir, error: String(e) }, 'ignoring corrupt leader-epoch-checkpoint; epochs are re-derived where recovery scans');
   }
-  const epochCache = new LeaderEpochCache(fs, epochPath, epochEntries);
+  const epochCache = new LeaderEpochCache(fs, epochPath, epochEntries, epochsOnDisk);
 
   const ctx: SegmentContext = {
     fs,
