@@ -1,6 +1,7 @@
 /**
  * Shared helpers for the conformance suites: each suite starts its own broker as a child
- * process (`node apps/broker-node/dist/cli.js broker`) on a free loopback port with a
+ * process (`node apps/broker-node/dist/cli.js broker`, or with `runtime: 'deno'` the Deno
+ * broker, `deno run <minimal permissions> apps/broker-deno/src/main.ts`) on a free loopback port with a
  * fresh temporary data directory, and drives it with clients nobody here wrote (kcat,
  * KafkaJS, python3-confluent-kafka).
  *
@@ -24,6 +25,26 @@ export const KCAT = '/usr/bin/kcat';
 /** The Debian python3: the only one with confluent_kafka importable. */
 export const PYTHON = '/usr/bin/python3';
 export const HOST = '127.0.0.1';
+/** The Deno broker's entry point: Deno runs the workspace TypeScript sources, no build. */
+export const DENO_MAIN = join(REPO_ROOT, 'apps/broker-deno/src/main.ts');
+/** The real deno binary (node_modules/.bin/deno is a Node wrapper that does not pass SIGTERM on). */
+export const DENO_BIN = existsSync(join(REPO_ROOT, 'node_modules/deno/deno')) ? join(REPO_ROOT, 'node_modules/deno/deno') : 'deno';
+
+/** Which broker a suite starts: `node apps/broker-node/dist/cli.js broker` or `deno run apps/broker-deno/src/main.ts`. */
+export type BrokerRuntime = 'node' | 'deno';
+/** The suites that must pass on both runtimes loop over this (`for (const runtime of RUNTIMES) describe(...)`). */
+export const RUNTIMES: readonly BrokerRuntime[] = ['node', 'deno'];
+
+/** The Deno broker's minimal permissions (apps/broker-deno/README.md). */
+export function denoPermissions(dataDir: string): string[] {
+  return [
+    `--allow-net=${HOST}`,
+    `--allow-read=${dataDir}`,
+    `--allow-write=${dataDir}`,
+    '--allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE,MSGPACKR_NATIVE_ACCELERATION_DISABLED',
+    '--allow-sys=hostname',
+  ];
+}
 
 /** Captured output per stream; older bytes are dropped past this. */
 const OUTPUT_BYTES_MAX = 4 * 1024 * 1024;
@@ -79,6 +100,8 @@ export interface BrokerProcess {
 
 export interface StartOptions {
   readonly dataDir: string;
+  /** Default 'node'. */
+  readonly runtime?: BrokerRuntime;
   readonly port?: number;
   /** `--override key=value` entries. */
   readonly overrides?: readonly string[];
@@ -93,12 +116,15 @@ export function assertBuilt(): void {
 }
 
 export async function startBroker(options: StartOptions): Promise<BrokerProcess> {
-  assertBuilt();
+  const runtime = options.runtime ?? 'node';
+  if (runtime === 'node') assertBuilt();
   const port = options.port ?? (await freePort());
-  const args = [CLI_PATH, 'broker', '--host', HOST, '--port', String(port), '--data-dir', options.dataDir, '--log-level', 'warn'];
+  const args = ['--host', HOST, '--port', String(port), '--data-dir', options.dataDir, '--log-level', 'warn'];
   for (const o of options.overrides ?? []) args.push('--override', o);
   args.push(...(options.extraArgs ?? []));
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, commandArgs]: [string, string[]] =
+    runtime === 'node' ? [process.execPath, [CLI_PATH, 'broker', ...args]] : [DENO_BIN, ['run', ...denoPermissions(options.dataDir), DENO_MAIN, ...args]];
+  const child = spawn(command, commandArgs, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const out = new Capture();
   child.stdout!.on('data', (c: Buffer) => out.push(c));
   child.stderr!.on('data', (c: Buffer) => out.push(c));
@@ -109,13 +135,15 @@ export async function startBroker(options: StartOptions): Promise<BrokerProcess>
   void exited.then(() => {
     hasExited = true;
   });
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  // Deno compiles the TypeScript sources on its first start (cached after that).
+  const readyTimeoutMs = options.readyTimeoutMs ?? (runtime === 'deno' ? 90_000 : 30_000);
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (hasExited) throw new Error(`broker exited before it was ready:\n${out.text()}`);
+    if (hasExited) throw new Error(`${runtime} broker exited before it was ready:\n${out.text()}`);
     if (out.text().includes('listening on') && (await probeApiVersions(port).catch(() => false))) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`broker not ready within ${options.readyTimeoutMs ?? 30_000} ms:\n${out.text()}`);
+      throw new Error(`${runtime} broker not ready within ${readyTimeoutMs} ms:\n${out.text()}`);
     }
     await sleep(50);
   }

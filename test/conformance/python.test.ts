@@ -4,51 +4,53 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopic, expectOk, python, startBroker, tempDir } from './harness.ts';
+import { createTopic, expectOk, python, RUNTIMES, startBroker, tempDir } from './harness.ts';
 import type { BrokerProcess } from './harness.ts';
 import { PY_CONSUME, PY_PRODUCE, lastJson } from './python-scripts.ts';
 import type { ConsumeReport, ProduceReport } from './python-scripts.ts';
 
-describe('python3-confluent-kafka', () => {
-  const dir = tempDir('python');
-  let broker: BrokerProcess;
+for (const runtime of RUNTIMES) {
+  describe(`python3-confluent-kafka on ${runtime}`, () => {
+    const dir = tempDir(`python-${runtime}`);
+    let broker: BrokerProcess;
 
-  beforeAll(async () => {
-    broker = await startBroker({ dataDir: join(dir.path, 'data') });
+    beforeAll(async () => {
+      broker = await startBroker({ dataDir: join(dir.path, 'data'), runtime });
+    });
+
+    afterAll(async () => {
+      await broker?.stop();
+      dir.remove();
+    });
+
+    it('idempotent producer (acks=all) then an assign() consumer reads everything', async () => {
+      const topic = 'py-idem';
+      const count = 10_000;
+      await createTopic(broker.bootstrap, topic, 3);
+      const produced = lastJson<ProduceReport>(
+        expectOk(await python(PY_PRODUCE, [broker.bootstrap, topic, String(count), 'none', '1']), 'python produce').stdout,
+      );
+      expect(produced.errors).toEqual([]);
+      expect(produced.unflushed).toBe(0);
+      expect(produced.delivered).toBe(count);
+      for (const offsets of Object.values(produced.offsets)) {
+        const sorted = [...offsets].sort((a, b) => a - b);
+        expect(sorted).toEqual(sorted.map((_, i) => i)); // every partition 0..n-1, no gaps or duplicates
+      }
+
+      const consumed = lastJson<ConsumeReport>(
+        expectOk(await python(PY_CONSUME, [broker.bootstrap, topic, '3', String(count)]), 'python consume').stdout,
+      );
+      expect(consumed.errors).toEqual([]);
+      expect(consumed.records).toHaveLength(count);
+      const values = new Set(consumed.records.map((r) => r[3]));
+      expect(values.size).toBe(count);
+      const keyPartition = new Map<string, number>();
+      for (const [partition, , key] of consumed.records) {
+        const earlier = keyPartition.get(key);
+        if (earlier !== undefined) expect(earlier).toBe(partition);
+        keyPartition.set(key, partition);
+      }
+    });
   });
-
-  afterAll(async () => {
-    await broker?.stop();
-    dir.remove();
-  });
-
-  it('idempotent producer (acks=all) then an assign() consumer reads everything', async () => {
-    const topic = 'py-idem';
-    const count = 10_000;
-    await createTopic(broker.bootstrap, topic, 3);
-    const produced = lastJson<ProduceReport>(
-      expectOk(await python(PY_PRODUCE, [broker.bootstrap, topic, String(count), 'none', '1']), 'python produce').stdout,
-    );
-    expect(produced.errors).toEqual([]);
-    expect(produced.unflushed).toBe(0);
-    expect(produced.delivered).toBe(count);
-    for (const offsets of Object.values(produced.offsets)) {
-      const sorted = [...offsets].sort((a, b) => a - b);
-      expect(sorted).toEqual(sorted.map((_, i) => i)); // every partition 0..n-1, no gaps or duplicates
-    }
-
-    const consumed = lastJson<ConsumeReport>(
-      expectOk(await python(PY_CONSUME, [broker.bootstrap, topic, '3', String(count)]), 'python consume').stdout,
-    );
-    expect(consumed.errors).toEqual([]);
-    expect(consumed.records).toHaveLength(count);
-    const values = new Set(consumed.records.map((r) => r[3]));
-    expect(values.size).toBe(count);
-    const keyPartition = new Map<string, number>();
-    for (const [partition, , key] of consumed.records) {
-      const earlier = keyPartition.get(key);
-      if (earlier !== undefined) expect(earlier).toBe(partition);
-      keyPartition.set(key, partition);
-    }
-  });
-});
+}
