@@ -4,12 +4,15 @@
  * Grows a topic to `count` partitions (never shrinks: INVALID_PARTITIONS). Manual
  * assignments must put each new partition on this node alone, else
  * INVALID_REPLICA_ASSIGNMENT. The same topic twice in a request → INVALID_REQUEST.
- * validate_only checks and changes nothing.
+ * validate_only checks and changes nothing. Internal topics keep the partition count
+ * the coordinator hashes group ids over (`offsets.topic.num.partitions`): growing one →
+ * INVALID_TOPIC_EXCEPTION.
  */
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from '@samsa/codec';
 import type { CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsResponseCreatePartitionsTopicResult } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
 import { Err } from '../kafka-errors.ts';
+import { INTERNAL_TOPICS } from '../topics/topic-name.ts';
 import { defineHandler } from './api-handler.ts';
 
 async function handleCreatePartitions(ctx: BrokerContext, req: CreatePartitionsRequest): Promise<CreatePartitionsResponse> {
@@ -20,6 +23,10 @@ async function handleCreatePartitions(ctx: BrokerContext, req: CreatePartitionsR
     const fail = (errorCode: number, errorMessage: string | null) => results.push({ name: t.name, errorCode, errorMessage });
     if ((counts.get(t.name) ?? 0) > 1) {
       fail(Err.INVALID_REQUEST, `Duplicate topic ${t.name} in the request.`);
+      continue;
+    }
+    if (INTERNAL_TOPICS.has(t.name)) {
+      fail(Err.INVALID_TOPIC_EXCEPTION, `Cannot add partitions to internal topic ${t.name}.`);
       continue;
     }
     const check = ctx.registry.checkCreatePartitions(t.name, t.count);

@@ -5,11 +5,14 @@
  * UNKNOWN_TOPIC_OR_PARTITION, unknown id → UNKNOWN_TOPIC_ID, `delete.topic.enable=false`
  * → TOPIC_DELETION_DISABLED. Deletion persists the metadata first, then closes and
  * removes the partition logs (see topic-registry.ts). v5+ carries error messages.
+ * Internal topics (`__consumer_offsets`) hold the coordinators' state and are never
+ * deleted: INVALID_TOPIC_EXCEPTION (by name or by id).
  */
 import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec, ZERO_UUID } from '@samsa/codec';
 import type { DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsResponseDeletableTopicResult } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
 import { Err } from '../kafka-errors.ts';
+import { INTERNAL_TOPICS } from '../topics/topic-name.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
 
@@ -31,6 +34,15 @@ async function handleDeleteTopics(ctx: BrokerContext, req: DeleteTopicsRequest, 
     }
     const name = topic.record.name;
     const topicId = topic.record.topicId;
+    if (INTERNAL_TOPICS.has(name)) {
+      responses.push({
+        name,
+        topicId: v >= 6 ? topicId : ZERO_UUID,
+        errorCode: Err.INVALID_TOPIC_EXCEPTION,
+        errorMessage: v >= 5 ? `Internal topic ${name} cannot be deleted.` : null,
+      });
+      continue;
+    }
     const result = await ctx.registry.deleteTopic(name);
     responses.push({
       name,

@@ -13,12 +13,16 @@
  * - Transactional produce is not supported (no transaction coordinator yet):
  *   TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
  * - log_append_time is the broker time for LogAppendTime topics, else -1.
+ * - Internal topics (`__consumer_offsets`, `__transaction_state`) are written by the
+ *   broker's coordinators only: a client Produce to one → INVALID_TOPIC_EXCEPTION
+ *   (Kafka's ReplicaManager: "Cannot append to internal topic").
  */
 import { batchIsTransactional, ProduceRequestCodec, ProduceResponseCodec } from '@samsa/codec';
 import type { ProduceRequest, ProduceResponse, ProduceResponsePartitionProduceResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
 import { Err } from '../kafka-errors.ts';
 import type { ProduceOutcome } from '../partitions/partition.ts';
+import { INTERNAL_TOPICS } from '../topics/topic-name.ts';
 import { CloseConnection, defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
 
@@ -39,6 +43,7 @@ function partitionResponse(index: number, v: number, o: Partial<ProduceOutcome> 
 
 async function producePartition(ctx: BrokerContext, topic: string, index: number, records: Uint8Array | null, v: number, acks: number, transactional: boolean) {
   if (acks !== 0 && acks !== 1 && acks !== -1) return partitionResponse(index, v, { errorCode: Err.INVALID_REQUIRED_ACKS });
+  if (INTERNAL_TOPICS.has(topic)) return partitionResponse(index, v, { errorCode: Err.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot append to internal topic ${topic}` });
   const partition = ctx.registry.partition(topic, index);
   if (!partition) return partitionResponse(index, v, { errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION });
   if (transactional || (records !== null && records.byteLength >= 61 && batchIsTransactional(records, 0))) {
