@@ -13,11 +13,14 @@
  * know the api key to pick the header version. Every failure is a RequestFrameError (a
  * DecodeError) carrying whatever of api key, version and correlation id could be read.
  * The encoders return whole frames INCLUDING the size prefix, sized once, written once.
+ * `encodeResponseFrameChunks` returns the same bytes as a list of chunks in which every
+ * bytes/records field of >= spliceBytesMin is the caller's own Uint8Array (not copied),
+ * for a transport that writes vectors (Fetch responses carry MBs of records).
  */
 import { DecodeError } from '../decode-error.ts';
 import type { DecodeErrorReason } from '../decode-error.ts';
 import { Reader } from '../primitives/reader.ts';
-import { Writer } from '../primitives/writer.ts';
+import { Writer, measureSpliced } from '../primitives/writer.ts';
 import { readRequestHeader, sizeRequestHeader, writeRequestHeader } from './generated/request-header.ts';
 import type { RequestHeader } from './generated/request-header.ts';
 import { readResponseHeader, sizeResponseHeader, writeResponseHeader } from './generated/response-header.ts';
@@ -102,6 +105,32 @@ export function encodeResponseFrame<T>(apiKey: number, apiVersion: number, corre
   writeResponseHeader(w, header, headerVersion);
   codec.write(w, body, apiVersion);
   return w.finish();
+}
+
+/** Default threshold above which encodeResponseFrameChunks passes a bytes field through uncopied. */
+export const SPLICE_BYTES_MIN_DEFAULT = 16 * 1024;
+
+/**
+ * A whole response frame, size prefix included, as chunks whose concatenation equals
+ * encodeResponseFrame's output; bytes fields of >= spliceBytesMin are the body's own views.
+ */
+export function encodeResponseFrameChunks<T>(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  codec: MessageCodec<T>,
+  body: T,
+  options?: { spliceBytesMin?: number },
+): Uint8Array[] {
+  const spliceBytesMin = Math.max(1, options?.spliceBytesMin ?? SPLICE_BYTES_MIN_DEFAULT);
+  const headerVersion = responseHeaderVersion(apiKey, apiVersion);
+  const header = { correlationId };
+  const { size, splicedBytes } = measureSpliced(spliceBytesMin, () => sizeResponseHeader(header, headerVersion) + codec.size(body, apiVersion));
+  const w = new Writer(SIZE_PREFIX_BYTES + size - splicedBytes).splice(spliceBytesMin);
+  w.int32(size);
+  writeResponseHeader(w, header, headerVersion);
+  codec.write(w, body, apiVersion);
+  return w.chunks();
 }
 
 /** Decodes a response frame WITHOUT its size prefix (for clients and tests); throws DecodeError. */

@@ -6,5 +6,5 @@ export type { ApiEntry } from './generated/registry.ts';
 export type { MessageCodec, MessageMeta, TaggedField } from './message-codec.ts';
 export { isFlexible } from './message-codec.ts';
 export { encodeMessage, decodeMessage } from './encode-decode.ts';
-export { requestHeaderVersion, responseHeaderVersion, decodeRequestFrame, encodeRequestFrame, encodeResponseFrame, decodeResponseFrame, RequestFrameError } from './frames.ts';
+export { requestHeaderVersion, responseHeaderVersion, decodeRequestFrame, encodeRequestFrame, encodeResponseFrame, encodeResponseFrameChunks, SPLICE_BYTES_MIN_DEFAULT, decodeResponseFrame, RequestFrameError } from './frames.ts';
 export type { RequestFrame } from './frames.ts';

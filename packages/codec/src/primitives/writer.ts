@@ -7,6 +7,14 @@
  * buffer was filled exactly. bytes/records are copied with a single `set`.
  *
  * The `size*` functions below are the matching measurement helpers.
+ *
+ * Splice mode (for `encodeResponseFrameChunks`): a Writer built with `splice(minBytes)`
+ * does not copy a bytes field of >= minBytes; it writes the length prefix, closes the
+ * current segment of its buffer and records the caller's own view as the next chunk, so
+ * `chunks()` returns [segment, view, segment, ...]. Its buffer is sized as the message
+ * size minus the spliced bytes, which the size pass measures when wrapped in
+ * `measureSpliced(minBytes, fn)` (a module-scoped accumulator, active only inside fn;
+ * sizing is synchronous, so nothing else can observe it).
  */
 import { utf8Length, utf8Write } from './utf8.ts';
 import { uuidWrite } from './uuid.ts';
@@ -18,6 +26,10 @@ export class Writer {
   readonly buf: Uint8Array;
   readonly view: DataView;
   pos: number;
+  /** Splice mode: bytes fields at least this long are passed through as views (Infinity = off). */
+  #spliceMin = Infinity;
+  #segmentStart = 0;
+  #chunks: Uint8Array[] | null = null;
 
   /** A fresh buffer of exactly `size` bytes, or (buf, start) to write into part of an existing one. */
   constructor(sizeOrBuf: number | Uint8Array, start = 0) {
@@ -30,6 +42,25 @@ export class Writer {
   finish(): Uint8Array {
     if (this.pos !== this.buf.length) throw new Error(`Writer: wrote ${this.pos} of ${this.buf.length} bytes (size function out of step with write)`);
     return this.buf;
+  }
+
+  /** Turns on splice mode (see file comment); returns this. */
+  splice(minBytes: number): this {
+    this.#spliceMin = minBytes;
+    this.#segmentStart = this.pos;
+    this.#chunks = [];
+    return this;
+  }
+
+  /** Splice mode: asserts the buffer was filled exactly and returns the chunks in order (empty segments left out). */
+  chunks(): Uint8Array[] {
+    const chunks = this.#chunks;
+    if (chunks === null) throw new Error('Writer: chunks() without splice()');
+    this.finish();
+    if (this.pos > this.#segmentStart) chunks.push(this.buf.subarray(this.#segmentStart, this.pos));
+    this.#segmentStart = this.pos;
+    this.#chunks = [];
+    return chunks;
   }
 
   int8(v: number): void {
@@ -115,6 +146,12 @@ export class Writer {
   }
   bytes(flex: boolean, v: Uint8Array): void {
     this.#length(flex, true, v.length);
+    if (v.length >= this.#spliceMin && this.#chunks !== null) {
+      if (this.pos > this.#segmentStart) this.#chunks.push(this.buf.subarray(this.#segmentStart, this.pos));
+      this.#chunks.push(v);
+      this.#segmentStart = this.pos;
+      return;
+    }
     this.raw(v);
   }
   nullableBytes(flex: boolean, v: Uint8Array | null): void {
@@ -159,7 +196,29 @@ export function sizeString(flex: boolean, v: string): number {
 export function sizeNullableString(flex: boolean, v: string | null): number {
   return v === null ? sizeLength(flex, false, -1) : sizeString(flex, v);
 }
+/** Active only inside measureSpliced: bytes fields of >= spliceMeasureMin add their length to splicedBytes. */
+let spliceMeasureMin = Infinity;
+let splicedBytes = 0;
+
+/**
+ * Runs a size pass `fn` and also returns how many of the measured bytes are in bytes fields
+ * of >= minBytes (which a splicing Writer passes through instead of copying). Not reentrant.
+ */
+export function measureSpliced(minBytes: number, fn: () => number): { size: number; splicedBytes: number } {
+  if (spliceMeasureMin !== Infinity) throw new Error('measureSpliced is not reentrant');
+  spliceMeasureMin = minBytes;
+  splicedBytes = 0;
+  try {
+    const size = fn();
+    return { size, splicedBytes };
+  } finally {
+    spliceMeasureMin = Infinity;
+    splicedBytes = 0;
+  }
+}
+
 export function sizeBytes(flex: boolean, v: Uint8Array): number {
+  if (v.length >= spliceMeasureMin) splicedBytes += v.length;
   return sizeLength(flex, true, v.length) + v.length;
 }
 export function sizeNullableBytes(flex: boolean, v: Uint8Array | null): number {
