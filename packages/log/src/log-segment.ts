@@ -121,6 +121,12 @@ export class LogSegment {
   private size: number;
   private indexes: Indexes | null = null;
   private loadingIndexes: Promise<Indexes> | null = null;
+  /**
+   * The next offset learnt by the index-load scan (which walks the tail from at or below
+   * the offset index's last position), valid while `size` is unchanged: lets
+   * `readNextOffset` at open skip its own tail read. Cleared by every size change.
+   */
+  private scannedNextOffset: { readonly size: number; readonly next: number } | null = null;
   private maxTimestamp = NO_TIMESTAMP;
   private offsetOfMaxTimestamp: number;
   private bytesSinceLastIndexEntry = 0;
@@ -280,14 +286,23 @@ export class LogSegment {
     this.maxTimestamp = last.timestamp;
     this.offsetOfMaxTimestamp = last.offset;
     const from = ix.offset.lookupPosition(last.offset);
-    await scanBatches(await this.file(), from, this.size, false, (chunk, at) => {
+    const lastIndexed = ix.offset.lastPosition;
+    // readNextOffset walks from lastIndexed; this walk yields the same answer when it
+    // starts there or passes a batch boundary exactly there.
+    let passesLastIndexed = from === lastIndexed;
+    let next = this.baseOffset;
+    const size = this.size;
+    await scanBatches(await this.file(), from, size, false, (chunk, at, _sizeBytes, position) => {
       const ts = batchMaxTimestamp(chunk, at);
       if (ts > this.maxTimestamp) {
         this.maxTimestamp = ts;
         this.offsetOfMaxTimestamp = batchLastOffset(chunk, at);
       }
+      if (position === lastIndexed) passesLastIndexed = true;
+      next = batchLastOffset(chunk, at) + 1;
       return true;
     });
+    this.scannedNextOffset = passesLastIndexed && size === this.size ? { size, next } : null;
   }
 
   /** Rebuilds indices from the batch headers (no CRC checks), then writes them out. */
@@ -375,6 +390,7 @@ export class LogSegment {
     const position = this.size;
     await handle.write(bytes, position);
     this.size = position + bytes.byteLength;
+    this.scannedNextOffset = null;
     this.lastModifiedMs = this.ctx.clock.wallMs();
     if (this.rollingBasedTimestamp === null && position === 0 && stats.maxTimestamp >= 0) {
       this.rollingBasedTimestamp = batchMaxTimestamp(bytes, 0);
@@ -521,6 +537,8 @@ export class LogSegment {
   /** Last offset + 1 of the last batch, or the base offset when empty. */
   async readNextOffset(): Promise<number> {
     const ix = await this.loadIndexes();
+    const scanned = this.scannedNextOffset;
+    if (scanned !== null && scanned.size === this.size) return scanned.next;
     let next = this.baseOffset;
     await scanBatches(await this.file(), ix.offset.lastPosition, this.size, false, (chunk, at) => {
       next = batchLastOffset(chunk, at) + 1;
@@ -587,6 +605,7 @@ export class LogSegment {
     if (truncatedBytes > 0) {
       await handle.truncate(scan.position);
       this.size = scan.position;
+      this.scannedNextOffset = null;
     }
     this.indexes = ix;
     this.loadingIndexes = null;
@@ -608,6 +627,7 @@ export class LogSegment {
     const truncatedBytes = this.size - mapping.position;
     await (await this.file()).truncate(mapping.position);
     this.size = mapping.position;
+    this.scannedNextOffset = null;
     this.bytesSinceLastIndexEntry = 0;
     if (this.size === 0) {
       this.createdMs = this.ctx.clock.monotonicMs();
