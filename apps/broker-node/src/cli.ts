@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `samsa` command line: `samsa broker` runs a broker; `topics`, `produce`, `consume`
- * and `cluster` talk to one over the Kafka protocol.
+ * The `samsa` command line: `samsa broker` runs a broker; `topics`, `produce`, `consume`,
+ * `groups` and `cluster` talk to one over the Kafka protocol.
  *
  * Exit codes (see cli-error.ts): 0 ok, 1 runtime failure, 2 usage/config error, 70 bug.
  * Errors print one line on stderr that says what to do next.
@@ -11,6 +11,7 @@ import { CliError, ExitCode } from './cli-error.ts';
 import { brokerCommand } from './commands/broker-command.ts';
 import { clusterCommand } from './commands/cluster-command.ts';
 import { consumeCommand } from './commands/consume-command.ts';
+import { groupsCommand } from './commands/groups-command.ts';
 import { produceCommand } from './commands/produce-command.ts';
 import { topicsCommand } from './commands/topics-command.ts';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .addCommand(topicsCommand())
     .addCommand(produceCommand())
     .addCommand(consumeCommand())
+    .addCommand(groupsCommand())
     .addCommand(clusterCommand());
   applyExitOverride(program);
   return program;

@@ -1,0 +1,236 @@
+/**
+ * `samsa groups list|describe|delete|reset-offsets`: consumer-group administration
+ * through the Kafka group APIs (ListGroups, DescribeGroups, DeleteGroups, OffsetFetch,
+ * OffsetCommit) and ListOffsets, sent by KafkaJS's admin (see client/kafka-client.ts).
+ *
+ * `describe` prints what kafka-consumer-groups.sh --describe prints: one row per
+ * partition with a committed offset or an owner (GROUP TOPIC PARTITION CURRENT-OFFSET
+ * LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID); member assignments are decoded with
+ * KafkaJS's AssignerProtocol (the consumer protocol's MemberAssignment).
+ * `reset-offsets` is a dry run unless --execute, as in Kafka; the broker refuses it
+ * while the group has members.
+ */
+import { Command } from 'commander';
+import type { Admin } from 'kafkajs';
+import { CliError, ExitCode } from '../cli-error.ts';
+import type { ClientOptions } from '../client/kafka-client.ts';
+import { bootstrapFrom } from './parse-flags.ts';
+
+/** The Kafka client is loaded only when a command runs. */
+async function withAdmin<T>(options: ClientOptions, body: (admin: Admin) => Promise<T>): Promise<T> {
+  const client = await import('../client/kafka-client.ts');
+  return client.withAdmin(options, body);
+}
+
+interface Common {
+  bootstrap?: string;
+  json?: boolean;
+}
+
+function bootstrapOption(cmd: Command): Command {
+  return cmd.option('-b, --bootstrap <host:port>', 'broker to talk to (env SAMSA_BOOTSTRAP)', undefined);
+}
+
+function explainKafkaError(action: string, error: unknown): never {
+  if (error instanceof CliError) throw error;
+  const e = error as { type?: string; message: string };
+  throw new CliError(`${action} failed: ${e.type ?? ''}${e.type ? ': ' : ''}${e.message}`, ExitCode.failure);
+}
+
+export interface DescribeRow {
+  readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+  /** null: nothing committed. */
+  readonly currentOffset: number | null;
+  readonly logEndOffset: number;
+  readonly lag: number | null;
+  readonly consumerId: string | null;
+  readonly host: string | null;
+  readonly clientId: string | null;
+}
+
+/** Pads columns to the widest cell, like kafka-consumer-groups.sh. */
+export function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' ').trimEnd();
+  return [line(header), ...rows.map(line)].map((l) => `${l}\n`).join('');
+}
+
+async function describeGroup(admin: Admin, groupId: string): Promise<{ state: string; rows: DescribeRow[] }> {
+  const { AssignerProtocol } = (await import('kafkajs')).default;
+  const described = await admin.describeGroups([groupId]);
+  const group = described.groups[0];
+  if (group === undefined || (group.state === 'Dead' && group.members.length === 0)) {
+    throw new CliError(`consumer group "${groupId}" does not exist; see the groups with \`samsa groups list\``, ExitCode.failure);
+  }
+  const owners = new Map<string, { consumerId: string; host: string; clientId: string }>();
+  const topics = new Set<string>();
+  for (const m of group.members) {
+    if (m.memberAssignment.length === 0) continue;
+    const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
+    for (const [topic, partitions] of Object.entries(decoded?.assignment ?? {})) {
+      topics.add(topic);
+      for (const p of partitions) owners.set(`${topic}\0${p}`, { consumerId: m.memberId, host: m.clientHost, clientId: m.clientId });
+    }
+  }
+  const committed = await admin.fetchOffsets({ groupId });
+  for (const t of committed) topics.add(t.topic);
+  const rows: DescribeRow[] = [];
+  for (const topic of [...topics].sort()) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const commits = committed.find((t) => t.topic === topic)?.partitions ?? [];
+    for (const end of [...ends].sort((a, b) => a.partition - b.partition)) {
+      const owner = owners.get(`${topic}\0${end.partition}`);
+      const c = commits.find((x) => x.partition === end.partition);
+      const current = c !== undefined && Number(c.offset) >= 0 ? Number(c.offset) : null;
+      if (current === null && owner === undefined) continue;
+      const logEndOffset = Number(end.high);
+      rows.push({
+        group: groupId,
+        topic,
+        partition: end.partition,
+        currentOffset: current,
+        logEndOffset,
+        lag: current === null ? null : Math.max(0, logEndOffset - current),
+        consumerId: owner?.consumerId ?? null,
+        host: owner?.host ?? null,
+        clientId: owner?.clientId ?? null,
+      });
+    }
+  }
+  return { state: group.state, rows };
+}
+
+type ResetTarget = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'offset'; offset: number } | { kind: 'datetime'; timestampMs: number };
+
+function resetTarget(o: { toEarliest?: boolean; toLatest?: boolean; toOffset?: string; toDatetime?: string }): ResetTarget {
+  const chosen: ResetTarget[] = [];
+  if (o.toEarliest) chosen.push({ kind: 'earliest' });
+  if (o.toLatest) chosen.push({ kind: 'latest' });
+  if (o.toOffset !== undefined) {
+    if (!/^\d+$/.test(o.toOffset.trim())) throw new CliError(`--to-offset must be a non-negative integer (got "${o.toOffset}")`, ExitCode.usage);
+    chosen.push({ kind: 'offset', offset: Number(o.toOffset) });
+  }
+  if (o.toDatetime !== undefined) {
+    const ms = Date.parse(o.toDatetime);
+    if (Number.isNaN(ms)) throw new CliError(`--to-datetime must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z (got "${o.toDatetime}")`, ExitCode.usage);
+    chosen.push({ kind: 'datetime', timestampMs: ms });
+  }
+  if (chosen.length !== 1) throw new CliError('pass exactly one of --to-earliest, --to-latest, --to-offset <n>, --to-datetime <iso>', ExitCode.usage);
+  return chosen[0]!;
+}
+
+export function groupsCommand(): Command {
+  const groups = new Command('groups').description('list, describe, delete consumer groups and reset their offsets');
+
+  bootstrapOption(groups.command('list'))
+    .description('list consumer group ids')
+    .option('--json', 'print JSON')
+    .action(async (o: Common) => {
+      const listed = await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
+        try {
+          return (await admin.listGroups()).groups;
+        } catch (error) {
+          return explainKafkaError('listing groups', error);
+        }
+      });
+      const ids = listed.map((g) => g.groupId).sort();
+      process.stdout.write(o.json ? `${JSON.stringify(listed)}\n` : ids.map((g) => `${g}\n`).join(''));
+    });
+
+  bootstrapOption(groups.command('describe'))
+    .description('committed offsets, log-end offsets, lag and owners of a group\'s partitions')
+    .argument('<groups...>', 'group ids')
+    .option('--json', 'print JSON')
+    .action(async (ids: string[], o: Common) => {
+      const described = await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
+        const out = [];
+        for (const id of ids) {
+          try {
+            out.push({ group: id, ...(await describeGroup(admin, id)) });
+          } catch (error) {
+            explainKafkaError(`describing group "${id}"`, error);
+          }
+        }
+        return out;
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(described, null, 2)}\n`);
+        return;
+      }
+      const dash = (x: string | number | null) => (x === null ? '-' : String(x));
+      for (const g of described) {
+        process.stdout.write(`\nConsumer group '${g.group}' (${g.state})\n\n`);
+        process.stdout.write(
+          formatTable(
+            ['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'CONSUMER-ID', 'HOST', 'CLIENT-ID'],
+            g.rows.map((r) => [r.group, r.topic, String(r.partition), dash(r.currentOffset), String(r.logEndOffset), dash(r.lag), dash(r.consumerId), dash(r.host), dash(r.clientId)]),
+          ),
+        );
+      }
+    });
+
+  bootstrapOption(groups.command('delete'))
+    .description('delete consumer groups (they must have no members) and their committed offsets')
+    .argument('<groups...>', 'group ids')
+    .action(async (ids: string[], o: Common) => {
+      await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
+        try {
+          await admin.deleteGroups(ids);
+        } catch (error) {
+          explainKafkaError(`deleting ${ids.map((g) => `"${g}"`).join(', ')}`, error);
+        }
+      });
+      process.stdout.write(`deleted group(s) ${ids.map((g) => `"${g}"`).join(', ')}\n`);
+    });
+
+  bootstrapOption(groups.command('reset-offsets'))
+    .description('move a group\'s committed offsets on a topic (dry run unless --execute; the group must have no members)')
+    .requiredOption('-g, --group <id>', 'group id')
+    .requiredOption('-t, --topic <name>', 'topic whose partitions to reset (all of them)')
+    .option('--to-earliest', 'to each partition\'s log start offset')
+    .option('--to-latest', 'to each partition\'s log end offset')
+    .option('--to-offset <n>', 'to offset n (clamped to the partition\'s range)')
+    .option('--to-datetime <iso>', 'to the first offset at or after this time (e.g. 2026-01-31T12:00:00Z)')
+    .option('--execute', 'commit the new offsets (without it, only print the plan)')
+    .option('--json', 'print JSON')
+    .action(async (o: Common & { group: string; topic: string; toEarliest?: boolean; toLatest?: boolean; toOffset?: string; toDatetime?: string; execute?: boolean }) => {
+      const target = resetTarget(o);
+      const plan = await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
+        try {
+          const ends = await admin.fetchTopicOffsets(o.topic);
+          const byTime = target.kind === 'datetime' ? await admin.fetchTopicOffsetsByTimestamp(o.topic, target.timestampMs) : [];
+          const partitions = [...ends]
+            .sort((a, b) => a.partition - b.partition)
+            .map((e) => {
+              const low = Number(e.low);
+              const high = Number(e.high);
+              let offset: number;
+              if (target.kind === 'earliest') offset = low;
+              else if (target.kind === 'latest') offset = high;
+              else if (target.kind === 'offset') offset = Math.min(Math.max(target.offset, low), high);
+              else {
+                const found = Number(byTime.find((x) => x.partition === e.partition)?.offset ?? -1);
+                offset = found >= 0 ? found : high;
+              }
+              return { partition: e.partition, offset };
+            });
+          if (o.execute) {
+            await admin.setOffsets({ groupId: o.group, topic: o.topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) })) });
+          }
+          return partitions;
+        } catch (error) {
+          return explainKafkaError(`resetting offsets of group "${o.group}" on "${o.topic}"`, error);
+        }
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ group: o.group, topic: o.topic, executed: o.execute === true, partitions: plan })}\n`);
+        return;
+      }
+      process.stdout.write(formatTable(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], plan.map((p) => [o.group, o.topic, String(p.partition), String(p.offset)])));
+      if (!o.execute) process.stdout.write('(dry run: nothing committed; add --execute to commit these offsets)\n');
+    });
+
+  return groups;
+}

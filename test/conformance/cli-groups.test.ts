@@ -1,0 +1,103 @@
+/**
+ * `samsa groups` end to end against a real broker process: kcat produces, `kcat -G`
+ * consumes and commits (librdkafka's group client), then `samsa groups list/describe`
+ * show the group with lag 0; `reset-offsets --to-earliest` is a dry run (nothing
+ * changes) until --execute, after which describe shows lag = record count; bad flags
+ * exit 2, an unknown group exits 1; `delete` removes the group.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTopic, expectOk, kcat, parseConsumed, samsa, startBroker, tempDir } from './harness.ts';
+import type { BrokerProcess } from './harness.ts';
+
+const TOPIC = 'cli-groups';
+const GROUP = 'cli-g';
+const RECORDS = 30;
+
+interface Row {
+  topic: string;
+  partition: number;
+  currentOffset: number | null;
+  logEndOffset: number;
+  lag: number | null;
+}
+
+describe('samsa groups', () => {
+  const dir = tempDir('cli-groups');
+  let broker: BrokerProcess;
+  let b: string[];
+
+  beforeAll(async () => {
+    broker = await startBroker({ dataDir: join(dir.path, 'data'), overrides: ['group.initial.rebalance.delay.ms=0', 'offsets.topic.num.partitions=3'] });
+    b = ['--bootstrap', broker.bootstrap];
+  });
+
+  afterAll(async () => {
+    await broker?.stop();
+    dir.remove();
+  });
+
+  const describeJson = async (): Promise<Row[]> => {
+    const out = expectOk(await samsa(['groups', 'describe', GROUP, '--json', ...b]), 'groups describe --json');
+    const parsed = JSON.parse(out.stdout.toString('utf8')) as Array<{ group: string; rows: Row[] }>;
+    expect(parsed.map((g) => g.group)).toEqual([GROUP]);
+    return parsed[0]!.rows;
+  };
+  const totalLag = (rows: Row[]) => rows.reduce((s, r) => s + (r.lag ?? 0), 0);
+
+  it('list/describe after kcat -G; reset-offsets dry run then --execute; delete', async () => {
+    await createTopic(broker.bootstrap, TOPIC, 2);
+    const lines = Array.from({ length: RECORDS }, (_, i) => `k${i % 5}:v${i}`);
+    expectOk(await kcat(['-P', '-b', broker.bootstrap, '-t', TOPIC, '-K', ':'], { input: lines.join('\n') + '\n' }), 'kcat -P');
+    const consumed = expectOk(
+      await kcat(['-b', broker.bootstrap, '-G', GROUP, '-X', 'auto.offset.reset=earliest', '-e', '-q', '-f', '%p\\t%o\\t%k\\t%s\\n', '-X', 'session.timeout.ms=6000', '-X', 'enable.auto.commit=true', '-X', 'auto.commit.interval.ms=100', TOPIC], { timeoutMs: 30_000 }),
+      'kcat -G',
+    );
+    expect(parseConsumed(consumed.stdout.toString('utf8'))).toHaveLength(RECORDS);
+
+    const listed = expectOk(await samsa(['groups', 'list', ...b]), 'groups list').stdout.toString('utf8').split('\n');
+    expect(listed).toContain(GROUP);
+
+    const text = expectOk(await samsa(['groups', 'describe', GROUP, ...b]), 'groups describe').stdout.toString('utf8');
+    expect(text).toMatch(/GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+CONSUMER-ID\s+HOST\s+CLIENT-ID/);
+    const rows = await describeJson();
+    expect(rows.map((r) => [r.topic, r.partition])).toEqual([[TOPIC, 0], [TOPIC, 1]]);
+    expect(rows.reduce((s, r) => s + r.logEndOffset, 0)).toBe(RECORDS);
+    expect(rows.every((r) => r.currentOffset === r.logEndOffset && r.lag === 0)).toBe(true);
+
+    const dry = expectOk(await samsa(['groups', 'reset-offsets', '--group', GROUP, '--topic', TOPIC, '--to-earliest', ...b]), 'reset-offsets dry run').stdout.toString('utf8');
+    expect(dry).toMatch(/GROUP\s+TOPIC\s+PARTITION\s+NEW-OFFSET/);
+    expect(dry).toContain('dry run');
+    expect(totalLag(await describeJson())).toBe(0);
+
+    const executed = expectOk(await samsa(['groups', 'reset-offsets', '--group', GROUP, '--topic', TOPIC, '--to-earliest', '--execute', '--json', ...b]), 'reset-offsets --execute');
+    const plan = JSON.parse(executed.stdout.toString('utf8')) as { executed: boolean; partitions: Array<{ partition: number; offset: number }> };
+    expect(plan.executed).toBe(true);
+    expect(plan.partitions).toEqual([{ partition: 0, offset: 0 }, { partition: 1, offset: 0 }]);
+    const after = await describeJson();
+    expect(after.every((r) => r.currentOffset === 0)).toBe(true);
+    expect(totalLag(after)).toBe(RECORDS);
+
+    const toOffset = expectOk(await samsa(['groups', 'reset-offsets', '-g', GROUP, '-t', TOPIC, '--to-offset', '2', '--execute', ...b]), 'reset-offsets --to-offset');
+    expect(toOffset.code).toBe(0);
+    expect(totalLag(await describeJson())).toBe(RECORDS - 4);
+
+    expectOk(await samsa(['groups', 'delete', GROUP, ...b]), 'groups delete');
+    expect(expectOk(await samsa(['groups', 'list', ...b]), 'groups list').stdout.toString('utf8').split('\n')).not.toContain(GROUP);
+  }, 60_000);
+
+  it('usage errors exit 2; an unknown group exits 1; every subcommand has --help', async () => {
+    for (const sub of ['list', 'describe', 'delete', 'reset-offsets']) {
+      const help = await samsa(['groups', sub, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout.toString('utf8')).toContain('--bootstrap');
+    }
+    expect((await samsa(['groups', 'reset-offsets', '--group', GROUP, '--topic', TOPIC, ...b])).code).toBe(2);
+    expect((await samsa(['groups', 'reset-offsets', '--group', GROUP, '--topic', TOPIC, '--to-earliest', '--to-latest', ...b])).code).toBe(2);
+    expect((await samsa(['groups', 'reset-offsets', '--group', GROUP, '--topic', TOPIC, '--to-datetime', 'yesterday', ...b])).code).toBe(2);
+    expect((await samsa(['groups', 'reset-offsets', '--topic', TOPIC, '--to-earliest', ...b])).code).toBe(2);
+    const unknown = await samsa(['groups', 'describe', 'no-such-group', ...b]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no-such-group');
+  }, 30_000);
+});
