@@ -14,15 +14,17 @@
  * Metrics: per-API request count and latency, bytes in/out.
  */
 import { DecodeError } from '@samsa/codec';
-import { ApiVersionsResponseCodec } from '@samsa/codec';
+import { ApiVersionsResponseCodec, encodeResponseFrameChunks } from '@samsa/codec';
 import type { BrokerContext } from './broker-context.ts';
-import type { FrameOutcome } from './connection/connection-session.ts';
+import { responseByteLength } from './connection/connection-session.ts';
+import type { FrameOutcome, ResponseBytes } from './connection/connection-session.ts';
 import { CloseConnection } from './handlers/api-handler.ts';
 import { apiVersionsBody } from './handlers/api-versions.ts';
 import { Err } from './kafka-errors.ts';
 import { RateLimitedLog } from './observability/logger.ts';
 import { API_VERSIONS_KEY, decodeRequest, encodeResponse, peekRequestHeader } from './protocol/frames.ts';
 
+const FETCH_KEY = 1;
 const NO_RESPONSE: FrameOutcome = { response: null };
 
 export class Dispatcher {
@@ -68,14 +70,18 @@ export class Dispatcher {
     }
     ctx.metrics.requestCompleted(handler.name, apiVersion, (ctx.clock.monotonicMs() - startedMs) / 1000);
     if (body === null) return NO_RESPONSE;
-    let response: Uint8Array;
+    let response: ResponseBytes;
     try {
-      response = encodeResponse(apiKey, apiVersion, correlationId, handler.response, body);
+      // Fetch responses carry MBs of records: pass those through as chunks instead of copying them.
+      response =
+        apiKey === FETCH_KEY
+          ? encodeResponseFrameChunks(apiKey, apiVersion, correlationId, handler.response, body)
+          : encodeResponse(apiKey, apiVersion, correlationId, handler.response, body);
     } catch (e) {
       ctx.logger.error({ err: e, api: handler.name, apiVersion, peer }, 'encoding a response failed; closing the connection');
       return { response: null, close: 'encode-failed' };
     }
-    ctx.metrics.bytesOut(response.byteLength);
+    ctx.metrics.bytesOut(responseByteLength(response));
     return { response };
   }
 

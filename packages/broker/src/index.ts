@@ -13,7 +13,7 @@ export type { Logger } from './observability/logger.ts';
 export { noopMetrics } from './observability/metrics.ts';
 export type { Metrics, MetricsSnapshot, PartitionGauge } from './observability/metrics.ts';
 export { ConnectionSession } from './connection/connection-session.ts';
-export type { FrameOutcome, SessionOptions, SessionSink } from './connection/connection-session.ts';
+export type { FrameOutcome, ResponseBytes, SessionOptions, SessionSink } from './connection/connection-session.ts';
 export { attachSession } from './connection/attach.ts';
 export { HANDLERS } from './handlers/index.ts';
 export type { ApiHandler, RequestInfo } from './handlers/api-handler.ts';

@@ -11,7 +11,7 @@
  * - `lastActivityMs` (bytes in, responses out) lets the broker close idle connections.
  */
 import type { Clock, Connection } from '@samsa/runtime';
-import { ConnectionSession } from './connection-session.ts';
+import { ConnectionSession, responseByteLength } from './connection-session.ts';
 import type { SessionOptions } from './connection-session.ts';
 
 export interface AttachedConnection {
@@ -38,7 +38,7 @@ export function attachSession(connection: Connection, options: SessionOptions, c
         written = Promise.reject(new Error('write failed'));
       }
       written.then(
-        () => session.drained(bytes.byteLength),
+        () => session.drained(responseByteLength(bytes)),
         () => session.end('write-failed', false),
       );
     },

@@ -14,7 +14,7 @@ function recordingSink() {
   const events: string[] = [];
   const sent: Uint8Array[] = [];
   const sink: SessionSink = {
-    send: (b) => void sent.push(b),
+    send: (b) => void sent.push(b instanceof Uint8Array ? b : new Uint8Array(b.flatMap((c) => [...c]))),
     setReading: (r) => void events.push(r ? 'resume' : 'pause'),
     close: (reason, graceful) => void events.push(`close:${reason}:${graceful}`),
   };

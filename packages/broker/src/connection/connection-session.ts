@@ -26,16 +26,27 @@
 import { DecodeError } from '@samsa/codec';
 import { FrameReader } from './frame-reader.ts';
 
+/** A response frame as one buffer or as chunks to write in order (large records fields uncopied). */
+export type ResponseBytes = Uint8Array | readonly Uint8Array[];
+
+/** Total length of a response's bytes. */
+export function responseByteLength(bytes: ResponseBytes): number {
+  if (bytes instanceof Uint8Array) return bytes.byteLength;
+  let n = 0;
+  for (const c of bytes) n += c.byteLength;
+  return n;
+}
+
 export interface FrameOutcome {
-  /** Complete response frame including its 4-byte size prefix, or null for no response. */
-  readonly response: Uint8Array | null;
+  /** Complete response frame including its 4-byte size prefix (maybe in chunks), or null for no response. */
+  readonly response: ResponseBytes | null;
   /** Close the connection after sending `response` (protocol error). */
   readonly close?: string;
 }
 
 export interface SessionSink {
   /** Queue bytes to the socket; call `session.drained(bytes)` once the transport accepted them. */
-  send(bytes: Uint8Array): void;
+  send(bytes: ResponseBytes): void;
   /** Stop (false) or restart (true) delivering chunks. */
   setReading(reading: boolean): void;
   /** Close after flushing what was sent (`graceful`) or at once. Called at most once. */
@@ -172,7 +183,7 @@ export class ConnectionSession {
         this.#inFlight.shift();
         if (this.#ended !== null) break;
         if (outcome.response) {
-          this.#unsentBytes += outcome.response.byteLength;
+          this.#unsentBytes += responseByteLength(outcome.response);
           this.#sink.send(outcome.response);
         }
         if (outcome.close !== undefined) {
