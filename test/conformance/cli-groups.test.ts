@@ -3,7 +3,8 @@
  * consumes and commits (librdkafka's group client), then `samsa groups list/describe`
  * show the group with lag 0; `reset-offsets --to-earliest` is a dry run (nothing
  * changes) until --execute, after which describe shows lag = record count; bad flags
- * exit 2, an unknown group exits 1; `delete` removes the group.
+ * exit 2, an unknown group exits 1; `delete` removes the group. `samsa consume --group`
+ * reads everything once, commits, and a second run reads only the new records.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,4 +101,25 @@ describe('samsa groups', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no-such-group');
   }, 30_000);
+
+  it('consume --group reads every record once across runs and commits (lag 0)', async () => {
+    const topic = 'cli-consume-group';
+    const group = 'cli-cg';
+    await createTopic(broker.bootstrap, topic, 2);
+    const produce = async (from: number, count: number) =>
+      expectOk(await kcat(['-P', '-b', broker.bootstrap, '-t', topic, '-K', ':'], { input: Array.from({ length: count }, (_, i) => `k${(from + i) % 3}:v${from + i}`).join('\n') + '\n' }), 'kcat -P');
+    const consume = async (): Promise<string[]> => {
+      const r = expectOk(await samsa(['consume', '-t', topic, '--group', group, '--from-beginning', '--idle-ms', '1500', ...b], { timeoutMs: 40_000 }), 'consume --group');
+      return r.stdout.toString('utf8').split('\n').filter((l) => l.length > 0);
+    };
+    await produce(0, 20);
+    expect((await consume()).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`).sort());
+    await produce(20, 5);
+    expect((await consume()).sort()).toEqual(Array.from({ length: 5 }, (_, i) => `v${20 + i}`).sort());
+    const out = expectOk(await samsa(['groups', 'describe', group, '--json', ...b]), 'groups describe').stdout.toString('utf8');
+    const rows = (JSON.parse(out) as Array<{ rows: Row[] }>)[0]!.rows;
+    expect(rows.reduce((s, r) => s + (r.currentOffset ?? 0), 0)).toBe(25);
+    expect(totalLag(rows)).toBe(0);
+    expect((await samsa(['consume', '-t', topic, '--group', group, '--max-messages', '1', ...b])).code).toBe(2);
+  }, 90_000);
 });

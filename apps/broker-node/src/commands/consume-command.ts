@@ -5,7 +5,13 @@
  * `--timestamp MS` (first offset whose timestamp ≥ MS, via ListOffsets), default the end.
  * Without `--follow` it reads up to the high watermark seen at start and exits 0; with
  * `--follow` it keeps long-polling until SIGINT. `--max-messages` bounds the output.
- * `--group` comes once the group APIs land.
+ *
+ * `--group G` reads as a member of consumer group G instead (KafkaJS's consumer: join,
+ * assignment, commits of what was printed): it starts at the group's committed offsets
+ * (else the end, or the log start with `--from-beginning`) and, without `--follow`,
+ * leaves the group once nothing new came for `--idle-ms` after joining. Partition and
+ * offset flags and `--max-messages` do not combine with it (the group decides positions,
+ * and KafkaJS would commit past a cut-off inside a batch).
  */
 import { Command } from 'commander';
 import { CliError, ExitCode } from '../cli-error.ts';
@@ -24,14 +30,19 @@ interface ConsumeOptions {
   printKey?: boolean;
   printOffset?: boolean;
   keySeparator: string;
+  group?: string;
+  idleMs: number;
 }
+
+/** How long a group member waits for its first assignment before giving up. */
+const GROUP_JOIN_TIMEOUT_MS = 30_000;
 
 /** Upper bound on Fetch round trips that return nothing before a non-follow read gives up. */
 const EMPTY_FETCHES_MAX = 50;
 
 export function consumeCommand(): Command {
   return new Command('consume')
-    .description('print records of a topic (no consumer group)')
+    .description('print records of a topic (without a consumer group unless --group)')
     .requiredOption('-t, --topic <name>', 'topic to read')
     .option('-b, --bootstrap <host:port>', 'broker to talk to (env SAMSA_BOOTSTRAP)')
     .option('-p, --partition <n>', 'read only this partition, repeatable (default: all)', collect)
@@ -43,9 +54,18 @@ export function consumeCommand(): Command {
     .option('--print-key', 'print key<separator>value')
     .option('--print-offset', 'prefix each line with partition:offset<TAB>')
     .option('--key-separator <sep>', 'separator for --print-key', '\t')
+    .option('-g, --group <id>', 'read as a member of this consumer group (commits what it printed)')
+    .option('--idle-ms <ms>', 'with --group and without --follow: leave after this long with no new record', intFlag('--idle-ms', 100, 3_600_000), 3000)
     .action(async (o: ConsumeOptions) => {
       const chosen = [o.fromBeginning === true, o.offset !== undefined, o.timestamp !== undefined].filter(Boolean).length;
       if (chosen > 1) throw new CliError('pick one of --from-beginning, --offset, --timestamp', ExitCode.usage);
+      if (o.group !== undefined) {
+        if (o.partition !== undefined || o.offset !== undefined || o.timestamp !== undefined || o.maxMessages !== undefined) {
+          throw new CliError('--group does not combine with --partition, --offset, --timestamp or --max-messages (the group decides positions)', ExitCode.usage);
+        }
+        await consumeGroup(o, o.group);
+        return;
+      }
       await consume(o);
     });
 }
@@ -120,7 +140,55 @@ async function consume(o: ConsumeOptions): Promise<void> {
   }
 }
 
-function format(r: FetchedRecord, partition: number, o: ConsumeOptions): string {
+async function consumeGroup(o: ConsumeOptions, groupId: string): Promise<void> {
+  const { createKafka, connectOrExplain } = await import('../client/kafka-client.ts');
+  const bootstrap = bootstrapFrom(o);
+  const consumer = createKafka({ bootstrap }).consumer({ groupId, sessionTimeout: 10_000, rebalanceTimeout: 10_000, heartbeatInterval: 1_000 });
+  await connectOrExplain(() => consumer.connect(), bootstrap);
+  let stopping = false;
+  const stop = (): void => {
+    stopping = true;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let printed = 0;
+  let joinedAt: number | null = null;
+  let lastRecordAt = 0;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt ??= Date.now();
+  });
+  try {
+    await consumer.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning === true });
+    await consumer.run({
+      autoCommitInterval: 500,
+      eachMessage: async ({ partition, message }) => {
+        await write(format(message, partition, o));
+        printed++;
+        lastRecordAt = Date.now();
+      },
+    });
+    const startedAt = Date.now();
+    // Bounded: ends on a signal, after --idle-ms without records (no --follow), or when
+    // no assignment came within GROUP_JOIN_TIMEOUT_MS.
+    while (!stopping) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const now = Date.now();
+      if (joinedAt === null) {
+        if (now - startedAt > GROUP_JOIN_TIMEOUT_MS) throw new CliError(`could not join group "${groupId}" within ${GROUP_JOIN_TIMEOUT_MS} ms`, ExitCode.failure);
+        continue;
+      }
+      if (!o.follow && now - Math.max(joinedAt, lastRecordAt) > o.idleMs) break;
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    // Stopping commits the offsets of every record eachMessage finished, then leaves the group.
+    await consumer.disconnect();
+    process.stderr.write(`consumed ${printed} record(s) from "${o.topic}" as group "${groupId}"\n`);
+  }
+}
+
+function format(r: Pick<FetchedRecord, 'offset' | 'key' | 'value'>, partition: number, o: ConsumeOptions): string {
   const value = r.value === null ? '' : r.value.toString('utf8');
   const keyed = o.printKey ? `${r.key === null ? '' : r.key.toString('utf8')}${o.keySeparator}${value}` : value;
   return `${o.printOffset ? `${partition}:${r.offset}\t` : ''}${keyed}\n`;
