@@ -91,6 +91,20 @@ describe('ConnectionSession', () => {
     expect(events[events.length - 1]).toBe('resume');
   });
 
+  it('counts the total length of chunked responses against queuedBytesMax', async () => {
+    const { sink, sent } = recordingSink();
+    const session = new ConnectionSession(
+      { frameBytesMax: 1000, queuedBytesMax: 250, queuedFramesMax: 1000, handleFrame: () => ({ response: [new Uint8Array(60), new Uint8Array(40)] }) },
+      sink,
+    );
+    for (let i = 0; i < 10; i++) session.push(frame([i]));
+    await tick();
+    expect(sent.map((b) => b.length)).toEqual([100, 100, 100]);
+    session.drained(300);
+    await tick();
+    expect(sent.length).toBe(6);
+  });
+
   it('ends on an oversized frame without calling the handler', () => {
     const { sink, events } = recordingSink();
     let calls = 0;
