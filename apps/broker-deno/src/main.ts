@@ -49,6 +49,10 @@ export async function main(args: readonly string[]): Promise<number> {
     });
   command.addOption(command.createOption('--print-permissions', 'print the deno run permission flags this broker needs, then exit').hideHelp());
   command.exitOverride();
+  // commander decides on colour from NO_COLOR / FORCE_COLOR / CLICOLOR_FORCE; under Deno's
+  // scoped --allow-env that read throws NotCapable whenever the first two are unset. Help
+  // text is plain on Deno, so no environment is read for it.
+  command.configureOutput({ getOutHasColors: () => false, getErrHasColors: () => false });
   try {
     await command.parseAsync([...args], { from: 'user' });
     return ExitCode.ok;
