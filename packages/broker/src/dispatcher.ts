@@ -13,8 +13,7 @@
  *   handler throws anything else (a bug)          → close, logged as error
  * Metrics: per-API request count and latency, bytes in/out.
  */
-import { DecodeError } from '@samsa/codec';
-import { ApiVersionsResponseCodec, encodeResponseFrameChunks } from '@samsa/codec';
+import { ApiVersionsResponseCodec, DecodeError, encodeResponseFrame, encodeResponseFrameChunks } from '@samsa/codec';
 import type { BrokerContext } from './broker-context.ts';
 import { responseByteLength } from './connection/connection-session.ts';
 import type { FrameOutcome, ResponseBytes } from './connection/connection-session.ts';
@@ -22,7 +21,7 @@ import { CloseConnection } from './handlers/api-handler.ts';
 import { apiVersionsBody } from './handlers/api-versions.ts';
 import { Err } from './kafka-errors.ts';
 import { RateLimitedLog } from './observability/logger.ts';
-import { API_VERSIONS_KEY, decodeRequest, encodeResponse, peekRequestHeader } from './protocol/frames.ts';
+import { API_VERSIONS_KEY, decodeRequest, peekRequestHeader } from './protocol/frames.ts';
 
 const FETCH_KEY = 1;
 const NO_RESPONSE: FrameOutcome = { response: null };
@@ -44,7 +43,7 @@ export class Dispatcher {
     const { apiKey, apiVersion, correlationId } = peeked;
     const handler = ctx.handlers.get(apiKey);
     if (apiKey === API_VERSIONS_KEY && handler && apiVersion > handler.maxVersion) {
-      const response = encodeResponse(apiKey, 0, correlationId, ApiVersionsResponseCodec, apiVersionsBody(ctx, Err.UNSUPPORTED_VERSION));
+      const response = encodeResponseFrame(apiKey, 0, correlationId, ApiVersionsResponseCodec, apiVersionsBody(ctx, Err.UNSUPPORTED_VERSION));
       ctx.metrics.bytesOut(response.byteLength);
       return { response };
     }
@@ -76,7 +75,7 @@ export class Dispatcher {
       response =
         apiKey === FETCH_KEY
           ? encodeResponseFrameChunks(apiKey, apiVersion, correlationId, handler.response, body)
-          : encodeResponse(apiKey, apiVersion, correlationId, handler.response, body);
+          : encodeResponseFrame(apiKey, apiVersion, correlationId, handler.response, body);
     } catch (e) {
       ctx.logger.error({ err: e, api: handler.name, apiVersion, peer }, 'encoding a response failed; closing the connection');
       return { response: null, close: 'encode-failed' };

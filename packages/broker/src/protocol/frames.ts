@@ -7,11 +7,10 @@
  * tagged fields) for flexible requests, v1 otherwise (v0 only for ControlledShutdown v0,
  * which this broker does not serve).
  *
- * Response frame: int32 size | correlationId (header v0) [+ tagged fields (header v1 for
- * flexible responses)] | body. ApiVersions responses always use header v0 (KIP-511: a
- * client that sent a version we do not know must still be able to read our answer).
+ * Responses are encoded by @samsa/codec's `encodeResponseFrame` / `encodeResponseFrameChunks`
+ * (header v0, or v1 for flexible responses; ApiVersions always v0, per KIP-511).
  */
-import { isFlexible, Reader, RequestHeaderCodec, ResponseHeaderCodec, Writer } from '@samsa/codec';
+import { isFlexible, Reader, RequestHeaderCodec } from '@samsa/codec';
 import type { MessageCodec, RequestHeader } from '@samsa/codec';
 
 export const API_VERSIONS_KEY = 18;
@@ -48,17 +47,4 @@ export function decodeRequest<T>(frame: Uint8Array, codec: MessageCodec<T>, apiV
   const err = r.complete();
   if (err !== null) throw err;
   return { header, body };
-}
-
-/** Encodes a complete response frame, size prefix included. Throws EncodeError on a bug. */
-export function encodeResponse<T>(apiKey: number, apiVersion: number, correlationId: number, codec: MessageCodec<T>, body: T): Uint8Array {
-  const headerVersion = apiKey !== API_VERSIONS_KEY && isFlexible(codec.meta, apiVersion) ? 1 : 0;
-  const header = { correlationId };
-  const headerBytes = ResponseHeaderCodec.size(header, headerVersion);
-  const size = headerBytes + codec.size(body, apiVersion);
-  const w = new Writer(4 + size);
-  w.int32(size);
-  ResponseHeaderCodec.write(w, header, headerVersion);
-  codec.write(w, body, apiVersion);
-  return w.finish();
 }
