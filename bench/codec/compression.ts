@@ -7,7 +7,7 @@
  */
 import { measure, report } from '../../apps/bench/src/measure.ts';
 import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
-import { measureCpu } from './cpu-time.ts';
+import { both, measureCpu, reportBoth } from './cpu-time.ts';
 import { CompressionType, compress, compressionName, decompress, initCompression } from '../../packages/codec/src/index.ts';
 
 const PAYLOAD_BYTES = 1024 * 1024;
@@ -34,15 +34,6 @@ function recordsPayload(bytes: number): Uint8Array {
 }
 
 
-type Pair = { readonly wall: Measurement; readonly cpu: Measurement };
-/** Wall-clock and CPU-time figures of the same work: the VM is oversubscribed (see cpu-time.ts). */
-async function both(options: MeasureOptions, round: () => unknown): Promise<Pair> {
-  return { wall: await measure(options, round), cpu: await measureCpu(options, round) };
-}
-function reportBoth(subject: Pair, baseline: Pair): void {
-  report(subject.wall, baseline.wall);
-  report(subject.cpu, baseline.cpu);
-}
 
 async function benchSize(payloadBytes: number, callsPerRound: number): Promise<void> {
   const payload = recordsPayload(payloadBytes);

@@ -5,6 +5,7 @@
  * CPU-time rates measure the code. Both are printed by the codec benches, each next to a
  * baseline measured the same way in the same run. Bench-only (uses `process`).
  */
+import { measure, report } from '../../apps/bench/src/measure.ts';
 import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
 
 export async function measureCpu(options: MeasureOptions, round: () => unknown | Promise<unknown>): Promise<Measurement> {
@@ -21,4 +22,17 @@ export async function measureCpu(options: MeasureOptions, round: () => unknown |
   cpuMs.sort((a, b) => a - b);
   const roundMsMedian = Math.max(cpuMs[Math.floor(cpuMs.length / 2)]!, 0.001);
   return { name: `${options.name} [cpu]`, unit: options.unit, roundMsMedian, perSecond: (options.unitsPerRound * 1000) / roundMsMedian };
+}
+
+/** Wall-clock and CPU-time figures of the same work (wall time on a shared VM measures the scheduler too). */
+export type Pair = { readonly wall: Measurement; readonly cpu: Measurement };
+
+export async function both(options: MeasureOptions, round: () => unknown): Promise<Pair> {
+  return { wall: await measure(options, round), cpu: await measureCpu(options, round) };
+}
+
+/** Prints the wall-clock and the CPU-time comparison, each against the same-run baseline. */
+export function reportBoth(subject: Pair, baseline: Pair): void {
+  report(subject.wall, baseline.wall);
+  report(subject.cpu, baseline.cpu);
 }

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { measure, report } from '../../apps/bench/src/measure.ts';
 import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
-import { measureCpu } from './cpu-time.ts';
+import { both, measureCpu, reportBoth } from './cpu-time.ts';
 import { crc32c, crc32cPureJs, setCrc32cImplementation } from '../../packages/codec/src/index.ts';
 
 // @node-rs/crc32 is a devDependency of @samsa/codec, so resolve it from there.
@@ -21,15 +21,6 @@ function nativeRange(bytes: Uint8Array, start: number, end: number, initial: num
   return native.crc32c(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start), initial);
 }
 
-type Pair = { readonly wall: Measurement; readonly cpu: Measurement };
-/** Wall-clock and CPU-time figures of the same work (see cpu-time.ts for why both). */
-async function both(options: MeasureOptions, round: () => unknown): Promise<Pair> {
-  return { wall: await measure(options, round), cpu: await measureCpu(options, round) };
-}
-function reportBoth(subject: Pair, baseline: Pair): void {
-  report(subject.wall, baseline.wall);
-  report(subject.cpu, baseline.cpu);
-}
 
 async function main(): Promise<void> {
   for (const size of [16 * 1024, 1024 * 1024]) {

@@ -12,7 +12,7 @@
  */
 import { measure, report } from '../../apps/bench/src/measure.ts';
 import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
-import { measureCpu } from './cpu-time.ts';
+import { both, measureCpu, reportBoth } from './cpu-time.ts';
 import {
   FetchResponseCodec,
   ProduceRequestCodec,
@@ -49,15 +49,6 @@ function recordBatches(): Uint8Array {
   return out.subarray(0, pos);
 }
 
-type Pair = { readonly wall: Measurement; readonly cpu: Measurement };
-/** Wall-clock and CPU-time figures of the same work (see cpu-time.ts for why both). */
-async function both(options: MeasureOptions, round: () => unknown): Promise<Pair> {
-  return { wall: await measure(options, round), cpu: await measureCpu(options, round) };
-}
-function reportBoth(subject: Pair, baseline: Pair): void {
-  report(subject.wall, baseline.wall);
-  report(subject.cpu, baseline.cpu);
-}
 
 async function main(): Promise<void> {
   const records = recordBatches();

@@ -10,7 +10,7 @@
  */
 import { measure, report } from '../../apps/bench/src/measure.ts';
 import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
-import { measureCpu } from './cpu-time.ts';
+import { both, measureCpu, reportBoth } from './cpu-time.ts';
 import { buildRecordBatch, iterateRecords, validateRecordBatch } from '../../packages/codec/src/index.ts';
 import type { RecordInput } from '../../packages/codec/src/index.ts';
 
@@ -20,15 +20,6 @@ const BATCH_BYTES_TARGET = 16 * 1024;
 const RECORDS_PER_BATCH = Math.floor((BATCH_BYTES_TARGET - 61) / (VALUE_BYTES + 10));
 const BATCHES = 64;
 
-type Pair = { readonly wall: Measurement; readonly cpu: Measurement };
-/** Wall-clock and CPU-time figures of the same work (see cpu-time.ts for why both). */
-async function both(options: MeasureOptions, round: () => unknown): Promise<Pair> {
-  return { wall: await measure(options, round), cpu: await measureCpu(options, round) };
-}
-function reportBoth(subject: Pair, baseline: Pair): void {
-  report(subject.wall, baseline.wall);
-  report(subject.cpu, baseline.cpu);
-}
 
 async function main(): Promise<void> {
   const batches: RecordInput[][] = [];

@@ -8,7 +8,7 @@
  */
 import { measure, report } from '../../apps/bench/src/measure.ts';
 import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
-import { measureCpu } from './cpu-time.ts';
+import { both, measureCpu, reportBoth } from './cpu-time.ts';
 import { RpcCodec, RpcFrameSplitter, concatChunks } from '../../packages/codec/src/index.ts';
 
 const FRAMES = 2000;
@@ -18,15 +18,6 @@ const body = { topic: 'orders', partition: 7, highWatermark: 123_456_789, logSta
 const attachment = new Uint8Array(ATTACHMENT_BYTES).map((_, i) => (i * 31) & 0xff);
 
 
-type Pair = { readonly wall: Measurement; readonly cpu: Measurement };
-/** Wall-clock and CPU-time figures of the same work: the VM is oversubscribed (see cpu-time.ts). */
-async function both(options: MeasureOptions, round: () => unknown): Promise<Pair> {
-  return { wall: await measure(options, round), cpu: await measureCpu(options, round) };
-}
-function reportBoth(subject: Pair, baseline: Pair): void {
-  report(subject.wall, baseline.wall);
-  report(subject.cpu, baseline.cpu);
-}
 
 async function main(): Promise<void> {
   const target = new Uint8Array(ATTACHMENT_BYTES);
