@@ -25,7 +25,15 @@
  *   every `cleanerIntervalMs` (logs with `compact` whose dirty ratio reaches
  *   `min.cleanable.dirty.ratio`, dirtiest first), checkpoints every `checkpointIntervalMs`.
  *   Tasks on one log are serialized (retention and cleaning never overlap on a log); a
- *   failure is logged for that log and never escapes as an unhandled rejection.
+ *   failure is logged for that log and never escapes as an unhandled rejection. A host
+ *   that runs retention itself (the broker, which also trims producer state) starts
+ *   maintenance with `{ retention: false }` and calls `enforceLogRetention`, which joins
+ *   the same per-log chain.
+ * - Reconfiguring (`reconfigure`, Kafka's AlterConfigs): replaces the maintenance view of
+ *   one log's config — cleanup.policy, retention, delete.retention.ms,
+ *   min.compaction.lag.ms, min.cleanable.dirty.ratio, file.delete.delay.ms, the segment
+ *   size the cleaner writes. What the open `Log` itself reads (segment roll, flush,
+ *   max.message.bytes, timestamp type) keeps its open-time value until the log reopens.
  *
  * Single event loop. Methods may be called concurrently; per-log work is serialized.
  */
@@ -42,13 +50,14 @@ import {
   parsePartitionDirName,
   partitionDirName,
 } from '../file-names.ts';
-import type { LogConfig } from '../log-config.ts';
+import { resolveLogConfig, type LogConfig } from '../log-config.ts';
 import { silentLogger, type LogLogger } from '../logger.ts';
 import type { Log } from '../log.ts';
 import { openLog } from '../open-log.ts';
 import { cleanLog, dirtyRatio, type CleanResult } from '../cleaner/log-cleaner.ts';
 import type { RecordsCodec } from '../cleaner/retained-batch.ts';
 import { enforceRetention, retentionConfigOf } from '../retention/enforce-retention.ts';
+import type { RetentionConfig } from '../retention/retention-plan.ts';
 import { HandleCache } from './handle-cache.ts';
 
 export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
@@ -89,6 +98,8 @@ export interface LogManagerOptions {
 interface ManagedEntry {
   readonly log: Log;
   readonly logDir: string;
+  /** The config maintenance uses: the log's open-time config until `reconfigure`. */
+  config: LogConfig;
   /** Tail of this log's maintenance chain (retention, cleaning, deletion). */
   tasks: Promise<void>;
 }
@@ -170,7 +181,7 @@ export class LogManager {
     const log = await this.openManaged(logDir, dir, topic, { recoveryPoint: 0, logStartOffset: 0, highWatermark: 0, hadCleanShutdown: false }, config);
     // The first segment's files: durable before anyone appends (openLog synced the dir entry in logDir).
     await this.fs.syncDir(dir);
-    this.track(topicPartitionKey(topic, partition), { log, logDir, tasks: Promise.resolve() });
+    this.track(topicPartitionKey(topic, partition), { log, logDir, config: log.config, tasks: Promise.resolve() });
     return log;
   }
 
@@ -230,7 +241,7 @@ export class LogManager {
     this.cleanerOffsets.delete(key);
     await this.onLog(entry, 'delete', { rethrow: true }, async () => {
       const { log } = entry;
-      const delay = log.config.fileDeleteDelayMs;
+      const delay = entry.config.fileDeleteDelayMs;
       await log.close();
       const doomed = joinDir(entry.logDir, `${partitionDirName(topic, partition)}.${crypto.randomUUID().replaceAll('-', '')}${DELETE_DIR_SUFFIX}`);
       await this.fs.rename(log.dir, doomed);
@@ -289,7 +300,7 @@ export class LogManager {
           highWatermark: highWatermarks.get(key) ?? 0,
           hadCleanShutdown,
         });
-        this.track(key, { log, logDir, tasks: Promise.resolve() });
+        this.track(key, { log, logDir, config: log.config, tasks: Promise.resolve() });
       }
     };
     const workers = Math.max(1, Math.min(this.options.loadConcurrency ?? 16, toOpen.length));
@@ -342,8 +353,29 @@ export class LogManager {
 
   // ---- maintenance --------------------------------------------------------------------
 
-  /** Starts the periodic retention, cleaner and checkpoint tasks on the Clock. */
-  startMaintenance(): void {
+  /**
+   * Replaces the maintenance view of a log's config (see the file comment for what it
+   * covers); `config` is resolved over the log's open-time config. False when the log is
+   * not managed here. Throws InvalidArgumentError on a bad config.
+   */
+  reconfigure(topic: string, partition: number, config: Partial<LogConfig>): boolean {
+    const entry = this.entries.get(topicPartitionKey(topic, partition));
+    if (entry === undefined) return false;
+    entry.config = resolveLogConfig({ ...entry.log.config, ...config });
+    return true;
+  }
+
+  /** The config maintenance uses for a log (after `reconfigure`), or undefined. */
+  maintenanceConfig(topic: string, partition: number): LogConfig | undefined {
+    return this.entries.get(topicPartitionKey(topic, partition))?.config;
+  }
+
+  /**
+   * Starts the periodic tasks on the Clock: retention (unless `retention: false`, for a
+   * host that runs it through `enforceLogRetention`), the cleaner (unless `cleaner: false`,
+   * Kafka's log.cleaner.enable) and the checkpoints.
+   */
+  startMaintenance(tasks: { readonly retention?: boolean; readonly cleaner?: boolean } = {}): void {
     this.ensureOpen();
     const every = (name: string, intervalMs: number, task: () => Promise<unknown>): void => {
       this.timers.push(
@@ -356,8 +388,8 @@ export class LogManager {
         }, intervalMs),
       );
     };
-    every('retention', this.options.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
-    every('cleaner', this.options.cleanerIntervalMs ?? 15_000, () => this.runCleaner());
+    if (tasks.retention !== false) every('retention', this.options.retentionCheckIntervalMs ?? 300_000, () => this.runRetention());
+    if (tasks.cleaner !== false) every('cleaner', this.options.cleanerIntervalMs ?? 15_000, () => this.runCleaner());
     every('checkpoint', this.options.checkpointIntervalMs ?? 60_000, () => this.checkpointAll());
   }
 
@@ -367,9 +399,25 @@ export class LogManager {
     for (const entry of [...this.entries.values()]) {
       if (entry.log.isOffline || entry.log.isClosed) continue;
       await this.onLog(entry, 'retention', { rethrow: false }, async () => {
-        deleted += (await enforceRetention(entry.log, retentionConfigOf(entry.log.config), nowMs)).deletedSegments;
+        deleted += (await enforceRetention(entry.log, retentionConfigOf(entry.config), nowMs)).deletedSegments;
       });
     }
+    return deleted;
+  }
+
+  /**
+   * One retention pass over one log with the caller's rules, after the log's pending
+   * maintenance (never alongside its cleaning). Resolves the segments deleted (0 for an
+   * unknown, closed or offline log); rejects when the deletion fails.
+   */
+  async enforceLogRetention(topic: string, partition: number, config: RetentionConfig, nowMs: number = this.clock.wallMs()): Promise<number> {
+    const entry = this.entries.get(topicPartitionKey(topic, partition));
+    if (entry === undefined) return 0;
+    let deleted = 0;
+    await this.onLog(entry, 'retention', { rethrow: true }, async () => {
+      if (entry.log.isOffline || entry.log.isClosed) return;
+      deleted = (await enforceRetention(entry.log, config, nowMs)).deletedSegments;
+    });
     return deleted;
   }
 
@@ -377,22 +425,23 @@ export class LogManager {
   async runCleaner(nowMs: number = this.clock.wallMs()): Promise<CleanResult[]> {
     const candidates: { entry: ManagedEntry; ratio: number }[] = [];
     for (const entry of this.entries.values()) {
-      const { log } = entry;
-      if (log.isOffline || log.isClosed || !log.config.cleanupPolicy.includes('compact')) continue;
+      const { log, config } = entry;
+      if (log.isOffline || log.isClosed || !config.cleanupPolicy.includes('compact')) continue;
       const { ratio } = dirtyRatio(log, this.firstDirtyOffset(log));
-      if (ratio > 0 && ratio >= log.config.minCleanableDirtyRatio) candidates.push({ entry, ratio });
+      if (ratio > 0 && ratio >= config.minCleanableDirtyRatio) candidates.push({ entry, ratio });
     }
     candidates.sort((a, b) => b.ratio - a.ratio);
     const results: CleanResult[] = [];
     for (const { entry } of candidates.slice(0, this.options.cleanerLogsPerTickMax ?? 16)) {
       await this.onLog(entry, 'clean', { rethrow: false }, async () => {
-        const { log } = entry;
+        const { log, config } = entry;
+        if (log.isOffline || log.isClosed) return;
         const result = await cleanLog(log, {
           firstDirtyOffset: this.firstDirtyOffset(log),
           nowMs,
-          deleteRetentionMs: log.config.deleteRetentionMs,
-          minCompactionLagMs: log.config.minCompactionLagMs,
-          segmentBytes: log.config.segmentBytes,
+          deleteRetentionMs: config.deleteRetentionMs,
+          minCompactionLagMs: config.minCompactionLagMs,
+          segmentBytes: config.segmentBytes,
           ...(this.options.cleanerOffsetMapBytes === undefined ? {} : { offsetMapBytes: this.options.cleanerOffsetMapBytes }),
           ...(this.options.cleanerCodec === undefined ? {} : { codec: this.options.cleanerCodec }),
         });

@@ -1,0 +1,88 @@
+// LogManager for a host that drives retention itself (the broker): `reconfigure` changes
+// what the cleaner and retention read for one log, `startMaintenance({ retention: false })`
+// leaves retention to the host, and `enforceLogRetention` deletes with the host's rules.
+import { buildRecordBatch } from '@samsa/codec';
+import { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
+import { describe, expect, it } from 'vitest';
+import { LogManager } from './log-manager.ts';
+
+const enc = new TextEncoder();
+const DAY_MS = 24 * 3600 * 1000;
+const batch = (key: string, value: string, timestampMs?: number) =>
+  buildRecordBatch([{ key: enc.encode(key), value: enc.encode(value), ...(timestampMs === undefined ? {} : { timestampMs }) }]);
+
+async function drain(): Promise<void> {
+  for (let j = 0; j < 200; j++) await new Promise((r) => setTimeout(r, 0));
+}
+
+function open(clock: ManualClock): Promise<LogManager> {
+  return LogManager.open({
+    logDirs: ['/data'],
+    fs: new MemoryFileSystem({ clock }),
+    clock,
+    highWatermark: 'log-end',
+    defaultConfig: { segmentIndexBytes: 1024, segmentBytes: 300 },
+    retentionCheckIntervalMs: 1000,
+    cleanerIntervalMs: 1000,
+  });
+}
+
+describe('LogManager reconfigure / host-driven retention', () => {
+  it('a delete-policy log reconfigured to compact is cleaned on the next cleaner tick', async () => {
+    const clock = new ManualClock();
+    const m = await open(clock);
+    const table = await m.getOrCreateLog('table', 0, { minCleanableDirtyRatio: 0.1 });
+    for (let i = 0; i < 30; i++) await table.append(batch(`k${i % 3}`, `v${i}`));
+    await table.roll();
+    const before = table.sizeBytes;
+    m.startMaintenance({ retention: false });
+    await clock.advanceAsync(1000);
+    await drain();
+    expect(table.sizeBytes).toBe(before); // delete policy: the cleaner skips it
+    expect(m.reconfigure('table', 0, { cleanupPolicy: 'compact' })).toBe(true);
+    expect(m.maintenanceConfig('table', 0)?.cleanupPolicy).toBe('compact');
+    expect(m.maintenanceConfig('table', 0)?.minCleanableDirtyRatio).toBe(0.1); // the rest is kept
+    expect(table.config.cleanupPolicy).toBe('delete'); // the Log's own config is the open-time one
+    await clock.advanceAsync(1000);
+    await drain();
+    expect(table.sizeBytes).toBeLessThan(before);
+    expect(m.firstDirtyOffset(table)).toBe(30);
+    expect(m.reconfigure('absent', 0, { cleanupPolicy: 'compact' })).toBe(false);
+    expect(() => m.reconfigure('table', 0, { segmentBytes: 1 })).toThrow();
+    await m.close();
+  });
+
+  it('startMaintenance({ retention: false }) never deletes; enforceLogRetention does, with the given rules', async () => {
+    const clock = new ManualClock();
+    const m = await open(clock);
+    const old = clock.wallMs() - 10 * DAY_MS;
+    const events = await m.getOrCreateLog('events', 0, { retentionMs: DAY_MS });
+    for (let i = 0; i < 10; i++) await events.append(batch(`k${i}`, 'x'.repeat(50), old));
+    m.startMaintenance({ retention: false });
+    for (let i = 0; i < 3; i++) {
+      await clock.advanceAsync(1000);
+      await drain();
+    }
+    expect(events.logStartOffset).toBe(0);
+    // Rules that keep everything delete nothing; the topic's rules delete the old segments.
+    expect(await m.enforceLogRetention('events', 0, { retentionMs: -1, retentionBytes: -1, deleteEnabled: true })).toBe(0);
+    expect(await m.enforceLogRetention('events', 0, { retentionMs: DAY_MS, retentionBytes: -1, deleteEnabled: false })).toBe(0);
+    expect(await m.enforceLogRetention('events', 0, { retentionMs: DAY_MS, retentionBytes: -1, deleteEnabled: true })).toBeGreaterThan(0);
+    expect(events.logStartOffset).toBe(10);
+    expect(await m.enforceLogRetention('absent', 0, { retentionMs: 0, retentionBytes: -1, deleteEnabled: true })).toBe(0);
+    await m.close();
+  });
+
+  it('runRetention uses the reconfigured retention.ms', async () => {
+    const clock = new ManualClock();
+    const m = await open(clock);
+    const old = clock.wallMs() - 10 * DAY_MS;
+    const events = await m.getOrCreateLog('events', 0, { retentionMs: -1 });
+    for (let i = 0; i < 10; i++) await events.append(batch(`k${i}`, 'x'.repeat(50), old));
+    expect(await m.runRetention()).toBe(0);
+    m.reconfigure('events', 0, { retentionMs: DAY_MS });
+    expect(await m.runRetention()).toBeGreaterThan(0);
+    expect(events.logStartOffset).toBe(10);
+    await m.close();
+  });
+});
