@@ -4,11 +4,12 @@
  * show the group with lag 0; `reset-offsets --to-earliest` is a dry run (nothing
  * changes) until --execute, after which describe shows lag = record count; bad flags
  * exit 2, an unknown group exits 1; `delete` removes the group. `samsa consume --group`
- * reads everything once, commits, and a second run reads only the new records.
+ * reads everything once, commits, and a second run reads only the new records. The
+ * admin port's /metrics shows the group's rebalances, commits and state.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTopic, expectOk, kcat, parseConsumed, samsa, startBroker, tempDir } from './harness.ts';
+import { createTopic, expectOk, freePort, kcat, parseConsumed, samsa, startBroker, tempDir } from './harness.ts';
 import type { BrokerProcess } from './harness.ts';
 
 const TOPIC = 'cli-groups';
@@ -27,9 +28,11 @@ describe('samsa groups', () => {
   const dir = tempDir('cli-groups');
   let broker: BrokerProcess;
   let b: string[];
+  let adminPort: number;
 
   beforeAll(async () => {
-    broker = await startBroker({ dataDir: join(dir.path, 'data'), overrides: ['group.initial.rebalance.delay.ms=0', 'offsets.topic.num.partitions=3'] });
+    adminPort = await freePort();
+    broker = await startBroker({ dataDir: join(dir.path, 'data'), overrides: ['group.initial.rebalance.delay.ms=0', 'offsets.topic.num.partitions=3'], extraArgs: ['--admin-port', String(adminPort)] });
     b = ['--bootstrap', broker.bootstrap];
   });
 
@@ -58,6 +61,14 @@ describe('samsa groups', () => {
 
     const listed = expectOk(await samsa(['groups', 'list', ...b]), 'groups list').stdout.toString('utf8').split('\n');
     expect(listed).toContain(GROUP);
+
+    // Group metrics on the admin port: kcat's group rebalanced at least once, committed, and is Empty after it left.
+    const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
+    const value = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    expect(value('samsa_group_rebalances_total')).toBeGreaterThanOrEqual(1);
+    expect(value('samsa_group_offset_commits_total')).toBeGreaterThanOrEqual(2);
+    expect(value('samsa_consumer_groups\\{state="Empty"\\}')).toBe(1);
+    expect(value('samsa_consumer_groups\\{state="Stable"\\}')).toBe(0);
 
     const text = expectOk(await samsa(['groups', 'describe', GROUP, ...b]), 'groups describe').stdout.toString('utf8');
     expect(text).toMatch(/GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+CONSUMER-ID\s+HOST\s+CLIENT-ID/);

@@ -24,6 +24,7 @@ describe('BrokerMetrics (prom-client) and the admin server', () => {
     m.setSnapshotSource(() => ({
       topics: 1,
       partitions: [{ topic: 't', partition: 0, sizeBytes: 1234, logStartOffset: 2, logEndOffset: 9, highWatermark: 9 }],
+      groups: { byState: { Stable: 2, Empty: 1, Dead: 0 }, rebalancesTotal: 5, offsetCommitsTotal: 1200, offsetsExpiredTotal: 3, membersExpiredTotal: 4 },
     }));
     const text = await m.text();
     expect(text).toContain('samsa_requests_total{api="Produce",version="9"} 2');
@@ -39,6 +40,22 @@ describe('BrokerMetrics (prom-client) and the admin server', () => {
     expect(text).toContain('samsa_log_size_bytes{topic="t",partition="0"} 1234');
     expect(text).toContain('samsa_log_end_offset{topic="t",partition="0"} 9');
     expect(text).toContain('samsa_log_start_offset{topic="t",partition="0"} 2');
+    expect(text).toContain('samsa_consumer_groups{state="Stable"} 2');
+    expect(text).toContain('samsa_consumer_groups{state="Empty"} 1');
+    expect(text).toContain('samsa_consumer_groups{state="Dead"} 0');
+    expect(text).toContain('samsa_group_rebalances_total 5');
+    expect(text).toContain('samsa_group_offset_commits_total 1200');
+    expect(text).toContain('samsa_group_offsets_expired_total 3');
+    expect(text).toContain('samsa_group_members_expired_total 4');
+  });
+
+  it('group counters follow the source at every scrape (copied, not accumulated)', async () => {
+    const m = new BrokerMetrics();
+    let commits = 10;
+    m.setSnapshotSource(() => ({ topics: 0, partitions: [], groups: { byState: { Stable: 1 }, rebalancesTotal: 1, offsetCommitsTotal: commits, offsetsExpiredTotal: 0, membersExpiredTotal: 0 } }));
+    expect(await m.text()).toContain('samsa_group_offset_commits_total 10');
+    commits = 25;
+    expect(await m.text()).toContain('samsa_group_offset_commits_total 25');
   });
 
   it('folds topics past the label cap into "other"', async () => {

@@ -6,10 +6,13 @@
  * end offset, partition count) are pulled at scrape time from a snapshot function, so
  * nothing is recorded per partition on the hot path.
  *
+ * Group metrics (groups by state, rebalances, commits, expirations) are pulled the same
+ * way from the coordinator's own counters.
+ *
  * Label cardinality is bounded: `api` is one of the Kafka API names the broker knows
  * (≤ 100), and per-partition series are capped at {@link PARTITION_SERIES_MAX}.
  */
-import type { Metrics } from '@samsa/broker';
+import type { GroupsGauge, Metrics } from '@samsa/broker';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const PARTITION_SERIES_MAX = 10_000;
@@ -30,7 +33,10 @@ export interface PartitionStat {
 export interface SnapshotSource {
   readonly topics: number;
   readonly partitions: readonly PartitionStat[];
+  readonly groups: GroupsGauge;
 }
+
+const NO_GROUPS: GroupsGauge = { byState: {}, rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0 };
 
 export class BrokerMetrics implements Metrics {
   readonly registry = new Registry();
@@ -43,7 +49,7 @@ export class BrokerMetrics implements Metrics {
   private readonly connectionsOpen: Gauge;
   private readonly connectionsTotal: Counter;
   private readonly connectionsRejected: Counter<'reason'>;
-  private snapshotSource: () => SnapshotSource = () => ({ topics: 0, partitions: [] });
+  private snapshotSource: () => SnapshotSource = () => ({ topics: 0, partitions: [], groups: NO_GROUPS });
 
   constructor() {
     const registers = [this.registry];
@@ -92,6 +98,32 @@ export class BrokerMetrics implements Metrics {
         },
       });
     };
+    new Gauge({
+      name: 'samsa_consumer_groups',
+      help: 'Consumer groups on this coordinator, by state',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [state, count] of Object.entries(source().groups.byState)) this.set({ state }, count);
+      },
+    });
+    // The coordinator keeps these counters itself; they are copied at scrape time.
+    const groupCounter = (name: string, help: string, pick: (g: GroupsGauge) => number): void => {
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(pick(source().groups));
+        },
+      });
+    };
+    groupCounter('samsa_group_rebalances_total', 'Group rebalances completed (each one a new generation)', (g) => g.rebalancesTotal);
+    groupCounter('samsa_group_offset_commits_total', 'Partition offsets committed and acknowledged (rate() of it is the commit rate)', (g) => g.offsetCommitsTotal);
+    groupCounter('samsa_group_offsets_expired_total', 'Committed offsets removed by offsets.retention.minutes', (g) => g.offsetsExpiredTotal);
+    groupCounter('samsa_group_members_expired_total', 'Group members removed because their session timed out', (g) => g.membersExpiredTotal);
     perPartition('samsa_log_size_bytes', 'Bytes of all segments of a partition', (p) => p.sizeBytes);
     perPartition('samsa_log_end_offset', 'Log end offset of a partition', (p) => p.logEndOffset);
     perPartition('samsa_log_start_offset', 'Log start offset of a partition', (p) => p.logStartOffset);

@@ -19,6 +19,7 @@
  * handling (responses are sent), close the sockets, then flush and close every log (the
  * log writes its clean-shutdown marker) and the log store.
  */
+import { GroupState } from '@samsa/coordinator';
 import type { Clock, Connection, FileSystem, Listener, TimerHandle, Transport } from '@samsa/runtime';
 import type { BrokerContext, Endpoint } from './broker-context.ts';
 import type { ServerConfig } from './config/server-config.ts';
@@ -250,7 +251,12 @@ export class Broker {
         });
       }
     }
-    return { connections: this.#connections.size, topics: this.registry.topicCount, partitions };
+    const coordinator = this.groups.coordinator;
+    const byState: Record<string, number> = {};
+    for (const state of Object.values(GroupState)) byState[state] = 0;
+    Object.assign(byState, coordinator.groupCountsByState());
+    const groups = { byState, ...coordinator.counters() };
+    return { connections: this.#connections.size, topics: this.registry.topicCount, partitions, groups };
   }
 
   /** Idempotent; see the file comment for the order. */

@@ -11,7 +11,7 @@ export type { EffectiveTopicConfig } from './config/topic-config.ts';
 export { silentLogger, RateLimitedLog } from './observability/logger.ts';
 export type { Logger } from './observability/logger.ts';
 export { noopMetrics } from './observability/metrics.ts';
-export type { Metrics, MetricsSnapshot, PartitionGauge } from './observability/metrics.ts';
+export type { GroupsGauge, Metrics, MetricsSnapshot, PartitionGauge } from './observability/metrics.ts';
 export { ConnectionSession } from './connection/connection-session.ts';
 export type { FrameOutcome, ResponseBytes, SessionOptions, SessionSink } from './connection/connection-session.ts';
 export { attachSession } from './connection/attach.ts';

@@ -41,8 +41,23 @@ export interface PartitionGauge {
   readonly sizeBytes: number;
 }
 
+/** The group coordinator's share of the snapshot: current groups by state, and monotonic counters. */
+export interface GroupsGauge {
+  /** Groups per state (Empty, PreparingRebalance, CompletingRebalance, Stable, Dead); absent states are 0. */
+  readonly byState: Readonly<Record<string, number>>;
+  /** Join phases completed (each one a new generation). */
+  readonly rebalancesTotal: number;
+  /** Partition offsets acknowledged to committers (its rate is the commit rate). */
+  readonly offsetCommitsTotal: number;
+  /** Offsets removed by `offsets.retention.minutes`. */
+  readonly offsetsExpiredTotal: number;
+  /** Members removed because their session timed out. */
+  readonly membersExpiredTotal: number;
+}
+
 export interface MetricsSnapshot {
   readonly connections: number;
   readonly topics: number;
   readonly partitions: readonly PartitionGauge[];
+  readonly groups: GroupsGauge;
 }
