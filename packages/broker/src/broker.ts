@@ -35,6 +35,8 @@ import { noopMetrics } from './observability/metrics.ts';
 import type { Metrics, MetricsSnapshot, PartitionGauge } from './observability/metrics.ts';
 import type { PartitionLogStore } from './partitions/partition-log.ts';
 import { SamsaLogStore } from './partitions/samsa-log-store.ts';
+import { logMaintenanceConfig } from './config/log-maintenance-config.ts';
+import { effectiveTopicConfig } from './config/topic-config.ts';
 import { MetadataStore } from './topics/metadata-store.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 
@@ -50,7 +52,10 @@ export interface BrokerOptions {
   readonly config: ServerConfig;
   readonly fs: FileSystem;
   readonly clock: Clock;
-  /** Where partition logs live. Default: SamsaLogStore (@samsa/log) in log.dirs[0]; InMemoryLogStore for tests. */
+  /**
+   * Where partition logs live. Default: SamsaLogStore (a @samsa/log LogManager on
+   * log.dirs[0], with the log cleaner compacting compacted topics); InMemoryLogStore for tests.
+   */
   readonly logs?: PartitionLogStore;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
@@ -65,6 +70,8 @@ export class Broker {
   readonly registry: TopicRegistry;
   /** The consumer-group coordinator bound to `__consumer_offsets` and the clock. */
   readonly groups: GroupService;
+  /** The partition log store (SamsaLogStore unless the caller passed one). */
+  readonly logs: PartitionLogStore;
   readonly #ctx: BrokerContext;
   readonly #dispatcher: Dispatcher;
   readonly #logger: Logger;
@@ -78,9 +85,10 @@ export class Broker {
   #idleTimer: TimerHandle | null = null;
   #retentionRunning = false;
 
-  private constructor(options: BrokerOptions, registry: TopicRegistry) {
+  private constructor(options: BrokerOptions, registry: TopicRegistry, logs: PartitionLogStore) {
     this.config = options.config;
     this.registry = registry;
+    this.logs = logs;
     this.#logger = options.logger ?? silentLogger;
     this.#metrics = options.metrics ?? noopMetrics;
     const first = options.config.advertisedListeners[0]!;
@@ -109,7 +117,7 @@ export class Broker {
       },
     };
     this.#dispatcher = new Dispatcher(this.#ctx);
-    const checkMs = options.config.values.get('log.retention.check.interval.ms') as number;
+    const checkMs = logMaintenanceConfig(options.config).retentionCheckIntervalMs;
     this.#retentionTimer = options.clock.setInterval(() => void this.retentionPass(), checkMs);
     const idleMs = options.config.values.get('connections.max.idle.ms') as number;
     if (idleMs > 0) this.#idleTimer = options.clock.setInterval(() => this.closeIdleConnections(), Math.min(IDLE_SWEEP_MS, idleMs));
@@ -135,7 +143,9 @@ export class Broker {
   /**
    * One retention pass over every partition (Kafka runs it every
    * log.retention.check.interval.ms; so does the broker's timer). Uses each topic's
-   * current retention.ms / retention.bytes / cleanup.policy. Never overlaps itself.
+   * current retention.ms / retention.bytes / cleanup.policy. Never overlaps itself. The
+   * only retention there is: the SamsaLogStore's LogManager runs the cleaner and
+   * checkpoints but not retention, and serializes this pass with cleaning per log.
    */
   async retentionPass(): Promise<number> {
     if (this.#retentionRunning || this.#shuttingDown) return 0;
@@ -165,10 +175,32 @@ export class Broker {
     const dataDir = options.config.logDirs[0];
     if (dataDir === undefined) throw new Error('log.dirs is empty');
     const store = await MetadataStore.open(options.fs, dataDir, newClusterId, options.config.clusterId);
-    const logs = options.logs ?? (await SamsaLogStore.open({ fs: options.fs, clock: options.clock, logDir: dataDir, logger }));
-    const registry = await TopicRegistry.open({ server: options.config, store, logs, logger });
-    logger.info({ nodeId: options.config.nodeId, clusterId: store.state.clusterId, topics: registry.topicCount, dataDir }, 'broker opened');
-    return new Broker(options, registry);
+    const server = options.config;
+    // Topic configs come from the metadata store's current state (AlterConfigs saves there first).
+    const topicConfig = (topic: string) => {
+      const record = store.state.topics.find((t) => t.name === topic);
+      return record === undefined ? undefined : effectiveTopicConfig(server, store.state.dynamicBrokerConfigs, record.configs);
+    };
+    const logs =
+      options.logs ??
+      (await SamsaLogStore.open({
+        fs: options.fs,
+        clock: options.clock,
+        logDir: dataDir,
+        logger,
+        topicConfig,
+        defaultConfig: effectiveTopicConfig(server, store.state.dynamicBrokerConfigs, {}),
+        maintenance: logMaintenanceConfig(server),
+      }));
+    let registry: TopicRegistry;
+    try {
+      registry = await TopicRegistry.open({ server, store, logs, logger });
+    } catch (e) {
+      await logs.close().catch(() => {});
+      throw e;
+    }
+    logger.info({ nodeId: server.nodeId, clusterId: store.state.clusterId, topics: registry.topicCount, dataDir }, 'broker opened');
+    return new Broker(options, registry, logs);
   }
 
   get context(): BrokerContext {
@@ -285,11 +317,17 @@ export class Broker {
 }
 
 /** The coordinator settings Kafka's broker config carries. */
-function groupCoordinatorConfig(config: ServerConfig): { offsetsTopicNumPartitions: number; groupInitialRebalanceDelayMs: number; offsetsRetentionMs: number } {
+function groupCoordinatorConfig(config: ServerConfig): {
+  offsetsTopicNumPartitions: number;
+  groupInitialRebalanceDelayMs: number;
+  offsetsRetentionMs: number;
+  offsetsRetentionCheckIntervalMs: number;
+} {
   return {
     offsetsTopicNumPartitions: config.offsetsTopicNumPartitions,
     groupInitialRebalanceDelayMs: config.values.get('group.initial.rebalance.delay.ms') as number,
     offsetsRetentionMs: (config.values.get('offsets.retention.minutes') as number) * 60_000,
+    offsetsRetentionCheckIntervalMs: config.values.get('offsets.retention.check.interval.ms') as number,
   };
 }
 

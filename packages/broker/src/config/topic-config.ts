@@ -5,7 +5,7 @@
  *   → server.properties (STATIC_BROKER_CONFIG) → Kafka default (DEFAULT_CONFIG).
  *
  * `EffectiveTopicConfig` is the typed view the partition code uses (segment size,
- * retention, max message bytes, timestamp type, flush policy).
+ * retention, max message bytes, timestamp type, flush policy, compaction settings).
  */
 import { BROKER_CONFIG_DEF_BY_NAME } from './broker-config-defs.ts';
 import type { ConfigDef } from './broker-config-defs.ts';
@@ -169,6 +169,14 @@ export interface EffectiveTopicConfig {
   readonly indexIntervalBytes: number;
   readonly segmentIndexBytes: number;
   readonly minInsyncReplicas: number;
+  /** Compaction (cleanup.policy=compact): how long tombstones survive a cleaning pass. */
+  readonly deleteRetentionMs: number;
+  /** Compaction: records younger than this are not cleaned yet. */
+  readonly minCompactionLagMs: number;
+  /** Compaction: a log is cleaned once dirty bytes / cleanable bytes reach this. */
+  readonly minCleanableDirtyRatio: number;
+  /** How long deleted segment files / partition directories stay before removal. */
+  readonly fileDeleteDelayMs: number;
 }
 
 export function effectiveTopicConfig(
@@ -198,5 +206,9 @@ export function effectiveTopicConfig(
     indexIntervalBytes: num('index.interval.bytes', 4096),
     segmentIndexBytes: num('segment.index.bytes', 10485760),
     minInsyncReplicas: num('min.insync.replicas', 1),
+    deleteRetentionMs: num('delete.retention.ms', 86_400_000),
+    minCompactionLagMs: num('min.compaction.lag.ms', 0),
+    minCleanableDirtyRatio: num('min.cleanable.dirty.ratio', 0.5),
+    fileDeleteDelayMs: num('file.delete.delay.ms', 60_000),
   };
 }

@@ -16,12 +16,16 @@ import type { Partition } from '../partitions/partition.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
-/** Kafka's settings for the offsets topic (offsets.topic.segment.bytes is 100 MiB). */
-export const CONSUMER_OFFSETS_CONFIGS: Readonly<Record<string, string>> = {
-  'cleanup.policy': 'compact',
-  'compression.type': 'producer',
-  'segment.bytes': String(100 * 1024 * 1024),
-};
+/**
+ * Kafka's settings for the offsets topic: compacted (the log cleaner keeps only the
+ * latest commit per group/topic/partition key and drops tombstones after
+ * delete.retention.ms), segment.bytes from `offsets.topic.segment.bytes` (100 MiB).
+ */
+export function consumerOffsetsConfigs(segmentBytes: number): Readonly<Record<string, string>> {
+  return { 'cleanup.policy': 'compact', 'compression.type': 'producer', 'segment.bytes': String(segmentBytes) };
+}
+/** The configs with Kafka's default offsets.topic.segment.bytes. */
+export const CONSUMER_OFFSETS_CONFIGS: Readonly<Record<string, string>> = consumerOffsetsConfigs(100 * 1024 * 1024);
 const REPLAY_READ_BYTES = 1024 * 1024;
 /** Upper bound on replayed records (a compacted topic stays far below it). */
 export const REPLAY_RECORDS_MAX = 100_000_000;
@@ -30,7 +34,9 @@ export const REPLAY_RECORDS_MAX = 100_000_000;
 export async function ensureConsumerOffsetsTopic(registry: TopicRegistry, numPartitions: number): Promise<{ errorCode: number; partitions: number }> {
   const existing = registry.topic(CONSUMER_OFFSETS_TOPIC);
   if (existing) return { errorCode: ErrorCode.NONE, partitions: existing.partitions.length };
-  const r = await registry.createInternalTopic(CONSUMER_OFFSETS_TOPIC, numPartitions, CONSUMER_OFFSETS_CONFIGS);
+  const segmentBytes = registry.server.values.get('offsets.topic.segment.bytes');
+  const configs = typeof segmentBytes === 'number' ? consumerOffsetsConfigs(segmentBytes) : CONSUMER_OFFSETS_CONFIGS;
+  const r = await registry.createInternalTopic(CONSUMER_OFFSETS_TOPIC, numPartitions, configs);
   const t = registry.topic(CONSUMER_OFFSETS_TOPIC);
   if (r.errorCode !== ErrorCode.NONE || !t) return { errorCode: r.errorCode === ErrorCode.NONE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : r.errorCode, partitions: 0 };
   return { errorCode: ErrorCode.NONE, partitions: t.partitions.length };

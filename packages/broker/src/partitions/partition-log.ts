@@ -1,6 +1,7 @@
 /**
  * PartitionLog: the narrow slice of a @samsa/log `Log` the broker uses, so the broker's
- * partition logic depends on a small contract (log-adapter.ts maps the real Log onto it).
+ * partition logic depends on a small contract (samsa-log-store.ts maps the real Log, under
+ * a LogManager, onto it; in-memory-log-store.ts is the test double).
  *
  * Contract:
  *   - `append(bytes)` takes validated record batches whose offsets it assigns in place;
@@ -71,4 +72,9 @@ export interface PartitionLogConfig {
   readonly retentionMs: number;
   readonly retentionBytes: number;
   readonly cleanupPolicy: readonly string[];
+  /** Compaction settings (EffectiveTopicConfig has them; absent → the log's defaults). */
+  readonly deleteRetentionMs?: number;
+  readonly minCompactionLagMs?: number;
+  readonly minCleanableDirtyRatio?: number;
+  readonly fileDeleteDelayMs?: number;
 }

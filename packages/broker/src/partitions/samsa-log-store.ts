@@ -1,17 +1,38 @@
 /**
- * SamsaLogStore: the PartitionLogStore over @samsa/log — each partition is a standalone
- * `openLog` in `<log.dirs[0]>/<topic>-<partition>/` (Kafka's on-disk layout). Standalone
- * logs keep the per-dir checkpoint files themselves and write their clean-shutdown marker
- * on `close()`, so a clean broker shutdown means no recovery scan on the next start.
+ * SamsaLogStore: the PartitionLogStore over a @samsa/log `LogManager` on `<log.dirs[0]>`
+ * — Kafka's on-disk layout (`<topic>-<partition>/` per log, per-dir checkpoint files,
+ * `cleaner-offset-checkpoint`, `.kafka_cleanshutdown`).
  *
- * Deleting a partition: the directory is first renamed to `<topic>-<partition>.<id>-delete`
- * (atomic; Kafka's convention), then removed recursively, so a crash mid-delete never
- * leaves a half-deleted log under its live name. Stray `-delete` dirs are removed on start.
+ * What the manager does for the broker:
+ *   - startup: opens every partition directory with its topic's config (`topicConfig`,
+ *     resolved from the broker's topic metadata; `defaultConfig` for a directory no topic
+ *     names), skipping recovery after a clean shutdown; finishes interrupted deletions
+ *     (`<topic>-<partition>.<id>-delete`).
+ *   - the log cleaner: every `log.cleaner.backoff.ms` it compacts the logs whose
+ *     cleanup.policy has `compact` and whose dirty ratio reached min.cleanable.dirty.ratio
+ *     (delete.retention.ms, min.compaction.lag.ms per topic), dirtiest first, and records
+ *     where it stopped in `cleaner-offset-checkpoint`. This is what keeps
+ *     `__consumer_offsets` bounded.
+ *   - checkpoints every `log.flush.offset.checkpoint.interval.ms` and at close.
+ *   - close: closes every log and writes `.kafka_cleanshutdown` (no recovery next start).
+ * Retention is NOT the manager's timer: the broker's own pass (Broker.retentionPass) uses
+ * each topic's current config and trims producer state; it reaches the log through
+ * `enforceLogRetention`, on the same per-log chain as cleaning, so the two never overlap.
+ *
+ * Config changes (AlterConfigs): `reconfigure` hands the topic's new config to the
+ * manager's maintenance view (cleanup.policy, retention, compaction settings). Settings
+ * the open Log itself reads (segment.bytes, segment.ms, flush.*, max.message.bytes,
+ * message.timestamp.type) take effect when the log is next opened (broker restart); the
+ * broker checks max.message.bytes itself before appending.
+ *
+ * Data dirs from the earlier standalone mode (a `.samsa_cleanshutdown` marker in each
+ * partition directory, no `.kafka_cleanshutdown`) open with a recovery scan from the
+ * checkpointed recovery points; the stale per-log markers are removed.
  *
  * The leader epoch stamped into every appended batch is 0: this single node is the
  * partition leader forever.
  */
-import { flushPolicyFromKafka, openLog, planRetention } from '@samsa/log';
+import { flushPolicyFromKafka, LOG_CLEAN_SHUTDOWN_FILE, LOG_DIR_CLEAN_SHUTDOWN_FILE, LogManager } from '@samsa/log';
 import type { Log, LogConfig } from '@samsa/log';
 import { joinPath } from '@samsa/runtime';
 import type { Clock, FileSystem } from '@samsa/runtime';
@@ -19,7 +40,6 @@ import type { Logger } from '../observability/logger.ts';
 import type { AppendResult, PartitionLog, PartitionLogConfig, PartitionLogStore, RetentionRules, TimestampLookup } from './partition-log.ts';
 
 const LEADER_EPOCH = 0;
-const DELETE_SUFFIX = '-delete';
 
 export function toSamsaLogConfig(c: PartitionLogConfig): Partial<LogConfig> {
   const policy = c.cleanupPolicy.includes('compact') ? (c.cleanupPolicy.includes('delete') ? 'compact,delete' : 'compact') : 'delete';
@@ -34,13 +54,19 @@ export function toSamsaLogConfig(c: PartitionLogConfig): Partial<LogConfig> {
     retentionMs: c.retentionMs,
     retentionBytes: c.retentionBytes,
     cleanupPolicy: policy,
+    ...(c.deleteRetentionMs === undefined ? {} : { deleteRetentionMs: c.deleteRetentionMs }),
+    ...(c.minCompactionLagMs === undefined ? {} : { minCompactionLagMs: c.minCompactionLagMs }),
+    ...(c.minCleanableDirtyRatio === undefined ? {} : { minCleanableDirtyRatio: c.minCleanableDirtyRatio }),
+    ...(c.fileDeleteDelayMs === undefined ? {} : { fileDeleteDelayMs: c.fileDeleteDelayMs }),
   };
 }
 
 class SamsaPartitionLog implements PartitionLog {
   readonly log: Log;
-  constructor(log: Log) {
+  readonly #manager: LogManager;
+  constructor(log: Log, manager: LogManager) {
     this.log = log;
+    this.#manager = manager;
   }
   get logStartOffset(): number {
     return this.log.logStartOffset;
@@ -68,21 +94,25 @@ class SamsaPartitionLog implements PartitionLog {
   flush(): Promise<void> {
     return this.log.flush();
   }
-  async enforceRetention(rules: RetentionRules, nowMs: number): Promise<number> {
-    const plan = planRetention({
-      segments: await this.log.segmentInfos(),
-      logStartOffset: this.log.logStartOffset,
-      logEndOffset: this.log.logEndOffset,
-      highWatermark: this.log.highWatermark,
-      nowMs,
-      config: rules,
-    });
-    if (plan.deleteBaseOffsets.length === 0) return 0;
-    return this.log.deleteSegments(plan.deleteBaseOffsets, [...new Set(plan.reasons)].join(','));
+  enforceRetention(rules: RetentionRules, nowMs: number): Promise<number> {
+    return this.#manager.enforceLogRetention(this.log.topic, this.log.partition, rules, nowMs);
   }
+  /** After the log's running maintenance task (a cleaning pass is not cut off). */
   close(): Promise<void> {
-    return this.log.close();
+    return this.#manager.closeLog(this.log.topic, this.log.partition);
   }
+}
+
+/** The manager's periodic work (from server.properties; see LogMaintenanceConfig). */
+export interface SamsaLogStoreMaintenance {
+  /** `log.cleaner.enable`. */
+  readonly cleanerEnable: boolean;
+  /** `log.cleaner.backoff.ms`: how often the cleaner looks for dirty logs. */
+  readonly cleanerBackoffMs: number;
+  /** `log.cleaner.dedupe.buffer.size`: the offset map of one cleaning pass. */
+  readonly cleanerDedupeBufferBytes: number;
+  /** `log.flush.offset.checkpoint.interval.ms`. */
+  readonly checkpointIntervalMs: number;
 }
 
 export interface SamsaLogStoreOptions {
@@ -91,55 +121,100 @@ export interface SamsaLogStoreOptions {
   /** The log dir (Samsa uses the first of log.dirs). */
   readonly logDir: string;
   readonly logger: Logger;
+  /** The current config of a topic (metadata + dynamic broker configs), undefined when no such topic. */
+  readonly topicConfig?: (topic: string) => PartitionLogConfig | undefined;
+  /** Config of a directory no topic names (the broker's defaults). */
+  readonly defaultConfig?: PartitionLogConfig;
+  /** Omitted: no periodic cleaner or checkpoints (tests drive `manager` by hand). */
+  readonly maintenance?: SamsaLogStoreMaintenance;
 }
 
 export class SamsaLogStore implements PartitionLogStore {
+  /** The LogManager under the store (tests and tools: runCleaner, checkpoints). */
+  readonly manager: LogManager;
   readonly #opts: SamsaLogStoreOptions;
-  #deletions = 0;
 
-  private constructor(options: SamsaLogStoreOptions) {
+  private constructor(options: SamsaLogStoreOptions, manager: LogManager) {
     this.#opts = options;
+    this.manager = manager;
   }
 
-  /** Creates the log dir if needed and removes directories left by an interrupted delete. */
+  /** Opens every partition log in the log dir and starts the cleaner and checkpoints. */
   static async open(options: SamsaLogStoreOptions): Promise<SamsaLogStore> {
-    await options.fs.mkdirp(options.logDir);
-    for (const name of await options.fs.readDir(options.logDir)) {
-      if (name.endsWith(DELETE_SUFFIX)) {
-        options.logger.info({ dir: name }, 'removing a partition directory left by an interrupted delete');
-        await options.fs.remove(joinPath(options.logDir, name), { recursive: true });
+    const { fs, clock, logDir, logger, topicConfig, defaultConfig, maintenance } = options;
+    await fs.mkdirp(logDir);
+    const fromStandalone = (await fs.stat(joinPath(logDir, LOG_DIR_CLEAN_SHUTDOWN_FILE))) === null;
+    const manager = await LogManager.open({
+      logDirs: [logDir],
+      fs,
+      clock,
+      logger,
+      highWatermark: 'log-end',
+      ...(defaultConfig === undefined ? {} : { defaultConfig: toSamsaLogConfig(defaultConfig) }),
+      topicConfig: (topic) => {
+        const c = topicConfig?.(topic);
+        return c === undefined ? undefined : toSamsaLogConfig(c);
+      },
+      ...(maintenance === undefined
+        ? {}
+        : { cleanerIntervalMs: maintenance.cleanerBackoffMs, checkpointIntervalMs: maintenance.checkpointIntervalMs, cleanerOffsetMapBytes: maintenance.cleanerDedupeBufferBytes }),
+    });
+    const store = new SamsaLogStore(options, manager);
+    try {
+      if (fromStandalone) await store.#removeStandaloneMarkers();
+      for (const log of manager.allLogs()) {
+        if (topicConfig !== undefined && topicConfig(log.topic) === undefined) logger.warn({ topic: log.topic, partition: log.partition, dir: log.dir }, 'a partition directory no topic refers to (left as is)');
       }
+      if (maintenance !== undefined) manager.startMaintenance({ retention: false, cleaner: maintenance.cleanerEnable });
+    } catch (e) {
+      await manager.close().catch(() => {});
+      throw e;
     }
-    return new SamsaLogStore(options);
+    logger.info({ logDir, logs: manager.size, cleaner: maintenance?.cleanerEnable ?? false }, 'log manager opened');
+    return store;
+  }
+
+  /** The standalone mode's per-log clean-shutdown markers would mislead a later standalone open. */
+  async #removeStandaloneMarkers(): Promise<void> {
+    const { fs } = this.#opts;
+    for (const log of this.manager.allLogs()) {
+      const marker = joinPath(log.dir, LOG_CLEAN_SHUTDOWN_FILE);
+      if ((await fs.stat(marker)) === null) continue;
+      await fs.remove(marker);
+      await fs.syncDir(log.dir);
+    }
   }
 
   async open(topic: string, partition: number, config: PartitionLogConfig): Promise<PartitionLog> {
-    const { fs, clock, logDir, logger } = this.#opts;
-    const log = await openLog({
-      dir: joinPath(logDir, `${topic}-${partition}`),
-      fs,
-      clock,
-      config: toSamsaLogConfig(config),
-      logger: logger.child({ topic, partition }),
-      highWatermark: 'log-end',
-    });
-    return new SamsaPartitionLog(log);
+    const full = this.#fullConfig(topic, config);
+    const log = await this.manager.getOrCreateLog(topic, partition, full);
+    // A log opened at startup got the topic's config then; make maintenance see today's.
+    this.manager.reconfigure(topic, partition, full);
+    return new SamsaPartitionLog(log, this.manager);
   }
 
+  reconfigure(log: PartitionLog, config: PartitionLogConfig): void {
+    if (!(log instanceof SamsaPartitionLog)) return;
+    const { topic, partition } = log.log;
+    try {
+      this.manager.reconfigure(topic, partition, this.#fullConfig(topic, config));
+    } catch (e) {
+      this.#opts.logger.warn({ topic, partition, err: e }, 'could not apply the changed topic config to the log');
+    }
+  }
+
+  /** Deletes the partition's log crash-safely (rename to `-delete`, files removed after file.delete.delay.ms). */
   async remove(topic: string, partition: number): Promise<void> {
-    const { fs, logDir } = this.#opts;
-    const dir = joinPath(logDir, `${topic}-${partition}`);
-    if ((await fs.stat(dir)) === null) return;
-    const doomed = joinPath(logDir, `${topic}-${partition}.${clockStamp(this.#opts.clock)}${this.#deletions++}${DELETE_SUFFIX}`);
-    await fs.rename(dir, doomed);
-    await fs.syncDir(logDir);
-    await fs.remove(doomed, { recursive: true });
-    await fs.syncDir(logDir);
+    await this.manager.deleteLog(topic, partition);
   }
 
-  async close(): Promise<void> {}
-}
+  /** Closes every log, writes the checkpoints and the clean-shutdown marker. */
+  close(): Promise<void> {
+    return this.manager.close();
+  }
 
-function clockStamp(clock: Clock): string {
-  return clock.wallMs().toString(36);
+  /** `config` (what the registry passes) over the topic's full config (with the compaction keys). */
+  #fullConfig(topic: string, config: PartitionLogConfig): Partial<LogConfig> {
+    return toSamsaLogConfig({ ...this.#opts.topicConfig?.(topic), ...config });
+  }
 }

@@ -85,4 +85,27 @@ describe('LogManager reconfigure / host-driven retention', () => {
     expect(events.logStartOffset).toBe(10);
     await m.close();
   });
+
+  it('closeLog waits for the log\'s running cleaning pass, then closes it; close() still marks a clean shutdown', async () => {
+    const clock = new ManualClock();
+    const fs = new MemoryFileSystem({ clock });
+    const m = await LogManager.open({ logDirs: ['/data'], fs, clock, highWatermark: 'log-end', defaultConfig: { segmentIndexBytes: 1024, segmentBytes: 300 } });
+    const table = await m.getOrCreateLog('table', 0, { cleanupPolicy: 'compact', minCleanableDirtyRatio: 0.1 });
+    for (let i = 0; i < 30; i++) await table.append(batch(`k${i % 3}`, `v${i}`));
+    await table.roll();
+    const before = table.sizeBytes;
+    const cleaning = m.runCleaner();
+    await m.closeLog('table', 0);
+    expect(table.isClosed).toBe(true);
+    const results = await cleaning;
+    expect(results.length).toBe(1); // the pass finished before the close
+    expect(m.getLog('table', 0)).toBe(table);
+    await m.closeLog('absent', 0);
+    await m.close();
+    expect(await fs.stat('/data/.kafka_cleanshutdown')).not.toBeNull();
+    const again = await LogManager.open({ logDirs: ['/data'], fs, clock, highWatermark: 'log-end' });
+    expect(again.getLog('table', 0)!.sizeBytes).toBeLessThan(before);
+    expect(again.getLog('table', 0)!.logEndOffset).toBe(30);
+    await again.close();
+  });
 });

@@ -256,6 +256,17 @@ export class LogManager {
     return true;
   }
 
+  /**
+   * Closes one log after its pending maintenance task (a cleaning pass is never cut off
+   * by the close). The log stays managed: its checkpoints are still written, and
+   * `deleteLog` or `close` finish with it. No-op for an unknown log.
+   */
+  async closeLog(topic: string, partition: number): Promise<void> {
+    const entry = this.entries.get(topicPartitionKey(topic, partition));
+    if (entry === undefined) return;
+    await this.onLog(entry, 'close', { rethrow: true }, () => entry.log.close());
+  }
+
   // ---- loading ------------------------------------------------------------------------
 
   private async loadDir(logDir: string): Promise<void> {
