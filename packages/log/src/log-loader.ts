@@ -10,7 +10,9 @@
  *    `<base>.log.swap` is complete cleaner output; every live segment whose base offset
  *    lies in [base, swap's next offset) is deleted and the swap file renamed to
  *    `<base>.log`. Its index files are dropped and rebuilt.
- * 3. Open the live segments (lazily: only sizes are read).
+ * 3. Open the live segments (lazily: only sizes are read). After a clean shutdown the
+ *    log end offset is the checkpointed recovery point, checked when the active segment is
+ *    first used, so a clean restart reads no segment or index file at all.
  * 4. Unclean shutdown only: from the segment holding the recovery point onwards, validate
  *    every batch at or above the recovery point (length, CRC-32C, increasing offsets; the
  *    synced batches before it in that segment are only indexed), rebuild the indices, cut a torn or
@@ -92,7 +94,21 @@ export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
   } else {
     await segments.active.markActive();
   }
-  const logEndOffset = await segments.active.readNextOffset();
+  // After a clean shutdown the recovery point is the log end offset (close syncs
+  // everything, then checkpoints it): trust it and leave the active segment unread; its
+  // first index load verifies it (LogSegment.expectNextOffset). A point that cannot be the
+  // end (0 or missing from the checkpoint, or not past the active segment's base) is
+  // read from the segment instead.
+  const active = segments.active;
+  let logEndOffset: number;
+  if (params.hadCleanShutdown && active.sizeBytes === 0) {
+    logEndOffset = active.baseOffset;
+  } else if (params.hadCleanShutdown && params.recoveryPoint > active.baseOffset) {
+    logEndOffset = params.recoveryPoint;
+    active.expectNextOffset(logEndOffset);
+  } else {
+    logEndOffset = await active.readNextOffset();
+  }
   if (logStartOffset > logEndOffset) logStartOffset = logEndOffset;
   recoveryPoint = params.hadCleanShutdown ? logEndOffset : Math.min(recoveryPoint, logEndOffset);
 

@@ -127,6 +127,8 @@ export class LogSegment {
    * `readNextOffset` at open skip its own tail read. Cleared by every size change.
    */
   private scannedNextOffset: { readonly size: number; readonly next: number } | null = null;
+  /** See `expectNextOffset`; checked once, at the first index load. */
+  private expectedNextOffset: number | null = null;
   private maxTimestamp = NO_TIMESTAMP;
   private offsetOfMaxTimestamp: number;
   private bytesSinceLastIndexEntry = 0;
@@ -261,8 +263,9 @@ export class LogSegment {
       offset = null;
       time = null;
     }
+    let ix: Indexes;
     if (offset === null || time === null) {
-      const ix = {
+      ix = {
         offset: OffsetIndex.empty(this.path('index'), this.baseOffset, config.segmentIndexBytes, this.active),
         time: TimeIndex.empty(this.path('timeindex'), this.baseOffset, config.segmentIndexBytes, this.active),
       };
@@ -270,14 +273,24 @@ export class LogSegment {
       ix.time.reset();
       await this.rebuildInto(ix);
       this.ctx.onIndexRebuilt?.(this.baseOffset, problem);
-      return ix;
+    } else {
+      ix = { offset, time };
+      if (this.active) {
+        offset.markActive();
+        time.markActive();
+      }
+      await this.loadLargestTimestamp(ix);
     }
-    if (this.active) {
-      offset.markActive();
-      time.markActive();
+    if (this.active) await this.loadRollingBasedTimestamp();
+    if (this.expectedNextOffset !== null) {
+      const expected = this.expectedNextOffset;
+      const actual = await this.nextOffsetFrom(ix);
+      if (actual !== expected) {
+        throw new Error(`segment ${this.path('log')} ends before offset ${actual}, but the clean-shutdown checkpoint said ${expected}; reopen the log to recover it`);
+      }
+      this.expectedNextOffset = null;
     }
-    await this.loadLargestTimestamp({ offset, time });
-    return { offset, time };
+    return ix;
   }
 
   /** Kafka's loadLargestTimestamp: the time index's last entry, then the batches after it. */
@@ -536,7 +549,10 @@ export class LogSegment {
 
   /** Last offset + 1 of the last batch, or the base offset when empty. */
   async readNextOffset(): Promise<number> {
-    const ix = await this.loadIndexes();
+    return this.nextOffsetFrom(await this.loadIndexes());
+  }
+
+  private async nextOffsetFrom(ix: Indexes): Promise<number> {
     const scanned = this.scannedNextOffset;
     if (scanned !== null && scanned.size === this.size) return scanned.next;
     let next = this.baseOffset;
@@ -664,20 +680,39 @@ export class LogSegment {
     await ix.time.trimToValidSize(this.ctx.fs, false);
   }
 
-  /** Makes this (reopened) segment the active one: its index files get preallocated again. */
+  /**
+   * Makes this (reopened) segment the active one: its index files get preallocated again.
+   * Lazy when the indices are not loaded yet (a restart touches no index file): the first
+   * `loadIndexes()` marks them active and reads the first batch's timestamp for
+   * `segment.ms`.
+   */
   async markActive(): Promise<void> {
-    const ix = await this.loadIndexes();
     this.active = true;
+    if (this.indexes === null && this.loadingIndexes === null) return;
+    const ix = await this.loadIndexes();
     ix.offset.markActive();
     ix.time.markActive();
-    // segment.ms counts from the first batch's timestamp, as Kafka does after a restart.
-    if (this.rollingBasedTimestamp === null && this.size >= RECORD_BATCH_HEADER_BYTES) {
-      const header = new Uint8Array(RECORD_BATCH_HEADER_BYTES);
-      if ((await readFully(await this.file(), header, 0)) === RECORD_BATCH_HEADER_BYTES) {
-        const ts = batchMaxTimestamp(header, 0);
-        if (ts >= 0) this.rollingBasedTimestamp = ts;
-      }
+    await this.loadRollingBasedTimestamp();
+  }
+
+  /** segment.ms counts from the first batch's timestamp, as Kafka does after a restart. */
+  private async loadRollingBasedTimestamp(): Promise<void> {
+    if (this.rollingBasedTimestamp !== null || this.size < RECORD_BATCH_HEADER_BYTES) return;
+    const header = new Uint8Array(RECORD_BATCH_HEADER_BYTES);
+    if ((await readFully(await this.file(), header, 0)) === RECORD_BATCH_HEADER_BYTES) {
+      const ts = batchMaxTimestamp(header, 0);
+      if (ts >= 0) this.rollingBasedTimestamp = ts;
     }
+  }
+
+  /**
+   * Tells a lazily opened active segment the next offset its owner assumed without reading
+   * it (the recovery point of a clean shutdown). The first index load checks it against
+   * the segment's real tail and fails (the log goes offline) on a mismatch, so a stale
+   * checkpoint can never make the log hand out offsets twice.
+   */
+  expectNextOffset(nextOffset: number): void {
+    this.expectedNextOffset = nextOffset;
   }
 
   /** Clean close: final time-index entry, trimmed indices, `.log` synced, handle closed. */

@@ -1,0 +1,77 @@
+// A clean restart is lazy: the log end offset comes from the checkpointed recovery
+// point and no segment or index file is opened until the log is used. The first use
+// checks that promise against the active segment's real tail; a stale checkpoint takes
+// the log offline instead of letting it hand out offsets twice, and the next open (the
+// marker is gone by then) recovers the real end.
+import type { FileSystem } from '@samsa/runtime';
+import { describe, expect, it } from 'vitest';
+import { batchOf, memoryEnv, open, readAll } from '../test/log-test-support.ts';
+import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.ts';
+import { RECOVERY_POINT_CHECKPOINT_FILE } from './file-names.ts';
+
+const DIR = '/data/events-0';
+const T0 = 1_700_000_000_000;
+const rec = (i: number) => ({ key: `k${i}`, value: `value-${i}`, timestampMs: T0 + i });
+
+/** Counts `open` calls on the files of the partition directory. */
+function countingOpens(fs: FileSystem): { fs: FileSystem; opened: string[] } {
+  const opened: string[] = [];
+  const wrapped = new Proxy(fs, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (key !== 'open' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return (path: string, ...rest: unknown[]) => {
+        if (path.startsWith(`${DIR}/`)) opened.push(path.slice(DIR.length + 1));
+        return (value as (...a: unknown[]) => unknown).call(target, path, ...rest);
+      };
+    },
+  });
+  return { fs: wrapped, opened };
+}
+
+describe('clean restart', () => {
+  it('opens no segment or index file, then appends and reads on from the checkpointed end', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock, {}, { segmentBytes: 600 });
+    for (let i = 0; i < 30; i++) await log.append(batchOf([rec(i)]));
+    expect(log.segmentCount).toBeGreaterThan(2);
+    await log.close();
+
+    const counting = countingOpens(fs);
+    const reopened = await open(counting.fs, clock, {}, { segmentBytes: 600 });
+    expect(reopened.logEndOffset).toBe(30);
+    expect(counting.opened.filter((f) => /\.(log|index|timeindex)$/.test(f))).toEqual([]);
+
+    const appended = await reopened.append(batchOf([rec(30), rec(31)]));
+    expect(appended.baseOffset).toBe(30);
+    expect((await readAll(reopened)).map((r) => r.offset)).toEqual([...Array(32).keys()]);
+    expect((await reopened.offsetForTimestamp(T0 + 31))?.offset).toBe(31);
+    await reopened.close();
+  });
+
+  it('a stale recovery point is caught at first use: the log goes offline and the next open recovers', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock);
+    for (let i = 0; i < 10; i++) await log.append(batchOf([rec(i)]));
+    await log.close();
+
+    // Tamper: the checkpoint now claims 7 while the segment holds offsets 0..9.
+    const path = `/data/${RECOVERY_POINT_CHECKPOINT_FILE}`;
+    const before = await readOffsetCheckpoint(fs, path);
+    expect(before.get('events-0')).toBe(10);
+    await writeOffsetCheckpoint(fs, path, [{ topic: 'events', partition: 0, offset: 7 }]);
+
+    const trusted = await open(fs, clock);
+    expect(trusted.logEndOffset).toBe(7);
+    await expect(trusted.append(batchOf([rec(10)]))).rejects.toThrow(/clean-shutdown checkpoint said 7/);
+    expect(trusted.isOffline).toBe(true);
+    await trusted.close();
+
+    // The marker was removed by the open above, so this open scans and finds the real end.
+    const recovered = await open(fs, clock);
+    expect(recovered.logEndOffset).toBe(10);
+    expect((await recovered.append(batchOf([rec(10)]))).baseOffset).toBe(10);
+    expect((await readAll(recovered)).map((r) => r.offset)).toEqual([...Array(11).keys()]);
+    await recovered.close();
+  });
+});
