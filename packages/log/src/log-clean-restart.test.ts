@@ -5,7 +5,7 @@
 // marker is gone by then) recovers the real end.
 import type { FileSystem } from '@samsa/runtime';
 import { describe, expect, it } from 'vitest';
-import { batchOf, memoryEnv, open, readAll } from '../test/log-test-support.ts';
+import { batchOf, captureLogger, memoryEnv, open, readAll } from '../test/log-test-support.ts';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.ts';
 import { RECOVERY_POINT_CHECKPOINT_FILE } from './file-names.ts';
 
@@ -73,5 +73,20 @@ describe('clean restart', () => {
     expect((await recovered.append(batchOf([rec(10)]))).baseOffset).toBe(10);
     expect((await readAll(recovered)).map((r) => r.offset)).toEqual([...Array(11).keys()]);
     await recovered.close();
+  });
+
+  it('reports a recovery only when one ran: not for a brand-new log, yes after a crash', async () => {
+    const { fs, clock } = memoryEnv();
+    const fresh = captureLogger();
+    const log = await open(fs, clock, { logger: fresh.logger });
+    expect(fresh.entries.filter((e) => e.msg.includes('recovered'))).toEqual([]);
+    await log.append(batchOf([rec(0)]));
+    await log.flush();
+    fs.crash();
+    await log.close().catch(() => undefined);
+    const afterCrash = captureLogger();
+    const reopened = await open(fs, clock, { logger: afterCrash.logger });
+    expect(afterCrash.entries.filter((e) => e.msg.includes('recovered')).map((e) => e.obj.logEndOffset)).toEqual([1]);
+    await reopened.close();
   });
 });

@@ -47,6 +47,8 @@ export interface LoadedLog {
   readonly recoveryPoint: number;
   /** Bytes cut from torn or corrupt tails (0 after a clean shutdown). */
   readonly truncatedBytes: number;
+  /** True when a recovery scan ran (an unclean shutdown of a log that had segments). */
+  readonly recovered: boolean;
 }
 
 export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
@@ -71,7 +73,8 @@ export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
 
   let truncatedBytes = 0;
   let recoveryPoint = params.recoveryPoint;
-  if (!params.hadCleanShutdown && segments.size > 0) {
+  const recovered = !params.hadCleanShutdown && segments.size > 0;
+  if (recovered) {
     const result = await recoverSegments(params, segments);
     truncatedBytes = result.truncatedBytes;
     dirChanged ||= result.deletedSegments;
@@ -115,7 +118,7 @@ export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
   params.epochCache.truncateFromEnd(logEndOffset);
   params.epochCache.truncateFromStart(logStartOffset);
   if (dirChanged) await fs.syncDir(dir);
-  return { segments, logEndOffset, logStartOffset, recoveryPoint, truncatedBytes };
+  return { segments, logEndOffset, logStartOffset, recoveryPoint, truncatedBytes, recovered };
 }
 
 async function removeStrayFiles(fs: FileSystem, dir: string, names: readonly string[], logger: LogLogger): Promise<boolean> {

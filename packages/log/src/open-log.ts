@@ -119,10 +119,10 @@ async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
     onIndexRebuilt: (baseOffset, reason) => logger.warn({ dir, baseOffset, reason }, 'rebuilt index from its segment'),
   };
   const loaded = await loadLog({ ctx, logger, hadCleanShutdown, recoveryPoint, logStartOffset, epochCache });
-  if (!hadCleanShutdown) logger.info({ dir, recoveryPoint, logEndOffset: loaded.logEndOffset, truncatedBytes: loaded.truncatedBytes }, 'recovered log after unclean shutdown');
+  if (loaded.recovered) logger.info({ dir, recoveryPoint, logEndOffset: loaded.logEndOffset, truncatedBytes: loaded.truncatedBytes }, 'recovered log after unclean shutdown');
   await epochCache.flush();
   // From here on a crash must trigger recovery: the marker goes, durably, before any write.
-  if (managed === undefined && (await fs.stat(markerPath)) !== null) {
+  if (managed === undefined && hadCleanShutdown) {
     await fs.remove(markerPath);
     await fs.syncDir(dir);
   }
