@@ -1,10 +1,12 @@
 // LogManager for a host that drives retention itself (the broker): `reconfigure` changes
 // what the cleaner and retention read for one log, `startMaintenance({ retention: false })`
-// leaves retention to the host, and `enforceLogRetention` deletes with the host's rules.
+// leaves retention to the host, and `enforceLogRetention` deletes with the host's rules;
+// a cleaning pass sizes its offset map to its dirty bytes (cleanerMapBytesFor).
 import { buildRecordBatch } from '@samsa/codec';
 import { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
-import { LogManager } from './log-manager.ts';
+import { OffsetMap } from '../cleaner/offset-map.ts';
+import { cleanerMapBytesFor, LogManager } from './log-manager.ts';
 
 const enc = new TextEncoder();
 const DAY_MS = 24 * 3600 * 1000;
@@ -107,5 +109,20 @@ describe('LogManager reconfigure / host-driven retention', () => {
     expect(again.getLog('table', 0)!.sizeBytes).toBeLessThan(before);
     expect(again.getLog('table', 0)!.logEndOffset).toBe(30);
     await again.close();
+  });
+
+  it('cleanerMapBytesFor: room for one key per smallest record of the dirty bytes, within [64 KiB, max]', () => {
+    const MiB = 1024 * 1024;
+    expect(cleanerMapBytesFor(0, 128 * MiB)).toBe(64 * 1024);
+    expect(cleanerMapBytesFor(10_000_000_000, 128 * MiB)).toBe(128 * MiB);
+    expect(cleanerMapBytesFor(10_000_000, 100_000)).toBe(100_000);
+    let previous = 0;
+    for (const dirtyBytes of [1, 100, 28_056, 100_000, 1 * MiB, 10 * MiB, 100 * MiB]) {
+      const bytes = cleanerMapBytesFor(dirtyBytes, 1024 * MiB);
+      expect(bytes).toBeGreaterThanOrEqual(previous);
+      previous = bytes;
+      if (dirtyBytes <= MiB) expect(new OffsetMap(bytes).entriesMax).toBeGreaterThanOrEqual(Math.ceil(dirtyBytes / 7));
+    }
+    expect(cleanerMapBytesFor(28_056, 128 * MiB)).toBeLessThan(MiB);
   });
 });

@@ -85,7 +85,10 @@ export interface LogManagerOptions {
   readonly cleanerIntervalMs?: number;
   /** `log.flush.offset.checkpoint.interval.ms`; default 60,000. */
   readonly checkpointIntervalMs?: number;
-  /** Offset map bytes per cleaning pass; default 4 MiB. */
+  /**
+   * Offset map bytes per cleaning pass at most (Kafka's log.cleaner.dedupe.buffer.size);
+   * default 4 MiB. A pass allocates only what its dirty bytes can need (cleanerMapBytesFor).
+   */
   readonly cleanerOffsetMapBytes?: number;
   /** Logs cleaned per cleaner tick at most; default 16. */
   readonly cleanerLogsPerTickMax?: number;
@@ -434,16 +437,16 @@ export class LogManager {
 
   /** Cleans the dirtiest compacted logs whose dirty ratio reached min.cleanable.dirty.ratio. */
   async runCleaner(nowMs: number = this.clock.wallMs()): Promise<CleanResult[]> {
-    const candidates: { entry: ManagedEntry; ratio: number }[] = [];
+    const candidates: { entry: ManagedEntry; ratio: number; dirtyBytes: number }[] = [];
     for (const entry of this.entries.values()) {
       const { log, config } = entry;
       if (log.isOffline || log.isClosed || !config.cleanupPolicy.includes('compact')) continue;
-      const { ratio } = dirtyRatio(log, this.firstDirtyOffset(log));
-      if (ratio > 0 && ratio >= config.minCleanableDirtyRatio) candidates.push({ entry, ratio });
+      const { ratio, dirtyBytes } = dirtyRatio(log, this.firstDirtyOffset(log));
+      if (ratio > 0 && ratio >= config.minCleanableDirtyRatio) candidates.push({ entry, ratio, dirtyBytes });
     }
     candidates.sort((a, b) => b.ratio - a.ratio);
     const results: CleanResult[] = [];
-    for (const { entry } of candidates.slice(0, this.options.cleanerLogsPerTickMax ?? 16)) {
+    for (const { entry, dirtyBytes } of candidates.slice(0, this.options.cleanerLogsPerTickMax ?? 16)) {
       await this.onLog(entry, 'clean', { rethrow: false }, async () => {
         const { log, config } = entry;
         if (log.isOffline || log.isClosed) return;
@@ -453,7 +456,7 @@ export class LogManager {
           deleteRetentionMs: config.deleteRetentionMs,
           minCompactionLagMs: config.minCompactionLagMs,
           segmentBytes: config.segmentBytes,
-          ...(this.options.cleanerOffsetMapBytes === undefined ? {} : { offsetMapBytes: this.options.cleanerOffsetMapBytes }),
+          offsetMapBytes: cleanerMapBytesFor(dirtyBytes, this.options.cleanerOffsetMapBytes ?? CLEANER_OFFSET_MAP_BYTES_DEFAULT),
           ...(this.options.cleanerCodec === undefined ? {} : { codec: this.options.cleanerCodec }),
         });
         this.cleanerOffsets.set(topicPartitionKey(log.topic, log.partition), result.endOffset);
@@ -521,6 +524,24 @@ export class LogManager {
   private ensureOpen(): void {
     if (this.closed) throw new InvalidArgumentError('LogManager is closed');
   }
+}
+
+export const CLEANER_OFFSET_MAP_BYTES_DEFAULT = 4 * 1024 * 1024;
+/** The smallest record a v2 batch can hold (length, attributes, timestamp/offset deltas, key, value, header count: 1 byte each). */
+const RECORD_BYTES_MIN = 7;
+const CLEANER_MAP_BYTES_MIN = 64 * 1024;
+
+/**
+ * Offset-map bytes for a pass over `dirtyBytes`: enough 16-byte slots (at load factor 0.9,
+ * ×2 for the map's power-of-two rounding down) for one key per smallest possible record,
+ * capped at `maxBytes`. So a pass over a few KiB of `__consumer_offsets` allocates 64 KiB,
+ * not Kafka's 128 MiB dedupe buffer. Compressed batches can hold more records than this
+ * assumes; then the map fills and the pass is incremental (the next one continues).
+ */
+export function cleanerMapBytesFor(dirtyBytes: number, maxBytes: number): number {
+  const records = Math.ceil(Math.max(0, dirtyBytes) / RECORD_BYTES_MIN);
+  const needed = Math.ceil(records / 0.9) * 16 * 2;
+  return Math.min(maxBytes, Math.max(CLEANER_MAP_BYTES_MIN, needed));
 }
 
 /** Bound on directory levels created at once. */
