@@ -20,6 +20,8 @@ import {
   splitRecordBatches,
   CreateTopicsRequestCodec,
   CreateTopicsResponseCodec,
+  DeleteTopicsRequestCodec,
+  DeleteTopicsResponseCodec,
 } from '@samsa/codec';
 import { decodeConsumerOffsetsRecord } from '@samsa/coordinator';
 import type { ConsumerOffsetsRecord } from '@samsa/coordinator';
@@ -322,5 +324,31 @@ describe('restarts', () => {
     expect(records.map(([o, , v]) => `${o}:${v}`)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}:v${i}`));
     await produceKeyed(c2, 'events', 'k20', 'v20', 20);
     expect(t.broker.registry.partition('events', 0)!.log.logEndOffset).toBe(21);
+  });
+
+  it('a deleted topic\'s directory is renamed to -delete at once, removed after file.delete.delay.ms or at the next start', async () => {
+    const { t, client } = await setup(['log.segment.delete.delay.ms=5000']);
+    const deleteTopic = async (name: string) => {
+      const res = await client.request(20, 4, DeleteTopicsRequestCodec, { topics: [], topicNames: [name], timeoutMs: 1000 }, DeleteTopicsResponseCodec);
+      expect(res.responses[0]!.errorCode).toBe(ErrorCode.NONE);
+    };
+    const dirs = async () => (await t.fs.readDir('/data')).filter((n) => n.startsWith('soon') || n.startsWith('later')).sort();
+    await createTopic(client, 'soon', {});
+    await createTopic(client, 'later', {});
+    await produceKeyed(client, 'soon', 'k', 'v', 0);
+    await produceKeyed(client, 'later', 'k', 'v', 0);
+    await deleteTopic('soon');
+    expect(await dirs()).toEqual(['later-0', expect.stringMatching(/^soon-0\.[0-9a-f]+-delete$/)]);
+    await waitFor(t, async () => (await dirs()).length === 1, 'the -delete dir removed');
+    expect(await dirs()).toEqual(['later-0']);
+    // Deleted just before a shutdown: the next start finishes the job.
+    await deleteTopic('later');
+    expect(await dirs()).toEqual([expect.stringMatching(/^later-0\.[0-9a-f]+-delete$/)]);
+    await t.restart();
+    expect(await dirs()).toEqual([]);
+    // A topic created again under the name starts empty.
+    const c2 = await t.connect();
+    await createTopic(c2, 'later', {});
+    expect(t.broker.registry.partition('later', 0)!.log.logEndOffset).toBe(0);
   });
 });
