@@ -142,7 +142,7 @@ export class SamsaLogStore implements PartitionLogStore {
   /** Opens every partition log in the log dir and starts the cleaner and checkpoints. */
   static async open(options: SamsaLogStoreOptions): Promise<SamsaLogStore> {
     const { fs, clock, logDir, logger, topicConfig, defaultConfig, maintenance } = options;
-    await fs.mkdirp(logDir);
+    // (LogManager creates the dir durably; a missing dir stats as null.)
     const fromStandalone = (await fs.stat(joinPath(logDir, LOG_DIR_CLEAN_SHUTDOWN_FILE))) === null;
     const manager = await LogManager.open({
       logDirs: [logDir],
