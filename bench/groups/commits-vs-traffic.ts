@@ -66,7 +66,10 @@ if (profDir) {
   process.env.NODE_OPTIONS = `${savedNodeOptions ?? ''} --import ${join(REPO_ROOT, 'bench/groups/cpu-profile-preload.mjs')}`.trim();
   process.env.SAMSA_CPU_PROF_DIR = profDir;
 }
-const broker = await startBroker({ dataDir: join(dir.path, 'data'), overrides: ['num.partitions=1'] });
+const broker = await startBroker({ dataDir: join(dir.path, 'data'), overrides: ['num.partitions=1'] }).catch((e: unknown) => {
+  dir.remove();
+  throw e;
+});
 if (profDir) {
   if (savedNodeOptions === undefined) delete process.env.NODE_OPTIONS;
   else process.env.NODE_OPTIONS = savedNodeOptions;
