@@ -151,7 +151,7 @@ describe('Deno broker end to end over TCP', () => {
     client = null;
     await running.shutdown();
     running = null;
-    const marker = await Deno.stat(`${dataDir}/events-1/.samsa_cleanshutdown`);
+    const marker = await Deno.stat(`${dataDir}/.kafka_cleanshutdown`);
     expect(marker.isFile).toBe(true);
 
     running = await start(dataDir);
