@@ -249,8 +249,9 @@ export class Broker {
       queuedBytesMax: QUEUED_BYTES_MAX,
       queuedFramesMax: this.config.queuedMaxRequests,
       handleFrame: (frame) => this.#dispatcher.handle(frame, peer),
-      // Pipelined Produce requests overlap (appends wait for I/O); see connection-session.ts.
-      canOverlap: (frame) => frame.byteLength >= 2 && frame[0] === 0 && frame[1] === PRODUCE_API_KEY,
+      // Pipelined Produce and OffsetCommit (key 8) requests overlap (appends wait for I/O;
+      // the group service coalesces queued __consumer_offsets appends); see connection-session.ts.
+      canOverlap: (frame) => frame.byteLength >= 2 && frame[0] === 0 && (frame[1] === PRODUCE_API_KEY || frame[1] === 8),
       inFlightMax: PRODUCE_IN_FLIGHT_MAX,
       onEnd: (reason) => {
         if (reason === 'idle') this.#logger.debug({ peer }, 'closed an idle connection');

@@ -4,7 +4,9 @@
  *
  *   handler ──request(kind, input)──▶ coordinator.<kind>(requestId, input, now)
  *   actions: respond → resolves that handler's promise
- *            append  → Partition.produce on __consumer_offsets-<p> → appendCompleted(id, code)
+ *            append  → ConsumerOffsetsAppender (coalesces the appends queued behind the one
+ *                      in flight per partition into one batch) → Partition.produce on
+ *                      __consumer_offsets-<p> → appendCompleted(id, code) for each, in order
  *   timer:   one Clock timeout at coordinator.nextTickAtMs(), re-armed after every call
  *
  * Startup: `start()` replays every partition of the topic (if it exists) from its log
@@ -35,12 +37,15 @@ import type {
   OffsetCommitInput,
   OffsetDeleteInput,
   OffsetFetchInput,
+  RawRecord,
   SyncGroupInput,
 } from '@samsa/coordinator';
 import type { Clock, TimerHandle } from '@samsa/runtime';
 import { CloseConnection } from '../handlers/api-handler.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
+import { ConsumerOffsetsAppender } from './consumer-offsets-appender.ts';
+import type { ConsumerOffsetsAppenderStats } from './consumer-offsets-appender.ts';
 import { appendConsumerOffsetsRecords, CONSUMER_OFFSETS_TOPIC, ensureConsumerOffsetsTopic, replayConsumerOffsetsPartition } from './consumer-offsets-log.ts';
 
 export const PENDING_REQUESTS_MAX = 100_000;
@@ -92,6 +97,7 @@ export class GroupService {
   /** Resolves when the replay finished (or failed and was logged). */
   readonly loaded: Promise<void>;
   #loadGate: Promise<unknown>;
+  readonly #appender: ConsumerOffsetsAppender;
 
   constructor(options: GroupServiceOptions) {
     this.#registry = options.registry;
@@ -107,7 +113,16 @@ export class GroupService {
       partitionExists: (topic, partition) => topic !== CONSUMER_OFFSETS_TOPIC && registry.partition(topic, partition) !== undefined,
     });
     this.#loadGate = options.loadGate ?? Promise.resolve();
+    this.#appender = new ConsumerOffsetsAppender({
+      write: (partition, records) => this.#write(partition, records),
+      complete: (completionId, code) => this.#run(() => this.coordinator.appendCompleted(completionId, code, this.#clock.wallMs())),
+    });
     this.loaded = this.#load();
+  }
+
+  /** Append actions received, batches written to `__consumer_offsets`, appends refused by the queue bound. */
+  get appendStats(): ConsumerOffsetsAppenderStats {
+    return this.#appender.stats;
   }
 
   get loading(): boolean {
@@ -186,19 +201,20 @@ export class GroupService {
         this.#waiters.delete(a.requestId);
         w?.resolve(a.response);
       } else {
-        void this.#append(a.completionId, a.partition, a.records);
+        this.#appender.append(a.partition, a.completionId, a.records);
       }
     }
     this.#rearm();
   }
 
-  async #append(completionId: number, partition: number, records: Extract<CoordinatorAction, { type: 'append' }>['records']): Promise<void> {
+  /** One coalesced batch to `__consumer_offsets-<partition>`; resolves a Kafka error code. */
+  async #write(partition: number, records: readonly RawRecord[]): Promise<number> {
     let code: number;
     const ensured = await this.ensureTopic();
     if (ensured !== ErrorCode.NONE) code = ensured;
     else code = await appendConsumerOffsetsRecords(this.#registry.partition(CONSUMER_OFFSETS_TOPIC, partition), records, this.#clock.wallMs());
     if (code !== ErrorCode.NONE) this.#logger.warn({ partition, errorCode: code, records: records.length }, '__consumer_offsets append failed');
-    this.#run(() => this.coordinator.appendCompleted(completionId, code, this.#clock.wallMs()));
+    return code;
   }
 
   #rearm(): void {

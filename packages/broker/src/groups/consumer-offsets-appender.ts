@@ -1,0 +1,149 @@
+/**
+ * ConsumerOffsetsAppender: carries out the coordinator's `append` actions, coalescing the
+ * ones for the same `__consumer_offsets` partition.
+ *
+ * Per partition, at most ONE write is in flight. Append actions that arrive while it is
+ * in flight are queued; when it resolves, everything queued goes out as one record batch
+ * in one `write`, and every contained completion is completed with that write's outcome,
+ * in the order the coordinator emitted them. So under a stream of pipelined commits the
+ * broker pays one file write per batch instead of one per commit, and the records in the
+ * log keep the coordinator's emission order. A failed write fails exactly the completions
+ * it carried.
+ *
+ * Bound (per partition, counting only queued records, not the in-flight write): at most
+ * `queuedRecordsMax` records and `queuedBytesMax` estimated batch bytes (key + value +
+ * RECORD_OVERHEAD_BYTES per record). An append that does not fit is NOT queued: it is
+ * failed with COORDINATOR_NOT_AVAILABLE (the coordinator hands that to an OffsetCommit
+ * as-is, and Kafka clients retry it after rediscovering the coordinator). The failure is
+ * still delivered in emission order — the append keeps a records-free place in the queue
+ * and is completed with the next flush — because the coordinator requires appends of one
+ * partition to complete in the order it emitted them. An append alone larger than the
+ * bound is accepted into an empty queue and goes out alone (as before coalescing; the
+ * partition's max.message.bytes check then decides). The byte bound stays well under the
+ * default max.message.bytes (1 MiB + 12), so a coalesced batch is never refused for a size
+ * its parts would each have passed.
+ *
+ * Single-threaded (one event loop); `write` and `complete` are the caller's.
+ */
+import { ErrorCode } from '@samsa/codec';
+import type { RawRecord } from '@samsa/coordinator';
+
+/** Upper bound of a record's framing inside a batch (length, attributes, deltas, key/value lengths, headers count). */
+export const RECORD_OVERHEAD_BYTES = 32;
+export const QUEUED_RECORDS_MAX = 4096;
+export const QUEUED_BYTES_MAX = 512 * 1024;
+/** What an append refused by the bound completes with. */
+export const QUEUE_FULL_ERROR_CODE = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+
+export interface ConsumerOffsetsAppenderOptions {
+  /** Appends `records` (one batch) to `partition`; resolves a Kafka error code (0 = written). Must not reject. */
+  write(partition: number, records: readonly RawRecord[]): Promise<number>;
+  /** Completes one coordinator append (called in emission order per partition). */
+  complete(completionId: number, errorCode: number): void;
+  readonly queuedRecordsMax?: number;
+  readonly queuedBytesMax?: number;
+}
+
+interface Queued {
+  readonly completionId: number;
+  /** null: refused by the bound, completes with QUEUE_FULL_ERROR_CODE. */
+  readonly records: readonly RawRecord[] | null;
+}
+
+interface PartitionQueue {
+  inFlight: boolean;
+  queue: Queued[];
+  queuedRecords: number;
+  queuedBytes: number;
+}
+
+export interface ConsumerOffsetsAppenderStats {
+  /** Append actions received. */
+  readonly appendsReceived: number;
+  /** Writes issued (each one record batch). */
+  readonly writes: number;
+  /** Append actions refused by the queue bound. */
+  readonly refused: number;
+}
+
+export class ConsumerOffsetsAppender {
+  readonly #write: ConsumerOffsetsAppenderOptions['write'];
+  readonly #complete: ConsumerOffsetsAppenderOptions['complete'];
+  readonly #recordsMax: number;
+  readonly #bytesMax: number;
+  readonly #partitions = new Map<number, PartitionQueue>();
+  #appendsReceived = 0;
+  #writes = 0;
+  #refused = 0;
+
+  constructor(options: ConsumerOffsetsAppenderOptions) {
+    this.#write = options.write;
+    this.#complete = options.complete;
+    this.#recordsMax = options.queuedRecordsMax ?? QUEUED_RECORDS_MAX;
+    this.#bytesMax = options.queuedBytesMax ?? QUEUED_BYTES_MAX;
+  }
+
+  get stats(): ConsumerOffsetsAppenderStats {
+    return { appendsReceived: this.#appendsReceived, writes: this.#writes, refused: this.#refused };
+  }
+
+  /** Queues one coordinator append action; starts a write unless one is in flight for the partition. */
+  append(partition: number, completionId: number, records: readonly RawRecord[]): void {
+    this.#appendsReceived++;
+    let q = this.#partitions.get(partition);
+    if (q === undefined) {
+      q = { inFlight: false, queue: [], queuedRecords: 0, queuedBytes: 0 };
+      this.#partitions.set(partition, q);
+    }
+    const bytes = estimatedBytes(records);
+    const fits = q.queuedRecords === 0 || (q.queuedRecords + records.length <= this.#recordsMax && q.queuedBytes + bytes <= this.#bytesMax);
+    if (fits) {
+      q.queue.push({ completionId, records });
+      q.queuedRecords += records.length;
+      q.queuedBytes += bytes;
+    } else {
+      this.#refused++;
+      q.queue.push({ completionId, records: null });
+    }
+    if (!q.inFlight) void this.#flush(partition, q);
+  }
+
+  /** Writes everything queued as one batch, completes it in order, repeats while more was queued meanwhile. */
+  async #flush(partition: number, q: PartitionQueue): Promise<void> {
+    // Each pass takes a non-empty queue; the passes are as many as the caller's appends allow.
+    while (q.queue.length > 0) {
+      const taken = q.queue;
+      q.queue = [];
+      q.queuedRecords = 0;
+      q.queuedBytes = 0;
+      q.inFlight = true;
+      const records: RawRecord[] = [];
+      for (const t of taken) if (t.records !== null) for (const r of t.records) records.push(r);
+      let code: number = ErrorCode.NONE;
+      if (records.length > 0) {
+        this.#writes++;
+        try {
+          code = await this.#write(partition, records);
+        } catch {
+          code = ErrorCode.KAFKA_STORAGE_ERROR;
+        }
+      }
+      // Completions may emit new appends for this partition: they queue behind (inFlight).
+      for (const t of taken) {
+        try {
+          this.#complete(t.completionId, t.records === null ? QUEUE_FULL_ERROR_CODE : code);
+        } catch {
+          // the caller logs its own failures; the remaining completions must still run
+        }
+      }
+      q.inFlight = false;
+    }
+    if (q.queue.length === 0) this.#partitions.delete(partition);
+  }
+}
+
+function estimatedBytes(records: readonly RawRecord[]): number {
+  let n = 0;
+  for (const r of records) n += r.key.byteLength + (r.value?.byteLength ?? 0) + RECORD_OVERHEAD_BYTES;
+  return n;
+}
