@@ -495,6 +495,24 @@ export function defineTransportContract(name: string, makeTransport: () => Promi
       await listener.close();
     });
 
+    test('writes issued in one tick without awaiting arrive whole and in call order', async (transport) => {
+      const { listener } = await echoServer(transport);
+      const client = await transport.connect({ host: '127.0.0.1', port: listener.port });
+      const got = collect(client);
+      const expected: number[] = [];
+      const writes: Promise<void>[] = [];
+      for (let i = 0; i < 200; i++) {
+        const chunk = i % 3 === 0 ? [bytes(i & 0xff), bytes((i + 1) & 0xff)] : bytes(i & 0xff);
+        for (const c of Array.isArray(chunk) ? chunk : [chunk]) expected.push(...c);
+        writes.push(client.write(chunk));
+      }
+      await Promise.all(writes);
+      await until(() => got.bytes >= expected.length, 'the echo');
+      expect([...concat(got.chunks)]).toEqual(expected);
+      await client.close();
+      await listener.close();
+    });
+
     test('write applies backpressure while the peer does not read, and resumes after', async (transport) => {
       let server: Connection | undefined;
       const listener = await transport.listen({ host: '127.0.0.1', port: 0 }, (c) => (server = c));

@@ -5,7 +5,8 @@
  * Buffer.slice shares memory where Uint8Array.slice copies). pause/resume map to the
  * socket's, which stops reading from the kernel so TCP flow control pushes back.
  *
- * Writing: chunks of one `write` are corked into one syscall where possible. The promise
+ * Writing: every write of one tick (all chunks of all `write` calls until the
+ * process.nextTick after the first) is corked into one writev syscall. The promise
  * resolves when Node has handed the last chunk to the kernel (the write callback), which
  * implies the socket's buffer is below its high-water mark and that Node no longer holds
  * the caller's chunks: the caller may reuse them at once.
@@ -49,6 +50,8 @@ class NodeConnection implements Connection {
   private socketClosed = false;
   private closeReported = false;
   private closing: Promise<void> | null = null;
+  /** True while writes of the current tick are held by cork() (see corkUntilNextTick). */
+  private corked = false;
 
   constructor(socket: net.Socket) {
     this.socket = socket;
@@ -86,12 +89,26 @@ class NodeConnection implements Connection {
         if (error) reject(toTransportError(error, 'write'));
         else resolve();
       };
-      if (list.length > 1) this.socket.cork();
+      this.corkUntilNextTick();
       list.forEach((chunk, i) => {
         if (i === list.length - 1) this.socket.write(chunk, done);
         else this.socket.write(chunk);
       });
-      if (list.length > 1) this.socket.uncork();
+    });
+  }
+
+  /**
+   * Holds every write of the current tick in the socket (cork) and flushes them with one
+   * writev when the tick ends (process.nextTick runs after the promise jobs queued so far,
+   * so responses completed together, e.g. by one log append, leave in one syscall).
+   */
+  private corkUntilNextTick(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      this.socket.uncork();
     });
   }
 
