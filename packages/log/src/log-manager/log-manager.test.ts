@@ -53,6 +53,31 @@ describe('LogManager', () => {
     await m2.close();
   });
 
+  it('skips a file named like a partition directory, after a clean or an unclean shutdown', async () => {
+    const { fs, logger, open } = setup();
+    const m = await open();
+    await (await m.getOrCreateLog('real', 0)).append(batch('k', 'v'));
+    await m.close();
+    const h = await fs.open('/disk1/impostor-0', 'read-write', { truncate: true });
+    await h.write(enc.encode('not a log'), 0);
+    await h.sync();
+    await h.close();
+    await fs.syncDir('/disk1');
+    for (const shutdown of ['clean', 'crash'] as const) {
+      const reopened = await open();
+      expect(reopened.allLogs().map((l) => l.dir)).toEqual(['/disk1/real-0']);
+      expect(reopened.getLog('real', 0)?.logEndOffset).toBe(1);
+      expect(logger.messages.filter((msg) => msg.includes('file named like a partition'))).toHaveLength(shutdown === 'clean' ? 1 : 2);
+      if (shutdown === 'clean') {
+        await reopened.close();
+        // Unclean next time: without the marker the open runs recovery on every log.
+        await fs.remove('/disk1/.kafka_cleanshutdown');
+        await fs.syncDir('/disk1');
+      }
+    }
+    expect((await fs.stat('/disk1/impostor-0'))?.isDirectory).toBe(false);
+  });
+
   it('recovers after a crash: synced data survives, the unsynced tail may go', async () => {
     const { fs, logger, open } = setup();
     const m = await open();

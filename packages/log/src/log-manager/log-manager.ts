@@ -297,10 +297,10 @@ export class LogManager {
         this.logger.info({ logDir, name }, 'finished an interrupted log deletion');
         continue;
       }
+      // No stat per entry (a restart's cost is its file operations): a file that merely
+      // looks like `<topic>-<partition>` fails to open below and is skipped there.
       const parsed = parsePartitionDirName(name);
-      if (parsed === null) continue;
-      const stat = await this.fs.stat(joinDir(logDir, name));
-      if (stat?.isDirectory === true) toOpen.push({ name, ...parsed });
+      if (parsed !== null) toOpen.push({ name, ...parsed });
     }
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -308,12 +308,20 @@ export class LogManager {
         const { name, topic, partition } = toOpen[next++]!;
         const key = topicPartitionKey(topic, partition);
         if (this.entries.has(key)) throw new InvalidArgumentError(`${key} exists in two log dirs (${this.entries.get(key)!.logDir}, ${logDir})`);
-        const log = await this.openManaged(logDir, joinDir(logDir, name), topic, {
-          recoveryPoint: recoveryPoints.get(key) ?? 0,
-          logStartOffset: startOffsets.get(key) ?? 0,
-          highWatermark: highWatermarks.get(key) ?? 0,
-          hadCleanShutdown,
-        });
+        const dir = joinDir(logDir, name);
+        let log: Log;
+        try {
+          log = await this.openManaged(logDir, dir, topic, {
+            recoveryPoint: recoveryPoints.get(key) ?? 0,
+            logStartOffset: startOffsets.get(key) ?? 0,
+            highWatermark: highWatermarks.get(key) ?? 0,
+            hadCleanShutdown,
+          });
+        } catch (e) {
+          if ((await this.fs.stat(dir))?.isDirectory !== false) throw e;
+          this.logger.warn({ logDir, name }, 'ignoring a file named like a partition directory');
+          continue;
+        }
         this.track(key, { log, logDir, config: log.config, tasks: Promise.resolve() });
       }
     };
