@@ -1,7 +1,8 @@
 /**
  * The `__consumer_offsets` topic as the group coordinator sees it: created on first use
  * (internal, cleanup.policy=compact, `offsets.topic.num.partitions` partitions), appended
- * one record batch per coordinator `append` action, and replayed from the log start.
+ * one record batch per write (a write carries one or more coordinator `append` actions,
+ * coalesced by ./consumer-offsets-appender.ts), and replayed from the log start.
  *
  * Appends go through `Partition.produce` (not the raw log) so they share the partition's
  * append chain (completion in arrival order, as the coordinator requires), its size check
