@@ -16,7 +16,14 @@
  * waiting in a JoinGroup/SyncGroup are kept alive, as Kafka's shouldKeepAlive), the join
  * deadline (rebalance.timeout.ms, or group.initial.rebalance.delay.ms extended while new
  * members keep arriving, capped by the rebalance timeout), MEMBER_ID_REQUIRED pending
- * members, and the offsets-retention check.
+ * members, the pending-sync deadline, and the offsets-retention check.
+ *
+ * Pending sync (KAFKA-13128, Kafka ≥ 3.1): when a join phase ends, every member owes a
+ * SyncGroup for the new generation. A SyncGroup in CompletingRebalance or Stable pays it
+ * (a Heartbeat, JoinGroup or OffsetCommit does not). Members that still owe one when the
+ * group's rebalance timeout has passed since the join ended are removed and the group
+ * rebalances, so a member that joins and then goes silent on SyncGroup (while still
+ * heartbeating) cannot keep an assignment, or the whole group in CompletingRebalance, forever.
  *
  * Persistence: group metadata is appended when the leader's assignment arrives (the
  * SyncGroup responses wait for that append) and when a rebalance ends Empty; offset
@@ -86,6 +93,8 @@ export interface GroupCoordinatorCounters {
   offsetsExpiredTotal: number;
   /** Members removed because their session timed out. */
   membersExpiredTotal: number;
+  /** Members removed because they sent no SyncGroup within the rebalance timeout after their join (KAFKA-13128). */
+  pendingSyncMembersRemovedTotal: number;
 }
 
 export interface LoadStats {
@@ -137,7 +146,7 @@ export class GroupCoordinator {
   /** A lower bound of the earliest group deadline (exact after each scan); Infinity = none. */
   #nextDeadlineMs = Infinity;
   #out: CoordinatorAction[] = [];
-  readonly #counters: GroupCoordinatorCounters = { rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0 };
+  readonly #counters: GroupCoordinatorCounters = { rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0, pendingSyncMembersRemovedTotal: 0 };
 
   constructor(options: GroupCoordinatorOptions) {
     this.config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...options.config };
@@ -259,6 +268,7 @@ export class GroupCoordinator {
     let next = Infinity;
     for (const g of this.#groups.values()) {
       if (g.joinDeadlineMs !== null) next = Math.min(next, g.joinDeadlineMs);
+      if (g.syncDeadlineMs !== null) next = Math.min(next, g.syncDeadlineMs);
       for (const d of g.pendingMembers.values()) next = Math.min(next, d);
       for (const m of g.members.values()) if (m.joinRequestId === null && m.syncRequestId === null) next = Math.min(next, m.heartbeatDeadlineMs);
     }
@@ -294,6 +304,7 @@ export class GroupCoordinator {
         this.#removeMemberAndUpdateGroup(g, m, now);
       }
     }
+    if (g.syncDeadlineMs !== null && g.syncDeadlineMs <= now) this.#expirePendingSync(g, now);
     // The join deadline may be re-armed (initial delay extension, no joined member yet); bound the loop.
     for (let i = 0; i < 64 && g.joinDeadlineMs !== null && g.joinDeadlineMs <= now; i++) this.#onJoinDeadline(g, now);
   }
@@ -552,7 +563,8 @@ export class GroupCoordinator {
   }
 
   #prepareRebalance(g: GroupMetadata, now: number): void {
-    if (g.state === 'CompletingRebalance') this.#failSyncWaiters(g, E.REBALANCE_IN_PROGRESS);
+    if (g.state === 'CompletingRebalance') this.#failSyncWaiters(g, E.REBALANCE_IN_PROGRESS, now);
+    this.#clearPendingSync(g);
     const delay = this.config.groupInitialRebalanceDelayMs;
     if (g.state === 'Empty' && delay > 0) {
       g.initialDelay = { remainingMs: Math.max(rebalanceTimeoutOf(g) - delay, 0), newMemberAdded: false };
@@ -567,13 +579,18 @@ export class GroupCoordinator {
     this.#maybeCompleteJoin(g, now);
   }
 
-  #failSyncWaiters(g: GroupMetadata, errorCode: number): void {
+  /**
+   * Answers every parked SyncGroup with `errorCode`. As Kafka's propagateAssignment, each
+   * answered member gets a fresh session: it was kept alive while parked, and its old deadline
+   * may have passed while it waited on the leader.
+   */
+  #failSyncWaiters(g: GroupMetadata, errorCode: number, now: number): void {
     for (const m of g.members.values()) {
       m.assignment = EMPTY_BYTES;
       if (m.syncRequestId !== null) {
         this.#respondSync(m.syncRequestId, g, errorCode, EMPTY_BYTES);
         m.syncRequestId = null;
-        this.#armed(m.heartbeatDeadlineMs); // no longer kept alive by a parked request
+        this.#resetHeartbeat(m, now);
       }
     }
   }
@@ -629,11 +646,46 @@ export class GroupCoordinator {
     this.#transition(g, 'CompletingRebalance', now);
     for (const m of g.members.values()) {
       this.#resetHeartbeat(m, now);
+      g.pendingSyncMembers.add(m.memberId);
       if (m.joinRequestId === null) continue;
       const requestId = m.joinRequestId;
       m.joinRequestId = null;
       this.#respondCurrentGeneration(g, m, requestId, true);
     }
+    // Kafka's schedulePendingSync: a DelayedSync of the group's rebalance timeout.
+    g.syncDeadlineMs = now + rebalanceTimeoutOf(g);
+    this.#armed(g.syncDeadlineMs);
+  }
+
+  /** `memberId` sent its SyncGroup (or left): it no longer owes one; the deadline goes with the last. */
+  #removePendingSync(g: GroupMetadata, memberId: string): void {
+    g.pendingSyncMembers.delete(memberId);
+    if (g.pendingSyncMembers.size === 0) g.syncDeadlineMs = null;
+  }
+
+  /** Kafka's removeSyncExpiration: nobody owes a sync (a new rebalance starts or the group empties). */
+  #clearPendingSync(g: GroupMetadata): void {
+    g.pendingSyncMembers.clear();
+    g.syncDeadlineMs = null;
+  }
+
+  /**
+   * Kafka's onExpirePendingSync: the rebalance timeout passed since the join ended; members
+   * that still owe a SyncGroup are removed (static ones too) and the group rebalances. Ids
+   * no longer in the group (a static member replaced in Stable) remove nobody but still
+   * trigger the rebalance, as in Kafka.
+   */
+  #expirePendingSync(g: GroupMetadata, now: number): void {
+    const ids = [...g.pendingSyncMembers];
+    this.#clearPendingSync(g);
+    if (ids.length === 0 || (g.state !== 'CompletingRebalance' && g.state !== 'Stable')) return;
+    for (const id of ids) {
+      const m = g.members.get(id);
+      if (m === undefined) continue;
+      this.#counters.pendingSyncMembersRemovedTotal++;
+      this.#removeMember(g, m);
+    }
+    this.#prepareRebalance(g, now);
   }
 
   #updateSubscribedTopics(g: GroupMetadata): void {
@@ -663,6 +715,7 @@ export class GroupCoordinator {
     if (m.joinRequestId !== null) this.#respondJoinError(m.joinRequestId, m.memberId, E.UNKNOWN_MEMBER_ID);
     if (m.syncRequestId !== null) this.#respondSync(m.syncRequestId, g, E.UNKNOWN_MEMBER_ID, EMPTY_BYTES);
     g.members.delete(m.memberId);
+    this.#removePendingSync(g, m.memberId);
     if (m.groupInstanceId !== null && g.staticMembers.get(m.groupInstanceId) === m.memberId) g.staticMembers.delete(m.groupInstanceId);
     if (g.leaderId === m.memberId) g.leaderId = g.members.keys().next().value ?? null;
   }
@@ -708,21 +761,26 @@ export class GroupCoordinator {
       case 'PreparingRebalance':
         return E.REBALANCE_IN_PROGRESS;
       case 'Stable':
+        this.#removePendingSync(g, member.memberId);
         this.#resetHeartbeat(member, now);
         this.#respondSync(requestId, g, E.NONE, member.assignment);
         return null;
-      case 'CompletingRebalance':
+      case 'CompletingRebalance': {
+        const leaderAssigns = member.memberId === g.leaderId && g.persistingAssignmentGeneration !== g.generation;
+        // Refused before parking, so the request is answered once and the leader still owes its sync.
+        if (leaderAssigns && this.#appendsFull()) return E.COORDINATOR_NOT_AVAILABLE;
         if (member.syncRequestId !== null) this.#respondSync(member.syncRequestId, g, E.REBALANCE_IN_PROGRESS, EMPTY_BYTES);
         member.syncRequestId = requestId;
+        this.#removePendingSync(g, member.memberId);
         this.#resetHeartbeat(member, now);
-        if (member.memberId === g.leaderId && g.persistingAssignmentGeneration !== g.generation) return this.#onLeaderSync(g, req, now);
+        if (leaderAssigns) this.#onLeaderSync(g, req, now);
         return null;
+      }
     }
   }
 
-  /** The leader's assignment: persist it with the group, then answer every waiting SyncGroup. */
-  #onLeaderSync(g: GroupMetadata, req: SyncGroupInput, now: number): number | null {
-    if (this.#appendsFull()) return E.COORDINATOR_NOT_AVAILABLE;
+  /** The leader's assignment: persist it with the group, then answer every waiting SyncGroup. The caller checked #appendsFull. */
+  #onLeaderSync(g: GroupMetadata, req: SyncGroupInput, now: number): void {
     const given = new Map<string, Uint8Array>();
     for (const a of req.assignments) given.set(a.memberId, a.assignment.slice());
     const assignments = new Map<string, Uint8Array>();
@@ -735,7 +793,7 @@ export class GroupCoordinator {
       if (g.persistingAssignmentGeneration === generation) g.persistingAssignmentGeneration = -1;
       if (this.#groups.get(g.groupId) !== g || g.generation !== generation || g.state !== 'CompletingRebalance') return;
       if (code !== 0) {
-        this.#failSyncWaiters(g, groupAppendError(code));
+        this.#failSyncWaiters(g, groupAppendError(code), this.#nowMs);
         this.#prepareRebalance(g, this.#nowMs);
         return;
       }
@@ -744,12 +802,11 @@ export class GroupCoordinator {
         if (m.syncRequestId !== null) {
           this.#respondSync(m.syncRequestId, g, E.NONE, m.assignment);
           m.syncRequestId = null;
-          this.#armed(m.heartbeatDeadlineMs); // no longer kept alive by a parked request
+          this.#resetHeartbeat(m, this.#nowMs); // kept alive while parked; a fresh session from the answer (Kafka's propagateAssignment)
         }
       }
       this.#transition(g, 'Stable', this.#nowMs);
     }, assignments);
-    return null;
   }
 
   #groupValue(g: GroupMetadata, now: number, assignments?: Map<string, Uint8Array>): GroupMetadataValue {

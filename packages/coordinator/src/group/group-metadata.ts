@@ -6,7 +6,10 @@
  *
  * Invariants: `members` is in join order (the leader falls back to the first member);
  * `staticMembers` maps each groupInstanceId of a member to that member's id and nothing
- * else; a member has at most one pending JoinGroup and one pending SyncGroup request.
+ * else; a member has at most one pending JoinGroup and one pending SyncGroup request;
+ * `pendingSyncMembers` is empty outside CompletingRebalance/Stable, and `syncDeadlineMs` is
+ * non-null exactly while it is non-empty (each id in it was a member at the join's end; a
+ * static member replaced without a rebalance leaves its old id behind, as in Kafka).
  */
 import type { GroupState, CoordinatorRandom } from './types.ts';
 
@@ -53,6 +56,14 @@ export interface GroupMetadata {
   pendingMembers: Map<string, number>;
   /** PreparingRebalance: when the join phase ends regardless of who rejoined. */
   joinDeadlineMs: number | null;
+  /**
+   * KAFKA-13128 (Kafka 3.1): members that got this generation's JoinGroup answer (every member
+   * at the join phase's end) and have not sent a SyncGroup since. Those still here at
+   * `syncDeadlineMs` are removed and the group rebalances.
+   */
+  pendingSyncMembers: Set<string>;
+  /** When the pending-sync members are removed: join end + the group's rebalance timeout; null when none. */
+  syncDeadlineMs: number | null;
   /** Set while the initial (Empty → PreparingRebalance) delayed join runs. */
   initialDelay: { remainingMs: number; newMemberAdded: boolean } | null;
   currentStateTimestampMs: number;
@@ -79,6 +90,8 @@ export function newGroup(groupId: string, nowMs: number): GroupMetadata {
     staticMembers: new Map(),
     pendingMembers: new Map(),
     joinDeadlineMs: null,
+    pendingSyncMembers: new Set(),
+    syncDeadlineMs: null,
     initialDelay: null,
     currentStateTimestampMs: nowMs,
     subscribedTopics: null,
