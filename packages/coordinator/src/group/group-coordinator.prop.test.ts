@@ -4,6 +4,9 @@
  * or fail (in order, as a partition log would), and the coordinator restarts (the records
  * of every completed append are replayed into a fresh coordinator; pending appends are lost).
  * The leader computes a range assignment from the subscriptions in its JoinGroup response.
+ * Clients may skip SyncGroup: any op order allows it, and a 'stall' burst keeps one client
+ * joining and heartbeating, never syncing, for longer than the rebalance timeout while the
+ * others cooperate (it may be the leader, whose silence used to hold the group forever).
  *
  * Invariants, checked after every step:
  *  1. no partition is owned by two members in one generation (owners learn their partitions
@@ -20,7 +23,12 @@
  *     and every committed offset is the same in the fresh coordinator;
  *  4b. after every input, at most one tick leaves nothing due (nextTickAtMs() in the future or null);
  *  5. liveness: once clients stop and time passes, every request issued since the last
- *     restart has been answered exactly once (the harness rejects a second answer).
+ *     restart has been answered exactly once (the harness rejects a second answer);
+ *  6. pending sync (KAFKA-13128): a dynamic member that got generation G's JoinGroup answer
+ *     from a join phase of this coordinator and sent no SyncGroup for G is not a member of
+ *     the group once the rebalance timeout has passed since that answer while the group is
+ *     still in G (CompletingRebalance or Stable). (Static members are left out: one replaced
+ *     without a rebalance does not owe a sync under its new id, as in Kafka.)
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -32,6 +40,8 @@ import { Harness, TEST_CONFIG, seededRandom, subscription } from '../../test/gro
 const G = 'group';
 const TOPIC = 't';
 const CLIENTS = 4;
+const SESSION_TIMEOUT_MS = 10_000;
+const REBALANCE_TIMEOUT_MS = 20_000;
 
 type Op =
   | { t: 'join'; c: number; requireKnown: boolean }
@@ -43,7 +53,9 @@ type Op =
   | { t: 'complete'; fail: boolean }
   | { t: 'restart' }
   /** A cooperative burst: every client (re)joins/syncs, appends complete (if flush), a little time passes; then maybe a crash. */
-  | { t: 'settle'; clients: number; flush: boolean; crash: boolean };
+  | { t: 'settle'; clients: number; flush: boolean; crash: boolean }
+  /** Like settle over more than a rebalance timeout, but client `skip` joins and heartbeats and never syncs. */
+  | { t: 'stall'; clients: number; skip: number; flush: boolean };
 
 interface Client {
   instanceId: string | null;
@@ -56,6 +68,11 @@ interface Client {
   hbReq: number | null;
   commitReqs: { id: number; p: number; offset: number }[];
   leaveReqs: number[];
+  /** Generation of the last successful JoinGroup answer, and when it arrived (invariant 6). */
+  joinedGen: number;
+  joinedAtMs: number;
+  /** Highest generation this client sent a SyncGroup for. */
+  syncedGen: number;
 }
 
 const client = (i: number, isStatic: boolean): Client => ({
@@ -69,6 +86,9 @@ const client = (i: number, isStatic: boolean): Client => ({
   hbReq: null,
   commitReqs: [],
   leaveReqs: [],
+  joinedGen: -1,
+  joinedAtMs: 0,
+  syncedGen: -1,
 });
 
 /** The range assignor: members sorted by id, partitions split in contiguous runs. */
@@ -94,6 +114,8 @@ class Sim {
   lastAcked: number[];
   /** Highest generation in which some member received its assignment. */
   syncedGeneration = -1;
+  /** The group's generation when the current coordinator finished loading; later ones were its own join phases. */
+  loadedGeneration = -1;
   nextOffset: number[];
 
   readonly partitions: number;
@@ -126,8 +148,8 @@ class Sim {
           groupInstanceId: c.instanceId,
           requireKnownMemberId: op.requireKnown,
           clientId: `c${op.c}`,
-          sessionTimeoutMs: 10_000,
-          rebalanceTimeoutMs: 20_000,
+          sessionTimeoutMs: SESSION_TIMEOUT_MS,
+          rebalanceTimeoutMs: REBALANCE_TIMEOUT_MS,
           protocols: [{ name: 'range', metadata: subscription([TOPIC]) }],
         });
         break;
@@ -137,6 +159,7 @@ class Sim {
         if (c.phase !== 'joined' || c.syncReq !== null) return;
         const assignments = c.leaderMembers === null ? [] : [...rangeAssign(c.leaderMembers, this.partitions)].map(([memberId, ps]) => ({ memberId, assignment: encodeMemberAssignment({ assignedPartitions: [{ topic: TOPIC, partitions: ps }], userData: null }) }));
         c.syncReq = h.sync(G, c.memberId, c.generation, assignments, c.instanceId);
+        c.syncedGen = Math.max(c.syncedGen, c.generation);
         break;
       }
       case 'hb': {
@@ -182,6 +205,17 @@ class Sim {
         if (op.flush) this.h.completeAll();
         if (op.crash) this.step({ t: 'restart' });
         break;
+      case 'stall':
+        for (let round = 0; round * 4000 <= REBALANCE_TIMEOUT_MS + 8000; round++) {
+          for (let c = 0; c < op.clients; c++) {
+            const cl = this.clients[c]!;
+            const syncs = cl.phase === 'joined' && c !== op.skip;
+            this.step(cl.phase === 'idle' ? { t: 'join', c, requireKnown: false } : syncs ? { t: 'sync', c } : { t: 'hb', c });
+          }
+          if (op.flush) this.h.completeAll();
+          this.step({ t: 'advance', ms: 4000 });
+        }
+        break;
     }
     this.react();
     this.check();
@@ -199,6 +233,10 @@ class Sim {
             c.memberId = r.memberId;
             c.generation = r.generationId;
             c.phase = 'joined';
+            if (r.generationId !== c.joinedGen) {
+              c.joinedGen = r.generationId;
+              c.joinedAtMs = h.nowMs;
+            }
             c.leaderMembers = r.leader === r.memberId ? r.members : null;
           } else if (r.errorCode === E.MEMBER_ID_REQUIRED) c.memberId = r.memberId;
           else this.lost(c, r.errorCode);
@@ -272,6 +310,13 @@ class Sim {
       expect(owned.sort((a, b) => a - b)).toEqual(Array.from({ length: this.partitions }, (_, i) => i));
       coverage.stableChecks++;
     }
+    if (view !== undefined && (view.state === 'CompletingRebalance' || view.state === 'Stable')) {
+      for (const c of this.clients) {
+        if (c.instanceId !== null || c.joinedGen !== view.generation || c.joinedGen <= this.loadedGeneration || c.syncedGen >= c.joinedGen) continue;
+        if (this.h.nowMs < c.joinedAtMs + REBALANCE_TIMEOUT_MS) continue;
+        if (view.members.some((m) => m.memberId === c.memberId)) throw new Error(`member ${c.memberId} sent no SyncGroup for generation ${c.joinedGen} since ${c.joinedAtMs} and is still in the group at ${this.h.nowMs}`);
+      }
+    }
     for (let p = 0; p < this.partitions; p++) {
       const got = this.h.fetchOffset(G, TOPIC, p);
       if (got !== this.lastAcked[p]!) throw new Error(`partition ${p}: fetched ${got}, last acknowledged ${this.lastAcked[p]}`);
@@ -303,8 +348,11 @@ class Sim {
         if (b.state === 'Stable') coverage.quietStableRestarts++;
       }
     }
+    coverage.pendingSyncRemovals += old.c.counters().pendingSyncMembersRemovedTotal;
+    this.loadedGeneration = replayedGeneration;
     this.h = fresh;
     for (const c of this.clients) {
+      c.joinedGen = c.syncedGen = -1; // the fresh coordinator's generations may repeat numbers of lost ones
       // Connections dropped: outstanding requests are gone; clients keep their ids and retry.
       c.joinReq = c.syncReq = c.hbReq = null;
       c.commitReqs = [];
@@ -328,11 +376,12 @@ class Sim {
       expect(c.leaveReqs).toEqual([]);
     }
     this.check();
+    coverage.pendingSyncRemovals += this.h.c.counters().pendingSyncMembersRemovedTotal;
   }
 }
 
 /** How much of the state space the random runs reached (asserted non-zero, so the property is not vacuous). */
-const coverage = { stableChecks: 0, ackedCommits: 0, quietStableRestarts: 0, staticSyncs: 0 };
+const coverage = { stableChecks: 0, ackedCommits: 0, quietStableRestarts: 0, staticSyncs: 0, pendingSyncRemovals: 0 };
 
 const clientIx = fc.integer({ min: 0, max: CLIENTS - 1 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -345,6 +394,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ t: fc.constant('complete' as const), fail: fc.integer({ min: 0, max: 4 }).map((n) => n === 0) }) },
   { weight: 1, arbitrary: fc.constant({ t: 'restart' as const }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('settle' as const), clients: fc.integer({ min: 1, max: CLIENTS }), flush: fc.boolean(), crash: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('stall' as const), clients: fc.integer({ min: 1, max: CLIENTS }), skip: clientIx, flush: fc.boolean() }) },
 );
 
 describe('GroupCoordinator against a model', () => {
@@ -367,6 +417,7 @@ describe('GroupCoordinator against a model', () => {
     expect(coverage.ackedCommits).toBeGreaterThan(0);
     expect(coverage.quietStableRestarts).toBeGreaterThan(0);
     expect(coverage.staticSyncs).toBeGreaterThan(0);
+    expect(coverage.pendingSyncRemovals).toBeGreaterThan(0);
     console.log('coverage', JSON.stringify(coverage));
   });
 
@@ -386,6 +437,18 @@ describe('GroupCoordinator against a model', () => {
     sim.react();
     expect(sim.lastAcked.some((o) => o >= 0)).toBe(true);
     sim.step({ t: 'restart' });
+    sim.drain();
+  });
+
+  it('a leader that joins and never syncs is removed; the others go on without it, and it can come back', () => {
+    const sim = new Sim(4, [false, false, false, false], 0, 11);
+    sim.step({ t: 'stall', clients: 3, skip: 0, flush: true }); // client 0 joins first: the leader
+    expect(sim.h.c.counters().pendingSyncMembersRemovedTotal).toBeGreaterThan(0);
+    expect(sim.h.c.counters().membersExpiredTotal).toBe(0); // everyone heartbeated: no session expired
+    sim.step({ t: 'settle', clients: 3, flush: true, crash: false });
+    const view = sim.h.c.describeState().find((g) => g.groupId === G)!;
+    expect(view.state).toBe('Stable');
+    expect(view.members).toHaveLength(3);
     sim.drain();
   });
 
