@@ -1,5 +1,6 @@
 // A clean restart is lazy: the log end offset comes from the checkpointed recovery
-// point and no segment or index file is opened until the log is used. The first use
+// point, only the active segment is stat-ed (the others' sizes are read on first need),
+// and no segment or index file is opened until the log is used. The first use
 // checks that promise against the active segment's real tail; a stale checkpoint takes
 // the log offline instead of letting it hand out offsets twice, and the next open (the
 // marker is gone by then) recovers the real end.
@@ -13,20 +14,21 @@ const DIR = '/data/events-0';
 const T0 = 1_700_000_000_000;
 const rec = (i: number) => ({ key: `k${i}`, value: `value-${i}`, timestampMs: T0 + i });
 
-/** Counts `open` calls on the files of the partition directory. */
-function countingOpens(fs: FileSystem): { fs: FileSystem; opened: string[] } {
+/** Counts `open` and `stat` calls on the files of the partition directory. */
+function countingOpens(fs: FileSystem): { fs: FileSystem; opened: string[]; statted: string[] } {
   const opened: string[] = [];
+  const statted: string[] = [];
   const wrapped = new Proxy(fs, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
-      if (key !== 'open' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      if ((key !== 'open' && key !== 'stat') || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
       return (path: string, ...rest: unknown[]) => {
-        if (path.startsWith(`${DIR}/`)) opened.push(path.slice(DIR.length + 1));
+        if (path.startsWith(`${DIR}/`)) (key === 'open' ? opened : statted).push(path.slice(DIR.length + 1));
         return (value as (...a: unknown[]) => unknown).call(target, path, ...rest);
       };
     },
   });
-  return { fs: wrapped, opened };
+  return { fs: wrapped, opened, statted };
 }
 
 describe('clean restart', () => {
@@ -87,6 +89,50 @@ describe('clean restart', () => {
     const afterCrash = captureLogger();
     const reopened = await open(fs, clock, { logger: afterCrash.logger });
     expect(afterCrash.entries.filter((e) => e.msg.includes('recovered')).map((e) => e.obj.logEndOffset)).toEqual([1]);
+    await reopened.close();
+  });
+
+  it('stats only the active segment; the others learn their size on first need', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock, {}, { segmentBytes: 600 });
+    for (let i = 0; i < 40; i++) await log.append(batchOf([rec(i)]));
+    const sizeBefore = log.sizeBytes;
+    const segmentsBefore = log.segmentsSnapshot().map((seg) => seg.sizeBytes);
+    expect(segmentsBefore.length).toBeGreaterThan(3);
+    await log.close();
+
+    const counting = countingOpens(fs);
+    const reopened = await open(counting.fs, clock, {}, { segmentBytes: 600 });
+    expect(counting.statted.filter((f) => f.endsWith('.log'))).toHaveLength(1);
+    const segments = reopened.segmentsSnapshot();
+    expect(segments.map((seg) => seg.sizeLoaded)).toEqual(segments.map((_, i) => i === segments.length - 1));
+    expect(reopened.segmentSizesLoaded).toBe(false);
+    expect(() => segments[0]!.sizeBytes).toThrow(/not loaded yet/);
+
+    // A read of the first segment loads that segment's size only.
+    expect((await reopened.read(0, 10_000)).records.byteLength).toBe(segmentsBefore[0]);
+    expect(segments[0]!.sizeLoaded).toBe(true);
+    expect(segments[1]!.sizeLoaded).toBe(false);
+
+    // Retention planning sees exact sizes; loadSegmentSizes makes sizeBytes exact.
+    expect((await reopened.segmentInfos()).map((i) => i.sizeBytes)).toEqual(segmentsBefore);
+    await reopened.loadSegmentSizes();
+    expect(reopened.sizeBytes).toBe(sizeBefore);
+    expect((await readAll(reopened)).map((r) => r.offset)).toEqual([...Array(40).keys()]);
+    await reopened.close();
+  });
+
+  it('sizeBytes right after a restart counts what is known and starts loading the rest', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock, {}, { segmentBytes: 600 });
+    for (let i = 0; i < 40; i++) await log.append(batchOf([rec(i)]));
+    const sizeBefore = log.sizeBytes;
+    await log.close();
+    const reopened = await open(fs, clock, {}, { segmentBytes: 600 });
+    const active = reopened.segmentsSnapshot().at(-1)!.sizeBytes;
+    expect(reopened.sizeBytes).toBe(active);
+    for (let i = 0; i < 100 && !reopened.segmentSizesLoaded; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(reopened.sizeBytes).toBe(sizeBefore);
     await reopened.close();
   });
 });

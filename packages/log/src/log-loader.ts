@@ -10,7 +10,8 @@
  *    `<base>.log.swap` is complete cleaner output; every live segment whose base offset
  *    lies in [base, swap's next offset) is deleted and the swap file renamed to
  *    `<base>.log`. Its index files are dropped and rebuilt.
- * 3. Open the live segments (lazily: only sizes are read). After a clean shutdown the
+ * 3. Open the live segments lazily: only the last one's size is read (the others' on
+ *    first need). After a clean shutdown the
  *    log end offset is the checkpointed recovery point, checked when the active segment is
  *    first used, so a clean restart reads no segment or index file at all.
  * 4. Unclean shutdown only: from the segment holding the recovery point onwards, validate
@@ -62,13 +63,24 @@ export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
     names = await fs.readDir(dir);
   }
 
+  // Only the last segment (the active one) is stat-ed; the others learn their size on
+  // first need (LogSegment.loadSize), so a restart costs one stat per log, not per segment.
   const segments = new SegmentSet();
+  let lastBase = -1;
   for (const name of names) {
     const parsed = parseSegmentFileName(name);
     if (parsed === null || parsed.kind !== 'log' || parsed.transitSuffix !== '') continue;
+    lastBase = Math.max(lastBase, parsed.baseOffset);
+  }
+  for (const name of names) {
+    const parsed = parseSegmentFileName(name);
+    if (parsed === null || parsed.kind !== 'log' || parsed.transitSuffix !== '') continue;
+    if (parsed.baseOffset !== lastBase) {
+      segments.add(LogSegment.open(ctx, parsed.baseOffset, null, null));
+      continue;
+    }
     const stat = await fs.stat(joinDir(dir, name));
-    if (stat === null) continue;
-    segments.add(LogSegment.open(ctx, parsed.baseOffset, stat.sizeBytes, stat.mtimeMs));
+    if (stat !== null) segments.add(LogSegment.open(ctx, parsed.baseOffset, stat.sizeBytes, stat.mtimeMs));
   }
 
   let truncatedBytes = 0;
@@ -207,7 +219,7 @@ async function recoverSegments(params: LoadLogParams, segments: SegmentSet): Pro
       segments.remove(later.baseOffset);
       await later.deleteFiles();
       deletedSegments = true;
-      logger.warn({ dir: ctx.dir, baseOffset: later.baseOffset, sizeBytes: later.sizeBytes }, 'recovery deleted a segment after a corrupt one');
+      logger.warn({ dir: ctx.dir, baseOffset: later.baseOffset, sizeBytes: later.sizeLoaded ? later.sizeBytes : null }, 'recovery deleted a segment after a corrupt one');
     }
     break;
   }

@@ -68,7 +68,7 @@ describe('recovery on the Node filesystem', () => {
             const records = await readAll(reopened, 500);
             expect(records.map((r) => r.offset)).toEqual([...Array(expectedEnd).keys()]);
             expect(records.every((r) => r.value.startsWith(`value ${r.offset} `))).toBe(true);
-            await checkIndexesAgree(reopened);
+            await checkIndexesAgree(reopened, fs);
             if (cutAt < size) expect(captured.entries.some((e) => e.msg.includes('truncated'))).toBe(true);
             expect((await reopened.append(batchOf([{ key: null, value: 'after', timestampMs: T0 }]))).baseOffset).toBe(expectedEnd);
           } finally {

@@ -97,7 +97,7 @@ describe('recovery', () => {
     const names = await fs.readDir(DIR);
     expect(names.filter((n) => n.endsWith('.swap') || n.endsWith('.cleaned') || n.endsWith('.deleted') || n.endsWith('.tmp'))).toEqual([]);
     expect(names).not.toContain(segmentFilePath(DIR, s1.base, 'log').split('/').pop());
-    expect(reopened.segmentsSnapshot()[0]!.sizeBytes).toBe(s0.size + s1.size);
+    expect(await reopened.segmentsSnapshot()[0]!.loadSize()).toBe(s0.size + s1.size);
     expect((await readAll(reopened, 500)).map((r) => r.offset)).toEqual([...Array(150).keys()]);
     await reopened.close();
   });

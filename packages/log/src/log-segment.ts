@@ -119,6 +119,9 @@ export class LogSegment {
   private handle: FileHandle | null = null;
   private opening: Promise<FileHandle> | null = null;
   private size: number;
+  /** False for a segment opened without its size (see `open`); `size` is 0 until loaded. */
+  private sizeKnown: boolean;
+  private sizeLoading: Promise<void> | null = null;
   private indexes: Indexes | null = null;
   private loadingIndexes: Promise<Indexes> | null = null;
   /**
@@ -141,10 +144,11 @@ export class LogSegment {
   /** False until the directory entry of a newly created file was synced (syncDir). */
   dirEntryDurable: boolean;
 
-  private constructor(ctx: SegmentContext, baseOffset: number, sizeBytes: number, mtimeMs: number, suffix: string, active: boolean, durable: boolean) {
+  private constructor(ctx: SegmentContext, baseOffset: number, sizeBytes: number | null, mtimeMs: number, suffix: string, active: boolean, durable: boolean) {
     this.ctx = ctx;
     this.baseOffset = baseOffset;
-    this.size = sizeBytes;
+    this.size = sizeBytes ?? 0;
+    this.sizeKnown = sizeBytes !== null;
     this.suffixValue = suffix;
     this.active = active;
     this.offsetOfMaxTimestamp = baseOffset;
@@ -168,9 +172,13 @@ export class LogSegment {
     return segment;
   }
 
-  /** An existing segment; nothing is read until used. */
-  static open(ctx: SegmentContext, baseOffset: number, sizeBytes: number, mtimeMs: number, options: SegmentOpenOptions = {}): LogSegment {
-    return new LogSegment(ctx, baseOffset, sizeBytes, mtimeMs, options.suffix ?? '', options.active ?? false, true);
+  /**
+   * An existing segment; nothing is read until used. `sizeBytes` and `mtimeMs` null: not
+   * known yet (a restart does not stat inactive segments); `loadSize()` reads them, and
+   * every method that needs them does so first.
+   */
+  static open(ctx: SegmentContext, baseOffset: number, sizeBytes: number | null, mtimeMs: number | null, options: SegmentOpenOptions = {}): LogSegment {
+    return new LogSegment(ctx, baseOffset, sizeBytes, mtimeMs ?? Number.NaN, options.suffix ?? '', options.active ?? false, true);
   }
 
   path(kind: 'log' | 'index' | 'timeindex', suffix = this.suffixValue): string {
@@ -181,8 +189,33 @@ export class LogSegment {
     return this.suffixValue;
   }
 
+  /** Bytes of valid data; only once known (`sizeLoaded`): see `open` and `loadSize`. */
   get sizeBytes(): number {
+    assert(this.sizeKnown, `size of ${this.path('log')} not loaded yet; await loadSize() first`);
     return this.size;
+  }
+
+  get sizeLoaded(): boolean {
+    return this.sizeKnown;
+  }
+
+  /** The size (and `lastModifiedMs`) of a lazily opened segment: one stat, on first need. */
+  async loadSize(): Promise<number> {
+    if (!this.sizeKnown) {
+      this.sizeLoading ??= this.statSize().finally(() => (this.sizeLoading = null));
+      await this.sizeLoading;
+    }
+    return this.size;
+  }
+
+  private async statSize(): Promise<void> {
+    const path = this.path('log');
+    const stat = await this.ctx.fs.stat(path);
+    if (stat === null) throw new Error(`segment file ${path} is missing`);
+    if (this.sizeKnown) return;
+    this.size = stat.sizeBytes;
+    this.lastModifiedMs = stat.mtimeMs;
+    this.sizeKnown = true;
   }
 
   get isActive(): boolean {
@@ -245,6 +278,7 @@ export class LogSegment {
   }
 
   private async readIndexes(): Promise<Indexes> {
+    if (!this.sizeKnown) await this.loadSize();
     const { fs, config } = this.ctx;
     let offset: OffsetIndex | null = null;
     let time: TimeIndex | null = null;
@@ -448,7 +482,7 @@ export class LogSegment {
   async read(
     startOffset: number,
     maxBytes: number,
-    maxPosition: number = this.size,
+    maxPosition: number = Number.MAX_SAFE_INTEGER,
     minOneMessage = true,
     scratch?: Uint8Array,
     maxOffset: number = Number.MAX_SAFE_INTEGER,
@@ -544,6 +578,7 @@ export class LogSegment {
 
   /** Visits every batch (whole) from `fromPosition`; the visitor must copy what it keeps. */
   async forEachBatch(visit: (batch: Uint8Array, position: number) => boolean, fromPosition = 0): Promise<void> {
+    if (!this.sizeKnown) await this.loadSize();
     await scanBatches(await this.file(), fromPosition, this.size, true, (chunk, at, sizeBytes, position) => visit(chunk.subarray(at, at + sizeBytes), position));
   }
 
@@ -571,6 +606,7 @@ export class LogSegment {
    * headers without the CRC pass.
    */
   async recover(onBatch?: (leaderEpoch: number, baseOffset: number) => void, syncedBelowOffset = this.baseOffset): Promise<RecoverResult> {
+    if (!this.sizeKnown) await this.loadSize();
     const { fs, config } = this.ctx;
     const ix: Indexes = {
       offset: OffsetIndex.empty(this.path('index'), this.baseOffset, config.segmentIndexBytes, this.active),

@@ -34,7 +34,7 @@ describe('Log model (memory FS, crashes with torn writes)', () => {
           const model = new LogModel();
           await fc.asyncModelRun(() => ({ model, real }), cmds);
           await checkLogAgainstModel(model, real);
-          await checkIndexesAgree(real.log);
+          await checkIndexesAgree(real.log, fs);
           await real.log.close();
         },
       ),

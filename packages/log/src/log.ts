@@ -199,6 +199,8 @@ export class Log {
   private readonly pendingCloses = new Map<LogSegment, TimerHandle>();
   private flushTimer: TimerHandle | null = null;
   private offlineCause: unknown = null;
+  /** The in-flight `loadSegmentSizes()`, shared by concurrent callers. */
+  private sizesLoading: Promise<void> | null = null;
   private closed = false;
   /** Bumped by every truncation, so a sync that raced one does not move the recovery point. */
   private truncations = 0;
@@ -255,9 +257,31 @@ export class Log {
     return this.closed;
   }
 
-  /** Bytes of all segments. */
+  /**
+   * Bytes of all segments. After a restart the inactive segments' sizes are read lazily:
+   * until then they count as 0, and the first call starts loading them (in the
+   * background; `await loadSegmentSizes()` for the exact figure at once).
+   */
   get sizeBytes(): number {
-    return this.segments.sizeBytes();
+    if (!this.segments.allSizesLoaded && !this.closed && this.offlineCause === null) {
+      this.loadSegmentSizes().catch((e: unknown) => this.logger.warn({ dir: this.dir, error: String(e) }, 'loading segment sizes failed'));
+    }
+    return this.segments.knownSizeBytes();
+  }
+
+  /** False right after a restart until every segment's size was read (see `sizeBytes`). */
+  get segmentSizesLoaded(): boolean {
+    return this.segments.allSizesLoaded;
+  }
+
+  /** Reads the size of every segment not known yet (one stat each); then `sizeBytes` is exact. */
+  async loadSegmentSizes(): Promise<void> {
+    if (this.segments.allSizesLoaded) return;
+    this.ensureReadable();
+    this.sizesLoading ??= this.guard('load-segment-sizes', async () => {
+      for (const s of this.segments.all()) if (!s.sizeLoaded) await s.loadSize();
+    }).finally(() => (this.sizesLoading = null));
+    return this.sizesLoading;
   }
 
   get segmentCount(): number {
@@ -275,7 +299,8 @@ export class Log {
     return this.guard('segment-infos', async () => {
       const out: SegmentInfo[] = [];
       for (const s of this.segments.all()) {
-        out.push({ baseOffset: s.baseOffset, sizeBytes: s.sizeBytes, largestTimestampMs: await s.largestTimestamp(), lastModifiedMs: s.lastModifiedMs });
+        const sizeBytes = await s.loadSize();
+        out.push({ baseOffset: s.baseOffset, sizeBytes, largestTimestampMs: await s.largestTimestamp(), lastModifiedMs: s.lastModifiedMs });
       }
       return out;
     });
@@ -477,7 +502,8 @@ export class Log {
       for (let from = fromOffset; segment !== undefined && segment.baseOffset < maxOffset; ) {
         const next = this.segments.higherSegment(segment.baseOffset);
         // Batches at or beyond maxOffset are cut while framing the bytes read (no extra scan).
-        const read = await segment.read(from, maxBytes, segment.sizeBytes, options.minOneMessage !== false, options.scratch, maxOffset);
+        const sizeBytes = segment.sizeLoaded ? segment.sizeBytes : await segment.loadSize();
+        const read = await segment.read(from, maxBytes, sizeBytes, options.minOneMessage !== false, options.scratch, maxOffset);
         if (read !== null) return { records: read.records, ...base };
         segment = next;
         if (segment !== undefined) from = Math.max(from, segment.baseOffset);

@@ -78,11 +78,16 @@ export class SegmentSet {
     return out;
   }
 
-  /** Sum of the `.log` sizes. */
-  sizeBytes(): number {
+  /** Sum of the `.log` sizes known so far (a lazily opened segment counts once loaded). */
+  knownSizeBytes(): number {
     let n = 0;
-    for (const s of this.list) n += s.sizeBytes;
+    for (const s of this.list) if (s.sizeLoaded) n += s.sizeBytes;
     return n;
+  }
+
+  /** True when every segment's size is known. */
+  get allSizesLoaded(): boolean {
+    return this.list.every((s) => s.sizeLoaded);
   }
 
   clear(): LogSegment[] {

@@ -12,6 +12,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { batchLastOffset, batchMaxTimestamp } from '@samsa/codec';
+import type { FileSystem } from '@samsa/runtime';
 import type { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
 import type { Log } from '../src/log.ts';
 import type { LogConfig } from '../src/log-config.ts';
@@ -297,7 +298,16 @@ export async function checkLogAgainstModel(m: LogModel, r: RealLog): Promise<voi
 }
 
 /** Every offset-index entry points at a batch ending at its offset; every time-index entry names a batch with that max timestamp. */
-export async function checkIndexesAgree(log: Log): Promise<void> {
+export async function checkIndexesAgree(log: Log, fs: FileSystem): Promise<void> {
+  // Sizes (lazily loaded after a restart) agree with the files.
+  await log.loadSegmentSizes();
+  let filesBytes = 0;
+  for (const segment of log.segmentsSnapshot()) {
+    const stat = await fs.stat(segment.path('log'));
+    expect(segment.sizeBytes).toBe(stat?.sizeBytes);
+    filesBytes += stat?.sizeBytes ?? 0;
+  }
+  expect(log.sizeBytes).toBe(filesBytes);
   for (const segment of log.segmentsSnapshot()) {
     const byPosition = new Map<number, number>();
     const tsByLast = new Map<number, number>();

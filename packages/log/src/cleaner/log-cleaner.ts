@@ -60,7 +60,7 @@ import { OffsetMap } from './offset-map.ts';
 import { filterBatch, kafkaRecordsCodec, recordsSectionOf, type RecordsCodec } from './retained-batch.ts';
 
 /** What the cleaner needs from a log (a core `Log` satisfies it). */
-export type CleanableLog = Pick<Log, 'dir' | 'logStartOffset' | 'logEndOffset' | 'highWatermark' | 'segmentsSnapshot' | 'createCleanedSegment' | 'replaceSegments'>;
+export type CleanableLog = Pick<Log, 'dir' | 'logStartOffset' | 'logEndOffset' | 'highWatermark' | 'segmentsSnapshot' | 'createCleanedSegment' | 'replaceSegments' | 'loadSegmentSizes'>;
 
 export interface CleanOptions {
   /** Where the dirty section starts (the cleaner checkpoint); clamped to [logStart, logEnd]. */
@@ -111,7 +111,10 @@ export async function firstUncleanableOffset(log: CleanableLog, nowMs: number, m
   return segments[segments.length - 1]!.baseOffset;
 }
 
-/** Dirty bytes / cleanable bytes, by whole segments (Kafka's `cleanableRatio`, for scheduling). */
+/**
+ * Dirty bytes / cleanable bytes, by whole segments (Kafka's `cleanableRatio`, for
+ * scheduling). Needs every segment's size: `await log.loadSegmentSizes()` first.
+ */
 export function dirtyRatio(log: CleanableLog, firstDirtyOffset: number): { dirtyBytes: number; cleanableBytes: number; ratio: number } {
   const segments = log.segmentsSnapshot();
   let dirtyBytes = 0;
@@ -127,6 +130,7 @@ export function dirtyRatio(log: CleanableLog, firstDirtyOffset: number): { dirty
 export async function cleanLog(log: CleanableLog, givenOptions: CleanOptions): Promise<CleanResult> {
   const options = { ...givenOptions, codec: givenOptions.codec === undefined ? kafkaRecordsCodec : givenOptions.codec };
   const yieldNow = options.yieldNow ?? defaultYield;
+  await log.loadSegmentSizes();
   const uncleanable = await firstUncleanableOffset(log, options.nowMs, options.minCompactionLagMs ?? 0);
   const firstDirty = Math.min(Math.max(options.firstDirtyOffset, log.logStartOffset), log.logEndOffset);
   const empty: CleanResult = { endOffset: firstDirty, mapFull: false, mapEntries: 0, segmentsRewritten: 0, groupsSwapped: 0, bytesRead: 0, bytesWritten: 0, recordsRemoved: 0 };

@@ -449,6 +449,13 @@ export class LogManager {
     for (const entry of this.entries.values()) {
       const { log, config } = entry;
       if (log.isOffline || log.isClosed || !config.cleanupPolicy.includes('compact')) continue;
+      try {
+        // Lazily opened segments (after a restart) learn their sizes once; no await otherwise.
+        if (!log.segmentSizesLoaded) await log.loadSegmentSizes();
+      } catch (e) {
+        this.logger.warn({ dir: log.dir, error: String(e) }, 'cleaner could not read segment sizes');
+        continue;
+      }
       const { ratio, dirtyBytes } = dirtyRatio(log, this.firstDirtyOffset(log));
       if (ratio > 0 && ratio >= config.minCleanableDirtyRatio) candidates.push({ entry, ratio, dirtyBytes });
     }
