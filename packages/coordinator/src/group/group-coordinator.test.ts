@@ -347,6 +347,19 @@ describe('pending sync (KAFKA-13128): members that join but never send SyncGroup
     expect(h.c.counters().pendingSyncMembersRemovedTotal).toBe(1);
   });
 
+  it('a follower parked longer than its session while the leader is slow gets a fresh session with its assignment', () => {
+    const h = new Harness();
+    const { leader, follower } = pairAfterJoin(h);
+    const fs = h.sync(G, follower.memberId, follower.generationId);
+    heartbeatUntil(h, h.nowMs + 15_000, [leader]); // the follower's own 10 s session deadline passes while parked
+    h.sync(G, leader.memberId, leader.generationId, [{ memberId: follower.memberId, assignment: assignmentOf('t', [1]) }]);
+    expect(decodeMemberAssignment(h.response(fs, 'SyncGroup')!.assignment).assignedPartitions).toEqual([{ topic: 't', partitions: [1] }]);
+    h.advance(9_999);
+    expect(membersOf(h)).toEqual([leader.memberId, follower.memberId]);
+    expect(h.response(h.heartbeat(G, follower.memberId, follower.generationId), 'Heartbeat')!.errorCode).toBe(E.NONE);
+    expect(stateOf(h)).toBe('Stable');
+  });
+
   it('members that sync in time, even at the last millisecond, are never removed', () => {
     const h = new Harness();
     const { leader, follower, endedAtMs } = pairAfterJoin(h);
