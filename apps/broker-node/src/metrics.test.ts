@@ -24,7 +24,7 @@ describe('BrokerMetrics (prom-client) and the admin server', () => {
     m.setSnapshotSource(() => ({
       topics: 1,
       partitions: [{ topic: 't', partition: 0, sizeBytes: 1234, logStartOffset: 2, logEndOffset: 9, highWatermark: 9 }],
-      groups: { byState: { Stable: 2, Empty: 1, Dead: 0 }, rebalancesTotal: 5, offsetCommitsTotal: 1200, offsetsExpiredTotal: 3, membersExpiredTotal: 4 },
+      groups: { byState: { Stable: 2, Empty: 1, Dead: 0 }, rebalancesTotal: 5, offsetCommitsTotal: 1200, offsetsExpiredTotal: 3, membersExpiredTotal: 4, pendingSyncMembersRemovedTotal: 6 },
     }));
     const text = await m.text();
     expect(text).toContain('samsa_requests_total{api="Produce",version="9"} 2');
@@ -47,12 +47,13 @@ describe('BrokerMetrics (prom-client) and the admin server', () => {
     expect(text).toContain('samsa_group_offset_commits_total 1200');
     expect(text).toContain('samsa_group_offsets_expired_total 3');
     expect(text).toContain('samsa_group_members_expired_total 4');
+    expect(text).toContain('samsa_group_pending_sync_members_removed_total 6');
   });
 
   it('group counters follow the source at every scrape (copied, not accumulated)', async () => {
     const m = new BrokerMetrics();
     let commits = 10;
-    m.setSnapshotSource(() => ({ topics: 0, partitions: [], groups: { byState: { Stable: 1 }, rebalancesTotal: 1, offsetCommitsTotal: commits, offsetsExpiredTotal: 0, membersExpiredTotal: 0 } }));
+    m.setSnapshotSource(() => ({ topics: 0, partitions: [], groups: { byState: { Stable: 1 }, rebalancesTotal: 1, offsetCommitsTotal: commits, offsetsExpiredTotal: 0, membersExpiredTotal: 0, pendingSyncMembersRemovedTotal: 0 } }));
     expect(await m.text()).toContain('samsa_group_offset_commits_total 10');
     commits = 25;
     expect(await m.text()).toContain('samsa_group_offset_commits_total 25');

@@ -36,7 +36,7 @@ export interface SnapshotSource {
   readonly groups: GroupsGauge;
 }
 
-const NO_GROUPS: GroupsGauge = { byState: {}, rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0 };
+const NO_GROUPS: GroupsGauge = { byState: {}, rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0, pendingSyncMembersRemovedTotal: 0 };
 
 export class BrokerMetrics implements Metrics {
   readonly registry = new Registry();
@@ -124,6 +124,7 @@ export class BrokerMetrics implements Metrics {
     groupCounter('samsa_group_offset_commits_total', 'Partition offsets committed and acknowledged (rate() of it is the commit rate)', (g) => g.offsetCommitsTotal);
     groupCounter('samsa_group_offsets_expired_total', 'Committed offsets removed by offsets.retention.minutes', (g) => g.offsetsExpiredTotal);
     groupCounter('samsa_group_members_expired_total', 'Group members removed because their session timed out', (g) => g.membersExpiredTotal);
+    groupCounter('samsa_group_pending_sync_members_removed_total', 'Group members removed because they sent no SyncGroup within the rebalance timeout', (g) => g.pendingSyncMembersRemovedTotal);
     perPartition('samsa_log_size_bytes', 'Bytes of all segments of a partition', (p) => p.sizeBytes);
     perPartition('samsa_log_end_offset', 'Log end offset of a partition', (p) => p.logEndOffset);
     perPartition('samsa_log_start_offset', 'Log start offset of a partition', (p) => p.logStartOffset);

@@ -51,6 +51,7 @@ describe('group metrics in metricsSnapshot()', () => {
     expect(mid.rebalancesTotal).toBe(2);
     expect(mid.offsetCommitsTotal).toBe(3);
     expect(mid.membersExpiredTotal).toBe(0);
+    expect(mid.pendingSyncMembersRemovedTotal).toBe(0);
 
     // Only `a` heartbeats; `b`'s session runs out and its group goes Empty.
     await t.clock.advanceAsync(SESSION_TIMEOUT_MS / 2);

@@ -53,6 +53,8 @@ export interface GroupsGauge {
   readonly offsetsExpiredTotal: number;
   /** Members removed because their session timed out. */
   readonly membersExpiredTotal: number;
+  /** Members removed because they joined but sent no SyncGroup within the rebalance timeout. */
+  readonly pendingSyncMembersRemovedTotal: number;
 }
 
 export interface MetricsSnapshot {
