@@ -130,6 +130,14 @@ export class LogSegment {
    * `readNextOffset` at open skip its own tail read. Cleared by every size change.
    */
   private scannedNextOffset: { readonly size: number; readonly next: number } | null = null;
+  /**
+   * Where the last read ended: a batch boundary whose preceding batches all end below
+   * `offset`. Valid until the segment's bytes before it change (truncation, recovery).
+   */
+  private readHint: { readonly offset: number; readonly position: number } | null = null;
+  /** Bumped whenever bytes already written may change (truncation, recovery): a read that
+   *  started before must not leave a hint about the old bytes. */
+  private rewrites = 0;
   /** See `expectNextOffset`; checked once, at the first index load. */
   private expectedNextOffset: number | null = null;
   private maxTimestamp = NO_TIMESTAMP;
@@ -489,9 +497,14 @@ export class LogSegment {
   ): Promise<SegmentRead | null> {
     const ix = await this.loadIndexes();
     const handle = await this.file();
+    const rewritesAtStart = this.rewrites;
     const size = this.size;
     const limit = Math.min(maxPosition, size);
-    const floor = Math.min(ix.offset.lookupPosition(startOffset), size);
+    // A sequential reader asks next for the offset after its last batch: start right there
+    // (the index floor lies a whole indexed batch earlier, which made every read fetch twice).
+    const hint = this.readHint;
+    const indexFloor = ix.offset.lookupPosition(startOffset);
+    const floor = Math.min(hint !== null && hint.offset <= startOffset && hint.position > indexFloor ? hint.position : indexFloor, size);
     const slack = this.ctx.config.indexIntervalBytes + RECORD_BATCH_HEADER_BYTES;
     const firstFetch = Math.min(size - floor, Math.max(0, maxBytes) + slack);
     let buffer = this.readBuffer(firstFetch, scratch);
@@ -533,13 +546,17 @@ export class LogSegment {
     }
     const stop = from + Math.min(fetchBytes, Math.max(0, bufferLength - from));
     let pos = from;
+    let nextOffset = -1;
     // Bounded by the bytes read: each step advances one whole batch.
     while (pos < stop) {
       const end = nextBatchEnd(buffer, pos, stop);
       if (end < 0 || end - pos < RECORD_BATCH_HEADER_BYTES) break;
-      if (batchLastOffset(buffer, pos) >= maxOffset) break;
+      const lastOffset = batchLastOffset(buffer, pos);
+      if (lastOffset >= maxOffset) break;
+      nextOffset = lastOffset + 1;
       pos = end;
     }
+    if (nextOffset >= 0 && this.rewrites === rewritesAtStart) this.readHint = { offset: nextOffset, position: bufferStart + pos };
     return { records: buffer.subarray(from, pos), position: first.position, firstBatchBaseOffset: first.baseOffset };
   }
 
@@ -617,6 +634,8 @@ export class LogSegment {
     this.maxTimestamp = NO_TIMESTAMP;
     this.offsetOfMaxTimestamp = this.baseOffset;
     this.bytesSinceLastIndexEntry = 0;
+    this.readHint = null;
+    this.rewrites++;
     let nextOffset = this.baseOffset;
     let reason: string | null = null;
     const handle = await this.file();
@@ -677,6 +696,8 @@ export class LogSegment {
     ix.offset.truncateTo(offset);
     ix.time.truncateTo(offset);
     const truncatedBytes = this.size - mapping.position;
+    this.readHint = null;
+    this.rewrites++;
     await (await this.file()).truncate(mapping.position);
     this.size = mapping.position;
     this.scannedNextOffset = null;
