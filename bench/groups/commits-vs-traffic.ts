@@ -240,7 +240,9 @@ function printReport(a: Phase, b: Phase, c: Phase, mem: { rssBeforeKiB: number; 
   const commits = (name: string, m: { ok: number; elapsedMs: number }): Measurement => ({ name, unit: 'commits', perSecond: (m.ok * 1000) / m.elapsedMs, roundMsMedian: m.elapsedMs });
   const target: Measurement = { name: 'target', unit: 'commits', perSecond: COMMIT_RATE, roundMsMedian: 0 };
   console.log('');
-  report(commits('B: commits acked (error 0), with traffic', mb), target, { ratioMin: 1 });
+  // The committer is paced at exactly the target, so it cannot exceed it: 1 % below is the
+  // pacer's resolution over a 20 s phase, not a shortfall.
+  report(commits('B: commits acked (error 0), with traffic', mb), target, { ratioMin: 0.99 });
   report(commits('B: commits acked (error 0), with traffic', mb), commits('C: commits alone', mc));
   for (const [name, p, m] of [['B', b, mb], ['C', c, mc]] as const) {
     const errors = [...m.errors].map(([k, n]) => `${k}×${n}`).join(', ') || 'none';
