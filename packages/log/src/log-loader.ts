@@ -26,7 +26,7 @@
 import { type FileSystem } from '@samsa/runtime';
 import { batchLastOffset } from '@samsa/codec';
 import { scanBatches } from './batch-scanner.ts';
-import { joinDir, parseSegmentFileName, segmentFilePath, CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX, TEMP_FILE_SUFFIX } from './file-names.ts';
+import { joinDir, parseSegmentFileName, segmentFilePath, type ParsedSegmentFileName, CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX, TEMP_FILE_SUFFIX } from './file-names.ts';
 import type { LeaderEpochCache } from './leader-epoch-cache.ts';
 import { LogSegment, type SegmentContext } from './log-segment.ts';
 import type { LogLogger } from './logger.ts';
@@ -55,25 +55,24 @@ export interface LoadedLog {
 export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
   const { ctx, logger } = params;
   const { fs, dir } = ctx;
-  let names = await fs.readDir(dir);
+  // Every name is parsed once (a directory can hold thousands of segment files).
+  let names = parseNames(await fs.readDir(dir));
   let dirChanged = await removeStrayFiles(fs, dir, names, logger);
-  if (dirChanged) names = await fs.readDir(dir);
+  if (dirChanged) names = parseNames(await fs.readDir(dir));
   if (await completeSwaps(ctx, names, logger)) {
     dirChanged = true;
-    names = await fs.readDir(dir);
+    names = parseNames(await fs.readDir(dir));
   }
 
   // Only the last segment (the active one) is stat-ed; the others learn their size on
   // first need (LogSegment.loadSize), so a restart costs one stat per log, not per segment.
   const segments = new SegmentSet();
   let lastBase = -1;
-  for (const name of names) {
-    const parsed = parseSegmentFileName(name);
+  for (const { parsed } of names) {
     if (parsed === null || parsed.kind !== 'log' || parsed.transitSuffix !== '') continue;
     lastBase = Math.max(lastBase, parsed.baseOffset);
   }
-  for (const name of names) {
-    const parsed = parseSegmentFileName(name);
+  for (const { name, parsed } of names) {
     if (parsed === null || parsed.kind !== 'log' || parsed.transitSuffix !== '') continue;
     if (parsed.baseOffset !== lastBase) {
       segments.add(LogSegment.open(ctx, parsed.baseOffset, null, null));
@@ -133,20 +132,24 @@ export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
   return { segments, logEndOffset, logStartOffset, recoveryPoint, truncatedBytes, recovered };
 }
 
-async function removeStrayFiles(fs: FileSystem, dir: string, names: readonly string[], logger: LogLogger): Promise<boolean> {
+interface NamedFile {
+  readonly name: string;
+  readonly parsed: ParsedSegmentFileName | null;
+}
+
+function parseNames(names: readonly string[]): NamedFile[] {
+  return names.map((name) => ({ name, parsed: parseSegmentFileName(name) }));
+}
+
+async function removeStrayFiles(fs: FileSystem, dir: string, names: readonly NamedFile[], logger: LogLogger): Promise<boolean> {
   const liveLogs = new Set<number>();
-  for (const name of names) {
-    const p = parseSegmentFileName(name);
-    if (p !== null && p.kind === 'log' && p.transitSuffix === '') liveLogs.add(p.baseOffset);
-  }
   const swapLogs = new Set<number>();
-  for (const name of names) {
-    const p = parseSegmentFileName(name);
+  for (const { parsed: p } of names) {
+    if (p !== null && p.kind === 'log' && p.transitSuffix === '') liveLogs.add(p.baseOffset);
     if (p !== null && p.kind === 'log' && p.transitSuffix === SWAP_FILE_SUFFIX) swapLogs.add(p.baseOffset);
   }
   let changed = false;
-  for (const name of names) {
-    const p = parseSegmentFileName(name);
+  for (const { name, parsed: p } of names) {
     const stray =
       name.endsWith(TEMP_FILE_SUFFIX) ||
       (p !== null && (p.transitSuffix === DELETED_FILE_SUFFIX || p.transitSuffix === CLEANED_FILE_SUFFIX)) ||
@@ -161,16 +164,14 @@ async function removeStrayFiles(fs: FileSystem, dir: string, names: readonly str
 }
 
 /** Finishes every interrupted segment swap; true when something changed. */
-async function completeSwaps(ctx: SegmentContext, names: readonly string[], logger: LogLogger): Promise<boolean> {
+async function completeSwaps(ctx: SegmentContext, names: readonly NamedFile[], logger: LogLogger): Promise<boolean> {
   const { fs, dir } = ctx;
   let changed = false;
   const live: number[] = [];
-  for (const name of names) {
-    const p = parseSegmentFileName(name);
+  for (const { parsed: p } of names) {
     if (p !== null && p.kind === 'log' && p.transitSuffix === '') live.push(p.baseOffset);
   }
-  for (const name of names) {
-    const p = parseSegmentFileName(name);
+  for (const { name, parsed: p } of names) {
     if (p === null || p.kind !== 'log' || p.transitSuffix !== SWAP_FILE_SUFFIX) continue;
     const swapPath = joinDir(dir, name);
     const stat = await fs.stat(swapPath);
