@@ -37,7 +37,7 @@ import { CONSUMER_OFFSETS_TOPIC } from './groups/consumer-offsets-log.ts';
 import { GroupTestClient, SESSION_TIMEOUT_MS, settle, subscription } from './groups/group-test-client.ts';
 import type { Versions } from './groups/group-test-client.ts';
 import { InMemoryLogStore } from './partitions/in-memory-log-store.ts';
-import type { PartitionLog, PartitionLogStore } from './partitions/partition-log.ts';
+import { interceptOffsetsAppends } from './testing/intercepted-offsets-store.ts';
 import { KafkaTestClient } from './testing/kafka-test-client.ts';
 import { createTopicsBody } from './testing/requests.ts';
 import { startTestBroker } from './testing/test-broker.ts';
@@ -392,21 +392,11 @@ describe('consumer groups', () => {
     const gate: { release: (() => void) | null } = { release: null };
     let held = 0;
     // A store whose __consumer_offsets appends wait for `release` (a slow flush).
-    const logs: PartitionLogStore = {
-      async open(topic, partition, config) {
-        const log = await inner.open(topic, partition, config);
-        if (topic !== CONSUMER_OFFSETS_TOPIC) return log;
-        return Object.assign(Object.create(log) as PartitionLog, {
-          async append(batches: Uint8Array) {
-            held++;
-            await new Promise<void>((resolve) => (gate.release = resolve));
-            return log.append(batches);
-          },
-        });
-      },
-      remove: (topic, partition) => inner.remove(topic, partition),
-      close: () => inner.close(),
-    };
+    const logs = interceptOffsetsAppends(inner, async (log, batches) => {
+      held++;
+      await new Promise<void>((resolve) => (gate.release = resolve));
+      return log.append(batches);
+    });
     const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...OVERRIDES] });
     const broker = await Broker.open({ config, fs, clock, logs });
     try {

@@ -34,7 +34,7 @@ import { QUEUED_RECORDS_MAX } from './groups/consumer-offsets-appender.ts';
 import { CONSUMER_OFFSETS_TOPIC } from './groups/consumer-offsets-log.ts';
 import { GroupTestClient } from './groups/group-test-client.ts';
 import { InMemoryLogStore } from './partitions/in-memory-log-store.ts';
-import type { PartitionLog, PartitionLogStore } from './partitions/partition-log.ts';
+import { interceptOffsetsAppends } from './testing/intercepted-offsets-store.ts';
 import { KafkaTestClient } from './testing/kafka-test-client.ts';
 import type { SentRequest } from './testing/kafka-test-client.ts';
 import { batchOf, createTopicsBody, produceBody } from './testing/requests.ts';
@@ -137,24 +137,14 @@ describe('pipelined OffsetCommits on one connection', () => {
     // The first __consumer_offsets append of more than 2 records (coalesced commits) throws
     // a storage error; its record count is kept.
     const faults = { failedRecords: -1 };
-    const logs: PartitionLogStore = {
-      async open(topic, partition, config) {
-        const log = await inner.open(topic, partition, config);
-        if (topic !== CONSUMER_OFFSETS_TOPIC) return log;
-        return Object.assign(Object.create(log) as PartitionLog, {
-          async append(batches: Uint8Array) {
-            await new Promise((r) => setTimeout(r, 0)); // a write that takes a while
-            if (faults.failedRecords < 0 && batchRecordCount(batches, 0) > 2) {
-              faults.failedRecords = batchRecordCount(batches, 0);
-              throw new Error('injected storage failure');
-            }
-            return log.append(batches);
-          },
-        });
-      },
-      remove: (topic, partition) => inner.remove(topic, partition),
-      close: () => inner.close(),
-    };
+    const logs = interceptOffsetsAppends(inner, async (log, batches) => {
+      await new Promise((r) => setTimeout(r, 0)); // a write that takes a while
+      if (faults.failedRecords < 0 && batchRecordCount(batches, 0) > 2) {
+        faults.failedRecords = batchRecordCount(batches, 0);
+        throw new Error('injected storage failure');
+      }
+      return log.append(batches);
+    });
     const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...OVERRIDES] });
     const broker = await Broker.open({ config, fs, clock, logs });
     try {
@@ -232,21 +222,11 @@ describe('pipelined OffsetCommits on one connection', () => {
     const inner = new InMemoryLogStore(clock);
     // __consumer_offsets appends wait while `holding` (a slow write).
     const gate = { holding: true, waiting: [] as Array<() => void>, appends: 0 };
-    const logs: PartitionLogStore = {
-      async open(topic, partition, config) {
-        const log = await inner.open(topic, partition, config);
-        if (topic !== CONSUMER_OFFSETS_TOPIC) return log;
-        return Object.assign(Object.create(log) as PartitionLog, {
-          async append(batches: Uint8Array) {
-            gate.appends++;
-            if (gate.holding) await new Promise<void>((resolve) => gate.waiting.push(resolve));
-            return log.append(batches);
-          },
-        });
-      },
-      remove: (topic, partition) => inner.remove(topic, partition),
-      close: () => inner.close(),
-    };
+    const logs = interceptOffsetsAppends(inner, async (log, batches) => {
+      gate.appends++;
+      if (gate.holding) await new Promise<void>((resolve) => gate.waiting.push(resolve));
+      return log.append(batches);
+    });
     const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...OVERRIDES] });
     const broker = await Broker.open({ config, fs, clock, logs });
     try {

@@ -22,7 +22,7 @@ import { parseServerConfig } from './config/server-config.ts';
 import { CONSUMER_OFFSETS_TOPIC } from './groups/consumer-offsets-log.ts';
 import { GroupTestClient } from './groups/group-test-client.ts';
 import { InMemoryLogStore } from './partitions/in-memory-log-store.ts';
-import type { PartitionLog, PartitionLogStore } from './partitions/partition-log.ts';
+import { interceptOffsetsAppends } from './testing/intercepted-offsets-store.ts';
 import { KafkaTestClient } from './testing/kafka-test-client.ts';
 import type { SentRequest } from './testing/kafka-test-client.ts';
 import { createTopicsBody } from './testing/requests.ts';
@@ -56,22 +56,12 @@ async function run(commits: readonly Commit[], delays: readonly number[]): Promi
   const transport = new MemoryTransport();
   const inner = new InMemoryLogStore(clock);
   let appends = 0;
-  const logs: PartitionLogStore = {
-    async open(topic, partition, config) {
-      const log = await inner.open(topic, partition, config);
-      if (topic !== CONSUMER_OFFSETS_TOPIC) return log;
-      return Object.assign(Object.create(log) as PartitionLog, {
-        async append(batches: Uint8Array) {
-          const turns = delays.length === 0 ? 0 : delays[appends % delays.length]!;
-          appends++;
-          for (let i = 0; i < turns; i++) await new Promise((r) => setTimeout(r, 0));
-          return log.append(batches);
-        },
-      });
-    },
-    remove: (topic, partition) => inner.remove(topic, partition),
-    close: () => inner.close(),
-  };
+  const logs = interceptOffsetsAppends(inner, async (log, batches) => {
+    const turns = delays.length === 0 ? 0 : delays[appends % delays.length]!;
+    appends++;
+    for (let i = 0; i < turns; i++) await new Promise((r) => setTimeout(r, 0));
+    return log.append(batches);
+  });
   const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', 'offsets.topic.num.partitions=1'] });
   const broker = await Broker.open({ config, fs, clock, logs });
   try {
