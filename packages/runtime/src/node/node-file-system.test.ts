@@ -64,3 +64,56 @@ describe('NodeFileSystem', () => {
     }
   });
 });
+
+describe('NodeFileSystem sync and the write chain', () => {
+  it('sync waits for earlier writes, and later writes do not wait for the sync', async () => {
+    const dir = await makeTempDir('samsa-node-sync-');
+    const fs = new NodeFileSystem();
+    const h = await fs.open(`${dir}/f`, 'read-write', { truncate: true });
+    // Hold fdatasync until released, and record the order of events.
+    const events: string[] = [];
+    const native = (h as unknown as { handle: { datasync(): Promise<void>; writev(...a: unknown[]): Promise<unknown> } }).handle;
+    const realDatasync = native.datasync.bind(native);
+    const realWritev = native.writev.bind(native);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    native.datasync = async () => {
+      events.push('datasync start');
+      await held;
+      await realDatasync();
+      events.push('datasync end');
+    };
+    native.writev = async (...args: unknown[]) => {
+      const out = await realWritev(...args);
+      events.push(`write ${(args[0] as Uint8Array[])[0]![0]}`);
+      return out;
+    };
+    const first = h.write(new Uint8Array([1, 1, 1]), 0);
+    const synced = h.sync();
+    const later = h.write(new Uint8Array([2, 2, 2]), 3);
+    await first;
+    await later; // completes while the sync is still held
+    expect(events).toEqual(['write 1', 'datasync start', 'write 2']);
+    release();
+    await synced;
+    expect(events.at(-1)).toBe('datasync end');
+    await h.close();
+    const back = new Uint8Array(6);
+    const r = await fs.open(`${dir}/f`, 'read');
+    await r.read(back, 0);
+    await r.close();
+    expect([...back]).toEqual([1, 1, 1, 2, 2, 2]);
+    await fs.remove(dir, { recursive: true });
+  });
+
+  it('close waits for a sync in flight', async () => {
+    const dir = await makeTempDir('samsa-node-sync-close-');
+    const fs = new NodeFileSystem();
+    const h = await fs.open(`${dir}/f`, 'read-write', { truncate: true });
+    await h.write(new Uint8Array([7]), 0);
+    const synced = h.sync();
+    await h.close();
+    await expect(synced).resolves.toBeUndefined();
+    await fs.remove(dir, { recursive: true });
+  });
+});

@@ -9,9 +9,11 @@
  * - Native errors become FileSystemError (native-errors.ts); a handle used after close
  *   fails with 'closed' without reaching the OS.
  *
- * Concurrency: reads go straight to the kernel and may overlap. append, write, truncate
- * and sync run one at a time per handle, in call order (a promise chain), because
+ * Concurrency: reads go straight to the kernel and may overlap. append, write and
+ * truncate run one at a time per handle, in call order (a promise chain), because
  * libuv's thread pool would otherwise be free to reorder writes issued without awaiting.
+ * sync waits for the mutations issued before it and then runs beside the chain, so later
+ * writes do not wait for the disk flush.
  */
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -60,6 +62,8 @@ class NodeFileHandle implements FileHandle {
   private closed = false;
   /** The last queued mutation; the next one starts after it settles. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** fdatasyncs running beside the chain (see `sync`); close waits for them. */
+  private readonly syncsInFlight = new Set<Promise<void>>();
 
   constructor(handle: fsp.FileHandle, path: string, mode: OpenMode) {
     this.handle = handle;
@@ -97,9 +101,22 @@ class NodeFileHandle implements FileHandle {
     return this.serial(() => this.writeAll(list, position));
   }
 
+  /**
+   * Waits for the mutations issued before it, then fdatasyncs outside the chain: mutations
+   * issued after it start at once instead of queueing behind the disk flush (group commit
+   * writes the next appends while the previous ones are synced). What was written before
+   * the sync was called is durable when it resolves; later writes may or may not be.
+   */
   async sync(): Promise<void> {
     this.checkOpen();
-    await this.serial(() => translating(this.path, () => this.handle.datasync()));
+    await this.tail;
+    const syncing = translating(this.path, () => this.handle.datasync());
+    this.syncsInFlight.add(syncing);
+    try {
+      await syncing;
+    } finally {
+      this.syncsInFlight.delete(syncing);
+    }
   }
 
   async truncate(sizeBytes: number): Promise<void> {
@@ -117,6 +134,7 @@ class NodeFileHandle implements FileHandle {
     if (this.closed) return;
     this.closed = true;
     await this.tail;
+    await Promise.allSettled([...this.syncsInFlight]);
     await translating(this.path, () => this.handle.close());
   }
 
