@@ -6,7 +6,8 @@
  * on a per-handle promise chain: a seek must not interleave with another op's read.
  * `append` opens with O_APPEND (writes land at the end whatever the offset).
  * A vectored write of several buffers is joined into one buffer up to `joinBytesMax`
- * (one syscall), written buffer by buffer above that. `sync` is fdatasync (syncData);
+ * (one syscall), written buffer by buffer above that. `sync` is fdatasync (syncData),
+ * run beside the chain once the operations issued before it are done;
  * `syncDir` opens the directory and fsyncs it. Deno's errors carry errno codes
  * (`error.code === 'ENOENT'`), mapped like Node's (../node/native-errors.ts).
  */
@@ -44,6 +45,8 @@ class DenoFileHandle implements FileHandle {
   private readonly mode: OpenMode;
   private closed = false;
   private tail: Promise<unknown> = Promise.resolve();
+  /** fdatasyncs running beside the chain (see `sync`); close waits for them. */
+  private readonly syncsInFlight = new Set<Promise<void>>();
 
   constructor(file: DenoFsFile, path: string, mode: OpenMode) {
     this.file = file;
@@ -85,8 +88,23 @@ class DenoFileHandle implements FileHandle {
     });
   }
 
-  sync(): Promise<void> {
-    return this.serial(() => this.file.syncData());
+  /**
+   * Waits for the operations issued before it, then fdatasyncs beside the chain (as the
+   * Node adapter does): later writes do not queue behind the disk flush. fdatasync does
+   * not move the file position the chained seeks rely on.
+   */
+  async sync(): Promise<void> {
+    if (this.closed) throw new FileSystemError('closed', this.path);
+    await this.tail;
+    const syncing = this.file.syncData().catch((error: unknown) => {
+      throw toFileSystemError(error, this.path);
+    });
+    this.syncsInFlight.add(syncing);
+    try {
+      await syncing;
+    } finally {
+      this.syncsInFlight.delete(syncing);
+    }
   }
 
   truncate(sizeBytes: number): Promise<void> {
@@ -102,6 +120,7 @@ class DenoFileHandle implements FileHandle {
     if (this.closed) return;
     this.closed = true;
     await this.tail;
+    await Promise.allSettled([...this.syncsInFlight]);
     try {
       this.file.close();
     } catch (error) {
