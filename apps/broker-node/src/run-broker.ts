@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, parseServerConfig } from '@samsa/broker';
 import type { ServerConfig } from '@samsa/broker';
-import { resolveBrokerFlags } from './broker-flags.ts';
+import { brokerConfigFrom } from './broker-config.ts';
+import type { LoadedBrokerConfig } from './broker-config.ts';
 import { CliError, ExitCode } from './cli-error.ts';
 import { createLogger, isLogLevel } from './logger.ts';
 import type { LogLevel } from './logger.ts';
@@ -24,7 +24,7 @@ export interface BrokerCommandOptions {
   logLevel: string;
 }
 
-function loadConfig(o: BrokerCommandOptions): { config: ServerConfig; dataDirShown: string } {
+function loadConfig(o: BrokerCommandOptions): LoadedBrokerConfig {
   let configText = '';
   if (o.config !== undefined) {
     try {
@@ -33,30 +33,7 @@ function loadConfig(o: BrokerCommandOptions): { config: ServerConfig; dataDirSho
       throw new CliError(`cannot read --config ${o.config}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Check the path.`, ExitCode.usage);
     }
   }
-  try {
-    const flags = resolveBrokerFlags(
-      {
-        configText,
-        overrides: o.override ?? [],
-        ...(o.host !== undefined ? { host: o.host } : {}),
-        ...(o.port !== undefined ? { port: o.port } : {}),
-        ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
-        ...(o.nodeId !== undefined ? { nodeId: o.nodeId } : {}),
-      },
-      (p) => resolve(p),
-    );
-    return { config: parseServerConfig({ text: configText, overrides: flags.overrides }), dataDirShown: flags.dataDirShown };
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      const where = o.config !== undefined ? ` (from ${o.config} or --override)` : '';
-      const hint =
-        error.code === 'unknown-key'
-          ? 'Remove it or fix its spelling; known keys are Kafka broker config names (see apps/broker-node/README.md).'
-          : 'Fix the value.';
-      throw new CliError(`config error in "${error.key}"${where}: ${error.message}. ${hint}`, ExitCode.usage);
-    }
-    throw error;
-  }
+  return brokerConfigFrom(o, configText, (p) => resolve(p));
 }
 
 export async function runBroker(o: BrokerCommandOptions): Promise<void> {
