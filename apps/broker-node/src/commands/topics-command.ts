@@ -6,32 +6,12 @@
 import { Command } from 'commander';
 import type { Admin } from 'kafkajs';
 import { CliError, ExitCode } from '../cli-error.ts';
-import type { ClientOptions } from '../client/kafka-client.ts';
 import { bootstrapFrom, collect, intFlag, keyValue } from './parse-flags.ts';
+import { bootstrapOption, explainKafkaError, withAdmin } from './admin-client.ts';
+import type { Common } from './admin-client.ts';
 
 /** KafkaJS's TOPIC_RESOURCE (Kafka's resource type 2), without loading KafkaJS for --help. */
 const TOPIC_RESOURCE = 2;
-
-/** The Kafka client is loaded only when a command runs. */
-async function withAdmin<T>(options: ClientOptions, body: (admin: Admin) => Promise<T>): Promise<T> {
-  const client = await import('../client/kafka-client.ts');
-  return client.withAdmin(options, body);
-}
-
-interface Common {
-  bootstrap?: string;
-  json?: boolean;
-}
-
-function bootstrapOption(cmd: Command): Command {
-  return cmd.option('-b, --bootstrap <host:port>', 'broker to talk to (env SAMSA_BOOTSTRAP)', undefined);
-}
-
-function explainKafkaError(action: string, error: unknown): never {
-  if (error instanceof CliError) throw error;
-  const e = error as { type?: string; message: string };
-  throw new CliError(`${action} failed: ${e.type ?? ''}${e.type ? ': ' : ''}${e.message}`, ExitCode.failure);
-}
 
 export function topicsCommand(): Command {
   const topics = new Command('topics').description('create, list, describe, delete and alter topics');
