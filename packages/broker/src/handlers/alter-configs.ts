@@ -15,14 +15,46 @@ import { isThisBroker, ResourceType, validateConfigSet } from '../config/config-
 import { Err } from '../kafka-errors.ts';
 import { defineHandler } from './api-handler.ts';
 
-/** Writes a validated override set to a resource; shared with IncrementalAlterConfigs. */
-export async function applyConfigSet(ctx: BrokerContext, resourceType: number, resourceName: string, configs: Record<string, string>) {
-  const result = resourceType === ResourceType.TOPIC ? await ctx.registry.setTopicConfigs(resourceName, configs) : await ctx.registry.setDynamicBrokerConfigs(configs);
-  return { errorCode: result.errorCode, errorMessage: result.errorMessage };
+/** The resolved override set of one resource, or why it cannot be applied. */
+export type ConfigSetOutcome = { readonly ok: Record<string, string> } | { readonly errorCode: number; readonly errorMessage: string };
+
+/**
+ * The loop both AlterConfigs forms share: for each resource, check that it exists and may
+ * be altered, resolve its new override set (`resolve`: the legacy form validates the given
+ * set; the incremental one applies set/delete/append/subtract to the current overrides),
+ * then, unless `validateOnly`, write it. One response per resource, in request order.
+ */
+export async function alterEachResource<R extends { readonly resourceType: number; readonly resourceName: string }>(
+  ctx: BrokerContext,
+  resources: readonly R[],
+  validateOnly: boolean,
+  resolve: (resource: R) => ConfigSetOutcome,
+): Promise<Array<{ resourceType: number; resourceName: string; errorCode: number; errorMessage: string | null }>> {
+  const responses = [];
+  for (const r of resources) {
+    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    const problem = resourceProblem(ctx, r.resourceType, r.resourceName);
+    if (problem) {
+      responses.push({ ...base, ...problem });
+      continue;
+    }
+    const outcome = resolve(r);
+    if (!('ok' in outcome)) {
+      responses.push({ ...base, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage });
+      continue;
+    }
+    if (validateOnly) {
+      responses.push({ ...base, errorCode: Err.NONE, errorMessage: null });
+      continue;
+    }
+    const result = r.resourceType === ResourceType.TOPIC ? await ctx.registry.setTopicConfigs(r.resourceName, outcome.ok) : await ctx.registry.setDynamicBrokerConfigs(outcome.ok);
+    responses.push({ ...base, errorCode: result.errorCode, errorMessage: result.errorMessage });
+  }
+  return responses;
 }
 
 /** Checks that the resource exists and may be altered; returns an error or null. */
-export function resourceProblem(ctx: BrokerContext, resourceType: number, resourceName: string): { errorCode: number; errorMessage: string } | null {
+function resourceProblem(ctx: BrokerContext, resourceType: number, resourceName: string): { errorCode: number; errorMessage: string } | null {
   if (resourceType === ResourceType.TOPIC) {
     return ctx.registry.topic(resourceName) ? null : { errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${resourceName} does not exist.` };
   }
@@ -31,25 +63,10 @@ export function resourceProblem(ctx: BrokerContext, resourceType: number, resour
 }
 
 async function handleAlterConfigs(ctx: BrokerContext, req: AlterConfigsRequest): Promise<AlterConfigsResponse> {
-  const responses = [];
-  for (const r of req.resources) {
-    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-    const problem = resourceProblem(ctx, r.resourceType, r.resourceName);
-    if (problem) {
-      responses.push({ ...base, ...problem });
-      continue;
-    }
+  const responses = await alterEachResource(ctx, req.resources, req.validateOnly, (r) => {
     const checked = validateConfigSet(r.resourceType, r.configs);
-    if ('error' in checked) {
-      responses.push({ ...base, errorCode: Err.INVALID_CONFIG, errorMessage: checked.error });
-      continue;
-    }
-    if (req.validateOnly) {
-      responses.push({ ...base, errorCode: Err.NONE, errorMessage: null });
-      continue;
-    }
-    responses.push({ ...base, ...(await applyConfigSet(ctx, r.resourceType, r.resourceName, checked.ok)) });
-  }
+    return 'error' in checked ? { errorCode: Err.INVALID_CONFIG, errorMessage: checked.error } : { ok: checked.ok };
+  });
   return { throttleTimeMs: 0, responses };
 }
 

@@ -12,7 +12,7 @@ import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } 
 import type { BrokerContext } from '../broker-context.ts';
 import { brokerConfigEntries, ResourceType, topicConfigEntries, validateConfigSet } from '../config/config-resources.ts';
 import { Err } from '../kafka-errors.ts';
-import { applyConfigSet, resourceProblem } from './alter-configs.ts';
+import { alterEachResource } from './alter-configs.ts';
 import { defineHandler } from './api-handler.ts';
 
 const SET = 0;
@@ -66,25 +66,7 @@ function apply(ctx: BrokerContext, r: Resource): { ok: Record<string, string> } 
 }
 
 async function handleIncrementalAlterConfigs(ctx: BrokerContext, req: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
-  const responses = [];
-  for (const r of req.resources) {
-    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-    const problem = resourceProblem(ctx, r.resourceType, r.resourceName);
-    if (problem) {
-      responses.push({ ...base, ...problem });
-      continue;
-    }
-    const result = apply(ctx, r);
-    if (!('ok' in result)) {
-      responses.push({ ...base, ...result });
-      continue;
-    }
-    if (req.validateOnly) {
-      responses.push({ ...base, errorCode: Err.NONE, errorMessage: null });
-      continue;
-    }
-    responses.push({ ...base, ...(await applyConfigSet(ctx, r.resourceType, r.resourceName, result.ok)) });
-  }
+  const responses = await alterEachResource(ctx, req.resources, req.validateOnly, (r) => apply(ctx, r));
   return { throttleTimeMs: 0, responses };
 }
 
