@@ -1,8 +1,10 @@
 /**
  * Small helpers over the runtime FileSystem: read a whole file through a handle (index
- * files can be megabytes, beyond what `readFile` is meant for) and read a byte range fully.
+ * files can be megabytes, beyond what `readFile` is meant for), read a byte range fully,
+ * and create directories durably.
  */
 import { FileSystemError, type FileHandle, type FileSystem } from '@samsa/runtime';
+import { parentDir } from './file-names.ts';
 
 /** Loop bound for short reads: a read that returns 0 before the end is end-of-file. */
 const SHORT_READS_MAX = 1 << 20;
@@ -36,4 +38,18 @@ export async function readWholeFile(fs: FileSystem, path: string): Promise<Uint8
   } finally {
     await handle.close();
   }
+}
+
+/** Bound on directory levels created at once. */
+const DIR_DEPTH_MAX = 256;
+
+/** mkdirp, then syncDir the parent of every directory it created (top down), so a crash keeps them. */
+export async function mkdirsDurably(fs: FileSystem, dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = dir, i = 0; i < DIR_DEPTH_MAX && d !== '/' && d !== '.'; d = parentDir(d), i++) {
+    if ((await fs.stat(d)) !== null) break;
+    missing.push(d);
+  }
+  await fs.mkdirp(dir);
+  for (const created of missing.reverse()) await fs.syncDir(parentDir(created));
 }

@@ -22,6 +22,7 @@
 import { systemClock, type Clock, type FileSystem, type TimerHandle } from '@samsa/runtime';
 import { readLeaderEpochCheckpoint, readOffsetCheckpoint, topicPartitionKey, writeOffsetCheckpoint } from './checkpoint-file.ts';
 import { InvalidArgumentError, LogAssertionError, LogError, LogStorageError } from './errors.ts';
+import { mkdirsDurably } from './file-io.ts';
 import {
   LEADER_EPOCH_CHECKPOINT_FILE,
   LOG_CLEAN_SHUTDOWN_FILE,
@@ -167,20 +168,6 @@ async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
     }, config.checkpointIntervalMs);
   }
   return log;
-}
-
-/** Bound on directory levels created at once. */
-const DIR_DEPTH_MAX = 256;
-
-/** mkdirp, then syncDir the parent of every directory it created (top down), so a crash keeps them. */
-async function mkdirsDurably(fs: FileSystem, dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let d = dir, i = 0; i < DIR_DEPTH_MAX && d !== '/' && d !== '.'; d = parentDir(d), i++) {
-    if ((await fs.stat(d)) !== null) break;
-    missing.push(d);
-  }
-  await fs.mkdirp(dir);
-  for (const created of missing.reverse()) await fs.syncDir(parentDir(created));
 }
 
 async function readCheckpointQuietly(fs: FileSystem, path: string, logger: LogLogger): Promise<Map<string, number>> {

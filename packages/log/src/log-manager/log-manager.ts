@@ -40,13 +40,13 @@
 import { systemClock, type Clock, type FileSystem, type TimerHandle } from '@samsa/runtime';
 import { readOffsetCheckpoint, topicPartitionKey, writeOffsetCheckpoint } from '../checkpoint-file.ts';
 import { InvalidArgumentError, LogError } from '../errors.ts';
+import { mkdirsDurably } from '../file-io.ts';
 import {
   LOG_DIR_CLEAN_SHUTDOWN_FILE,
   LOG_START_OFFSET_CHECKPOINT_FILE,
   RECOVERY_POINT_CHECKPOINT_FILE,
   REPLICATION_OFFSET_CHECKPOINT_FILE,
   joinDir,
-  parentDir,
   parsePartitionDirName,
   partitionDirName,
 } from '../file-names.ts';
@@ -559,16 +559,3 @@ export function cleanerMapBytesFor(dirtyBytes: number, maxBytes: number): number
   return Math.min(maxBytes, Math.max(CLEANER_MAP_BYTES_MIN, needed));
 }
 
-/** Bound on directory levels created at once. */
-const DIR_DEPTH_MAX = 256;
-
-/** mkdirp, then syncDir the parent of every directory it created (top down), so a crash keeps them. */
-async function mkdirsDurably(fs: FileSystem, dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let d = dir, i = 0; i < DIR_DEPTH_MAX && d !== '/' && d !== '.'; d = parentDir(d), i++) {
-    if ((await fs.stat(d)) !== null) break;
-    missing.push(d);
-  }
-  await fs.mkdirp(dir);
-  for (const created of missing.reverse()) await fs.syncDir(parentDir(created));
-}
