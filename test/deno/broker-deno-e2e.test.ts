@@ -12,21 +12,18 @@ import {
   encodeRequestFrame,
   FetchRequestCodec,
   FetchResponseCodec,
-  iterateRecords,
   ProduceRequestCodec,
   ProduceResponseCodec,
-  splitRecordBatches,
-  ZERO_UUID,
 } from '@samsa/codec';
-import type { FetchRequest, MessageCodec } from '@samsa/codec';
+import type { MessageCodec } from '@samsa/codec';
 import { parseServerConfig } from '@samsa/broker';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createTopicsBody, fetchBody, produceBody, valuesOf } from '../../packages/broker/src/testing/requests.ts';
 // Through main.ts (it re-exports startDenoBroker) so `deno test` type-checks the whole app.
 import { startDenoBroker } from '../../apps/broker-deno/src/main.ts';
 import type { RunningDenoBroker } from '../../apps/broker-deno/src/main.ts';
 
 const enc = new TextEncoder();
-const dec = new TextDecoder();
 const FRAME_BYTES_MAX = 16 << 20;
 
 /** A blocking request/response Kafka client over one Deno TCP connection. */
@@ -70,26 +67,9 @@ class RawClient {
   }
 }
 
-function fetchBody(topic: string, partition: number, fetchOffset: number): FetchRequest {
-  return {
-    clusterId: null,
-    replicaId: -1,
-    replicaState: { replicaId: -1, replicaEpoch: -1 },
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic, topicId: ZERO_UUID, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20, replicaDirectoryId: ZERO_UUID }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  };
-}
-
 async function produce(client: RawClient, topic: string, partition: number, values: string[]): Promise<{ errorCode: number; baseOffset: bigint | number }> {
   const records = buildRecordBatch(values.map((v, i) => ({ key: enc.encode(`k${i}`), value: enc.encode(v), timestampMs: Date.now() })));
-  const res = await client.request(0, 9, ProduceRequestCodec, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] }, ProduceResponseCodec);
+  const res = await client.request(0, 9, ProduceRequestCodec, produceBody(topic, partition, records), ProduceResponseCodec);
   const p = res.responses[0]!.partitionResponses[0]!;
   return { errorCode: p.errorCode, baseOffset: p.baseOffset };
 }
@@ -98,12 +78,7 @@ async function fetchAll(client: RawClient, topic: string, partition: number): Pr
   const res = await client.request(1, 12, FetchRequestCodec, fetchBody(topic, partition, 0), FetchResponseCodec);
   const p = res.responses[0]!.partitions[0]!;
   expect(p.errorCode).toBe(0);
-  const out: Array<{ offset: number; value: string }> = [];
-  if (!p.records) return out;
-  for (const b of splitRecordBatches(p.records).batches) {
-    for (const r of iterateRecords(b, 0)) out.push({ offset: r.offset, value: r.value ? dec.decode(r.value) : '' });
-  }
-  return out;
+  return valuesOf(p.records);
 }
 
 async function start(dataDir: string): Promise<RunningDenoBroker> {
@@ -131,7 +106,7 @@ describe('Deno broker end to end over TCP', () => {
     expect(running.port).toBeGreaterThan(0);
     client = await RawClient.connect(running.port);
 
-    const created = await client.request(19, 7, CreateTopicsRequestCodec, { topics: [{ name: 'events', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false }, CreateTopicsResponseCodec);
+    const created = await client.request(19, 7, CreateTopicsRequestCodec, createTopicsBody('events', 2, { timeoutMs: 5000 }), CreateTopicsResponseCodec);
     expect(created.topics[0]!.errorCode).toBe(0);
 
     const first = await produce(client, 'events', 1, ['a', 'b', 'c']);
