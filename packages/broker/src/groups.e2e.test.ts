@@ -37,7 +37,6 @@ import { CONSUMER_OFFSETS_TOPIC } from './groups/consumer-offsets-log.ts';
 import { GroupTestClient, SESSION_TIMEOUT_MS, settle, subscription } from './groups/group-test-client.ts';
 import type { Versions } from './groups/group-test-client.ts';
 import { InMemoryLogStore } from './partitions/in-memory-log-store.ts';
-import { interceptOffsetsAppends } from './testing/intercepted-offsets-store.ts';
 import { KafkaTestClient } from './testing/kafka-test-client.ts';
 import { createTopicsBody } from './testing/requests.ts';
 import { startTestBroker } from './testing/test-broker.ts';
@@ -385,23 +384,20 @@ describe('consumer groups', () => {
   });
 
   it('acknowledges an OffsetCommit only after its __consumer_offsets append resolved', async () => {
-    const clock = new ManualClock();
-    const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
-    const transport = new MemoryTransport();
-    const inner = new InMemoryLogStore(clock);
     const gate: { release: (() => void) | null } = { release: null };
     let held = 0;
-    // A store whose __consumer_offsets appends wait for `release` (a slow flush).
-    const logs = interceptOffsetsAppends(inner, async (log, batches) => {
-      held++;
-      await new Promise<void>((resolve) => (gate.release = resolve));
-      return log.append(batches);
+    // __consumer_offsets appends wait for `release` (a slow flush).
+    tb = await startTestBroker({
+      overrides: OVERRIDES,
+      offsetsAppendHook: async (log, batches) => {
+        held++;
+        await new Promise<void>((resolve) => (gate.release = resolve));
+        return log.append(batches);
+      },
     });
-    const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...OVERRIDES] });
-    const broker = await Broker.open({ config, fs, clock, logs });
+    const { clock } = tb;
     try {
-      const listener = await broker.listen(transport);
-      const c = new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: listener.port }));
+      const c = await tb.connect();
       await createTopic(c, 'events', 1);
       const g = new GroupTestClient(c, clock, 'slow', { ...NEWEST, commit: 2 });
       let answered = false;
@@ -418,7 +414,6 @@ describe('consumer groups', () => {
       expect((await g.fetch('events', [0])).offsets[0]).toBe(9);
     } finally {
       gate.release?.();
-      await broker.shutdown();
     }
   });
 

@@ -26,17 +26,11 @@ import {
 } from '@samsa/codec';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '@samsa/codec';
 import { consumerOffsetsPartitionFor, decodeConsumerOffsetsRecord } from '@samsa/coordinator';
-import { MemoryFileSystem, MemoryTransport, ManualClock } from '@samsa/runtime/memory';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Broker } from './broker.ts';
-import { parseServerConfig } from './config/server-config.ts';
 import { QUEUED_RECORDS_MAX } from './groups/consumer-offsets-appender.ts';
 import { CONSUMER_OFFSETS_TOPIC } from './groups/consumer-offsets-log.ts';
 import { GroupTestClient } from './groups/group-test-client.ts';
-import { InMemoryLogStore } from './partitions/in-memory-log-store.ts';
-import { interceptOffsetsAppends } from './testing/intercepted-offsets-store.ts';
-import { KafkaTestClient } from './testing/kafka-test-client.ts';
-import type { SentRequest } from './testing/kafka-test-client.ts';
+import type { KafkaTestClient, SentRequest } from './testing/kafka-test-client.ts';
 import { batchOf, createTopicsBody, produceBody } from './testing/requests.ts';
 import { startTestBroker } from './testing/test-broker.ts';
 import type { TestBroker } from './testing/test-broker.ts';
@@ -130,52 +124,45 @@ describe('pipelined OffsetCommits on one connection', () => {
   });
 
   it('a failed __consumer_offsets append fails exactly the commits it carried; later appends still succeed', async () => {
-    const clock = new ManualClock();
-    const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
-    const transport = new MemoryTransport();
-    const inner = new InMemoryLogStore(clock);
     // The first __consumer_offsets append of more than 2 records (coalesced commits) throws
     // a storage error; its record count is kept.
     const faults = { failedRecords: -1 };
-    const logs = interceptOffsetsAppends(inner, async (log, batches) => {
-      await new Promise((r) => setTimeout(r, 0)); // a write that takes a while
-      if (faults.failedRecords < 0 && batchRecordCount(batches, 0) > 2) {
-        faults.failedRecords = batchRecordCount(batches, 0);
-        throw new Error('injected storage failure');
-      }
-      return log.append(batches);
+    tb = await startTestBroker({
+      overrides: OVERRIDES,
+      offsetsAppendHook: async (log, batches) => {
+        await new Promise((r) => setTimeout(r, 0)); // a write that takes a while
+        if (faults.failedRecords < 0 && batchRecordCount(batches, 0) > 2) {
+          faults.failedRecords = batchRecordCount(batches, 0);
+          throw new Error('injected storage failure');
+        }
+        return log.append(batches);
+      },
     });
-    const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...OVERRIDES] });
-    const broker = await Broker.open({ config, fs, clock, logs });
-    try {
-      const listener = await broker.listen(transport);
-      const client = new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: listener.port }));
-      await createTopic(client, 'events', 2);
-      const commits = 200;
-      const sent = Array.from({ length: commits }, (_, i) => sendCommit(client, 'faulty', 'events', [i % 2], i + 1));
-      const codes: number[] = [];
-      for (const s of sent) {
-        const c = codesOf(await client.receive(s, OffsetCommitResponseCodec));
-        expect(c).toHaveLength(1);
-        codes.push(c[0]!);
-      }
-      const failed = codes.flatMap((c, i) => (c === 0 ? [] : [i]));
-      // The failed append carried several commits (coalesced), and exactly those failed: one contiguous run.
-      expect(faults.failedRecords).toBeGreaterThan(2);
-      expect(failed).toHaveLength(faults.failedRecords);
-      expect(failed[failed.length - 1]! - failed[0]! + 1).toBe(failed.length);
-      expect(failed[failed.length - 1]).toBeLessThan(commits - 1); // later appends succeeded
-      // KAFKA_STORAGE_ERROR from the log, as the coordinator maps it for a committer (retriable).
-      expect(new Set(failed.map((i) => codes[i]))).toEqual(new Set([ErrorCode.NOT_COORDINATOR]));
-      expect(broker.groups.coordinator.pendingAppends).toBe(0);
-      // OffsetFetch: the last successful commit per partition (the failed ones never became visible).
-      const ok = codes.flatMap((c, i) => (c === 0 ? [i] : []));
-      const lastOk = (p: number): number => Math.max(-1, ...ok.filter((i) => i % 2 === p).map((i) => i + 1));
-      const g = new GroupTestClient(client, clock, 'faulty', NEWEST);
-      expect(await g.fetch('events', [0, 1])).toEqual({ errorCode: 0, offsets: { 0: lastOk(0), 1: lastOk(1) } });
-    } finally {
-      await broker.shutdown();
+    const { broker, clock } = tb;
+    const client = await tb.connect();
+    await createTopic(client, 'events', 2);
+    const commits = 200;
+    const sent = Array.from({ length: commits }, (_, i) => sendCommit(client, 'faulty', 'events', [i % 2], i + 1));
+    const codes: number[] = [];
+    for (const s of sent) {
+      const c = codesOf(await client.receive(s, OffsetCommitResponseCodec));
+      expect(c).toHaveLength(1);
+      codes.push(c[0]!);
     }
+    const failed = codes.flatMap((c, i) => (c === 0 ? [] : [i]));
+    // The failed append carried several commits (coalesced), and exactly those failed: one contiguous run.
+    expect(faults.failedRecords).toBeGreaterThan(2);
+    expect(failed).toHaveLength(faults.failedRecords);
+    expect(failed[failed.length - 1]! - failed[0]! + 1).toBe(failed.length);
+    expect(failed[failed.length - 1]).toBeLessThan(commits - 1); // later appends succeeded
+    // KAFKA_STORAGE_ERROR from the log, as the coordinator maps it for a committer (retriable).
+    expect(new Set(failed.map((i) => codes[i]))).toEqual(new Set([ErrorCode.NOT_COORDINATOR]));
+    expect(broker.groups.coordinator.pendingAppends).toBe(0);
+    // OffsetFetch: the last successful commit per partition (the failed ones never became visible).
+    const ok = codes.flatMap((c, i) => (c === 0 ? [i] : []));
+    const lastOk = (p: number): number => Math.max(-1, ...ok.filter((i) => i % 2 === p).map((i) => i + 1));
+    const g = new GroupTestClient(client, clock, 'faulty', NEWEST);
+    expect(await g.fetch('events', [0, 1])).toEqual({ errorCode: 0, offsets: { 0: lastOk(0), 1: lastOk(1) } });
   });
 
   it('an injected file write failure (MemoryFileSystem.failOn) fails the commits from that append on; a restart reopens the log and replays what was acknowledged', async () => {
@@ -216,22 +203,19 @@ describe('pipelined OffsetCommits on one connection', () => {
   });
 
   it('refuses commits beyond the queue bound with COORDINATOR_NOT_AVAILABLE while an append is held, and stays consistent', async () => {
-    const clock = new ManualClock();
-    const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
-    const transport = new MemoryTransport();
-    const inner = new InMemoryLogStore(clock);
     // __consumer_offsets appends wait while `holding` (a slow write).
     const gate = { holding: true, waiting: [] as Array<() => void>, appends: 0 };
-    const logs = interceptOffsetsAppends(inner, async (log, batches) => {
-      gate.appends++;
-      if (gate.holding) await new Promise<void>((resolve) => gate.waiting.push(resolve));
-      return log.append(batches);
+    tb = await startTestBroker({
+      overrides: OVERRIDES,
+      offsetsAppendHook: async (log, batches) => {
+        gate.appends++;
+        if (gate.holding) await new Promise<void>((resolve) => gate.waiting.push(resolve));
+        return log.append(batches);
+      },
     });
-    const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...OVERRIDES] });
-    const broker = await Broker.open({ config, fs, clock, logs });
+    const { broker, clock } = tb;
     try {
-      const listener = await broker.listen(transport);
-      const c = new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: listener.port }));
+      const c = await tb.connect();
       // Each commit carries `perCommit` partitions = records; the queue holds QUEUED_RECORDS_MAX / perCommit of them.
       const perCommit = 512;
       const fit = QUEUED_RECORDS_MAX / perCommit;
@@ -262,7 +246,6 @@ describe('pipelined OffsetCommits on one connection', () => {
     } finally {
       gate.holding = false;
       for (const w of gate.waiting.splice(0)) w();
-      await broker.shutdown();
     }
   });
 });

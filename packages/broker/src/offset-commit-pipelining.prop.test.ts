@@ -14,18 +14,13 @@
 import { ErrorCode, iterateRecords, OffsetCommitRequestCodec, OffsetCommitResponseCodec, splitRecordBatches, CreateTopicsRequestCodec, CreateTopicsResponseCodec } from '@samsa/codec';
 import type { OffsetCommitRequest } from '@samsa/codec';
 import { decodeConsumerOffsetsRecord } from '@samsa/coordinator';
-import { MemoryFileSystem, MemoryTransport, ManualClock } from '@samsa/runtime/memory';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Broker } from './broker.ts';
-import { parseServerConfig } from './config/server-config.ts';
 import { CONSUMER_OFFSETS_TOPIC } from './groups/consumer-offsets-log.ts';
 import { GroupTestClient } from './groups/group-test-client.ts';
-import { InMemoryLogStore } from './partitions/in-memory-log-store.ts';
-import { interceptOffsetsAppends } from './testing/intercepted-offsets-store.ts';
-import { KafkaTestClient } from './testing/kafka-test-client.ts';
 import type { SentRequest } from './testing/kafka-test-client.ts';
 import { createTopicsBody } from './testing/requests.ts';
+import { startTestBroker } from './testing/test-broker.ts';
 
 const GROUPS = ['ga', 'gb', 'gc', 'gd'];
 const TOPIC_PARTITIONS = 3;
@@ -51,25 +46,19 @@ function commitBody(c: Commit): OffsetCommitRequest {
 }
 
 async function run(commits: readonly Commit[], delays: readonly number[]): Promise<void> {
-  const clock = new ManualClock();
-  const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
-  const transport = new MemoryTransport();
-  const inner = new InMemoryLogStore(clock);
   let appends = 0;
-  const logs = interceptOffsetsAppends(inner, async (log, batches) => {
-    const turns = delays.length === 0 ? 0 : delays[appends % delays.length]!;
-    appends++;
-    for (let i = 0; i < turns; i++) await new Promise((r) => setTimeout(r, 0));
-    return log.append(batches);
+  const t = await startTestBroker({
+    overrides: ['offsets.topic.num.partitions=1'],
+    offsetsAppendHook: async (log, batches) => {
+      const turns = delays.length === 0 ? 0 : delays[appends % delays.length]!;
+      appends++;
+      for (let i = 0; i < turns; i++) await new Promise((r) => setTimeout(r, 0));
+      return log.append(batches);
+    },
   });
-  const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', 'offsets.topic.num.partitions=1'] });
-  const broker = await Broker.open({ config, fs, clock, logs });
+  const { broker, clock } = t;
   try {
-    const port = (await broker.listen(transport)).port;
-    const clients = [
-      new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port })),
-      new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port })),
-    ];
+    const clients = [await t.connect(), await t.connect()];
     const created = await clients[0]!.request(19, 5, CreateTopicsRequestCodec, createTopicsBody('events', TOPIC_PARTITIONS), CreateTopicsResponseCodec);
     expect(created.topics[0]!.errorCode).toBe(ErrorCode.NONE);
     // Group g commits over connection g % 2; the interleaving across connections is the generated order.
@@ -117,7 +106,7 @@ async function run(commits: readonly Commit[], delays: readonly number[]): Promi
     expect(broker.groups.appendStats.writes).toBe(batches.length);
     expect(broker.groups.coordinator.pendingAppends).toBe(0);
   } finally {
-    await broker.shutdown();
+    await t.stop();
   }
 }
 

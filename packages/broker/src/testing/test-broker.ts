@@ -11,6 +11,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { InMemoryLogStore } from '../partitions/in-memory-log-store.ts';
 import type { PartitionLogStore } from '../partitions/partition-log.ts';
+import { interceptOffsetsAppends } from './intercepted-offsets-store.ts';
+import type { OffsetsAppendHook } from './intercepted-offsets-store.ts';
 import { KafkaTestClient } from './kafka-test-client.ts';
 
 export interface TestBrokerOptions {
@@ -19,6 +21,8 @@ export interface TestBrokerOptions {
   readonly metrics?: Metrics;
   /** Which log store: 'memory' (InMemoryLogStore, default) or 'samsa' (@samsa/log on the MemoryFileSystem). */
   readonly logs?: 'memory' | 'samsa';
+  /** With the memory store: `__consumer_offsets` appends go through this hook (slow, gated or failing writes). */
+  readonly offsetsAppendHook?: OffsetsAppendHook;
 }
 
 export interface TestBroker {
@@ -37,7 +41,8 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
   const transport = new MemoryTransport();
   const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...(options.overrides ?? [])] });
-  const memoryLogs: PartitionLogStore | undefined = options.logs === 'samsa' ? undefined : new InMemoryLogStore(clock);
+  let memoryLogs: PartitionLogStore | undefined = options.logs === 'samsa' ? undefined : new InMemoryLogStore(clock);
+  if (memoryLogs !== undefined && options.offsetsAppendHook !== undefined) memoryLogs = interceptOffsetsAppends(memoryLogs, options.offsetsAppendHook);
   const open = (): Promise<Broker> =>
     Broker.open({ config, fs, clock, logs: memoryLogs, logger: options.logger, metrics: options.metrics });
   const broker = await open();
