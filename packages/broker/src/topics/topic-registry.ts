@@ -135,13 +135,7 @@ export class TopicRegistry {
     return this.#serialized(async () => {
       const check = this.checkCreate(name, partitions, 1);
       if (check.errorCode !== Err.NONE) return check;
-      const record: TopicRecord = { name, topicId: this.#newTopicId(), partitions, configs: { ...configs } };
-      await this.#save({ ...this.#store.state, topics: [...this.#store.state.topics, record] });
-      const opened: Partition[] = [];
-      for (let i = 0; i < partitions; i++) opened.push(await this.#openPartition(record, i));
-      this.#topics.set(name, { record, partitions: opened });
-      this.#byId.set(record.topicId, name);
-      this.#logger.info({ topic: name, partitions, topicId: record.topicId }, 'created topic');
+      await this.#addTopic(name, partitions, configs, 'created topic');
       return ok;
     });
   }
@@ -155,15 +149,20 @@ export class TopicRegistry {
       if (this.#topics.has(name)) return ok;
       if (!INTERNAL_TOPICS.has(name)) return fail(Err.INVALID_REQUEST, `${name} is not an internal topic`);
       if (!Number.isInteger(partitions) || partitions < 1 || partitions > PARTITIONS_PER_TOPIC_MAX) return fail(Err.INVALID_PARTITIONS, `Bad partition count ${partitions}`);
-      const record: TopicRecord = { name, topicId: this.#newTopicId(), partitions, configs: { ...configs } };
-      await this.#save({ ...this.#store.state, topics: [...this.#store.state.topics, record] });
-      const opened: Partition[] = [];
-      for (let i = 0; i < partitions; i++) opened.push(await this.#openPartition(record, i));
-      this.#topics.set(name, { record, partitions: opened });
-      this.#byId.set(record.topicId, name);
-      this.#logger.info({ topic: name, partitions, topicId: record.topicId }, 'created internal topic');
+      await this.#addTopic(name, partitions, configs, 'created internal topic');
       return ok;
     });
+  }
+
+  /** Persists a new topic's record (metadata first), then opens its partitions. Runs inside `#serialized`. */
+  async #addTopic(name: string, partitions: number, configs: Readonly<Record<string, string>>, logMessage: string): Promise<void> {
+    const record: TopicRecord = { name, topicId: this.#newTopicId(), partitions, configs: { ...configs } };
+    await this.#save({ ...this.#store.state, topics: [...this.#store.state.topics, record] });
+    const opened: Partition[] = [];
+    for (let i = 0; i < partitions; i++) opened.push(await this.#openPartition(record, i));
+    this.#topics.set(name, { record, partitions: opened });
+    this.#byId.set(record.topicId, name);
+    this.#logger.info({ topic: name, partitions, topicId: record.topicId }, logMessage);
   }
 
   deleteTopic(name: string): Promise<TopicResult> {
