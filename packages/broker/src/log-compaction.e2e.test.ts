@@ -284,7 +284,11 @@ describe('user topics', () => {
       if (i % 50 === 49) {
         const seen = await fetchAll(client, t, 'live');
         const offsets = seen.map(([o]) => o);
-        if (i === 299) expect(seen.length).toBeLessThan(150); // the passes did run meanwhile
+        // The passes did run meanwhile: at least one finished and removed superseded
+        // records. How many finish before the last append depends on the machine's speed
+        // (CI once saw 153 of 300 left), so only "some" is asserted here; the waitFor
+        // below then checks that the cleaner catches up fully.
+        if (i === 299) expect(seen.length).toBeLessThan(300);
         expect(offsets).toEqual([...new Set(offsets)].sort((x, y) => x - y));
         expect(Object.fromEntries(new Map(seen.map(([, k, v]) => [k, v])))).toEqual(Object.fromEntries(expected));
       }
