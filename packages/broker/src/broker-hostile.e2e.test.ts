@@ -199,7 +199,10 @@ describe('bad input', () => {
     const { client, tb: running } = await setup();
     const s = client.send(0, 9, ProduceRequestCodec, produceBody('t', 0, batchOf(['last'])));
     const res = client.receive(s, ProduceResponseCodec);
-    await new Promise((r) => setTimeout(r, 10));
+    // Shut down once the broker has the request (its append is in the log), whether or not
+    // the response has gone out yet; polled, so a slow machine cannot shut down first.
+    const log = running.broker.registry.partition('t', 0)!.log;
+    for (let i = 0; i < 5000 && log.logEndOffset === 0; i++) await new Promise((r) => setTimeout(r, 1));
     await running.broker.shutdown();
     expect((await res).responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
     await client.closed;
@@ -209,7 +212,7 @@ describe('bad input', () => {
     const { client, tb } = await setup(['connections.max.idle.ms=1000']);
     const polling = await tb.connect('poller');
     const sent = polling.send(1, 12, FetchRequestCodec, fetchBody('t', 0, 0, { maxWaitMs: 60_000, minBytes: 1 }));
-    await new Promise((r) => setTimeout(r, 20));
+    await tb.untilParked('t', 0);
     tb.clock.advance(2_500);
     await client.closed;
     expect(polling.isClosed).toBe(false);

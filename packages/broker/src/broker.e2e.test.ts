@@ -262,7 +262,7 @@ describe(`broker on the ${store} log store`, () => {
       const { client, tb } = await setup();
       await createTopic(client, 'lp', 1);
       const sent = client.send(1, 11, FetchRequestCodec, fetchBody('lp', 0, 0, { maxWaitMs: 30_000, minBytes: 1 }));
-      await new Promise((r) => setTimeout(r, 20));
+      await tb.untilParked('lp', 0);
       expect(client.bufferedResponses).toBe(0); // still parked: the manual clock never moved
       const producer = await tb.connect('producer');
       await produce(producer, 'lp', 0, batchOf(['wake']));
@@ -274,7 +274,7 @@ describe(`broker on the ${store} log store`, () => {
       const { client, tb } = await setup();
       await createTopic(client, 'lp2', 1);
       const sent = client.send(1, 11, FetchRequestCodec, fetchBody('lp2', 0, 0, { maxWaitMs: 500, minBytes: 1 }));
-      await new Promise((r) => setTimeout(r, 20));
+      await tb.untilParked('lp2', 0);
       tb.clock.advance(500);
       const res = await client.receive(sent, FetchResponseCodec);
       expect(res.responses[0]!.partitions[0]!.records?.byteLength).toBe(0);

@@ -405,7 +405,7 @@ describe('consumer groups', () => {
         answered = true;
         return r;
       });
-      for (let i = 0; i < 50 && held === 0; i++) await new Promise((r) => setTimeout(r, 1));
+      for (let i = 0; i < 5000 && held === 0; i++) await new Promise((r) => setTimeout(r, 1));
       expect(held).toBe(1);
       await new Promise((r) => setTimeout(r, 20));
       expect(answered).toBe(false);
@@ -421,7 +421,9 @@ describe('consumer groups', () => {
     const { tb: t, client } = await setup('memory', ['group.initial.rebalance.delay.ms=3000']);
     const m = new GroupTestClient(client, t.clock, 'waiting', OLDEST);
     const pending = m.joinAsync(['events']).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 10));
+    // Polled (real time, bounded) until the join is parked in PreparingRebalance.
+    const coordinator = t.broker.groups.coordinator;
+    for (let i = 0; i < 5000 && !coordinator.groupCountsByState()['PreparingRebalance']; i++) await new Promise((r) => setTimeout(r, 1));
     const timersBefore = t.clock.pendingTimers();
     await t.broker.shutdown();
     expect(await pending).toBeInstanceOf(Error);

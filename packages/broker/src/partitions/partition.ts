@@ -197,6 +197,11 @@ export class Partition {
     return () => this.#waiters.delete(wake);
   }
 
+  /** Long polls parked on this partition now (at most WAITERS_MAX). */
+  get waiterCount(): number {
+    return this.#waiters.size;
+  }
+
   /** Wakes every long poll waiting on this partition. */
   wakeWaiters(): void {
     if (this.#waiters.size === 0) return;

@@ -34,6 +34,11 @@ export interface TestBroker {
   connect(clientId?: string): Promise<KafkaTestClient>;
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Resolves once `count` long polls are parked on `topic`-`partition` (polls real time,
+   * at most 5 s), so a test can move the ManualClock knowing the fetch's timer exists.
+   */
+  untilParked(topic: string, partition: number, count?: number): Promise<void>;
 }
 
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
@@ -63,6 +68,13 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
     },
     async stop() {
       await tb.broker.shutdown();
+    },
+    async untilParked(topic, partition, count = 1) {
+      for (let i = 0; i < 5000; i++) {
+        if ((tb.broker.registry.partition(topic, partition)?.waiterCount ?? 0) >= count) return;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      throw new Error(`untilParked: no ${count} long poll(s) on ${topic}-${partition} within 5 s`);
     },
   };
   return tb;
