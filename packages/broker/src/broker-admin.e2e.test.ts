@@ -192,6 +192,42 @@ describe('admin APIs', () => {
     expect(all.topics[0]!.partitions[0]!.lowWatermark).toBe(6);
   });
 
+  it('changed segment.bytes and flush.messages reach the open log at once (samsa log store), no restart', async () => {
+    const { client, tb } = await setup([], 'samsa');
+    await create(client, 'live', 1);
+    const produce = async (i: number) => {
+      const res = await client.request(0, 9, ProduceRequestCodec, produceBody('live', 0, batchOf([`value-${i}-${'x'.repeat(100)}`])), ProduceResponseCodec);
+      expect(res.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
+    };
+    const segmentFiles = async () => (await tb.fs.readDir('/data/live-0')).filter((n) => n.endsWith('.log')).length;
+    const alter = async (configs: Array<{ name: string; configOperation: number; value: string | null }>) => {
+      const res = await client.request(44, 1, IncrementalAlterConfigsRequestCodec, { resources: [{ resourceType: 2, resourceName: 'live', configs }], validateOnly: false }, IncrementalAlterConfigsResponseCodec);
+      expect(res.responses[0]!.errorCode).toBe(0);
+    };
+    for (let i = 0; i < 4; i++) await produce(i);
+    let syncs = tb.fs.opCount('sync');
+    for (let i = 4; i < 8; i++) await produce(i);
+    expect(tb.fs.opCount('sync')).toBe(syncs); // flush.messages unset: no sync on the produce path
+    expect(await segmentFiles()).toBe(1);
+
+    await alter([{ name: 'segment.bytes', configOperation: 0, value: '400' }, { name: 'flush.messages', configOperation: 0, value: '1' }]);
+    syncs = tb.fs.opCount('sync');
+    for (let i = 8; i < 16; i++) await produce(i);
+    expect(tb.fs.opCount('sync') - syncs).toBeGreaterThanOrEqual(8); // one per acknowledged produce
+    expect(await segmentFiles()).toBeGreaterThanOrEqual(3); // ~190-byte batches, 400-byte segments
+
+    await alter([{ name: 'flush.messages', configOperation: 1, value: null }]);
+    syncs = tb.fs.opCount('sync');
+    for (let i = 16; i < 20; i++) await produce(i);
+    expect(tb.fs.opCount('sync')).toBe(syncs);
+    const offsets: number[] = [];
+    for (let i = 0; i < 20 && offsets.length < 20; i++) {
+      const res = await client.request(1, 12, FetchRequestCodec, fetchBody('live', 0, offsets.length), FetchResponseCodec);
+      offsets.push(...valuesOf(res.responses[0]!.partitions[0]!.records).map((r) => r.offset)); // a fetch reads one segment
+    }
+    expect(offsets).toEqual([...Array(20).keys()]);
+  });
+
   it('retention passes delete old segments by size and by time (samsa log store), using current topic configs', async () => {
     const { client, tb } = await setup([], 'samsa');
     await create(client, 'ret', 1, { 'segment.bytes': '200', 'retention.bytes': '400' });

@@ -41,3 +41,11 @@ export function appendNeedsSync(policy: FlushPolicy, unflushedMessages: number):
       return false;
   }
 }
+
+/** True when both policies sync at the same moments (same kind and parameter). */
+export function sameFlushPolicy(a: FlushPolicy, b: FlushPolicy): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === 'messages' && b.kind === 'messages') return a.messages === b.messages;
+  if (a.kind === 'interval' && b.kind === 'interval') return a.intervalMs === b.intervalMs;
+  return true;
+}

@@ -53,7 +53,8 @@ import { NO_TIMESTAMP, TimeIndex } from './time-index.ts';
 export interface SegmentContext {
   readonly fs: FileSystem;
   readonly clock: Clock;
-  readonly config: LogConfig;
+  /** The owning log's config; `Log.updateConfig` replaces it (segmentIndexBytes never changes). */
+  config: LogConfig;
   /** The partition directory. */
   readonly dir: string;
   /** Reports indices rebuilt at load time. */

@@ -3,11 +3,13 @@
  * of records; see test/log-model.ts). Commands: append (random batch sizes, keys,
  * timestamps; sync or not), concurrent appends (group commit), read at random offsets and
  * sizes, roll, truncateTo, truncateFullyAndStartAt, deleteRecordsBefore, flush, clock
- * advance (time-based roll, interval flush, delayed deletion), clean restart, and crash
- * (unsynced writes dropped, last write torn at a seeded byte) then reopen.
+ * advance (time-based roll, interval flush, delayed deletion), reconfigure (segment size
+ * and age, index interval and flush policy changed on the open log), clean restart, and
+ * crash (unsynced writes dropped, last write torn at a seeded byte) then reopen.
  *
  * Invariants:
- * - every append acknowledged as synced (and everything flushed) survives a crash;
+ * - every append acknowledged as synced (and everything flushed) survives a crash, and
+ *   under the policy in force (after any reconfigure) every-append acknowledges synced;
  * - offsets are dense and monotonic: each append starts at the previous log end;
  * - a read never returns a torn or invalid batch (every batch passes CRC validation) and
  *   returns the model's records from the requested offset;

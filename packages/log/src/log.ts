@@ -57,10 +57,10 @@ import {
   assertSafeInteger,
 } from './errors.ts';
 import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './file-names.ts';
-import { appendNeedsSync } from './flush-policy.ts';
+import { appendNeedsSync, sameFlushPolicy } from './flush-policy.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { EpochEndOffset, LeaderEpochCache } from './leader-epoch-cache.ts';
-import type { LogConfig } from './log-config.ts';
+import { resolveLogConfig, type LogConfig } from './log-config.ts';
 import { LogSegment, type AppendStats, type SegmentContext, type TimestampAndOffset } from './log-segment.ts';
 import type { LogLogger } from './logger.ts';
 import type { EpochEntry } from './checkpoint-file.ts';
@@ -177,7 +177,7 @@ export class Log {
   readonly dir: string;
   readonly topic: string;
   readonly partition: number;
-  readonly config: LogConfig;
+  private configValue: LogConfig;
   private readonly fs: FileSystem;
   private readonly clock: Clock;
   private readonly logger: LogLogger;
@@ -211,7 +211,7 @@ export class Log {
     this.partition = params.partition;
     this.fs = params.fs;
     this.clock = params.clock;
-    this.config = params.config;
+    this.configValue = params.config;
     this.logger = params.logger;
     this.ctx = params.ctx;
     this.epochCache = params.epochCache;
@@ -227,6 +227,45 @@ export class Log {
     this.hwWaiters = new DataWaiters(this.clock, this.config.waitersMax);
     const policy = this.config.flushPolicy;
     if (policy.kind === 'interval') this.flushTimer = this.clock.setInterval(() => this.flushInBackground(), policy.intervalMs);
+  }
+
+  // ---- config -----------------------------------------------------------------------
+
+  /** The log's config now: the open-time config with every `updateConfig` applied. */
+  get config(): LogConfig {
+    return this.configValue;
+  }
+
+  /**
+   * Applies a changed config to the open log, as Kafka's dynamic topic configs do; the
+   * result is resolved over the current config and checked first (InvalidArgumentError,
+   * nothing changed). Effective for the next append: segment.bytes, segment.ms and
+   * segment.jitter.ms (the next roll check), index.interval.bytes, max.message.bytes,
+   * message.timestamp.type, the flush policy (an interval timer is restarted or
+   * cancelled; a stricter policy syncs on the next append), file.delete.delay.ms, and the
+   * retention and compaction settings the maintenance tasks read. Kept at their open-time
+   * values until the log is reopened: `segmentIndexBytes` (an index is preallocated when
+   * its segment is created or loaded), `waitersMax` and `checkpointIntervalMs`.
+   * Returns the config now in force.
+   */
+  updateConfig(changes: Partial<LogConfig>): LogConfig {
+    const current = this.configValue;
+    const next = resolveLogConfig({
+      ...current,
+      ...changes,
+      segmentIndexBytes: current.segmentIndexBytes,
+      waitersMax: current.waitersMax,
+      checkpointIntervalMs: current.checkpointIntervalMs,
+    });
+    this.configValue = next;
+    this.ctx.config = next;
+    if (!sameFlushPolicy(current.flushPolicy, next.flushPolicy) && !this.closed) {
+      this.flushTimer?.cancel();
+      this.flushTimer = null;
+      const policy = next.flushPolicy;
+      if (policy.kind === 'interval') this.flushTimer = this.clock.setInterval(() => this.flushInBackground(), policy.intervalMs);
+    }
+    return next;
   }
 
   // ---- state ------------------------------------------------------------------------

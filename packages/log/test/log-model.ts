@@ -15,6 +15,7 @@ import { batchLastOffset, batchMaxTimestamp } from '@samsa/codec';
 import type { FileSystem } from '@samsa/runtime';
 import type { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
 import type { Log } from '../src/log.ts';
+import type { FlushPolicy } from '../src/flush-policy.ts';
 import type { LogConfig } from '../src/log-config.ts';
 import { batchOf, concat, decodeBatches, open, readAll, type TestRecord } from './log-test-support.ts';
 
@@ -99,7 +100,9 @@ class AppendCommand implements Cmd {
     applyAppend(m, this.batches);
     expect(result.lastOffset).toBe(m.end - 1);
     expect(r.log.logEndOffset).toBe(m.end);
-    if (this.requireSync) expect(result.synced).toBe(true);
+    // The policy in force now (ReconfigureCommand may have changed it) decides.
+    if (this.requireSync || r.log.config.flushPolicy.kind === 'every-append') expect(result.synced).toBe(true);
+    if (r.log.config.flushPolicy.kind === 'none' && !this.requireSync) expect(result.synced).toBe(false);
     if (result.synced) m.durableEnd = m.end;
   }
   toString = (): string => `append(${this.batches.map((b) => b.length).join(',')}${this.requireSync ? ', sync' : ''}${this.newEpoch ? ', new epoch' : ''})`;
@@ -231,6 +234,25 @@ class AdvanceClockCommand implements Cmd {
   toString = (): string => `advance(${this.ms})`;
 }
 
+/**
+ * `Log.updateConfig` on the open log (Kafka's dynamic topic configs): roll size and age,
+ * index interval, flush policy. The host keeps the new config, so reopens use it too.
+ */
+class ReconfigureCommand implements Cmd {
+  readonly changes: Partial<LogConfig>;
+  constructor(changes: Partial<LogConfig>) {
+    this.changes = changes;
+  }
+  check = (): boolean => true;
+  async run(_m: LogModel, r: RealLog): Promise<void> {
+    const next = r.log.updateConfig(this.changes);
+    expect(next).toMatchObject(this.changes);
+    expect(r.log.config).toBe(next);
+    r.config = { ...r.config, ...this.changes };
+  }
+  toString = (): string => `reconfigure(${JSON.stringify(this.changes)})`;
+}
+
 class CleanRestartCommand implements Cmd {
   check = (): boolean => true;
   async run(m: LogModel, r: RealLog): Promise<void> {
@@ -284,6 +306,17 @@ export function coreCommands(): fc.Arbitrary<Cmd>[] {
     fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }).map((w) => new DeleteRecordsCommand(w)),
     fc.integer({ min: 1, max: 3000 }).map((ms) => new AdvanceClockCommand(ms)),
     fc.constant(new CleanRestartCommand()),
+    fc
+      .record(
+        {
+          segmentBytes: fc.constantFrom(512, 2048, 8192),
+          segmentMs: fc.constantFrom(1000, 5000),
+          indexIntervalBytes: fc.constantFrom(64, 256, 2048),
+          flushPolicy: fc.constantFrom<FlushPolicy>({ kind: 'none' }, { kind: 'every-append' }, { kind: 'messages', messages: 5 }, { kind: 'interval', intervalMs: 1000 }),
+        },
+        { requiredKeys: [] },
+      )
+      .map((changes) => new ReconfigureCommand(changes)),
     fc.tuple(fc.integer({ min: 0, max: 0x7fffffff }), fc.constantFrom('prefix' as const, 'last' as const)).map(([s, mode]) => new CrashCommand(s, mode)),
   ];
 }

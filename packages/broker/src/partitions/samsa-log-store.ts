@@ -19,11 +19,12 @@
  * each topic's current config and trims producer state; it reaches the log through
  * `enforceLogRetention`, on the same per-log chain as cleaning, so the two never overlap.
  *
- * Config changes (AlterConfigs): `reconfigure` hands the topic's new config to the
- * manager's maintenance view (cleanup.policy, retention, compaction settings). Settings
- * the open Log itself reads (segment.bytes, segment.ms, flush.*, max.message.bytes,
- * message.timestamp.type) take effect when the log is next opened (broker restart); the
- * broker checks max.message.bytes itself before appending.
+ * Config changes (AlterConfigs, topic or dynamic broker level): `reconfigure` hands the
+ * topic's new config to the open log (`LogManager.reconfigure` → `Log.updateConfig`), so
+ * segment.bytes, segment.ms, flush.messages, flush.ms, max.message.bytes,
+ * message.timestamp.type, retention and compaction settings apply from the next append or
+ * maintenance pass, without a restart; segment.index.bytes applies when the log is next
+ * opened. The broker also checks max.message.bytes itself before appending.
  *
  * Data dirs from the earlier standalone mode (a `.samsa_cleanshutdown` marker in each
  * partition directory, no `.kafka_cleanshutdown`) open with a recovery scan from the

@@ -29,11 +29,9 @@
  *   that runs retention itself (the broker, which also trims producer state) starts
  *   maintenance with `{ retention: false }` and calls `enforceLogRetention`, which joins
  *   the same per-log chain.
- * - Reconfiguring (`reconfigure`, Kafka's AlterConfigs): replaces the maintenance view of
- *   one log's config — cleanup.policy, retention, delete.retention.ms,
- *   min.compaction.lag.ms, min.cleanable.dirty.ratio, file.delete.delay.ms, the segment
- *   size the cleaner writes. What the open `Log` itself reads (segment roll, flush,
- *   max.message.bytes, timestamp type) keeps its open-time value until the log reopens.
+ * - Reconfiguring (`reconfigure`, Kafka's AlterConfigs): `Log.updateConfig` on the open
+ *   log, so the next append, roll, flush, retention pass and cleaner pass see the new
+ *   values (see `Log.updateConfig` for the few kept until reopen).
  *
  * Single event loop. Methods may be called concurrently; per-log work is serialized.
  */
@@ -50,7 +48,7 @@ import {
   parsePartitionDirName,
   partitionDirName,
 } from '../file-names.ts';
-import { resolveLogConfig, type LogConfig } from '../log-config.ts';
+import type { LogConfig } from '../log-config.ts';
 import { silentLogger, type LogLogger } from '../logger.ts';
 import type { Log } from '../log.ts';
 import { openLog } from '../open-log.ts';
@@ -101,8 +99,6 @@ export interface LogManagerOptions {
 interface ManagedEntry {
   readonly log: Log;
   readonly logDir: string;
-  /** The config maintenance uses: the log's open-time config until `reconfigure`. */
-  config: LogConfig;
   /** Tail of this log's maintenance chain (retention, cleaning, deletion). */
   tasks: Promise<void>;
 }
@@ -184,7 +180,7 @@ export class LogManager {
     const log = await this.openManaged(logDir, dir, topic, { recoveryPoint: 0, logStartOffset: 0, highWatermark: 0, hadCleanShutdown: false }, config);
     // The first segment's files: durable before anyone appends (openLog synced the dir entry in logDir).
     await this.fs.syncDir(dir);
-    this.track(topicPartitionKey(topic, partition), { log, logDir, config: log.config, tasks: Promise.resolve() });
+    this.track(topicPartitionKey(topic, partition), { log, logDir, tasks: Promise.resolve() });
     return log;
   }
 
@@ -244,7 +240,7 @@ export class LogManager {
     this.cleanerOffsets.delete(key);
     await this.onLog(entry, 'delete', { rethrow: true }, async () => {
       const { log } = entry;
-      const delay = entry.config.fileDeleteDelayMs;
+      const delay = entry.log.config.fileDeleteDelayMs;
       await log.close();
       const doomed = joinDir(entry.logDir, `${partitionDirName(topic, partition)}.${crypto.randomUUID().replaceAll('-', '')}${DELETE_DIR_SUFFIX}`);
       await this.fs.rename(log.dir, doomed);
@@ -322,7 +318,7 @@ export class LogManager {
           this.logger.warn({ logDir, name }, 'ignoring a file named like a partition directory');
           continue;
         }
-        this.track(key, { log, logDir, config: log.config, tasks: Promise.resolve() });
+        this.track(key, { log, logDir, tasks: Promise.resolve() });
       }
     };
     const workers = Math.max(1, Math.min(this.options.loadConcurrency ?? 16, toOpen.length));
@@ -376,20 +372,15 @@ export class LogManager {
   // ---- maintenance --------------------------------------------------------------------
 
   /**
-   * Replaces the maintenance view of a log's config (see the file comment for what it
-   * covers); `config` is resolved over the log's open-time config. False when the log is
-   * not managed here. Throws InvalidArgumentError on a bad config.
+   * Applies a changed config to an open log (`Log.updateConfig`): `config` is resolved
+   * over the log's current config. False when the log is not managed here. Throws
+   * InvalidArgumentError on a bad config (nothing changes).
    */
   reconfigure(topic: string, partition: number, config: Partial<LogConfig>): boolean {
     const entry = this.entries.get(topicPartitionKey(topic, partition));
     if (entry === undefined) return false;
-    entry.config = resolveLogConfig({ ...entry.log.config, ...config });
+    entry.log.updateConfig(config);
     return true;
-  }
-
-  /** The config maintenance uses for a log (after `reconfigure`), or undefined. */
-  maintenanceConfig(topic: string, partition: number): LogConfig | undefined {
-    return this.entries.get(topicPartitionKey(topic, partition))?.config;
   }
 
   /**
@@ -421,7 +412,7 @@ export class LogManager {
     for (const entry of [...this.entries.values()]) {
       if (entry.log.isOffline || entry.log.isClosed) continue;
       await this.onLog(entry, 'retention', { rethrow: false }, async () => {
-        deleted += (await enforceRetention(entry.log, retentionConfigOf(entry.config), nowMs)).deletedSegments;
+        deleted += (await enforceRetention(entry.log, retentionConfigOf(entry.log.config), nowMs)).deletedSegments;
       });
     }
     return deleted;
@@ -447,7 +438,8 @@ export class LogManager {
   async runCleaner(nowMs: number = this.clock.wallMs()): Promise<CleanResult[]> {
     const candidates: { entry: ManagedEntry; ratio: number; dirtyBytes: number }[] = [];
     for (const entry of this.entries.values()) {
-      const { log, config } = entry;
+      const { log } = entry;
+      const { config } = log;
       if (log.isOffline || log.isClosed || !config.cleanupPolicy.includes('compact')) continue;
       try {
         // Lazily opened segments (after a restart) learn their sizes once; no await otherwise.
@@ -463,7 +455,8 @@ export class LogManager {
     const results: CleanResult[] = [];
     for (const { entry, dirtyBytes } of candidates.slice(0, this.options.cleanerLogsPerTickMax ?? 16)) {
       await this.onLog(entry, 'clean', { rethrow: false }, async () => {
-        const { log, config } = entry;
+        const { log } = entry;
+        const { config } = log;
         if (log.isOffline || log.isClosed) return;
         const result = await cleanLog(log, {
           firstDirtyOffset: this.firstDirtyOffset(log),
