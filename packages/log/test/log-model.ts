@@ -309,7 +309,8 @@ export function coreCommands(): fc.Arbitrary<Cmd>[] {
     fc
       .record(
         {
-          segmentBytes: fc.constantFrom(512, 2048, 8192),
+          // Not below 1024: one append (up to 4 batches of 6 small records, ~730 bytes) must fit a segment.
+          segmentBytes: fc.constantFrom(1024, 2048, 8192),
           segmentMs: fc.constantFrom(1000, 5000),
           indexIntervalBytes: fc.constantFrom(64, 256, 2048),
           flushPolicy: fc.constantFrom<FlushPolicy>({ kind: 'none' }, { kind: 'every-append' }, { kind: 'messages', messages: 5 }, { kind: 'interval', intervalMs: 1000 }),

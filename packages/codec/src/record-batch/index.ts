@@ -38,4 +38,5 @@ export type { RecordView, RecordHeader } from './iterate-records.ts';
 export { forEachRecord, RecordCursor } from './record-cursor.ts';
 export type { IterateOptions } from './record-cursor.ts';
 export { buildRecordBatch, RECORDS_PER_BATCH_MAX } from './build-record-batch.ts';
+export { varintBytes, writeVarint, varlongBytes, writeVarlong } from './varint.ts';
 export type { RecordInput, RecordHeaderInput, BuildOptions } from './build-record-batch.ts';

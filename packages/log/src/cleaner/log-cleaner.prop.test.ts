@@ -2,11 +2,13 @@
  * cleanLog against a model, on the real Log over the memory file system.
  *
  * The model: the list of every appended record (offset, key, value, batch timestamp,
- * producer). After passes of the cleaner until it has mapped the whole dirty section
- * (incremental when the offset map is tiny), a record below the first uncleanable offset
- * survives iff it has a key, no later record below that offset has the same key, and it
- * is not a tombstone whose batch is older than delete.retention.ms. Records at or past the
- * first uncleanable offset all survive.
+ * producer). After passes of the cleaner at time t0 until it has mapped the whole dirty
+ * section (incremental when the offset map is tiny), a record below the first uncleanable
+ * offset survives iff it has a key and no later record below that offset has the same key
+ * — tombstones too, however old their timestamps (KIP-534: the first pass only stamps
+ * their delete horizon, t0 + delete.retention.ms, which the result reports). Then a
+ * tombstones-due pass at t0 + laterMs drops exactly those tombstones iff laterMs ≥
+ * delete.retention.ms. Records at or past the first uncleanable offset all survive.
  *
  * Batches are uncompressed or gzip/snappy/lz4 (rewritten through the codec package).
  *
@@ -53,6 +55,7 @@ const scenarioArb = fc.record({
   segmentBytes: fc.integer({ min: 300, max: 900 }),
   tinyMap: fc.boolean(),
   rollAtEnd: fc.boolean(),
+  laterMs: fc.oneof(fc.integer({ min: 0, max: 2 * DELETE_RETENTION_MS }), fc.constant(DELETE_RETENTION_MS - 1), fc.constant(DELETE_RETENTION_MS)),
 });
 
 const enc = new TextEncoder();
@@ -82,7 +85,7 @@ async function readAll(log: Log): Promise<{ records: ModelRecord[]; batches: { b
 }
 
 describe('cleanLog (model)', () => {
-  it('keeps the latest record per key, preserves offsets, drops old tombstones only', async () => {
+  it('keeps the latest record per key, preserves offsets and timestamps, drops tombstones only past their delete horizon', async () => {
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (s) => {
         const clock = new ManualClock();
@@ -104,25 +107,37 @@ describe('cleanLog (model)', () => {
         const logEndOffset = log.logEndOffset;
         const uncleanable = await firstUncleanableOffset(log, now, 0);
 
+        const clean = (nowMs: number, firstDirtyOffset: number, tombstonesDue = false) =>
+          cleanLog(log, { firstDirtyOffset, nowMs, deleteRetentionMs: DELETE_RETENTION_MS, segmentBytes: s.segmentBytes, offsetMapBytes: s.tinyMap ? 16 * 16 : 1 << 20, yieldNow: async () => {}, tombstonesDue });
         let firstDirty = 0;
         let passes = 0;
+        let horizon: number | null = null;
         for (; passes < 200; passes++) {
-          const r = await cleanLog(log, { firstDirtyOffset: firstDirty, nowMs: now, deleteRetentionMs: DELETE_RETENTION_MS, segmentBytes: s.segmentBytes, offsetMapBytes: s.tinyMap ? 16 * 16 : 1 << 20, yieldNow: async () => {} });
+          const r = await clean(now, firstDirty);
           expect(r.endOffset).toBeGreaterThanOrEqual(firstDirty);
           if (s.tinyMap) expect(r.mapEntries).toBeLessThanOrEqual(14);
           firstDirty = r.endOffset;
+          horizon = r.earliestDeleteHorizonMs;
           if (!r.mapFull) break;
         }
         expect(firstDirty).toBe(uncleanable);
 
         const latest = new Map<string, number>();
         for (const r of appended) if (r.key !== null && r.offset < uncleanable) latest.set(r.key, r.offset);
-        const expected = appended.filter((r) => {
-          if (r.offset >= uncleanable) return true;
-          if (r.key === null || latest.get(r.key)! > r.offset) return false;
-          return !(r.value === null && now - r.timestampMs > DELETE_RETENTION_MS);
-        });
-        const got = await readAll(log);
+        const afterFirst = appended.filter((r) => r.offset >= uncleanable || (r.key !== null && latest.get(r.key) === r.offset));
+        let got = await readAll(log);
+        expect(got.records).toEqual(afterFirst);
+        const tombstonesBelow = afterFirst.some((r) => r.offset < uncleanable && r.value === null);
+        expect(horizon).toBe(tombstonesBelow ? now + DELETE_RETENTION_MS : null);
+
+        // Nothing dirty any more: only a tombstones-due pass runs, and only past the horizon removes.
+        expect((await clean(now + s.laterMs, firstDirty)).segmentsRewritten).toBe(0);
+        const due = await clean(now + s.laterMs, firstDirty, true);
+        expect(due.endOffset).toBe(firstDirty);
+        const expired = s.laterMs >= DELETE_RETENTION_MS;
+        const expected = afterFirst.filter((r) => !(expired && r.offset < uncleanable && r.value === null));
+        expect(due.earliestDeleteHorizonMs).toBe(tombstonesBelow && !expired ? now + DELETE_RETENTION_MS : null);
+        got = await readAll(log);
         expect(got.records).toEqual(expected);
         expect(log.logEndOffset).toBe(logEndOffset);
         for (const bases of producerBatches.values()) {

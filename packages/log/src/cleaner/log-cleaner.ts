@@ -14,7 +14,7 @@
  * 2. Rewrite: every segment with base offset < endOffset is rewritten, in groups whose
  *    total size fits `segment.bytes` (few small segments after compaction), keeping a
  *    record iff it has a key, no later offset of the same key is mapped, and it is not a
- *    tombstone older than `delete.retention.ms`. Records past endOffset are kept (the map
+ *    tombstone past its batch's delete horizon. Records past endOffset are kept (the map
  *    knows nothing newer). Offsets never change (retained-batch.ts).
  * 3. Swap: each group's output is a `.cleaned` segment handed to the log's
  *    `replaceSegments` (`.cleaned` → sync → `.swap` → old segments to `.deleted` → live
@@ -22,9 +22,14 @@
  *    input is not swapped.
  *
  * Choices, documented:
- * - Tombstone age is the batch's maxTimestamp (with log-append time that is the append
- *   time). Kafka 3.x stamps a delete horizon into the batch on the first pass instead;
- *   mtimes cannot be used here because every rewrite would reset them.
+ * - Tombstones (KIP-534, Kafka 3.1+): the first pass that keeps a tombstone stamps its
+ *   batch with a delete horizon, now + delete.retention.ms (retained-batch.ts); a later
+ *   pass drops the batch's tombstones once now ≥ that horizon. So a tombstone lives at
+ *   least delete.retention.ms after the cleaner first saw it, whatever its timestamp — a
+ *   consumer reading from the start within that time sees every delete.
+ *   `earliestDeleteHorizonMs` in the result says when the next removal is due; with
+ *   `tombstonesDue` a pass runs even with nothing dirty, rewriting the cleaned section with
+ *   an empty map (Kafka also cleans a log whose delete horizon has passed).
  * - Keyless records are dropped (Kafka rejects them on compacted topics).
  * - Control batches are kept as they are. Transactions are not tracked: aborted records
  *   are compacted like committed ones (no aborted-transaction index yet).
@@ -57,7 +62,7 @@ import type { LogSegment } from '../log-segment.ts';
 import type { Log } from '../log.ts';
 import { forEachRecordFrame } from './record-frames.ts';
 import { OffsetMap } from './offset-map.ts';
-import { filterBatch, kafkaRecordsCodec, recordsSectionOf, type RecordsCodec } from './retained-batch.ts';
+import { batchDeleteHorizonMs, filterBatch, kafkaRecordsCodec, recordsSectionOf, type RecordsCodec } from './retained-batch.ts';
 
 /** What the cleaner needs from a log (a core `Log` satisfies it). */
 export type CleanableLog = Pick<Log, 'dir' | 'logStartOffset' | 'logEndOffset' | 'highWatermark' | 'segmentsSnapshot' | 'createCleanedSegment' | 'replaceSegments' | 'loadSegmentSizes'>;
@@ -81,6 +86,12 @@ export interface CleanOptions {
   readonly codec?: RecordsCodec | null;
   /** Awaited between chunks; default a macrotask (setTimeout 0). */
   readonly yieldNow?: () => Promise<void>;
+  /**
+   * Run even when nothing is dirty: the cleaned section is rewritten with an empty map so
+   * tombstones past their delete horizon go (pass it when `earliestDeleteHorizonMs` of an
+   * earlier pass is ≤ nowMs).
+   */
+  readonly tombstonesDue?: boolean;
 }
 
 export interface CleanResult {
@@ -94,6 +105,12 @@ export interface CleanResult {
   readonly bytesRead: number;
   readonly bytesWritten: number;
   readonly recordsRemoved: number;
+  /**
+   * The earliest delete horizon among batches that still hold tombstones in the segments
+   * this pass went through (every segment below endOffset when `segmentsRewritten` > 0);
+   * null when none do. A pass at or after it removes tombstones.
+   */
+  readonly earliestDeleteHorizonMs: number | null;
 }
 
 const INT32_MAX = 0x7fffffff;
@@ -133,22 +150,51 @@ export async function cleanLog(log: CleanableLog, givenOptions: CleanOptions): P
   await log.loadSegmentSizes();
   const uncleanable = await firstUncleanableOffset(log, options.nowMs, options.minCompactionLagMs ?? 0);
   const firstDirty = Math.min(Math.max(options.firstDirtyOffset, log.logStartOffset), log.logEndOffset);
-  const empty: CleanResult = { endOffset: firstDirty, mapFull: false, mapEntries: 0, segmentsRewritten: 0, groupsSwapped: 0, bytesRead: 0, bytesWritten: 0, recordsRemoved: 0 };
-  if (firstDirty >= uncleanable) return empty;
-
+  const empty: CleanResult = { endOffset: firstDirty, mapFull: false, mapEntries: 0, segmentsRewritten: 0, groupsSwapped: 0, bytesRead: 0, bytesWritten: 0, recordsRemoved: 0, earliestDeleteHorizonMs: null };
   const map = new OffsetMap(options.offsetMapBytes ?? 4 * 1024 * 1024);
-  const scan = await buildOffsetMap(log, map, firstDirty, uncleanable, options, yieldNow);
-  const segments = log.segmentsSnapshot().filter((s) => s.baseOffset < scan.endOffset && !s.isActive);
+  let scan: MapScan;
+  if (firstDirty < uncleanable) scan = await buildOffsetMap(log, map, firstDirty, uncleanable, options, yieldNow);
+  else if (options.tombstonesDue === true) scan = await scanProducers(log, Math.min(firstDirty, uncleanable), options, yieldNow);
+  else return empty;
+
+  const rewriteBelow = Math.min(scan.endOffset, uncleanable);
+  const segments = log.segmentsSnapshot().filter((s) => s.baseOffset < rewriteBelow && !s.isActive);
   const groups = groupSegments(segments, log.segmentsSnapshot(), scan.endOffset, options.segmentBytes);
   const totals = { segmentsRewritten: 0, groupsSwapped: 0, bytesWritten: 0, recordsRemoved: 0 };
+  let earliestDeleteHorizonMs: number | null = null;
   for (const group of groups) {
     const r = await cleanGroup(log, group, map, scan.producerLast, options, yieldNow);
     totals.segmentsRewritten += group.length;
     totals.groupsSwapped += r.swapped ? 1 : 0;
     totals.bytesWritten += r.bytesWritten;
     totals.recordsRemoved += r.recordsRemoved;
+    if (r.earliestDeleteHorizonMs !== null && (earliestDeleteHorizonMs === null || r.earliestDeleteHorizonMs < earliestDeleteHorizonMs)) earliestDeleteHorizonMs = r.earliestDeleteHorizonMs;
   }
-  return { endOffset: scan.endOffset, mapFull: scan.mapFull, mapEntries: map.size, bytesRead: scan.bytesRead, ...totals };
+  return { endOffset: Math.max(scan.endOffset, firstDirty), mapFull: scan.mapFull, mapEntries: map.size, bytesRead: scan.bytesRead, earliestDeleteHorizonMs, ...totals };
+}
+
+/**
+ * The tombstones-due pass with nothing dirty: no offset map, only the producer ids of the
+ * segments below `endOffset` (for RETAIN_EMPTY), so the rewrite drops expired tombstones.
+ */
+async function scanProducers(log: CleanableLog, endOffset: number, options: CleanOptions, yieldNow: () => Promise<void>): Promise<MapScan> {
+  const producersMax = options.producerIdsMax ?? 100_000;
+  let producerLast: Map<number, number> | null = new Map();
+  let bytesRead = 0;
+  for (const segment of log.segmentsSnapshot()) {
+    if (segment.baseOffset >= endOffset || producerLast === null) break;
+    await segment.forEachBatch((batch) => {
+      bytesRead += batch.byteLength;
+      const producerId = batchProducerId(batch);
+      if (producerId >= 0 && producerLast !== null) {
+        producerLast.set(producerId, batchBaseOffset(batch));
+        if (producerLast.size > producersMax) producerLast = null;
+      }
+      return true;
+    });
+    await yieldNow();
+  }
+  return { endOffset, mapFull: false, bytesRead, producerLast };
 }
 
 interface MapScan {
@@ -238,6 +284,7 @@ interface GroupResult {
   readonly swapped: boolean;
   readonly bytesWritten: number;
   readonly recordsRemoved: number;
+  readonly earliestDeleteHorizonMs: number | null;
 }
 
 /** Phase 2 and 3 for one group: filter every batch into a `.cleaned` segment, then swap. */
@@ -259,6 +306,11 @@ async function cleanGroup(
   let pendingLast = -1;
   let pendingMaxTs = -1;
   let pendingMaxTsOffset = -1;
+  let earliestDeleteHorizonMs: number | null = null;
+  const noteHorizon = (bytes: Uint8Array): void => {
+    const horizon = batchDeleteHorizonMs(bytes);
+    if (horizon !== null && (earliestDeleteHorizonMs === null || horizon < earliestDeleteHorizonMs)) earliestDeleteHorizonMs = horizon;
+  };
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
     const bytes = pending.length === 1 ? pending[0]! : concat(pending, pendingBytes);
@@ -290,11 +342,16 @@ async function cleanGroup(
             return false;
           }
           const outcome = filterOne(batch, map, producerLast, options);
-          if (outcome.kind === 'unchanged' || outcome.kind === 'opaque') keep(batch.slice());
-          else {
+          if (outcome.kind === 'unchanged' || outcome.kind === 'opaque') {
+            keep(batch.slice());
+            if (outcome.kind === 'unchanged' && outcome.tombstonesKept > 0) noteHorizon(batch);
+          } else {
             changed = true;
             recordsRemoved += outcome.recordsRemoved;
-            if (outcome.kind === 'rewritten') keep(outcome.bytes);
+            if (outcome.kind === 'rewritten') {
+              keep(outcome.bytes);
+              if (outcome.tombstonesKept > 0) noteHorizon(outcome.bytes);
+            }
           }
           return true;
         }, resumeAt);
@@ -307,11 +364,11 @@ async function cleanGroup(
     await flush();
     if (!changed) {
       await cleaned.deleteFiles();
-      return { swapped: false, bytesWritten: 0, recordsRemoved: 0 };
+      return { swapped: false, bytesWritten: 0, recordsRemoved: 0, earliestDeleteHorizonMs };
     }
     assertStillPresent(log, group);
     await log.replaceSegments(cleaned, group);
-    return { swapped: true, bytesWritten, recordsRemoved };
+    return { swapped: true, bytesWritten, recordsRemoved, earliestDeleteHorizonMs };
   } catch (error) {
     await cleaned.deleteFiles().catch(() => undefined);
     throw error;
@@ -320,11 +377,12 @@ async function cleanGroup(
 
 /** The per-batch decision: keep records that are the latest for their key and not expired tombstones. */
 function filterOne(batch: Uint8Array, map: OffsetMap, producerLast: Map<number, number> | null, options: CleanOptions) {
-  if (batchIsControl(batch)) return { kind: 'unchanged' } as const;
+  if (batchIsControl(batch)) return { kind: 'unchanged', tombstonesKept: 0 } as const;
   const base = batchBaseOffset(batch);
   const producerId = batchProducerId(batch);
   const keepEmpty = producerId >= 0 && (producerLast === null || producerLast.get(producerId) === base);
-  const tombstonesExpired = options.nowMs - batchMaxTimestamp(batch) > options.deleteRetentionMs;
+  const horizon = batchDeleteHorizonMs(batch);
+  const tombstonesExpired = horizon !== null && options.nowMs >= horizon;
   return filterBatch(
     batch,
     0,
@@ -336,6 +394,7 @@ function filterOne(batch: Uint8Array, map: OffsetMap, producerLast: Map<number, 
       return !(frame.valueIsNull && tombstonesExpired);
     },
     options.codec ?? undefined,
+    options.nowMs + options.deleteRetentionMs,
   );
 }
 

@@ -25,6 +25,10 @@ export interface RecordFrame {
   /** Byte range of the whole record, length prefix included. */
   start: number;
   end: number;
+  /** Where the record body (attributes onwards) starts, after the length prefix. */
+  bodyStart: number;
+  /** Where offsetDelta starts, right after timestampDelta. */
+  offsetDeltaStart: number;
   offsetDelta: number;
   timestampDelta: number;
   /** Key byte range; keyStart is −1 for a null key. */
@@ -67,7 +71,7 @@ class Cursor {
  */
 export function forEachRecordFrame(section: Uint8Array, start: number, end: number, recordCount: number, visit: (frame: RecordFrame) => void): void {
   const c = new Cursor(section, start, end);
-  const frame: RecordFrame = { start: 0, end: 0, offsetDelta: 0, timestampDelta: 0, keyStart: -1, keyEnd: -1, valueIsNull: false };
+  const frame: RecordFrame = { start: 0, end: 0, bodyStart: 0, offsetDeltaStart: 0, offsetDelta: 0, timestampDelta: 0, keyStart: -1, keyEnd: -1, valueIsNull: false };
   for (let i = 0; i < recordCount; i++) {
     frame.start = c.pos;
     c.end = end;
@@ -75,8 +79,10 @@ export function forEachRecordFrame(section: Uint8Array, start: number, end: numb
     if (length < 6 || length > end - c.pos) throw new CorruptRecordsError(`record ${i}: length ${length}`);
     const recordEnd = c.pos + length;
     c.end = recordEnd;
+    frame.bodyStart = c.pos;
     c.pos++; // attributes
     frame.timestampDelta = c.varlong();
+    frame.offsetDeltaStart = c.pos;
     frame.offsetDelta = c.varlong();
     const keyLength = c.varlong();
     if (keyLength < -1 || keyLength > recordEnd - c.pos) throw new CorruptRecordsError(`record ${i}: key length ${keyLength}`);

@@ -11,11 +11,15 @@
  * - maxTimestamp is the largest surviving timestamp (create time);
  * - nothing retained → 'dropped', or an empty (0-record) valid batch when keepEmpty;
  *   everything retained → 'unchanged'.
+ * - with a delete horizon to stamp (KIP-534): a batch keeping a tombstone and carrying no
+ *   horizon is rewritten with the flag and baseTimestamp = the horizon, every record's
+ *   timestamp unchanged (create time: deltas re-encoded; log-append time: maxTimestamp);
+ *   a batch that already has one keeps it; no tombstone kept → no horizon.
  */
-import { batchBaseOffset, batchCompression, batchBaseTimestamp, batchLastOffsetDelta, batchMaxTimestamp, batchPartitionLeaderEpoch, batchProducerId, batchRecordCount, buildRecordBatch, iterateRecords, validateRecordBatch } from '@samsa/codec';
+import { batchBaseOffset, batchCompression, batchBaseTimestamp, batchHasDeleteHorizon, batchTimestampType, batchLastOffsetDelta, batchMaxTimestamp, batchPartitionLeaderEpoch, batchProducerId, batchRecordCount, buildRecordBatch, iterateRecords, validateRecordBatch } from '@samsa/codec';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { filterBatch, kafkaRecordsCodec } from './retained-batch.ts';
+import { batchDeleteHorizonMs, filterBatch, kafkaRecordsCodec } from './retained-batch.ts';
 
 const recordArb = fc.record({
   key: fc.option(fc.uint8Array({ maxLength: 8 })),
@@ -60,6 +64,48 @@ describe('filterBatch', () => {
         if (keptIdx.length > 0) expect(batchMaxTimestamp(out)).toBe(Math.max(...keptIdx.map((i) => records[i]!.timestampMs)));
         else expect(batchMaxTimestamp(out)).toBe(batchMaxTimestamp(built));
       }),
+    );
+  });
+
+  it('stamps a delete horizon on a batch that keeps a tombstone; record timestamps stay', () => {
+    fc.assert(
+      fc.property(
+        fc.array(recordArb, { minLength: 1, maxLength: 20 }),
+        fc.array(fc.boolean(), { minLength: 20, maxLength: 20 }),
+        fc.constantFrom(0, 1, 3),
+        fc.constantFrom<'create' | 'log-append'>('create', 'log-append'),
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        (records, keepMask, compression, timestampType, horizonMs) => {
+          const built = buildRecordBatch(records, { baseOffset: 100, compression: compression as 0 | 1 | 3, timestampType, ...(timestampType === 'log-append' ? { logAppendTime: 5_000 } : {}) });
+          const timestampsOf = (b: Uint8Array) => [...iterateRecords(b, 0, { verifyCrc: true })].map((r) => [r.offset, r.timestampMs, r.value === null]);
+          const outcome = filterBatch(built, 0, built.length, false, (_s, frame) => keepMask[frame.offsetDelta]!, kafkaRecordsCodec, horizonMs);
+          const keptIdx = records.map((_, i) => i).filter((i) => keepMask[i]!);
+          const tombstonesKept = keptIdx.filter((i) => records[i]!.value === null).length;
+          if (keptIdx.length === 0) {
+            expect(outcome.kind).toBe('dropped');
+            return;
+          }
+          if (keptIdx.length === records.length && tombstonesKept === 0) {
+            expect(outcome).toEqual({ kind: 'unchanged', tombstonesKept: 0 });
+            return;
+          }
+          expect(outcome.kind).toBe('rewritten');
+          if (outcome.kind !== 'rewritten') return;
+          const out = outcome.bytes;
+          expect(outcome.tombstonesKept).toBe(tombstonesKept);
+          expect(validateRecordBatch(out, 0, out.length)).toBeNull();
+          expect(batchHasDeleteHorizon(out)).toBe(tombstonesKept > 0);
+          expect(batchDeleteHorizonMs(out)).toBe(tombstonesKept > 0 ? horizonMs : null);
+          expect(batchTimestampType(out)).toBe(timestampType);
+          expect(batchCompression(out)).toBe(compression);
+          const before = new Map(timestampsOf(built).map(([o, ts, t]) => [o, [ts, t]]));
+          expect(timestampsOf(out)).toEqual(keptIdx.map((i) => [100 + i, ...before.get(100 + i)!]));
+
+          // A second pass with another horizon keeps the first one.
+          const again = filterBatch(out, 0, out.length, false, () => true, kafkaRecordsCodec, horizonMs + 1);
+          expect(again.kind).toBe('unchanged');
+        },
+      ),
     );
   });
 

@@ -4,6 +4,7 @@ import { buildRecordBatch } from '@samsa/codec';
 import { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
 import type { LogLogger } from '../logger.ts';
+import { readAll } from '../../test/log-test-support.ts';
 import { LogManager } from './log-manager.ts';
 
 const enc = new TextEncoder();
@@ -171,6 +172,31 @@ describe('LogManager', () => {
     expect(events.logStartOffset).toBe(10);
     expect(table.sizeBytes).toBeLessThan(tableBytes);
     expect(m.firstDirtyOffset(table)).toBe(30);
+    await m.close();
+  });
+
+  it('keeps a tombstone delete.retention.ms after the cleaner first sees it, whatever its timestamp, then drops it with nothing new written (KIP-534)', async () => {
+    const clock = new ManualClock();
+    const m = await LogManager.open({ logDirs: DIRS, fs: new MemoryFileSystem({ clock }), clock, highWatermark: 'log-end', defaultConfig: { segmentIndexBytes: 1024, segmentBytes: 300 }, cleanerIntervalMs: 1000 });
+    const table = await m.getOrCreateLog('table', 0, { cleanupPolicy: 'compact', minCleanableDirtyRatio: 0.1, deleteRetentionMs: 60_000 });
+    const tenDaysAgo = clock.wallMs() - 10 * 24 * 3600 * 1000;
+    for (let i = 0; i < 20; i++) await table.append(batch(`k${i % 2}`, `v${i}`));
+    await table.append(batch('gone', 'before'));
+    await table.append(batch('gone', null, tenDaysAgo)); // a tombstone with a very old timestamp
+    await table.roll();
+    const keys = async () => (await readAll(table)).map((r) => r.key);
+    const tick = async (ms: number) => {
+      await clock.advanceAsync(ms);
+      for (let j = 0; j < 200; j++) await new Promise((r) => setTimeout(r, 0));
+    };
+    m.startMaintenance({ retention: false });
+    await tick(1000); // first pass: superseded records go, the tombstone stays and gets its horizon
+    expect(await keys()).toEqual(['k0', 'k1', 'gone']);
+    expect(m.firstDirtyOffset(table)).toBe(22);
+    await tick(30_000);
+    expect(await keys()).toEqual(['k0', 'k1', 'gone']); // 31 s after the first pass: kept
+    await tick(30_000);
+    expect(await keys()).toEqual(['k0', 'k1']); // past the horizon: a pass ran though nothing was dirty
     await m.close();
   });
 });

@@ -23,7 +23,8 @@
  *   partitions reads directory listings and sizes only.
  * - Maintenance through the Clock: retention every `retentionCheckIntervalMs`, the cleaner
  *   every `cleanerIntervalMs` (logs with `compact` whose dirty ratio reaches
- *   `min.cleanable.dirty.ratio`, dirtiest first), checkpoints every `checkpointIntervalMs`.
+ *   `min.cleanable.dirty.ratio`, dirtiest first, and logs whose tombstones reached their
+ *   delete horizon), checkpoints every `checkpointIntervalMs`.
  *   Tasks on one log are serialized (retention and cleaning never overlap on a log); a
  *   failure is logged for that log and never escapes as an unhandled rejection. A host
  *   that runs retention itself (the broker, which also trims producer state) starts
@@ -114,6 +115,12 @@ export class LogManager {
   private readonly logsPerDir = new Map<string, number>();
   private readonly creating = new Map<string, Promise<Log>>();
   private readonly cleanerOffsets = new Map<string, number>();
+  /**
+   * Per log: the earliest delete horizon (KIP-534) of a batch still holding tombstones, as
+   * the last pass through its cleaned section saw it. When it passes, the log is cleaned
+   * even if not dirty. Not persisted: after a restart the next dirty-ratio pass learns it.
+   */
+  private readonly deleteHorizons = new Map<string, number>();
   private readonly checkpointChains = new Map<string, { running: Promise<void>; queued: Promise<void> | null }>();
   private readonly timers: TimerHandle[] = [];
   /** Timers removing deleted log dirs (cancelled on close; startup finishes the job). */
@@ -238,6 +245,7 @@ export class LogManager {
     const entry = this.untrack(key);
     if (entry === undefined) return false;
     this.cleanerOffsets.delete(key);
+    this.deleteHorizons.delete(key);
     await this.onLog(entry, 'delete', { rethrow: true }, async () => {
       const { log } = entry;
       const delay = entry.log.config.fileDeleteDelayMs;
@@ -436,7 +444,7 @@ export class LogManager {
 
   /** Cleans the dirtiest compacted logs whose dirty ratio reached min.cleanable.dirty.ratio. */
   async runCleaner(nowMs: number = this.clock.wallMs()): Promise<CleanResult[]> {
-    const candidates: { entry: ManagedEntry; ratio: number; dirtyBytes: number }[] = [];
+    const candidates: { entry: ManagedEntry; ratio: number; dirtyBytes: number; tombstonesDue: boolean }[] = [];
     for (const entry of this.entries.values()) {
       const { log } = entry;
       const { config } = log;
@@ -449,11 +457,13 @@ export class LogManager {
         continue;
       }
       const { ratio, dirtyBytes } = dirtyRatio(log, this.firstDirtyOffset(log));
-      if (ratio > 0 && ratio >= config.minCleanableDirtyRatio) candidates.push({ entry, ratio, dirtyBytes });
+      const horizon = this.deleteHorizons.get(topicPartitionKey(log.topic, log.partition));
+      const tombstonesDue = horizon !== undefined && horizon <= nowMs;
+      if ((ratio > 0 && ratio >= config.minCleanableDirtyRatio) || tombstonesDue) candidates.push({ entry, ratio, dirtyBytes, tombstonesDue });
     }
     candidates.sort((a, b) => b.ratio - a.ratio);
     const results: CleanResult[] = [];
-    for (const { entry, dirtyBytes } of candidates.slice(0, this.options.cleanerLogsPerTickMax ?? 16)) {
+    for (const { entry, dirtyBytes, tombstonesDue } of candidates.slice(0, this.options.cleanerLogsPerTickMax ?? 16)) {
       await this.onLog(entry, 'clean', { rethrow: false }, async () => {
         const { log } = entry;
         const { config } = log;
@@ -466,8 +476,15 @@ export class LogManager {
           segmentBytes: config.segmentBytes,
           offsetMapBytes: cleanerMapBytesFor(dirtyBytes, this.options.cleanerOffsetMapBytes ?? CLEANER_OFFSET_MAP_BYTES_DEFAULT),
           ...(this.options.cleanerCodec === undefined ? {} : { codec: this.options.cleanerCodec }),
+          tombstonesDue,
         });
-        this.cleanerOffsets.set(topicPartitionKey(log.topic, log.partition), result.endOffset);
+        const key = topicPartitionKey(log.topic, log.partition);
+        this.cleanerOffsets.set(key, result.endOffset);
+        // A pass that went through the cleaned section knows every horizon still pending.
+        if (result.segmentsRewritten > 0 || tombstonesDue) {
+          if (result.earliestDeleteHorizonMs === null) this.deleteHorizons.delete(key);
+          else this.deleteHorizons.set(key, result.earliestDeleteHorizonMs);
+        }
         results.push(result);
       });
     }
