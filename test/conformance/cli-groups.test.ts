@@ -2,8 +2,10 @@
  * `samsa groups` end to end against a real broker process: kcat produces, `kcat -G`
  * consumes and commits (librdkafka's group client), then `samsa groups list/describe`
  * show the group with lag 0; `reset-offsets --to-earliest` is a dry run (nothing
- * changes) until --execute, after which describe shows lag = record count; bad flags
- * exit 2, an unknown group exits 1; `delete` removes the group. `samsa consume --group`
+ * changes) until --execute, after which describe shows lag = record count; then
+ * --to-offset, --shift-by (clamped), a single partition (topic:0), --all-topics
+ * --to-current, --by-duration and --to-datetime, each checked through describe; bad flags
+ * exit 2, an unknown group or partition exits 1; `delete` removes the group. `samsa consume --group`
  * reads everything once, commits, and a second run reads only the new records. The
  * admin port's /metrics shows the group's rebalances, commits and state.
  */
@@ -85,7 +87,7 @@ describe('samsa groups', () => {
     const executed = expectOk(await samsa(['groups', 'reset-offsets', '--group', GROUP, '--topic', TOPIC, '--to-earliest', '--execute', '--json', ...b]), 'reset-offsets --execute');
     const plan = JSON.parse(executed.stdout.toString('utf8')) as { executed: boolean; partitions: Array<{ partition: number; offset: number }> };
     expect(plan.executed).toBe(true);
-    expect(plan.partitions).toEqual([{ partition: 0, offset: 0 }, { partition: 1, offset: 0 }]);
+    expect(plan.partitions).toEqual([{ topic: TOPIC, partition: 0, offset: 0 }, { topic: TOPIC, partition: 1, offset: 0 }]);
     const after = await describeJson();
     expect(after.every((r) => r.currentOffset === 0)).toBe(true);
     expect(totalLag(after)).toBe(RECORDS);
@@ -94,9 +96,31 @@ describe('samsa groups', () => {
     expect(toOffset.code).toBe(0);
     expect(totalLag(await describeJson())).toBe(RECORDS - 4);
 
+    // The rest of kafka-consumer-groups.sh's targets and scopes.
+    const reset = async (...args: string[]) => {
+      const out = expectOk(await samsa(['groups', 'reset-offsets', '-g', GROUP, ...args, '--json', ...b]), `reset-offsets ${args.join(' ')}`);
+      return (JSON.parse(out.stdout.toString('utf8')) as { partitions: Array<{ topic: string; partition: number; offset: number }> }).partitions;
+    };
+    const currentOffsets = async () => (await describeJson()).map((r) => r.currentOffset);
+    const ends = (await describeJson()).map((r) => r.logEndOffset);
+    expect(await reset('-t', TOPIC, '--shift-by', '-1', '--execute')).toEqual([{ topic: TOPIC, partition: 0, offset: 1 }, { topic: TOPIC, partition: 1, offset: 1 }]);
+    expect(await currentOffsets()).toEqual([1, 1]);
+    expect(await reset('-t', `${TOPIC}:0`, '--to-latest', '--execute')).toEqual([{ topic: TOPIC, partition: 0, offset: ends[0] }]);
+    expect(await currentOffsets()).toEqual([ends[0], 1]); // partition 1 untouched
+    expect(await reset('--all-topics', '--to-current')).toEqual([{ topic: TOPIC, partition: 0, offset: ends[0] }, { topic: TOPIC, partition: 1, offset: 1 }]);
+    expect(await reset('-t', TOPIC, '--shift-by', '1000')).toEqual([{ topic: TOPIC, partition: 0, offset: ends[0] }, { topic: TOPIC, partition: 1, offset: ends[1] }]); // clamped, dry run
+    expect(await currentOffsets()).toEqual([ends[0], 1]);
+    // Every record was produced within the last hour: an hour back is the start of each partition.
+    expect(await reset('-t', TOPIC, '--by-duration', 'PT1H', '--execute')).toEqual([{ topic: TOPIC, partition: 0, offset: 0 }, { topic: TOPIC, partition: 1, offset: 0 }]);
+    expect(totalLag(await describeJson())).toBe(RECORDS);
+    expect(await reset('-t', TOPIC, '--to-datetime', new Date(Date.now() + 3_600_000).toISOString())).toEqual([{ topic: TOPIC, partition: 0, offset: ends[0] }, { topic: TOPIC, partition: 1, offset: ends[1] }]);
+    const noSuchPartition = await samsa(['groups', 'reset-offsets', '-g', GROUP, '-t', `${TOPIC}:9`, '--to-earliest', ...b]);
+    expect(noSuchPartition.code).toBe(1);
+    expect(noSuchPartition.stderr).toContain('no partition 9');
+
     expectOk(await samsa(['groups', 'delete', GROUP, ...b]), 'groups delete');
     expect(expectOk(await samsa(['groups', 'list', ...b]), 'groups list').stdout.toString('utf8').split('\n')).not.toContain(GROUP);
-  }, 60_000);
+  }, 120_000);
 
   it('usage errors exit 2; an unknown group exits 1; every subcommand has --help', async () => {
     for (const sub of ['list', 'describe', 'delete', 'reset-offsets']) {
@@ -108,6 +132,10 @@ describe('samsa groups', () => {
     expect((await samsa(['groups', 'reset-offsets', '--group', GROUP, '--topic', TOPIC, '--to-earliest', '--to-latest', ...b])).code).toBe(2);
     expect((await samsa(['groups', 'reset-offsets', '--group', GROUP, '--topic', TOPIC, '--to-datetime', 'yesterday', ...b])).code).toBe(2);
     expect((await samsa(['groups', 'reset-offsets', '--topic', TOPIC, '--to-earliest', ...b])).code).toBe(2);
+    expect((await samsa(['groups', 'reset-offsets', '--group', GROUP, '--to-earliest', ...b])).code).toBe(2); // no scope
+    expect((await samsa(['groups', 'reset-offsets', '--group', GROUP, '--topic', TOPIC, '--all-topics', '--to-earliest', ...b])).code).toBe(2);
+    expect((await samsa(['groups', 'reset-offsets', '--group', GROUP, '--topic', `${TOPIC}:x`, '--to-earliest', ...b])).code).toBe(2);
+    expect((await samsa(['groups', 'reset-offsets', '--group', GROUP, '--topic', TOPIC, '--by-duration', '1h', ...b])).code).toBe(2);
     const unknown = await samsa(['groups', 'describe', 'no-such-group', ...b]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('no-such-group');

@@ -8,7 +8,9 @@
  * LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID); member assignments are decoded with
  * KafkaJS's AssignerProtocol (the consumer protocol's MemberAssignment).
  * `reset-offsets` is a dry run unless --execute, as in Kafka; the broker refuses it
- * while the group has members.
+ * while the group has members. Its scope and targets are kafka-consumer-groups.sh's
+ * (see reset-plan.ts): --topic name[:partitions] (repeatable) or --all-topics; one of
+ * --to-earliest/-latest/-current/-offset/-datetime, --shift-by, --by-duration.
  */
 import { Command } from 'commander';
 import type { Admin } from 'kafkajs';
@@ -16,6 +18,8 @@ import { CliError, ExitCode } from '../cli-error.ts';
 import { bootstrapFrom } from './parse-flags.ts';
 import { bootstrapOption, explainKafkaError, withAdmin } from './admin-client.ts';
 import type { Common } from './admin-client.ts';
+import { parseResetTarget, parseTopicSpec, resetOffsetFor } from './reset-plan.ts';
+import type { PartitionOffsets, ResetTarget, ResetTargetFlags, TopicSpec } from './reset-plan.ts';
 
 export interface DescribeRow {
   readonly group: string;
@@ -80,25 +84,6 @@ async function describeGroup(admin: Admin, groupId: string): Promise<{ state: st
     }
   }
   return { state: group.state, rows };
-}
-
-type ResetTarget = { kind: 'earliest' } | { kind: 'latest' } | { kind: 'offset'; offset: number } | { kind: 'datetime'; timestampMs: number };
-
-function resetTarget(o: { toEarliest?: boolean; toLatest?: boolean; toOffset?: string; toDatetime?: string }): ResetTarget {
-  const chosen: ResetTarget[] = [];
-  if (o.toEarliest) chosen.push({ kind: 'earliest' });
-  if (o.toLatest) chosen.push({ kind: 'latest' });
-  if (o.toOffset !== undefined) {
-    if (!/^\d+$/.test(o.toOffset.trim())) throw new CliError(`--to-offset must be a non-negative integer (got "${o.toOffset}")`, ExitCode.usage);
-    chosen.push({ kind: 'offset', offset: Number(o.toOffset) });
-  }
-  if (o.toDatetime !== undefined) {
-    const ms = Date.parse(o.toDatetime);
-    if (Number.isNaN(ms)) throw new CliError(`--to-datetime must be an ISO 8601 date-time such as 2026-01-31T12:00:00Z (got "${o.toDatetime}")`, ExitCode.usage);
-    chosen.push({ kind: 'datetime', timestampMs: ms });
-  }
-  if (chosen.length !== 1) throw new CliError('pass exactly one of --to-earliest, --to-latest, --to-offset <n>, --to-datetime <iso>', ExitCode.usage);
-  return chosen[0]!;
 }
 
 export function groupsCommand(): Command {
@@ -166,51 +151,70 @@ export function groupsCommand(): Command {
     });
 
   bootstrapOption(groups.command('reset-offsets'))
-    .description('move a group\'s committed offsets on a topic (dry run unless --execute; the group must have no members)')
+    .description('move a group\'s committed offsets (dry run unless --execute; the group must have no members)')
     .requiredOption('-g, --group <id>', 'group id')
-    .requiredOption('-t, --topic <name>', 'topic whose partitions to reset (all of them)')
+    .option('-t, --topic <spec>', 'topic to reset: <name> (every partition) or <name>:<p>,<p>,…; repeatable', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--all-topics', 'every topic the group has committed offsets on')
     .option('--to-earliest', 'to each partition\'s log start offset')
     .option('--to-latest', 'to each partition\'s log end offset')
+    .option('--to-current', 'to the committed offset (the log end where none is committed)')
     .option('--to-offset <n>', 'to offset n (clamped to the partition\'s range)')
+    .option('--shift-by <n>', 'move the committed offset by n, negative to go back (clamped)')
     .option('--to-datetime <iso>', 'to the first offset at or after this time (e.g. 2026-01-31T12:00:00Z)')
+    .option('--by-duration <iso>', 'to the first offset at or after now minus this duration (e.g. PT30M, P1DT2H)')
     .option('--execute', 'commit the new offsets (without it, only print the plan)')
     .option('--json', 'print JSON')
-    .action(async (o: Common & { group: string; topic: string; toEarliest?: boolean; toLatest?: boolean; toOffset?: string; toDatetime?: string; execute?: boolean }) => {
-      const target = resetTarget(o);
+    .action(async (o: Common & ResetTargetFlags & { group: string; topic: string[]; allTopics?: boolean; execute?: boolean }) => {
+      const target = parseResetTarget(o, Date.now());
+      if ((o.topic.length > 0) === (o.allTopics === true)) throw new CliError('pass --topic <name>[:<partitions>] (repeatable) or --all-topics', ExitCode.usage);
+      const specs = o.topic.map(parseTopicSpec);
       const plan = await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
         try {
-          const ends = await admin.fetchTopicOffsets(o.topic);
-          const byTime = target.kind === 'datetime' ? await admin.fetchTopicOffsetsByTimestamp(o.topic, target.timestampMs) : [];
-          const partitions = [...ends]
-            .sort((a, b) => a.partition - b.partition)
-            .map((e) => {
-              const low = Number(e.low);
-              const high = Number(e.high);
-              let offset: number;
-              if (target.kind === 'earliest') offset = low;
-              else if (target.kind === 'latest') offset = high;
-              else if (target.kind === 'offset') offset = Math.min(Math.max(target.offset, low), high);
-              else {
-                const found = Number(byTime.find((x) => x.partition === e.partition)?.offset ?? -1);
-                offset = found >= 0 ? found : high;
-              }
-              return { partition: e.partition, offset };
-            });
-          if (o.execute) {
-            await admin.setOffsets({ groupId: o.group, topic: o.topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) })) });
-          }
-          return partitions;
+          return await planReset(admin, o.group, specs, o.allTopics === true, target, o.execute === true);
         } catch (error) {
-          return explainKafkaError(`resetting offsets of group "${o.group}" on "${o.topic}"`, error);
+          if (error instanceof CliError) throw error;
+          return explainKafkaError(`resetting offsets of group "${o.group}"`, error);
         }
       });
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ group: o.group, topic: o.topic, executed: o.execute === true, partitions: plan })}\n`);
+        process.stdout.write(`${JSON.stringify({ group: o.group, executed: o.execute === true, partitions: plan })}\n`);
         return;
       }
-      process.stdout.write(formatTable(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], plan.map((p) => [o.group, o.topic, String(p.partition), String(p.offset)])));
+      process.stdout.write(formatTable(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], plan.map((p) => [o.group, p.topic, String(p.partition), String(p.offset)])));
       if (!o.execute) process.stdout.write('(dry run: nothing committed; add --execute to commit these offsets)\n');
     });
 
   return groups;
+}
+
+/** New offsets per topic and partition (sorted); commits them per topic with `execute`. */
+async function planReset(admin: Admin, groupId: string, specs: readonly TopicSpec[], allTopics: boolean, target: ResetTarget, execute: boolean): Promise<Array<{ topic: string; partition: number; offset: number }>> {
+  const committed = await admin.fetchOffsets({ groupId });
+  const scope = allTopics ? committed.map((t): TopicSpec => ({ topic: t.topic, partitions: null })) : specs;
+  if (scope.length === 0) throw new CliError(`group "${groupId}" has no committed offsets, so --all-topics names no topic`, ExitCode.failure);
+  const byTopic = new Map<string, Set<number> | null>();
+  for (const s of scope) {
+    const had = byTopic.get(s.topic);
+    byTopic.set(s.topic, s.partitions === null || had === null ? null : new Set([...(had ?? []), ...s.partitions]));
+  }
+  const out: Array<{ topic: string; partition: number; offset: number }> = [];
+  for (const [topic, wanted] of [...byTopic].sort(([a], [b]) => a.localeCompare(b))) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const known = new Set(ends.map((e) => e.partition));
+    for (const p of wanted ?? []) if (!known.has(p)) throw new CliError(`topic "${topic}" has no partition ${p} (it has ${ends.length})`, ExitCode.failure);
+    const byTime = target.kind === 'timestamp' ? await admin.fetchTopicOffsetsByTimestamp(topic, target.timestampMs) : [];
+    const commits = committed.find((t) => t.topic === topic)?.partitions ?? [];
+    const partitions = [...ends]
+      .filter((e) => wanted === null || wanted.has(e.partition))
+      .sort((a, b) => a.partition - b.partition)
+      .map((e) => {
+        const c = Number(commits.find((x) => x.partition === e.partition)?.offset ?? -1);
+        const at = byTime.find((x) => x.partition === e.partition);
+        const offsets: PartitionOffsets = { partition: e.partition, low: Number(e.low), high: Number(e.high), committed: c >= 0 ? c : null, ...(at === undefined ? {} : { atTimestamp: Number(at.offset) }) };
+        return { topic, partition: e.partition, offset: resetOffsetFor(target, offsets, topic) };
+      });
+    if (execute) await admin.setOffsets({ groupId, topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) })) });
+    out.push(...partitions);
+  }
+  return out;
 }
