@@ -3,7 +3,7 @@
  * frames out — with no socket in sight (attach.ts binds it to a runtime Connection).
  *
  * Flow:
- *   push(chunk) → FrameReader (./frame-reader.ts) → complete frames queue → handled in arrival order
+ *   push(chunk) → FrameSplitter (@samsa/codec) → complete frames queue → handled in arrival order
  *   → each outcome's response bytes go to `sink.send` in the same order.
  * Requests are processed one at a time per connection, as Kafka does (it mutes a channel
  * while a request is in the handler), except that frames the owner marks `canOverlap`
@@ -23,8 +23,7 @@
  * Outcome of a handled frame: a response (or none, for acks=0 produce), optionally
  * followed by closing the connection (protocol violations).
  */
-import { DecodeError } from '@samsa/codec';
-import { FrameReader } from './frame-reader.ts';
+import { DecodeError, FrameSplitter } from '@samsa/codec';
 
 /** A response frame as one buffer or as chunks to write in order (large records fields uncopied). */
 export type ResponseBytes = Uint8Array | readonly Uint8Array[];
@@ -80,7 +79,7 @@ interface InFlight {
 export class ConnectionSession {
   readonly #opts: SessionOptions;
   readonly #sink: SessionSink;
-  readonly #splitter: FrameReader;
+  readonly #splitter: FrameSplitter;
   readonly #frames: Uint8Array[] = [];
   readonly #inFlight: InFlight[] = [];
   #frameBytesQueued = 0;
@@ -94,7 +93,7 @@ export class ConnectionSession {
   constructor(options: SessionOptions, sink: SessionSink) {
     this.#opts = options;
     this.#sink = sink;
-    this.#splitter = new FrameReader({ frameBytesMax: options.frameBytesMax, api: 'RequestFrame' });
+    this.#splitter = new FrameSplitter({ frameBytesMax: options.frameBytesMax, api: 'RequestFrame' });
   }
 
   get ended(): boolean {

@@ -49,6 +49,33 @@ describe('FrameSplitter', () => {
     expect(splitter.retainedBytes).toBeLessThanOrEqual(4 + 2 * 1_000_010);
   });
 
+  it('copies a spanning frame once, into a buffer of exactly its size', () => {
+    const payload = Uint8Array.from({ length: 50_000 }, (_, i) => i & 0xff);
+    // Small and large pieces mixed: 1, 2, 697, 1300 bytes, then 8 KiB and 40 KiB pieces.
+    const chunks = cutAt(lengthPrefixed(payload), [1, 3, 700, 2000, 10_192, 50_004]).map((c) => c.slice());
+    const splitter = new FrameSplitter({ frameBytesMax: 100_000 });
+    const frames = chunks.flatMap((c) => splitter.push(c));
+    expect(frames).toHaveLength(1);
+    expect(frames[0]!.buffer.byteLength).toBe(50_000);
+    expect(sameBytes(frames[0]!, payload)).toBe(true);
+  });
+
+  it('holds about one byte per byte of a frame trickled one byte per chunk', () => {
+    const payload = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 7) & 0xff);
+    const bytes = lengthPrefixed(payload);
+    const splitter = new FrameSplitter({ frameBytesMax: 100_000 });
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < bytes.length; i++) {
+      frames.push(...splitter.push(bytes.slice(i, i + 1)));
+      if (i < bytes.length - 1) {
+        expect(splitter.retainedBytes).toBeLessThanOrEqual(4 + splitter.bufferedBytes + 16 * 1024);
+        expect(splitter.partsHeld).toBeLessThanOrEqual(1 + Math.ceil(i / (16 * 1024)));
+      }
+    }
+    expect(frames).toHaveLength(1);
+    expect(sameBytes(frames[0]!, payload)).toBe(true);
+  });
+
   it('rejects 2 GiB - 1 without allocating it', () => {
     const splitter = new FrameSplitter({ frameBytesMax: 1 << 20 });
     expect(catchDecodeError(() => splitter.push(new Uint8Array([0x7f, 0xff, 0xff, 0xff])))?.reason).toBe('too-large');

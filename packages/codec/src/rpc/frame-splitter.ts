@@ -3,25 +3,32 @@
  *
  *   [int32 big-endian length N][N bytes payload] [next frame] ...
  *
- * This is Kafka's framing (every request and response) and the outer layer of Samsa's
- * cluster RPC frames. `push(chunk)` takes whatever the socket delivered (partial prefixes,
- * partial frames, several coalesced frames) and returns the payloads completed by it,
- * without their 4-byte prefix, in order.
+ * This is Kafka's framing (every request and response; the broker's connections use it)
+ * and the outer layer of Samsa's cluster RPC frames. `push(chunk)` takes whatever the
+ * socket delivered (partial prefixes, partial frames, several coalesced frames) and returns
+ * the payloads completed by it, without their 4-byte prefix, in order.
  *
  * Bounds: a declared length is checked against `frameBytesMax` as soon as its 4 prefix
  * bytes are in, before anything beyond the prefix is buffered or allocated: a negative
  * length throws DecodeError('bad-length'), a larger one DecodeError('too-large') with the
- * declared size in the message. A frame spanning chunks is reassembled in a buffer that
- * grows with what actually arrived (doubling from 16 KiB, capped at the declared length),
- * so announcing a large frame costs nothing until its bytes come; the splitter never
- * holds more than 4 + frameBytesMax bytes.
- * After throwing, the stream is out of sync: every later push throws the same error and the
- * caller must close the connection.
+ * declared size in the message. After throwing, the stream is out of sync: every later
+ * push throws the same error and the caller must close the connection.
  *
  * Zero copy: a frame wholly inside one chunk is returned as a view of that chunk (so the
- * caller must not overwrite a chunk after pushing it; sockets hand out fresh chunks). Only a
- * frame spanning chunks is copied into the reassembly buffer (each byte at most about twice,
- * counting the doublings); the frame returned is that buffer, exactly its declared size.
+ * caller must not overwrite a chunk after pushing it; sockets hand out fresh chunks).
+ *
+ * Reassembly of a frame spanning chunks, copying each byte once at most:
+ * - a piece of ≥ PIECE_VIEW_MIN_BYTES (4 KiB) is kept as a view of its chunk;
+ * - smaller pieces are copied into a coalescing buffer of min(16 KiB, bytes still due),
+ *   which joins the kept parts when it is full or a large piece comes (then as an exact
+ *   copy of what it holds, the buffer being reused);
+ * - when the last byte is in, the parts are copied once into a buffer of exactly the
+ *   declared size (a frame that is one part is that part).
+ * So a 1 MB produce request in 64 KiB socket reads costs one copy (a doubling buffer cost
+ * about seven allocations and copies), and a peer that trickles a frame byte by byte costs
+ * about one byte of memory per byte sent, not a view object per byte (~190 bytes each).
+ * Memory held (`retainedBytes`): the bytes received for the pending frame plus at most one
+ * 16 KiB coalescing buffer plus the prefix; never the announced size up front.
  * Not safe for concurrent use; one splitter per connection.
  */
 import { DecodeError } from '../decode-error.ts';
@@ -34,107 +41,167 @@ export interface FrameSplitterOptions {
 }
 
 export const FRAME_PREFIX_BYTES = 4;
-const REASSEMBLY_BYTES_MIN = 16 * 1024;
-const EMPTY = new Uint8Array(0);
+/** Pieces of a spanning frame at least this long are kept as views of their chunk. */
+const PIECE_VIEW_MIN_BYTES = 4 * 1024;
+/** Capacity of the buffer that coalesces smaller pieces. */
+const COALESCE_BYTES = 16 * 1024;
 
 export class FrameSplitter {
   readonly frameBytesMax: number;
-  private readonly api: string;
-  private readonly prefix = new Uint8Array(FRAME_PREFIX_BYTES);
-  private prefixBytes = 0;
+  readonly #api: string;
+  readonly #prefix = new Uint8Array(FRAME_PREFIX_BYTES);
+  #prefixBytes = 0;
   /** Declared length of the frame being reassembled, -1 when none. */
-  private pendingLength = -1;
-  private pending: Uint8Array = EMPTY;
-  private pendingFilled = 0;
-  private failure: DecodeError | null = null;
+  #pendingLength = -1;
+  /** Bytes of the pending frame received so far (in #parts and #small). */
+  #pendingFilled = 0;
+  /** The pending frame's bytes before #small's, in order: chunk views and exact copies. */
+  #parts: Uint8Array[] = [];
+  #partsBytes = 0;
+  /** Coalescing buffer for small pieces (null until one comes), and how much of it is used. */
+  #small: Uint8Array | null = null;
+  #smallFilled = 0;
+  #failure: DecodeError | null = null;
 
   constructor(options: FrameSplitterOptions) {
     if (!Number.isSafeInteger(options.frameBytesMax) || options.frameBytesMax < 0 || options.frameBytesMax > 0x7fffffff) {
       throw new RangeError(`frameBytesMax must be an integer in [0, 2^31 - 1], got ${options.frameBytesMax}`);
     }
     this.frameBytesMax = options.frameBytesMax;
-    this.api = options.api ?? 'Frame';
+    this.#api = options.api ?? 'Frame';
   }
 
   /** Bytes received for the incomplete frame (prefix included). */
   get bufferedBytes(): number {
-    return this.prefixBytes + (this.pendingLength < 0 ? 0 : FRAME_PREFIX_BYTES + this.pendingFilled);
+    return this.#prefixBytes + (this.#pendingLength < 0 ? 0 : FRAME_PREFIX_BYTES + this.#pendingFilled);
   }
 
-  /** Bytes of memory the splitter holds: at most max(16 KiB, 2 × bufferedBytes), never the announced size up front. */
+  /** Bytes the splitter holds: ≤ 4 + bufferedBytes + 16 KiB, never the announced size up front. */
   get retainedBytes(): number {
-    return FRAME_PREFIX_BYTES + this.pending.length;
+    return FRAME_PREFIX_BYTES + this.#partsBytes + (this.#small?.byteLength ?? 0);
+  }
+
+  /** Buffers and chunk views held for the pending frame (a trickled frame needs one per 16 KiB, not one per chunk). */
+  get partsHeld(): number {
+    return this.#parts.length + (this.#small === null ? 0 : 1);
   }
 
   /** Feeds one chunk; returns the payloads it completed (possibly none). */
   push(chunk: Uint8Array): Uint8Array[] {
-    if (this.failure !== null) throw this.failure;
+    if (this.#failure !== null) throw this.#failure;
     const frames: Uint8Array[] = [];
     const n = chunk.length;
     let pos = 0;
     // Every iteration consumes at least one byte or emits one frame (a frame costs >= 4 bytes).
     for (;;) {
-      if (this.pendingLength >= 0) {
-        const take = Math.min(n - pos, this.pendingLength - this.pendingFilled);
-        this.reserve(this.pendingFilled + take);
-        this.pending.set(chunk.subarray(pos, pos + take), this.pendingFilled);
-        this.pendingFilled += take;
+      if (this.#pendingLength >= 0) {
+        const take = Math.min(n - pos, this.#pendingLength - this.#pendingFilled);
+        if (take > 0) this.#keep(chunk.subarray(pos, pos + take));
         pos += take;
-        if (this.pendingFilled < this.pendingLength) break;
-        frames.push(this.pending); // reserve() never grows past the declared length
-        this.pending = EMPTY;
-        this.pendingLength = -1;
-        this.pendingFilled = 0;
+        if (this.#pendingFilled < this.#pendingLength) break;
+        frames.push(this.#assemble());
         continue;
       }
-      if (this.prefixBytes > 0 || n - pos < FRAME_PREFIX_BYTES) {
-        const take = Math.min(n - pos, FRAME_PREFIX_BYTES - this.prefixBytes);
+      if (this.#prefixBytes > 0 || n - pos < FRAME_PREFIX_BYTES) {
+        const take = Math.min(n - pos, FRAME_PREFIX_BYTES - this.#prefixBytes);
         if (take === 0) break;
-        this.prefix.set(chunk.subarray(pos, pos + take), this.prefixBytes);
-        this.prefixBytes += take;
+        this.#prefix.set(chunk.subarray(pos, pos + take), this.#prefixBytes);
+        this.#prefixBytes += take;
         pos += take;
-        if (this.prefixBytes < FRAME_PREFIX_BYTES) break;
-        this.prefixBytes = 0;
-        this.pendingLength = this.checkedLength(readInt32(this.prefix, 0));
+        if (this.#prefixBytes < FRAME_PREFIX_BYTES) break;
+        this.#prefixBytes = 0;
+        this.#pendingLength = this.#checkedLength(readInt32(this.#prefix, 0));
         continue;
       }
-      const length = this.checkedLength(readInt32(chunk, pos));
+      const length = this.#checkedLength(readInt32(chunk, pos));
       pos += FRAME_PREFIX_BYTES;
       if (n - pos >= length) {
         frames.push(chunk.subarray(pos, pos + length));
         pos += length;
       } else {
-        this.pendingLength = length;
+        this.#pendingLength = length;
       }
     }
     return frames;
   }
 
-  /**
-   * Grows the reassembly buffer to hold `needed` bytes: doubling from 16 KiB, capped at
-   * the declared length, so a peer that announces a large frame and trickles it costs
-   * memory in proportion to what it actually sent.
-   */
-  private reserve(needed: number): void {
-    if (needed <= this.pending.length) return;
-    const grown = new Uint8Array(Math.min(this.pendingLength, Math.max(needed, this.pending.length * 2, REASSEMBLY_BYTES_MIN)));
-    grown.set(this.pending.subarray(0, this.pendingFilled));
-    this.pending = grown;
+  /** Takes one piece of the pending frame (see the file comment). */
+  #keep(piece: Uint8Array): void {
+    const dueBytes = this.#pendingLength - this.#pendingFilled;
+    this.#pendingFilled += piece.byteLength;
+    if (piece.byteLength >= PIECE_VIEW_MIN_BYTES) {
+      this.#flushSmall();
+      this.#addPart(piece);
+      return;
+    }
+    let at = 0;
+    while (at < piece.byteLength) {
+      if (this.#small === null) this.#small = new Uint8Array(Math.min(COALESCE_BYTES, dueBytes - at));
+      const take = Math.min(piece.byteLength - at, this.#small.byteLength - this.#smallFilled);
+      this.#small.set(piece.subarray(at, at + take), this.#smallFilled);
+      this.#smallFilled += take;
+      at += take;
+      if (this.#smallFilled === this.#small.byteLength) {
+        // Full: it becomes a part as it is; the next small piece starts a new buffer.
+        this.#addPart(this.#small);
+        this.#small = null;
+        this.#smallFilled = 0;
+      }
+    }
   }
 
-  private checkedLength(length: number): number {
-    if (length < 0) this.fail(new DecodeError('bad-length', this.api, -1, 'length', `declared frame length ${length}`));
+  /** Moves what the coalescing buffer holds into the parts (an exact copy; the buffer is reused). */
+  #flushSmall(): void {
+    if (this.#small === null || this.#smallFilled === 0) return;
+    this.#addPart(this.#small.slice(0, this.#smallFilled));
+    this.#smallFilled = 0;
+  }
+
+  #addPart(part: Uint8Array): void {
+    this.#parts.push(part);
+    this.#partsBytes += part.byteLength;
+  }
+
+  /** The pending frame as one buffer: the single part itself when there is one, else one copy. */
+  #assemble(): Uint8Array {
+    this.#flushSmall();
+    const parts = this.#parts;
+    let frame: Uint8Array;
+    if (parts.length === 1) {
+      frame = parts[0]!;
+    } else {
+      frame = new Uint8Array(this.#pendingLength);
+      let at = 0;
+      for (const p of parts) {
+        frame.set(p, at);
+        at += p.byteLength;
+      }
+    }
+    this.#reset();
+    return frame;
+  }
+
+  #reset(): void {
+    this.#parts = [];
+    this.#partsBytes = 0;
+    this.#small = null;
+    this.#smallFilled = 0;
+    this.#pendingLength = -1;
+    this.#pendingFilled = 0;
+  }
+
+  #checkedLength(length: number): number {
+    if (length < 0) this.#fail(new DecodeError('bad-length', this.#api, -1, 'length', `declared frame length ${length}`));
     if (length > this.frameBytesMax) {
-      this.fail(new DecodeError('too-large', this.api, -1, 'length', `declared frame length ${length} > frameBytesMax ${this.frameBytesMax}`));
+      this.#fail(new DecodeError('too-large', this.#api, -1, 'length', `declared frame length ${length} > frameBytesMax ${this.frameBytesMax}`));
     }
     return length;
   }
 
-  private fail(error: DecodeError): never {
-    this.failure = error;
-    this.pending = EMPTY;
-    this.pendingLength = -1;
-    this.prefixBytes = 0;
+  #fail(error: DecodeError): never {
+    this.#failure = error;
+    this.#reset();
+    this.#prefixBytes = 0;
     throw error;
   }
 }
