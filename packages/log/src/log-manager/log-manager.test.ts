@@ -199,4 +199,36 @@ describe('LogManager', () => {
     expect(await keys()).toEqual(['k0', 'k1']); // past the horizon: a pass ran though nothing was dirty
     await m.close();
   });
+
+  it('remembers a pending delete horizon across a restart, so a quiet log still drops its tombstones on time', async () => {
+    const clock = new ManualClock();
+    const fs = new MemoryFileSystem({ clock });
+    const config = { cleanupPolicy: 'compact' as const, minCleanableDirtyRatio: 0.1, deleteRetentionMs: 60_000 };
+    // The host (the broker) supplies each topic's config on every open.
+    const open = () => LogManager.open({ logDirs: ['/disk1'], fs, clock, highWatermark: 'log-end', defaultConfig: { segmentIndexBytes: 1024, segmentBytes: 300 }, topicConfig: () => config, cleanerIntervalMs: 1000 });
+    const tick = async (ms: number) => {
+      await clock.advanceAsync(ms);
+      for (let j = 0; j < 200; j++) await new Promise((r) => setTimeout(r, 0));
+    };
+    let m = await open();
+    let table = await m.getOrCreateLog('table', 0, config);
+    for (let i = 0; i < 20; i++) await table.append(batch(`k${i % 2}`, `v${i}`));
+    await table.append(batch('gone', null));
+    await table.roll();
+    m.startMaintenance({ retention: false });
+    await tick(1000); // stamps the horizon: now + 60 s
+    expect((await readAll(table)).map((r) => r.key)).toEqual(['k0', 'k1', 'gone']);
+    await m.close();
+    expect(new TextDecoder().decode(await fs.readFile('/disk1/cleaner-delete-horizon-checkpoint'))).toContain('table 0 ');
+
+    m = await open();
+    table = m.getLog('table', 0)!;
+    m.startMaintenance({ retention: false });
+    await tick(30_000);
+    expect((await readAll(table)).map((r) => r.key)).toEqual(['k0', 'k1', 'gone']);
+    await tick(31_000);
+    expect((await readAll(table)).map((r) => r.key)).toEqual(['k0', 'k1']); // no write since the restart
+    await m.close();
+    expect(new TextDecoder().decode(await fs.readFile('/disk1/cleaner-delete-horizon-checkpoint'))).not.toContain('table 0 ');
+  });
 });

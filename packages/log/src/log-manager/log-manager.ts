@@ -60,6 +60,12 @@ import type { RetentionConfig } from '../retention/retention-plan.ts';
 import { HandleCache } from './handle-cache.ts';
 
 export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
+/**
+ * Samsa's own checkpoint (Kafka keeps this in memory only): per log, the earliest delete
+ * horizon still pending, so a quiet compacted log drops its tombstones on time after a
+ * restart too. Same line format as the offset checkpoints, with milliseconds for offsets.
+ */
+export const CLEANER_DELETE_HORIZON_CHECKPOINT_FILE = 'cleaner-delete-horizon-checkpoint';
 /** Suffix of a partition directory being deleted (Kafka's `-delete`). */
 export const DELETE_DIR_SUFFIX = '-delete';
 
@@ -118,7 +124,7 @@ export class LogManager {
   /**
    * Per log: the earliest delete horizon (KIP-534) of a batch still holding tombstones, as
    * the last pass through its cleaned section saw it. When it passes, the log is cleaned
-   * even if not dirty. Not persisted: after a restart the next dirty-ratio pass learns it.
+   * even if not dirty. Checkpointed in CLEANER_DELETE_HORIZON_CHECKPOINT_FILE.
    */
   private readonly deleteHorizons = new Map<string, number>();
   private readonly checkpointChains = new Map<string, { running: Promise<void>; queued: Promise<void> | null }>();
@@ -292,6 +298,7 @@ export class LogManager {
     const startOffsets = await read(LOG_START_OFFSET_CHECKPOINT_FILE);
     const highWatermarks = await read(REPLICATION_OFFSET_CHECKPOINT_FILE);
     for (const [key, offset] of await read(CLEANER_OFFSET_CHECKPOINT_FILE)) this.cleanerOffsets.set(key, offset);
+    for (const [key, horizonMs] of await read(CLEANER_DELETE_HORIZON_CHECKPOINT_FILE)) this.deleteHorizons.set(key, horizonMs);
 
     const names = await this.fs.readDir(logDir);
     const toOpen: { name: string; topic: string; partition: number }[] = [];
@@ -374,6 +381,12 @@ export class LogManager {
       this.fs,
       joinDir(logDir, CLEANER_OFFSET_CHECKPOINT_FILE),
       cleaned.map((l) => ({ topic: l.topic, partition: l.partition, offset: this.cleanerOffsets.get(topicPartitionKey(l.topic, l.partition))! })),
+    );
+    const horizons = logs.filter((l) => this.deleteHorizons.has(topicPartitionKey(l.topic, l.partition)));
+    await writeOffsetCheckpoint(
+      this.fs,
+      joinDir(logDir, CLEANER_DELETE_HORIZON_CHECKPOINT_FILE),
+      horizons.map((l) => ({ topic: l.topic, partition: l.partition, offset: this.deleteHorizons.get(topicPartitionKey(l.topic, l.partition))! })),
     );
   }
 
