@@ -117,6 +117,13 @@ describe('samsa groups', () => {
     const noSuchPartition = await samsa(['groups', 'reset-offsets', '-g', GROUP, '-t', `${TOPIC}:9`, '--to-earliest', ...b]);
     expect(noSuchPartition.code).toBe(1);
     expect(noSuchPartition.stderr).toContain('no partition 9');
+    // A plan that fails on one topic commits nothing, not even on the topics planned before it.
+    await createTopic(broker.bootstrap, `${TOPIC}-other`, 1);
+    const before = await currentOffsets();
+    const partial = await samsa(['groups', 'reset-offsets', '-g', GROUP, '-t', TOPIC, '-t', `${TOPIC}-other`, '--shift-by', '1', '--execute', ...b]);
+    expect(partial.code).toBe(1);
+    expect(partial.stderr).toContain('no committed offset');
+    expect(await currentOffsets()).toEqual(before);
 
     expectOk(await samsa(['groups', 'delete', GROUP, ...b]), 'groups delete');
     expect(expectOk(await samsa(['groups', 'list', ...b]), 'groups list').stdout.toString('utf8').split('\n')).not.toContain(GROUP);

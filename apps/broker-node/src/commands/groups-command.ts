@@ -187,7 +187,11 @@ export function groupsCommand(): Command {
   return groups;
 }
 
-/** New offsets per topic and partition (sorted); commits them per topic with `execute`. */
+/**
+ * New offsets per topic and partition (sorted). With `execute` they are committed, one
+ * OffsetCommit per topic, only after the whole plan is known, so a partition that cannot
+ * be planned (an unknown partition, --shift-by with nothing committed) commits nothing.
+ */
 async function planReset(admin: Admin, groupId: string, specs: readonly TopicSpec[], allTopics: boolean, target: ResetTarget, execute: boolean): Promise<Array<{ topic: string; partition: number; offset: number }>> {
   const committed = await admin.fetchOffsets({ groupId });
   const scope = allTopics ? committed.map((t): TopicSpec => ({ topic: t.topic, partitions: null })) : specs;
@@ -213,8 +217,13 @@ async function planReset(admin: Admin, groupId: string, specs: readonly TopicSpe
         const offsets: PartitionOffsets = { partition: e.partition, low: Number(e.low), high: Number(e.high), committed: c >= 0 ? c : null, ...(at === undefined ? {} : { atTimestamp: Number(at.offset) }) };
         return { topic, partition: e.partition, offset: resetOffsetFor(target, offsets, topic) };
       });
-    if (execute) await admin.setOffsets({ groupId, topic, partitions: partitions.map((p) => ({ partition: p.partition, offset: String(p.offset) })) });
     out.push(...partitions);
+  }
+  if (execute) {
+    for (const topic of byTopic.keys()) {
+      const partitions = out.filter((p) => p.topic === topic).map((p) => ({ partition: p.partition, offset: String(p.offset) }));
+      await admin.setOffsets({ groupId, topic, partitions });
+    }
   }
   return out;
 }
