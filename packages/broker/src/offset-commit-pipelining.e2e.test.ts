@@ -72,6 +72,21 @@ function codesOf(r: OffsetCommitResponse): number[] {
 }
 
 /** The committed offsets recorded in the group's `__consumer_offsets` partition, in log order, and its batch count. */
+/**
+ * Sends `commits` OffsetCommits on one connection without waiting (commit i: offset i + 1
+ * on partition i % 2), then reads every response; one error code per commit, in order.
+ */
+async function pipelineCommits(client: KafkaTestClient, groupId: string, topic: string, commits: number): Promise<number[]> {
+  const sent = Array.from({ length: commits }, (_, i) => sendCommit(client, groupId, topic, [i % 2], i + 1));
+  const codes: number[] = [];
+  for (const s of sent) {
+    const c = codesOf(await client.receive(s, OffsetCommitResponseCodec));
+    expect(c).toHaveLength(1);
+    codes.push(c[0]!);
+  }
+  return codes;
+}
+
 async function loggedCommits(t: TestBroker, groupId: string): Promise<{ batches: number; commits: string[] }> {
   const part = t.broker.registry.partition(CONSUMER_OFFSETS_TOPIC, consumerOffsetsPartitionFor(groupId, NUM_OFFSETS_PARTITIONS))!;
   const bytes = await part.log.read(part.log.logStartOffset, 16 << 20);
@@ -142,13 +157,7 @@ describe('pipelined OffsetCommits on one connection', () => {
     const client = await tb.connect();
     await createTopic(client, 'events', 2);
     const commits = 200;
-    const sent = Array.from({ length: commits }, (_, i) => sendCommit(client, 'faulty', 'events', [i % 2], i + 1));
-    const codes: number[] = [];
-    for (const s of sent) {
-      const c = codesOf(await client.receive(s, OffsetCommitResponseCodec));
-      expect(c).toHaveLength(1);
-      codes.push(c[0]!);
-    }
+    const codes = await pipelineCommits(client, 'faulty', 'events', commits);
     const failed = codes.flatMap((c, i) => (c === 0 ? [] : [i]));
     // The failed append carried several commits (coalesced), and exactly those failed: one contiguous run.
     expect(faults.failedRecords).toBeGreaterThan(2);
@@ -173,13 +182,7 @@ describe('pipelined OffsetCommits on one connection', () => {
     expect(codesOf(await client.request(8, 8, OffsetCommitRequestCodec, commitBody('faulty', 'events', [0, 1], 0), OffsetCommitResponseCodec))).toEqual([0, 0]);
     tb.fs.failOn({ op: 'write', nth: 3 });
     const commits = 200;
-    const sent = Array.from({ length: commits }, (_, i) => sendCommit(client, 'faulty', 'events', [i % 2], i + 1));
-    const codes: number[] = [];
-    for (const s of sent) {
-      const c = codesOf(await client.receive(s, OffsetCommitResponseCodec));
-      expect(c).toHaveLength(1);
-      codes.push(c[0]!);
-    }
+    const codes = await pipelineCommits(client, 'faulty', 'events', commits);
     // @samsa/log takes a partition offline after a storage error, so the failed append and
     // every later one fail: acknowledged commits are a prefix, the rest NOT_COORDINATOR.
     const firstFailed = codes.findIndex((c) => c !== 0);

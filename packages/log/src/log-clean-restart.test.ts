@@ -14,6 +14,17 @@ const DIR = '/data/events-0';
 const T0 = 1_700_000_000_000;
 const rec = (i: number) => ({ key: `k${i}`, value: `value-${i}`, timestampMs: T0 + i });
 
+const SEGMENT_BYTES = 600;
+
+/** 40 records over several 600-byte segments, then a clean close; what the log looked like. */
+async function fortyRecordsClosed(fs: FileSystem, clock: ReturnType<typeof memoryEnv>['clock']): Promise<{ sizeBytes: number; segmentSizes: number[] }> {
+  const log = await open(fs, clock, {}, { segmentBytes: SEGMENT_BYTES });
+  for (let i = 0; i < 40; i++) await log.append(batchOf([rec(i)]));
+  const before = { sizeBytes: log.sizeBytes, segmentSizes: log.segmentsSnapshot().map((seg) => seg.sizeBytes) };
+  await log.close();
+  return before;
+}
+
 /** Counts `open` and `stat` calls on the files of the partition directory. */
 function countingOpens(fs: FileSystem): { fs: FileSystem; opened: string[]; statted: string[] } {
   const opened: string[] = [];
@@ -94,15 +105,11 @@ describe('clean restart', () => {
 
   it('stats only the active segment; the others learn their size on first need', async () => {
     const { fs, clock } = memoryEnv();
-    const log = await open(fs, clock, {}, { segmentBytes: 600 });
-    for (let i = 0; i < 40; i++) await log.append(batchOf([rec(i)]));
-    const sizeBefore = log.sizeBytes;
-    const segmentsBefore = log.segmentsSnapshot().map((seg) => seg.sizeBytes);
+    const { sizeBytes: sizeBefore, segmentSizes: segmentsBefore } = await fortyRecordsClosed(fs, clock);
     expect(segmentsBefore.length).toBeGreaterThan(3);
-    await log.close();
 
     const counting = countingOpens(fs);
-    const reopened = await open(counting.fs, clock, {}, { segmentBytes: 600 });
+    const reopened = await open(counting.fs, clock, {}, { segmentBytes: SEGMENT_BYTES });
     expect(counting.statted.filter((f) => f.endsWith('.log'))).toHaveLength(1);
     const segments = reopened.segmentsSnapshot();
     expect(segments.map((seg) => seg.sizeLoaded)).toEqual(segments.map((_, i) => i === segments.length - 1));
@@ -124,11 +131,8 @@ describe('clean restart', () => {
 
   it('sizeBytes right after a restart counts what is known and starts loading the rest', async () => {
     const { fs, clock } = memoryEnv();
-    const log = await open(fs, clock, {}, { segmentBytes: 600 });
-    for (let i = 0; i < 40; i++) await log.append(batchOf([rec(i)]));
-    const sizeBefore = log.sizeBytes;
-    await log.close();
-    const reopened = await open(fs, clock, {}, { segmentBytes: 600 });
+    const { sizeBytes: sizeBefore } = await fortyRecordsClosed(fs, clock);
+    const reopened = await open(fs, clock, {}, { segmentBytes: SEGMENT_BYTES });
     const active = reopened.segmentsSnapshot().at(-1)!.sizeBytes;
     expect(reopened.sizeBytes).toBe(active);
     for (let i = 0; i < 100 && !reopened.segmentSizesLoaded; i++) await new Promise((resolve) => setTimeout(resolve, 0));

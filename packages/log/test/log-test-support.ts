@@ -5,6 +5,7 @@
 import { batchBaseOffset, batchLastOffset, buildRecordBatch, iterateRecords, nextBatchEnd, validateRecordBatch } from '@samsa/codec';
 import type { FileSystem } from '@samsa/runtime';
 import { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
+import { LogManager, type LogManagerOptions } from '../src/log-manager/log-manager.ts';
 import { openLog, type OpenLogOptions } from '../src/open-log.ts';
 import type { Log } from '../src/log.ts';
 import type { LogConfig } from '../src/log-config.ts';
@@ -92,6 +93,29 @@ export function memoryEnv(): { fs: MemoryFileSystem; clock: ManualClock } {
 
 export function open(fs: FileSystem, clock: ManualClock, extra: Partial<OpenLogOptions> = {}, config: Partial<LogConfig> = {}): Promise<Log> {
   return openLog({ dir: '/data/events-0', fs, clock, config: { ...SMALL_CONFIG, ...config }, ...extra });
+}
+
+/**
+ * A LogManager on the memory file system for maintenance tests: small segments, the
+ * cleaner (and retention) every second on `clock`; `options` override any of it.
+ */
+export function openMaintainedManager(fs: FileSystem, clock: ManualClock, options: Partial<LogManagerOptions> = {}): Promise<LogManager> {
+  return LogManager.open({
+    logDirs: ['/data'],
+    fs,
+    clock,
+    highWatermark: 'log-end',
+    defaultConfig: { segmentIndexBytes: 1024, segmentBytes: 300 },
+    retentionCheckIntervalMs: 1000,
+    cleanerIntervalMs: 1000,
+    ...options,
+  });
+}
+
+/** Moves `clock` by `ms`, then lets the maintenance work it started run (200 macrotask turns). */
+export async function advanceAndSettle(clock: ManualClock, ms: number): Promise<void> {
+  await clock.advanceAsync(ms);
+  for (let j = 0; j < 200; j++) await new Promise((r) => setTimeout(r, 0));
 }
 
 /** Reads every record from the log start to the end, in as many reads as needed. */

@@ -6,6 +6,7 @@ import { buildRecordBatch } from '@samsa/codec';
 import { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
 import { OffsetMap } from '../cleaner/offset-map.ts';
+import { advanceAndSettle, openMaintainedManager } from '../../test/log-test-support.ts';
 import { cleanerMapBytesFor, LogManager } from './log-manager.ts';
 
 const enc = new TextEncoder();
@@ -13,20 +14,8 @@ const DAY_MS = 24 * 3600 * 1000;
 const batch = (key: string, value: string, timestampMs?: number) =>
   buildRecordBatch([{ key: enc.encode(key), value: enc.encode(value), ...(timestampMs === undefined ? {} : { timestampMs }) }]);
 
-async function drain(): Promise<void> {
-  for (let j = 0; j < 200; j++) await new Promise((r) => setTimeout(r, 0));
-}
-
 function open(clock: ManualClock): Promise<LogManager> {
-  return LogManager.open({
-    logDirs: ['/data'],
-    fs: new MemoryFileSystem({ clock }),
-    clock,
-    highWatermark: 'log-end',
-    defaultConfig: { segmentIndexBytes: 1024, segmentBytes: 300 },
-    retentionCheckIntervalMs: 1000,
-    cleanerIntervalMs: 1000,
-  });
+  return openMaintainedManager(new MemoryFileSystem({ clock }), clock);
 }
 
 describe('LogManager reconfigure / host-driven retention', () => {
@@ -38,14 +27,12 @@ describe('LogManager reconfigure / host-driven retention', () => {
     await table.roll();
     const before = table.sizeBytes;
     m.startMaintenance({ retention: false });
-    await clock.advanceAsync(1000);
-    await drain();
+    await advanceAndSettle(clock, 1000);
     expect(table.sizeBytes).toBe(before); // delete policy: the cleaner skips it
     expect(m.reconfigure('table', 0, { cleanupPolicy: 'compact' })).toBe(true);
     expect(table.config.cleanupPolicy).toBe('compact'); // the open Log's own config
     expect(table.config.minCleanableDirtyRatio).toBe(0.1); // the rest is kept
-    await clock.advanceAsync(1000);
-    await drain();
+    await advanceAndSettle(clock, 1000);
     expect(table.sizeBytes).toBeLessThan(before);
     expect(m.firstDirtyOffset(table)).toBe(30);
     expect(m.reconfigure('absent', 0, { cleanupPolicy: 'compact' })).toBe(false);
@@ -62,8 +49,7 @@ describe('LogManager reconfigure / host-driven retention', () => {
     for (let i = 0; i < 10; i++) await events.append(batch(`k${i}`, 'x'.repeat(50), old));
     m.startMaintenance({ retention: false });
     for (let i = 0; i < 3; i++) {
-      await clock.advanceAsync(1000);
-      await drain();
+      await advanceAndSettle(clock, 1000);
     }
     expect(events.logStartOffset).toBe(0);
     // Rules that keep everything delete nothing; the topic's rules delete the old segments.

@@ -4,7 +4,7 @@ import { buildRecordBatch } from '@samsa/codec';
 import { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
 import type { LogLogger } from '../logger.ts';
-import { readAll } from '../../test/log-test-support.ts';
+import { advanceAndSettle, openMaintainedManager, readAll } from '../../test/log-test-support.ts';
 import { LogManager } from './log-manager.ts';
 
 const enc = new TextEncoder();
@@ -146,17 +146,8 @@ describe('LogManager', () => {
   });
 
   it('runs retention and the cleaner on the Clock', async () => {
-    const { clock, open } = setup();
-    const m = await LogManager.open({
-      logDirs: DIRS,
-      fs: new MemoryFileSystem({ clock }),
-      clock,
-      highWatermark: 'log-end',
-      defaultConfig: { segmentIndexBytes: 1024, segmentBytes: 300 },
-      retentionCheckIntervalMs: 1000,
-      cleanerIntervalMs: 1000,
-    });
-    void open;
+    const clock = new ManualClock();
+    const m = await openMaintainedManager(new MemoryFileSystem({ clock }), clock, { logDirs: DIRS });
     const old = clock.wallMs() - 10 * 24 * 3600 * 1000;
     const events = await m.getOrCreateLog('events', 0, { retentionMs: 24 * 3600 * 1000 });
     for (let i = 0; i < 10; i++) await events.append(batch(`k${i}`, 'x'.repeat(50), old));
@@ -165,10 +156,7 @@ describe('LogManager', () => {
     await table.roll();
     const tableBytes = table.sizeBytes;
     m.startMaintenance();
-    for (let i = 0; i < 3; i++) {
-      await clock.advanceAsync(1000);
-      for (let j = 0; j < 200; j++) await new Promise((r) => setTimeout(r, 0));
-    }
+    for (let i = 0; i < 3; i++) await advanceAndSettle(clock, 1000);
     expect(events.logStartOffset).toBe(10);
     expect(table.sizeBytes).toBeLessThan(tableBytes);
     expect(m.firstDirtyOffset(table)).toBe(30);
@@ -177,7 +165,7 @@ describe('LogManager', () => {
 
   it('keeps a tombstone delete.retention.ms after the cleaner first sees it, whatever its timestamp, then drops it with nothing new written (KIP-534)', async () => {
     const clock = new ManualClock();
-    const m = await LogManager.open({ logDirs: DIRS, fs: new MemoryFileSystem({ clock }), clock, highWatermark: 'log-end', defaultConfig: { segmentIndexBytes: 1024, segmentBytes: 300 }, cleanerIntervalMs: 1000 });
+    const m = await openMaintainedManager(new MemoryFileSystem({ clock }), clock, { logDirs: DIRS });
     const table = await m.getOrCreateLog('table', 0, { cleanupPolicy: 'compact', minCleanableDirtyRatio: 0.1, deleteRetentionMs: 60_000 });
     const tenDaysAgo = clock.wallMs() - 10 * 24 * 3600 * 1000;
     for (let i = 0; i < 20; i++) await table.append(batch(`k${i % 2}`, `v${i}`));
@@ -185,10 +173,7 @@ describe('LogManager', () => {
     await table.append(batch('gone', null, tenDaysAgo)); // a tombstone with a very old timestamp
     await table.roll();
     const keys = async () => (await readAll(table)).map((r) => r.key);
-    const tick = async (ms: number) => {
-      await clock.advanceAsync(ms);
-      for (let j = 0; j < 200; j++) await new Promise((r) => setTimeout(r, 0));
-    };
+    const tick = (ms: number) => advanceAndSettle(clock, ms);
     m.startMaintenance({ retention: false });
     await tick(1000); // first pass: superseded records go, the tombstone stays and gets its horizon
     expect(await keys()).toEqual(['k0', 'k1', 'gone']);
@@ -205,11 +190,8 @@ describe('LogManager', () => {
     const fs = new MemoryFileSystem({ clock });
     const config = { cleanupPolicy: 'compact' as const, minCleanableDirtyRatio: 0.1, deleteRetentionMs: 60_000 };
     // The host (the broker) supplies each topic's config on every open.
-    const open = () => LogManager.open({ logDirs: ['/disk1'], fs, clock, highWatermark: 'log-end', defaultConfig: { segmentIndexBytes: 1024, segmentBytes: 300 }, topicConfig: () => config, cleanerIntervalMs: 1000 });
-    const tick = async (ms: number) => {
-      await clock.advanceAsync(ms);
-      for (let j = 0; j < 200; j++) await new Promise((r) => setTimeout(r, 0));
-    };
+    const open = () => openMaintainedManager(fs, clock, { logDirs: ['/disk1'], topicConfig: () => config });
+    const tick = (ms: number) => advanceAndSettle(clock, ms);
     let m = await open();
     let table = await m.getOrCreateLog('table', 0, config);
     for (let i = 0; i < 20; i++) await table.append(batch(`k${i % 2}`, `v${i}`));
