@@ -20,7 +20,9 @@
  *    corrupt tail, and delete every segment after a cut (it follows corruption). The
  *    leader-epoch cache is re-assigned from the recovered batches.
  * 5. Segments wholly below the log start offset are deleted; an empty directory gets one
- *    empty segment at the log start offset.
+ *    empty segment at the log start offset. A log whose end lies below its checkpointed
+ *    start offset (the records were lost, the start offset was not) is emptied and starts
+ *    at the start offset, so no offset is handed out twice.
  * Every file removal or rename is made durable with one syncDir at the end.
  */
 import { type FileSystem } from '@samsa/runtime';
@@ -91,7 +93,7 @@ export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
     dirChanged ||= result.deletedSegments;
   }
 
-  let logStartOffset = Math.max(params.logStartOffset, segments.first?.baseOffset ?? params.logStartOffset, 0);
+  const logStartOffset = Math.max(params.logStartOffset, segments.first?.baseOffset ?? params.logStartOffset, 0);
   // Segments wholly below the log start offset (a deletion that did not reach the disk).
   for (const s of segments.all()) {
     const next = segments.higherSegment(s.baseOffset);
@@ -123,7 +125,22 @@ export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
   } else {
     logEndOffset = await active.readNextOffset();
   }
-  if (logStartOffset > logEndOffset) logStartOffset = logEndOffset;
+  if (logEndOffset < logStartOffset) {
+    // The log start offset reached the disk but the records below it did not (an unsynced
+    // tail lost in a crash, or segment files removed by hand). As Kafka's LogLoader does,
+    // drop every segment and start empty at the log start offset: offsets below it were
+    // handed out once and are never reused.
+    logger.warn({ dir, logEndOffset, logStartOffset }, 'log end offset below the log start offset: deleting all segments');
+    for (const s of segments.all()) {
+      segments.remove(s.baseOffset);
+      await s.deleteFiles();
+    }
+    segments.add(await LogSegment.create(ctx, logStartOffset, { active: true }));
+    dirChanged = true;
+    params.epochCache.clear();
+    logEndOffset = logStartOffset;
+    recoveryPoint = logStartOffset;
+  }
   recoveryPoint = params.hadCleanShutdown ? logEndOffset : Math.min(recoveryPoint, logEndOffset);
 
   params.epochCache.truncateFromEnd(logEndOffset);

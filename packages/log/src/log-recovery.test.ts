@@ -122,4 +122,26 @@ describe('recovery', () => {
     expect(reopened.endOffsetForEpoch(3)).toEqual({ epoch: 3, endOffset: 2 });
     await reopened.close();
   });
+  it('starts empty at the checkpointed log start offset when the records below it were lost', async () => {
+    // Found by the log model (seed -1571369337): an unsynced append, then DeleteRecords past
+    // it (the log-start checkpoint is durable), then a crash that drops the append.
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock);
+    await log.append(batchOf([rec(0), rec(1), rec(2)]), { leaderEpoch: 2 });
+    expect(await log.deleteRecordsBefore(3)).toBe(3);
+    fs.crash();
+    await log.close().catch(() => undefined);
+    const captured = captureLogger();
+    const reopened = await open(fs, clock, { logger: captured.logger });
+    expect([reopened.logStartOffset, reopened.logEndOffset, reopened.recoveryPoint]).toEqual([3, 3, 3]);
+    expect(reopened.epochEntries()).toEqual([]);
+    expect(captured.entries.some((e) => e.msg.includes('below the log start offset'))).toBe(true);
+    // Offsets 0..2 were handed out once; the next append does not reuse them.
+    expect((await reopened.append(batchOf([rec(3)]), { leaderEpoch: 2 })).baseOffset).toBe(3);
+    await reopened.close();
+    const again = await open(fs, clock);
+    expect([again.logStartOffset, again.logEndOffset]).toEqual([3, 4]);
+    expect((await readAll(again)).map((r) => r.offset)).toEqual([3]);
+    await again.close();
+  });
 });
