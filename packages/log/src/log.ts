@@ -661,19 +661,22 @@ export class Log {
         }
         await this.settleSync();
         this.truncations++;
+        // The later segments go first, durably, as Kafka's truncateTo does: a crash between
+        // the steps then leaves a longer prefix of the log, never a cut segment followed
+        // by segments past the cut (a hole in the offsets).
         const removed = this.segments.all().filter((s) => s.baseOffset > offset);
         for (const s of removed) this.segments.remove(s.baseOffset);
+        for (const s of removed) await this.scheduleDeletion(s);
         const active = this.segments.active;
+        if (removed.length > 0 || !active.dirEntryDurable) {
+          await this.fs.syncDir(this.dir);
+          active.dirEntryDurable = true;
+        }
         const cut = await active.truncateTo(offset);
         await active.markActive();
         const newEnd = Math.min(offset, cut.firstRemovedOffset ?? offset);
         this.endOffset = Math.max(newEnd, active.baseOffset);
         await active.flushLog();
-        for (const s of removed) await this.scheduleDeletion(s);
-        if (removed.length > 0 || !active.dirEntryDurable) {
-          await this.fs.syncDir(this.dir);
-          active.dirEntryDurable = true;
-        }
         this.afterTruncation();
         await this.epochCache.flush();
         await this.host.persistCheckpoints(this);
