@@ -129,6 +129,75 @@ describe('LogManager', () => {
     expect(crashPoints).toBeGreaterThan(3);
   });
 
+  it('creates a log crash-safely at every step: after a crash it is absent or an empty, working log', async () => {
+    let finished = false;
+    let crashPoints = 0;
+    for (let nth = 1; nth < 200 && !finished; nth++) {
+      const { fs, open } = setup();
+      const m = await open();
+      const kept = await m.getOrCreateLog('kept', 0);
+      await kept.append(batch('k', 'v'), { requireSync: true });
+      await m.checkpointAll();
+      fs.failOn({ op: 'any', nth });
+      try {
+        await m.getOrCreateLog('born', 3);
+        finished = true;
+      } catch {
+        crashPoints++;
+      }
+      fs.clearFaults();
+      fs.crash();
+      const m2 = await open();
+      const born = m2.getLog('born', 3);
+      if (finished) expect(born).toBeDefined();
+      if (born !== undefined) {
+        expect([born.logStartOffset, born.logEndOffset]).toEqual([0, 0]);
+        expect((await born.append(batch('b', 'first'), { requireSync: true })).baseOffset).toBe(0);
+      }
+      expect(m2.getLog('kept', 0)?.logEndOffset).toBe(1);
+      await m2.close();
+      const m3 = await open();
+      if (born !== undefined) expect(m3.getLog('born', 3)?.logEndOffset).toBe(1);
+      await m3.close();
+    }
+    expect(finished).toBe(true);
+    expect(crashPoints).toBeGreaterThan(3);
+  });
+
+  it('checkpoints crash-safely at every step: a crash leaves each checkpoint old or new, never torn', async () => {
+    let finished = false;
+    let crashPoints = 0;
+    for (let nth = 1; nth < 400 && !finished; nth++) {
+      const { fs, open } = setup();
+      const m = await open();
+      const logs = await Promise.all([0, 1, 2].map((p) => m.getOrCreateLog('cp', p)));
+      for (const [p, log] of logs.entries()) for (let i = 0; i <= p; i++) await log.append(batch('k', `${p}-${i}`));
+      await m.checkpointAll();
+      for (const log of logs) await log.append(batch('k', 'more'), { requireSync: true });
+      await logs[2]!.deleteRecordsBefore(2);
+      fs.failOn({ op: 'any', nth });
+      try {
+        await m.checkpointAll();
+        finished = true;
+      } catch {
+        crashPoints++;
+      }
+      fs.clearFaults();
+      fs.crash();
+      const m2 = await open();
+      for (const p of [0, 1, 2]) {
+        const log = m2.getLog('cp', p)!;
+        expect(log.logEndOffset).toBe(p + 2);
+        expect((await readAll(log)).map((r) => r.offset)).toEqual(Array.from({ length: log.logEndOffset - log.logStartOffset }, (_, i) => log.logStartOffset + i));
+      }
+      // DeleteRecords persisted its start offset before the faults began.
+      expect(m2.getLog('cp', 2)!.logStartOffset).toBe(2);
+      await m2.close();
+    }
+    expect(finished).toBe(true);
+    expect(crashPoints).toBeGreaterThan(3);
+  });
+
   it('removes a deleted log after file.delete.delay.ms and drops it from the checkpoints', async () => {
     const { fs, clock, open } = setup();
     const m = await open();
