@@ -16,6 +16,7 @@ export * from './leader-epoch-cache.ts';
 export * from './log.ts';
 export * from './open-log.ts';
 export { scanBatches, type ScanResult, type BatchVisitor } from './batch-scanner.ts';
+export { mkdirsDurably } from './file-io.ts';
 // Retention, compaction and the LogManager (their own areas; see the files' headers).
 export * from './retention/retention-plan.ts';
 export * from './retention/enforce-retention.ts';

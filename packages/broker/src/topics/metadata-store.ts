@@ -13,6 +13,7 @@
  */
 import { joinPath } from '@samsa/runtime';
 import type { FileSystem } from '@samsa/runtime';
+import { mkdirsDurably } from '@samsa/log';
 
 export const METADATA_FILE_NAME = 'samsa-metadata.json';
 const METADATA_BYTES_MAX = 64 * 1024 * 1024;
@@ -55,7 +56,10 @@ export class MetadataStore {
 
   /** Loads the file, or creates it with a fresh cluster id (`newClusterId()`) when absent. */
   static async open(fs: FileSystem, dir: string, newClusterId: () => string, clusterIdOverride?: string | null): Promise<MetadataStore> {
-    await fs.mkdirp(dir);
+    // Durably (the parents are synced): on a first start the data dir is created here, and
+    // a crash must not take it, the logs in it and this file away (Kafka flushes the
+    // parent of a log dir it creates, too).
+    await mkdirsDurably(fs, dir);
     const path = joinPath(dir, METADATA_FILE_NAME);
     const stat = await fs.stat(path);
     if (stat && stat.sizeBytes > METADATA_BYTES_MAX) throw new MetadataCorruptError(`${path} is larger than ${METADATA_BYTES_MAX} bytes`);
