@@ -163,8 +163,14 @@ export class SamsaLogStore implements PartitionLogStore {
     const store = new SamsaLogStore(options, manager);
     try {
       if (fromStandalone) await store.#removeStandaloneMarkers();
-      for (const log of manager.allLogs()) {
-        if (topicConfig !== undefined && topicConfig(log.topic) === undefined) logger.warn({ topic: log.topic, partition: log.partition, dir: log.dir }, 'a partition directory no topic refers to (left as is)');
+      // A partition directory no topic refers to is what a topic deletion cut short by a
+      // crash leaves (the removal is persisted first). Loaded, it would come back as the
+      // data of a new topic of the same name; it is set aside as `-stray` instead (Kafka's
+      // stray logs), with its files kept for an operator.
+      const strays = topicConfig === undefined ? [] : [...manager.allLogs()].filter((log) => topicConfig(log.topic) === undefined);
+      for (const log of strays) {
+        await manager.setAsideLog(log.topic, log.partition);
+        logger.warn({ topic: log.topic, partition: log.partition, dir: log.dir }, 'set aside a partition directory no topic refers to (renamed to *-stray, files kept)');
       }
       if (maintenance !== undefined) manager.startMaintenance({ retention: false, cleaner: maintenance.cleanerEnable });
     } catch (e) {

@@ -6,7 +6,9 @@
  *   - create: persist the topic first, then open (create) its logs. A crash in between
  *     leaves a persisted topic whose logs are created on the next start.
  *   - delete: persist the removal first, then close and remove the logs. A crash in
- *     between leaves orphan directories that no topic refers to (harmless; logged).
+ *     between leaves partition directories that no topic refers to; the next start sets
+ *     them aside as `-stray` (SamsaLogStore.open), so a new topic of the same name starts
+ *     empty.
  *   - create partitions: persist the new count, then open the new logs.
  * Mutations are serialized through one promise chain so two CreateTopics racing on the
  * same name cannot both succeed.

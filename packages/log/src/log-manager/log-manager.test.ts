@@ -198,6 +198,27 @@ describe('LogManager', () => {
     expect(crashPoints).toBeGreaterThan(3);
   });
 
+  it('sets a log aside as -stray: files kept, never loaded again, a new log of that name starts empty', async () => {
+    const { fs, clock, open } = setup();
+    const m = await open();
+    const log = await m.getOrCreateLog('old', 0);
+    await log.append(batch('k', 'kept on disk'), { requireSync: true });
+    const logDir = log.dir.slice(0, log.dir.lastIndexOf('/'));
+    expect(await m.setAsideLog('old', 0)).toBe(true);
+    expect(await m.setAsideLog('old', 0)).toBe(false);
+    expect(m.getLog('old', 0)).toBeUndefined();
+    await clock.advanceAsync(10 * 60_000); // past any file.delete.delay.ms: nothing is removed
+    const stray = (await fs.readDir(logDir)).filter((n) => n.startsWith('old-0.') && n.endsWith('-stray'));
+    expect(stray).toHaveLength(1);
+    expect((await fs.readDir(`${logDir}/${stray[0]}`)).some((n) => n.endsWith('.log'))).toBe(true);
+    fs.crash();
+    const m2 = await open();
+    expect(m2.getLog('old', 0)).toBeUndefined();
+    expect((await m2.getOrCreateLog('old', 0)).logEndOffset).toBe(0);
+    expect((await fs.readDir(logDir)).filter((n) => n.endsWith('-stray'))).toEqual(stray);
+    await m2.close();
+  });
+
   it('removes a deleted log after file.delete.delay.ms and drops it from the checkpoints', async () => {
     const { fs, clock, open } = setup();
     const m = await open();

@@ -17,6 +17,8 @@
  * - Deletion (crash-safe, Kafka's way): close the log, rename its dir to
  *   `<topic>-<partition>.<uuid>-delete` (durable), drop it from the checkpoints, remove the
  *   tree after `file.delete.delay.ms`. A crash after the rename is finished at startup.
+ * - Setting aside (`setAsideLog`): the same rename, to `<topic>-<partition>.<uuid>-stray`,
+ *   with nothing removed; such dirs are never loaded (Kafka's stray logs).
  * - File handles: the FileSystem is wrapped in a {@link HandleCache} (`openHandlesMax`),
  *   so thousands of partitions hold a bounded number of descriptors; segments open their
  *   files and load their indices lazily (the core's LogSegment), so opening 10,000 idle
@@ -68,6 +70,8 @@ export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
 export const CLEANER_DELETE_HORIZON_CHECKPOINT_FILE = 'cleaner-delete-horizon-checkpoint';
 /** Suffix of a partition directory being deleted (Kafka's `-delete`). */
 export const DELETE_DIR_SUFFIX = '-delete';
+/** Suffix of a partition directory set aside by `setAsideLog` (Kafka's `-stray`); never loaded. */
+export const STRAY_DIR_SUFFIX = '-stray';
 
 export interface LogManagerOptions {
   readonly logDirs: readonly string[];
@@ -246,22 +250,38 @@ export class LogManager {
    * on a storage error (the log is then closed; a restart may bring it back).
    */
   async deleteLog(topic: string, partition: number): Promise<boolean> {
+    return this.retireLog(topic, partition, DELETE_DIR_SUFFIX);
+  }
+
+  /**
+   * Sets a log aside without deleting anything (Kafka's stray logs): closes it and renames
+   * its directory to `<topic>-<partition>.<uuid>-stray` (durably), which no later open
+   * loads, and drops it from the checkpoints. For a host whose metadata no longer names
+   * the log's topic (a topic deletion cut short by a crash): the data stays on disk for an
+   * operator, and a new topic of the same name starts empty. Rejects on a storage error.
+   */
+  async setAsideLog(topic: string, partition: number): Promise<boolean> {
+    return this.retireLog(topic, partition, STRAY_DIR_SUFFIX);
+  }
+
+  private async retireLog(topic: string, partition: number, suffix: string): Promise<boolean> {
     this.ensureOpen();
     const key = topicPartitionKey(topic, partition);
     const entry = this.untrack(key);
     if (entry === undefined) return false;
     this.cleanerOffsets.delete(key);
     this.deleteHorizons.delete(key);
-    await this.onLog(entry, 'delete', { rethrow: true }, async () => {
+    await this.onLog(entry, suffix === DELETE_DIR_SUFFIX ? 'delete' : 'set aside', { rethrow: true }, async () => {
       const { log } = entry;
       const delay = entry.log.config.fileDeleteDelayMs;
       await log.close();
-      const doomed = joinDir(entry.logDir, `${partitionDirName(topic, partition)}.${crypto.randomUUID().replaceAll('-', '')}${DELETE_DIR_SUFFIX}`);
-      await this.fs.rename(log.dir, doomed);
+      const renamed = joinDir(entry.logDir, `${partitionDirName(topic, partition)}.${crypto.randomUUID().replaceAll('-', '')}${suffix}`);
+      await this.fs.rename(log.dir, renamed);
       await this.fs.syncDir(entry.logDir);
+      if (suffix !== DELETE_DIR_SUFFIX) return;
       const timer = this.clock.setTimeout(() => {
         this.deleteTimers.delete(timer);
-        this.fs.remove(doomed, { recursive: true }).catch((e: unknown) => this.logger.warn({ dir: doomed, error: String(e) }, 'removing a deleted log failed'));
+        this.fs.remove(renamed, { recursive: true }).catch((e: unknown) => this.logger.warn({ dir: renamed, error: String(e) }, 'removing a deleted log failed'));
       }, delay);
       this.deleteTimers.add(timer);
     });
