@@ -11,10 +11,14 @@
 //   crash the new broker must hold the state before or after the request (the after state
 //   whenever the request was acknowledged), and must go on serving. Requests covered:
 //   OffsetCommit (the first one creates `__consumer_offsets`, and a later one),
-//   CreateTopics, Produce (acks=1) and DeleteTopics.
+//   CreateTopics, CreatePartitions, Produce (acks=1), DeleteRecords and DeleteTopics.
 import {
+  CreatePartitionsRequestCodec,
+  CreatePartitionsResponseCodec,
   CreateTopicsRequestCodec,
   CreateTopicsResponseCodec,
+  DeleteRecordsRequestCodec,
+  DeleteRecordsResponseCodec,
   DeleteTopicsRequestCodec,
   DeleteTopicsResponseCodec,
   ErrorCode,
@@ -92,15 +96,26 @@ async function produce(r: Running, topic: string, partition: number, values: str
   return res.responses[0]!.partitionResponses[0]!.errorCode;
 }
 
-/** Every value in topic-partition from offset 0, checking offsets are dense; null if the topic is unknown. */
-async function readAll(r: Running, topic: string, partition: number): Promise<string[] | null> {
-  const res = await r.client.request(1, 11, FetchRequestCodec, fetchBody(topic, partition, 0), FetchResponseCodec);
+/**
+ * Every value in topic-partition from `from`, checking the offsets are dense from there;
+ * null if the partition is unknown, 'out-of-range' if `from` is below the log start.
+ */
+async function readFrom(r: Running, topic: string, partition: number, from: number): Promise<string[] | null | 'out-of-range'> {
+  const res = await r.client.request(1, 11, FetchRequestCodec, fetchBody(topic, partition, from), FetchResponseCodec);
   const p = res.responses[0]!.partitions[0]!;
   if (p.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return null;
+  if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) return 'out-of-range';
   expect(p.errorCode).toBe(ErrorCode.NONE);
-  const got = valuesOf(p.records);
-  expect(got.map((x) => x.offset)).toEqual(got.map((_, i) => i));
+  const got = valuesOf(p.records).filter((x) => x.offset >= from);
+  expect(got.map((x) => x.offset)).toEqual(got.map((_, i) => from + i));
   return got.map((x) => x.value);
+}
+
+/** Every value from offset 0 (see readFrom); null if the partition is unknown. */
+async function readAll(r: Running, topic: string, partition: number): Promise<string[] | null> {
+  const got = await readFrom(r, topic, partition, 0);
+  expect(got).not.toBe('out-of-range');
+  return got as string[] | null;
 }
 
 /** A simple (member-less) commit of `offset` for events-0; the partition's error code. */
@@ -236,6 +251,52 @@ describe('power loss (strict file system, flush.messages=1)', () => {
         expect({ where, got, ok }).toEqual({ where, got, ok: true });
         expect(await produce(crashed, 'events', 0, ['c0'])).toBe(ErrorCode.NONE);
         expect(await readAll(crashed, 'events', 0)).toEqual([...got!, 'c0']);
+      },
+    });
+    expect(points).toBeGreaterThan(1);
+  });
+
+  it('a crash at any step of CreatePartitions leaves the old partitions intact and the new ones all there or none', async () => {
+    const points = await crashAtEveryStep({
+      name: 'CreatePartitions(cp, 3)',
+      async prepare(live) {
+        expect(await createTopic(live, 'cp', 1)).toBe(ErrorCode.NONE);
+        expect(await produce(live, 'cp', 0, ['p0'])).toBe(ErrorCode.NONE);
+      },
+      request: async (live) => {
+        const res = await live.client.request(37, 3, CreatePartitionsRequestCodec, { topics: [{ name: 'cp', count: 3, assignments: null }], timeoutMs: 1000, validateOnly: false }, CreatePartitionsResponseCodec);
+        return res.results[0]!.errorCode;
+      },
+      async check(crashed, acked, where) {
+        expect(await readAll(crashed, 'cp', 0)).toEqual(['p0']);
+        const added = await Promise.all([1, 2].map((p) => readAll(crashed, 'cp', p)));
+        const all = added.every((x) => JSON.stringify(x) === '[]');
+        expect({ where, added, ok: all || (!acked && added.every((x) => x === null)) }).toEqual({ where, added, ok: true });
+        if (all) for (const p of [1, 2]) expect(await produce(crashed, 'cp', p, [`n${p}`])).toBe(ErrorCode.NONE);
+      },
+    });
+    expect(points).toBeGreaterThan(3);
+  });
+
+  it('a crash at any step of DeleteRecords leaves the log start before or after the cut, and the records above it', async () => {
+    const values = ['a0', 'a1', 'a2', 'a3', 'a4', 'a5'];
+    const points = await crashAtEveryStep({
+      name: 'DeleteRecords(dr-0 before 4)',
+      async prepare(live) {
+        expect(await createTopic(live, 'dr', 1)).toBe(ErrorCode.NONE);
+        for (let i = 0; i < 6; i += 2) expect(await produce(live, 'dr', 0, values.slice(i, i + 2))).toBe(ErrorCode.NONE);
+      },
+      request: async (live) => {
+        const res = await live.client.request(21, 2, DeleteRecordsRequestCodec, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: 4 }] }], timeoutMs: 1000 }, DeleteRecordsResponseCodec);
+        return res.topics[0]!.partitions[0]!.errorCode;
+      },
+      async check(crashed, acked, where) {
+        const fromZero = await readFrom(crashed, 'dr', 0, 0);
+        const cut = fromZero === 'out-of-range';
+        expect({ where, fromZero, ok: cut || (!acked && JSON.stringify(fromZero) === JSON.stringify(values)) }).toEqual({ where, fromZero, ok: true });
+        expect(await readFrom(crashed, 'dr', 0, 4)).toEqual(['a4', 'a5']);
+        expect(await produce(crashed, 'dr', 0, ['a6'])).toBe(ErrorCode.NONE);
+        expect(await readFrom(crashed, 'dr', 0, 4)).toEqual(['a4', 'a5', 'a6']);
       },
     });
     expect(points).toBeGreaterThan(1);
