@@ -9,6 +9,7 @@ import { LogManager } from './log-manager.ts';
 
 const enc = new TextEncoder();
 const DIRS = ['/disk1', '/disk2'];
+const CRASH_STEPS_MAX = 400;
 
 function recordingLogger(): LogLogger & { messages: string[] } {
   const messages: string[] = [];
@@ -24,6 +25,34 @@ function setup() {
   const logger = recordingLogger();
   const open = () => LogManager.open({ logDirs: DIRS, fs, clock, logger, highWatermark: 'log-end', defaultConfig: { segmentIndexBytes: 1024, segmentBytes: 1024 } });
   return { clock, fs, logger, open };
+}
+
+/**
+ * Crash at every step: `prepare` builds the state on a fresh setup and returns the step;
+ * the step runs with its n-th file-system operation failing, for n = 1, 2, … until it
+ * finishes; after each run the machine crashes and `check` looks at what a restart finds.
+ * Returns the crash points (runs the fault cut short).
+ */
+async function crashAtEveryStep(
+  prepare: (env: ReturnType<typeof setup>) => Promise<() => Promise<unknown>>,
+  check: (env: ReturnType<typeof setup>, finished: boolean) => Promise<void>,
+): Promise<number> {
+  for (let nth = 1; nth <= CRASH_STEPS_MAX; nth++) {
+    const env = setup();
+    const step = await prepare(env);
+    env.fs.failOn({ op: 'any', nth });
+    let finished = true;
+    try {
+      await step();
+    } catch {
+      finished = false; // the injected failure
+    }
+    env.fs.clearFaults();
+    env.fs.crash();
+    await check(env, finished);
+    if (finished) return nth - 1;
+  }
+  throw new Error(`the step did not finish within ${CRASH_STEPS_MAX} file-system operations`);
 }
 
 describe('LogManager', () => {
@@ -96,105 +125,80 @@ describe('LogManager', () => {
   });
 
   it('deletes a log crash-safely at every step', async () => {
-    let finished = false;
-    let crashPoints = 0;
-    for (let nth = 1; nth < 200 && !finished; nth++) {
-      const { fs, clock, open } = setup();
-      const m = await open();
-      const log = await m.getOrCreateLog('gone', 0);
-      await log.append(batch('k', 'v'));
-      await log.flush();
-      await m.getOrCreateLog('kept', 0);
-      await m.checkpointAll();
-      fs.failOn({ op: 'any', nth });
-      try {
-        await m.deleteLog('gone', 0);
-        finished = true;
-      } catch {
-        crashPoints++; // the injected failure
-      }
-      fs.clearFaults();
-      fs.crash();
-      const m2 = await open();
-      const back = m2.getLog('gone', 0);
-      // Either the log is fully there (delete not done) or fully gone; never a broken dir.
-      if (back !== undefined) expect(back.logEndOffset).toBe(1);
-      expect(m2.getLog('kept', 0)).toBeDefined();
-      const leftovers = [...(await fs.readDir('/disk1')), ...(await fs.readDir('/disk2'))].filter((n) => n.endsWith('-delete'));
-      expect(leftovers).toEqual([]);
-      await m2.close();
-      void clock;
-    }
-    expect(finished).toBe(true);
+    const crashPoints = await crashAtEveryStep(
+      async ({ open }) => {
+        const m = await open();
+        const log = await m.getOrCreateLog('gone', 0);
+        await log.append(batch('k', 'v'));
+        await log.flush();
+        await m.getOrCreateLog('kept', 0);
+        await m.checkpointAll();
+        return () => m.deleteLog('gone', 0);
+      },
+      async ({ fs, open }) => {
+        const m2 = await open();
+        const back = m2.getLog('gone', 0);
+        // Either the log is fully there (delete not done) or fully gone; never a broken dir.
+        if (back !== undefined) expect(back.logEndOffset).toBe(1);
+        expect(m2.getLog('kept', 0)).toBeDefined();
+        const leftovers = [...(await fs.readDir('/disk1')), ...(await fs.readDir('/disk2'))].filter((n) => n.endsWith('-delete'));
+        expect(leftovers).toEqual([]);
+        await m2.close();
+      },
+    );
     expect(crashPoints).toBeGreaterThan(3);
   });
 
   it('creates a log crash-safely at every step: after a crash it is absent or an empty, working log', async () => {
-    let finished = false;
-    let crashPoints = 0;
-    for (let nth = 1; nth < 200 && !finished; nth++) {
-      const { fs, open } = setup();
-      const m = await open();
-      const kept = await m.getOrCreateLog('kept', 0);
-      await kept.append(batch('k', 'v'), { requireSync: true });
-      await m.checkpointAll();
-      fs.failOn({ op: 'any', nth });
-      try {
-        await m.getOrCreateLog('born', 3);
-        finished = true;
-      } catch {
-        crashPoints++;
-      }
-      fs.clearFaults();
-      fs.crash();
-      const m2 = await open();
-      const born = m2.getLog('born', 3);
-      if (finished) expect(born).toBeDefined();
-      if (born !== undefined) {
-        expect([born.logStartOffset, born.logEndOffset]).toEqual([0, 0]);
-        expect((await born.append(batch('b', 'first'), { requireSync: true })).baseOffset).toBe(0);
-      }
-      expect(m2.getLog('kept', 0)?.logEndOffset).toBe(1);
-      await m2.close();
-      const m3 = await open();
-      if (born !== undefined) expect(m3.getLog('born', 3)?.logEndOffset).toBe(1);
-      await m3.close();
-    }
-    expect(finished).toBe(true);
+    const crashPoints = await crashAtEveryStep(
+      async ({ open }) => {
+        const m = await open();
+        const kept = await m.getOrCreateLog('kept', 0);
+        await kept.append(batch('k', 'v'), { requireSync: true });
+        await m.checkpointAll();
+        return () => m.getOrCreateLog('born', 3);
+      },
+      async ({ open }, finished) => {
+        const m2 = await open();
+        const born = m2.getLog('born', 3);
+        if (finished) expect(born).toBeDefined();
+        if (born !== undefined) {
+          expect([born.logStartOffset, born.logEndOffset]).toEqual([0, 0]);
+          expect((await born.append(batch('b', 'first'), { requireSync: true })).baseOffset).toBe(0);
+        }
+        expect(m2.getLog('kept', 0)?.logEndOffset).toBe(1);
+        await m2.close();
+        const m3 = await open();
+        if (born !== undefined) expect(m3.getLog('born', 3)?.logEndOffset).toBe(1);
+        await m3.close();
+      },
+    );
     expect(crashPoints).toBeGreaterThan(3);
   });
 
   it('checkpoints crash-safely at every step: a crash leaves each checkpoint old or new, never torn', async () => {
-    let finished = false;
-    let crashPoints = 0;
-    for (let nth = 1; nth < 400 && !finished; nth++) {
-      const { fs, open } = setup();
-      const m = await open();
-      const logs = await Promise.all([0, 1, 2].map((p) => m.getOrCreateLog('cp', p)));
-      for (const [p, log] of logs.entries()) for (let i = 0; i <= p; i++) await log.append(batch('k', `${p}-${i}`));
-      await m.checkpointAll();
-      for (const log of logs) await log.append(batch('k', 'more'), { requireSync: true });
-      await logs[2]!.deleteRecordsBefore(2);
-      fs.failOn({ op: 'any', nth });
-      try {
+    const crashPoints = await crashAtEveryStep(
+      async ({ open }) => {
+        const m = await open();
+        const logs = await Promise.all([0, 1, 2].map((p) => m.getOrCreateLog('cp', p)));
+        for (const [p, log] of logs.entries()) for (let i = 0; i <= p; i++) await log.append(batch('k', `${p}-${i}`));
         await m.checkpointAll();
-        finished = true;
-      } catch {
-        crashPoints++;
-      }
-      fs.clearFaults();
-      fs.crash();
-      const m2 = await open();
-      for (const p of [0, 1, 2]) {
-        const log = m2.getLog('cp', p)!;
-        expect(log.logEndOffset).toBe(p + 2);
-        expect((await readAll(log)).map((r) => r.offset)).toEqual(Array.from({ length: log.logEndOffset - log.logStartOffset }, (_, i) => log.logStartOffset + i));
-      }
-      // DeleteRecords persisted its start offset before the faults began.
-      expect(m2.getLog('cp', 2)!.logStartOffset).toBe(2);
-      await m2.close();
-    }
-    expect(finished).toBe(true);
+        for (const log of logs) await log.append(batch('k', 'more'), { requireSync: true });
+        await logs[2]!.deleteRecordsBefore(2);
+        return () => m.checkpointAll();
+      },
+      async ({ open }) => {
+        const m2 = await open();
+        for (const p of [0, 1, 2]) {
+          const log = m2.getLog('cp', p)!;
+          expect(log.logEndOffset).toBe(p + 2);
+          expect((await readAll(log)).map((r) => r.offset)).toEqual(Array.from({ length: log.logEndOffset - log.logStartOffset }, (_, i) => log.logStartOffset + i));
+        }
+        // DeleteRecords persisted its start offset before the faults began.
+        expect(m2.getLog('cp', 2)!.logStartOffset).toBe(2);
+        await m2.close();
+      },
+    );
     expect(crashPoints).toBeGreaterThan(3);
   });
 
