@@ -175,6 +175,9 @@ export class Broker {
     const dataDir = options.config.logDirs[0];
     if (dataDir === undefined) throw new Error('log.dirs is empty');
     const store = await MetadataStore.open(options.fs, dataDir, newClusterId, options.config.clusterId);
+    for (const parent of store.unsyncedParents) {
+      logger.warn({ dataDir, parent }, `created the data dir, but may not sync ${parent} (no permission, e.g. Deno without --allow-read on it): a power loss in the next seconds may lose the new data dir`);
+    }
     const server = options.config;
     // Topic configs come from the metadata store's current state (AlterConfigs saves there first).
     const topicConfig = (topic: string) => {

@@ -43,13 +43,38 @@ export async function readWholeFile(fs: FileSystem, path: string): Promise<Uint8
 /** Bound on directory levels created at once. */
 const DIR_DEPTH_MAX = 256;
 
-/** mkdirp, then syncDir the parent of every directory it created (top down), so a crash keeps them. */
-export async function mkdirsDurably(fs: FileSystem, dir: string): Promise<void> {
+/**
+ * mkdirp, then syncDir the parent of every directory it created (top down), so a crash
+ * keeps them. Returns the parents it was not allowed to read or sync (a sandbox such as
+ * Deno's permissions may grant the new directory but not its parent): the new entries
+ * there become durable only when the OS writes its metadata, so the caller should say so.
+ */
+export async function mkdirsDurably(fs: FileSystem, dir: string): Promise<string[]> {
   const missing: string[] = [];
   for (let d = dir, i = 0; i < DIR_DEPTH_MAX && d !== '/' && d !== '.'; d = parentDir(d), i++) {
-    if ((await fs.stat(d)) !== null) break;
+    let exists: boolean;
+    try {
+      exists = (await fs.stat(d)) !== null;
+    } catch (e) {
+      if (!isPermissionDenied(e)) throw e;
+      break; // a directory we may not look at: it exists, or mkdirp below fails
+    }
+    if (exists) break;
     missing.push(d);
   }
   await fs.mkdirp(dir);
-  for (const created of missing.reverse()) await fs.syncDir(parentDir(created));
+  const unsynced: string[] = [];
+  for (const created of missing.reverse()) {
+    try {
+      await fs.syncDir(parentDir(created));
+    } catch (e) {
+      if (!isPermissionDenied(e)) throw e;
+      unsynced.push(parentDir(created));
+    }
+  }
+  return unsynced;
+}
+
+function isPermissionDenied(e: unknown): boolean {
+  return e instanceof FileSystemError && e.code === 'permission-denied';
 }

@@ -83,7 +83,9 @@ async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
 
   // A managed log after a clean shutdown was found by listing its log dir: no stat needed.
   const existed = options.managed?.hadCleanShutdown === true || (await fs.stat(dir)) !== null;
-  if (!existed) await mkdirsDurably(fs, dir);
+  if (!existed) {
+    for (const parent of await mkdirsDurably(fs, dir)) logger.warn({ dir, parent }, 'created a directory whose parent may not be synced (no permission): a power loss soon after may lose it');
+  }
 
   const managed = options.managed;
   const key = topicPartitionKey(parsed.topic, parsed.partition);

@@ -90,6 +90,8 @@ export type FileSystemErrorCode =
   | 'closed'
   | 'bad-mode'
   | 'no-space'
+  /** The process may not touch the path (EACCES/EPERM, or a Deno permission not granted). */
+  | 'permission-denied'
   | 'io'
   | 'injected';
 

@@ -48,10 +48,17 @@ export class MetadataStore {
   #state: MetadataState;
   #saving: Promise<void> = Promise.resolve();
 
-  private constructor(fs: FileSystem, dir: string, state: MetadataState) {
+  /**
+   * Parents of a data dir this open created that it was not allowed to sync (Deno
+   * permissions granting the data dir only): the broker warns about them.
+   */
+  readonly unsyncedParents: readonly string[];
+
+  private constructor(fs: FileSystem, dir: string, state: MetadataState, unsyncedParents: readonly string[]) {
     this.#fs = fs;
     this.#dir = dir;
     this.#state = state;
+    this.unsyncedParents = unsyncedParents;
   }
 
   /** Loads the file, or creates it with a fresh cluster id (`newClusterId()`) when absent. */
@@ -59,20 +66,16 @@ export class MetadataStore {
     // Durably (the parents are synced): on a first start the data dir is created here, and
     // a crash must not take it, the logs in it and this file away (Kafka flushes the
     // parent of a log dir it creates, too).
-    await mkdirsDurably(fs, dir);
+    const unsyncedParents = await mkdirsDurably(fs, dir);
     const path = joinPath(dir, METADATA_FILE_NAME);
     const stat = await fs.stat(path);
     if (stat && stat.sizeBytes > METADATA_BYTES_MAX) throw new MetadataCorruptError(`${path} is larger than ${METADATA_BYTES_MAX} bytes`);
     if (stat) {
       const state = parseState(path, new TextDecoder().decode(await fs.readFile(path)));
-      return new MetadataStore(fs, dir, state);
+      return new MetadataStore(fs, dir, state, unsyncedParents);
     }
-    const store = new MetadataStore(fs, dir, {
-      clusterId: clusterIdOverride ?? newClusterId(),
-      producerIdBlockEnd: 0,
-      topics: [],
-      dynamicBrokerConfigs: {},
-    });
+    const fresh: MetadataState = { clusterId: clusterIdOverride ?? newClusterId(), producerIdBlockEnd: 0, topics: [], dynamicBrokerConfigs: {} };
+    const store = new MetadataStore(fs, dir, fresh, unsyncedParents);
     await store.save(store.state);
     return store;
   }

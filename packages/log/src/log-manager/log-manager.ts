@@ -303,7 +303,9 @@ export class LogManager {
   // ---- loading ------------------------------------------------------------------------
 
   private async loadDir(logDir: string): Promise<void> {
-    await mkdirsDurably(this.fs, logDir);
+    for (const parent of await mkdirsDurably(this.fs, logDir)) {
+      this.logger.warn({ logDir, parent }, 'created the log dir, but its parent may not be synced (no permission): a power loss soon after may lose it');
+    }
     const markerPath = joinDir(logDir, LOG_DIR_CLEAN_SHUTDOWN_FILE);
     const hadCleanShutdown = (await this.fs.stat(markerPath)) !== null;
     const read = async (file: string): Promise<Map<string, number>> => {

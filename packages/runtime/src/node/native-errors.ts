@@ -1,6 +1,7 @@
 /**
  * Maps Node's errno-style errors (`error.code`: 'ENOENT', ...) to FileSystemError codes.
- * Deno's errors carry the same `code` strings, so the Deno adapter uses this too.
+ * Deno's errors carry the same `code` strings, so the Deno adapter uses this too; its
+ * permission errors (NotCapable, PermissionDenied) are known by name.
  * Anything unknown becomes 'io' with the native error kept as `cause`.
  */
 import { FileSystemError, type FileSystemErrorCode } from '../file-system.ts';
@@ -14,6 +15,14 @@ const byErrno: Readonly<Record<string, FileSystemErrorCode>> = {
   ENOSPC: 'no-space',
   EDQUOT: 'no-space',
   EBADF: 'closed',
+  EACCES: 'permission-denied',
+  EPERM: 'permission-denied',
+};
+
+/** Deno's permission errors carry no errno; they are known by name. */
+const byName: Readonly<Record<string, FileSystemErrorCode>> = {
+  NotCapable: 'permission-denied',
+  PermissionDenied: 'permission-denied',
 };
 
 export function errnoOf(error: unknown): string | undefined {
@@ -24,7 +33,8 @@ export function errnoOf(error: unknown): string | undefined {
 export function toFileSystemError(error: unknown, path: string): FileSystemError {
   if (error instanceof FileSystemError) return error;
   const errno = errnoOf(error);
-  const code = (errno && byErrno[errno]) || 'io';
+  const name = error instanceof Error ? error.name : undefined;
+  const code = (errno && byErrno[errno]) || (name && byName[name]) || 'io';
   const message = error instanceof Error ? error.message : String(error);
   return new FileSystemError(code, path, message, { cause: error });
 }

@@ -20,7 +20,8 @@ describe('native error mapping', () => {
       ['ENOSPC', 'no-space'],
       ['EDQUOT', 'no-space'],
       ['EBADF', 'closed'],
-      ['EACCES', 'io'],
+      ['EACCES', 'permission-denied'],
+      ['EPERM', 'permission-denied'],
       ['EIO', 'io'],
     ];
     for (const [native, code] of table) {
@@ -32,6 +33,11 @@ describe('native error mapping', () => {
       expect(mapped.path).toBe('/p');
     }
     expect(toFileSystemError('weird', '/p').code).toBe('io');
+    // Deno's permission errors have no errno; they are known by name.
+    for (const name of ['NotCapable', 'PermissionDenied']) {
+      const denied = Object.assign(new Error('Requires read access to "/p"'), { name });
+      expect([name, toFileSystemError(denied, '/p').code]).toEqual([name, 'permission-denied']);
+    }
   });
 });
 
