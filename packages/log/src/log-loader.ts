@@ -139,7 +139,7 @@ export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
     dirChanged = true;
     params.epochCache.clear();
     logEndOffset = logStartOffset;
-    recoveryPoint = logStartOffset;
+    recoveryPoint = logStartOffset; // the empty log is all durable (the dir is synced below)
   }
   recoveryPoint = params.hadCleanShutdown ? logEndOffset : Math.min(recoveryPoint, logEndOffset);
 

@@ -273,7 +273,6 @@ export class LogManager {
     this.deleteHorizons.delete(key);
     await this.onLog(entry, suffix === DELETE_DIR_SUFFIX ? 'delete' : 'set aside', { rethrow: true }, async () => {
       const { log } = entry;
-      const delay = entry.log.config.fileDeleteDelayMs;
       await log.close();
       const renamed = joinDir(entry.logDir, `${partitionDirName(topic, partition)}.${crypto.randomUUID().replaceAll('-', '')}${suffix}`);
       await this.fs.rename(log.dir, renamed);
@@ -282,7 +281,7 @@ export class LogManager {
       const timer = this.clock.setTimeout(() => {
         this.deleteTimers.delete(timer);
         this.fs.remove(renamed, { recursive: true }).catch((e: unknown) => this.logger.warn({ dir: renamed, error: String(e) }, 'removing a deleted log failed'));
-      }, delay);
+      }, log.config.fileDeleteDelayMs);
       this.deleteTimers.add(timer);
     });
     await this.writeCheckpoints(entry.logDir);
