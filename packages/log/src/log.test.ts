@@ -54,4 +54,22 @@ describe('Log on the memory file system', () => {
     expect((await log.offsetForTimestamp(LIST_OFFSETS_MAX_TIMESTAMP))?.offset).toBe(199);
     await log.close();
   });
+  it('truncateTo into a batch that DeleteRecords cut leaves the log empty at its start, never with the end below the start', async () => {
+    // Found by the log model (seed 854433478): batches [0..2] and [3..6], log start 1, truncateTo(1 or 2).
+    for (const target of [1, 2]) {
+      const { fs, clock } = memoryEnv();
+      const log = await open(fs, clock);
+      await log.append(concat([batchOf([0, 1, 2].map(rec)), batchOf([3, 4, 5, 6].map(rec))]), { leaderEpoch: 1 });
+      expect(await log.deleteRecordsBefore(1)).toBe(1);
+      expect(await log.truncateTo(target)).toBe(true);
+      expect([target, log.logStartOffset, log.logEndOffset, log.recoveryPoint]).toEqual([target, 1, 1, 1]);
+      expect(await readAll(log)).toEqual([]);
+      expect((await log.append(batchOf([rec(7)]), { leaderEpoch: 2 })).baseOffset).toBe(1);
+      await log.close();
+      const again = await open(fs, clock);
+      expect([again.logStartOffset, again.logEndOffset]).toEqual([1, 2]);
+      expect((await readAll(again)).map((r) => r.value)).toEqual([rec(7).value]);
+      await again.close();
+    }
+  });
 });

@@ -673,8 +673,15 @@ export class Log {
           active.dirEntryDurable = true;
         }
         const cut = await active.truncateTo(offset);
-        await active.markActive();
         const newEnd = Math.min(offset, cut.firstRemovedOffset ?? offset);
+        if (newEnd < this.startOffset) {
+          // The batch holding `offset` began below the log start (DeleteRecords cut into
+          // it), so nothing at or above the log start is left: the log restarts empty
+          // there, never with its end below its start.
+          await this.truncateFullyLocked(this.startOffset);
+          return true;
+        }
+        await active.markActive();
         this.endOffset = Math.max(newEnd, active.baseOffset);
         await active.flushLog();
         this.afterTruncation();
