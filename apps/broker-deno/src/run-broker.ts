@@ -31,8 +31,6 @@ export async function runDenoBroker(o: BrokerCommandOptions): Promise<void> {
     logger.flush();
     throw explainStartFailure(error, config, o.adminPort);
   }
-  const admin = running.admin ? `, admin http://${running.admin.host}:${running.admin.port}/metrics` : '';
-  printLine(`samsa broker listening on ${running.host}:${running.port} (data: ${dataDirShown}${admin})`);
   let signals = 0;
   const onSignal = (signal: Deno.Signal): void => {
     signals++;
@@ -55,8 +53,12 @@ export async function runDenoBroker(o: BrokerCommandOptions): Promise<void> {
       },
     );
   };
+  // Before the connect line: whoever waits for that line may signal at once, and a signal
+  // that comes before the listeners would kill the process without a clean shutdown.
   Deno.addSignalListener('SIGINT', () => onSignal('SIGINT'));
   Deno.addSignalListener('SIGTERM', () => onSignal('SIGTERM'));
+  const admin = running.admin ? `, admin http://${running.admin.host}:${running.admin.port}/metrics` : '';
+  printLine(`samsa broker listening on ${running.host}:${running.port} (data: ${dataDirShown}${admin})`);
 }
 
 function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined): CliError {

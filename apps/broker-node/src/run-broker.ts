@@ -47,8 +47,6 @@ export async function runBroker(o: BrokerCommandOptions): Promise<void> {
     logger.flush();
     throw explainStartFailure(error, config, o.adminPort);
   }
-  const admin = running.admin ? `, admin http://${running.admin.host}:${running.admin.port}/metrics` : '';
-  process.stdout.write(`samsa broker listening on ${running.host}:${running.port} (data: ${dataDirShown}${admin})\n`);
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
@@ -71,8 +69,12 @@ export async function runBroker(o: BrokerCommandOptions): Promise<void> {
       },
     );
   };
+  // Before the connect line: whoever waits for that line may signal at once, and a signal
+  // that comes before the handlers would kill the process without a clean shutdown.
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const admin = running.admin ? `, admin http://${running.admin.host}:${running.admin.port}/metrics` : '';
+  process.stdout.write(`samsa broker listening on ${running.host}:${running.port} (data: ${dataDirShown}${admin})\n`);
 }
 
 function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined): CliError {
