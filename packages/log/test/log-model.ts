@@ -41,6 +41,18 @@ export class LogModel {
     if (last !== undefined) this.epochs.unshift({ epoch: last.epoch, startOffset });
   }
 
+  /**
+   * An append stamps the model's current epoch at `startOffset` (Kafka's assign): nothing
+   * when that epoch is already the latest; otherwise entries that would break monotonicity
+   * go first, such as an earlier epoch that starts at the same offset (DeleteRecords moved
+   * its start up to the log end, and no record of it is left).
+   */
+  assignEpoch(startOffset: number): void {
+    if (this.epochs[this.epochs.length - 1]?.epoch === this.epoch) return;
+    this.epochs = this.epochs.filter((e) => e.epoch < this.epoch && e.startOffset < startOffset);
+    this.epochs.push({ epoch: this.epoch, startOffset });
+  }
+
   truncateTo(end: number): void {
     this.records = this.records.filter((r) => r.offset < end);
     this.batches = this.batches.filter((b) => b.last < end);
@@ -96,7 +108,7 @@ class AppendCommand implements Cmd {
     if (this.newEpoch) m.epoch++;
     const result = await r.log.append(concat(this.batches.map((b) => batchOf(b))), { requireSync: this.requireSync, leaderEpoch: m.epoch });
     expect(result.baseOffset).toBe(m.end);
-    if (m.epochs[m.epochs.length - 1]?.epoch !== m.epoch) m.epochs.push({ epoch: m.epoch, startOffset: m.end });
+    m.assignEpoch(m.end);
     applyAppend(m, this.batches);
     expect(result.lastOffset).toBe(m.end - 1);
     expect(r.log.logEndOffset).toBe(m.end);
@@ -119,7 +131,7 @@ class ConcurrentAppendCommand implements Cmd {
     const results = await Promise.all(this.appends.map((b) => r.log.append(batchOf(b), { requireSync: true, leaderEpoch: m.epoch })));
     for (let i = 0; i < results.length; i++) {
       expect(results[i]!.baseOffset).toBe(m.end);
-      if (m.epochs[m.epochs.length - 1]?.epoch !== m.epoch) m.epochs.push({ epoch: m.epoch, startOffset: m.end });
+      m.assignEpoch(m.end);
       applyAppend(m, [this.appends[i]!]);
       expect(results[i]!.synced).toBe(true);
     }
