@@ -68,6 +68,19 @@ describe('OffsetIndex vs a sorted array', () => {
     const loaded = (await OffsetIndex.load(fs, '/p.index', 0, 8 * 16, false))!;
     expect(() => loaded.sanityCheck()).toThrow(CorruptIndexError);
   });
+
+  it('rejects a file torn to one zero slot (a crash during the preallocation of an empty index)', async () => {
+    // Found by the long-sequence log model hunt (seed -708308504): the only slot passed the
+    // increase check, and (0, 0) / (0 ms, 0) disagreed with the segment's first batch.
+    const fs = new MemoryFileSystem();
+    for (const [path, bytes] of [['/z.index', 8], ['/z.timeindex', 12]] as const) {
+      const h = await fs.open(path, 'read-write');
+      await h.write(new Uint8Array(bytes), 0);
+      await h.close();
+    }
+    await expect(OffsetIndex.load(fs, '/z.index', 0, 8 * 16, false).then((ix) => ix!.sanityCheck())).rejects.toThrow(CorruptIndexError);
+    await expect(TimeIndex.load(fs, '/z.timeindex', 0, 12 * 16, false).then((ix) => ix!.sanityCheck())).rejects.toThrow(CorruptIndexError);
+  });
 });
 
 describe('TimeIndex vs a sorted array', () => {
