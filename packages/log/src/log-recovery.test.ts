@@ -144,4 +144,28 @@ describe('recovery', () => {
     expect((await readAll(again)).map((r) => r.offset)).toEqual([3]);
     await again.close();
   });
+  it('makes a recovery cut durable, so a second crash after a roll cannot bring the torn tail back', async () => {
+    // Found by the long-sequence log model hunt (seed -1022560338).
+    const { fs, clock } = memoryEnv();
+    let log = await open(fs, clock);
+    await Promise.all([log.append(batchOf([rec(0)]), { requireSync: true }), log.append(batchOf([rec(1)]), { requireSync: true })]);
+    await log.close();
+    log = await open(fs, clock);
+    await log.append(batchOf([rec(2)]));
+    await log.append(batchOf([rec(3)]));
+    fs.crash({ tear: { seed: 0, mode: 'last' } });
+    await log.close().catch(() => undefined);
+    log = await open(fs, clock);
+    const cutEnd = log.logEndOffset;
+    const cutBytes = log.segmentsSnapshot()[0]!.sizeBytes;
+    await log.roll();
+    await Promise.all([log.append(batchOf([rec(10)]), { requireSync: true }), log.append(batchOf([rec(11)]), { requireSync: true })]);
+    fs.crash({ tear: { seed: 0, mode: 'last' } });
+    await log.close().catch(() => undefined);
+    log = await open(fs, clock);
+    await log.loadSegmentSizes();
+    expect(log.segmentsSnapshot()[0]!.sizeBytes).toBe(cutBytes);
+    expect((await readAll(log)).map((r) => r.offset)).toEqual([...Array(cutEnd + 2).keys()]);
+    await log.close();
+  });
 });

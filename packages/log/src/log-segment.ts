@@ -676,6 +676,9 @@ export class LogSegment {
     const truncatedBytes = this.size - scan.position;
     if (truncatedBytes > 0) {
       await handle.truncate(scan.position);
+      // Durable now: this segment may soon sit below a recovery point that a later sync
+      // moves (after a roll), and a crash would bring the cut tail back unvalidated.
+      await handle.sync();
       this.size = scan.position;
       this.scannedNextOffset = null;
     }
