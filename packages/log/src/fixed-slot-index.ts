@@ -98,6 +98,17 @@ export abstract class FixedSlotIndex {
   abstract sanityCheck(): void;
 
   /**
+   * A crash can leave a preallocated file torn to a few zero slots. After real entries
+   * they fail each index's increase check; a lone zero first slot needs this one. A real
+   * all-zero first entry is rare (offset index: a single-record first batch of
+   * index.interval.bytes or more; time index: a record stamped at the epoch itself) and
+   * then costs one rebuild of that segment's index when loaded.
+   */
+  protected rejectZeroFirstSlot(): void {
+    if (this.entryCount > 0 && this.keyAt(0) === 0 && this.valueAt(0) === 0) throw new CorruptIndexError(this.path, 'zero first slot (unwritten, left by a crash)');
+  }
+
+  /**
    * Largest slot whose key (or value when `byValue`) is ≤ target, or -1 when none is.
    * Plain binary search over the in-memory slots; Kafka's "warm section" trick exists to
    * keep mmap'ed pages resident, which an in-memory array does not need.

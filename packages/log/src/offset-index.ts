@@ -104,11 +104,7 @@ export class OffsetIndex extends FixedSlotIndex {
   }
 
   sanityCheck(): void {
-    // A crash can leave a preallocated file torn to a few zero slots. After real entries
-    // they fail the increase check below; a zero first slot needs its own (the log only
-    // writes (0, 0) when the first batch is a single record of index.interval.bytes or
-    // more, and then the rebuild costs one scan of that segment).
-    if (this.entryCount > 0 && this.keyAt(0) === 0 && this.valueAt(0) === 0) throw new CorruptIndexError(this.path, 'zero first slot (unwritten, left by a crash)');
+    this.rejectZeroFirstSlot();
     for (let i = 0; i < this.entryCount; i++) {
       const rel = this.keyAt(i);
       const pos = this.valueAt(i);

@@ -104,9 +104,7 @@ export class TimeIndex extends FixedSlotIndex {
   }
 
   sanityCheck(): void {
-    // A zero first slot is an unwritten slot a crash left (see OffsetIndex.sanityCheck); a
-    // real first entry has timestamp 0 only for records stamped at the epoch itself.
-    if (this.entryCount > 0 && this.keyAt(0) === 0 && this.valueAt(0) === 0) throw new CorruptIndexError(this.path, 'zero first slot (unwritten, left by a crash)');
+    this.rejectZeroFirstSlot();
     for (let i = 0; i < this.entryCount; i++) {
       const ts = this.keyAt(i);
       const rel = this.valueAt(i);
