@@ -9,6 +9,7 @@
 
 export type LogErrorCode =
   | 'invalid-record-batch'
+  | 'invalid-record'
   | 'record-too-large'
   | 'record-batch-too-large'
   | 'offset-out-of-range'
@@ -42,6 +43,30 @@ export class InvalidRecordBatchError extends LogError {
     super('invalid-record-batch', `invalid record batch at byte ${position}: ${reason}${detail ? ` (${detail})` : ''}`);
     this.reason = reason;
     this.position = position;
+  }
+}
+
+/** One record a leader refuses, by its index in its batch (Kafka's RecordError). */
+export interface RecordRejection {
+  readonly batchIndex: number;
+  readonly message: string;
+}
+
+/**
+ * Well-formed records the log refuses (Kafka INVALID_RECORD with record errors), such as a
+ * record without a key on a compacted log. Nothing was appended. `recordErrors` lists
+ * every refused record of the first batch that had any (bounded by that batch's records).
+ */
+export class InvalidRecordError extends LogError {
+  override readonly name = 'InvalidRecordError';
+  /** Byte position of the offending batch within the appended buffer. */
+  readonly position: number;
+  readonly recordErrors: readonly RecordRejection[];
+  constructor(position: number, recordErrors: readonly RecordRejection[]) {
+    const shown = recordErrors.slice(0, 3).map((e) => `record ${e.batchIndex}: ${e.message}`).join('; ');
+    super('invalid-record', `${recordErrors.length} record(s) of the batch at byte ${position} refused (${shown}${recordErrors.length > 3 ? '; …' : ''})`);
+    this.position = position;
+    this.recordErrors = recordErrors;
   }
 }
 

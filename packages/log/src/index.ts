@@ -16,6 +16,8 @@ export * from './leader-epoch-cache.ts';
 export * from './log.ts';
 export * from './open-log.ts';
 export { scanBatches, type ScanResult, type BatchVisitor } from './batch-scanner.ts';
+// The leader append's validation alone (for stores that keep batches elsewhere, e.g. a test double).
+export { validateAppend, type LeaderChecks, type ValidatedAppend } from './append-batches.ts';
 export { mkdirsDurably } from './file-io.ts';
 // Retention, compaction and the LogManager (their own areas; see the files' headers).
 export * from './retention/retention-plan.ts';

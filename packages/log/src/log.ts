@@ -356,11 +356,18 @@ export class Log {
    * Appends record batches as the leader: validates all of them (nothing is written if
    * one is invalid), assigns offsets from the log end IN PLACE in `bytes` (the caller
    * gives up the buffer), stamps the leader epoch and, for log-append-time topics, the
-   * append time.
+   * append time. With the config current at the call (append-batches.ts, LeaderChecks):
+   * create-time logs get each batch's maxTimestamp corrected to the max over its records;
+   * compacted logs refuse records without a key (InvalidRecordError).
    */
   async append(bytes: Uint8Array, options: AppendOptions = {}): Promise<AppendResult> {
     this.ensureWritable();
-    const validated = validateAppend(bytes, this.config.maxMessageBytes);
+    const config = this.config;
+    const validated = validateAppend(bytes, config.maxMessageBytes, {
+      createTime: config.timestampType === 'create-time',
+      keysRequired: config.cleanupPolicy !== 'delete',
+      logName: `${this.topic}-${this.partition}`,
+    });
     if (validated.sizeBytes > this.config.segmentBytes) throw new RecordBatchTooLargeError(validated.sizeBytes, this.config.segmentBytes);
     const epoch = options.leaderEpoch ?? -1;
     if (options.leaderEpoch !== undefined) assert(Number.isInteger(epoch) && epoch >= 0 && epoch <= 0x7fffffff, `bad leader epoch ${epoch}`);
@@ -368,7 +375,7 @@ export class Log {
       this.guard('append', async () => {
         this.ensureWritable();
         const firstOffset = this.endOffset;
-        const logAppendTimeMs = this.config.timestampType === 'log-append-time' ? this.clock.wallMs() : -1;
+        const logAppendTimeMs = config.timestampType === 'log-append-time' ? this.clock.wallMs() : -1;
         const stats = assignOffsets(bytes, { firstOffset, leaderEpoch: epoch, logAppendTimeMs });
         await this.writeBatches(bytes, firstOffset, stats);
         return { firstOffset, stats, logAppendTimeMs };

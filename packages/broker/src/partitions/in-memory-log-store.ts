@@ -18,19 +18,16 @@ import {
   setBatchMaxTimestampAndLogAppendTime,
   setBatchPartitionLeaderEpoch,
   splitRecordBatches,
-  validateRecordBatch,
 } from '@samsa/codec';
+import { validateAppend } from '@samsa/log';
 import type { Clock } from '@samsa/runtime';
 import type { AppendResult, PartitionLog, PartitionLogConfig, PartitionLogStore, TimestampLookup } from './partition-log.ts';
 
 class LogStoreError extends Error {
   readonly code: string;
-  /** For invalid batches: the codec's reason (as @samsa/log's InvalidRecordBatchError). */
-  readonly reason: string;
-  constructor(code: string, message: string, reason = '') {
+  constructor(code: string, message: string) {
     super(message);
     this.code = code;
-    this.reason = reason;
   }
 }
 
@@ -45,9 +42,12 @@ class InMemoryLog implements PartitionLog {
   logStartOffset = 0;
   logEndOffset = 0;
   config: PartitionLogConfig;
+  /** `topic-partition`, for record error messages. */
+  readonly name: string;
   readonly #clock: Clock;
 
-  constructor(config: PartitionLogConfig, clock: Clock) {
+  constructor(name: string, config: PartitionLogConfig, clock: Clock) {
+    this.name = name;
     this.config = config;
     this.#clock = clock;
   }
@@ -57,13 +57,15 @@ class InMemoryLog implements PartitionLog {
   }
 
   async append(input: Uint8Array): Promise<AppendResult> {
-    const { batches, truncatedBytes } = splitRecordBatches(input);
-    if (truncatedBytes > 0 || batches.length === 0) throw new LogStoreError('invalid-record-batch', 'truncated batch');
-    for (const b of batches) {
-      const invalid = validateRecordBatch(b);
-      if (invalid) throw new LogStoreError('invalid-record-batch', invalid.detail, invalid.reason);
-      if (b.byteLength > this.config.maxMessageBytes) throw new LogStoreError('record-too-large', 'batch too large');
-    }
+    // The same validation and leader checks as @samsa/log's append (framing, CRC, size;
+    // maxTimestamp corrected on create-time topics; keys required on compacted ones),
+    // with the same typed errors.
+    validateAppend(input, this.config.maxMessageBytes, {
+      createTime: !this.config.logAppendTime,
+      keysRequired: this.config.cleanupPolicy.includes('compact'),
+      logName: this.name,
+    });
+    const { batches } = splitRecordBatches(input);
     const baseOffset = this.logEndOffset;
     const nowMs = this.#clock.wallMs();
     for (const original of batches) {
@@ -148,7 +150,7 @@ export class InMemoryLogStore implements PartitionLogStore {
     const key = `${topic}-${partition}`;
     let log = this.#logs.get(key);
     if (!log) {
-      log = new InMemoryLog(config, this.#clock);
+      log = new InMemoryLog(key, config, this.#clock);
       this.#logs.set(key, log);
     }
     log.config = config;

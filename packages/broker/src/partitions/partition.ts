@@ -11,7 +11,11 @@
  * rule) → size ≤ max.message.bytes → magic 2 → producer sequence/epoch check → the log's
  * append, which validates framing, CRC-32C and the records' framing before writing
  * (InvalidRecordBatchError → CORRUPT_MESSAGE, or INVALID_RECORD for record-level
- * framing). Compressed payloads are not decompressed on the produce path.
+ * framing), and applies the leader checks with the topic's current config (the registry
+ * hands every config change to the log before the next append): a record without a key
+ * on a compacted topic → INVALID_RECORD with one record error per keyless record
+ * (InvalidRecordError); on CreateTime topics a wrong header maxTimestamp is corrected.
+ * A compressed payload is decompressed once for those checks (as Kafka's LogValidator).
  */
 import {
   batchBaseOffset,
@@ -153,8 +157,7 @@ export class Partition {
       appended = await this.log.append(batch);
     } catch (e) {
       const [code, message] = appendErrorCode(e);
-      const recordErrors = code === Err.INVALID_RECORD ? [{ batchIndex: 0, batchIndexErrorMessage: message }] : [];
-      return this.#outcome(code, message, { recordErrors });
+      return this.#outcome(code, message, { recordErrors: code === Err.INVALID_RECORD ? recordErrorsOf(e, message) : [] });
     }
     this.producers.record(producerId, epoch, {
       firstSeq,
@@ -294,9 +297,18 @@ function isOffsetOutOfRange(e: unknown): boolean {
   return errorCodeOf(e) === 'offset-out-of-range';
 }
 
+/** Produce v8 record errors: the log's per-record rejections, else the whole batch as record 0. */
+function recordErrorsOf(e: unknown, message: string): ProduceOutcome['recordErrors'] {
+  const rejected = typeof e === 'object' && e !== null && 'recordErrors' in e ? (e as { recordErrors: unknown }).recordErrors : null;
+  if (!Array.isArray(rejected) || rejected.length === 0) return [{ batchIndex: 0, batchIndexErrorMessage: message }];
+  return rejected.map((r: { batchIndex: number; message: string }) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message }));
+}
+
 function appendErrorCode(e: unknown): [number, string] {
   const message = e instanceof Error ? e.message : String(e);
   switch (errorCodeOf(e)) {
+    case 'invalid-record':
+      return [Err.INVALID_RECORD, message];
     case 'invalid-record-batch': {
       // Bad record framing inside a batch with a good CRC is INVALID_RECORD (v8 record errors).
       const reason = (e as { reason?: unknown }).reason;

@@ -81,3 +81,17 @@ export function setBatchMaxTimestampAndLogAppendTime(b: Uint8Array, pos: number,
   writeInt64(b, pos + O.maxTimestamp, timestampMs);
   writeInt32(b, pos + O.crc, computeBatchCrc(b, pos));
 }
+
+/**
+ * For create-time topics: sets maxTimestamp to `timestampMs` (the largest record timestamp,
+ * which the leader computes on append, as Kafka's LogValidator does) and clears the
+ * log-append-time bit. Both fields are inside the CRC-covered region, so this RECOMPUTES
+ * THE CRC — a full pass over the batch; call it only when the value changes, and only on a
+ * batch that already validated.
+ */
+export function setBatchMaxTimestampCreateTime(b: Uint8Array, pos: number, timestampMs: number): void {
+  if (!Number.isSafeInteger(timestampMs)) throw new RangeError(`timestamp ${timestampMs} is not a safe integer`);
+  writeInt16(b, pos + O.attributes, batchAttributes(b, pos) & ~TIMESTAMP_TYPE_LOG_APPEND);
+  writeInt64(b, pos + O.maxTimestamp, timestampMs);
+  writeInt32(b, pos + O.crc, computeBatchCrc(b, pos));
+}

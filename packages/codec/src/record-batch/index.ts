@@ -26,10 +26,11 @@ export {
   setBatchBaseOffset,
   setBatchPartitionLeaderEpoch,
   setBatchMaxTimestampAndLogAppendTime,
+  setBatchMaxTimestampCreateTime,
 } from './header.ts';
 export type { TimestampType } from './header.ts';
-export { validateRecordBatch, DECOMPRESSED_BYTES_MAX_DEFAULT } from './validate.ts';
-export type { RecordBatchInvalid, RecordBatchInvalidReason, ValidateOptions } from './validate.ts';
+export { validateRecordBatch, newRecordWalkSummary, DECOMPRESSED_BYTES_MAX_DEFAULT } from './validate.ts';
+export type { RecordBatchInvalid, RecordBatchInvalidReason, RecordWalkSummary, ValidateOptions } from './validate.ts';
 export { splitRecordBatches, forEachBatch, nextBatchEnd } from './split.ts';
 export type { SplitRecordBatches } from './split.ts';
 export { RecordBatchView } from './record-batch-view.ts';

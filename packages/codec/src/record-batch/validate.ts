@@ -14,6 +14,12 @@
  * Offset deltas need not start at 0 or be contiguous: compaction removes records but keeps
  * lastOffsetDelta (and may leave a batch with zero records).
  *
+ * With `summary`, the same walk also reports what the leader's append needs (no second
+ * pass): the largest record timestamp (baseTimestamp + the largest timestampDelta, which
+ * must be a safe integer) and, when `summary.keylessIndices` is an array, the index of
+ * every record whose key is null. `summary.walked` says whether the records were walked
+ * at all (not for a compressed batch without `deep`).
+ *
  * Never throws (any exception from a decompressor is mapped to a reason); every loop is
  * bounded by the bytes it consumes.
  */
@@ -51,9 +57,29 @@ export interface ValidateOptions {
   readonly deep?: boolean;
   /** Bound on the decompressed size when `deep` (default 64 MiB). */
   readonly maxDecompressedBytes?: number;
+  /** Filled by the record walk (see RecordWalkSummary). */
+  readonly summary?: RecordWalkSummary;
 }
 
 export const DECOMPRESSED_BYTES_MAX_DEFAULT = 64 * 1024 * 1024;
+
+/**
+ * What the record walk saw; a caller-owned object, reset and filled by
+ * `validateRecordBatch` (so the hot path allocates nothing per batch).
+ */
+export interface RecordWalkSummary {
+  /** True when the records were walked (uncompressed, or compressed with `deep`). */
+  walked: boolean;
+  /** Largest record timestamp, -1 when the batch has no records; meaningful when `walked`. */
+  maxTimestamp: number;
+  /** When an array: emptied, then filled with the index (in the batch) of every null-key record. */
+  keylessIndices: number[] | null;
+}
+
+/** A fresh summary; pass `collectKeyless` to have null-key records listed. */
+export function newRecordWalkSummary(collectKeyless = false): RecordWalkSummary {
+  return { walked: false, maxTimestamp: -1, keylessIndices: collectKeyless ? [] : null };
+}
 
 const invalid = (reason: RecordBatchInvalidReason, detail: string): RecordBatchInvalid => ({ reason, detail });
 
@@ -75,18 +101,45 @@ export function validateRecordBatch(b: Uint8Array, pos = 0, end: number = b.leng
   const actual = crc32c(b, pos + CRC_START_OFFSET, batchEnd);
   if (stored !== actual) return invalid('bad-crc', `stored 0x${stored.toString(16)}, computed 0x${actual.toString(16)}`);
 
+  const summary = options?.summary;
+  if (summary !== undefined) resetSummary(summary);
   const compression = b[pos + O.attributes + 1]! & COMPRESSION_MASK;
   const recordCount = readInt32(b, pos + O.recordCount);
   const lastOffsetDelta = readInt32(b, pos + O.lastOffsetDelta);
-  if (compression === 0) return walkRecords(b, pos + RECORD_BATCH_HEADER_BYTES, batchEnd, recordCount, lastOffsetDelta);
-  if (options?.deep !== true) return null;
-  let payload: Uint8Array;
-  try {
-    payload = decompressRecords(compression, b.subarray(pos + RECORD_BATCH_HEADER_BYTES, batchEnd), options.maxDecompressedBytes ?? DECOMPRESSED_BYTES_MAX_DEFAULT);
-  } catch (e) {
-    return invalid('bad-record-framing', `decompression failed: ${e instanceof Error ? e.message : String(e)}`);
+  let walk: RecordBatchInvalid | null;
+  if (compression === 0) {
+    walk = walkRecords(b, pos + RECORD_BATCH_HEADER_BYTES, batchEnd, recordCount, lastOffsetDelta, summary);
+  } else {
+    if (options?.deep !== true) return null;
+    let payload: Uint8Array;
+    try {
+      payload = decompressRecords(compression, b.subarray(pos + RECORD_BATCH_HEADER_BYTES, batchEnd), options.maxDecompressedBytes ?? DECOMPRESSED_BYTES_MAX_DEFAULT);
+    } catch (e) {
+      return invalid('bad-record-framing', `decompression failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    walk = walkRecords(payload, 0, payload.length, recordCount, lastOffsetDelta, summary);
   }
-  return walkRecords(payload, 0, payload.length, recordCount, lastOffsetDelta);
+  if (walk !== null || summary === undefined) return walk;
+  return finishSummary(summary, readInt64(b, pos + O.baseTimestamp), recordCount);
+}
+
+function resetSummary(summary: RecordWalkSummary): void {
+  summary.walked = false;
+  summary.maxTimestamp = -1;
+  if (summary.keylessIndices !== null) summary.keylessIndices.length = 0;
+}
+
+/** After a clean walk, `summary.maxTimestamp` holds the largest timestampDelta: make it a timestamp. */
+function finishSummary(summary: RecordWalkSummary, baseTimestamp: number, recordCount: number): RecordBatchInvalid | null {
+  summary.walked = true;
+  if (recordCount === 0) {
+    summary.maxTimestamp = -1;
+    return null;
+  }
+  const max = baseTimestamp + summary.maxTimestamp;
+  if (!Number.isSafeInteger(max)) return invalid('unsafe-integer', `record timestamp ${baseTimestamp} + ${summary.maxTimestamp} beyond ±2^53`);
+  summary.maxTimestamp = max;
+  return null;
 }
 
 function checkHeaderFields(b: Uint8Array, pos: number): RecordBatchInvalid | null {
@@ -111,14 +164,28 @@ function checkHeaderFields(b: Uint8Array, pos: number): RecordBatchInvalid | nul
   return null;
 }
 
+/** Fields of the record just walked that the summary needs (one reused object: no allocation per record). */
+const walked = { timestampDelta: 0, keyLength: 0 };
+
 /**
  * Walks the records in b[start, end) and checks their framing. Exported for the
- * decompressed payload of compressed batches and for tests; never throws.
+ * decompressed payload of compressed batches and for tests; never throws. With
+ * `summary`, leaves the largest timestampDelta in `summary.maxTimestamp` (the caller
+ * adds the base timestamp) and lists null-key records when asked.
  */
-export function walkRecords(b: Uint8Array, start: number, end: number, recordCount: number, lastOffsetDelta: number): RecordBatchInvalid | null {
+export function walkRecords(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  recordCount: number,
+  lastOffsetDelta: number,
+  summary?: RecordWalkSummary,
+): RecordBatchInvalid | null {
   const r = new VarintReader(b, start, end);
   let count = 0;
   let previousDelta = -1;
+  let maxTimestampDelta = Number.NEGATIVE_INFINITY;
+  const keyless = summary?.keylessIndices ?? null;
   while (r.pos < end) {
     if (count >= recordCount) return invalid('bad-record-count', `more than recordCount ${recordCount} records`);
     const length = r.varint();
@@ -132,10 +199,13 @@ export function walkRecords(b: Uint8Array, start: number, end: number, recordCou
       return invalid('bad-offsets', `record ${count}: offsetDelta ${delta} after ${previousDelta}, lastOffsetDelta ${lastOffsetDelta}`);
     }
     previousDelta = delta;
+    if (walked.timestampDelta > maxTimestampDelta) maxTimestampDelta = walked.timestampDelta;
+    if (keyless !== null && walked.keyLength === -1) keyless.push(count);
     r.end = end;
     count++;
   }
   if (count !== recordCount) return invalid('bad-record-count', `${count} records, recordCount says ${recordCount}`);
+  if (summary !== undefined) summary.maxTimestamp = maxTimestampDelta;
   return null;
 }
 
@@ -143,9 +213,10 @@ export function walkRecords(b: Uint8Array, start: number, end: number, recordCou
 function walkRecordBody(r: VarintReader, index: number): RecordBatchInvalid | number {
   const recordEnd = r.end;
   r.pos++; // attributes (unused in v2)
-  r.varlong(); // timestampDelta
+  walked.timestampDelta = r.varlong();
   const offsetDelta = r.varint();
   const keyLength = r.varint();
+  walked.keyLength = keyLength;
   if (r.error === null && (keyLength < -1 || keyLength > recordEnd - r.pos)) return invalid('bad-record-framing', `record ${index}: key length ${keyLength}`);
   if (keyLength > 0) r.pos += keyLength;
   const valueLength = r.varint();

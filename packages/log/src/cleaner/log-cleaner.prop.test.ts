@@ -90,7 +90,10 @@ describe('cleanLog (model)', () => {
       fc.asyncProperty(scenarioArb, async (s) => {
         const clock = new ManualClock();
         const fs = new MemoryFileSystem({ clock });
-        const config = { segmentBytes: s.segmentBytes, segmentIndexBytes: 1024, cleanupPolicy: 'compact' as const, deleteRetentionMs: DELETE_RETENTION_MS };
+        // Written under cleanup.policy=delete, then switched to compact (as AlterConfigs
+        // does): a compacted log refuses keyless records on append, but a log switched
+        // later (or a follower) can still hold some, and the cleaner must cope.
+        const config = { segmentBytes: s.segmentBytes, segmentIndexBytes: 1024, cleanupPolicy: 'delete' as const, deleteRetentionMs: DELETE_RETENTION_MS };
         const log = await openLog({ dir: DIR, fs, clock, config });
         const now = clock.wallMs();
         const appended: ModelRecord[] = [];
@@ -104,6 +107,7 @@ describe('cleanLog (model)', () => {
           b.records.forEach((r, i) => appended.push({ offset: result.baseOffset + i, key: r.key === null ? null : `k${r.key}`, value: r.tombstone ? null : r.value, timestampMs }));
         }
         if (s.rollAtEnd) await log.roll();
+        log.updateConfig({ cleanupPolicy: 'compact' });
         const logEndOffset = log.logEndOffset;
         const uncleanable = await firstUncleanableOffset(log, now, 0);
 

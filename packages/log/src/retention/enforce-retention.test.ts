@@ -15,9 +15,9 @@ async function setup(config: Record<string, unknown>) {
   return { clock, fs, log };
 }
 
-/** Appends `n` single-record batches with the given timestamp. */
+/** Appends `n` single-record batches with the given timestamp (keyed: compacted logs refuse keyless records). */
 async function appendAt(log: Awaited<ReturnType<typeof openLog>>, n: number, timestampMs: number): Promise<void> {
-  for (let i = 0; i < n; i++) await log.append(buildRecordBatch([{ key: null, value, timestampMs }]));
+  for (let i = 0; i < n; i++) await log.append(buildRecordBatch([{ key: value, value, timestampMs }]));
 }
 
 describe('enforceRetention on a Log', () => {
