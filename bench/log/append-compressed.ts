@@ -1,17 +1,19 @@
 /**
- * Append throughput of @samsa/log for compressed batches on a create-time topic (the
- * default), against a plain sequential file write of the same bytes, in one run
+ * Append throughput of @samsa/log per codec on a create-time log (the default), against a
+ * plain sequential file write of the same bytes, in one run, in wall-clock and CPU time
  * (npx tsx bench/log/append-compressed.ts).
  *
  * The leader's append decompresses a compressed batch once to walk its records (framing,
  * the batch's real maxTimestamp, keys on compacted topics), as Kafka's LogValidator does;
- * this scenario shows what that costs per codec. Each batch holds the records of a
- * ~16 KiB producer batch (151 records of 100 B, half-compressible values), compressed.
+ * this scenario shows what that costs per codec ('none' is the uncompressed reference).
+ * Each batch holds the records of a ~16 KiB producer batch (151 records of 100 B,
+ * half-compressible values).
  */
 import { rm } from 'node:fs/promises';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatRate, measure, report } from '../../apps/bench/src/measure.ts';
+import { measureCpu } from '../codec/cpu-time.ts';
 import { buildRecordBatch, initCompression } from '../../packages/codec/src/index.ts';
 import type { CompressionType } from '../../packages/codec/src/index.ts';
 import { openLog } from '../../packages/log/src/index.ts';
@@ -21,6 +23,7 @@ const ROUND_BATCHES = 1024;
 const RECORDS = 151;
 const VALUE_BYTES = 100;
 const CODECS: ReadonlyArray<[string, CompressionType]> = [
+  ['none', 0],
   ['gzip', 1],
   ['snappy', 2],
   ['lz4', 3],
@@ -42,17 +45,22 @@ async function scenario(root: string, name: string, compression: CompressionType
   const bytes = makeCompressedBatch(compression);
   const fs = new NodeFileSystem();
   const log = await openLog({ dir: join(root, `${name}-0`), fs });
-  const subject = await measure({ name: `log.append ${name} (${bytes.byteLength} B)`, unit: 'B', unitsPerRound: bytes.byteLength * ROUND_BATCHES }, async () => {
+  const options = { name: `log.append ${name} (${bytes.byteLength} B)`, unit: 'B', unitsPerRound: bytes.byteLength * ROUND_BATCHES };
+  const appendRound = async (): Promise<void> => {
     for (let i = 0; i < ROUND_BATCHES; i++) await log.append(bytes);
-  });
+  };
   let n = 0;
-  const baseline = await measure({ name: 'plain write', unit: 'B', unitsPerRound: bytes.byteLength * ROUND_BATCHES }, async () => {
+  const writeRound = async (): Promise<void> => {
     const fh = await fsp.open(join(root, `plain-${name}-${n++}`), 'w');
     for (let i = 0; i < ROUND_BATCHES; i++) await fh.write(bytes);
     await fh.close();
-  });
-  report(subject, baseline);
-  console.log(`    ${name}: ${formatRate((subject.perSecond / bytes.byteLength) * RECORDS, 'records')} (${RECORDS} per batch)`);
+  };
+  const baselineOptions = { name: 'plain write', unit: 'B', unitsPerRound: bytes.byteLength * ROUND_BATCHES };
+  const wall = await measure(options, appendRound);
+  const cpu = await measureCpu(options, appendRound);
+  report(wall, await measure(baselineOptions, writeRound));
+  report(cpu, await measureCpu(baselineOptions, writeRound));
+  console.log(`    ${name}: ${formatRate((wall.perSecond / bytes.byteLength) * RECORDS, 'records')} wall, ${formatRate((cpu.perSecond / bytes.byteLength) * RECORDS, 'records')} per CPU-second (${RECORDS} per batch)`);
   await log.close();
 }
 

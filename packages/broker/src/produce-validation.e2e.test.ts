@@ -47,10 +47,6 @@ afterEach(async () => {
   tb = null;
 });
 
-beforeAll(async () => {
-  await initCompression(); // zstd compression for the test batches
-});
-
 async function setup(logs: 'memory' | 'samsa'): Promise<{ tb: TestBroker; client: KafkaTestClient }> {
   tb = await startTestBroker({ logs });
   return { tb, client: await tb.connect() };
@@ -99,6 +95,10 @@ async function fetchedBatches(client: KafkaTestClient, topic: string): Promise<U
 
 for (const store of ['memory', 'samsa'] as const) {
   describe(`produce validation on the ${store} log store`, () => {
+    beforeAll(async () => {
+      await initCompression(); // zstd compression of the test batches (inside a describe: the Deno shim runs hooks per describe)
+    });
+
     describe('A: keyless records on compacted topics', () => {
       it('refuses a batch with keyless records: INVALID_RECORD, v8+ record errors for each keyless record, nothing appended', async () => {
         const { client, tb } = await setup(store);

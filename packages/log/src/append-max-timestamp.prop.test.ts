@@ -126,11 +126,11 @@ async function readBack(log: Log): Promise<Array<ModelRecord & { offset: number 
   return out;
 }
 
-beforeAll(async () => {
-  await initCompression();
-});
-
 describe('leader append: the stored maxTimestamp is the max over the records', () => {
+  beforeAll(async () => {
+    await initCompression(); // zstd compression of the test batches
+  });
+
   it('create-time log: headers corrected, CRCs valid, offsets as assigned, time index and lookups right', async () => {
     await fc.assert(
       fc.asyncProperty(appendsArb, fc.array(fc.integer({ min: T0 - 110_000, max: T0 + 110_000 }), { maxLength: 5 }), async (appends, targets) => {

@@ -40,11 +40,11 @@ const batchArb = fc.record({
   compression: fc.constantFrom<CompressionType>(0, 1, 2, 3, 4),
 });
 
-beforeAll(async () => {
-  await initCompression();
-});
-
 describe('validateRecordBatch summary', () => {
+  beforeAll(async () => {
+    await initCompression(); // zstd compression of the test batches
+  });
+
   it('reports the max record timestamp and the keyless records of the walk', () => {
     const summary = newRecordWalkSummary(true);
     fc.assert(
