@@ -8,8 +8,13 @@
  * - Several topics and partitions per request; each partition answers on its own:
  *   UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE (over the topic's max.message.bytes),
  *   CORRUPT_MESSAGE (bad CRC / framing; nothing appended), INVALID_RECORD (+ v8 record
- *   errors), INVALID_PRODUCER_EPOCH / OUT_OF_ORDER_SEQUENCE_NUMBER (idempotence), a
- *   duplicate batch → NONE with the original base offset.
+ *   errors: bad record framing, or records without a key on a topic whose cleanup.policy
+ *   has compact — one record error per keyless record; nothing appended),
+ *   INVALID_PRODUCER_EPOCH / OUT_OF_ORDER_SEQUENCE_NUMBER (idempotence), a duplicate batch
+ *   → NONE with the original base offset.
+ * - CreateTime topics: a batch whose header maxTimestamp is not the max over its records
+ *   is stored with the real max (the log's append rewrites the header and its CRC), so
+ *   ListOffsets by timestamp and time-based retention see it.
  * - Transactional produce is not supported (no transaction coordinator yet):
  *   TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
  * - log_append_time is the broker time for LogAppendTime topics, else -1.
