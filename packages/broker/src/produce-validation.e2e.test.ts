@@ -187,6 +187,13 @@ for (const store of ['memory', 'samsa'] as const) {
       for (const codec of CODECS) {
         it(`a batch whose header says maxTimestamp = -1 is found by ListOffsets (compression ${codec})`, async () => {
           const { client } = await setup(store);
+          // The issue's repro as filed: the only batch says maxTimestamp = -1; ListOffsets(1)
+          // must answer its first offset (it answered -1).
+          await createTopic(client, 'repro');
+          const only = withHeaderMaxTimestamp(batch(['r0', 'r1'], [null, null], codec), -1);
+          expect((await produce(client, 'repro', only, 9)).responses[0]!.partitionResponses[0]!).toMatchObject({ errorCode: Err.NONE, baseOffset: 0 });
+          expect(await listOffset(client, 'repro', 1)).toEqual({ offset: 0, timestamp: BASE_TS });
+
           await createTopic(client, 'ts');
           // An earlier batch with earlier timestamps, so the repro batch does not start at 0.
           const early = buildRecordBatch([{ key: null, value: enc.encode('early'), timestampMs: BASE_TS - 10_000 }], { compression: codec });
