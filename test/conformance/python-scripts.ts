@@ -8,6 +8,9 @@
  * consume: argv = bootstrap topic partitions expected
  *   a consumer with assign() (no subscribe, no commits) from the beginning of every
  *   partition until `expected` records or 30 s.
+ * list-topics: argv = bootstrap; an AdminClient's list_topics(timeout=10) (all topics, the
+ *   request librdkafka >= 2.1 sends with 3 trailing bytes at Metadata v9+); reports the
+ *   topic names, the seconds it took and librdkafka's version.
  * produce-across-restart: like produce, but produces two halves with ONE producer and
  *   waits for a line on stdin between them (the test restarts the broker there).
  */
@@ -80,6 +83,22 @@ second = {'delivered': 0, 'errors': [], 'offsets': {}}
 produce(p, topic, half, half, 'key-', second)
 print(json.dumps({'phase': 2, **second}), flush=True)
 `;
+
+export const PY_LIST_TOPICS = `
+import json, sys, time
+import confluent_kafka
+from confluent_kafka.admin import AdminClient
+a = AdminClient({'bootstrap.servers': sys.argv[1], 'socket.timeout.ms': 10000})
+started = time.monotonic()
+md = a.list_topics(timeout=10)
+print(json.dumps({'topics': sorted(md.topics.keys()), 'seconds': time.monotonic() - started, 'librdkafka': confluent_kafka.libversion()[0]}))
+`;
+
+export interface ListTopicsReport {
+  readonly topics: string[];
+  readonly seconds: number;
+  readonly librdkafka: string;
+}
 
 export interface ProduceReport {
   readonly delivered: number;

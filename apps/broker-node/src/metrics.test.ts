@@ -21,6 +21,8 @@ describe('BrokerMetrics (prom-client) and the admin server', () => {
     m.connectionsChanged(1);
     m.connectionsChanged(-1);
     m.connectionRejected('frame-too-large');
+    m.requestTrailingBytes('Metadata', 3);
+    m.requestTrailingBytes('Metadata', 3);
     m.setSnapshotSource(() => ({
       topics: 1,
       partitions: [{ topic: 't', partition: 0, sizeBytes: 1234, logStartOffset: 2, logEndOffset: 9, highWatermark: 9 }],
@@ -36,6 +38,8 @@ describe('BrokerMetrics (prom-client) and the admin server', () => {
     expect(text).toContain('samsa_connections 1');
     expect(text).toContain('samsa_connections_accepted_total 2');
     expect(text).toContain('samsa_connections_rejected_total{reason="frame-too-large"} 1');
+    expect(text).toContain('samsa_requests_with_trailing_bytes_total{api="Metadata"} 2');
+    expect(text).toContain('samsa_request_trailing_bytes_total{api="Metadata"} 6');
     expect(text).toContain('samsa_partitions 1');
     expect(text).toContain('samsa_log_size_bytes{topic="t",partition="0"} 1234');
     expect(text).toContain('samsa_log_end_offset{topic="t",partition="0"} 9');

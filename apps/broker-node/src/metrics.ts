@@ -49,6 +49,8 @@ export class BrokerMetrics implements Metrics {
   private readonly connectionsOpen: Gauge;
   private readonly connectionsTotal: Counter;
   private readonly connectionsRejected: Counter<'reason'>;
+  private readonly requestsWithTrailingBytes: Counter<'api'>;
+  private readonly requestTrailingBytesTotal: Counter<'api'>;
   private snapshotSource: () => SnapshotSource = () => ({ topics: 0, partitions: [], groups: NO_GROUPS });
 
   constructor() {
@@ -68,6 +70,13 @@ export class BrokerMetrics implements Metrics {
     this.connectionsOpen = new Gauge({ name: 'samsa_connections', help: 'Open client connections', registers });
     this.connectionsTotal = new Counter({ name: 'samsa_connections_accepted_total', help: 'Client connections accepted', registers });
     this.connectionsRejected = new Counter({ name: 'samsa_connections_rejected_total', help: 'Connections refused or closed for a protocol violation, by reason', labelNames: ['reason'], registers });
+    this.requestsWithTrailingBytes = new Counter({
+      name: 'samsa_requests_with_trailing_bytes_total',
+      help: 'Requests with bytes after their body (ignored, as Kafka does; librdkafka >= 2.1 sends them with all-topics Metadata), by API',
+      labelNames: ['api'],
+      registers,
+    });
+    this.requestTrailingBytesTotal = new Counter({ name: 'samsa_request_trailing_bytes_total', help: 'Bytes after request bodies, ignored, by API', labelNames: ['api'], registers });
     const snapshot = (): readonly PartitionStat[] => this.snapshotSource().partitions.slice(0, PARTITION_SERIES_MAX);
     const source = (): SnapshotSource => this.snapshotSource();
     new Gauge({
@@ -161,6 +170,11 @@ export class BrokerMetrics implements Metrics {
 
   connectionRejected(reason: string): void {
     this.connectionsRejected.inc({ reason });
+  }
+
+  requestTrailingBytes(api: string, bytes: number): void {
+    this.requestsWithTrailingBytes.inc({ api });
+    this.requestTrailingBytesTotal.inc({ api }, bytes);
   }
 
   async text(): Promise<string> {

@@ -7,7 +7,10 @@
  *       with a version we both know, on the same connection)
  *   unknown API key, or a version we do not serve → close (Kafka cannot answer a
  *       request it cannot parse either); logged, rate-limited
- *   header/body fails to decode                   → close, logged once per interval
+ *   header/body fails to decode (short, malformed) → close, logged once per interval
+ *   bytes left after the body                     → ignored, as Kafka does (librdkafka >= 2.1
+ *       sends 3 extra bytes with its all-topics Metadata v9+ request); counted per API
+ *       and logged at debug once per interval
  *   handler result null                           → no response (acks=0 produce)
  *   handler throws CloseConnection                → close without a response
  *   handler throws anything else (a bug)          → close, logged as error
@@ -59,6 +62,7 @@ export class Dispatcher {
       if (!(e instanceof DecodeError)) throw e;
       return this.#reject('malformed', peer, { api: handler.name, apiVersion, reason: e.reason, detail: e.message }, 'malformed request');
     }
+    if (decoded.trailingBytes > 0) this.#trailingBytes(handler.name, apiVersion, decoded.trailingBytes, peer);
     let body: unknown;
     try {
       body = await handler.handle(ctx, decoded.body, { apiVersion, correlationId, clientId: decoded.header.clientId, peer });
@@ -82,6 +86,13 @@ export class Dispatcher {
     }
     ctx.metrics.bytesOut(responseByteLength(response));
     return { response };
+  }
+
+  #trailingBytes(api: string, apiVersion: number, bytes: number, peer: string): void {
+    this.#ctx.metrics.requestTrailingBytes(api, bytes);
+    this.#rateLimited.maybeLog(`trailing-bytes:${api}`, this.#ctx.clock.monotonicMs(), (dropped) => {
+      this.#ctx.logger.debug({ api, apiVersion, bytes, peer, suppressedSinceLast: dropped }, 'bytes after the request body ignored');
+    });
   }
 
   #reject(reason: string, peer: string, details: Record<string, unknown>, msg: string): FrameOutcome {

@@ -134,6 +134,7 @@ export class Harness {
       clientId: 'client',
       clientHost: '/127.0.0.1',
       requireKnownMemberId: false,
+      skipAssignmentSupported: false,
       ...o,
     };
     this.apply(this.c.joinGroup(id, req, this.nowMs));

@@ -65,12 +65,15 @@ export class GroupTestClient {
   readonly v: Versions;
   memberId = '';
   generationId = -1;
+  /** A static member's group.instance.id (KIP-345; JoinGroup v5+, SyncGroup/Heartbeat/OffsetCommit v3+, LeaveGroup v3+), or null. */
+  readonly groupInstanceId: string | null;
 
-  constructor(client: KafkaTestClient, clock: ManualClock, groupId: string, v: Versions) {
+  constructor(client: KafkaTestClient, clock: ManualClock, groupId: string, v: Versions, groupInstanceId: string | null = null) {
     this.client = client;
     this.clock = clock;
     this.groupId = groupId;
     this.v = v;
+    this.groupInstanceId = groupInstanceId;
   }
 
   findCoordinator(version: number): Promise<FindCoordinatorResponse> {
@@ -85,7 +88,7 @@ export class GroupTestClient {
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       rebalanceTimeoutMs: SESSION_TIMEOUT_MS,
       memberId: this.memberId,
-      groupInstanceId: null,
+      groupInstanceId: this.groupInstanceId,
       protocolType: 'consumer',
       protocols: [{ name: 'range', metadata }],
       reason: null,
@@ -119,7 +122,7 @@ export class GroupTestClient {
       groupId: this.groupId,
       generationId: this.generationId,
       memberId: this.memberId,
-      groupInstanceId: null,
+      groupInstanceId: this.groupInstanceId,
       protocolType: 'consumer',
       protocolName: 'range',
       assignments,
@@ -127,14 +130,14 @@ export class GroupTestClient {
   }
 
   heartbeat(generationId = this.generationId): Promise<HeartbeatResponse> {
-    return this.client.request(12, this.v.heartbeat, HeartbeatRequestCodec, { groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: null }, HeartbeatResponseCodec);
+    return this.client.request(12, this.v.heartbeat, HeartbeatRequestCodec, { groupId: this.groupId, generationId, memberId: this.memberId, groupInstanceId: this.groupInstanceId }, HeartbeatResponseCodec);
   }
 
   leave(): Promise<LeaveGroupResponse> {
     return this.client.request(13, this.v.leave, LeaveGroupRequestCodec, {
       groupId: this.groupId,
       memberId: this.v.leave >= 3 ? '' : this.memberId,
-      members: this.v.leave >= 3 ? [{ memberId: this.memberId, groupInstanceId: null, reason: this.v.leave >= 5 ? 'test' : null }] : [],
+      members: this.v.leave >= 3 ? [{ memberId: this.memberId, groupInstanceId: this.groupInstanceId, reason: this.v.leave >= 5 ? 'test' : null }] : [],
     }, LeaveGroupResponseCodec);
   }
 
@@ -143,7 +146,7 @@ export class GroupTestClient {
       groupId: this.groupId,
       generationIdOrMemberEpoch: this.v.commit >= 1 ? generationId : -1,
       memberId: this.v.commit >= 1 ? memberId : '',
-      groupInstanceId: null,
+      groupInstanceId: this.groupInstanceId,
       retentionTimeMs: -1,
       topics: [{ name: topic, partitions: Object.entries(offsets).map(([p, o]) => ({ partitionIndex: Number(p), committedOffset: o, committedLeaderEpoch: -1, commitTimestamp: this.v.commit === 1 ? 1_700_000_000_000 : -1, committedMetadata: `m${o}` })) }],
     }, OffsetCommitResponseCodec);

@@ -2,8 +2,9 @@
  * DescribeCluster (key 60), versions 0-1.
  *
  * This node is the only broker and the controller. v1's endpoint type 1 (brokers) and 2
- * (controllers) both answer this node: it plays both roles. Authorized operations are
- * not computed (reported as "not requested").
+ * (controllers) both answer this node: it plays both roles. Authorized operations
+ * (KIP-430): no authorizer here, so when asked every cluster operation is granted (see
+ * authorized-operations.ts); not asked, Kafka's "not requested" INT32_MIN.
  */
 import { DescribeClusterRequestCodec, DescribeClusterResponseCodec } from '@samsa/codec';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '@samsa/codec';
@@ -11,6 +12,7 @@ import type { BrokerContext } from '../broker-context.ts';
 import { Err } from '../kafka-errors.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, CLUSTER_AUTHORIZED_OPERATIONS } from './authorized-operations.ts';
 
 function handleDescribeCluster(ctx: BrokerContext, req: DescribeClusterRequest, info: RequestInfo): DescribeClusterResponse {
   const endpoint = ctx.advertised();
@@ -24,7 +26,7 @@ function handleDescribeCluster(ctx: BrokerContext, req: DescribeClusterRequest, 
     clusterId: ctx.registry.clusterId,
     controllerId: ctx.nodeId,
     brokers: unknownType ? [] : [{ brokerId: ctx.nodeId, host: endpoint.host, port: endpoint.port, rack: ctx.server.rack }],
-    clusterAuthorizedOperations: -2147483648,
+    clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_NOT_REQUESTED,
   };
 }
 

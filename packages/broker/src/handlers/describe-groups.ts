@@ -4,21 +4,28 @@
  * Per requested group: state, protocol type, the chosen protocol (when Stable) and the
  * members with client id/host and, when Stable, their metadata and assignment. An unknown
  * group is answered as state "Dead" with no error (Kafka up to v5). v3+ carry
- * authorizedOperations, answered as "not requested" (no ACLs here); v4+ members'
+ * authorizedOperations (KIP-430): no authorizer here, so when asked every group answered
+ * without an error carries every group operation, as Kafka does (see
+ * authorized-operations.ts); not asked, Kafka's "not requested" INT32_MIN. v4+ members'
  * group.instance.id.
  */
 import { DescribeGroupsRequestCodec, DescribeGroupsResponseCodec } from '@samsa/codec';
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
 import { callGroups } from '../groups/group-call.ts';
+import { Err } from '../kafka-errors.ts';
 import { defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, GROUP_AUTHORIZED_OPERATIONS } from './authorized-operations.ts';
 
-function handleDescribeGroups(ctx: BrokerContext, req: DescribeGroupsRequest): Promise<DescribeGroupsResponse> {
+async function handleDescribeGroups(ctx: BrokerContext, req: DescribeGroupsRequest, info: RequestInfo): Promise<DescribeGroupsResponse> {
   const fail = (errorCode: number): DescribeGroupsResponse => ({
     throttleTimeMs: 0,
-    groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: -2147483648 })),
+    groups: req.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: AUTHORIZED_OPERATIONS_NOT_REQUESTED })),
   });
-  return callGroups(ctx, 'DescribeGroups', 'describeGroups', { groups: req.groups }, fail);
+  const res = await callGroups(ctx, 'DescribeGroups', 'describeGroups', { groups: req.groups }, fail);
+  if (info.apiVersion < 3 || !req.includeAuthorizedOperations) return res;
+  return { ...res, groups: res.groups.map((g) => (g.errorCode === Err.NONE ? { ...g, authorizedOperations: GROUP_AUTHORIZED_OPERATIONS } : g)) };
 }
 
 export const describeGroupsHandler = defineHandler({

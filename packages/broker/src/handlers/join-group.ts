@@ -4,7 +4,8 @@
  * Runs through the group coordinator; the response waits for the rebalance (as Kafka's
  * delayed join). Version differences handled here: v0 has no rebalance timeout (the
  * session timeout is used), v4+ gets MEMBER_ID_REQUIRED on a first join (KIP-394), v5+
- * carries group.instance.id (static membership), v7+ answers protocolType and a nullable
+ * carries group.instance.id (static membership; a static leader that restarts in a Stable
+ * group is told, at v9+, to skip the assignment, KIP-814), v7+ answers protocolType and a nullable
  * protocolName (older versions get ""), v8+ a reason (logged by nobody, kept for parity).
  * An empty group id → INVALID_GROUP_ID; more than JOIN_PROTOCOLS_MAX protocols or more than
  * MEMBER_METADATA_BYTES_MAX bytes of protocol metadata → INVALID_REQUEST (nothing changes
@@ -44,6 +45,7 @@ async function handleJoinGroup(ctx: BrokerContext, req: JoinGroupRequest, info: 
     clientId: info.clientId ?? '',
     clientHost: clientHostOf(info.peer),
     requireKnownMemberId: v >= 4,
+    skipAssignmentSupported: v >= 9,
   }, fail);
   return { ...body, protocolName: v < 7 ? (body.protocolName ?? '') : body.protocolName };
 }

@@ -11,8 +11,10 @@
  * - Auto-create: an unknown, validly named topic is created with num.partitions when
  *   auto.create.topics.enable is set and the request allows it (always before v4). It is
  *   answered with its partitions at once (creation is synchronous here).
- * - Authorized operations are not computed: reported as Kafka's "not requested"
- *   (-2147483648) in every version.
+ * - Authorized operations (KIP-430, v8+): no authorizer here, so when asked, every topic
+ *   answered (error topics included, as Kafka does; not those named by an unknown topic
+ *   id) carries every topic operation, and v8-v10's cluster field every cluster
+ *   operation (see authorized-operations.ts). Not asked: Kafka's "not requested" INT32_MIN.
  */
 import { MetadataRequestCodec, MetadataResponseCodec, ZERO_UUID } from '@samsa/codec';
 import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic } from '@samsa/codec';
@@ -22,8 +24,7 @@ import type { Topic } from '../topics/topic-registry.ts';
 import { INTERNAL_TOPICS, topicNameProblem } from '../topics/topic-name.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
-
-const AUTHORIZED_OPS_NOT_REQUESTED = -2147483648;
+import { AUTHORIZED_OPERATIONS_NOT_REQUESTED as AUTHORIZED_OPS_NOT_REQUESTED, CLUSTER_AUTHORIZED_OPERATIONS, TOPIC_AUTHORIZED_OPERATIONS } from './authorized-operations.ts';
 
 export function topicMetadata(ctx: BrokerContext, topic: Topic): MetadataResponseMetadataResponseTopic {
   const node = ctx.nodeId;
@@ -78,6 +79,9 @@ async function handleMetadata(ctx: BrokerContext, req: MetadataRequest, info: Re
       topics.push(await resolveByName(ctx, wanted.name, autoCreate));
     }
   }
+  if (v >= 8 && req.includeTopicAuthorizedOperations) {
+    for (const t of topics) if (t.errorCode !== Err.UNKNOWN_TOPIC_ID) t.topicAuthorizedOperations = TOPIC_AUTHORIZED_OPERATIONS;
+  }
   if (v < 12) {
     // Topics named only by id cannot be answered by name before v12 (name is not nullable).
     for (const t of topics) if (t.name === null) t.name = '';
@@ -89,7 +93,7 @@ async function handleMetadata(ctx: BrokerContext, req: MetadataRequest, info: Re
     clusterId: ctx.registry.clusterId,
     controllerId: ctx.nodeId,
     topics,
-    clusterAuthorizedOperations: AUTHORIZED_OPS_NOT_REQUESTED,
+    clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? CLUSTER_AUTHORIZED_OPERATIONS : AUTHORIZED_OPS_NOT_REQUESTED,
   };
 }
 

@@ -20,6 +20,8 @@ export interface Metrics {
   connectionsChanged(delta: number): void;
   /** A connection was refused or closed for a protocol violation; `reason` is a short stable code. */
   connectionRejected(reason: string): void;
+  /** A request of `api` had `bytes` left after its body; they were ignored, as Kafka does. */
+  requestTrailingBytes(api: string, bytes: number): void;
 }
 
 export const noopMetrics: Metrics = {
@@ -29,6 +31,7 @@ export const noopMetrics: Metrics = {
   recordsIn: () => {},
   connectionsChanged: () => {},
   connectionRejected: () => {},
+  requestTrailingBytes: () => {},
 };
 
 /** What `broker.metricsSnapshot()` returns for the app's gauges. */

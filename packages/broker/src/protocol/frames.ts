@@ -7,6 +7,12 @@
  * tagged fields) for flexible requests, v1 otherwise (v0 only for ControlledShutdown v0,
  * which this broker does not serve).
  *
+ * Bytes left after a request body are ignored, as Kafka's request parsing does (it reads the
+ * fields of the version and never checks what is left): librdkafka >= 2.1 sends its
+ * all-topics Metadata v9+ request with a 4-byte int32 0 where the 1-byte compact-array null
+ * belongs, so 3 bytes follow the body. `trailingBytes` reports them for the metric. A body
+ * that is short or malformed still fails.
+ *
  * Responses are encoded by @samsa/codec's `encodeResponseFrame` / `encodeResponseFrameChunks`
  * (header v0, or v1 for flexible responses; ApiVersions always v0, per KIP-511).
  */
@@ -33,9 +39,11 @@ export function peekRequestHeader(frame: Uint8Array): PeekedHeader | null {
 export interface DecodedRequest<T> {
   readonly header: RequestHeader;
   readonly body: T;
+  /** Bytes left after the body (ignored; 0 for a well-formed request). */
+  readonly trailingBytes: number;
 }
 
-/** Decodes header + body; throws DecodeError on malformed input or trailing bytes. */
+/** Decodes header + body; throws DecodeError on short or malformed input. Trailing bytes are allowed and counted. */
 export function decodeRequest<T>(frame: Uint8Array, codec: MessageCodec<T>, apiVersion: number): DecodedRequest<T> {
   const headerVersion = isFlexible(codec.meta, apiVersion) ? 2 : 1;
   const r = new Reader(frame, 'RequestHeader', headerVersion);
@@ -44,7 +52,6 @@ export function decodeRequest<T>(frame: Uint8Array, codec: MessageCodec<T>, apiV
   r.api = codec.name;
   r.version = apiVersion;
   const body = codec.read(r, apiVersion);
-  const err = r.complete();
-  if (err !== null) throw err;
-  return { header, body };
+  if (r.failed) throw r.error!;
+  return { header, body, trailingBytes: r.remaining };
 }

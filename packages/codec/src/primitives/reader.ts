@@ -6,7 +6,9 @@
  * an empty view, -1 for lengths) and nothing advances. Generated decoders test `failed`
  * after each field and, only on that error path, call `at(segment)` on their way out, so
  * the field path ("topicData[2].partitionData[0].records") costs nothing when input is good.
- * Finish with `complete()` (first failure, or trailing bytes) or read `error`.
+ * Finish with `complete()` (first failure, or trailing bytes) or read `error`. A request
+ * decode that, like Kafka's, tolerates bytes after the body reads `error` and `remaining`
+ * instead (librdkafka >= 2.1 leaves 3 bytes after its all-topics Metadata v9+ body).
  *
  * Lengths and counts are validated against the bytes left BEFORE anything is allocated:
  * a string/bytes length must fit, an array count N needs N * minElementBytes bytes.

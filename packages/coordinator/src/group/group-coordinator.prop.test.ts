@@ -29,6 +29,13 @@
  *     the group once the rebalance timeout has passed since that answer while the group is
  *     still in G (CompletingRebalance or Stable). (Static members are left out: one replaced
  *     without a rebalance does not owe a sync under its new id, as in Kafka.)
+ *  7. static restart (KIP-345): a static member whose process restarts (it forgets its member
+ *     id and rejoins with the same subscription) while the group is Stable and holds its
+ *     instance id does not rebalance the group, whether it was the leader or a follower:
+ *     right after that JoinGroup the group is still Stable in the same generation. Clients
+ *     join at v9 (skipAssignment, KIP-814) or older at random; a leader told to skip syncs
+ *     without assignments, and an old-version leader answered with the previous leader id
+ *     acts as a follower.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -44,7 +51,11 @@ const SESSION_TIMEOUT_MS = 10_000;
 const REBALANCE_TIMEOUT_MS = 20_000;
 
 type Op =
-  | { t: 'join'; c: number; requireKnown: boolean }
+  | { t: 'join'; c: number; requireKnown: boolean; v9: boolean }
+  /** A static client's process restarts: it forgets its member id and outstanding requests, and rejoins. */
+  | { t: 'bounce'; c: number; v9: boolean }
+  /** A rolling restart: settle, then bounce each client in turn (dynamic ones are skipped), settling after each. */
+  | { t: 'rolling'; clients: number; v9: boolean; flush: boolean }
   | { t: 'sync'; c: number }
   | { t: 'hb'; c: number }
   | { t: 'leave'; cs: number[] }
@@ -117,6 +128,8 @@ class Sim {
   /** The group's generation when the current coordinator finished loading; later ones were its own join phases. */
   loadedGeneration = -1;
   nextOffset: number[];
+  /** Requests of client incarnations that restarted: their answers are never read, but each must come (invariant 5). */
+  orphans: number[] = [];
 
   readonly partitions: number;
   readonly delayMs: number;
@@ -147,12 +160,37 @@ class Sim {
           memberId: c.memberId,
           groupInstanceId: c.instanceId,
           requireKnownMemberId: op.requireKnown,
+          skipAssignmentSupported: op.v9,
           clientId: `c${op.c}`,
           sessionTimeoutMs: SESSION_TIMEOUT_MS,
           rebalanceTimeoutMs: REBALANCE_TIMEOUT_MS,
           protocols: [{ name: 'range', metadata: subscription([TOPIC]) }],
         });
         break;
+      }
+      case 'bounce': {
+        const c = this.clients[op.c]!;
+        if (c.instanceId === null) return;
+        this.react(); // answers that arrived before the process died were read
+        for (const id of [c.joinReq, c.syncReq, c.hbReq, ...c.leaveReqs]) if (id !== null) this.orphans.push(id);
+        c.joinReq = c.syncReq = c.hbReq = null;
+        c.leaveReqs = [];
+        // Commits already sent stay tracked: an acknowledged commit counts even if nobody reads the ack.
+        const before = h.c.describeState().find((g) => g.groupId === G);
+        const known = before?.state === 'Stable' && before.members.some((m) => m.groupInstanceId === c.instanceId);
+        c.memberId = '';
+        c.phase = 'idle';
+        this.step({ t: 'join', c: op.c, requireKnown: true, v9: op.v9 });
+        if (known) {
+          const after = h.c.describeState().find((g) => g.groupId === G);
+          const wasLeader = before.members.find((m) => m.groupInstanceId === c.instanceId)?.memberId === before.leader;
+          if (after?.state !== 'Stable' || after.generation !== before.generation) {
+            throw new Error(`static ${wasLeader ? 'leader' : 'follower'} ${c.instanceId} restarted in Stable generation ${before.generation}: group went ${after?.state} ${after?.generation}`);
+          }
+          coverage.staticRestarts++;
+          if (wasLeader) coverage.staticLeaderRestarts++;
+        }
+        return;
       }
       case 'sync': {
         const c = this.clients[op.c]!;
@@ -196,7 +234,7 @@ class Sim {
         for (let round = 0; round < 4; round++) {
           for (let c = 0; c < op.clients; c++) {
             const cl = this.clients[c]!;
-            this.step(cl.phase === 'idle' ? { t: 'join', c, requireKnown: false } : cl.phase === 'joined' ? { t: 'sync', c } : { t: 'hb', c });
+            this.step(cl.phase === 'idle' ? { t: 'join', c, requireKnown: false, v9: c % 2 === 0 } : cl.phase === 'joined' ? { t: 'sync', c } : { t: 'hb', c });
           }
           if (op.flush) this.h.completeAll();
           this.step({ t: 'advance', ms: this.delayMs + 1 });
@@ -205,12 +243,19 @@ class Sim {
         if (op.flush) this.h.completeAll();
         if (op.crash) this.step({ t: 'restart' });
         break;
+      case 'rolling':
+        this.step({ t: 'settle', clients: op.clients, flush: op.flush, crash: false });
+        for (let c = 0; c < op.clients; c++) {
+          this.step({ t: 'bounce', c, v9: op.v9 });
+          this.step({ t: 'settle', clients: op.clients, flush: op.flush, crash: false });
+        }
+        break;
       case 'stall':
         for (let round = 0; round * 4000 <= REBALANCE_TIMEOUT_MS + 8000; round++) {
           for (let c = 0; c < op.clients; c++) {
             const cl = this.clients[c]!;
             const syncs = cl.phase === 'joined' && c !== op.skip;
-            this.step(cl.phase === 'idle' ? { t: 'join', c, requireKnown: false } : syncs ? { t: 'sync', c } : { t: 'hb', c });
+            this.step(cl.phase === 'idle' ? { t: 'join', c, requireKnown: false, v9: c % 2 === 0 } : syncs ? { t: 'sync', c } : { t: 'hb', c });
           }
           if (op.flush) this.h.completeAll();
           this.step({ t: 'advance', ms: 4000 });
@@ -237,7 +282,9 @@ class Sim {
               c.joinedGen = r.generationId;
               c.joinedAtMs = h.nowMs;
             }
-            c.leaderMembers = r.leader === r.memberId ? r.members : null;
+            // A leader told to skip the assignment (KIP-814) syncs without one, like a follower.
+            c.leaderMembers = r.leader === r.memberId && !r.skipAssignment ? r.members : null;
+            if (r.skipAssignment) coverage.skippedAssignments++;
           } else if (r.errorCode === E.MEMBER_ID_REQUIRED) c.memberId = r.memberId;
           else this.lost(c, r.errorCode);
         }
@@ -351,6 +398,7 @@ class Sim {
     coverage.pendingSyncRemovals += old.c.counters().pendingSyncMembersRemovedTotal;
     this.loadedGeneration = replayedGeneration;
     this.h = fresh;
+    this.orphans = [];
     for (const c of this.clients) {
       c.joinedGen = c.syncedGen = -1; // the fresh coordinator's generations may repeat numbers of lost ones
       // Connections dropped: outstanding requests are gone; clients keep their ids and retry.
@@ -368,6 +416,7 @@ class Sim {
       this.h.advance(25_000);
       this.react();
     }
+    for (const id of this.orphans) expect(this.h.responses.has(id)).toBe(true);
     for (const c of this.clients) {
       expect(c.joinReq).toBeNull();
       expect(c.syncReq).toBeNull();
@@ -381,11 +430,13 @@ class Sim {
 }
 
 /** How much of the state space the random runs reached (asserted non-zero, so the property is not vacuous). */
-const coverage = { stableChecks: 0, ackedCommits: 0, quietStableRestarts: 0, staticSyncs: 0, pendingSyncRemovals: 0 };
+const coverage = { stableChecks: 0, ackedCommits: 0, quietStableRestarts: 0, staticSyncs: 0, pendingSyncRemovals: 0, staticRestarts: 0, staticLeaderRestarts: 0, skippedAssignments: 0 };
 
 const clientIx = fc.integer({ min: 0, max: CLIENTS - 1 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('join' as const), c: clientIx, requireKnown: fc.boolean() }) },
+  { weight: 5, arbitrary: fc.record({ t: fc.constant('join' as const), c: clientIx, requireKnown: fc.boolean(), v9: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('bounce' as const), c: clientIx, v9: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('rolling' as const), clients: fc.integer({ min: 1, max: CLIENTS }), v9: fc.boolean(), flush: fc.constant(true) }) },
   { weight: 5, arbitrary: fc.record({ t: fc.constant('sync' as const), c: clientIx }) },
   { weight: 4, arbitrary: fc.record({ t: fc.constant('hb' as const), c: clientIx }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('leave' as const), cs: fc.array(clientIx, { minLength: 1, maxLength: 3 }) }) },
@@ -418,6 +469,8 @@ describe('GroupCoordinator against a model', () => {
     expect(coverage.quietStableRestarts).toBeGreaterThan(0);
     expect(coverage.staticSyncs).toBeGreaterThan(0);
     expect(coverage.pendingSyncRemovals).toBeGreaterThan(0);
+    expect(coverage.staticRestarts).toBeGreaterThan(0);
+    expect(coverage.staticLeaderRestarts).toBeGreaterThan(0);
     console.log('coverage', JSON.stringify(coverage));
   });
 
@@ -426,7 +479,7 @@ describe('GroupCoordinator against a model', () => {
     const sim = new Sim(5, [false, false, true, false], 0, 7);
     const rounds: Op[] = [];
     for (let r = 0; r < 20; r++) {
-      for (let c = 0; c < 4; c++) rounds.push({ t: 'join', c, requireKnown: r % 2 === 0 });
+      for (let c = 0; c < 4; c++) rounds.push({ t: 'join', c, requireKnown: r % 2 === 0, v9: c % 2 === 1 });
       for (let c = 0; c < 4; c++) rounds.push({ t: 'sync', c });
       for (let c = 0; c < 4; c++) rounds.push({ t: 'commit', c, p: r + c });
       rounds.push({ t: 'complete', fail: false }, { t: 'advance', ms: 3000 });
@@ -439,6 +492,25 @@ describe('GroupCoordinator against a model', () => {
     sim.step({ t: 'restart' });
     sim.drain();
   });
+
+  for (const v9 of [true, false]) {
+    it(`a rolling restart of static members (JoinGroup ${v9 ? 'v9+, skipAssignment' : 'before v9'}), leader included, keeps one generation`, () => {
+      const sim = new Sim(4, [true, true, true, true], 0, 5);
+      sim.step({ t: 'settle', clients: 4, flush: true, crash: false });
+      const before = sim.h.c.describeState().find((g) => g.groupId === G)!;
+      expect(before.state).toBe('Stable');
+      const restarts = coverage.staticLeaderRestarts;
+      const skipped = coverage.skippedAssignments;
+      sim.step({ t: 'rolling', clients: 4, v9, flush: true }); // invariant 7 is checked at every bounce
+      expect(coverage.staticLeaderRestarts).toBe(restarts + 1);
+      expect(coverage.skippedAssignments).toBe(skipped + (v9 ? 1 : 0));
+      const after = sim.h.c.describeState().find((g) => g.groupId === G)!;
+      expect(after).toMatchObject({ state: 'Stable', generation: before.generation });
+      expect(after.members.map((m) => m.groupInstanceId).sort()).toEqual(['inst-0', 'inst-1', 'inst-2', 'inst-3']);
+      expect(after.members.every((m) => !before.members.some((b) => b.memberId === m.memberId))).toBe(true); // every id replaced
+      sim.drain();
+    });
+  }
 
   it('a leader that joins and never syncs is removed; the others go on without it, and it can come back', () => {
     const sim = new Sim(4, [false, false, false, false], 0, 11);

@@ -256,6 +256,114 @@ describe('static membership (KIP-345)', () => {
     expect(h.response(h.heartbeat(G, re.memberId, re.generationId, 'unknown-instance'), 'Heartbeat')!.errorCode).toBe(E.UNKNOWN_MEMBER_ID);
   });
 
+  /** Static members ia (the leader) and ib join, the leader assigns [0] to ia and [1] to ib; both sync: Stable. */
+  function stableStaticPair(h: Harness): { leader: JoinGroupResponse; follower: JoinGroupResponse } {
+    const a = h.join(G, { groupInstanceId: 'ia' });
+    const b = h.join(G, { groupInstanceId: 'ib' });
+    h.advance(20);
+    const aj = h.response(a, 'JoinGroup')!;
+    const bj = h.response(b, 'JoinGroup')!;
+    expect(aj.leader).toBe(aj.memberId);
+    h.sync(G, bj.memberId, bj.generationId, [], 'ib');
+    const assignments = [
+      { memberId: aj.memberId, assignment: assignmentOf('t', [0]) },
+      { memberId: bj.memberId, assignment: assignmentOf('t', [1]) },
+    ];
+    expect(h.response(h.sync(G, aj.memberId, aj.generationId, assignments, 'ia'), 'SyncGroup')!.errorCode).toBe(E.NONE);
+    expect(stateOf(h)).toBe('Stable');
+    return { leader: aj, follower: bj };
+  }
+
+  it('the LEADER restarting (v9+): no rebalance; leadership moves to its new id, it is told to skip the assignment and gets the members', () => {
+    const h = new Harness({ ...TEST_CONFIG, groupInitialRebalanceDelayMs: 10 });
+    const { leader, follower } = stableStaticPair(h);
+    const re = h.response(h.join(G, { groupInstanceId: 'ia', skipAssignmentSupported: true }), 'JoinGroup')!;
+    expect(re.errorCode).toBe(E.NONE);
+    expect(re.memberId).not.toBe(leader.memberId);
+    expect(re.generationId).toBe(leader.generationId);
+    expect(re.leader).toBe(re.memberId);
+    expect(re.skipAssignment).toBe(true);
+    expect(re.members.map((m) => [m.memberId, m.groupInstanceId])).toEqual([
+      [re.memberId, 'ia'],
+      [follower.memberId, 'ib'],
+    ]);
+    expect(stateOf(h)).toBe('Stable');
+    // The follower keeps its generation and partitions: heartbeat and sync as before.
+    expect(h.response(h.heartbeat(G, follower.memberId, follower.generationId, 'ib'), 'Heartbeat')!.errorCode).toBe(E.NONE);
+    const fs = h.response(h.sync(G, follower.memberId, follower.generationId, [], 'ib'), 'SyncGroup')!;
+    expect(decodeMemberAssignment(fs.assignment).assignedPartitions).toEqual([{ topic: 't', partitions: [1] }]);
+    // The new leader's SyncGroup (no assignments, as a skipping leader sends) returns its own partitions.
+    const ls = h.response(h.sync(G, re.memberId, re.generationId, [], 'ia'), 'SyncGroup')!;
+    expect(ls.errorCode).toBe(E.NONE);
+    expect(decodeMemberAssignment(ls.assignment).assignedPartitions).toEqual([{ topic: 't', partitions: [0] }]);
+    expect(h.c.describeState().find((g) => g.groupId === G)).toMatchObject({ state: 'Stable', generation: leader.generationId });
+    // The old leader id is fenced.
+    expect(h.response(h.heartbeat(G, leader.memberId, leader.generationId, 'ia'), 'Heartbeat')!.errorCode).toBe(E.FENCED_INSTANCE_ID);
+    // A later rebalance is led by the new id.
+    const c = h.join(G);
+    h.join(G, { memberId: follower.memberId, groupInstanceId: 'ib' });
+    const lead = h.response(h.join(G, { memberId: re.memberId, groupInstanceId: 'ia' }), 'JoinGroup')!;
+    expect(h.response(c, 'JoinGroup')!.leader).toBe(re.memberId);
+    expect(lead.leader).toBe(re.memberId);
+    expect(lead.members).toHaveLength(3);
+  });
+
+  it('the LEADER restarting (before v9): no rebalance; it is answered with the previous leader id so it acts as a follower', () => {
+    const h = new Harness({ ...TEST_CONFIG, groupInitialRebalanceDelayMs: 10 });
+    const { leader, follower } = stableStaticPair(h);
+    const re = h.response(h.join(G, { groupInstanceId: 'ia', skipAssignmentSupported: false }), 'JoinGroup')!;
+    expect(re.errorCode).toBe(E.NONE);
+    expect(re.generationId).toBe(leader.generationId);
+    expect(re.leader).toBe(leader.memberId);
+    expect(re.leader).not.toBe(re.memberId);
+    expect(re.skipAssignment).toBe(false);
+    expect(re.members).toEqual([]);
+    expect(stateOf(h)).toBe('Stable');
+    const ls = h.response(h.sync(G, re.memberId, re.generationId, [], 'ia'), 'SyncGroup')!;
+    expect(decodeMemberAssignment(ls.assignment).assignedPartitions).toEqual([{ topic: 't', partitions: [0] }]);
+    const fs = h.response(h.sync(G, follower.memberId, follower.generationId, [], 'ib'), 'SyncGroup')!;
+    expect(decodeMemberAssignment(fs.assignment).assignedPartitions).toEqual([{ topic: 't', partitions: [1] }]);
+    // Inside the coordinator the leader is the new id: its rejoin rebalances, and it leads.
+    const leadId = h.join(G, { memberId: re.memberId, groupInstanceId: 'ia' });
+    expect(stateOf(h)).toBe('PreparingRebalance');
+    h.join(G, { memberId: follower.memberId, groupInstanceId: 'ib' });
+    const lead = h.response(leadId, 'JoinGroup')!;
+    expect(lead.leader).toBe(re.memberId);
+    expect(lead.generationId).toBe(leader.generationId + 1);
+  });
+
+  it('a follower restarting (v9+) is not told to skip and gets no members', () => {
+    const h = new Harness({ ...TEST_CONFIG, groupInitialRebalanceDelayMs: 10 });
+    const { leader } = stableStaticPair(h);
+    const re = h.response(h.join(G, { groupInstanceId: 'ib', skipAssignmentSupported: true }), 'JoinGroup')!;
+    expect(re).toMatchObject({ errorCode: E.NONE, leader: leader.memberId, skipAssignment: false, members: [] });
+    expect(stateOf(h)).toBe('Stable');
+  });
+
+  it('the leader restarting with a changed subscription still rebalances', () => {
+    const h = new Harness({ ...TEST_CONFIG, groupInitialRebalanceDelayMs: 10 });
+    stableStaticPair(h);
+    h.join(G, { groupInstanceId: 'ia', skipAssignmentSupported: true, protocols: [{ name: 'range', metadata: subscription(['t', 'u']) }] });
+    expect(stateOf(h)).toBe('PreparingRebalance');
+  });
+
+  it('the leader restarting when persisting its new id fails: the replacement is undone, the old id leads again, the join gets the error', () => {
+    const h = new Harness({ ...TEST_CONFIG, groupInitialRebalanceDelayMs: 10 });
+    const { leader, follower } = stableStaticPair(h);
+    h.autoComplete = false;
+    const id = h.join(G, { groupInstanceId: 'ia', skipAssignmentSupported: true });
+    expect(h.pending).toHaveLength(1);
+    h.completeAll(E.NOT_LEADER_OR_FOLLOWER);
+    h.autoComplete = true;
+    const re = h.response(id, 'JoinGroup')!;
+    expect(re.errorCode).not.toBe(E.NONE);
+    expect(re.memberId).toBe('');
+    expect(stateOf(h)).toBe('Stable');
+    expect(h.response(h.heartbeat(G, leader.memberId, leader.generationId, 'ia'), 'Heartbeat')!.errorCode).toBe(E.NONE);
+    expect(h.c.describeState().find((g) => g.groupId === G)).toMatchObject({ leader: leader.memberId });
+    expect(h.response(h.heartbeat(G, follower.memberId, follower.generationId, 'ib'), 'Heartbeat')!.errorCode).toBe(E.NONE);
+  });
+
   it('a static member that misses a rebalance is kept (until its session expires)', () => {
     const h = new Harness();
     const a = h.response(h.join(G, { groupInstanceId: 'ia' }), 'JoinGroup')!;

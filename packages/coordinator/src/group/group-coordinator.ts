@@ -509,26 +509,43 @@ export class GroupCoordinator {
     if (g.state === 'PreparingRebalance') this.#maybeCompleteJoin(g, now);
   }
 
-  /** KIP-345: a known group.instance.id rejoins without a member id; the old id is fenced. */
+  /**
+   * KIP-345: a known group.instance.id rejoins without a member id; the old id is fenced and
+   * the member takes over its entry (position, assignment, leadership) under a new id.
+   *
+   * In Stable with unchanged protocols there is no rebalance, for the leader as for a
+   * follower (Kafka's updateStaticMemberAndRebalance): the new id is persisted, then the
+   * member gets the current generation. A leader that speaks JoinGroup v9+ (KIP-814) is
+   * told it leads, with the members and skipAssignment, so it keeps the current assignment
+   * instead of computing one; an older leader is answered with the previous leader id, so
+   * it acts as a follower and its SyncGroup returns its assignment. If the append fails the
+   * replacement is undone (the old id is back, the fenced requests stay answered) and the
+   * member gets the error with no member id, as Kafka does.
+   */
   #replaceStaticMember(g: GroupMetadata, requestId: number, req: JoinGroupInput, oldMemberId: string, newMemberId: string, now: number): number | null {
     const old = g.members.get(oldMemberId)!;
     if (old.joinRequestId !== null) this.#respondJoinError(old.joinRequestId, oldMemberId, E.FENCED_INSTANCE_ID);
     if (old.syncRequestId !== null) this.#respondSync(old.syncRequestId, g, E.FENCED_INSTANCE_ID, EMPTY_BYTES);
+    old.joinRequestId = null;
+    old.syncRequestId = null;
     const wasLeader = g.leaderId === oldMemberId;
     const unchanged = sameProtocols(old.protocols, req.protocols);
     const member: MemberMetadata = { ...this.#newMember(req, newMemberId, now), assignment: old.assignment };
-    // Keep the member's position (join order decides the fallback leader).
-    const entries = [...g.members].map(([id, m]): [string, MemberMetadata] => (id === oldMemberId ? [newMemberId, member] : [id, m]));
-    g.members.clear();
-    for (const [id, m] of entries) g.members.set(id, m);
-    g.staticMembers.set(req.groupInstanceId!, newMemberId);
+    this.#swapMember(g, req.groupInstanceId!, oldMemberId, newMemberId, member);
     if (wasLeader) g.leaderId = newMemberId;
-    if (g.state === 'Stable' && unchanged && !wasLeader) {
+    if (g.state === 'Stable' && unchanged) {
       // No rebalance: persist the new id, then hand the member the current generation.
       const generation = g.generation;
       this.#persistGroup(g, now, (code) => {
-        if (code !== 0) this.#respondJoinError(requestId, newMemberId, groupAppendError(code));
-        else if (g.generation === generation && g.members.get(newMemberId) === member) this.#respondCurrentGeneration(g, member, requestId, false);
+        const current = this.#groups.get(g.groupId) === g && g.members.get(newMemberId) === member;
+        if (code !== 0) {
+          if (current) {
+            this.#swapMember(g, req.groupInstanceId!, newMemberId, oldMemberId, old);
+            if (wasLeader) g.leaderId = oldMemberId;
+            this.#resetHeartbeat(old, this.#nowMs);
+          }
+          this.#respondJoinError(requestId, '', groupAppendError(code));
+        } else if (current && g.generation === generation) this.#respondReplacedStaticMember(g, member, requestId, req.skipAssignmentSupported, wasLeader ? oldMemberId : null);
         else this.#respondJoinError(requestId, newMemberId, E.REBALANCE_IN_PROGRESS);
       });
       return null;
@@ -537,6 +554,37 @@ export class GroupCoordinator {
     this.#maybePrepareRebalance(g, now);
     if (g.state === 'PreparingRebalance') this.#maybeCompleteJoin(g, now);
     return null;
+  }
+
+  /** Puts `member` under `toId` in place of `fromId`, keeping its position (join order decides the fallback leader). */
+  #swapMember(g: GroupMetadata, groupInstanceId: string, fromId: string, toId: string, member: MemberMetadata): void {
+    const entries = [...g.members].map(([id, m]): [string, MemberMetadata] => (id === fromId ? [toId, member] : [id, m]));
+    g.members.clear();
+    for (const [id, m] of entries) g.members.set(id, m);
+    g.staticMembers.set(groupInstanceId, toId);
+  }
+
+  /**
+   * The JoinGroup answer to a static member replaced in Stable without a rebalance. A
+   * follower gets the current generation. The leader (it was the leader under
+   * `previousLeaderId`) gets, at v9+, the members and skipAssignment; before v9, the
+   * previous leader id, so it does not compute an assignment a Stable group would ignore.
+   */
+  #respondReplacedStaticMember(g: GroupMetadata, member: MemberMetadata, requestId: number, skipAssignmentSupported: boolean, previousLeaderId: string | null): void {
+    if (previousLeaderId === null || g.leaderId !== member.memberId) {
+      this.#respondCurrentGeneration(g, member, requestId, false);
+      return;
+    }
+    const body: JoinGroupResponse = {
+      ...joinResponse(E.NONE, member.memberId),
+      generationId: g.generation,
+      protocolType: g.protocolType,
+      protocolName: g.protocol,
+      leader: skipAssignmentSupported ? member.memberId : previousLeaderId,
+      skipAssignment: skipAssignmentSupported,
+      members: skipAssignmentSupported ? this.#memberList(g) : [],
+    };
+    this.#respond(requestId, { api: 'JoinGroup', body });
   }
 
   #respondCurrentGeneration(g: GroupMetadata, member: MemberMetadata, requestId: number, leaderGetsMembers: boolean): void {

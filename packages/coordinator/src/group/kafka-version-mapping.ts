@@ -3,6 +3,7 @@
  * version-independent inputs/outputs, for the broker's handlers:
  *
  *   JoinGroup   v0: rebalanceTimeoutMs = sessionTimeoutMs; v4+: requireKnownMemberId (KIP-394);
+ *               v9+: skipAssignmentSupported (KIP-814);
  *               v0–v6 responses carry a non-null protocolName ("" on errors, as Kafka)
  *   LeaveGroup  v0–v2: one memberId → members[0]; the response's error is that member's
  *   OffsetFetch v0–v7: one group (v0/v1: errors per partition, v2+: top-level error code);
@@ -36,12 +37,19 @@ export function joinGroupInput(req: JoinGroupRequest, version: number, clientId:
     clientId,
     clientHost,
     requireKnownMemberId: version >= 4,
+    skipAssignmentSupported: version >= 9,
   };
 }
 
-/** Before v7 protocolName is not nullable: Kafka sends "" (GroupCoordinator.NoProtocol). */
+/**
+ * Before v7 protocolName is not nullable: Kafka sends "" (GroupCoordinator.NoProtocol).
+ * Before v9 there is no skipAssignment (the coordinator sets it only for v9+ joins).
+ */
 export function joinGroupResponseFor(body: JoinGroupResponse, version: number): JoinGroupResponse {
-  return version >= 7 || body.protocolName !== null ? body : { ...body, protocolName: '' };
+  let out = body;
+  if (version < 7 && out.protocolName === null) out = { ...out, protocolName: '' };
+  if (version < 9 && out.skipAssignment) out = { ...out, skipAssignment: false };
+  return out;
 }
 
 export function syncGroupInput(req: SyncGroupRequest, version: number): SyncGroupInput {

@@ -93,6 +93,8 @@ export interface JoinGroupInput {
   clientHost: string;
   /** JoinGroup v4+ (KIP-394): a new dynamic member first gets MEMBER_ID_REQUIRED. */
   requireKnownMemberId: boolean;
+  /** JoinGroup v9+ (KIP-814): the member understands skipAssignment (a static leader replaced in Stable keeps the assignment). */
+  skipAssignmentSupported: boolean;
 }
 
 export interface SyncGroupInput {
