@@ -175,10 +175,26 @@ export class LogSegment {
     segment.handle = handle;
     const offset = OffsetIndex.empty(segment.path('index'), baseOffset, ctx.config.segmentIndexBytes, active);
     const time = TimeIndex.empty(segment.path('timeindex'), baseOffset, ctx.config.segmentIndexBytes, active);
-    await offset.create(ctx.fs);
-    await time.create(ctx.fs);
+    try {
+      await offset.create(ctx.fs);
+      await time.create(ctx.fs);
+    } catch (e) {
+      // (A full disk fails the index preallocation on some file systems.) No handle leaks;
+      // the caller removes the files it may have left (`deleteFiles`).
+      await handle.close().catch(() => undefined);
+      segment.handle = null;
+      throw e;
+    }
     segment.indexes = { offset, time };
     return segment;
+  }
+
+  /**
+   * Removes the files a failed `create` at `baseOffset` may have left (a full disk), so
+   * the base offset is free for the next roll. Missing files are not an error.
+   */
+  static async removeFailedCreate(ctx: SegmentContext, baseOffset: number): Promise<void> {
+    for (const kind of ['log', 'index', 'timeindex'] as const) await ctx.fs.remove(segmentFilePath(ctx.dir, baseOffset, kind, ''));
   }
 
   /**
@@ -403,6 +419,16 @@ export class LogSegment {
       this.bytesSinceLastIndexEntry = 0;
     }
     this.bytesSinceLastIndexEntry += sizeBytes;
+  }
+
+  /**
+   * Undoes an `append` whose write failed (a full disk): a file system may have written
+   * part of the bytes before it failed, so the file is cut back to the valid size (a
+   * shrinking truncate needs no space). The indices and `sizeBytes` were not touched.
+   */
+  async discardFailedAppend(): Promise<void> {
+    assert(!this.closed, `discard on closed segment ${this.baseOffset}`);
+    await (await this.file()).truncate(this.size);
   }
 
   /** True when the offset fits the index's relative int32. */

@@ -40,7 +40,7 @@
  */
 import { systemClock, type Clock, type FileSystem, type TimerHandle } from '@samsa/runtime';
 import { readOffsetCheckpoint, topicPartitionKey, writeOffsetCheckpoint } from '../checkpoint-file.ts';
-import { InvalidArgumentError, LogError } from '../errors.ts';
+import { InvalidArgumentError, LogError, isNoSpace } from '../errors.ts';
 import { mkdirsDurably } from '../file-io.ts';
 import {
   LOG_DIR_CLEAN_SHUTDOWN_FILE,
@@ -284,8 +284,22 @@ export class LogManager {
       }, log.config.fileDeleteDelayMs);
       this.deleteTimers.add(timer);
     });
-    await this.writeCheckpoints(entry.logDir);
+    // The dir is renamed away already (the deletion happened); on a full disk the old
+    // checkpoints stay until the next write (a restart skips the names they hold).
+    await this.writeCheckpointsAllowingFullDisk(entry.logDir);
     return true;
+  }
+
+  /** `writeCheckpoints`, but a full disk only logs a warning and resolves false. */
+  private async writeCheckpointsAllowingFullDisk(logDir: string): Promise<boolean> {
+    try {
+      await this.writeCheckpoints(logDir);
+      return true;
+    } catch (e) {
+      if (!isNoSpace(e)) throw e;
+      this.logger.warn({ logDir, error: String(e) }, 'no space to rewrite the checkpoints; the next write retries');
+      return false;
+    }
   }
 
   /**
@@ -551,7 +565,9 @@ export class LogManager {
 
   /**
    * Stops maintenance, closes every log, writes the checkpoints and, if every log closed
-   * cleanly, each dir's clean-shutdown marker (the next open skips recovery).
+   * cleanly, each dir's clean-shutdown marker (the next open skips recovery). On a full
+   * disk (a log's close or a checkpoint hit 'no-space') it still resolves, without the
+   * marker, so the next open recovers from the recovery points: shutdown works full.
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -571,8 +587,7 @@ export class LogManager {
       }
     }
     for (const logDir of this.logDirs) {
-      await this.writeCheckpoints(logDir);
-      if (!clean) continue;
+      if (!(await this.writeCheckpointsAllowingFullDisk(logDir)) || !clean) continue;
       const handle = await this.fs.open(joinDir(logDir, LOG_DIR_CLEAN_SHUTDOWN_FILE), 'read-write', { truncate: true });
       await handle.sync();
       await handle.close();
