@@ -246,11 +246,12 @@ export class LogManager {
 
   /**
    * Deletes a log crash-safely; resolves once its directory is renamed away (durably) and
-   * the checkpoints no longer name it; the files go after `file.delete.delay.ms`. Rejects
+   * the checkpoints no longer name it; the files go after `file.delete.delay.ms`, or before
+   * it resolves with `immediately` (to free space at once). Works on a full disk. Rejects
    * on a storage error (the log is then closed; a restart may bring it back).
    */
-  async deleteLog(topic: string, partition: number): Promise<boolean> {
-    return this.retireLog(topic, partition, DELETE_DIR_SUFFIX);
+  async deleteLog(topic: string, partition: number, options: { readonly immediately?: boolean } = {}): Promise<boolean> {
+    return this.retireLog(topic, partition, DELETE_DIR_SUFFIX, options.immediately === true);
   }
 
   /**
@@ -261,10 +262,10 @@ export class LogManager {
    * operator, and a new topic of the same name starts empty. Rejects on a storage error.
    */
   async setAsideLog(topic: string, partition: number): Promise<boolean> {
-    return this.retireLog(topic, partition, STRAY_DIR_SUFFIX);
+    return this.retireLog(topic, partition, STRAY_DIR_SUFFIX, false);
   }
 
-  private async retireLog(topic: string, partition: number, suffix: string): Promise<boolean> {
+  private async retireLog(topic: string, partition: number, suffix: string, removeNow: boolean): Promise<boolean> {
     this.ensureOpen();
     const key = topicPartitionKey(topic, partition);
     const entry = this.untrack(key);
@@ -273,11 +274,20 @@ export class LogManager {
     this.deleteHorizons.delete(key);
     await this.onLog(entry, suffix === DELETE_DIR_SUFFIX ? 'delete' : 'set aside', { rethrow: true }, async () => {
       const { log } = entry;
-      await log.close();
+      // A full disk may fail the close's index trims; the handles are released anyway, and
+      // the files are going: deleting must work on a full disk.
+      await log.close().catch((e: unknown) => {
+        if (!isNoSpace(e)) throw e;
+      });
       const renamed = joinDir(entry.logDir, `${partitionDirName(topic, partition)}.${crypto.randomUUID().replaceAll('-', '')}${suffix}`);
       await this.fs.rename(log.dir, renamed);
       await this.fs.syncDir(entry.logDir);
       if (suffix !== DELETE_DIR_SUFFIX) return;
+      if (removeNow) {
+        // The handles are closed, so the space is free when this resolves (a full disk).
+        await this.fs.remove(renamed, { recursive: true });
+        return;
+      }
       const timer = this.clock.setTimeout(() => {
         this.deleteTimers.delete(timer);
         this.fs.remove(renamed, { recursive: true }).catch((e: unknown) => this.logger.warn({ dir: renamed, error: String(e) }, 'removing a deleted log failed'));
