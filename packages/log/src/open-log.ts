@@ -123,11 +123,16 @@ async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
   };
   const loaded = await loadLog({ ctx, logger, hadCleanShutdown, recoveryPoint, logStartOffset, epochCache });
   if (loaded.recovered) logger.info({ dir, recoveryPoint, logEndOffset: loaded.logEndOffset, truncatedBytes: loaded.truncatedBytes }, 'recovered log after unclean shutdown');
-  await epochCache.flush();
-  // From here on a crash must trigger recovery: the marker goes, durably, before any write.
-  if (managed === undefined && hadCleanShutdown) {
-    await fs.remove(markerPath);
-    await fs.syncDir(dir);
+  try {
+    await epochCache.flush();
+    // From here on a crash must trigger recovery: the marker goes, durably, before any write.
+    if (managed === undefined && hadCleanShutdown) {
+      await fs.remove(markerPath);
+      await fs.syncDir(dir);
+    }
+  } catch (e) {
+    for (const s of loaded.segments.all()) await s.closeHandle().catch(() => undefined);
+    throw e;
   }
 
   let checkpointTimer: TimerHandle | null = null;

@@ -46,7 +46,10 @@ async function handleDeleteTopics(ctx: BrokerContext, req: DeleteTopicsRequest, 
       });
       continue;
     }
-    const result = await ctx.registry.deleteTopic(name, { immediately: ctx.freeSpace.state().writesRefused });
+    const lowOnSpace = ctx.freeSpace.state().writesRefused;
+    const result = await ctx.registry.deleteTopic(name, { immediately: lowOnSpace });
+    // The space is free now: the next produce need not wait for the check interval.
+    if (lowOnSpace) await ctx.freeSpace.refresh();
     responses.push({
       name,
       topicId: v >= 6 ? topicId : ZERO_UUID,

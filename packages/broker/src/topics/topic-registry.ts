@@ -251,7 +251,7 @@ export class TopicRegistry {
   }
 
   #storageFailure(what: string, e: unknown): TopicResult {
-    const reason = isNoSpace(e) ? 'the disk is full' : e instanceof Error ? e.message : String(e);
+    const reason = causedByNoSpace(e) ? 'the disk is full' : e instanceof Error ? e.message : String(e);
     this.#logger.warn({ err: e }, `${what}: ${reason}`);
     return fail(Err.KAFKA_STORAGE_ERROR, `${what}: ${reason}`);
   }
@@ -392,6 +392,16 @@ export class TopicRegistry {
     }
     throw new Error('could not generate a unique topic id');
   }
+}
+
+/** True when `e` or one of its causes (a LogStorageError wraps the FileSystemError) is a full disk. */
+function causedByNoSpace(e: unknown): boolean {
+  let at: unknown = e;
+  for (let depth = 0; depth < 5 && at instanceof Error; depth++) {
+    if (isNoSpace(at)) return true;
+    at = at.cause;
+  }
+  return false;
 }
 
 export function toLogConfig(c: EffectiveTopicConfig): PartitionLogConfig {

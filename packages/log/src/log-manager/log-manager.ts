@@ -149,9 +149,20 @@ export class LogManager {
   }
 
   /** Opens every log found under `logDirs` (creating the dirs if needed). */
+  /**
+   * Loads every log dir. A failed open (a storage error, a full disk during recovery)
+   * closes every log it had opened before rejecting: no handle outlives it.
+   */
   static async open(options: LogManagerOptions): Promise<LogManager> {
     const manager = new LogManager(options);
-    for (const logDir of manager.logDirs) await manager.loadDir(logDir);
+    try {
+      for (const logDir of manager.logDirs) await manager.loadDir(logDir);
+    } catch (e) {
+      for (const entry of manager.entries.values()) await entry.log.close().catch(() => undefined);
+      manager.entries.clear();
+      manager.closed = true;
+      throw e;
+    }
     return manager;
   }
 
@@ -382,7 +393,14 @@ export class LogManager {
       }
     };
     const workers = Math.max(1, Math.min(this.options.loadConcurrency ?? 16, toOpen.length));
-    await Promise.all(Array.from({ length: workers }, () => worker()));
+    // Every worker settles before a failure is reported, so `open` can close what they opened.
+    let failure: { readonly error: unknown } | null = null;
+    const fail = (error: unknown): void => {
+      failure ??= { error };
+      next = toOpen.length;
+    };
+    await Promise.all(Array.from({ length: workers }, () => worker().catch(fail)));
+    if (failure !== null) throw (failure as { readonly error: unknown }).error;
     if (hadCleanShutdown) {
       // From here on a crash must trigger recovery.
       await this.fs.remove(markerPath);
