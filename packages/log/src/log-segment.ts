@@ -43,7 +43,7 @@ import {
   RECORD_BATCH_HEADER_BYTES,
 } from '@samsa/codec';
 import { scanBatches } from './batch-scanner.ts';
-import { CorruptIndexError, assert } from './errors.ts';
+import { CorruptIndexError, assert, isNoSpace } from './errors.ts';
 import { readFully } from './file-io.ts';
 import { segmentFilePath } from './file-names.ts';
 import type { LogConfig } from './log-config.ts';
@@ -392,8 +392,19 @@ export class LogSegment {
   /**
    * Writes rebuilt indices out without syncing them: they can be rebuilt from the segment
    * again, and the next group-commit sync or clean close syncs them (flushIndexes / close).
+   * A full disk leaves them in memory only (a recovery must work on a full disk): their
+   * entries stay unflushed, so the next flush writes them, and a file cut short holds a
+   * prefix of valid entries, which the next open checks or rebuilds.
    */
   private async writeIndexes(ix: Indexes): Promise<void> {
+    try {
+      await this.writeIndexesNow(ix);
+    } catch (e) {
+      if (!isNoSpace(e)) throw e;
+    }
+  }
+
+  private async writeIndexesNow(ix: Indexes): Promise<void> {
     if (this.active) {
       await ix.offset.flush(this.ctx.fs, false);
       await ix.time.flush(this.ctx.fs, false);

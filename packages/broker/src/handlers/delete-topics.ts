@@ -46,7 +46,7 @@ async function handleDeleteTopics(ctx: BrokerContext, req: DeleteTopicsRequest, 
       });
       continue;
     }
-    const lowOnSpace = ctx.freeSpace.state().writesRefused;
+    const lowOnSpace = await ctx.freeSpace.isLowOnSpace();
     const result = await ctx.registry.deleteTopic(name, { immediately: lowOnSpace });
     // The space is free now: the next produce need not wait for the check interval.
     if (lowOnSpace) await ctx.freeSpace.refresh();

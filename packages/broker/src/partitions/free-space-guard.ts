@@ -66,6 +66,8 @@ export class FreeSpaceGuard {
   #refused = false;
   #refusedTotal = 0;
   #writeErrorsTotal = 0;
+  /** A client write failed since the last one that succeeded (the ENOSPC path, threshold or not). */
+  #recentWriteFailure = false;
   #readFailedLogged = false;
 
   constructor(options: FreeSpaceGuardOptions) {
@@ -91,14 +93,29 @@ export class FreeSpaceGuard {
 
   /** Bytes just appended: counted against the last reading until the next one. */
   noteAppended(bytes: number): void {
+    this.#recentWriteFailure = false;
     this.#appendedSinceBytes += bytes;
     this.#update();
   }
 
   /** A write failed with a storage error (a full disk, maybe): the next check reads the free space again. */
   noteWriteFailed(): void {
+    this.#recentWriteFailure = true;
     this.#writeErrorsTotal++;
     this.#readAtMs = Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * Reads the free space now and tells whether the disk is low: writes refused, a client
+   * write failed on storage since the last one that succeeded, or less free than the
+   * auto threshold (even with the refusal off). Deletions then free their space at once
+   * instead of after the delete delay.
+   */
+  async isLowOnSpace(): Promise<boolean> {
+    await this.refresh();
+    const r = this.#reading;
+    const autoLow = r !== 'unknown' && r.freeBytes < Math.max(this.#threshold(), autoThreshold(r.totalBytes));
+    return this.#refused || this.#recentWriteFailure || autoLow;
   }
 
   /** Starts a refresh in the background when the reading is older than the interval (metrics scrapes). */
@@ -145,7 +162,7 @@ export class FreeSpaceGuard {
     const min = this.#opts.freeBytesMin;
     if (min !== FREE_BYTES_MIN_AUTO) return Math.max(0, min);
     const r = this.#reading;
-    return r === 'unknown' ? 0 : Math.min(FREE_BYTES_MIN_AUTO_CAP, Math.floor(r.totalBytes * FREE_BYTES_MIN_AUTO_FRACTION));
+    return r === 'unknown' ? 0 : autoThreshold(r.totalBytes);
   }
 
   #update(): void {
@@ -157,6 +174,11 @@ export class FreeSpaceGuard {
     if (refuse) this.#opts.logger.warn(fields, 'log dir low on space: refusing produce and topic creation until space is freed');
     else this.#opts.logger.info(fields, 'log dir has space again: accepting writes');
   }
+}
+
+/** min(1 GiB, 5% of the file system). */
+function autoThreshold(totalBytes: number): number {
+  return Math.min(FREE_BYTES_MIN_AUTO_CAP, Math.floor(totalBytes * FREE_BYTES_MIN_AUTO_FRACTION));
 }
 
 /** The guard of the broker's log dir (`log.dirs[0]`), from its config. */
