@@ -143,7 +143,27 @@ describe('a full disk', () => {
     await reopened.close();
   });
 
-  it('a failing sync still takes the log offline, even with no-space', async () => {
+  it('a recovery on a full disk opens the log and serves it (rebuilt indices and epochs stay in memory)', async () => {
+    const { fs, clock } = memoryEnv();
+    const config = { segmentBytes: 150, indexIntervalBytes: 1 };
+    const log = await open(fs, clock, {}, config);
+    for (let i = 0; i < 12; i++) await log.append(batchOf([rec(i)]), { leaderEpoch: i < 6 ? 0 : 1 });
+    await log.flush();
+    expect(log.segmentCount).toBeGreaterThan(2);
+    fs.crash(); // no clean shutdown: the next open recovers
+    fs.failRandomly({ seed: 1, probability: 1, ops: ['write', 'append'], code: 'no-space' });
+    const recovered = await open(fs, clock, {}, config);
+    expect(await values(recovered)).toEqual(Array.from({ length: 12 }, (_, i) => `v${i}`));
+    expect(recovered.isOffline).toBe(false);
+    fs.clearFaults();
+    expect((await recovered.append(batchOf([rec(12)]), { leaderEpoch: 1 })).baseOffset).toBe(12);
+    await recovered.close();
+    const reopened = await open(fs, clock, {}, config);
+    expect((await values(reopened)).length).toBe(13);
+    await reopened.close();
+  });
+
+    it('a failing sync still takes the log offline, even with no-space', async () => {
     const { fs, clock } = memoryEnv();
     const log = await open(fs, clock);
     await log.append(batchOf([rec(0)]));
