@@ -11,6 +11,7 @@ import { FileSystemError, type FileHandle, type FileSystem } from '@samsa/runtim
 import type { FaultOp } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
 import { batchOf, memoryEnv, open, readAll } from '../test/log-test-support.ts';
+import { cleanLog } from './cleaner/log-cleaner.ts';
 import { LogNoSpaceError, LogOfflineError, LogStorageError } from './errors.ts';
 
 const rec = (i: number) => ({ key: null, value: `v${i}`, timestampMs: 1_700_000_000_000 + i });
@@ -161,6 +162,38 @@ describe('a full disk', () => {
     const reopened = await open(fs, clock, {}, config);
     expect((await values(reopened)).length).toBe(13);
     await reopened.close();
+  });
+
+    it('a compaction pass that hits a full disk is abandoned: the log stays online with its records', async () => {
+    const config = { segmentBytes: 300, cleanupPolicy: 'compact' as const };
+    let abandoned = 0;
+    for (const op of ['open', 'write', 'truncate', 'sync'] as const) {
+      for (let nth = 1; nth <= 8; nth++) {
+        const { fs, clock } = memoryEnv();
+        const log = await open(fs, clock, {}, config);
+        for (let i = 0; i < 20; i++) await log.append(batchOf([{ key: `k${i % 3}`, value: `v${i}`, timestampMs: 1_700_000_000_000 + i }]));
+        await log.roll();
+        await log.flush();
+        const latest = new Map((await readAll(log)).map((r) => [r.key, r.value]));
+        const where = `${op} #${nth}`;
+        fs.failOn({ op, nth, code: 'no-space' });
+        const outcome = await cleanLog(log, { firstDirtyOffset: 0, nowMs: clock.wallMs(), deleteRetentionMs: 0, segmentBytes: 1200, yieldNow: async () => {} }).then(
+          () => 'ok',
+          (e: unknown) => e,
+        );
+        fs.clearFaults();
+        if (outcome !== 'ok') {
+          expect({ where, noSpace: outcome instanceof LogNoSpaceError || (outcome as { code?: string }).code === 'no-space' }).toEqual({ where, noSpace: true });
+          abandoned++;
+        }
+        expect({ where, offline: log.isOffline }).toEqual({ where, offline: false });
+        const after = await readAll(log);
+        expect({ where, latest: new Map(after.map((r) => [r.key, r.value])) }).toEqual({ where, latest });
+        expect({ where, leftovers: (await fs.readDir('/data/events-0')).filter((n) => n.includes('.cleaned') || n.includes('.swap')) }).toEqual({ where, leftovers: [] });
+        await log.close();
+      }
+    }
+    expect(abandoned).toBeGreaterThan(3);
   });
 
     it('a failing sync still takes the log offline, even with no-space', async () => {

@@ -193,8 +193,8 @@ export class LogSegment {
    * Removes the files a failed `create` at `baseOffset` may have left (a full disk), so
    * the base offset is free for the next roll. Missing files are not an error.
    */
-  static async removeFailedCreate(ctx: SegmentContext, baseOffset: number): Promise<void> {
-    for (const kind of ['log', 'index', 'timeindex'] as const) await ctx.fs.remove(segmentFilePath(ctx.dir, baseOffset, kind, ''));
+  static async removeFailedCreate(ctx: SegmentContext, baseOffset: number, suffix = ''): Promise<void> {
+    for (const kind of ['log', 'index', 'timeindex'] as const) await ctx.fs.remove(segmentFilePath(ctx.dir, baseOffset, kind, suffix));
   }
 
   /**

@@ -28,7 +28,9 @@
  * epoch-cache rewrite that hits it after the state changed leaves the old file, rewritten
  * at the next change, periodic checkpoint or close. A 'no-space' from a sync (a file
  * system that allocates at writeback) or from an undo that fails still takes the log
- * offline: after a failed fsync the file's contents are unknown.
+ * offline: after a failed fsync the file's contents are unknown. A compaction pass that
+ * hits a full disk before its commit point (the `.swap` rename) is abandoned the same way
+ * (LogNoSpaceError; only its `.cleaned` files were written).
  *
  * API (all offsets are numbers):
  * - state: `logStartOffset`, `logEndOffset`, `recoveryPoint`, `highWatermark`,
@@ -902,9 +904,16 @@ export class Log {
       return this.guard('replace-segments', async () => {
         const active = this.segments.active;
         for (const s of oldSegments) assert(s !== active, 'cannot replace the active segment');
-        await cleaned.onBecomeInactive();
-        await cleaned.flushIndexes(); // the roll path leaves them unsynced; cleaner output is synced whole
-        await cleaned.flushLog();
+        try {
+          await cleaned.onBecomeInactive();
+          await cleaned.flushIndexes(); // the roll path leaves them unsynced; cleaner output is synced whole
+          await cleaned.flushLog();
+        } catch (e) {
+          // Only the `.cleaned` files were touched: a full disk abandons the pass (the
+          // cleaner removes them), the log stays online.
+          if (!isNoSpace(e)) throw e;
+          throw new LogNoSpaceError(this.dir, 'replace-segments', { cause: e });
+        }
         await cleaned.changeSuffix(SWAP_FILE_SUFFIX);
         await this.fs.syncDir(this.dir);
         // One synchronous step, so a concurrent read sees either the old segments or the
@@ -924,7 +933,13 @@ export class Log {
     this.ensureWritable();
     return this.guard('create-cleaned-segment', async () => {
       await this.fs.remove(`${this.dir}/${String(baseOffset).padStart(20, '0')}.log${CLEANED_FILE_SUFFIX}`);
-      return LogSegment.create(this.ctx, baseOffset, { suffix: CLEANED_FILE_SUFFIX, active: false });
+      try {
+        return await LogSegment.create(this.ctx, baseOffset, { suffix: CLEANED_FILE_SUFFIX, active: false });
+      } catch (e) {
+        if (!isNoSpace(e)) throw e;
+        await LogSegment.removeFailedCreate(this.ctx, baseOffset, CLEANED_FILE_SUFFIX);
+        throw new LogNoSpaceError(this.dir, 'create-cleaned-segment', { cause: e });
+      }
     });
   }
 
