@@ -127,7 +127,7 @@ export class BrokerMetrics implements Metrics {
     groupCounter('samsa_group_offsets_expired_total', 'Committed offsets removed by offsets.retention.minutes', (g) => g.offsetsExpiredTotal);
     groupCounter('samsa_group_members_expired_total', 'Group members removed because their session timed out', (g) => g.membersExpiredTotal);
     groupCounter('samsa_group_pending_sync_members_removed_total', 'Group members removed because they sent no SyncGroup within the rebalance timeout', (g) => g.pendingSyncMembersRemovedTotal);
-    // The log dir's space (a missing reading — free space unknown — leaves no sample).
+    // The log dir's space; a reading the runtime cannot make (free space unknown) is NaN.
     const diskGauge = (name: string, help: string, pick: (d: DiskGauge) => number | null): void => {
       new Gauge({
         name,
@@ -136,8 +136,8 @@ export class BrokerMetrics implements Metrics {
         collect() {
           this.reset();
           const disk = source().disk;
-          const value = disk === undefined ? null : pick(disk);
-          if (value !== null) this.set(value);
+          if (disk === undefined) return;
+          this.set(pick(disk) ?? Number.NaN);
         },
       });
     };
@@ -153,8 +153,8 @@ export class BrokerMetrics implements Metrics {
         },
       });
     };
-    diskGauge('samsa_log_dir_free_bytes', 'Free bytes of the log dir\'s file system (statfs bavail; absent when unknown)', (d) => d.freeBytes);
-    diskGauge('samsa_log_dir_total_bytes', 'Size of the log dir\'s file system (absent when unknown)', (d) => d.totalBytes);
+    diskGauge('samsa_log_dir_free_bytes', 'Free bytes of the log dir\'s file system (statfs bavail; NaN when unknown)', (d) => d.freeBytes);
+    diskGauge('samsa_log_dir_total_bytes', 'Size of the log dir\'s file system (NaN when unknown)', (d) => d.totalBytes);
     diskGauge('samsa_log_dir_free_bytes_min', 'Low-disk threshold in force (log.dir.free.bytes.min resolved; 0 = off)', (d) => d.freeBytesMin);
     diskGauge('samsa_log_dir_writes_refused', '1 while Produce and topic creation are refused for lack of space', (d) => (d.writesRefused ? 1 : 0));
     diskGauge('samsa_offline_partitions', 'Partitions whose log went offline after a storage error (need a restart)', (d) => d.offlinePartitions);
