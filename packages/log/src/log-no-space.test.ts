@@ -20,7 +20,10 @@ const values = async (log: Awaited<ReturnType<typeof open>>) => (await readAll(l
 /** Delegates to `inner`; while `armed`, a positional write writes its first half and then fails with 'no-space' (as ENOSPC after a short write). */
 class ShortWriteFileSystem implements FileSystem {
   armed = false;
-  constructor(readonly inner: FileSystem) {}
+  readonly inner: FileSystem;
+  constructor(inner: FileSystem) {
+    this.inner = inner;
+  }
   async open(...args: Parameters<FileSystem['open']>): Promise<FileHandle> {
     const handle = await this.inner.open(...args);
     const write: FileHandle['write'] = async (buffers, position) => {
