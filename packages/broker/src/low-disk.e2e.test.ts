@@ -21,6 +21,8 @@ import {
   ErrorCode,
   FetchRequestCodec,
   FetchResponseCodec,
+  FindCoordinatorRequestCodec,
+  FindCoordinatorResponseCodec,
   MetadataRequestCodec,
   MetadataResponseCodec,
   ProduceRequestCodec,
@@ -150,6 +152,15 @@ describe('a full disk (no-space on write)', () => {
     expect((await metadata(c, 'grow')).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(c.isClosed).toBe(false);
     expect((await createTopic(c, 'after', 1)).errorCode).toBe(ErrorCode.NONE);
+  });
+
+  it('FindCoordinator answers COORDINATOR_NOT_AVAILABLE while __consumer_offsets cannot be created, and recovers', async () => {
+    const { tb, c } = await start();
+    const find = async () => (await c.request(10, 3, FindCoordinatorRequestCodec, { key: 'g', keyType: 0, coordinatorKeys: [] }, FindCoordinatorResponseCodec)).errorCode;
+    tb.fs.failOn({ op: 'open', nth: 1, code: 'no-space' });
+    expect(await find()).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    tb.fs.clearFaults();
+    expect(await find()).toBe(ErrorCode.NONE);
   });
 });
 
