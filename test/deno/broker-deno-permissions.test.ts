@@ -13,7 +13,7 @@ describe('Deno broker permissions', () => {
       '--allow-read=/srv/a,/srv/b,/etc/samsa/server.properties',
       '--allow-write=/srv/a,/srv/b',
       '--allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE,MSGPACKR_NATIVE_ACCELERATION_DISABLED',
-      '--allow-sys=hostname',
+      '--allow-sys=hostname,statfs',
     ]);
   });
 

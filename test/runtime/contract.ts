@@ -354,6 +354,18 @@ export function defineFileSystemContract(name: string, makeFs: () => Promise<Fil
       expect(await errorCode(fs.readFile(at('d')))).toBe('is-a-directory');
     });
 
+    test('freeSpace: free and total bytes of the volume, or unknown', async (fs, at) => {
+      await fs.mkdirp(at('d'));
+      const space = await fs.freeSpace(at('d'));
+      if (space !== 'unknown') {
+        expect(Number.isSafeInteger(space.freeBytes) && Number.isSafeInteger(space.totalBytes)).toBe(true);
+        expect(space.freeBytes).toBeGreaterThanOrEqual(0);
+        expect(space.totalBytes).toBeGreaterThanOrEqual(space.freeBytes);
+        expect(space.totalBytes).toBeGreaterThan(0);
+        expect(await errorCode(fs.freeSpace(at('missing')))).toBe('not-found');
+      }
+    });
+
     test('errors are FileSystemError with the path', async (fs, at) => {
       const error = await fs.open(at('missing'), 'read').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(FileSystemError);

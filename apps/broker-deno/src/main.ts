@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-net --allow-read=./data --allow-write=./data --allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE,MSGPACKR_NATIVE_ACCELERATION_DISABLED --allow-sys=hostname
+#!/usr/bin/env -S deno run --allow-net --allow-read=./data --allow-write=./data --allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE,MSGPACKR_NATIVE_ACCELERATION_DISABLED --allow-sys=hostname,statfs
 /**
  * The Samsa broker on Deno: `deno run <permissions> apps/broker-deno/src/main.ts [flags]`.
  *

@@ -10,8 +10,8 @@ import type { ServerConfig } from '@samsa/broker';
 
 /** Read by pino (thread-stream), msgpackr (via @samsa/codec) and the --log-level default. */
 export const ENV_NAMES = ['SAMSA_LOG_LEVEL', 'NODE_V8_COVERAGE', 'MSGPACKR_NATIVE_ACCELERATION_DISABLED'] as const;
-/** pino calls os.hostname() when it loads. */
-export const SYS_NAMES = ['hostname'] as const;
+/** pino calls os.hostname() when it loads; statfs gives the log dir's free space (low-disk protection). */
+export const SYS_NAMES = ['hostname', 'statfs'] as const;
 
 export interface BrokerPermissions {
   readonly net: readonly string[];

@@ -3,10 +3,14 @@
  *
  * Off unless `--admin-port` is given. Binds the same host as the broker listener by
  * default. /healthz answers 200 "ok" while the broker serves and 503 "shutting down"
- * once shutdown began, so a load balancer drains it first.
+ * once shutdown began, so a load balancer drains it first. A second line reports the log
+ * dir's space: "disk: ok …" or "disk: low, writes refused …" — still 200, since reads and
+ * deletes are served (low-disk protection, see the broker README "Low disk"), plus the
+ * header `x-samsa-writes-refused: true|false`.
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
+import type { DiskGauge } from '@samsa/broker';
 import type { BrokerMetrics } from './metrics.ts';
 
 export interface AdminServer {
@@ -20,6 +24,16 @@ export interface AdminServerOptions {
   readonly port: number;
   readonly metrics: BrokerMetrics;
   readonly isHealthy: () => boolean;
+  /** The log dir's space for /healthz; omitted: no disk line. */
+  readonly disk?: () => DiskGauge;
+}
+
+function diskLine(d: DiskGauge): string {
+  const free = d.freeBytes === null ? 'free space unknown' : `${d.freeBytes} bytes free of ${d.totalBytes}`;
+  const offline = d.offlinePartitions > 0 ? `, ${d.offlinePartitions} partition(s) offline after storage errors` : '';
+  return d.writesRefused
+    ? `disk: low, produce and topic creation refused: ${free}, min ${d.freeBytesMin}${offline}\n`
+    : `disk: ok, ${free}, min ${d.freeBytesMin}${offline}\n`;
 }
 
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
@@ -31,7 +45,9 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     }
     if (path === '/healthz') {
       const ok = options.isHealthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ok\n' : 'shutting down\n');
+      const disk = options.disk?.();
+      const headers = { 'content-type': 'text/plain', ...(disk === undefined ? {} : { 'x-samsa-writes-refused': String(disk.writesRefused) }) };
+      res.writeHead(ok ? 200 : 503, headers).end((ok ? 'ok\n' : 'shutting down\n') + (disk === undefined ? '' : diskLine(disk)));
       return;
     }
     if (path === '/metrics') {

@@ -71,7 +71,32 @@ describe('BrokerMetrics (prom-client) and the admin server', () => {
     expect(text).toContain('samsa_records_in_total{topic="other"} 1');
   });
 
-  it('serves /metrics, /healthz (503 once unhealthy) and 404 elsewhere', async () => {
+  it('exposes the log dir\'s free space, the low-disk threshold and refusal state in /metrics and /healthz', async () => {
+    const metrics = new BrokerMetrics();
+    const groups = { byState: {}, rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0, pendingSyncMembersRemovedTotal: 0 };
+    let disk = { freeBytes: 300_000, totalBytes: 16_777_216, freeBytesMin: 838_860, writesRefused: true, writesRefusedTotal: 7, writeErrorsTotal: 2, offlinePartitions: 1 };
+    metrics.setSnapshotSource(() => ({ topics: 0, partitions: [], groups, disk }));
+    const text = await metrics.text();
+    expect(text).toContain('samsa_log_dir_free_bytes 300000');
+    expect(text).toContain('samsa_log_dir_total_bytes 16777216');
+    expect(text).toContain('samsa_log_dir_free_bytes_min 838860');
+    expect(text).toContain('samsa_log_dir_writes_refused 1');
+    expect(text).toContain('samsa_log_dir_writes_refused_total 7');
+    expect(text).toContain('samsa_log_dir_write_errors_total 2');
+    expect(text).toContain('samsa_offline_partitions 1');
+    admin = await startAdminServer({ host: '127.0.0.1', port: 0, metrics, isHealthy: () => true, disk: () => disk });
+    const low = await fetch(`http://127.0.0.1:${admin.port}/healthz`);
+    expect([low.status, low.headers.get('x-samsa-writes-refused')]).toEqual([200, 'true']);
+    expect(await low.text()).toBe('ok\ndisk: low, produce and topic creation refused: 300000 bytes free of 16777216, min 838860, 1 partition(s) offline after storage errors\n');
+    disk = { ...disk, freeBytes: 5_000_000, writesRefused: false, offlinePartitions: 0 };
+    const ok = await fetch(`http://127.0.0.1:${admin.port}/healthz`);
+    expect([ok.status, ok.headers.get('x-samsa-writes-refused'), await ok.text()]).toEqual([200, 'false', 'ok\ndisk: ok, 5000000 bytes free of 16777216, min 838860\n']);
+    // Free space unknown (Deno without --allow-sys=statfs): NaN.
+    disk = { ...disk, freeBytes: null as unknown as number, totalBytes: null as unknown as number, freeBytesMin: 0 };
+    expect(await metrics.text()).toMatch(/^samsa_log_dir_free_bytes nan$/im);
+  });
+
+    it('serves /metrics, /healthz (503 once unhealthy) and 404 elsewhere', async () => {
     const metrics = new BrokerMetrics();
     let healthy = true;
     admin = await startAdminServer({ host: '127.0.0.1', port: 0, metrics, isHealthy: () => healthy });

@@ -7,12 +7,13 @@
  * nothing is recorded per partition on the hot path.
  *
  * Group metrics (groups by state, rebalances, commits, expirations) are pulled the same
- * way from the coordinator's own counters.
+ * way from the coordinator's own counters, and so is the log dir's space (free bytes, the
+ * low-disk threshold, whether writes are refused, offline partitions).
  *
  * Label cardinality is bounded: `api` is one of the Kafka API names the broker knows
  * (≤ 100), and per-partition series are capped at {@link PARTITION_SERIES_MAX}.
  */
-import type { GroupsGauge, Metrics } from '@samsa/broker';
+import type { DiskGauge, GroupsGauge, Metrics } from '@samsa/broker';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const PARTITION_SERIES_MAX = 10_000;
@@ -34,6 +35,7 @@ export interface SnapshotSource {
   readonly topics: number;
   readonly partitions: readonly PartitionStat[];
   readonly groups: GroupsGauge;
+  readonly disk?: DiskGauge;
 }
 
 const NO_GROUPS: GroupsGauge = { byState: {}, rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0, pendingSyncMembersRemovedTotal: 0 };
@@ -134,6 +136,39 @@ export class BrokerMetrics implements Metrics {
     groupCounter('samsa_group_offsets_expired_total', 'Committed offsets removed by offsets.retention.minutes', (g) => g.offsetsExpiredTotal);
     groupCounter('samsa_group_members_expired_total', 'Group members removed because their session timed out', (g) => g.membersExpiredTotal);
     groupCounter('samsa_group_pending_sync_members_removed_total', 'Group members removed because they sent no SyncGroup within the rebalance timeout', (g) => g.pendingSyncMembersRemovedTotal);
+    // The log dir's space; a reading the runtime cannot make (free space unknown) is NaN.
+    const diskGauge = (name: string, help: string, pick: (d: DiskGauge) => number | null): void => {
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          const disk = source().disk;
+          if (disk === undefined) return;
+          this.set(pick(disk) ?? Number.NaN);
+        },
+      });
+    };
+    const diskCounter = (name: string, help: string, pick: (d: DiskGauge) => number): void => {
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          const disk = source().disk;
+          if (disk !== undefined) this.inc(pick(disk));
+        },
+      });
+    };
+    diskGauge('samsa_log_dir_free_bytes', 'Free bytes of the log dir\'s file system (statfs bavail; NaN when unknown)', (d) => d.freeBytes);
+    diskGauge('samsa_log_dir_total_bytes', 'Size of the log dir\'s file system (NaN when unknown)', (d) => d.totalBytes);
+    diskGauge('samsa_log_dir_free_bytes_min', 'Low-disk threshold in force (log.dir.free.bytes.min resolved; 0 = off)', (d) => d.freeBytesMin);
+    diskGauge('samsa_log_dir_writes_refused', '1 while Produce and topic creation are refused for lack of space', (d) => (d.writesRefused ? 1 : 0));
+    diskGauge('samsa_offline_partitions', 'Partitions whose log went offline after a storage error (need a restart)', (d) => d.offlinePartitions);
+    diskCounter('samsa_log_dir_writes_refused_total', 'Client writes refused because the log dir was low on space', (d) => d.writesRefusedTotal);
+    diskCounter('samsa_log_dir_write_errors_total', 'Client writes that failed with a storage error (a full disk, mostly)', (d) => d.writeErrorsTotal);
     perPartition('samsa_log_size_bytes', 'Bytes of all segments of a partition', (p) => p.sizeBytes);
     perPartition('samsa_log_end_offset', 'Log end offset of a partition', (p) => p.logEndOffset);
     perPartition('samsa_log_start_offset', 'Log start offset of a partition', (p) => p.logStartOffset);

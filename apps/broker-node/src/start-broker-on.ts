@@ -51,7 +51,7 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
   if (options.adminPort !== undefined) {
     const listenerHost = listener.host === '' || listener.host === '0.0.0.0' ? '127.0.0.1' : listener.host;
     try {
-      admin = await startAdminServer({ host: options.adminHost ?? listenerHost, port: options.adminPort, metrics, isHealthy: () => healthy });
+      admin = await startAdminServer({ host: options.adminHost ?? listenerHost, port: options.adminPort, metrics, isHealthy: () => healthy, disk: () => broker.metricsSnapshot().disk });
     } catch (error) {
       await broker.shutdown().catch(() => {});
       throw error;

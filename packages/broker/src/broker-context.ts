@@ -9,6 +9,7 @@ import type { GroupService } from './groups/group-service.ts';
 import type { ApiHandler } from './handlers/api-handler.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
+import type { FreeSpaceGuard } from './partitions/free-space-guard.ts';
 import type { TopicRegistry } from './topics/topic-registry.ts';
 
 export interface Endpoint {
@@ -28,6 +29,8 @@ export interface BrokerContext {
   readonly groups: GroupService;
   /** Where clients reach this broker (Metadata, FindCoordinator, DescribeCluster). */
   advertised(): Endpoint;
+  /** Low-disk protection: client writes ask it first (see free-space-guard.ts). */
+  readonly freeSpace: FreeSpaceGuard;
   /** True once shutdown began: long polls return at once. */
   readonly shuttingDown: boolean;
 }

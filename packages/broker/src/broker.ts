@@ -35,6 +35,7 @@ import { noopMetrics } from './observability/metrics.ts';
 import type { Metrics, MetricsSnapshot, PartitionGauge } from './observability/metrics.ts';
 import type { PartitionLogStore } from './partitions/partition-log.ts';
 import { SamsaLogStore } from './partitions/samsa-log-store.ts';
+import { freeSpaceGuardFor, type FreeSpaceGuard } from './partitions/free-space-guard.ts';
 import { logMaintenanceConfig } from './config/log-maintenance-config.ts';
 import { effectiveTopicConfig } from './config/topic-config.ts';
 import { MetadataStore } from './topics/metadata-store.ts';
@@ -72,6 +73,8 @@ export class Broker {
   readonly groups: GroupService;
   /** The partition log store (SamsaLogStore unless the caller passed one). */
   readonly logs: PartitionLogStore;
+  /** Low-disk protection of the log dir (free bytes, refusal state). */
+  readonly freeSpace: FreeSpaceGuard;
   readonly #ctx: BrokerContext;
   readonly #dispatcher: Dispatcher;
   readonly #logger: Logger;
@@ -91,6 +94,7 @@ export class Broker {
     this.logs = logs;
     this.#logger = options.logger ?? silentLogger;
     this.#metrics = options.metrics ?? noopMetrics;
+    this.freeSpace = freeSpaceGuardFor(options.config, options.fs, options.clock, this.#logger);
     const first = options.config.advertisedListeners[0]!;
     this.#advertised = { host: first.host === '' ? 'localhost' : first.host, port: first.port };
     const handlers = new Map((options.handlers ?? HANDLERS).map((h) => [h.apiKey, h]));
@@ -111,6 +115,7 @@ export class Broker {
       metrics: this.#metrics,
       handlers,
       groups: this.groups,
+      freeSpace: this.freeSpace,
       advertised: () => self.#advertised,
       get shuttingDown() {
         return self.#shuttingDown;
@@ -275,8 +280,10 @@ export class Broker {
   /** Gauges for the app's metrics scrape. */
   metricsSnapshot(): MetricsSnapshot {
     const partitions: PartitionGauge[] = [];
+    let offlinePartitions = 0;
     for (const t of this.registry.topics()) {
       for (const p of t.partitions) {
+        if (p.log.isOffline === true) offlinePartitions++;
         partitions.push({
           topic: t.record.name,
           partition: p.index,
@@ -292,7 +299,9 @@ export class Broker {
     for (const state of Object.values(GroupState)) byState[state] = 0;
     Object.assign(byState, coordinator.groupCountsByState());
     const groups = { byState, ...coordinator.counters() };
-    return { connections: this.#connections.size, topics: this.registry.topicCount, partitions, groups };
+    this.freeSpace.maybeRefresh(); // a scrape sees the reading of at most one interval ago
+    const disk = { ...this.freeSpace.state(), offlinePartitions };
+    return { connections: this.#connections.size, topics: this.registry.topicCount, partitions, groups, disk };
   }
 
   /** Idempotent; see the file comment for the order. */

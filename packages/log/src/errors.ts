@@ -6,6 +6,7 @@
  * (bad batches, offsets out of range, I/O failures) is a typed {@link LogError} subclass.
  * The broker maps `code` to a Kafka error code; these are never thrown across the wire.
  */
+import { FileSystemError } from '@samsa/runtime';
 
 export type LogErrorCode =
   | 'invalid-record-batch'
@@ -17,6 +18,7 @@ export type LogErrorCode =
   | 'log-offline'
   | 'log-closed'
   | 'storage-error'
+  | 'no-space'
   | 'corrupt-index'
   | 'corrupt-checkpoint'
   | 'too-many-waiters'
@@ -133,6 +135,22 @@ export class LogStorageError extends LogError {
   }
 }
 
+/**
+ * A write failed because the file system is full ('no-space'), and the log undid it: the
+ * bytes of a half-written batch were cut off again, a half-made segment removed. Nothing
+ * of this call was appended; the log stays online, readable and writable once space
+ * returns. `cause` is the FileSystemError. (When the undo itself fails the log goes
+ * offline and the caller gets LogStorageError instead.)
+ */
+export class LogNoSpaceError extends LogError {
+  override readonly name = 'LogNoSpaceError';
+  readonly dir: string;
+  constructor(dir: string, operation: string, options?: { cause?: unknown }) {
+    super('no-space', `no space left for ${dir} during ${operation}; nothing was written`, options);
+    this.dir = dir;
+  }
+}
+
 export class CorruptIndexError extends LogError {
   override readonly name = 'CorruptIndexError';
   constructor(path: string, detail: string) {
@@ -171,6 +189,11 @@ export class SegmentsChangedError extends LogError {
   constructor(baseOffset: number) {
     super('segments-changed', `segment ${baseOffset} is no longer in the log; compaction pass abandoned`);
   }
+}
+
+/** True for a full file system: a FileSystemError 'no-space' (ENOSPC, EDQUOT) or a LogNoSpaceError. */
+export function isNoSpace(e: unknown): boolean {
+  return (e instanceof FileSystemError && e.code === 'no-space') || e instanceof LogNoSpaceError;
 }
 
 /** A broken invariant: a bug in the caller or in this package, never an expected failure. */

@@ -55,6 +55,17 @@ export interface LoadedLog {
 }
 
 export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
+  const segments = new SegmentSet();
+  try {
+    return await loadLogInto(params, segments);
+  } catch (e) {
+    // A failed load (a storage error in recovery) leaves no handle open.
+    for (const s of segments.all()) await s.closeHandle().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function loadLogInto(params: LoadLogParams, segments: SegmentSet): Promise<LoadedLog> {
   const { ctx, logger } = params;
   const { fs, dir } = ctx;
   // Every name is parsed once (a directory can hold thousands of segment files).
@@ -68,7 +79,6 @@ export async function loadLog(params: LoadLogParams): Promise<LoadedLog> {
 
   // Only the last segment (the active one) is stat-ed; the others learn their size on
   // first need (LogSegment.loadSize), so a restart costs one stat per log, not per segment.
-  const segments = new SegmentSet();
   let lastBase = -1;
   for (const { parsed } of names) {
     if (parsed === null || parsed.kind !== 'log' || parsed.transitSuffix !== '') continue;

@@ -43,7 +43,7 @@ import {
   RECORD_BATCH_HEADER_BYTES,
 } from '@samsa/codec';
 import { scanBatches } from './batch-scanner.ts';
-import { CorruptIndexError, assert } from './errors.ts';
+import { CorruptIndexError, assert, isNoSpace } from './errors.ts';
 import { readFully } from './file-io.ts';
 import { segmentFilePath } from './file-names.ts';
 import type { LogConfig } from './log-config.ts';
@@ -175,10 +175,26 @@ export class LogSegment {
     segment.handle = handle;
     const offset = OffsetIndex.empty(segment.path('index'), baseOffset, ctx.config.segmentIndexBytes, active);
     const time = TimeIndex.empty(segment.path('timeindex'), baseOffset, ctx.config.segmentIndexBytes, active);
-    await offset.create(ctx.fs);
-    await time.create(ctx.fs);
+    try {
+      await offset.create(ctx.fs);
+      await time.create(ctx.fs);
+    } catch (e) {
+      // (A full disk fails the index preallocation on some file systems.) No handle leaks;
+      // the caller removes the files it may have left (`deleteFiles`).
+      await handle.close().catch(() => undefined);
+      segment.handle = null;
+      throw e;
+    }
     segment.indexes = { offset, time };
     return segment;
+  }
+
+  /**
+   * Removes the files a failed `create` at `baseOffset` may have left (a full disk), so
+   * the base offset is free for the next roll. Missing files are not an error.
+   */
+  static async removeFailedCreate(ctx: SegmentContext, baseOffset: number, suffix = ''): Promise<void> {
+    for (const kind of ['log', 'index', 'timeindex'] as const) await ctx.fs.remove(segmentFilePath(ctx.dir, baseOffset, kind, suffix));
   }
 
   /**
@@ -376,8 +392,19 @@ export class LogSegment {
   /**
    * Writes rebuilt indices out without syncing them: they can be rebuilt from the segment
    * again, and the next group-commit sync or clean close syncs them (flushIndexes / close).
+   * A full disk leaves them in memory only (a recovery must work on a full disk): their
+   * entries stay unflushed, so the next flush writes them, and a file cut short holds a
+   * prefix of valid entries, which the next open checks or rebuilds.
    */
   private async writeIndexes(ix: Indexes): Promise<void> {
+    try {
+      await this.writeIndexesNow(ix);
+    } catch (e) {
+      if (!isNoSpace(e)) throw e;
+    }
+  }
+
+  private async writeIndexesNow(ix: Indexes): Promise<void> {
     if (this.active) {
       await ix.offset.flush(this.ctx.fs, false);
       await ix.time.flush(this.ctx.fs, false);
@@ -403,6 +430,16 @@ export class LogSegment {
       this.bytesSinceLastIndexEntry = 0;
     }
     this.bytesSinceLastIndexEntry += sizeBytes;
+  }
+
+  /**
+   * Undoes an `append` whose write failed (a full disk): a file system may have written
+   * part of the bytes before it failed, so the file is cut back to the valid size (a
+   * shrinking truncate needs no space). The indices and `sizeBytes` were not touched.
+   */
+  async discardFailedAppend(): Promise<void> {
+    assert(!this.closed, `discard on closed segment ${this.baseOffset}`);
+    await (await this.file()).truncate(this.size);
   }
 
   /** True when the offset fits the index's relative int32. */

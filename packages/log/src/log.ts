@@ -19,9 +19,18 @@
  *   survives and the tail above it is validated and cut at the first bad batch.
  * - `truncateTo` and `truncateFullyAndStartAt` are durable when they resolve.
  *
- * Faults: any failing file-system operation rejects that call with LogStorageError and
+ * Faults: a failing file-system operation rejects that call with LogStorageError and
  * takes the log offline; every later call except `close()` rejects with LogOfflineError
  * (Kafka's offline log dir). No promise the log creates is left unhandled.
+ * A full disk ('no-space') is not such a fault where the log can undo the write: an
+ * append (or roll) that hits it cuts off what it half wrote, rejects with LogNoSpaceError
+ * and leaves the log online (readable, and writable once space returns); a checkpoint or
+ * epoch-cache rewrite that hits it after the state changed leaves the old file, rewritten
+ * at the next change, periodic checkpoint or close. A 'no-space' from a sync (a file
+ * system that allocates at writeback) or from an undo that fails still takes the log
+ * offline: after a failed fsync the file's contents are unknown. A compaction pass that
+ * hits a full disk before its commit point (the `.swap` rename) is abandoned the same way
+ * (LogNoSpaceError; only its `.cleaned` files were written).
  *
  * API (all offsets are numbers):
  * - state: `logStartOffset`, `logEndOffset`, `recoveryPoint`, `highWatermark`,
@@ -48,6 +57,7 @@ import {
   LogAssertionError,
   LogClosedError,
   LogError,
+  LogNoSpaceError,
   LogOfflineError,
   LogStorageError,
   OffsetOutOfRangeError,
@@ -55,6 +65,7 @@ import {
   SegmentsChangedError,
   assert,
   assertSafeInteger,
+  isNoSpace,
 } from './errors.ts';
 import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './file-names.ts';
 import { appendNeedsSync, sameFlushPolicy } from './flush-policy.ts';
@@ -427,7 +438,14 @@ export class Log {
   /** Under the writer lock: roll if needed, write, index, move the log end, wake waiters. */
   private async writeBatches(bytes: Uint8Array, firstOffset: number, stats: AppendStats): Promise<void> {
     const segment = await this.maybeRoll(bytes.byteLength, firstOffset, stats.lastOffset);
-    await segment.append(bytes, stats);
+    try {
+      await segment.append(bytes, stats);
+    } catch (e) {
+      if (!isNoSpace(e)) throw e;
+      // A failed undo is a storage error (the guard takes the log offline).
+      await segment.discardFailedAppend();
+      throw new LogNoSpaceError(this.dir, 'append', { cause: e });
+    }
     let epochChanged = false;
     forEachBatchEpoch(bytes, (epoch, baseOffset) => {
       if (epoch >= 0 && epoch !== this.epochCache.latestEpoch()) {
@@ -436,7 +454,7 @@ export class Log {
       }
     });
     this.endOffset = stats.lastOffset + 1;
-    if (epochChanged) await this.epochCache.flush();
+    if (epochChanged) await this.flushEpochsAllowingFullDisk('append');
     if (this.autoHighWatermark) this.hw = this.endOffset;
     this.afterAppend(firstOffset, stats.lastOffset);
   }
@@ -491,6 +509,9 @@ export class Log {
       await this.fs.syncDir(this.dir);
       for (const s of segments) s.dirEntryDurable = true;
     }
+    // Epochs an append could not checkpoint (a full disk): the recovery point stays below
+    // them, so a crash re-derives them from the batches (recovery scans past it).
+    if (this.epochCache.isDirty && !(await this.flushEpochsAllowingFullDisk('sync'))) return;
     if (this.truncations === truncationsAtStart && end > this.recoveryPointValue) this.recoveryPointValue = Math.min(end, this.endOffset);
   }
 
@@ -519,8 +540,18 @@ export class Log {
       if (active.sizeBytes === 0) return active;
       throw new LogAssertionError(`roll to ${newBase}: a segment with that base offset exists`);
     }
-    await active.onBecomeInactive();
-    const segment = await LogSegment.create(this.ctx, newBase, { active: true });
+    let segment: LogSegment;
+    try {
+      await active.onBecomeInactive();
+      segment = await LogSegment.create(this.ctx, newBase, { active: true });
+    } catch (e) {
+      if (!isNoSpace(e)) throw e;
+      // Undo: the old segment stays the active one, the new one's files go (a failed undo
+      // is a storage error: the guard takes the log offline).
+      await LogSegment.removeFailedCreate(this.ctx, newBase);
+      await active.markActive();
+      throw new LogNoSpaceError(this.dir, 'roll', { cause: e });
+    }
     this.segments.add(segment);
     this.logger.info({ dir: this.dir, baseOffset: newBase }, 'rolled segment');
     return segment;
@@ -755,8 +786,7 @@ export class Log {
           doomed.push(s);
         }
         await this.removeSegmentsLocked(doomed, 'log-start-offset');
-        await this.epochCache.flush();
-        await this.host.persistCheckpoints(this);
+        await this.persistAllowingFullDisk('delete-records');
         return this.startOffset;
       }),
     );
@@ -790,9 +820,8 @@ export class Log {
           this.startOffset = first.baseOffset;
           if (this.hw < this.startOffset) this.hw = this.startOffset;
           this.epochCache.truncateFromStart(this.startOffset);
-          await this.epochCache.flush();
         }
-        await this.host.persistCheckpoints(this);
+        await this.persistAllowingFullDisk('delete-segments');
         return removable.length;
       }),
     );
@@ -826,8 +855,7 @@ export class Log {
         if (target <= this.startOffset) return;
         this.startOffset = target;
         this.epochCache.truncateFromStart(target);
-        await this.epochCache.flush();
-        await this.host.persistCheckpoints(this);
+        await this.persistAllowingFullDisk('increment-log-start-offset');
       }),
     );
   }
@@ -883,9 +911,16 @@ export class Log {
       return this.guard('replace-segments', async () => {
         const active = this.segments.active;
         for (const s of oldSegments) assert(s !== active, 'cannot replace the active segment');
-        await cleaned.onBecomeInactive();
-        await cleaned.flushIndexes(); // the roll path leaves them unsynced; cleaner output is synced whole
-        await cleaned.flushLog();
+        try {
+          await cleaned.onBecomeInactive();
+          await cleaned.flushIndexes(); // the roll path leaves them unsynced; cleaner output is synced whole
+          await cleaned.flushLog();
+        } catch (e) {
+          // Only the `.cleaned` files were touched: a full disk abandons the pass (the
+          // cleaner removes them), the log stays online.
+          if (!isNoSpace(e)) throw e;
+          throw new LogNoSpaceError(this.dir, 'replace-segments', { cause: e });
+        }
         await cleaned.changeSuffix(SWAP_FILE_SUFFIX);
         await this.fs.syncDir(this.dir);
         // One synchronous step, so a concurrent read sees either the old segments or the
@@ -905,7 +940,13 @@ export class Log {
     this.ensureWritable();
     return this.guard('create-cleaned-segment', async () => {
       await this.fs.remove(`${this.dir}/${String(baseOffset).padStart(20, '0')}.log${CLEANED_FILE_SUFFIX}`);
-      return LogSegment.create(this.ctx, baseOffset, { suffix: CLEANED_FILE_SUFFIX, active: false });
+      try {
+        return await LogSegment.create(this.ctx, baseOffset, { suffix: CLEANED_FILE_SUFFIX, active: false });
+      } catch (e) {
+        if (!isNoSpace(e)) throw e;
+        await LogSegment.removeFailedCreate(this.ctx, baseOffset, CLEANED_FILE_SUFFIX);
+        throw new LogNoSpaceError(this.dir, 'create-cleaned-segment', { cause: e });
+      }
     });
   }
 
@@ -953,7 +994,10 @@ export class Log {
         await this.host.onCleanClose(this);
       });
     } catch (e) {
-      const error = this.storageFailure('close', e);
+      // A full disk at close (an index trim, a checkpoint): what was synced stays, the
+      // handles are released and the host writes no clean-shutdown marker (it sees the
+      // rejection), so the next open recovers from the recovery point. Not offline.
+      const error = isNoSpace(e) ? new LogNoSpaceError(this.dir, 'close', { cause: e }) : this.storageFailure('close', e);
       await this.releaseQuietly();
       throw error;
     }
@@ -966,6 +1010,39 @@ export class Log {
     this.pendingDeletes.clear();
     this.pendingCloses.clear();
     for (const s of handles) await s.closeHandle().catch(() => undefined);
+  }
+
+  // ---- full disk --------------------------------------------------------------------
+
+  /**
+   * Writes the epoch cache; a full disk leaves it dirty (the old file stays, the next
+   * flush rewrites it) and resolves false. Any other failure rejects.
+   */
+  private async flushEpochsAllowingFullDisk(operation: string): Promise<boolean> {
+    try {
+      await this.epochCache.flush();
+      return true;
+    } catch (e) {
+      if (!isNoSpace(e)) throw e;
+      this.logger.warn({ dir: this.dir, operation }, 'no space to rewrite the leader-epoch checkpoint; kept for the next flush');
+      return false;
+    }
+  }
+
+  /**
+   * After the log start offset moved (DeleteRecords, retention): the epoch cache and the
+   * host's checkpoints. A full disk leaves the old files, as a crash before the periodic
+   * checkpoint would (Kafka writes the log-start-offset checkpoint periodically too):
+   * space-freeing deletions must keep working on a full disk.
+   */
+  private async persistAllowingFullDisk(operation: string): Promise<void> {
+    await this.flushEpochsAllowingFullDisk(operation);
+    try {
+      await this.host.persistCheckpoints(this);
+    } catch (e) {
+      if (!isNoSpace(e)) throw e;
+      this.logger.warn({ dir: this.dir, operation }, 'no space to rewrite the checkpoints; the periodic checkpoint retries');
+    }
   }
 
   // ---- guards -----------------------------------------------------------------------

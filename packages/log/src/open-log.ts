@@ -21,7 +21,7 @@
  */
 import { systemClock, type Clock, type FileSystem, type TimerHandle } from '@samsa/runtime';
 import { readLeaderEpochCheckpoint, readOffsetCheckpoint, topicPartitionKey, writeOffsetCheckpoint } from './checkpoint-file.ts';
-import { InvalidArgumentError, LogAssertionError, LogError, LogStorageError } from './errors.ts';
+import { InvalidArgumentError, LogAssertionError, LogError, LogStorageError, isNoSpace } from './errors.ts';
 import { mkdirsDurably } from './file-io.ts';
 import {
   LEADER_EPOCH_CHECKPOINT_FILE,
@@ -123,11 +123,20 @@ async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
   };
   const loaded = await loadLog({ ctx, logger, hadCleanShutdown, recoveryPoint, logStartOffset, epochCache });
   if (loaded.recovered) logger.info({ dir, recoveryPoint, logEndOffset: loaded.logEndOffset, truncatedBytes: loaded.truncatedBytes }, 'recovered log after unclean shutdown');
-  await epochCache.flush();
-  // From here on a crash must trigger recovery: the marker goes, durably, before any write.
-  if (managed === undefined && hadCleanShutdown) {
-    await fs.remove(markerPath);
-    await fs.syncDir(dir);
+  try {
+    // A full disk keeps the re-derived epochs in memory (dirty): the log's syncs retry.
+    await epochCache.flush().catch((e: unknown) => {
+      if (!isNoSpace(e)) throw e;
+      logger.warn({ dir }, 'no space to rewrite the leader-epoch checkpoint after recovery; kept for the next flush');
+    });
+    // From here on a crash must trigger recovery: the marker goes, durably, before any write.
+    if (managed === undefined && hadCleanShutdown) {
+      await fs.remove(markerPath);
+      await fs.syncDir(dir);
+    }
+  } catch (e) {
+    for (const s of loaded.segments.all()) await s.closeHandle().catch(() => undefined);
+    throw e;
   }
 
   let checkpointTimer: TimerHandle | null = null;

@@ -15,6 +15,11 @@
  *
  * Concurrency: a handle may have several reads in flight; writes to one handle are
  * applied in call order. Callers must not use a handle after `close()`.
+ *
+ * Free space (`freeSpace`): what an unprivileged writer may still use on the file system
+ * holding a path (statfs `bavail * bsize` on Node, the capacity left on the memory
+ * adapter), or 'unknown' where the runtime cannot tell (Deno 2 has no statfs). It is a
+ * hint read at one instant, not a reservation: a write may still fail with 'no-space'.
  */
 
 export type OpenMode =
@@ -31,6 +36,16 @@ export interface OpenOptions {
   /** Truncate the file to zero length on open (O_TRUNC). */
   readonly truncate?: boolean;
 }
+
+/** Space on the file system that holds a path, in bytes; 'unknown' when the runtime cannot tell. */
+export type FreeSpace =
+  | {
+      /** Bytes an unprivileged process may still write (statfs `f_bavail * f_bsize`). */
+      readonly freeBytes: number;
+      /** Size of the file system (statfs `f_blocks * f_frsize`). */
+      readonly totalBytes: number;
+    }
+  | 'unknown';
 
 export interface FileStat {
   readonly isFile: boolean;
@@ -79,6 +94,14 @@ export interface FileSystem {
   syncDir(path: string): Promise<void>;
   /** Reads a whole file (small files only: checkpoints, configs). */
   readFile(path: string): Promise<Uint8Array>;
+
+  // ---- free space (low-disk protection) ---------------------------------------------
+  /**
+   * Free and total bytes of the file system holding `path` (which must exist), or
+   * 'unknown' where the runtime has no way to ask. Cheap but not free (one statfs):
+   * callers cache it.
+   */
+  freeSpace(path: string): Promise<FreeSpace>;
 }
 
 export type FileSystemErrorCode =

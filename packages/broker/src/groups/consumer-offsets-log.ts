@@ -39,7 +39,9 @@ export async function ensureConsumerOffsetsTopic(registry: TopicRegistry, numPar
   const configs = typeof segmentBytes === 'number' ? consumerOffsetsConfigs(segmentBytes) : CONSUMER_OFFSETS_CONFIGS;
   const r = await registry.createInternalTopic(CONSUMER_OFFSETS_TOPIC, numPartitions, configs);
   const t = registry.topic(CONSUMER_OFFSETS_TOPIC);
-  if (r.errorCode !== ErrorCode.NONE || !t) return { errorCode: r.errorCode === ErrorCode.NONE ? ErrorCode.COORDINATOR_NOT_AVAILABLE : r.errorCode, partitions: 0 };
+  // A storage failure (a full disk) is the coordinator being unavailable for now: retriable.
+  const unavailable = r.errorCode === ErrorCode.NONE || r.errorCode === ErrorCode.KAFKA_STORAGE_ERROR;
+  if (r.errorCode !== ErrorCode.NONE || !t) return { errorCode: unavailable ? ErrorCode.COORDINATOR_NOT_AVAILABLE : r.errorCode, partitions: 0 };
   return { errorCode: ErrorCode.NONE, partitions: t.partitions.length };
 }
 

@@ -6,7 +6,8 @@
  * INVALID_REPLICA_ASSIGNMENT. The same topic twice in a request → INVALID_REQUEST.
  * validate_only checks and changes nothing. Internal topics keep the partition count
  * the coordinator hashes group ids over (`offsets.topic.num.partitions`): growing one →
- * INVALID_TOPIC_EXCEPTION.
+ * INVALID_TOPIC_EXCEPTION. While the log dir is low on space (free-space-guard.ts), or
+ * when the new logs cannot be created → KAFKA_STORAGE_ERROR (nothing changed).
  */
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from '@samsa/codec';
 import type { CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsResponseCreatePartitionsTopicResult } from '@samsa/codec';
@@ -44,6 +45,10 @@ async function handleCreatePartitions(ctx: BrokerContext, req: CreatePartitionsR
     }
     if (req.validateOnly) {
       fail(Err.NONE, null);
+      continue;
+    }
+    if (!(await ctx.freeSpace.admitsWrites())) {
+      fail(Err.KAFKA_STORAGE_ERROR, ctx.freeSpace.refusalMessage());
       continue;
     }
     const done = await ctx.registry.createPartitions(t.name, t.count);

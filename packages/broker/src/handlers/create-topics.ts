@@ -10,6 +10,8 @@
  *   - replication factor ≠ 1 (-1 = default)       → INVALID_REPLICATION_FACTOR
  *   - manual assignment not [[this node], ...]    → INVALID_REPLICA_ASSIGNMENT
  *   - unknown config / bad value                  → INVALID_CONFIG (message names it)
+ *   - log dir low on space (free-space-guard.ts), or
+ *     the logs or metadata cannot be written      → KAFKA_STORAGE_ERROR (nothing created)
  * validate_only checks everything and creates nothing. v5+ answers with the partition
  * count, replication factor and the resolved configs (with sources); v7+ with the topic
  * id (the zero uuid when validate-only or failed).
@@ -94,6 +96,10 @@ async function handleCreateTopics(ctx: BrokerContext, req: CreateTopicsRequest, 
       continue;
     }
     if (!req.validateOnly) {
+      if (!(await ctx.freeSpace.admitsWrites())) {
+        topics.push(result(t.name, v, { errorCode: Err.KAFKA_STORAGE_ERROR, errorMessage: ctx.freeSpace.refusalMessage() }));
+        continue;
+      }
       const created = await ctx.registry.createTopic(t.name, p.ok.partitions, p.ok.configs);
       if (created.errorCode !== Err.NONE) {
         topics.push(result(t.name, v, { errorCode: created.errorCode, errorMessage: created.errorMessage }));

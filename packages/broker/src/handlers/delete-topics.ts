@@ -7,6 +7,9 @@
  * removes the partition logs (see topic-registry.ts). v5+ carries error messages.
  * Internal topics (`__consumer_offsets`) hold the coordinators' state and are never
  * deleted: INVALID_TOPIC_EXCEPTION (by name or by id).
+ * Deletion works on a full disk (it is how space is freed): while the log dir is low on
+ * space the files go before the answer, not after the delete delay; a storage failure
+ * answers KAFKA_STORAGE_ERROR with a message (topic-registry.ts), never a closed connection.
  */
 import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec, ZERO_UUID } from '@samsa/codec';
 import type { DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsResponseDeletableTopicResult } from '@samsa/codec';
@@ -43,7 +46,10 @@ async function handleDeleteTopics(ctx: BrokerContext, req: DeleteTopicsRequest, 
       });
       continue;
     }
-    const result = await ctx.registry.deleteTopic(name);
+    const lowOnSpace = await ctx.freeSpace.isLowOnSpace();
+    const result = await ctx.registry.deleteTopic(name, { immediately: lowOnSpace });
+    // The space is free now: the next produce need not wait for the check interval.
+    if (lowOnSpace) await ctx.freeSpace.refresh();
     responses.push({
       name,
       topicId: v >= 6 ? topicId : ZERO_UUID,

@@ -7,10 +7,14 @@
  *   none. v10+ topics may be named by topic id (v12: name null) → UNKNOWN_TOPIC_ID when
  *   no topic has that id.
  * - Every partition: leader = this node, leader epoch 0, replicas = ISR = [this node], no
- *   offline replicas.
+ *   offline replicas; except a partition whose log went offline after a storage error
+ *   (not a full disk: that fails the write alone): LEADER_NOT_AVAILABLE, leader -1, ISR
+ *   empty, this node an offline replica — what Kafka answers once a log dir failed.
  * - Auto-create: an unknown, validly named topic is created with num.partitions when
  *   auto.create.topics.enable is set and the request allows it (always before v4). It is
- *   answered with its partitions at once (creation is synchronous here).
+ *   answered with its partitions at once (creation is synchronous here). While the log
+ *   dir is low on space (free-space-guard.ts) or the creation fails on storage, the topic
+ *   answers KAFKA_STORAGE_ERROR (retriable: clients refresh and retry).
  * - Authorized operations (KIP-430, v8+): no authorizer here, so when asked, every topic
  *   answered (error topics included, as Kafka does; not those named by an unknown topic
  *   id) carries every topic operation, and v8-v10's cluster field every cluster
@@ -33,15 +37,18 @@ export function topicMetadata(ctx: BrokerContext, topic: Topic): MetadataRespons
     name: topic.record.name,
     topicId: topic.record.topicId,
     isInternal: INTERNAL_TOPICS.has(topic.record.name),
-    partitions: topic.partitions.map((p) => ({
-      errorCode: Err.NONE,
-      partitionIndex: p.index,
-      leaderId: node,
-      leaderEpoch: 0,
-      replicaNodes: [node],
-      isrNodes: [node],
-      offlineReplicas: [],
-    })),
+    partitions: topic.partitions.map((p) => {
+      const offline = p.log.isOffline === true;
+      return {
+        errorCode: offline ? Err.LEADER_NOT_AVAILABLE : Err.NONE,
+        partitionIndex: p.index,
+        leaderId: offline ? -1 : node,
+        leaderEpoch: 0,
+        replicaNodes: [node],
+        isrNodes: offline ? [] : [node],
+        offlineReplicas: offline ? [node] : [],
+      };
+    }),
     topicAuthorizedOperations: AUTHORIZED_OPS_NOT_REQUESTED,
   };
 }
@@ -55,6 +62,7 @@ async function resolveByName(ctx: BrokerContext, name: string, autoCreate: boole
   if (existing) return topicMetadata(ctx, existing);
   if (topicNameProblem(name) !== null) return errorTopic(name, ZERO_UUID, Err.INVALID_TOPIC_EXCEPTION);
   if (!autoCreate || !ctx.server.autoCreateTopicsEnable || ctx.shuttingDown) return errorTopic(name, ZERO_UUID, Err.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!(await ctx.freeSpace.admitsWrites())) return errorTopic(name, ZERO_UUID, Err.KAFKA_STORAGE_ERROR);
   const created = await ctx.registry.createTopic(name, ctx.server.numPartitions, {});
   const topic = ctx.registry.topic(name);
   if (topic) return topicMetadata(ctx, topic);

@@ -17,6 +17,8 @@
  *   ListOffsets by timestamp and time-based retention see it.
  * - Transactional produce is not supported (no transaction coordinator yet):
  *   TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+ * - Low disk (free space under log.dir.free.bytes.min) or a write that hits a full disk
+ *   → KAFKA_STORAGE_ERROR, retriable; nothing is appended and the partition stays online.
  * - log_append_time is the broker time for LogAppendTime topics, else -1.
  * - Internal topics (`__consumer_offsets`, `__transaction_state`) are written by the
  *   broker's coordinators only: a client Produce to one → INVALID_TOPIC_EXCEPTION
@@ -54,8 +56,14 @@ async function producePartition(ctx: BrokerContext, topic: string, index: number
   if (transactional || (records !== null && records.byteLength >= 61 && batchIsTransactional(records, 0))) {
     return partitionResponse(index, v, { errorCode: Err.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'Transactions are not supported by this broker' });
   }
+  // Low disk: refused before anything is written (retriable; see free-space-guard.ts).
+  if (!(await ctx.freeSpace.admitsWrites())) return partitionResponse(index, v, { errorCode: Err.KAFKA_STORAGE_ERROR, errorMessage: ctx.freeSpace.refusalMessage() });
   const outcome = await partition.produce(records);
-  if (outcome.recordCount > 0) ctx.metrics.recordsIn(topic, outcome.recordCount);
+  if (outcome.recordCount > 0) {
+    ctx.metrics.recordsIn(topic, outcome.recordCount);
+    ctx.freeSpace.noteAppended(records!.byteLength);
+  }
+  if (outcome.errorCode === Err.KAFKA_STORAGE_ERROR) ctx.freeSpace.noteWriteFailed();
   return partitionResponse(index, v, outcome);
 }
 

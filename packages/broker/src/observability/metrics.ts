@@ -60,9 +60,26 @@ export interface GroupsGauge {
   readonly pendingSyncMembersRemovedTotal: number;
 }
 
+/** The log dir's space and the low-disk protection (partitions/free-space-guard.ts). */
+export interface DiskGauge {
+  /** Free bytes of the log dir's file system at the last reading; null when the runtime cannot tell. */
+  readonly freeBytes: number | null;
+  readonly totalBytes: number | null;
+  /** The threshold in force (log.dir.free.bytes.min resolved); 0 = off or unknown. */
+  readonly freeBytesMin: number;
+  /** True while Produce and topic creation are refused for lack of space. */
+  readonly writesRefused: boolean;
+  readonly writesRefusedTotal: number;
+  /** Client writes that failed with a storage error anyway (a full disk, mostly). */
+  readonly writeErrorsTotal: number;
+  /** Partitions whose log went offline after a storage error (not a full disk); they need a restart. */
+  readonly offlinePartitions: number;
+}
+
 export interface MetricsSnapshot {
   readonly connections: number;
   readonly topics: number;
   readonly partitions: readonly PartitionGauge[];
   readonly groups: GroupsGauge;
+  readonly disk: DiskGauge;
 }

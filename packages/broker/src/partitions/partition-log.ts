@@ -29,6 +29,8 @@ export interface PartitionLog {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
   readonly sizeBytes: number;
+  /** True once a storage error (not a full disk) took the log offline: no reads or writes until a restart. */
+  readonly isOffline?: boolean;
   append(batches: Uint8Array): Promise<AppendResult>;
   /** Whole batches from `offset`; empty when offset === logEndOffset. */
   read(offset: number, maxBytes: number): Promise<Uint8Array>;
@@ -50,10 +52,15 @@ export interface RetentionRules {
 }
 
 /** Opens and deletes partition logs (the LogManager adapter). */
+export interface RemoveOptions {
+  /** Remove the files before resolving instead of after the delete delay (a full disk needs the space now). */
+  readonly immediately?: boolean;
+}
+
 export interface PartitionLogStore {
   open(topic: string, partition: number, config: PartitionLogConfig): Promise<PartitionLog>;
   /** Deletes the partition's directory (after its log was closed). */
-  remove(topic: string, partition: number): Promise<void>;
+  remove(topic: string, partition: number, options?: RemoveOptions): Promise<void>;
   /** Applies changed topic configs to an open log, if the store supports it. */
   reconfigure?(log: PartitionLog, config: PartitionLogConfig): void;
   close(): Promise<void>;

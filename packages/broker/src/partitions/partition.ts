@@ -321,6 +321,9 @@ function appendErrorCode(e: unknown): [number, string] {
       return [Err.RECORD_LIST_TOO_LARGE, message];
     case 'log-closed':
       return [Err.NOT_LEADER_OR_FOLLOWER, message];
+    case 'no-space':
+      // The log undid the write and stays online: retriable, like Kafka's storage error.
+      return [Err.KAFKA_STORAGE_ERROR, `Disk full, nothing was appended (retriable): ${message}`];
     default:
       return [Err.KAFKA_STORAGE_ERROR, message];
   }

@@ -38,7 +38,7 @@ import type { Log, LogConfig } from '@samsa/log';
 import { joinPath } from '@samsa/runtime';
 import type { Clock, FileSystem } from '@samsa/runtime';
 import type { Logger } from '../observability/logger.ts';
-import type { AppendResult, PartitionLog, PartitionLogConfig, PartitionLogStore, RetentionRules, TimestampLookup } from './partition-log.ts';
+import type { AppendResult, PartitionLog, PartitionLogConfig, PartitionLogStore, RemoveOptions, RetentionRules, TimestampLookup } from './partition-log.ts';
 
 const LEADER_EPOCH = 0;
 
@@ -77,6 +77,9 @@ class SamsaPartitionLog implements PartitionLog {
   }
   get sizeBytes(): number {
     return this.log.sizeBytes;
+  }
+  get isOffline(): boolean {
+    return this.log.isOffline;
   }
   async append(batches: Uint8Array): Promise<AppendResult> {
     const r = await this.log.append(batches, { leaderEpoch: LEADER_EPOCH });
@@ -210,9 +213,12 @@ export class SamsaLogStore implements PartitionLogStore {
     }
   }
 
-  /** Deletes the partition's log crash-safely (rename to `-delete`, files removed after file.delete.delay.ms). */
-  async remove(topic: string, partition: number): Promise<void> {
-    await this.manager.deleteLog(topic, partition);
+  /**
+   * Deletes the partition's log crash-safely (rename to `-delete`, files removed after
+   * file.delete.delay.ms, or before resolving with `immediately`).
+   */
+  async remove(topic: string, partition: number, options: RemoveOptions = {}): Promise<void> {
+    await this.manager.deleteLog(topic, partition, { immediately: options.immediately === true });
   }
 
   /** Closes every log, writes the checkpoints and the clean-shutdown marker. */

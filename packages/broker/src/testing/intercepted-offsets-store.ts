@@ -16,7 +16,7 @@ export function interceptOffsetsAppends(inner: PartitionLogStore, append: Offset
       if (topic !== CONSUMER_OFFSETS_TOPIC) return log;
       return Object.assign(Object.create(log) as PartitionLog, { append: (batches: Uint8Array) => append(log, batches) });
     },
-    remove: (topic, partition) => inner.remove(topic, partition),
+    remove: (topic, partition, options) => inner.remove(topic, partition, options),
     close: () => inner.close(),
   };
 }

@@ -23,6 +23,8 @@ export interface TestBrokerOptions {
   readonly logs?: 'memory' | 'samsa';
   /** With the memory store: `__consumer_offsets` appends go through this hook (slow, gated or failing writes). */
   readonly offsetsAppendHook?: OffsetsAppendHook;
+  /** The memory file system's capacity (default 64 GiB): a small one is a small disk. */
+  readonly capacityBytes?: number;
 }
 
 export interface TestBroker {
@@ -43,7 +45,7 @@ export interface TestBroker {
 
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
   const clock = new ManualClock();
-  const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
+  const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate', ...(options.capacityBytes === undefined ? {} : { capacityBytes: options.capacityBytes }) });
   const transport = new MemoryTransport();
   const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...(options.overrides ?? [])] });
   let memoryLogs: PartitionLogStore | undefined = options.logs === 'samsa' ? undefined : new InMemoryLogStore(clock);

@@ -8,6 +8,8 @@
  * crash the file holds either the previous or the new state, never a mix. A stray
  * `.tmp` from a crash is ignored and overwritten. Saves are serialized: callers await
  * `save()` and the next one starts only after the previous rename.
+ * A save that fails before its rename (a full disk) removes its `.tmp` (it holds space)
+ * and leaves the old file; `saveOrRevert` then also puts the state back.
  *
  * The file is small (topics × ~200 bytes); the reader caps it at `METADATA_BYTES_MAX`.
  */
@@ -92,18 +94,43 @@ export class MetadataStore {
     return run;
   }
 
-  async #write(state: MetadataState): Promise<void> {
+  /**
+   * `save`, except that when the write fails before the new file replaced the old one (a
+   * full disk), the state goes back to what it was (unless a later save changed it), so
+   * memory and file agree and the caller can answer with an error code.
+   */
+  async saveOrRevert(next: MetadataState): Promise<void> {
+    const previous = this.#state;
+    const progress = { replaced: false };
+    this.#state = next;
+    const run = this.#saving.then(() => this.#write(this.#state, progress));
+    this.#saving = run.catch(() => {});
+    try {
+      await run;
+    } catch (e) {
+      if (!progress.replaced && this.#state === next) this.#state = previous;
+      throw e;
+    }
+  }
+
+  async #write(state: MetadataState, progress: { replaced: boolean } = { replaced: false }): Promise<void> {
     const path = joinPath(this.#dir, METADATA_FILE_NAME);
     const tmp = `${path}.tmp`;
     const bytes = new TextEncoder().encode(JSON.stringify({ formatVersion: FORMAT_VERSION, ...state }, null, 1));
-    const handle = await this.#fs.open(tmp, 'read-write', { truncate: true });
     try {
-      await handle.write(bytes, 0);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await this.#fs.open(tmp, 'read-write', { truncate: true });
+      try {
+        await handle.write(bytes, 0);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await this.#fs.rename(tmp, path);
+    } catch (e) {
+      await this.#fs.remove(tmp).catch(() => {});
+      throw e;
     }
-    await this.#fs.rename(tmp, path);
+    progress.replaced = true;
     await this.#fs.syncDir(this.#dir);
   }
 }

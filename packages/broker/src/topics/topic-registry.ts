@@ -10,17 +10,26 @@
  *     them aside as `-stray` (SamsaLogStore.open), so a new topic of the same name starts
  *     empty.
  *   - create partitions: persist the new count, then open the new logs.
+ * Storage failures (a full disk above all) never escape as exceptions: every mutation
+ * answers KAFKA_STORAGE_ERROR with a message, and undoes what it did — a failed metadata
+ * save leaves memory as it was (`saveOrRevert`); a topic or partition whose logs could not
+ * be created is removed again. Deletion must work on a full disk, since it frees the
+ * space: when the metadata cannot be saved for lack of space, the logs are removed first
+ * (immediately, not after the delete delay) and the save retried. If even that fails the
+ * topic is gone from memory and its data from disk, but the file still names it until the
+ * next save; a restart before then brings the topic back empty (the request said so).
  * Mutations are serialized through one promise chain so two CreateTopics racing on the
  * same name cannot both succeed.
  */
 import { uuidToString } from '@samsa/codec';
+import { isNoSpace } from '@samsa/log';
 import { effectiveTopicConfig } from '../config/topic-config.ts';
 import type { EffectiveTopicConfig } from '../config/topic-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
 import { Err } from '../kafka-errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { Partition } from '../partitions/partition.ts';
-import type { PartitionLogConfig, PartitionLogStore } from '../partitions/partition-log.ts';
+import type { PartitionLogConfig, PartitionLogStore, RemoveOptions } from '../partitions/partition-log.ts';
 import type { MetadataState, MetadataStore, TopicRecord } from './metadata-store.ts';
 import { collisionKey, INTERNAL_TOPICS, topicNameProblem } from './topic-name.ts';
 
@@ -137,7 +146,11 @@ export class TopicRegistry {
     return this.#serialized(async () => {
       const check = this.checkCreate(name, partitions, 1);
       if (check.errorCode !== Err.NONE) return check;
-      await this.#addTopic(name, partitions, configs, 'created topic');
+      try {
+        await this.#addTopic(name, partitions, configs, 'created topic');
+      } catch (e) {
+        return this.#storageFailure(`Could not create topic ${name}`, e);
+      }
       return ok;
     });
   }
@@ -151,38 +164,96 @@ export class TopicRegistry {
       if (this.#topics.has(name)) return ok;
       if (!INTERNAL_TOPICS.has(name)) return fail(Err.INVALID_REQUEST, `${name} is not an internal topic`);
       if (!Number.isInteger(partitions) || partitions < 1 || partitions > PARTITIONS_PER_TOPIC_MAX) return fail(Err.INVALID_PARTITIONS, `Bad partition count ${partitions}`);
-      await this.#addTopic(name, partitions, configs, 'created internal topic');
+      try {
+        await this.#addTopic(name, partitions, configs, 'created internal topic');
+      } catch (e) {
+        return this.#storageFailure(`Could not create topic ${name}`, e);
+      }
       return ok;
     });
   }
 
-  /** Persists a new topic's record (metadata first), then opens its partitions. Runs inside `#serialized`. */
+  /**
+   * Persists a new topic's record (metadata first), then opens its partitions; on a
+   * failure undoes both (best effort) and rethrows. Runs inside `#serialized`.
+   */
   async #addTopic(name: string, partitions: number, configs: Readonly<Record<string, string>>, logMessage: string): Promise<void> {
     const record: TopicRecord = { name, topicId: this.#newTopicId(), partitions, configs: { ...configs } };
-    await this.#save({ ...this.#store.state, topics: [...this.#store.state.topics, record] });
+    // (A record of the same name can be left in the state by an undo whose save failed.)
+    const others = () => this.#store.state.topics.filter((t) => t.name !== name);
+    await this.#store.saveOrRevert({ ...this.#store.state, topics: [...others(), record] });
     const opened: Partition[] = [];
-    for (let i = 0; i < partitions; i++) opened.push(await this.#openPartition(record, i));
+    try {
+      for (let i = 0; i < partitions; i++) opened.push(await this.#openPartition(record, i));
+    } catch (e) {
+      await this.#removePartitions(name, opened, 0, partitions);
+      await this.#store.saveOrRevert({ ...this.#store.state, topics: others() }).catch((undo: unknown) => {
+        this.#logger.warn({ topic: name, err: undo }, 'could not remove the half-created topic from the metadata; a restart opens it empty');
+      });
+      throw e;
+    }
     this.#topics.set(name, { record, partitions: opened });
     this.#byId.set(record.topicId, name);
     this.#logger.info({ topic: name, partitions, topicId: record.topicId }, logMessage);
   }
 
-  deleteTopic(name: string): Promise<TopicResult> {
+  /** Deletes a topic; `immediately` removes its files before answering (a low disk), not after the delete delay. */
+  deleteTopic(name: string, options: RemoveOptions = {}): Promise<TopicResult> {
     return this.#serialized(async () => {
       const topic = this.#topics.get(name);
       if (!topic) return fail(Err.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
       if (!this.#server.deleteTopicEnable) return fail(Err.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
-      await this.#save({ ...this.#store.state, topics: this.#store.state.topics.filter((t) => t.name !== name) });
+      const without = () => ({ ...this.#store.state, topics: this.#store.state.topics.filter((t) => t.name !== name) });
+      let saved = true;
+      try {
+        await this.#store.saveOrRevert(without());
+      } catch (e) {
+        if (!isNoSpace(e)) return this.#storageFailure(`Could not delete topic ${name}`, e);
+        saved = false;
+        this.#logger.warn({ topic: name }, 'no space to save the metadata: deleting the topic\'s logs first to free space');
+      }
       this.#topics.delete(name);
       this.#byId.delete(topic.record.topicId);
-      for (const p of topic.partitions) {
-        await p.close();
-        await p.log.close();
-        await this.#logs.remove(name, p.index);
+      const removed = await this.#removePartitions(name, topic.partitions, 0, topic.partitions.length, { immediately: !saved || options.immediately === true });
+      if (!saved) {
+        try {
+          // `save`, not `saveOrRevert`: the topic is gone either way; a later save persists it.
+          await this.#store.save(without());
+        } catch (e) {
+          return this.#storageFailure(`Deleted the data of topic ${name}, but could not save the metadata (a restart before the next change brings the topic back empty)`, e);
+        }
       }
+      if (!removed) return fail(Err.KAFKA_STORAGE_ERROR, `Topic ${name} is deleted, but some of its files could not be removed (see the broker log)`);
       this.#logger.info({ topic: name }, 'deleted topic');
       return ok;
     });
+  }
+
+  /**
+   * Closes `opened` and removes the logs of partitions [from, to) of `topic` (best effort:
+   * failures are logged). True when every log was removed.
+   */
+  async #removePartitions(topic: string, opened: readonly Partition[], from: number, to: number, options: RemoveOptions = { immediately: true }): Promise<boolean> {
+    let allRemoved = true;
+    for (const p of opened) {
+      await p.close();
+      await p.log.close().catch((e: unknown) => this.#logger.warn({ topic, partition: p.index, err: e }, 'closing a partition log failed'));
+    }
+    for (let i = from; i < to; i++) {
+      try {
+        await this.#logs.remove(topic, i, options);
+      } catch (e) {
+        allRemoved = false;
+        this.#logger.warn({ topic, partition: i, err: e }, 'removing a partition log failed');
+      }
+    }
+    return allRemoved;
+  }
+
+  #storageFailure(what: string, e: unknown): TopicResult {
+    const reason = causedByNoSpace(e) ? 'the disk is full' : e instanceof Error ? e.message : String(e);
+    this.#logger.warn({ err: e }, `${what}: ${reason}`);
+    return fail(Err.KAFKA_STORAGE_ERROR, `${what}: ${reason}`);
   }
 
   checkCreatePartitions(name: string, count: number): TopicResult {
@@ -201,9 +272,23 @@ export class TopicRegistry {
       if (check.errorCode !== Err.NONE) return check;
       const topic = this.#topics.get(name)!;
       const record: TopicRecord = { ...topic.record, partitions: count };
-      await this.#save({ ...this.#store.state, topics: this.#store.state.topics.map((t) => (t.name === name ? record : t)) });
+      const withRecord = (r: TopicRecord) => ({ ...this.#store.state, topics: this.#store.state.topics.map((t) => (t.name === name ? r : t)) });
+      try {
+        await this.#store.saveOrRevert(withRecord(record));
+      } catch (e) {
+        return this.#storageFailure(`Could not add partitions to topic ${name}`, e);
+      }
       const partitions = [...topic.partitions];
-      for (let i = partitions.length; i < count; i++) partitions.push(await this.#openPartition(record, i));
+      try {
+        for (let i = partitions.length; i < count; i++) partitions.push(await this.#openPartition(record, i));
+      } catch (e) {
+        const current = topic.partitions.length;
+        await this.#removePartitions(name, partitions.slice(current), current, count);
+        await this.#store.saveOrRevert(withRecord(topic.record)).catch((undo: unknown) => {
+          this.#logger.warn({ topic: name, err: undo }, 'could not take the new partition count back in the metadata; a restart opens the new partitions empty');
+        });
+        return this.#storageFailure(`Could not add partitions to topic ${name}`, e);
+      }
       this.#topics.set(name, { record, partitions });
       return ok;
     });
@@ -215,7 +300,11 @@ export class TopicRegistry {
       const topic = this.#topics.get(name);
       if (!topic) return fail(Err.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
       const record: TopicRecord = { ...topic.record, configs: { ...configs } };
-      await this.#save({ ...this.#store.state, topics: this.#store.state.topics.map((t) => (t.name === name ? record : t)) });
+      try {
+        await this.#store.saveOrRevert({ ...this.#store.state, topics: this.#store.state.topics.map((t) => (t.name === name ? record : t)) });
+      } catch (e) {
+        return this.#storageFailure(`Could not save the configs of topic ${name}`, e);
+      }
       this.#topics.set(name, { record, partitions: topic.partitions });
       this.#applyConfigs();
       return ok;
@@ -224,7 +313,11 @@ export class TopicRegistry {
 
   setDynamicBrokerConfigs(configs: Readonly<Record<string, string>>): Promise<TopicResult> {
     return this.#serialized(async () => {
-      await this.#save({ ...this.#store.state, dynamicBrokerConfigs: { ...configs } });
+      try {
+        await this.#store.saveOrRevert({ ...this.#store.state, dynamicBrokerConfigs: { ...configs } });
+      } catch (e) {
+        return this.#storageFailure('Could not save the broker configs', e);
+      }
       this.#applyConfigs();
       return ok;
     });
@@ -299,6 +392,16 @@ export class TopicRegistry {
     }
     throw new Error('could not generate a unique topic id');
   }
+}
+
+/** True when `e` or one of its causes (a LogStorageError wraps the FileSystemError) is a full disk. */
+function causedByNoSpace(e: unknown): boolean {
+  let at: unknown = e;
+  for (let depth = 0; depth < 5 && at instanceof Error; depth++) {
+    if (isNoSpace(at)) return true;
+    at = at.cause;
+  }
+  return false;
 }
 
 export function toLogConfig(c: EffectiveTopicConfig): PartitionLogConfig {

@@ -40,7 +40,7 @@
  */
 import { systemClock, type Clock, type FileSystem, type TimerHandle } from '@samsa/runtime';
 import { readOffsetCheckpoint, topicPartitionKey, writeOffsetCheckpoint } from '../checkpoint-file.ts';
-import { InvalidArgumentError, LogError } from '../errors.ts';
+import { InvalidArgumentError, LogError, isNoSpace } from '../errors.ts';
 import { mkdirsDurably } from '../file-io.ts';
 import {
   LOG_DIR_CLEAN_SHUTDOWN_FILE,
@@ -149,9 +149,20 @@ export class LogManager {
   }
 
   /** Opens every log found under `logDirs` (creating the dirs if needed). */
+  /**
+   * Loads every log dir. A failed open (a storage error, a full disk during recovery)
+   * closes every log it had opened before rejecting: no handle outlives it.
+   */
   static async open(options: LogManagerOptions): Promise<LogManager> {
     const manager = new LogManager(options);
-    for (const logDir of manager.logDirs) await manager.loadDir(logDir);
+    try {
+      for (const logDir of manager.logDirs) await manager.loadDir(logDir);
+    } catch (e) {
+      for (const entry of manager.entries.values()) await entry.log.close().catch(() => undefined);
+      manager.entries.clear();
+      manager.closed = true;
+      throw e;
+    }
     return manager;
   }
 
@@ -246,11 +257,12 @@ export class LogManager {
 
   /**
    * Deletes a log crash-safely; resolves once its directory is renamed away (durably) and
-   * the checkpoints no longer name it; the files go after `file.delete.delay.ms`. Rejects
+   * the checkpoints no longer name it; the files go after `file.delete.delay.ms`, or before
+   * it resolves with `immediately` (to free space at once). Works on a full disk. Rejects
    * on a storage error (the log is then closed; a restart may bring it back).
    */
-  async deleteLog(topic: string, partition: number): Promise<boolean> {
-    return this.retireLog(topic, partition, DELETE_DIR_SUFFIX);
+  async deleteLog(topic: string, partition: number, options: { readonly immediately?: boolean } = {}): Promise<boolean> {
+    return this.retireLog(topic, partition, DELETE_DIR_SUFFIX, options.immediately === true);
   }
 
   /**
@@ -261,10 +273,10 @@ export class LogManager {
    * operator, and a new topic of the same name starts empty. Rejects on a storage error.
    */
   async setAsideLog(topic: string, partition: number): Promise<boolean> {
-    return this.retireLog(topic, partition, STRAY_DIR_SUFFIX);
+    return this.retireLog(topic, partition, STRAY_DIR_SUFFIX, false);
   }
 
-  private async retireLog(topic: string, partition: number, suffix: string): Promise<boolean> {
+  private async retireLog(topic: string, partition: number, suffix: string, removeNow: boolean): Promise<boolean> {
     this.ensureOpen();
     const key = topicPartitionKey(topic, partition);
     const entry = this.untrack(key);
@@ -273,19 +285,42 @@ export class LogManager {
     this.deleteHorizons.delete(key);
     await this.onLog(entry, suffix === DELETE_DIR_SUFFIX ? 'delete' : 'set aside', { rethrow: true }, async () => {
       const { log } = entry;
-      await log.close();
+      // A full disk may fail the close's index trims; the handles are released anyway, and
+      // the files are going: deleting must work on a full disk.
+      await log.close().catch((e: unknown) => {
+        if (!isNoSpace(e)) throw e;
+      });
       const renamed = joinDir(entry.logDir, `${partitionDirName(topic, partition)}.${crypto.randomUUID().replaceAll('-', '')}${suffix}`);
       await this.fs.rename(log.dir, renamed);
       await this.fs.syncDir(entry.logDir);
       if (suffix !== DELETE_DIR_SUFFIX) return;
+      if (removeNow) {
+        // The handles are closed, so the space is free when this resolves (a full disk).
+        await this.fs.remove(renamed, { recursive: true });
+        return;
+      }
       const timer = this.clock.setTimeout(() => {
         this.deleteTimers.delete(timer);
         this.fs.remove(renamed, { recursive: true }).catch((e: unknown) => this.logger.warn({ dir: renamed, error: String(e) }, 'removing a deleted log failed'));
       }, log.config.fileDeleteDelayMs);
       this.deleteTimers.add(timer);
     });
-    await this.writeCheckpoints(entry.logDir);
+    // The dir is renamed away already (the deletion happened); on a full disk the old
+    // checkpoints stay until the next write (a restart skips the names they hold).
+    await this.writeCheckpointsAllowingFullDisk(entry.logDir);
     return true;
+  }
+
+  /** `writeCheckpoints`, but a full disk only logs a warning and resolves false. */
+  private async writeCheckpointsAllowingFullDisk(logDir: string): Promise<boolean> {
+    try {
+      await this.writeCheckpoints(logDir);
+      return true;
+    } catch (e) {
+      if (!isNoSpace(e)) throw e;
+      this.logger.warn({ logDir, error: String(e) }, 'no space to rewrite the checkpoints; the next write retries');
+      return false;
+    }
   }
 
   /**
@@ -358,7 +393,14 @@ export class LogManager {
       }
     };
     const workers = Math.max(1, Math.min(this.options.loadConcurrency ?? 16, toOpen.length));
-    await Promise.all(Array.from({ length: workers }, () => worker()));
+    // Every worker settles before a failure is reported, so `open` can close what they opened.
+    let failure: { readonly error: unknown } | null = null;
+    const fail = (error: unknown): void => {
+      failure ??= { error };
+      next = toOpen.length;
+    };
+    await Promise.all(Array.from({ length: workers }, () => worker().catch(fail)));
+    if (failure !== null) throw (failure as { readonly error: unknown }).error;
     if (hadCleanShutdown) {
       // From here on a crash must trigger recovery.
       await this.fs.remove(markerPath);
@@ -551,7 +593,9 @@ export class LogManager {
 
   /**
    * Stops maintenance, closes every log, writes the checkpoints and, if every log closed
-   * cleanly, each dir's clean-shutdown marker (the next open skips recovery).
+   * cleanly, each dir's clean-shutdown marker (the next open skips recovery). On a full
+   * disk (a log's close or a checkpoint hit 'no-space') it still resolves, without the
+   * marker, so the next open recovers from the recovery points: shutdown works full.
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -571,8 +615,7 @@ export class LogManager {
       }
     }
     for (const logDir of this.logDirs) {
-      await this.writeCheckpoints(logDir);
-      if (!clean) continue;
+      if (!(await this.writeCheckpointsAllowingFullDisk(logDir)) || !clean) continue;
       const handle = await this.fs.open(joinDir(logDir, LOG_DIR_CLEAN_SHUTDOWN_FILE), 'read-write', { truncate: true });
       await handle.sync();
       await handle.close();

@@ -11,7 +11,7 @@
  * `syncDir` opens the directory and fsyncs it. Deno's errors carry errno codes
  * (`error.code === 'ENOENT'`), mapped like Node's (../node/native-errors.ts).
  */
-import type { FileHandle, FileStat, FileSystem, OpenMode, OpenOptions } from '../file-system.ts';
+import type { FileHandle, FileStat, FileSystem, FreeSpace, OpenMode, OpenOptions } from '../file-system.ts';
 import { FileSystemError } from '../file-system.ts';
 import { errnoOf, toFileSystemError, translating } from '../node/native-errors.ts';
 import { deno, type DenoFsFile, type DenoOpenOptions } from './deno-types.ts';
@@ -236,5 +236,20 @@ export class DenoFileSystem implements FileSystem {
 
   async readFile(path: string): Promise<Uint8Array> {
     return translating(path, () => deno().readFile(path));
+  }
+
+  // ---- free space ---------------------------------------------------------------------
+
+  /**
+   * Deno 2 has no `Deno.statfs`, but its `node:fs` statfs works (2.9) and needs
+   * `--allow-sys=statfs`. Without that grant (asked first, so it never prompts) free
+   * space is 'unknown', and a Deno broker's low-disk protection rests on the 'no-space'
+   * write path alone.
+   */
+  async freeSpace(path: string): Promise<FreeSpace> {
+    if (deno().permissions.querySync({ name: 'sys', kind: 'statfs' }).state !== 'granted') return 'unknown';
+    const { statfs } = await import('node:fs/promises');
+    const s = await translating(path, () => statfs(path));
+    return { freeBytes: Number(s.bavail) * Number(s.bsize), totalBytes: Number(s.blocks) * Number(s.bsize) };
   }
 }

@@ -69,6 +69,8 @@ export interface DenoApi {
   makeTempDir(options?: { prefix?: string }): Promise<string>;
   listen(options: { hostname: string; port: number; transport: 'tcp' }): DenoListener;
   connect(options: { hostname: string; port: number; transport: 'tcp' }): Promise<DenoConn>;
+  /** Asked before `statfs` (free space) so a missing grant never prompts. */
+  readonly permissions: { querySync(descriptor: { name: 'sys'; kind: 'statfs' }): { readonly state: 'granted' | 'denied' | 'prompt' } };
 }
 
 /** The `Deno` global, typed by the subset above. Throws when not running on Deno. */

@@ -171,6 +171,17 @@ describe('MemoryFileSystem faults', () => {
     await fs.remove('/a');
     expect(fs.usedBytes()).toBe(0);
   });
+
+  it('reports the capacity left as free space', async () => {
+    const fs = new MemoryFileSystem({ capacityBytes: 10 });
+    expect(await fs.freeSpace('/')).toEqual({ freeBytes: 10, totalBytes: 10 });
+    const f = await fs.open('/a', 'append');
+    await f.append(new Uint8Array(8));
+    expect(await fs.freeSpace('/a')).toEqual({ freeBytes: 2, totalBytes: 10 });
+    await fs.remove('/a');
+    expect(await fs.freeSpace('/')).toEqual({ freeBytes: 10, totalBytes: 10 });
+    expect(await codeOf(fs.freeSpace('/missing'))).toBe('not-found');
+  });
 });
 
 describe('MemoryFileSystem clone', () => {

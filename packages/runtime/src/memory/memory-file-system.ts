@@ -19,12 +19,13 @@
  * Capacity: the sizes of all linked files add up to at most `capacityBytes` (a write past
  * it fails with 'no-space'); one file is at most `fileBytesMax`. Extending a file by
  * truncate stores nothing (sparse tail), so preallocated indices are cheap.
+ * `freeSpace()` reports `capacityBytes - usedBytes()`, so a small capacity is a full disk.
  * Single-threaded: every operation completes synchronously inside its promise, so
  * operations are applied in call order.
  */
 
 import { systemClock, type Clock } from '../clock.ts';
-import type { FileHandle, FileStat, FileSystem, OpenMode, OpenOptions } from '../file-system.ts';
+import type { FileHandle, FileStat, FileSystem, FreeSpace, OpenMode, OpenOptions } from '../file-system.ts';
 import { FileSystemError } from '../file-system.ts';
 import { createRandom } from '../random.ts';
 import { FaultPlan, type FaultOp, type FaultRule, type RandomFaultRule } from './fault-plan.ts';
@@ -304,6 +305,17 @@ export class MemoryFileSystem implements FileSystem {
     const node = this.lookup(path);
     if (node.kind === 'dir') throw new FileSystemError('is-a-directory', path);
     return node.content.snapshot();
+  }
+
+  // ---- free space ---------------------------------------------------------------------
+
+  /**
+   * The capacity not yet used (`capacityBytes - usedBytes()`), the same for every path:
+   * one volume. Not a fault-plan operation (it writes nothing and a broker polls it).
+   */
+  async freeSpace(path: string): Promise<FreeSpace> {
+    this.lookup(path);
+    return { freeBytes: Math.max(0, this.capacityBytes - this.used), totalBytes: this.capacityBytes };
   }
 
   // ---- used by MemoryFileHandle -------------------------------------------------------

@@ -17,7 +17,7 @@
  */
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import type { FileHandle, FileStat, FileSystem, OpenMode, OpenOptions } from '../file-system.ts';
+import type { FileHandle, FileStat, FileSystem, FreeSpace, OpenMode, OpenOptions } from '../file-system.ts';
 import { FileSystemError } from '../file-system.ts';
 import { errnoOf, toFileSystemError, translating } from './native-errors.ts';
 
@@ -236,5 +236,13 @@ export class NodeFileSystem implements FileSystem {
     const data = await translating(path, () => fsp.readFile(path));
     // A plain Uint8Array view: Buffer's slice() shares memory, Uint8Array's copies.
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  // ---- free space ---------------------------------------------------------------------
+
+  /** statfs(2): `bavail * bsize` free (what a non-root writer may use), `blocks * bsize` total. */
+  async freeSpace(path: string): Promise<FreeSpace> {
+    const s = await translating(path, () => fsp.statfs(path));
+    return { freeBytes: Number(s.bavail) * Number(s.bsize), totalBytes: Number(s.blocks) * Number(s.bsize) };
   }
 }
