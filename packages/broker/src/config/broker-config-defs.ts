@@ -69,7 +69,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('log.retention.check.interval.ms', 'long', '300000', { validate: atLeast(1) }),
   def('log.segment.delete.delay.ms', 'long', '60000', { dynamic: true }),
   def('log.preallocate', 'boolean', 'false', { used: false }),
-  // Samsa's low-disk protection (partitions/free-space-guard.ts): -1 = min(1 GiB, 5% of the volume), 0 = off.
+  // Samsa's low-disk protection (partitions/free-space-guard.ts): -1 = min(256 MiB, 5% of the volume), 0 = off.
   def('log.dir.free.bytes.min', 'long', '-1', { validate: atLeast(-1) }),
   def('log.dir.free.check.interval.ms', 'long', '1000', { validate: atLeast(1) }),
   def('compression.type', 'string', 'producer', {

@@ -1,4 +1,4 @@
-// FreeSpaceGuard: the threshold (auto = min(1 GiB, 5%), 0 = off, explicit), one free-space
+// FreeSpaceGuard: the threshold (auto = min(256 MiB, 5%), 0 = off, explicit), one free-space
 // reading per check interval however many writes ask, appended bytes counted against the
 // reading, a failed write forcing a re-read, 'unknown' never refusing.
 import type { FileSystem, FreeSpace } from '@samsa/runtime';
@@ -25,7 +25,7 @@ function guard(fs: FileSystem, clock: ManualClock, freeBytesMin: number): FreeSp
 }
 
 describe('FreeSpaceGuard', () => {
-  it('auto threshold: 5% of a small volume, 1 GiB of a big one', async () => {
+  it('auto threshold: 5% of a small volume, 256 MiB of a big one', async () => {
     const clock = new ManualClock();
     const space = { value: { freeBytes: 1_000_000, totalBytes: 16 * 1024 * 1024 } as FreeSpace };
     const small = guard(fakeFs(space).fs, clock, -1);
@@ -36,8 +36,8 @@ describe('FreeSpaceGuard', () => {
     space.value = { freeBytes: 2 * GiB, totalBytes: 1000 * GiB };
     const big = guard(fakeFs(space).fs, clock, -1);
     expect(await big.admitsWrites()).toBe(true);
-    expect(big.state().freeBytesMin).toBe(GiB);
-    space.value = { freeBytes: GiB - 1, totalBytes: 1000 * GiB };
+    expect(big.state().freeBytesMin).toBe(GiB / 4);
+    space.value = { freeBytes: GiB / 4 - 1, totalBytes: 1000 * GiB };
     clock.advance(1000);
     expect(await big.admitsWrites()).toBe(false);
     expect(big.state()).toMatchObject({ writesRefused: true, writesRefusedTotal: 1 });

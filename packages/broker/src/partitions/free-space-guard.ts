@@ -15,8 +15,8 @@
  * reading, so a fast producer cannot overrun the threshold by a whole interval's worth.
  * A write that fails anyway (`noteWriteFailed`) makes the next check read again.
  *
- * The threshold: `log.dir.free.bytes.min` = -1 (default) means min(1 GiB, 5% of the file
- * system), so a 16 MiB test volume keeps ~0.8 MiB and a large disk 1 GiB; 0 turns the
+ * The threshold: `log.dir.free.bytes.min` = -1 (default) means min(256 MiB, 5% of the file
+ * system), so a 16 MiB test volume keeps ~0.8 MiB and a large disk 256 MiB; 0 turns the
  * refusal off (the 'no-space' path alone remains); any other value is used as given.
  * Where the runtime cannot tell the free space ('unknown': Deno without
  * `--allow-sys=statfs`), writes are never refused here.
@@ -28,7 +28,7 @@ import type { ServerConfig } from '../config/server-config.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export const FREE_BYTES_MIN_AUTO = -1;
-export const FREE_BYTES_MIN_AUTO_CAP = 1024 * 1024 * 1024;
+export const FREE_BYTES_MIN_AUTO_CAP = 256 * 1024 * 1024;
 export const FREE_BYTES_MIN_AUTO_FRACTION = 0.05;
 
 export interface FreeSpaceGuardOptions {
@@ -176,7 +176,7 @@ export class FreeSpaceGuard {
   }
 }
 
-/** min(1 GiB, 5% of the file system). */
+/** min(256 MiB, 5% of the file system). */
 function autoThreshold(totalBytes: number): number {
   return Math.min(FREE_BYTES_MIN_AUTO_CAP, Math.floor(totalBytes * FREE_BYTES_MIN_AUTO_FRACTION));
 }
