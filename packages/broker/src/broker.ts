@@ -10,10 +10,13 @@
  * logs through the PartitionLogStore), one ConnectionSession per client connection and
  * the handler table. Files, sockets and time come in through @samsa/runtime interfaces.
  *
- * Limits: `max.connections` (over it, new connections are closed at once),
- * `socket.request.max.bytes` (frame size, checked from the length prefix), and per
- * connection at most `queued.max.requests` frames / `QUEUED_BYTES_MAX` bytes buffered
- * before the socket is paused.
+ * Limits: `max.connections` and `max.connections.per.ip` (over either, a new connection
+ * is closed at once), `socket.request.max.bytes` (frame size, checked from the length
+ * prefix), `queued.max.request.bytes` (request bytes held by all connections together,
+ * reserved from a RequestMemoryPool when a frame's prefix arrives; a connection waits
+ * with its socket paused when the pool is full), and per connection at most
+ * `queued.max.requests` frames / `QUEUED_BYTES_MAX` bytes buffered before the socket is
+ * paused.
  *
  * Shutdown: stop listening and accepting, let every connection finish the request it is
  * handling (responses are sent), close the sockets, then flush and close every log (the
@@ -25,6 +28,8 @@ import type { BrokerContext, Endpoint } from './broker-context.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import { attachSession } from './connection/attach.ts';
 import type { AttachedConnection } from './connection/attach.ts';
+import { ConnectionLog } from './connection/connection-log.ts';
+import { RequestMemoryPool } from './connection/request-memory-pool.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { GroupService } from './groups/group-service.ts';
 import type { ApiHandler } from './handlers/api-handler.ts';
@@ -77,6 +82,11 @@ export class Broker {
   readonly #logger: Logger;
   readonly #metrics: Metrics;
   readonly #connections = new Set<AttachedConnection>();
+  /** Open connections per remote address (max.connections.per.ip). */
+  readonly #connectionsByIp = new Map<string, number>();
+  /** queued.max.request.bytes: request bytes all connections may hold at once. */
+  readonly requestMemory: RequestMemoryPool;
+  readonly #connectionLog: ConnectionLog;
   readonly #listeners: Listener[] = [];
   #advertised: Endpoint;
   #shuttingDown = false;
@@ -117,6 +127,9 @@ export class Broker {
       },
     };
     this.#dispatcher = new Dispatcher(this.#ctx);
+    const queuedBytes = options.config.values.get('queued.max.request.bytes') as number;
+    this.requestMemory = new RequestMemoryPool(queuedBytes > 0 ? queuedBytes : Infinity);
+    this.#connectionLog = new ConnectionLog(this.#logger, options.clock);
     const checkMs = logMaintenanceConfig(options.config).retentionCheckIntervalMs;
     this.#retentionTimer = options.clock.setInterval(() => void this.retentionPass(), checkMs);
     const idleMs = options.config.values.get('connections.max.idle.ms') as number;
@@ -241,12 +254,22 @@ export class Broker {
   /** Serves one accepted connection until either side closes it. */
   attach(connection: Connection): void {
     const peer = `${connection.remoteAddress}:${connection.remotePort}`;
-    if (this.#shuttingDown || this.#connections.size >= this.config.maxConnections) {
-      this.#metrics.connectionRejected(this.#shuttingDown ? 'shutting-down' : 'max-connections');
-      this.#logger.debug({ peer, connections: this.#connections.size }, 'refusing connection');
+    const ip = connection.remoteAddress;
+    const fromIp = this.#connectionsByIp.get(ip) ?? 0;
+    const refused = this.#shuttingDown
+      ? 'shutting-down'
+      : this.#connections.size >= this.config.maxConnections
+        ? 'max-connections'
+        : fromIp >= (this.config.values.get('max.connections.per.ip') as number)
+          ? 'max-connections-per-ip'
+          : null;
+    if (refused !== null) {
+      this.#metrics.connectionRejected(refused);
+      this.#connectionLog.refused(refused, peer, this.#connections.size, fromIp);
       connection.destroy();
       return;
     }
+    this.#connectionsByIp.set(ip, fromIp + 1);
     const attached = attachSession(connection, {
       frameBytesMax: this.config.socketRequestMaxBytes,
       queuedBytesMax: QUEUED_BYTES_MAX,
@@ -256,11 +279,12 @@ export class Broker {
       // the group service coalesces queued __consumer_offsets appends); see connection-session.ts.
       canOverlap: (frame) => frame.byteLength >= 2 && frame[0] === 0 && (frame[1] === PRODUCE_API_KEY || frame[1] === 8),
       inFlightMax: PRODUCE_IN_FLIGHT_MAX,
+      pool: this.requestMemory,
       onEnd: (reason) => {
         if (reason === 'idle') this.#logger.debug({ peer }, 'closed an idle connection');
         if (reason === 'frame-too-large' || reason === 'bad-frame') {
           this.#metrics.connectionRejected(reason);
-          this.#logger.warn({ peer, reason, frameBytesMax: this.config.socketRequestMaxBytes }, 'closing connection: request frame too large');
+          this.#connectionLog.badFrame(reason, peer, this.config.socketRequestMaxBytes);
         }
       },
     }, this.#ctx.clock);
@@ -268,6 +292,9 @@ export class Broker {
     this.#metrics.connectionsChanged(1);
     void attached.closed.then(() => {
       this.#connections.delete(attached);
+      const left = (this.#connectionsByIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.#connectionsByIp.set(ip, left);
+      else this.#connectionsByIp.delete(ip);
       this.#metrics.connectionsChanged(-1);
     });
   }
@@ -305,6 +332,7 @@ export class Broker {
     this.#shuttingDown = true;
     this.#retentionTimer?.cancel();
     this.#idleTimer?.cancel();
+    this.#connectionLog.close();
     this.#logger.info({ connections: this.#connections.size }, 'shutting down');
     await Promise.all(this.#listeners.map((l) => l.close().catch(() => {})));
     // Waiting JoinGroup/SyncGroup requests end now (their connections close) rather than
