@@ -132,7 +132,12 @@ describe('FrameSplitter with reservations', () => {
     const bytes = lengthPrefixed(payload);
     for (const step of [1_000, 5_000, 64 * 1024]) {
       const splitter = new FrameSplitter({ frameBytesMax: 1 << 20, reserve: () => true });
-      const got = cutAt(bytes, Array.from({ length: Math.floor(bytes.length / step) }, (_, i) => (i + 1) * step)).flatMap((c) => splitter.push(c));
+      const chunks = cutAt(bytes, Array.from({ length: Math.floor(bytes.length / step) }, (_, i) => (i + 1) * step));
+      for (const c of chunks.slice(0, -1)) expect(splitter.push(c)).toEqual([]);
+      // No pieces or chunk views pile up beside the frame's own buffer (then copied again).
+      expect(splitter.partsHeld).toBe(0);
+      expect(splitter.retainedBytes).toBe(4 + payload.byteLength);
+      const got = splitter.push(chunks[chunks.length - 1]!);
       expect(got).toHaveLength(1);
       expect(sameBytes(got[0]!, payload)).toBe(true);
       expect(got[0]!.buffer.byteLength).toBe(payload.byteLength);
