@@ -69,8 +69,9 @@ interface Phase {
   readonly samplesMs: number[];
 }
 
+const overrides = (process.env['OVERRIDES'] ?? '').split(/\s+/).filter((o) => o !== '');
 const dir = tempDir('bench-hostile');
-const broker = await startBroker({ dataDir: join(dir.path, 'data') });
+const broker = await startBroker({ dataDir: join(dir.path, 'data'), overrides });
 const hostile: Socket[] = [];
 let stopProbe = false;
 let phase: Phase = { name: 'idle', samplesMs: [] };
