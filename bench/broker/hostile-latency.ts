@@ -17,6 +17,7 @@
  * burst, and in consecutive windows after it — plus the broker's warn lines and RSS.
  * Bounded: BURST_CONNECTIONS hostile connections, WINDOW_MS windows, about 30 s in all.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ import { apiVersionsFrame, connect, createTopic, readFrame, rssKiB, sleep, start
 
 const BURST_CONNECTIONS = Number(process.env['BURST_CONNECTIONS'] ?? 3_000);
 const BURST_PARALLEL = 50;
+/** HOSTILE_KIND=0..5 sends only that kind (4: idle, 5: slowloris); default: all kinds in turn. */
+const ONLY_KIND = Number(process.env['HOSTILE_KIND'] ?? -1);
 const WINDOW_MS = 3_000;
 const WINDOWS_AFTER = 4;
 
@@ -67,14 +70,18 @@ function hostileFrame(kind: number): Buffer {
 interface Phase {
   readonly name: string;
   readonly samplesMs: number[];
+  /** Fresh connections the broker closed or refused before answering (each retried). */
+  failures: number;
 }
 
 const overrides = (process.env['OVERRIDES'] ?? '').split(/\s+/).filter((o) => o !== '');
 const dir = tempDir('bench-hostile');
 const broker = await startBroker({ dataDir: join(dir.path, 'data'), overrides });
+// BROKER_NOFILE=N: the broker's open-file limit (a host's default soft limit is often 1024).
+if (process.env['BROKER_NOFILE']) execFileSync('prlimit', ['--pid', String(broker.pid), `--nofile=${process.env['BROKER_NOFILE']}`]);
 const hostile: Socket[] = [];
 let stopProbe = false;
-let phase: Phase = { name: 'idle', samplesMs: [] };
+let phase: Phase = { name: 'idle', samplesMs: [], failures: 0 };
 const phases: Phase[] = [phase];
 
 async function probeLoop(): Promise<void> {
@@ -88,11 +95,26 @@ async function probeLoop(): Promise<void> {
     const started = performance.now();
     if (kind % 2 === 1) {
       await producer.send({ topic: 'honest', acks: 1, messages: [{ value: `honest-${correlationId}` }] });
+    } else if (kind !== 0) {
+      socket.write(apiVersionsFrame(correlationId));
+      await readFrame(socket, 10_000);
     } else {
-      const s = kind === 0 ? await connect(broker.port, 10_000) : socket;
-      s.write(apiVersionsFrame(correlationId));
-      await readFrame(s, 10_000);
-      if (kind === 0) s.destroy();
+      // A fresh connection, retried like a client would (after 50 ms) if the broker drops it.
+      for (let attempt = 0; ; attempt++) {
+        const s = await connect(broker.port, 10_000).catch(() => null);
+        try {
+          if (s === null) throw new Error('connect failed');
+          s.write(apiVersionsFrame(correlationId));
+          await readFrame(s, 10_000);
+          break;
+        } catch {
+          phase.failures++;
+          if (attempt >= 20) break;
+          await sleep(50);
+        } finally {
+          s?.destroy();
+        }
+      }
     }
     phase.samplesMs.push(performance.now() - started);
     await sleep(5);
@@ -110,7 +132,7 @@ async function burst(): Promise<void> {
         const s = await connect(broker.port, 10_000);
         s.on('error', () => {});
         hostile.push(s);
-        s.write(hostileFrame(i));
+        s.write(hostileFrame(ONLY_KIND >= 0 ? ONLY_KIND : i));
       } catch {
         // The broker may refuse under load; the burst goes on.
       }
@@ -130,7 +152,7 @@ try {
   const restRssKiB = await rssKiB(broker.pid);
   const probing = probeLoop();
   await sleep(WINDOW_MS);
-  phase = { name: `during burst (${BURST_CONNECTIONS} hostile connections)`, samplesMs: [] };
+  phase = { name: `during burst (${BURST_CONNECTIONS} hostile connections)`, samplesMs: [], failures: 0 };
   phases.push(phase);
   const burstStarted = performance.now();
   await burst();
@@ -138,14 +160,14 @@ try {
   if (process.env['KEEP_OPEN'] !== '1') for (const s of hostile) s.destroy();
   const warnLinesAfterBurst = broker.output().split('\n').filter((l) => l.includes('"level":40')).length;
   for (let w = 1; w <= WINDOWS_AFTER; w++) {
-    phase = { name: `after burst, ${((w - 1) * WINDOW_MS) / 1000}-${(w * WINDOW_MS) / 1000} s`, samplesMs: [] };
+    phase = { name: `after burst, ${((w - 1) * WINDOW_MS) / 1000}-${(w * WINDOW_MS) / 1000} s`, samplesMs: [], failures: 0 };
     phases.push(phase);
     await sleep(WINDOW_MS);
   }
   stopProbe = true;
   await probing;
   console.log(`burst: ${BURST_CONNECTIONS} connections in ${(burstMs / 1000).toFixed(1)} s; broker warn lines: ${warnLinesAfterBurst}`);
-  for (const p of phases) console.log(`${p.name.padEnd(44)} ${stats(p.samplesMs)}`);
+  for (const p of phases) console.log(`${p.name.padEnd(44)} ${stats(p.samplesMs)}${p.failures > 0 ? `; ${p.failures} fresh connections dropped` : ''}`);
   console.log(`broker RSS at rest ${(restRssKiB / 1024).toFixed(1)} MiB, after ${((await rssKiB(broker.pid)) / 1024).toFixed(1)} MiB`);
 } finally {
   stopProbe = true;

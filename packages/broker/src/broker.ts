@@ -11,7 +11,8 @@
  * the handler table. Files, sockets and time come in through @samsa/runtime interfaces.
  *
  * Limits: `max.connections` and `max.connections.per.ip` (over either, a new connection
- * is closed at once), `socket.request.max.bytes` (frame size, checked from the length
+ * is closed at once; at max.connections the connection idle the longest, if idle ≥ 5 s,
+ * is closed instead to make room), `socket.request.max.bytes` (frame size, checked from the length
  * prefix), `queued.max.request.bytes` (request bytes held by all connections together,
  * reserved from a RequestMemoryPool when a frame's prefix arrives; a connection waits
  * with its socket paused when the pool is full), and per connection at most
@@ -50,6 +51,8 @@ export const QUEUED_BYTES_MAX = 16 * 1024 * 1024;
 /** Pipelined Produce requests of one connection handled at once. */
 export const PRODUCE_IN_FLIGHT_MAX = 16;
 const PRODUCE_API_KEY = 0;
+/** At max.connections, a connection idle at least this long may be closed to admit a new one. */
+export const EVICT_IDLE_MIN_MS = 5_000;
 /** How often idle connections are looked for. */
 const IDLE_SWEEP_MS = 10_000;
 
@@ -258,10 +261,10 @@ export class Broker {
     const fromIp = this.#connectionsByIp.get(ip) ?? 0;
     const refused = this.#shuttingDown
       ? 'shutting-down'
-      : this.#connections.size >= this.config.maxConnections
-        ? 'max-connections'
-        : fromIp >= (this.config.values.get('max.connections.per.ip') as number)
-          ? 'max-connections-per-ip'
+      : fromIp >= (this.config.values.get('max.connections.per.ip') as number)
+        ? 'max-connections-per-ip'
+        : this.#connections.size >= this.config.maxConnections && !this.#evictIdlest()
+          ? 'max-connections'
           : null;
     if (refused !== null) {
       this.#metrics.connectionRejected(refused);
@@ -297,6 +300,31 @@ export class Broker {
       else this.#connectionsByIp.delete(ip);
       this.#metrics.connectionsChanged(-1);
     });
+  }
+
+  /**
+   * At max.connections, makes room for a new connection by closing the one idle the
+   * longest, if it has been idle (no bytes either way, no request in the handler) for at
+   * least EVICT_IDLE_MIN_MS. Connections a client opened and left (or a hostile one
+   * parked) would otherwise hold their slots, and file descriptors, until
+   * connections.max.idle.ms (10 min), refusing every newcomer meanwhile. An evicted
+   * idle client just reconnects. O(connections), only when the limit is reached.
+   */
+  #evictIdlest(): boolean {
+    const now = this.#ctx.clock.monotonicMs();
+    let idlest: AttachedConnection | null = null;
+    for (const c of this.#connections) {
+      if (c.session.busy || c.session.ended || now - c.lastActivityMs < EVICT_IDLE_MIN_MS) continue;
+      if (idlest === null || c.lastActivityMs < idlest.lastActivityMs) idlest = c;
+    }
+    if (idlest === null) return false;
+    this.#metrics.connectionRejected('evicted-idle');
+    const peer = `${idlest.connection.remoteAddress}:${idlest.connection.remotePort}`;
+    this.#connectionLog.refused('evicted-idle', peer, this.#connections.size, this.#connectionsByIp.get(idlest.connection.remoteAddress) ?? 0);
+    idlest.session.end('evicted-idle', false);
+    // Its socket closes asynchronously; the slot is taken over now.
+    this.#connections.delete(idlest);
+    return true;
   }
 
   /** Gauges for the app's metrics scrape. */

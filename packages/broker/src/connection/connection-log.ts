@@ -21,6 +21,7 @@ const MESSAGES: Readonly<Record<string, string>> = {
   'max-connections': 'refusing connection: max.connections reached',
   'max-connections-per-ip': 'refusing connection: max.connections.per.ip reached for its address',
   'shutting-down': 'refusing connection: the broker is shutting down',
+  'evicted-idle': 'closing the longest-idle connection to admit a new one: max.connections reached',
 };
 
 export const CONNECTION_LOG_WINDOW_MS = 10_000;

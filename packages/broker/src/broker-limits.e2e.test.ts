@@ -1,6 +1,6 @@
 /**
- * The broker-wide request memory bound (queued.max.request.bytes) and max.connections.per.ip,
- * end to end on the memory runtime.
+ * The broker-wide request memory bound (queued.max.request.bytes), max.connections.per.ip
+ * and the idle eviction at max.connections, end to end on the memory runtime.
  *
  * Invariants checked: the bytes of request frames reserved by all connections together
  * never exceed queued.max.request.bytes (sampled on every macrotask and as the pool's
@@ -8,11 +8,11 @@
  * to wait are resumed and answered; every reservation is given back (after the response,
  * or when a connection dies mid-frame).
  */
-import { CreateTopicsRequestCodec, CreateTopicsResponseCodec, ProduceRequestCodec, ProduceResponseCodec } from '@samsa/codec';
+import { CreateTopicsRequestCodec, CreateTopicsResponseCodec, FetchRequestCodec, ProduceRequestCodec, ProduceResponseCodec } from '@samsa/codec';
 import type { ProduceRequest } from '@samsa/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Err } from './kafka-errors.ts';
-import { batchOf, createTopicsBody, produceBody } from './testing/requests.ts';
+import { batchOf, createTopicsBody, fetchBody, produceBody } from './testing/requests.ts';
 import { encodeRequest, KafkaTestClient } from './testing/kafka-test-client.ts';
 import { startTestBroker } from './testing/test-broker.ts';
 import type { TestBroker } from './testing/test-broker.ts';
@@ -153,5 +153,42 @@ describe('max.connections.per.ip', () => {
     expect(tb.broker.config.maxConnections).toBe(10_000);
     expect(tb.broker.config.values.get('max.connections.per.ip')).toBe(2_500);
     expect(tb.broker.requestMemory.capacityBytes).toBe(512 * 1024 * 1024);
+  });
+});
+
+describe('max.connections', () => {
+  it('admits a new connection by closing the one idle the longest (≥ 5 s), never one with a request in the handler', async () => {
+    const rejected: string[] = [];
+    tb = await startTestBroker({
+      overrides: ['max.connections=3'],
+      metrics: { requestCompleted: () => {}, bytesIn: () => {}, bytesOut: () => {}, recordsIn: () => {}, connectionsChanged: () => {}, connectionRejected: (r) => void rejected.push(r) },
+    });
+    const admin = await tb.connect('admin');
+    expect((await admin.request(19, 5, CreateTopicsRequestCodec, createTopicsBody('t', 1), CreateTopicsResponseCodec)).topics[0]?.errorCode).toBe(Err.NONE);
+    tb.clock.advance(1_000);
+    const idle = await tb.connect('idle');
+    const polling = await tb.connect('poller');
+    polling.send(1, 12, FetchRequestCodec, fetchBody('t', 0, 0, { maxWaitMs: 60_000, minBytes: 1 }));
+    await tb.untilParked('t', 0);
+    // At the limit, nobody idle for 5 s yet: the newcomer is refused.
+    const early = await tb.connect('early');
+    for (let i = 0; i < 5000 && !early.isClosed; i++) await macrotask();
+    expect(early.isClosed).toBe(true);
+    expect(rejected).toEqual(['max-connections']);
+    // 5 s later: admin (idle since its CreateTopics) goes first, then idle; the parked poll stays.
+    tb.clock.advance(5_000);
+    const late = await tb.connect('late');
+    for (let i = 0; i < 5000 && !admin.isClosed; i++) await macrotask();
+    expect(admin.isClosed).toBe(true);
+    expect(late.isClosed).toBe(false);
+    const later = await tb.connect('later');
+    for (let i = 0; i < 5000 && !idle.isClosed; i++) await macrotask();
+    expect(idle.isClosed).toBe(true);
+    const last = await tb.connect('last');
+    for (let i = 0; i < 5000 && !last.isClosed; i++) await macrotask();
+    expect(last.isClosed).toBe(true);
+    expect(polling.isClosed).toBe(false);
+    expect(later.isClosed).toBe(false);
+    expect(rejected).toEqual(['max-connections', 'evicted-idle', 'evicted-idle', 'max-connections']);
   });
 });
