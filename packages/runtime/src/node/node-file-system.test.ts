@@ -65,7 +65,7 @@ describe('NodeFileSystem', () => {
       expect(mkdir).toBeInstanceOf(FileSystemError);
       expect((mkdir as FileSystemError).code).toBe('read-only');
       expect((mkdir as FileSystemError).message).toContain(`${dir}/data`);
-      const open = await fs.open(`${dir}/f`, 'write').catch((e: unknown) => e);
+      const open = await fs.open(`${dir}/f`, 'append').catch((e: unknown) => e);
       expect((open as FileSystemError).code).toBe('read-only');
       // An existing directory is still fine.
       await fs.mkdirp(dir);
