@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ServerConfig } from '@samsa/broker';
 import { brokerConfigFrom } from './broker-config.ts';
+import { parseOpenFilesLimit } from './open-files-limit.ts';
 import type { LoadedBrokerConfig } from './broker-config.ts';
 import { CliError, ExitCode } from './cli-error.ts';
 import { createLogger, isLogLevel } from './logger.ts';
@@ -33,7 +34,16 @@ function loadConfig(o: BrokerCommandOptions): LoadedBrokerConfig {
       throw new CliError(`cannot read --config ${o.config}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Check the path.`, ExitCode.usage);
     }
   }
-  return brokerConfigFrom(o, configText, (p) => resolve(p));
+  return brokerConfigFrom(o, configText, (p) => resolve(p), openFilesLimit());
+}
+
+/** This process's open-file limit (Linux /proc; null elsewhere). */
+function openFilesLimit(): number | null {
+  try {
+    return parseOpenFilesLimit(readFileSync('/proc/self/limits', 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 export async function runBroker(o: BrokerCommandOptions): Promise<void> {
