@@ -192,3 +192,33 @@ describe('max.connections', () => {
     expect(rejected).toEqual(['max-connections', 'evicted-idle', 'evicted-idle', 'max-connections']);
   });
 });
+
+describe('after a burst of hostile connections', () => {
+  it('holds no connection, reservation or socket once they are gone', async () => {
+    const b = await start();
+    const prefix = (n: number) => {
+      const p = new Uint8Array(4);
+      new DataView(p.buffer).setInt32(0, n);
+      return p;
+    };
+    const kinds = [
+      prefix(0x7fffffff), // too large
+      prefix(-1), // negative
+      new Uint8Array([...prefix(10), 0x7f, 0x00, 0, 0, 0, 0, 0, 1, 0, 0]), // unknown API key
+      new Uint8Array([...prefix(1000 * KiB), 1, 2, 3]), // a frame begun, then the peer vanishes
+      new Uint8Array(0), // connects, sends nothing, vanishes
+    ];
+    const clients: KafkaTestClient[] = [];
+    for (let i = 0; i < 200; i++) {
+      const c = await b.connect(`hostile-${i}`);
+      c.writeRaw(kinds[i % kinds.length]!);
+      clients.push(c);
+    }
+    for (const c of clients) c.connection.destroy();
+    for (let i = 0; i < 5000 && (b.broker.connectionCount > 1 || b.transport.openConnections() > 2); i++) await macrotask();
+    expect(b.broker.connectionCount).toBe(1); // the admin connection of start()
+    expect(b.transport.openConnections()).toBe(2); // its two ends
+    expect(b.broker.requestMemory.reservedBytes).toBe(0);
+    expect(b.broker.requestMemory.waiterCount).toBe(0);
+  });
+});
