@@ -117,6 +117,13 @@ describe('FrameSplitter with reservations', () => {
     expect(asked).toEqual([3, 0, 1, 300, 1]);
   });
 
+  it('returns an empty frame as soon as it is granted, with nothing more pushed', () => {
+    const splitter = new FrameSplitter({ frameBytesMax: 10, reserve: () => false });
+    expect(splitter.push(lengthPrefixed(new Uint8Array(0)))).toEqual([]);
+    expect(splitter.granted().map((f) => f.byteLength)).toEqual([0]);
+    expect(splitter.bufferedBytes).toBe(0);
+  });
+
   it('stops before buffering any payload byte of a frame it could not reserve', () => {
     const splitter = new FrameSplitter({ frameBytesMax: 1 << 20, reserve: () => false });
     const prefix = lengthPrefixed(new Uint8Array(100_000)).subarray(0, 4);

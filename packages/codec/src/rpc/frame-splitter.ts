@@ -59,6 +59,7 @@ export const FRAME_PREFIX_BYTES = 4;
 const PIECE_VIEW_MIN_BYTES = 4 * 1024;
 /** Capacity of the buffer that coalesces smaller pieces. */
 const COALESCE_BYTES = 16 * 1024;
+const NO_BYTES = new Uint8Array(0);
 
 export class FrameSplitter {
   readonly frameBytesMax: number;
@@ -139,6 +140,8 @@ export class FrameSplitter {
     if (!this.#awaiting) throw new Error('granted() without a frame awaiting its reservation');
     this.#awaiting = false;
     const frames: Uint8Array[] = [];
+    // An empty frame is complete as soon as it is granted, even with nothing held.
+    this.#consume(NO_BYTES, frames);
     while (this.#held.length > 0 && !this.#awaiting) this.#consume(this.#held.shift()!, frames);
     return frames;
   }
