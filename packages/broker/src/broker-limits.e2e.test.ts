@@ -193,6 +193,41 @@ describe('max.connections', () => {
   });
 });
 
+describe('max.connections and request memory', () => {
+  it('does not evict a connection that waits for request memory', async () => {
+    const b = await start(['max.connections=3']);
+    const prefix = (n: number) => {
+      const p = new Uint8Array(4);
+      new DataView(p.buffer).setInt32(0, n);
+      return p;
+    };
+    const holder = await b.connect('holder');
+    holder.writeRaw(prefix(1400 * KiB)); // holds most of the pool, sends nothing more
+    const waiter = await b.connect('waiter');
+    for (let i = 0; i < 5000 && b.broker.requestMemory.reservedBytes === 0; i++) await macrotask();
+    waiter.writeRaw(prefix(600 * KiB));
+    for (let i = 0; i < 5000 && b.broker.requestMemory.waiterCount === 0; i++) await macrotask();
+    expect(b.broker.requestMemory.waiterCount).toBe(1);
+    // The holder sends one more byte a second later: the waiter is the more silent of the two.
+    b.clock.advance(1_000);
+    holder.writeRaw(new Uint8Array(1));
+    for (let i = 0; i < 50; i++) await macrotask();
+    b.clock.advance(60_000);
+    // admin (from start, the idlest) goes first, then the holder (idle, not waiting), though
+    // the waiter has been silent longer: it is not idle, it waits for the broker.
+    const first = await b.connect('new-0');
+    for (let i = 0; i < 5000 && !b.broker.requestMemory.waiterCount; i++) await macrotask();
+    const second = await b.connect('new-1');
+    for (let i = 0; i < 5000 && !holder.isClosed; i++) await macrotask();
+    expect(holder.isClosed).toBe(true);
+    expect(waiter.isClosed).toBe(false);
+    expect([first.isClosed, second.isClosed]).toEqual([false, false]);
+    // The holder's bytes went back: the waiter got its grant.
+    for (let i = 0; i < 5000 && b.broker.requestMemory.waiterCount > 0; i++) await macrotask();
+    expect(b.broker.requestMemory.reservedBytes).toBe(600 * KiB);
+  });
+});
+
 describe('after a burst of hostile connections', () => {
   it('holds no connection, reservation or socket once they are gone', async () => {
     const b = await start();

@@ -305,7 +305,7 @@ export class Broker {
   /**
    * At max.connections, makes room for a new connection by closing the one idle the
    * longest, if it has been idle (no bytes either way, no request in the handler) for at
-   * least EVICT_IDLE_MIN_MS. Connections a client opened and left (or a hostile one
+   * least EVICT_IDLE_MIN_MS and is not waiting for request memory. Connections a client opened and left (or a hostile one
    * parked) would otherwise hold their slots, and file descriptors, until
    * connections.max.idle.ms (10 min), refusing every newcomer meanwhile. An evicted
    * idle client just reconnects. O(connections), only when the limit is reached.
@@ -314,7 +314,8 @@ export class Broker {
     const now = this.#ctx.clock.monotonicMs();
     let idlest: AttachedConnection | null = null;
     for (const c of this.#connections) {
-      if (c.session.busy || c.session.ended || now - c.lastActivityMs < EVICT_IDLE_MIN_MS) continue;
+      // A session waiting for request memory is not idle: its client is sending a frame.
+      if (c.session.busy || c.session.ended || c.session.awaitingMemory || now - c.lastActivityMs < EVICT_IDLE_MIN_MS) continue;
       if (idlest === null || c.lastActivityMs < idlest.lastActivityMs) idlest = c;
     }
     if (idlest === null) return false;
