@@ -76,6 +76,13 @@ function explainStartFailure(error: unknown, config: ServerConfig, adminPort: nu
     const flags = permissionFlags(brokerPermissions(config, adminPort !== undefined ? { adminPort } : {}));
     return new CliError(`cannot start: Deno permission missing (${e.message}). Run with ${flags.join(' ')} (see apps/broker-deno/README.md).`, ExitCode.usage);
   }
+  if (e.code === 'read-only' || /EROFS/.test(text)) {
+    const path = (error as { path?: string }).path;
+    return new CliError(
+      `cannot start: the data dir ${config.logDirs.join(',')} is on a read-only file system${path ? ` (${path} cannot be created or written)` : ''}. Remount it read-write or pass --data-dir on a writable file system.`,
+      ExitCode.failure,
+    );
+  }
   if (/EACCES|PermissionDenied|permission/i.test(text)) {
     return new CliError(`cannot start: permission denied (${e.message}). Check that the data dir ${config.logDirs.join(',')} is writable and the port is allowed.`, ExitCode.failure);
   }

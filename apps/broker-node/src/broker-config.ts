@@ -9,6 +9,7 @@ import { ConfigError, parseServerConfig } from '@samsa/broker';
 import type { ServerConfig } from '@samsa/broker';
 import { resolveBrokerFlags } from './broker-flags.ts';
 import { CliError, ExitCode } from './cli-error.ts';
+import { maxConnectionsUnder } from './open-files-limit.ts';
 
 /** The flags of `samsa broker` this needs (a subset of the command's options). */
 export interface BrokerConfigFlags {
@@ -26,7 +27,11 @@ export interface LoadedBrokerConfig {
   readonly dataDirShown: string;
 }
 
-export function brokerConfigFrom(o: BrokerConfigFlags, configText: string, resolvePath: (p: string) => string): LoadedBrokerConfig {
+/**
+ * `openFilesMax`: the process's open-file limit when known; an unset max.connections then
+ * defaults to at most half of it (open-files-limit.ts).
+ */
+export function brokerConfigFrom(o: BrokerConfigFlags, configText: string, resolvePath: (p: string) => string, openFilesMax?: number | null): LoadedBrokerConfig {
   try {
     const flags = resolveBrokerFlags(
       {
@@ -39,7 +44,12 @@ export function brokerConfigFrom(o: BrokerConfigFlags, configText: string, resol
       },
       resolvePath,
     );
-    return { config: parseServerConfig({ text: configText, overrides: flags.overrides }), dataDirShown: flags.dataDirShown };
+    let config = parseServerConfig({ text: configText, overrides: flags.overrides });
+    if (openFilesMax != null && !config.explicitKeys.has('max.connections')) {
+      const capped = maxConnectionsUnder(openFilesMax, config.maxConnections);
+      if (capped < config.maxConnections) config = parseServerConfig({ text: configText, overrides: [...flags.overrides, `max.connections=${capped}`] });
+    }
+    return { config, dataDirShown: flags.dataDirShown };
   } catch (error) {
     if (error instanceof ConfigError) {
       const where = o.config !== undefined ? ` (from ${o.config} or --override)` : '';

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ServerConfig } from '@samsa/broker';
 import { brokerConfigFrom } from './broker-config.ts';
+import { parseOpenFilesLimit } from './open-files-limit.ts';
 import type { LoadedBrokerConfig } from './broker-config.ts';
 import { CliError, ExitCode } from './cli-error.ts';
 import { createLogger, isLogLevel } from './logger.ts';
@@ -33,7 +34,16 @@ function loadConfig(o: BrokerCommandOptions): LoadedBrokerConfig {
       throw new CliError(`cannot read --config ${o.config}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}. Check the path.`, ExitCode.usage);
     }
   }
-  return brokerConfigFrom(o, configText, (p) => resolve(p));
+  return brokerConfigFrom(o, configText, (p) => resolve(p), openFilesLimit());
+}
+
+/** This process's open-file limit (Linux /proc; null elsewhere). */
+function openFilesLimit(): number | null {
+  try {
+    return parseOpenFilesLimit(readFileSync('/proc/self/limits', 'utf8'));
+  } catch {
+    return null;
+  }
 }
 
 export async function runBroker(o: BrokerCommandOptions): Promise<void> {
@@ -84,6 +94,13 @@ function explainStartFailure(error: unknown, config: ServerConfig, adminPort: nu
   if (/address-in-use|EADDRINUSE/i.test(text)) {
     return new CliError(
       `cannot listen: ${l.host || '0.0.0.0'}:${l.port}${adminPort !== undefined ? ` or admin port ${adminPort}` : ''} is already in use. Stop the other process or pass --port (and --admin-port) with free ports.`,
+      ExitCode.failure,
+    );
+  }
+  if (e.code === 'read-only' || /EROFS/.test(text)) {
+    const path = (error as { path?: string }).path;
+    return new CliError(
+      `cannot start: the data dir ${config.logDirs.join(',')} is on a read-only file system${path ? ` (${path} cannot be created or written)` : ''}. Remount it read-write or pass --data-dir on a writable file system.`,
       ExitCode.failure,
     );
   }

@@ -131,6 +131,32 @@ describe('bad input', () => {
     expect(res.topics.map((t) => t.name)).toEqual(['t']);
   });
 
+  it('logs a flood of bad frames as one line per reason, each with its own message, then a summary per 10 s', async () => {
+    const { tb } = await setup(['socket.request.max.bytes=1000']);
+    for (const [length, count] of [
+      [0x7fffffff, 20],
+      [-1, 5],
+    ] as const) {
+      for (let i = 0; i < count; i++) {
+        const c = await tb.connect();
+        const prefix = new Uint8Array(4);
+        new DataView(prefix.buffer).setInt32(0, length);
+        c.writeRaw(prefix);
+        await c.closed;
+      }
+    }
+    const lines = () => warnings.map((w) => ({ reason: (w.obj as { reason?: string }).reason, msg: w.msg }));
+    expect(lines()).toEqual([
+      { reason: 'frame-too-large', msg: 'closing connection: request frame larger than socket.request.max.bytes' },
+      { reason: 'bad-frame', msg: 'closing connection: request frame with an invalid (negative) length prefix' },
+    ]);
+    tb.clock.advance(10_000);
+    expect(lines().slice(2).map((l) => l.msg).sort()).toEqual([
+      '19 more connections closed for frame-too-large in the last 10 s',
+      '4 more connections closed for bad-frame in the last 10 s',
+    ]);
+  });
+
   it('closes on a malformed body (logged once per interval) and on an unknown API key or version', async () => {
     const { tb } = await setup();
     for (let i = 0; i < 3; i++) {

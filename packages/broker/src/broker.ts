@@ -10,10 +10,14 @@
  * logs through the PartitionLogStore), one ConnectionSession per client connection and
  * the handler table. Files, sockets and time come in through @samsa/runtime interfaces.
  *
- * Limits: `max.connections` (over it, new connections are closed at once),
- * `socket.request.max.bytes` (frame size, checked from the length prefix), and per
- * connection at most `queued.max.requests` frames / `QUEUED_BYTES_MAX` bytes buffered
- * before the socket is paused.
+ * Limits: `max.connections` and `max.connections.per.ip` (over either, a new connection
+ * is closed at once; at max.connections the connection idle the longest, if idle ≥ 5 s,
+ * is closed instead to make room), `socket.request.max.bytes` (frame size, checked from the length
+ * prefix), `queued.max.request.bytes` (request bytes held by all connections together,
+ * reserved from a RequestMemoryPool when a frame's prefix arrives; a connection waits
+ * with its socket paused when the pool is full), and per connection at most
+ * `queued.max.requests` frames / `QUEUED_BYTES_MAX` bytes buffered before the socket is
+ * paused.
  *
  * Shutdown: stop listening and accepting, let every connection finish the request it is
  * handling (responses are sent), close the sockets, then flush and close every log (the
@@ -25,6 +29,8 @@ import type { BrokerContext, Endpoint } from './broker-context.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import { attachSession } from './connection/attach.ts';
 import type { AttachedConnection } from './connection/attach.ts';
+import { ConnectionLog } from './connection/connection-log.ts';
+import { RequestMemoryPool } from './connection/request-memory-pool.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { GroupService } from './groups/group-service.ts';
 import type { ApiHandler } from './handlers/api-handler.ts';
@@ -46,6 +52,8 @@ export const QUEUED_BYTES_MAX = 16 * 1024 * 1024;
 /** Pipelined Produce requests of one connection handled at once. */
 export const PRODUCE_IN_FLIGHT_MAX = 16;
 const PRODUCE_API_KEY = 0;
+/** At max.connections, a connection idle at least this long may be closed to admit a new one. */
+export const EVICT_IDLE_MIN_MS = 5_000;
 /** How often idle connections are looked for. */
 const IDLE_SWEEP_MS = 10_000;
 
@@ -80,6 +88,11 @@ export class Broker {
   readonly #logger: Logger;
   readonly #metrics: Metrics;
   readonly #connections = new Set<AttachedConnection>();
+  /** Open connections per remote address (max.connections.per.ip). */
+  readonly #connectionsByIp = new Map<string, number>();
+  /** queued.max.request.bytes: request bytes all connections may hold at once. */
+  readonly requestMemory: RequestMemoryPool;
+  readonly #connectionLog: ConnectionLog;
   readonly #listeners: Listener[] = [];
   #advertised: Endpoint;
   #shuttingDown = false;
@@ -122,6 +135,9 @@ export class Broker {
       },
     };
     this.#dispatcher = new Dispatcher(this.#ctx);
+    const queuedBytes = options.config.values.get('queued.max.request.bytes') as number;
+    this.requestMemory = new RequestMemoryPool(queuedBytes > 0 ? queuedBytes : Infinity);
+    this.#connectionLog = new ConnectionLog(this.#logger, options.clock);
     const checkMs = logMaintenanceConfig(options.config).retentionCheckIntervalMs;
     this.#retentionTimer = options.clock.setInterval(() => void this.retentionPass(), checkMs);
     const idleMs = options.config.values.get('connections.max.idle.ms') as number;
@@ -246,12 +262,22 @@ export class Broker {
   /** Serves one accepted connection until either side closes it. */
   attach(connection: Connection): void {
     const peer = `${connection.remoteAddress}:${connection.remotePort}`;
-    if (this.#shuttingDown || this.#connections.size >= this.config.maxConnections) {
-      this.#metrics.connectionRejected(this.#shuttingDown ? 'shutting-down' : 'max-connections');
-      this.#logger.debug({ peer, connections: this.#connections.size }, 'refusing connection');
+    const ip = connection.remoteAddress;
+    const fromIp = this.#connectionsByIp.get(ip) ?? 0;
+    const refused = this.#shuttingDown
+      ? 'shutting-down'
+      : fromIp >= (this.config.values.get('max.connections.per.ip') as number)
+        ? 'max-connections-per-ip'
+        : this.#connections.size >= this.config.maxConnections && !this.#evictIdlest()
+          ? 'max-connections'
+          : null;
+    if (refused !== null) {
+      this.#metrics.connectionRejected(refused);
+      this.#connectionLog.refused(refused, peer, this.#connections.size, fromIp);
       connection.destroy();
       return;
     }
+    this.#connectionsByIp.set(ip, fromIp + 1);
     const attached = attachSession(connection, {
       frameBytesMax: this.config.socketRequestMaxBytes,
       queuedBytesMax: QUEUED_BYTES_MAX,
@@ -261,11 +287,12 @@ export class Broker {
       // the group service coalesces queued __consumer_offsets appends); see connection-session.ts.
       canOverlap: (frame) => frame.byteLength >= 2 && frame[0] === 0 && (frame[1] === PRODUCE_API_KEY || frame[1] === 8),
       inFlightMax: PRODUCE_IN_FLIGHT_MAX,
+      pool: this.requestMemory,
       onEnd: (reason) => {
         if (reason === 'idle') this.#logger.debug({ peer }, 'closed an idle connection');
         if (reason === 'frame-too-large' || reason === 'bad-frame') {
           this.#metrics.connectionRejected(reason);
-          this.#logger.warn({ peer, reason, frameBytesMax: this.config.socketRequestMaxBytes }, 'closing connection: request frame too large');
+          this.#connectionLog.badFrame(reason, peer, this.config.socketRequestMaxBytes);
         }
       },
     }, this.#ctx.clock);
@@ -273,8 +300,37 @@ export class Broker {
     this.#metrics.connectionsChanged(1);
     void attached.closed.then(() => {
       this.#connections.delete(attached);
+      const left = (this.#connectionsByIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.#connectionsByIp.set(ip, left);
+      else this.#connectionsByIp.delete(ip);
       this.#metrics.connectionsChanged(-1);
     });
+  }
+
+  /**
+   * At max.connections, makes room for a new connection by closing the one idle the
+   * longest, if it has been idle (no bytes either way, no request in the handler) for at
+   * least EVICT_IDLE_MIN_MS and is not waiting for request memory. Connections a client opened and left (or a hostile one
+   * parked) would otherwise hold their slots, and file descriptors, until
+   * connections.max.idle.ms (10 min), refusing every newcomer meanwhile. An evicted
+   * idle client just reconnects. O(connections), only when the limit is reached.
+   */
+  #evictIdlest(): boolean {
+    const now = this.#ctx.clock.monotonicMs();
+    let idlest: AttachedConnection | null = null;
+    for (const c of this.#connections) {
+      // A session waiting for request memory is not idle: its client is sending a frame.
+      if (c.session.busy || c.session.ended || c.session.awaitingMemory || now - c.lastActivityMs < EVICT_IDLE_MIN_MS) continue;
+      if (idlest === null || c.lastActivityMs < idlest.lastActivityMs) idlest = c;
+    }
+    if (idlest === null) return false;
+    this.#metrics.connectionRejected('evicted-idle');
+    const peer = `${idlest.connection.remoteAddress}:${idlest.connection.remotePort}`;
+    this.#connectionLog.refused('evicted-idle', peer, this.#connections.size, this.#connectionsByIp.get(idlest.connection.remoteAddress) ?? 0);
+    idlest.session.end('evicted-idle', false);
+    // Its socket closes asynchronously; the slot is taken over now.
+    this.#connections.delete(idlest);
+    return true;
   }
 
   /** Gauges for the app's metrics scrape. */
@@ -314,6 +370,7 @@ export class Broker {
     this.#shuttingDown = true;
     this.#retentionTimer?.cancel();
     this.#idleTimer?.cancel();
+    this.#connectionLog.close();
     this.#logger.info({ connections: this.#connections.size }, 'shutting down');
     await Promise.all(this.#listeners.map((l) => l.close().catch(() => {})));
     // Waiting JoinGroup/SyncGroup requests end now (their connections close) rather than

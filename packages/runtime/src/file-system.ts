@@ -115,6 +115,8 @@ export type FileSystemErrorCode =
   | 'no-space'
   /** The process may not touch the path (EACCES/EPERM, or a Deno permission not granted). */
   | 'permission-denied'
+  /** The path is on a read-only file system (EROFS): nothing can be created or written there. */
+  | 'read-only'
   | 'io'
   | 'injected';
 

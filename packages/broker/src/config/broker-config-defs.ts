@@ -80,9 +80,10 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('min.insync.replicas', 'int', '1', { validate: atLeast(1), dynamic: true }),
   def('unclean.leader.election.enable', 'boolean', 'false', { used: false, dynamic: true }),
   def('socket.request.max.bytes', 'int', '104857600', { validate: atLeast(1) }),
-  def('max.connections', 'int', '2147483647', { validate: atLeast(0) }),
-  def('max.connections.per.ip', 'int', '2147483647', { validate: atLeast(0) }),
-  def('queued.max.request.bytes', 'long', '-1'),
+  // Finite defaults where Kafka has none (Int.MaxValue, -1): see the broker README.
+  def('max.connections', 'int', '10000', { validate: atLeast(0) }),
+  def('max.connections.per.ip', 'int', '2500', { validate: atLeast(0) }),
+  def('queued.max.request.bytes', 'long', '536870912'),
   def('queued.max.requests', 'int', '500', { validate: atLeast(1) }),
   def('connections.max.idle.ms', 'long', '600000'),
   def('offsets.topic.num.partitions', 'int', '50', { validate: atLeast(1) }),

@@ -18,12 +18,18 @@
  *     `queuedBytesMax` (or more than `queuedFramesMax` frames) pause reading until the
  *     client drains its responses or the queue empties (`sink.setReading(false/true)`);
  *   - while undrained response bytes alone exceed `queuedBytesMax`, no further queued
- *     frame is handled, so responses cannot pile up either.
+ *     frame is handled, so responses cannot pile up either;
+ *   - with a `pool` (the broker-wide queued.max.request.bytes), each frame's declared
+ *     length is reserved from it when its prefix arrives, before its payload is buffered;
+ *     if the pool cannot grant it, reading pauses until it does. The reservation is
+ *     released when the frame's handler has finished with it (or the session ends and the
+ *     frame was never handled), so a session that holds a reservation always gives it back.
  *
  * Outcome of a handled frame: a response (or none, for acks=0 produce), optionally
  * followed by closing the connection (protocol violations).
  */
 import { DecodeError, FrameSplitter } from '@samsa/codec';
+import type { PoolWaiter, RequestMemoryPool } from './request-memory-pool.ts';
 
 /** A response frame as one buffer or as chunks to write in order (large records fields uncopied). */
 export type ResponseBytes = Uint8Array | readonly Uint8Array[];
@@ -69,6 +75,8 @@ export interface SessionOptions {
   readonly canOverlap?: (frame: Uint8Array) => boolean;
   /** Most frames in the handler at once (overlapping ones). Default 1. */
   readonly inFlightMax?: number;
+  /** Broker-wide bound on request bytes held (see the file comment). Default: none. */
+  readonly pool?: RequestMemoryPool;
 }
 
 interface InFlight {
@@ -89,11 +97,31 @@ export class ConnectionSession {
   #finishing = false;
   #ended: string | null = null;
   #idleWaiters: Array<() => void> = [];
+  /** Pool bytes this session holds: frames being read, queued or in the handler. */
+  #reservedBytes = 0;
+  /** Of those, the bytes of frames in the handler (released when each handler settles). */
+  #inHandlerBytes = 0;
+  #poolWaiter: PoolWaiter | null = null;
 
   constructor(options: SessionOptions, sink: SessionSink) {
     this.#opts = options;
     this.#sink = sink;
-    this.#splitter = new FrameSplitter({ frameBytesMax: options.frameBytesMax, api: 'RequestFrame' });
+    const pool = options.pool;
+    this.#splitter = new FrameSplitter({
+      frameBytesMax: options.frameBytesMax,
+      api: 'RequestFrame',
+      reserve: pool === undefined ? undefined : (bytes) => this.#reserve(pool, bytes),
+    });
+  }
+
+  /** Bytes this session holds in the request memory pool (0 without a pool). */
+  get reservedBytes(): number {
+    return this.#reservedBytes;
+  }
+
+  /** True while reading is paused because the pool could not grant the next frame's bytes. */
+  get awaitingMemory(): boolean {
+    return this.#splitter.awaitingGrant;
   }
 
   get ended(): boolean {
@@ -120,6 +148,50 @@ export class ConnectionSession {
       this.end(e instanceof DecodeError && e.reason === 'too-large' ? 'frame-too-large' : 'bad-frame', false);
       return;
     }
+    this.#enqueue(frames);
+  }
+
+  /** Reserves a frame's bytes now, or queues for them and pauses reading until granted. */
+  #reserve(pool: RequestMemoryPool, bytes: number): boolean {
+    if (pool.tryReserve(bytes)) {
+      this.#reservedBytes += bytes;
+      return true;
+    }
+    this.#poolWaiter = pool.wait(bytes, () => {
+      this.#poolWaiter = null;
+      this.#reservedBytes += bytes;
+      // Granted inside another session's release: continue on a fresh microtask.
+      queueMicrotask(() => this.#onGranted());
+    });
+    return false;
+  }
+
+  #onGranted(): void {
+    if (this.#ended !== null || this.#finishing) return;
+    let frames: Uint8Array[];
+    try {
+      frames = this.#splitter.granted();
+    } catch (e) {
+      this.end(e instanceof DecodeError && e.reason === 'too-large' ? 'frame-too-large' : 'bad-frame', false);
+      return;
+    }
+    this.#enqueue(frames);
+  }
+
+  #release(bytes: number): void {
+    if (bytes === 0 || this.#opts.pool === undefined) return;
+    this.#reservedBytes -= bytes;
+    this.#opts.pool.release(bytes);
+  }
+
+  /** Gives back every reservation except those of frames still in the handler (they release as they settle). */
+  #releaseAllButInHandler(): void {
+    this.#poolWaiter?.cancel();
+    this.#poolWaiter = null;
+    this.#release(this.#reservedBytes - this.#inHandlerBytes);
+  }
+
+  #enqueue(frames: Uint8Array[]): void {
     for (const f of frames) {
       this.#frames.push(f);
       this.#frameBytesQueued += f.byteLength;
@@ -144,6 +216,7 @@ export class ConnectionSession {
     this.#ended = reason;
     this.#frames.length = 0;
     this.#frameBytesQueued = 0;
+    this.#releaseAllButInHandler();
     this.#sink.close(reason, graceful);
     this.#opts.onEnd?.(reason);
     this.#wakeIdle();
@@ -166,6 +239,7 @@ export class ConnectionSession {
     this.#sink.setReading(false);
     this.#frames.length = 0;
     this.#frameBytesQueued = 0;
+    this.#releaseAllButInHandler();
     await this.whenIdle();
     this.end(reason, true);
   }
@@ -218,16 +292,29 @@ export class ConnectionSession {
   }
 
   #invoke(frame: Uint8Array): Promise<FrameOutcome> {
+    let outcome: Promise<FrameOutcome>;
     try {
-      return Promise.resolve(this.#opts.handleFrame(frame)).catch(() => ({ response: null, close: 'handler-failed' }));
+      outcome = Promise.resolve(this.#opts.handleFrame(frame)).catch(() => ({ response: null, close: 'handler-failed' }));
     } catch {
-      return Promise.resolve({ response: null, close: 'handler-failed' });
+      outcome = Promise.resolve({ response: null, close: 'handler-failed' });
     }
+    if (this.#opts.pool === undefined) return outcome;
+    // The handler is done with the frame once its outcome is there: its bytes go back.
+    const bytes = frame.byteLength;
+    this.#inHandlerBytes += bytes;
+    return outcome.then((o) => {
+      this.#inHandlerBytes -= bytes;
+      this.#release(bytes);
+      return o;
+    });
   }
 
   #updateReading(): void {
     if (this.#ended !== null || this.#finishing) return;
-    const over = this.#frameBytesQueued + this.#unsentBytes > this.#opts.queuedBytesMax || this.#frames.length >= this.#opts.queuedFramesMax;
+    const over =
+      this.#frameBytesQueued + this.#unsentBytes > this.#opts.queuedBytesMax ||
+      this.#frames.length >= this.#opts.queuedFramesMax ||
+      this.#splitter.awaitingGrant;
     if (over && this.#reading) {
       this.#reading = false;
       this.#sink.setReading(false);

@@ -6,7 +6,10 @@
  *   held (retainedBytes) stays within bufferedBytes + 16 KiB (+ 4 while a prefix is partial);
  * - a declared length over frameBytesMax throws 'too-large' on the push that completes the
  *   prefix, having buffered no more than the 4 prefix bytes;
- * - random bytes only ever raise DecodeError ('too-large' or 'bad-length').
+ * - random bytes only ever raise DecodeError ('too-large' or 'bad-length');
+ * - with a `reserve` hook that refuses at random (granted later): the payloads still come
+ *   out in order, each frame is asked for exactly once, in order, before any of its
+ *   payload bytes is kept, and frames come out only for lengths that were granted.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +23,53 @@ function cutsArb(length: number): fc.Arbitrary<number[]> {
 }
 
 describe('FrameSplitter properties', () => {
+  it('with reservations refused at random, yields the payloads in order, each asked for once before it is kept', () => {
+    fc.assert(
+      fc.property(
+        payloadsArb.chain((payloads) => {
+          const stream = concatBytes(payloads.map(lengthPrefixed));
+          return fc.tuple(fc.constant(payloads), fc.constant(stream), cutsArb(stream.length), fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }));
+        }),
+        ([payloads, stream, cuts, refusals]) => {
+          const asked: number[] = [];
+          let granted = 0;
+          const splitter = new FrameSplitter({
+            frameBytesMax: 40_000,
+            reserve: (n) => {
+              asked.push(n);
+              if (refusals[asked.length - 1]) return false;
+              granted++;
+              return true;
+            },
+          });
+          const got: Uint8Array[] = [];
+          const drain = (): void => {
+            // The caller obtains the bytes later: grant until nothing waits.
+            while (splitter.awaitingGrant) {
+              granted++;
+              got.push(...splitter.granted());
+            }
+          };
+          for (const chunk of cutAt(stream, cuts)) {
+            got.push(...splitter.push(chunk));
+            if (splitter.awaitingGrant) {
+              // Nothing of the waiting frame is kept beyond its prefix and the raw held bytes.
+              expect(splitter.retainedBytes).toBe(splitter.bufferedBytes);
+              expect(got.length).toBeLessThan(asked.length);
+            }
+            expect(got.length).toBeLessThanOrEqual(granted);
+            if (cuts.length % 2 === 0) drain();
+          }
+          drain();
+          expect(asked).toEqual(payloads.map((p) => p.byteLength));
+          expect(got.length).toBe(payloads.length);
+          got.forEach((p, i) => expect(sameBytes(p, payloads[i]!)).toBe(true));
+          expect(splitter.bufferedBytes).toBe(0);
+        },
+      ),
+    );
+  });
+
   it('any chunking yields the payloads in order', () => {
     fc.assert(
       fc.property(

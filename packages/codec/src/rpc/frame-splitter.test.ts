@@ -96,3 +96,59 @@ describe('FrameSplitter', () => {
     expect(splitter.bufferedBytes).toBe(0);
   });
 });
+
+describe('FrameSplitter with reservations', () => {
+  it('asks for each frame at its prefix, holds the rest until granted, then goes on', () => {
+    const asked: number[] = [];
+    // Refuse the second frame: the first is returned, the rest is held, not parsed.
+    let calls = 0;
+    const refuseSecond = new FrameSplitter({ frameBytesMax: 1000, reserve: (n) => (asked.push(n), calls++ !== 1) });
+    const first = refuseSecond.push(stream);
+    expect(first.map((p) => p.byteLength)).toEqual([3]);
+    expect(refuseSecond.awaitingGrant).toBe(true);
+    expect(refuseSecond.bufferedBytes).toBe(stream.length - 7);
+    // Chunks pushed while awaiting are held too, nothing comes out.
+    expect(refuseSecond.push(lengthPrefixed(new Uint8Array([5])))).toEqual([]);
+    const rest = refuseSecond.granted();
+    expect(rest.map((p) => [...p.subarray(0, 1)])).toEqual([[], [9], [7], [5]]);
+    expect(refuseSecond.awaitingGrant).toBe(false);
+    expect(refuseSecond.bufferedBytes).toBe(0);
+    // The granted frame is not asked for again.
+    expect(asked).toEqual([3, 0, 1, 300, 1]);
+  });
+
+  it('returns an empty frame as soon as it is granted, with nothing more pushed', () => {
+    const splitter = new FrameSplitter({ frameBytesMax: 10, reserve: () => false });
+    expect(splitter.push(lengthPrefixed(new Uint8Array(0)))).toEqual([]);
+    expect(splitter.granted().map((f) => f.byteLength)).toEqual([0]);
+    expect(splitter.bufferedBytes).toBe(0);
+  });
+
+  it('stops before buffering any payload byte of a frame it could not reserve', () => {
+    const splitter = new FrameSplitter({ frameBytesMax: 1 << 20, reserve: () => false });
+    const prefix = lengthPrefixed(new Uint8Array(100_000)).subarray(0, 4);
+    expect(splitter.push(prefix)).toEqual([]);
+    expect(splitter.awaitingGrant).toBe(true);
+    expect(splitter.bufferedBytes).toBe(4); // the prefix only
+    expect(splitter.retainedBytes).toBe(4);
+    expect(() => new FrameSplitter({ frameBytesMax: 10 }).granted()).toThrow(/granted/);
+  });
+
+  it('copies a reserved frame that spans chunks into one buffer of its declared size', () => {
+    const payload = new Uint8Array(100_000).map((_, i) => i % 251);
+    const bytes = lengthPrefixed(payload);
+    for (const step of [1_000, 5_000, 64 * 1024]) {
+      const splitter = new FrameSplitter({ frameBytesMax: 1 << 20, reserve: () => true });
+      const chunks = cutAt(bytes, Array.from({ length: Math.floor(bytes.length / step) }, (_, i) => (i + 1) * step));
+      for (const c of chunks.slice(0, -1)) expect(splitter.push(c)).toEqual([]);
+      // No pieces or chunk views pile up beside the frame's own buffer (then copied again).
+      expect(splitter.partsHeld).toBe(0);
+      expect(splitter.retainedBytes).toBe(4 + payload.byteLength);
+      const got = splitter.push(chunks[chunks.length - 1]!);
+      expect(got).toHaveLength(1);
+      expect(sameBytes(got[0]!, payload)).toBe(true);
+      expect(got[0]!.buffer.byteLength).toBe(payload.byteLength);
+      expect(splitter.retainedBytes).toBe(4);
+    }
+  });
+});

@@ -29,6 +29,15 @@
  * about one byte of memory per byte sent, not a view object per byte (~190 bytes each).
  * Memory held (`retainedBytes`): the bytes received for the pending frame plus at most one
  * 16 KiB coalescing buffer plus the prefix; never the announced size up front.
+ *
+ * Reservations (option `reserve`, the broker's queued.max.request.bytes pool): when a
+ * frame's length is known from its prefix, `reserve(length)` is asked before any payload
+ * byte is kept. If it says no, the splitter stops there (`awaitingGrant`): the rest of the
+ * chunk and any chunk pushed meanwhile are held as they are (the caller pauses the
+ * socket, so that is at most what was already read), and nothing more is returned until
+ * the caller, once it obtained the bytes, calls `granted()`. A reserved frame that spans
+ * chunks is copied straight into one buffer of its declared size (its bytes are already
+ * accounted for), so it is held once, not as pieces plus a final copy.
  * Not safe for concurrent use; one splitter per connection.
  */
 import { DecodeError } from '../decode-error.ts';
@@ -38,6 +47,11 @@ export interface FrameSplitterOptions {
   readonly frameBytesMax: number;
   /** `api` of the DecodeErrors thrown (default "Frame"). */
   readonly api?: string;
+  /**
+   * Asked for each frame's declared length once its prefix is in (after the size check):
+   * true if the bytes were reserved, false to stop until `granted()` (see the file comment).
+   */
+  readonly reserve?: (frameBytes: number) => boolean;
 }
 
 export const FRAME_PREFIX_BYTES = 4;
@@ -45,6 +59,7 @@ export const FRAME_PREFIX_BYTES = 4;
 const PIECE_VIEW_MIN_BYTES = 4 * 1024;
 /** Capacity of the buffer that coalesces smaller pieces. */
 const COALESCE_BYTES = 16 * 1024;
+const NO_BYTES = new Uint8Array(0);
 
 export class FrameSplitter {
   readonly frameBytesMax: number;
@@ -62,6 +77,13 @@ export class FrameSplitter {
   #small: Uint8Array | null = null;
   #smallFilled = 0;
   #failure: DecodeError | null = null;
+  readonly #reserve: ((frameBytes: number) => boolean) | null;
+  /** The pending frame's length is known but its bytes are not reserved yet. */
+  #awaiting = false;
+  /** Bytes received while awaiting a grant, in order (views of the pushed chunks). */
+  #held: Uint8Array[] = [];
+  /** A reserved frame's buffer of its declared size, filled as pieces come (reserve mode). */
+  #exact: Uint8Array | null = null;
 
   constructor(options: FrameSplitterOptions) {
     if (!Number.isSafeInteger(options.frameBytesMax) || options.frameBytesMax < 0 || options.frameBytesMax > 0x7fffffff) {
@@ -69,16 +91,28 @@ export class FrameSplitter {
     }
     this.frameBytesMax = options.frameBytesMax;
     this.#api = options.api ?? 'Frame';
+    this.#reserve = options.reserve ?? null;
+  }
+
+  /** True while the pending frame waits for its reservation (see `granted`). */
+  get awaitingGrant(): boolean {
+    return this.#awaiting;
   }
 
   /** Bytes received for the incomplete frame (prefix included). */
   get bufferedBytes(): number {
-    return this.#prefixBytes + (this.#pendingLength < 0 ? 0 : FRAME_PREFIX_BYTES + this.#pendingFilled);
+    return this.#prefixBytes + (this.#pendingLength < 0 ? 0 : FRAME_PREFIX_BYTES + this.#pendingFilled) + this.#heldBytes();
   }
 
   /** Bytes the splitter holds: ≤ 4 + bufferedBytes + 16 KiB, never the announced size up front. */
   get retainedBytes(): number {
-    return FRAME_PREFIX_BYTES + this.#partsBytes + (this.#small?.byteLength ?? 0);
+    return FRAME_PREFIX_BYTES + this.#partsBytes + (this.#small?.byteLength ?? 0) + (this.#exact?.byteLength ?? 0) + this.#heldBytes();
+  }
+
+  #heldBytes(): number {
+    let n = 0;
+    for (const h of this.#held) n += h.byteLength;
+    return n;
   }
 
   /** Buffers and chunk views held for the pending frame (a trickled frame needs one per 16 KiB, not one per chunk). */
@@ -86,10 +120,42 @@ export class FrameSplitter {
     return this.#parts.length + (this.#small === null ? 0 : 1);
   }
 
-  /** Feeds one chunk; returns the payloads it completed (possibly none). */
+  /** Feeds one chunk; returns the payloads it completed (possibly none; none while awaiting a grant). */
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.#failure !== null) throw this.#failure;
     const frames: Uint8Array[] = [];
+    if (this.#awaiting) {
+      if (chunk.byteLength > 0) this.#held.push(chunk);
+      return frames;
+    }
+    this.#consume(chunk, frames);
+    return frames;
+  }
+
+  /**
+   * The caller reserved the pending frame's bytes (after `reserve` said no): goes on with
+   * the held bytes; returns the payloads they complete (it may stop at the next frame again).
+   */
+  granted(): Uint8Array[] {
+    if (!this.#awaiting) throw new Error('granted() without a frame awaiting its reservation');
+    this.#awaiting = false;
+    const frames: Uint8Array[] = [];
+    // An empty frame is complete as soon as it is granted, even with nothing held.
+    this.#consume(NO_BYTES, frames);
+    while (this.#held.length > 0 && !this.#awaiting) this.#consume(this.#held.shift()!, frames);
+    return frames;
+  }
+
+  /** Whether the frame just announced may be read now; if not, keeps `rest` (its bytes after the prefix) for `granted`. */
+  #reserved(length: number, rest: Uint8Array): boolean {
+    if (this.#reserve === null || this.#reserve(length)) return true;
+    this.#awaiting = true;
+    // `rest` came from the head of the held list (or a fresh push, with the list empty).
+    if (rest.byteLength > 0) this.#held.unshift(rest);
+    return false;
+  }
+
+  #consume(chunk: Uint8Array, frames: Uint8Array[]): void {
     const n = chunk.length;
     let pos = 0;
     // Every iteration consumes at least one byte or emits one frame (a frame costs >= 4 bytes).
@@ -111,23 +177,30 @@ export class FrameSplitter {
         if (this.#prefixBytes < FRAME_PREFIX_BYTES) break;
         this.#prefixBytes = 0;
         this.#pendingLength = this.#checkedLength(readInt32(this.#prefix, 0));
+        if (!this.#reserved(this.#pendingLength, chunk.subarray(pos))) return;
         continue;
       }
       const length = this.#checkedLength(readInt32(chunk, pos));
       pos += FRAME_PREFIX_BYTES;
+      this.#pendingLength = length;
+      if (!this.#reserved(length, chunk.subarray(pos))) return;
       if (n - pos >= length) {
         frames.push(chunk.subarray(pos, pos + length));
         pos += length;
-      } else {
-        this.#pendingLength = length;
+        this.#pendingLength = -1;
       }
     }
-    return frames;
   }
 
   /** Takes one piece of the pending frame (see the file comment). */
   #keep(piece: Uint8Array): void {
     const dueBytes = this.#pendingLength - this.#pendingFilled;
+    if (this.#reserve !== null) {
+      this.#exact ??= new Uint8Array(this.#pendingLength);
+      this.#exact.set(piece, this.#pendingFilled);
+      this.#pendingFilled += piece.byteLength;
+      return;
+    }
     this.#pendingFilled += piece.byteLength;
     if (piece.byteLength >= PIECE_VIEW_MIN_BYTES) {
       this.#flushSmall();
@@ -167,7 +240,9 @@ export class FrameSplitter {
     this.#flushSmall();
     const parts = this.#parts;
     let frame: Uint8Array;
-    if (parts.length === 1) {
+    if (this.#exact !== null) {
+      frame = this.#exact;
+    } else if (parts.length === 1) {
       frame = parts[0]!;
     } else {
       frame = new Uint8Array(this.#pendingLength);
@@ -182,6 +257,7 @@ export class FrameSplitter {
   }
 
   #reset(): void {
+    this.#exact = null;
     this.#parts = [];
     this.#partsBytes = 0;
     this.#small = null;
@@ -202,6 +278,8 @@ export class FrameSplitter {
     this.#failure = error;
     this.#reset();
     this.#prefixBytes = 0;
+    this.#awaiting = false;
+    this.#held = [];
     throw error;
   }
 }

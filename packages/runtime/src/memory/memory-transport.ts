@@ -267,13 +267,14 @@ export class MemoryTransport implements Transport {
     return listener;
   }
 
-  async connect(rawOptions: { readonly host: string; readonly port: number }): Promise<Connection> {
+  /** `localAddress`: the client's address as the server sees it (default 127.0.0.1), for per-address limits. */
+  async connect(rawOptions: { readonly host: string; readonly port: number; readonly localAddress?: string }): Promise<Connection> {
     const options = { host: canonicalHost(rawOptions.host), port: rawOptions.port };
     const listener = this.findListener(options.host, options.port);
     if (!listener) throw new TransportError('refused', `${options.host}:${options.port}`);
     const clientPort = this.allocatePort();
     const client = new MemoryConnection(this, options.host, options.port, clientPort);
-    const server = new MemoryConnection(this, '127.0.0.1', clientPort, options.port);
+    const server = new MemoryConnection(this, rawOptions.localAddress ?? '127.0.0.1', clientPort, options.port);
     client.peer = server;
     server.peer = client;
     this.live.add(client);

@@ -17,6 +17,7 @@ const byErrno: Readonly<Record<string, FileSystemErrorCode>> = {
   EBADF: 'closed',
   EACCES: 'permission-denied',
   EPERM: 'permission-denied',
+  EROFS: 'read-only',
 };
 
 /** Deno's permission errors carry no errno; they are known by name. */

@@ -1,6 +1,8 @@
 // Node adapter specifics beyond the shared contract (test/runtime/contract.ts): errno
 // mapping, ENOSPC from a real device (/dev/full, Linux), and that mutations issued
 // without awaiting land in call order even when they mix appends and truncates.
+import { execFileSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { FileSystemError } from '../file-system.ts';
 import { toFileSystemError } from './native-errors.ts';
@@ -22,6 +24,7 @@ describe('native error mapping', () => {
       ['EBADF', 'closed'],
       ['EACCES', 'permission-denied'],
       ['EPERM', 'permission-denied'],
+      ['EROFS', 'read-only'],
       ['EIO', 'io'],
     ];
     for (const [native, code] of table) {
@@ -49,6 +52,27 @@ describe('NodeFileSystem', () => {
     expect(error).toBeInstanceOf(FileSystemError);
     expect((error as FileSystemError).code).toBe('no-space');
     await full.close();
+  });
+
+  it('reports a read-only mount as read-only, naming the path, also for a recursive mkdir', async () => {
+    // A real read-only file system: a 1 MiB tmpfs mounted ro (the tests run as root here and in CI).
+    const dir = await makeTempDir('samsa-ro-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', dir]);
+    try {
+      const fs = new NodeFileSystem();
+      // Node's own recursive mkdir says ENOENT here; the adapter finds the EROFS.
+      const mkdir = await fs.mkdirp(`${dir}/data/logs`).catch((e: unknown) => e);
+      expect(mkdir).toBeInstanceOf(FileSystemError);
+      expect((mkdir as FileSystemError).code).toBe('read-only');
+      expect((mkdir as FileSystemError).message).toContain(`${dir}/data`);
+      const open = await fs.open(`${dir}/f`, 'append').catch((e: unknown) => e);
+      expect((open as FileSystemError).code).toBe('read-only');
+      // An existing directory is still fine.
+      await fs.mkdirp(dir);
+    } finally {
+      execFileSync('umount', [dir]);
+      await rm(dir, { recursive: true });
+    }
   });
 
   it('applies un-awaited appends and truncates in call order', async () => {

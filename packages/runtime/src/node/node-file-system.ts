@@ -24,6 +24,27 @@ import { errnoOf, toFileSystemError, translating } from './native-errors.ts';
 /** Short reads/writes in a row before giving up (a regular file never needs more than a few). */
 const shortIoLoopsMax = 1024;
 
+/** Directory levels mkdirStepwise creates at most (a path deeper than this is not sane). */
+const mkdirDepthMax = 256;
+
+/** mkdir -p one level at a time with plain mkdir, so an error is the kernel's own errno for the level that failed. */
+async function mkdirStepwise(path: string): Promise<void> {
+  const levels: string[] = [];
+  for (let p = path.replace(/\/+$/, ''), i = 0; p !== '' && i < mkdirDepthMax; i++) {
+    levels.unshift(p);
+    const cut = p.lastIndexOf('/');
+    p = cut <= 0 ? '' : p.slice(0, cut);
+  }
+  for (const level of levels) {
+    try {
+      await fsp.mkdir(level);
+    } catch (error) {
+      if (errnoOf(error) === 'EEXIST') continue;
+      throw toFileSystemError(error, level);
+    }
+  }
+}
+
 function openFlags(mode: OpenMode, options: OpenOptions): number {
   let flags =
     mode === 'read'
@@ -184,7 +205,15 @@ export class NodeFileSystem implements FileSystem {
   }
 
   async mkdirp(path: string): Promise<void> {
-    await translating(path, () => fsp.mkdir(path, { recursive: true }));
+    try {
+      await fsp.mkdir(path, { recursive: true });
+    } catch (error) {
+      // Node's recursive mkdir reports any failure it does not special-case (EROFS, EIO,
+      // ELOOP, ...) as the ENOENT of its follow-up stat of the path; redo it one level at a
+      // time to learn the real cause (EROFS on a read-only mount).
+      if (errnoOf(error) !== 'ENOENT') throw toFileSystemError(error, path);
+      await mkdirStepwise(path);
+    }
   }
 
   async readDir(path: string): Promise<string[]> {
