@@ -12,6 +12,7 @@ import { CreateTopicsRequestCodec, CreateTopicsResponseCodec, FetchRequestCodec,
 import type { ProduceRequest } from '@samsa/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Err } from './kafka-errors.ts';
+import { noopMetrics } from './observability/metrics.ts';
 import { batchOf, createTopicsBody, fetchBody, produceBody } from './testing/requests.ts';
 import { encodeRequest, KafkaTestClient } from './testing/kafka-test-client.ts';
 import { startTestBroker } from './testing/test-broker.ts';
@@ -124,7 +125,7 @@ describe('max.connections.per.ip', () => {
     const rejected: string[] = [];
     tb = await startTestBroker({
       overrides: ['max.connections.per.ip=2'],
-      metrics: { requestCompleted: () => {}, bytesIn: () => {}, bytesOut: () => {}, recordsIn: () => {}, connectionsChanged: () => {}, connectionRejected: (r) => void rejected.push(r) },
+      metrics: { ...noopMetrics, connectionRejected: (r) => void rejected.push(r) },
     });
     const connectFrom = async (localAddress: string) =>
       new KafkaTestClient(await tb!.transport.connect({ host: '127.0.0.1', port: tb!.port, localAddress }));
@@ -161,7 +162,7 @@ describe('max.connections', () => {
     const rejected: string[] = [];
     tb = await startTestBroker({
       overrides: ['max.connections=3'],
-      metrics: { requestCompleted: () => {}, bytesIn: () => {}, bytesOut: () => {}, recordsIn: () => {}, connectionsChanged: () => {}, connectionRejected: (r) => void rejected.push(r) },
+      metrics: { ...noopMetrics, connectionRejected: (r) => void rejected.push(r) },
     });
     const admin = await tb.connect('admin');
     expect((await admin.request(19, 5, CreateTopicsRequestCodec, createTopicsBody('t', 1), CreateTopicsResponseCodec)).topics[0]?.errorCode).toBe(Err.NONE);
