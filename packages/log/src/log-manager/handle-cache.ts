@@ -24,7 +24,7 @@
  *
  * Single event loop; every method is async and ordered as the underlying FileSystem's.
  */
-import { FileSystemError, type FileHandle, type FileStat, type FileSystem, type OpenMode, type OpenOptions } from '@samsa/runtime';
+import { FileSystemError, type FileHandle, type FileLock, type FileStat, type FileSystem, type OpenMode, type OpenOptions } from '@samsa/runtime';
 
 export interface HandleCacheStats {
   /** Real handles open now. */
@@ -106,6 +106,11 @@ export class HandleCache implements FileSystem {
 
   readFile(path: string): Promise<Uint8Array> {
     return this.inner.readFile(path);
+  }
+
+  /** Passed through: a lock holds its own descriptor, outside the cache's budget. */
+  tryLock(path: string): Promise<FileLock | null> {
+    return this.inner.tryLock(path);
   }
 
   // ---- used by VirtualHandle --------------------------------------------------------

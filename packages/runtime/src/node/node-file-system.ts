@@ -17,9 +17,10 @@
  */
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import type { FileHandle, FileStat, FileSystem, OpenMode, OpenOptions } from '../file-system.ts';
+import type { FileHandle, FileLock, FileStat, FileSystem, OpenMode, OpenOptions } from '../file-system.ts';
 import { FileSystemError } from '../file-system.ts';
 import { errnoOf, toFileSystemError, translating } from './native-errors.ts';
+import { tryLockFile } from './node-file-lock.ts';
 
 /** Short reads/writes in a row before giving up (a regular file never needs more than a few). */
 const shortIoLoopsMax = 1024;
@@ -236,5 +237,10 @@ export class NodeFileSystem implements FileSystem {
     const data = await translating(path, () => fsp.readFile(path));
     // A plain Uint8Array view: Buffer's slice() shares memory, Uint8Array's copies.
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  // ---- data-directory lock ----
+  tryLock(path: string): Promise<FileLock | null> {
+    return tryLockFile(path);
   }
 }
