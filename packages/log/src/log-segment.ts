@@ -43,7 +43,7 @@ import {
   RECORD_BATCH_HEADER_BYTES,
 } from '@samsa/codec';
 import { scanBatches } from './batch-scanner.ts';
-import { CorruptIndexError, assert } from './errors.ts';
+import { CleanShutdownMismatchError, CorruptIndexError, assert } from './errors.ts';
 import { readFully } from './file-io.ts';
 import { segmentFilePath } from './file-names.ts';
 import type { LogConfig } from './log-config.ts';
@@ -329,7 +329,7 @@ export class LogSegment {
       const expected = this.expectedNextOffset;
       const actual = await this.nextOffsetFrom(ix);
       if (actual !== expected) {
-        throw new Error(`segment ${this.path('log')} ends before offset ${actual}, but the clean-shutdown checkpoint said ${expected}; reopen the log to recover it`);
+        throw new CleanShutdownMismatchError(this.path('log'), expected, actual);
       }
       this.expectedNextOffset = null;
     }
