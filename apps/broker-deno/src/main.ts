@@ -62,7 +62,7 @@ export async function main(args: readonly string[]): Promise<number> {
       return ExitCode.usage; // commander already printed the message
     }
     if (error instanceof CliError) {
-      Deno.stderr.writeSync(encoder.encode(`samsa: ${error.message}\n`));
+      if (!error.printed) Deno.stderr.writeSync(encoder.encode(`samsa: ${error.message}\n`));
       return error.exitCode;
     }
     Deno.stderr.writeSync(encoder.encode(`samsa: unexpected error (a bug; please report it):\n${(error as Error).stack ?? String(error)}\n`));

@@ -4,6 +4,7 @@
  * (Deno.addSignalListener) into a clean shutdown: finish in-flight requests, flush, write
  * the clean-shutdown marker, exit 0. A second signal exits 130 at once.
  */
+import { DataDirLockedError, MetadataMissingError } from '@samsa/broker';
 import type { ServerConfig } from '@samsa/broker';
 import { CliError, ExitCode } from '../../broker-node/src/cli-error.ts';
 import { createLogger, isLogLevel } from '../../broker-node/src/logger.ts';
@@ -26,10 +27,22 @@ export async function runDenoBroker(o: BrokerCommandOptions): Promise<void> {
   const logger = createLogger(level);
   let running;
   try {
-    running = await startDenoBroker({ config, logger, ...(o.adminPort !== undefined ? { adminPort: o.adminPort } : {}) });
+    running = await startDenoBroker({
+      config,
+      logger,
+      ...(o.adminPort !== undefined ? { adminPort: o.adminPort } : {}),
+      ...(o.recoverMetadataFromLogs === true ? { recoverMetadataFromLogs: true } : {}),
+      // The cause first, flushed, then the broker closes what it opened (which may take a while).
+      onStartFailure: (error) => {
+        const explained = explainStartFailure(error, config, o.adminPort);
+        logger.error({ err: error }, 'start failed; closing what was opened');
+        logger.flush();
+        Deno.stderr.writeSync(encoder.encode(`samsa: ${explained.message}\n`));
+      },
+    });
   } catch (error) {
     logger.flush();
-    throw explainStartFailure(error, config, o.adminPort);
+    throw explainStartFailure(error, config, o.adminPort, { printed: true });
   }
   let signals = 0;
   const onSignal = (signal: Deno.Signal): void => {
@@ -61,8 +74,9 @@ export async function runDenoBroker(o: BrokerCommandOptions): Promise<void> {
   printLine(`samsa broker listening on ${running.host}:${running.port} (data: ${dataDirShown}${admin})`);
 }
 
-function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined): CliError {
+function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined, options: { readonly printed?: boolean } = {}): CliError {
   const e = error as { code?: string; message?: string; cause?: unknown };
+  if (error instanceof DataDirLockedError || error instanceof MetadataMissingError) return new CliError(error.message, ExitCode.failure, options);
   const cause = e.cause as { name?: string } | undefined;
   const text = `${e.code ?? ''} ${cause?.name ?? ''} ${e.message ?? String(error)}`;
   const l = config.listeners[0]!;
@@ -70,14 +84,15 @@ function explainStartFailure(error: unknown, config: ServerConfig, adminPort: nu
     return new CliError(
       `cannot listen: ${l.host || '0.0.0.0'}:${l.port}${adminPort !== undefined ? ` or admin port ${adminPort}` : ''} is already in use. Stop the other process or pass --port (and --admin-port) with free ports.`,
       ExitCode.failure,
+      options,
     );
   }
   if (error instanceof Deno.errors.NotCapable || /NotCapable|Requires (read|write|net) access/i.test(text)) {
     const flags = permissionFlags(brokerPermissions(config, adminPort !== undefined ? { adminPort } : {}));
-    return new CliError(`cannot start: Deno permission missing (${e.message}). Run with ${flags.join(' ')} (see apps/broker-deno/README.md).`, ExitCode.usage);
+    return new CliError(`cannot start: Deno permission missing (${e.message}). Run with ${flags.join(' ')} (see apps/broker-deno/README.md).`, ExitCode.usage, options);
   }
   if (/EACCES|PermissionDenied|permission/i.test(text)) {
-    return new CliError(`cannot start: permission denied (${e.message}). Check that the data dir ${config.logDirs.join(',')} is writable and the port is allowed.`, ExitCode.failure);
+    return new CliError(`cannot start: permission denied (${e.message}). Check that the data dir ${config.logDirs.join(',')} is writable and the port is allowed.`, ExitCode.failure, options);
   }
-  return new CliError(`broker failed to start: ${e.message ?? String(error)}`, ExitCode.failure);
+  return new CliError(`broker failed to start: ${e.message ?? String(error)}`, ExitCode.failure, options);
 }

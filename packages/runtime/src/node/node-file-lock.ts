@@ -45,7 +45,7 @@ function flockDescriptor(fd: number, path: string): Promise<boolean | null> {
       timeout: flockHelperTimeoutMs,
     });
     let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-2000)));
+    child.stderr?.setEncoding('utf8').on('data', (s: string) => (stderr = (stderr + s).slice(-2000)));
     child.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? resolve(null) : reject(new FileSystemError('io', path, `flock: ${e.message}`, { cause: e }))));
     child.on('close', (code) => {
       if (code === 0) resolve(true);
