@@ -21,7 +21,7 @@ function printLine(text: string): void {
   for (let done = 0, loops = 0; done < bytes.byteLength && loops < 1_000; loops++) done += Deno.stdout.writeSync(bytes.subarray(done));
 }
 
-export async function runDenoBroker(o: BrokerCommandOptions): Promise<void> {
+export async function runDenoBroker(o: BrokerCommandOptions & { readonly exitWhenStdinCloses?: boolean }): Promise<void> {
   const level: LogLevel = isLogLevel(o.logLevel) ? o.logLevel : 'info';
   const { config, dataDirShown } = await loadConfig(o);
   const logger = createLogger(level);
@@ -45,7 +45,7 @@ export async function runDenoBroker(o: BrokerCommandOptions): Promise<void> {
     throw explainStartFailure(error, config, o.adminPort, { printed: true });
   }
   let signals = 0;
-  const onSignal = (signal: Deno.Signal): void => {
+  const onSignal = (signal: Deno.Signal | 'stdin-closed'): void => {
     signals++;
     if (signals > 1) {
       logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
@@ -70,8 +70,33 @@ export async function runDenoBroker(o: BrokerCommandOptions): Promise<void> {
   // that comes before the listeners would kill the process without a clean shutdown.
   Deno.addSignalListener('SIGINT', () => onSignal('SIGINT'));
   Deno.addSignalListener('SIGTERM', () => onSignal('SIGTERM'));
+  if (o.exitWhenStdinCloses === true) {
+    // The launcher's lifeline (bin/start.mjs): it ends when the launcher dies, whatever
+    // killed it. A shutdown already under way is not hurried by it.
+    void untilStdinCloses().then((how) => {
+      if (signals > 0 || how === 'written') return;
+      logger.warn({ stdin: how }, 'the launcher is gone (stdin closed): shutting down');
+      onSignal('stdin-closed');
+    });
+  }
   const admin = running.admin ? `, admin http://${running.admin.host}:${running.admin.port}/metrics` : '';
   printLine(`samsa broker listening on ${running.host}:${running.port} (data: ${dataDirShown}${admin})`);
+}
+
+/** Reads of stdin before the lifeline stops watching (the launcher never writes to it). */
+const STDIN_READS_MAX = 1_000_000;
+
+/** Reads and drops stdin until end of file or a read error; resolves which ('written' if something keeps writing). */
+async function untilStdinCloses(): Promise<'eof' | 'error' | 'written'> {
+  const buffer = new Uint8Array(4096);
+  try {
+    for (let reads = 0; reads < STDIN_READS_MAX; reads++) {
+      if ((await Deno.stdin.read(buffer)) === null) return 'eof';
+    }
+    return 'written';
+  } catch {
+    return 'error';
+  }
 }
 
 function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined, options: { readonly printed?: boolean } = {}): CliError {
