@@ -30,7 +30,15 @@ function mutations(fs: MemoryFileSystem): number {
 function recordingLogger(): Logger & { warnings: { obj: object; msg: string }[] } {
   const warnings: { obj: object; msg: string }[] = [];
   const noop = () => {};
-  return { warnings, debug: noop, info: noop, error: noop, warn: (obj: object, msg?: string) => warnings.push({ obj, msg: msg ?? '' }) } as Logger & { warnings: { obj: object; msg: string }[] };
+  const logger: Logger & { warnings: { obj: object; msg: string }[] } = {
+    warnings,
+    debug: noop,
+    info: noop,
+    error: noop,
+    warn: (obj: object, msg?: string) => void warnings.push({ obj, msg: msg ?? '' }),
+    child: () => logger,
+  };
+  return logger;
 }
 
 describe('Broker.open: data-dir lock', () => {
