@@ -1,6 +1,6 @@
 /**
  * Two brokers on one data dir (issue 11, defects 1 and 2), as real processes: broker A
- * (Node) runs on D with records in it; broker B started on D — Node or Deno, on another
+ * (Node; once Deno) runs on D with records in it; broker B started on D — Node or Deno, on another
  * port or on A's port — must exit 1 with a message naming D and A's pid, and must leave D
  * exactly as it was (every file's size, mtime and bytes), while A keeps serving. And a
  * broker whose port is taken fails before it opens a log: the dir of a stopped broker
@@ -81,6 +81,30 @@ describe('two brokers on one data dir', () => {
       });
     }
   }
+});
+
+describe('a Deno broker holding the dir', () => {
+  const dir = tempDir('dir-lock-deno');
+  const dataDir = join(dir.path, 'data');
+  let a: BrokerProcess | undefined;
+
+  afterAll(async () => {
+    await a?.stop();
+    dir.remove();
+  });
+
+  it('a node broker on its dir exits 1 naming the dir and the Deno broker\'s pid, writes nothing', async () => {
+    a = await startBroker({ dataDir, runtime: 'deno', overrides: ['num.partitions=1'] });
+    await produce(a.bootstrap, 'kept', 0, 20);
+    const before = snapshot(dataDir);
+    const b = await startSecond('node', dataDir, await freePort());
+    expect(b.code, b.stderr).toBe(1);
+    expect(b.stderr).toContain(`data dir ${dataDir} is locked`);
+    expect(b.stderr).toContain(`pid=${a.pid}`);
+    expect(b.stderr).toContain('runtime=deno');
+    expect(snapshot(dataDir)).toEqual(before);
+    expect(await probeApiVersions(a.port)).toBe(true);
+  });
 });
 
 describe('a broker whose port is taken', () => {
