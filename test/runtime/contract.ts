@@ -371,6 +371,40 @@ export function defineFileSystemContract(name: string, makeFs: () => Promise<Fil
       expect(error).toBeInstanceOf(FileSystemError);
       expect((error as FileSystemError).path).toBe(at('missing'));
     });
+
+    // ---- data-directory lock ----
+    test('tryLock: one holder at a time; a loser writes nothing; release lets the next one in', async (fs, at) => {
+      const path = at('.lock');
+      const first = await fs.tryLock(path);
+      expect(first).not.toBeNull();
+      expect(first!.path).toBe(path);
+      await first!.writeHolder(text.encode('pid=1\n'));
+      const statBefore = await fs.stat(path);
+      expect(await fs.tryLock(path)).toBeNull();
+      expect(await fs.tryLock(path)).toBeNull();
+      expect(await fs.readFile(path)).toEqual(text.encode('pid=1\n'));
+      expect(await fs.stat(path)).toEqual(statBefore);
+      await first!.writeHolder(text.encode('pid=2\n'));
+      expect(await fs.readFile(path)).toEqual(text.encode('pid=2\n'));
+      await first!.release();
+      await first!.release();
+      expect(await errorCode(first!.writeHolder(text.encode('x')))).toBe('closed');
+      const second = await fs.tryLock(path);
+      expect(second).not.toBeNull();
+      expect(await fs.readFile(path)).toEqual(text.encode('pid=2\n'));
+      await second!.release();
+    });
+
+    test('tryLock: creates the file; locks on different files are independent; a missing dir is not-found', async (fs, at) => {
+      const a = await fs.tryLock(at('a.lock'));
+      const b = await fs.tryLock(at('b.lock'));
+      expect(a).not.toBeNull();
+      expect(b).not.toBeNull();
+      expect((await fs.stat(at('a.lock')))?.sizeBytes).toBe(0);
+      await a!.release();
+      await b!.release();
+      expect(await errorCode(fs.tryLock(at('missing/x.lock')))).toBe('not-found');
+    });
   });
 }
 

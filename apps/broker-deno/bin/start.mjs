@@ -6,10 +6,14 @@
  *      --config file) resolves the config as the broker will and prints the `--allow-*`
  *      flags it needs (bad flags or config fail here, with the broker's own message and
  *      exit code);
- *   2. run: `deno run <those flags> main.ts <flags>`, in its own process group, with
- *      SIGINT/SIGTERM forwarded once (a terminal's Ctrl-C and npm's forwarding of the same
- *      signal arrive within milliseconds; a second press later is forwarded, and the broker
- *      treats it as "exit now"). Exits with the broker's exit code.
+ *   2. run: `deno run <those flags> main.ts <flags> --exit-when-stdin-closes`, in its own
+ *      process group, with SIGINT/SIGTERM forwarded once (a terminal's Ctrl-C and npm's
+ *      forwarding of the same signal arrive within milliseconds; a second press later is
+ *      forwarded, and the broker treats it as "exit now"). Exits with the broker's exit code.
+ *   The broker's stdin is a pipe whose only writer is this process (the lifeline): when
+ *   this process dies, even by SIGKILL, which it cannot forward, the kernel closes the pipe
+ *   and the broker, seeing end of file, shuts down cleanly as on SIGTERM (issue 11, defect
+ *   7). So a supervisor that kills the launcher frees the port and the data dir.
  * Plain JavaScript so it needs no build; uses the real deno binary (node_modules/.bin/deno
  * is a Node wrapper that would not pass signals on).
  */
@@ -49,7 +53,13 @@ if (plan.status !== 0 || line === undefined) {
   process.exit(plan.status ?? 1);
 }
 const permissions = JSON.parse(line.slice(prefix.length));
-const child = spawn(deno, ['run', ...permissions, main, ...args], { cwd: root, stdio: 'inherit', detached: true });
+const child = spawn(deno, ['run', ...permissions, main, ...args, '--exit-when-stdin-closes'], {
+  cwd: root,
+  stdio: ['pipe', 'inherit', 'inherit'],
+  detached: true,
+});
+// Never written to: it only has to stay open as long as this process lives.
+child.stdin.on('error', () => {});
 let lastSignalAt = -Infinity;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {

@@ -22,7 +22,7 @@ const encoder = new TextEncoder();
 /** Prefix of the line `--print-permissions` writes on stdout (read by bin/start.mjs). */
 export const PERMISSIONS_LINE_PREFIX = 'samsa-deno-permissions ';
 
-type DenoBrokerOptions = BrokerCommandOptions & { printPermissions?: boolean };
+type DenoBrokerOptions = BrokerCommandOptions & { printPermissions?: boolean; exitWhenStdinCloses?: boolean };
 
 /**
  * commander's CommanderError, recognised by its `code` ("commander.*"): `commander` is a
@@ -48,6 +48,8 @@ export async function main(args: readonly string[]): Promise<number> {
       await runDenoBroker(o);
     });
   command.addOption(command.createOption('--print-permissions', 'print the deno run permission flags this broker needs, then exit').hideHelp());
+  // For bin/start.mjs: stdin is the launcher's lifeline; end of file = shut down as on SIGTERM.
+  command.addOption(command.createOption('--exit-when-stdin-closes', 'shut down cleanly when stdin reaches end of file (the launcher died)').hideHelp());
   command.exitOverride();
   // commander decides on colour from NO_COLOR / FORCE_COLOR / CLICOLOR_FORCE; under Deno's
   // scoped --allow-env that read throws NotCapable whenever the first two are unset. Help
@@ -62,7 +64,7 @@ export async function main(args: readonly string[]): Promise<number> {
       return ExitCode.usage; // commander already printed the message
     }
     if (error instanceof CliError) {
-      Deno.stderr.writeSync(encoder.encode(`samsa: ${error.message}\n`));
+      if (!error.printed) Deno.stderr.writeSync(encoder.encode(`samsa: ${error.message}\n`));
       return error.exitCode;
     }
     Deno.stderr.writeSync(encoder.encode(`samsa: unexpected error (a bug; please report it):\n${(error as Error).stack ?? String(error)}\n`));

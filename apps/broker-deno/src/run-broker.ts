@@ -4,6 +4,7 @@
  * (Deno.addSignalListener) into a clean shutdown: finish in-flight requests, flush, write
  * the clean-shutdown marker, exit 0. A second signal exits 130 at once.
  */
+import { DataDirLockedError, MetadataMissingError } from '@samsa/broker';
 import type { ServerConfig } from '@samsa/broker';
 import { CliError, ExitCode } from '../../broker-node/src/cli-error.ts';
 import { createLogger, isLogLevel } from '../../broker-node/src/logger.ts';
@@ -20,19 +21,31 @@ function printLine(text: string): void {
   for (let done = 0, loops = 0; done < bytes.byteLength && loops < 1_000; loops++) done += Deno.stdout.writeSync(bytes.subarray(done));
 }
 
-export async function runDenoBroker(o: BrokerCommandOptions): Promise<void> {
+export async function runDenoBroker(o: BrokerCommandOptions & { readonly exitWhenStdinCloses?: boolean }): Promise<void> {
   const level: LogLevel = isLogLevel(o.logLevel) ? o.logLevel : 'info';
   const { config, dataDirShown } = await loadConfig(o);
   const logger = createLogger(level);
   let running;
   try {
-    running = await startDenoBroker({ config, logger, ...(o.adminPort !== undefined ? { adminPort: o.adminPort } : {}) });
+    running = await startDenoBroker({
+      config,
+      logger,
+      ...(o.adminPort !== undefined ? { adminPort: o.adminPort } : {}),
+      ...(o.recoverMetadataFromLogs === true ? { recoverMetadataFromLogs: true } : {}),
+      // The cause first, flushed, then the broker closes what it opened (which may take a while).
+      onStartFailure: (error) => {
+        const explained = explainStartFailure(error, config, o.adminPort);
+        logger.error({ err: error }, 'start failed; closing what was opened');
+        logger.flush();
+        Deno.stderr.writeSync(encoder.encode(`samsa: ${explained.message}\n`));
+      },
+    });
   } catch (error) {
     logger.flush();
-    throw explainStartFailure(error, config, o.adminPort);
+    throw explainStartFailure(error, config, o.adminPort, { printed: true });
   }
   let signals = 0;
-  const onSignal = (signal: Deno.Signal): void => {
+  const onSignal = (signal: Deno.Signal | 'stdin-closed'): void => {
     signals++;
     if (signals > 1) {
       logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
@@ -57,12 +70,38 @@ export async function runDenoBroker(o: BrokerCommandOptions): Promise<void> {
   // that comes before the listeners would kill the process without a clean shutdown.
   Deno.addSignalListener('SIGINT', () => onSignal('SIGINT'));
   Deno.addSignalListener('SIGTERM', () => onSignal('SIGTERM'));
+  if (o.exitWhenStdinCloses === true) {
+    // The launcher's lifeline (bin/start.mjs): it ends when the launcher dies, whatever
+    // killed it. A shutdown already under way is not hurried by it.
+    void untilStdinCloses().then((how) => {
+      if (signals > 0 || how === 'written') return;
+      logger.warn({ stdin: how }, 'the launcher is gone (stdin closed): shutting down');
+      onSignal('stdin-closed');
+    });
+  }
   const admin = running.admin ? `, admin http://${running.admin.host}:${running.admin.port}/metrics` : '';
   printLine(`samsa broker listening on ${running.host}:${running.port} (data: ${dataDirShown}${admin})`);
 }
 
-function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined): CliError {
+/** Reads of stdin before the lifeline stops watching (the launcher never writes to it). */
+const STDIN_READS_MAX = 1_000_000;
+
+/** Reads and drops stdin until end of file or a read error; resolves which ('written' if something keeps writing). */
+async function untilStdinCloses(): Promise<'eof' | 'error' | 'written'> {
+  const buffer = new Uint8Array(4096);
+  try {
+    for (let reads = 0; reads < STDIN_READS_MAX; reads++) {
+      if ((await Deno.stdin.read(buffer)) === null) return 'eof';
+    }
+    return 'written';
+  } catch {
+    return 'error';
+  }
+}
+
+function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined, options: { readonly printed?: boolean } = {}): CliError {
   const e = error as { code?: string; message?: string; cause?: unknown };
+  if (error instanceof DataDirLockedError || error instanceof MetadataMissingError) return new CliError(error.message, ExitCode.failure, options);
   const cause = e.cause as { name?: string } | undefined;
   const text = `${e.code ?? ''} ${cause?.name ?? ''} ${e.message ?? String(error)}`;
   const l = config.listeners[0]!;
@@ -70,11 +109,12 @@ function explainStartFailure(error: unknown, config: ServerConfig, adminPort: nu
     return new CliError(
       `cannot listen: ${l.host || '0.0.0.0'}:${l.port}${adminPort !== undefined ? ` or admin port ${adminPort}` : ''} is already in use. Stop the other process or pass --port (and --admin-port) with free ports.`,
       ExitCode.failure,
+      options,
     );
   }
   if (error instanceof Deno.errors.NotCapable || /NotCapable|Requires (read|write|net) access/i.test(text)) {
     const flags = permissionFlags(brokerPermissions(config, adminPort !== undefined ? { adminPort } : {}));
-    return new CliError(`cannot start: Deno permission missing (${e.message}). Run with ${flags.join(' ')} (see apps/broker-deno/README.md).`, ExitCode.usage);
+    return new CliError(`cannot start: Deno permission missing (${e.message}). Run with ${flags.join(' ')} (see apps/broker-deno/README.md).`, ExitCode.usage, options);
   }
   if (e.code === 'read-only' || /EROFS/.test(text)) {
     const path = (error as { path?: string }).path;
@@ -84,7 +124,7 @@ function explainStartFailure(error: unknown, config: ServerConfig, adminPort: nu
     );
   }
   if (/EACCES|PermissionDenied|permission/i.test(text)) {
-    return new CliError(`cannot start: permission denied (${e.message}). Check that the data dir ${config.logDirs.join(',')} is writable and the port is allowed.`, ExitCode.failure);
+    return new CliError(`cannot start: permission denied (${e.message}). Check that the data dir ${config.logDirs.join(',')} is writable and the port is allowed.`, ExitCode.failure, options);
   }
-  return new CliError(`broker failed to start: ${e.message ?? String(error)}`, ExitCode.failure);
+  return new CliError(`broker failed to start: ${e.message ?? String(error)}`, ExitCode.failure, options);
 }

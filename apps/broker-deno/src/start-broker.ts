@@ -26,6 +26,21 @@ export interface StartDenoBrokerOptions {
   readonly adminPort?: number;
   /** Host for the admin port; defaults to the broker listener's host (127.0.0.1 if it binds all). */
   readonly adminHost?: string;
+  /** Rebuild the topics from the partition dirs when samsa-metadata.json is missing. */
+  readonly recoverMetadataFromLogs?: boolean;
+  /** Called once, before anything opened is closed, when the start fails (print the cause here). */
+  readonly onStartFailure?: (error: unknown) => void;
+}
+
+/** What this process writes into each log dir's `.lock` (Deno.hostname needs --allow-sys=hostname, granted). */
+function denoLockHolder(): string {
+  let host = 'unknown';
+  try {
+    host = Deno.hostname();
+  } catch {
+    // not granted: the pid is what matters
+  }
+  return `pid=${Deno.pid} host=${host} runtime=deno started=${new Date().toISOString()}`;
 }
 
 export type RunningDenoBroker = RunningBroker;
@@ -46,5 +61,5 @@ export async function startDenoBroker(options: StartDenoBrokerOptions): Promise<
   const crc = maybeInstallNativeCrc32c();
   const logger = options.logger ?? silentLogger;
   logger.debug({ crc32c: crc.implementation, ...(crc.reason !== undefined ? { reason: crc.reason } : {}) }, 'crc32c implementation');
-  return startBrokerOn(runtime, { ...options, logger });
+  return startBrokerOn(runtime, { ...options, logger, lockHolder: denoLockHolder() });
 }

@@ -25,7 +25,7 @@ export interface AdminServerOptions {
   readonly metrics: BrokerMetrics;
   readonly isHealthy: () => boolean;
   /** The log dir's space for /healthz; omitted: no disk line. */
-  readonly disk?: () => DiskGauge;
+  readonly disk?: () => DiskGauge | undefined;
 }
 
 function diskLine(d: DiskGauge): string {

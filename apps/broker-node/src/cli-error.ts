@@ -16,8 +16,11 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export class CliError extends Error {
   override readonly name = 'CliError';
   readonly exitCode: number;
-  constructor(message: string, exitCode: number = ExitCode.failure) {
+  /** Already printed on stderr (a failed start says why before it cleans up): exit without printing again. */
+  readonly printed: boolean;
+  constructor(message: string, exitCode: number = ExitCode.failure, options: { readonly printed?: boolean } = {}) {
     super(message);
     this.exitCode = exitCode;
+    this.printed = options.printed === true;
   }
 }

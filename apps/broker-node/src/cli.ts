@@ -48,7 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return ExitCode.usage; // commander already printed the message
     }
     if (error instanceof CliError) {
-      process.stderr.write(`samsa: ${error.message}\n`);
+      if (!error.printed) process.stderr.write(`samsa: ${error.message}\n`);
       return error.exitCode;
     }
     process.stderr.write(`samsa: unexpected error (a bug; please report it):\n${(error as Error).stack ?? String(error)}\n`);

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { DataDirLockedError, MetadataMissingError } from '@samsa/broker';
 import type { ServerConfig } from '@samsa/broker';
 import { brokerConfigFrom } from './broker-config.ts';
 import { parseOpenFilesLimit } from './open-files-limit.ts';
@@ -22,6 +23,7 @@ export interface BrokerCommandOptions {
   dataDir?: string;
   nodeId?: number;
   adminPort?: number;
+  recoverMetadataFromLogs?: boolean;
   logLevel: string;
 }
 
@@ -52,10 +54,22 @@ export async function runBroker(o: BrokerCommandOptions): Promise<void> {
   const logger = createLogger(level);
   let running;
   try {
-    running = await startBroker({ config, logger, ...(o.adminPort !== undefined ? { adminPort: o.adminPort } : {}) });
+    running = await startBroker({
+      config,
+      logger,
+      ...(o.adminPort !== undefined ? { adminPort: o.adminPort } : {}),
+      ...(o.recoverMetadataFromLogs === true ? { recoverMetadataFromLogs: true } : {}),
+      // The cause first, flushed, then the broker closes what it opened (which may take a while).
+      onStartFailure: (error) => {
+        const explained = explainStartFailure(error, config, o.adminPort);
+        logger.error({ err: error }, 'start failed; closing what was opened');
+        logger.flush();
+        process.stderr.write(`samsa: ${explained.message}\n`);
+      },
+    });
   } catch (error) {
     logger.flush();
-    throw explainStartFailure(error, config, o.adminPort);
+    throw explainStartFailure(error, config, o.adminPort, { printed: true });
   }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -87,14 +101,16 @@ export async function runBroker(o: BrokerCommandOptions): Promise<void> {
   process.stdout.write(`samsa broker listening on ${running.host}:${running.port} (data: ${dataDirShown}${admin})\n`);
 }
 
-function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined): CliError {
+export function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined, options: { readonly printed?: boolean } = {}): CliError {
   const e = error as { code?: string; message?: string };
   const text = `${e.code ?? ''} ${e.message ?? String(error)}`;
   const l = config.listeners[0]!;
+  if (error instanceof DataDirLockedError || error instanceof MetadataMissingError) return new CliError(error.message, ExitCode.failure, options);
   if (/address-in-use|EADDRINUSE/i.test(text)) {
     return new CliError(
       `cannot listen: ${l.host || '0.0.0.0'}:${l.port}${adminPort !== undefined ? ` or admin port ${adminPort}` : ''} is already in use. Stop the other process or pass --port (and --admin-port) with free ports.`,
       ExitCode.failure,
+      options,
     );
   }
   if (e.code === 'read-only' || /EROFS/.test(text)) {
@@ -105,7 +121,7 @@ function explainStartFailure(error: unknown, config: ServerConfig, adminPort: nu
     );
   }
   if (/EACCES|permission/i.test(text)) {
-    return new CliError(`cannot start: permission denied (${e.message}). Check that the data dir ${config.logDirs.join(',')} is writable and the port is allowed.`, ExitCode.failure);
+    return new CliError(`cannot start: permission denied (${e.message}). Check that the data dir ${config.logDirs.join(',')} is writable and the port is allowed.`, ExitCode.failure, options);
   }
-  return new CliError(`broker failed to start: ${e.message ?? String(error)}`, ExitCode.failure);
+  return new CliError(`broker failed to start: ${e.message ?? String(error)}`, ExitCode.failure, options);
 }

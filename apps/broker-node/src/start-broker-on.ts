@@ -4,11 +4,19 @@
  * both apps: `startBroker` (Node: nodeRuntime, pino, the native CRC-32C) in
  * start-broker.ts and `startDenoBroker` (Deno: denoRuntime) in apps/broker-deno.
  *
- * Order: open the broker (its logs, metadata and group coordinator), listen, then start
- * the admin port; a failure at any step shuts down what was started. `shutdown` drains the
- * broker first and closes the admin port last, so /healthz reports the drain.
+ * Order (issue 11, defects 1 and 2): everything that can fail cheaply comes before any log
+ * is opened, so a start that fails never touches a live broker's files:
+ *   1. the lock of every log dir (DataDirLock; a second broker on the dir stops here and
+ *      writes nothing),
+ *   2. bind the Kafka listener (connections are held, not served) and the admin port
+ *      (/healthz answers 503 until the broker is open),
+ *   3. open the broker (metadata, logs, group coordinator), then serve.
+ * A failure at any step calls `onStartFailure(error)` first (the app prints the cause),
+ * then closes what was opened, then rejects with the same error. `shutdown` drains the
+ * broker first (it releases the lock after closing its logs) and closes the admin port
+ * last, so /healthz reports the drain.
  */
-import { Broker } from '@samsa/broker';
+import { BoundListener, Broker, DataDirLock } from '@samsa/broker';
 import type { Logger, ServerConfig } from '@samsa/broker';
 import type { Runtime } from '@samsa/runtime';
 import { startAdminServer } from './admin-server.ts';
@@ -22,6 +30,12 @@ export interface StartBrokerOnOptions {
   readonly adminPort?: number;
   /** Host for the admin port; defaults to the broker listener's host (127.0.0.1 if it binds all). */
   readonly adminHost?: string;
+  /** Written into each log dir's `.lock` (who holds it, for a second broker's message): pid, host, start time. */
+  readonly lockHolder?: string;
+  /** Rebuild the topics from the partition dirs when samsa-metadata.json is missing (--recover-metadata-from-logs). */
+  readonly recoverMetadataFromLogs?: boolean;
+  /** Called once, before anything opened is closed, when the start fails. */
+  readonly onStartFailure?: (error: unknown) => void;
 }
 
 export interface RunningBroker {
@@ -36,30 +50,50 @@ export interface RunningBroker {
 }
 
 export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOptions): Promise<RunningBroker> {
+  const { config, logger } = options;
   const metrics = new BrokerMetrics();
-  const broker = await Broker.open({ config: options.config, fs: runtime.fs, clock: runtime.clock, logger: options.logger, metrics });
-  metrics.setSnapshotSource(() => broker.metricsSnapshot());
-  let listener;
+  let healthy = false;
+  let lock: DataDirLock | null = null;
+  let bound: BoundListener | null = null;
+  let admin: AdminServer | null = null;
+  let broker: Broker | undefined;
+  let reported = false;
+  const report = (error: unknown): void => {
+    if (reported) return;
+    reported = true;
+    options.onStartFailure?.(error);
+  };
   try {
-    listener = await broker.listen(runtime.transport);
+    lock = await DataDirLock.acquire(runtime.fs, config.logDirs, options.lockHolder ?? 'samsa broker');
+    bound = await BoundListener.bind(runtime.transport, config);
+    if (options.adminPort !== undefined) {
+      const listenerHost = bound.host === '' || bound.host === '0.0.0.0' ? '127.0.0.1' : bound.host;
+      admin = await startAdminServer({ host: options.adminHost ?? listenerHost, port: options.adminPort, metrics, isHealthy: () => healthy, disk: () => broker?.metricsSnapshot().disk });
+    }
+    broker = await Broker.open({
+      config,
+      fs: runtime.fs,
+      clock: runtime.clock,
+      logger,
+      metrics,
+      dataDirLock: lock,
+      onOpenFailure: report,
+      ...(options.recoverMetadataFromLogs === true ? { recoverMetadataFromLogs: true } : {}),
+    });
   } catch (error) {
-    await broker.shutdown().catch(() => {});
+    report(error);
+    await admin?.close().catch(() => {});
+    await bound?.close().catch(() => {});
+    await lock?.release();
     throw error;
   }
-  let healthy = true;
-  let admin: AdminServer | null = null;
-  if (options.adminPort !== undefined) {
-    const listenerHost = listener.host === '' || listener.host === '0.0.0.0' ? '127.0.0.1' : listener.host;
-    try {
-      admin = await startAdminServer({ host: options.adminHost ?? listenerHost, port: options.adminPort, metrics, isHealthy: () => healthy, disk: () => broker.metricsSnapshot().disk });
-    } catch (error) {
-      await broker.shutdown().catch(() => {});
-      throw error;
-    }
-  }
+  const opened = broker;
+  metrics.setSnapshotSource(() => opened.metricsSnapshot());
+  const listener = opened.serve(bound);
+  healthy = true;
   let shutdown: Promise<void> | null = null;
   return {
-    broker,
+    broker: opened,
     metrics,
     host: listener.host,
     port: listener.port,
@@ -67,7 +101,7 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
     shutdown() {
       shutdown ??= (async () => {
         healthy = false;
-        await broker.shutdown();
+        await opened.shutdown();
         await admin?.close();
       })();
       return shutdown;

@@ -9,6 +9,7 @@
  *
  * Used by `samsa broker` and by anything that wants an in-process broker (tests, benches).
  */
+import { hostname } from 'node:os';
 import type { ServerConfig } from '@samsa/broker';
 import { nodeRuntime } from '@samsa/runtime/node';
 import type { Logger as PinoLogger } from 'pino';
@@ -25,10 +26,19 @@ export interface StartBrokerOptions {
   readonly adminPort?: number;
   /** Host for the admin port; defaults to the broker listener's host (127.0.0.1 if it binds all). */
   readonly adminHost?: string;
+  /** Rebuild the topics from the partition dirs when samsa-metadata.json is missing. */
+  readonly recoverMetadataFromLogs?: boolean;
+  /** Called once, before anything opened is closed, when the start fails (print the cause here). */
+  readonly onStartFailure?: (error: unknown) => void;
+}
+
+/** What this process writes into each log dir's `.lock`: a second broker names it. */
+export function nodeLockHolder(): string {
+  return `pid=${process.pid} host=${hostname()} runtime=node started=${new Date().toISOString()}`;
 }
 
 export async function startBroker(options: StartBrokerOptions): Promise<RunningBroker> {
   const crc = installCrc32cAccelerator();
   options.logger.debug({ crc32c: crc.implementation, reason: crc.reason }, 'crc32c implementation');
-  return startBrokerOn(nodeRuntime(), options);
+  return startBrokerOn(nodeRuntime(), { ...options, lockHolder: nodeLockHolder() });
 }

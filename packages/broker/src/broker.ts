@@ -24,6 +24,7 @@
  * log writes its clean-shutdown marker) and the log store.
  */
 import { GroupState } from '@samsa/coordinator';
+import { joinPath } from '@samsa/runtime';
 import type { Clock, Connection, FileSystem, Listener, TimerHandle, Transport } from '@samsa/runtime';
 import type { BrokerContext, Endpoint } from './broker-context.ts';
 import type { ServerConfig } from './config/server-config.ts';
@@ -44,7 +45,11 @@ import { SamsaLogStore } from './partitions/samsa-log-store.ts';
 import { freeSpaceGuardFor, type FreeSpaceGuard } from './partitions/free-space-guard.ts';
 import { logMaintenanceConfig } from './config/log-maintenance-config.ts';
 import { effectiveTopicConfig } from './config/topic-config.ts';
-import { MetadataStore } from './topics/metadata-store.ts';
+import { BoundListener } from './bound-listener.ts';
+import { DataDirLock } from './data-dir-lock.ts';
+import { METADATA_FILE_NAME, MetadataStore } from './topics/metadata-store.ts';
+import type { TopicRecord } from './topics/metadata-store.ts';
+import { MetadataMissingError, partitionDirNames, RECOVER_METADATA_FLAG, recoveredProducerIdStart, topicsFromPartitionDirs } from './topics/metadata-from-logs.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
 
 /** Per-connection bound on buffered request + response bytes before reading pauses. */
@@ -72,6 +77,24 @@ export interface BrokerOptions {
   readonly handlers?: readonly ApiHandler[];
   /** Tests: the `__consumer_offsets` replay waits for this (COORDINATOR_LOAD_IN_PROGRESS until then). */
   readonly groupLoadGate?: Promise<unknown>;
+  /**
+   * The lock of every log dir, taken by the app before it bound its ports (see
+   * start-broker-on.ts). On success the broker owns it and releases it after shutdown; if
+   * open fails the caller still owns it. Without it, open takes the lock itself first.
+   */
+  readonly dataDirLock?: DataDirLock;
+  /** What open writes into the lock file when it takes the lock itself (the app's pid, host…). */
+  readonly lockHolder?: string;
+  /**
+   * When `samsa-metadata.json` is missing but partition dirs exist: rebuild the topics from
+   * the dirs (metadata-from-logs.ts) instead of refusing to start (MetadataMissingError).
+   */
+  readonly recoverMetadataFromLogs?: boolean;
+  /**
+   * Called once when open fails after it opened logs, before it closes them (which may take
+   * long with many partitions): the app prints the cause here, so it comes first.
+   */
+  readonly onOpenFailure?: (error: unknown) => void;
 }
 
 export class Broker {
@@ -100,6 +123,7 @@ export class Broker {
   #retentionTimer: TimerHandle | null = null;
   #idleTimer: TimerHandle | null = null;
   #retentionRunning = false;
+  #dataDirLock: DataDirLock | null = null;
 
   private constructor(options: BrokerOptions, registry: TopicRegistry, logs: PartitionLogStore) {
     this.config = options.config;
@@ -190,13 +214,30 @@ export class Broker {
     return deleted;
   }
 
-  /** Loads (or creates) the metadata, opens every partition log and rebuilds producer state. */
+  /**
+   * Takes the data-dir lock (unless the caller holds it already: `dataDirLock`), then loads
+   * (or creates) the metadata, opens every partition log and rebuilds producer state.
+   * Nothing in a log dir is opened or written before the lock is held.
+   */
   static async open(options: BrokerOptions): Promise<Broker> {
     const logger = options.logger ?? silentLogger;
-    const dataDir = options.config.logDirs[0];
-    if (dataDir === undefined) throw new Error('log.dirs is empty');
-    const store = await MetadataStore.open(options.fs, dataDir, newClusterId, options.config.clusterId);
-    for (const parent of store.unsyncedParents) {
+    if (options.config.logDirs[0] === undefined) throw new Error('log.dirs is empty');
+    const lock = options.dataDirLock ?? (await DataDirLock.acquire(options.fs, options.config.logDirs, options.lockHolder ?? 'samsa broker'));
+    try {
+      const broker = await Broker.#openLocked(options, logger, lock);
+      broker.#dataDirLock = lock;
+      return broker;
+    } catch (e) {
+      if (options.dataDirLock === undefined) await lock.release();
+      throw e;
+    }
+  }
+
+  static async #openLocked(options: BrokerOptions, logger: Logger, lock: DataDirLock): Promise<Broker> {
+    const dataDir = options.config.logDirs[0]!;
+    const initial = await Broker.#metadataFromLogsIfMissing(options, logger, dataDir);
+    const store = await MetadataStore.open(options.fs, dataDir, newClusterId, options.config.clusterId, initial);
+    for (const parent of [...lock.unsyncedParents, ...store.unsyncedParents]) {
       logger.warn({ dataDir, parent }, `created the data dir, but may not sync ${parent} (no permission, e.g. Deno without --allow-read on it): a power loss in the next seconds may lose the new data dir`);
     }
     const server = options.config;
@@ -220,11 +261,31 @@ export class Broker {
     try {
       registry = await TopicRegistry.open({ server, store, logs, logger });
     } catch (e) {
+      // Say why first: closing thousands of logs may take a while.
+      options.onOpenFailure?.(e);
+      logger.error({ err: e, dataDir }, 'opening the topics failed; closing the logs opened so far');
       await logs.close().catch(() => {});
       throw e;
     }
     logger.info({ nodeId: server.nodeId, clusterId: store.state.clusterId, topics: registry.topicCount, dataDir }, 'broker opened');
     return new Broker(options, registry, logs);
+  }
+
+  /**
+   * Undefined unless the metadata file is missing while partition dirs exist: then refuses
+   * (MetadataMissingError) or, with `recoverMetadataFromLogs`, rebuilds the topics.
+   */
+  static async #metadataFromLogsIfMissing(options: BrokerOptions, logger: Logger, dataDir: string): Promise<{ topics: TopicRecord[]; producerIdBlockEnd: number } | undefined> {
+    if ((await options.fs.stat(joinPath(dataDir, METADATA_FILE_NAME))) !== null) return undefined;
+    const dirs = partitionDirNames(await options.fs.readDir(dataDir));
+    if (dirs.length === 0) return undefined;
+    if (options.recoverMetadataFromLogs !== true) throw new MetadataMissingError(dataDir, METADATA_FILE_NAME, dirs);
+    const topics = topicsFromPartitionDirs(dirs);
+    logger.warn(
+      { dataDir, topics: topics.map((t) => `${t.name}:${t.partitions}`), partitionDirs: dirs.length },
+      `${METADATA_FILE_NAME} is missing: rebuilt ${topics.length} topics from the partition directories (${RECOVER_METADATA_FLAG}); topic configs are the defaults, topic ids and the cluster id are new`,
+    );
+    return { topics, producerIdBlockEnd: recoveredProducerIdStart(options.clock.wallMs()) };
   }
 
   get context(): BrokerContext {
@@ -247,15 +308,22 @@ export class Broker {
   /**
    * Listens on the first configured listener (the client listener). Port 0 binds a free
    * port; the advertised endpoint follows the bound port unless advertised.listeners set one.
+   * (An app binds first with `BoundListener.bind`, before opening the broker, then `serve`s.)
    */
   async listen(transport: Transport): Promise<Listener> {
+    return this.serve(await BoundListener.bind(transport, this.config));
+  }
+
+  /** Serves a listener bound before the broker was opened (and the connections it held). */
+  serve(bound: BoundListener): Listener {
     const l = this.config.listeners[0]!;
-    const listener = await transport.listen({ host: l.host === '' ? '0.0.0.0' : l.host, port: l.port }, (c) => this.attach(c));
+    const listener = bound.listener;
     this.#listeners.push(listener);
     if (!this.config.explicitKeys.has('advertised.listeners')) {
       this.#advertised = { host: l.host === '' || l.host === '0.0.0.0' ? this.#advertised.host : l.host, port: listener.port };
     }
     this.#logger.info({ host: listener.host, port: listener.port, advertised: this.#advertised }, 'listening');
+    bound.serve((c) => this.attach(c));
     return listener;
   }
 
@@ -382,6 +450,8 @@ export class Broker {
     this.registry.wakeAllWaiters();
     await Promise.all(finishing);
     await this.registry.close();
+    // Last: the logs are closed, so another broker may have the dirs now.
+    await this.#dataDirLock?.release();
     this.#logger.info({}, 'shut down cleanly');
   }
 }

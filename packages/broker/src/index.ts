@@ -1,6 +1,8 @@
 // @samsa/broker: the runtime-free single-node Kafka broker. See README.md for the API.
 export { Broker, QUEUED_BYTES_MAX } from './broker.ts';
 export type { BrokerOptions } from './broker.ts';
+export { BoundListener, HELD_CONNECTIONS_MAX } from './bound-listener.ts';
+export { DataDirLock, DataDirLockedError, DATA_DIR_LOCK_FILE_NAME } from './data-dir-lock.ts';
 export type { BrokerContext, Endpoint } from './broker-context.ts';
 export { parseServerConfig, parsePropertiesText, parseOverride, parseListeners } from './config/server-config.ts';
 export type { ServerConfig, ListenerAddress, ParseServerConfigOptions } from './config/server-config.ts';
@@ -22,6 +24,7 @@ export type { PartitionLog, PartitionLogStore, PartitionLogConfig, AppendResult,
 export { FreeSpaceGuard } from './partitions/free-space-guard.ts';
 export type { FreeSpaceState } from './partitions/free-space-guard.ts';
 export { MetadataStore, METADATA_FILE_NAME } from './topics/metadata-store.ts';
+export { MetadataMissingError, RECOVER_METADATA_FLAG } from './topics/metadata-from-logs.ts';
 export { Err } from './kafka-errors.ts';
 export { GroupService, PENDING_REQUESTS_MAX } from './groups/group-service.ts';
 export type { GroupRequests, GroupRequestKind } from './groups/group-service.ts';

@@ -124,6 +124,27 @@ export class LogClosedError extends LogError {
   }
 }
 
+/**
+ * A log opened on a clean-shutdown marker trusted its checkpointed end, and the active
+ * segment's files say otherwise (a marker or checkpoint written by a process whose view was
+ * stale, or files changed by hand). Not a LogError on purpose: the log that sees it goes
+ * offline like on any storage failure, as a LogStorageError whose `cause` is this error;
+ * LogManager.getOrCreateLog recovers such a log from its files instead.
+ */
+export class CleanShutdownMismatchError extends Error {
+  override readonly name = 'CleanShutdownMismatchError';
+  readonly code = 'clean-shutdown-mismatch';
+  readonly path: string;
+  readonly expectedNextOffset: number;
+  readonly actualNextOffset: number;
+  constructor(path: string, expectedNextOffset: number, actualNextOffset: number) {
+    super(`segment ${path} ends before offset ${actualNextOffset}, but the clean-shutdown checkpoint said ${expectedNextOffset}; the log is recovered from its files at the next open`);
+    this.path = path;
+    this.expectedNextOffset = expectedNextOffset;
+    this.actualNextOffset = actualNextOffset;
+  }
+}
+
 /** A file-system operation failed; the log that saw it goes offline. `cause` is the FileSystemError. */
 export class LogStorageError extends LogError {
   override readonly name = 'LogStorageError';

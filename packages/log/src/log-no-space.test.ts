@@ -43,6 +43,7 @@ class ShortWriteFileSystem implements FileSystem {
   syncDir = (path: string) => this.inner.syncDir(path);
   readFile = (path: string) => this.inner.readFile(path);
   freeSpace = (path: string) => this.inner.freeSpace(path);
+  tryLock = (path: string) => this.inner.tryLock(path);
 }
 
 describe('a full disk', () => {

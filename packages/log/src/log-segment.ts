@@ -43,7 +43,7 @@ import {
   RECORD_BATCH_HEADER_BYTES,
 } from '@samsa/codec';
 import { scanBatches } from './batch-scanner.ts';
-import { CorruptIndexError, assert, isNoSpace } from './errors.ts';
+import { assert, CleanShutdownMismatchError, CorruptIndexError, isNoSpace } from './errors.ts';
 import { readFully } from './file-io.ts';
 import { segmentFilePath } from './file-names.ts';
 import type { LogConfig } from './log-config.ts';
@@ -345,7 +345,7 @@ export class LogSegment {
       const expected = this.expectedNextOffset;
       const actual = await this.nextOffsetFrom(ix);
       if (actual !== expected) {
-        throw new Error(`segment ${this.path('log')} ends before offset ${actual}, but the clean-shutdown checkpoint said ${expected}; reopen the log to recover it`);
+        throw new CleanShutdownMismatchError(this.path('log'), expected, actual);
       }
       this.expectedNextOffset = null;
     }

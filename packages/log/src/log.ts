@@ -308,6 +308,18 @@ export class Log {
   }
 
   /**
+   * Loads the active segment's indices now instead of at first use. After a clean restart
+   * that checks the checkpointed end against the segment's files (LogSegment.expectNextOffset):
+   * on a contradiction it rejects with a LogStorageError whose cause is a
+   * CleanShutdownMismatchError, and the log is offline.
+   */
+  async verifyEnd(): Promise<void> {
+    await this.guard('verify-end', async () => {
+      await this.segments.active.loadIndexes();
+    });
+  }
+
+  /**
    * Bytes of all segments. After a restart the inactive segments' sizes are read lazily:
    * until then they count as 0, and the first call starts loading them (in the
    * background; `await loadSegmentSizes()` for the exact figure at once).

@@ -102,6 +102,27 @@ export interface FileSystem {
    * callers cache it.
    */
   freeSpace(path: string): Promise<FreeSpace>;
+
+  // ---- data-directory lock (issue 11, defect 1) ----------------------------------------
+  /**
+   * Takes an exclusive OS advisory lock on the file at `path` (created if absent, never
+   * truncated), without waiting: resolves null when another holder has it — another
+   * process, or another lock taken on the same file by this one. The lock lasts until
+   * `release()` or the process dies (the OS drops it with the open file).
+   * Node and Deno take the same lock kind (flock(2) on Linux and macOS), so a Node and a
+   * Deno process exclude each other. Taking a lock writes nothing: a loser leaves the file
+   * untouched, so it can read who holds it.
+   */
+  tryLock(path: string): Promise<FileLock | null>;
+}
+
+/** An exclusive advisory lock held through an open lock file. */
+export interface FileLock {
+  readonly path: string;
+  /** Replaces the lock file's contents (e.g. the holder's pid, for a loser's message) and syncs it. */
+  writeHolder(bytes: Uint8Array): Promise<void>;
+  /** Releases the lock and closes the file, which stays. Idempotent. */
+  release(): Promise<void>;
 }
 
 export type FileSystemErrorCode =

@@ -1,6 +1,6 @@
 // @samsa/runtime: the interfaces core packages receive. Adapters live in ./node, ./deno
 // and ./memory and are imported by their own subpaths so a core package never pulls one in.
-export type { FileHandle, FileStat, FileSystem, FileSystemErrorCode, FreeSpace, OpenMode, OpenOptions } from './file-system.ts';
+export type { FileHandle, FileLock, FileStat, FileSystem, FileSystemErrorCode, FreeSpace, OpenMode, OpenOptions } from './file-system.ts';
 export { FileSystemError, basenameOf, dirnameOf, joinPath } from './file-system.ts';
 export type { Connection, ConnectionHandlers, ListenOptions, Listener, Transport } from './transport.ts';
 export { TransportError } from './transport.ts';

@@ -63,8 +63,18 @@ export class MetadataStore {
     this.unsyncedParents = unsyncedParents;
   }
 
-  /** Loads the file, or creates it with a fresh cluster id (`newClusterId()`) when absent. */
-  static async open(fs: FileSystem, dir: string, newClusterId: () => string, clusterIdOverride?: string | null): Promise<MetadataStore> {
+  /**
+   * Loads the file, or creates it with a fresh cluster id (`newClusterId()`) when absent —
+   * holding `initial` (topics and producer-id start rebuilt from partition dirs, see
+   * metadata-from-logs.ts) if given.
+   */
+  static async open(
+    fs: FileSystem,
+    dir: string,
+    newClusterId: () => string,
+    clusterIdOverride?: string | null,
+    initial?: { readonly topics: readonly TopicRecord[]; readonly producerIdBlockEnd: number },
+  ): Promise<MetadataStore> {
     // Durably (the parents are synced): on a first start the data dir is created here, and
     // a crash must not take it, the logs in it and this file away (Kafka flushes the
     // parent of a log dir it creates, too).
@@ -76,7 +86,12 @@ export class MetadataStore {
       const state = parseState(path, new TextDecoder().decode(await fs.readFile(path)));
       return new MetadataStore(fs, dir, state, unsyncedParents);
     }
-    const fresh: MetadataState = { clusterId: clusterIdOverride ?? newClusterId(), producerIdBlockEnd: 0, topics: [], dynamicBrokerConfigs: {} };
+    const fresh: MetadataState = {
+      clusterId: clusterIdOverride ?? newClusterId(),
+      producerIdBlockEnd: initial?.producerIdBlockEnd ?? 0,
+      topics: initial?.topics ?? [],
+      dynamicBrokerConfigs: {},
+    };
     const store = new MetadataStore(fs, dir, fresh, unsyncedParents);
     await store.save(store.state);
     return store;

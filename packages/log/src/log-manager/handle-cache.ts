@@ -24,7 +24,7 @@
  *
  * Single event loop; every method is async and ordered as the underlying FileSystem's.
  */
-import { FileSystemError, type FileHandle, type FileStat, type FileSystem, type FreeSpace, type OpenMode, type OpenOptions } from '@samsa/runtime';
+import { type FileHandle, type FileLock, type FileStat, type FileSystem, FileSystemError, type FreeSpace, type OpenMode, type OpenOptions } from '@samsa/runtime';
 
 export interface HandleCacheStats {
   /** Real handles open now. */
@@ -110,6 +110,11 @@ export class HandleCache implements FileSystem {
 
   freeSpace(path: string): Promise<FreeSpace> {
     return this.inner.freeSpace(path);
+  }
+
+  /** Passed through: a lock holds its own descriptor, outside the cache's budget. */
+  tryLock(path: string): Promise<FileLock | null> {
+    return this.inner.tryLock(path);
   }
 
   // ---- used by VirtualHandle --------------------------------------------------------

@@ -40,7 +40,7 @@
  */
 import { systemClock, type Clock, type FileSystem, type TimerHandle } from '@samsa/runtime';
 import { readOffsetCheckpoint, topicPartitionKey, writeOffsetCheckpoint } from '../checkpoint-file.ts';
-import { InvalidArgumentError, LogError, isNoSpace } from '../errors.ts';
+import { CleanShutdownMismatchError, InvalidArgumentError, isNoSpace, LogError } from '../errors.ts';
 import { mkdirsDurably } from '../file-io.ts';
 import {
   LOG_DIR_CLEAN_SHUTDOWN_FILE,
@@ -124,6 +124,12 @@ export class LogManager {
   private readonly entries = new Map<string, ManagedEntry>();
   private readonly logsPerDir = new Map<string, number>();
   private readonly creating = new Map<string, Promise<Log>>();
+  /**
+   * Logs loaded on their dir's clean-shutdown marker whose checkpointed end no one has
+   * checked against the files yet (the check is lazy so a restart opens no segment file);
+   * `getOrCreateLog` checks it and recovers the log from its files on a contradiction.
+   */
+  private readonly unverifiedEnds = new Set<string>();
   private readonly cleanerOffsets = new Map<string, number>();
   /**
    * Per log: the earliest delete horizon (KIP-534) of a batch still holding tombstones, as
@@ -181,14 +187,27 @@ export class LogManager {
     return this.entries.size;
   }
 
-  /** The log of (topic, partition), created in the emptiest log dir when missing. */
+  /**
+   * The log of (topic, partition), created in the emptiest log dir when missing. A log
+   * loaded on a clean-shutdown marker has its end checked against its files on the first
+   * call (see `verifiedLog`).
+   */
   async getOrCreateLog(topic: string, partition: number, config?: Partial<LogConfig>): Promise<Log> {
     this.ensureOpen();
     const key = topicPartitionKey(topic, partition);
-    const existing = this.entries.get(key);
-    if (existing !== undefined) return existing.log;
     const inFlight = this.creating.get(key);
     if (inFlight !== undefined) return inFlight;
+    const existing = this.entries.get(key);
+    if (existing !== undefined) {
+      if (!this.unverifiedEnds.has(key)) return existing.log;
+      const verifying = this.verifiedLog(key, existing);
+      this.creating.set(key, verifying);
+      try {
+        return await verifying;
+      } finally {
+        this.creating.delete(key);
+      }
+    }
     if (this.entries.size + this.creating.size >= (this.options.logsMax ?? 1_000_000)) throw new InvalidArgumentError(`more than ${this.options.logsMax ?? 1_000_000} logs`);
     if (parsePartitionDirName(partitionDirName(topic, partition)) === null || topic.length === 0 || /[\s/]/.test(topic)) {
       throw new InvalidArgumentError(`bad topic-partition ${JSON.stringify(topic)}-${partition}`);
@@ -212,6 +231,40 @@ export class LogManager {
     return log;
   }
 
+  /**
+   * Checks a log loaded on the clean-shutdown marker against its files; when they
+   * contradict the checkpointed end (a marker written by a process with a stale view, or
+   * files changed by hand), closes it and reopens it with recovery from the files (from
+   * offset 0: the checkpoint is known wrong), with a warning, instead of leaving it offline.
+   * Any other failure leaves the log as it is (offline), as its first use would.
+   */
+  private async verifiedLog(key: string, entry: ManagedEntry): Promise<Log> {
+    this.unverifiedEnds.delete(key);
+    try {
+      await entry.log.verifyEnd();
+      return entry.log;
+    } catch (e) {
+      const mismatch = e instanceof Error && e.cause instanceof CleanShutdownMismatchError ? e.cause : null;
+      if (mismatch === null) return entry.log;
+      this.logger.warn(
+        { dir: entry.log.dir, checkpointedEndOffset: mismatch.expectedNextOffset, segmentEndOffset: mismatch.actualNextOffset },
+        'the clean-shutdown checkpoint contradicts the log files: recovering this log from its files',
+      );
+    }
+    await entry.tasks;
+    await entry.log.close().catch(() => undefined);
+    const log = await this.openManaged(
+      entry.logDir,
+      entry.log.dir,
+      entry.log.topic,
+      { recoveryPoint: 0, logStartOffset: entry.log.logStartOffset, highWatermark: entry.log.highWatermark, hadCleanShutdown: false },
+      entry.log.config,
+    );
+    this.entries.set(key, { log, logDir: entry.logDir, tasks: Promise.resolve() });
+    this.logger.warn({ dir: log.dir, logEndOffset: log.logEndOffset }, 'recovered the log from its files');
+    return log;
+  }
+
   private emptiestDir(): string {
     let best = this.logDirs[0]!;
     for (const d of this.logDirs) if ((this.logsPerDir.get(d) ?? 0) < (this.logsPerDir.get(best) ?? 0)) best = d;
@@ -227,6 +280,7 @@ export class LogManager {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     this.entries.delete(key);
+    this.unverifiedEnds.delete(key);
     this.logsPerDir.set(entry.logDir, (this.logsPerDir.get(entry.logDir) ?? 1) - 1);
     return entry;
   }
@@ -390,6 +444,7 @@ export class LogManager {
           continue;
         }
         this.track(key, { log, logDir, tasks: Promise.resolve() });
+        if (hadCleanShutdown) this.unverifiedEnds.add(key);
       }
     };
     const workers = Math.max(1, Math.min(this.options.loadConcurrency ?? 16, toOpen.length));

@@ -11,7 +11,7 @@
  * `syncDir` opens the directory and fsyncs it. Deno's errors carry errno codes
  * (`error.code === 'ENOENT'`), mapped like Node's (../node/native-errors.ts).
  */
-import type { FileHandle, FileStat, FileSystem, FreeSpace, OpenMode, OpenOptions } from '../file-system.ts';
+import type { FileHandle, FileLock, FileStat, FileSystem, FreeSpace, OpenMode, OpenOptions } from '../file-system.ts';
 import { FileSystemError } from '../file-system.ts';
 import { errnoOf, toFileSystemError, translating } from '../node/native-errors.ts';
 import { deno, type DenoFsFile, type DenoOpenOptions } from './deno-types.ts';
@@ -251,5 +251,37 @@ export class DenoFileSystem implements FileSystem {
     const { statfs } = await import('node:fs/promises');
     const s = await translating(path, () => statfs(path));
     return { freeBytes: Number(s.bavail) * Number(s.bsize), totalBytes: Number(s.blocks) * Number(s.bsize) };
+  }
+
+  // ---- data-directory lock ----
+  /** `FsFile.tryLock(true)`: flock(2), the kind the Node adapter takes too (node-file-lock.ts). */
+  async tryLock(path: string): Promise<FileLock | null> {
+    const file = await translating(path, () => deno().open(path, { read: true, write: true, create: true }));
+    let locked = false;
+    try {
+      locked = await translating(path, () => file.tryLock(true));
+    } finally {
+      if (!locked) file.close();
+    }
+    if (!locked) return null;
+    let released = false;
+    return {
+      path,
+      writeHolder: async (bytes) => {
+        if (released) throw new FileSystemError('closed', path);
+        await translating(path, async () => {
+          await file.truncate(0);
+          await file.seek(0, 0);
+          let written = 0;
+          for (let i = 0; written < bytes.byteLength && i < 1024; i++) written += await file.write(bytes.subarray(written));
+          await file.syncData();
+        });
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        file.close(); // closing drops the lock
+      },
+    };
   }
 }

@@ -23,6 +23,9 @@ export interface DenoFsFile {
   syncData(): Promise<void>;
   truncate(length?: number): Promise<void>;
   stat(): Promise<DenoFileInfo>;
+  /** flock(2) (LockFileEx on Windows) without waiting; false when held elsewhere (Deno 2.4+). */
+  tryLock(exclusive?: boolean): Promise<boolean>;
+  unlock(): Promise<void>;
   close(): void;
 }
 

@@ -25,7 +25,7 @@
  */
 
 import { systemClock, type Clock } from '../clock.ts';
-import type { FileHandle, FileStat, FileSystem, FreeSpace, OpenMode, OpenOptions } from '../file-system.ts';
+import type { FileHandle, FileLock, FileStat, FileSystem, FreeSpace, OpenMode, OpenOptions } from '../file-system.ts';
 import { FileSystemError } from '../file-system.ts';
 import { createRandom } from '../random.ts';
 import { FaultPlan, type FaultOp, type FaultRule, type RandomFaultRule } from './fault-plan.ts';
@@ -82,6 +82,8 @@ export class MemoryFileSystem implements FileSystem {
   epoch = 0;
   /** @internal Maintained by MemoryFileHandle. */
   handlesOpen = 0;
+  /** Lock files held (normalized paths) and the epoch that took each; crash() drops them all. */
+  private readonly locks = new Map<string, number>();
 
   constructor(options: MemoryFileSystemOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -120,6 +122,7 @@ export class MemoryFileSystem implements FileSystem {
   crash(options: CrashOptions = {}): void {
     this.epoch++;
     this.handlesOpen = 0;
+    this.locks.clear();
     const tear = options.tear ? { random: createRandom(options.tear.seed), mode: options.tear.mode ?? 'prefix' } : null;
     const seen = new Set<Inode>();
     const restore = (dir: DirInode): void => {
@@ -298,6 +301,39 @@ export class MemoryFileSystem implements FileSystem {
     const node = this.lookup(path);
     if (node.kind !== 'dir') throw new FileSystemError('not-a-directory', path);
     node.durableChildren = new Map(node.children);
+  }
+
+  // ---- data-directory lock ----
+  /**
+   * One holder per file across every caller of this file system (as if each lock were
+   * taken by its own process). Held until release() or crash(); taking it writes nothing.
+   */
+  async tryLock(path: string): Promise<FileLock | null> {
+    const key = '/' + splitPath(path).join('/');
+    await (await this.open(path, 'read-write')).close();
+    if (this.locks.has(key)) return null;
+    const epoch = this.epoch;
+    this.locks.set(key, epoch);
+    const held = (): boolean => this.epoch === epoch && this.locks.get(key) === epoch;
+    let released = false;
+    return {
+      path,
+      writeHolder: async (bytes) => {
+        if (released || !held()) throw new FileSystemError('closed', path);
+        const handle = await this.open(path, 'read-write', { truncate: true });
+        try {
+          await handle.write(bytes, 0);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+      },
+      release: async () => {
+        if (released) return;
+        released = true;
+        if (held()) this.locks.delete(key);
+      },
+    };
   }
 
   async readFile(path: string): Promise<Uint8Array> {

@@ -17,9 +17,10 @@
  */
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import type { FileHandle, FileStat, FileSystem, FreeSpace, OpenMode, OpenOptions } from '../file-system.ts';
+import type { FileHandle, FileLock, FileStat, FileSystem, FreeSpace, OpenMode, OpenOptions } from '../file-system.ts';
 import { FileSystemError } from '../file-system.ts';
 import { errnoOf, toFileSystemError, translating } from './native-errors.ts';
+import { tryLockFile } from './node-file-lock.ts';
 
 /** Short reads/writes in a row before giving up (a regular file never needs more than a few). */
 const shortIoLoopsMax = 1024;
@@ -273,5 +274,10 @@ export class NodeFileSystem implements FileSystem {
   async freeSpace(path: string): Promise<FreeSpace> {
     const s = await translating(path, () => fsp.statfs(path));
     return { freeBytes: Number(s.bavail) * Number(s.bsize), totalBytes: Number(s.blocks) * Number(s.bsize) };
+  }
+
+  // ---- data-directory lock ----
+  tryLock(path: string): Promise<FileLock | null> {
+    return tryLockFile(path);
   }
 }

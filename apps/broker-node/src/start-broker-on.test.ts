@@ -1,0 +1,72 @@
+// startBrokerOn's start sequence on the memory runtime (issue 11, defects 2 and 4):
+// - a failed start reports its cause (onStartFailure) before it closes anything it
+//   opened: at the report no log has been closed yet, afterwards they are, and the
+//   listener, admin port and data-dir lock are released (a new start succeeds);
+// - a port in use fails the start before any log is opened: no file under the data dir
+//   but `.lock` is touched.
+import { parseServerConfig, silentLogger } from '@samsa/broker';
+import { buildRecordBatch } from '@samsa/codec';
+import { memoryRuntime } from '@samsa/runtime/memory';
+import type { FaultOp } from '@samsa/runtime/memory';
+import { describe, expect, it } from 'vitest';
+import { startBrokerOn } from './start-broker-on.ts';
+
+const config = (port: number) => parseServerConfig({ overrides: [`listeners=PLAINTEXT://127.0.0.1:${port}`, 'log.dirs=/data'] });
+const MUTATING: readonly FaultOp[] = ['append', 'write', 'truncate', 'rename', 'remove', 'syncDir', 'sync', 'close'];
+
+describe('startBrokerOn: start sequence', () => {
+  it('a start that fails after opening logs reports the cause first, then closes what it opened', async () => {
+    const runtime = memoryRuntime();
+    const first = await startBrokerOn(runtime, { config: config(9092), logger: silentLogger });
+    await first.broker.registry.createTopic('t', 4, {});
+    const value = new TextEncoder().encode('v');
+    for (let p = 0; p < 4; p++) {
+      const outcome = await first.broker.registry.partition('t', p)!.produce(buildRecordBatch([{ value }]));
+      expect(outcome.errorCode).toBe(0);
+    }
+    await first.shutdown();
+
+    // The 3rd segment read fails: producer-state rebuild of a partition after some logs are open.
+    runtime.fs.failOn({ op: 'read', nth: 3, code: 'io' });
+    const events: string[] = [];
+    let closesAtReport = -1;
+    const failed = await startBrokerOn(runtime, {
+      config: config(9092),
+      logger: silentLogger,
+      onStartFailure: (error) => {
+        closesAtReport = runtime.fs.opCount('close');
+        events.push(`reported: ${(error as Error).message}`);
+      },
+    }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(Error);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toContain('reported:');
+    // Closing the logs (handles, checkpoints) happened after the report.
+    expect(runtime.fs.opCount('close')).toBeGreaterThan(closesAtReport);
+
+    runtime.fs.clearFaults();
+    const again = await startBrokerOn(runtime, { config: config(9092), adminPort: 0, logger: silentLogger });
+    expect(again.broker.registry.topic('t')?.partitions.length).toBe(4);
+    await again.shutdown();
+  });
+
+  it('a port in use fails before any log is opened: only the lock file is written', async () => {
+    const runtime = memoryRuntime();
+    const first = await startBrokerOn(runtime, { config: config(9092), logger: silentLogger });
+    await first.broker.registry.createTopic('t', 2, {});
+    await first.shutdown();
+    const blocker = await runtime.transport.listen({ host: '127.0.0.1', port: 9093 }, (c) => c.destroy());
+    const opensBefore = runtime.fs.opCount('open');
+    const mutatedBefore = MUTATING.map((op) => runtime.fs.opCount(op));
+    const reported: unknown[] = [];
+    const failed = await startBrokerOn(runtime, { config: config(9093), logger: silentLogger, onStartFailure: (e) => reported.push(e) }).catch((e: unknown) => e);
+    expect((failed as { code?: string }).code).toBe('address-in-use');
+    expect(reported).toEqual([failed]);
+    // One open (the lock file) and its holder line; no log, checkpoint or marker touched.
+    expect(runtime.fs.opCount('open') - opensBefore).toBeLessThanOrEqual(2);
+    const mutatedAfter = MUTATING.map((op) => runtime.fs.opCount(op));
+    expect(mutatedAfter.reduce((a, b) => a + b, 0) - mutatedBefore.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(4);
+    expect(await runtime.fs.stat('/data/.kafka_cleanshutdown')).not.toBeNull();
+    await blocker.close();
+  });
+});
