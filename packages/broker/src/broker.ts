@@ -237,6 +237,9 @@ export class Broker {
     const dataDir = options.config.logDirs[0]!;
     const initial = await Broker.#metadataFromLogsIfMissing(options, logger, dataDir);
     const store = await MetadataStore.open(options.fs, dataDir, newClusterId, options.config.clusterId, initial);
+    for (const { dir, error } of lock.holderWriteFailures) {
+      logger.warn({ dir, err: error }, `holding the lock of ${dir}, but could not write this process's description into its .lock file (a second broker will not be told who holds it)`);
+    }
     for (const parent of [...lock.unsyncedParents, ...store.unsyncedParents]) {
       logger.warn({ dataDir, parent }, `created the data dir, but may not sync ${parent} (no permission, e.g. Deno without --allow-read on it): a power loss in the next seconds may lose the new data dir`);
     }

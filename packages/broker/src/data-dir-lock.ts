@@ -6,7 +6,10 @@
  * - Acquire creates a missing dir (durably, as the metadata store would), then takes
  *   `FileSystem.tryLock(<dir>/.lock)` — the OS drops it when the process dies, so a crash
  *   never leaves a stale lock — and then writes the holder's description (pid, host,
- *   start time: given by the app, the core has no process) into the file.
+ *   start time: given by the app, the core has no process) into the file. That write is
+ *   best effort: on a full disk the lock is still held and the broker starts (serving
+ *   reads), and `holderWriteFailures` names the dirs whose file could not say who holds it
+ *   (a loser's message then says the holder has not written its pid).
  * - A loser writes nothing: it reads the holder's description (at most
  *   `HOLDER_BYTES_MAX`), releases the locks it already took on earlier dirs, and throws
  *   DataDirLockedError naming the dir and the holder.
@@ -37,17 +40,21 @@ export class DataDirLock {
   readonly #locks: readonly FileLock[];
   /** Parents of a dir this acquire created that it was not allowed to sync (see MetadataStore). */
   readonly unsyncedParents: readonly string[];
+  /** Dirs whose lock file could not take the holder's description (e.g. the disk is full), with why. */
+  readonly holderWriteFailures: readonly { readonly dir: string; readonly error: unknown }[];
   #released: Promise<void> | null = null;
 
-  private constructor(locks: readonly FileLock[], unsyncedParents: readonly string[]) {
+  private constructor(locks: readonly FileLock[], unsyncedParents: readonly string[], holderWriteFailures: readonly { dir: string; error: unknown }[]) {
     this.#locks = locks;
     this.unsyncedParents = unsyncedParents;
+    this.holderWriteFailures = holderWriteFailures;
   }
 
   /** `holder`: one line describing this process, e.g. `pid=123 host=h started=2026-…`. */
   static async acquire(fs: FileSystem, dirs: readonly string[], holder: string): Promise<DataDirLock> {
     const locks: FileLock[] = [];
     const unsynced: string[] = [];
+    const holderWriteFailures: { dir: string; error: unknown }[] = [];
     try {
       for (const dir of dirs) {
         unsynced.push(...(await mkdirsDurably(fs, dir)));
@@ -55,13 +62,17 @@ export class DataDirLock {
         const lock = await fs.tryLock(path);
         if (lock === null) throw new DataDirLockedError(dir, await readHolder(fs, path));
         locks.push(lock);
-        await lock.writeHolder(new TextEncoder().encode(`${holder}\n`));
+        try {
+          await lock.writeHolder(new TextEncoder().encode(`${holder}\n`));
+        } catch (error) {
+          holderWriteFailures.push({ dir, error });
+        }
       }
     } catch (e) {
       for (const lock of locks) await lock.release().catch(() => undefined);
       throw e;
     }
-    return new DataDirLock(locks, unsynced);
+    return new DataDirLock(locks, unsynced, holderWriteFailures);
   }
 
   /** Idempotent. */
