@@ -1,0 +1,91 @@
+/**
+ * PoolPressure: keeps clients that stall from pinning the request memory pool
+ * (`queued.max.request.bytes`), so that connections waiting for it are served in bounded time.
+ *
+ * Without it, a client that pipelines requests and never reads the responses keeps its
+ * queued frames' reservations for good (the session stops handling once 16 MiB of
+ * responses are unread), and so does a client that announces a big frame and then sends
+ * nothing or trickles it: about 32 such connections hold the default 512 MiB, and every
+ * other client then waits for memory forever. Kafka is not exposed the same way (it reads
+ * no pipelined frame while a request is in flight), but it has no answer to the trickle.
+ *
+ * Rule: while the pool has waiters, the connections whose session reports a stall
+ * (`ConnectionSession.stall`: responses undrained with no drain for ≥ CLIENT_STALL_MIN_MS, or
+ * a reserved frame that got less than FRAME_PROGRESS_BYTES in that time while being read)
+ * are closed, the one holding the most pool bytes outside the handler first, until nobody
+ * waits or none is left. Closing a session releases those bytes at once, which grants the
+ * waiters in FIFO order. Checked on a timer: at once when a waiter is queued, then every
+ * PRESSURE_CHECK_MS while anyone waits; no timer runs while nobody waits.
+ *
+ * Invariants: a connection is closed only while someone waits and only if it stalled for
+ * ≥ CLIENT_STALL_MIN_MS holding bytes that closing it frees; a request in the handler (a long
+ * poll) alone never makes it a candidate; one pass is O(connections).
+ * So a waiter is granted within about CLIENT_STALL_MIN_MS + PRESSURE_CHECK_MS of the pool
+ * being pinned, unless the holders keep making progress (then their bytes come back as their
+ * frames are handled).
+ */
+import type { Clock, TimerHandle } from '@samsa/runtime';
+import type { AttachedConnection } from './attach.ts';
+import type { StallReason } from './connection-session.ts';
+import type { RequestMemoryPool } from './request-memory-pool.ts';
+
+/** A client must stall at least this long (responses unread, or its frame not arriving) to be closed under pressure. */
+export const CLIENT_STALL_MIN_MS = 5_000;
+/** How often stalls are looked for while someone waits for request memory. */
+export const PRESSURE_CHECK_MS = 1_000;
+
+export interface PoolPressureOptions {
+  readonly pool: RequestMemoryPool;
+  readonly clock: Clock;
+  /** The open connections. */
+  readonly connections: () => Iterable<AttachedConnection>;
+  /** Closes one stalled connection (logs and counts it; ending its session releases its bytes). */
+  readonly close: (connection: AttachedConnection, reason: StallReason) => void;
+}
+
+export class PoolPressure {
+  readonly #opts: PoolPressureOptions;
+  #timer: TimerHandle | null = null;
+
+  constructor(options: PoolPressureOptions) {
+    this.#opts = options;
+  }
+
+  /** A connection began waiting for request memory: look for stalls soon (never inside the caller). */
+  waiting(): void {
+    if (this.#timer !== null) return;
+    this.#timer = this.#opts.clock.setTimeout(() => this.#tick(), 0);
+  }
+
+  /** Closes stalled connections, largest holder first, while anyone waits; returns how many. */
+  relieve(): number {
+    const { pool, clock } = this.#opts;
+    if (pool.waiterCount === 0) return 0;
+    const now = clock.monotonicMs();
+    const stalled: Array<{ connection: AttachedConnection; reason: StallReason; bytes: number }> = [];
+    for (const connection of this.#opts.connections()) {
+      const reason = connection.session.stall(now, CLIENT_STALL_MIN_MS);
+      if (reason !== null) stalled.push({ connection, reason, bytes: connection.session.reservedUnhandledBytes });
+    }
+    stalled.sort((a, b) => b.bytes - a.bytes);
+    let closed = 0;
+    for (const s of stalled) {
+      if (pool.waiterCount === 0) break;
+      this.#opts.close(s.connection, s.reason);
+      closed++;
+    }
+    return closed;
+  }
+
+  /** Cancels the timer (shutdown). */
+  close(): void {
+    this.#timer?.cancel();
+    this.#timer = null;
+  }
+
+  #tick(): void {
+    this.#timer = null;
+    this.relieve();
+    if (this.#opts.pool.waiterCount > 0) this.#timer = this.#opts.clock.setTimeout(() => this.#tick(), PRESSURE_CHECK_MS);
+  }
+}
