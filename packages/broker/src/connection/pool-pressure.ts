@@ -7,7 +7,8 @@
  * responses are unread), and so does a client that announces a big frame and then sends
  * nothing or trickles it: about 32 such connections hold the default 512 MiB, and every
  * other client then waits for memory forever. Kafka is not exposed the same way (it reads
- * no pipelined frame while a request is in flight), but it has no answer to the trickle.
+ * no pipelined frame while a request is in flight), and against the trickle it has only
+ * connections.max.idle.ms, which every byte received restarts.
  *
  * Rule: while the pool has waiters, the connections whose session reports a stall
  * (`ConnectionSession.stall`: responses undrained with no drain for ≥ CLIENT_STALL_MIN_MS, or
@@ -15,7 +16,13 @@
  * are closed, the one holding the most pool bytes outside the handler first, until nobody
  * waits or none is left. Closing a session releases those bytes at once, which grants the
  * waiters in FIFO order. Checked on a timer: at once when a waiter is queued, then every
- * PRESSURE_CHECK_MS while anyone waits; no timer runs while nobody waits.
+ * PRESSURE_CHECK_MS while anyone waits; no timer runs while nobody waits. A check that
+ * fires more than PRESSURE_CHECK_MS late closes nothing (it only re-arms): after the event
+ * loop was blocked, timers run before the socket events that arrived meanwhile, so the
+ * sessions' view of their clients' progress is stale.
+ *
+ * No shutdown hook: the timer runs only while someone waits, and during shutdown every
+ * session is finishing (no stall) and gives its bytes back, so it stops by itself.
  *
  * Invariants: a connection is closed only while someone waits and only if it stalled for
  * ≥ CLIENT_STALL_MIN_MS holding bytes that closing it frees; a request in the handler (a long
@@ -46,6 +53,7 @@ export interface PoolPressureOptions {
 export class PoolPressure {
   readonly #opts: PoolPressureOptions;
   #timer: TimerHandle | null = null;
+  #dueMs = 0;
 
   constructor(options: PoolPressureOptions) {
     this.#opts = options;
@@ -53,8 +61,7 @@ export class PoolPressure {
 
   /** A connection began waiting for request memory: look for stalls soon (never inside the caller). */
   waiting(): void {
-    if (this.#timer !== null) return;
-    this.#timer = this.#opts.clock.setTimeout(() => this.#tick(), 0);
+    if (this.#timer === null) this.#arm(0);
   }
 
   /** Closes stalled connections, largest holder first, while anyone waits; returns how many. */
@@ -77,15 +84,14 @@ export class PoolPressure {
     return closed;
   }
 
-  /** Cancels the timer (shutdown). */
-  close(): void {
-    this.#timer?.cancel();
-    this.#timer = null;
+  #arm(delayMs: number): void {
+    this.#dueMs = this.#opts.clock.monotonicMs() + delayMs;
+    this.#timer = this.#opts.clock.setTimeout(() => this.#tick(), delayMs);
   }
 
   #tick(): void {
     this.#timer = null;
-    this.relieve();
-    if (this.#opts.pool.waiterCount > 0) this.#timer = this.#opts.clock.setTimeout(() => this.#tick(), PRESSURE_CHECK_MS);
+    if (this.#opts.clock.monotonicMs() - this.#dueMs <= PRESSURE_CHECK_MS) this.relieve();
+    if (this.#opts.pool.waiterCount > 0) this.#arm(PRESSURE_CHECK_MS);
   }
 }
