@@ -22,7 +22,7 @@ const MESSAGES: Readonly<Record<string, string>> = {
   'max-connections-per-ip': 'refusing connection: max.connections.per.ip reached for its address',
   'shutting-down': 'refusing connection: the broker is shutting down',
   'evicted-idle': 'closing the longest-idle connection to admit a new one: max.connections reached',
-  'unread-responses': 'closing connection: its client has not read its responses for 5 s while it holds request memory (queued.max.request.bytes) others wait for',
+  'unread-responses': 'closing connection: its client read under 64 KiB of its responses in 5 s while it holds request memory (queued.max.request.bytes) others wait for',
   'stalled-request': 'closing connection: its client stopped sending a request frame (under 64 KiB in 5 s) while it holds request memory (queued.max.request.bytes) others wait for',
 };
 

@@ -188,25 +188,33 @@ describe('ConnectionSession', () => {
       return p;
     };
 
-    it('reports unread-responses once responses went undrained for the minimum while queued frames hold pool bytes; a drain restarts it', async () => {
+    it('reports unread-responses once responses went undrained (under FRAME_PROGRESS_BYTES drained) for the minimum while queued frames hold pool bytes', async () => {
       const { sink } = recordingSink();
       let now = 0;
       const pool = new RequestMemoryPool(1 << 20);
       const session = new ConnectionSession(
-        { frameBytesMax: 1000, queuedBytesMax: 250, queuedFramesMax: 1000, pool, nowMs: () => now, handleFrame: () => ({ response: new Uint8Array(300) }) },
+        { frameBytesMax: 1000, queuedBytesMax: 250, queuedFramesMax: 1000, pool, nowMs: () => now, handleFrame: () => ({ response: new Uint8Array(FRAME_PROGRESS_BYTES + 300) }) },
         sink,
       );
       for (let i = 0; i < 3; i++) session.push(frame([i, 0, 0]));
       await tick();
-      // The first response (300 bytes > 250) is undrained: the other two frames wait, reserved.
+      // The first response (> 250 bytes) is undrained: the other two frames wait, reserved.
       expect(session.reservedUnhandledBytes).toBe(6);
       now = 4_999;
       expect(session.stall(now, 5_000)).toBe(null);
       now = 5_000;
       expect(session.stall(now, 5_000)).toBe('unread-responses');
-      session.drained(100); // progress, 200 bytes still undrained
+      session.drained(FRAME_PROGRESS_BYTES - 1); // a trickle: not progress
+      expect(session.stall(now, 5_000)).toBe('unread-responses');
+      session.drained(1); // FRAME_PROGRESS_BYTES read: progress, 300 bytes still undrained
       expect(session.stall(now, 5_000)).toBe(null);
       expect(session.stall(now + 5_000, 5_000)).toBe('unread-responses');
+      now = 20_000;
+      session.drained(300); // all read: the next frame is handled, its response restarts the clock
+      await tick();
+      expect(session.reservedUnhandledBytes).toBe(3);
+      expect(session.stall(24_999, 5_000)).toBe(null);
+      expect(session.stall(25_000, 5_000)).toBe('unread-responses');
     });
 
     it('reports stalled-request for a reserved frame that gets less than FRAME_PROGRESS_BYTES in the minimum, not while the session itself paused reading', async () => {

@@ -27,8 +27,9 @@
  *
  * Stalls (`stall()`, for the broker's PoolPressure): a session whose pool bytes only its
  * client can free says so, with the time measured on `nowMs`:
- *   - `unread-responses`: response bytes have waited to be drained, with no drain at all,
- *     for ≥ the given minimum (the client does not read; handling stops once they exceed
+ *   - `unread-responses`: response bytes have waited to be drained for ≥ the given
+ *     minimum, in which less than FRAME_PROGRESS_BYTES of them drained and they never all
+ *     drained (the client does not read, or trickles: handling stops once they exceed
  *     `queuedBytesMax`, so its queued frames keep their reservations);
  *   - `stalled-request`: a reserved frame is being read, the session is reading, and the
  *     client sent less than FRAME_PROGRESS_BYTES of it (and did not finish it) within the
@@ -54,7 +55,7 @@ export function responseByteLength(bytes: ResponseBytes): number {
   return n;
 }
 
-/** Frame bytes a client must send (or finish its frame) within the stall window; about 13 KiB/s over 5 s. */
+/** Bytes a client must send of its frame (or finish it), or read of its responses (or all of them), per stall window; ~13 KiB/s over 5 s. */
 export const FRAME_PROGRESS_BYTES = 64 * 1024;
 
 /** Why a session's client is pinning its pool bytes (see the file comment). */
@@ -127,8 +128,10 @@ export class ConnectionSession {
   #bytesIn = 0;
   #progressBytes = 0;
   #progressMs: number;
-  /** While response bytes are undrained: the time of the first send or of the last drain since. */
+  /** While response bytes are undrained: when they last made progress (first send, FRAME_PROGRESS_BYTES drained). */
   #undrainedSinceMs: number | null = null;
+  #drainedBytes = 0;
+  #drainProgressBytes = 0;
 
   constructor(options: SessionOptions, sink: SessionSink) {
     this.#opts = options;
@@ -247,6 +250,12 @@ export class ConnectionSession {
     this.#progressMs = this.#nowMs();
   }
 
+  /** Undrained responses made progress (or began): their stall clock restarts. */
+  #drainProgressed(): void {
+    this.#drainProgressBytes = this.#drainedBytes;
+    this.#undrainedSinceMs = this.#nowMs();
+  }
+
   #enqueue(frames: Uint8Array[]): void {
     if (frames.length > 0) this.#progressed();
     for (const f of frames) {
@@ -261,7 +270,9 @@ export class ConnectionSession {
   /** The transport accepted `bytes` of a previous `send` (its write promise resolved). */
   drained(bytes: number): void {
     this.#unsentBytes -= bytes;
-    this.#undrainedSinceMs = this.#unsentBytes > 0 ? this.#nowMs() : null;
+    this.#drainedBytes += bytes;
+    if (this.#unsentBytes === 0) this.#undrainedSinceMs = null;
+    else if (this.#drainedBytes - this.#drainProgressBytes >= FRAME_PROGRESS_BYTES) this.#drainProgressed();
     this.#updateReading();
     if (this.#frames.length === 0 || this.#ended !== null || this.#finishing) return;
     if (!this.#processing) void this.#drainQueue();
@@ -314,7 +325,7 @@ export class ConnectionSession {
         this.#inFlight.shift();
         if (this.#ended !== null) break;
         if (outcome.response) {
-          if (this.#unsentBytes === 0) this.#undrainedSinceMs = this.#nowMs();
+          if (this.#unsentBytes === 0) this.#drainProgressed();
           this.#unsentBytes += responseByteLength(outcome.response);
           this.#sink.send(outcome.response);
         }

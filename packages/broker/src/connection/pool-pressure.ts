@@ -11,8 +11,8 @@
  * connections.max.idle.ms, which every byte received restarts.
  *
  * Rule: while the pool has waiters, the connections whose session reports a stall
- * (`ConnectionSession.stall`: responses undrained with no drain for ≥ CLIENT_STALL_MIN_MS, or
- * a reserved frame that got less than FRAME_PROGRESS_BYTES in that time while being read)
+ * (`ConnectionSession.stall`: for ≥ CLIENT_STALL_MIN_MS, responses undrained of which less
+ * than FRAME_PROGRESS_BYTES drained, or a reserved frame being read that got less than that)
  * are closed, the one holding the most pool bytes outside the handler first, until nobody
  * waits or none is left. Closing a session releases those bytes at once, which grants the
  * waiters in FIFO order. Checked on a timer: at once when a waiter is queued, then every
