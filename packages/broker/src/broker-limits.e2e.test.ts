@@ -74,6 +74,39 @@ async function sampleWhile(broker: TestBroker, done: Promise<unknown>): Promise<
   return { maxBytes, sawWaiters };
 }
 
+/** Records rejection reasons and the warnings logged. */
+function observer() {
+  const rejected: string[] = [];
+  const warnings: Array<{ obj: Record<string, unknown>; msg: string }> = [];
+  const logger: Logger = {
+    debug: () => {},
+    info: () => {},
+    warn: (obj, msg) => void warnings.push({ obj: obj as Record<string, unknown>, msg: msg ?? '' }),
+    error: () => {},
+    child: () => logger,
+  };
+  return { rejected, warnings, observe: { logger, metrics: { ...noopMetrics, connectionRejected: (r: string) => void rejected.push(r) } } };
+}
+
+const produceFrame = (correlationId: number, valueBytes: number) =>
+  encodeRequest(0, 9, correlationId, 'p', ProduceRequestCodec, produceBody('t', 0, batchOf(['v'.repeat(valueBytes)])));
+
+/**
+ * Lets the memory transport deliver and the broker react: macrotasks until `until()`
+ * (bounded). Without a condition, 50 macrotasks: what must not happen would have by then
+ * (a delivery takes one).
+ */
+const settle = async (until?: () => boolean) => {
+  for (let i = 0; i < (until ? 5000 : 50) && !until?.(); i++) await macrotask();
+};
+
+/** A frame's 4-byte length prefix announcing `n` bytes. */
+const prefix = (n: number) => {
+  const p = new Uint8Array(4);
+  new DataView(p.buffer).setInt32(0, n);
+  return p;
+};
+
 describe('queued.max.request.bytes', () => {
   it('never holds more frame bytes than the pool; paused connections resume, are answered, and release', async () => {
     const b = await start();
@@ -200,47 +233,42 @@ describe('max.connections', () => {
 
 describe('max.connections and request memory', () => {
   it('does not evict a connection that waits for request memory', async () => {
-    const b = await start(['max.connections=3']);
-    const prefix = (n: number) => {
-      const p = new Uint8Array(4);
-      new DataView(p.buffer).setInt32(0, n);
-      return p;
-    };
+    const { rejected, observe } = observer();
+    const b = await start(['max.connections=4'], observe);
+    // The holder parks a long poll and pipelines a complete frame holding most of the pool
+    // behind it: busy, and not a stalled client either (pool pressure leaves it alone).
     const holder = await b.connect('holder');
-    holder.writeRaw(prefix(1400 * KiB)); // holds most of the pool, sends nothing more
+    holder.send(1, 12, FetchRequestCodec, fetchBody('t', 0, 0, { maxWaitMs: 60_000, minBytes: 1 }));
+    await b.untilParked('t', 0);
+    holder.writeRaw(produceFrame(2, 1400 * KiB));
+    await settle(() => b.broker.requestMemory.reservedBytes > 1400 * KiB);
     const waiter = await b.connect('waiter');
-    for (let i = 0; i < 5000 && b.broker.requestMemory.reservedBytes === 0; i++) await macrotask();
     waiter.writeRaw(prefix(600 * KiB));
-    for (let i = 0; i < 5000 && b.broker.requestMemory.waiterCount === 0; i++) await macrotask();
+    await settle(() => b.broker.requestMemory.waiterCount === 1);
     expect(b.broker.requestMemory.waiterCount).toBe(1);
-    // The holder sends one more byte a second later: the waiter is the more silent of the two.
+    // A second later another client connects (and could not send a request now: it would
+    // wait behind the waiter); the waiter is the more silent of the two.
     b.clock.advance(1_000);
-    holder.writeRaw(new Uint8Array(1));
-    for (let i = 0; i < 50; i++) await macrotask();
-    b.clock.advance(60_000);
-    // admin (from start, the idlest) goes first, then the holder (idle, not waiting), though
-    // the waiter has been silent longer: it is not idle, it waits for the broker.
+    const later = await b.connect('later');
+    b.clock.advance(10_000);
+    // admin (from start, the idlest) goes first, then later (idle, not waiting), though the
+    // waiter has been silent longer: it is not idle, it waits for the broker.
     const first = await b.connect('new-0');
-    for (let i = 0; i < 5000 && !b.broker.requestMemory.waiterCount; i++) await macrotask();
+    await settle(() => rejected.length === 1);
     const second = await b.connect('new-1');
-    for (let i = 0; i < 5000 && !holder.isClosed; i++) await macrotask();
-    expect(holder.isClosed).toBe(true);
-    expect(waiter.isClosed).toBe(false);
-    expect([first.isClosed, second.isClosed]).toEqual([false, false]);
-    // The holder's bytes went back: the waiter got its grant.
-    for (let i = 0; i < 5000 && b.broker.requestMemory.waiterCount > 0; i++) await macrotask();
-    expect(b.broker.requestMemory.reservedBytes).toBe(600 * KiB);
+    await settle(() => later.isClosed);
+    expect(later.isClosed).toBe(true);
+    const third = await b.connect('new-2');
+    await settle(() => third.isClosed);
+    expect(rejected).toEqual(['evicted-idle', 'evicted-idle', 'max-connections']);
+    expect([waiter.isClosed, holder.isClosed, first.isClosed, second.isClosed]).toEqual([false, false, false, false]);
+    expect(b.broker.requestMemory.waiterCount).toBe(1);
   });
 });
 
 describe('after a burst of hostile connections', () => {
   it('holds no connection, reservation or socket once they are gone', async () => {
     const b = await start();
-    const prefix = (n: number) => {
-      const p = new Uint8Array(4);
-      new DataView(p.buffer).setInt32(0, n);
-      return p;
-    };
     const kinds = [
       prefix(0x7fffffff), // too large
       prefix(-1), // negative
@@ -264,32 +292,6 @@ describe('after a burst of hostile connections', () => {
 });
 
 describe('request memory pinned by stalled clients', () => {
-  /** Records rejection reasons and the warnings logged. */
-  function observer() {
-    const rejected: string[] = [];
-    const warnings: Array<{ obj: Record<string, unknown>; msg: string }> = [];
-    const logger: Logger = {
-      debug: () => {},
-      info: () => {},
-      warn: (obj, msg) => void warnings.push({ obj: obj as Record<string, unknown>, msg: msg ?? '' }),
-      error: () => {},
-      child: () => logger,
-    };
-    return { rejected, warnings, observe: { logger, metrics: { ...noopMetrics, connectionRejected: (r: string) => void rejected.push(r) } } };
-  }
-
-  const produceFrame = (correlationId: number, valueBytes: number) =>
-    encodeRequest(0, 9, correlationId, 'p', ProduceRequestCodec, produceBody('t', 0, batchOf(['v'.repeat(valueBytes)])));
-
-  /**
-   * Lets the memory transport deliver and the broker react: macrotasks until `until()`
-   * (bounded). Without a condition, 50 macrotasks: what must not happen would have by then
-   * (a delivery takes one).
-   */
-  const settle = async (until?: () => boolean) => {
-    for (let i = 0; i < (until ? 5000 : 50) && !until?.(); i++) await macrotask();
-  };
-
   it('closes connections whose responses go unread, largest holder first, once stalled 5 s, and answers the waiter', async () => {
     const { rejected, warnings, observe } = observer();
     const b = await start([], observe);
@@ -362,10 +364,8 @@ describe('request memory pinned by stalled clients', () => {
   it('closes a connection that trickles an announced frame (under 64 KiB in 5 s) while others wait, not one that sends steadily', async () => {
     const { rejected, warnings, observe } = observer();
     const b = await start([], observe);
-    const prefix = new Uint8Array(4);
-    new DataView(prefix.buffer).setInt32(0, 1000 * KiB);
     const trickler = await b.connect('trickler');
-    trickler.writeRaw(prefix);
+    trickler.writeRaw(prefix(1000 * KiB));
     trickler.writeRaw(new Uint8Array(100));
     await settle(() => b.broker.requestMemory.reservedBytes === 1000 * KiB);
     const steady = await b.connect('steady');
