@@ -249,15 +249,15 @@ describe('max.connections and request memory', () => {
     // A second later another client connects (and could not send a request now: it would
     // wait behind the waiter); the waiter is the more silent of the two.
     b.clock.advance(1_000);
-    const later = await b.connect('later');
+    const quiet = await b.connect('quiet');
     b.clock.advance(10_000);
-    // admin (from start, the idlest) goes first, then later (idle, not waiting), though the
+    // admin (from start, the idlest) goes first, then quiet (idle, not waiting), though the
     // waiter has been silent longer: it is not idle, it waits for the broker.
     const first = await b.connect('new-0');
     await settle(() => rejected.length === 1);
     const second = await b.connect('new-1');
-    await settle(() => later.isClosed);
-    expect(later.isClosed).toBe(true);
+    await settle(() => quiet.isClosed);
+    expect(quiet.isClosed).toBe(true);
     const third = await b.connect('new-2');
     await settle(() => third.isClosed);
     expect(rejected).toEqual(['evicted-idle', 'evicted-idle', 'max-connections']);
