@@ -15,7 +15,9 @@
  * is closed instead to make room), `socket.request.max.bytes` (frame size, checked from the length
  * prefix), `queued.max.request.bytes` (request bytes held by all connections together,
  * reserved from a RequestMemoryPool when a frame's prefix arrives; a connection waits
- * with its socket paused when the pool is full), and per connection at most
+ * with its socket paused when the pool is full; while anyone waits, connections whose
+ * clients stall ≥ 5 s holding pool bytes, unread responses or a frame not arriving, are
+ * closed: PoolPressure), and per connection at most
  * `queued.max.requests` frames / `QUEUED_BYTES_MAX` bytes buffered before the socket is
  * paused.
  *
@@ -31,6 +33,8 @@ import type { ServerConfig } from './config/server-config.ts';
 import { attachSession } from './connection/attach.ts';
 import type { AttachedConnection } from './connection/attach.ts';
 import { ConnectionLog } from './connection/connection-log.ts';
+import type { StallReason } from './connection/connection-session.ts';
+import { PoolPressure } from './connection/pool-pressure.ts';
 import { RequestMemoryPool } from './connection/request-memory-pool.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { GroupService } from './groups/group-service.ts';
@@ -116,6 +120,8 @@ export class Broker {
   /** queued.max.request.bytes: request bytes all connections may hold at once. */
   readonly requestMemory: RequestMemoryPool;
   readonly #connectionLog: ConnectionLog;
+  /** Closes stalled connections that pin request memory while others wait for it. */
+  readonly #poolPressure: PoolPressure;
   readonly #listeners: Listener[] = [];
   #advertised: Endpoint;
   #shuttingDown = false;
@@ -160,7 +166,13 @@ export class Broker {
     };
     this.#dispatcher = new Dispatcher(this.#ctx);
     const queuedBytes = options.config.values.get('queued.max.request.bytes') as number;
-    this.requestMemory = new RequestMemoryPool(queuedBytes > 0 ? queuedBytes : Infinity);
+    this.requestMemory = new RequestMemoryPool(queuedBytes > 0 ? queuedBytes : Infinity, () => this.#poolPressure.waiting());
+    this.#poolPressure = new PoolPressure({
+      pool: this.requestMemory,
+      clock: options.clock,
+      connections: () => this.#connections,
+      close: (c, reason) => this.#closeStalled(c, reason),
+    });
     this.#connectionLog = new ConnectionLog(this.#logger, options.clock);
     const checkMs = logMaintenanceConfig(options.config).retentionCheckIntervalMs;
     this.#retentionTimer = options.clock.setInterval(() => void this.retentionPass(), checkMs);
@@ -402,6 +414,18 @@ export class Broker {
     // Its socket closes asynchronously; the slot is taken over now.
     this.#connections.delete(idlest);
     return true;
+  }
+
+  /**
+   * Closes a connection whose stalled client pins request memory others wait for (see
+   * connection/pool-pressure.ts); ending its session releases its reservations at once.
+   */
+  #closeStalled(c: AttachedConnection, reason: StallReason): void {
+    if (this.#shuttingDown) return;
+    this.#metrics.connectionRejected(reason);
+    const peer = `${c.connection.remoteAddress}:${c.connection.remotePort}`;
+    this.#connectionLog.pinnedMemory(reason, peer, c.session.reservedUnhandledBytes, this.requestMemory.waiterCount);
+    c.session.end(reason, false);
   }
 
   /** Gauges for the app's metrics scrape. */

@@ -28,7 +28,7 @@ export function attachSession(connection: Connection, options: SessionOptions, c
   let lastActivityMs = clock.monotonicMs();
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let socketClosed = false;
-  const session: ConnectionSession = new ConnectionSession(options, {
+  const session: ConnectionSession = new ConnectionSession({ nowMs: () => clock.monotonicMs(), ...options }, {
     send(bytes) {
       lastActivityMs = clock.monotonicMs();
       let written: Promise<void>;

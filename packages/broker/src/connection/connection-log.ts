@@ -22,6 +22,8 @@ const MESSAGES: Readonly<Record<string, string>> = {
   'max-connections-per-ip': 'refusing connection: max.connections.per.ip reached for its address',
   'shutting-down': 'refusing connection: the broker is shutting down',
   'evicted-idle': 'closing the longest-idle connection to admit a new one: max.connections reached',
+  'unread-responses': 'closing connection: its client read under 64 KiB of its responses in 5 s while it holds request memory (queued.max.request.bytes) others wait for',
+  'stalled-request': 'closing connection: its client stopped sending a request frame (under 64 KiB in 5 s) while it holds request memory (queued.max.request.bytes) others wait for',
 };
 
 export const CONNECTION_LOG_WINDOW_MS = 10_000;
@@ -52,6 +54,11 @@ export class ConnectionLog {
   /** A new connection refused at accept. */
   refused(reason: string, peer: string, connections: number, fromIp: number): void {
     this.#event(reason, { peer, reason, connections, connectionsFromIp: fromIp });
+  }
+
+  /** A connection closed because its stalled client held request memory others waited for (PoolPressure). */
+  pinnedMemory(reason: string, peer: string, reservedBytes: number, waiters: number): void {
+    this.#event(reason, { peer, reason, reservedBytes, waiters });
   }
 
   /** Shutdown: no more timers; pending counts are written now. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FrameSplitter } from '@samsa/codec';
-import { ConnectionSession } from './connection-session.ts';
+import { ConnectionSession, FRAME_PROGRESS_BYTES } from './connection-session.ts';
+import { RequestMemoryPool } from './request-memory-pool.ts';
 import type { FrameOutcome, SessionSink } from './connection-session.ts';
 
 function frame(payload: number[]): Uint8Array {
@@ -178,5 +179,98 @@ describe('ConnectionSession', () => {
     releases.get(3)!();
     await tick();
     expect(sent.map((b) => b[0])).toEqual([0, 1, 2, 3]);
+  });
+
+  describe('stall() (what PoolPressure closes under pressure)', () => {
+    const prefix = (n: number) => {
+      const p = new Uint8Array(4);
+      new DataView(p.buffer).setInt32(0, n);
+      return p;
+    };
+
+    it('reports unread-responses once responses went undrained (under FRAME_PROGRESS_BYTES drained) for the minimum while queued frames hold pool bytes', async () => {
+      const { sink } = recordingSink();
+      let now = 0;
+      const pool = new RequestMemoryPool(1 << 20);
+      const session = new ConnectionSession(
+        { frameBytesMax: 1000, queuedBytesMax: 250, queuedFramesMax: 1000, pool, nowMs: () => now, handleFrame: () => ({ response: new Uint8Array(FRAME_PROGRESS_BYTES + 300) }) },
+        sink,
+      );
+      for (let i = 0; i < 3; i++) session.push(frame([i, 0, 0]));
+      await tick();
+      // The first response (> 250 bytes) is undrained: the other two frames wait, reserved.
+      expect(session.reservedUnhandledBytes).toBe(6);
+      now = 4_999;
+      expect(session.stall(now, 5_000)).toBe(null);
+      now = 5_000;
+      expect(session.stall(now, 5_000)).toBe('unread-responses');
+      session.drained(FRAME_PROGRESS_BYTES - 1); // a trickle: not progress
+      expect(session.stall(now, 5_000)).toBe('unread-responses');
+      session.drained(1); // FRAME_PROGRESS_BYTES read: progress, 300 bytes still undrained
+      expect(session.stall(now, 5_000)).toBe(null);
+      expect(session.stall(now + 5_000, 5_000)).toBe('unread-responses');
+      now = 20_000;
+      session.drained(300); // all read: the next frame is handled, its response restarts the clock
+      await tick();
+      expect(session.reservedUnhandledBytes).toBe(3);
+      expect(session.stall(24_999, 5_000)).toBe(null);
+      expect(session.stall(25_000, 5_000)).toBe('unread-responses');
+    });
+
+    it('reports stalled-request for a reserved frame that gets less than FRAME_PROGRESS_BYTES in the minimum, not while the session itself paused reading', async () => {
+      const { sink } = recordingSink();
+      let now = 0;
+      const pool = new RequestMemoryPool(1 << 30);
+      let release!: () => void;
+      const session = new ConnectionSession(
+        {
+          frameBytesMax: 1 << 24,
+          queuedBytesMax: 1 << 24,
+          queuedFramesMax: 2,
+          pool,
+          nowMs: () => now,
+          handleFrame: async () => {
+            await new Promise<void>((r) => (release = r));
+            return { response: null };
+          },
+        },
+        sink,
+      );
+      session.push(prefix(1 << 20));
+      now = 4_000;
+      session.push(new Uint8Array(FRAME_PROGRESS_BYTES - 1)); // a trickle: not progress
+      now = 5_000;
+      expect(session.stall(now, 5_000)).toBe('stalled-request');
+      session.push(new Uint8Array(1)); // FRAME_PROGRESS_BYTES since the reservation: progress
+      expect(session.stall(now, 5_000)).toBe(null);
+      expect(session.stall(now + 5_000, 5_000)).toBe('stalled-request');
+      // Two complete frames fill the queue (one in the handler, one queued): the session
+      // pauses reading, so the next frame's silence is the broker's doing, not the client's.
+      session.push(new Uint8Array((1 << 20) - FRAME_PROGRESS_BYTES));
+      session.push(new Uint8Array([...frame([1]), ...frame([2]), ...prefix(1000), 7]));
+      expect(session.stall(now + 60_000, 5_000)).toBe(null);
+      now += 60_000;
+      for (let i = 0; i < 2; i++) {
+        release();
+        await tick();
+      }
+      // Reading resumed at `now`: the client's clock restarts there.
+      expect(session.stall(now + 4_999, 5_000)).toBe(null);
+      expect(session.stall(now + 5_000, 5_000)).toBe('stalled-request');
+    });
+
+    it('never reports a session whose only pool bytes are in the handler (a long poll)', async () => {
+      const { sink } = recordingSink();
+      const pool = new RequestMemoryPool(1 << 20);
+      const session = new ConnectionSession(
+        { frameBytesMax: 1000, queuedBytesMax: 1000, queuedFramesMax: 10, pool, nowMs: () => 0, handleFrame: () => new Promise<FrameOutcome>(() => {}) },
+        sink,
+      );
+      session.push(frame([1, 2, 3]));
+      await tick();
+      expect(session.reservedBytes).toBe(3);
+      expect(session.reservedUnhandledBytes).toBe(0);
+      expect(session.stall(60_000, 5_000)).toBe(null);
+    });
   });
 });

@@ -25,6 +25,19 @@
  *     released when the frame's handler has finished with it (or the session ends and the
  *     frame was never handled), so a session that holds a reservation always gives it back.
  *
+ * Stalls (`stall()`, for the broker's PoolPressure): a session whose pool bytes only its
+ * client can free says so, with the time measured on `nowMs`:
+ *   - `unread-responses`: response bytes have waited to be drained for ≥ the given
+ *     minimum, in which less than FRAME_PROGRESS_BYTES of them drained and they never all
+ *     drained (the client does not read, or trickles: handling stops once they exceed
+ *     `queuedBytesMax`, so its queued frames keep their reservations);
+ *   - `stalled-request`: a reserved frame is being read, the session is reading, and the
+ *     client sent less than FRAME_PROGRESS_BYTES of it (and did not finish it) within the
+ *     minimum (silent or trickling, a slowloris). Time paused by the session itself, or
+ *     spent waiting for a grant, does not count: progress restarts on resume and on grant.
+ *   A request in the handler (a long poll) is never a stall by itself, and a session
+ *   holding no reservation outside the handler never reports one.
+ *
  * Outcome of a handled frame: a response (or none, for acks=0 produce), optionally
  * followed by closing the connection (protocol violations).
  */
@@ -41,6 +54,12 @@ export function responseByteLength(bytes: ResponseBytes): number {
   for (const c of bytes) n += c.byteLength;
   return n;
 }
+
+/** Bytes a client must send of its frame (or finish it), or read of its responses (or all of them), per stall window; ~13 KiB/s over 5 s. */
+export const FRAME_PROGRESS_BYTES = 64 * 1024;
+
+/** Why a session's client is pinning its pool bytes (see the file comment). */
+export type StallReason = 'unread-responses' | 'stalled-request';
 
 export interface FrameOutcome {
   /** Complete response frame including its 4-byte size prefix (maybe in chunks), or null for no response. */
@@ -77,6 +96,8 @@ export interface SessionOptions {
   readonly inFlightMax?: number;
   /** Broker-wide bound on request bytes held (see the file comment). Default: none. */
   readonly pool?: RequestMemoryPool;
+  /** Monotonic time for stall detection (the runtime Clock's). Default: always 0. */
+  readonly nowMs?: () => number;
 }
 
 interface InFlight {
@@ -102,10 +123,21 @@ export class ConnectionSession {
   /** Of those, the bytes of frames in the handler (released when each handler settles). */
   #inHandlerBytes = 0;
   #poolWaiter: PoolWaiter | null = null;
+  readonly #nowMs: () => number;
+  /** Bytes received in all; and the count and time at the last progress of the frame being read. */
+  #bytesIn = 0;
+  #progressBytes = 0;
+  #progressMs: number;
+  /** While response bytes are undrained: when they last made progress (first send, FRAME_PROGRESS_BYTES drained). */
+  #undrainedSinceMs: number | null = null;
+  #drainedBytes = 0;
+  #drainProgressBytes = 0;
 
   constructor(options: SessionOptions, sink: SessionSink) {
     this.#opts = options;
     this.#sink = sink;
+    this.#nowMs = options.nowMs ?? (() => 0);
+    this.#progressMs = this.#nowMs();
     const pool = options.pool;
     this.#splitter = new FrameSplitter({
       frameBytesMax: options.frameBytesMax,
@@ -122,6 +154,23 @@ export class ConnectionSession {
   /** True while reading is paused because the pool could not grant the next frame's bytes. */
   get awaitingMemory(): boolean {
     return this.#splitter.awaitingGrant;
+  }
+
+  /** Pool bytes of frames not in the handler (queued or being read): what closing the session frees at once. */
+  get reservedUnhandledBytes(): number {
+    return this.#reservedBytes - this.#inHandlerBytes;
+  }
+
+  /**
+   * Whether this session holds pool bytes outside the handler only because its client
+   * stalls for at least `minMs` (see the file comment), and how; null if not.
+   */
+  stall(nowMs: number, minMs: number): StallReason | null {
+    if (this.#ended !== null || this.#finishing || this.reservedUnhandledBytes === 0) return null;
+    if (this.#undrainedSinceMs !== null && nowMs - this.#undrainedSinceMs >= minMs) return 'unread-responses';
+    const readingFrameBytes = this.reservedUnhandledBytes - this.#frameBytesQueued;
+    if (readingFrameBytes > 0 && this.#reading && nowMs - this.#progressMs >= minMs) return 'stalled-request';
+    return null;
   }
 
   get ended(): boolean {
@@ -141,6 +190,8 @@ export class ConnectionSession {
   /** Feeds bytes read from the socket. */
   push(chunk: Uint8Array): void {
     if (this.#ended !== null || this.#finishing) return;
+    this.#bytesIn += chunk.byteLength;
+    if (this.#bytesIn - this.#progressBytes >= FRAME_PROGRESS_BYTES) this.#progressed();
     let frames: Uint8Array[];
     try {
       frames = this.#splitter.push(chunk);
@@ -155,11 +206,13 @@ export class ConnectionSession {
   #reserve(pool: RequestMemoryPool, bytes: number): boolean {
     if (pool.tryReserve(bytes)) {
       this.#reservedBytes += bytes;
+      this.#progressed();
       return true;
     }
     this.#poolWaiter = pool.wait(bytes, () => {
       this.#poolWaiter = null;
       this.#reservedBytes += bytes;
+      this.#progressed();
       // Granted inside another session's release: continue on a fresh microtask.
       queueMicrotask(() => this.#onGranted());
     });
@@ -191,7 +244,20 @@ export class ConnectionSession {
     this.#release(this.#reservedBytes - this.#inHandlerBytes);
   }
 
+  /** The frame being read made progress (or a new one began): its stall clock restarts. */
+  #progressed(): void {
+    this.#progressBytes = this.#bytesIn;
+    this.#progressMs = this.#nowMs();
+  }
+
+  /** Undrained responses made progress (or began): their stall clock restarts. */
+  #drainProgressed(): void {
+    this.#drainProgressBytes = this.#drainedBytes;
+    this.#undrainedSinceMs = this.#nowMs();
+  }
+
   #enqueue(frames: Uint8Array[]): void {
+    if (frames.length > 0) this.#progressed();
     for (const f of frames) {
       this.#frames.push(f);
       this.#frameBytesQueued += f.byteLength;
@@ -204,6 +270,9 @@ export class ConnectionSession {
   /** The transport accepted `bytes` of a previous `send` (its write promise resolved). */
   drained(bytes: number): void {
     this.#unsentBytes -= bytes;
+    this.#drainedBytes += bytes;
+    if (this.#unsentBytes === 0) this.#undrainedSinceMs = null;
+    else if (this.#drainedBytes - this.#drainProgressBytes >= FRAME_PROGRESS_BYTES) this.#drainProgressed();
     this.#updateReading();
     if (this.#frames.length === 0 || this.#ended !== null || this.#finishing) return;
     if (!this.#processing) void this.#drainQueue();
@@ -256,6 +325,7 @@ export class ConnectionSession {
         this.#inFlight.shift();
         if (this.#ended !== null) break;
         if (outcome.response) {
+          if (this.#unsentBytes === 0) this.#drainProgressed();
           this.#unsentBytes += responseByteLength(outcome.response);
           this.#sink.send(outcome.response);
         }
@@ -320,6 +390,7 @@ export class ConnectionSession {
       this.#sink.setReading(false);
     } else if (!over && !this.#reading) {
       this.#reading = true;
+      this.#progressed(); // the pause was the session's: the client's clock restarts
       this.#sink.setReading(true);
     }
   }

@@ -18,6 +18,9 @@
  *     arriving after it (a newcomer waits while anyone waits).
  *   - No deadlock: a reservation is only ever waited for by a connection that holds no
  *     unfinished frame it still needs to read; frames already granted finish and release.
+ *   - No pinning: connections whose clients stall while holding bytes (responses unread, a
+ *     frame not arriving) are closed by the broker's PoolPressure while anyone waits;
+ *     `onWait` (a waiter was queued) is how it learns of waiters.
  * capacityBytes = Infinity is the unbounded pool (Kafka's `queued.max.request.bytes=-1`).
  * Single-threaded (one event loop); a grant callback runs synchronously inside `release`.
  */
@@ -38,10 +41,13 @@ export class RequestMemoryPool {
   #reservedBytes = 0;
   #peakReservedBytes = 0;
   #waiting: Waiting[] = [];
+  readonly #onWait: (() => void) | undefined;
 
-  constructor(capacityBytes: number) {
+  /** `onWait` runs synchronously whenever a waiter is queued (it must not reserve or release). */
+  constructor(capacityBytes: number, onWait?: () => void) {
     if (!(capacityBytes > 0)) throw new RangeError(`capacityBytes must be > 0 (Infinity for unbounded), got ${capacityBytes}`);
     this.capacityBytes = capacityBytes;
+    this.#onWait = onWait;
   }
 
   get reservedBytes(): number {
@@ -69,6 +75,7 @@ export class RequestMemoryPool {
   wait(bytes: number, onGranted: () => void): PoolWaiter {
     const waiting: Waiting = { bytes, onGranted, cancelled: false };
     this.#waiting.push(waiting);
+    this.#onWait?.();
     return {
       cancel: () => {
         if (waiting.cancelled) return;
