@@ -245,20 +245,15 @@ export class TopicRegistry {
     for (const topic of this.#topics.values()) for (const p of topic.partitions) p.wakeWaiters();
   }
 
-  /** Finishes in-flight appends, flushes and closes every log. */
+  /**
+   * Finishes in-flight appends (each partition stops taking new ones), then has the store
+   * flush and close every log at once: the store closes them in parallel and writes its
+   * checkpoints and clean-shutdown marker once at the end. (Closing each log here, one by
+   * one, made the store rewrite every checkpoint file after each one: O(partitions²).)
+   */
   async close(): Promise<void> {
     await this.#chain;
-    for (const topic of this.#topics.values()) {
-      for (const p of topic.partitions) {
-        await p.close();
-        try {
-          await p.log.flush();
-          await p.log.close();
-        } catch (e) {
-          this.#logger.error({ topic: p.topic, partition: p.index, err: e }, 'closing a partition log failed');
-        }
-      }
-    }
+    for (const topic of this.#topics.values()) for (const p of topic.partitions) await p.close();
     await this.#logs.close();
   }
 
