@@ -14,6 +14,7 @@
  * same name cannot both succeed.
  */
 import { uuidToString } from '@samsa/codec';
+import { runBounded } from '@samsa/log';
 import { effectiveTopicConfig } from '../config/topic-config.ts';
 import type { EffectiveTopicConfig } from '../config/topic-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
@@ -26,6 +27,8 @@ import { collisionKey, INTERNAL_TOPICS, topicNameProblem } from './topic-name.ts
 
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
 export const PRODUCER_ID_BLOCK = 1000;
+/** Partitions opened at once at startup (as LogManager's loadConcurrency). */
+export const OPEN_CONCURRENCY = 16;
 
 export interface Topic {
   readonly record: TopicRecord;
@@ -65,12 +68,19 @@ export class TopicRegistry {
     this.#nextProducerId = options.store.state.producerIdBlockEnd;
   }
 
-  /** Opens every persisted topic's logs and rebuilds producer state. */
+  /**
+   * Opens every persisted topic's logs and rebuilds producer state, OPEN_CONCURRENCY
+   * partitions at a time (each reads its log's tail: overlapping that I/O is most of a
+   * clean restart's speed at 20,000 partitions).
+   */
   static async open(options: TopicRegistryOptions): Promise<TopicRegistry> {
     const registry = new TopicRegistry(options);
     for (const record of options.store.state.topics) {
-      const partitions: Partition[] = [];
-      for (let i = 0; i < record.partitions; i++) partitions.push(await registry.#openPartition(record, i));
+      const partitions: Partition[] = new Array<Partition>(record.partitions);
+      const indices = Array.from({ length: record.partitions }, (_, i) => i);
+      await runBounded(indices, OPEN_CONCURRENCY, async (i) => {
+        partitions[i] = await registry.#openPartition(record, i);
+      });
       registry.#topics.set(record.name, { record, partitions });
       registry.#byId.set(record.topicId, record.name);
     }
