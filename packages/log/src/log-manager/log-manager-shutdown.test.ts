@@ -5,7 +5,9 @@
  * - each log dir's checkpoint files are written once per close (O(dirs), not O(logs)),
  *   and the clean-shutdown marker is created after the last of them;
  * - everything is durable when close resolves (a crash right after loses nothing), and the
- *   next open honours the marker: no log is recovered.
+ *   next open honours the marker: no log is recovered;
+ * - after a clean restart, a close of logs that were only read rewrites no index file (no
+ *   truncate, no sync of the active indices: they are on disk exactly as loaded).
  */
 import { buildRecordBatch } from '@samsa/codec';
 import type { FileHandle, FileStat, FileSystem, OpenMode, OpenOptions } from '@samsa/runtime';
@@ -117,5 +119,32 @@ describe('LogManager.close', () => {
     } finally {
       await reopened.close();
     }
+  });
+
+  it('closes logs that were only read since a clean restart without rewriting or syncing their indices', async () => {
+    const clock = new ManualClock();
+    const mem = new MemoryFileSystem({ clock });
+    const open = () => LogManager.open({ logDirs: DIRS, fs: mem, clock, highWatermark: 'log-end', defaultConfig: { segmentIndexBytes: 1024, indexIntervalBytes: 1 } });
+    const m = await open();
+    const value = new Uint8Array(50);
+    for (let p = 0; p < 20; p++) {
+      const log = await m.getOrCreateLog('t', p);
+      for (let i = 0; i < 3; i++) await log.append(buildRecordBatch([{ value }]));
+    }
+    await m.close();
+
+    const reopened = await open();
+    for (let p = 0; p < 20; p++) expect((await reopened.getLog('t', p)!.read(1, 1024)).records.byteLength).toBeGreaterThan(0); // loads the active indices
+    const truncatesBefore = mem.opCount('truncate');
+    const syncsBefore = mem.opCount('sync');
+    await reopened.close();
+    expect(mem.opCount('truncate') - truncatesBefore).toBe(0);
+    // The .log files (open for the reads) are synced, once by the flush and once by the
+    // segment's close; the marker once per dir. No index file.
+    expect(mem.opCount('sync') - syncsBefore).toBeLessThanOrEqual(20 * 2 + 5 * DIRS.length + DIRS.length);
+
+    const again = await open();
+    for (let p = 0; p < 20; p++) expect((await again.getLog('t', p)!.read(0, 4096)).records.byteLength).toBeGreaterThan(0);
+    await again.close();
   });
 });
