@@ -44,6 +44,14 @@ export abstract class FixedSlotIndex {
   private unsynced = false;
   /** The file should be (kept) preallocated to maxIndexBytes: true while the segment is active. */
   private preallocated: boolean;
+  /**
+   * The file holds exactly the flushed entries, durably, and was not extended since: it was
+   * loaded so (a loaded index that passed its checks was synced before its load — on a
+   * clean close, or before the recovery point passed its segment; recovery rebuilds the
+   * others) or last flushed so with a sync. Then a trim has nothing to cut or sync: a clean
+   * restart followed by a shutdown does not rewrite and sync every active index.
+   */
+  private fileAtValidSize: boolean;
   /** Tail of the serialised flushes. */
   private flushing: Promise<void> = Promise.resolve();
 
@@ -66,6 +74,12 @@ export abstract class FixedSlotIndex {
     this.entryCount = loaded;
     this.flushedEntries = loaded;
     this.preallocated = preallocate;
+    this.fileAtValidSize = false;
+  }
+
+  /** For `load()`: the entries came from the file, which holds exactly them (see fileAtValidSize). */
+  protected markLoadedFromFile(): void {
+    this.fileAtValidSize = true;
   }
 
   /** Reads an index file; null content when the file is missing. */
@@ -152,6 +166,7 @@ export abstract class FixedSlotIndex {
     if (this.flushedEntries > entries) {
       this.flushedEntries = entries;
       this.fileNeedsTruncate = true;
+      this.fileAtValidSize = false;
     }
   }
 
@@ -159,6 +174,7 @@ export abstract class FixedSlotIndex {
   reset(): void {
     this.truncateToEntries(0);
     this.fileNeedsTruncate = true;
+    this.fileAtValidSize = false;
   }
 
   /** Marks the index as belonging to the active segment: its file is kept at maxIndexBytes. */
@@ -186,6 +202,7 @@ export abstract class FixedSlotIndex {
    */
   private async flushNow(fs: FileSystem, sync: boolean): Promise<void> {
     if (this.flushedEntries === this.entryCount && !this.fileNeedsTruncate && !(sync && this.unsynced)) return;
+    this.fileAtValidSize = false;
     const handle = await fs.open(this.pathValue, 'read-write');
     try {
       if (this.fileNeedsTruncate) {
@@ -200,6 +217,7 @@ export abstract class FixedSlotIndex {
       this.unsynced = !sync;
       this.flushedEntries = this.entryCount;
       this.fileNeedsTruncate = false;
+      this.fileAtValidSize = sync && !this.preallocated;
     } finally {
       await handle.close();
     }
@@ -218,7 +236,8 @@ export abstract class FixedSlotIndex {
   /** Flushes and cuts the file to its entries (segment roll or close). */
   async trimToValidSize(fs: FileSystem, sync = true): Promise<void> {
     this.preallocated = false;
-    this.fileNeedsTruncate = true;
+    // Only a lazy re-extension (markActive) can be pending on a file at its valid size: drop it.
+    this.fileNeedsTruncate = !this.fileAtValidSize;
     await this.flush(fs, sync);
   }
 

@@ -25,3 +25,4 @@ export * from './retention/enforce-retention.ts';
 export * from './cleaner/log-cleaner.ts';
 export * from './log-manager/log-manager.ts';
 export * from './log-manager/handle-cache.ts';
+export { runBounded } from './log-manager/run-bounded.ts';

@@ -155,7 +155,12 @@ async function loadLogInto(params: LoadLogParams, segments: SegmentSet): Promise
 
   params.epochCache.truncateFromEnd(logEndOffset);
   params.epochCache.truncateFromStart(logStartOffset);
-  if (dirChanged) await fs.syncDir(dir);
+  if (dirChanged) {
+    await fs.syncDir(dir);
+    // Every file now in the dir has a durable entry: the first flush (or the close) of a
+    // new log need not sync the dir again.
+    for (const s of segments.all()) s.dirEntryDurable = true;
+  }
   return { segments, logEndOffset, logStartOffset, recoveryPoint, truncatedBytes, recovered };
 }
 

@@ -36,7 +36,9 @@ export class OffsetIndex extends FixedSlotIndex {
   static async load(fs: FileSystem, path: string, baseOffset: number, maxIndexBytes: number, preallocate: boolean): Promise<OffsetIndex | null> {
     const content = await FixedSlotIndex.readContent(fs, path);
     if (content === null) return null;
-    return new OffsetIndex(path, baseOffset, Math.max(maxIndexBytes, content.byteLength), content, preallocate);
+    const index = new OffsetIndex(path, baseOffset, Math.max(maxIndexBytes, content.byteLength), content, preallocate);
+    index.markLoadedFromFile();
+    return index;
   }
 
   /** Builds an index from raw slots (tests, and the cleaner's rebuilt segments). */

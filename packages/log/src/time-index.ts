@@ -37,7 +37,9 @@ export class TimeIndex extends FixedSlotIndex {
   static async load(fs: FileSystem, path: string, baseOffset: number, maxIndexBytes: number, preallocate: boolean): Promise<TimeIndex | null> {
     const content = await FixedSlotIndex.readContent(fs, path);
     if (content === null) return null;
-    return new TimeIndex(path, baseOffset, Math.max(maxIndexBytes, content.byteLength), content, preallocate);
+    const index = new TimeIndex(path, baseOffset, Math.max(maxIndexBytes, content.byteLength), content, preallocate);
+    index.markLoadedFromFile();
+    return index;
   }
 
   static fromBytes(path: string, baseOffset: number, maxIndexBytes: number, content: Uint8Array): TimeIndex {

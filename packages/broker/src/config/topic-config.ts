@@ -179,7 +179,37 @@ export interface EffectiveTopicConfig {
   readonly fileDeleteDelayMs: number;
 }
 
+/** Distinct (dynamic, overrides) pairs remembered per ServerConfig; the memo starts over past it. */
+export const EFFECTIVE_CONFIG_MEMO_MAX = 1024;
+const effectiveConfigMemo = new WeakMap<ServerConfig, Map<string, EffectiveTopicConfig>>();
+
+/**
+ * The effective config of a topic with `overrides` (its own configs) over the dynamic and
+ * static broker configs. Memoized by content (a ServerConfig never changes after parsing):
+ * a restart asks for the config of each of 20,000 partitions several times, and resolving
+ * every key with its synonyms was the largest CPU cost of a clean restart.
+ */
 export function effectiveTopicConfig(
+  server: ServerConfig,
+  dynamic: Readonly<Record<string, string>>,
+  overrides: Readonly<Record<string, string>>,
+): EffectiveTopicConfig {
+  const key = JSON.stringify([sortedEntries(dynamic), sortedEntries(overrides)]);
+  let memo = effectiveConfigMemo.get(server);
+  if (memo === undefined) effectiveConfigMemo.set(server, (memo = new Map()));
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const config = Object.freeze(computeEffectiveTopicConfig(server, dynamic, overrides));
+  if (memo.size >= EFFECTIVE_CONFIG_MEMO_MAX) memo.clear();
+  memo.set(key, config);
+  return config;
+}
+
+function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function computeEffectiveTopicConfig(
   server: ServerConfig,
   dynamic: Readonly<Record<string, string>>,
   overrides: Readonly<Record<string, string>>,

@@ -63,6 +63,7 @@ export interface PartitionLogStore {
   remove(topic: string, partition: number, options?: RemoveOptions): Promise<void>;
   /** Applies changed topic configs to an open log, if the store supports it. */
   reconfigure?(log: PartitionLog, config: PartitionLogConfig): void;
+  /** Flushes and closes every log it opened (the registry does not close them one by one), then whatever else it holds. */
   close(): Promise<void>;
 }
 

@@ -14,7 +14,8 @@
  *     where it stopped in `cleaner-offset-checkpoint`. This is what keeps
  *     `__consumer_offsets` bounded.
  *   - checkpoints every `log.flush.offset.checkpoint.interval.ms` and at close.
- *   - close: closes every log and writes `.kafka_cleanshutdown` (no recovery next start).
+ *   - close: closes every log, 64 at a time, then writes the checkpoints once and
+ *     `.kafka_cleanshutdown` last (no recovery next start).
  * Retention is NOT the manager's timer: the broker's own pass (Broker.retentionPass) uses
  * each topic's current config and trims producer state; it reaches the log through
  * `enforceLogRetention`, on the same per-log chain as cleaning, so the two never overlap.

@@ -22,7 +22,7 @@
  * same name cannot both succeed.
  */
 import { uuidToString } from '@samsa/codec';
-import { isNoSpace } from '@samsa/log';
+import { isNoSpace, runBounded } from '@samsa/log';
 import { effectiveTopicConfig } from '../config/topic-config.ts';
 import type { EffectiveTopicConfig } from '../config/topic-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
@@ -35,6 +35,8 @@ import { collisionKey, INTERNAL_TOPICS, topicNameProblem } from './topic-name.ts
 
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
 export const PRODUCER_ID_BLOCK = 1000;
+/** Partitions opened at once at startup (as LogManager's loadConcurrency). */
+export const OPEN_CONCURRENCY = 16;
 
 export interface Topic {
   readonly record: TopicRecord;
@@ -74,12 +76,19 @@ export class TopicRegistry {
     this.#nextProducerId = options.store.state.producerIdBlockEnd;
   }
 
-  /** Opens every persisted topic's logs and rebuilds producer state. */
+  /**
+   * Opens every persisted topic's logs and rebuilds producer state, OPEN_CONCURRENCY
+   * partitions at a time (each reads its log's tail: overlapping that I/O is most of a
+   * clean restart's speed at 20,000 partitions).
+   */
   static async open(options: TopicRegistryOptions): Promise<TopicRegistry> {
     const registry = new TopicRegistry(options);
     for (const record of options.store.state.topics) {
-      const partitions: Partition[] = [];
-      for (let i = 0; i < record.partitions; i++) partitions.push(await registry.#openPartition(record, i));
+      const partitions: Partition[] = new Array<Partition>(record.partitions);
+      const indices = Array.from({ length: record.partitions }, (_, i) => i);
+      await runBounded(indices, OPEN_CONCURRENCY, async (i) => {
+        partitions[i] = await registry.#openPartition(record, i);
+      });
       registry.#topics.set(record.name, { record, partitions });
       registry.#byId.set(record.topicId, record.name);
     }
@@ -338,20 +347,15 @@ export class TopicRegistry {
     for (const topic of this.#topics.values()) for (const p of topic.partitions) p.wakeWaiters();
   }
 
-  /** Finishes in-flight appends, flushes and closes every log. */
+  /**
+   * Finishes in-flight appends (each partition stops taking new ones), then has the store
+   * flush and close every log at once: the store closes them in parallel and writes its
+   * checkpoints and clean-shutdown marker once at the end. (Closing each log here, one by
+   * one, made the store rewrite every checkpoint file after each one: O(partitions²).)
+   */
   async close(): Promise<void> {
     await this.#chain;
-    for (const topic of this.#topics.values()) {
-      for (const p of topic.partitions) {
-        await p.close();
-        try {
-          await p.log.flush();
-          await p.log.close();
-        } catch (e) {
-          this.#logger.error({ topic: p.topic, partition: p.index, err: e }, 'closing a partition log failed');
-        }
-      }
-    }
+    for (const topic of this.#topics.values()) for (const p of topic.partitions) await p.close();
     await this.#logs.close();
   }
 

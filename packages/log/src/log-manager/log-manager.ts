@@ -14,6 +14,8 @@
  * - New logs go to the dir holding the fewest logs. Creation: mkdir, open (the log creates
  *   its first segment), syncDir of the partition and the log dir, so a crash leaves either
  *   no directory or a valid (possibly empty) log.
+ * - Shutdown (`close`): logs close `closeConcurrency` at a time (64 by default); then each
+ *   dir's checkpoint files are written once and its marker last (see `close`).
  * - Deletion (crash-safe, Kafka's way): close the log, rename its dir to
  *   `<topic>-<partition>.<uuid>-delete` (durable), drop it from the checkpoints, remove the
  *   tree after `file.delete.delay.ms`. A crash after the rename is finished at startup.
@@ -60,6 +62,7 @@ import type { RecordsCodec } from '../cleaner/retained-batch.ts';
 import { enforceRetention, retentionConfigOf } from '../retention/enforce-retention.ts';
 import type { RetentionConfig } from '../retention/retention-plan.ts';
 import { HandleCache } from './handle-cache.ts';
+import { runBounded } from './run-bounded.ts';
 
 export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
 /**
@@ -68,6 +71,12 @@ export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
  * restart too. Same line format as the offset checkpoints, with milliseconds for offsets.
  */
 export const CLEANER_DELETE_HORIZON_CHECKPOINT_FILE = 'cleaner-delete-horizon-checkpoint';
+/**
+ * Logs closed at once by `LogManager.close`: enough to keep a disk's queue busy (each
+ * close is a few syncs and small writes), small enough that the handles and index
+ * buffers of the logs in flight stay bounded, and well under the default `openHandlesMax`.
+ */
+export const CLOSE_CONCURRENCY_DEFAULT = 64;
 /** Suffix of a partition directory being deleted (Kafka's `-delete`). */
 export const DELETE_DIR_SUFFIX = '-delete';
 /** Suffix of a partition directory set aside by `setAsideLog` (Kafka's `-stray`); never loaded. */
@@ -86,6 +95,8 @@ export interface LogManagerOptions {
   readonly openHandlesMax?: number;
   /** Logs opened in parallel at startup; default 16. */
   readonly loadConcurrency?: number;
+  /** Logs closed in parallel by `close()`; default CLOSE_CONCURRENCY_DEFAULT (64). */
+  readonly closeConcurrency?: number;
   /** 'manual' (default): replication moves the high watermark. 'log-end': no replication. */
   readonly highWatermark?: 'log-end' | 'manual';
   /** `log.retention.check.interval.ms`; default 300,000. */
@@ -648,9 +659,19 @@ export class LogManager {
 
   /**
    * Stops maintenance, closes every log, writes the checkpoints and, if every log closed
-   * cleanly, each dir's clean-shutdown marker (the next open skips recovery). On a full
-   * disk (a log's close or a checkpoint hit 'no-space') it still resolves, without the
-   * marker, so the next open recovers from the recovery points: shutdown works full.
+   * cleanly, each dir's clean-shutdown marker (the next open skips recovery).
+   *
+   * Logs close `closeConcurrency` at a time (Kafka closes them on a thread pool per log
+   * dir), each after its pending maintenance task. While closing, a log's own checkpoint
+   * request is a no-op (`closed` is set first): each dir's checkpoint files are written
+   * once, after every log closed, from the final recovery points, and only then the
+   * marker. So a shutdown costs one sync per log that has something to sync plus O(dirs)
+   * checkpoint writes — not a rewrite of every checkpoint file (each naming every log)
+   * per closed log. A crash at any point before the marker leaves the checkpoints of the
+   * last periodic write (recovery points at or below the real ones) and no marker: the
+   * next open recovers, as after any crash. On a full disk (a log's close or a checkpoint
+   * hit 'no-space') it still resolves, without the marker, so the next open recovers from
+   * the recovery points: shutdown works full.
    */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -659,7 +680,7 @@ export class LogManager {
     for (const t of this.deleteTimers) t.cancel();
     this.deleteTimers.clear();
     let clean = true;
-    for (const entry of this.entries.values()) {
+    await runBounded([...this.entries.values()], this.options.closeConcurrency ?? CLOSE_CONCURRENCY_DEFAULT, async (entry) => {
       await entry.tasks;
       try {
         await entry.log.close();
@@ -668,7 +689,7 @@ export class LogManager {
         clean = false;
         this.logger.warn({ dir: entry.log.dir, error: String(e) }, 'closing a log failed');
       }
-    }
+    });
     for (const logDir of this.logDirs) {
       if (!(await this.writeCheckpointsAllowingFullDisk(logDir)) || !clean) continue;
       const handle = await this.fs.open(joinDir(logDir, LOG_DIR_CLEAN_SHUTDOWN_FILE), 'read-write', { truncate: true });
