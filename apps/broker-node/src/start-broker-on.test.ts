@@ -69,4 +69,16 @@ describe('startBrokerOn: start sequence', () => {
     expect(await runtime.fs.stat('/data/.kafka_cleanshutdown')).not.toBeNull();
     await blocker.close();
   });
+
+  it('/healthz shows the free space as soon as the broker is up (read once at open, not at the first write)', async () => {
+    const runtime = memoryRuntime({ fs: { capacityBytes: 16 * 1024 * 1024 } });
+    const running = await startBrokerOn(runtime, { config: config(9092), adminPort: 0, logger: silentLogger });
+    try {
+      const res = await fetch(`http://${running.admin!.host}:${running.admin!.port}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toMatch(/^ok\ndisk: ok, \d+ bytes free of 16777216, min \d+\n$/);
+    } finally {
+      await running.shutdown();
+    }
+  });
 });

@@ -238,6 +238,9 @@ export class Broker {
     try {
       const broker = await Broker.#openLocked(options, logger, lock);
       broker.#dataDirLock = lock;
+      // A first reading now, so /metrics and /healthz show the free space from the start
+      // (refresh never rejects; 'unknown' stays unknown).
+      await broker.freeSpace.refresh();
       return broker;
     } catch (e) {
       if (options.dataDirLock === undefined) await lock.release();
