@@ -6,6 +6,7 @@
  * app calls `broker.metricsSnapshot()` on scrape (see broker.ts) instead.
  * Every method must be cheap and must not throw.
  */
+import type { FreeSpaceState } from '../partitions/free-space-guard.ts';
 
 export interface Metrics {
   /** One request handled: API name (e.g. "Produce"), version, seconds from frame to response queued, error (true if the connection was closed for it). */
@@ -61,17 +62,7 @@ export interface GroupsGauge {
 }
 
 /** The log dir's space and the low-disk protection (partitions/free-space-guard.ts). */
-export interface DiskGauge {
-  /** Free bytes of the log dir's file system at the last reading; null when the runtime cannot tell. */
-  readonly freeBytes: number | null;
-  readonly totalBytes: number | null;
-  /** The threshold in force (log.dir.free.bytes.min resolved); 0 = off or unknown. */
-  readonly freeBytesMin: number;
-  /** True while Produce and topic creation are refused for lack of space. */
-  readonly writesRefused: boolean;
-  readonly writesRefusedTotal: number;
-  /** Client writes that failed with a storage error anyway (a full disk, mostly). */
-  readonly writeErrorsTotal: number;
+export interface DiskGauge extends FreeSpaceState {
   /** Partitions whose log went offline after a storage error (not a full disk); they need a restart. */
   readonly offlinePartitions: number;
 }
