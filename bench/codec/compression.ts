@@ -4,11 +4,14 @@
  * and decompress MB/s (of uncompressed bytes) next to a Uint8Array.set copy of the same
  * bytes measured in the same run, plus the compression ratio.
  * Run: npx tsx bench/codec/compression.ts
+ * With the Node broker's native gzip inflater (node:zlib) next to pako, in the same run:
+ *   npx tsx --conditions=source bench/codec/compression.ts --native-gzip
  */
 import { measure, report } from '../../apps/bench/src/measure.ts';
 import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
 import { both, measureCpu, reportBoth } from './cpu-time.ts';
-import { CompressionType, compress, compressionName, decompress, initCompression } from '../../packages/codec/src/index.ts';
+import { CompressionType, compress, compressionName, decompress, gzipDecompressPureJs, initCompression, nativeDecompressor } from '../../packages/codec/src/index.ts';
+import { installNativeGzipIfAsked } from './native-gzip.ts';
 
 const PAYLOAD_BYTES = 1024 * 1024;
 
@@ -61,11 +64,20 @@ async function benchSize(payloadBytes: number, callsPerRound: number): Promise<v
       }),
       copyBaseline,
     );
+    if (type === CompressionType.gzip && nativeDecompressor('gzip') !== null) {
+      reportBoth(
+        await both({ name: 'gzip decompress (pako, for comparison)', unit: 'B', unitsPerRound }, () => {
+          for (let i = 0; i < callsPerRound; i++) gzipDecompressPureJs(compressed, payloadBytes);
+        }),
+        copyBaseline,
+      );
+    }
   }
 }
 
 async function main(): Promise<void> {
   await initCompression();
+  await installNativeGzipIfAsked();
   await benchSize(PAYLOAD_BYTES, 1);
   await benchSize(16 * 1024, 32);
 }

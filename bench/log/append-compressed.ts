@@ -8,6 +8,10 @@
  * this scenario shows what that costs per codec ('none' is the uncompressed reference).
  * Each batch holds the records of a ~16 KiB producer batch (151 records of 100 B,
  * half-compressible values).
+ *
+ * `--native-gzip` installs the Node broker's gzip accelerator (node:zlib, as startBroker
+ * does); it must run with the `source` condition so the app and this script share one codec:
+ *   npx tsx --conditions=source bench/log/append-compressed.ts --native-gzip
  */
 import { rm } from 'node:fs/promises';
 import * as fsp from 'node:fs/promises';
@@ -15,6 +19,7 @@ import { join } from 'node:path';
 import { formatRate, measure, report } from '../../apps/bench/src/measure.ts';
 import { measureCpu } from '../codec/cpu-time.ts';
 import { buildRecordBatch, initCompression } from '../../packages/codec/src/index.ts';
+import { installNativeGzipIfAsked } from '../codec/native-gzip.ts';
 import type { CompressionType } from '../../packages/codec/src/index.ts';
 import { openLog } from '../../packages/log/src/index.ts';
 import { NodeFileSystem, makeTempDir } from '../../packages/runtime/src/node/index.ts';
@@ -65,6 +70,7 @@ async function scenario(root: string, name: string, compression: CompressionType
 }
 
 await initCompression();
+await installNativeGzipIfAsked();
 const root = await makeTempDir('samsa-bench-log-z-');
 try {
   console.log(`append of compressed batches, ${RECORDS} records of ${VALUE_BYTES} B each, ${ROUND_BATCHES} batches per round, temp dir ${root}`);

@@ -15,6 +15,7 @@ import { silentLogger } from '@samsa/broker';
 import type { Logger, ServerConfig } from '@samsa/broker';
 import { denoRuntime } from '@samsa/runtime/deno';
 import { installCrc32cAccelerator } from '../../broker-node/src/crc32c-accelerator.ts';
+import { installGzipAccelerator } from '../../broker-node/src/gzip-accelerator.ts';
 import { startBrokerOn } from '../../broker-node/src/start-broker-on.ts';
 import type { RunningBroker } from '../../broker-node/src/start-broker-on.ts';
 
@@ -61,5 +62,9 @@ export async function startDenoBroker(options: StartDenoBrokerOptions): Promise<
   const crc = maybeInstallNativeCrc32c();
   const logger = options.logger ?? silentLogger;
   logger.debug({ crc32c: crc.implementation, ...(crc.reason !== undefined ? { reason: crc.reason } : {}) }, 'crc32c implementation');
+  // Deno's node:zlib needs no permission: its gunzip is installed as on Node (self-checked).
+  const gzip = installGzipAccelerator();
+  if (gzip.implementation === 'native') logger.debug({ gzip: gzip.implementation }, 'gzip decompressor');
+  else logger.warn({ gzip: gzip.implementation, reason: gzip.reason }, 'native gzip decompressor not installed: using pako');
   return startBrokerOn(runtime, { ...options, logger, lockHolder: denoLockHolder() });
 }

@@ -14,6 +14,7 @@ import type { ServerConfig } from '@samsa/broker';
 import { nodeRuntime } from '@samsa/runtime/node';
 import type { Logger as PinoLogger } from 'pino';
 import { installCrc32cAccelerator } from './crc32c-accelerator.ts';
+import { installGzipAccelerator } from './gzip-accelerator.ts';
 import { startBrokerOn } from './start-broker-on.ts';
 import type { RunningBroker } from './start-broker-on.ts';
 
@@ -40,5 +41,8 @@ export function nodeLockHolder(): string {
 export async function startBroker(options: StartBrokerOptions): Promise<RunningBroker> {
   const crc = installCrc32cAccelerator();
   options.logger.debug({ crc32c: crc.implementation, reason: crc.reason }, 'crc32c implementation');
+  const gzip = installGzipAccelerator();
+  if (gzip.implementation === 'native') options.logger.debug({ gzip: gzip.implementation }, 'gzip decompressor');
+  else options.logger.warn({ gzip: gzip.implementation, reason: gzip.reason }, 'native gzip decompressor not installed: using pako');
   return startBrokerOn(nodeRuntime(), { ...options, lockHolder: nodeLockHolder() });
 }

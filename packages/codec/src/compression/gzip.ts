@@ -11,12 +11,16 @@
  * (capped at maxBytes: ISIZE may lie) and doubles up to maxBytes.
  * Peak memory: maxBytes (output) + 64 KiB (one chunk) + zlib's 32 KiB window and tables.
  *
+ * A runtime may install a native inflater instead (apps/broker-node: node:zlib, ~10x
+ * faster), checked against this one at install; see native-decompressor.ts.
+ *
  * (fflate, faster to compress on some inputs, was the first choice, but its one-shot
  * decoder trusts ISIZE and cannot stop at a bound, and its streaming decoder inflates a
  * whole input slice at once: only input slicing could bound it, at up to 1032 × the slice.)
  */
 import { Deflate, Inflate } from 'pako';
 import { BoundedOutput, asDecodeError, corrupt } from './bounded-output.ts';
+import { callNativeDecompressor, nativeDecompressor } from './native-decompressor.ts';
 
 const CODEC = 'gzip';
 const OUTPUT_CHUNK_BYTES = 64 * 1024;
@@ -33,9 +37,19 @@ export function gzipCompress(data: Uint8Array, level: GzipLevel = 6): Uint8Array
   return deflate.result;
 }
 
+/** Uses the installed native inflater (see native-decompressor.ts) if any, else pako. */
 export function gzipDecompress(data: Uint8Array, maxBytes: number): Uint8Array {
+  const native = nativeDecompressor(CODEC);
+  if (native === null) return gzipDecompressPureJs(data, maxBytes);
+  if (!(maxBytes >= 0) || !Number.isSafeInteger(maxBytes)) throw new RangeError(`maxBytes must be a non-negative safe integer, got ${maxBytes}`);
+  checkMemberLength(data);
+  return callNativeDecompressor(CODEC, native, data, maxBytes);
+}
+
+/** pako, whatever is installed: the reference a native inflater is checked against. */
+export function gzipDecompressPureJs(data: Uint8Array, maxBytes: number): Uint8Array {
+  checkMemberLength(data);
   const n = data.length;
-  if (n < 18) throw corrupt(CODEC, `input of ${n} bytes is shorter than a gzip member`);
   const isize = (data[n - 4]! | (data[n - 3]! << 8) | (data[n - 2]! << 16) | (data[n - 1]! << 24)) >>> 0;
   const out = new BoundedOutput(CODEC, maxBytes, isize);
   const inflate = new Inflate({ windowBits: GZIP_WINDOW_BITS, chunkSize: OUTPUT_CHUNK_BYTES });
@@ -47,4 +61,8 @@ export function gzipDecompress(data: Uint8Array, maxBytes: number): Uint8Array {
   }
   if (inflate.err !== 0) throw corrupt(CODEC, inflate.msg || `zlib status ${inflate.err}`);
   return out.finish();
+}
+
+function checkMemberLength(data: Uint8Array): void {
+  if (data.length < 18) throw corrupt(CODEC, `input of ${data.length} bytes is shorter than a gzip member`);
 }

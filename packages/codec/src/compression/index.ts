@@ -2,7 +2,10 @@
 export { CompressionType, compressionName, isCompressionType } from './compression-type.ts';
 export type { CompressionName } from './compression-type.ts';
 export { compress, decompress, initCompression } from './compress.ts';
-export { gzipCompress, gzipDecompress } from './gzip.ts';
+export { gzipCompress, gzipDecompress, gzipDecompressPureJs } from './gzip.ts';
+export { nativeDecompressor } from './native-decompressor.ts';
+export type { NativeDecompressor, NativeDecompressorCodec } from './native-decompressor.ts';
+export { setNativeDecompressor } from './set-native-decompressor.ts';
 export { snappyCompress, snappyCompressRaw, snappyDecompress, isXerialFramed } from './snappy.ts';
 export { lz4Compress, lz4Decompress } from './lz4-frame.ts';
 export { zstdCompress, zstdDecompress, isZstdReady, ZSTD_LEVEL_DEFAULT } from './zstd.ts';
