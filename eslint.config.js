@@ -1,10 +1,14 @@
 // Flat ESLint config. Its one job beyond hygiene is the runtime boundary: only
 // @samsa/runtime and apps/* may touch `node:*`, `Deno`, `process` or `Buffer`. Everything
-// else runs unchanged on Node, Deno and the memory (edge) runtime.
+// else runs unchanged on Node, Deno and the memory (edge) runtime. The same packages take
+// time and randomness only from the runtime's Clock and Random, so one seed reproduces a run.
 import tseslint from 'typescript-eslint';
 
 const runtimeMessage =
   'is runtime-specific: only @samsa/runtime and apps/* may use it. Take it through a @samsa/runtime interface instead.';
+
+const seedMessage =
+  "escapes the seed: core packages take time from the runtime's Clock and randomness from its Random (@samsa/runtime), so one seed reproduces a run.";
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/generated/**', '**/*.d.ts', 'bench/results/**'] },
@@ -42,6 +46,22 @@ export default tseslint.config(
         { name: 'Buffer', message: `Buffer ${runtimeMessage}` },
         { name: 'require', message: `require ${runtimeMessage}` },
         { name: '__dirname', message: `__dirname ${runtimeMessage}` },
+      ],
+      'no-restricted-properties': [
+        'error',
+        { object: 'crypto', property: 'getRandomValues', message: `crypto.getRandomValues ${seedMessage}` },
+        { object: 'crypto', property: 'randomUUID', message: `crypto.randomUUID ${seedMessage}` },
+        { object: 'Math', property: 'random', message: `Math.random ${seedMessage}` },
+        { object: 'Date', property: 'now', message: `Date.now ${seedMessage}` },
+        { object: 'performance', property: 'now', message: `performance.now ${seedMessage}` },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        // The same reads through another path (globalThis.crypto.randomUUID, self.performance.now…).
+        { selector: "MemberExpression[object.type='MemberExpression'][property.name=/^(getRandomValues|randomUUID)$/]", message: `Random values ${seedMessage}` },
+        { selector: "MemberExpression[object.property.name='performance'][property.name='now']", message: `performance.now ${seedMessage}` },
+        { selector: "MemberExpression[object.property.name=/^(Math|Date)$/][property.name=/^(random|now)$/]", message: `Math.random/Date.now ${seedMessage}` },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: `new Date() reads the wall clock and ${seedMessage}` },
       ],
     },
   },

@@ -74,6 +74,7 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
       config,
       fs: runtime.fs,
       clock: runtime.clock,
+      random: runtime.random,
       logger,
       metrics,
       dataDirLock: lock,

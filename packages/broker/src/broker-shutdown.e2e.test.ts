@@ -8,6 +8,7 @@
 // - everything is durable when it returns: a crash right after loses nothing;
 // - the next start honours the clean-shutdown marker: no log is recovered.
 import { buildRecordBatch } from '@samsa/codec';
+import { createRandom } from '@samsa/runtime';
 import { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
 import { Broker } from './broker.ts';
@@ -38,7 +39,7 @@ describe('broker clean shutdown at scale', () => {
   it('shuts down 2,000 partitions with O(1) checkpoint writes and dir syncs, and reopens without recovery', async () => {
     const clock = new ManualClock();
     const fs = new MemoryFileSystem({ clock });
-    const broker = await Broker.open({ config: CONFIG, fs, clock, logger: recordingLogger() });
+    const broker = await Broker.open({ config: CONFIG, fs, clock, random: createRandom(1), logger: recordingLogger() });
     for (const t of TOPICS) expect((await broker.registry.createTopic(t, PARTITIONS_PER_TOPIC, {})).errorCode).toBe(0);
     const value = new Uint8Array(100);
     // One unsynced record in every partition: the shutdown has 2,000 logs to flush.
@@ -54,7 +55,7 @@ describe('broker clean shutdown at scale', () => {
 
     fs.crash(); // drops whatever the shutdown left unsynced
     const logger = recordingLogger();
-    const reopened = await Broker.open({ config: CONFIG, fs, clock, logger });
+    const reopened = await Broker.open({ config: CONFIG, fs, clock, random: createRandom(1), logger });
     try {
       expect(logger.messages.filter((m) => m.includes('recovered'))).toEqual([]);
       for (const t of TOPICS) for (let p = 0; p < PARTITIONS_PER_TOPIC; p++) expect(reopened.registry.partition(t, p)!.log.logEndOffset).toBe(1);

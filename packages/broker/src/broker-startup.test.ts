@@ -5,6 +5,7 @@
 // - a missing samsa-metadata.json with partition dirs left: refused with a message naming
 //   the dir, the file and the flag, nothing renamed or written; with
 //   recoverMetadataFromLogs the topics come back from the dir names with their data.
+import { createRandom } from '@samsa/runtime';
 import { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
 import type { FaultOp } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
@@ -44,10 +45,10 @@ function recordingLogger(): Logger & { warnings: { obj: object; msg: string }[] 
 describe('Broker.open: data-dir lock', () => {
   it('a second broker on the same dir fails naming the dir and the holder, and writes nothing', async () => {
     const { fs, clock } = env();
-    const first = await Broker.open({ config, fs, clock, lockHolder: 'pid=4242 host=here' });
+    const first = await Broker.open({ config, fs, clock, random: createRandom(1), lockHolder: 'pid=4242 host=here' });
     await first.registry.createTopic('t', 1, {});
     const before = mutations(fs);
-    const error = await Broker.open({ config, fs, clock, lockHolder: 'pid=7 host=there' }).catch((e: unknown) => e);
+    const error = await Broker.open({ config, fs, clock, random: createRandom(1), lockHolder: 'pid=7 host=there' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataDirLockedError);
     expect((error as DataDirLockedError).dir).toBe('/data');
     expect((error as Error).message).toContain('data dir /data is locked');
@@ -56,23 +57,23 @@ describe('Broker.open: data-dir lock', () => {
     expect(new TextDecoder().decode(await fs.readFile('/data/.lock'))).toBe('pid=4242 host=here\n');
 
     await first.shutdown();
-    const second = await Broker.open({ config, fs, clock, lockHolder: 'pid=7 host=there' });
+    const second = await Broker.open({ config, fs, clock, random: createRandom(1), lockHolder: 'pid=7 host=there' });
     expect(second.registry.topic('t')?.partitions.length).toBe(1);
     await second.shutdown();
   });
 
   it('a process that died holds no lock: after a crash the dir opens again', async () => {
     const { fs, clock } = env();
-    await Broker.open({ config, fs, clock });
+    await Broker.open({ config, fs, clock, random: createRandom(1) });
     fs.crash();
-    const again = await Broker.open({ config, fs, clock });
+    const again = await Broker.open({ config, fs, clock, random: createRandom(1) });
     await again.shutdown();
   });
 });
 
 describe('Broker.open: samsa-metadata.json missing', () => {
   async function dirWithTopics(fs: MemoryFileSystem, clock: ManualClock): Promise<void> {
-    const broker = await Broker.open({ config, fs, clock });
+    const broker = await Broker.open({ config, fs, clock, random: createRandom(1) });
     await broker.registry.createTopic('orders', 3, { 'retention.ms': '1000000' });
     await broker.registry.createTopic('audit-log', 1, {});
     for (let i = 0; i < 5; i++) await broker.registry.partition('orders', 2)!.produce(batchOf([`o${i}`]));
@@ -87,7 +88,7 @@ describe('Broker.open: samsa-metadata.json missing', () => {
     await dirWithTopics(fs, clock);
     const listing = await fs.readDir('/data');
     const before = mutations(fs);
-    const error = await Broker.open({ config, fs, clock }).catch((e: unknown) => e);
+    const error = await Broker.open({ config, fs, clock, random: createRandom(1) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MetadataMissingError);
     const message = (error as Error).message;
     expect(message).toContain('/data/samsa-metadata.json is missing');
@@ -104,7 +105,7 @@ describe('Broker.open: samsa-metadata.json missing', () => {
     const { fs, clock } = env();
     await dirWithTopics(fs, clock);
     const logger = recordingLogger();
-    const broker = await Broker.open({ config, fs, clock, logger, recoverMetadataFromLogs: true });
+    const broker = await Broker.open({ config, fs, clock, random: createRandom(1), logger, recoverMetadataFromLogs: true });
     expect([...broker.registry.topics()].map((t) => [t.record.name, t.partitions.length]).sort()).toEqual([
       ['audit-log', 1],
       ['orders', 3],
@@ -118,14 +119,14 @@ describe('Broker.open: samsa-metadata.json missing', () => {
     expect(await broker.registry.nextProducerId()).toBeGreaterThanOrEqual(clock.wallMs() * 1000);
     await broker.shutdown();
     // The rebuilt file is there now: a plain start works.
-    const plain = await Broker.open({ config, fs, clock });
+    const plain = await Broker.open({ config, fs, clock, random: createRandom(1) });
     expect(plain.registry.topicCount).toBe(2);
     await plain.shutdown();
   });
 
   it('an empty (or new) data dir still starts without the flag', async () => {
     const { fs, clock } = env();
-    const broker = await Broker.open({ config, fs, clock });
+    const broker = await Broker.open({ config, fs, clock, random: createRandom(1) });
     expect(broker.registry.topicCount).toBe(0);
     await broker.shutdown();
   });

@@ -1,7 +1,7 @@
 /**
  * Broker: the runtime-free single-node Kafka broker.
  *
- *   const broker = await Broker.open({ config, fs, clock, logs, logger, metrics });
+ *   const broker = await Broker.open({ config, fs, clock, random, logs, logger, metrics });
  *   await broker.listen(transport);          // or: transport.listen(..., c => broker.attach(c))
  *   ...
  *   await broker.shutdown();
@@ -27,7 +27,7 @@
  */
 import { GroupState } from '@samsa/coordinator';
 import { joinPath } from '@samsa/runtime';
-import type { Clock, Connection, FileSystem, Listener, TimerHandle, Transport } from '@samsa/runtime';
+import type { Clock, Connection, FileSystem, Listener, Random, TimerHandle, Transport } from '@samsa/runtime';
 import type { BrokerContext, Endpoint } from './broker-context.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import { attachSession } from './connection/attach.ts';
@@ -70,6 +70,11 @@ export interface BrokerOptions {
   readonly config: ServerConfig;
   readonly fs: FileSystem;
   readonly clock: Clock;
+  /**
+   * Every id the broker makes (cluster id, topic ids, member ids, retired-dir suffixes)
+   * comes from here: one seed reproduces a run. Apps pass `runtime.random`.
+   */
+  readonly random: Random;
   /**
    * Where partition logs live. Default: SamsaLogStore (a @samsa/log LogManager on
    * log.dirs[0], with the log cleaner compacting compacted topics); InMemoryLogStore for tests.
@@ -145,6 +150,7 @@ export class Broker {
     this.groups = new GroupService({
       registry,
       clock: options.clock,
+      random: options.random,
       logger: this.#logger,
       config: groupCoordinatorConfig(options.config),
       loadGate: options.groupLoadGate,
@@ -251,7 +257,7 @@ export class Broker {
   static async #openLocked(options: BrokerOptions, logger: Logger, lock: DataDirLock): Promise<Broker> {
     const dataDir = options.config.logDirs[0]!;
     const initial = await Broker.#metadataFromLogsIfMissing(options, logger, dataDir);
-    const store = await MetadataStore.open(options.fs, dataDir, newClusterId, options.config.clusterId, initial);
+    const store = await MetadataStore.open(options.fs, dataDir, () => newClusterId(options.random), options.config.clusterId, initial);
     for (const { dir, error } of lock.holderWriteFailures) {
       logger.warn({ dir, err: error }, `holding the lock of ${dir}, but could not write this process's description into its .lock file (a second broker will not be told who holds it)`);
     }
@@ -269,6 +275,7 @@ export class Broker {
       (await SamsaLogStore.open({
         fs: options.fs,
         clock: options.clock,
+        random: options.random,
         logDir: dataDir,
         logger,
         topicConfig,
@@ -277,7 +284,7 @@ export class Broker {
       }));
     let registry: TopicRegistry;
     try {
-      registry = await TopicRegistry.open({ server, store, logs, logger });
+      registry = await TopicRegistry.open({ server, store, logs, logger, random: options.random });
     } catch (e) {
       // Say why first: closing thousands of logs may take a while.
       options.onOpenFailure?.(e);
@@ -298,7 +305,7 @@ export class Broker {
     const dirs = partitionDirNames(await options.fs.readDir(dataDir));
     if (dirs.length === 0) return undefined;
     if (options.recoverMetadataFromLogs !== true) throw new MetadataMissingError(dataDir, METADATA_FILE_NAME, dirs);
-    const topics = topicsFromPartitionDirs(dirs);
+    const topics = topicsFromPartitionDirs(dirs, options.random);
     logger.warn(
       { dataDir, topics: topics.map((t) => `${t.name}:${t.partitions}`), partitionDirs: dirs.length },
       `${METADATA_FILE_NAME} is missing: rebuilt ${topics.length} topics from the partition directories (${RECOVER_METADATA_FLAG}); topic configs are the defaults, topic ids and the cluster id are new`,
@@ -501,9 +508,9 @@ function groupCoordinatorConfig(config: ServerConfig): {
   };
 }
 
-function newClusterId(): string {
+function newClusterId(random: Random): string {
   // 16 random bytes in Kafka's url-safe base64 form (like `kafka-storage random-uuid`).
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const bytes = random.fill(new Uint8Array(16));
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');

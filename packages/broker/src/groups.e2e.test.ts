@@ -29,6 +29,7 @@ import {
   CreateTopicsResponseCodec,
 } from '@samsa/codec';
 import { consumerOffsetsPartitionFor, decodeConsumerOffsetsRecord, decodeMemberAssignment, encodeMemberAssignment } from '@samsa/coordinator';
+import { createRandom } from '@samsa/runtime';
 import { MemoryFileSystem, MemoryTransport, ManualClock } from '@samsa/runtime/memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from './broker.ts';
@@ -353,7 +354,7 @@ describe('consumer groups', () => {
     const transport = new MemoryTransport();
     const logs = new InMemoryLogStore(clock);
     const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...OVERRIDES] });
-    const first = await Broker.open({ config, fs, clock, logs });
+    const first = await Broker.open({ config, fs, clock, random: createRandom(1), logs });
     const l1 = await first.listen(transport);
     const c1 = new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: l1.port }));
     await createTopic(c1, 'events', 1);
@@ -363,7 +364,7 @@ describe('consumer groups', () => {
 
     let openGate!: () => void;
     const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const second = await Broker.open({ config, fs, clock, logs, groupLoadGate: gate });
+    const second = await Broker.open({ config, fs, clock, random: createRandom(1), logs, groupLoadGate: gate });
     try {
       const l2 = await second.listen(transport);
       const c2 = new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: l2.port }));

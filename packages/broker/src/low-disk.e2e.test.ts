@@ -29,6 +29,7 @@ import {
   ProduceResponseCodec,
   ZERO_UUID,
 } from '@samsa/codec';
+import { createRandom } from '@samsa/runtime';
 import { ManualClock, MemoryFileSystem, type FaultOp } from '@samsa/runtime/memory';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from './broker.ts';
@@ -230,7 +231,7 @@ describe('low disk (free space under log.dir.free.bytes.min)', () => {
     const clock = new ManualClock();
     const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
     const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...OVERRIDES] });
-    const first = await Broker.open({ config, fs, clock });
+    const first = await Broker.open({ config, fs, clock, random: createRandom(1) });
     for (let i = 0; i < 4; i++) {
       await first.registry.createTopic(`t${i}`, 2, {});
       for (const p of first.registry.topic(`t${i}`)!.partitions) {
@@ -249,7 +250,7 @@ describe('low disk (free space under log.dir.free.bytes.min)', () => {
     for (let nth = 1; nth <= 1000; nth++) {
       const disk = crashed.clone();
       disk.failOn({ op: 'any', nth, code: 'io' });
-      const opened = await Broker.open({ config, fs: disk, clock }).catch(() => null);
+      const opened = await Broker.open({ config, fs: disk, clock, random: createRandom(1) }).catch(() => null);
       const reached = ops.reduce((n, op) => n + disk.opCount(op), 0) >= nth;
       disk.clearFaults();
       if (opened !== null) await opened.shutdown();

@@ -29,6 +29,7 @@ import {
   ProduceRequestCodec,
   ProduceResponseCodec,
 } from '@samsa/codec';
+import { createRandom } from '@samsa/runtime';
 import { ManualClock, MemoryFileSystem, MemoryTransport } from '@samsa/runtime/memory';
 import type { FaultOp } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
@@ -51,7 +52,7 @@ interface Running {
 }
 
 async function start(fs: MemoryFileSystem, clock: ManualClock): Promise<Running> {
-  const broker = await Broker.open({ config: parseServerConfig({ overrides: OVERRIDES }), fs, clock });
+  const broker = await Broker.open({ config: parseServerConfig({ overrides: OVERRIDES }), fs, clock, random: createRandom(1) });
   const transport = new MemoryTransport();
   const listener = await broker.listen(transport);
   const client = new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: listener.port }), 'crash-test');

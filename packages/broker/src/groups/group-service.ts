@@ -40,7 +40,7 @@ import type {
   RawRecord,
   SyncGroupInput,
 } from '@samsa/coordinator';
-import type { Clock, TimerHandle } from '@samsa/runtime';
+import type { Clock, Random, TimerHandle } from '@samsa/runtime';
 import { CloseConnection } from '../handlers/api-handler.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
@@ -71,6 +71,8 @@ export type ResponseOf<A extends CoordinatorResponse['api']> = Extract<Coordinat
 export interface GroupServiceOptions {
   readonly registry: TopicRegistry;
   readonly clock: Clock;
+  /** Member ids come from here (the coordinator's `<clientId>-<uuid>`). */
+  readonly random: Random;
   readonly logger: Logger;
   readonly config: Partial<GroupCoordinatorConfig> & { offsetsTopicNumPartitions: number };
   /** Tests: the replay waits for this promise (so COORDINATOR_LOAD_IN_PROGRESS is observable). */
@@ -109,7 +111,7 @@ export class GroupService {
     const registry = options.registry;
     this.coordinator = new GroupCoordinator({
       config: { ...options.config, offsetsTopicNumPartitions: numPartitions },
-      random: { nextUint32: () => crypto.getRandomValues(new Uint32Array(1))[0]! },
+      random: options.random,
       partitionExists: (topic, partition) => topic !== CONSUMER_OFFSETS_TOPIC && registry.partition(topic, partition) !== undefined,
     });
     this.#loadGate = options.loadGate ?? Promise.resolve();

@@ -37,7 +37,7 @@
 import { flushPolicyFromKafka, LOG_CLEAN_SHUTDOWN_FILE, LOG_DIR_CLEAN_SHUTDOWN_FILE, LogManager } from '@samsa/log';
 import type { Log, LogConfig } from '@samsa/log';
 import { joinPath } from '@samsa/runtime';
-import type { Clock, FileSystem } from '@samsa/runtime';
+import type { Clock, FileSystem, Random } from '@samsa/runtime';
 import type { Logger } from '../observability/logger.ts';
 import type { AppendResult, PartitionLog, PartitionLogConfig, PartitionLogStore, RemoveOptions, RetentionRules, TimestampLookup } from './partition-log.ts';
 
@@ -123,6 +123,8 @@ export interface SamsaLogStoreMaintenance {
 export interface SamsaLogStoreOptions {
   readonly fs: FileSystem;
   readonly clock: Clock;
+  /** Suffixes of retired partition dirs (LogManager's `random`). */
+  readonly random?: Random;
   /** The log dir (Samsa uses the first of log.dirs). */
   readonly logDir: string;
   readonly logger: Logger;
@@ -146,13 +148,14 @@ export class SamsaLogStore implements PartitionLogStore {
 
   /** Opens every partition log in the log dir and starts the cleaner and checkpoints. */
   static async open(options: SamsaLogStoreOptions): Promise<SamsaLogStore> {
-    const { fs, clock, logDir, logger, topicConfig, defaultConfig, maintenance } = options;
+    const { fs, clock, random, logDir, logger, topicConfig, defaultConfig, maintenance } = options;
     // (LogManager creates the dir durably; a missing dir stats as null.)
     const fromStandalone = (await fs.stat(joinPath(logDir, LOG_DIR_CLEAN_SHUTDOWN_FILE))) === null;
     const manager = await LogManager.open({
       logDirs: [logDir],
       fs,
       clock,
+      ...(random === undefined ? {} : { random }),
       logger,
       highWatermark: 'log-end',
       ...(defaultConfig === undefined ? {} : { defaultConfig: toSamsaLogConfig(defaultConfig) }),

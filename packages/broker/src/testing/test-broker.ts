@@ -4,6 +4,7 @@
  * log store, which is how restart behaviour (metadata reload, producer state rebuild) is
  * tested without a real disk.
  */
+import { createRandom } from '@samsa/runtime';
 import { MemoryFileSystem, MemoryTransport, ManualClock } from '@samsa/runtime/memory';
 import { Broker } from '../broker.ts';
 import { parseServerConfig } from '../config/server-config.ts';
@@ -16,6 +17,8 @@ import type { OffsetsAppendHook } from './intercepted-offsets-store.ts';
 import { KafkaTestClient } from './kafka-test-client.ts';
 
 export interface TestBrokerOptions {
+  /** Seed of the broker's Random (cluster, topic and member ids); default 0. */
+  readonly seed?: number;
   readonly overrides?: readonly string[];
   readonly logger?: Logger;
   readonly metrics?: Metrics;
@@ -45,13 +48,14 @@ export interface TestBroker {
 
 export async function startTestBroker(options: TestBrokerOptions = {}): Promise<TestBroker> {
   const clock = new ManualClock();
+  const random = createRandom(options.seed ?? 0);
   const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate', ...(options.capacityBytes === undefined ? {} : { capacityBytes: options.capacityBytes }) });
   const transport = new MemoryTransport();
   const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...(options.overrides ?? [])] });
   let memoryLogs: PartitionLogStore | undefined = options.logs === 'samsa' ? undefined : new InMemoryLogStore(clock);
   if (memoryLogs !== undefined && options.offsetsAppendHook !== undefined) memoryLogs = interceptOffsetsAppends(memoryLogs, options.offsetsAppendHook);
   const open = (): Promise<Broker> =>
-    Broker.open({ config, fs, clock, logs: memoryLogs, logger: options.logger, metrics: options.metrics });
+    Broker.open({ config, fs, clock, random, logs: memoryLogs, logger: options.logger, metrics: options.metrics });
   const broker = await open();
   const listener = await broker.listen(transport);
   const tb: TestBroker = {

@@ -17,6 +17,7 @@ import { uuidToString } from '@samsa/codec';
 import { parsePartitionDirName } from '@samsa/log';
 import { CONSUMER_OFFSETS_CONFIGS, CONSUMER_OFFSETS_TOPIC } from '../groups/consumer-offsets-log.ts';
 import type { TopicRecord } from './metadata-store.ts';
+import type { Random } from '@samsa/runtime';
 
 /** The flag of both apps (also a BrokerOptions field); named in the refusal message. */
 export const RECOVER_METADATA_FLAG = '--recover-metadata-from-logs';
@@ -43,12 +44,12 @@ export function partitionDirNames(entries: readonly string[]): string[] {
 }
 
 /** One topic record per topic found in `dirNames` (all parse as partition dirs). */
-export function topicsFromPartitionDirs(dirNames: readonly string[]): TopicRecord[] {
+export function topicsFromPartitionDirs(dirNames: readonly string[], random: Random): TopicRecord[] {
   const used = new Set<string>();
   const newTopicId = (): string => {
     // As TopicRegistry does: no id whose text starts with '-', nor the zero uuid.
     for (let attempt = 0; attempt < 100; attempt++) {
-      const bytes = crypto.getRandomValues(new Uint8Array(16));
+      const bytes = random.fill(new Uint8Array(16));
       const id = uuidToString(bytes, 0);
       if (!id.startsWith('-') && !used.has(id) && bytes.some((b) => b !== 0)) {
         used.add(id);

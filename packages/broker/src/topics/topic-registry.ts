@@ -32,6 +32,7 @@ import { Partition } from '../partitions/partition.ts';
 import type { PartitionLogConfig, PartitionLogStore, RemoveOptions } from '../partitions/partition-log.ts';
 import type { MetadataState, MetadataStore, TopicRecord } from './metadata-store.ts';
 import { collisionKey, INTERNAL_TOPICS, topicNameProblem } from './topic-name.ts';
+import type { Random } from '@samsa/runtime';
 
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
 export const PRODUCER_ID_BLOCK = 1000;
@@ -56,6 +57,8 @@ export interface TopicRegistryOptions {
   readonly store: MetadataStore;
   readonly logs: PartitionLogStore;
   readonly logger: Logger;
+  /** Topic ids come from here (one seed reproduces a run). */
+  readonly random: Random;
 }
 
 export class TopicRegistry {
@@ -63,6 +66,7 @@ export class TopicRegistry {
   readonly #store: MetadataStore;
   readonly #logs: PartitionLogStore;
   readonly #logger: Logger;
+  readonly #random: Random;
   readonly #topics = new Map<string, Topic>();
   readonly #byId = new Map<string, string>();
   #chain: Promise<unknown> = Promise.resolve();
@@ -73,6 +77,7 @@ export class TopicRegistry {
     this.#store = options.store;
     this.#logs = options.logs;
     this.#logger = options.logger;
+    this.#random = options.random;
     this.#nextProducerId = options.store.state.producerIdBlockEnd;
   }
 
@@ -390,7 +395,7 @@ export class TopicRegistry {
   #newTopicId(): string {
     // Kafka never hands out ids whose text starts with '-' (they read like CLI flags), nor the zero uuid.
     for (let attempt = 0; attempt < 100; attempt++) {
-      const bytes = crypto.getRandomValues(new Uint8Array(16));
+      const bytes = this.#random.fill(new Uint8Array(16));
       const id = uuidToString(bytes, 0);
       if (!id.startsWith('-') && !this.#byId.has(id) && bytes.some((b) => b !== 0)) return id;
     }

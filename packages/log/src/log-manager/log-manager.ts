@@ -40,7 +40,7 @@
  *
  * Single event loop. Methods may be called concurrently; per-log work is serialized.
  */
-import { systemClock, type Clock, type FileSystem, type TimerHandle } from '@samsa/runtime';
+import { createRandom, randomSeed, systemClock, type Clock, type FileSystem, type Random, type TimerHandle } from '@samsa/runtime';
 import { readOffsetCheckpoint, topicPartitionKey, writeOffsetCheckpoint } from '../checkpoint-file.ts';
 import { CleanShutdownMismatchError, InvalidArgumentError, isNoSpace, LogError } from '../errors.ts';
 import { mkdirsDurably } from '../file-io.ts';
@@ -86,6 +86,12 @@ export interface LogManagerOptions {
   readonly logDirs: readonly string[];
   readonly fs: FileSystem;
   readonly clock?: Clock;
+  /**
+   * The suffixes of retired (`-delete`, `-stray`) directories come from here, so one seed
+   * reproduces a run. Default: the runtime's generator on a fresh seed (as `clock` defaults
+   * to the system clock).
+   */
+  readonly random?: Random;
   readonly logger?: LogLogger;
   /** Config of every log unless `topicConfig` says otherwise. */
   readonly defaultConfig?: Partial<LogConfig>;
@@ -130,6 +136,7 @@ export class LogManager {
   readonly handleCache: HandleCache;
   readonly logDirs: readonly string[];
   private readonly clock: Clock;
+  private readonly random: Random;
   private readonly logger: LogLogger;
   private readonly options: LogManagerOptions;
   private readonly entries = new Map<string, ManagedEntry>();
@@ -162,6 +169,7 @@ export class LogManager {
     this.handleCache = options.fs instanceof HandleCache ? options.fs : new HandleCache(options.fs, { openHandlesMax: options.openHandlesMax ?? 1024 });
     this.fs = this.handleCache;
     this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? createRandom(randomSeed());
     this.logger = options.logger ?? silentLogger;
   }
 
@@ -355,7 +363,7 @@ export class LogManager {
       await log.close().catch((e: unknown) => {
         if (!isNoSpace(e)) throw e;
       });
-      const renamed = joinDir(entry.logDir, `${partitionDirName(topic, partition)}.${crypto.randomUUID().replaceAll('-', '')}${suffix}`);
+      const renamed = joinDir(entry.logDir, `${partitionDirName(topic, partition)}.${uuidHex(this.random)}${suffix}`);
       await this.fs.rename(log.dir, renamed);
       await this.fs.syncDir(entry.logDir);
       if (suffix !== DELETE_DIR_SUFFIX) return;
@@ -722,3 +730,12 @@ export function cleanerMapBytesFor(dirtyBytes: number, maxBytes: number): number
   return Math.min(maxBytes, Math.max(CLEANER_MAP_BYTES_MIN, needed));
 }
 
+/** 32 hex digits of a random version-4 UUID, dashes dropped (Kafka's retired-dir suffix). */
+function uuidHex(random: Random): string {
+  const bytes = random.fill(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  let hex = '';
+  for (const b of bytes) hex += b.toString(16).padStart(2, '0');
+  return hex;
+}
