@@ -1,7 +1,7 @@
 /**
  * PartitionLog: the narrow slice of a @samsa/log `Log` the broker uses, so the broker's
  * partition logic depends on a small contract (samsa-log-store.ts maps the real Log, under
- * a LogManager, onto it; in-memory-log-store.ts is the test double).
+ * a LogManager, onto it; the tests run on that store too, over the memory file system).
  *
  * Contract:
  *   - `append(bytes)` takes validated record batches whose offsets it assigns in place;
