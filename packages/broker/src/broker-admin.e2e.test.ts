@@ -38,8 +38,8 @@ afterEach(async () => {
   tb = null;
 });
 
-async function setup(overrides: string[] = [], logs: 'memory' | 'samsa' = 'memory'): Promise<{ tb: TestBroker; client: KafkaTestClient }> {
-  tb = await startTestBroker({ overrides: ['log.segment.bytes=1048576', ...overrides], logs });
+async function setup(overrides: string[] = []): Promise<{ tb: TestBroker; client: KafkaTestClient }> {
+  tb = await startTestBroker({ overrides: ['log.segment.bytes=1048576', ...overrides] });
   return { tb, client: await tb.connect() };
 }
 
@@ -193,7 +193,7 @@ describe('admin APIs', () => {
   });
 
   it('changed segment.bytes and flush.messages reach the open log at once (samsa log store), no restart', async () => {
-    const { client, tb } = await setup([], 'samsa');
+    const { client, tb } = await setup();
     await create(client, 'live', 1);
     const produce = async (i: number) => {
       const res = await client.request(0, 9, ProduceRequestCodec, produceBody('live', 0, batchOf([`value-${i}-${'x'.repeat(100)}`])), ProduceResponseCodec);
@@ -229,7 +229,7 @@ describe('admin APIs', () => {
   });
 
   it('retention passes delete old segments by size and by time (samsa log store), using current topic configs', async () => {
-    const { client, tb } = await setup([], 'samsa');
+    const { client, tb } = await setup();
     await create(client, 'ret', 1, { 'segment.bytes': '200', 'retention.bytes': '400' });
     for (let i = 0; i < 10; i++) await client.request(0, 9, ProduceRequestCodec, produceBody('ret', 0, batchOf([`value-${i}`.repeat(4)])), ProduceResponseCodec);
     const p = tb.broker.registry.partition('ret', 0)!;

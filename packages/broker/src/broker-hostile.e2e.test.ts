@@ -15,7 +15,7 @@ import {
   FetchRequestCodec,
   FetchResponseCodec,
 } from '@samsa/codec';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, createTopicsBody, fetchBody, produceBody } from './testing/requests.ts';
 import { Err } from './kafka-errors.ts';
 import type { Logger } from './observability/logger.ts';
@@ -25,7 +25,6 @@ import { startTestBroker } from './testing/test-broker.ts';
 import type { TestBroker } from './testing/test-broker.ts';
 
 let tb: TestBroker | null = null;
-let logs: 'memory' | 'samsa' = 'memory';
 afterEach(async () => {
   await tb?.stop();
   tb = null;
@@ -42,7 +41,7 @@ const recordingLogger: Logger = {
 
 async function setup(overrides: string[] = []): Promise<{ tb: TestBroker; client: KafkaTestClient }> {
   warnings.length = 0;
-  tb = await startTestBroker({ overrides, logs, logger: recordingLogger });
+  tb = await startTestBroker({ overrides, logger: recordingLogger });
   const client = await tb.connect();
   const res = await client.request(19, 5, CreateTopicsRequestCodec, createTopicsBody('t', 2), CreateTopicsResponseCodec);
   expect(res.topics[0]?.errorCode).toBe(Err.NONE);
@@ -64,61 +63,51 @@ async function produceIdem(client: KafkaTestClient, pid: number, epoch: number, 
 
 const ALL_METADATA = { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
 
-for (const store of ['memory', 'samsa'] as const) {
-  describe(`idempotent producer (${store} log store)`, () => {
-    beforeEach(() => {
-      logs = store;
-    });
-
-    it('hands out distinct producer ids in every InitProducerId version', async () => {
-      const { client } = await setup();
-      const ids = [];
-      for (let v = 0; v <= 4; v++) ids.push(await initProducerId(client, v));
-      expect(new Set(ids).size).toBe(5);
-      const txn = await client.request(22, 4, InitProducerIdRequestCodec, { transactionalId: 'tx', transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 }, InitProducerIdResponseCodec);
-      expect(txn.errorCode).toBe(Err.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
-    });
-
-    it('answers a duplicate with its original offsets, a gap with OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch with INVALID_PRODUCER_EPOCH', async () => {
-      const { client, tb } = await setup();
-      const pid = await initProducerId(client);
-      expect(await produceIdem(client, pid, 0, 0, ['a', 'b'])).toMatchObject({ errorCode: 0, baseOffset: 0 });
-      expect(await produceIdem(client, pid, 0, 2, ['c'])).toMatchObject({ errorCode: 0, baseOffset: 2 });
-      // Retry of the first batch: same offsets, nothing appended.
-      expect(await produceIdem(client, pid, 0, 0, ['a', 'b'])).toMatchObject({ errorCode: 0, baseOffset: 0 });
-      expect(tb.broker.registry.partition('t', 0)!.log.logEndOffset).toBe(3);
-      // Gap: sequence 5 when 3 is expected.
-      expect((await produceIdem(client, pid, 0, 5, ['x'])).errorCode).toBe(Err.OUT_OF_ORDER_SEQUENCE_NUMBER);
-      // A new epoch must restart at sequence 0 ...
-      expect((await produceIdem(client, pid, 1, 7, ['y'])).errorCode).toBe(Err.OUT_OF_ORDER_SEQUENCE_NUMBER);
-      expect(await produceIdem(client, pid, 1, 0, ['y'])).toMatchObject({ errorCode: 0, baseOffset: 3 });
-      // ... and fences the old one.
-      expect((await produceIdem(client, pid, 0, 3, ['z'])).errorCode).toBe(Err.INVALID_PRODUCER_EPOCH);
-      expect(tb.broker.registry.partition('t', 0)!.log.logEndOffset).toBe(4);
-      // Partitions keep separate state.
-      expect(await produceIdem(client, pid, 1, 0, ['p1'], 1)).toMatchObject({ errorCode: 0, baseOffset: 0 });
-    });
-
-    it('keeps producer state across a restart (rebuilt from the log) and never reuses producer ids', async () => {
-      const { client, tb } = await setup();
-      const pid = await initProducerId(client);
-      expect((await produceIdem(client, pid, 0, 0, ['a'])).errorCode).toBe(0);
-      expect((await produceIdem(client, pid, 0, 1, ['b', 'c'])).errorCode).toBe(0);
-      await tb.restart();
-      const again = await tb.connect();
-      expect(await produceIdem(again, pid, 0, 1, ['b', 'c'])).toMatchObject({ errorCode: 0, baseOffset: 1 });
-      expect((await produceIdem(again, pid, 0, 9, ['gap'])).errorCode).toBe(Err.OUT_OF_ORDER_SEQUENCE_NUMBER);
-      expect(await produceIdem(again, pid, 0, 3, ['d'])).toMatchObject({ errorCode: 0, baseOffset: 3 });
-      expect(await initProducerId(again)).toBeGreaterThan(pid);
-    });
+describe('idempotent producer (@samsa/log over the memory file system)', () => {
+  it('hands out distinct producer ids in every InitProducerId version', async () => {
+    const { client } = await setup();
+    const ids = [];
+    for (let v = 0; v <= 4; v++) ids.push(await initProducerId(client, v));
+    expect(new Set(ids).size).toBe(5);
+    const txn = await client.request(22, 4, InitProducerIdRequestCodec, { transactionalId: 'tx', transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 }, InitProducerIdResponseCodec);
+    expect(txn.errorCode).toBe(Err.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   });
-}
+
+  it('answers a duplicate with its original offsets, a gap with OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch with INVALID_PRODUCER_EPOCH', async () => {
+    const { client, tb } = await setup();
+    const pid = await initProducerId(client);
+    expect(await produceIdem(client, pid, 0, 0, ['a', 'b'])).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    expect(await produceIdem(client, pid, 0, 2, ['c'])).toMatchObject({ errorCode: 0, baseOffset: 2 });
+    // Retry of the first batch: same offsets, nothing appended.
+    expect(await produceIdem(client, pid, 0, 0, ['a', 'b'])).toMatchObject({ errorCode: 0, baseOffset: 0 });
+    expect(tb.broker.registry.partition('t', 0)!.log.logEndOffset).toBe(3);
+    // Gap: sequence 5 when 3 is expected.
+    expect((await produceIdem(client, pid, 0, 5, ['x'])).errorCode).toBe(Err.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    // A new epoch must restart at sequence 0 ...
+    expect((await produceIdem(client, pid, 1, 7, ['y'])).errorCode).toBe(Err.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect(await produceIdem(client, pid, 1, 0, ['y'])).toMatchObject({ errorCode: 0, baseOffset: 3 });
+    // ... and fences the old one.
+    expect((await produceIdem(client, pid, 0, 3, ['z'])).errorCode).toBe(Err.INVALID_PRODUCER_EPOCH);
+    expect(tb.broker.registry.partition('t', 0)!.log.logEndOffset).toBe(4);
+    // Partitions keep separate state.
+    expect(await produceIdem(client, pid, 1, 0, ['p1'], 1)).toMatchObject({ errorCode: 0, baseOffset: 0 });
+  });
+
+  it('keeps producer state across a restart (rebuilt from the log) and never reuses producer ids', async () => {
+    const { client, tb } = await setup();
+    const pid = await initProducerId(client);
+    expect((await produceIdem(client, pid, 0, 0, ['a'])).errorCode).toBe(0);
+    expect((await produceIdem(client, pid, 0, 1, ['b', 'c'])).errorCode).toBe(0);
+    await tb.restart();
+    const again = await tb.connect();
+    expect(await produceIdem(again, pid, 0, 1, ['b', 'c'])).toMatchObject({ errorCode: 0, baseOffset: 1 });
+    expect((await produceIdem(again, pid, 0, 9, ['gap'])).errorCode).toBe(Err.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect(await produceIdem(again, pid, 0, 3, ['d'])).toMatchObject({ errorCode: 0, baseOffset: 3 });
+    expect(await initProducerId(again)).toBeGreaterThan(pid);
+  });
+});
 
 describe('bad input', () => {
-  beforeEach(() => {
-    logs = 'memory';
-  });
-
   it('closes a connection whose length prefix exceeds socket.request.max.bytes, and keeps serving others', async () => {
     const { client, tb } = await setup(['socket.request.max.bytes=1000']);
     const other = await tb.connect('other');

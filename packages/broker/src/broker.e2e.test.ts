@@ -20,7 +20,7 @@ import {
   ZERO_UUID,
 } from '@samsa/codec';
 import type { CreateTopicsRequest, FetchRequest, FetchResponse, ProduceRequest, ProduceResponse } from '@samsa/codec';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Err } from './kafka-errors.ts';
 import type { KafkaTestClient } from './testing/kafka-test-client.ts';
 import { BASE_TS, batchOf, createTopicsBody, fetchBody, produceBody, valuesOf } from './testing/requests.ts';
@@ -33,10 +33,8 @@ afterEach(async () => {
   tb = null;
 });
 
-let logs: 'memory' | 'samsa' = 'memory';
-
 async function setup(overrides: string[] = []): Promise<{ tb: TestBroker; client: KafkaTestClient }> {
-  tb = await startTestBroker({ overrides, logs });
+  tb = await startTestBroker({ overrides });
   return { tb, client: await tb.connect() };
 }
 
@@ -53,12 +51,7 @@ async function fetch(client: KafkaTestClient, topic: string, partition: number, 
   return client.request(1, version, FetchRequestCodec, fetchBody(topic, partition, offset, extra), FetchResponseCodec);
 }
 
-for (const store of ['memory', 'samsa'] as const) {
-describe(`broker on the ${store} log store`, () => {
-  beforeEach(() => {
-    logs = store;
-  });
-
+describe('broker on @samsa/log over the memory file system', () => {
   describe('ApiVersions', () => {
     it('answers every version 0-3 with exactly the served APIs', async () => {
       const { client, tb } = await setup();
@@ -308,4 +301,3 @@ describe(`broker on the ${store} log store`, () => {
     });
   });
 });
-}

@@ -10,6 +10,8 @@
 //   3. a fetch from o > length answers OFFSET_OUT_OF_RANGE;
 //   4. ListOffsets latest = length, earliest = 0;
 //   5. responses come back in request order (the client checks correlation ids).
+// The broker runs on its one storage path, @samsa/log over the memory file system
+// (startTestBroker), so the model checks the real log's offsets, reads and ListOffsets.
 import {
   CreateTopicsRequestCodec,
   CreateTopicsResponseCodec,

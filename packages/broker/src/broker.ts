@@ -76,10 +76,12 @@ export interface BrokerOptions {
    */
   readonly random: Random;
   /**
-   * Where partition logs live. Default: SamsaLogStore (a @samsa/log LogManager on
-   * log.dirs[0], with the log cleaner compacting compacted topics); InMemoryLogStore for tests.
+   * Test seam over the one storage path: partition logs always live in a SamsaLogStore (a
+   * @samsa/log LogManager on log.dirs[0], with the log cleaner compacting compacted topics);
+   * when given, the broker uses `wrapLogs(store)` instead of the store itself, so a test can
+   * slow, gate or fail chosen appends while the data still goes through @samsa/log.
    */
-  readonly logs?: PartitionLogStore;
+  readonly wrapLogs?: (logs: PartitionLogStore) => PartitionLogStore;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
   /** Replaces the handler table (tests); defaults to every implemented API. */
@@ -111,7 +113,7 @@ export class Broker {
   readonly registry: TopicRegistry;
   /** The consumer-group coordinator bound to `__consumer_offsets` and the clock. */
   readonly groups: GroupService;
-  /** The partition log store (SamsaLogStore unless the caller passed one). */
+  /** The partition log store (the SamsaLogStore, or what `wrapLogs` made of it). */
   readonly logs: PartitionLogStore;
   /** Low-disk protection of the log dir (free bytes, refusal state). */
   readonly freeSpace: FreeSpaceGuard;
@@ -270,18 +272,17 @@ export class Broker {
       const record = store.state.topics.find((t) => t.name === topic);
       return record === undefined ? undefined : effectiveTopicConfig(server, store.state.dynamicBrokerConfigs, record.configs);
     };
-    const logs =
-      options.logs ??
-      (await SamsaLogStore.open({
-        fs: options.fs,
-        clock: options.clock,
-        random: options.random,
-        logDir: dataDir,
-        logger,
-        topicConfig,
-        defaultConfig: effectiveTopicConfig(server, store.state.dynamicBrokerConfigs, {}),
-        maintenance: logMaintenanceConfig(server),
-      }));
+    const samsaLogs = await SamsaLogStore.open({
+      fs: options.fs,
+      clock: options.clock,
+      random: options.random,
+      logDir: dataDir,
+      logger,
+      topicConfig,
+      defaultConfig: effectiveTopicConfig(server, store.state.dynamicBrokerConfigs, {}),
+      maintenance: logMaintenanceConfig(server),
+    });
+    const logs = options.wrapLogs?.(samsaLogs) ?? samsaLogs;
     let registry: TopicRegistry;
     try {
       registry = await TopicRegistry.open({ server, store, logs, logger, random: options.random });

@@ -37,7 +37,6 @@ import { parseServerConfig } from './config/server-config.ts';
 import { CONSUMER_OFFSETS_TOPIC } from './groups/consumer-offsets-log.ts';
 import { GroupTestClient, SESSION_TIMEOUT_MS, settle, subscription } from './groups/group-test-client.ts';
 import type { Versions } from './groups/group-test-client.ts';
-import { InMemoryLogStore } from './partitions/in-memory-log-store.ts';
 import { KafkaTestClient } from './testing/kafka-test-client.ts';
 import { createTopicsBody } from './testing/requests.ts';
 import { startTestBroker } from './testing/test-broker.ts';
@@ -54,8 +53,8 @@ afterEach(async () => {
   tb = null;
 });
 
-async function setup(logs: 'memory' | 'samsa' = 'memory', overrides: string[] = []): Promise<{ tb: TestBroker; client: KafkaTestClient }> {
-  tb = await startTestBroker({ overrides: [...OVERRIDES, ...overrides], logs });
+async function setup(overrides: string[] = []): Promise<{ tb: TestBroker; client: KafkaTestClient }> {
+  tb = await startTestBroker({ overrides: [...OVERRIDES, ...overrides] });
   return { tb, client: await tb.connect('group-test') };
 }
 
@@ -293,45 +292,43 @@ describe('consumer groups', () => {
     }
   });
 
-  for (const logs of ['memory', 'samsa'] as const) {
-    it(`restart on the ${logs} log store reloads committed offsets and group metadata; records decode with Kafka's schemas`, async () => {
-      const { tb: t, client } = await setup(logs);
-      await createTopic(client, 'events', 4);
-      const m = new GroupTestClient(client, t.clock, 'durable', NEWEST);
-      expect((await m.join(['events'])).errorCode).toBe(0);
-      const assignment = encodeMemberAssignment({ assignedPartitions: [{ topic: 'events', partitions: [0, 1, 2, 3] }], userData: null });
-      expect((await settle(t.clock, m.syncAsync([{ memberId: m.memberId, assignment }]))).errorCode).toBe(0);
-      await settle(t.clock, m.commit('events', { 0: 10, 3: 30 }));
-      await settle(t.clock, m.commit('events', { 0: 15 }));
-      // The records in __consumer_offsets, in the group's partition, decode with Kafka's schemas.
-      const p = consumerOffsetsPartitionFor('durable', 3);
-      const part = t.broker.registry.partition(CONSUMER_OFFSETS_TOPIC, p)!;
-      const bytes = await part.log.read(part.log.logStartOffset, 1 << 20);
-      const decoded = splitRecordBatches(bytes).batches.flatMap((b) => [...iterateRecords(b, 0)].map((r) => decodeConsumerOffsetsRecord(r.key!, r.value)));
-      const offsets = decoded.flatMap((r) => (r.kind === 'offset' && r.value ? [`${r.key.topic}-${r.key.partition}@${r.value.offset}`] : []));
-      expect(offsets).toEqual(['events-0@10', 'events-3@30', 'events-0@15']);
-      const groupRecord = decoded.find((r) => r.kind === 'group');
-      expect(groupRecord?.kind === 'group' && groupRecord.value?.members.map((x) => x.memberId)).toEqual([m.memberId]);
-      expect(groupRecord?.kind === 'group' && groupRecord.value?.protocol).toBe('range');
+  it("restart reloads committed offsets and group metadata; records decode with Kafka's schemas", async () => {
+    const { tb: t, client } = await setup();
+    await createTopic(client, 'events', 4);
+    const m = new GroupTestClient(client, t.clock, 'durable', NEWEST);
+    expect((await m.join(['events'])).errorCode).toBe(0);
+    const assignment = encodeMemberAssignment({ assignedPartitions: [{ topic: 'events', partitions: [0, 1, 2, 3] }], userData: null });
+    expect((await settle(t.clock, m.syncAsync([{ memberId: m.memberId, assignment }]))).errorCode).toBe(0);
+    await settle(t.clock, m.commit('events', { 0: 10, 3: 30 }));
+    await settle(t.clock, m.commit('events', { 0: 15 }));
+    // The records in __consumer_offsets, in the group's partition, decode with Kafka's schemas.
+    const p = consumerOffsetsPartitionFor('durable', 3);
+    const part = t.broker.registry.partition(CONSUMER_OFFSETS_TOPIC, p)!;
+    const bytes = await part.log.read(part.log.logStartOffset, 1 << 20);
+    const decoded = splitRecordBatches(bytes).batches.flatMap((b) => [...iterateRecords(b, 0)].map((r) => decodeConsumerOffsetsRecord(r.key!, r.value)));
+    const offsets = decoded.flatMap((r) => (r.kind === 'offset' && r.value ? [`${r.key.topic}-${r.key.partition}@${r.value.offset}`] : []));
+    expect(offsets).toEqual(['events-0@10', 'events-3@30', 'events-0@15']);
+    const groupRecord = decoded.find((r) => r.kind === 'group');
+    expect(groupRecord?.kind === 'group' && groupRecord.value?.members.map((x) => x.memberId)).toEqual([m.memberId]);
+    expect(groupRecord?.kind === 'group' && groupRecord.value?.protocol).toBe('range');
 
-      await t.restart();
-      await t.broker.groups.loaded;
-      const c2 = await t.connect('after-restart');
-      const again = new GroupTestClient(c2, t.clock, 'durable', NEWEST);
-      expect(await again.fetch('events', [0, 1, 3])).toEqual({ errorCode: 0, offsets: { 0: 15, 1: -1, 3: 30 } });
-      const d = await c2.request(15, 5, DescribeGroupsRequestCodec, { groups: ['durable'], includeAuthorizedOperations: false }, DescribeGroupsResponseCodec);
-      expect(d.groups[0]!.groupState).toBe('Stable');
-      expect(d.groups[0]!.members.map((x) => x.memberId)).toEqual([m.memberId]);
-      expect(decodeMemberAssignment(d.groups[0]!.members[0]!.memberAssignment).assignedPartitions).toEqual([{ topic: 'events', partitions: [0, 1, 2, 3] }]);
-      // The restored member's heartbeat with its generation is accepted.
-      again.memberId = m.memberId;
-      again.generationId = m.generationId;
-      expect((await again.heartbeat()).errorCode).toBe(0);
-    });
-  }
+    await t.restart();
+    await t.broker.groups.loaded;
+    const c2 = await t.connect('after-restart');
+    const again = new GroupTestClient(c2, t.clock, 'durable', NEWEST);
+    expect(await again.fetch('events', [0, 1, 3])).toEqual({ errorCode: 0, offsets: { 0: 15, 1: -1, 3: 30 } });
+    const d = await c2.request(15, 5, DescribeGroupsRequestCodec, { groups: ['durable'], includeAuthorizedOperations: false }, DescribeGroupsResponseCodec);
+    expect(d.groups[0]!.groupState).toBe('Stable');
+    expect(d.groups[0]!.members.map((x) => x.memberId)).toEqual([m.memberId]);
+    expect(decodeMemberAssignment(d.groups[0]!.members[0]!.memberAssignment).assignedPartitions).toEqual([{ topic: 'events', partitions: [0, 1, 2, 3] }]);
+    // The restored member's heartbeat with its generation is accepted.
+    again.memberId = m.memberId;
+    again.generationId = m.generationId;
+    expect((await again.heartbeat()).errorCode).toBe(0);
+  });
 
   it('replays a __consumer_offsets partition larger than one replay read (1 MiB)', async () => {
-    const { tb: t, client } = await setup('samsa', ['offsets.topic.num.partitions=1']);
+    const { tb: t, client } = await setup(['offsets.topic.num.partitions=1']);
     await createTopic(client, 'events', 2);
     const metadata = 'x'.repeat(4000);
     for (let i = 0; i < 300; i++) {
@@ -352,9 +349,8 @@ describe('consumer groups', () => {
     const clock = new ManualClock();
     const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
     const transport = new MemoryTransport();
-    const logs = new InMemoryLogStore(clock);
     const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...OVERRIDES] });
-    const first = await Broker.open({ config, fs, clock, random: createRandom(1), logs });
+    const first = await Broker.open({ config, fs, clock, random: createRandom(1) });
     const l1 = await first.listen(transport);
     const c1 = new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: l1.port }));
     await createTopic(c1, 'events', 1);
@@ -364,7 +360,7 @@ describe('consumer groups', () => {
 
     let openGate!: () => void;
     const gate = new Promise<void>((resolve) => (openGate = resolve));
-    const second = await Broker.open({ config, fs, clock, random: createRandom(1), logs, groupLoadGate: gate });
+    const second = await Broker.open({ config, fs, clock, random: createRandom(1), groupLoadGate: gate });
     try {
       const l2 = await second.listen(transport);
       const c2 = new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: l2.port }));
@@ -419,7 +415,7 @@ describe('consumer groups', () => {
   });
 
   it('shutdown ends a JoinGroup that waits for a rebalance and cancels the coordinator timer', async () => {
-    const { tb: t, client } = await setup('memory', ['group.initial.rebalance.delay.ms=3000']);
+    const { tb: t, client } = await setup(['group.initial.rebalance.delay.ms=3000']);
     const m = new GroupTestClient(client, t.clock, 'waiting', OLDEST);
     const pending = m.joinAsync(['events']).catch((e: unknown) => e);
     // Polled (real time, bounded) until the join is parked in PreparingRebalance.

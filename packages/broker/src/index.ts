@@ -19,7 +19,6 @@ export type { FrameOutcome, ResponseBytes, SessionOptions, SessionSink } from '.
 export { attachSession } from './connection/attach.ts';
 export { HANDLERS } from './handlers/index.ts';
 export type { ApiHandler, RequestInfo } from './handlers/api-handler.ts';
-export { InMemoryLogStore } from './partitions/in-memory-log-store.ts';
 export type { PartitionLog, PartitionLogStore, PartitionLogConfig, AppendResult, TimestampLookup } from './partitions/partition-log.ts';
 export { FreeSpaceGuard } from './partitions/free-space-guard.ts';
 export type { FreeSpaceState } from './partitions/free-space-guard.ts';

@@ -63,7 +63,7 @@ function recordingLogger(): Logger & { messages: string[] } {
 }
 
 async function setup(overrides: string[] = [], logger?: Logger): Promise<{ t: TestBroker; client: KafkaTestClient }> {
-  tb = await startTestBroker({ logs: 'samsa', overrides: [...SMALL, ...overrides], ...(logger ? { logger } : {}) });
+  tb = await startTestBroker({ overrides: [...SMALL, ...overrides], ...(logger ? { logger } : {}) });
   return { t: tb, client: await tb.connect('compaction-test') };
 }
 

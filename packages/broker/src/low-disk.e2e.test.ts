@@ -50,7 +50,7 @@ afterEach(async () => {
 });
 
 async function start(capacityBytes?: number, extra: readonly string[] = []): Promise<{ tb: TestBroker; c: KafkaTestClient }> {
-  const tb = await startTestBroker({ logs: 'samsa', overrides: [...OVERRIDES, ...extra], ...(capacityBytes === undefined ? {} : { capacityBytes }) });
+  const tb = await startTestBroker({ overrides: [...OVERRIDES, ...extra], ...(capacityBytes === undefined ? {} : { capacityBytes }) });
   running.push(tb);
   return { tb, c: await tb.connect() };
 }

@@ -103,7 +103,7 @@ async function loggedCommits(t: TestBroker, groupId: string): Promise<{ batches:
 
 describe('pipelined OffsetCommits on one connection', () => {
   it('500 commits without awaiting: all succeed in request order, few appends, last offsets fetched and replayed', async () => {
-    tb = await startTestBroker({ overrides: OVERRIDES, logs: 'samsa' });
+    tb = await startTestBroker({ overrides: OVERRIDES });
     const client = await tb.connect('pipeliner');
     await createTopic(client, 'events', 4);
     await createTopic(client, 'traffic', 1);
@@ -175,7 +175,7 @@ describe('pipelined OffsetCommits on one connection', () => {
   });
 
   it('an injected file write failure (MemoryFileSystem.failOn) fails the commits from that append on; a restart reopens the log and replays what was acknowledged', async () => {
-    tb = await startTestBroker({ overrides: OVERRIDES, logs: 'samsa' });
+    tb = await startTestBroker({ overrides: OVERRIDES });
     const client = await tb.connect('pipeliner');
     await createTopic(client, 'events', 2);
     // Warm-up: the group's __consumer_offsets partition exists and has been written once.

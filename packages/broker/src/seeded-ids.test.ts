@@ -28,7 +28,7 @@ afterEach(async () => {
 
 async function runIds(seed: number): Promise<Ids> {
   await tb?.stop();
-  tb = await startTestBroker({ seed, logs: 'samsa', overrides: ['offsets.topic.num.partitions=1', 'group.initial.rebalance.delay.ms=0'] });
+  tb = await startTestBroker({ seed, overrides: ['offsets.topic.num.partitions=1', 'group.initial.rebalance.delay.ms=0'] });
   const { registry } = tb.broker;
   for (const name of ['a', 'b']) expect((await registry.createTopic(name, 1, {})).errorCode).toBe(0);
   const topicIds = ['a', 'b'].map((name) => registry.topic(name)!.record.topicId);

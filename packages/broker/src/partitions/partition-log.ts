@@ -1,15 +1,17 @@
 /**
  * PartitionLog: the narrow slice of a @samsa/log `Log` the broker uses, so the broker's
  * partition logic depends on a small contract (samsa-log-store.ts maps the real Log, under
- * a LogManager, onto it; in-memory-log-store.ts is the test double).
+ * a LogManager, onto it; the tests run on that store too, over the memory file system).
  *
  * Contract:
  *   - `append(bytes)` takes validated record batches whose offsets it assigns in place;
- *     resolves once the batch is durable under the log's flush policy. Throws typed
- *     errors (the broker maps InvalidRecordBatchError → CORRUPT_MESSAGE, RecordTooLarge →
- *     MESSAGE_TOO_LARGE, anything else → KAFKA_STORAGE_ERROR).
+ *     resolves once the batch is durable under the log's flush policy. Throws
+ *     @samsa/log's LogError subclasses, which Partition maps by class and typed `code`
+ *     (InvalidRecordBatchError → CORRUPT_MESSAGE, RecordTooLargeError →
+ *     MESSAGE_TOO_LARGE, a full disk → retriable KAFKA_STORAGE_ERROR, anything else,
+ *     whatever it looks like, → KAFKA_STORAGE_ERROR).
  *   - `read(offset, maxBytes)` returns whole batches from `offset` (at least one batch,
- *     even if larger than maxBytes); throws OffsetOutOfRange when offset ∉ [start, end].
+ *     even if larger than maxBytes); throws OffsetOutOfRangeError when offset ∉ [start, end].
  *   - offsets are JS numbers.
  */
 

@@ -16,6 +16,10 @@
  * on a compacted topic → INVALID_RECORD with one record error per keyless record
  * (InvalidRecordError); on CreateTime topics a wrong header maxTimestamp is corrected.
  * A compressed payload is decompressed once for those checks (as Kafka's LogValidator).
+ *
+ * Log errors cross into Kafka error codes by class (@samsa/log's LogError subclasses and
+ * their typed `code`), never by message or by a look-alike `code` property: anything else
+ * thrown by the log is KAFKA_STORAGE_ERROR.
  */
 import {
   batchBaseOffset,
@@ -31,6 +35,7 @@ import {
   RECORD_BATCH_HEADER_BYTES,
   splitRecordBatches,
 } from '@samsa/codec';
+import { InvalidRecordBatchError, InvalidRecordError, isNoSpace, LogError, OffsetOutOfRangeError } from '@samsa/log';
 import type { EffectiveTopicConfig } from '../config/topic-config.ts';
 import { Err } from '../kafka-errors.ts';
 import { ProducerStateTable } from '../producer/producer-state.ts';
@@ -289,41 +294,35 @@ function wholeBatchesWithin(bytes: Uint8Array, maxBytes: number): Uint8Array {
   return bytes.subarray(0, end);
 }
 
-function errorCodeOf(e: unknown): string {
-  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : '';
-}
-
 function isOffsetOutOfRange(e: unknown): boolean {
-  return errorCodeOf(e) === 'offset-out-of-range';
+  return e instanceof OffsetOutOfRangeError;
 }
 
 /** Produce v8 record errors: the log's per-record rejections, else the whole batch as record 0. */
 function recordErrorsOf(e: unknown, message: string): ProduceOutcome['recordErrors'] {
-  const rejected = typeof e === 'object' && e !== null && 'recordErrors' in e ? (e as { recordErrors: unknown }).recordErrors : null;
-  if (!Array.isArray(rejected) || rejected.length === 0) return [{ batchIndex: 0, batchIndexErrorMessage: message }];
-  return rejected.map((r: { batchIndex: number; message: string }) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message }));
+  if (!(e instanceof InvalidRecordError) || e.recordErrors.length === 0) return [{ batchIndex: 0, batchIndexErrorMessage: message }];
+  return e.recordErrors.map((r) => ({ batchIndex: r.batchIndex, batchIndexErrorMessage: r.message }));
 }
 
 function appendErrorCode(e: unknown): [number, string] {
   const message = e instanceof Error ? e.message : String(e);
-  switch (errorCodeOf(e)) {
+  // The log undid the write and stays online: retriable, like Kafka's storage error.
+  if (isNoSpace(e)) return [Err.KAFKA_STORAGE_ERROR, `Disk full, nothing was appended (retriable): ${message}`];
+  if (e instanceof InvalidRecordBatchError) {
+    // Bad record framing inside a batch with a good CRC is INVALID_RECORD (v8 record errors).
+    const recordLevel = e.reason === 'bad-record-framing' || e.reason === 'bad-record-count' || e.reason === 'bad-offsets';
+    return [recordLevel ? Err.INVALID_RECORD : Err.CORRUPT_MESSAGE, message];
+  }
+  if (!(e instanceof LogError)) return [Err.KAFKA_STORAGE_ERROR, message];
+  switch (e.code) {
     case 'invalid-record':
       return [Err.INVALID_RECORD, message];
-    case 'invalid-record-batch': {
-      // Bad record framing inside a batch with a good CRC is INVALID_RECORD (v8 record errors).
-      const reason = (e as { reason?: unknown }).reason;
-      const recordLevel = reason === 'bad-record-framing' || reason === 'bad-record-count' || reason === 'bad-offsets';
-      return [recordLevel ? Err.INVALID_RECORD : Err.CORRUPT_MESSAGE, message];
-    }
     case 'record-too-large':
       return [Err.MESSAGE_TOO_LARGE, message];
     case 'record-batch-too-large':
       return [Err.RECORD_LIST_TOO_LARGE, message];
     case 'log-closed':
       return [Err.NOT_LEADER_OR_FOLLOWER, message];
-    case 'no-space':
-      // The log undid the write and stays online: retriable, like Kafka's storage error.
-      return [Err.KAFKA_STORAGE_ERROR, `Disk full, nothing was appended (retriable): ${message}`];
     default:
       return [Err.KAFKA_STORAGE_ERROR, message];
   }

@@ -1,8 +1,9 @@
 /**
  * A PartitionLogStore for tests whose `__consumer_offsets` appends go through a hook
  * (slow writes, gated writes, injected failures); every other topic, and every other
- * method, is the inner store's. The hook gets the real log and the batches and must
- * return (or throw) what the append does.
+ * method, is the inner store's (the broker's SamsaLogStore, see BrokerOptions.wrapLogs).
+ * The hook gets the real log and the batches and must return (or throw) what the append
+ * does.
  */
 import { CONSUMER_OFFSETS_TOPIC } from '../groups/consumer-offsets-log.ts';
 import type { AppendResult, PartitionLog, PartitionLogStore } from '../partitions/partition-log.ts';
@@ -14,9 +15,19 @@ export function interceptOffsetsAppends(inner: PartitionLogStore, append: Offset
     async open(topic, partition, config) {
       const log = await inner.open(topic, partition, config);
       if (topic !== CONSUMER_OFFSETS_TOPIC) return log;
-      return Object.assign(Object.create(log) as PartitionLog, { append: (batches: Uint8Array) => append(log, batches) });
+      // A proxy, not a copy: the real log's getters stay live, its methods run on the real
+      // log (its private fields), and the store still recognizes it (instanceof).
+      const intercepted = (batches: Uint8Array): Promise<AppendResult> => append(log, batches);
+      return new Proxy(log, {
+        get(target, key) {
+          if (key === 'append') return intercepted;
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
     },
     remove: (topic, partition, options) => inner.remove(topic, partition, options),
+    reconfigure: (log, config) => inner.reconfigure?.(log, config),
     close: () => inner.close(),
   };
 }

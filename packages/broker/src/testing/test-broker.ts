@@ -1,8 +1,9 @@
 /**
  * startTestBroker: a broker on the memory runtime (MemoryFileSystem, MemoryTransport,
- * ManualClock) for tests. `restart()` shuts down and reopens on the same file system and
- * log store, which is how restart behaviour (metadata reload, producer state rebuild) is
- * tested without a real disk.
+ * ManualClock) for tests. Its partition logs are the broker's one storage path, @samsa/log
+ * (SamsaLogStore) over the MemoryFileSystem. `restart()` shuts down and reopens on the same
+ * file system, which is how restart behaviour (metadata reload, producer state rebuild,
+ * log recovery) is tested without a real disk.
  */
 import { createRandom } from '@samsa/runtime';
 import { MemoryFileSystem, MemoryTransport, ManualClock } from '@samsa/runtime/memory';
@@ -10,7 +11,6 @@ import { Broker } from '../broker.ts';
 import { parseServerConfig } from '../config/server-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { InMemoryLogStore } from '../partitions/in-memory-log-store.ts';
 import type { PartitionLogStore } from '../partitions/partition-log.ts';
 import { interceptOffsetsAppends } from './intercepted-offsets-store.ts';
 import type { OffsetsAppendHook } from './intercepted-offsets-store.ts';
@@ -22,9 +22,7 @@ export interface TestBrokerOptions {
   readonly overrides?: readonly string[];
   readonly logger?: Logger;
   readonly metrics?: Metrics;
-  /** Which log store: 'memory' (InMemoryLogStore, default) or 'samsa' (@samsa/log on the MemoryFileSystem). */
-  readonly logs?: 'memory' | 'samsa';
-  /** With the memory store: `__consumer_offsets` appends go through this hook (slow, gated or failing writes). */
+  /** `__consumer_offsets` appends go through this hook (slow, gated or failing writes). */
   readonly offsetsAppendHook?: OffsetsAppendHook;
   /** The memory file system's capacity (default 64 GiB): a small one is a small disk. */
   readonly capacityBytes?: number;
@@ -52,10 +50,10 @@ export async function startTestBroker(options: TestBrokerOptions = {}): Promise<
   const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate', ...(options.capacityBytes === undefined ? {} : { capacityBytes: options.capacityBytes }) });
   const transport = new MemoryTransport();
   const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', ...(options.overrides ?? [])] });
-  let memoryLogs: PartitionLogStore | undefined = options.logs === 'samsa' ? undefined : new InMemoryLogStore(clock);
-  if (memoryLogs !== undefined && options.offsetsAppendHook !== undefined) memoryLogs = interceptOffsetsAppends(memoryLogs, options.offsetsAppendHook);
+  const hook = options.offsetsAppendHook;
+  const wrapLogs = hook === undefined ? undefined : { wrapLogs: (logs: PartitionLogStore) => interceptOffsetsAppends(logs, hook) };
   const open = (): Promise<Broker> =>
-    Broker.open({ config, fs, clock, random, logs: memoryLogs, logger: options.logger, metrics: options.metrics });
+    Broker.open({ config, fs, clock, random, ...wrapLogs, logger: options.logger, metrics: options.metrics });
   const broker = await open();
   const listener = await broker.listen(transport);
   const tb: TestBroker = {

@@ -1,0 +1,57 @@
+// Partition maps the log's append and read errors to Kafka error codes by class
+// (@samsa/log's LogError subclasses), never by a look-alike `code` property or message:
+// an error that merely carries `code: 'record-too-large'` is not a RecordTooLargeError.
+import { InvalidRecordBatchError, InvalidRecordError, LogNoSpaceError, OffsetOutOfRangeError, RecordTooLargeError } from '@samsa/log';
+import { describe, expect, it } from 'vitest';
+import { parseServerConfig } from '../config/server-config.ts';
+import { effectiveTopicConfig } from '../config/topic-config.ts';
+import { Err } from '../kafka-errors.ts';
+import { batchOf } from '../testing/requests.ts';
+import type { AppendResult, PartitionLog } from './partition-log.ts';
+import { Partition } from './partition.ts';
+
+/** A log whose append and read throw `thrown`. */
+function failingLog(thrown: unknown): PartitionLog {
+  return {
+    logStartOffset: 0,
+    logEndOffset: 1,
+    sizeBytes: 0,
+    append: (): Promise<AppendResult> => Promise.reject(thrown),
+    read: (): Promise<Uint8Array> => Promise.reject(thrown),
+    offsetForTimestamp: () => Promise.resolve(null),
+    deleteRecordsBefore: () => Promise.resolve(0),
+    flush: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+}
+
+function partitionOver(thrown: unknown): Partition {
+  const server = parseServerConfig({ overrides: ['log.dirs=/data'] });
+  return new Partition('t', 0, failingLog(thrown), effectiveTopicConfig(server, {}, {}));
+}
+
+describe('Partition: log errors cross by class', () => {
+  it('maps each @samsa/log error class to its Kafka code', async () => {
+    const cases: Array<[unknown, number]> = [
+      [new RecordTooLargeError(10, 5), Err.MESSAGE_TOO_LARGE],
+      [new InvalidRecordBatchError('bad-crc', 0), Err.CORRUPT_MESSAGE],
+      [new InvalidRecordBatchError('bad-record-framing', 0), Err.INVALID_RECORD],
+      [new LogNoSpaceError('/data/t-0', 'append'), Err.KAFKA_STORAGE_ERROR],
+    ];
+    for (const [thrown, code] of cases) {
+      expect((await partitionOver(thrown).produce(batchOf(['a']))).errorCode).toBe(code);
+    }
+    const rejected = await partitionOver(new InvalidRecordError(0, [{ batchIndex: 1, message: 'no key' }])).produce(batchOf(['a', 'b']));
+    expect(rejected).toMatchObject({ errorCode: Err.INVALID_RECORD, recordErrors: [{ batchIndex: 1, batchIndexErrorMessage: 'no key' }] });
+    expect((await partitionOver(new OffsetOutOfRangeError(0, 0, 1)).fetch(0, 1024, true)).errorCode).toBe(Err.OFFSET_OUT_OF_RANGE);
+  });
+
+  it('answers KAFKA_STORAGE_ERROR for an error that only looks like a log error', async () => {
+    for (const code of ['record-too-large', 'invalid-record', 'log-closed', 'record-batch-too-large']) {
+      const lookalike = Object.assign(new Error(`not a LogError (${code})`), { code });
+      expect((await partitionOver(lookalike).produce(batchOf(['a']))).errorCode).toBe(Err.KAFKA_STORAGE_ERROR);
+    }
+    const lookalike = Object.assign(new Error('not a LogError'), { code: 'offset-out-of-range' });
+    expect((await partitionOver(lookalike).fetch(0, 1024, true)).errorCode).toBe(Err.KAFKA_STORAGE_ERROR);
+  });
+});
