@@ -186,8 +186,10 @@ export function defineFileSystemContract(name: string, makeFs: () => Promise<Fil
         return (x >>> 0) % bound;
       };
       let cursor = 0; // where the last read or write ended: the sequential case
+      let askedEnd = 0; // where the last read asked to end (past `cursor` after a short read)
       for (let step = 0; step < 300; step++) {
-        const position = next(3) === 0 ? next(2048) : cursor;
+        const pick = next(4);
+        const position = pick === 0 ? next(2048) : pick === 1 ? askedEnd : cursor;
         const length = 1 + next(64);
         const kind = next(10);
         if (kind < 4) {
@@ -196,12 +198,14 @@ export function defineFileSystemContract(name: string, makeFs: () => Promise<Fil
           while (model.length < position) model.push(0);
           for (let i = 0; i < length; i++) model[position + i] = data[i]!;
           cursor = position + length;
+          askedEnd = cursor;
         } else if (kind < 8) {
           const buf = new Uint8Array(length);
           const expected = model.slice(position, position + length);
           expect(await f.read(buf, position)).toBe(expected.length);
           expect(Array.from(buf.subarray(0, expected.length))).toEqual(expected);
           cursor = position + expected.length;
+          askedEnd = position + length;
         } else if (kind === 8) {
           const sizeBytes = next(2048);
           await f.truncate(sizeBytes);
@@ -212,6 +216,7 @@ export function defineFileSystemContract(name: string, makeFs: () => Promise<Fil
           expect(await f.append(data)).toBe(length);
           model.push(...data);
           cursor = model.length;
+          askedEnd = cursor;
         }
       }
       expect(await f.size()).toBe(model.length);
@@ -245,19 +250,40 @@ export function defineFileSystemContract(name: string, makeFs: () => Promise<Fil
       await f.close();
     });
 
-    test('short reads at the end, then a write where they stopped, then reading on', async (fs, at) => {
+    test('short reads at the end, then writes where they stopped and where they asked to stop', async (fs, at) => {
       const f = await fs.open(at('eof'), 'read-write');
-      await f.write(patterned(10, 5), 0);
+      const data = patterned(10, 5);
+      await f.write(data, 0);
       const buf = new Uint8Array(8);
       expect(await f.read(buf, 0)).toBe(8);
       expect(await f.read(buf, 8)).toBe(2); // short: the end
-      expect(await f.read(buf, 10)).toBe(0);
-      expect(await f.read(buf, 10)).toBe(0);
-      expect(await f.write(bytes(1, 2, 3), 10)).toBe(3);
-      expect(await f.read(buf, 13)).toBe(0);
-      expect(await f.read(buf, 8)).toBe(5);
-      expect(Array.from(buf.subarray(0, 5))).toEqual([...patterned(10, 5).subarray(8), 1, 2, 3]);
-      expect(await f.size()).toBe(13);
+      expect(await f.write(bytes(9), 16)).toBe(1); // where the short read asked to end, not where it did
+      expect(await f.size()).toBe(17);
+      expect(await f.read(buf, 10)).toBe(7);
+      expect(Array.from(buf.subarray(0, 7))).toEqual([0, 0, 0, 0, 0, 0, 9]);
+      expect(await f.read(buf, 17)).toBe(0);
+      expect(await f.read(buf, 17)).toBe(0);
+      expect(await f.write(bytes(1, 2, 3), 17)).toBe(3);
+      expect(await f.read(buf, 20)).toBe(0);
+      expect(await f.read(buf, 15)).toBe(5);
+      expect(Array.from(buf.subarray(0, 5))).toEqual([0, 9, 1, 2, 3]);
+      expect(Array.from((await readAll(f)).subarray(0, 10))).toEqual(Array.from(data));
+      await f.close();
+    });
+
+    test('positional ops after an append on a read-write handle land where asked', async (fs, at) => {
+      const f = await fs.open(at('rw-append'), 'read-write');
+      await f.write(bytes(1, 2, 3, 4), 0);
+      const buf = new Uint8Array(2);
+      expect(await f.read(buf, 0)).toBe(2);
+      expect(await f.append(bytes(5, 6))).toBe(2);
+      expect(await f.write(bytes(7), 4)).toBe(1); // where the append started
+      expect(await f.read(buf, 4)).toBe(2);
+      expect(Array.from(buf)).toEqual([7, 6]);
+      expect(await f.append(bytes(8))).toBe(1);
+      expect(await f.read(buf, 6)).toBe(1); // where the read ended
+      expect(buf[0]).toBe(8);
+      expect(Array.from(await readAll(f))).toEqual([1, 2, 3, 4, 7, 6, 8]);
       await f.close();
     });
 
@@ -299,6 +325,8 @@ export function defineFileSystemContract(name: string, makeFs: () => Promise<Fil
       const a = await fs.open(at('fail'), 'append');
       expect(await errorCode(a.write(bytes(1), 0))).toBe('bad-mode');
       expect(await a.append(bytes(7))).toBe(1);
+      expect(await a.read(buf, 1)).toBe(16); // as far into the file as the append was long
+      expectSameBytes(buf, patterned(64, 9).subarray(1, 17));
       expect(await a.read(buf, 60)).toBe(5);
       expect(Array.from(buf.subarray(0, 5))).toEqual([...patterned(64, 9).subarray(60), 7]);
       await a.close();
