@@ -173,6 +173,165 @@ export function defineFileSystemContract(name: string, makeFs: () => Promise<Fil
       await f.close();
     });
 
+    // ---- position tracking (an adapter may cache the file offset; these catch a stale one) ----
+
+    test('positional reads and writes at scattered and sequential offsets match a model', async (fs, at) => {
+      const f = await fs.open(at('model'), 'read-write');
+      const model: number[] = [];
+      let x = 0x9e3779b9;
+      const next = (bound: number): number => {
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        return (x >>> 0) % bound;
+      };
+      let cursor = 0; // where the last read or write ended: the sequential case
+      let askedEnd = 0; // where the last read asked to end (past `cursor` after a short read)
+      for (let step = 0; step < 300; step++) {
+        const pick = next(4);
+        const position = pick === 0 ? next(2048) : pick === 1 ? askedEnd : cursor;
+        const length = 1 + next(64);
+        const kind = next(10);
+        if (kind < 4) {
+          const data = patterned(length, step + 1);
+          expect(await f.write(data, position)).toBe(length);
+          while (model.length < position) model.push(0);
+          for (let i = 0; i < length; i++) model[position + i] = data[i]!;
+          cursor = position + length;
+          askedEnd = cursor;
+        } else if (kind < 8) {
+          const buf = new Uint8Array(length);
+          const expected = model.slice(position, position + length);
+          expect(await f.read(buf, position)).toBe(expected.length);
+          expect(Array.from(buf.subarray(0, expected.length))).toEqual(expected);
+          cursor = position + expected.length;
+          askedEnd = position + length;
+        } else if (kind === 8) {
+          const sizeBytes = next(2048);
+          await f.truncate(sizeBytes);
+          model.length = Math.min(model.length, sizeBytes);
+          while (model.length < sizeBytes) model.push(0);
+        } else {
+          const data = patterned(length, step + 7);
+          expect(await f.append(data)).toBe(length);
+          model.push(...data);
+          cursor = model.length;
+          askedEnd = cursor;
+        }
+      }
+      expect(await f.size()).toBe(model.length);
+      expect(Array.from(await readAll(f))).toEqual(model);
+      await f.close();
+    });
+
+    test('reads and writes issued without awaiting, on two regions, do not move one another', async (fs, at) => {
+      const chunk = 512;
+      const chunks = 64;
+      const f = await fs.open(at('regions'), 'read-write');
+      const before = patterned(chunk * chunks, 3);
+      await f.write(before, 0); // region A: [0, 32 KiB), only read below
+      const after = patterned(chunk * chunks, 4);
+      const regionB = chunk * chunks;
+      const ops: Promise<void>[] = [];
+      for (let i = 0; i < chunks; i++) {
+        // sequential writes to B, each followed by a read of A at a scattered offset
+        ops.push(f.write(after.subarray(i * chunk, (i + 1) * chunk), regionB + i * chunk).then((n) => expect(n).toBe(chunk)));
+        const from = ((i * 37) % chunks) * chunk;
+        const buf = new Uint8Array(chunk);
+        ops.push(f.read(buf, from).then((n) => {
+          expect(n).toBe(chunk);
+          expectSameBytes(buf, before.subarray(from, from + chunk));
+        }));
+      }
+      await Promise.all(ops);
+      const all = await readAll(f);
+      expectSameBytes(all.subarray(0, regionB), before);
+      expectSameBytes(all.subarray(regionB), after);
+      await f.close();
+    });
+
+    test('short reads at the end, then writes where they stopped and where they asked to stop', async (fs, at) => {
+      const f = await fs.open(at('eof'), 'read-write');
+      const data = patterned(10, 5);
+      await f.write(data, 0);
+      const buf = new Uint8Array(8);
+      expect(await f.read(buf, 0)).toBe(8);
+      expect(await f.read(buf, 8)).toBe(2); // short: the end
+      expect(await f.write(bytes(9), 16)).toBe(1); // where the short read asked to end, not where it did
+      expect(await f.size()).toBe(17);
+      expect(await f.read(buf, 10)).toBe(7);
+      expect(Array.from(buf.subarray(0, 7))).toEqual([0, 0, 0, 0, 0, 0, 9]);
+      expect(await f.read(buf, 17)).toBe(0);
+      expect(await f.read(buf, 17)).toBe(0);
+      expect(await f.write(bytes(1, 2, 3), 17)).toBe(3);
+      expect(await f.read(buf, 20)).toBe(0);
+      expect(await f.read(buf, 15)).toBe(5);
+      expect(Array.from(buf.subarray(0, 5))).toEqual([0, 9, 1, 2, 3]);
+      expect(Array.from((await readAll(f)).subarray(0, 10))).toEqual(Array.from(data));
+      await f.close();
+    });
+
+    test('positional ops after an append on a read-write handle land where asked', async (fs, at) => {
+      const f = await fs.open(at('rw-append'), 'read-write');
+      await f.write(bytes(1, 2, 3, 4), 0);
+      const buf = new Uint8Array(2);
+      expect(await f.read(buf, 0)).toBe(2);
+      expect(await f.append(bytes(5, 6))).toBe(2);
+      expect(await f.write(bytes(7), 4)).toBe(1); // where the append started
+      expect(await f.read(buf, 4)).toBe(2);
+      expect(Array.from(buf)).toEqual([7, 6]);
+      expect(await f.append(bytes(8))).toBe(1);
+      expect(await f.read(buf, 6)).toBe(1); // where the read ended
+      expect(buf[0]).toBe(8);
+      expect(Array.from(await readAll(f))).toEqual([1, 2, 3, 4, 7, 6, 8]);
+      await f.close();
+    });
+
+    test('a write after truncate lands at its position, also where the last write ended', async (fs, at) => {
+      const f = await fs.open(at('trunc'), 'read-write');
+      await f.write(new Uint8Array(100).fill(1), 0);
+      await f.truncate(10);
+      expect(await f.write(bytes(2), 100)).toBe(1); // where the previous write ended: gap of zeros
+      const expected = new Uint8Array(101);
+      expected.fill(1, 0, 10);
+      expected[100] = 2;
+      expectSameBytes(await readAll(f), expected);
+      await f.truncate(50);
+      expect(await f.write(bytes(3, 3), 50)).toBe(2);
+      expect(await f.write(bytes(4), 52)).toBe(1);
+      await f.truncate(0);
+      expect(await f.write(bytes(5), 0)).toBe(1);
+      expect(Array.from(await readAll(f))).toEqual([5]);
+      await f.close();
+    });
+
+    test('failed operations leave reads and writes at the right positions', async (fs, at) => {
+      const f = await fs.open(at('fail'), 'read-write');
+      await f.write(patterned(64, 9), 0);
+      const buf = new Uint8Array(16);
+      expect(await f.read(buf, 0)).toBe(16);
+      await f.close();
+      expect(await errorCode(f.read(buf, 16))).toBe('closed');
+      const r = await fs.open(at('fail'), 'read');
+      expect(await r.read(buf, 0)).toBe(16);
+      expect(await errorCode(r.write(bytes(1), 16))).toBe('bad-mode');
+      expect(await errorCode(r.append(bytes(1)))).toBe('bad-mode');
+      expect(await errorCode(r.truncate(0))).toBe('bad-mode');
+      expect(await r.read(buf, 16)).toBe(16);
+      expectSameBytes(buf, patterned(64, 9).subarray(16, 32));
+      expect(await r.read(buf, 4)).toBe(16);
+      expectSameBytes(buf, patterned(64, 9).subarray(4, 20));
+      await r.close();
+      const a = await fs.open(at('fail'), 'append');
+      expect(await errorCode(a.write(bytes(1), 0))).toBe('bad-mode');
+      expect(await a.append(bytes(7))).toBe(1);
+      expect(await a.read(buf, 1)).toBe(16); // as far into the file as the append was long
+      expectSameBytes(buf, patterned(64, 9).subarray(1, 17));
+      expect(await a.read(buf, 60)).toBe(5);
+      expect(Array.from(buf.subarray(0, 5))).toEqual([...patterned(64, 9).subarray(60), 7]);
+      await a.close();
+    });
+
     test('1 MiB in vectored writes reads back intact after sync and reopen', async (fs, at) => {
       const data = patterned(1024 * 1024, 7);
       const f = await fs.open(at('big'), 'append');

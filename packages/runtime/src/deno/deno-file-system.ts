@@ -5,6 +5,14 @@
  * operation on a handle (reads included) therefore runs one at a time, in call order,
  * on a per-handle promise chain: a seek must not interleave with another op's read.
  * `append` opens with O_APPEND (writes land at the end whatever the offset).
+ *
+ * Position cache: the handle tracks the descriptor's file offset (`positionBytes`), so a
+ * read or write at the current offset (sequential reads, back-to-back writes) skips
+ * the seek. Invariants: it is only read and changed inside the chain (so it always
+ * matches the offset the next chained op sees); it advances by the bytes each
+ * read/write call reports (short transfers included); truncate, stat and fdatasync do
+ * not move the offset; an O_APPEND write leaves the offset at an end we do not know,
+ * and any error leaves it unknown (null): the next positional op seeks.
  * A vectored write of several buffers is joined into one buffer up to `joinBytesMax`
  * (one syscall), written buffer by buffer above that. `sync` is fdatasync (syncData),
  * run beside the chain once the operations issued before it are done;
@@ -45,6 +53,8 @@ class DenoFileHandle implements FileHandle {
   private readonly mode: OpenMode;
   private closed = false;
   private tail: Promise<unknown> = Promise.resolve();
+  /** The descriptor's file offset as of the end of the chain, or null when unknown. A fresh open is at 0. */
+  private positionBytes: number | null = 0;
   /** fdatasyncs running beside the chain (see `sync`); close waits for them. */
   private readonly syncsInFlight = new Set<Promise<void>>();
 
@@ -57,12 +67,13 @@ class DenoFileHandle implements FileHandle {
   read(buffer: Uint8Array, position: number): Promise<number> {
     return this.serial(async () => {
       if (buffer.byteLength === 0) return 0;
-      await this.file.seek(position, 0);
+      await this.seekTo(position);
       let total = 0;
       for (let loops = 0; total < buffer.byteLength && loops < shortIoLoopsMax; loops++) {
         const n = await this.file.read(buffer.subarray(total));
         if (n === null || n === 0) break;
         total += n;
+        this.positionBytes = position + total;
       }
       return total;
     });
@@ -71,10 +82,18 @@ class DenoFileHandle implements FileHandle {
   append(buffers: Uint8Array | readonly Uint8Array[]): Promise<number> {
     if (this.mode === 'read') return this.fail('bad-mode', 'append on a read-only handle');
     const list = toList(buffers);
-    if (this.mode === 'append') return this.serial(() => this.writeAll(list));
-    // A read-write file has no O_APPEND: move to the end first (inside the chain).
+    if (this.mode === 'append') {
+      return this.serial(async () => {
+        // O_APPEND moves the offset to an end this handle does not track.
+        this.positionBytes = null;
+        return this.writeAll(list);
+      });
+    }
+    // A read-write file has no O_APPEND: move to the end first (inside the chain). The
+    // end is not cached: another handle may have grown the file since.
     return this.serial(async () => {
-      await this.file.seek(0, 2);
+      this.positionBytes = null;
+      this.positionBytes = await this.file.seek(0, 2);
       return this.writeAll(list);
     });
   }
@@ -83,7 +102,7 @@ class DenoFileHandle implements FileHandle {
     if (this.mode !== 'read-write') return this.fail('bad-mode', `positional write on a ${this.mode} handle`);
     const list = toList(buffers);
     return this.serial(async () => {
-      await this.file.seek(position, 0);
+      await this.seekTo(position);
       return this.writeAll(list);
     });
   }
@@ -91,7 +110,7 @@ class DenoFileHandle implements FileHandle {
   /**
    * Waits for the operations issued before it, then fdatasyncs beside the chain (as the
    * Node adapter does): later writes do not queue behind the disk flush. fdatasync does
-   * not move the file position the chained seeks rely on.
+   * not move the file offset the chained seeks and the position cache rely on.
    */
   async sync(): Promise<void> {
     if (this.closed) throw new FileSystemError('closed', this.path);
@@ -128,13 +147,23 @@ class DenoFileHandle implements FileHandle {
     }
   }
 
+  /** Moves the offset to `position` unless it is there already. Chain only. */
+  private async seekTo(position: number): Promise<void> {
+    if (this.positionBytes === position) return;
+    this.positionBytes = null;
+    this.positionBytes = await this.file.seek(position, 0);
+  }
+
+  /** Writes everything at the current offset, advancing the cached one by what each call wrote. Chain only. */
   private async writeAll(list: readonly Uint8Array[]): Promise<number> {
     let total = 0;
     for (const buffer of coalesce(list)) {
       let done = 0;
       for (let loops = 0; done < buffer.byteLength; loops++) {
         if (loops >= shortIoLoopsMax) throw new FileSystemError('io', this.path, 'write made no progress');
-        done += await this.file.write(buffer.subarray(done));
+        const n = await this.file.write(buffer.subarray(done));
+        done += n;
+        if (this.positionBytes !== null) this.positionBytes += n;
       }
       total += done;
     }
@@ -149,6 +178,8 @@ class DenoFileHandle implements FileHandle {
   private serial<T>(op: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new FileSystemError('closed', this.path));
     const run = this.tail.then(op).catch((error: unknown) => {
+      // Whatever moved before the failure, the offset is no longer known: the next op seeks.
+      this.positionBytes = null;
       throw toFileSystemError(error, this.path);
     });
     this.tail = run.catch(() => undefined);
