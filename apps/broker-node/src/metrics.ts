@@ -119,18 +119,21 @@ export class BrokerMetrics implements Metrics {
         for (const [state, count] of Object.entries(source().groups.byState)) this.set({ state }, count);
       },
     });
-    // The coordinator keeps these counters itself; they are copied at scrape time.
-    const groupCounter = (name: string, help: string, pick: (g: GroupsGauge) => number): void => {
+    // Counters the broker keeps itself (the coordinator's, the low-disk guard's) are copied
+    // at scrape time; `pick` answers undefined when the snapshot has none.
+    const pulledCounter = (name: string, help: string, pick: (s: SnapshotSource) => number | undefined): void => {
       new Counter({
         name,
         help,
         registers,
         collect() {
           this.reset();
-          this.inc(pick(source().groups));
+          const value = pick(source());
+          if (value !== undefined) this.inc(value);
         },
       });
     };
+    const groupCounter = (name: string, help: string, pick: (g: GroupsGauge) => number): void => pulledCounter(name, help, (s) => pick(s.groups));
     groupCounter('samsa_group_rebalances_total', 'Group rebalances completed (each one a new generation)', (g) => g.rebalancesTotal);
     groupCounter('samsa_group_offset_commits_total', 'Partition offsets committed and acknowledged (rate() of it is the commit rate)', (g) => g.offsetCommitsTotal);
     groupCounter('samsa_group_offsets_expired_total', 'Committed offsets removed by offsets.retention.minutes', (g) => g.offsetsExpiredTotal);
@@ -150,18 +153,7 @@ export class BrokerMetrics implements Metrics {
         },
       });
     };
-    const diskCounter = (name: string, help: string, pick: (d: DiskGauge) => number): void => {
-      new Counter({
-        name,
-        help,
-        registers,
-        collect() {
-          this.reset();
-          const disk = source().disk;
-          if (disk !== undefined) this.inc(pick(disk));
-        },
-      });
-    };
+    const diskCounter = (name: string, help: string, pick: (d: DiskGauge) => number): void => pulledCounter(name, help, (s) => (s.disk === undefined ? undefined : pick(s.disk)));
     diskGauge('samsa_log_dir_free_bytes', 'Free bytes of the log dir\'s file system (statfs bavail; NaN when unknown)', (d) => d.freeBytes);
     diskGauge('samsa_log_dir_total_bytes', 'Size of the log dir\'s file system (NaN when unknown)', (d) => d.totalBytes);
     diskGauge('samsa_log_dir_free_bytes_min', 'Low-disk threshold in force (log.dir.free.bytes.min resolved; 0 = off)', (d) => d.freeBytesMin);
