@@ -4,12 +4,12 @@
  * (Deno.addSignalListener) into a clean shutdown: finish in-flight requests, flush, write
  * the clean-shutdown marker, exit 0. A second signal exits 130 at once.
  */
-import { DataDirLockedError, MetadataMissingError } from '@samsa/broker';
 import type { ServerConfig } from '@samsa/broker';
 import { CliError, ExitCode } from '../../broker-node/src/cli-error.ts';
 import { createLogger, isLogLevel } from '../../broker-node/src/logger.ts';
 import type { LogLevel } from '../../broker-node/src/logger.ts';
 import type { BrokerCommandOptions } from '../../broker-node/src/run-broker.ts';
+import { explainStartFailure as explainCommon, startFailureReporter } from '../../broker-node/src/start-failure.ts';
 import { loadConfig } from './load-config.ts';
 import { brokerPermissions, permissionFlags } from './permissions.ts';
 import { startDenoBroker } from './start-broker.ts';
@@ -33,12 +33,7 @@ export async function runDenoBroker(o: BrokerCommandOptions & { readonly exitWhe
       ...(o.adminPort !== undefined ? { adminPort: o.adminPort } : {}),
       ...(o.recoverMetadataFromLogs === true ? { recoverMetadataFromLogs: true } : {}),
       // The cause first, flushed, then the broker closes what it opened (which may take a while).
-      onStartFailure: (error) => {
-        const explained = explainStartFailure(error, config, o.adminPort);
-        logger.error({ err: error }, 'start failed; closing what was opened');
-        logger.flush();
-        Deno.stderr.writeSync(encoder.encode(`samsa: ${explained.message}\n`));
-      },
+      onStartFailure: startFailureReporter(logger, (error) => explainStartFailure(error, config, o.adminPort), (line) => Deno.stderr.writeSync(encoder.encode(`${line}\n`))),
     });
   } catch (error) {
     logger.flush();
@@ -99,32 +94,14 @@ async function untilStdinCloses(): Promise<'eof' | 'error' | 'written'> {
   }
 }
 
+/** The shared explanation, plus Deno's permission errors (with the flags that would grant them). */
 function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined, options: { readonly printed?: boolean } = {}): CliError {
-  const e = error as { code?: string; message?: string; cause?: unknown };
-  if (error instanceof DataDirLockedError || error instanceof MetadataMissingError) return new CliError(error.message, ExitCode.failure, options);
-  const cause = e.cause as { name?: string } | undefined;
-  const text = `${e.code ?? ''} ${cause?.name ?? ''} ${e.message ?? String(error)}`;
-  const l = config.listeners[0]!;
-  if (/address-in-use|EADDRINUSE|AddrInUse/i.test(text)) {
-    return new CliError(
-      `cannot listen: ${l.host || '0.0.0.0'}:${l.port}${adminPort !== undefined ? ` or admin port ${adminPort}` : ''} is already in use. Stop the other process or pass --port (and --admin-port) with free ports.`,
-      ExitCode.failure,
-      options,
-    );
-  }
-  if (error instanceof Deno.errors.NotCapable || /NotCapable|Requires (read|write|net) access/i.test(text)) {
-    const flags = permissionFlags(brokerPermissions(config, adminPort !== undefined ? { adminPort } : {}));
-    return new CliError(`cannot start: Deno permission missing (${e.message}). Run with ${flags.join(' ')} (see apps/broker-deno/README.md).`, ExitCode.usage, options);
-  }
-  if (e.code === 'read-only' || /EROFS/.test(text)) {
-    const path = (error as { path?: string }).path;
-    return new CliError(
-      `cannot start: the data dir ${config.logDirs.join(',')} is on a read-only file system${path ? ` (${path} cannot be created or written)` : ''}. Remount it read-write or pass --data-dir on a writable file system.`,
-      ExitCode.failure,
-    );
-  }
-  if (/EACCES|PermissionDenied|permission/i.test(text)) {
-    return new CliError(`cannot start: permission denied (${e.message}). Check that the data dir ${config.logDirs.join(',')} is writable and the port is allowed.`, ExitCode.failure, options);
-  }
-  return new CliError(`broker failed to start: ${e.message ?? String(error)}`, ExitCode.failure, options);
+  return explainCommon(error, config, adminPort, {
+    ...options,
+    explainRuntime: (e, text, printed) => {
+      if (!(e instanceof Deno.errors.NotCapable) && !/NotCapable|Requires (read|write|net) access/i.test(text)) return null;
+      const flags = permissionFlags(brokerPermissions(config, adminPort !== undefined ? { adminPort } : {}));
+      return new CliError(`cannot start: Deno permission missing (${(e as Error).message}). Run with ${flags.join(' ')} (see apps/broker-deno/README.md).`, ExitCode.usage, printed);
+    },
+  });
 }

@@ -5,8 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DataDirLockedError, MetadataMissingError } from '@samsa/broker';
-import type { ServerConfig } from '@samsa/broker';
 import { brokerConfigFrom } from './broker-config.ts';
 import { parseOpenFilesLimit } from './open-files-limit.ts';
 import type { LoadedBrokerConfig } from './broker-config.ts';
@@ -14,6 +12,7 @@ import { CliError, ExitCode } from './cli-error.ts';
 import { createLogger, isLogLevel } from './logger.ts';
 import type { LogLevel } from './logger.ts';
 import { startBroker } from './start-broker.ts';
+import { explainStartFailure, startFailureReporter } from './start-failure.ts';
 
 export interface BrokerCommandOptions {
   config?: string;
@@ -60,12 +59,7 @@ export async function runBroker(o: BrokerCommandOptions): Promise<void> {
       ...(o.adminPort !== undefined ? { adminPort: o.adminPort } : {}),
       ...(o.recoverMetadataFromLogs === true ? { recoverMetadataFromLogs: true } : {}),
       // The cause first, flushed, then the broker closes what it opened (which may take a while).
-      onStartFailure: (error) => {
-        const explained = explainStartFailure(error, config, o.adminPort);
-        logger.error({ err: error }, 'start failed; closing what was opened');
-        logger.flush();
-        process.stderr.write(`samsa: ${explained.message}\n`);
-      },
+      onStartFailure: startFailureReporter(logger, (error) => explainStartFailure(error, config, o.adminPort), (line) => process.stderr.write(`${line}\n`)),
     });
   } catch (error) {
     logger.flush();
@@ -99,29 +93,4 @@ export async function runBroker(o: BrokerCommandOptions): Promise<void> {
   process.on('SIGTERM', onSignal);
   const admin = running.admin ? `, admin http://${running.admin.host}:${running.admin.port}/metrics` : '';
   process.stdout.write(`samsa broker listening on ${running.host}:${running.port} (data: ${dataDirShown}${admin})\n`);
-}
-
-export function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined, options: { readonly printed?: boolean } = {}): CliError {
-  const e = error as { code?: string; message?: string };
-  const text = `${e.code ?? ''} ${e.message ?? String(error)}`;
-  const l = config.listeners[0]!;
-  if (error instanceof DataDirLockedError || error instanceof MetadataMissingError) return new CliError(error.message, ExitCode.failure, options);
-  if (/address-in-use|EADDRINUSE/i.test(text)) {
-    return new CliError(
-      `cannot listen: ${l.host || '0.0.0.0'}:${l.port}${adminPort !== undefined ? ` or admin port ${adminPort}` : ''} is already in use. Stop the other process or pass --port (and --admin-port) with free ports.`,
-      ExitCode.failure,
-      options,
-    );
-  }
-  if (e.code === 'read-only' || /EROFS/.test(text)) {
-    const path = (error as { path?: string }).path;
-    return new CliError(
-      `cannot start: the data dir ${config.logDirs.join(',')} is on a read-only file system${path ? ` (${path} cannot be created or written)` : ''}. Remount it read-write or pass --data-dir on a writable file system.`,
-      ExitCode.failure,
-    );
-  }
-  if (/EACCES|permission/i.test(text)) {
-    return new CliError(`cannot start: permission denied (${e.message}). Check that the data dir ${config.logDirs.join(',')} is writable and the port is allowed.`, ExitCode.failure, options);
-  }
-  return new CliError(`broker failed to start: ${e.message ?? String(error)}`, ExitCode.failure, options);
 }
