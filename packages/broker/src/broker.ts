@@ -355,7 +355,7 @@ export class Broker {
 
   /** Serves one accepted connection until either side closes it. */
   attach(connection: Connection): void {
-    const peer = `${connection.remoteAddress}:${connection.remotePort}`;
+    const peer = peerOf(connection);
     const ip = connection.remoteAddress;
     const fromIp = this.#connectionsByIp.get(ip) ?? 0;
     const refused = this.#shuttingDown
@@ -419,8 +419,7 @@ export class Broker {
     }
     if (idlest === null) return false;
     this.#metrics.connectionRejected('evicted-idle');
-    const peer = `${idlest.connection.remoteAddress}:${idlest.connection.remotePort}`;
-    this.#connectionLog.refused('evicted-idle', peer, this.#connections.size, this.#connectionsByIp.get(idlest.connection.remoteAddress) ?? 0);
+    this.#connectionLog.refused('evicted-idle', peerOf(idlest.connection), this.#connections.size, this.#connectionsByIp.get(idlest.connection.remoteAddress) ?? 0);
     idlest.session.end('evicted-idle', false);
     // Its socket closes asynchronously; the slot is taken over now.
     this.#connections.delete(idlest);
@@ -434,8 +433,7 @@ export class Broker {
   #closeStalled(c: AttachedConnection, reason: StallReason): void {
     if (this.#shuttingDown) return;
     this.#metrics.connectionRejected(reason);
-    const peer = `${c.connection.remoteAddress}:${c.connection.remotePort}`;
-    this.#connectionLog.pinnedMemory(reason, peer, c.session.reservedUnhandledBytes, this.requestMemory.waiterCount);
+    this.#connectionLog.pinnedMemory(reason, peerOf(c.connection), c.session.reservedUnhandledBytes, this.requestMemory.waiterCount);
     c.session.end(reason, false);
   }
 
@@ -507,6 +505,11 @@ function groupCoordinatorConfig(config: ServerConfig): {
     offsetsRetentionMs: (config.values.get('offsets.retention.minutes') as number) * 60_000,
     offsetsRetentionCheckIntervalMs: config.values.get('offsets.retention.check.interval.ms') as number,
   };
+}
+
+/** A connection's `address:port`, as logged. */
+function peerOf(connection: Connection): string {
+  return `${connection.remoteAddress}:${connection.remotePort}`;
 }
 
 function newClusterId(random: Random): string {

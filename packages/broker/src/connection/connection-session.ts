@@ -196,7 +196,7 @@ export class ConnectionSession {
     try {
       frames = this.#splitter.push(chunk);
     } catch (e) {
-      this.end(e instanceof DecodeError && e.reason === 'too-large' ? 'frame-too-large' : 'bad-frame', false);
+      this.#endForFraming(e);
       return;
     }
     this.#enqueue(frames);
@@ -225,10 +225,15 @@ export class ConnectionSession {
     try {
       frames = this.#splitter.granted();
     } catch (e) {
-      this.end(e instanceof DecodeError && e.reason === 'too-large' ? 'frame-too-large' : 'bad-frame', false);
+      this.#endForFraming(e);
       return;
     }
     this.#enqueue(frames);
+  }
+
+  /** The splitter threw: the client broke the framing (a frame over frameBytesMax, or a negative length). */
+  #endForFraming(e: unknown): void {
+    this.end(e instanceof DecodeError && e.reason === 'too-large' ? 'frame-too-large' : 'bad-frame', false);
   }
 
   #release(bytes: number): void {
