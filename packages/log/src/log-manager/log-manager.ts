@@ -442,10 +442,12 @@ export class LogManager {
       const parsed = parsePartitionDirName(name);
       if (parsed !== null) toOpen.push({ name, ...parsed });
     }
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < toOpen.length) {
-        const { name, topic, partition } = toOpen[next++]!;
+    // After a failure no further log is opened, and every open in flight settles before the
+    // failure is reported, so `open` can close what they opened.
+    let failed = false;
+    await runBounded(toOpen, Math.max(1, this.options.loadConcurrency ?? 16), async ({ name, topic, partition }) => {
+      if (failed) return;
+      try {
         const key = topicPartitionKey(topic, partition);
         if (this.entries.has(key)) throw new InvalidArgumentError(`${key} exists in two log dirs (${this.entries.get(key)!.logDir}, ${logDir})`);
         const dir = joinDir(logDir, name);
@@ -460,21 +462,15 @@ export class LogManager {
         } catch (e) {
           if ((await this.fs.stat(dir))?.isDirectory !== false) throw e;
           this.logger.warn({ logDir, name }, 'ignoring a file named like a partition directory');
-          continue;
+          return;
         }
         this.track(key, { log, logDir, tasks: Promise.resolve() });
         if (hadCleanShutdown) this.unverifiedEnds.add(key);
+      } catch (e) {
+        failed = true;
+        throw e;
       }
-    };
-    const workers = Math.max(1, Math.min(this.options.loadConcurrency ?? 16, toOpen.length));
-    // Every worker settles before a failure is reported, so `open` can close what they opened.
-    let failure: { readonly error: unknown } | null = null;
-    const fail = (error: unknown): void => {
-      failure ??= { error };
-      next = toOpen.length;
-    };
-    await Promise.all(Array.from({ length: workers }, () => worker().catch(fail)));
-    if (failure !== null) throw (failure as { readonly error: unknown }).error;
+    });
     if (hadCleanShutdown) {
       // From here on a crash must trigger recovery.
       await this.fs.remove(markerPath);
