@@ -42,7 +42,7 @@
  */
 import { createRandom, randomSeed, systemClock, type Clock, type FileSystem, type Random, type TimerHandle } from '@samsa/runtime';
 import { readOffsetCheckpoint, topicPartitionKey, writeOffsetCheckpoint } from '../checkpoint-file.ts';
-import { CleanShutdownMismatchError, InvalidArgumentError, isNoSpace, LogError } from '../errors.ts';
+import { CleanShutdownMismatchError, completedUnlessNoSpace, InvalidArgumentError, isNoSpace, LogError } from '../errors.ts';
 import { mkdirsDurably } from '../file-io.ts';
 import {
   LOG_DIR_CLEAN_SHUTDOWN_FILE,
@@ -386,14 +386,9 @@ export class LogManager {
 
   /** `writeCheckpoints`, but a full disk only logs a warning and resolves false. */
   private async writeCheckpointsAllowingFullDisk(logDir: string): Promise<boolean> {
-    try {
-      await this.writeCheckpoints(logDir);
-      return true;
-    } catch (e) {
-      if (!isNoSpace(e)) throw e;
-      this.logger.warn({ logDir, error: String(e) }, 'no space to rewrite the checkpoints; the next write retries');
-      return false;
-    }
+    if (await completedUnlessNoSpace(this.writeCheckpoints(logDir))) return true;
+    this.logger.warn({ logDir }, 'no space to rewrite the checkpoints; the next write retries');
+    return false;
   }
 
   /**
