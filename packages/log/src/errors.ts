@@ -217,6 +217,20 @@ export function isNoSpace(e: unknown): boolean {
   return (e instanceof FileSystemError && e.code === 'no-space') || e instanceof LogNoSpaceError;
 }
 
+/**
+ * Awaits `work`: true when it completed, false when it failed on a full disk (isNoSpace);
+ * any other failure rejects. For writes a full disk may skip (checkpoints kept for later).
+ */
+export async function completedUnlessNoSpace(work: Promise<unknown>): Promise<boolean> {
+  try {
+    await work;
+    return true;
+  } catch (e) {
+    if (!isNoSpace(e)) throw e;
+    return false;
+  }
+}
+
 /** A broken invariant: a bug in the caller or in this package, never an expected failure. */
 export class LogAssertionError extends Error {
   override readonly name = 'LogAssertionError';

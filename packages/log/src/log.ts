@@ -65,6 +65,7 @@ import {
   SegmentsChangedError,
   assert,
   assertSafeInteger,
+  completedUnlessNoSpace,
   isNoSpace,
 } from './errors.ts';
 import { CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './file-names.ts';
@@ -1031,14 +1032,9 @@ export class Log {
    * flush rewrites it) and resolves false. Any other failure rejects.
    */
   private async flushEpochsAllowingFullDisk(operation: string): Promise<boolean> {
-    try {
-      await this.epochCache.flush();
-      return true;
-    } catch (e) {
-      if (!isNoSpace(e)) throw e;
-      this.logger.warn({ dir: this.dir, operation }, 'no space to rewrite the leader-epoch checkpoint; kept for the next flush');
-      return false;
-    }
+    if (await completedUnlessNoSpace(this.epochCache.flush())) return true;
+    this.logger.warn({ dir: this.dir, operation }, 'no space to rewrite the leader-epoch checkpoint; kept for the next flush');
+    return false;
   }
 
   /**
@@ -1049,12 +1045,8 @@ export class Log {
    */
   private async persistAllowingFullDisk(operation: string): Promise<void> {
     await this.flushEpochsAllowingFullDisk(operation);
-    try {
-      await this.host.persistCheckpoints(this);
-    } catch (e) {
-      if (!isNoSpace(e)) throw e;
-      this.logger.warn({ dir: this.dir, operation }, 'no space to rewrite the checkpoints; the periodic checkpoint retries');
-    }
+    if (await completedUnlessNoSpace(this.host.persistCheckpoints(this))) return;
+    this.logger.warn({ dir: this.dir, operation }, 'no space to rewrite the checkpoints; the periodic checkpoint retries');
   }
 
   // ---- guards -----------------------------------------------------------------------

@@ -42,7 +42,7 @@
  */
 import { createRandom, randomSeed, systemClock, type Clock, type FileSystem, type Random, type TimerHandle } from '@samsa/runtime';
 import { readOffsetCheckpoint, topicPartitionKey, writeOffsetCheckpoint } from '../checkpoint-file.ts';
-import { CleanShutdownMismatchError, InvalidArgumentError, isNoSpace, LogError } from '../errors.ts';
+import { CleanShutdownMismatchError, completedUnlessNoSpace, InvalidArgumentError, isNoSpace, LogError } from '../errors.ts';
 import { mkdirsDurably } from '../file-io.ts';
 import {
   LOG_DIR_CLEAN_SHUTDOWN_FILE,
@@ -386,14 +386,9 @@ export class LogManager {
 
   /** `writeCheckpoints`, but a full disk only logs a warning and resolves false. */
   private async writeCheckpointsAllowingFullDisk(logDir: string): Promise<boolean> {
-    try {
-      await this.writeCheckpoints(logDir);
-      return true;
-    } catch (e) {
-      if (!isNoSpace(e)) throw e;
-      this.logger.warn({ logDir, error: String(e) }, 'no space to rewrite the checkpoints; the next write retries');
-      return false;
-    }
+    if (await completedUnlessNoSpace(this.writeCheckpoints(logDir))) return true;
+    this.logger.warn({ logDir }, 'no space to rewrite the checkpoints; the next write retries');
+    return false;
   }
 
   /**
@@ -442,10 +437,12 @@ export class LogManager {
       const parsed = parsePartitionDirName(name);
       if (parsed !== null) toOpen.push({ name, ...parsed });
     }
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < toOpen.length) {
-        const { name, topic, partition } = toOpen[next++]!;
+    // After a failure no further log is opened, and every open in flight settles before the
+    // failure is reported, so `open` can close what they opened.
+    let failed = false;
+    await runBounded(toOpen, Math.max(1, this.options.loadConcurrency ?? 16), async ({ name, topic, partition }) => {
+      if (failed) return;
+      try {
         const key = topicPartitionKey(topic, partition);
         if (this.entries.has(key)) throw new InvalidArgumentError(`${key} exists in two log dirs (${this.entries.get(key)!.logDir}, ${logDir})`);
         const dir = joinDir(logDir, name);
@@ -460,21 +457,15 @@ export class LogManager {
         } catch (e) {
           if ((await this.fs.stat(dir))?.isDirectory !== false) throw e;
           this.logger.warn({ logDir, name }, 'ignoring a file named like a partition directory');
-          continue;
+          return;
         }
         this.track(key, { log, logDir, tasks: Promise.resolve() });
         if (hadCleanShutdown) this.unverifiedEnds.add(key);
+      } catch (e) {
+        failed = true;
+        throw e;
       }
-    };
-    const workers = Math.max(1, Math.min(this.options.loadConcurrency ?? 16, toOpen.length));
-    // Every worker settles before a failure is reported, so `open` can close what they opened.
-    let failure: { readonly error: unknown } | null = null;
-    const fail = (error: unknown): void => {
-      failure ??= { error };
-      next = toOpen.length;
-    };
-    await Promise.all(Array.from({ length: workers }, () => worker().catch(fail)));
-    if (failure !== null) throw (failure as { readonly error: unknown }).error;
+    });
     if (hadCleanShutdown) {
       // From here on a crash must trigger recovery.
       await this.fs.remove(markerPath);
