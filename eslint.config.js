@@ -65,4 +65,21 @@ export default tseslint.config(
       ],
     },
   },
+  // Benchmarks (bench/, the @samsa/benchmarks package) are Node scripts: node:*, process and
+  // wall-clock timing are what they are for, so the boundary and seed rules above do not
+  // reach them. They measure the packages as users get them, so they import workspace
+  // packages by name, never another package's sources by relative path.
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        // Any string naming such a path: a static or dynamic import, a require, a `new URL`.
+        {
+          selector: String.raw`Literal[value=/^(\.\.\/)+(packages|apps|test)\//]`,
+          message: "reaches into another workspace package's files: import it by name (@samsa/codec, @samsa/log, @samsa/runtime/node, @samsa/bench…).",
+        },
+      ],
+    },
+  },
 );

@@ -21,9 +21,9 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { measure, report } from '../../apps/bench/src/measure.ts';
-import type { Measurement } from '../../apps/bench/src/measure.ts';
-import { createTopic, expectOk, freePort, kcat, rssKiB, run, sleep, startBroker, tempDir } from '../../test/conformance/harness.ts';
+import { measure, report } from '@samsa/bench';
+import type { Measurement } from '@samsa/bench';
+import { createTopic, expectOk, freePort, kcat, rssKiB, run, sleep, startBroker, tempDir } from '@samsa/bench';
 
 const RECORDS_100B = 200_000;
 const RECORDS_1KB = 40_000;

@@ -23,9 +23,9 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { measure, report } from '../../apps/bench/src/measure.ts';
-import type { Measurement } from '../../apps/bench/src/measure.ts';
-import { assertBuilt, CLI_PATH, createTopic, expectOk, freePort, HOST, kcat, probeApiVersions, REPO_ROOT, rssKiB, sleep, tempDir } from '../../test/conformance/harness.ts';
+import { measure, report } from '@samsa/bench';
+import type { Measurement } from '@samsa/bench';
+import { assertBuilt, CLI_PATH, createTopic, expectOk, freePort, HOST, kcat, probeApiVersions, REPO_ROOT, rssKiB, sleep, tempDir } from '@samsa/bench';
 
 const RECORDS_100B = 200_000;
 const RECORDS_1KB = 40_000;

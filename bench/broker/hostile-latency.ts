@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { apiVersionsFrame, connect, createTopic, readFrame, rssKiB, sleep, startBroker, tempDir } from '../../test/conformance/harness.ts';
+import { apiVersionsFrame, connect, createTopic, readFrame, rssKiB, sleep, startBroker, tempDir } from '@samsa/bench';
 
 const BURST_CONNECTIONS = Number(process.env['BURST_CONNECTIONS'] ?? 3_000);
 const BURST_PARALLEL = 50;

@@ -20,10 +20,8 @@
 import type { Socket } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ProduceRequestCodec } from '../../packages/codec/src/index.ts';
-import { encodeRequest } from '../../packages/broker/src/testing/kafka-test-client.ts';
-import { batchOf, produceBody } from '../../packages/broker/src/testing/requests.ts';
-import { connect, createTopic, sleep, startBroker, tempDir } from '../../test/conformance/harness.ts';
+import { ProduceRequestCodec } from '@samsa/codec';
+import { batchOf, connect, createTopic, encodeRequest, produceBody, sleep, startBroker, tempDir } from '@samsa/bench';
 
 const CONNECTIONS = 40;
 const RECORD_BYTES = 100_000_000;

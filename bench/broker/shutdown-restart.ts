@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
-import { freePort } from '../../test/conformance/harness.ts';
+import { freePort } from '@samsa/bench';
 
 const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const CLI = process.env.SAMSA_BROKER_CLI ?? join(REPO_ROOT, 'apps/broker-node/dist/cli.js');

@@ -7,10 +7,10 @@
  * With the Node broker's native gzip inflater (node:zlib) next to pako, in the same run:
  *   npx tsx --conditions=source bench/codec/compression.ts --native-gzip
  */
-import { measure, report } from '../../apps/bench/src/measure.ts';
-import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
+import { measure, report } from '@samsa/bench';
+import type { MeasureOptions, Measurement } from '@samsa/bench';
 import { both, measureCpu, reportBoth } from './cpu-time.ts';
-import { CompressionType, compress, compressionName, decompress, gzipDecompressPureJs, initCompression, nativeDecompressor } from '../../packages/codec/src/index.ts';
+import { CompressionType, compress, compressionName, decompress, gzipDecompressPureJs, initCompression, nativeDecompressor } from '@samsa/codec';
 import { installNativeGzipIfAsked } from './native-gzip.ts';
 
 const PAYLOAD_BYTES = 1024 * 1024;

@@ -5,8 +5,8 @@
  * CPU-time rates measure the code. Both are printed by the codec benches, each next to a
  * baseline measured the same way in the same run. Bench-only (uses `process`).
  */
-import { measure, report } from '../../apps/bench/src/measure.ts';
-import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
+import { measure, report } from '@samsa/bench';
+import type { MeasureOptions, Measurement } from '@samsa/bench';
 
 export async function measureCpu(options: MeasureOptions, round: () => unknown | Promise<unknown>): Promise<Measurement> {
   const warmup = options.warmupRounds ?? 3;

@@ -6,13 +6,13 @@
  * Run: npx tsx bench/codec/crc32c.ts
  */
 import { createRequire } from 'node:module';
-import { measure, report } from '../../apps/bench/src/measure.ts';
-import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
+import { measure, report } from '@samsa/bench';
+import type { MeasureOptions, Measurement } from '@samsa/bench';
 import { both, measureCpu, reportBoth } from './cpu-time.ts';
-import { crc32c, crc32cPureJs, setCrc32cImplementation } from '../../packages/codec/src/index.ts';
+import { crc32c, crc32cPureJs, setCrc32cImplementation } from '@samsa/codec';
 
-// @node-rs/crc32 is a devDependency of @samsa/codec, so resolve it from there.
-const require = createRequire(new URL('../../packages/codec/package.json', import.meta.url));
+// @node-rs/crc32 is a CommonJS addon: loaded through require, as apps/broker-node does.
+const require = createRequire(import.meta.url);
 const native = require('@node-rs/crc32') as { crc32c(input: Uint8Array, initial?: number): number };
 
 /** What @samsa/runtime/node would install: a Buffer view over the range, no copy. */

@@ -10,8 +10,8 @@
  *    the records field is passed through as the caller's view, so nothing is copied.
  * Run: npx tsx bench/codec/kafka-records.ts
  */
-import { measure, report } from '../../apps/bench/src/measure.ts';
-import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
+import { measure, report } from '@samsa/bench';
+import type { MeasureOptions, Measurement } from '@samsa/bench';
 import { both, measureCpu, reportBoth } from './cpu-time.ts';
 import {
   FetchResponseCodec,
@@ -23,8 +23,8 @@ import {
   encodeResponseFrameChunks,
   forEachBatch,
   validateRecordBatch,
-} from '../../packages/codec/src/index.ts';
-import type { FetchResponse, ProduceRequest } from '../../packages/codec/src/index.ts';
+} from '@samsa/codec';
+import type { FetchResponse, ProduceRequest } from '@samsa/codec';
 
 const RECORDS_BYTES = 1024 * 1024;
 const BATCH_BYTES = 16 * 1024;

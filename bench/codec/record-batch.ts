@@ -8,11 +8,11 @@
  *  - iterate: iterateRecords over every record, records/s, next to the same copy baseline.
  * Run: npx tsx bench/codec/record-batch.ts
  */
-import { measure, report } from '../../apps/bench/src/measure.ts';
-import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
+import { measure, report } from '@samsa/bench';
+import type { MeasureOptions, Measurement } from '@samsa/bench';
 import { both, measureCpu, reportBoth } from './cpu-time.ts';
-import { buildRecordBatch, iterateRecords, validateRecordBatch } from '../../packages/codec/src/index.ts';
-import type { RecordInput } from '../../packages/codec/src/index.ts';
+import { buildRecordBatch, iterateRecords, validateRecordBatch } from '@samsa/codec';
+import type { RecordInput } from '@samsa/codec';
 
 const VALUE_BYTES = 100;
 const BATCH_BYTES_TARGET = 16 * 1024;

@@ -6,10 +6,10 @@
  * would cost at least).
  * Run: npx tsx bench/codec/rpc.ts
  */
-import { measure, report } from '../../apps/bench/src/measure.ts';
-import type { MeasureOptions, Measurement } from '../../apps/bench/src/measure.ts';
+import { measure, report } from '@samsa/bench';
+import type { MeasureOptions, Measurement } from '@samsa/bench';
 import { both, measureCpu, reportBoth } from './cpu-time.ts';
-import { RpcCodec, RpcFrameSplitter, concatChunks } from '../../packages/codec/src/index.ts';
+import { RpcCodec, RpcFrameSplitter, concatChunks } from '@samsa/codec';
 
 const FRAMES = 2000;
 const ATTACHMENT_BYTES = 16 * 1024;

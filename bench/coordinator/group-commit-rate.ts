@@ -8,9 +8,9 @@
  *
  * Run: npx tsx bench/coordinator/group-commit-rate.ts
  */
-import { measure, report } from '../../apps/bench/src/measure.ts';
-import { GroupCoordinator, encodeMemberSubscription, encodeOffsetCommitRecord } from '../../packages/coordinator/src/index.ts';
-import type { CoordinatorAction } from '../../packages/coordinator/src/index.ts';
+import { measure, report } from '@samsa/bench';
+import { GroupCoordinator, encodeMemberSubscription, encodeOffsetCommitRecord } from '@samsa/coordinator';
+import type { CoordinatorAction } from '@samsa/coordinator';
 
 const COMMITS = 20_000;
 
@@ -19,13 +19,13 @@ function stableCoordinator(otherGroups = 0): { c: GroupCoordinator; memberId: st
   const c = new GroupCoordinator({ config: { groupInitialRebalanceDelayMs: 0 }, random: { nextUint32: () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) } });
   c.loadCompleted(0);
   const metadata = encodeMemberSubscription({ topics: ['t'], userData: null, ownedPartitions: [], generationId: -1, rackId: null });
-  const join = c.joinGroup(1, { groupId: 'g', sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata }], reason: null, clientId: 'bench', clientHost: '/127.0.0.1', requireKnownMemberId: false }, 0);
+  const join = c.joinGroup(1, { groupId: 'g', sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata }], reason: null, clientId: 'bench', clientHost: '/127.0.0.1', requireKnownMemberId: false, skipAssignmentSupported: false }, 0);
   const r = join[0];
   if (r?.type !== 'respond' || r.response.api !== 'JoinGroup') throw new Error('join failed');
   const { memberId, generationId } = r.response.body;
   complete(c, c.syncGroup(2, { groupId: 'g', generationId, memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] }, 0));
   for (let i = 0; i < otherGroups; i++) {
-    const out = c.joinGroup(100 + i, { groupId: `other-${i}`, sessionTimeoutMs: 1_800_000, rebalanceTimeoutMs: 30_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata }], reason: null, clientId: 'idle', clientHost: '/127.0.0.1', requireKnownMemberId: false }, 0);
+    const out = c.joinGroup(100 + i, { groupId: `other-${i}`, sessionTimeoutMs: 1_800_000, rebalanceTimeoutMs: 30_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata }], reason: null, clientId: 'idle', clientHost: '/127.0.0.1', requireKnownMemberId: false, skipAssignmentSupported: false }, 0);
     const j = out[0];
     if (j?.type !== 'respond' || j.response.api !== 'JoinGroup') throw new Error('join failed');
     complete(c, c.syncGroup(200_000 + i, { groupId: `other-${i}`, generationId: j.response.body.generationId, memberId: j.response.body.memberId, groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] }, 0));

@@ -23,8 +23,8 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { ErrorCode, FindCoordinatorRequestCodec, FindCoordinatorResponseCodec, OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '../../packages/codec/src/index.ts';
-import type { OffsetCommitRequest } from '../../packages/codec/src/index.ts';
+import { ErrorCode, FindCoordinatorRequestCodec, FindCoordinatorResponseCodec, OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '@samsa/codec';
+import type { OffsetCommitRequest } from '@samsa/codec';
 import { Samples } from './samples.ts';
 import { WireClient } from './wire-client.ts';
 

@@ -26,8 +26,8 @@ import {
   ProduceResponseCodec,
   splitRecordBatches,
   ZERO_UUID,
-} from '../../packages/codec/src/index.ts';
-import type { FetchRequest } from '../../packages/codec/src/index.ts';
+} from '@samsa/codec';
+import type { FetchRequest } from '@samsa/codec';
 import { GapTracker, Samples } from './samples.ts';
 import type { LatencySummary } from './samples.ts';
 import { WireClient } from './wire-client.ts';

@@ -14,8 +14,8 @@
  */
 import { createConnection } from 'node:net';
 import type { Socket } from 'node:net';
-import { decodeResponseFrame, encodeRequestFrame } from '../../packages/codec/src/index.ts';
-import type { MessageCodec } from '../../packages/codec/src/index.ts';
+import { decodeResponseFrame, encodeRequestFrame } from '@samsa/codec';
+import type { MessageCodec } from '@samsa/codec';
 
 const FRAME_BYTES_MAX = 64 * 1024 * 1024;
 const CONNECT_TIMEOUT_MS = 5_000;

@@ -16,13 +16,13 @@
 import { rm } from 'node:fs/promises';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatRate, measure, report } from '../../apps/bench/src/measure.ts';
+import { formatRate, measure, report } from '@samsa/bench';
 import { measureCpu } from '../codec/cpu-time.ts';
-import { buildRecordBatch, initCompression } from '../../packages/codec/src/index.ts';
+import { buildRecordBatch, initCompression } from '@samsa/codec';
 import { installNativeGzipIfAsked } from '../codec/native-gzip.ts';
-import type { CompressionType } from '../../packages/codec/src/index.ts';
-import { openLog } from '../../packages/log/src/index.ts';
-import { NodeFileSystem, makeTempDir } from '../../packages/runtime/src/node/index.ts';
+import type { CompressionType } from '@samsa/codec';
+import { openLog } from '@samsa/log';
+import { NodeFileSystem, makeTempDir } from '@samsa/runtime/node';
 
 const ROUND_BATCHES = 1024;
 const RECORDS = 151;

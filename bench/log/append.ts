@@ -11,9 +11,9 @@
 import { rm } from 'node:fs/promises';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatRate, measure, report } from '../../apps/bench/src/measure.ts';
-import { openLog } from '../../packages/log/src/index.ts';
-import { NodeFileSystem, makeTempDir } from '../../packages/runtime/src/node/index.ts';
+import { formatRate, measure, report } from '@samsa/bench';
+import { openLog } from '@samsa/log';
+import { NodeFileSystem, makeTempDir } from '@samsa/runtime/node';
 import { BATCH_BYTES, makeBatch, mb } from './batches.ts';
 
 const ROUND_BATCHES = 2048; // 32 MiB per round

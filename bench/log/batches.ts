@@ -2,7 +2,7 @@
  * Shared inputs of the bench/log scenarios: 16 KiB record batches of N-byte records
  * (built once with the codec), and a temp directory helper.
  */
-import { buildRecordBatch } from '../../packages/codec/src/index.ts';
+import { buildRecordBatch } from '@samsa/codec';
 
 export const BATCH_BYTES = 16 * 1024;
 

@@ -8,10 +8,10 @@
 import * as fsp from 'node:fs/promises';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { measure, report } from '../../apps/bench/src/measure.ts';
-import { batchLastOffset, nextBatchEnd } from '../../packages/codec/src/index.ts';
-import { openLog } from '../../packages/log/src/index.ts';
-import { NodeFileSystem, makeTempDir } from '../../packages/runtime/src/node/index.ts';
+import { measure, report } from '@samsa/bench';
+import { batchLastOffset, nextBatchEnd } from '@samsa/codec';
+import { openLog } from '@samsa/log';
+import { NodeFileSystem, makeTempDir } from '@samsa/runtime/node';
 import { makeBatch, mb } from './batches.ts';
 
 const TOTAL_BYTES = Number(process.env.READ_BENCH_MB ?? 512) * 1024 * 1024;

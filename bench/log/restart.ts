@@ -16,8 +16,8 @@ import { spawn } from 'node:child_process';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LogManager } from '../../packages/log/src/index.ts';
-import { NodeFileSystem, makeTempDir } from '../../packages/runtime/src/node/index.ts';
+import { LogManager } from '@samsa/log';
+import { NodeFileSystem, makeTempDir } from '@samsa/runtime/node';
 import { makeBatch, mb } from './batches.ts';
 
 const PARTITIONS = 1000;

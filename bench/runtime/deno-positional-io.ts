@@ -10,9 +10,9 @@
  * The three alternate over `trials` (the VM is noisy); each prints the median trial.
  * Run: npx deno run --allow-all bench/runtime/deno-positional-io.ts
  */
-import { measure, report, type Measurement } from '../../apps/bench/src/measure.ts';
-import type { FileHandle } from '../../packages/runtime/src/file-system.ts';
-import { DenoFileSystem, makeTempDir } from '../../packages/runtime/src/deno/index.ts';
+import { measure, report, type Measurement } from '@samsa/bench';
+import type { FileHandle } from '@samsa/runtime';
+import { DenoFileSystem, makeTempDir } from '@samsa/runtime/deno';
 
 /** The part of Deno.FsFile used here (this file type-checks under Node's tsc too). */
 interface RawFile {

@@ -11,8 +11,8 @@ import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as net from 'node:net';
 import { join } from 'node:path';
-import { measure, report } from '../../apps/bench/src/measure.ts';
-import { NodeFileSystem, NodeTransport, makeTempDir } from '../../packages/runtime/src/node/index.ts';
+import { measure, report } from '@samsa/bench';
+import { NodeFileSystem, NodeTransport, makeTempDir } from '@samsa/runtime/node';
 
 const batchBytes = 16 * 1024;
 const batchesPerRound = 1024;

@@ -1,3 +1,13 @@
-// @samsa/bench: measurement helpers for the scenarios in the top-level bench/ folder.
+// @samsa/bench: what the scenarios in the top-level bench/ folder share: measurement and
+// reporting, and real brokers and clients as child processes (the helpers the conformance
+// suites have in test/conformance/harness.ts, for benches).
 export { formatRate, measure, report } from './measure.ts';
 export type { Measurement, MeasureOptions } from './measure.ts';
+export { assertBuilt, CLI_PATH, DENO_BIN, DENO_MAIN, HOST, KCAT, REPO_ROOT } from './repo-paths.ts';
+export { BoundedCapture, expectOk, kcat, rssKiB, run, sleep } from './child-process.ts';
+export type { RunOptions, RunResult } from './child-process.ts';
+export { apiVersionsFrame, connect, probeApiVersions, readFrame } from './kafka-wire.ts';
+export { denoPermissions, freePort, startBroker, tempDir } from './broker-process.ts';
+export type { BrokerProcess, BrokerRuntime, StartOptions } from './broker-process.ts';
+export { createTopic } from './topics.ts';
+export { batchOf, encodeRequest, produceBody } from './kafka-requests.ts';

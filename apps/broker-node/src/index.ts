@@ -9,3 +9,4 @@ export type { AdminServer, AdminServerOptions } from './admin-server.ts';
 export { resolveBrokerFlags } from './broker-flags.ts';
 export type { BrokerFlags, ResolvedFlags } from './broker-flags.ts';
 export { createLogger } from './logger.ts';
+export { installGzipAccelerator } from './gzip-accelerator.ts';
