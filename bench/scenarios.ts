@@ -1,0 +1,78 @@
+/**
+ * The bench registry: every scenario under bench/ with its short, stable name, a one-line
+ * description, the runtime that runs it and the workspace packages it needs built.
+ * `npm run bench` lists it; `npm run bench -- <name> [args…]` runs one (bench/run.ts).
+ *
+ * Invariants (bench/test/scenarios.test.ts checks them against the files on disk):
+ * - every .ts/.mjs file under bench/ (tests and node_modules aside) is exactly one of: a
+ *   scenario below, a support file below (with why it is not a scenario), or the runner;
+ * - names are unique, kebab-case, and never change once published (scripts and notes cite
+ *   them); a file may move, its name stays;
+ * - `builds` names workspace packages; the runner builds each with its dependencies
+ *   (`turbo run build --filter=<pkg>...`), so a scenario never runs against a stale dist/.
+ */
+
+export type BenchRuntime = 'node' | 'deno';
+
+export interface Scenario {
+  /** Short, stable, kebab-case: `npm run bench -- <name>`. */
+  readonly name: string;
+  /** Relative to bench/. */
+  readonly file: string;
+  /** One line, shown by `npm run bench`. */
+  readonly description: string;
+  readonly runtime: BenchRuntime;
+  /** Workspace packages built (with their dependencies) before the run. */
+  readonly builds: readonly string[];
+}
+
+const CODEC = ['@samsa/bench', '@samsa/codec'];
+const LOG = ['@samsa/bench', '@samsa/log'];
+/** The broker scenarios spawn the built Node broker (apps/broker-node/dist/cli.js). */
+const BROKER = ['@samsa/bench', '@samsa/broker-node'];
+
+export const SCENARIOS: readonly Scenario[] = [
+  { name: 'codec-record-batch', file: 'codec/record-batch.ts', runtime: 'node', builds: CODEC, description: 'record batch v2 build / validate / iterate on 16 KiB batches of 100 B records, vs a memory copy' },
+  { name: 'codec-kafka-records', file: 'codec/kafka-records.ts', runtime: 'node', builds: CODEC, description: 'ProduceRequest decode and FetchResponse encode carrying 1 MiB of batches, vs a memory copy' },
+  { name: 'codec-compression', file: 'codec/compression.ts', runtime: 'node', builds: ['@samsa/bench', '@samsa/broker-node'], description: 'compress / decompress per Kafka codec on 16 KiB and 1 MiB payloads (--native-gzip adds node:zlib), vs a copy' },
+  { name: 'codec-crc32c', file: 'codec/crc32c.ts', runtime: 'node', builds: CODEC, description: 'CRC-32C pure JS vs @node-rs/crc32 native, on 16 KiB and 1 MiB, vs a memory copy' },
+  { name: 'codec-rpc', file: 'codec/rpc.ts', runtime: 'node', builds: CODEC, description: 'msgpackr RPC frame encode/decode with a 16 KiB attachment, whole and split, vs copying the attachment' },
+  { name: 'log-append', file: 'log/append.ts', runtime: 'node', builds: LOG, description: '@samsa/log append, without fsync and with group-committed fsync, vs plain file writes' },
+  { name: 'log-append-compressed', file: 'log/append-compressed.ts', runtime: 'node', builds: ['@samsa/bench', '@samsa/log', '@samsa/broker-node'], description: '@samsa/log append per compression codec (--native-gzip adds node:zlib), vs plain file writes' },
+  { name: 'log-read', file: 'log/read.ts', runtime: 'node', builds: LOG, description: '@samsa/log sequential read from the page cache (READ_BENCH_MB, default 512), vs positional file reads' },
+  { name: 'restart', file: 'log/restart.ts', runtime: 'node', builds: LOG, description: 'LogManager clean and crash restart of 1,000 partitions (RESTART_BENCH_MB, default 1024), vs readdir + stat' },
+  { name: 'coordinator-commit-rate', file: 'coordinator/group-commit-rate.ts', runtime: 'node', builds: ['@samsa/bench', '@samsa/coordinator'], description: 'offset commits through the pure GroupCoordinator, alone and beside 2,000 groups, vs encoding the record' },
+  { name: 'node-adapters', file: 'runtime/node-adapters.ts', runtime: 'node', builds: ['@samsa/bench', '@samsa/runtime'], description: 'what the @samsa/runtime/node file and socket adapters cost over raw Node APIs' },
+  { name: 'deno-positional-io', file: 'runtime/deno-positional-io.ts', runtime: 'deno', builds: ['@samsa/bench'], description: 'the @samsa/runtime/deno file adapter with and without its position cache, vs raw Deno.FsFile (runs on Deno)' },
+  { name: 'broker-throughput', file: 'broker/broker-throughput.ts', runtime: 'node', builds: BROKER, description: 'Node broker produce/consume throughput and latency with kcat, vs redis-server XADD' },
+  { name: 'deno-vs-node', file: 'broker/deno-vs-node.ts', runtime: 'node', builds: BROKER, description: 'the same kcat load on the Deno broker and on the Node broker, same run' },
+  { name: 'hostile-latency', file: 'broker/hostile-latency.ts', runtime: 'node', builds: BROKER, description: "an honest client's latency before, during and after a burst of hostile connections" },
+  { name: 'memory-bound', file: 'broker/memory-bound.ts', runtime: 'node', builds: BROKER, description: 'broker memory under 40 connections each sending a ~100 MB Produce frame (OVERRIDES=… to vary)' },
+  { name: 'shutdown-restart', file: 'broker/shutdown-restart.ts', runtime: 'node', builds: BROKER, description: 'clean shutdown and restart of a Node broker at 1,000 / 5,000 / 20,000 partitions, vs fsync and list+stat' },
+  { name: 'commits-vs-traffic', file: 'groups/commits-vs-traffic.ts', runtime: 'node', builds: BROKER, description: '10,000 offset commits/s from one client beside steady produce + fetch on one broker, vs no commits' },
+  { name: 'profile-summary', file: 'broker/profile-summary.ts', runtime: 'node', builds: [], description: 'tool, not a measurement: top functions by self time of a .cpuprofile (args: <file> [top])' },
+];
+
+/** Files under bench/ that are not scenarios, each with what uses it. */
+export const SUPPORT_FILES: Readonly<Record<string, string>> = {
+  'scenarios.ts': 'this registry',
+  'run.ts': 'the runner behind `npm run bench`',
+  'codec/cpu-time.ts': 'measureCpu, imported by the codec and log benches',
+  'codec/native-gzip.ts': '--native-gzip, imported by codec-compression and log-append-compressed',
+  'log/batches.ts': 'record batch inputs, imported by the log benches',
+  'groups/commit-load.ts': 'the committing client process that commits-vs-traffic spawns',
+  'groups/traffic.ts': 'produce + fetch traffic, imported by commits-vs-traffic',
+  'groups/samples.ts': 'latency samples, imported by the group benches',
+  'groups/wire-client.ts': 'a pipelined Kafka connection, imported by the group benches',
+  'groups/cpu-profile-preload.mjs': 'a --import preload that commits-vs-traffic puts in NODE_OPTIONS',
+};
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
+
+/** One line per scenario: name, then description, aligned. */
+export function formatScenarioList(): string {
+  const width = Math.max(...SCENARIOS.map((s) => s.name.length));
+  return SCENARIOS.map((s) => `  ${s.name.padEnd(width)}  ${s.description}`).join('\n');
+}
