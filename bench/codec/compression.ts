@@ -3,9 +3,9 @@
  * ~100-byte JSON-ish records (the records section of a batch of small events). Prints compress
  * and decompress MB/s (of uncompressed bytes) next to a Uint8Array.set copy of the same
  * bytes measured in the same run, plus the compression ratio.
- * Run: npx tsx bench/codec/compression.ts
+ * Run: npm run bench -- codec-compression
  * With the Node broker's native gzip inflater (node:zlib) next to pako, in the same run:
- *   npx tsx --conditions=source bench/codec/compression.ts --native-gzip
+ *   npm run bench -- codec-compression --native-gzip
  */
 import { measure, report } from '@samsa/bench';
 import type { MeasureOptions, Measurement } from '@samsa/bench';

@@ -3,7 +3,7 @@
  * @node-rs/crc32's native crc32c (SSE4.2), both direct and installed through
  * `setCrc32cImplementation`, on 16 KiB (a typical produced batch) and 1 MiB buffers. Each
  * figure is printed next to a Uint8Array.set copy of the same bytes in the same run.
- * Run: npx tsx bench/codec/crc32c.ts
+ * Run: npm run bench -- codec-crc32c
  */
 import { createRequire } from 'node:module';
 import { measure, report } from '@samsa/bench';

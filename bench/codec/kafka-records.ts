@@ -8,7 +8,7 @@
  * (and encode also next to allocate + copy, since encodeMessage allocates its output).
  *  - encode the same FetchResponse as a response frame in chunks (encodeResponseFrameChunks):
  *    the records field is passed through as the caller's view, so nothing is copied.
- * Run: npx tsx bench/codec/kafka-records.ts
+ * Run: npm run bench -- codec-kafka-records
  */
 import { measure, report } from '@samsa/bench';
 import type { MeasureOptions, Measurement } from '@samsa/bench';

@@ -6,7 +6,7 @@
  *  - validate: validateRecordBatch (CRC + record framing walk), MB/s, next to a copy of the
  *    same batch bytes;
  *  - iterate: iterateRecords over every record, records/s, next to the same copy baseline.
- * Run: npx tsx bench/codec/record-batch.ts
+ * Run: npm run bench -- codec-record-batch
  */
 import { measure, report } from '@samsa/bench';
 import type { MeasureOptions, Measurement } from '@samsa/bench';

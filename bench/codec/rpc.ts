@@ -4,7 +4,7 @@
  * same through RpcFrameSplitter fed 64 KiB socket-sized chunks. Baseline, same run: one
  * Uint8Array.set copy of the 16 KiB attachment per frame (what a non-zero-copy envelope
  * would cost at least).
- * Run: npx tsx bench/codec/rpc.ts
+ * Run: npm run bench -- codec-rpc
  */
 import { measure, report } from '@samsa/bench';
 import type { MeasureOptions, Measurement } from '@samsa/bench';

@@ -6,7 +6,7 @@
  * the same with 2,000 other Stable groups present: the per-request cost must not grow with
  * the number of groups (timers are only scanned when one may be due).
  *
- * Run: npx tsx bench/coordinator/group-commit-rate.ts
+ * Run: npm run bench -- coordinator-commit-rate
  */
 import { measure, report } from '@samsa/bench';
 import { GroupCoordinator, encodeMemberSubscription, encodeOffsetCommitRecord } from '@samsa/coordinator';

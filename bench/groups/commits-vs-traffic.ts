@@ -2,10 +2,9 @@
  * Issue 6: 10,000 offset commits per second from one client must not stall produce or
  * fetch on the same broker.
  *
- *   npx turbo run build --filter=@samsa/broker-node...     (the bench spawns the built broker)
- *   npx tsx bench/groups/commits-vs-traffic.ts
+ *   npm run bench -- commits-vs-traffic     (builds the broker it spawns first)
  *
- * One Node broker (test/conformance/harness.ts, 127.0.0.1, temp dir). Traffic
+ * One Node broker (@samsa/bench's startBroker, 127.0.0.1, temp dir). Traffic
  * (./traffic.ts, this process): 100 B records, acks=1, one per Produce request, paced at
  * PRODUCE_RATE/s, and a Fetch long-poll consumer reading them back. Commits
  * (./commit-load.ts, a second process = "one client", one connection): OffsetCommit v8
@@ -26,7 +25,7 @@
  * Environment: BENCH_SECONDS (20), COMMIT_RATE (10000), PRODUCE_RATE (1000),
  * COMMIT_IN_FLIGHT (128), COMMIT_CONNECTIONS (1; more is a diagnostic, see
  * commit-load.ts), BROKER_CPU_PROF=<dir> (profile the broker through
- * ./cpu-profile-preload.mjs; then `npx tsx bench/broker/profile-summary.ts <file>`).
+ * ./cpu-profile-preload.mjs; then `npm run bench -- profile-summary <file>`).
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';

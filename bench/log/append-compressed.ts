@@ -1,7 +1,7 @@
 /**
  * Append throughput of @samsa/log per codec on a create-time log (the default), against a
  * plain sequential file write of the same bytes, in one run, in wall-clock and CPU time
- * (npx tsx bench/log/append-compressed.ts).
+ * (npm run bench -- log-append-compressed).
  *
  * The leader's append decompresses a compressed batch once to walk its records (framing,
  * the batch's real maxTimestamp, keys on compacted topics), as Kafka's LogValidator does;
@@ -10,8 +10,8 @@
  * half-compressible values).
  *
  * `--native-gzip` installs the Node broker's gzip accelerator (node:zlib, as startBroker
- * does); it must run with the `source` condition so the app and this script share one codec:
- *   npx tsx --conditions=source bench/log/append-compressed.ts --native-gzip
+ * does); the app and this script import '@samsa/codec' by name, so they share one codec:
+ *   npm run bench -- log-append-compressed --native-gzip
  */
 import { rm } from 'node:fs/promises';
 import * as fsp from 'node:fs/promises';

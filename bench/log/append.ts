@@ -1,6 +1,6 @@
 /**
  * Append throughput of @samsa/log on Node, against a plain sequential file write of the
- * same bytes, measured in one run (npx tsx bench/log/append.ts).
+ * same bytes, measured in one run (npm run bench -- log-append).
  *
  * 1. No fsync: 100-byte and 1 KB records in 16 KiB batches, `log.append` one batch at a
  *    time (validation, offset assignment, CRC check, index entries included) vs

@@ -1,5 +1,5 @@
 /**
- * Read throughput of @samsa/log from the page cache (npx tsx bench/log/read.ts): 512 MiB
+ * Read throughput of @samsa/log from the page cache (npm run bench -- log-read): 512 MiB
  * (READ_BENCH_MB to change)
  * of 16 KiB batches written and flushed, then read from offset 0 to the end with
  * `log.read(offset, 1 MiB)` (index lookup, batch framing, a fresh copy per read), against

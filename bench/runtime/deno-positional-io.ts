@@ -8,7 +8,7 @@
  *   the adapter before the cache (a seek before every write/read);
  * - baseline: a raw `Deno.FsFile` write/read loop, no seek.
  * The three alternate over `trials` (the VM is noisy); each prints the median trial.
- * Run: npx deno run --allow-all bench/runtime/deno-positional-io.ts
+ * Run: npm run bench -- deno-positional-io
  */
 import { measure, report, type Measurement } from '@samsa/bench';
 import type { FileHandle } from '@samsa/runtime';

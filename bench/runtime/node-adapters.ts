@@ -5,7 +5,7 @@
  * - read: 16 KiB positional reads through NodeFileSystem vs FileHandle.read;
  * - transport: 32 MiB one way over loopback through NodeTransport (await each 64 KiB
  *   write) vs a raw net.Socket writer that waits for 'drain'.
- * Run: npx tsx bench/runtime/node-adapters.ts
+ * Run: npm run bench -- node-adapters
  */
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
