@@ -3,7 +3,8 @@
  * ApiVersions v0 probe, read one size-prefixed frame.
  *
  * Bounds: connecting and reading a frame each have a timeout; a frame is read whole into
- * memory, so callers only read frames they know to be small (answers, not fetches).
+ * memory, so one announcing more than FRAME_BYTES_MAX is refused (callers read answers,
+ * not fetches).
  */
 import { createConnection } from 'node:net';
 import type { Socket } from 'node:net';
@@ -11,6 +12,7 @@ import { HOST } from './repo-paths.ts';
 
 const API_VERSIONS_KEY = 18;
 const TIMEOUT_MS_DEFAULT = 2_000;
+const FRAME_BYTES_MAX = 64 * 1024 * 1024;
 
 /** An ApiVersions v0 request frame (size, api key 18, version 0, correlation id, client id). */
 export function apiVersionsFrame(correlationId: number, clientId = 'probe'): Buffer {
@@ -71,7 +73,8 @@ export function readFrame(socket: Socket, timeoutMs: number): Promise<Buffer> {
       buffered = Buffer.concat([buffered, chunk]);
       if (buffered.length >= 4) {
         const size = buffered.readInt32BE(0);
-        if (buffered.length >= 4 + size) done(null, buffered.subarray(4, 4 + size));
+        if (size < 0 || size > FRAME_BYTES_MAX) done(new Error(`frame of ${size} bytes announced, outside 0..${FRAME_BYTES_MAX}`));
+        else if (buffered.length >= 4 + size) done(null, buffered.subarray(4, 4 + size));
       }
     };
     const onClose = (): void => done(new Error('connection closed before a whole frame arrived'));
