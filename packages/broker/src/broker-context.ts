@@ -1,12 +1,15 @@
 /**
  * BrokerContext: everything a request handler may use — config, the topic registry, time,
- * logging, metrics and the handler table (ApiVersions reports it). One per broker; shared
- * by all connections. Handlers must not keep per-connection state in it.
+ * logging, metrics and the served API ranges (ApiVersions reports them). One per broker;
+ * shared by all connections. Handlers must not keep per-connection state in it.
+ *
+ * Imports only types of modules below the handlers (no handler, no dispatcher): handlers
+ * import this file, so anything it imported from them would close an import cycle
+ * (test/lint/import-cycles.test.ts). The dispatcher holds the handlers themselves.
  */
 import type { Clock } from '@samsa/runtime';
 import type { ServerConfig } from './config/server-config.ts';
 import type { GroupService } from './groups/group-service.ts';
-import type { ApiHandler } from './handlers/api-handler.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { FreeSpaceGuard } from './partitions/free-space-guard.ts';
@@ -17,6 +20,15 @@ export interface Endpoint {
   readonly port: number;
 }
 
+/** One served API as ApiVersions advertises it: every version in [minVersion, maxVersion] works. */
+export interface ServedApi {
+  readonly apiKey: number;
+  /** Kafka's name (e.g. "Produce"). */
+  readonly name: string;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+}
+
 export interface BrokerContext {
   readonly server: ServerConfig;
   readonly nodeId: number;
@@ -24,7 +36,8 @@ export interface BrokerContext {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly handlers: ReadonlyMap<number, ApiHandler>;
+  /** The served APIs by key, exactly the dispatcher's handler table. */
+  readonly handlers: ReadonlyMap<number, ServedApi>;
   /** The consumer-group coordinator over `__consumer_offsets` (group APIs, FindCoordinator). */
   readonly groups: GroupService;
   /** Where clients reach this broker (Metadata, FindCoordinator, DescribeCluster). */

@@ -172,7 +172,7 @@ export class Broker {
         return self.#shuttingDown;
       },
     };
-    this.#dispatcher = new Dispatcher(this.#ctx);
+    this.#dispatcher = new Dispatcher(this.#ctx, handlers);
     const queuedBytes = options.config.values.get('queued.max.request.bytes') as number;
     this.requestMemory = new RequestMemoryPool(queuedBytes > 0 ? queuedBytes : Infinity, () => this.#poolPressure.waiting());
     this.#poolPressure = new PoolPressure({

@@ -20,6 +20,7 @@ import { ApiVersionsResponseCodec, DecodeError, encodeResponseFrame, encodeRespo
 import type { BrokerContext } from './broker-context.ts';
 import { responseByteLength } from './connection/connection-session.ts';
 import type { FrameOutcome, ResponseBytes } from './connection/connection-session.ts';
+import type { ApiHandler } from './handlers/api-handler.ts';
 import { CloseConnection } from './handlers/api-handler.ts';
 import { apiVersionsBody } from './handlers/api-versions.ts';
 import { Err } from './kafka-errors.ts';
@@ -31,10 +32,12 @@ const NO_RESPONSE: FrameOutcome = { response: null };
 
 export class Dispatcher {
   readonly #ctx: BrokerContext;
+  readonly #handlers: ReadonlyMap<number, ApiHandler>;
   readonly #rateLimited = new RateLimitedLog(1000);
 
-  constructor(ctx: BrokerContext) {
+  constructor(ctx: BrokerContext, handlers: ReadonlyMap<number, ApiHandler>) {
     this.#ctx = ctx;
+    this.#handlers = handlers;
   }
 
   /** Handles one frame from connection `peer`. Never throws. */
@@ -44,7 +47,7 @@ export class Dispatcher {
     const peeked = peekRequestHeader(frame);
     if (!peeked) return this.#reject('malformed', peer, { bytes: frame.byteLength }, 'request shorter than its header');
     const { apiKey, apiVersion, correlationId } = peeked;
-    const handler = ctx.handlers.get(apiKey);
+    const handler = this.#handlers.get(apiKey);
     if (apiKey === API_VERSIONS_KEY && handler && apiVersion > handler.maxVersion) {
       const response = encodeResponseFrame(apiKey, 0, correlationId, ApiVersionsResponseCodec, apiVersionsBody(ctx, Err.UNSUPPORTED_VERSION));
       ctx.metrics.bytesOut(response.byteLength);

@@ -41,7 +41,7 @@ import type {
   SyncGroupInput,
 } from '@samsa/coordinator';
 import type { Clock, Random, TimerHandle } from '@samsa/runtime';
-import { CloseConnection } from '../handlers/api-handler.ts';
+import { CloseConnection } from '../handlers/close-connection.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import { ConsumerOffsetsAppender } from './consumer-offsets-appender.ts';

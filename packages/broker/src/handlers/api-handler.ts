@@ -33,15 +33,6 @@ export function defineHandler<Req, Res>(h: ApiHandler<Req, Res>): ApiHandler {
   return h as unknown as ApiHandler;
 }
 
-/**
- * Thrown by a handler to close the connection deliberately (not a bug), e.g. a failed
- * acks=0 produce, which Kafka answers by closing so the client notices.
- */
-export class CloseConnection extends Error {
-  override readonly name = 'CloseConnection';
-  readonly reason: string;
-  constructor(reason: string) {
-    super(reason);
-    this.reason = reason;
-  }
-}
+// CloseConnection lives in its own file so that modules the BrokerContext refers to (the
+// GroupService) can throw it without importing this file, which imports the BrokerContext.
+export { CloseConnection } from './close-connection.ts';

@@ -7,6 +7,7 @@
  */
 import { ErrorCode, HeartbeatRequestCodec, HeartbeatResponseCodec } from '@samsa/codec';
 import type { HeartbeatRequest, HeartbeatResponse } from '@samsa/codec';
+import { heartbeatInput } from '@samsa/coordinator';
 import type { BrokerContext } from '../broker-context.ts';
 import { callGroups } from '../groups/group-call.ts';
 import { defineHandler } from './api-handler.ts';
@@ -15,12 +16,7 @@ import type { RequestInfo } from './api-handler.ts';
 async function handleHeartbeat(ctx: BrokerContext, req: HeartbeatRequest, info: RequestInfo): Promise<HeartbeatResponse> {
   const fail = (errorCode: number): HeartbeatResponse => ({ throttleTimeMs: 0, errorCode });
   if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
-  return callGroups(ctx, 'Heartbeat', 'heartbeat', {
-    groupId: req.groupId,
-    generationId: req.generationId,
-    memberId: req.memberId,
-    groupInstanceId: info.apiVersion >= 3 ? req.groupInstanceId : null,
-  }, fail);
+  return callGroups(ctx, 'Heartbeat', 'heartbeat', heartbeatInput(req, info.apiVersion), fail);
 }
 
 export const heartbeatHandler = defineHandler({

@@ -7,6 +7,7 @@
  */
 import { ErrorCode, LeaveGroupRequestCodec, LeaveGroupResponseCodec } from '@samsa/codec';
 import type { LeaveGroupRequest, LeaveGroupResponse } from '@samsa/codec';
+import { leaveGroupInput, leaveGroupResponseFor } from '@samsa/coordinator';
 import type { BrokerContext } from '../broker-context.ts';
 import { callGroups } from '../groups/group-call.ts';
 import { defineHandler } from './api-handler.ts';
@@ -16,13 +17,7 @@ async function handleLeaveGroup(ctx: BrokerContext, req: LeaveGroupRequest, info
   const v = info.apiVersion;
   const fail = (errorCode: number): LeaveGroupResponse => ({ throttleTimeMs: 0, errorCode, members: [] });
   if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
-  const members = v >= 3
-    ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: v >= 5 ? m.reason : null }))
-    : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
-  const body = await callGroups(ctx, 'LeaveGroup', 'leaveGroup', { groupId: req.groupId, members }, fail);
-  if (v >= 3) return body;
-  const memberError = body.members[0]?.errorCode ?? ErrorCode.NONE;
-  return { throttleTimeMs: 0, errorCode: body.errorCode !== ErrorCode.NONE ? body.errorCode : memberError, members: [] };
+  return leaveGroupResponseFor(await callGroups(ctx, 'LeaveGroup', 'leaveGroup', leaveGroupInput(req, v), fail), v);
 }
 
 export const leaveGroupHandler = defineHandler({

@@ -7,6 +7,7 @@
  */
 import { ListGroupsRequestCodec, ListGroupsResponseCodec } from '@samsa/codec';
 import type { ListGroupsRequest, ListGroupsResponse } from '@samsa/codec';
+import { listGroupsInput } from '@samsa/coordinator';
 import type { BrokerContext } from '../broker-context.ts';
 import { callGroups } from '../groups/group-call.ts';
 import { defineHandler } from './api-handler.ts';
@@ -14,7 +15,7 @@ import type { RequestInfo } from './api-handler.ts';
 
 function handleListGroups(ctx: BrokerContext, req: ListGroupsRequest, info: RequestInfo): Promise<ListGroupsResponse> {
   const fail = (errorCode: number): ListGroupsResponse => ({ throttleTimeMs: 0, errorCode, groups: [] });
-  return callGroups(ctx, 'ListGroups', 'listGroups', { statesFilter: info.apiVersion >= 4 ? req.statesFilter : [], typesFilter: [] }, fail);
+  return callGroups(ctx, 'ListGroups', 'listGroups', listGroupsInput(req, info.apiVersion), fail);
 }
 
 export const listGroupsHandler = defineHandler({

@@ -13,35 +13,19 @@
  */
 import { ErrorCode, OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '@samsa/codec';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '@samsa/codec';
+import { offsetCommitInput } from '@samsa/coordinator';
 import type { BrokerContext } from '../broker-context.ts';
 import { callGroups } from '../groups/group-call.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
 
 async function handleOffsetCommit(ctx: BrokerContext, req: OffsetCommitRequest, info: RequestInfo): Promise<OffsetCommitResponse> {
-  const v = info.apiVersion;
   const fail = (errorCode: number): OffsetCommitResponse => ({
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
   });
   if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
-  return callGroups(ctx, 'OffsetCommit', 'offsetCommit', {
-    groupId: req.groupId,
-    generationIdOrMemberEpoch: v >= 1 ? req.generationIdOrMemberEpoch : -1,
-    memberId: v >= 1 ? req.memberId : '',
-    groupInstanceId: v >= 7 ? req.groupInstanceId : null,
-    retentionTimeMs: v >= 2 && v <= 4 ? req.retentionTimeMs : -1,
-    topics: req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => ({
-        partitionIndex: p.partitionIndex,
-        committedOffset: p.committedOffset,
-        committedLeaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
-        commitTimestamp: v === 1 ? p.commitTimestamp : -1,
-        committedMetadata: p.committedMetadata,
-      })),
-    })),
-  }, fail);
+  return callGroups(ctx, 'OffsetCommit', 'offsetCommit', offsetCommitInput(req, info.apiVersion), fail);
 }
 
 export const offsetCommitHandler = defineHandler({

@@ -9,6 +9,7 @@
  */
 import { ErrorCode, SyncGroupRequestCodec, SyncGroupResponseCodec } from '@samsa/codec';
 import type { SyncGroupRequest, SyncGroupResponse } from '@samsa/codec';
+import { syncGroupInput } from '@samsa/coordinator';
 import type { BrokerContext } from '../broker-context.ts';
 import { callGroups } from '../groups/group-call.ts';
 import { defineHandler } from './api-handler.ts';
@@ -17,18 +18,9 @@ import type { RequestInfo } from './api-handler.ts';
 const EMPTY = new Uint8Array(0);
 
 async function handleSyncGroup(ctx: BrokerContext, req: SyncGroupRequest, info: RequestInfo): Promise<SyncGroupResponse> {
-  const v = info.apiVersion;
   const fail = (errorCode: number): SyncGroupResponse => ({ throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: EMPTY });
   if (req.groupId === '') return fail(ErrorCode.INVALID_GROUP_ID);
-  return callGroups(ctx, 'SyncGroup', 'syncGroup', {
-    groupId: req.groupId,
-    generationId: req.generationId,
-    memberId: req.memberId,
-    groupInstanceId: v >= 3 ? req.groupInstanceId : null,
-    protocolType: v >= 5 ? req.protocolType : null,
-    protocolName: v >= 5 ? req.protocolName : null,
-    assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment })),
-  }, fail);
+  return callGroups(ctx, 'SyncGroup', 'syncGroup', syncGroupInput(req, info.apiVersion), fail);
 }
 
 export const syncGroupHandler = defineHandler({

@@ -6,4 +6,15 @@ export type * from './types.ts';
 export * from './consumer-offsets-records.ts';
 export { javaStringHashCode, consumerOffsetsPartitionFor } from './coordinator-partition.ts';
 export { decodeMemberAssignment, decodeMemberSubscription, encodeMemberAssignment, encodeMemberSubscription, subscribedTopicsOf } from './consumer-protocol.ts';
-export { joinGroupInput, joinGroupResponseFor, syncGroupInput, leaveGroupInput, leaveGroupResponseFor, offsetFetchInputs, offsetFetchResponseFor } from './kafka-version-mapping.ts';
+export {
+  heartbeatInput,
+  joinGroupInput,
+  joinGroupResponseFor,
+  leaveGroupInput,
+  leaveGroupResponseFor,
+  listGroupsInput,
+  offsetCommitInput,
+  offsetFetchInputs,
+  offsetFetchResponseFor,
+  syncGroupInput,
+} from './kafka-version-mapping.ts';

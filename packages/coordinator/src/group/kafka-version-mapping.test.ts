@@ -1,9 +1,20 @@
 // Version mapping between decoded Kafka requests and the coordinator's inputs/outputs.
 import { describe, expect, it } from 'vitest';
 import { ErrorCode as E } from '@samsa/codec';
-import type { JoinGroupRequest, OffsetFetchRequest } from '@samsa/codec';
+import type { JoinGroupRequest, OffsetCommitRequest, OffsetFetchRequest } from '@samsa/codec';
 import { JoinGroupResponseCodec, encodeMessage } from '@samsa/codec';
-import { joinGroupResponseFor, joinGroupInput, leaveGroupInput, leaveGroupResponseFor, offsetFetchInputs, offsetFetchResponseFor, syncGroupInput } from './kafka-version-mapping.ts';
+import {
+  heartbeatInput,
+  joinGroupInput,
+  joinGroupResponseFor,
+  leaveGroupInput,
+  leaveGroupResponseFor,
+  listGroupsInput,
+  offsetCommitInput,
+  offsetFetchInputs,
+  offsetFetchResponseFor,
+  syncGroupInput,
+} from './kafka-version-mapping.ts';
 
 const join: JoinGroupRequest = { groupId: 'g', sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 99, memberId: '', groupInstanceId: 'i', protocolType: 'consumer', protocols: [], reason: null };
 
@@ -12,6 +23,15 @@ describe('kafka version mapping', () => {
     expect(joinGroupInput(join, 0, 'c', '/h')).toMatchObject({ rebalanceTimeoutMs: 10_000, requireKnownMemberId: false, groupInstanceId: null, clientId: 'c', clientHost: '/h' });
     expect(joinGroupInput(join, 4, 'c', '/h')).toMatchObject({ rebalanceTimeoutMs: 99, requireKnownMemberId: true, groupInstanceId: null });
     expect(joinGroupInput(join, 5, 'c', '/h')).toMatchObject({ groupInstanceId: 'i' });
+  });
+
+  // The broker's handler used to keep its own copy of these rules, and the two disagreed here.
+  it('JoinGroup: the reason is carried from v8 only (spec: Reason, versions 8+, KIP-800)', () => {
+    const withReason = { ...join, reason: 'rejoin after poll timeout' };
+    for (const v of [0, 5, 7]) expect(joinGroupInput(withReason, v, 'c', '/h').reason).toBeNull();
+    for (const v of [8, 9]) expect(joinGroupInput(withReason, v, 'c', '/h').reason).toBe('rejoin after poll timeout');
+    expect(joinGroupInput(join, 9, 'c', '/h')).toMatchObject({ skipAssignmentSupported: true });
+    expect(joinGroupInput(join, 8, 'c', '/h')).toMatchObject({ skipAssignmentSupported: false });
   });
 
   it('JoinGroup responses: a null protocolName becomes "" before v7 (so v0–v6 encode)', () => {
@@ -35,6 +55,47 @@ describe('kafka version mapping', () => {
     const body = { throttleTimeMs: 0, errorCode: E.NONE, members: [{ memberId: 'm', groupInstanceId: null, errorCode: E.UNKNOWN_MEMBER_ID }] };
     expect(leaveGroupResponseFor(body, 1)).toEqual({ throttleTimeMs: 0, errorCode: E.UNKNOWN_MEMBER_ID, members: [] });
     expect(leaveGroupResponseFor(body, 3)).toBe(body);
+  });
+
+  it('LeaveGroup: a member reason is carried from v5 only (spec: Reason, versions 5+)', () => {
+    const req = { groupId: 'g', memberId: '', members: [{ memberId: 'a', groupInstanceId: 'i', reason: 'shutdown' }] };
+    expect(leaveGroupInput(req, 4).members).toEqual([{ memberId: 'a', groupInstanceId: 'i', reason: null }]);
+    expect(leaveGroupInput(req, 5).members).toEqual([{ memberId: 'a', groupInstanceId: 'i', reason: 'shutdown' }]);
+  });
+
+  it('Heartbeat: group.instance.id from v3', () => {
+    const req = { groupId: 'g', generationId: 3, memberId: 'm', groupInstanceId: 'i' };
+    expect(heartbeatInput(req, 2)).toEqual({ groupId: 'g', generationId: 3, memberId: 'm', groupInstanceId: null });
+    expect(heartbeatInput(req, 3)).toEqual(req);
+  });
+
+  it('OffsetCommit: v0 is a simple commit, v1 a commit timestamp, v2–v4 a retention time, v6+ a leader epoch, v7+ an instance id', () => {
+    const req: OffsetCommitRequest = {
+      groupId: 'g',
+      generationIdOrMemberEpoch: 4,
+      memberId: 'm',
+      groupInstanceId: 'i',
+      retentionTimeMs: 60_000,
+      topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 7, committedLeaderEpoch: 2, commitTimestamp: 1_000, committedMetadata: 'x' }] }],
+    };
+    const partitionAt = (v: number) => offsetCommitInput(req, v).topics[0]!.partitions[0]!;
+    expect(offsetCommitInput(req, 0)).toMatchObject({ generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1 });
+    expect(partitionAt(0)).toEqual({ partitionIndex: 0, committedOffset: 7, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: 'x' });
+    expect(offsetCommitInput(req, 1)).toMatchObject({ generationIdOrMemberEpoch: 4, memberId: 'm', retentionTimeMs: -1 });
+    expect(partitionAt(1).commitTimestamp).toBe(1_000);
+    expect(partitionAt(2).commitTimestamp).toBe(-1);
+    for (const v of [2, 3, 4]) expect(offsetCommitInput(req, v).retentionTimeMs).toBe(60_000);
+    expect(offsetCommitInput(req, 5).retentionTimeMs).toBe(-1);
+    expect(partitionAt(5).committedLeaderEpoch).toBe(-1);
+    expect(partitionAt(6).committedLeaderEpoch).toBe(2);
+    expect(offsetCommitInput(req, 6).groupInstanceId).toBeNull();
+    expect(offsetCommitInput(req, 7).groupInstanceId).toBe('i');
+  });
+
+  it('ListGroups: the states filter from v4', () => {
+    const req = { statesFilter: ['Stable'], typesFilter: ['classic'] };
+    expect(listGroupsInput(req, 3)).toEqual({ statesFilter: [], typesFilter: [] });
+    expect(listGroupsInput(req, 4)).toEqual({ statesFilter: ['Stable'], typesFilter: [] });
   });
 
   it('OffsetFetch: one group before v8, many from v8; group errors per partition in v0/v1, top-level from v2', () => {

@@ -2,18 +2,32 @@
  * Glue between @samsa/codec's decoded requests (any version) and the coordinator's
  * version-independent inputs/outputs, for the broker's handlers:
  *
- *   JoinGroup   v0: rebalanceTimeoutMs = sessionTimeoutMs; v4+: requireKnownMemberId (KIP-394);
- *               v9+: skipAssignmentSupported (KIP-814);
- *               v0–v6 responses carry a non-null protocolName ("" on errors, as Kafka)
- *   LeaveGroup  v0–v2: one memberId → members[0]; the response's error is that member's
- *   OffsetFetch v0–v7: one group (v0/v1: errors per partition, v2+: top-level error code);
- *               v8+: `groups[]`, one coordinator call per group
+ *   JoinGroup    v0: rebalanceTimeoutMs = sessionTimeoutMs; v4+: requireKnownMemberId (KIP-394);
+ *                v5+: groupInstanceId; v8+: reason (KIP-800); v9+: skipAssignmentSupported
+ *                (KIP-814); v0–v6 responses carry a non-null protocolName ("" on errors, as Kafka)
+ *   SyncGroup    v3+: groupInstanceId; v5+: protocolType/protocolName (checked, echoed)
+ *   Heartbeat    v3+: groupInstanceId
+ *   LeaveGroup   v0–v2: one memberId → members[0]; the response's error is that member's;
+ *                v3+: a batch of members; v5+: a reason per member (KIP-800)
+ *   OffsetCommit v0: a simple commit (generation -1, no member); v1: commitTimestamp;
+ *                v2–v4: retentionTimeMs; v6+: committedLeaderEpoch; v7+: groupInstanceId
+ *   OffsetFetch  v0–v7: one group (v0/v1: errors per partition, v2+: top-level error code);
+ *                v8+: `groups[]`, one coordinator call per group
+ *   ListGroups   v4+: statesFilter
+ *
+ * Each field is taken only from the versions whose spec (packages/codec/spec/*.json)
+ * carries it; an older request gets the coordinator's default for it, whatever the decoded
+ * object holds. This is the only copy of the version rules: the broker's group handlers
+ * call these functions and add nothing version-specific of their own.
  *
  * Pure functions; no state.
  */
 import { ErrorCode } from '@samsa/codec';
 import type {
+  HeartbeatRequest,
   JoinGroupRequest,
+  ListGroupsRequest,
+  OffsetCommitRequest,
   JoinGroupResponse,
   LeaveGroupRequest,
   LeaveGroupResponse,
@@ -22,7 +36,7 @@ import type {
   OffsetFetchResponseOffsetFetchResponseGroup,
   SyncGroupRequest,
 } from '@samsa/codec';
-import type { JoinGroupInput, LeaveGroupInput, OffsetFetchInput, SyncGroupInput } from './types.ts';
+import type { HeartbeatInput, JoinGroupInput, LeaveGroupInput, ListGroupsInput, OffsetCommitInput, OffsetFetchInput, SyncGroupInput } from './types.ts';
 
 export function joinGroupInput(req: JoinGroupRequest, version: number, clientId: string, clientHost: string): JoinGroupInput {
   return {
@@ -33,7 +47,7 @@ export function joinGroupInput(req: JoinGroupRequest, version: number, clientId:
     groupInstanceId: version >= 5 ? req.groupInstanceId : null,
     protocolType: req.protocolType,
     protocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
-    reason: req.reason,
+    reason: version >= 8 ? req.reason : null,
     clientId,
     clientHost,
     requireKnownMemberId: version >= 4,
@@ -64,9 +78,38 @@ export function syncGroupInput(req: SyncGroupRequest, version: number): SyncGrou
   };
 }
 
+export function heartbeatInput(req: HeartbeatRequest, version: number): HeartbeatInput {
+  return { groupId: req.groupId, generationId: req.generationId, memberId: req.memberId, groupInstanceId: version >= 3 ? req.groupInstanceId : null };
+}
+
+export function offsetCommitInput(req: OffsetCommitRequest, version: number): OffsetCommitInput {
+  return {
+    groupId: req.groupId,
+    generationIdOrMemberEpoch: version >= 1 ? req.generationIdOrMemberEpoch : -1,
+    memberId: version >= 1 ? req.memberId : '',
+    groupInstanceId: version >= 7 ? req.groupInstanceId : null,
+    retentionTimeMs: version >= 2 && version <= 4 ? req.retentionTimeMs : -1,
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        committedOffset: p.committedOffset,
+        committedLeaderEpoch: version >= 6 ? p.committedLeaderEpoch : -1,
+        commitTimestamp: version === 1 ? p.commitTimestamp : -1,
+        committedMetadata: p.committedMetadata,
+      })),
+    })),
+  };
+}
+
+/** typesFilter (v5+) is not served (ListGroups stops at v4): all groups here are "classic". */
+export function listGroupsInput(req: ListGroupsRequest, version: number): ListGroupsInput {
+  return { statesFilter: version >= 4 ? req.statesFilter : [], typesFilter: [] };
+}
+
 export function leaveGroupInput(req: LeaveGroupRequest, version: number): LeaveGroupInput {
   if (version < 3) return { groupId: req.groupId, members: [{ memberId: req.memberId, groupInstanceId: null, reason: null }] };
-  return { groupId: req.groupId, members: req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: m.reason })) };
+  return { groupId: req.groupId, members: req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: version >= 5 ? m.reason : null })) };
 }
 
 /** v0–v2 have no per-member results: the single member's error becomes the top-level one. */
