@@ -43,12 +43,18 @@ import type { AppendResult, PartitionLog, PartitionLogConfig, PartitionLogStore,
 
 const LEADER_EPOCH = 0;
 
+/**
+ * The topic's config in the log's terms, value for value: no clamps. The topic and broker
+ * config validators hold every value to the log's bounds where it is set
+ * (config/log-limits.ts), so a value the log cannot take never gets here; if one did,
+ * the log's own check rejects it rather than the broker quietly changing it.
+ */
 export function toSamsaLogConfig(c: PartitionLogConfig): Partial<LogConfig> {
   const policy = c.cleanupPolicy.includes('compact') ? (c.cleanupPolicy.includes('delete') ? 'compact,delete' : 'compact') : 'delete';
   return {
-    segmentBytes: Math.max(64, c.segmentBytes),
+    segmentBytes: c.segmentBytes,
     segmentMs: c.segmentMs,
-    segmentIndexBytes: Math.max(12, c.segmentIndexBytes),
+    segmentIndexBytes: c.segmentIndexBytes,
     indexIntervalBytes: c.indexIntervalBytes,
     maxMessageBytes: c.maxMessageBytes,
     timestampType: c.logAppendTime ? 'log-append-time' : 'create-time',
