@@ -8,8 +8,8 @@
  * - Long polling: if fewer than `min_bytes` are ready, wait up to `max_wait_ms` and read
  *   again whenever the high watermark of one of the requested partitions passes what the
  *   last read saw. The wait is the log's own (`waitForData` with the 'high-watermark'
- *   watermark, through Partition.waitForData), one waiter per partition sharing one
- *   AbortController, so the first to fire releases the others. Any partition error
+ *   watermark, through Partition.waitForData), one waiter per partition, each with its
+ *   own AbortController; the first to fire aborts the others. Any partition error
  *   answers at once. A poll the log cannot park (its waiter bound, `waitersMax`, is
  *   reached) is answered at once with what it has, never left silent until max_wait_ms.
  *   Shutdown ends parked polls (Partition.endPolls); a deleted topic's closed log ends
@@ -114,15 +114,17 @@ async function readOnce(topics: ReadonlyArray<{ topic: string; topicId: string; 
  * 'answer' when a log cannot park another waiter (its bound): the fetch answers now.
  */
 async function waitForData(seen: ReadPass['seen'], delayMs: number): Promise<boolean | 'answer'> {
-  const stop = new AbortController();
-  const waits = seen.map((s) => s.partition.waitForData(s.highWatermark, delayMs, stop.signal));
+  // One controller per partition: one signal shared by every waiter would collect a
+  // listener per partition (Node warns past 10).
+  const polls = seen.map(() => new AbortController());
+  const waits = seen.map((s, i) => s.partition.waitForData(s.highWatermark, delayMs, polls[i]!));
   try {
     return await Promise.race(waits);
   } catch {
     return 'answer';
   } finally {
     // Releases the other partitions' waiters at once (they resolve false).
-    stop.abort();
+    for (const poll of polls) poll.abort();
     await Promise.allSettled(waits);
   }
 }

@@ -4,10 +4,10 @@
  * watermark (the log's) equals the log end offset.
  *
  * Long polls wait on the log (`waitForData` on the high watermark), the one mechanism:
- * the partition keeps no waiters of its own, only an AbortController that ends every
- * parked poll at shutdown (`endPolls`) or close, and a count of parked polls for tests.
- * Past the log's waiter bound `waitForData` rejects (TooManyWaitersError) and the caller
- * answers at once with what it has.
+ * the log wakes them when data arrives. The partition only holds the AbortController of
+ * each parked poll, so shutdown (`endPolls`) and close can end them. Past the log's waiter
+ * bound `waitForData` rejects (TooManyWaitersError) and the caller answers at once with
+ * what it has.
  *
  * Appends are serialized per partition (a promise chain), because the producer-state
  * check and the append must be atomic: two pipelined batches of one producer must not
@@ -84,9 +84,13 @@ export class Partition {
   readonly producers = new ProducerStateTable();
   #config: EffectiveTopicConfig;
   #appendChain: Promise<unknown> = Promise.resolve();
-  /** Aborted at shutdown (`endPolls`) or close: ends every parked long poll. */
-  readonly #polls = new AbortController();
-  #parkedPolls = 0;
+  /**
+   * The long polls parked on the log, kept only so shutdown and close can end them (the
+   * log wakes them on data). Each leaves the set when its wait settles; at most the log's
+   * waiter bound of them are parked.
+   */
+  readonly #parked = new Set<AbortController>();
+  #pollsEnded = false;
   #closed = false;
 
   constructor(topic: string, index: number, log: PartitionLog, config: EffectiveTopicConfig) {
@@ -207,34 +211,30 @@ export class Partition {
 
   /**
    * Long poll on the log: true once the high watermark passes `offset`; false after
-   * `timeoutMs`, when `signal` aborts, or when polls end here (shutdown, close). Rejects
-   * (TooManyWaitersError) when the log holds its bound of waiters: answer without waiting.
+   * `timeoutMs`, when the caller aborts `poll`, or when polls end here (shutdown, close).
+   * Rejects (TooManyWaitersError) when the log holds its bound of waiters: answer without
+   * waiting. `poll` is the caller's, one per call: a signal shared by many waiters would
+   * collect a listener per waiter.
    */
-  async waitForData(offset: number, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-    if (this.#polls.signal.aborted || signal.aborted) return false;
-    // One signal for the log's waiter: the caller's or this partition's, whichever comes first.
-    const either = new AbortController();
-    const abort = (): void => either.abort();
-    signal.addEventListener('abort', abort, { once: true });
-    this.#polls.signal.addEventListener('abort', abort, { once: true });
-    this.#parkedPolls++;
+  async waitForData(offset: number, timeoutMs: number, poll: AbortController): Promise<boolean> {
+    if (this.#pollsEnded || poll.signal.aborted) return false;
+    this.#parked.add(poll);
     try {
-      return await this.log.waitForData(offset, timeoutMs, { signal: either.signal, watermark: 'high-watermark' });
+      return await this.log.waitForData(offset, timeoutMs, { signal: poll.signal, watermark: 'high-watermark' });
     } finally {
-      this.#parkedPolls--;
-      signal.removeEventListener('abort', abort);
-      this.#polls.signal.removeEventListener('abort', abort);
+      this.#parked.delete(poll);
     }
   }
 
   /** Long polls parked on this partition's log now (for tests and gauges). */
   get waiterCount(): number {
-    return this.#parkedPolls;
+    return this.#parked.size;
   }
 
   /** Ends every long poll parked on this partition, and any later one at once (shutdown). */
   endPolls(): void {
-    this.#polls.abort();
+    this.#pollsEnded = true;
+    for (const poll of this.#parked) poll.abort();
   }
 
   /** Rebuilds producer state from the batch headers in the log's tail (on open). */
