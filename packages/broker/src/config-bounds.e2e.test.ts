@@ -18,6 +18,7 @@ import { parseServerConfig } from './config/server-config.ts';
 import { Err } from './kafka-errors.ts';
 import type { SamsaLogStore } from './partitions/samsa-log-store.ts';
 import type { KafkaTestClient } from './testing/kafka-test-client.ts';
+import { MetadataCorruptError } from './topics/metadata-store.ts';
 import { createTopicsBody } from './testing/requests.ts';
 import { startTestBroker } from './testing/test-broker.ts';
 import type { TestBroker } from './testing/test-broker.ts';
@@ -113,5 +114,28 @@ describe('storage configs the log cannot take', () => {
       expect((thrown as ConfigError).key).toBe(key);
       expect((thrown as ConfigError).message).toContain(key);
     }
+  });
+});
+
+describe('stored configs the log cannot take', () => {
+  it('a samsa-metadata.json holding one (an older version accepted it) stops the start, naming the file, topic and key', async () => {
+    tb = await startTestBroker();
+    const client = await tb.connect();
+    expect((await createTopic(client, 'old', { 'segment.bytes': '1024' })).errorCode).toBe(Err.NONE);
+    await tb.stop();
+    const path = '/data/samsa-metadata.json';
+    const text = new TextDecoder().decode(await tb.fs.readFile(path)).replace('"segment.bytes": "1024"', '"segment.bytes": "20"');
+    expect(text).toContain('"segment.bytes": "20"');
+    const file = await tb.fs.open(path, 'read-write', { truncate: true });
+    await file.write(new TextEncoder().encode(text), 0);
+    await file.close();
+    let thrown: unknown;
+    try {
+      await tb.restart();
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(MetadataCorruptError);
+    expect(String((thrown as Error).message)).toMatch(/samsa-metadata\.json: topic old: .*segment\.bytes/);
   });
 });
