@@ -304,7 +304,7 @@ describe('consumer groups', () => {
     // The records in __consumer_offsets, in the group's partition, decode with Kafka's schemas.
     const p = consumerOffsetsPartitionFor('durable', 3);
     const part = t.broker.registry.partition(CONSUMER_OFFSETS_TOPIC, p)!;
-    const bytes = await part.log.read(part.log.logStartOffset, 1 << 20);
+    const bytes = (await part.log.read(part.log.logStartOffset, 1 << 20)).records;
     const decoded = splitRecordBatches(bytes).batches.flatMap((b) => [...iterateRecords(b, 0)].map((r) => decodeConsumerOffsetsRecord(r.key!, r.value)));
     const offsets = decoded.flatMap((r) => (r.kind === 'offset' && r.value ? [`${r.key.topic}-${r.key.partition}@${r.value.offset}`] : []));
     expect(offsets).toEqual(['events-0@10', 'events-3@30', 'events-0@15']);

@@ -19,7 +19,7 @@ export type { FrameOutcome, ResponseBytes, SessionOptions, SessionSink } from '.
 export { attachSession } from './connection/attach.ts';
 export { HANDLERS } from './handlers/index.ts';
 export type { ApiHandler, RequestInfo } from './handlers/api-handler.ts';
-export type { PartitionLog, PartitionLogStore, PartitionLogConfig, AppendResult, TimestampLookup } from './partitions/partition-log.ts';
+export type { PartitionLog, PartitionLogStore, PartitionLogConfig, WaitForDataOptions } from './partitions/partition-log.ts';
 export { FreeSpaceGuard } from './partitions/free-space-guard.ts';
 export type { FreeSpaceState } from './partitions/free-space-guard.ts';
 export { MetadataStore, METADATA_FILE_NAME } from './topics/metadata-store.ts';

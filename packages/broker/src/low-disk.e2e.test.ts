@@ -34,6 +34,7 @@ import { ManualClock, MemoryFileSystem, type FaultOp } from '@samsa/runtime/memo
 import { afterEach, describe, expect, it } from 'vitest';
 import { Broker } from './broker.ts';
 import { parseServerConfig } from './config/server-config.ts';
+import type { SamsaLogStore } from './partitions/samsa-log-store.ts';
 import type { KafkaTestClient } from './testing/kafka-test-client.ts';
 import { batchOf, createTopicsBody, fetchBody, produceBody, valuesOf } from './testing/requests.ts';
 import { startTestBroker, type TestBroker } from './testing/test-broker.ts';
@@ -236,7 +237,7 @@ describe('low disk (free space under log.dir.free.bytes.min)', () => {
       await first.registry.createTopic(`t${i}`, 2, {});
       for (const p of first.registry.topic(`t${i}`)!.partitions) {
         await p.produce(batchOf(['a', 'b']));
-        await p.log.flush();
+        await (first.logs as SamsaLogStore).manager.getLog(`t${i}`, p.index)!.flush();
       }
     }
     // A crash (no clean shutdown), so the start recovers: it opens and reads segments.

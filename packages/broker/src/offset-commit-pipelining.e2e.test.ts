@@ -89,7 +89,7 @@ async function pipelineCommits(client: KafkaTestClient, groupId: string, topic: 
 
 async function loggedCommits(t: TestBroker, groupId: string): Promise<{ batches: number; commits: string[] }> {
   const part = t.broker.registry.partition(CONSUMER_OFFSETS_TOPIC, consumerOffsetsPartitionFor(groupId, NUM_OFFSETS_PARTITIONS))!;
-  const bytes = await part.log.read(part.log.logStartOffset, 16 << 20);
+  const bytes = (await part.log.read(part.log.logStartOffset, 16 << 20)).records;
   const { batches } = splitRecordBatches(bytes);
   const commits: string[] = [];
   for (const b of batches) {

@@ -91,7 +91,7 @@ async function run(commits: readonly Commit[], delays: readonly number[]): Promi
     }
 
     const part = broker.registry.partition(CONSUMER_OFFSETS_TOPIC, 0)!;
-    const { batches } = splitRecordBatches(await part.log.read(part.log.logStartOffset, 16 << 20));
+    const { batches } = splitRecordBatches((await part.log.read(part.log.logStartOffset, 16 << 20)).records);
     const logged: string[][] = GROUPS.map(() => []);
     for (const b of batches) {
       for (const r of iterateRecords(b, 0)) {

@@ -7,6 +7,7 @@
  * are otherwise ignored. Any key missing from this table is a startup error.
  */
 import type { ConfigType } from './config-types.ts';
+import { LOG_SEGMENT_BYTES_MIN, LOG_SEGMENT_INDEX_BYTES_MIN, LOG_SEGMENT_MS_MIN } from './log-limits.ts';
 
 export interface ConfigDef {
   readonly name: string;
@@ -47,15 +48,15 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('log.retention.minutes', 'int', null),
   def('log.retention.hours', 'int', '168'),
   def('log.retention.bytes', 'long', '-1', { dynamic: true }),
-  def('log.segment.bytes', 'int', '1073741824', { validate: atLeast(14), dynamic: true }),
-  def('log.roll.ms', 'long', null, { dynamic: true }),
+  def('log.segment.bytes', 'int', '1073741824', { validate: atLeast(LOG_SEGMENT_BYTES_MIN), dynamic: true }),
+  def('log.roll.ms', 'long', null, { validate: atLeast(LOG_SEGMENT_MS_MIN), dynamic: true }),
   def('log.roll.hours', 'int', '168', { validate: atLeast(1) }),
   def('log.flush.interval.messages', 'long', '9223372036854775807', { validate: atLeast(1), dynamic: true }),
-  def('log.flush.interval.ms', 'long', null, { dynamic: true }),
+  def('log.flush.interval.ms', 'long', null, { validate: atLeast(0), dynamic: true }),
   def('log.flush.scheduler.interval.ms', 'long', '9223372036854775807'),
   def('log.cleanup.policy', 'list', 'delete', { dynamic: true }),
   def('log.index.interval.bytes', 'int', '4096', { validate: atLeast(0), dynamic: true }),
-  def('log.index.size.max.bytes', 'int', '10485760', { validate: atLeast(4), dynamic: true }),
+  def('log.index.size.max.bytes', 'int', '10485760', { validate: atLeast(LOG_SEGMENT_INDEX_BYTES_MIN), dynamic: true }),
   def('log.message.timestamp.type', 'string', 'CreateTime', { validate: oneOf('CreateTime', 'LogAppendTime'), dynamic: true }),
   def('log.cleaner.delete.retention.ms', 'long', '86400000', { dynamic: true }),
   def('log.cleaner.min.compaction.lag.ms', 'long', '0', { dynamic: true }),
@@ -90,7 +91,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('offsets.topic.replication.factor', 'short', '3', { used: false }),
   def('offsets.retention.minutes', 'int', '10080', { validate: atLeast(1) }),
   def('offsets.retention.check.interval.ms', 'long', '600000', { validate: atLeast(1) }),
-  def('offsets.topic.segment.bytes', 'int', '104857600', { validate: atLeast(1) }),
+  def('offsets.topic.segment.bytes', 'int', '104857600', { validate: atLeast(LOG_SEGMENT_BYTES_MIN) }),
   def('transaction.state.log.replication.factor', 'short', '3', { used: false }),
   def('transaction.state.log.min.isr', 'int', '2', { used: false }),
   def('transaction.state.log.num.partitions', 'int', '50', { used: false }),

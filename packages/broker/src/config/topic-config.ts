@@ -11,6 +11,7 @@ import { BROKER_CONFIG_DEF_BY_NAME } from './broker-config-defs.ts';
 import type { ConfigDef } from './broker-config-defs.ts';
 import { ConfigError, ConfigSource, formatConfigValue, parseConfigValue } from './config-types.ts';
 import type { ConfigType, ConfigValue } from './config-types.ts';
+import { LOG_SEGMENT_BYTES_MIN, LOG_SEGMENT_INDEX_BYTES_MIN, LOG_SEGMENT_MS_MIN } from './log-limits.ts';
 import type { ServerConfig } from './server-config.ts';
 
 export interface TopicConfigDef {
@@ -51,10 +52,10 @@ export const TOPIC_CONFIG_DEFS: readonly TopicConfigDef[] = [
   t('preallocate', 'boolean', 'log.preallocate', null),
   t('retention.bytes', 'long', 'log.retention.bytes', null),
   t('retention.ms', 'long', 'log.retention.ms', null, atLeast(-1)),
-  t('segment.bytes', 'int', 'log.segment.bytes', null, atLeast(14)),
-  t('segment.index.bytes', 'int', 'log.index.size.max.bytes', null, atLeast(4)),
+  t('segment.bytes', 'int', 'log.segment.bytes', null, atLeast(LOG_SEGMENT_BYTES_MIN)),
+  t('segment.index.bytes', 'int', 'log.index.size.max.bytes', null, atLeast(LOG_SEGMENT_INDEX_BYTES_MIN)),
   t('segment.jitter.ms', 'long', null, '0', nonNegative),
-  t('segment.ms', 'long', 'log.roll.ms', null, atLeast(1)),
+  t('segment.ms', 'long', 'log.roll.ms', null, atLeast(LOG_SEGMENT_MS_MIN)),
   t('unclean.leader.election.enable', 'boolean', 'unclean.leader.election.enable', null),
 ];
 

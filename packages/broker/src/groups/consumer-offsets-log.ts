@@ -69,7 +69,7 @@ export async function replayConsumerOffsetsPartition(partition: Partition, onRec
   let count = 0;
   for (let reads = 0; offset < end; reads++) {
     if (reads > REPLAY_RECORDS_MAX) throw new Error('__consumer_offsets replay did not advance');
-    const bytes = await partition.log.read(offset, REPLAY_READ_BYTES);
+    const bytes = (await partition.log.read(offset, REPLAY_READ_BYTES)).records;
     const { batches } = splitRecordBatches(bytes);
     if (batches.length === 0) break;
     const chunk: RawRecord[] = [];

@@ -6,8 +6,14 @@
  *   per partition; the first partition that has data returns at least one whole batch
  *   even if it is larger (KIP-74), later ones only what fits.
  * - Long polling: if fewer than `min_bytes` are ready, wait up to `max_wait_ms` and read
- *   again whenever one of the requested partitions gets an append. Any partition error
- *   answers at once. Shutdown wakes waiters (partitions close).
+ *   again whenever the high watermark of one of the requested partitions passes what the
+ *   last read saw. The wait is the log's own (`waitForData` with the 'high-watermark'
+ *   watermark, through Partition.waitForData), one waiter per partition, each with its
+ *   own AbortController; the first to fire aborts the others. Any partition error
+ *   answers at once. A poll the log cannot park (its waiter bound, `waitersMax`, is
+ *   reached) is answered at once with what it has, never left silent until max_wait_ms.
+ *   Shutdown ends parked polls (Partition.endPolls); a deleted topic's closed log ends
+ *   them too.
  * - Errors per partition: UNKNOWN_TOPIC_OR_PARTITION; OFFSET_OUT_OF_RANGE when the fetch
  *   offset is outside [log start, log end].
  * - Isolation: there are no transactions, so read_committed sees everything below the
@@ -31,7 +37,7 @@ const READ_COMMITTED = 1;
 const EMPTY = new Uint8Array(0);
 /** A client may ask for any wait; we cap it so a request cannot pin a connection for long. */
 const MAX_WAIT_MS_CAP = 60_000;
-/** Bound on re-reads while long polling (each is woken by an append). */
+/** Bound on re-reads while long polling (each is woken by the high watermark moving). */
 const WAKEUPS_MAX = 10_000;
 
 interface PartitionRead {
@@ -62,6 +68,8 @@ interface ReadPass {
   readonly responses: FetchResponse['responses'];
   readonly bytes: number;
   readonly anyError: boolean;
+  /** Each partition read and the high watermark that read saw (what a long poll waits past). */
+  readonly seen: ReadonlyArray<{ readonly partition: Partition; readonly highWatermark: number }>;
 }
 
 async function readOnce(topics: ReadonlyArray<{ topic: string; topicId: string; parts: PartitionRead[] }>, maxBytes: number, readCommitted: boolean): Promise<ReadPass> {
@@ -69,6 +77,7 @@ async function readOnce(topics: ReadonlyArray<{ topic: string; topicId: string; 
   let bytes = 0;
   let anyError = false;
   const responses: FetchResponse['responses'] = [];
+  const seen: Array<{ partition: Partition; highWatermark: number }> = [];
   for (const t of topics) {
     const partitions: FetchResponsePartitionData[] = [];
     for (const r of t.parts) {
@@ -81,6 +90,7 @@ async function readOnce(topics: ReadonlyArray<{ topic: string; topicId: string; 
       const out = await r.partition.fetch(r.fetchOffset, limit, bytes === 0);
       const records = out.records ?? EMPTY;
       if (out.errorCode !== Err.NONE) anyError = true;
+      seen.push({ partition: r.partition, highWatermark: out.highWatermark });
       bytes += records.byteLength;
       budget = Math.max(0, budget - records.byteLength);
       partitions.push(
@@ -95,24 +105,28 @@ async function readOnce(topics: ReadonlyArray<{ topic: string; topicId: string; 
     }
     responses.push({ topic: t.topic, topicId: t.topicId, partitions });
   }
-  return { responses, bytes, anyError };
+  return { responses, bytes, anyError, seen };
 }
 
-/** Resolves on the first append to any of `partitions`, or after `delayMs`. */
-function waitForAppend(ctx: BrokerContext, partitions: readonly Partition[], delayMs: number): Promise<void> {
-  return new Promise((resolve) => {
-    const unsubscribes: Array<() => void> = [];
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      timer.cancel();
-      for (const u of unsubscribes) u();
-      resolve();
-    };
-    const timer = ctx.clock.setTimeout(finish, delayMs);
-    for (const p of partitions) unsubscribes.push(p.onAppend(finish));
-  });
+/**
+ * Parks on the logs of `seen` until one's high watermark passes what the last read saw
+ * (true), or `delayMs` passes or the polls end (false, re-read and decide). Resolves
+ * 'answer' when a log cannot park another waiter (its bound): the fetch answers now.
+ */
+async function waitForData(seen: ReadPass['seen'], delayMs: number): Promise<boolean | 'answer'> {
+  // One controller per partition: one signal shared by every waiter would collect a
+  // listener per partition (Node warns past 10).
+  const polls = seen.map(() => new AbortController());
+  const waits = seen.map((s, i) => s.partition.waitForData(s.highWatermark, delayMs, polls[i]!));
+  try {
+    return await Promise.race(waits);
+  } catch {
+    return 'answer';
+  } finally {
+    // Releases the other partitions' waiters at once (they resolve false).
+    for (const poll of polls) poll.abort();
+    await Promise.allSettled(waits);
+  }
 }
 
 async function handleFetch(ctx: BrokerContext, req: FetchRequest, info: RequestInfo): Promise<FetchResponse> {
@@ -133,13 +147,12 @@ async function handleFetch(ctx: BrokerContext, req: FetchRequest, info: RequestI
   const maxBytes = Math.max(0, req.maxBytes);
   const started = ctx.clock.monotonicMs();
   const waitMs = Math.min(Math.max(0, req.maxWaitMs), MAX_WAIT_MS_CAP);
-  const waitOn = topics.flatMap((t) => t.parts.map((p) => p.partition).filter((p): p is Partition => p !== undefined));
   let pass = await readOnce(topics, maxBytes, readCommitted);
   for (let wakeups = 0; wakeups < WAKEUPS_MAX; wakeups++) {
     if (pass.anyError || pass.bytes >= req.minBytes || ctx.shuttingDown) break;
     const remainingMs = waitMs - (ctx.clock.monotonicMs() - started);
-    if (remainingMs <= 0 || waitOn.length === 0) break;
-    await waitForAppend(ctx, waitOn, remainingMs);
+    if (remainingMs <= 0 || pass.seen.length === 0) break;
+    if ((await waitForData(pass.seen, remainingMs)) === 'answer') break;
     pass = await readOnce(topics, maxBytes, readCommitted);
   }
   return { ...base, errorCode: Err.NONE, responses: pass.responses };

@@ -34,7 +34,7 @@ async function lookup(partition: Partition, index: number, timestamp: number): P
   if (timestamp < 0 && timestamp !== MAX_TIMESTAMP) return answer(index, Err.NONE);
   try {
     const found = await partition.log.offsetForTimestamp(timestamp);
-    return found ? answer(index, Err.NONE, found.offset, found.timestampMs, true) : answer(index, Err.NONE);
+    return found ? answer(index, Err.NONE, found.offset, found.timestamp, true) : answer(index, Err.NONE);
   } catch {
     return answer(index, Err.KAFKA_STORAGE_ERROR);
   }

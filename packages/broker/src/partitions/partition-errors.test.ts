@@ -7,7 +7,8 @@ import { parseServerConfig } from '../config/server-config.ts';
 import { effectiveTopicConfig } from '../config/topic-config.ts';
 import { Err } from '../kafka-errors.ts';
 import { batchOf } from '../testing/requests.ts';
-import type { AppendResult, PartitionLog } from './partition-log.ts';
+import type { AppendResult, ReadResult } from '@samsa/log';
+import type { PartitionLog } from './partition-log.ts';
 import { Partition } from './partition.ts';
 
 /** A log whose append and read throw `thrown`. */
@@ -15,12 +16,14 @@ function failingLog(thrown: unknown): PartitionLog {
   return {
     logStartOffset: 0,
     logEndOffset: 1,
+    highWatermark: 1,
     sizeBytes: 0,
+    isOffline: false,
     append: (): Promise<AppendResult> => Promise.reject(thrown),
-    read: (): Promise<Uint8Array> => Promise.reject(thrown),
+    read: (): Promise<ReadResult> => Promise.reject(thrown),
     offsetForTimestamp: () => Promise.resolve(null),
     deleteRecordsBefore: () => Promise.resolve(0),
-    flush: () => Promise.resolve(),
+    waitForData: () => Promise.resolve(false),
     close: () => Promise.resolve(),
   };
 }

@@ -1,7 +1,12 @@
 /**
- * PartitionLog: the narrow slice of a @samsa/log `Log` the broker uses, so the broker's
- * partition logic depends on a small contract (samsa-log-store.ts maps the real Log, under
- * a LogManager, onto it; the tests run on that store too, over the memory file system).
+ * PartitionLog: the narrow slice of a @samsa/log `Log` the broker calls through a
+ * partition (`Partition`, the Fetch/ListOffsets handlers, metrics and Metadata through
+ * `partition.log`, the registry closing it). The signatures and result types are the
+ * log's own (one `AppendResult`, one `ReadResult`, one `TimestampAndOffset`), so `Log`
+ * satisfies the interface structurally (checked at compile time below); the store hands
+ * out a thin adapter over it (samsa-log-store.ts) that stamps the leader epoch, closes
+ * through the LogManager and runs retention on the manager's per-log chain. Tests run on
+ * that store too, over the memory file system.
  *
  * Contract:
  *   - `append(bytes)` takes validated record batches whose offsets it assigns in place;
@@ -9,42 +14,47 @@
  *     @samsa/log's LogError subclasses, which Partition maps by class and typed `code`
  *     (InvalidRecordBatchError → CORRUPT_MESSAGE, RecordTooLargeError →
  *     MESSAGE_TOO_LARGE, a full disk → retriable KAFKA_STORAGE_ERROR, anything else,
- *     whatever it looks like, → KAFKA_STORAGE_ERROR).
+ *     whatever it looks like, → KAFKA_STORAGE_ERROR). Never by message text.
  *   - `read(offset, maxBytes)` returns whole batches from `offset` (at least one batch,
  *     even if larger than maxBytes); throws OffsetOutOfRangeError when offset ∉ [start, end].
+ *   - `waitForData(offset, timeoutMs, { signal, watermark })` is the one long-poll
+ *     mechanism: true once the watermark passes `offset`; false on timeout, abort or
+ *     close; rejects TooManyWaitersError past the log's `waitersMax` (the caller answers
+ *     at once instead of parking).
  *   - offsets are JS numbers.
  */
+import type { AppendOptions, AppendResult, Log, ReadOptions, ReadResult, TimestampAndOffset, Watermark } from '@samsa/log';
 
-export interface AppendResult {
-  readonly baseOffset: number;
-  readonly lastOffset: number;
-  /** The broker time stamped into LogAppendTime batches, else -1. */
-  readonly logAppendTimeMs: number;
-}
-
-export interface TimestampLookup {
-  readonly offset: number;
-  readonly timestampMs: number;
+export interface WaitForDataOptions {
+  readonly signal?: AbortSignal;
+  readonly watermark?: Watermark;
 }
 
 export interface PartitionLog {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
+  /** What consumers may read up to (the log end on this single node). */
+  readonly highWatermark: number;
   readonly sizeBytes: number;
   /** True once a storage error (not a full disk) took the log offline: no reads or writes until a restart. */
-  readonly isOffline?: boolean;
-  append(batches: Uint8Array): Promise<AppendResult>;
+  readonly isOffline: boolean;
+  append(batches: Uint8Array, options?: AppendOptions): Promise<AppendResult>;
   /** Whole batches from `offset`; empty when offset === logEndOffset. */
-  read(offset: number, maxBytes: number): Promise<Uint8Array>;
+  read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult>;
   /** ListOffsets: -2 earliest, -1 latest, -3 max timestamp, else first offset with timestamp ≥ ts; null when none. */
-  offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null>;
+  offsetForTimestamp(timestampMs: number): Promise<TimestampAndOffset | null>;
   /** Moves the log start offset forward (DeleteRecords); returns the new start. */
   deleteRecordsBefore(offset: number): Promise<number>;
-  flush(): Promise<void>;
+  /** Long poll: see the contract above. */
+  waitForData(offset: number, timeoutMs: number, options?: WaitForDataOptions): Promise<boolean>;
   close(): Promise<void>;
   /** One retention pass (time, size, log start offset rules); resolves how many segments went. Optional. */
   enforceRetention?(rules: RetentionRules, nowMs: number): Promise<number>;
 }
+
+/** Compile-time check: @samsa/log's Log is a PartitionLog as it is (no look-alike types in between). */
+type Holds<T extends true> = T;
+export type LogIsPartitionLog = Holds<Log extends PartitionLog ? true : false>;
 
 export interface RetentionRules {
   readonly retentionMs: number;

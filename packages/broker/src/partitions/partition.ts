@@ -1,7 +1,13 @@
 /**
- * Partition: one topic-partition this broker leads — its log, its idempotent-producer
- * state and its long-poll waiters. The single-node broker is always the leader, the ISR
- * is {this node}, and the high watermark equals the log end offset.
+ * Partition: one topic-partition this broker leads — its log and its idempotent-producer
+ * state. The single-node broker is always the leader, the ISR is {this node}, and the high
+ * watermark (the log's) equals the log end offset.
+ *
+ * Long polls wait on the log (`waitForData` on the high watermark), the one mechanism:
+ * the log wakes them when data arrives. The partition only holds the AbortController of
+ * each parked poll, so shutdown (`endPolls`) and close can end them. Past the log's waiter
+ * bound `waitForData` rejects (TooManyWaitersError) and the caller answers at once with
+ * what it has.
  *
  * Appends are serialized per partition (a promise chain), because the producer-state
  * check and the append must be atomic: two pipelined batches of one producer must not
@@ -61,7 +67,6 @@ export interface FetchOutcome {
   readonly records: Uint8Array | null;
 }
 
-const WAITERS_MAX = 10_000;
 const REBUILD_READ_BYTES = 1024 * 1024;
 /**
  * Producer state is rebuilt from at most the last this-many offsets of the log. A producer
@@ -79,7 +84,13 @@ export class Partition {
   readonly producers = new ProducerStateTable();
   #config: EffectiveTopicConfig;
   #appendChain: Promise<unknown> = Promise.resolve();
-  readonly #waiters = new Set<() => void>();
+  /**
+   * The long polls parked on the log, kept only so shutdown and close can end them (the
+   * log wakes them on data). Each leaves the set when its wait settles; at most the log's
+   * waiter bound of them are parked.
+   */
+  readonly #parked = new Set<AbortController>();
+  #pollsEnded = false;
   #closed = false;
 
   constructor(topic: string, index: number, log: PartitionLog, config: EffectiveTopicConfig) {
@@ -98,7 +109,7 @@ export class Partition {
   }
 
   get highWatermark(): number {
-    return this.log.logEndOffset;
+    return this.log.highWatermark;
   }
 
   /** Validates, checks producer state and appends one Produce partition's records. */
@@ -171,7 +182,6 @@ export class Partition {
       lastOffset: appended.lastOffset,
       logAppendTimeMs: appended.logAppendTimeMs,
     });
-    this.wakeWaiters();
     return this.#outcome(Err.NONE, null, {
       baseOffset: appended.baseOffset,
       logAppendTimeMs: appended.logAppendTimeMs,
@@ -179,43 +189,52 @@ export class Partition {
     });
   }
 
-  /** Reads whole batches from `offset`, at most `maxBytes` unless `minOneBatch`. */
+  /** Reads whole batches from `offset` below the high watermark, at most `maxBytes` unless `minOneBatch`. */
   async fetch(offset: number, maxBytes: number, minOneBatch: boolean): Promise<FetchOutcome> {
     const start = this.log.logStartOffset;
     const end = this.log.logEndOffset;
-    const base = { highWatermark: end, lastStableOffset: end, logStartOffset: start };
+    const hw = this.log.highWatermark;
+    const base = { highWatermark: hw, lastStableOffset: hw, logStartOffset: start };
     // Closed: the topic was deleted under a long poll (shutdown wakes polls before closing).
     if (this.#closed) return { ...base, errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION, records: null };
     if (offset < start || offset > end) return { ...base, errorCode: Err.OFFSET_OUT_OF_RANGE, records: null };
-    if (offset === end || (maxBytes <= 0 && !minOneBatch)) return { ...base, errorCode: Err.NONE, records: new Uint8Array(0) };
+    if (offset >= hw || (maxBytes <= 0 && !minOneBatch)) return { ...base, errorCode: Err.NONE, records: new Uint8Array(0) };
     let bytes: Uint8Array;
     try {
-      bytes = await this.log.read(offset, Math.max(maxBytes, 1));
+      bytes = (await this.log.read(offset, Math.max(maxBytes, 1), { maxOffset: hw })).records;
     } catch (e) {
-      if (isOffsetOutOfRange(e)) return { ...base, errorCode: Err.OFFSET_OUT_OF_RANGE, records: null };
+      if (e instanceof OffsetOutOfRangeError) return { ...base, errorCode: Err.OFFSET_OUT_OF_RANGE, records: null };
       return { ...base, errorCode: Err.KAFKA_STORAGE_ERROR, records: null };
     }
     return { ...base, errorCode: Err.NONE, records: minOneBatch ? bytes : wholeBatchesWithin(bytes, maxBytes) };
   }
 
-  /** Registers `wake` for the next append; returns the unsubscribe function. */
-  onAppend(wake: () => void): () => void {
-    if (this.#waiters.size >= WAITERS_MAX) return () => {};
-    this.#waiters.add(wake);
-    return () => this.#waiters.delete(wake);
+  /**
+   * Long poll on the log: true once the high watermark passes `offset`; false after
+   * `timeoutMs`, when the caller aborts `poll`, or when polls end here (shutdown, close).
+   * Rejects (TooManyWaitersError) when the log holds its bound of waiters: answer without
+   * waiting. `poll` is the caller's, one per call: a signal shared by many waiters would
+   * collect a listener per waiter.
+   */
+  async waitForData(offset: number, timeoutMs: number, poll: AbortController): Promise<boolean> {
+    if (this.#pollsEnded || poll.signal.aborted) return false;
+    this.#parked.add(poll);
+    try {
+      return await this.log.waitForData(offset, timeoutMs, { signal: poll.signal, watermark: 'high-watermark' });
+    } finally {
+      this.#parked.delete(poll);
+    }
   }
 
-  /** Long polls parked on this partition now (at most WAITERS_MAX). */
+  /** Long polls parked on this partition's log now (for tests and gauges). */
   get waiterCount(): number {
-    return this.#waiters.size;
+    return this.#parked.size;
   }
 
-  /** Wakes every long poll waiting on this partition. */
-  wakeWaiters(): void {
-    if (this.#waiters.size === 0) return;
-    const waiters = [...this.#waiters];
-    this.#waiters.clear();
-    for (const w of waiters) w();
+  /** Ends every long poll parked on this partition, and any later one at once (shutdown). */
+  endPolls(): void {
+    this.#pollsEnded = true;
+    for (const poll of this.#parked) poll.abort();
   }
 
   /** Rebuilds producer state from the batch headers in the log's tail (on open). */
@@ -225,7 +244,7 @@ export class Partition {
     let offset = Math.max(this.log.logStartOffset, end - PRODUCER_REBUILD_OFFSETS_MAX);
     // Each read advances at least one batch, so this loop ends within (end - start) reads.
     while (offset < end) {
-      const bytes = await this.log.read(offset, REBUILD_READ_BYTES);
+      const bytes = (await this.log.read(offset, REBUILD_READ_BYTES)).records;
       if (bytes.byteLength === 0) break;
       let next = offset;
       forEachBatch(bytes, (pos) => {
@@ -270,11 +289,11 @@ export class Partition {
     return deleted;
   }
 
-  /** Stops accepting appends, waits for the in-flight one, wakes long polls. */
+  /** Stops accepting appends, waits for the in-flight one, ends long polls. */
   async close(): Promise<void> {
     this.#closed = true;
     await this.#appendChain;
-    this.wakeWaiters();
+    this.endPolls();
   }
 }
 
@@ -292,10 +311,6 @@ function wholeBatchesWithin(bytes: Uint8Array, maxBytes: number): Uint8Array {
     if (pos === end && pos + size <= maxBytes) end = pos + size;
   });
   return bytes.subarray(0, end);
-}
-
-function isOffsetOutOfRange(e: unknown): boolean {
-  return e instanceof OffsetOutOfRangeError;
 }
 
 /** Produce v8 record errors: the log's per-record rejections, else the whole batch as record 0. */

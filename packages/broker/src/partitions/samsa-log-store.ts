@@ -35,20 +35,26 @@
  * partition leader forever.
  */
 import { flushPolicyFromKafka, LOG_CLEAN_SHUTDOWN_FILE, LOG_DIR_CLEAN_SHUTDOWN_FILE, LogManager } from '@samsa/log';
-import type { Log, LogConfig } from '@samsa/log';
+import type { AppendOptions, AppendResult, Log, LogConfig, ReadOptions, ReadResult, TimestampAndOffset } from '@samsa/log';
 import { joinPath } from '@samsa/runtime';
 import type { Clock, FileSystem, Random } from '@samsa/runtime';
 import type { Logger } from '../observability/logger.ts';
-import type { AppendResult, PartitionLog, PartitionLogConfig, PartitionLogStore, RemoveOptions, RetentionRules, TimestampLookup } from './partition-log.ts';
+import type { PartitionLog, PartitionLogConfig, PartitionLogStore, RemoveOptions, RetentionRules, WaitForDataOptions } from './partition-log.ts';
 
 const LEADER_EPOCH = 0;
 
+/**
+ * The topic's config in the log's terms, value for value: no clamps. The topic and broker
+ * config validators hold every value to the log's bounds where it is set
+ * (config/log-limits.ts), so a value the log cannot take never gets here; if one did,
+ * the log's own check rejects it rather than the broker quietly changing it.
+ */
 export function toSamsaLogConfig(c: PartitionLogConfig): Partial<LogConfig> {
   const policy = c.cleanupPolicy.includes('compact') ? (c.cleanupPolicy.includes('delete') ? 'compact,delete' : 'compact') : 'delete';
   return {
-    segmentBytes: Math.max(64, c.segmentBytes),
+    segmentBytes: c.segmentBytes,
     segmentMs: c.segmentMs,
-    segmentIndexBytes: Math.max(12, c.segmentIndexBytes),
+    segmentIndexBytes: c.segmentIndexBytes,
     indexIntervalBytes: c.indexIntervalBytes,
     maxMessageBytes: c.maxMessageBytes,
     timestampType: c.logAppendTime ? 'log-append-time' : 'create-time',
@@ -63,6 +69,11 @@ export function toSamsaLogConfig(c: PartitionLogConfig): Partial<LogConfig> {
   };
 }
 
+/**
+ * The Log as the broker's PartitionLog: every call and result is the log's own; only the
+ * leader epoch (this node leads every partition at epoch 0), close (after the log's running
+ * maintenance task) and retention (on the manager's per-log chain) go through here.
+ */
 class SamsaPartitionLog implements PartitionLog {
   readonly log: Log;
   readonly #manager: LogManager;
@@ -76,28 +87,29 @@ class SamsaPartitionLog implements PartitionLog {
   get logEndOffset(): number {
     return this.log.logEndOffset;
   }
+  get highWatermark(): number {
+    return this.log.highWatermark;
+  }
   get sizeBytes(): number {
     return this.log.sizeBytes;
   }
   get isOffline(): boolean {
     return this.log.isOffline;
   }
-  async append(batches: Uint8Array): Promise<AppendResult> {
-    const r = await this.log.append(batches, { leaderEpoch: LEADER_EPOCH });
-    return { baseOffset: r.baseOffset, lastOffset: r.lastOffset, logAppendTimeMs: r.logAppendTimeMs };
+  append(batches: Uint8Array, options: AppendOptions = {}): Promise<AppendResult> {
+    return this.log.append(batches, { ...options, leaderEpoch: LEADER_EPOCH });
   }
-  async read(offset: number, maxBytes: number): Promise<Uint8Array> {
-    return (await this.log.read(offset, maxBytes)).records;
+  read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
+    return this.log.read(offset, maxBytes, options);
   }
-  async offsetForTimestamp(timestampMs: number): Promise<TimestampLookup | null> {
-    const found = await this.log.offsetForTimestamp(timestampMs);
-    return found === null ? null : { offset: found.offset, timestampMs: found.timestamp };
+  offsetForTimestamp(timestampMs: number): Promise<TimestampAndOffset | null> {
+    return this.log.offsetForTimestamp(timestampMs);
   }
   deleteRecordsBefore(offset: number): Promise<number> {
     return this.log.deleteRecordsBefore(offset);
   }
-  flush(): Promise<void> {
-    return this.log.flush();
+  waitForData(offset: number, timeoutMs: number, options?: WaitForDataOptions): Promise<boolean> {
+    return this.log.waitForData(offset, timeoutMs, options);
   }
   enforceRetention(rules: RetentionRules, nowMs: number): Promise<number> {
     return this.#manager.enforceLogRetention(this.log.topic, this.log.partition, rules, nowMs);

@@ -6,7 +6,8 @@
  * does.
  */
 import { CONSUMER_OFFSETS_TOPIC } from '../groups/consumer-offsets-log.ts';
-import type { AppendResult, PartitionLog, PartitionLogStore } from '../partitions/partition-log.ts';
+import type { AppendResult } from '@samsa/log';
+import type { PartitionLog, PartitionLogStore } from '../partitions/partition-log.ts';
 
 export type OffsetsAppendHook = (log: PartitionLog, batches: Uint8Array) => Promise<AppendResult>;
 

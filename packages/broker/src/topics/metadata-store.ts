@@ -12,10 +12,18 @@
  * and leaves the old file; `saveOrRevert` then also puts the state back.
  *
  * The file is small (topics × ~200 bytes); the reader caps it at `METADATA_BYTES_MAX`.
+ *
+ * Configs are validated on load as they are when set (AlterConfigs, CreateTopics): a
+ * value the log cannot take (a file written by an older version that accepted it, or
+ * edited by hand) stops the start with MetadataCorruptError naming the file, the topic
+ * and the key, rather than failing a log open or being changed silently.
  */
 import { joinPath } from '@samsa/runtime';
 import type { FileSystem } from '@samsa/runtime';
 import { mkdirsDurably } from '@samsa/log';
+import { validateBrokerDynamicConfig } from '../config/config-resources.ts';
+import { ConfigError } from '../config/config-types.ts';
+import { validateTopicConfig } from '../config/topic-config.ts';
 
 export const METADATA_FILE_NAME = 'samsa-metadata.json';
 const METADATA_BYTES_MAX = 64 * 1024 * 1024;
@@ -166,10 +174,27 @@ function parseState(path: string, text: string): MetadataState {
       throw new MetadataCorruptError(`${path} has a malformed topic entry`);
     }
   }
+  checkConfigs(path, r.topics, r.dynamicBrokerConfigs ?? {});
   return {
     clusterId: r.clusterId,
     producerIdBlockEnd: typeof r.producerIdBlockEnd === 'number' ? r.producerIdBlockEnd : 0,
     topics: r.topics.map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions, configs: { ...(t.configs ?? {}) } })),
     dynamicBrokerConfigs: { ...(r.dynamicBrokerConfigs ?? {}) },
   };
+}
+
+/** Validates the stored topic overrides and dynamic broker configs; throws MetadataCorruptError naming the key. */
+function checkConfigs(path: string, topics: readonly TopicRecord[], dynamic: Readonly<Record<string, string>>): void {
+  const check = (where: string, validate: () => unknown): void => {
+    try {
+      validate();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      throw new MetadataCorruptError(`${path}: ${where}: ${e.message} (fix or remove the key in the file)`, { cause: e });
+    }
+  };
+  for (const t of topics) {
+    for (const [name, value] of Object.entries(t.configs ?? {})) check(`topic ${t.name}`, () => validateTopicConfig(name, value));
+  }
+  for (const [name, value] of Object.entries(dynamic)) check('dynamic broker configs', () => validateBrokerDynamicConfig(name, value));
 }

@@ -347,9 +347,9 @@ export class TopicRegistry {
     });
   }
 
-  /** Wakes every long poll (shutdown). */
+  /** Ends every long poll, parked or to come (shutdown). */
   wakeAllWaiters(): void {
-    for (const topic of this.#topics.values()) for (const p of topic.partitions) p.wakeWaiters();
+    for (const topic of this.#topics.values()) for (const p of topic.partitions) p.endPolls();
   }
 
   /**
