@@ -1,7 +1,7 @@
 /**
  * Generates the Kafka protocol codecs from the vendored JSON message specs: the driver.
  *
- *   spec/*.json          -> src/kafka/generated/<kebab-name>.ts (one per message), index.ts, registry.ts
+ *   spec/*.json          -> src/kafka/generated/<kebab-name>.ts (one per message), index.ts, registry.ts, api-keys.ts
  *   spec/error-codes.json -> src/errors/error-codes.ts
  *   (same specs)          -> test/generated/arbitraries.ts (fast-check arbitraries for the round-trip test)
  *
@@ -23,7 +23,7 @@ import { emitArbitraries } from './arbitraries-emitter.ts';
 import { emitErrorCodes } from './error-codes-emitter.ts';
 import type { ErrorCodeSpec } from './error-codes-emitter.ts';
 import { emitMessage } from './message-emitter.ts';
-import { emitIndex, emitRegistry } from './registry-emitter.ts';
+import { emitApiKeys, emitIndex, emitRegistry } from './registry-emitter.ts';
 import { kebab, stripComments } from './spec-model.ts';
 import type { Spec } from './spec-model.ts';
 
@@ -45,6 +45,7 @@ export function generate(packageDir: string): Map<string, string> {
   for (const [spec, file] of specs) files.set(`src/kafka/generated/${kebab(spec.name)}.ts`, emitMessage(spec, file));
   files.set('src/kafka/generated/index.ts', emitIndex(specs));
   files.set('src/kafka/generated/registry.ts', emitRegistry(specs));
+  files.set('src/kafka/generated/api-keys.ts', emitApiKeys(specs));
   files.set('test/generated/arbitraries.ts', emitArbitraries(specs));
   const codes = JSON.parse(readFileSync(join(specDir, 'error-codes.json'), 'utf8')) as ErrorCodeSpec[];
   files.set('src/errors/error-codes.ts', emitErrorCodes(codes));

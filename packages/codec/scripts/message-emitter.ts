@@ -12,7 +12,7 @@ import { newCtx } from './emit-context.ts';
 import type { Ctx } from './emit-context.ts';
 import { emitRead } from './reader-emitter.ts';
 import { emitSize } from './size-emitter.ts';
-import { Message } from './spec-model.ts';
+import { apiNameOf, Message } from './spec-model.ts';
 import type { Spec, Struct } from './spec-model.ts';
 import { emitInterface } from './type-emitter.ts';
 import { emitWrite } from './writer-emitter.ts';
@@ -30,7 +30,8 @@ function emitStruct(c: Ctx, s: Struct, top: boolean, out: string[]): void {
 function metaExpr(m: Message): string {
   const spec = m.spec;
   const flex = m.flex === null ? 'null' : `[${m.flex[0]}, ${m.flex[1] === Infinity ? 'null' : m.flex[1]}]`;
-  return `{ apiKey: ${spec.apiKey ?? -1}, name: '${m.name}', type: '${spec.type}', validVersions: [${m.valid[0]}, ${m.valid[1]}], flexibleVersions: ${flex} } as const satisfies MessageMeta`;
+  const apiName = spec.apiKey === undefined ? 'null' : `'${apiNameOf(m.name)}'`;
+  return `{ apiKey: ${spec.apiKey ?? -1}, apiName: ${apiName}, name: '${m.name}', type: '${spec.type}', validVersions: [${m.valid[0]}, ${m.valid[1]}], flexibleVersions: ${flex} } as const satisfies MessageMeta`;
 }
 
 export function emitMessage(spec: Spec, file: string): string {
@@ -61,7 +62,7 @@ export function emitMessage(spec: Spec, file: string): string {
     ``,
     ...body,
     ...defaults,
-    `export const ${m.name}Codec: MessageCodec<${m.name}> = { name: '${m.name}', size: size${m.name}, write: write${m.name}, read: read${m.name}, meta: ${m.name}Meta };`,
+    `export const ${m.name}Codec: MessageCodec<${m.name}, typeof ${m.name}Meta> = { name: '${m.name}', size: size${m.name}, write: write${m.name}, read: read${m.name}, meta: ${m.name}Meta };`,
     ``,
   ].join('\n');
   return pruneImports(text);

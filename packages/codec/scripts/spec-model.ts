@@ -80,6 +80,9 @@ export const camel = (s: string): string => s.charAt(0).toLowerCase() + s.slice(
 export const kebab = (s: string): string =>
   s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').replace(/([A-Z])([A-Z][a-z])/g, '$1-$2').toLowerCase();
 
+/** Kafka's name of the API a request or response message belongs to: `ProduceRequest` -> `Produce`. */
+export const apiNameOf = (messageName: string): string => messageName.replace(/(Request|Response)$/, '');
+
 function toField(f: SpecField): Field {
   const isArray = f.type.startsWith('[]');
   return {
