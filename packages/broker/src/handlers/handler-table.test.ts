@@ -8,16 +8,25 @@ import { HANDLERS } from './index.ts';
 describe('handler table', () => {
   it('takes every key and name from the generated metadata', () => {
     expect(HANDLERS.length).toBeGreaterThan(0);
-    for (const h of HANDLERS) {
-      const api = apiByKey.get(h.apiKey);
-      expect(api?.name, h.name).toBe(h.name);
-      expect(h.request.meta, h.name).toMatchObject({ apiKey: h.apiKey, apiName: h.name, type: 'request' });
-      expect(h.response.meta, h.name).toMatchObject({ apiKey: h.apiKey, apiName: h.name, type: 'response' });
-      expect(ApiKey[h.name as keyof typeof ApiKey], h.name).toBe(h.apiKey);
-      expect(h.minVersion, h.name).toBeGreaterThanOrEqual(h.request.meta.validVersions[0]);
-      expect(h.maxVersion, h.name).toBeLessThanOrEqual(h.request.meta.validVersions[1]);
-      expect(h.minVersion, h.name).toBeLessThanOrEqual(h.maxVersion);
-    }
+    const seen = HANDLERS.map((h) => ({
+      name: h.name,
+      apiKey: h.apiKey,
+      registryName: apiByKey.get(h.apiKey)?.name,
+      constant: ApiKey[h.name as keyof typeof ApiKey],
+      request: [h.request.meta.apiKey, h.request.meta.apiName, h.request.meta.type],
+      response: [h.response.meta.apiKey, h.response.meta.apiName, h.response.meta.type],
+      versionsWithinSpec: h.request.meta.validVersions[0] <= h.minVersion && h.minVersion <= h.maxVersion && h.maxVersion <= h.request.meta.validVersions[1],
+    }));
+    const expected = HANDLERS.map((h) => ({
+      name: h.name,
+      apiKey: h.apiKey,
+      registryName: h.name,
+      constant: h.apiKey,
+      request: [h.apiKey, h.name, 'request'],
+      response: [h.apiKey, h.name, 'response'],
+      versionsWithinSpec: true,
+    }));
+    expect(seen).toEqual(expected);
     expect(new Set(HANDLERS.map((h) => h.apiKey)).size).toBe(HANDLERS.length);
   });
 });
