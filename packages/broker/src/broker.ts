@@ -35,6 +35,7 @@ import type { AttachedConnection } from './connection/attach.ts';
 import { ConnectionLog } from './connection/connection-log.ts';
 import type { StallReason } from './connection/connection-session.ts';
 import { PoolPressure } from './connection/pool-pressure.ts';
+import { canOverlapRequest } from './connection/overlapping-requests.ts';
 import { RequestMemoryPool } from './connection/request-memory-pool.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { GroupService } from './groups/group-service.ts';
@@ -60,7 +61,6 @@ import { TopicRegistry } from './topics/topic-registry.ts';
 export const QUEUED_BYTES_MAX = 16 * 1024 * 1024;
 /** Pipelined Produce requests of one connection handled at once. */
 export const PRODUCE_IN_FLIGHT_MAX = 16;
-const PRODUCE_API_KEY = 0;
 /** At max.connections, a connection idle at least this long may be closed to admit a new one. */
 export const EVICT_IDLE_MIN_MS = 5_000;
 /** How often idle connections are looked for. */
@@ -377,9 +377,8 @@ export class Broker {
       queuedBytesMax: QUEUED_BYTES_MAX,
       queuedFramesMax: this.config.queuedMaxRequests,
       handleFrame: (frame) => this.#dispatcher.handle(frame, peer),
-      // Pipelined Produce and OffsetCommit (key 8) requests overlap (appends wait for I/O;
-      // the group service coalesces queued __consumer_offsets appends); see connection-session.ts.
-      canOverlap: (frame) => frame.byteLength >= 2 && frame[0] === 0 && (frame[1] === PRODUCE_API_KEY || frame[1] === 8),
+      // Pipelined Produce and OffsetCommit requests overlap; see overlapping-requests.ts.
+      canOverlap: canOverlapRequest,
       inFlightMax: PRODUCE_IN_FLIGHT_MAX,
       pool: this.requestMemory,
       onEnd: (reason) => {

@@ -16,7 +16,7 @@
  *   handler throws anything else (a bug)          → close, logged as error
  * Metrics: per-API request count and latency, bytes in/out.
  */
-import { ApiVersionsResponseCodec, DecodeError, encodeResponseFrame, encodeResponseFrameChunks } from '@samsa/codec';
+import { ApiKey, ApiVersionsResponseCodec, DecodeError, decodeRequest, encodeResponseFrame, encodeResponseFrameChunks, peekRequestHeader } from '@samsa/codec';
 import type { BrokerContext } from './broker-context.ts';
 import { responseByteLength } from './connection/connection-session.ts';
 import type { FrameOutcome, ResponseBytes } from './connection/connection-session.ts';
@@ -25,9 +25,7 @@ import { CloseConnection } from './handlers/api-handler.ts';
 import { apiVersionsBody } from './handlers/api-versions.ts';
 import { Err } from './kafka-errors.ts';
 import { RateLimitedLog } from './observability/logger.ts';
-import { API_VERSIONS_KEY, decodeRequest, peekRequestHeader } from './protocol/frames.ts';
 
-const FETCH_KEY = 1;
 const NO_RESPONSE: FrameOutcome = { response: null };
 
 export class Dispatcher {
@@ -48,7 +46,7 @@ export class Dispatcher {
     if (!peeked) return this.#reject('malformed', peer, { bytes: frame.byteLength }, 'request shorter than its header');
     const { apiKey, apiVersion, correlationId } = peeked;
     const handler = this.#handlers.get(apiKey);
-    if (apiKey === API_VERSIONS_KEY && handler && apiVersion > handler.maxVersion) {
+    if (apiKey === ApiKey.ApiVersions && handler && apiVersion > handler.maxVersion) {
       const response = encodeResponseFrame(apiKey, 0, correlationId, ApiVersionsResponseCodec, apiVersionsBody(ctx, Err.UNSUPPORTED_VERSION));
       ctx.metrics.bytesOut(response.byteLength);
       return { response };
@@ -60,7 +58,7 @@ export class Dispatcher {
     const startedMs = ctx.clock.monotonicMs();
     let decoded;
     try {
-      decoded = decodeRequest(frame, handler.request, apiVersion);
+      decoded = decodeRequest(frame, handler.request);
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
       return this.#reject('malformed', peer, { api: handler.name, apiVersion, reason: e.reason, detail: e.message }, 'malformed request');
@@ -80,7 +78,7 @@ export class Dispatcher {
     try {
       // Fetch responses carry MBs of records: pass those through as chunks instead of copying them.
       response =
-        apiKey === FETCH_KEY
+        apiKey === ApiKey.Fetch
           ? encodeResponseFrameChunks(apiKey, apiVersion, correlationId, handler.response, body)
           : encodeResponseFrame(apiKey, apiVersion, correlationId, handler.response, body);
     } catch (e) {

@@ -71,8 +71,8 @@ async function handleAlterConfigs(ctx: BrokerContext, req: AlterConfigsRequest):
 }
 
 export const alterConfigsHandler = defineHandler({
-  apiKey: 33,
-  name: 'AlterConfigs',
+  apiKey: AlterConfigsRequestCodec.meta.apiKey,
+  name: AlterConfigsRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 2,
   request: AlterConfigsRequestCodec,

@@ -31,8 +31,8 @@ export function apiVersionsBody(ctx: BrokerContext, errorCode: number): ApiVersi
 }
 
 export const apiVersionsHandler = defineHandler({
-  apiKey: 18,
-  name: 'ApiVersions',
+  apiKey: ApiVersionsRequestCodec.meta.apiKey,
+  name: ApiVersionsRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 3,
   request: ApiVersionsRequestCodec,

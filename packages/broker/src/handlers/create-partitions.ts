@@ -58,8 +58,8 @@ async function handleCreatePartitions(ctx: BrokerContext, req: CreatePartitionsR
 }
 
 export const createPartitionsHandler = defineHandler({
-  apiKey: 37,
-  name: 'CreatePartitions',
+  apiKey: CreatePartitionsRequestCodec.meta.apiKey,
+  name: CreatePartitionsRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 3,
   request: CreatePartitionsRequestCodec,

@@ -122,8 +122,8 @@ async function handleCreateTopics(ctx: BrokerContext, req: CreateTopicsRequest, 
 }
 
 export const createTopicsHandler = defineHandler({
-  apiKey: 19,
-  name: 'CreateTopics',
+  apiKey: CreateTopicsRequestCodec.meta.apiKey,
+  name: CreateTopicsRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 7,
   request: CreateTopicsRequestCodec,

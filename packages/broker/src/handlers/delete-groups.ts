@@ -17,8 +17,8 @@ function handleDeleteGroups(ctx: BrokerContext, req: DeleteGroupsRequest): Promi
 }
 
 export const deleteGroupsHandler = defineHandler({
-  apiKey: 42,
-  name: 'DeleteGroups',
+  apiKey: DeleteGroupsRequestCodec.meta.apiKey,
+  name: DeleteGroupsRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 2,
   request: DeleteGroupsRequestCodec,

@@ -39,8 +39,8 @@ async function handleDeleteRecords(ctx: BrokerContext, req: DeleteRecordsRequest
 }
 
 export const deleteRecordsHandler = defineHandler({
-  apiKey: 21,
-  name: 'DeleteRecords',
+  apiKey: DeleteRecordsRequestCodec.meta.apiKey,
+  name: DeleteRecordsRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 2,
   request: DeleteRecordsRequestCodec,

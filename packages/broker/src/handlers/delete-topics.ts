@@ -61,8 +61,8 @@ async function handleDeleteTopics(ctx: BrokerContext, req: DeleteTopicsRequest, 
 }
 
 export const deleteTopicsHandler = defineHandler({
-  apiKey: 20,
-  name: 'DeleteTopics',
+  apiKey: DeleteTopicsRequestCodec.meta.apiKey,
+  name: DeleteTopicsRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 6,
   request: DeleteTopicsRequestCodec,

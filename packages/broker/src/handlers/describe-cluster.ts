@@ -31,8 +31,8 @@ function handleDescribeCluster(ctx: BrokerContext, req: DescribeClusterRequest, 
 }
 
 export const describeClusterHandler = defineHandler({
-  apiKey: 60,
-  name: 'DescribeCluster',
+  apiKey: DescribeClusterRequestCodec.meta.apiKey,
+  name: DescribeClusterRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 1,
   request: DescribeClusterRequestCodec,

@@ -57,8 +57,8 @@ function handleDescribeConfigs(ctx: BrokerContext, req: DescribeConfigsRequest, 
 }
 
 export const describeConfigsHandler = defineHandler({
-  apiKey: 32,
-  name: 'DescribeConfigs',
+  apiKey: DescribeConfigsRequestCodec.meta.apiKey,
+  name: DescribeConfigsRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 4,
   request: DescribeConfigsRequestCodec,

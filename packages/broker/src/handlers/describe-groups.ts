@@ -29,8 +29,8 @@ async function handleDescribeGroups(ctx: BrokerContext, req: DescribeGroupsReque
 }
 
 export const describeGroupsHandler = defineHandler({
-  apiKey: 15,
-  name: 'DescribeGroups',
+  apiKey: DescribeGroupsRequestCodec.meta.apiKey,
+  name: DescribeGroupsRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 5,
   request: DescribeGroupsRequestCodec,

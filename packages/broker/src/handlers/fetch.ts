@@ -159,8 +159,8 @@ async function handleFetch(ctx: BrokerContext, req: FetchRequest, info: RequestI
 }
 
 export const fetchHandler = defineHandler({
-  apiKey: 1,
-  name: 'Fetch',
+  apiKey: FetchRequestCodec.meta.apiKey,
+  name: FetchRequestCodec.meta.apiName,
   minVersion: 4,
   maxVersion: 12,
   request: FetchRequestCodec,

@@ -47,8 +47,8 @@ async function handleFindCoordinator(ctx: BrokerContext, req: FindCoordinatorReq
 }
 
 export const findCoordinatorHandler = defineHandler({
-  apiKey: 10,
-  name: 'FindCoordinator',
+  apiKey: FindCoordinatorRequestCodec.meta.apiKey,
+  name: FindCoordinatorRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 4,
   request: FindCoordinatorRequestCodec,

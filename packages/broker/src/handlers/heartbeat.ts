@@ -20,8 +20,8 @@ async function handleHeartbeat(ctx: BrokerContext, req: HeartbeatRequest, info: 
 }
 
 export const heartbeatHandler = defineHandler({
-  apiKey: 12,
-  name: 'Heartbeat',
+  apiKey: HeartbeatRequestCodec.meta.apiKey,
+  name: HeartbeatRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 4,
   request: HeartbeatRequestCodec,

@@ -71,8 +71,8 @@ async function handleIncrementalAlterConfigs(ctx: BrokerContext, req: Incrementa
 }
 
 export const incrementalAlterConfigsHandler = defineHandler({
-  apiKey: 44,
-  name: 'IncrementalAlterConfigs',
+  apiKey: IncrementalAlterConfigsRequestCodec.meta.apiKey,
+  name: IncrementalAlterConfigsRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 1,
   request: IncrementalAlterConfigsRequestCodec,

@@ -29,8 +29,8 @@ async function handleInitProducerId(ctx: BrokerContext, req: InitProducerIdReque
 }
 
 export const initProducerIdHandler = defineHandler({
-  apiKey: 22,
-  name: 'InitProducerId',
+  apiKey: InitProducerIdRequestCodec.meta.apiKey,
+  name: InitProducerIdRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 4,
   request: InitProducerIdRequestCodec,

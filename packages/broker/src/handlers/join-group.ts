@@ -40,8 +40,8 @@ async function handleJoinGroup(ctx: BrokerContext, req: JoinGroupRequest, info: 
 }
 
 export const joinGroupHandler = defineHandler({
-  apiKey: 11,
-  name: 'JoinGroup',
+  apiKey: JoinGroupRequestCodec.meta.apiKey,
+  name: JoinGroupRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 9,
   request: JoinGroupRequestCodec,

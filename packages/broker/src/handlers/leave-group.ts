@@ -21,8 +21,8 @@ async function handleLeaveGroup(ctx: BrokerContext, req: LeaveGroupRequest, info
 }
 
 export const leaveGroupHandler = defineHandler({
-  apiKey: 13,
-  name: 'LeaveGroup',
+  apiKey: LeaveGroupRequestCodec.meta.apiKey,
+  name: LeaveGroupRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 5,
   request: LeaveGroupRequestCodec,

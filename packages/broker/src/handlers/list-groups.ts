@@ -19,8 +19,8 @@ function handleListGroups(ctx: BrokerContext, req: ListGroupsRequest, info: Requ
 }
 
 export const listGroupsHandler = defineHandler({
-  apiKey: 16,
-  name: 'ListGroups',
+  apiKey: ListGroupsRequestCodec.meta.apiKey,
+  name: ListGroupsRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 4,
   request: ListGroupsRequestCodec,

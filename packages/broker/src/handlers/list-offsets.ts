@@ -58,8 +58,8 @@ async function handleListOffsets(ctx: BrokerContext, req: ListOffsetsRequest, in
 }
 
 export const listOffsetsHandler = defineHandler({
-  apiKey: 2,
-  name: 'ListOffsets',
+  apiKey: ListOffsetsRequestCodec.meta.apiKey,
+  name: ListOffsetsRequestCodec.meta.apiName,
   minVersion: 1,
   maxVersion: 7,
   request: ListOffsetsRequestCodec,

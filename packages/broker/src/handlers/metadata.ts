@@ -106,8 +106,8 @@ async function handleMetadata(ctx: BrokerContext, req: MetadataRequest, info: Re
 }
 
 export const metadataHandler = defineHandler({
-  apiKey: 3,
-  name: 'Metadata',
+  apiKey: MetadataRequestCodec.meta.apiKey,
+  name: MetadataRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 12,
   request: MetadataRequestCodec,

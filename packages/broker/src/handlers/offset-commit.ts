@@ -29,8 +29,8 @@ async function handleOffsetCommit(ctx: BrokerContext, req: OffsetCommitRequest, 
 }
 
 export const offsetCommitHandler = defineHandler({
-  apiKey: 8,
-  name: 'OffsetCommit',
+  apiKey: OffsetCommitRequestCodec.meta.apiKey,
+  name: OffsetCommitRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 8,
   request: OffsetCommitRequestCodec,

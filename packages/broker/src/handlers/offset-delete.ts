@@ -18,8 +18,8 @@ function handleOffsetDelete(ctx: BrokerContext, req: OffsetDeleteRequest): Promi
 }
 
 export const offsetDeleteHandler = defineHandler({
-  apiKey: 47,
-  name: 'OffsetDelete',
+  apiKey: OffsetDeleteRequestCodec.meta.apiKey,
+  name: OffsetDeleteRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 0,
   request: OffsetDeleteRequestCodec,

@@ -32,8 +32,8 @@ async function handleOffsetFetch(ctx: BrokerContext, req: OffsetFetchRequest, in
 }
 
 export const offsetFetchHandler = defineHandler({
-  apiKey: 9,
-  name: 'OffsetFetch',
+  apiKey: OffsetFetchRequestCodec.meta.apiKey,
+  name: OffsetFetchRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 8,
   request: OffsetFetchRequestCodec,

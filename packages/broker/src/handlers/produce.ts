@@ -24,7 +24,7 @@
  *   broker's coordinators only: a client Produce to one → INVALID_TOPIC_EXCEPTION
  *   (Kafka's ReplicaManager: "Cannot append to internal topic").
  */
-import { batchIsTransactional, ProduceRequestCodec, ProduceResponseCodec } from '@samsa/codec';
+import { batchIsTransactional, ProduceRequestCodec, ProduceResponseCodec, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec';
 import type { ProduceRequest, ProduceResponse, ProduceResponsePartitionProduceResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
 import { Err } from '../kafka-errors.ts';
@@ -53,7 +53,7 @@ async function producePartition(ctx: BrokerContext, topic: string, index: number
   if (INTERNAL_TOPICS.has(topic)) return partitionResponse(index, v, { errorCode: Err.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot append to internal topic ${topic}` });
   const partition = ctx.registry.partition(topic, index);
   if (!partition) return partitionResponse(index, v, { errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION });
-  if (transactional || (records !== null && records.byteLength >= 61 && batchIsTransactional(records, 0))) {
+  if (transactional || (records !== null && records.byteLength >= RECORD_BATCH_HEADER_BYTES && batchIsTransactional(records, 0))) {
     return partitionResponse(index, v, { errorCode: Err.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'Transactions are not supported by this broker' });
   }
   // Low disk: refused before anything is written (retriable; see free-space-guard.ts).
@@ -88,8 +88,8 @@ async function handleProduce(ctx: BrokerContext, req: ProduceRequest, info: Requ
 }
 
 export const produceHandler = defineHandler({
-  apiKey: 0,
-  name: 'Produce',
+  apiKey: ProduceRequestCodec.meta.apiKey,
+  name: ProduceRequestCodec.meta.apiName,
   minVersion: 3,
   maxVersion: 9,
   request: ProduceRequestCodec,

@@ -24,8 +24,8 @@ async function handleSyncGroup(ctx: BrokerContext, req: SyncGroupRequest, info: 
 }
 
 export const syncGroupHandler = defineHandler({
-  apiKey: 14,
-  name: 'SyncGroup',
+  apiKey: SyncGroupRequestCodec.meta.apiKey,
+  name: SyncGroupRequestCodec.meta.apiName,
   minVersion: 0,
   maxVersion: 5,
   request: SyncGroupRequestCodec,

@@ -6,7 +6,7 @@
  *
  * Bounded: at most `RESPONSES_BUFFERED_MAX` undelivered responses are kept.
  */
-import { isFlexible, Reader, RequestHeaderCodec, ResponseHeaderCodec, Writer } from '@samsa/codec';
+import { ApiKey, isFlexible, Reader, RequestHeaderCodec, ResponseHeaderCodec, Writer } from '@samsa/codec';
 import type { MessageCodec } from '@samsa/codec';
 import type { Connection } from '@samsa/runtime';
 import { FrameSplitter } from '@samsa/codec';
@@ -68,7 +68,7 @@ export class KafkaTestClient {
   /** The next response frame; checks its correlation id and decodes the body. */
   async receive<Res>(sent: SentRequest, codec: MessageCodec<Res>, decodeVersion = sent.apiVersion): Promise<Res> {
     const frame = await this.nextFrame();
-    const headerVersion = sent.apiKey !== 18 && isFlexible(codec.meta, sent.apiVersion) ? 1 : 0;
+    const headerVersion = sent.apiKey !== ApiKey.ApiVersions && isFlexible(codec.meta, sent.apiVersion) ? 1 : 0;
     const r = new Reader(frame, 'ResponseHeader', headerVersion);
     const header = ResponseHeaderCodec.read(r, headerVersion);
     if (r.failed) throw r.error!;

@@ -7,11 +7,19 @@
  * except ApiVersions, whose response header is always v0 so a client that does not know
  * the broker's versions can still read it. ControlledShutdown v0 uses request header v0.
  *
- * `decodeRequestFrame` takes a frame WITHOUT its 4-byte size prefix (the connection layer
- * has already cut it) and returns the body as a view; it does not check the version against
- * a supported range (the broker answers UNSUPPORTED_VERSION itself), but it does need to
- * know the api key to pick the header version. Every failure is a RequestFrameError (a
- * DecodeError) carrying whatever of api key, version and correlation id could be read.
+ * Request decoding takes a frame WITHOUT its 4-byte size prefix (the connection layer has
+ * already cut it). It does not check the version against a supported range (the broker
+ * answers UNSUPPORTED_VERSION itself), but it does need the api key to pick the header
+ * version. Three entry points, one header path:
+ *   - `peekRequestHeader`: the fixed 8 bytes (api key, version, correlation id), or null.
+ *   - `decodeRequestFrame`: the header, and the body as a view. Every failure is a
+ *     RequestFrameError (a DecodeError) carrying whatever of the ids could be read.
+ *   - `decodeRequest`: the header and the body decoded with the API's request codec, what a
+ *     broker calls. Bytes left after the body are ignored and counted in `trailingBytes`, as
+ *     Kafka's request parsing ignores them (it reads the fields of the version and never
+ *     checks what is left): librdkafka >= 2.1 sends its all-topics Metadata v9+ request with
+ *     a 4-byte int32 0 where the 1-byte compact-array null belongs, so 3 bytes follow the
+ *     body. A header or body that is short or malformed still throws a DecodeError.
  * The encoders return whole frames INCLUDING the size prefix, sized once, written once.
  * `encodeResponseFrameChunks` returns the same bytes as a list of chunks in which every
  * bytes/records field of >= spliceBytesMin is the caller's own Uint8Array (not copied),
@@ -24,24 +32,26 @@ import { Writer, measureSpliced } from '../primitives/writer.ts';
 import { readRequestHeader, sizeRequestHeader, writeRequestHeader } from './generated/request-header.ts';
 import type { RequestHeader } from './generated/request-header.ts';
 import { readResponseHeader, sizeResponseHeader, writeResponseHeader } from './generated/response-header.ts';
+import { ApiKey } from './generated/api-keys.ts';
 import { apiByKey } from './generated/registry.ts';
+import type { ApiEntry } from './generated/registry.ts';
 import { isFlexible } from './message-codec.ts';
 import type { MessageCodec } from './message-codec.ts';
 
-const API_VERSIONS_KEY = 18;
-const CONTROLLED_SHUTDOWN_KEY = 7;
 const SIZE_PREFIX_BYTES = 4;
+/** int16 apiKey + int16 apiVersion + int32 correlationId: the start every request header version shares. */
+export const REQUEST_FIXED_HEADER_BYTES = 8;
 
 /** Request header version for an api key/version; unknown keys get v1 (api key, version, correlation id, client id). */
 export function requestHeaderVersion(apiKey: number, apiVersion: number): number {
-  if (apiKey === CONTROLLED_SHUTDOWN_KEY && apiVersion === 0) return 0;
+  if (apiKey === ApiKey.ControlledShutdown && apiVersion === 0) return 0;
   const api = apiByKey.get(apiKey);
   return api !== undefined && isFlexible(api.request.meta, apiVersion) ? 2 : 1;
 }
 
 /** Response header version for an api key/version (ApiVersions is always v0). */
 export function responseHeaderVersion(apiKey: number, apiVersion: number): number {
-  if (apiKey === API_VERSIONS_KEY) return 0;
+  if (apiKey === ApiKey.ApiVersions) return 0;
   const api = apiByKey.get(apiKey);
   return api !== undefined && isFlexible(api.response.meta, apiVersion) ? 1 : 0;
 }
@@ -66,7 +76,22 @@ export interface RequestFrame {
   body: Uint8Array;
 }
 
-export function decodeRequestFrame(bytes: Uint8Array): RequestFrame {
+/** The ids in the fixed first bytes of a request. */
+export interface RequestIds {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+}
+
+/** The fixed first 8 bytes of a request frame (api key, version, correlation id), or null when the frame is shorter. */
+export function peekRequestHeader(frame: Uint8Array): RequestIds | null {
+  if (frame.byteLength < REQUEST_FIXED_HEADER_BYTES) return null;
+  const v = new DataView(frame.buffer, frame.byteOffset, REQUEST_FIXED_HEADER_BYTES);
+  return { apiKey: v.getInt16(0), apiVersion: v.getInt16(2), correlationId: v.getInt32(4) };
+}
+
+/** Reads a request header with a fresh Reader, left at the body's first byte; throws RequestFrameError. */
+function readHeader(bytes: Uint8Array): { r: Reader; header: RequestHeader; headerVersion: number; api: ApiEntry } {
   const r = new Reader(bytes, 'RequestHeader', -1);
   const apiKey = r.int16();
   const apiVersion = r.failed ? -1 : r.int16();
@@ -80,7 +105,34 @@ export function decodeRequestFrame(bytes: Uint8Array): RequestFrame {
   const header = readRequestHeader(r, headerVersion);
   const err = r.error;
   if (err !== null) throw new RequestFrameError(err.reason, `${api.name}Request header`, err.path, err.message, ids);
+  return { r, header, headerVersion, api };
+}
+
+export function decodeRequestFrame(bytes: Uint8Array): RequestFrame {
+  const { r, header, headerVersion } = readHeader(bytes);
   return { header, headerVersion, body: bytes.subarray(r.pos) };
+}
+
+export interface DecodedRequest<T> {
+  readonly header: RequestHeader;
+  readonly headerVersion: number;
+  readonly body: T;
+  /** Bytes left after the body (ignored; 0 for a well-formed request). */
+  readonly trailingBytes: number;
+}
+
+/**
+ * Decodes a whole request (header and body) with `codec`, the request codec of the frame's
+ * api key (passing another API's codec is a programmer error and throws a plain Error).
+ * Trailing bytes after the body are allowed and counted; a short or malformed header throws
+ * RequestFrameError, a short or malformed body the body's DecodeError (api, version, field path).
+ */
+export function decodeRequest<T>(bytes: Uint8Array, codec: MessageCodec<T>): DecodedRequest<T> {
+  const { r, header, headerVersion, api } = readHeader(bytes);
+  if (codec.meta.apiKey !== api.apiKey) throw new Error(`decodeRequest: a ${api.name} request (api key ${api.apiKey}) cannot be read with ${codec.name}`);
+  const body = codec.read(r, header.requestApiVersion);
+  if (r.failed) throw r.error!;
+  return { header, headerVersion, body, trailingBytes: r.remaining };
 }
 
 /** A whole request frame, size prefix included. */

@@ -3,8 +3,9 @@
  *
  * Invariants:
  * - random bytes into any generated decoder (every message, every version), into the
- *   request/response header decoders and into decodeRequestFrame either decode or throw a
- *   DecodeError, never anything else, and never hang;
+ *   request/response header decoders, into decodeRequestFrame and into decodeRequest (with
+ *   the codec of the api key the frame names, as the broker picks it) either decode or throw
+ *   a DecodeError, never anything else, and never hang;
  * - the same holds for valid encodings that were truncated or had bytes overwritten;
  * - a tiny input declaring a huge array count or bytes length fails with 'bad-length'
  *   before anything is allocated.
@@ -15,7 +16,7 @@ import { DecodeError } from '../decode-error.ts';
 import { arbitraries } from '../../test/generated/arbitraries.ts';
 import * as generated from './generated/index.ts';
 import { decodeMessage, encodeMessage } from './encode-decode.ts';
-import { decodeRequestFrame, encodeRequestFrame } from './frames.ts';
+import { decodeRequest, decodeRequestFrame, encodeRequestFrame, peekRequestHeader } from './frames.ts';
 import { apiByKey } from './generated/registry.ts';
 import type { MessageCodec } from './message-codec.ts';
 
@@ -65,7 +66,7 @@ describe('decoders on garbage', () => {
     });
   }
 
-  it('random bytes and corrupted frames into decodeRequestFrame', () => {
+  it('random bytes and corrupted frames into decodeRequestFrame and decodeRequest', () => {
     const api = apiByKey.get(0)!; // Produce
     const good = encodeRequestFrame({ requestApiKey: 0, requestApiVersion: 9, correlationId: 7, clientId: 'c' }, api.request, {
       transactionalId: null,
@@ -83,6 +84,10 @@ describe('decoders on garbage', () => {
           const entry = apiByKey.get(frame.header.requestApiKey)!;
           decodeMessage(entry.request, frame.body, frame.header.requestApiVersion);
         });
+        for (const input of [random, bytes]) {
+          const entry = apiByKey.get(peekRequestHeader(input)?.apiKey ?? -1);
+          if (entry !== undefined) onlyDecodeErrors(() => decodeRequest(input, entry.request));
+        }
       }),
       { numRuns: runs(300) },
     );

@@ -17,6 +17,9 @@ export interface TaggedField {
 export interface MessageMeta {
   /** Kafka API key, or -1 for headers and data records. */
   readonly apiKey: number;
+  /** Kafka's name of the API (`Produce` for ProduceRequest and ProduceResponse), or null for headers and data records. */
+  readonly apiName: string | null;
+  /** The message name (`ProduceRequest`). */
   readonly name: string;
   readonly type: 'request' | 'response' | 'header' | 'data';
   /** Inclusive [min, max]. */
@@ -25,12 +28,17 @@ export interface MessageMeta {
   readonly flexibleVersions: readonly [number, number | null] | null;
 }
 
-export interface MessageCodec<T> {
+/**
+ * `M` is the codec's own metadata type: the generated codecs carry their literal `Meta`, so
+ * `ProduceRequestCodec.meta.apiKey` is typed `0` and `.apiName` `'Produce'` (a broker
+ * handler takes its key and name from there); code that takes any codec uses the default.
+ */
+export interface MessageCodec<T, M extends MessageMeta = MessageMeta> {
   readonly name: string;
   readonly size: (msg: T, version: number) => number;
   readonly write: (w: Writer, msg: T, version: number) => void;
   readonly read: (r: Reader, version: number) => T;
-  readonly meta: MessageMeta;
+  readonly meta: M;
 }
 
 /** True when `version` is a flexible version of `meta`. */

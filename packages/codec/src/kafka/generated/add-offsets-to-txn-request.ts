@@ -10,7 +10,7 @@ import { sizeString, sizeUvarint } from '../../primitives/writer.ts';
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AddOffsetsToTxnRequestMeta = { apiKey: 25, name: 'AddOffsetsToTxnRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const AddOffsetsToTxnRequestMeta = { apiKey: 25, apiName: 'AddOffsetsToTxn', name: 'AddOffsetsToTxnRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface AddOffsetsToTxnRequest {
   /** The transactional id corresponding to the transaction. */
@@ -87,4 +87,4 @@ export function readAddOffsetsToTxnRequest(r: Reader, v: number): AddOffsetsToTx
   return { transactionalId, producerId, producerEpoch, groupId, unknownTaggedFields };
 }
 
-export const AddOffsetsToTxnRequestCodec: MessageCodec<AddOffsetsToTxnRequest> = { name: 'AddOffsetsToTxnRequest', size: sizeAddOffsetsToTxnRequest, write: writeAddOffsetsToTxnRequest, read: readAddOffsetsToTxnRequest, meta: AddOffsetsToTxnRequestMeta };
+export const AddOffsetsToTxnRequestCodec: MessageCodec<AddOffsetsToTxnRequest, typeof AddOffsetsToTxnRequestMeta> = { name: 'AddOffsetsToTxnRequest', size: sizeAddOffsetsToTxnRequest, write: writeAddOffsetsToTxnRequest, read: readAddOffsetsToTxnRequest, meta: AddOffsetsToTxnRequestMeta };

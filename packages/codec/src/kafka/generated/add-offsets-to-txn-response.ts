@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AddOffsetsToTxnResponseMeta = { apiKey: 25, name: 'AddOffsetsToTxnResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const AddOffsetsToTxnResponseMeta = { apiKey: 25, apiName: 'AddOffsetsToTxn', name: 'AddOffsetsToTxnResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface AddOffsetsToTxnResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -72,4 +72,4 @@ export function readAddOffsetsToTxnResponse(r: Reader, v: number): AddOffsetsToT
   return { throttleTimeMs, errorCode, unknownTaggedFields };
 }
 
-export const AddOffsetsToTxnResponseCodec: MessageCodec<AddOffsetsToTxnResponse> = { name: 'AddOffsetsToTxnResponse', size: sizeAddOffsetsToTxnResponse, write: writeAddOffsetsToTxnResponse, read: readAddOffsetsToTxnResponse, meta: AddOffsetsToTxnResponseMeta };
+export const AddOffsetsToTxnResponseCodec: MessageCodec<AddOffsetsToTxnResponse, typeof AddOffsetsToTxnResponseMeta> = { name: 'AddOffsetsToTxnResponse', size: sizeAddOffsetsToTxnResponse, write: writeAddOffsetsToTxnResponse, read: readAddOffsetsToTxnResponse, meta: AddOffsetsToTxnResponseMeta };

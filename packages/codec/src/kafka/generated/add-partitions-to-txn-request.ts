@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AddPartitionsToTxnRequestMeta = { apiKey: 24, name: 'AddPartitionsToTxnRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const AddPartitionsToTxnRequestMeta = { apiKey: 24, apiName: 'AddPartitionsToTxn', name: 'AddPartitionsToTxnRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface AddPartitionsToTxnRequest {
   /** List of transactions to add partitions to. */
@@ -381,4 +381,4 @@ function readAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, v: numb
   return { name, partitions, unknownTaggedFields };
 }
 
-export const AddPartitionsToTxnRequestCodec: MessageCodec<AddPartitionsToTxnRequest> = { name: 'AddPartitionsToTxnRequest', size: sizeAddPartitionsToTxnRequest, write: writeAddPartitionsToTxnRequest, read: readAddPartitionsToTxnRequest, meta: AddPartitionsToTxnRequestMeta };
+export const AddPartitionsToTxnRequestCodec: MessageCodec<AddPartitionsToTxnRequest, typeof AddPartitionsToTxnRequestMeta> = { name: 'AddPartitionsToTxnRequest', size: sizeAddPartitionsToTxnRequest, write: writeAddPartitionsToTxnRequest, read: readAddPartitionsToTxnRequest, meta: AddPartitionsToTxnRequestMeta };

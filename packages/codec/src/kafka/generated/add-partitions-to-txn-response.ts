@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AddPartitionsToTxnResponseMeta = { apiKey: 24, name: 'AddPartitionsToTxnResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const AddPartitionsToTxnResponseMeta = { apiKey: 24, apiName: 'AddPartitionsToTxn', name: 'AddPartitionsToTxnResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface AddPartitionsToTxnResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -370,4 +370,4 @@ function readAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r: Read
   return { partitionIndex, partitionErrorCode, unknownTaggedFields };
 }
 
-export const AddPartitionsToTxnResponseCodec: MessageCodec<AddPartitionsToTxnResponse> = { name: 'AddPartitionsToTxnResponse', size: sizeAddPartitionsToTxnResponse, write: writeAddPartitionsToTxnResponse, read: readAddPartitionsToTxnResponse, meta: AddPartitionsToTxnResponseMeta };
+export const AddPartitionsToTxnResponseCodec: MessageCodec<AddPartitionsToTxnResponse, typeof AddPartitionsToTxnResponseMeta> = { name: 'AddPartitionsToTxnResponse', size: sizeAddPartitionsToTxnResponse, write: writeAddPartitionsToTxnResponse, read: readAddPartitionsToTxnResponse, meta: AddPartitionsToTxnResponseMeta };

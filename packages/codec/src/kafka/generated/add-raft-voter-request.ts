@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AddRaftVoterRequestMeta = { apiKey: 80, name: 'AddRaftVoterRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const AddRaftVoterRequestMeta = { apiKey: 80, apiName: 'AddRaftVoter', name: 'AddRaftVoterRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface AddRaftVoterRequest {
   clusterId: string | null;
@@ -176,4 +176,4 @@ function readAddRaftVoterRequestListener(r: Reader, v: number): AddRaftVoterRequ
   return { name, host, port, unknownTaggedFields };
 }
 
-export const AddRaftVoterRequestCodec: MessageCodec<AddRaftVoterRequest> = { name: 'AddRaftVoterRequest', size: sizeAddRaftVoterRequest, write: writeAddRaftVoterRequest, read: readAddRaftVoterRequest, meta: AddRaftVoterRequestMeta };
+export const AddRaftVoterRequestCodec: MessageCodec<AddRaftVoterRequest, typeof AddRaftVoterRequestMeta> = { name: 'AddRaftVoterRequest', size: sizeAddRaftVoterRequest, write: writeAddRaftVoterRequest, read: readAddRaftVoterRequest, meta: AddRaftVoterRequestMeta };

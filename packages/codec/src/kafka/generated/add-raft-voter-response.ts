@@ -10,7 +10,7 @@ import { sizeNullableString, sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AddRaftVoterResponseMeta = { apiKey: 80, name: 'AddRaftVoterResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const AddRaftVoterResponseMeta = { apiKey: 80, apiName: 'AddRaftVoter', name: 'AddRaftVoterResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface AddRaftVoterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -79,4 +79,4 @@ export function readAddRaftVoterResponse(r: Reader, v: number): AddRaftVoterResp
   return { throttleTimeMs, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const AddRaftVoterResponseCodec: MessageCodec<AddRaftVoterResponse> = { name: 'AddRaftVoterResponse', size: sizeAddRaftVoterResponse, write: writeAddRaftVoterResponse, read: readAddRaftVoterResponse, meta: AddRaftVoterResponseMeta };
+export const AddRaftVoterResponseCodec: MessageCodec<AddRaftVoterResponse, typeof AddRaftVoterResponseMeta> = { name: 'AddRaftVoterResponse', size: sizeAddRaftVoterResponse, write: writeAddRaftVoterResponse, read: readAddRaftVoterResponse, meta: AddRaftVoterResponseMeta };

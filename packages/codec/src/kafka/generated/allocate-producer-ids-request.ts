@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AllocateProducerIdsRequestMeta = { apiKey: 67, name: 'AllocateProducerIdsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const AllocateProducerIdsRequestMeta = { apiKey: 67, apiName: 'AllocateProducerIds', name: 'AllocateProducerIdsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface AllocateProducerIdsRequest {
   /** The ID of the requesting broker */
@@ -73,4 +73,4 @@ export function readAllocateProducerIdsRequest(r: Reader, v: number): AllocatePr
   return { brokerId, brokerEpoch, unknownTaggedFields };
 }
 
-export const AllocateProducerIdsRequestCodec: MessageCodec<AllocateProducerIdsRequest> = { name: 'AllocateProducerIdsRequest', size: sizeAllocateProducerIdsRequest, write: writeAllocateProducerIdsRequest, read: readAllocateProducerIdsRequest, meta: AllocateProducerIdsRequestMeta };
+export const AllocateProducerIdsRequestCodec: MessageCodec<AllocateProducerIdsRequest, typeof AllocateProducerIdsRequestMeta> = { name: 'AllocateProducerIdsRequest', size: sizeAllocateProducerIdsRequest, write: writeAllocateProducerIdsRequest, read: readAllocateProducerIdsRequest, meta: AllocateProducerIdsRequestMeta };

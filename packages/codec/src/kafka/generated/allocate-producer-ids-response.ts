@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AllocateProducerIdsResponseMeta = { apiKey: 67, name: 'AllocateProducerIdsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const AllocateProducerIdsResponseMeta = { apiKey: 67, apiName: 'AllocateProducerIds', name: 'AllocateProducerIdsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface AllocateProducerIdsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -87,4 +87,4 @@ export function readAllocateProducerIdsResponse(r: Reader, v: number): AllocateP
   return { throttleTimeMs, errorCode, producerIdStart, producerIdLen, unknownTaggedFields };
 }
 
-export const AllocateProducerIdsResponseCodec: MessageCodec<AllocateProducerIdsResponse> = { name: 'AllocateProducerIdsResponse', size: sizeAllocateProducerIdsResponse, write: writeAllocateProducerIdsResponse, read: readAllocateProducerIdsResponse, meta: AllocateProducerIdsResponseMeta };
+export const AllocateProducerIdsResponseCodec: MessageCodec<AllocateProducerIdsResponse, typeof AllocateProducerIdsResponseMeta> = { name: 'AllocateProducerIdsResponse', size: sizeAllocateProducerIdsResponse, write: writeAllocateProducerIdsResponse, read: readAllocateProducerIdsResponse, meta: AllocateProducerIdsResponseMeta };

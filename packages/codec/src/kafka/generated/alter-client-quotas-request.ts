@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AlterClientQuotasRequestMeta = { apiKey: 49, name: 'AlterClientQuotasRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const AlterClientQuotasRequestMeta = { apiKey: 49, apiName: 'AlterClientQuotas', name: 'AlterClientQuotasRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface AlterClientQuotasRequest {
   /** The quota configuration entries to alter. */
@@ -307,4 +307,4 @@ function readAlterClientQuotasRequestOpData(r: Reader, v: number): AlterClientQu
   return { key, value, remove, unknownTaggedFields };
 }
 
-export const AlterClientQuotasRequestCodec: MessageCodec<AlterClientQuotasRequest> = { name: 'AlterClientQuotasRequest', size: sizeAlterClientQuotasRequest, write: writeAlterClientQuotasRequest, read: readAlterClientQuotasRequest, meta: AlterClientQuotasRequestMeta };
+export const AlterClientQuotasRequestCodec: MessageCodec<AlterClientQuotasRequest, typeof AlterClientQuotasRequestMeta> = { name: 'AlterClientQuotasRequest', size: sizeAlterClientQuotasRequest, write: writeAlterClientQuotasRequest, read: readAlterClientQuotasRequest, meta: AlterClientQuotasRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AlterClientQuotasResponseMeta = { apiKey: 49, name: 'AlterClientQuotasResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const AlterClientQuotasResponseMeta = { apiKey: 49, apiName: 'AlterClientQuotas', name: 'AlterClientQuotasResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface AlterClientQuotasResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -231,4 +231,4 @@ function readAlterClientQuotasResponseEntityData(r: Reader, v: number): AlterCli
   return { entityType, entityName, unknownTaggedFields };
 }
 
-export const AlterClientQuotasResponseCodec: MessageCodec<AlterClientQuotasResponse> = { name: 'AlterClientQuotasResponse', size: sizeAlterClientQuotasResponse, write: writeAlterClientQuotasResponse, read: readAlterClientQuotasResponse, meta: AlterClientQuotasResponseMeta };
+export const AlterClientQuotasResponseCodec: MessageCodec<AlterClientQuotasResponse, typeof AlterClientQuotasResponseMeta> = { name: 'AlterClientQuotasResponse', size: sizeAlterClientQuotasResponse, write: writeAlterClientQuotasResponse, read: readAlterClientQuotasResponse, meta: AlterClientQuotasResponseMeta };

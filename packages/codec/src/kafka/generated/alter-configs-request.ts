@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AlterConfigsRequestMeta = { apiKey: 33, name: 'AlterConfigsRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const AlterConfigsRequestMeta = { apiKey: 33, apiName: 'AlterConfigs', name: 'AlterConfigsRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface AlterConfigsRequest {
   /** The updates for each resource. */
@@ -231,4 +231,4 @@ function readAlterConfigsRequestAlterableConfig(r: Reader, v: number): AlterConf
   return { name, value, unknownTaggedFields };
 }
 
-export const AlterConfigsRequestCodec: MessageCodec<AlterConfigsRequest> = { name: 'AlterConfigsRequest', size: sizeAlterConfigsRequest, write: writeAlterConfigsRequest, read: readAlterConfigsRequest, meta: AlterConfigsRequestMeta };
+export const AlterConfigsRequestCodec: MessageCodec<AlterConfigsRequest, typeof AlterConfigsRequestMeta> = { name: 'AlterConfigsRequest', size: sizeAlterConfigsRequest, write: writeAlterConfigsRequest, read: readAlterConfigsRequest, meta: AlterConfigsRequestMeta };

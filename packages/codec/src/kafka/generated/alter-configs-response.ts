@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AlterConfigsResponseMeta = { apiKey: 33, name: 'AlterConfigsResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const AlterConfigsResponseMeta = { apiKey: 33, apiName: 'AlterConfigs', name: 'AlterConfigsResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface AlterConfigsResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -162,4 +162,4 @@ function readAlterConfigsResponseAlterConfigsResourceResponse(r: Reader, v: numb
   return { errorCode, errorMessage, resourceType, resourceName, unknownTaggedFields };
 }
 
-export const AlterConfigsResponseCodec: MessageCodec<AlterConfigsResponse> = { name: 'AlterConfigsResponse', size: sizeAlterConfigsResponse, write: writeAlterConfigsResponse, read: readAlterConfigsResponse, meta: AlterConfigsResponseMeta };
+export const AlterConfigsResponseCodec: MessageCodec<AlterConfigsResponse, typeof AlterConfigsResponseMeta> = { name: 'AlterConfigsResponse', size: sizeAlterConfigsResponse, write: writeAlterConfigsResponse, read: readAlterConfigsResponse, meta: AlterConfigsResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AlterPartitionReassignmentsRequestMeta = { apiKey: 45, name: 'AlterPartitionReassignmentsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const AlterPartitionReassignmentsRequestMeta = { apiKey: 45, apiName: 'AlterPartitionReassignments', name: 'AlterPartitionReassignmentsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface AlterPartitionReassignmentsRequest {
   /** The time in ms to wait for the request to complete. */
@@ -246,4 +246,4 @@ function readAlterPartitionReassignmentsRequestReassignablePartition(r: Reader, 
   return { partitionIndex, replicas, unknownTaggedFields };
 }
 
-export const AlterPartitionReassignmentsRequestCodec: MessageCodec<AlterPartitionReassignmentsRequest> = { name: 'AlterPartitionReassignmentsRequest', size: sizeAlterPartitionReassignmentsRequest, write: writeAlterPartitionReassignmentsRequest, read: readAlterPartitionReassignmentsRequest, meta: AlterPartitionReassignmentsRequestMeta };
+export const AlterPartitionReassignmentsRequestCodec: MessageCodec<AlterPartitionReassignmentsRequest, typeof AlterPartitionReassignmentsRequestMeta> = { name: 'AlterPartitionReassignmentsRequest', size: sizeAlterPartitionReassignmentsRequest, write: writeAlterPartitionReassignmentsRequest, read: readAlterPartitionReassignmentsRequest, meta: AlterPartitionReassignmentsRequestMeta };

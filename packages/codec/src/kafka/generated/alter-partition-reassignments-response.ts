@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AlterPartitionReassignmentsResponseMeta = { apiKey: 45, name: 'AlterPartitionReassignmentsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const AlterPartitionReassignmentsResponseMeta = { apiKey: 45, apiName: 'AlterPartitionReassignments', name: 'AlterPartitionReassignmentsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface AlterPartitionReassignmentsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -245,4 +245,4 @@ function readAlterPartitionReassignmentsResponseReassignablePartitionResponse(r:
   return { partitionIndex, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const AlterPartitionReassignmentsResponseCodec: MessageCodec<AlterPartitionReassignmentsResponse> = { name: 'AlterPartitionReassignmentsResponse', size: sizeAlterPartitionReassignmentsResponse, write: writeAlterPartitionReassignmentsResponse, read: readAlterPartitionReassignmentsResponse, meta: AlterPartitionReassignmentsResponseMeta };
+export const AlterPartitionReassignmentsResponseCodec: MessageCodec<AlterPartitionReassignmentsResponse, typeof AlterPartitionReassignmentsResponseMeta> = { name: 'AlterPartitionReassignmentsResponse', size: sizeAlterPartitionReassignmentsResponse, write: writeAlterPartitionReassignmentsResponse, read: readAlterPartitionReassignmentsResponse, meta: AlterPartitionReassignmentsResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AlterPartitionRequestMeta = { apiKey: 56, name: 'AlterPartitionRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const AlterPartitionRequestMeta = { apiKey: 56, apiName: 'AlterPartition', name: 'AlterPartitionRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface AlterPartitionRequest {
   /** The ID of the requesting broker */
@@ -410,4 +410,4 @@ function readAlterPartitionRequestBrokerState(r: Reader, v: number): AlterPartit
   return { brokerId, brokerEpoch, unknownTaggedFields };
 }
 
-export const AlterPartitionRequestCodec: MessageCodec<AlterPartitionRequest> = { name: 'AlterPartitionRequest', size: sizeAlterPartitionRequest, write: writeAlterPartitionRequest, read: readAlterPartitionRequest, meta: AlterPartitionRequestMeta };
+export const AlterPartitionRequestCodec: MessageCodec<AlterPartitionRequest, typeof AlterPartitionRequestMeta> = { name: 'AlterPartitionRequest', size: sizeAlterPartitionRequest, write: writeAlterPartitionRequest, read: readAlterPartitionRequest, meta: AlterPartitionRequestMeta };

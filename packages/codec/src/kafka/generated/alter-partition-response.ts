@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AlterPartitionResponseMeta = { apiKey: 56, name: 'AlterPartitionResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const AlterPartitionResponseMeta = { apiKey: 56, apiName: 'AlterPartition', name: 'AlterPartitionResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface AlterPartitionResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -306,4 +306,4 @@ function readAlterPartitionResponsePartitionData(r: Reader, v: number): AlterPar
   return { partitionIndex, errorCode, leaderId, leaderEpoch, isr, leaderRecoveryState, partitionEpoch, unknownTaggedFields };
 }
 
-export const AlterPartitionResponseCodec: MessageCodec<AlterPartitionResponse> = { name: 'AlterPartitionResponse', size: sizeAlterPartitionResponse, write: writeAlterPartitionResponse, read: readAlterPartitionResponse, meta: AlterPartitionResponseMeta };
+export const AlterPartitionResponseCodec: MessageCodec<AlterPartitionResponse, typeof AlterPartitionResponseMeta> = { name: 'AlterPartitionResponse', size: sizeAlterPartitionResponse, write: writeAlterPartitionResponse, read: readAlterPartitionResponse, meta: AlterPartitionResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AlterReplicaLogDirsRequestMeta = { apiKey: 34, name: 'AlterReplicaLogDirsRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const AlterReplicaLogDirsRequestMeta = { apiKey: 34, apiName: 'AlterReplicaLogDirs', name: 'AlterReplicaLogDirsRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface AlterReplicaLogDirsRequest {
   /** The alterations to make for each directory. */
@@ -232,4 +232,4 @@ function readAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, v: num
   return { name, partitions, unknownTaggedFields };
 }
 
-export const AlterReplicaLogDirsRequestCodec: MessageCodec<AlterReplicaLogDirsRequest> = { name: 'AlterReplicaLogDirsRequest', size: sizeAlterReplicaLogDirsRequest, write: writeAlterReplicaLogDirsRequest, read: readAlterReplicaLogDirsRequest, meta: AlterReplicaLogDirsRequestMeta };
+export const AlterReplicaLogDirsRequestCodec: MessageCodec<AlterReplicaLogDirsRequest, typeof AlterReplicaLogDirsRequestMeta> = { name: 'AlterReplicaLogDirsRequest', size: sizeAlterReplicaLogDirsRequest, write: writeAlterReplicaLogDirsRequest, read: readAlterReplicaLogDirsRequest, meta: AlterReplicaLogDirsRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AlterReplicaLogDirsResponseMeta = { apiKey: 34, name: 'AlterReplicaLogDirsResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const AlterReplicaLogDirsResponseMeta = { apiKey: 34, apiName: 'AlterReplicaLogDirs', name: 'AlterReplicaLogDirsResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface AlterReplicaLogDirsResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -224,4 +224,4 @@ function readAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r: Rea
   return { partitionIndex, errorCode, unknownTaggedFields };
 }
 
-export const AlterReplicaLogDirsResponseCodec: MessageCodec<AlterReplicaLogDirsResponse> = { name: 'AlterReplicaLogDirsResponse', size: sizeAlterReplicaLogDirsResponse, write: writeAlterReplicaLogDirsResponse, read: readAlterReplicaLogDirsResponse, meta: AlterReplicaLogDirsResponseMeta };
+export const AlterReplicaLogDirsResponseCodec: MessageCodec<AlterReplicaLogDirsResponse, typeof AlterReplicaLogDirsResponseMeta> = { name: 'AlterReplicaLogDirsResponse', size: sizeAlterReplicaLogDirsResponse, write: writeAlterReplicaLogDirsResponse, read: readAlterReplicaLogDirsResponse, meta: AlterReplicaLogDirsResponseMeta };

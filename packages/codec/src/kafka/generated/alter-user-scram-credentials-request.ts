@@ -10,7 +10,7 @@ import { sizeString, sizeBytes, sizeArrayLength, sizeUvarint } from '../../primi
 import { EMPTY_BYTES, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AlterUserScramCredentialsRequestMeta = { apiKey: 51, name: 'AlterUserScramCredentialsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const AlterUserScramCredentialsRequestMeta = { apiKey: 51, apiName: 'AlterUserScramCredentials', name: 'AlterUserScramCredentialsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface AlterUserScramCredentialsRequest {
   /** The SCRAM credentials to remove. */
@@ -245,4 +245,4 @@ function readAlterUserScramCredentialsRequestScramCredentialUpsertion(r: Reader,
   return { name, mechanism, iterations, salt, saltedPassword, unknownTaggedFields };
 }
 
-export const AlterUserScramCredentialsRequestCodec: MessageCodec<AlterUserScramCredentialsRequest> = { name: 'AlterUserScramCredentialsRequest', size: sizeAlterUserScramCredentialsRequest, write: writeAlterUserScramCredentialsRequest, read: readAlterUserScramCredentialsRequest, meta: AlterUserScramCredentialsRequestMeta };
+export const AlterUserScramCredentialsRequestCodec: MessageCodec<AlterUserScramCredentialsRequest, typeof AlterUserScramCredentialsRequestMeta> = { name: 'AlterUserScramCredentialsRequest', size: sizeAlterUserScramCredentialsRequest, write: writeAlterUserScramCredentialsRequest, read: readAlterUserScramCredentialsRequest, meta: AlterUserScramCredentialsRequestMeta };

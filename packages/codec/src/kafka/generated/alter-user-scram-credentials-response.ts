@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AlterUserScramCredentialsResponseMeta = { apiKey: 51, name: 'AlterUserScramCredentialsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const AlterUserScramCredentialsResponseMeta = { apiKey: 51, apiName: 'AlterUserScramCredentials', name: 'AlterUserScramCredentialsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface AlterUserScramCredentialsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -155,4 +155,4 @@ function readAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r:
   return { user, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const AlterUserScramCredentialsResponseCodec: MessageCodec<AlterUserScramCredentialsResponse> = { name: 'AlterUserScramCredentialsResponse', size: sizeAlterUserScramCredentialsResponse, write: writeAlterUserScramCredentialsResponse, read: readAlterUserScramCredentialsResponse, meta: AlterUserScramCredentialsResponseMeta };
+export const AlterUserScramCredentialsResponseCodec: MessageCodec<AlterUserScramCredentialsResponse, typeof AlterUserScramCredentialsResponseMeta> = { name: 'AlterUserScramCredentialsResponse', size: sizeAlterUserScramCredentialsResponse, write: writeAlterUserScramCredentialsResponse, read: readAlterUserScramCredentialsResponse, meta: AlterUserScramCredentialsResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ApiVersionsRequestMeta = { apiKey: 18, name: 'ApiVersionsRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const ApiVersionsRequestMeta = { apiKey: 18, apiName: 'ApiVersions', name: 'ApiVersionsRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface ApiVersionsRequest {
   /** The name of the client. */
@@ -84,4 +84,4 @@ export function readApiVersionsRequest(r: Reader, v: number): ApiVersionsRequest
   return { clientSoftwareName, clientSoftwareVersion, unknownTaggedFields };
 }
 
-export const ApiVersionsRequestCodec: MessageCodec<ApiVersionsRequest> = { name: 'ApiVersionsRequest', size: sizeApiVersionsRequest, write: writeApiVersionsRequest, read: readApiVersionsRequest, meta: ApiVersionsRequestMeta };
+export const ApiVersionsRequestCodec: MessageCodec<ApiVersionsRequest, typeof ApiVersionsRequestMeta> = { name: 'ApiVersionsRequest', size: sizeApiVersionsRequest, write: writeApiVersionsRequest, read: readApiVersionsRequest, meta: ApiVersionsRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ApiVersionsResponseMeta = { apiKey: 18, name: 'ApiVersionsResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const ApiVersionsResponseMeta = { apiKey: 18, apiName: 'ApiVersions', name: 'ApiVersionsResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface ApiVersionsResponse {
   /** The top-level error code. */
@@ -562,4 +562,4 @@ function readApiVersionsResponseFinalizedFeatureKey(r: Reader, v: number): ApiVe
   return { name, maxVersionLevel, minVersionLevel, unknownTaggedFields };
 }
 
-export const ApiVersionsResponseCodec: MessageCodec<ApiVersionsResponse> = { name: 'ApiVersionsResponse', size: sizeApiVersionsResponse, write: writeApiVersionsResponse, read: readApiVersionsResponse, meta: ApiVersionsResponseMeta };
+export const ApiVersionsResponseCodec: MessageCodec<ApiVersionsResponse, typeof ApiVersionsResponseMeta> = { name: 'ApiVersionsResponse', size: sizeApiVersionsResponse, write: writeApiVersionsResponse, read: readApiVersionsResponse, meta: ApiVersionsResponseMeta };

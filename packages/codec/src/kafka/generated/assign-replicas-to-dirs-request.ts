@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AssignReplicasToDirsRequestMeta = { apiKey: 73, name: 'AssignReplicasToDirsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const AssignReplicasToDirsRequestMeta = { apiKey: 73, apiName: 'AssignReplicasToDirs', name: 'AssignReplicasToDirsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface AssignReplicasToDirsRequest {
   /** The ID of the requesting broker */
@@ -301,4 +301,4 @@ function readAssignReplicasToDirsRequestPartitionData(r: Reader, v: number): Ass
   return { partitionIndex, unknownTaggedFields };
 }
 
-export const AssignReplicasToDirsRequestCodec: MessageCodec<AssignReplicasToDirsRequest> = { name: 'AssignReplicasToDirsRequest', size: sizeAssignReplicasToDirsRequest, write: writeAssignReplicasToDirsRequest, read: readAssignReplicasToDirsRequest, meta: AssignReplicasToDirsRequestMeta };
+export const AssignReplicasToDirsRequestCodec: MessageCodec<AssignReplicasToDirsRequest, typeof AssignReplicasToDirsRequestMeta> = { name: 'AssignReplicasToDirsRequest', size: sizeAssignReplicasToDirsRequest, write: writeAssignReplicasToDirsRequest, read: readAssignReplicasToDirsRequest, meta: AssignReplicasToDirsRequestMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const AssignReplicasToDirsResponseMeta = { apiKey: 73, name: 'AssignReplicasToDirsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const AssignReplicasToDirsResponseMeta = { apiKey: 73, apiName: 'AssignReplicasToDirs', name: 'AssignReplicasToDirsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface AssignReplicasToDirsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -307,4 +307,4 @@ function readAssignReplicasToDirsResponsePartitionData(r: Reader, v: number): As
   return { partitionIndex, errorCode, unknownTaggedFields };
 }
 
-export const AssignReplicasToDirsResponseCodec: MessageCodec<AssignReplicasToDirsResponse> = { name: 'AssignReplicasToDirsResponse', size: sizeAssignReplicasToDirsResponse, write: writeAssignReplicasToDirsResponse, read: readAssignReplicasToDirsResponse, meta: AssignReplicasToDirsResponseMeta };
+export const AssignReplicasToDirsResponseCodec: MessageCodec<AssignReplicasToDirsResponse, typeof AssignReplicasToDirsResponseMeta> = { name: 'AssignReplicasToDirsResponse', size: sizeAssignReplicasToDirsResponse, write: writeAssignReplicasToDirsResponse, read: readAssignReplicasToDirsResponse, meta: AssignReplicasToDirsResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const BeginQuorumEpochRequestMeta = { apiKey: 53, name: 'BeginQuorumEpochRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const BeginQuorumEpochRequestMeta = { apiKey: 53, apiName: 'BeginQuorumEpoch', name: 'BeginQuorumEpochRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface BeginQuorumEpochRequest {
   clusterId: string | null;
@@ -376,4 +376,4 @@ function readBeginQuorumEpochRequestLeaderEndpoint(r: Reader, v: number): BeginQ
   return { name, host, port, unknownTaggedFields };
 }
 
-export const BeginQuorumEpochRequestCodec: MessageCodec<BeginQuorumEpochRequest> = { name: 'BeginQuorumEpochRequest', size: sizeBeginQuorumEpochRequest, write: writeBeginQuorumEpochRequest, read: readBeginQuorumEpochRequest, meta: BeginQuorumEpochRequestMeta };
+export const BeginQuorumEpochRequestCodec: MessageCodec<BeginQuorumEpochRequest, typeof BeginQuorumEpochRequestMeta> = { name: 'BeginQuorumEpochRequest', size: sizeBeginQuorumEpochRequest, write: writeBeginQuorumEpochRequest, read: readBeginQuorumEpochRequest, meta: BeginQuorumEpochRequestMeta };

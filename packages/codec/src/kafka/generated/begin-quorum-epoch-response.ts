@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const BeginQuorumEpochResponseMeta = { apiKey: 53, name: 'BeginQuorumEpochResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const BeginQuorumEpochResponseMeta = { apiKey: 53, apiName: 'BeginQuorumEpoch', name: 'BeginQuorumEpochResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface BeginQuorumEpochResponse {
   /** The top level error code. */
@@ -398,4 +398,4 @@ function readBeginQuorumEpochResponseNodeEndpoint(r: Reader, v: number): BeginQu
   return { nodeId, host, port, unknownTaggedFields };
 }
 
-export const BeginQuorumEpochResponseCodec: MessageCodec<BeginQuorumEpochResponse> = { name: 'BeginQuorumEpochResponse', size: sizeBeginQuorumEpochResponse, write: writeBeginQuorumEpochResponse, read: readBeginQuorumEpochResponse, meta: BeginQuorumEpochResponseMeta };
+export const BeginQuorumEpochResponseCodec: MessageCodec<BeginQuorumEpochResponse, typeof BeginQuorumEpochResponseMeta> = { name: 'BeginQuorumEpochResponse', size: sizeBeginQuorumEpochResponse, write: writeBeginQuorumEpochResponse, read: readBeginQuorumEpochResponse, meta: BeginQuorumEpochResponseMeta };

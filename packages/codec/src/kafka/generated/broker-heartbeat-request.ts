@@ -11,7 +11,7 @@ import { isUuid } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const BrokerHeartbeatRequestMeta = { apiKey: 63, name: 'BrokerHeartbeatRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const BrokerHeartbeatRequestMeta = { apiKey: 63, apiName: 'BrokerHeartbeat', name: 'BrokerHeartbeatRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface BrokerHeartbeatRequest {
   /** The broker ID. */
@@ -173,4 +173,4 @@ export function readBrokerHeartbeatRequest(r: Reader, v: number): BrokerHeartbea
   return { brokerId, brokerEpoch, currentMetadataOffset, wantFence, wantShutDown, offlineLogDirs, unknownTaggedFields };
 }
 
-export const BrokerHeartbeatRequestCodec: MessageCodec<BrokerHeartbeatRequest> = { name: 'BrokerHeartbeatRequest', size: sizeBrokerHeartbeatRequest, write: writeBrokerHeartbeatRequest, read: readBrokerHeartbeatRequest, meta: BrokerHeartbeatRequestMeta };
+export const BrokerHeartbeatRequestCodec: MessageCodec<BrokerHeartbeatRequest, typeof BrokerHeartbeatRequestMeta> = { name: 'BrokerHeartbeatRequest', size: sizeBrokerHeartbeatRequest, write: writeBrokerHeartbeatRequest, read: readBrokerHeartbeatRequest, meta: BrokerHeartbeatRequestMeta };

@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const BrokerHeartbeatResponseMeta = { apiKey: 63, name: 'BrokerHeartbeatResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const BrokerHeartbeatResponseMeta = { apiKey: 63, apiName: 'BrokerHeartbeat', name: 'BrokerHeartbeatResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface BrokerHeartbeatResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -93,4 +93,4 @@ export function readBrokerHeartbeatResponse(r: Reader, v: number): BrokerHeartbe
   return { throttleTimeMs, errorCode, isCaughtUp, isFenced, shouldShutDown, unknownTaggedFields };
 }
 
-export const BrokerHeartbeatResponseCodec: MessageCodec<BrokerHeartbeatResponse> = { name: 'BrokerHeartbeatResponse', size: sizeBrokerHeartbeatResponse, write: writeBrokerHeartbeatResponse, read: readBrokerHeartbeatResponse, meta: BrokerHeartbeatResponseMeta };
+export const BrokerHeartbeatResponseCodec: MessageCodec<BrokerHeartbeatResponse, typeof BrokerHeartbeatResponseMeta> = { name: 'BrokerHeartbeatResponse', size: sizeBrokerHeartbeatResponse, write: writeBrokerHeartbeatResponse, read: readBrokerHeartbeatResponse, meta: BrokerHeartbeatResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const BrokerRegistrationRequestMeta = { apiKey: 62, name: 'BrokerRegistrationRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const BrokerRegistrationRequestMeta = { apiKey: 62, apiName: 'BrokerRegistration', name: 'BrokerRegistrationRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface BrokerRegistrationRequest {
   /** The broker ID. */
@@ -336,4 +336,4 @@ function readBrokerRegistrationRequestFeature(r: Reader, v: number): BrokerRegis
   return { name, minSupportedVersion, maxSupportedVersion, unknownTaggedFields };
 }
 
-export const BrokerRegistrationRequestCodec: MessageCodec<BrokerRegistrationRequest> = { name: 'BrokerRegistrationRequest', size: sizeBrokerRegistrationRequest, write: writeBrokerRegistrationRequest, read: readBrokerRegistrationRequest, meta: BrokerRegistrationRequestMeta };
+export const BrokerRegistrationRequestCodec: MessageCodec<BrokerRegistrationRequest, typeof BrokerRegistrationRequestMeta> = { name: 'BrokerRegistrationRequest', size: sizeBrokerRegistrationRequest, write: writeBrokerRegistrationRequest, read: readBrokerRegistrationRequest, meta: BrokerRegistrationRequestMeta };

@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const BrokerRegistrationResponseMeta = { apiKey: 62, name: 'BrokerRegistrationResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const BrokerRegistrationResponseMeta = { apiKey: 62, apiName: 'BrokerRegistration', name: 'BrokerRegistrationResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface BrokerRegistrationResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -80,4 +80,4 @@ export function readBrokerRegistrationResponse(r: Reader, v: number): BrokerRegi
   return { throttleTimeMs, errorCode, brokerEpoch, unknownTaggedFields };
 }
 
-export const BrokerRegistrationResponseCodec: MessageCodec<BrokerRegistrationResponse> = { name: 'BrokerRegistrationResponse', size: sizeBrokerRegistrationResponse, write: writeBrokerRegistrationResponse, read: readBrokerRegistrationResponse, meta: BrokerRegistrationResponseMeta };
+export const BrokerRegistrationResponseCodec: MessageCodec<BrokerRegistrationResponse, typeof BrokerRegistrationResponseMeta> = { name: 'BrokerRegistrationResponse', size: sizeBrokerRegistrationResponse, write: writeBrokerRegistrationResponse, read: readBrokerRegistrationResponse, meta: BrokerRegistrationResponseMeta };

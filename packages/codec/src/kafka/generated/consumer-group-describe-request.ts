@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ConsumerGroupDescribeRequestMeta = { apiKey: 69, name: 'ConsumerGroupDescribeRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ConsumerGroupDescribeRequestMeta = { apiKey: 69, apiName: 'ConsumerGroupDescribe', name: 'ConsumerGroupDescribeRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ConsumerGroupDescribeRequest {
   /** The ids of the groups to describe */
@@ -90,4 +90,4 @@ export function readConsumerGroupDescribeRequest(r: Reader, v: number): Consumer
   return { groupIds, includeAuthorizedOperations, unknownTaggedFields };
 }
 
-export const ConsumerGroupDescribeRequestCodec: MessageCodec<ConsumerGroupDescribeRequest> = { name: 'ConsumerGroupDescribeRequest', size: sizeConsumerGroupDescribeRequest, write: writeConsumerGroupDescribeRequest, read: readConsumerGroupDescribeRequest, meta: ConsumerGroupDescribeRequestMeta };
+export const ConsumerGroupDescribeRequestCodec: MessageCodec<ConsumerGroupDescribeRequest, typeof ConsumerGroupDescribeRequestMeta> = { name: 'ConsumerGroupDescribeRequest', size: sizeConsumerGroupDescribeRequest, write: writeConsumerGroupDescribeRequest, read: readConsumerGroupDescribeRequest, meta: ConsumerGroupDescribeRequestMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ConsumerGroupDescribeResponseMeta = { apiKey: 69, name: 'ConsumerGroupDescribeResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ConsumerGroupDescribeResponseMeta = { apiKey: 69, apiName: 'ConsumerGroupDescribe', name: 'ConsumerGroupDescribeResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ConsumerGroupDescribeResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -502,4 +502,4 @@ function defaultConsumerGroupDescribeResponseAssignment(): ConsumerGroupDescribe
   return { topicPartitions: [] };
 }
 
-export const ConsumerGroupDescribeResponseCodec: MessageCodec<ConsumerGroupDescribeResponse> = { name: 'ConsumerGroupDescribeResponse', size: sizeConsumerGroupDescribeResponse, write: writeConsumerGroupDescribeResponse, read: readConsumerGroupDescribeResponse, meta: ConsumerGroupDescribeResponseMeta };
+export const ConsumerGroupDescribeResponseCodec: MessageCodec<ConsumerGroupDescribeResponse, typeof ConsumerGroupDescribeResponseMeta> = { name: 'ConsumerGroupDescribeResponse', size: sizeConsumerGroupDescribeResponse, write: writeConsumerGroupDescribeResponse, read: readConsumerGroupDescribeResponse, meta: ConsumerGroupDescribeResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ConsumerGroupHeartbeatRequestMeta = { apiKey: 68, name: 'ConsumerGroupHeartbeatRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ConsumerGroupHeartbeatRequestMeta = { apiKey: 68, apiName: 'ConsumerGroupHeartbeat', name: 'ConsumerGroupHeartbeatRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ConsumerGroupHeartbeatRequest {
   /** The group identifier. */
@@ -262,4 +262,4 @@ function readConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, v: number):
   return { topicId, partitions, unknownTaggedFields };
 }
 
-export const ConsumerGroupHeartbeatRequestCodec: MessageCodec<ConsumerGroupHeartbeatRequest> = { name: 'ConsumerGroupHeartbeatRequest', size: sizeConsumerGroupHeartbeatRequest, write: writeConsumerGroupHeartbeatRequest, read: readConsumerGroupHeartbeatRequest, meta: ConsumerGroupHeartbeatRequestMeta };
+export const ConsumerGroupHeartbeatRequestCodec: MessageCodec<ConsumerGroupHeartbeatRequest, typeof ConsumerGroupHeartbeatRequestMeta> = { name: 'ConsumerGroupHeartbeatRequest', size: sizeConsumerGroupHeartbeatRequest, write: writeConsumerGroupHeartbeatRequest, read: readConsumerGroupHeartbeatRequest, meta: ConsumerGroupHeartbeatRequestMeta };

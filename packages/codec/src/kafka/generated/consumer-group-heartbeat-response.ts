@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ConsumerGroupHeartbeatResponseMeta = { apiKey: 68, name: 'ConsumerGroupHeartbeatResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ConsumerGroupHeartbeatResponseMeta = { apiKey: 68, apiName: 'ConsumerGroupHeartbeat', name: 'ConsumerGroupHeartbeatResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ConsumerGroupHeartbeatResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -255,4 +255,4 @@ function readConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, v: number)
   return { topicId, partitions, unknownTaggedFields };
 }
 
-export const ConsumerGroupHeartbeatResponseCodec: MessageCodec<ConsumerGroupHeartbeatResponse> = { name: 'ConsumerGroupHeartbeatResponse', size: sizeConsumerGroupHeartbeatResponse, write: writeConsumerGroupHeartbeatResponse, read: readConsumerGroupHeartbeatResponse, meta: ConsumerGroupHeartbeatResponseMeta };
+export const ConsumerGroupHeartbeatResponseCodec: MessageCodec<ConsumerGroupHeartbeatResponse, typeof ConsumerGroupHeartbeatResponseMeta> = { name: 'ConsumerGroupHeartbeatResponse', size: sizeConsumerGroupHeartbeatResponse, write: writeConsumerGroupHeartbeatResponse, read: readConsumerGroupHeartbeatResponse, meta: ConsumerGroupHeartbeatResponseMeta };

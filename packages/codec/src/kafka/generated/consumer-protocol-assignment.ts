@@ -9,7 +9,7 @@ import type { Writer } from '../../primitives/writer.ts';
 import { sizeString, sizeNullableBytes, sizeArrayLength } from '../../primitives/writer.ts';
 import type { MessageCodec, MessageMeta } from '../message-codec.ts';
 
-export const ConsumerProtocolAssignmentMeta = { apiKey: -1, name: 'ConsumerProtocolAssignment', type: 'data', validVersions: [0, 3], flexibleVersions: null } as const satisfies MessageMeta;
+export const ConsumerProtocolAssignmentMeta = { apiKey: -1, apiName: null, name: 'ConsumerProtocolAssignment', type: 'data', validVersions: [0, 3], flexibleVersions: null } as const satisfies MessageMeta;
 
 export interface ConsumerProtocolAssignment {
   assignedPartitions: ConsumerProtocolAssignmentTopicPartition[];
@@ -100,4 +100,4 @@ function readConsumerProtocolAssignmentTopicPartition(r: Reader, v: number): Con
   return { topic, partitions };
 }
 
-export const ConsumerProtocolAssignmentCodec: MessageCodec<ConsumerProtocolAssignment> = { name: 'ConsumerProtocolAssignment', size: sizeConsumerProtocolAssignment, write: writeConsumerProtocolAssignment, read: readConsumerProtocolAssignment, meta: ConsumerProtocolAssignmentMeta };
+export const ConsumerProtocolAssignmentCodec: MessageCodec<ConsumerProtocolAssignment, typeof ConsumerProtocolAssignmentMeta> = { name: 'ConsumerProtocolAssignment', size: sizeConsumerProtocolAssignment, write: writeConsumerProtocolAssignment, read: readConsumerProtocolAssignment, meta: ConsumerProtocolAssignmentMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeNullableBytes, sizeArrayLength } fr
 import { encodeFail } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta } from '../message-codec.ts';
 
-export const ConsumerProtocolSubscriptionMeta = { apiKey: -1, name: 'ConsumerProtocolSubscription', type: 'data', validVersions: [0, 3], flexibleVersions: null } as const satisfies MessageMeta;
+export const ConsumerProtocolSubscriptionMeta = { apiKey: -1, apiName: null, name: 'ConsumerProtocolSubscription', type: 'data', validVersions: [0, 3], flexibleVersions: null } as const satisfies MessageMeta;
 
 export interface ConsumerProtocolSubscription {
   topics: string[];
@@ -172,4 +172,4 @@ function readConsumerProtocolSubscriptionTopicPartition(r: Reader, v: number): C
   return { topic, partitions };
 }
 
-export const ConsumerProtocolSubscriptionCodec: MessageCodec<ConsumerProtocolSubscription> = { name: 'ConsumerProtocolSubscription', size: sizeConsumerProtocolSubscription, write: writeConsumerProtocolSubscription, read: readConsumerProtocolSubscription, meta: ConsumerProtocolSubscriptionMeta };
+export const ConsumerProtocolSubscriptionCodec: MessageCodec<ConsumerProtocolSubscription, typeof ConsumerProtocolSubscriptionMeta> = { name: 'ConsumerProtocolSubscription', size: sizeConsumerProtocolSubscription, write: writeConsumerProtocolSubscription, read: readConsumerProtocolSubscription, meta: ConsumerProtocolSubscriptionMeta };

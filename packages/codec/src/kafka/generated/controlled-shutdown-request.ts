@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ControlledShutdownRequestMeta = { apiKey: 7, name: 'ControlledShutdownRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const ControlledShutdownRequestMeta = { apiKey: 7, apiName: 'ControlledShutdown', name: 'ControlledShutdownRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface ControlledShutdownRequest {
   /** The id of the broker for which controlled shutdown has been requested. */
@@ -79,4 +79,4 @@ export function readControlledShutdownRequest(r: Reader, v: number): ControlledS
   return { brokerId, brokerEpoch, unknownTaggedFields };
 }
 
-export const ControlledShutdownRequestCodec: MessageCodec<ControlledShutdownRequest> = { name: 'ControlledShutdownRequest', size: sizeControlledShutdownRequest, write: writeControlledShutdownRequest, read: readControlledShutdownRequest, meta: ControlledShutdownRequestMeta };
+export const ControlledShutdownRequestCodec: MessageCodec<ControlledShutdownRequest, typeof ControlledShutdownRequestMeta> = { name: 'ControlledShutdownRequest', size: sizeControlledShutdownRequest, write: writeControlledShutdownRequest, read: readControlledShutdownRequest, meta: ControlledShutdownRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ControlledShutdownResponseMeta = { apiKey: 7, name: 'ControlledShutdownResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const ControlledShutdownResponseMeta = { apiKey: 7, apiName: 'ControlledShutdown', name: 'ControlledShutdownResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface ControlledShutdownResponse {
   /** The top-level error code. */
@@ -148,4 +148,4 @@ function readControlledShutdownResponseRemainingPartition(r: Reader, v: number):
   return { topicName, partitionIndex, unknownTaggedFields };
 }
 
-export const ControlledShutdownResponseCodec: MessageCodec<ControlledShutdownResponse> = { name: 'ControlledShutdownResponse', size: sizeControlledShutdownResponse, write: writeControlledShutdownResponse, read: readControlledShutdownResponse, meta: ControlledShutdownResponseMeta };
+export const ControlledShutdownResponseCodec: MessageCodec<ControlledShutdownResponse, typeof ControlledShutdownResponseMeta> = { name: 'ControlledShutdownResponse', size: sizeControlledShutdownResponse, write: writeControlledShutdownResponse, read: readControlledShutdownResponse, meta: ControlledShutdownResponseMeta };

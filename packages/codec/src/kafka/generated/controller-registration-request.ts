@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ControllerRegistrationRequestMeta = { apiKey: 70, name: 'ControllerRegistrationRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ControllerRegistrationRequestMeta = { apiKey: 70, apiName: 'ControllerRegistration', name: 'ControllerRegistrationRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ControllerRegistrationRequest {
   /** The ID of the controller to register. */
@@ -268,4 +268,4 @@ function readControllerRegistrationRequestFeature(r: Reader, v: number): Control
   return { name, minSupportedVersion, maxSupportedVersion, unknownTaggedFields };
 }
 
-export const ControllerRegistrationRequestCodec: MessageCodec<ControllerRegistrationRequest> = { name: 'ControllerRegistrationRequest', size: sizeControllerRegistrationRequest, write: writeControllerRegistrationRequest, read: readControllerRegistrationRequest, meta: ControllerRegistrationRequestMeta };
+export const ControllerRegistrationRequestCodec: MessageCodec<ControllerRegistrationRequest, typeof ControllerRegistrationRequestMeta> = { name: 'ControllerRegistrationRequest', size: sizeControllerRegistrationRequest, write: writeControllerRegistrationRequest, read: readControllerRegistrationRequest, meta: ControllerRegistrationRequestMeta };

@@ -10,7 +10,7 @@ import { sizeNullableString, sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ControllerRegistrationResponseMeta = { apiKey: 70, name: 'ControllerRegistrationResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ControllerRegistrationResponseMeta = { apiKey: 70, apiName: 'ControllerRegistration', name: 'ControllerRegistrationResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ControllerRegistrationResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -79,4 +79,4 @@ export function readControllerRegistrationResponse(r: Reader, v: number): Contro
   return { throttleTimeMs, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const ControllerRegistrationResponseCodec: MessageCodec<ControllerRegistrationResponse> = { name: 'ControllerRegistrationResponse', size: sizeControllerRegistrationResponse, write: writeControllerRegistrationResponse, read: readControllerRegistrationResponse, meta: ControllerRegistrationResponseMeta };
+export const ControllerRegistrationResponseCodec: MessageCodec<ControllerRegistrationResponse, typeof ControllerRegistrationResponseMeta> = { name: 'ControllerRegistrationResponse', size: sizeControllerRegistrationResponse, write: writeControllerRegistrationResponse, read: readControllerRegistrationResponse, meta: ControllerRegistrationResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const CreateAclsRequestMeta = { apiKey: 30, name: 'CreateAclsRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const CreateAclsRequestMeta = { apiKey: 30, apiName: 'CreateAcls', name: 'CreateAclsRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface CreateAclsRequest {
   /** The ACLs that we want to create. */
@@ -184,4 +184,4 @@ function readCreateAclsRequestAclCreation(r: Reader, v: number): CreateAclsReque
   return { resourceType, resourceName, resourcePatternType, principal, host, operation, permissionType, unknownTaggedFields };
 }
 
-export const CreateAclsRequestCodec: MessageCodec<CreateAclsRequest> = { name: 'CreateAclsRequest', size: sizeCreateAclsRequest, write: writeCreateAclsRequest, read: readCreateAclsRequest, meta: CreateAclsRequestMeta };
+export const CreateAclsRequestCodec: MessageCodec<CreateAclsRequest, typeof CreateAclsRequestMeta> = { name: 'CreateAclsRequest', size: sizeCreateAclsRequest, write: writeCreateAclsRequest, read: readCreateAclsRequest, meta: CreateAclsRequestMeta };

@@ -10,7 +10,7 @@ import { sizeNullableString, sizeArrayLength, sizeUvarint } from '../../primitiv
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const CreateAclsResponseMeta = { apiKey: 30, name: 'CreateAclsResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const CreateAclsResponseMeta = { apiKey: 30, apiName: 'CreateAcls', name: 'CreateAclsResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface CreateAclsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -148,4 +148,4 @@ function readCreateAclsResponseAclCreationResult(r: Reader, v: number): CreateAc
   return { errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const CreateAclsResponseCodec: MessageCodec<CreateAclsResponse> = { name: 'CreateAclsResponse', size: sizeCreateAclsResponse, write: writeCreateAclsResponse, read: readCreateAclsResponse, meta: CreateAclsResponseMeta };
+export const CreateAclsResponseCodec: MessageCodec<CreateAclsResponse, typeof CreateAclsResponseMeta> = { name: 'CreateAclsResponse', size: sizeCreateAclsResponse, write: writeCreateAclsResponse, read: readCreateAclsResponse, meta: CreateAclsResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const CreateDelegationTokenRequestMeta = { apiKey: 38, name: 'CreateDelegationTokenRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const CreateDelegationTokenRequestMeta = { apiKey: 38, apiName: 'CreateDelegationToken', name: 'CreateDelegationTokenRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface CreateDelegationTokenRequest {
   /** The principal type of the owner of the token. If it's null it defaults to the token request principal. */
@@ -181,4 +181,4 @@ function readCreateDelegationTokenRequestCreatableRenewers(r: Reader, v: number)
   return { principalType, principalName, unknownTaggedFields };
 }
 
-export const CreateDelegationTokenRequestCodec: MessageCodec<CreateDelegationTokenRequest> = { name: 'CreateDelegationTokenRequest', size: sizeCreateDelegationTokenRequest, write: writeCreateDelegationTokenRequest, read: readCreateDelegationTokenRequest, meta: CreateDelegationTokenRequestMeta };
+export const CreateDelegationTokenRequestCodec: MessageCodec<CreateDelegationTokenRequest, typeof CreateDelegationTokenRequestMeta> = { name: 'CreateDelegationTokenRequest', size: sizeCreateDelegationTokenRequest, write: writeCreateDelegationTokenRequest, read: readCreateDelegationTokenRequest, meta: CreateDelegationTokenRequestMeta };

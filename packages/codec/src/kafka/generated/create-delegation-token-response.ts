@@ -10,7 +10,7 @@ import { sizeString, sizeBytes, sizeUvarint } from '../../primitives/writer.ts';
 import { EMPTY_BYTES, encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const CreateDelegationTokenResponseMeta = { apiKey: 38, name: 'CreateDelegationTokenResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const CreateDelegationTokenResponseMeta = { apiKey: 38, apiName: 'CreateDelegationToken', name: 'CreateDelegationTokenResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface CreateDelegationTokenResponse {
   /** The top-level error, or zero if there was no error. */
@@ -154,4 +154,4 @@ export function readCreateDelegationTokenResponse(r: Reader, v: number): CreateD
   return { errorCode, principalType, principalName, tokenRequesterPrincipalType, tokenRequesterPrincipalName, issueTimestampMs, expiryTimestampMs, maxTimestampMs, tokenId, hmac, throttleTimeMs, unknownTaggedFields };
 }
 
-export const CreateDelegationTokenResponseCodec: MessageCodec<CreateDelegationTokenResponse> = { name: 'CreateDelegationTokenResponse', size: sizeCreateDelegationTokenResponse, write: writeCreateDelegationTokenResponse, read: readCreateDelegationTokenResponse, meta: CreateDelegationTokenResponseMeta };
+export const CreateDelegationTokenResponseCodec: MessageCodec<CreateDelegationTokenResponse, typeof CreateDelegationTokenResponseMeta> = { name: 'CreateDelegationTokenResponse', size: sizeCreateDelegationTokenResponse, write: writeCreateDelegationTokenResponse, read: readCreateDelegationTokenResponse, meta: CreateDelegationTokenResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const CreatePartitionsRequestMeta = { apiKey: 37, name: 'CreatePartitionsRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const CreatePartitionsRequestMeta = { apiKey: 37, apiName: 'CreatePartitions', name: 'CreatePartitionsRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface CreatePartitionsRequest {
   /** Each topic that we want to create new partitions inside. */
@@ -253,4 +253,4 @@ function readCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, v: num
   return { brokerIds, unknownTaggedFields };
 }
 
-export const CreatePartitionsRequestCodec: MessageCodec<CreatePartitionsRequest> = { name: 'CreatePartitionsRequest', size: sizeCreatePartitionsRequest, write: writeCreatePartitionsRequest, read: readCreatePartitionsRequest, meta: CreatePartitionsRequestMeta };
+export const CreatePartitionsRequestCodec: MessageCodec<CreatePartitionsRequest, typeof CreatePartitionsRequestMeta> = { name: 'CreatePartitionsRequest', size: sizeCreatePartitionsRequest, write: writeCreatePartitionsRequest, read: readCreatePartitionsRequest, meta: CreatePartitionsRequestMeta };

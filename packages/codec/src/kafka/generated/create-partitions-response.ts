@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const CreatePartitionsResponseMeta = { apiKey: 37, name: 'CreatePartitionsResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const CreatePartitionsResponseMeta = { apiKey: 37, apiName: 'CreatePartitions', name: 'CreatePartitionsResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface CreatePartitionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -155,4 +155,4 @@ function readCreatePartitionsResponseCreatePartitionsTopicResult(r: Reader, v: n
   return { name, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const CreatePartitionsResponseCodec: MessageCodec<CreatePartitionsResponse> = { name: 'CreatePartitionsResponse', size: sizeCreatePartitionsResponse, write: writeCreatePartitionsResponse, read: readCreatePartitionsResponse, meta: CreatePartitionsResponseMeta };
+export const CreatePartitionsResponseCodec: MessageCodec<CreatePartitionsResponse, typeof CreatePartitionsResponseMeta> = { name: 'CreatePartitionsResponse', size: sizeCreatePartitionsResponse, write: writeCreatePartitionsResponse, read: readCreatePartitionsResponse, meta: CreatePartitionsResponseMeta };

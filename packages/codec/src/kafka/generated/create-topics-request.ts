@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const CreateTopicsRequestMeta = { apiKey: 19, name: 'CreateTopicsRequest', type: 'request', validVersions: [0, 7], flexibleVersions: [5, null] } as const satisfies MessageMeta;
+export const CreateTopicsRequestMeta = { apiKey: 19, apiName: 'CreateTopics', name: 'CreateTopicsRequest', type: 'request', validVersions: [0, 7], flexibleVersions: [5, null] } as const satisfies MessageMeta;
 
 export interface CreateTopicsRequest {
   /** The topics to create. */
@@ -351,4 +351,4 @@ function readCreateTopicsRequestCreatableTopicConfig(r: Reader, v: number): Crea
   return { name, value, unknownTaggedFields };
 }
 
-export const CreateTopicsRequestCodec: MessageCodec<CreateTopicsRequest> = { name: 'CreateTopicsRequest', size: sizeCreateTopicsRequest, write: writeCreateTopicsRequest, read: readCreateTopicsRequest, meta: CreateTopicsRequestMeta };
+export const CreateTopicsRequestCodec: MessageCodec<CreateTopicsRequest, typeof CreateTopicsRequestMeta> = { name: 'CreateTopicsRequest', size: sizeCreateTopicsRequest, write: writeCreateTopicsRequest, read: readCreateTopicsRequest, meta: CreateTopicsRequestMeta };

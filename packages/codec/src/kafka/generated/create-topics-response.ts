@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const CreateTopicsResponseMeta = { apiKey: 19, name: 'CreateTopicsResponse', type: 'response', validVersions: [0, 7], flexibleVersions: [5, null] } as const satisfies MessageMeta;
+export const CreateTopicsResponseMeta = { apiKey: 19, apiName: 'CreateTopics', name: 'CreateTopicsResponse', type: 'response', validVersions: [0, 7], flexibleVersions: [5, null] } as const satisfies MessageMeta;
 
 export interface CreateTopicsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -399,4 +399,4 @@ function readCreateTopicsResponseCreatableTopicConfigs(r: Reader, v: number): Cr
   return { name, value, readOnly, configSource, isSensitive, unknownTaggedFields };
 }
 
-export const CreateTopicsResponseCodec: MessageCodec<CreateTopicsResponse> = { name: 'CreateTopicsResponse', size: sizeCreateTopicsResponse, write: writeCreateTopicsResponse, read: readCreateTopicsResponse, meta: CreateTopicsResponseMeta };
+export const CreateTopicsResponseCodec: MessageCodec<CreateTopicsResponse, typeof CreateTopicsResponseMeta> = { name: 'CreateTopicsResponse', size: sizeCreateTopicsResponse, write: writeCreateTopicsResponse, read: readCreateTopicsResponse, meta: CreateTopicsResponseMeta };

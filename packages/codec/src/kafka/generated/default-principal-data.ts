@@ -10,7 +10,7 @@ import { sizeString, sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DefaultPrincipalDataMeta = { apiKey: -1, name: 'DefaultPrincipalData', type: 'data', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DefaultPrincipalDataMeta = { apiKey: -1, apiName: null, name: 'DefaultPrincipalData', type: 'data', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DefaultPrincipalData {
   /** The principal type */
@@ -79,4 +79,4 @@ export function readDefaultPrincipalData(r: Reader, v: number): DefaultPrincipal
   return { type, name, tokenAuthenticated, unknownTaggedFields };
 }
 
-export const DefaultPrincipalDataCodec: MessageCodec<DefaultPrincipalData> = { name: 'DefaultPrincipalData', size: sizeDefaultPrincipalData, write: writeDefaultPrincipalData, read: readDefaultPrincipalData, meta: DefaultPrincipalDataMeta };
+export const DefaultPrincipalDataCodec: MessageCodec<DefaultPrincipalData, typeof DefaultPrincipalDataMeta> = { name: 'DefaultPrincipalData', size: sizeDefaultPrincipalData, write: writeDefaultPrincipalData, read: readDefaultPrincipalData, meta: DefaultPrincipalDataMeta };

@@ -10,7 +10,7 @@ import { sizeNullableString, sizeArrayLength, sizeUvarint } from '../../primitiv
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DeleteAclsRequestMeta = { apiKey: 31, name: 'DeleteAclsRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const DeleteAclsRequestMeta = { apiKey: 31, apiName: 'DeleteAcls', name: 'DeleteAclsRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface DeleteAclsRequest {
   /** The filters to use when deleting ACLs. */
@@ -184,4 +184,4 @@ function readDeleteAclsRequestDeleteAclsFilter(r: Reader, v: number): DeleteAcls
   return { resourceTypeFilter, resourceNameFilter, patternTypeFilter, principalFilter, hostFilter, operation, permissionType, unknownTaggedFields };
 }
 
-export const DeleteAclsRequestCodec: MessageCodec<DeleteAclsRequest> = { name: 'DeleteAclsRequest', size: sizeDeleteAclsRequest, write: writeDeleteAclsRequest, read: readDeleteAclsRequest, meta: DeleteAclsRequestMeta };
+export const DeleteAclsRequestCodec: MessageCodec<DeleteAclsRequest, typeof DeleteAclsRequestMeta> = { name: 'DeleteAclsRequest', size: sizeDeleteAclsRequest, write: writeDeleteAclsRequest, read: readDeleteAclsRequest, meta: DeleteAclsRequestMeta };

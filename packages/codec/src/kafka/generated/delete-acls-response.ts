@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DeleteAclsResponseMeta = { apiKey: 31, name: 'DeleteAclsResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const DeleteAclsResponseMeta = { apiKey: 31, apiName: 'DeleteAcls', name: 'DeleteAclsResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface DeleteAclsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -288,4 +288,4 @@ function readDeleteAclsResponseDeleteAclsMatchingAcl(r: Reader, v: number): Dele
   return { errorCode, errorMessage, resourceType, resourceName, patternType, principal, host, operation, permissionType, unknownTaggedFields };
 }
 
-export const DeleteAclsResponseCodec: MessageCodec<DeleteAclsResponse> = { name: 'DeleteAclsResponse', size: sizeDeleteAclsResponse, write: writeDeleteAclsResponse, read: readDeleteAclsResponse, meta: DeleteAclsResponseMeta };
+export const DeleteAclsResponseCodec: MessageCodec<DeleteAclsResponse, typeof DeleteAclsResponseMeta> = { name: 'DeleteAclsResponse', size: sizeDeleteAclsResponse, write: writeDeleteAclsResponse, read: readDeleteAclsResponse, meta: DeleteAclsResponseMeta };

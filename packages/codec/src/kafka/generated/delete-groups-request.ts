@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DeleteGroupsRequestMeta = { apiKey: 42, name: 'DeleteGroupsRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const DeleteGroupsRequestMeta = { apiKey: 42, apiName: 'DeleteGroups', name: 'DeleteGroupsRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface DeleteGroupsRequest {
   /** The group names to delete. */
@@ -83,4 +83,4 @@ export function readDeleteGroupsRequest(r: Reader, v: number): DeleteGroupsReque
   return { groupsNames, unknownTaggedFields };
 }
 
-export const DeleteGroupsRequestCodec: MessageCodec<DeleteGroupsRequest> = { name: 'DeleteGroupsRequest', size: sizeDeleteGroupsRequest, write: writeDeleteGroupsRequest, read: readDeleteGroupsRequest, meta: DeleteGroupsRequestMeta };
+export const DeleteGroupsRequestCodec: MessageCodec<DeleteGroupsRequest, typeof DeleteGroupsRequestMeta> = { name: 'DeleteGroupsRequest', size: sizeDeleteGroupsRequest, write: writeDeleteGroupsRequest, read: readDeleteGroupsRequest, meta: DeleteGroupsRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DeleteGroupsResponseMeta = { apiKey: 42, name: 'DeleteGroupsResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const DeleteGroupsResponseMeta = { apiKey: 42, apiName: 'DeleteGroups', name: 'DeleteGroupsResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface DeleteGroupsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -148,4 +148,4 @@ function readDeleteGroupsResponseDeletableGroupResult(r: Reader, v: number): Del
   return { groupId, errorCode, unknownTaggedFields };
 }
 
-export const DeleteGroupsResponseCodec: MessageCodec<DeleteGroupsResponse> = { name: 'DeleteGroupsResponse', size: sizeDeleteGroupsResponse, write: writeDeleteGroupsResponse, read: readDeleteGroupsResponse, meta: DeleteGroupsResponseMeta };
+export const DeleteGroupsResponseCodec: MessageCodec<DeleteGroupsResponse, typeof DeleteGroupsResponseMeta> = { name: 'DeleteGroupsResponse', size: sizeDeleteGroupsResponse, write: writeDeleteGroupsResponse, read: readDeleteGroupsResponse, meta: DeleteGroupsResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DeleteRecordsRequestMeta = { apiKey: 21, name: 'DeleteRecordsRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const DeleteRecordsRequestMeta = { apiKey: 21, apiName: 'DeleteRecords', name: 'DeleteRecordsRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface DeleteRecordsRequest {
   /** Each topic that we want to delete records from. */
@@ -225,4 +225,4 @@ function readDeleteRecordsRequestDeleteRecordsPartition(r: Reader, v: number): D
   return { partitionIndex, offset, unknownTaggedFields };
 }
 
-export const DeleteRecordsRequestCodec: MessageCodec<DeleteRecordsRequest> = { name: 'DeleteRecordsRequest', size: sizeDeleteRecordsRequest, write: writeDeleteRecordsRequest, read: readDeleteRecordsRequest, meta: DeleteRecordsRequestMeta };
+export const DeleteRecordsRequestCodec: MessageCodec<DeleteRecordsRequest, typeof DeleteRecordsRequestMeta> = { name: 'DeleteRecordsRequest', size: sizeDeleteRecordsRequest, write: writeDeleteRecordsRequest, read: readDeleteRecordsRequest, meta: DeleteRecordsRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DeleteRecordsResponseMeta = { apiKey: 21, name: 'DeleteRecordsResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const DeleteRecordsResponseMeta = { apiKey: 21, apiName: 'DeleteRecords', name: 'DeleteRecordsResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface DeleteRecordsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -232,4 +232,4 @@ function readDeleteRecordsResponseDeleteRecordsPartitionResult(r: Reader, v: num
   return { partitionIndex, lowWatermark, errorCode, unknownTaggedFields };
 }
 
-export const DeleteRecordsResponseCodec: MessageCodec<DeleteRecordsResponse> = { name: 'DeleteRecordsResponse', size: sizeDeleteRecordsResponse, write: writeDeleteRecordsResponse, read: readDeleteRecordsResponse, meta: DeleteRecordsResponseMeta };
+export const DeleteRecordsResponseCodec: MessageCodec<DeleteRecordsResponse, typeof DeleteRecordsResponseMeta> = { name: 'DeleteRecordsResponse', size: sizeDeleteRecordsResponse, write: writeDeleteRecordsResponse, read: readDeleteRecordsResponse, meta: DeleteRecordsResponseMeta };

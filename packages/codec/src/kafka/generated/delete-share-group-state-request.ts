@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DeleteShareGroupStateRequestMeta = { apiKey: 86, name: 'DeleteShareGroupStateRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DeleteShareGroupStateRequestMeta = { apiKey: 86, apiName: 'DeleteShareGroupState', name: 'DeleteShareGroupStateRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DeleteShareGroupStateRequest {
   /** The group identifier. */
@@ -219,4 +219,4 @@ function readDeleteShareGroupStateRequestPartitionData(r: Reader, v: number): De
   return { partition, unknownTaggedFields };
 }
 
-export const DeleteShareGroupStateRequestCodec: MessageCodec<DeleteShareGroupStateRequest> = { name: 'DeleteShareGroupStateRequest', size: sizeDeleteShareGroupStateRequest, write: writeDeleteShareGroupStateRequest, read: readDeleteShareGroupStateRequest, meta: DeleteShareGroupStateRequestMeta };
+export const DeleteShareGroupStateRequestCodec: MessageCodec<DeleteShareGroupStateRequest, typeof DeleteShareGroupStateRequestMeta> = { name: 'DeleteShareGroupStateRequest', size: sizeDeleteShareGroupStateRequest, write: writeDeleteShareGroupStateRequest, read: readDeleteShareGroupStateRequest, meta: DeleteShareGroupStateRequestMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DeleteShareGroupStateResponseMeta = { apiKey: 86, name: 'DeleteShareGroupStateResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DeleteShareGroupStateResponseMeta = { apiKey: 86, apiName: 'DeleteShareGroupState', name: 'DeleteShareGroupStateResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DeleteShareGroupStateResponse {
   /** The delete results */
@@ -226,4 +226,4 @@ function readDeleteShareGroupStateResponsePartitionResult(r: Reader, v: number):
   return { partition, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const DeleteShareGroupStateResponseCodec: MessageCodec<DeleteShareGroupStateResponse> = { name: 'DeleteShareGroupStateResponse', size: sizeDeleteShareGroupStateResponse, write: writeDeleteShareGroupStateResponse, read: readDeleteShareGroupStateResponse, meta: DeleteShareGroupStateResponseMeta };
+export const DeleteShareGroupStateResponseCodec: MessageCodec<DeleteShareGroupStateResponse, typeof DeleteShareGroupStateResponseMeta> = { name: 'DeleteShareGroupStateResponse', size: sizeDeleteShareGroupStateResponse, write: writeDeleteShareGroupStateResponse, read: readDeleteShareGroupStateResponse, meta: DeleteShareGroupStateResponseMeta };

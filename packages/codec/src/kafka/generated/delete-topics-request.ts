@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DeleteTopicsRequestMeta = { apiKey: 20, name: 'DeleteTopicsRequest', type: 'request', validVersions: [0, 6], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const DeleteTopicsRequestMeta = { apiKey: 20, apiName: 'DeleteTopics', name: 'DeleteTopicsRequest', type: 'request', validVersions: [0, 6], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface DeleteTopicsRequest {
   /** The name or topic ID of the topic */
@@ -206,4 +206,4 @@ function readDeleteTopicsRequestDeleteTopicState(r: Reader, v: number): DeleteTo
   return { name, topicId, unknownTaggedFields };
 }
 
-export const DeleteTopicsRequestCodec: MessageCodec<DeleteTopicsRequest> = { name: 'DeleteTopicsRequest', size: sizeDeleteTopicsRequest, write: writeDeleteTopicsRequest, read: readDeleteTopicsRequest, meta: DeleteTopicsRequestMeta };
+export const DeleteTopicsRequestCodec: MessageCodec<DeleteTopicsRequest, typeof DeleteTopicsRequestMeta> = { name: 'DeleteTopicsRequest', size: sizeDeleteTopicsRequest, write: writeDeleteTopicsRequest, read: readDeleteTopicsRequest, meta: DeleteTopicsRequestMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DeleteTopicsResponseMeta = { apiKey: 20, name: 'DeleteTopicsResponse', type: 'response', validVersions: [0, 6], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const DeleteTopicsResponseMeta = { apiKey: 20, apiName: 'DeleteTopics', name: 'DeleteTopicsResponse', type: 'response', validVersions: [0, 6], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface DeleteTopicsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -184,4 +184,4 @@ function readDeleteTopicsResponseDeletableTopicResult(r: Reader, v: number): Del
   return { name, topicId, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const DeleteTopicsResponseCodec: MessageCodec<DeleteTopicsResponse> = { name: 'DeleteTopicsResponse', size: sizeDeleteTopicsResponse, write: writeDeleteTopicsResponse, read: readDeleteTopicsResponse, meta: DeleteTopicsResponseMeta };
+export const DeleteTopicsResponseCodec: MessageCodec<DeleteTopicsResponse, typeof DeleteTopicsResponseMeta> = { name: 'DeleteTopicsResponse', size: sizeDeleteTopicsResponse, write: writeDeleteTopicsResponse, read: readDeleteTopicsResponse, meta: DeleteTopicsResponseMeta };

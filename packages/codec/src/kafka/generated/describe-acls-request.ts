@@ -10,7 +10,7 @@ import { sizeNullableString, sizeUvarint } from '../../primitives/writer.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeAclsRequestMeta = { apiKey: 29, name: 'DescribeAclsRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const DescribeAclsRequestMeta = { apiKey: 29, apiName: 'DescribeAcls', name: 'DescribeAclsRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface DescribeAclsRequest {
   /** The resource type. */
@@ -115,4 +115,4 @@ export function readDescribeAclsRequest(r: Reader, v: number): DescribeAclsReque
   return { resourceTypeFilter, resourceNameFilter, patternTypeFilter, principalFilter, hostFilter, operation, permissionType, unknownTaggedFields };
 }
 
-export const DescribeAclsRequestCodec: MessageCodec<DescribeAclsRequest> = { name: 'DescribeAclsRequest', size: sizeDescribeAclsRequest, write: writeDescribeAclsRequest, read: readDescribeAclsRequest, meta: DescribeAclsRequestMeta };
+export const DescribeAclsRequestCodec: MessageCodec<DescribeAclsRequest, typeof DescribeAclsRequestMeta> = { name: 'DescribeAclsRequest', size: sizeDescribeAclsRequest, write: writeDescribeAclsRequest, read: readDescribeAclsRequest, meta: DescribeAclsRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeAclsResponseMeta = { apiKey: 29, name: 'DescribeAclsResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const DescribeAclsResponseMeta = { apiKey: 29, apiName: 'DescribeAcls', name: 'DescribeAclsResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface DescribeAclsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -274,4 +274,4 @@ function readDescribeAclsResponseAclDescription(r: Reader, v: number): DescribeA
   return { principal, host, operation, permissionType, unknownTaggedFields };
 }
 
-export const DescribeAclsResponseCodec: MessageCodec<DescribeAclsResponse> = { name: 'DescribeAclsResponse', size: sizeDescribeAclsResponse, write: writeDescribeAclsResponse, read: readDescribeAclsResponse, meta: DescribeAclsResponseMeta };
+export const DescribeAclsResponseCodec: MessageCodec<DescribeAclsResponse, typeof DescribeAclsResponseMeta> = { name: 'DescribeAclsResponse', size: sizeDescribeAclsResponse, write: writeDescribeAclsResponse, read: readDescribeAclsResponse, meta: DescribeAclsResponseMeta };

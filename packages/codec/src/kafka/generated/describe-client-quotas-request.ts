@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeClientQuotasRequestMeta = { apiKey: 48, name: 'DescribeClientQuotasRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const DescribeClientQuotasRequestMeta = { apiKey: 48, apiName: 'DescribeClientQuotas', name: 'DescribeClientQuotasRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface DescribeClientQuotasRequest {
   /** Filter components to apply to quota entities. */
@@ -155,4 +155,4 @@ function readDescribeClientQuotasRequestComponentData(r: Reader, v: number): Des
   return { entityType, matchType, match, unknownTaggedFields };
 }
 
-export const DescribeClientQuotasRequestCodec: MessageCodec<DescribeClientQuotasRequest> = { name: 'DescribeClientQuotasRequest', size: sizeDescribeClientQuotasRequest, write: writeDescribeClientQuotasRequest, read: readDescribeClientQuotasRequest, meta: DescribeClientQuotasRequestMeta };
+export const DescribeClientQuotasRequestCodec: MessageCodec<DescribeClientQuotasRequest, typeof DescribeClientQuotasRequestMeta> = { name: 'DescribeClientQuotasRequest', size: sizeDescribeClientQuotasRequest, write: writeDescribeClientQuotasRequest, read: readDescribeClientQuotasRequest, meta: DescribeClientQuotasRequestMeta };

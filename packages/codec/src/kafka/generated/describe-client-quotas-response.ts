@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeClientQuotasResponseMeta = { apiKey: 48, name: 'DescribeClientQuotasResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const DescribeClientQuotasResponseMeta = { apiKey: 48, apiName: 'DescribeClientQuotas', name: 'DescribeClientQuotasResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface DescribeClientQuotasResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -321,4 +321,4 @@ function readDescribeClientQuotasResponseValueData(r: Reader, v: number): Descri
   return { key, value, unknownTaggedFields };
 }
 
-export const DescribeClientQuotasResponseCodec: MessageCodec<DescribeClientQuotasResponse> = { name: 'DescribeClientQuotasResponse', size: sizeDescribeClientQuotasResponse, write: writeDescribeClientQuotasResponse, read: readDescribeClientQuotasResponse, meta: DescribeClientQuotasResponseMeta };
+export const DescribeClientQuotasResponseCodec: MessageCodec<DescribeClientQuotasResponse, typeof DescribeClientQuotasResponseMeta> = { name: 'DescribeClientQuotasResponse', size: sizeDescribeClientQuotasResponse, write: writeDescribeClientQuotasResponse, read: readDescribeClientQuotasResponse, meta: DescribeClientQuotasResponseMeta };

@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeClusterRequestMeta = { apiKey: 60, name: 'DescribeClusterRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DescribeClusterRequestMeta = { apiKey: 60, apiName: 'DescribeCluster', name: 'DescribeClusterRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DescribeClusterRequest {
   /** Whether to include cluster authorized operations. */
@@ -80,4 +80,4 @@ export function readDescribeClusterRequest(r: Reader, v: number): DescribeCluste
   return { includeClusterAuthorizedOperations, endpointType, unknownTaggedFields };
 }
 
-export const DescribeClusterRequestCodec: MessageCodec<DescribeClusterRequest> = { name: 'DescribeClusterRequest', size: sizeDescribeClusterRequest, write: writeDescribeClusterRequest, read: readDescribeClusterRequest, meta: DescribeClusterRequestMeta };
+export const DescribeClusterRequestCodec: MessageCodec<DescribeClusterRequest, typeof DescribeClusterRequestMeta> = { name: 'DescribeClusterRequest', size: sizeDescribeClusterRequest, write: writeDescribeClusterRequest, read: readDescribeClusterRequest, meta: DescribeClusterRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeClusterResponseMeta = { apiKey: 60, name: 'DescribeClusterResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DescribeClusterResponseMeta = { apiKey: 60, apiName: 'DescribeCluster', name: 'DescribeClusterResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DescribeClusterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -212,4 +212,4 @@ function readDescribeClusterResponseDescribeClusterBroker(r: Reader, v: number):
   return { brokerId, host, port, rack, unknownTaggedFields };
 }
 
-export const DescribeClusterResponseCodec: MessageCodec<DescribeClusterResponse> = { name: 'DescribeClusterResponse', size: sizeDescribeClusterResponse, write: writeDescribeClusterResponse, read: readDescribeClusterResponse, meta: DescribeClusterResponseMeta };
+export const DescribeClusterResponseCodec: MessageCodec<DescribeClusterResponse, typeof DescribeClusterResponseMeta> = { name: 'DescribeClusterResponse', size: sizeDescribeClusterResponse, write: writeDescribeClusterResponse, read: readDescribeClusterResponse, meta: DescribeClusterResponseMeta };

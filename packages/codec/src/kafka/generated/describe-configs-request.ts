@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeConfigsRequestMeta = { apiKey: 32, name: 'DescribeConfigsRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const DescribeConfigsRequestMeta = { apiKey: 32, apiName: 'DescribeConfigs', name: 'DescribeConfigsRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface DescribeConfigsRequest {
   /** The resources whose configurations we want to describe. */
@@ -203,4 +203,4 @@ function readDescribeConfigsRequestDescribeConfigsResource(r: Reader, v: number)
   return { resourceType, resourceName, configurationKeys, unknownTaggedFields };
 }
 
-export const DescribeConfigsRequestCodec: MessageCodec<DescribeConfigsRequest> = { name: 'DescribeConfigsRequest', size: sizeDescribeConfigsRequest, write: writeDescribeConfigsRequest, read: readDescribeConfigsRequest, meta: DescribeConfigsRequestMeta };
+export const DescribeConfigsRequestCodec: MessageCodec<DescribeConfigsRequest, typeof DescribeConfigsRequestMeta> = { name: 'DescribeConfigsRequest', size: sizeDescribeConfigsRequest, write: writeDescribeConfigsRequest, read: readDescribeConfigsRequest, meta: DescribeConfigsRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeConfigsResponseMeta = { apiKey: 32, name: 'DescribeConfigsResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const DescribeConfigsResponseMeta = { apiKey: 32, apiName: 'DescribeConfigs', name: 'DescribeConfigsResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface DescribeConfigsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -433,4 +433,4 @@ function readDescribeConfigsResponseDescribeConfigsSynonym(r: Reader, v: number)
   return { name, value, source, unknownTaggedFields };
 }
 
-export const DescribeConfigsResponseCodec: MessageCodec<DescribeConfigsResponse> = { name: 'DescribeConfigsResponse', size: sizeDescribeConfigsResponse, write: writeDescribeConfigsResponse, read: readDescribeConfigsResponse, meta: DescribeConfigsResponseMeta };
+export const DescribeConfigsResponseCodec: MessageCodec<DescribeConfigsResponse, typeof DescribeConfigsResponseMeta> = { name: 'DescribeConfigsResponse', size: sizeDescribeConfigsResponse, write: writeDescribeConfigsResponse, read: readDescribeConfigsResponse, meta: DescribeConfigsResponseMeta };

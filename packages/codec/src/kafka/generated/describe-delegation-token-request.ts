@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeDelegationTokenRequestMeta = { apiKey: 41, name: 'DescribeDelegationTokenRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const DescribeDelegationTokenRequestMeta = { apiKey: 41, apiName: 'DescribeDelegationToken', name: 'DescribeDelegationTokenRequest', type: 'request', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface DescribeDelegationTokenRequest {
   /** Each owner that we want to describe delegation tokens for, or null to describe all tokens. */
@@ -148,4 +148,4 @@ function readDescribeDelegationTokenRequestDescribeDelegationTokenOwner(r: Reade
   return { principalType, principalName, unknownTaggedFields };
 }
 
-export const DescribeDelegationTokenRequestCodec: MessageCodec<DescribeDelegationTokenRequest> = { name: 'DescribeDelegationTokenRequest', size: sizeDescribeDelegationTokenRequest, write: writeDescribeDelegationTokenRequest, read: readDescribeDelegationTokenRequest, meta: DescribeDelegationTokenRequestMeta };
+export const DescribeDelegationTokenRequestCodec: MessageCodec<DescribeDelegationTokenRequest, typeof DescribeDelegationTokenRequestMeta> = { name: 'DescribeDelegationTokenRequest', size: sizeDescribeDelegationTokenRequest, write: writeDescribeDelegationTokenRequest, read: readDescribeDelegationTokenRequest, meta: DescribeDelegationTokenRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeBytes, sizeArrayLength, sizeUvarint } from '../../primi
 import { EMPTY_BYTES, encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeDelegationTokenResponseMeta = { apiKey: 41, name: 'DescribeDelegationTokenResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const DescribeDelegationTokenResponseMeta = { apiKey: 41, apiName: 'DescribeDelegationToken', name: 'DescribeDelegationTokenResponse', type: 'response', validVersions: [0, 3], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface DescribeDelegationTokenResponse {
   /** The error code, or 0 if there was no error. */
@@ -306,4 +306,4 @@ function readDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r: R
   return { principalType, principalName, unknownTaggedFields };
 }
 
-export const DescribeDelegationTokenResponseCodec: MessageCodec<DescribeDelegationTokenResponse> = { name: 'DescribeDelegationTokenResponse', size: sizeDescribeDelegationTokenResponse, write: writeDescribeDelegationTokenResponse, read: readDescribeDelegationTokenResponse, meta: DescribeDelegationTokenResponseMeta };
+export const DescribeDelegationTokenResponseCodec: MessageCodec<DescribeDelegationTokenResponse, typeof DescribeDelegationTokenResponseMeta> = { name: 'DescribeDelegationTokenResponse', size: sizeDescribeDelegationTokenResponse, write: writeDescribeDelegationTokenResponse, read: readDescribeDelegationTokenResponse, meta: DescribeDelegationTokenResponseMeta };

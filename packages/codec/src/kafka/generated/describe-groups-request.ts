@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeGroupsRequestMeta = { apiKey: 15, name: 'DescribeGroupsRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [5, null] } as const satisfies MessageMeta;
+export const DescribeGroupsRequestMeta = { apiKey: 15, apiName: 'DescribeGroups', name: 'DescribeGroupsRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [5, null] } as const satisfies MessageMeta;
 
 export interface DescribeGroupsRequest {
   /** The names of the groups to describe */
@@ -98,4 +98,4 @@ export function readDescribeGroupsRequest(r: Reader, v: number): DescribeGroupsR
   return { groups, includeAuthorizedOperations, unknownTaggedFields };
 }
 
-export const DescribeGroupsRequestCodec: MessageCodec<DescribeGroupsRequest> = { name: 'DescribeGroupsRequest', size: sizeDescribeGroupsRequest, write: writeDescribeGroupsRequest, read: readDescribeGroupsRequest, meta: DescribeGroupsRequestMeta };
+export const DescribeGroupsRequestCodec: MessageCodec<DescribeGroupsRequest, typeof DescribeGroupsRequestMeta> = { name: 'DescribeGroupsRequest', size: sizeDescribeGroupsRequest, write: writeDescribeGroupsRequest, read: readDescribeGroupsRequest, meta: DescribeGroupsRequestMeta };

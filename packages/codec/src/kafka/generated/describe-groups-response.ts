@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeBytes, sizeArrayLength, sizeUvarint
 import { EMPTY_BYTES, encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeGroupsResponseMeta = { apiKey: 15, name: 'DescribeGroupsResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [5, null] } as const satisfies MessageMeta;
+export const DescribeGroupsResponseMeta = { apiKey: 15, apiName: 'DescribeGroups', name: 'DescribeGroupsResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [5, null] } as const satisfies MessageMeta;
 
 export interface DescribeGroupsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -308,4 +308,4 @@ function readDescribeGroupsResponseDescribedGroupMember(r: Reader, v: number): D
   return { memberId, groupInstanceId, clientId, clientHost, memberMetadata, memberAssignment, unknownTaggedFields };
 }
 
-export const DescribeGroupsResponseCodec: MessageCodec<DescribeGroupsResponse> = { name: 'DescribeGroupsResponse', size: sizeDescribeGroupsResponse, write: writeDescribeGroupsResponse, read: readDescribeGroupsResponse, meta: DescribeGroupsResponseMeta };
+export const DescribeGroupsResponseCodec: MessageCodec<DescribeGroupsResponse, typeof DescribeGroupsResponseMeta> = { name: 'DescribeGroupsResponse', size: sizeDescribeGroupsResponse, write: writeDescribeGroupsResponse, read: readDescribeGroupsResponse, meta: DescribeGroupsResponseMeta };

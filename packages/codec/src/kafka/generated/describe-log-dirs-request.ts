@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeLogDirsRequestMeta = { apiKey: 35, name: 'DescribeLogDirsRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const DescribeLogDirsRequestMeta = { apiKey: 35, apiName: 'DescribeLogDirs', name: 'DescribeLogDirsRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface DescribeLogDirsRequest {
   /** Each topic that we want to describe log directories for, or null for all topics. */
@@ -163,4 +163,4 @@ function readDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, v: number):
   return { topic, partitions, unknownTaggedFields };
 }
 
-export const DescribeLogDirsRequestCodec: MessageCodec<DescribeLogDirsRequest> = { name: 'DescribeLogDirsRequest', size: sizeDescribeLogDirsRequest, write: writeDescribeLogDirsRequest, read: readDescribeLogDirsRequest, meta: DescribeLogDirsRequestMeta };
+export const DescribeLogDirsRequestCodec: MessageCodec<DescribeLogDirsRequest, typeof DescribeLogDirsRequestMeta> = { name: 'DescribeLogDirsRequest', size: sizeDescribeLogDirsRequest, write: writeDescribeLogDirsRequest, read: readDescribeLogDirsRequest, meta: DescribeLogDirsRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeLogDirsResponseMeta = { apiKey: 35, name: 'DescribeLogDirsResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const DescribeLogDirsResponseMeta = { apiKey: 35, apiName: 'DescribeLogDirs', name: 'DescribeLogDirsResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface DescribeLogDirsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -363,4 +363,4 @@ function readDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, v: numbe
   return { partitionIndex, partitionSize, offsetLag, isFutureKey, unknownTaggedFields };
 }
 
-export const DescribeLogDirsResponseCodec: MessageCodec<DescribeLogDirsResponse> = { name: 'DescribeLogDirsResponse', size: sizeDescribeLogDirsResponse, write: writeDescribeLogDirsResponse, read: readDescribeLogDirsResponse, meta: DescribeLogDirsResponseMeta };
+export const DescribeLogDirsResponseCodec: MessageCodec<DescribeLogDirsResponse, typeof DescribeLogDirsResponseMeta> = { name: 'DescribeLogDirsResponse', size: sizeDescribeLogDirsResponse, write: writeDescribeLogDirsResponse, read: readDescribeLogDirsResponse, meta: DescribeLogDirsResponseMeta };

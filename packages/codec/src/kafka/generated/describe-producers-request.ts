@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeProducersRequestMeta = { apiKey: 61, name: 'DescribeProducersRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DescribeProducersRequestMeta = { apiKey: 61, apiName: 'DescribeProducers', name: 'DescribeProducersRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DescribeProducersRequest {
   topics: DescribeProducersRequestTopicRequest[];
@@ -155,4 +155,4 @@ function readDescribeProducersRequestTopicRequest(r: Reader, v: number): Describ
   return { name, partitionIndexes, unknownTaggedFields };
 }
 
-export const DescribeProducersRequestCodec: MessageCodec<DescribeProducersRequest> = { name: 'DescribeProducersRequest', size: sizeDescribeProducersRequest, write: writeDescribeProducersRequest, read: readDescribeProducersRequest, meta: DescribeProducersRequestMeta };
+export const DescribeProducersRequestCodec: MessageCodec<DescribeProducersRequest, typeof DescribeProducersRequestMeta> = { name: 'DescribeProducersRequest', size: sizeDescribeProducersRequest, write: writeDescribeProducersRequest, read: readDescribeProducersRequest, meta: DescribeProducersRequestMeta };

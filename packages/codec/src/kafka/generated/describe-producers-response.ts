@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeProducersResponseMeta = { apiKey: 61, name: 'DescribeProducersResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DescribeProducersResponseMeta = { apiKey: 61, apiName: 'DescribeProducers', name: 'DescribeProducersResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DescribeProducersResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -338,4 +338,4 @@ function readDescribeProducersResponseProducerState(r: Reader, v: number): Descr
   return { producerId, producerEpoch, lastSequence, lastTimestamp, coordinatorEpoch, currentTxnStartOffset, unknownTaggedFields };
 }
 
-export const DescribeProducersResponseCodec: MessageCodec<DescribeProducersResponse> = { name: 'DescribeProducersResponse', size: sizeDescribeProducersResponse, write: writeDescribeProducersResponse, read: readDescribeProducersResponse, meta: DescribeProducersResponseMeta };
+export const DescribeProducersResponseCodec: MessageCodec<DescribeProducersResponse, typeof DescribeProducersResponseMeta> = { name: 'DescribeProducersResponse', size: sizeDescribeProducersResponse, write: writeDescribeProducersResponse, read: readDescribeProducersResponse, meta: DescribeProducersResponseMeta };

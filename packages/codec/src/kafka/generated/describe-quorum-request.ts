@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeQuorumRequestMeta = { apiKey: 55, name: 'DescribeQuorumRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DescribeQuorumRequestMeta = { apiKey: 55, apiName: 'DescribeQuorum', name: 'DescribeQuorumRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DescribeQuorumRequest {
   topics: DescribeQuorumRequestTopicData[];
@@ -208,4 +208,4 @@ function readDescribeQuorumRequestPartitionData(r: Reader, v: number): DescribeQ
   return { partitionIndex, unknownTaggedFields };
 }
 
-export const DescribeQuorumRequestCodec: MessageCodec<DescribeQuorumRequest> = { name: 'DescribeQuorumRequest', size: sizeDescribeQuorumRequest, write: writeDescribeQuorumRequest, read: readDescribeQuorumRequest, meta: DescribeQuorumRequestMeta };
+export const DescribeQuorumRequestCodec: MessageCodec<DescribeQuorumRequest, typeof DescribeQuorumRequestMeta> = { name: 'DescribeQuorumRequest', size: sizeDescribeQuorumRequest, write: writeDescribeQuorumRequest, read: readDescribeQuorumRequest, meta: DescribeQuorumRequestMeta };

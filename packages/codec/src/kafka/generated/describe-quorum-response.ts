@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeQuorumResponseMeta = { apiKey: 55, name: 'DescribeQuorumResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DescribeQuorumResponseMeta = { apiKey: 55, apiName: 'DescribeQuorum', name: 'DescribeQuorumResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DescribeQuorumResponse {
   /** The top level error code. */
@@ -633,4 +633,4 @@ function readDescribeQuorumResponseReplicaState(r: Reader, v: number): DescribeQ
   return { replicaId, replicaDirectoryId, logEndOffset, lastFetchTimestamp, lastCaughtUpTimestamp, unknownTaggedFields };
 }
 
-export const DescribeQuorumResponseCodec: MessageCodec<DescribeQuorumResponse> = { name: 'DescribeQuorumResponse', size: sizeDescribeQuorumResponse, write: writeDescribeQuorumResponse, read: readDescribeQuorumResponse, meta: DescribeQuorumResponseMeta };
+export const DescribeQuorumResponseCodec: MessageCodec<DescribeQuorumResponse, typeof DescribeQuorumResponseMeta> = { name: 'DescribeQuorumResponse', size: sizeDescribeQuorumResponse, write: writeDescribeQuorumResponse, read: readDescribeQuorumResponse, meta: DescribeQuorumResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeTopicPartitionsRequestMeta = { apiKey: 75, name: 'DescribeTopicPartitionsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DescribeTopicPartitionsRequestMeta = { apiKey: 75, apiName: 'DescribeTopicPartitions', name: 'DescribeTopicPartitionsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DescribeTopicPartitionsRequest {
   /** The topics to fetch details for. */
@@ -210,4 +210,4 @@ function readDescribeTopicPartitionsRequestCursor(r: Reader, v: number): Describ
   return { topicName, partitionIndex, unknownTaggedFields };
 }
 
-export const DescribeTopicPartitionsRequestCodec: MessageCodec<DescribeTopicPartitionsRequest> = { name: 'DescribeTopicPartitionsRequest', size: sizeDescribeTopicPartitionsRequest, write: writeDescribeTopicPartitionsRequest, read: readDescribeTopicPartitionsRequest, meta: DescribeTopicPartitionsRequestMeta };
+export const DescribeTopicPartitionsRequestCodec: MessageCodec<DescribeTopicPartitionsRequest, typeof DescribeTopicPartitionsRequestMeta> = { name: 'DescribeTopicPartitionsRequest', size: sizeDescribeTopicPartitionsRequest, write: writeDescribeTopicPartitionsRequest, read: readDescribeTopicPartitionsRequest, meta: DescribeTopicPartitionsRequestMeta };

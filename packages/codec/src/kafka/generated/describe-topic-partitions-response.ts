@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeTopicPartitionsResponseMeta = { apiKey: 75, name: 'DescribeTopicPartitionsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DescribeTopicPartitionsResponseMeta = { apiKey: 75, apiName: 'DescribeTopicPartitions', name: 'DescribeTopicPartitionsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DescribeTopicPartitionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -461,4 +461,4 @@ function readDescribeTopicPartitionsResponseCursor(r: Reader, v: number): Descri
   return { topicName, partitionIndex, unknownTaggedFields };
 }
 
-export const DescribeTopicPartitionsResponseCodec: MessageCodec<DescribeTopicPartitionsResponse> = { name: 'DescribeTopicPartitionsResponse', size: sizeDescribeTopicPartitionsResponse, write: writeDescribeTopicPartitionsResponse, read: readDescribeTopicPartitionsResponse, meta: DescribeTopicPartitionsResponseMeta };
+export const DescribeTopicPartitionsResponseCodec: MessageCodec<DescribeTopicPartitionsResponse, typeof DescribeTopicPartitionsResponseMeta> = { name: 'DescribeTopicPartitionsResponse', size: sizeDescribeTopicPartitionsResponse, write: writeDescribeTopicPartitionsResponse, read: readDescribeTopicPartitionsResponse, meta: DescribeTopicPartitionsResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeTransactionsRequestMeta = { apiKey: 65, name: 'DescribeTransactionsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DescribeTransactionsRequestMeta = { apiKey: 65, apiName: 'DescribeTransactions', name: 'DescribeTransactionsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DescribeTransactionsRequest {
   /** Array of transactionalIds to include in describe results. If empty, then no results will be returned. */
@@ -83,4 +83,4 @@ export function readDescribeTransactionsRequest(r: Reader, v: number): DescribeT
   return { transactionalIds, unknownTaggedFields };
 }
 
-export const DescribeTransactionsRequestCodec: MessageCodec<DescribeTransactionsRequest> = { name: 'DescribeTransactionsRequest', size: sizeDescribeTransactionsRequest, write: writeDescribeTransactionsRequest, read: readDescribeTransactionsRequest, meta: DescribeTransactionsRequestMeta };
+export const DescribeTransactionsRequestCodec: MessageCodec<DescribeTransactionsRequest, typeof DescribeTransactionsRequestMeta> = { name: 'DescribeTransactionsRequest', size: sizeDescribeTransactionsRequest, write: writeDescribeTransactionsRequest, read: readDescribeTransactionsRequest, meta: DescribeTransactionsRequestMeta };

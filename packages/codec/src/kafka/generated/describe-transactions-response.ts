@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeTransactionsResponseMeta = { apiKey: 65, name: 'DescribeTransactionsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DescribeTransactionsResponseMeta = { apiKey: 65, apiName: 'DescribeTransactions', name: 'DescribeTransactionsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DescribeTransactionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -273,4 +273,4 @@ function readDescribeTransactionsResponseTopicData(r: Reader, v: number): Descri
   return { topic, partitions, unknownTaggedFields };
 }
 
-export const DescribeTransactionsResponseCodec: MessageCodec<DescribeTransactionsResponse> = { name: 'DescribeTransactionsResponse', size: sizeDescribeTransactionsResponse, write: writeDescribeTransactionsResponse, read: readDescribeTransactionsResponse, meta: DescribeTransactionsResponseMeta };
+export const DescribeTransactionsResponseCodec: MessageCodec<DescribeTransactionsResponse, typeof DescribeTransactionsResponseMeta> = { name: 'DescribeTransactionsResponse', size: sizeDescribeTransactionsResponse, write: writeDescribeTransactionsResponse, read: readDescribeTransactionsResponse, meta: DescribeTransactionsResponseMeta };

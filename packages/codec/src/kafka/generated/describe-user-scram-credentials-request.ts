@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeUserScramCredentialsRequestMeta = { apiKey: 50, name: 'DescribeUserScramCredentialsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DescribeUserScramCredentialsRequestMeta = { apiKey: 50, apiName: 'DescribeUserScramCredentials', name: 'DescribeUserScramCredentialsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DescribeUserScramCredentialsRequest {
   /** The users to describe, or null/empty to describe all users. */
@@ -141,4 +141,4 @@ function readDescribeUserScramCredentialsRequestUserName(r: Reader, v: number): 
   return { name, unknownTaggedFields };
 }
 
-export const DescribeUserScramCredentialsRequestCodec: MessageCodec<DescribeUserScramCredentialsRequest> = { name: 'DescribeUserScramCredentialsRequest', size: sizeDescribeUserScramCredentialsRequest, write: writeDescribeUserScramCredentialsRequest, read: readDescribeUserScramCredentialsRequest, meta: DescribeUserScramCredentialsRequestMeta };
+export const DescribeUserScramCredentialsRequestCodec: MessageCodec<DescribeUserScramCredentialsRequest, typeof DescribeUserScramCredentialsRequestMeta> = { name: 'DescribeUserScramCredentialsRequest', size: sizeDescribeUserScramCredentialsRequest, write: writeDescribeUserScramCredentialsRequest, read: readDescribeUserScramCredentialsRequest, meta: DescribeUserScramCredentialsRequestMeta };

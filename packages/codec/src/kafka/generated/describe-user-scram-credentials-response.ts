@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const DescribeUserScramCredentialsResponseMeta = { apiKey: 50, name: 'DescribeUserScramCredentialsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const DescribeUserScramCredentialsResponseMeta = { apiKey: 50, apiName: 'DescribeUserScramCredentials', name: 'DescribeUserScramCredentialsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface DescribeUserScramCredentialsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -252,4 +252,4 @@ function readDescribeUserScramCredentialsResponseCredentialInfo(r: Reader, v: nu
   return { mechanism, iterations, unknownTaggedFields };
 }
 
-export const DescribeUserScramCredentialsResponseCodec: MessageCodec<DescribeUserScramCredentialsResponse> = { name: 'DescribeUserScramCredentialsResponse', size: sizeDescribeUserScramCredentialsResponse, write: writeDescribeUserScramCredentialsResponse, read: readDescribeUserScramCredentialsResponse, meta: DescribeUserScramCredentialsResponseMeta };
+export const DescribeUserScramCredentialsResponseCodec: MessageCodec<DescribeUserScramCredentialsResponse, typeof DescribeUserScramCredentialsResponseMeta> = { name: 'DescribeUserScramCredentialsResponse', size: sizeDescribeUserScramCredentialsResponse, write: writeDescribeUserScramCredentialsResponse, read: readDescribeUserScramCredentialsResponse, meta: DescribeUserScramCredentialsResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ElectLeadersRequestMeta = { apiKey: 43, name: 'ElectLeadersRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const ElectLeadersRequestMeta = { apiKey: 43, apiName: 'ElectLeaders', name: 'ElectLeadersRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface ElectLeadersRequest {
   /** Type of elections to conduct for the partition. A value of '0' elects the preferred replica. A value of '1' elects the first live replica if there are no in-sync replica. */
@@ -185,4 +185,4 @@ function readElectLeadersRequestTopicPartitions(r: Reader, v: number): ElectLead
   return { topic, partitions, unknownTaggedFields };
 }
 
-export const ElectLeadersRequestCodec: MessageCodec<ElectLeadersRequest> = { name: 'ElectLeadersRequest', size: sizeElectLeadersRequest, write: writeElectLeadersRequest, read: readElectLeadersRequest, meta: ElectLeadersRequestMeta };
+export const ElectLeadersRequestCodec: MessageCodec<ElectLeadersRequest, typeof ElectLeadersRequestMeta> = { name: 'ElectLeadersRequest', size: sizeElectLeadersRequest, write: writeElectLeadersRequest, read: readElectLeadersRequest, meta: ElectLeadersRequestMeta };

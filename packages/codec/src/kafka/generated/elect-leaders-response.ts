@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ElectLeadersResponseMeta = { apiKey: 43, name: 'ElectLeadersResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const ElectLeadersResponseMeta = { apiKey: 43, apiName: 'ElectLeaders', name: 'ElectLeadersResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface ElectLeadersResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -246,4 +246,4 @@ function readElectLeadersResponsePartitionResult(r: Reader, v: number): ElectLea
   return { partitionId, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const ElectLeadersResponseCodec: MessageCodec<ElectLeadersResponse> = { name: 'ElectLeadersResponse', size: sizeElectLeadersResponse, write: writeElectLeadersResponse, read: readElectLeadersResponse, meta: ElectLeadersResponseMeta };
+export const ElectLeadersResponseCodec: MessageCodec<ElectLeadersResponse, typeof ElectLeadersResponseMeta> = { name: 'ElectLeadersResponse', size: sizeElectLeadersResponse, write: writeElectLeadersResponse, read: readElectLeadersResponse, meta: ElectLeadersResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const EndQuorumEpochRequestMeta = { apiKey: 54, name: 'EndQuorumEpochRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const EndQuorumEpochRequestMeta = { apiKey: 54, apiName: 'EndQuorumEpoch', name: 'EndQuorumEpochRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface EndQuorumEpochRequest {
   clusterId: string | null;
@@ -481,4 +481,4 @@ function readEndQuorumEpochRequestLeaderEndpoint(r: Reader, v: number): EndQuoru
   return { name, host, port, unknownTaggedFields };
 }
 
-export const EndQuorumEpochRequestCodec: MessageCodec<EndQuorumEpochRequest> = { name: 'EndQuorumEpochRequest', size: sizeEndQuorumEpochRequest, write: writeEndQuorumEpochRequest, read: readEndQuorumEpochRequest, meta: EndQuorumEpochRequestMeta };
+export const EndQuorumEpochRequestCodec: MessageCodec<EndQuorumEpochRequest, typeof EndQuorumEpochRequestMeta> = { name: 'EndQuorumEpochRequest', size: sizeEndQuorumEpochRequest, write: writeEndQuorumEpochRequest, read: readEndQuorumEpochRequest, meta: EndQuorumEpochRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const EndQuorumEpochResponseMeta = { apiKey: 54, name: 'EndQuorumEpochResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const EndQuorumEpochResponseMeta = { apiKey: 54, apiName: 'EndQuorumEpoch', name: 'EndQuorumEpochResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface EndQuorumEpochResponse {
   /** The top level error code. */
@@ -398,4 +398,4 @@ function readEndQuorumEpochResponseNodeEndpoint(r: Reader, v: number): EndQuorum
   return { nodeId, host, port, unknownTaggedFields };
 }
 
-export const EndQuorumEpochResponseCodec: MessageCodec<EndQuorumEpochResponse> = { name: 'EndQuorumEpochResponse', size: sizeEndQuorumEpochResponse, write: writeEndQuorumEpochResponse, read: readEndQuorumEpochResponse, meta: EndQuorumEpochResponseMeta };
+export const EndQuorumEpochResponseCodec: MessageCodec<EndQuorumEpochResponse, typeof EndQuorumEpochResponseMeta> = { name: 'EndQuorumEpochResponse', size: sizeEndQuorumEpochResponse, write: writeEndQuorumEpochResponse, read: readEndQuorumEpochResponse, meta: EndQuorumEpochResponseMeta };

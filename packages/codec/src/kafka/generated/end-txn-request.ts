@@ -10,7 +10,7 @@ import { sizeString, sizeUvarint } from '../../primitives/writer.ts';
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const EndTxnRequestMeta = { apiKey: 26, name: 'EndTxnRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const EndTxnRequestMeta = { apiKey: 26, apiName: 'EndTxn', name: 'EndTxnRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface EndTxnRequest {
   /** The ID of the transaction to end. */
@@ -87,4 +87,4 @@ export function readEndTxnRequest(r: Reader, v: number): EndTxnRequest {
   return { transactionalId, producerId, producerEpoch, committed, unknownTaggedFields };
 }
 
-export const EndTxnRequestCodec: MessageCodec<EndTxnRequest> = { name: 'EndTxnRequest', size: sizeEndTxnRequest, write: writeEndTxnRequest, read: readEndTxnRequest, meta: EndTxnRequestMeta };
+export const EndTxnRequestCodec: MessageCodec<EndTxnRequest, typeof EndTxnRequestMeta> = { name: 'EndTxnRequest', size: sizeEndTxnRequest, write: writeEndTxnRequest, read: readEndTxnRequest, meta: EndTxnRequestMeta };

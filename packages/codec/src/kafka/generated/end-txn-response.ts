@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const EndTxnResponseMeta = { apiKey: 26, name: 'EndTxnResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const EndTxnResponseMeta = { apiKey: 26, apiName: 'EndTxn', name: 'EndTxnResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface EndTxnResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -99,4 +99,4 @@ export function readEndTxnResponse(r: Reader, v: number): EndTxnResponse {
   return { throttleTimeMs, errorCode, producerId, producerEpoch, unknownTaggedFields };
 }
 
-export const EndTxnResponseCodec: MessageCodec<EndTxnResponse> = { name: 'EndTxnResponse', size: sizeEndTxnResponse, write: writeEndTxnResponse, read: readEndTxnResponse, meta: EndTxnResponseMeta };
+export const EndTxnResponseCodec: MessageCodec<EndTxnResponse, typeof EndTxnResponseMeta> = { name: 'EndTxnResponse', size: sizeEndTxnResponse, write: writeEndTxnResponse, read: readEndTxnResponse, meta: EndTxnResponseMeta };

@@ -10,7 +10,7 @@ import { sizeBytes, sizeNullableBytes, sizeUvarint } from '../../primitives/writ
 import { EMPTY_BYTES, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const EnvelopeRequestMeta = { apiKey: 58, name: 'EnvelopeRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const EnvelopeRequestMeta = { apiKey: 58, apiName: 'Envelope', name: 'EnvelopeRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface EnvelopeRequest {
   /** The embedded request header and data. */
@@ -79,4 +79,4 @@ export function readEnvelopeRequest(r: Reader, v: number): EnvelopeRequest {
   return { requestData, requestPrincipal, clientHostAddress, unknownTaggedFields };
 }
 
-export const EnvelopeRequestCodec: MessageCodec<EnvelopeRequest> = { name: 'EnvelopeRequest', size: sizeEnvelopeRequest, write: writeEnvelopeRequest, read: readEnvelopeRequest, meta: EnvelopeRequestMeta };
+export const EnvelopeRequestCodec: MessageCodec<EnvelopeRequest, typeof EnvelopeRequestMeta> = { name: 'EnvelopeRequest', size: sizeEnvelopeRequest, write: writeEnvelopeRequest, read: readEnvelopeRequest, meta: EnvelopeRequestMeta };

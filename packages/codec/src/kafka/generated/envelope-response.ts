@@ -10,7 +10,7 @@ import { sizeNullableBytes, sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const EnvelopeResponseMeta = { apiKey: 58, name: 'EnvelopeResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const EnvelopeResponseMeta = { apiKey: 58, apiName: 'Envelope', name: 'EnvelopeResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface EnvelopeResponse {
   /** The embedded response header and data. */
@@ -72,4 +72,4 @@ export function readEnvelopeResponse(r: Reader, v: number): EnvelopeResponse {
   return { responseData, errorCode, unknownTaggedFields };
 }
 
-export const EnvelopeResponseCodec: MessageCodec<EnvelopeResponse> = { name: 'EnvelopeResponse', size: sizeEnvelopeResponse, write: writeEnvelopeResponse, read: readEnvelopeResponse, meta: EnvelopeResponseMeta };
+export const EnvelopeResponseCodec: MessageCodec<EnvelopeResponse, typeof EnvelopeResponseMeta> = { name: 'EnvelopeResponse', size: sizeEnvelopeResponse, write: writeEnvelopeResponse, read: readEnvelopeResponse, meta: EnvelopeResponseMeta };

@@ -10,7 +10,7 @@ import { sizeBytes, sizeUvarint } from '../../primitives/writer.ts';
 import { EMPTY_BYTES, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ExpireDelegationTokenRequestMeta = { apiKey: 40, name: 'ExpireDelegationTokenRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const ExpireDelegationTokenRequestMeta = { apiKey: 40, apiName: 'ExpireDelegationToken', name: 'ExpireDelegationTokenRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface ExpireDelegationTokenRequest {
   /** The HMAC of the delegation token to be expired. */
@@ -73,4 +73,4 @@ export function readExpireDelegationTokenRequest(r: Reader, v: number): ExpireDe
   return { hmac, expiryTimePeriodMs, unknownTaggedFields };
 }
 
-export const ExpireDelegationTokenRequestCodec: MessageCodec<ExpireDelegationTokenRequest> = { name: 'ExpireDelegationTokenRequest', size: sizeExpireDelegationTokenRequest, write: writeExpireDelegationTokenRequest, read: readExpireDelegationTokenRequest, meta: ExpireDelegationTokenRequestMeta };
+export const ExpireDelegationTokenRequestCodec: MessageCodec<ExpireDelegationTokenRequest, typeof ExpireDelegationTokenRequestMeta> = { name: 'ExpireDelegationTokenRequest', size: sizeExpireDelegationTokenRequest, write: writeExpireDelegationTokenRequest, read: readExpireDelegationTokenRequest, meta: ExpireDelegationTokenRequestMeta };

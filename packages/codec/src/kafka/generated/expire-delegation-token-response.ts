@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ExpireDelegationTokenResponseMeta = { apiKey: 40, name: 'ExpireDelegationTokenResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const ExpireDelegationTokenResponseMeta = { apiKey: 40, apiName: 'ExpireDelegationToken', name: 'ExpireDelegationTokenResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface ExpireDelegationTokenResponse {
   /** The error code, or 0 if there was no error. */
@@ -80,4 +80,4 @@ export function readExpireDelegationTokenResponse(r: Reader, v: number): ExpireD
   return { errorCode, expiryTimestampMs, throttleTimeMs, unknownTaggedFields };
 }
 
-export const ExpireDelegationTokenResponseCodec: MessageCodec<ExpireDelegationTokenResponse> = { name: 'ExpireDelegationTokenResponse', size: sizeExpireDelegationTokenResponse, write: writeExpireDelegationTokenResponse, read: readExpireDelegationTokenResponse, meta: ExpireDelegationTokenResponseMeta };
+export const ExpireDelegationTokenResponseCodec: MessageCodec<ExpireDelegationTokenResponse, typeof ExpireDelegationTokenResponseMeta> = { name: 'ExpireDelegationTokenResponse', size: sizeExpireDelegationTokenResponse, write: writeExpireDelegationTokenResponse, read: readExpireDelegationTokenResponse, meta: ExpireDelegationTokenResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const FetchRequestMeta = { apiKey: 1, name: 'FetchRequest', type: 'request', validVersions: [0, 17], flexibleVersions: [12, null] } as const satisfies MessageMeta;
+export const FetchRequestMeta = { apiKey: 1, apiName: 'Fetch', name: 'FetchRequest', type: 'request', validVersions: [0, 17], flexibleVersions: [12, null] } as const satisfies MessageMeta;
 
 export interface FetchRequest {
   /** The clusterId if known. This is used to validate metadata fetches prior to broker registration. */
@@ -707,4 +707,4 @@ function isDefaultFetchRequestReplicaState(o: FetchRequestReplicaState): boolean
     (o.unknownTaggedFields?.length ?? 0) === 0;
 }
 
-export const FetchRequestCodec: MessageCodec<FetchRequest> = { name: 'FetchRequest', size: sizeFetchRequest, write: writeFetchRequest, read: readFetchRequest, meta: FetchRequestMeta };
+export const FetchRequestCodec: MessageCodec<FetchRequest, typeof FetchRequestMeta> = { name: 'FetchRequest', size: sizeFetchRequest, write: writeFetchRequest, read: readFetchRequest, meta: FetchRequestMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const FetchResponseMeta = { apiKey: 1, name: 'FetchResponse', type: 'response', validVersions: [0, 17], flexibleVersions: [12, null] } as const satisfies MessageMeta;
+export const FetchResponseMeta = { apiKey: 1, apiName: 'Fetch', name: 'FetchResponse', type: 'response', validVersions: [0, 17], flexibleVersions: [12, null] } as const satisfies MessageMeta;
 
 export interface FetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -964,4 +964,4 @@ function isDefaultFetchResponseSnapshotId(o: FetchResponseSnapshotId): boolean {
     (o.unknownTaggedFields?.length ?? 0) === 0;
 }
 
-export const FetchResponseCodec: MessageCodec<FetchResponse> = { name: 'FetchResponse', size: sizeFetchResponse, write: writeFetchResponse, read: readFetchResponse, meta: FetchResponseMeta };
+export const FetchResponseCodec: MessageCodec<FetchResponse, typeof FetchResponseMeta> = { name: 'FetchResponse', size: sizeFetchResponse, write: writeFetchResponse, read: readFetchResponse, meta: FetchResponseMeta };

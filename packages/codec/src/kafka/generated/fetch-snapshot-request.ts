@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const FetchSnapshotRequestMeta = { apiKey: 59, name: 'FetchSnapshotRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const FetchSnapshotRequestMeta = { apiKey: 59, apiName: 'FetchSnapshot', name: 'FetchSnapshotRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface FetchSnapshotRequest {
   /** The clusterId if known, this is used to validate metadata fetches prior to broker registration */
@@ -379,4 +379,4 @@ function defaultFetchSnapshotRequestSnapshotId(): FetchSnapshotRequestSnapshotId
   return { endOffset: 0, epoch: 0 };
 }
 
-export const FetchSnapshotRequestCodec: MessageCodec<FetchSnapshotRequest> = { name: 'FetchSnapshotRequest', size: sizeFetchSnapshotRequest, write: writeFetchSnapshotRequest, read: readFetchSnapshotRequest, meta: FetchSnapshotRequestMeta };
+export const FetchSnapshotRequestCodec: MessageCodec<FetchSnapshotRequest, typeof FetchSnapshotRequestMeta> = { name: 'FetchSnapshotRequest', size: sizeFetchSnapshotRequest, write: writeFetchSnapshotRequest, read: readFetchSnapshotRequest, meta: FetchSnapshotRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableBytes, sizeArrayLength, sizeUvarint } from '../
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const FetchSnapshotResponseMeta = { apiKey: 59, name: 'FetchSnapshotResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const FetchSnapshotResponseMeta = { apiKey: 59, apiName: 'FetchSnapshot', name: 'FetchSnapshotResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface FetchSnapshotResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -587,4 +587,4 @@ function isDefaultFetchSnapshotResponseLeaderIdAndEpoch(o: FetchSnapshotResponse
     (o.unknownTaggedFields?.length ?? 0) === 0;
 }
 
-export const FetchSnapshotResponseCodec: MessageCodec<FetchSnapshotResponse> = { name: 'FetchSnapshotResponse', size: sizeFetchSnapshotResponse, write: writeFetchSnapshotResponse, read: readFetchSnapshotResponse, meta: FetchSnapshotResponseMeta };
+export const FetchSnapshotResponseCodec: MessageCodec<FetchSnapshotResponse, typeof FetchSnapshotResponseMeta> = { name: 'FetchSnapshotResponse', size: sizeFetchSnapshotResponse, write: writeFetchSnapshotResponse, read: readFetchSnapshotResponse, meta: FetchSnapshotResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const FindCoordinatorRequestMeta = { apiKey: 10, name: 'FindCoordinatorRequest', type: 'request', validVersions: [0, 6], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const FindCoordinatorRequestMeta = { apiKey: 10, apiName: 'FindCoordinator', name: 'FindCoordinatorRequest', type: 'request', validVersions: [0, 6], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface FindCoordinatorRequest {
   /** The coordinator key. */
@@ -121,4 +121,4 @@ export function readFindCoordinatorRequest(r: Reader, v: number): FindCoordinato
   return { key, keyType, coordinatorKeys, unknownTaggedFields };
 }
 
-export const FindCoordinatorRequestCodec: MessageCodec<FindCoordinatorRequest> = { name: 'FindCoordinatorRequest', size: sizeFindCoordinatorRequest, write: writeFindCoordinatorRequest, read: readFindCoordinatorRequest, meta: FindCoordinatorRequestMeta };
+export const FindCoordinatorRequestCodec: MessageCodec<FindCoordinatorRequest, typeof FindCoordinatorRequestMeta> = { name: 'FindCoordinatorRequest', size: sizeFindCoordinatorRequest, write: writeFindCoordinatorRequest, read: readFindCoordinatorRequest, meta: FindCoordinatorRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const FindCoordinatorResponseMeta = { apiKey: 10, name: 'FindCoordinatorResponse', type: 'response', validVersions: [0, 6], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const FindCoordinatorResponseMeta = { apiKey: 10, apiName: 'FindCoordinator', name: 'FindCoordinatorResponse', type: 'response', validVersions: [0, 6], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface FindCoordinatorResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -311,4 +311,4 @@ function readFindCoordinatorResponseCoordinator(r: Reader, v: number): FindCoord
   return { key, nodeId, host, port, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const FindCoordinatorResponseCodec: MessageCodec<FindCoordinatorResponse> = { name: 'FindCoordinatorResponse', size: sizeFindCoordinatorResponse, write: writeFindCoordinatorResponse, read: readFindCoordinatorResponse, meta: FindCoordinatorResponseMeta };
+export const FindCoordinatorResponseCodec: MessageCodec<FindCoordinatorResponse, typeof FindCoordinatorResponseMeta> = { name: 'FindCoordinatorResponse', size: sizeFindCoordinatorResponse, write: writeFindCoordinatorResponse, read: readFindCoordinatorResponse, meta: FindCoordinatorResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const GetTelemetrySubscriptionsRequestMeta = { apiKey: 71, name: 'GetTelemetrySubscriptionsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const GetTelemetrySubscriptionsRequestMeta = { apiKey: 71, apiName: 'GetTelemetrySubscriptions', name: 'GetTelemetrySubscriptionsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface GetTelemetrySubscriptionsRequest {
   /** Unique id for this client instance, must be set to 0 on the first request. */
@@ -67,4 +67,4 @@ export function readGetTelemetrySubscriptionsRequest(r: Reader, v: number): GetT
   return { clientInstanceId, unknownTaggedFields };
 }
 
-export const GetTelemetrySubscriptionsRequestCodec: MessageCodec<GetTelemetrySubscriptionsRequest> = { name: 'GetTelemetrySubscriptionsRequest', size: sizeGetTelemetrySubscriptionsRequest, write: writeGetTelemetrySubscriptionsRequest, read: readGetTelemetrySubscriptionsRequest, meta: GetTelemetrySubscriptionsRequestMeta };
+export const GetTelemetrySubscriptionsRequestCodec: MessageCodec<GetTelemetrySubscriptionsRequest, typeof GetTelemetrySubscriptionsRequestMeta> = { name: 'GetTelemetrySubscriptionsRequest', size: sizeGetTelemetrySubscriptionsRequest, write: writeGetTelemetrySubscriptionsRequest, read: readGetTelemetrySubscriptionsRequest, meta: GetTelemetrySubscriptionsRequestMeta };

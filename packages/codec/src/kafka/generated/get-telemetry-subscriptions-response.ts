@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const GetTelemetrySubscriptionsResponseMeta = { apiKey: 71, name: 'GetTelemetrySubscriptionsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const GetTelemetrySubscriptionsResponseMeta = { apiKey: 71, apiName: 'GetTelemetrySubscriptions', name: 'GetTelemetrySubscriptionsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface GetTelemetrySubscriptionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -156,4 +156,4 @@ export function readGetTelemetrySubscriptionsResponse(r: Reader, v: number): Get
   return { throttleTimeMs, errorCode, clientInstanceId, subscriptionId, acceptedCompressionTypes, pushIntervalMs, telemetryMaxBytes, deltaTemporality, requestedMetrics, unknownTaggedFields };
 }
 
-export const GetTelemetrySubscriptionsResponseCodec: MessageCodec<GetTelemetrySubscriptionsResponse> = { name: 'GetTelemetrySubscriptionsResponse', size: sizeGetTelemetrySubscriptionsResponse, write: writeGetTelemetrySubscriptionsResponse, read: readGetTelemetrySubscriptionsResponse, meta: GetTelemetrySubscriptionsResponseMeta };
+export const GetTelemetrySubscriptionsResponseCodec: MessageCodec<GetTelemetrySubscriptionsResponse, typeof GetTelemetrySubscriptionsResponseMeta> = { name: 'GetTelemetrySubscriptionsResponse', size: sizeGetTelemetrySubscriptionsResponse, write: writeGetTelemetrySubscriptionsResponse, read: readGetTelemetrySubscriptionsResponse, meta: GetTelemetrySubscriptionsResponseMeta };

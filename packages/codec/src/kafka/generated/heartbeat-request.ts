@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeUvarint } from '../../primitives/wr
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const HeartbeatRequestMeta = { apiKey: 12, name: 'HeartbeatRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const HeartbeatRequestMeta = { apiKey: 12, apiName: 'Heartbeat', name: 'HeartbeatRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface HeartbeatRequest {
   /** The group id. */
@@ -95,4 +95,4 @@ export function readHeartbeatRequest(r: Reader, v: number): HeartbeatRequest {
   return { groupId, generationId, memberId, groupInstanceId, unknownTaggedFields };
 }
 
-export const HeartbeatRequestCodec: MessageCodec<HeartbeatRequest> = { name: 'HeartbeatRequest', size: sizeHeartbeatRequest, write: writeHeartbeatRequest, read: readHeartbeatRequest, meta: HeartbeatRequestMeta };
+export const HeartbeatRequestCodec: MessageCodec<HeartbeatRequest, typeof HeartbeatRequestMeta> = { name: 'HeartbeatRequest', size: sizeHeartbeatRequest, write: writeHeartbeatRequest, read: readHeartbeatRequest, meta: HeartbeatRequestMeta };

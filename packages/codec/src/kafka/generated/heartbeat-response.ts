@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const HeartbeatResponseMeta = { apiKey: 12, name: 'HeartbeatResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const HeartbeatResponseMeta = { apiKey: 12, apiName: 'Heartbeat', name: 'HeartbeatResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface HeartbeatResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -78,4 +78,4 @@ export function readHeartbeatResponse(r: Reader, v: number): HeartbeatResponse {
   return { throttleTimeMs, errorCode, unknownTaggedFields };
 }
 
-export const HeartbeatResponseCodec: MessageCodec<HeartbeatResponse> = { name: 'HeartbeatResponse', size: sizeHeartbeatResponse, write: writeHeartbeatResponse, read: readHeartbeatResponse, meta: HeartbeatResponseMeta };
+export const HeartbeatResponseCodec: MessageCodec<HeartbeatResponse, typeof HeartbeatResponseMeta> = { name: 'HeartbeatResponse', size: sizeHeartbeatResponse, write: writeHeartbeatResponse, read: readHeartbeatResponse, meta: HeartbeatResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const IncrementalAlterConfigsRequestMeta = { apiKey: 44, name: 'IncrementalAlterConfigsRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const IncrementalAlterConfigsRequestMeta = { apiKey: 44, apiName: 'IncrementalAlterConfigs', name: 'IncrementalAlterConfigsRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface IncrementalAlterConfigsRequest {
   /** The incremental updates for each resource. */
@@ -238,4 +238,4 @@ function readIncrementalAlterConfigsRequestAlterableConfig(r: Reader, v: number)
   return { name, configOperation, value, unknownTaggedFields };
 }
 
-export const IncrementalAlterConfigsRequestCodec: MessageCodec<IncrementalAlterConfigsRequest> = { name: 'IncrementalAlterConfigsRequest', size: sizeIncrementalAlterConfigsRequest, write: writeIncrementalAlterConfigsRequest, read: readIncrementalAlterConfigsRequest, meta: IncrementalAlterConfigsRequestMeta };
+export const IncrementalAlterConfigsRequestCodec: MessageCodec<IncrementalAlterConfigsRequest, typeof IncrementalAlterConfigsRequestMeta> = { name: 'IncrementalAlterConfigsRequest', size: sizeIncrementalAlterConfigsRequest, write: writeIncrementalAlterConfigsRequest, read: readIncrementalAlterConfigsRequest, meta: IncrementalAlterConfigsRequestMeta };

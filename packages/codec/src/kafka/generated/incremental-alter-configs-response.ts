@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const IncrementalAlterConfigsResponseMeta = { apiKey: 44, name: 'IncrementalAlterConfigsResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const IncrementalAlterConfigsResponseMeta = { apiKey: 44, apiName: 'IncrementalAlterConfigs', name: 'IncrementalAlterConfigsResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface IncrementalAlterConfigsResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -162,4 +162,4 @@ function readIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r: Read
   return { errorCode, errorMessage, resourceType, resourceName, unknownTaggedFields };
 }
 
-export const IncrementalAlterConfigsResponseCodec: MessageCodec<IncrementalAlterConfigsResponse> = { name: 'IncrementalAlterConfigsResponse', size: sizeIncrementalAlterConfigsResponse, write: writeIncrementalAlterConfigsResponse, read: readIncrementalAlterConfigsResponse, meta: IncrementalAlterConfigsResponseMeta };
+export const IncrementalAlterConfigsResponseCodec: MessageCodec<IncrementalAlterConfigsResponse, typeof IncrementalAlterConfigsResponseMeta> = { name: 'IncrementalAlterConfigsResponse', size: sizeIncrementalAlterConfigsResponse, write: writeIncrementalAlterConfigsResponse, read: readIncrementalAlterConfigsResponse, meta: IncrementalAlterConfigsResponseMeta };

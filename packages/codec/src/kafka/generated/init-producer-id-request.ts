@@ -10,7 +10,7 @@ import { sizeNullableString, sizeUvarint } from '../../primitives/writer.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const InitProducerIdRequestMeta = { apiKey: 22, name: 'InitProducerIdRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const InitProducerIdRequestMeta = { apiKey: 22, apiName: 'InitProducerId', name: 'InitProducerIdRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface InitProducerIdRequest {
   /** The transactional id, or null if the producer is not transactional. */
@@ -103,4 +103,4 @@ export function readInitProducerIdRequest(r: Reader, v: number): InitProducerIdR
   return { transactionalId, transactionTimeoutMs, producerId, producerEpoch, unknownTaggedFields };
 }
 
-export const InitProducerIdRequestCodec: MessageCodec<InitProducerIdRequest> = { name: 'InitProducerIdRequest', size: sizeInitProducerIdRequest, write: writeInitProducerIdRequest, read: readInitProducerIdRequest, meta: InitProducerIdRequestMeta };
+export const InitProducerIdRequestCodec: MessageCodec<InitProducerIdRequest, typeof InitProducerIdRequestMeta> = { name: 'InitProducerIdRequest', size: sizeInitProducerIdRequest, write: writeInitProducerIdRequest, read: readInitProducerIdRequest, meta: InitProducerIdRequestMeta };

@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const InitProducerIdResponseMeta = { apiKey: 22, name: 'InitProducerIdResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const InitProducerIdResponseMeta = { apiKey: 22, apiName: 'InitProducerId', name: 'InitProducerIdResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface InitProducerIdResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -87,4 +87,4 @@ export function readInitProducerIdResponse(r: Reader, v: number): InitProducerId
   return { throttleTimeMs, errorCode, producerId, producerEpoch, unknownTaggedFields };
 }
 
-export const InitProducerIdResponseCodec: MessageCodec<InitProducerIdResponse> = { name: 'InitProducerIdResponse', size: sizeInitProducerIdResponse, write: writeInitProducerIdResponse, read: readInitProducerIdResponse, meta: InitProducerIdResponseMeta };
+export const InitProducerIdResponseCodec: MessageCodec<InitProducerIdResponse, typeof InitProducerIdResponseMeta> = { name: 'InitProducerIdResponse', size: sizeInitProducerIdResponse, write: writeInitProducerIdResponse, read: readInitProducerIdResponse, meta: InitProducerIdResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const InitializeShareGroupStateRequestMeta = { apiKey: 83, name: 'InitializeShareGroupStateRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const InitializeShareGroupStateRequestMeta = { apiKey: 83, apiName: 'InitializeShareGroupState', name: 'InitializeShareGroupStateRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface InitializeShareGroupStateRequest {
   /** The group identifier. */
@@ -234,4 +234,4 @@ function readInitializeShareGroupStateRequestPartitionData(r: Reader, v: number)
   return { partition, stateEpoch, startOffset, unknownTaggedFields };
 }
 
-export const InitializeShareGroupStateRequestCodec: MessageCodec<InitializeShareGroupStateRequest> = { name: 'InitializeShareGroupStateRequest', size: sizeInitializeShareGroupStateRequest, write: writeInitializeShareGroupStateRequest, read: readInitializeShareGroupStateRequest, meta: InitializeShareGroupStateRequestMeta };
+export const InitializeShareGroupStateRequestCodec: MessageCodec<InitializeShareGroupStateRequest, typeof InitializeShareGroupStateRequestMeta> = { name: 'InitializeShareGroupStateRequest', size: sizeInitializeShareGroupStateRequest, write: writeInitializeShareGroupStateRequest, read: readInitializeShareGroupStateRequest, meta: InitializeShareGroupStateRequestMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const InitializeShareGroupStateResponseMeta = { apiKey: 83, name: 'InitializeShareGroupStateResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const InitializeShareGroupStateResponseMeta = { apiKey: 83, apiName: 'InitializeShareGroupState', name: 'InitializeShareGroupStateResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface InitializeShareGroupStateResponse {
   /** The initialization results */
@@ -226,4 +226,4 @@ function readInitializeShareGroupStateResponsePartitionResult(r: Reader, v: numb
   return { partition, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const InitializeShareGroupStateResponseCodec: MessageCodec<InitializeShareGroupStateResponse> = { name: 'InitializeShareGroupStateResponse', size: sizeInitializeShareGroupStateResponse, write: writeInitializeShareGroupStateResponse, read: readInitializeShareGroupStateResponse, meta: InitializeShareGroupStateResponseMeta };
+export const InitializeShareGroupStateResponseCodec: MessageCodec<InitializeShareGroupStateResponse, typeof InitializeShareGroupStateResponseMeta> = { name: 'InitializeShareGroupStateResponse', size: sizeInitializeShareGroupStateResponse, write: writeInitializeShareGroupStateResponse, read: readInitializeShareGroupStateResponse, meta: InitializeShareGroupStateResponseMeta };

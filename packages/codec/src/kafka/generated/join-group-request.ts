@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeBytes, sizeArrayLength, sizeUvarint
 import { EMPTY_BYTES, encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const JoinGroupRequestMeta = { apiKey: 11, name: 'JoinGroupRequest', type: 'request', validVersions: [0, 9], flexibleVersions: [6, null] } as const satisfies MessageMeta;
+export const JoinGroupRequestMeta = { apiKey: 11, apiName: 'JoinGroup', name: 'JoinGroupRequest', type: 'request', validVersions: [0, 9], flexibleVersions: [6, null] } as const satisfies MessageMeta;
 
 export interface JoinGroupRequest {
   /** The group identifier. */
@@ -212,4 +212,4 @@ function readJoinGroupRequestJoinGroupRequestProtocol(r: Reader, v: number): Joi
   return { name, metadata, unknownTaggedFields };
 }
 
-export const JoinGroupRequestCodec: MessageCodec<JoinGroupRequest> = { name: 'JoinGroupRequest', size: sizeJoinGroupRequest, write: writeJoinGroupRequest, read: readJoinGroupRequest, meta: JoinGroupRequestMeta };
+export const JoinGroupRequestCodec: MessageCodec<JoinGroupRequest, typeof JoinGroupRequestMeta> = { name: 'JoinGroupRequest', size: sizeJoinGroupRequest, write: writeJoinGroupRequest, read: readJoinGroupRequest, meta: JoinGroupRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeBytes, sizeArrayLength, sizeUvarint
 import { EMPTY_BYTES, encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const JoinGroupResponseMeta = { apiKey: 11, name: 'JoinGroupResponse', type: 'response', validVersions: [0, 9], flexibleVersions: [6, null] } as const satisfies MessageMeta;
+export const JoinGroupResponseMeta = { apiKey: 11, apiName: 'JoinGroup', name: 'JoinGroupResponse', type: 'response', validVersions: [0, 9], flexibleVersions: [6, null] } as const satisfies MessageMeta;
 
 export interface JoinGroupResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -232,4 +232,4 @@ function readJoinGroupResponseJoinGroupResponseMember(r: Reader, v: number): Joi
   return { memberId, groupInstanceId, metadata, unknownTaggedFields };
 }
 
-export const JoinGroupResponseCodec: MessageCodec<JoinGroupResponse> = { name: 'JoinGroupResponse', size: sizeJoinGroupResponse, write: writeJoinGroupResponse, read: readJoinGroupResponse, meta: JoinGroupResponseMeta };
+export const JoinGroupResponseCodec: MessageCodec<JoinGroupResponse, typeof JoinGroupResponseMeta> = { name: 'JoinGroupResponse', size: sizeJoinGroupResponse, write: writeJoinGroupResponse, read: readJoinGroupResponse, meta: JoinGroupResponseMeta };

@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const KRaftVersionRecordMeta = { apiKey: -1, name: 'KRaftVersionRecord', type: 'data', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const KRaftVersionRecordMeta = { apiKey: -1, apiName: null, name: 'KRaftVersionRecord', type: 'data', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface KRaftVersionRecord {
   /** The version of the kraft version record */
@@ -72,4 +72,4 @@ export function readKRaftVersionRecord(r: Reader, v: number): KRaftVersionRecord
   return { version, kRaftVersion, unknownTaggedFields };
 }
 
-export const KRaftVersionRecordCodec: MessageCodec<KRaftVersionRecord> = { name: 'KRaftVersionRecord', size: sizeKRaftVersionRecord, write: writeKRaftVersionRecord, read: readKRaftVersionRecord, meta: KRaftVersionRecordMeta };
+export const KRaftVersionRecordCodec: MessageCodec<KRaftVersionRecord, typeof KRaftVersionRecordMeta> = { name: 'KRaftVersionRecord', size: sizeKRaftVersionRecord, write: writeKRaftVersionRecord, read: readKRaftVersionRecord, meta: KRaftVersionRecordMeta };

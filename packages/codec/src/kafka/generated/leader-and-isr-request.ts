@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const LeaderAndIsrRequestMeta = { apiKey: 4, name: 'LeaderAndIsrRequest', type: 'request', validVersions: [0, 7], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const LeaderAndIsrRequestMeta = { apiKey: 4, apiName: 'LeaderAndIsr', name: 'LeaderAndIsrRequest', type: 'request', validVersions: [0, 7], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface LeaderAndIsrRequest {
   /** The current controller ID. */
@@ -599,4 +599,4 @@ function readLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, v: number)
   return { topicName, partitionIndex, controllerEpoch, leader, leaderEpoch, isr, partitionEpoch, replicas, addingReplicas, removingReplicas, isNew, leaderRecoveryState, unknownTaggedFields };
 }
 
-export const LeaderAndIsrRequestCodec: MessageCodec<LeaderAndIsrRequest> = { name: 'LeaderAndIsrRequest', size: sizeLeaderAndIsrRequest, write: writeLeaderAndIsrRequest, read: readLeaderAndIsrRequest, meta: LeaderAndIsrRequestMeta };
+export const LeaderAndIsrRequestCodec: MessageCodec<LeaderAndIsrRequest, typeof LeaderAndIsrRequestMeta> = { name: 'LeaderAndIsrRequest', size: sizeLeaderAndIsrRequest, write: writeLeaderAndIsrRequest, read: readLeaderAndIsrRequest, meta: LeaderAndIsrRequestMeta };

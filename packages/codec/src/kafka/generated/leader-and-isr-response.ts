@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const LeaderAndIsrResponseMeta = { apiKey: 4, name: 'LeaderAndIsrResponse', type: 'response', validVersions: [0, 7], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const LeaderAndIsrResponseMeta = { apiKey: 4, apiName: 'LeaderAndIsr', name: 'LeaderAndIsrResponse', type: 'response', validVersions: [0, 7], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface LeaderAndIsrResponse {
   /** The error code, or 0 if there was no error. */
@@ -296,4 +296,4 @@ function readLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, v: number
   return { topicName, partitionIndex, errorCode, unknownTaggedFields };
 }
 
-export const LeaderAndIsrResponseCodec: MessageCodec<LeaderAndIsrResponse> = { name: 'LeaderAndIsrResponse', size: sizeLeaderAndIsrResponse, write: writeLeaderAndIsrResponse, read: readLeaderAndIsrResponse, meta: LeaderAndIsrResponseMeta };
+export const LeaderAndIsrResponseCodec: MessageCodec<LeaderAndIsrResponse, typeof LeaderAndIsrResponseMeta> = { name: 'LeaderAndIsrResponse', size: sizeLeaderAndIsrResponse, write: writeLeaderAndIsrResponse, read: readLeaderAndIsrResponse, meta: LeaderAndIsrResponseMeta };

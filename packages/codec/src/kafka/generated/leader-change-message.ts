@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const LeaderChangeMessageMeta = { apiKey: -1, name: 'LeaderChangeMessage', type: 'data', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const LeaderChangeMessageMeta = { apiKey: -1, apiName: null, name: 'LeaderChangeMessage', type: 'data', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface LeaderChangeMessage {
   /** The version of the leader change message */
@@ -189,4 +189,4 @@ function readLeaderChangeMessageVoter(r: Reader, v: number): LeaderChangeMessage
   return { voterId, voterDirectoryId, unknownTaggedFields };
 }
 
-export const LeaderChangeMessageCodec: MessageCodec<LeaderChangeMessage> = { name: 'LeaderChangeMessage', size: sizeLeaderChangeMessage, write: writeLeaderChangeMessage, read: readLeaderChangeMessage, meta: LeaderChangeMessageMeta };
+export const LeaderChangeMessageCodec: MessageCodec<LeaderChangeMessage, typeof LeaderChangeMessageMeta> = { name: 'LeaderChangeMessage', size: sizeLeaderChangeMessage, write: writeLeaderChangeMessage, read: readLeaderChangeMessage, meta: LeaderChangeMessageMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const LeaveGroupRequestMeta = { apiKey: 13, name: 'LeaveGroupRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const LeaveGroupRequestMeta = { apiKey: 13, apiName: 'LeaveGroup', name: 'LeaveGroupRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface LeaveGroupRequest {
   /** The ID of the group to leave. */
@@ -202,4 +202,4 @@ function readLeaveGroupRequestMemberIdentity(r: Reader, v: number): LeaveGroupRe
   return { memberId, groupInstanceId, reason, unknownTaggedFields };
 }
 
-export const LeaveGroupRequestCodec: MessageCodec<LeaveGroupRequest> = { name: 'LeaveGroupRequest', size: sizeLeaveGroupRequest, write: writeLeaveGroupRequest, read: readLeaveGroupRequest, meta: LeaveGroupRequestMeta };
+export const LeaveGroupRequestCodec: MessageCodec<LeaveGroupRequest, typeof LeaveGroupRequestMeta> = { name: 'LeaveGroupRequest', size: sizeLeaveGroupRequest, write: writeLeaveGroupRequest, read: readLeaveGroupRequest, meta: LeaveGroupRequestMeta };

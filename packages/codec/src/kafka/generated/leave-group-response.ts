@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const LeaveGroupResponseMeta = { apiKey: 13, name: 'LeaveGroupResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const LeaveGroupResponseMeta = { apiKey: 13, apiName: 'LeaveGroup', name: 'LeaveGroupResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface LeaveGroupResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -201,4 +201,4 @@ function readLeaveGroupResponseMemberResponse(r: Reader, v: number): LeaveGroupR
   return { memberId, groupInstanceId, errorCode, unknownTaggedFields };
 }
 
-export const LeaveGroupResponseCodec: MessageCodec<LeaveGroupResponse> = { name: 'LeaveGroupResponse', size: sizeLeaveGroupResponse, write: writeLeaveGroupResponse, read: readLeaveGroupResponse, meta: LeaveGroupResponseMeta };
+export const LeaveGroupResponseCodec: MessageCodec<LeaveGroupResponse, typeof LeaveGroupResponseMeta> = { name: 'LeaveGroupResponse', size: sizeLeaveGroupResponse, write: writeLeaveGroupResponse, read: readLeaveGroupResponse, meta: LeaveGroupResponseMeta };

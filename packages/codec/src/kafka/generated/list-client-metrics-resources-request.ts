@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ListClientMetricsResourcesRequestMeta = { apiKey: 74, name: 'ListClientMetricsResourcesRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ListClientMetricsResourcesRequestMeta = { apiKey: 74, apiName: 'ListClientMetricsResources', name: 'ListClientMetricsResourcesRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ListClientMetricsResourcesRequest {
   /** Tagged fields this codec does not know, preserved on decode and re-encoded. */
@@ -58,4 +58,4 @@ export function readListClientMetricsResourcesRequest(r: Reader, v: number): Lis
   return { unknownTaggedFields };
 }
 
-export const ListClientMetricsResourcesRequestCodec: MessageCodec<ListClientMetricsResourcesRequest> = { name: 'ListClientMetricsResourcesRequest', size: sizeListClientMetricsResourcesRequest, write: writeListClientMetricsResourcesRequest, read: readListClientMetricsResourcesRequest, meta: ListClientMetricsResourcesRequestMeta };
+export const ListClientMetricsResourcesRequestCodec: MessageCodec<ListClientMetricsResourcesRequest, typeof ListClientMetricsResourcesRequestMeta> = { name: 'ListClientMetricsResourcesRequest', size: sizeListClientMetricsResourcesRequest, write: writeListClientMetricsResourcesRequest, read: readListClientMetricsResourcesRequest, meta: ListClientMetricsResourcesRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ListClientMetricsResourcesResponseMeta = { apiKey: 74, name: 'ListClientMetricsResourcesResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ListClientMetricsResourcesResponseMeta = { apiKey: 74, apiName: 'ListClientMetricsResources', name: 'ListClientMetricsResourcesResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ListClientMetricsResourcesResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -148,4 +148,4 @@ function readListClientMetricsResourcesResponseClientMetricsResource(r: Reader, 
   return { name, unknownTaggedFields };
 }
 
-export const ListClientMetricsResourcesResponseCodec: MessageCodec<ListClientMetricsResourcesResponse> = { name: 'ListClientMetricsResourcesResponse', size: sizeListClientMetricsResourcesResponse, write: writeListClientMetricsResourcesResponse, read: readListClientMetricsResourcesResponse, meta: ListClientMetricsResourcesResponseMeta };
+export const ListClientMetricsResourcesResponseCodec: MessageCodec<ListClientMetricsResourcesResponse, typeof ListClientMetricsResourcesResponseMeta> = { name: 'ListClientMetricsResourcesResponse', size: sizeListClientMetricsResourcesResponse, write: writeListClientMetricsResourcesResponse, read: readListClientMetricsResourcesResponse, meta: ListClientMetricsResourcesResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ListGroupsRequestMeta = { apiKey: 16, name: 'ListGroupsRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const ListGroupsRequestMeta = { apiKey: 16, apiName: 'ListGroups', name: 'ListGroupsRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface ListGroupsRequest {
   /** The states of the groups we want to list. If empty, all groups are returned with their state. */
@@ -124,4 +124,4 @@ export function readListGroupsRequest(r: Reader, v: number): ListGroupsRequest {
   return { statesFilter, typesFilter, unknownTaggedFields };
 }
 
-export const ListGroupsRequestCodec: MessageCodec<ListGroupsRequest> = { name: 'ListGroupsRequest', size: sizeListGroupsRequest, write: writeListGroupsRequest, read: readListGroupsRequest, meta: ListGroupsRequestMeta };
+export const ListGroupsRequestCodec: MessageCodec<ListGroupsRequest, typeof ListGroupsRequestMeta> = { name: 'ListGroupsRequest', size: sizeListGroupsRequest, write: writeListGroupsRequest, read: readListGroupsRequest, meta: ListGroupsRequestMeta };

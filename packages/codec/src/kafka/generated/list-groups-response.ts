@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ListGroupsResponseMeta = { apiKey: 16, name: 'ListGroupsResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const ListGroupsResponseMeta = { apiKey: 16, apiName: 'ListGroups', name: 'ListGroupsResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface ListGroupsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -187,4 +187,4 @@ function readListGroupsResponseListedGroup(r: Reader, v: number): ListGroupsResp
   return { groupId, protocolType, groupState, groupType, unknownTaggedFields };
 }
 
-export const ListGroupsResponseCodec: MessageCodec<ListGroupsResponse> = { name: 'ListGroupsResponse', size: sizeListGroupsResponse, write: writeListGroupsResponse, read: readListGroupsResponse, meta: ListGroupsResponseMeta };
+export const ListGroupsResponseCodec: MessageCodec<ListGroupsResponse, typeof ListGroupsResponseMeta> = { name: 'ListGroupsResponse', size: sizeListGroupsResponse, write: writeListGroupsResponse, read: readListGroupsResponse, meta: ListGroupsResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ListOffsetsRequestMeta = { apiKey: 2, name: 'ListOffsetsRequest', type: 'request', validVersions: [0, 10], flexibleVersions: [6, null] } as const satisfies MessageMeta;
+export const ListOffsetsRequestMeta = { apiKey: 2, apiName: 'ListOffsets', name: 'ListOffsetsRequest', type: 'request', validVersions: [0, 10], flexibleVersions: [6, null] } as const satisfies MessageMeta;
 
 export interface ListOffsetsRequest {
   /** The broker ID of the requester, or -1 if this request is being made by a normal consumer. */
@@ -281,4 +281,4 @@ function readListOffsetsRequestListOffsetsPartition(r: Reader, v: number): ListO
   return { partitionIndex, currentLeaderEpoch, timestamp, maxNumOffsets, unknownTaggedFields };
 }
 
-export const ListOffsetsRequestCodec: MessageCodec<ListOffsetsRequest> = { name: 'ListOffsetsRequest', size: sizeListOffsetsRequest, write: writeListOffsetsRequest, read: readListOffsetsRequest, meta: ListOffsetsRequestMeta };
+export const ListOffsetsRequestCodec: MessageCodec<ListOffsetsRequest, typeof ListOffsetsRequestMeta> = { name: 'ListOffsetsRequest', size: sizeListOffsetsRequest, write: writeListOffsetsRequest, read: readListOffsetsRequest, meta: ListOffsetsRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ListOffsetsResponseMeta = { apiKey: 2, name: 'ListOffsetsResponse', type: 'response', validVersions: [0, 10], flexibleVersions: [6, null] } as const satisfies MessageMeta;
+export const ListOffsetsResponseMeta = { apiKey: 2, apiName: 'ListOffsets', name: 'ListOffsetsResponse', type: 'response', validVersions: [0, 10], flexibleVersions: [6, null] } as const satisfies MessageMeta;
 
 export interface ListOffsetsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -310,4 +310,4 @@ function readListOffsetsResponseListOffsetsPartitionResponse(r: Reader, v: numbe
   return { partitionIndex, errorCode, oldStyleOffsets, timestamp, offset, leaderEpoch, unknownTaggedFields };
 }
 
-export const ListOffsetsResponseCodec: MessageCodec<ListOffsetsResponse> = { name: 'ListOffsetsResponse', size: sizeListOffsetsResponse, write: writeListOffsetsResponse, read: readListOffsetsResponse, meta: ListOffsetsResponseMeta };
+export const ListOffsetsResponseCodec: MessageCodec<ListOffsetsResponse, typeof ListOffsetsResponseMeta> = { name: 'ListOffsetsResponse', size: sizeListOffsetsResponse, write: writeListOffsetsResponse, read: readListOffsetsResponse, meta: ListOffsetsResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ListPartitionReassignmentsRequestMeta = { apiKey: 46, name: 'ListPartitionReassignmentsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ListPartitionReassignmentsRequestMeta = { apiKey: 46, apiName: 'ListPartitionReassignments', name: 'ListPartitionReassignmentsRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ListPartitionReassignmentsRequest {
   /** The time in ms to wait for the request to complete. */
@@ -170,4 +170,4 @@ function readListPartitionReassignmentsRequestListPartitionReassignmentsTopics(r
   return { name, partitionIndexes, unknownTaggedFields };
 }
 
-export const ListPartitionReassignmentsRequestCodec: MessageCodec<ListPartitionReassignmentsRequest> = { name: 'ListPartitionReassignmentsRequest', size: sizeListPartitionReassignmentsRequest, write: writeListPartitionReassignmentsRequest, read: readListPartitionReassignmentsRequest, meta: ListPartitionReassignmentsRequestMeta };
+export const ListPartitionReassignmentsRequestCodec: MessageCodec<ListPartitionReassignmentsRequest, typeof ListPartitionReassignmentsRequestMeta> = { name: 'ListPartitionReassignmentsRequest', size: sizeListPartitionReassignmentsRequest, write: writeListPartitionReassignmentsRequest, read: readListPartitionReassignmentsRequest, meta: ListPartitionReassignmentsRequestMeta };

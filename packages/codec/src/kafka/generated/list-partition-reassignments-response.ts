@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ListPartitionReassignmentsResponseMeta = { apiKey: 46, name: 'ListPartitionReassignmentsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ListPartitionReassignmentsResponseMeta = { apiKey: 46, apiName: 'ListPartitionReassignments', name: 'ListPartitionReassignmentsResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ListPartitionReassignmentsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -297,4 +297,4 @@ function readListPartitionReassignmentsResponseOngoingPartitionReassignment(r: R
   return { partitionIndex, replicas, addingReplicas, removingReplicas, unknownTaggedFields };
 }
 
-export const ListPartitionReassignmentsResponseCodec: MessageCodec<ListPartitionReassignmentsResponse> = { name: 'ListPartitionReassignmentsResponse', size: sizeListPartitionReassignmentsResponse, write: writeListPartitionReassignmentsResponse, read: readListPartitionReassignmentsResponse, meta: ListPartitionReassignmentsResponseMeta };
+export const ListPartitionReassignmentsResponseCodec: MessageCodec<ListPartitionReassignmentsResponse, typeof ListPartitionReassignmentsResponseMeta> = { name: 'ListPartitionReassignmentsResponse', size: sizeListPartitionReassignmentsResponse, write: writeListPartitionReassignmentsResponse, read: readListPartitionReassignmentsResponse, meta: ListPartitionReassignmentsResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ListTransactionsRequestMeta = { apiKey: 66, name: 'ListTransactionsRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ListTransactionsRequestMeta = { apiKey: 66, apiName: 'ListTransactions', name: 'ListTransactionsRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ListTransactionsRequest {
   /** The transaction states to filter by: if empty, all transactions are returned; if non-empty, then only transactions matching one of the filtered states will be returned */
@@ -125,4 +125,4 @@ export function readListTransactionsRequest(r: Reader, v: number): ListTransacti
   return { stateFilters, producerIdFilters, durationFilter, unknownTaggedFields };
 }
 
-export const ListTransactionsRequestCodec: MessageCodec<ListTransactionsRequest> = { name: 'ListTransactionsRequest', size: sizeListTransactionsRequest, write: writeListTransactionsRequest, read: readListTransactionsRequest, meta: ListTransactionsRequestMeta };
+export const ListTransactionsRequestCodec: MessageCodec<ListTransactionsRequest, typeof ListTransactionsRequestMeta> = { name: 'ListTransactionsRequest', size: sizeListTransactionsRequest, write: writeListTransactionsRequest, read: readListTransactionsRequest, meta: ListTransactionsRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ListTransactionsResponseMeta = { apiKey: 66, name: 'ListTransactionsResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ListTransactionsResponseMeta = { apiKey: 66, apiName: 'ListTransactions', name: 'ListTransactionsResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ListTransactionsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -184,4 +184,4 @@ function readListTransactionsResponseTransactionState(r: Reader, v: number): Lis
   return { transactionalId, producerId, transactionState, unknownTaggedFields };
 }
 
-export const ListTransactionsResponseCodec: MessageCodec<ListTransactionsResponse> = { name: 'ListTransactionsResponse', size: sizeListTransactionsResponse, write: writeListTransactionsResponse, read: readListTransactionsResponse, meta: ListTransactionsResponseMeta };
+export const ListTransactionsResponseCodec: MessageCodec<ListTransactionsResponse, typeof ListTransactionsResponseMeta> = { name: 'ListTransactionsResponse', size: sizeListTransactionsResponse, write: writeListTransactionsResponse, read: readListTransactionsResponse, meta: ListTransactionsResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const MetadataRequestMeta = { apiKey: 3, name: 'MetadataRequest', type: 'request', validVersions: [0, 12], flexibleVersions: [9, null] } as const satisfies MessageMeta;
+export const MetadataRequestMeta = { apiKey: 3, apiName: 'Metadata', name: 'MetadataRequest', type: 'request', validVersions: [0, 12], flexibleVersions: [9, null] } as const satisfies MessageMeta;
 
 export interface MetadataRequest {
   /** The topics to fetch metadata for. */
@@ -203,4 +203,4 @@ function readMetadataRequestMetadataRequestTopic(r: Reader, v: number): Metadata
   return { topicId, name, unknownTaggedFields };
 }
 
-export const MetadataRequestCodec: MessageCodec<MetadataRequest> = { name: 'MetadataRequest', size: sizeMetadataRequest, write: writeMetadataRequest, read: readMetadataRequest, meta: MetadataRequestMeta };
+export const MetadataRequestCodec: MessageCodec<MetadataRequest, typeof MetadataRequestMeta> = { name: 'MetadataRequest', size: sizeMetadataRequest, write: writeMetadataRequest, read: readMetadataRequest, meta: MetadataRequestMeta };

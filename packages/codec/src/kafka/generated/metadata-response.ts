@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const MetadataResponseMeta = { apiKey: 3, name: 'MetadataResponse', type: 'response', validVersions: [0, 12], flexibleVersions: [9, null] } as const satisfies MessageMeta;
+export const MetadataResponseMeta = { apiKey: 3, apiName: 'Metadata', name: 'MetadataResponse', type: 'response', validVersions: [0, 12], flexibleVersions: [9, null] } as const satisfies MessageMeta;
 
 export interface MetadataResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -519,4 +519,4 @@ function readMetadataResponseMetadataResponsePartition(r: Reader, v: number): Me
   return { errorCode, partitionIndex, leaderId, leaderEpoch, replicaNodes, isrNodes, offlineReplicas, unknownTaggedFields };
 }
 
-export const MetadataResponseCodec: MessageCodec<MetadataResponse> = { name: 'MetadataResponse', size: sizeMetadataResponse, write: writeMetadataResponse, read: readMetadataResponse, meta: MetadataResponseMeta };
+export const MetadataResponseCodec: MessageCodec<MetadataResponse, typeof MetadataResponseMeta> = { name: 'MetadataResponse', size: sizeMetadataResponse, write: writeMetadataResponse, read: readMetadataResponse, meta: MetadataResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const OffsetCommitRequestMeta = { apiKey: 8, name: 'OffsetCommitRequest', type: 'request', validVersions: [0, 9], flexibleVersions: [8, null] } as const satisfies MessageMeta;
+export const OffsetCommitRequestMeta = { apiKey: 8, apiName: 'OffsetCommit', name: 'OffsetCommitRequest', type: 'request', validVersions: [0, 9], flexibleVersions: [8, null] } as const satisfies MessageMeta;
 
 export interface OffsetCommitRequest {
   /** The unique group identifier. */
@@ -317,4 +317,4 @@ function readOffsetCommitRequestOffsetCommitRequestPartition(r: Reader, v: numbe
   return { partitionIndex, committedOffset, committedLeaderEpoch, commitTimestamp, committedMetadata, unknownTaggedFields };
 }
 
-export const OffsetCommitRequestCodec: MessageCodec<OffsetCommitRequest> = { name: 'OffsetCommitRequest', size: sizeOffsetCommitRequest, write: writeOffsetCommitRequest, read: readOffsetCommitRequest, meta: OffsetCommitRequestMeta };
+export const OffsetCommitRequestCodec: MessageCodec<OffsetCommitRequest, typeof OffsetCommitRequestMeta> = { name: 'OffsetCommitRequest', size: sizeOffsetCommitRequest, write: writeOffsetCommitRequest, read: readOffsetCommitRequest, meta: OffsetCommitRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const OffsetCommitResponseMeta = { apiKey: 8, name: 'OffsetCommitResponse', type: 'response', validVersions: [0, 9], flexibleVersions: [8, null] } as const satisfies MessageMeta;
+export const OffsetCommitResponseMeta = { apiKey: 8, apiName: 'OffsetCommit', name: 'OffsetCommitResponse', type: 'response', validVersions: [0, 9], flexibleVersions: [8, null] } as const satisfies MessageMeta;
 
 export interface OffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -230,4 +230,4 @@ function readOffsetCommitResponseOffsetCommitResponsePartition(r: Reader, v: num
   return { partitionIndex, errorCode, unknownTaggedFields };
 }
 
-export const OffsetCommitResponseCodec: MessageCodec<OffsetCommitResponse> = { name: 'OffsetCommitResponse', size: sizeOffsetCommitResponse, write: writeOffsetCommitResponse, read: readOffsetCommitResponse, meta: OffsetCommitResponseMeta };
+export const OffsetCommitResponseCodec: MessageCodec<OffsetCommitResponse, typeof OffsetCommitResponseMeta> = { name: 'OffsetCommitResponse', size: sizeOffsetCommitResponse, write: writeOffsetCommitResponse, read: readOffsetCommitResponse, meta: OffsetCommitResponseMeta };

@@ -9,7 +9,7 @@ import type { Writer } from '../../primitives/writer.ts';
 import { sizeString, sizeArrayLength } from '../../primitives/writer.ts';
 import type { MessageCodec, MessageMeta } from '../message-codec.ts';
 
-export const OffsetDeleteRequestMeta = { apiKey: 47, name: 'OffsetDeleteRequest', type: 'request', validVersions: [0, 0], flexibleVersions: null } as const satisfies MessageMeta;
+export const OffsetDeleteRequestMeta = { apiKey: 47, apiName: 'OffsetDelete', name: 'OffsetDeleteRequest', type: 'request', validVersions: [0, 0], flexibleVersions: null } as const satisfies MessageMeta;
 
 export interface OffsetDeleteRequest {
   /** The unique group identifier. */
@@ -129,4 +129,4 @@ function readOffsetDeleteRequestOffsetDeleteRequestPartition(r: Reader, v: numbe
   return { partitionIndex };
 }
 
-export const OffsetDeleteRequestCodec: MessageCodec<OffsetDeleteRequest> = { name: 'OffsetDeleteRequest', size: sizeOffsetDeleteRequest, write: writeOffsetDeleteRequest, read: readOffsetDeleteRequest, meta: OffsetDeleteRequestMeta };
+export const OffsetDeleteRequestCodec: MessageCodec<OffsetDeleteRequest, typeof OffsetDeleteRequestMeta> = { name: 'OffsetDeleteRequest', size: sizeOffsetDeleteRequest, write: writeOffsetDeleteRequest, read: readOffsetDeleteRequest, meta: OffsetDeleteRequestMeta };

@@ -9,7 +9,7 @@ import type { Writer } from '../../primitives/writer.ts';
 import { sizeString, sizeArrayLength } from '../../primitives/writer.ts';
 import type { MessageCodec, MessageMeta } from '../message-codec.ts';
 
-export const OffsetDeleteResponseMeta = { apiKey: 47, name: 'OffsetDeleteResponse', type: 'response', validVersions: [0, 0], flexibleVersions: null } as const satisfies MessageMeta;
+export const OffsetDeleteResponseMeta = { apiKey: 47, apiName: 'OffsetDelete', name: 'OffsetDeleteResponse', type: 'response', validVersions: [0, 0], flexibleVersions: null } as const satisfies MessageMeta;
 
 export interface OffsetDeleteResponse {
   /** The top-level error code, or 0 if there was no error. */
@@ -143,4 +143,4 @@ function readOffsetDeleteResponseOffsetDeleteResponsePartition(r: Reader, v: num
   return { partitionIndex, errorCode };
 }
 
-export const OffsetDeleteResponseCodec: MessageCodec<OffsetDeleteResponse> = { name: 'OffsetDeleteResponse', size: sizeOffsetDeleteResponse, write: writeOffsetDeleteResponse, read: readOffsetDeleteResponse, meta: OffsetDeleteResponseMeta };
+export const OffsetDeleteResponseCodec: MessageCodec<OffsetDeleteResponse, typeof OffsetDeleteResponseMeta> = { name: 'OffsetDeleteResponse', size: sizeOffsetDeleteResponse, write: writeOffsetDeleteResponse, read: readOffsetDeleteResponse, meta: OffsetDeleteResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const OffsetFetchRequestMeta = { apiKey: 9, name: 'OffsetFetchRequest', type: 'request', validVersions: [0, 9], flexibleVersions: [6, null] } as const satisfies MessageMeta;
+export const OffsetFetchRequestMeta = { apiKey: 9, apiName: 'OffsetFetch', name: 'OffsetFetchRequest', type: 'request', validVersions: [0, 9], flexibleVersions: [6, null] } as const satisfies MessageMeta;
 
 export interface OffsetFetchRequest {
   /** The group to fetch offsets for. */
@@ -467,4 +467,4 @@ function readOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, v: number): O
   return { name, partitionIndexes, unknownTaggedFields };
 }
 
-export const OffsetFetchRequestCodec: MessageCodec<OffsetFetchRequest> = { name: 'OffsetFetchRequest', size: sizeOffsetFetchRequest, write: writeOffsetFetchRequest, read: readOffsetFetchRequest, meta: OffsetFetchRequestMeta };
+export const OffsetFetchRequestCodec: MessageCodec<OffsetFetchRequest, typeof OffsetFetchRequestMeta> = { name: 'OffsetFetchRequest', size: sizeOffsetFetchRequest, write: writeOffsetFetchRequest, read: readOffsetFetchRequest, meta: OffsetFetchRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const OffsetFetchResponseMeta = { apiKey: 9, name: 'OffsetFetchResponse', type: 'response', validVersions: [0, 9], flexibleVersions: [6, null] } as const satisfies MessageMeta;
+export const OffsetFetchResponseMeta = { apiKey: 9, apiName: 'OffsetFetch', name: 'OffsetFetchResponse', type: 'response', validVersions: [0, 9], flexibleVersions: [6, null] } as const satisfies MessageMeta;
 
 export interface OffsetFetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -679,4 +679,4 @@ function readOffsetFetchResponseOffsetFetchResponsePartitions(r: Reader, v: numb
   return { partitionIndex, committedOffset, committedLeaderEpoch, metadata, errorCode, unknownTaggedFields };
 }
 
-export const OffsetFetchResponseCodec: MessageCodec<OffsetFetchResponse> = { name: 'OffsetFetchResponse', size: sizeOffsetFetchResponse, write: writeOffsetFetchResponse, read: readOffsetFetchResponse, meta: OffsetFetchResponseMeta };
+export const OffsetFetchResponseCodec: MessageCodec<OffsetFetchResponse, typeof OffsetFetchResponseMeta> = { name: 'OffsetFetchResponse', size: sizeOffsetFetchResponse, write: writeOffsetFetchResponse, read: readOffsetFetchResponse, meta: OffsetFetchResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const OffsetForLeaderEpochRequestMeta = { apiKey: 23, name: 'OffsetForLeaderEpochRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const OffsetForLeaderEpochRequestMeta = { apiKey: 23, apiName: 'OffsetForLeaderEpoch', name: 'OffsetForLeaderEpochRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface OffsetForLeaderEpochRequest {
   /** The broker ID of the follower, of -1 if this request is from a consumer. */
@@ -243,4 +243,4 @@ function readOffsetForLeaderEpochRequestOffsetForLeaderPartition(r: Reader, v: n
   return { partition, currentLeaderEpoch, leaderEpoch, unknownTaggedFields };
 }
 
-export const OffsetForLeaderEpochRequestCodec: MessageCodec<OffsetForLeaderEpochRequest> = { name: 'OffsetForLeaderEpochRequest', size: sizeOffsetForLeaderEpochRequest, write: writeOffsetForLeaderEpochRequest, read: readOffsetForLeaderEpochRequest, meta: OffsetForLeaderEpochRequestMeta };
+export const OffsetForLeaderEpochRequestCodec: MessageCodec<OffsetForLeaderEpochRequest, typeof OffsetForLeaderEpochRequestMeta> = { name: 'OffsetForLeaderEpochRequest', size: sizeOffsetForLeaderEpochRequest, write: writeOffsetForLeaderEpochRequest, read: readOffsetForLeaderEpochRequest, meta: OffsetForLeaderEpochRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const OffsetForLeaderEpochResponseMeta = { apiKey: 23, name: 'OffsetForLeaderEpochResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const OffsetForLeaderEpochResponseMeta = { apiKey: 23, apiName: 'OffsetForLeaderEpoch', name: 'OffsetForLeaderEpochResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface OffsetForLeaderEpochResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -251,4 +251,4 @@ function readOffsetForLeaderEpochResponseEpochEndOffset(r: Reader, v: number): O
   return { errorCode, partition, leaderEpoch, endOffset, unknownTaggedFields };
 }
 
-export const OffsetForLeaderEpochResponseCodec: MessageCodec<OffsetForLeaderEpochResponse> = { name: 'OffsetForLeaderEpochResponse', size: sizeOffsetForLeaderEpochResponse, write: writeOffsetForLeaderEpochResponse, read: readOffsetForLeaderEpochResponse, meta: OffsetForLeaderEpochResponseMeta };
+export const OffsetForLeaderEpochResponseCodec: MessageCodec<OffsetForLeaderEpochResponse, typeof OffsetForLeaderEpochResponseMeta> = { name: 'OffsetForLeaderEpochResponse', size: sizeOffsetForLeaderEpochResponse, write: writeOffsetForLeaderEpochResponse, read: readOffsetForLeaderEpochResponse, meta: OffsetForLeaderEpochResponseMeta };

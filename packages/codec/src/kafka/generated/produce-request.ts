@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeNullableBytes, sizeArrayLength, siz
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ProduceRequestMeta = { apiKey: 0, name: 'ProduceRequest', type: 'request', validVersions: [0, 11], flexibleVersions: [9, null] } as const satisfies MessageMeta;
+export const ProduceRequestMeta = { apiKey: 0, apiName: 'Produce', name: 'ProduceRequest', type: 'request', validVersions: [0, 11], flexibleVersions: [9, null] } as const satisfies MessageMeta;
 
 export interface ProduceRequest {
   /** The transactional ID, or null if the producer is not transactional. */
@@ -247,4 +247,4 @@ function readProduceRequestPartitionProduceData(r: Reader, v: number): ProduceRe
   return { index, records, unknownTaggedFields };
 }
 
-export const ProduceRequestCodec: MessageCodec<ProduceRequest> = { name: 'ProduceRequest', size: sizeProduceRequest, write: writeProduceRequest, read: readProduceRequest, meta: ProduceRequestMeta };
+export const ProduceRequestCodec: MessageCodec<ProduceRequest, typeof ProduceRequestMeta> = { name: 'ProduceRequest', size: sizeProduceRequest, write: writeProduceRequest, read: readProduceRequest, meta: ProduceRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ProduceResponseMeta = { apiKey: 0, name: 'ProduceResponse', type: 'response', validVersions: [0, 11], flexibleVersions: [9, null] } as const satisfies MessageMeta;
+export const ProduceResponseMeta = { apiKey: 0, apiName: 'Produce', name: 'ProduceResponse', type: 'response', validVersions: [0, 11], flexibleVersions: [9, null] } as const satisfies MessageMeta;
 
 export interface ProduceResponse {
   /** Each produce response */
@@ -682,4 +682,4 @@ function isDefaultProduceResponseLeaderIdAndEpoch(o: ProduceResponseLeaderIdAndE
     (o.unknownTaggedFields?.length ?? 0) === 0;
 }
 
-export const ProduceResponseCodec: MessageCodec<ProduceResponse> = { name: 'ProduceResponse', size: sizeProduceResponse, write: writeProduceResponse, read: readProduceResponse, meta: ProduceResponseMeta };
+export const ProduceResponseCodec: MessageCodec<ProduceResponse, typeof ProduceResponseMeta> = { name: 'ProduceResponse', size: sizeProduceResponse, write: writeProduceResponse, read: readProduceResponse, meta: ProduceResponseMeta };

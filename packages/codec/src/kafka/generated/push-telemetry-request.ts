@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { EMPTY_BYTES, encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const PushTelemetryRequestMeta = { apiKey: 72, name: 'PushTelemetryRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const PushTelemetryRequestMeta = { apiKey: 72, apiName: 'PushTelemetry', name: 'PushTelemetryRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface PushTelemetryRequest {
   /** Unique id for this client instance. */
@@ -95,4 +95,4 @@ export function readPushTelemetryRequest(r: Reader, v: number): PushTelemetryReq
   return { clientInstanceId, subscriptionId, terminating, compressionType, metrics, unknownTaggedFields };
 }
 
-export const PushTelemetryRequestCodec: MessageCodec<PushTelemetryRequest> = { name: 'PushTelemetryRequest', size: sizePushTelemetryRequest, write: writePushTelemetryRequest, read: readPushTelemetryRequest, meta: PushTelemetryRequestMeta };
+export const PushTelemetryRequestCodec: MessageCodec<PushTelemetryRequest, typeof PushTelemetryRequestMeta> = { name: 'PushTelemetryRequest', size: sizePushTelemetryRequest, write: writePushTelemetryRequest, read: readPushTelemetryRequest, meta: PushTelemetryRequestMeta };

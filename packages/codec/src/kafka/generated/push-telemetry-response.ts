@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const PushTelemetryResponseMeta = { apiKey: 72, name: 'PushTelemetryResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const PushTelemetryResponseMeta = { apiKey: 72, apiName: 'PushTelemetry', name: 'PushTelemetryResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface PushTelemetryResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -72,4 +72,4 @@ export function readPushTelemetryResponse(r: Reader, v: number): PushTelemetryRe
   return { throttleTimeMs, errorCode, unknownTaggedFields };
 }
 
-export const PushTelemetryResponseCodec: MessageCodec<PushTelemetryResponse> = { name: 'PushTelemetryResponse', size: sizePushTelemetryResponse, write: writePushTelemetryResponse, read: readPushTelemetryResponse, meta: PushTelemetryResponseMeta };
+export const PushTelemetryResponseCodec: MessageCodec<PushTelemetryResponse, typeof PushTelemetryResponseMeta> = { name: 'PushTelemetryResponse', size: sizePushTelemetryResponse, write: writePushTelemetryResponse, read: readPushTelemetryResponse, meta: PushTelemetryResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ReadShareGroupStateRequestMeta = { apiKey: 84, name: 'ReadShareGroupStateRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ReadShareGroupStateRequestMeta = { apiKey: 84, apiName: 'ReadShareGroupState', name: 'ReadShareGroupStateRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ReadShareGroupStateRequest {
   /** The group identifier. */
@@ -226,4 +226,4 @@ function readReadShareGroupStateRequestPartitionData(r: Reader, v: number): Read
   return { partition, leaderEpoch, unknownTaggedFields };
 }
 
-export const ReadShareGroupStateRequestCodec: MessageCodec<ReadShareGroupStateRequest> = { name: 'ReadShareGroupStateRequest', size: sizeReadShareGroupStateRequest, write: writeReadShareGroupStateRequest, read: readReadShareGroupStateRequest, meta: ReadShareGroupStateRequestMeta };
+export const ReadShareGroupStateRequestCodec: MessageCodec<ReadShareGroupStateRequest, typeof ReadShareGroupStateRequestMeta> = { name: 'ReadShareGroupStateRequest', size: sizeReadShareGroupStateRequest, write: writeReadShareGroupStateRequest, read: readReadShareGroupStateRequest, meta: ReadShareGroupStateRequestMeta };

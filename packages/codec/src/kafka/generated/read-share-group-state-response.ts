@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ReadShareGroupStateResponseMeta = { apiKey: 84, name: 'ReadShareGroupStateResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ReadShareGroupStateResponseMeta = { apiKey: 84, apiName: 'ReadShareGroupState', name: 'ReadShareGroupStateResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ReadShareGroupStateResponse {
   /** The read results */
@@ -339,4 +339,4 @@ function readReadShareGroupStateResponseStateBatch(r: Reader, v: number): ReadSh
   return { firstOffset, lastOffset, deliveryState, deliveryCount, unknownTaggedFields };
 }
 
-export const ReadShareGroupStateResponseCodec: MessageCodec<ReadShareGroupStateResponse> = { name: 'ReadShareGroupStateResponse', size: sizeReadShareGroupStateResponse, write: writeReadShareGroupStateResponse, read: readReadShareGroupStateResponse, meta: ReadShareGroupStateResponseMeta };
+export const ReadShareGroupStateResponseCodec: MessageCodec<ReadShareGroupStateResponse, typeof ReadShareGroupStateResponseMeta> = { name: 'ReadShareGroupStateResponse', size: sizeReadShareGroupStateResponse, write: writeReadShareGroupStateResponse, read: readReadShareGroupStateResponse, meta: ReadShareGroupStateResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ReadShareGroupStateSummaryRequestMeta = { apiKey: 87, name: 'ReadShareGroupStateSummaryRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ReadShareGroupStateSummaryRequestMeta = { apiKey: 87, apiName: 'ReadShareGroupStateSummary', name: 'ReadShareGroupStateSummaryRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ReadShareGroupStateSummaryRequest {
   /** The group identifier. */
@@ -226,4 +226,4 @@ function readReadShareGroupStateSummaryRequestPartitionData(r: Reader, v: number
   return { partition, leaderEpoch, unknownTaggedFields };
 }
 
-export const ReadShareGroupStateSummaryRequestCodec: MessageCodec<ReadShareGroupStateSummaryRequest> = { name: 'ReadShareGroupStateSummaryRequest', size: sizeReadShareGroupStateSummaryRequest, write: writeReadShareGroupStateSummaryRequest, read: readReadShareGroupStateSummaryRequest, meta: ReadShareGroupStateSummaryRequestMeta };
+export const ReadShareGroupStateSummaryRequestCodec: MessageCodec<ReadShareGroupStateSummaryRequest, typeof ReadShareGroupStateSummaryRequestMeta> = { name: 'ReadShareGroupStateSummaryRequest', size: sizeReadShareGroupStateSummaryRequest, write: writeReadShareGroupStateSummaryRequest, read: readReadShareGroupStateSummaryRequest, meta: ReadShareGroupStateSummaryRequestMeta };

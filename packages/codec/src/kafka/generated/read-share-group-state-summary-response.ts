@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ReadShareGroupStateSummaryResponseMeta = { apiKey: 87, name: 'ReadShareGroupStateSummaryResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ReadShareGroupStateSummaryResponseMeta = { apiKey: 87, apiName: 'ReadShareGroupStateSummary', name: 'ReadShareGroupStateSummaryResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ReadShareGroupStateSummaryResponse {
   /** The read results */
@@ -241,4 +241,4 @@ function readReadShareGroupStateSummaryResponsePartitionResult(r: Reader, v: num
   return { partition, errorCode, errorMessage, stateEpoch, startOffset, unknownTaggedFields };
 }
 
-export const ReadShareGroupStateSummaryResponseCodec: MessageCodec<ReadShareGroupStateSummaryResponse> = { name: 'ReadShareGroupStateSummaryResponse', size: sizeReadShareGroupStateSummaryResponse, write: writeReadShareGroupStateSummaryResponse, read: readReadShareGroupStateSummaryResponse, meta: ReadShareGroupStateSummaryResponseMeta };
+export const ReadShareGroupStateSummaryResponseCodec: MessageCodec<ReadShareGroupStateSummaryResponse, typeof ReadShareGroupStateSummaryResponseMeta> = { name: 'ReadShareGroupStateSummaryResponse', size: sizeReadShareGroupStateSummaryResponse, write: writeReadShareGroupStateSummaryResponse, read: readReadShareGroupStateSummaryResponse, meta: ReadShareGroupStateSummaryResponseMeta };

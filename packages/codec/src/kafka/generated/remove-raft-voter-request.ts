@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const RemoveRaftVoterRequestMeta = { apiKey: 81, name: 'RemoveRaftVoterRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const RemoveRaftVoterRequestMeta = { apiKey: 81, apiName: 'RemoveRaftVoter', name: 'RemoveRaftVoterRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface RemoveRaftVoterRequest {
   clusterId: string | null;
@@ -80,4 +80,4 @@ export function readRemoveRaftVoterRequest(r: Reader, v: number): RemoveRaftVote
   return { clusterId, voterId, voterDirectoryId, unknownTaggedFields };
 }
 
-export const RemoveRaftVoterRequestCodec: MessageCodec<RemoveRaftVoterRequest> = { name: 'RemoveRaftVoterRequest', size: sizeRemoveRaftVoterRequest, write: writeRemoveRaftVoterRequest, read: readRemoveRaftVoterRequest, meta: RemoveRaftVoterRequestMeta };
+export const RemoveRaftVoterRequestCodec: MessageCodec<RemoveRaftVoterRequest, typeof RemoveRaftVoterRequestMeta> = { name: 'RemoveRaftVoterRequest', size: sizeRemoveRaftVoterRequest, write: writeRemoveRaftVoterRequest, read: readRemoveRaftVoterRequest, meta: RemoveRaftVoterRequestMeta };

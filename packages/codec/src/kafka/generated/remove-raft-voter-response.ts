@@ -10,7 +10,7 @@ import { sizeNullableString, sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const RemoveRaftVoterResponseMeta = { apiKey: 81, name: 'RemoveRaftVoterResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const RemoveRaftVoterResponseMeta = { apiKey: 81, apiName: 'RemoveRaftVoter', name: 'RemoveRaftVoterResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface RemoveRaftVoterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -79,4 +79,4 @@ export function readRemoveRaftVoterResponse(r: Reader, v: number): RemoveRaftVot
   return { throttleTimeMs, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const RemoveRaftVoterResponseCodec: MessageCodec<RemoveRaftVoterResponse> = { name: 'RemoveRaftVoterResponse', size: sizeRemoveRaftVoterResponse, write: writeRemoveRaftVoterResponse, read: readRemoveRaftVoterResponse, meta: RemoveRaftVoterResponseMeta };
+export const RemoveRaftVoterResponseCodec: MessageCodec<RemoveRaftVoterResponse, typeof RemoveRaftVoterResponseMeta> = { name: 'RemoveRaftVoterResponse', size: sizeRemoveRaftVoterResponse, write: writeRemoveRaftVoterResponse, read: readRemoveRaftVoterResponse, meta: RemoveRaftVoterResponseMeta };

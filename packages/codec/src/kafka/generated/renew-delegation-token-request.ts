@@ -10,7 +10,7 @@ import { sizeBytes, sizeUvarint } from '../../primitives/writer.ts';
 import { EMPTY_BYTES, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const RenewDelegationTokenRequestMeta = { apiKey: 39, name: 'RenewDelegationTokenRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const RenewDelegationTokenRequestMeta = { apiKey: 39, apiName: 'RenewDelegationToken', name: 'RenewDelegationTokenRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface RenewDelegationTokenRequest {
   /** The HMAC of the delegation token to be renewed. */
@@ -73,4 +73,4 @@ export function readRenewDelegationTokenRequest(r: Reader, v: number): RenewDele
   return { hmac, renewPeriodMs, unknownTaggedFields };
 }
 
-export const RenewDelegationTokenRequestCodec: MessageCodec<RenewDelegationTokenRequest> = { name: 'RenewDelegationTokenRequest', size: sizeRenewDelegationTokenRequest, write: writeRenewDelegationTokenRequest, read: readRenewDelegationTokenRequest, meta: RenewDelegationTokenRequestMeta };
+export const RenewDelegationTokenRequestCodec: MessageCodec<RenewDelegationTokenRequest, typeof RenewDelegationTokenRequestMeta> = { name: 'RenewDelegationTokenRequest', size: sizeRenewDelegationTokenRequest, write: writeRenewDelegationTokenRequest, read: readRenewDelegationTokenRequest, meta: RenewDelegationTokenRequestMeta };

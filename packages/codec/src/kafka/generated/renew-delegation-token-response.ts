@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const RenewDelegationTokenResponseMeta = { apiKey: 39, name: 'RenewDelegationTokenResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const RenewDelegationTokenResponseMeta = { apiKey: 39, apiName: 'RenewDelegationToken', name: 'RenewDelegationTokenResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface RenewDelegationTokenResponse {
   /** The error code, or 0 if there was no error. */
@@ -80,4 +80,4 @@ export function readRenewDelegationTokenResponse(r: Reader, v: number): RenewDel
   return { errorCode, expiryTimestampMs, throttleTimeMs, unknownTaggedFields };
 }
 
-export const RenewDelegationTokenResponseCodec: MessageCodec<RenewDelegationTokenResponse> = { name: 'RenewDelegationTokenResponse', size: sizeRenewDelegationTokenResponse, write: writeRenewDelegationTokenResponse, read: readRenewDelegationTokenResponse, meta: RenewDelegationTokenResponseMeta };
+export const RenewDelegationTokenResponseCodec: MessageCodec<RenewDelegationTokenResponse, typeof RenewDelegationTokenResponseMeta> = { name: 'RenewDelegationTokenResponse', size: sizeRenewDelegationTokenResponse, write: writeRenewDelegationTokenResponse, read: readRenewDelegationTokenResponse, meta: RenewDelegationTokenResponseMeta };

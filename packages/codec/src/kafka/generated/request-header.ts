@@ -10,7 +10,7 @@ import { sizeNullableString, sizeUvarint } from '../../primitives/writer.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const RequestHeaderMeta = { apiKey: -1, name: 'RequestHeader', type: 'header', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const RequestHeaderMeta = { apiKey: -1, apiName: null, name: 'RequestHeader', type: 'header', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface RequestHeader {
   /** The API key of this request. */
@@ -93,4 +93,4 @@ export function readRequestHeader(r: Reader, v: number): RequestHeader {
   return { requestApiKey, requestApiVersion, correlationId, clientId, unknownTaggedFields };
 }
 
-export const RequestHeaderCodec: MessageCodec<RequestHeader> = { name: 'RequestHeader', size: sizeRequestHeader, write: writeRequestHeader, read: readRequestHeader, meta: RequestHeaderMeta };
+export const RequestHeaderCodec: MessageCodec<RequestHeader, typeof RequestHeaderMeta> = { name: 'RequestHeader', size: sizeRequestHeader, write: writeRequestHeader, read: readRequestHeader, meta: RequestHeaderMeta };

@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ResponseHeaderMeta = { apiKey: -1, name: 'ResponseHeader', type: 'header', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const ResponseHeaderMeta = { apiKey: -1, apiName: null, name: 'ResponseHeader', type: 'header', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface ResponseHeader {
   /** The correlation ID of this response. */
@@ -65,4 +65,4 @@ export function readResponseHeader(r: Reader, v: number): ResponseHeader {
   return { correlationId, unknownTaggedFields };
 }
 
-export const ResponseHeaderCodec: MessageCodec<ResponseHeader> = { name: 'ResponseHeader', size: sizeResponseHeader, write: writeResponseHeader, read: readResponseHeader, meta: ResponseHeaderMeta };
+export const ResponseHeaderCodec: MessageCodec<ResponseHeader, typeof ResponseHeaderMeta> = { name: 'ResponseHeader', size: sizeResponseHeader, write: writeResponseHeader, read: readResponseHeader, meta: ResponseHeaderMeta };

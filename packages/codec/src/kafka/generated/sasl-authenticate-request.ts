@@ -10,7 +10,7 @@ import { sizeBytes, sizeUvarint } from '../../primitives/writer.ts';
 import { EMPTY_BYTES, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const SaslAuthenticateRequestMeta = { apiKey: 36, name: 'SaslAuthenticateRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const SaslAuthenticateRequestMeta = { apiKey: 36, apiName: 'SaslAuthenticate', name: 'SaslAuthenticateRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface SaslAuthenticateRequest {
   /** The SASL authentication bytes from the client, as defined by the SASL mechanism. */
@@ -65,4 +65,4 @@ export function readSaslAuthenticateRequest(r: Reader, v: number): SaslAuthentic
   return { authBytes, unknownTaggedFields };
 }
 
-export const SaslAuthenticateRequestCodec: MessageCodec<SaslAuthenticateRequest> = { name: 'SaslAuthenticateRequest', size: sizeSaslAuthenticateRequest, write: writeSaslAuthenticateRequest, read: readSaslAuthenticateRequest, meta: SaslAuthenticateRequestMeta };
+export const SaslAuthenticateRequestCodec: MessageCodec<SaslAuthenticateRequest, typeof SaslAuthenticateRequestMeta> = { name: 'SaslAuthenticateRequest', size: sizeSaslAuthenticateRequest, write: writeSaslAuthenticateRequest, read: readSaslAuthenticateRequest, meta: SaslAuthenticateRequestMeta };

@@ -10,7 +10,7 @@ import { sizeNullableString, sizeBytes, sizeUvarint } from '../../primitives/wri
 import { EMPTY_BYTES, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const SaslAuthenticateResponseMeta = { apiKey: 36, name: 'SaslAuthenticateResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const SaslAuthenticateResponseMeta = { apiKey: 36, apiName: 'SaslAuthenticate', name: 'SaslAuthenticateResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface SaslAuthenticateResponse {
   /** The error code, or 0 if there was no error. */
@@ -93,4 +93,4 @@ export function readSaslAuthenticateResponse(r: Reader, v: number): SaslAuthenti
   return { errorCode, errorMessage, authBytes, sessionLifetimeMs, unknownTaggedFields };
 }
 
-export const SaslAuthenticateResponseCodec: MessageCodec<SaslAuthenticateResponse> = { name: 'SaslAuthenticateResponse', size: sizeSaslAuthenticateResponse, write: writeSaslAuthenticateResponse, read: readSaslAuthenticateResponse, meta: SaslAuthenticateResponseMeta };
+export const SaslAuthenticateResponseCodec: MessageCodec<SaslAuthenticateResponse, typeof SaslAuthenticateResponseMeta> = { name: 'SaslAuthenticateResponse', size: sizeSaslAuthenticateResponse, write: writeSaslAuthenticateResponse, read: readSaslAuthenticateResponse, meta: SaslAuthenticateResponseMeta };

@@ -9,7 +9,7 @@ import type { Writer } from '../../primitives/writer.ts';
 import { sizeString } from '../../primitives/writer.ts';
 import type { MessageCodec, MessageMeta } from '../message-codec.ts';
 
-export const SaslHandshakeRequestMeta = { apiKey: 17, name: 'SaslHandshakeRequest', type: 'request', validVersions: [0, 1], flexibleVersions: null } as const satisfies MessageMeta;
+export const SaslHandshakeRequestMeta = { apiKey: 17, apiName: 'SaslHandshake', name: 'SaslHandshakeRequest', type: 'request', validVersions: [0, 1], flexibleVersions: null } as const satisfies MessageMeta;
 
 export interface SaslHandshakeRequest {
   /** The SASL mechanism chosen by the client. */
@@ -35,4 +35,4 @@ export function readSaslHandshakeRequest(r: Reader, v: number): SaslHandshakeReq
   return { mechanism };
 }
 
-export const SaslHandshakeRequestCodec: MessageCodec<SaslHandshakeRequest> = { name: 'SaslHandshakeRequest', size: sizeSaslHandshakeRequest, write: writeSaslHandshakeRequest, read: readSaslHandshakeRequest, meta: SaslHandshakeRequestMeta };
+export const SaslHandshakeRequestCodec: MessageCodec<SaslHandshakeRequest, typeof SaslHandshakeRequestMeta> = { name: 'SaslHandshakeRequest', size: sizeSaslHandshakeRequest, write: writeSaslHandshakeRequest, read: readSaslHandshakeRequest, meta: SaslHandshakeRequestMeta };

@@ -9,7 +9,7 @@ import type { Writer } from '../../primitives/writer.ts';
 import { sizeString, sizeArrayLength } from '../../primitives/writer.ts';
 import type { MessageCodec, MessageMeta } from '../message-codec.ts';
 
-export const SaslHandshakeResponseMeta = { apiKey: 17, name: 'SaslHandshakeResponse', type: 'response', validVersions: [0, 1], flexibleVersions: null } as const satisfies MessageMeta;
+export const SaslHandshakeResponseMeta = { apiKey: 17, apiName: 'SaslHandshake', name: 'SaslHandshakeResponse', type: 'response', validVersions: [0, 1], flexibleVersions: null } as const satisfies MessageMeta;
 
 export interface SaslHandshakeResponse {
   /** The error code, or 0 if there was no error. */
@@ -60,4 +60,4 @@ export function readSaslHandshakeResponse(r: Reader, v: number): SaslHandshakeRe
   return { errorCode, mechanisms };
 }
 
-export const SaslHandshakeResponseCodec: MessageCodec<SaslHandshakeResponse> = { name: 'SaslHandshakeResponse', size: sizeSaslHandshakeResponse, write: writeSaslHandshakeResponse, read: readSaslHandshakeResponse, meta: SaslHandshakeResponseMeta };
+export const SaslHandshakeResponseCodec: MessageCodec<SaslHandshakeResponse, typeof SaslHandshakeResponseMeta> = { name: 'SaslHandshakeResponse', size: sizeSaslHandshakeResponse, write: writeSaslHandshakeResponse, read: readSaslHandshakeResponse, meta: SaslHandshakeResponseMeta };

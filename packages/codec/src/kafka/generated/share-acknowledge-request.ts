@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ShareAcknowledgeRequestMeta = { apiKey: 79, name: 'ShareAcknowledgeRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ShareAcknowledgeRequestMeta = { apiKey: 79, apiName: 'ShareAcknowledge', name: 'ShareAcknowledgeRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ShareAcknowledgeRequest {
   /** The group identifier. */
@@ -340,4 +340,4 @@ function readShareAcknowledgeRequestAcknowledgementBatch(r: Reader, v: number): 
   return { firstOffset, lastOffset, acknowledgeTypes, unknownTaggedFields };
 }
 
-export const ShareAcknowledgeRequestCodec: MessageCodec<ShareAcknowledgeRequest> = { name: 'ShareAcknowledgeRequest', size: sizeShareAcknowledgeRequest, write: writeShareAcknowledgeRequest, read: readShareAcknowledgeRequest, meta: ShareAcknowledgeRequestMeta };
+export const ShareAcknowledgeRequestCodec: MessageCodec<ShareAcknowledgeRequest, typeof ShareAcknowledgeRequestMeta> = { name: 'ShareAcknowledgeRequest', size: sizeShareAcknowledgeRequest, write: writeShareAcknowledgeRequest, read: readShareAcknowledgeRequest, meta: ShareAcknowledgeRequestMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ShareAcknowledgeResponseMeta = { apiKey: 79, name: 'ShareAcknowledgeResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ShareAcknowledgeResponseMeta = { apiKey: 79, apiName: 'ShareAcknowledge', name: 'ShareAcknowledgeResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ShareAcknowledgeResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -412,4 +412,4 @@ function defaultShareAcknowledgeResponseLeaderIdAndEpoch(): ShareAcknowledgeResp
   return { leaderId: 0, leaderEpoch: 0 };
 }
 
-export const ShareAcknowledgeResponseCodec: MessageCodec<ShareAcknowledgeResponse> = { name: 'ShareAcknowledgeResponse', size: sizeShareAcknowledgeResponse, write: writeShareAcknowledgeResponse, read: readShareAcknowledgeResponse, meta: ShareAcknowledgeResponseMeta };
+export const ShareAcknowledgeResponseCodec: MessageCodec<ShareAcknowledgeResponse, typeof ShareAcknowledgeResponseMeta> = { name: 'ShareAcknowledgeResponse', size: sizeShareAcknowledgeResponse, write: writeShareAcknowledgeResponse, read: readShareAcknowledgeResponse, meta: ShareAcknowledgeResponseMeta };

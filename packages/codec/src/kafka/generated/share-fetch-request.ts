@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ShareFetchRequestMeta = { apiKey: 78, name: 'ShareFetchRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ShareFetchRequestMeta = { apiKey: 78, apiName: 'ShareFetch', name: 'ShareFetchRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ShareFetchRequest {
   /** The group identifier. */
@@ -467,4 +467,4 @@ function readShareFetchRequestForgottenTopic(r: Reader, v: number): ShareFetchRe
   return { topicId, partitions, unknownTaggedFields };
 }
 
-export const ShareFetchRequestCodec: MessageCodec<ShareFetchRequest> = { name: 'ShareFetchRequest', size: sizeShareFetchRequest, write: writeShareFetchRequest, read: readShareFetchRequest, meta: ShareFetchRequestMeta };
+export const ShareFetchRequestCodec: MessageCodec<ShareFetchRequest, typeof ShareFetchRequestMeta> = { name: 'ShareFetchRequest', size: sizeShareFetchRequest, write: writeShareFetchRequest, read: readShareFetchRequest, meta: ShareFetchRequestMeta };

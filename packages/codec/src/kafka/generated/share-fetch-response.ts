@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ShareFetchResponseMeta = { apiKey: 78, name: 'ShareFetchResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ShareFetchResponseMeta = { apiKey: 78, apiName: 'ShareFetch', name: 'ShareFetchResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ShareFetchResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -525,4 +525,4 @@ function defaultShareFetchResponseLeaderIdAndEpoch(): ShareFetchResponseLeaderId
   return { leaderId: 0, leaderEpoch: 0 };
 }
 
-export const ShareFetchResponseCodec: MessageCodec<ShareFetchResponse> = { name: 'ShareFetchResponse', size: sizeShareFetchResponse, write: writeShareFetchResponse, read: readShareFetchResponse, meta: ShareFetchResponseMeta };
+export const ShareFetchResponseCodec: MessageCodec<ShareFetchResponse, typeof ShareFetchResponseMeta> = { name: 'ShareFetchResponse', size: sizeShareFetchResponse, write: writeShareFetchResponse, read: readShareFetchResponse, meta: ShareFetchResponseMeta };

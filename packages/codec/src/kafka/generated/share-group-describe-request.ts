@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ShareGroupDescribeRequestMeta = { apiKey: 77, name: 'ShareGroupDescribeRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ShareGroupDescribeRequestMeta = { apiKey: 77, apiName: 'ShareGroupDescribe', name: 'ShareGroupDescribeRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ShareGroupDescribeRequest {
   /** The ids of the groups to describe */
@@ -90,4 +90,4 @@ export function readShareGroupDescribeRequest(r: Reader, v: number): ShareGroupD
   return { groupIds, includeAuthorizedOperations, unknownTaggedFields };
 }
 
-export const ShareGroupDescribeRequestCodec: MessageCodec<ShareGroupDescribeRequest> = { name: 'ShareGroupDescribeRequest', size: sizeShareGroupDescribeRequest, write: writeShareGroupDescribeRequest, read: readShareGroupDescribeRequest, meta: ShareGroupDescribeRequestMeta };
+export const ShareGroupDescribeRequestCodec: MessageCodec<ShareGroupDescribeRequest, typeof ShareGroupDescribeRequestMeta> = { name: 'ShareGroupDescribeRequest', size: sizeShareGroupDescribeRequest, write: writeShareGroupDescribeRequest, read: readShareGroupDescribeRequest, meta: ShareGroupDescribeRequestMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ShareGroupDescribeResponseMeta = { apiKey: 77, name: 'ShareGroupDescribeResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ShareGroupDescribeResponseMeta = { apiKey: 77, apiName: 'ShareGroupDescribe', name: 'ShareGroupDescribeResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ShareGroupDescribeResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -481,4 +481,4 @@ function defaultShareGroupDescribeResponseAssignment(): ShareGroupDescribeRespon
   return { topicPartitions: [] };
 }
 
-export const ShareGroupDescribeResponseCodec: MessageCodec<ShareGroupDescribeResponse> = { name: 'ShareGroupDescribeResponse', size: sizeShareGroupDescribeResponse, write: writeShareGroupDescribeResponse, read: readShareGroupDescribeResponse, meta: ShareGroupDescribeResponseMeta };
+export const ShareGroupDescribeResponseCodec: MessageCodec<ShareGroupDescribeResponse, typeof ShareGroupDescribeResponseMeta> = { name: 'ShareGroupDescribeResponse', size: sizeShareGroupDescribeResponse, write: writeShareGroupDescribeResponse, read: readShareGroupDescribeResponse, meta: ShareGroupDescribeResponseMeta };

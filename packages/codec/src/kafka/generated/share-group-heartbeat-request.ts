@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ShareGroupHeartbeatRequestMeta = { apiKey: 76, name: 'ShareGroupHeartbeatRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ShareGroupHeartbeatRequestMeta = { apiKey: 76, apiName: 'ShareGroupHeartbeat', name: 'ShareGroupHeartbeatRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ShareGroupHeartbeatRequest {
   /** The group identifier. */
@@ -118,4 +118,4 @@ export function readShareGroupHeartbeatRequest(r: Reader, v: number): ShareGroup
   return { groupId, memberId, memberEpoch, rackId, subscribedTopicNames, unknownTaggedFields };
 }
 
-export const ShareGroupHeartbeatRequestCodec: MessageCodec<ShareGroupHeartbeatRequest> = { name: 'ShareGroupHeartbeatRequest', size: sizeShareGroupHeartbeatRequest, write: writeShareGroupHeartbeatRequest, read: readShareGroupHeartbeatRequest, meta: ShareGroupHeartbeatRequestMeta };
+export const ShareGroupHeartbeatRequestCodec: MessageCodec<ShareGroupHeartbeatRequest, typeof ShareGroupHeartbeatRequestMeta> = { name: 'ShareGroupHeartbeatRequest', size: sizeShareGroupHeartbeatRequest, write: writeShareGroupHeartbeatRequest, read: readShareGroupHeartbeatRequest, meta: ShareGroupHeartbeatRequestMeta };

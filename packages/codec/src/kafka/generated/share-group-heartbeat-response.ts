@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const ShareGroupHeartbeatResponseMeta = { apiKey: 76, name: 'ShareGroupHeartbeatResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const ShareGroupHeartbeatResponseMeta = { apiKey: 76, apiName: 'ShareGroupHeartbeat', name: 'ShareGroupHeartbeatResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface ShareGroupHeartbeatResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -255,4 +255,4 @@ function readShareGroupHeartbeatResponseTopicPartitions(r: Reader, v: number): S
   return { topicId, partitions, unknownTaggedFields };
 }
 
-export const ShareGroupHeartbeatResponseCodec: MessageCodec<ShareGroupHeartbeatResponse> = { name: 'ShareGroupHeartbeatResponse', size: sizeShareGroupHeartbeatResponse, write: writeShareGroupHeartbeatResponse, read: readShareGroupHeartbeatResponse, meta: ShareGroupHeartbeatResponseMeta };
+export const ShareGroupHeartbeatResponseCodec: MessageCodec<ShareGroupHeartbeatResponse, typeof ShareGroupHeartbeatResponseMeta> = { name: 'ShareGroupHeartbeatResponse', size: sizeShareGroupHeartbeatResponse, write: writeShareGroupHeartbeatResponse, read: readShareGroupHeartbeatResponse, meta: ShareGroupHeartbeatResponseMeta };

@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const SnapshotFooterRecordMeta = { apiKey: -1, name: 'SnapshotFooterRecord', type: 'data', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const SnapshotFooterRecordMeta = { apiKey: -1, apiName: null, name: 'SnapshotFooterRecord', type: 'data', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface SnapshotFooterRecord {
   /** The version of the snapshot footer record */
@@ -65,4 +65,4 @@ export function readSnapshotFooterRecord(r: Reader, v: number): SnapshotFooterRe
   return { version, unknownTaggedFields };
 }
 
-export const SnapshotFooterRecordCodec: MessageCodec<SnapshotFooterRecord> = { name: 'SnapshotFooterRecord', size: sizeSnapshotFooterRecord, write: writeSnapshotFooterRecord, read: readSnapshotFooterRecord, meta: SnapshotFooterRecordMeta };
+export const SnapshotFooterRecordCodec: MessageCodec<SnapshotFooterRecord, typeof SnapshotFooterRecordMeta> = { name: 'SnapshotFooterRecord', size: sizeSnapshotFooterRecord, write: writeSnapshotFooterRecord, read: readSnapshotFooterRecord, meta: SnapshotFooterRecordMeta };

@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const SnapshotHeaderRecordMeta = { apiKey: -1, name: 'SnapshotHeaderRecord', type: 'data', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const SnapshotHeaderRecordMeta = { apiKey: -1, apiName: null, name: 'SnapshotHeaderRecord', type: 'data', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface SnapshotHeaderRecord {
   /** The version of the snapshot header record */
@@ -73,4 +73,4 @@ export function readSnapshotHeaderRecord(r: Reader, v: number): SnapshotHeaderRe
   return { version, lastContainedLogTimestamp, unknownTaggedFields };
 }
 
-export const SnapshotHeaderRecordCodec: MessageCodec<SnapshotHeaderRecord> = { name: 'SnapshotHeaderRecord', size: sizeSnapshotHeaderRecord, write: writeSnapshotHeaderRecord, read: readSnapshotHeaderRecord, meta: SnapshotHeaderRecordMeta };
+export const SnapshotHeaderRecordCodec: MessageCodec<SnapshotHeaderRecord, typeof SnapshotHeaderRecordMeta> = { name: 'SnapshotHeaderRecord', size: sizeSnapshotHeaderRecord, write: writeSnapshotHeaderRecord, read: readSnapshotHeaderRecord, meta: SnapshotHeaderRecordMeta };

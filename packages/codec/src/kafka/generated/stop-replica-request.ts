@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const StopReplicaRequestMeta = { apiKey: 5, name: 'StopReplicaRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const StopReplicaRequestMeta = { apiKey: 5, apiName: 'StopReplica', name: 'StopReplicaRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface StopReplicaRequest {
   /** The controller id. */
@@ -559,4 +559,4 @@ function readStopReplicaRequestStopReplicaPartitionState(r: Reader, v: number): 
   return { partitionIndex, leaderEpoch, deletePartition, unknownTaggedFields };
 }
 
-export const StopReplicaRequestCodec: MessageCodec<StopReplicaRequest> = { name: 'StopReplicaRequest', size: sizeStopReplicaRequest, write: writeStopReplicaRequest, read: readStopReplicaRequest, meta: StopReplicaRequestMeta };
+export const StopReplicaRequestCodec: MessageCodec<StopReplicaRequest, typeof StopReplicaRequestMeta> = { name: 'StopReplicaRequest', size: sizeStopReplicaRequest, write: writeStopReplicaRequest, read: readStopReplicaRequest, meta: StopReplicaRequestMeta };

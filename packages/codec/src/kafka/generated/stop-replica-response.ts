@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const StopReplicaResponseMeta = { apiKey: 5, name: 'StopReplicaResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [2, null] } as const satisfies MessageMeta;
+export const StopReplicaResponseMeta = { apiKey: 5, apiName: 'StopReplica', name: 'StopReplicaResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [2, null] } as const satisfies MessageMeta;
 
 export interface StopReplicaResponse {
   /** The top-level error code, or 0 if there was no top-level error. */
@@ -155,4 +155,4 @@ function readStopReplicaResponseStopReplicaPartitionError(r: Reader, v: number):
   return { topicName, partitionIndex, errorCode, unknownTaggedFields };
 }
 
-export const StopReplicaResponseCodec: MessageCodec<StopReplicaResponse> = { name: 'StopReplicaResponse', size: sizeStopReplicaResponse, write: writeStopReplicaResponse, read: readStopReplicaResponse, meta: StopReplicaResponseMeta };
+export const StopReplicaResponseCodec: MessageCodec<StopReplicaResponse, typeof StopReplicaResponseMeta> = { name: 'StopReplicaResponse', size: sizeStopReplicaResponse, write: writeStopReplicaResponse, read: readStopReplicaResponse, meta: StopReplicaResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeBytes, sizeArrayLength, sizeUvarint
 import { EMPTY_BYTES, encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const SyncGroupRequestMeta = { apiKey: 14, name: 'SyncGroupRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const SyncGroupRequestMeta = { apiKey: 14, apiName: 'SyncGroup', name: 'SyncGroupRequest', type: 'request', validVersions: [0, 5], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface SyncGroupRequest {
   /** The unique group identifier. */
@@ -206,4 +206,4 @@ function readSyncGroupRequestSyncGroupRequestAssignment(r: Reader, v: number): S
   return { memberId, assignment, unknownTaggedFields };
 }
 
-export const SyncGroupRequestCodec: MessageCodec<SyncGroupRequest> = { name: 'SyncGroupRequest', size: sizeSyncGroupRequest, write: writeSyncGroupRequest, read: readSyncGroupRequest, meta: SyncGroupRequestMeta };
+export const SyncGroupRequestCodec: MessageCodec<SyncGroupRequest, typeof SyncGroupRequestMeta> = { name: 'SyncGroupRequest', size: sizeSyncGroupRequest, write: writeSyncGroupRequest, read: readSyncGroupRequest, meta: SyncGroupRequestMeta };

@@ -10,7 +10,7 @@ import { sizeNullableString, sizeBytes, sizeUvarint } from '../../primitives/wri
 import { EMPTY_BYTES, encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const SyncGroupResponseMeta = { apiKey: 14, name: 'SyncGroupResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [4, null] } as const satisfies MessageMeta;
+export const SyncGroupResponseMeta = { apiKey: 14, apiName: 'SyncGroup', name: 'SyncGroupResponse', type: 'response', validVersions: [0, 5], flexibleVersions: [4, null] } as const satisfies MessageMeta;
 
 export interface SyncGroupResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -113,4 +113,4 @@ export function readSyncGroupResponse(r: Reader, v: number): SyncGroupResponse {
   return { throttleTimeMs, errorCode, protocolType, protocolName, assignment, unknownTaggedFields };
 }
 
-export const SyncGroupResponseCodec: MessageCodec<SyncGroupResponse> = { name: 'SyncGroupResponse', size: sizeSyncGroupResponse, write: writeSyncGroupResponse, read: readSyncGroupResponse, meta: SyncGroupResponseMeta };
+export const SyncGroupResponseCodec: MessageCodec<SyncGroupResponse, typeof SyncGroupResponseMeta> = { name: 'SyncGroupResponse', size: sizeSyncGroupResponse, write: writeSyncGroupResponse, read: readSyncGroupResponse, meta: SyncGroupResponseMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const TxnOffsetCommitRequestMeta = { apiKey: 28, name: 'TxnOffsetCommitRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const TxnOffsetCommitRequestMeta = { apiKey: 28, apiName: 'TxnOffsetCommit', name: 'TxnOffsetCommitRequest', type: 'request', validVersions: [0, 4], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface TxnOffsetCommitRequest {
   /** The ID of the transaction. */
@@ -313,4 +313,4 @@ function readTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r: Reader, v:
   return { partitionIndex, committedOffset, committedLeaderEpoch, committedMetadata, unknownTaggedFields };
 }
 
-export const TxnOffsetCommitRequestCodec: MessageCodec<TxnOffsetCommitRequest> = { name: 'TxnOffsetCommitRequest', size: sizeTxnOffsetCommitRequest, write: writeTxnOffsetCommitRequest, read: readTxnOffsetCommitRequest, meta: TxnOffsetCommitRequestMeta };
+export const TxnOffsetCommitRequestCodec: MessageCodec<TxnOffsetCommitRequest, typeof TxnOffsetCommitRequestMeta> = { name: 'TxnOffsetCommitRequest', size: sizeTxnOffsetCommitRequest, write: writeTxnOffsetCommitRequest, read: readTxnOffsetCommitRequest, meta: TxnOffsetCommitRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const TxnOffsetCommitResponseMeta = { apiKey: 28, name: 'TxnOffsetCommitResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [3, null] } as const satisfies MessageMeta;
+export const TxnOffsetCommitResponseMeta = { apiKey: 28, apiName: 'TxnOffsetCommit', name: 'TxnOffsetCommitResponse', type: 'response', validVersions: [0, 4], flexibleVersions: [3, null] } as const satisfies MessageMeta;
 
 export interface TxnOffsetCommitResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -224,4 +224,4 @@ function readTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r: Reader, 
   return { partitionIndex, errorCode, unknownTaggedFields };
 }
 
-export const TxnOffsetCommitResponseCodec: MessageCodec<TxnOffsetCommitResponse> = { name: 'TxnOffsetCommitResponse', size: sizeTxnOffsetCommitResponse, write: writeTxnOffsetCommitResponse, read: readTxnOffsetCommitResponse, meta: TxnOffsetCommitResponseMeta };
+export const TxnOffsetCommitResponseCodec: MessageCodec<TxnOffsetCommitResponse, typeof TxnOffsetCommitResponseMeta> = { name: 'TxnOffsetCommitResponse', size: sizeTxnOffsetCommitResponse, write: writeTxnOffsetCommitResponse, read: readTxnOffsetCommitResponse, meta: TxnOffsetCommitResponseMeta };

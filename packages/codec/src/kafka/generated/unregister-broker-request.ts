@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const UnregisterBrokerRequestMeta = { apiKey: 64, name: 'UnregisterBrokerRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const UnregisterBrokerRequestMeta = { apiKey: 64, apiName: 'UnregisterBroker', name: 'UnregisterBrokerRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface UnregisterBrokerRequest {
   /** The broker ID to unregister. */
@@ -65,4 +65,4 @@ export function readUnregisterBrokerRequest(r: Reader, v: number): UnregisterBro
   return { brokerId, unknownTaggedFields };
 }
 
-export const UnregisterBrokerRequestCodec: MessageCodec<UnregisterBrokerRequest> = { name: 'UnregisterBrokerRequest', size: sizeUnregisterBrokerRequest, write: writeUnregisterBrokerRequest, read: readUnregisterBrokerRequest, meta: UnregisterBrokerRequestMeta };
+export const UnregisterBrokerRequestCodec: MessageCodec<UnregisterBrokerRequest, typeof UnregisterBrokerRequestMeta> = { name: 'UnregisterBrokerRequest', size: sizeUnregisterBrokerRequest, write: writeUnregisterBrokerRequest, read: readUnregisterBrokerRequest, meta: UnregisterBrokerRequestMeta };

@@ -10,7 +10,7 @@ import { sizeNullableString, sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const UnregisterBrokerResponseMeta = { apiKey: 64, name: 'UnregisterBrokerResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const UnregisterBrokerResponseMeta = { apiKey: 64, apiName: 'UnregisterBroker', name: 'UnregisterBrokerResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface UnregisterBrokerResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -79,4 +79,4 @@ export function readUnregisterBrokerResponse(r: Reader, v: number): UnregisterBr
   return { throttleTimeMs, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const UnregisterBrokerResponseCodec: MessageCodec<UnregisterBrokerResponse> = { name: 'UnregisterBrokerResponse', size: sizeUnregisterBrokerResponse, write: writeUnregisterBrokerResponse, read: readUnregisterBrokerResponse, meta: UnregisterBrokerResponseMeta };
+export const UnregisterBrokerResponseCodec: MessageCodec<UnregisterBrokerResponse, typeof UnregisterBrokerResponseMeta> = { name: 'UnregisterBrokerResponse', size: sizeUnregisterBrokerResponse, write: writeUnregisterBrokerResponse, read: readUnregisterBrokerResponse, meta: UnregisterBrokerResponseMeta };

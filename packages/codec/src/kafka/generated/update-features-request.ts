@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const UpdateFeaturesRequestMeta = { apiKey: 57, name: 'UpdateFeaturesRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const UpdateFeaturesRequestMeta = { apiKey: 57, apiName: 'UpdateFeatures', name: 'UpdateFeaturesRequest', type: 'request', validVersions: [0, 2], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface UpdateFeaturesRequest {
   /** How long to wait in milliseconds before timing out the request. */
@@ -193,4 +193,4 @@ function readUpdateFeaturesRequestFeatureUpdateKey(r: Reader, v: number): Update
   return { feature, maxVersionLevel, allowDowngrade, upgradeType, unknownTaggedFields };
 }
 
-export const UpdateFeaturesRequestCodec: MessageCodec<UpdateFeaturesRequest> = { name: 'UpdateFeaturesRequest', size: sizeUpdateFeaturesRequest, write: writeUpdateFeaturesRequest, read: readUpdateFeaturesRequest, meta: UpdateFeaturesRequestMeta };
+export const UpdateFeaturesRequestCodec: MessageCodec<UpdateFeaturesRequest, typeof UpdateFeaturesRequestMeta> = { name: 'UpdateFeaturesRequest', size: sizeUpdateFeaturesRequest, write: writeUpdateFeaturesRequest, read: readUpdateFeaturesRequest, meta: UpdateFeaturesRequestMeta };

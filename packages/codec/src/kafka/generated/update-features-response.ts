@@ -10,7 +10,7 @@ import { sizeString, sizeNullableString, sizeArrayLength, sizeUvarint } from '..
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const UpdateFeaturesResponseMeta = { apiKey: 57, name: 'UpdateFeaturesResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const UpdateFeaturesResponseMeta = { apiKey: 57, apiName: 'UpdateFeatures', name: 'UpdateFeaturesResponse', type: 'response', validVersions: [0, 2], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface UpdateFeaturesResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -175,4 +175,4 @@ function readUpdateFeaturesResponseUpdatableFeatureResult(r: Reader, v: number):
   return { feature, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const UpdateFeaturesResponseCodec: MessageCodec<UpdateFeaturesResponse> = { name: 'UpdateFeaturesResponse', size: sizeUpdateFeaturesResponse, write: writeUpdateFeaturesResponse, read: readUpdateFeaturesResponse, meta: UpdateFeaturesResponseMeta };
+export const UpdateFeaturesResponseCodec: MessageCodec<UpdateFeaturesResponse, typeof UpdateFeaturesResponseMeta> = { name: 'UpdateFeaturesResponse', size: sizeUpdateFeaturesResponse, write: writeUpdateFeaturesResponse, read: readUpdateFeaturesResponse, meta: UpdateFeaturesResponseMeta };

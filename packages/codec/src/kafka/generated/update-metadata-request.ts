@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const UpdateMetadataRequestMeta = { apiKey: 6, name: 'UpdateMetadataRequest', type: 'request', validVersions: [0, 8], flexibleVersions: [6, null] } as const satisfies MessageMeta;
+export const UpdateMetadataRequestMeta = { apiKey: 6, apiName: 'UpdateMetadata', name: 'UpdateMetadataRequest', type: 'request', validVersions: [0, 8], flexibleVersions: [6, null] } as const satisfies MessageMeta;
 
 export interface UpdateMetadataRequest {
   /** The controller id. */
@@ -719,4 +719,4 @@ function readUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, v: num
   return { topicName, partitionIndex, controllerEpoch, leader, leaderEpoch, isr, zkVersion, replicas, offlineReplicas, unknownTaggedFields };
 }
 
-export const UpdateMetadataRequestCodec: MessageCodec<UpdateMetadataRequest> = { name: 'UpdateMetadataRequest', size: sizeUpdateMetadataRequest, write: writeUpdateMetadataRequest, read: readUpdateMetadataRequest, meta: UpdateMetadataRequestMeta };
+export const UpdateMetadataRequestCodec: MessageCodec<UpdateMetadataRequest, typeof UpdateMetadataRequestMeta> = { name: 'UpdateMetadataRequest', size: sizeUpdateMetadataRequest, write: writeUpdateMetadataRequest, read: readUpdateMetadataRequest, meta: UpdateMetadataRequestMeta };

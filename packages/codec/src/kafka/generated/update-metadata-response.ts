@@ -10,7 +10,7 @@ import { sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const UpdateMetadataResponseMeta = { apiKey: 6, name: 'UpdateMetadataResponse', type: 'response', validVersions: [0, 8], flexibleVersions: [6, null] } as const satisfies MessageMeta;
+export const UpdateMetadataResponseMeta = { apiKey: 6, apiName: 'UpdateMetadata', name: 'UpdateMetadataResponse', type: 'response', validVersions: [0, 8], flexibleVersions: [6, null] } as const satisfies MessageMeta;
 
 export interface UpdateMetadataResponse {
   /** The error code, or 0 if there was no error. */
@@ -65,4 +65,4 @@ export function readUpdateMetadataResponse(r: Reader, v: number): UpdateMetadata
   return { errorCode, unknownTaggedFields };
 }
 
-export const UpdateMetadataResponseCodec: MessageCodec<UpdateMetadataResponse> = { name: 'UpdateMetadataResponse', size: sizeUpdateMetadataResponse, write: writeUpdateMetadataResponse, read: readUpdateMetadataResponse, meta: UpdateMetadataResponseMeta };
+export const UpdateMetadataResponseCodec: MessageCodec<UpdateMetadataResponse, typeof UpdateMetadataResponseMeta> = { name: 'UpdateMetadataResponse', size: sizeUpdateMetadataResponse, write: writeUpdateMetadataResponse, read: readUpdateMetadataResponse, meta: UpdateMetadataResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const UpdateRaftVoterRequestMeta = { apiKey: 82, name: 'UpdateRaftVoterRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const UpdateRaftVoterRequestMeta = { apiKey: 82, apiName: 'UpdateRaftVoter', name: 'UpdateRaftVoterRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface UpdateRaftVoterRequest {
   clusterId: string | null;
@@ -246,4 +246,4 @@ function defaultUpdateRaftVoterRequestKRaftVersionFeature(): UpdateRaftVoterRequ
   return { minSupportedVersion: 0, maxSupportedVersion: 0 };
 }
 
-export const UpdateRaftVoterRequestCodec: MessageCodec<UpdateRaftVoterRequest> = { name: 'UpdateRaftVoterRequest', size: sizeUpdateRaftVoterRequest, write: writeUpdateRaftVoterRequest, read: readUpdateRaftVoterRequest, meta: UpdateRaftVoterRequestMeta };
+export const UpdateRaftVoterRequestCodec: MessageCodec<UpdateRaftVoterRequest, typeof UpdateRaftVoterRequestMeta> = { name: 'UpdateRaftVoterRequest', size: sizeUpdateRaftVoterRequest, write: writeUpdateRaftVoterRequest, read: readUpdateRaftVoterRequest, meta: UpdateRaftVoterRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeUvarint } from '../../primitives/writer.ts';
 import { sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const UpdateRaftVoterResponseMeta = { apiKey: 82, name: 'UpdateRaftVoterResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const UpdateRaftVoterResponseMeta = { apiKey: 82, apiName: 'UpdateRaftVoter', name: 'UpdateRaftVoterResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface UpdateRaftVoterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. */
@@ -189,4 +189,4 @@ function isDefaultUpdateRaftVoterResponseCurrentLeader(o: UpdateRaftVoterRespons
     (o.unknownTaggedFields?.length ?? 0) === 0;
 }
 
-export const UpdateRaftVoterResponseCodec: MessageCodec<UpdateRaftVoterResponse> = { name: 'UpdateRaftVoterResponse', size: sizeUpdateRaftVoterResponse, write: writeUpdateRaftVoterResponse, read: readUpdateRaftVoterResponse, meta: UpdateRaftVoterResponseMeta };
+export const UpdateRaftVoterResponseCodec: MessageCodec<UpdateRaftVoterResponse, typeof UpdateRaftVoterResponseMeta> = { name: 'UpdateRaftVoterResponse', size: sizeUpdateRaftVoterResponse, write: writeUpdateRaftVoterResponse, read: readUpdateRaftVoterResponse, meta: UpdateRaftVoterResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const VoteRequestMeta = { apiKey: 52, name: 'VoteRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const VoteRequestMeta = { apiKey: 52, apiName: 'Vote', name: 'VoteRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface VoteRequest {
   clusterId: string | null;
@@ -285,4 +285,4 @@ function readVoteRequestPartitionData(r: Reader, v: number): VoteRequestPartitio
   return { partitionIndex, candidateEpoch, candidateId, candidateDirectoryId, voterDirectoryId, lastOffsetEpoch, lastOffset, unknownTaggedFields };
 }
 
-export const VoteRequestCodec: MessageCodec<VoteRequest> = { name: 'VoteRequest', size: sizeVoteRequest, write: writeVoteRequest, read: readVoteRequest, meta: VoteRequestMeta };
+export const VoteRequestCodec: MessageCodec<VoteRequest, typeof VoteRequestMeta> = { name: 'VoteRequest', size: sizeVoteRequest, write: writeVoteRequest, read: readVoteRequest, meta: VoteRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const VoteResponseMeta = { apiKey: 52, name: 'VoteResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const VoteResponseMeta = { apiKey: 52, apiName: 'Vote', name: 'VoteResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface VoteResponse {
   /** The top level error code. */
@@ -405,4 +405,4 @@ function readVoteResponseNodeEndpoint(r: Reader, v: number): VoteResponseNodeEnd
   return { nodeId, host, port, unknownTaggedFields };
 }
 
-export const VoteResponseCodec: MessageCodec<VoteResponse> = { name: 'VoteResponse', size: sizeVoteResponse, write: writeVoteResponse, read: readVoteResponse, meta: VoteResponseMeta };
+export const VoteResponseCodec: MessageCodec<VoteResponse, typeof VoteResponseMeta> = { name: 'VoteResponse', size: sizeVoteResponse, write: writeVoteResponse, read: readVoteResponse, meta: VoteResponseMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const VotersRecordMeta = { apiKey: -1, name: 'VotersRecord', type: 'data', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const VotersRecordMeta = { apiKey: -1, apiName: null, name: 'VotersRecord', type: 'data', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface VotersRecord {
   /** The version of the voters record */
@@ -308,4 +308,4 @@ function defaultVotersRecordKRaftVersionFeature(): VotersRecordKRaftVersionFeatu
   return { minSupportedVersion: 0, maxSupportedVersion: 0 };
 }
 
-export const VotersRecordCodec: MessageCodec<VotersRecord> = { name: 'VotersRecord', size: sizeVotersRecord, write: writeVotersRecord, read: readVotersRecord, meta: VotersRecordMeta };
+export const VotersRecordCodec: MessageCodec<VotersRecord, typeof VotersRecordMeta> = { name: 'VotersRecord', size: sizeVotersRecord, write: writeVotersRecord, read: readVotersRecord, meta: VotersRecordMeta };

@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const WriteShareGroupStateRequestMeta = { apiKey: 85, name: 'WriteShareGroupStateRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const WriteShareGroupStateRequestMeta = { apiKey: 85, apiName: 'WriteShareGroupState', name: 'WriteShareGroupStateRequest', type: 'request', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface WriteShareGroupStateRequest {
   /** The group identifier. */
@@ -339,4 +339,4 @@ function readWriteShareGroupStateRequestStateBatch(r: Reader, v: number): WriteS
   return { firstOffset, lastOffset, deliveryState, deliveryCount, unknownTaggedFields };
 }
 
-export const WriteShareGroupStateRequestCodec: MessageCodec<WriteShareGroupStateRequest> = { name: 'WriteShareGroupStateRequest', size: sizeWriteShareGroupStateRequest, write: writeWriteShareGroupStateRequest, read: readWriteShareGroupStateRequest, meta: WriteShareGroupStateRequestMeta };
+export const WriteShareGroupStateRequestCodec: MessageCodec<WriteShareGroupStateRequest, typeof WriteShareGroupStateRequestMeta> = { name: 'WriteShareGroupStateRequest', size: sizeWriteShareGroupStateRequest, write: writeWriteShareGroupStateRequest, read: readWriteShareGroupStateRequest, meta: WriteShareGroupStateRequestMeta };

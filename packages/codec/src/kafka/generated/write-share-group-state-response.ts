@@ -11,7 +11,7 @@ import { isUuid, ZERO_UUID } from '../../primitives/uuid.ts';
 import { encodeFail, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const WriteShareGroupStateResponseMeta = { apiKey: 85, name: 'WriteShareGroupStateResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
+export const WriteShareGroupStateResponseMeta = { apiKey: 85, apiName: 'WriteShareGroupState', name: 'WriteShareGroupStateResponse', type: 'response', validVersions: [0, 0], flexibleVersions: [0, null] } as const satisfies MessageMeta;
 
 export interface WriteShareGroupStateResponse {
   /** The write results */
@@ -226,4 +226,4 @@ function readWriteShareGroupStateResponsePartitionResult(r: Reader, v: number): 
   return { partition, errorCode, errorMessage, unknownTaggedFields };
 }
 
-export const WriteShareGroupStateResponseCodec: MessageCodec<WriteShareGroupStateResponse> = { name: 'WriteShareGroupStateResponse', size: sizeWriteShareGroupStateResponse, write: writeWriteShareGroupStateResponse, read: readWriteShareGroupStateResponse, meta: WriteShareGroupStateResponseMeta };
+export const WriteShareGroupStateResponseCodec: MessageCodec<WriteShareGroupStateResponse, typeof WriteShareGroupStateResponseMeta> = { name: 'WriteShareGroupStateResponse', size: sizeWriteShareGroupStateResponse, write: writeWriteShareGroupStateResponse, read: readWriteShareGroupStateResponse, meta: WriteShareGroupStateResponseMeta };

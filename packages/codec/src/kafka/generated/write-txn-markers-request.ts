@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const WriteTxnMarkersRequestMeta = { apiKey: 27, name: 'WriteTxnMarkersRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const WriteTxnMarkersRequestMeta = { apiKey: 27, apiName: 'WriteTxnMarkers', name: 'WriteTxnMarkersRequest', type: 'request', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface WriteTxnMarkersRequest {
   /** The transaction markers to be written. */
@@ -254,4 +254,4 @@ function readWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, v: number):
   return { name, partitionIndexes, unknownTaggedFields };
 }
 
-export const WriteTxnMarkersRequestCodec: MessageCodec<WriteTxnMarkersRequest> = { name: 'WriteTxnMarkersRequest', size: sizeWriteTxnMarkersRequest, write: writeWriteTxnMarkersRequest, read: readWriteTxnMarkersRequest, meta: WriteTxnMarkersRequestMeta };
+export const WriteTxnMarkersRequestCodec: MessageCodec<WriteTxnMarkersRequest, typeof WriteTxnMarkersRequestMeta> = { name: 'WriteTxnMarkersRequest', size: sizeWriteTxnMarkersRequest, write: writeWriteTxnMarkersRequest, read: readWriteTxnMarkersRequest, meta: WriteTxnMarkersRequestMeta };

@@ -10,7 +10,7 @@ import { sizeString, sizeArrayLength, sizeUvarint } from '../../primitives/write
 import { checkInt64, sizeUnknownTags, writeUnknownTagsBelow } from '../codec-support.ts';
 import type { MessageCodec, MessageMeta, TaggedField } from '../message-codec.ts';
 
-export const WriteTxnMarkersResponseMeta = { apiKey: 27, name: 'WriteTxnMarkersResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
+export const WriteTxnMarkersResponseMeta = { apiKey: 27, apiName: 'WriteTxnMarkers', name: 'WriteTxnMarkersResponse', type: 'response', validVersions: [0, 1], flexibleVersions: [1, null] } as const satisfies MessageMeta;
 
 export interface WriteTxnMarkersResponse {
   /** The results for writing makers. */
@@ -294,4 +294,4 @@ function readWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r: Reader, 
   return { partitionIndex, errorCode, unknownTaggedFields };
 }
 
-export const WriteTxnMarkersResponseCodec: MessageCodec<WriteTxnMarkersResponse> = { name: 'WriteTxnMarkersResponse', size: sizeWriteTxnMarkersResponse, write: writeWriteTxnMarkersResponse, read: readWriteTxnMarkersResponse, meta: WriteTxnMarkersResponseMeta };
+export const WriteTxnMarkersResponseCodec: MessageCodec<WriteTxnMarkersResponse, typeof WriteTxnMarkersResponseMeta> = { name: 'WriteTxnMarkersResponse', size: sizeWriteTxnMarkersResponse, write: writeWriteTxnMarkersResponse, read: readWriteTxnMarkersResponse, meta: WriteTxnMarkersResponseMeta };

@@ -1,0 +1,32 @@
+// The handler table against the generated protocol metadata (issue 12): each handler's key and
+// name are its codecs' (request and response agree, and match apiByKey and ApiKey), keys are
+// unique, and the versions it serves lie within the specs' valid versions.
+import { ApiKey, apiByKey } from '@samsa/codec';
+import { describe, expect, it } from 'vitest';
+import { HANDLERS } from './index.ts';
+
+describe('handler table', () => {
+  it('takes every key and name from the generated metadata', () => {
+    expect(HANDLERS.length).toBeGreaterThan(0);
+    const seen = HANDLERS.map((h) => ({
+      name: h.name,
+      apiKey: h.apiKey,
+      registryName: apiByKey.get(h.apiKey)?.name,
+      constant: ApiKey[h.name as keyof typeof ApiKey],
+      request: [h.request.meta.apiKey, h.request.meta.apiName, h.request.meta.type],
+      response: [h.response.meta.apiKey, h.response.meta.apiName, h.response.meta.type],
+      versionsWithinSpec: h.request.meta.validVersions[0] <= h.minVersion && h.minVersion <= h.maxVersion && h.maxVersion <= h.request.meta.validVersions[1],
+    }));
+    const expected = HANDLERS.map((h) => ({
+      name: h.name,
+      apiKey: h.apiKey,
+      registryName: h.name,
+      constant: h.apiKey,
+      request: [h.apiKey, h.name, 'request'],
+      response: [h.apiKey, h.name, 'response'],
+      versionsWithinSpec: true,
+    }));
+    expect(seen).toEqual(expected);
+    expect(new Set(HANDLERS.map((h) => h.apiKey)).size).toBe(HANDLERS.length);
+  });
+});
