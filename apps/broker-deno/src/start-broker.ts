@@ -42,10 +42,10 @@ function denoProcessMetrics(): () => string {
   const gauge = (name: string, help: string, pick: (m: Deno.MemoryUsage) => number): void => {
     registry.register(new Gauge({ name, help, collect: (g) => g.set(undefined, pick(Deno.memoryUsage())) }));
   };
-  gauge('samsa_process_resident_memory_bytes', 'Resident memory size in bytes', (m) => m.rss);
-  gauge('samsa_process_nodejs_heap_size_total_bytes', 'Process heap size in bytes (V8)', (m) => m.heapTotal);
-  gauge('samsa_process_nodejs_heap_size_used_bytes', 'Process heap size used in bytes (V8)', (m) => m.heapUsed);
-  gauge('samsa_process_nodejs_external_memory_bytes', 'Memory of C++ objects bound to JavaScript objects, in bytes', (m) => m.external);
+  gauge('samsa_process_process_resident_memory_bytes', 'Resident memory size in bytes.', (m) => m.rss);
+  gauge('samsa_process_nodejs_heap_size_total_bytes', 'Process heap size in bytes (V8).', (m) => m.heapTotal);
+  gauge('samsa_process_nodejs_heap_size_used_bytes', 'Process heap size used in bytes (V8).', (m) => m.heapUsed);
+  gauge('samsa_process_nodejs_external_memory_bytes', 'External memory size in bytes (V8).', (m) => m.external);
   return () => registry.text();
 }
 

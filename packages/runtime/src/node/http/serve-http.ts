@@ -52,6 +52,7 @@ async function answer(handler: ServeHttpOptions['handler'], request: Request, re
   response.headers.forEach((value, name) => {
     headers[name] = value;
   });
+  if (body !== null) headers['content-length'] = String(body.byteLength);
   res.writeHead(response.status, headers);
   res.end(body ?? undefined);
 }
