@@ -55,7 +55,7 @@ export function brokerCommand(spec: BrokerCommandSpec): Command {
         'Config keys are Kafka\'s (node.id, listeners, advertised.listeners, log.dirs, num.partitions,',
         'auto.create.topics.enable, log.retention.ms|hours|bytes, log.segment.bytes,',
         'log.flush.interval.messages|ms, message.max.bytes, socket.request.max.bytes, max.connections, ...);',
-        'see apps/broker-node/README.md. Exit codes: 0 clean stop, 1 failed to start or run, 2 bad flag or config.',
+        'see packages/host/README.md. Exit codes: 0 clean stop, 1 failed to start or run, 2 bad flag or config.',
       ].join('\n'),
     )
     .action(spec.action);
