@@ -5,18 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '@samsa/host/cli';
-import type { HostProcess, StdinEnd } from '@samsa/host';
-
-const encoder = new TextEncoder();
-/** Reads of stdin before the lifeline stops watching (the launcher never writes to it). */
-const STDIN_READS_MAX = 1_000_000;
-/** Bound of the write loop of one line (a short write returns fewer bytes). */
-const WRITES_PER_LINE_MAX = 1_000;
-
-function writeLine(file: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(`${text}\n`);
-  for (let done = 0, loops = 0; done < bytes.byteLength && loops < WRITES_PER_LINE_MAX; loops++) done += file.writeSync(bytes.subarray(done));
-}
+import { readUntilEnd, writeLineSync } from '@samsa/host';
+import type { HostProcess } from '@samsa/host';
 
 async function readTextFile(path: string): Promise<string> {
   try {
@@ -26,19 +16,6 @@ async function readTextFile(path: string): Promise<string> {
       throw new CliError(`cannot read --config ${path}: not allowed. Add --allow-read=${path} to the deno run flags.`, ExitCode.usage);
     }
     throw Object.assign(new Error((error as Error).message), { code: error instanceof Deno.errors.NotFound ? 'ENOENT' : (error as Error).message });
-  }
-}
-
-/** Reads and drops stdin until end of file or a read error. */
-async function untilStdinCloses(): Promise<StdinEnd> {
-  const buffer = new Uint8Array(4096);
-  try {
-    for (let reads = 0; reads < STDIN_READS_MAX; reads++) {
-      if ((await Deno.stdin.read(buffer)) === null) return 'eof';
-    }
-    return 'written';
-  } catch {
-    return 'error';
   }
 }
 
@@ -55,12 +32,12 @@ export const denoProcess: HostProcess = {
   readTextFile,
   resolvePath: (path) => resolve(path),
   openFilesLimit: () => null,
-  writeStdoutLine: (line) => writeLine(Deno.stdout, line),
-  writeStderrLine: (line) => writeLine(Deno.stderr, line),
+  writeStdoutLine: (line) => writeLineSync((bytes) => Deno.stdout.writeSync(bytes), line),
+  writeStderrLine: (line) => writeLineSync((bytes) => Deno.stderr.writeSync(bytes), line),
   onSignal(handler) {
     Deno.addSignalListener('SIGINT', () => handler('SIGINT'));
     Deno.addSignalListener('SIGTERM', () => handler('SIGTERM'));
   },
   exit: (code) => Deno.exit(code),
-  untilStdinCloses,
+  untilStdinCloses: () => readUntilEnd((buffer) => Deno.stdin.read(buffer)),
 };

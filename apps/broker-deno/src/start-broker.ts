@@ -13,7 +13,7 @@
  */
 import { silentLogger } from '@samsa/broker';
 import type { Logger, ServerConfig } from '@samsa/broker';
-import { Gauge, lockHolderLine, MetricRegistry, startBrokerOn } from '@samsa/host';
+import { lockHolderLine, memoryMetrics, startBrokerOn } from '@samsa/host';
 import type { RunningBroker } from '@samsa/host';
 import { denoRuntime } from '@samsa/runtime/deno';
 import { loadNativeCrc32c, loadNativeGunzip } from '@samsa/runtime/node/accelerators';
@@ -36,19 +36,6 @@ export interface StartDenoBrokerOptions {
 
 export type RunningDenoBroker = RunningBroker;
 
-/** Deno's memory figures under prom-client's names for the same readings (`samsa_process_*`). */
-function denoProcessMetrics(): () => string {
-  const registry = new MetricRegistry();
-  const gauge = (name: string, help: string, pick: (m: Deno.MemoryUsage) => number): void => {
-    registry.register(new Gauge({ name, help, collect: (g) => g.set(undefined, pick(Deno.memoryUsage())) }));
-  };
-  gauge('samsa_process_process_resident_memory_bytes', 'Resident memory size in bytes.', (m) => m.rss);
-  gauge('samsa_process_nodejs_heap_size_total_bytes', 'Process heap size in bytes (V8).', (m) => m.heapTotal);
-  gauge('samsa_process_nodejs_heap_size_used_bytes', 'Process heap size used in bytes (V8).', (m) => m.heapUsed);
-  gauge('samsa_process_nodejs_external_memory_bytes', 'External memory size in bytes (V8).', (m) => m.external);
-  return () => registry.text();
-}
-
 export async function startDenoBroker(options: StartDenoBrokerOptions): Promise<RunningDenoBroker> {
   const ffi = Deno.permissions.querySync({ name: 'ffi' }).state === 'granted';
   return startBrokerOn(denoRuntime(), {
@@ -56,7 +43,7 @@ export async function startDenoBroker(options: StartDenoBrokerOptions): Promise<
     logger: options.logger ?? silentLogger,
     serveHttp: serveHttpDeno,
     accelerators: { crc32c: ffi ? loadNativeCrc32c() : { fn: null, reason: 'no --allow-ffi' }, gunzip: loadNativeGunzip() },
-    metrics: { extraText: denoProcessMetrics() },
+    metrics: { extraText: memoryMetrics(() => Deno.memoryUsage()) },
     lockHolder: lockHolderLine(denoProcess, Date.now()),
   });
 }
