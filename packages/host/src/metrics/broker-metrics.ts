@@ -93,26 +93,46 @@ export class BrokerMetrics implements Metrics {
     this.registerPulled();
   }
 
+  /** A gauge without labels set from the snapshot at scrape time (none when `pick` answers undefined: 0). */
+  private pulledGauge(name: string, help: string, pick: (s: SnapshotSource) => number | undefined): void {
+    this.registry.register(
+      new Gauge({
+        name,
+        help,
+        collect: (g) => {
+          g.reset();
+          const value = pick(this.snapshotSource());
+          if (value !== undefined) g.set(undefined, value);
+        },
+      }),
+    );
+  }
+
+  /**
+   * Counters the broker keeps itself (the coordinator's, the low-disk guard's), copied at
+   * scrape time; `pick` answers undefined when the snapshot has none.
+   */
+  private pulledCounter(name: string, help: string, pick: (s: SnapshotSource) => number | undefined): void {
+    this.registry.register(
+      new Counter({
+        name,
+        help,
+        collect: (c) => {
+          c.reset();
+          const value = pick(this.snapshotSource());
+          if (value !== undefined) c.inc(undefined, value);
+        },
+      }),
+    );
+  }
+
   /** Gauges and counters read from the core's snapshot at scrape time. */
   private registerPulled(): void {
     const r = this.registry;
     const source = (): SnapshotSource => this.snapshotSource();
     const snapshot = (): readonly PartitionStat[] => source().partitions.slice(0, PARTITION_SERIES_MAX);
-    const gauge = (name: string, help: string, pick: (s: SnapshotSource) => number | undefined): void => {
-      r.register(
-        new Gauge({
-          name,
-          help,
-          collect: (g) => {
-            g.reset();
-            const value = pick(source());
-            if (value !== undefined) g.set(undefined, value);
-          },
-        }),
-      );
-    };
-    gauge('samsa_partitions', 'Partitions hosted by this broker', (s) => s.partitions.length);
-    gauge('samsa_topics', 'Topics known to this broker', (s) => s.topics);
+    this.pulledGauge('samsa_partitions', 'Partitions hosted by this broker', (s) => s.partitions.length);
+    this.pulledGauge('samsa_topics', 'Topics known to this broker', (s) => s.topics);
     r.register(
       new Gauge({
         name: 'samsa_consumer_groups',
@@ -124,22 +144,7 @@ export class BrokerMetrics implements Metrics {
         },
       }),
     );
-    // Counters the broker keeps itself (the coordinator's, the low-disk guard's) are copied
-    // at scrape time; `pick` answers undefined when the snapshot has none.
-    const pulledCounter = (name: string, help: string, pick: (s: SnapshotSource) => number | undefined): void => {
-      r.register(
-        new Counter({
-          name,
-          help,
-          collect: (c) => {
-            c.reset();
-            const value = pick(source());
-            if (value !== undefined) c.inc(undefined, value);
-          },
-        }),
-      );
-    };
-    const groupCounter = (name: string, help: string, pick: (g: GroupsGauge) => number): void => pulledCounter(name, help, (s) => pick(s.groups));
+    const groupCounter = (name: string, help: string, pick: (g: GroupsGauge) => number): void => this.pulledCounter(name, help, (s) => pick(s.groups));
     groupCounter('samsa_group_rebalances_total', 'Group rebalances completed (each one a new generation)', (g) => g.rebalancesTotal);
     groupCounter('samsa_group_offset_commits_total', 'Partition offsets committed and acknowledged (rate() of it is the commit rate)', (g) => g.offsetCommitsTotal);
     groupCounter('samsa_group_offsets_expired_total', 'Committed offsets removed by offsets.retention.minutes', (g) => g.offsetsExpiredTotal);
@@ -147,8 +152,8 @@ export class BrokerMetrics implements Metrics {
     groupCounter('samsa_group_pending_sync_members_removed_total', 'Group members removed because they sent no SyncGroup within the rebalance timeout', (g) => g.pendingSyncMembersRemovedTotal);
     // The log dir's space; a reading the runtime cannot make (free space unknown) is NaN.
     const diskGauge = (name: string, help: string, pick: (d: DiskGauge) => number | null): void =>
-      gauge(name, help, (s) => (s.disk === undefined ? undefined : (pick(s.disk) ?? Number.NaN)));
-    const diskCounter = (name: string, help: string, pick: (d: DiskGauge) => number): void => pulledCounter(name, help, (s) => (s.disk === undefined ? undefined : pick(s.disk)));
+      this.pulledGauge(name, help, (s) => (s.disk === undefined ? undefined : (pick(s.disk) ?? Number.NaN)));
+    const diskCounter = (name: string, help: string, pick: (d: DiskGauge) => number): void => this.pulledCounter(name, help, (s) => (s.disk === undefined ? undefined : pick(s.disk)));
     diskGauge('samsa_log_dir_free_bytes', 'Free bytes of the log dir\'s file system (statfs bavail; NaN when unknown)', (d) => d.freeBytes);
     diskGauge('samsa_log_dir_total_bytes', 'Size of the log dir\'s file system (NaN when unknown)', (d) => d.totalBytes);
     diskGauge('samsa_log_dir_free_bytes_min', 'Low-disk threshold in force (log.dir.free.bytes.min resolved; 0 = off)', (d) => d.freeBytesMin);
