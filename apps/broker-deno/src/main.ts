@@ -22,6 +22,15 @@ export const PERMISSIONS_LINE_PREFIX = 'samsa-deno-permissions ';
 
 type DenoBrokerOptions = BrokerCommandOptions & { printPermissions?: boolean; exitWhenStdinCloses?: boolean };
 
+/** SAMSA_LOG_LEVEL, the --log-level default; undefined when unset or not allowed (--allow-env). */
+function logLevelFromEnv(): string | undefined {
+  try {
+    return Deno.env.get('SAMSA_LOG_LEVEL');
+  } catch {
+    return undefined;
+  }
+}
+
 /** For bin/start.mjs: the `deno run` flags this broker needs, one JSON line. */
 async function printPermissions(o: DenoBrokerOptions): Promise<void> {
   const { config } = await loadBrokerConfig(o, denoProcess);
@@ -31,7 +40,7 @@ async function printPermissions(o: DenoBrokerOptions): Promise<void> {
 
 export async function main(args: readonly string[]): Promise<number> {
   const command = brokerCommand({
-    logLevelDefault: Deno.env.get('SAMSA_LOG_LEVEL'),
+    logLevelDefault: logLevelFromEnv(),
     action: (o: DenoBrokerOptions) => (o.printPermissions === true ? printPermissions(o) : runDenoBroker(o)),
   })
     .name('broker-deno')
