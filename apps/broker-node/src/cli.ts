@@ -3,11 +3,11 @@
  * The `samsa` command line: `samsa broker` runs a broker; `topics`, `produce`, `consume`,
  * `groups` and `cluster` talk to one over the Kafka protocol.
  *
- * Exit codes (see cli-error.ts): 0 ok, 1 runtime failure, 2 usage/config error, 70 bug.
- * Errors print one line on stderr that says what to do next.
+ * Exit codes (@samsa/host's cli-error.ts): 0 ok, 1 runtime failure, 2 usage/config error,
+ * 70 bug. Errors print one line on stderr that says what to do next.
  */
-import { Command, CommanderError } from 'commander';
-import { CliError, ExitCode } from './cli-error.ts';
+import { Command } from 'commander';
+import { ExitCode, exitCodeFor } from '@samsa/host/cli';
 import { brokerCommand } from './commands/broker-command.ts';
 import { clusterCommand } from './commands/cluster-command.ts';
 import { consumeCommand } from './commands/consume-command.ts';
@@ -37,22 +37,11 @@ function applyExitOverride(command: Command): void {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await buildProgram().parseAsync([...argv], { from: 'user' });
     return ExitCode.ok;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
-      if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
-      return ExitCode.usage; // commander already printed the message
-    }
-    if (error instanceof CliError) {
-      if (!error.printed) process.stderr.write(`samsa: ${error.message}\n`);
-      return error.exitCode;
-    }
-    process.stderr.write(`samsa: unexpected error (a bug; please report it):\n${(error as Error).stack ?? String(error)}\n`);
-    return ExitCode.bug;
+    return exitCodeFor(error, (text) => process.stderr.write(text));
   }
 }
 

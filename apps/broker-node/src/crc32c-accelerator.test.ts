@@ -3,7 +3,15 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { crc32c, crc32cImplementation, crc32cPureJs, setCrc32cImplementation } from '@samsa/codec';
-import { installCrc32cAccelerator } from './crc32c-accelerator.ts';
+import { silentLogger } from '@samsa/broker';
+import { installAccelerators } from '@samsa/host';
+import type { AcceleratorOutcome } from '@samsa/host';
+import { loadNativeCrc32c } from '@samsa/runtime/node/accelerators';
+
+/** @node-rs/crc32 (@samsa/runtime/node/accelerators) installed by the host, as both apps do. */
+function installCrc32cAccelerator(): AcceleratorOutcome {
+  return installAccelerators({ crc32c: loadNativeCrc32c() }, silentLogger).crc32c;
+}
 
 describe('crc32c accelerator', () => {
   afterAll(() => setCrc32cImplementation(null));

@@ -4,7 +4,9 @@
 // the file-level beforeAll installs the accelerator before any of them runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nativeDecompressor, setNativeDecompressor } from '@samsa/codec';
-import { installGzipAccelerator } from './gzip-accelerator.ts';
+import { silentLogger } from '@samsa/broker';
+import { installAccelerators } from '@samsa/host';
+import { loadNativeGunzip } from '@samsa/runtime/node/accelerators';
 
 // Imported by computed path so this package's typecheck does not pull in the codec's sources
 // (they are typechecked in their own package).
@@ -12,7 +14,7 @@ const SUITES = ['compression.test.ts', 'compression.prop.test.ts'];
 for (const suite of SUITES) await import(new URL(`../../../packages/codec/src/compression/${suite}`, import.meta.url).pathname);
 
 beforeAll(() => {
-  expect(installGzipAccelerator()).toEqual({ implementation: 'native' });
+  expect(installAccelerators({ gunzip: loadNativeGunzip() }, silentLogger).gzip).toEqual({ implementation: 'native' });
 });
 afterAll(() => setNativeDecompressor('gzip', null));
 

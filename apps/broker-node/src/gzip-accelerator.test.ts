@@ -1,4 +1,4 @@
-// node:zlib's gunzip, installed as the codec's gzip decompressor, must answer exactly as pako:
+// node:zlib's gunzip (@samsa/runtime/node/accelerators), installed by @samsa/host as the codec's gzip decompressor, must answer exactly as pako:
 // same bytes, same DecodeError reasons (bound, corrupt, truncated), concatenated members,
 // and zip bombs stopped at maxBytes. A zlib that misbehaves must be refused at install.
 // The codec's own compression suites also run here with the accelerator installed
@@ -7,7 +7,15 @@ import * as zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CompressionType, DecodeError, compress, decompress, gzipDecompressPureJs, nativeDecompressor, setNativeDecompressor } from '@samsa/codec';
-import { installGzipAccelerator, type GunzipModule } from './gzip-accelerator.ts';
+import { silentLogger } from '@samsa/broker';
+import { installAccelerators } from '@samsa/host';
+import type { AcceleratorOutcome } from '@samsa/host';
+import { loadNativeGunzip, type GunzipModule } from '@samsa/runtime/node/accelerators';
+
+/** node:zlib's bounded gunzip (@samsa/runtime/node/accelerators) installed by the host, as both apps do. */
+function installGzipAccelerator(zlib?: GunzipModule): AcceleratorOutcome {
+  return installAccelerators({ gunzip: loadNativeGunzip(zlib) }, silentLogger).gzip;
+}
 
 const KiB = 1024;
 const MiB = 1024 * KiB;

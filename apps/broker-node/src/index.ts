@@ -1,12 +1,7 @@
 // @samsa/broker-node: the `samsa` CLI and the broker on Node. `startBroker` runs the
-// runtime-free core in-process with node:fs/node:net, pino logs and prom-client metrics.
+// runtime-free core in-process through @samsa/host with node:fs/node:net, pino logs and
+// the host's metrics; the shared pieces are @samsa/host's.
 export { startBroker } from './start-broker.ts';
 export type { RunningBroker, StartBrokerOptions } from './start-broker.ts';
-export { BrokerMetrics } from './metrics.ts';
-export type { PartitionStat, SnapshotSource } from './metrics.ts';
-export { startAdminServer } from './admin-server.ts';
-export type { AdminServer, AdminServerOptions } from './admin-server.ts';
-export { resolveBrokerFlags } from './broker-flags.ts';
-export type { BrokerFlags, ResolvedFlags } from './broker-flags.ts';
-export { createLogger } from './logger.ts';
-export { installGzipAccelerator } from './gzip-accelerator.ts';
+export { BrokerMetrics, createAdminHandler, createLogger, resolveBrokerFlags } from '@samsa/host';
+export type { BrokerFlags, PartitionStat, ResolvedFlags, SnapshotSource } from '@samsa/host';

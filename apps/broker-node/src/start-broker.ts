@@ -1,7 +1,8 @@
 /**
- * startBroker: the runtime-free @samsa/broker core on Node — node:fs and node:net from
- * @samsa/runtime/node, pino logs, the native CRC-32C, prom-client metrics and the optional
- * admin HTTP port (the body is start-broker-on.ts, shared with the Deno app).
+ * startBroker: the runtime-free @samsa/broker core on Node — the host's startBrokerOn
+ * with node:fs and node:net (@samsa/runtime/node), the native CRC-32C and gzip inflater
+ * (@samsa/runtime/node/accelerators), the admin handler on node:http
+ * (@samsa/runtime/node/http), pino logs and Node's process metrics.
  *
  *   const running = await startBroker({ config: parseServerConfig({ overrides }), logger });
  *   console.log(running.host, running.port);
@@ -9,20 +10,20 @@
  *
  * Used by `samsa broker` and by anything that wants an in-process broker (tests, benches).
  */
-import { hostname } from 'node:os';
-import type { ServerConfig } from '@samsa/broker';
+import type { Logger, ServerConfig } from '@samsa/broker';
+import { lockHolderLine, startBrokerOn } from '@samsa/host';
+import type { RunningBroker } from '@samsa/host';
 import { nodeRuntime } from '@samsa/runtime/node';
-import type { Logger as PinoLogger } from 'pino';
-import { installCrc32cAccelerator } from './crc32c-accelerator.ts';
-import { installGzipAccelerator } from './gzip-accelerator.ts';
-import { startBrokerOn } from './start-broker-on.ts';
-import type { RunningBroker } from './start-broker-on.ts';
+import { loadNativeCrc32c, loadNativeGunzip } from '@samsa/runtime/node/accelerators';
+import { serveHttp } from '@samsa/runtime/node/http';
+import { nodeProcess } from './node-process.ts';
+import { nodeProcessMetrics } from './process-metrics.ts';
 
-export type { RunningBroker } from './start-broker-on.ts';
+export type { RunningBroker } from '@samsa/host';
 
 export interface StartBrokerOptions {
   readonly config: ServerConfig;
-  readonly logger: PinoLogger;
+  readonly logger: Logger;
   /** Admin HTTP port (/metrics, /healthz); undefined = off, 0 = any free port. */
   readonly adminPort?: number;
   /** Host for the admin port; defaults to the broker listener's host (127.0.0.1 if it binds all). */
@@ -33,16 +34,12 @@ export interface StartBrokerOptions {
   readonly onStartFailure?: (error: unknown) => void;
 }
 
-/** What this process writes into each log dir's `.lock`: a second broker names it. */
-export function nodeLockHolder(): string {
-  return `pid=${process.pid} host=${hostname()} runtime=node started=${new Date().toISOString()}`;
-}
-
 export async function startBroker(options: StartBrokerOptions): Promise<RunningBroker> {
-  const crc = installCrc32cAccelerator();
-  options.logger.debug({ crc32c: crc.implementation, reason: crc.reason }, 'crc32c implementation');
-  const gzip = installGzipAccelerator();
-  if (gzip.implementation === 'native') options.logger.debug({ gzip: gzip.implementation }, 'gzip decompressor');
-  else options.logger.warn({ gzip: gzip.implementation, reason: gzip.reason }, 'native gzip decompressor not installed: using pako');
-  return startBrokerOn(nodeRuntime(), { ...options, lockHolder: nodeLockHolder() });
+  return startBrokerOn(nodeRuntime(), {
+    ...options,
+    serveHttp,
+    accelerators: { crc32c: loadNativeCrc32c(), gunzip: loadNativeGunzip() },
+    metrics: { extraText: nodeProcessMetrics() },
+    lockHolder: lockHolderLine(nodeProcess, Date.now()),
+  });
 }

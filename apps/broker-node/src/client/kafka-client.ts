@@ -17,7 +17,7 @@
 import kafkajs from 'kafkajs';
 import type { Admin, Kafka as KafkaType, Producer } from 'kafkajs';
 import type { CompressionType } from '@samsa/codec';
-import { CliError } from '../cli-error.ts';
+import { CliError } from '@samsa/host/cli';
 
 const { Kafka, CompressionTypes, CompressionCodecs, logLevel } = kafkajs;
 

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { Admin } from 'kafkajs';
-import { CliError, ExitCode } from '../cli-error.ts';
+import { CliError, ExitCode } from '@samsa/host/cli';
 import type { ClientOptions } from '../client/kafka-client.ts';
 
 /** The Kafka client is loaded only when a command runs. */

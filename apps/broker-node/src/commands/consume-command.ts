@@ -14,7 +14,7 @@
  * and KafkaJS would commit past a cut-off inside a batch).
  */
 import { Command } from 'commander';
-import { CliError, ExitCode } from '../cli-error.ts';
+import { CliError, ExitCode } from '@samsa/host/cli';
 import type { FetchedRecord } from '../client/kafka-client.ts';
 import { bootstrapFrom, collect, intFlag } from './parse-flags.ts';
 

@@ -1,22 +1,11 @@
 /**
  * Flag value parsers shared by the commands. Each throws a CliError (exit 2) naming the
- * flag and what a good value looks like.
+ * flag and what a good value looks like. `intFlag` and `collect` are the host's (the
+ * broker command's flags use them too).
  */
-import { CliError, ExitCode } from '../cli-error.ts';
+import { CliError, ExitCode } from '@samsa/host/cli';
 
-export function intFlag(flag: string, min: number, max: number) {
-  return (text: string): number => {
-    if (!/^[-+]?\d+$/.test(text.trim())) throw new CliError(`${flag} must be an integer (got "${text}")`, ExitCode.usage);
-    const n = Number(text);
-    if (n < min || n > max) throw new CliError(`${flag} must be between ${min} and ${max} (got ${n})`, ExitCode.usage);
-    return n;
-  };
-}
-
-/** Collects repeatable flags (`--override a=1 --override b=2`). */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
+export { collect, intFlag } from '@samsa/host/cli';
 
 /** "key=value" → [key, value]; the flag name goes into the error. */
 export function keyValue(flag: string, text: string): [string, string] {

@@ -8,7 +8,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { CliError, ExitCode } from '../cli-error.ts';
+import { CliError, ExitCode } from '@samsa/host/cli';
 import { bootstrapFrom, intFlag } from './parse-flags.ts';
 
 interface ProduceOptions {

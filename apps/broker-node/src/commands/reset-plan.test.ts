@@ -1,7 +1,7 @@
 // reset-offsets planning: flag parsing (exit 2 on misuse) and the per-partition rule,
 // checked against kafka-consumer-groups.sh's semantics.
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../cli-error.ts';
+import { CliError } from '@samsa/host/cli';
 import { parseIsoDurationMs, parseResetTarget, parseTopicSpec, resetOffsetFor } from './reset-plan.ts';
 import type { PartitionOffsets } from './reset-plan.ts';
 

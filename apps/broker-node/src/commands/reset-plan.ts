@@ -12,7 +12,7 @@
  * partition without a committed offset takes the log end (Kafka's fallback); `--shift-by`
  * there is an error, as in Kafka. A time that no record reaches gives the log end.
  */
-import { CliError, ExitCode } from '../cli-error.ts';
+import { CliError, ExitCode } from '@samsa/host/cli';
 
 export type ResetTarget =
   | { readonly kind: 'earliest' }

@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import type { Admin } from 'kafkajs';
-import { CliError, ExitCode } from '../cli-error.ts';
+import { CliError, ExitCode } from '@samsa/host/cli';
 import { bootstrapFrom, collect, intFlag, keyValue } from './parse-flags.ts';
 import { bootstrapOption, explainKafkaError, withAdmin } from './admin-client.ts';
 import type { Common } from './admin-client.ts';

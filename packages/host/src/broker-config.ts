@@ -55,7 +55,7 @@ export function brokerConfigFrom(o: BrokerConfigFlags, configText: string, resol
       const where = o.config !== undefined ? ` (from ${o.config} or --override)` : '';
       const hint =
         error.code === 'unknown-key'
-          ? 'Remove it or fix its spelling; known keys are Kafka broker config names (see apps/broker-node/README.md).'
+          ? 'Remove it or fix its spelling; known keys are Kafka broker config names (see packages/host/README.md, "Broker configuration").'
           : 'Fix the value.';
       throw new CliError(`config error in "${error.key}"${where}: ${error.message}. ${hint}`, ExitCode.usage);
     }

@@ -1,8 +1,10 @@
 /**
  * startBrokerOn: the runtime-free @samsa/broker core on a given Runtime (files, sockets,
- * clock), with prom-client metrics and the optional admin HTTP port. The one body behind
- * both apps: `startBroker` (Node: nodeRuntime, pino, the native CRC-32C) in
- * start-broker.ts and `startDenoBroker` (Deno: denoRuntime) in apps/broker-deno.
+ * clock), with the host's metrics, the runtime's native accelerators installed into the
+ * codec, and the optional admin HTTP port (the admin handler served by the app's
+ * `serveHttp`). The one body behind both apps: `startBroker` in apps/broker-node (Node:
+ * nodeRuntime, node:http) and `startDenoBroker` in apps/broker-deno (denoRuntime,
+ * Deno.serve).
  *
  * Order (issue 11, defects 1 and 2): everything that can fail cheaply comes before any log
  * is opened, so a start that fails never touches a live broker's files:
@@ -19,15 +21,24 @@
 import { BoundListener, Broker, DataDirLock } from '@samsa/broker';
 import type { Logger, ServerConfig } from '@samsa/broker';
 import type { Runtime } from '@samsa/runtime';
-import { startAdminServer } from './admin-server.ts';
-import type { AdminServer } from './admin-server.ts';
-import { BrokerMetrics } from './metrics.ts';
+import { installAccelerators } from './accelerators.ts';
+import type { NativeAccelerators } from './accelerators.ts';
+import { createAdminHandler } from './admin-handler.ts';
+import type { HttpServer, ServeHttp } from './http-server.ts';
+import { BrokerMetrics } from './metrics/broker-metrics.ts';
+import type { BrokerMetricsOptions } from './metrics/broker-metrics.ts';
 
 export interface StartBrokerOnOptions {
   readonly config: ServerConfig;
   readonly logger: Logger;
-  /** Admin HTTP port (/metrics, /healthz); undefined = off, 0 = any free port. */
+  /** Admin HTTP port (/metrics, /healthz); undefined = off, 0 = any free port. Needs `serveHttp`. */
   readonly adminPort?: number;
+  /** The runtime's HTTP server for the admin handler. */
+  readonly serveHttp?: ServeHttp;
+  /** The runtime's native CRC-32C and gzip inflater, installed into the codec before the broker opens. */
+  readonly accelerators?: NativeAccelerators;
+  /** The app's process metrics, appended to /metrics. */
+  readonly metrics?: BrokerMetricsOptions;
   /** Host for the admin port; defaults to the broker listener's host (127.0.0.1 if it binds all). */
   readonly adminHost?: string;
   /** Written into each log dir's `.lock` (who holds it, for a second broker's message): pid, host, start time. */
@@ -44,18 +55,20 @@ export interface RunningBroker {
   /** Bound host and port of the Kafka listener. */
   readonly host: string;
   readonly port: number;
-  readonly admin: AdminServer | null;
+  readonly admin: HttpServer | null;
   /** Idempotent. Stops the admin port last so /healthz reports the drain. */
   shutdown(): Promise<void>;
 }
 
 export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOptions): Promise<RunningBroker> {
   const { config, logger } = options;
-  const metrics = new BrokerMetrics();
+  if (options.adminPort !== undefined && options.serveHttp === undefined) throw new TypeError('startBrokerOn: adminPort needs serveHttp (the runtime\'s HTTP server)');
+  if (options.accelerators !== undefined) installAccelerators(options.accelerators, logger);
+  const metrics = new BrokerMetrics(options.metrics);
   let healthy = false;
   let lock: DataDirLock | null = null;
   let bound: BoundListener | null = null;
-  let admin: AdminServer | null = null;
+  let admin: HttpServer | null = null;
   let broker: Broker | undefined;
   let reported = false;
   const report = (error: unknown): void => {
@@ -68,7 +81,8 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
     bound = await BoundListener.bind(runtime.transport, config);
     if (options.adminPort !== undefined) {
       const listenerHost = bound.host === '' || bound.host === '0.0.0.0' ? '127.0.0.1' : bound.host;
-      admin = await startAdminServer({ host: options.adminHost ?? listenerHost, port: options.adminPort, metrics, isHealthy: () => healthy, disk: () => broker?.metricsSnapshot().disk });
+      const handler = createAdminHandler({ metrics, isHealthy: () => healthy, disk: () => broker?.metricsSnapshot().disk });
+      admin = await options.serveHttp!({ host: options.adminHost ?? listenerHost, port: options.adminPort, handler });
     }
     broker = await Broker.open({
       config,

@@ -1,5 +1,7 @@
 /**
- * Installs node:zlib's gunzip as the codec's gzip decompressor.
+ * node:zlib's gunzip with an output bound: the codec's gzip decompressor on Node and Deno
+ * (the host installs it with the codec's `setNativeDecompressor`, which checks it against
+ * pako first).
  *
  * Why: since the leader's append decompresses every compressed produced batch (to recompute
  * its maxTimestamp and check keys on compacted topics, as Kafka does), gzip append costs
@@ -9,20 +11,17 @@
  *
  * Bound: `gunzipSync(data, { maxOutputLength: maxBytes })` stops inflating at the first
  * chunk (CHUNK_BYTES) past the bound and throws RangeError ERR_BUFFER_TOO_LARGE, mapped here
- * to DecodeError('too-large'); peak memory is maxBytes + one chunk + the final copy, as with
- * pako. zlib errors (Z_DATA_ERROR, Z_BUF_ERROR: corrupt or truncated) become
- * DecodeError('decompression'). Concatenated members are inflated, as pako does.
+ * to a GunzipError with code 'too-large'; peak memory is maxBytes + one chunk + the final
+ * copy, as with pako. zlib errors (Z_DATA_ERROR, Z_BUF_ERROR: corrupt or truncated) become
+ * code 'decompression'. The host turns both into the codec's DecodeError of the same
+ * reason (they cross the seam by code). Concatenated members are inflated, as pako does.
  * The output is a Uint8Array owning its whole ArrayBuffer (never a Buffer or a pool slice),
  * like pako's.
- *
- * The codec checks the function against pako at install (`setNativeDecompressor`); if the
- * check fails or node:zlib is missing, the broker keeps pako and says why.
  */
 import { constants as bufferConstants } from 'node:buffer';
 import * as nodeZlib from 'node:zlib';
-import { DecodeError, setNativeDecompressor } from '@samsa/codec';
+import type { Loaded } from './loaded.ts';
 
-const CODEC = 'gzip';
 const CHUNK_BYTES = 64 * 1024;
 const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
@@ -31,15 +30,23 @@ export interface GunzipModule {
   gunzipSync(data: Uint8Array, options: { maxOutputLength: number; chunkSize: number }): Uint8Array;
 }
 
-/** Returns 'native' when installed, 'pure-js' otherwise (with the reason). */
-export function installGzipAccelerator(zlib: GunzipModule = nodeZlib): { readonly implementation: 'native' | 'pure-js'; readonly reason?: string } {
-  if (typeof zlib.gunzipSync !== 'function') return { implementation: 'pure-js', reason: 'zlib.gunzipSync is not available' };
-  try {
-    setNativeDecompressor(CODEC, (data, maxBytes) => gunzipBounded(zlib, data, maxBytes));
-  } catch (error) {
-    return { implementation: 'pure-js', reason: (error as Error).message };
+/** Why a bounded gunzip failed: the output passed the bound, or the input is not valid gzip. */
+export class GunzipError extends Error {
+  override readonly name = 'GunzipError';
+  readonly code: 'too-large' | 'decompression';
+  constructor(code: 'too-large' | 'decompression', message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
   }
-  return { implementation: 'native' };
+}
+
+/** Inflates `data` (gzip, concatenated members allowed) to at most `maxBytes`; throws GunzipError. */
+export type GunzipFunction = (data: Uint8Array, maxBytes: number) => Uint8Array;
+
+/** The bounded gunzip over `zlib` (node:zlib by default), or why it is not available. */
+export function loadNativeGunzip(zlib: GunzipModule = nodeZlib): Loaded<GunzipFunction> {
+  if (typeof zlib.gunzipSync !== 'function') return { fn: null, reason: 'zlib.gunzipSync is not available' };
+  return { fn: (data, maxBytes) => gunzipBounded(zlib, data, maxBytes) };
 }
 
 function gunzipBounded(zlib: GunzipModule, data: Uint8Array, maxBytes: number): Uint8Array {
@@ -52,11 +59,11 @@ function gunzipBounded(zlib: GunzipModule, data: Uint8Array, maxBytes: number): 
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new DecodeError('too-large', 'Compression', -1, CODEC, `output > maxBytes ${maxBytes}`, { cause: error });
+      throw new GunzipError('too-large', `output > maxBytes ${maxBytes}`, { cause: error });
     }
-    throw new DecodeError('decompression', 'Compression', -1, CODEC, (error as Error).message, { cause: error });
+    throw new GunzipError('decompression', (error as Error).message, { cause: error });
   }
-  if (out.length > maxBytes) throw new DecodeError('too-large', 'Compression', -1, CODEC, `output ${out.length} bytes > maxBytes ${maxBytes}`);
+  if (out.length > maxBytes) throw new GunzipError('too-large', `output ${out.length} bytes > maxBytes ${maxBytes}`);
   // A plain view when the Buffer owns its memory (no Buffer semantics such as a non-copying
   // slice), else an own copy (small outputs may sit in Buffer's shared pool slab).
   if (out.byteOffset === 0 && out.byteLength === out.buffer.byteLength) return new Uint8Array(out.buffer, 0, out.byteLength);

@@ -9,7 +9,20 @@ import { buildRecordBatch } from '@samsa/codec';
 import { memoryRuntime } from '@samsa/runtime/memory';
 import type { FaultOp } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
+import type { HttpHandler, ServeHttp } from './http-server.ts';
 import { startBrokerOn } from './start-broker-on.ts';
+
+/** A ServeHttp without sockets: keeps the handler so the test calls it with a Request. */
+function fakeServeHttp(): { serveHttp: ServeHttp; handler: () => HttpHandler } {
+  let handler: HttpHandler | null = null;
+  return {
+    serveHttp: async (o) => {
+      handler = o.handler;
+      return { host: o.host, port: o.port === 0 ? 9644 : o.port, close: async () => {} };
+    },
+    handler: () => handler!,
+  };
+}
 
 const config = (port: number) => parseServerConfig({ overrides: [`listeners=PLAINTEXT://127.0.0.1:${port}`, 'log.dirs=/data'] });
 const MUTATING: readonly FaultOp[] = ['append', 'write', 'truncate', 'rename', 'remove', 'syncDir', 'sync', 'close'];
@@ -45,9 +58,16 @@ describe('startBrokerOn: start sequence', () => {
     expect(runtime.fs.opCount('close')).toBeGreaterThan(closesAtReport);
 
     runtime.fs.clearFaults();
-    const again = await startBrokerOn(runtime, { config: config(9092), adminPort: 0, logger: silentLogger });
+    const again = await startBrokerOn(runtime, { config: config(9092), adminPort: 0, serveHttp: fakeServeHttp().serveHttp, logger: silentLogger });
     expect(again.broker.registry.topic('t')?.partitions.length).toBe(4);
     await again.shutdown();
+  });
+
+  it('an admin port without a runtime HTTP server is refused before anything is opened', async () => {
+    const runtime = memoryRuntime();
+    const opensBefore = runtime.fs.opCount('open');
+    await expect(startBrokerOn(runtime, { config: config(9092), adminPort: 0, logger: silentLogger })).rejects.toThrow(/adminPort needs serveHttp/);
+    expect(runtime.fs.opCount('open')).toBe(opensBefore);
   });
 
   it('a port in use fails before any log is opened: only the lock file is written', async () => {
@@ -72,11 +92,15 @@ describe('startBrokerOn: start sequence', () => {
 
   it('/healthz shows the free space as soon as the broker is up (read once at open, not at the first write)', async () => {
     const runtime = memoryRuntime({ fs: { capacityBytes: 16 * 1024 * 1024 } });
-    const running = await startBrokerOn(runtime, { config: config(9092), adminPort: 0, logger: silentLogger });
+    const http = fakeServeHttp();
+    const running = await startBrokerOn(runtime, { config: config(9092), adminPort: 0, serveHttp: http.serveHttp, logger: silentLogger });
     try {
-      const res = await fetch(`http://${running.admin!.host}:${running.admin!.port}/healthz`);
+      expect([running.admin?.host, running.admin?.port]).toEqual(['127.0.0.1', 9644]);
+      const res = await http.handler()(new Request(`http://${running.admin!.host}:${running.admin!.port}/healthz`));
       expect(res.status).toBe(200);
       expect(await res.text()).toMatch(/^ok\ndisk: ok, \d+ bytes free of 16777216, min \d+\n$/);
+      await running.shutdown();
+      expect((await http.handler()(new Request('http://127.0.0.1:9644/healthz'))).status).toBe(503);
     } finally {
       await running.shutdown();
     }

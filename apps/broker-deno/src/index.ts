@@ -1,3 +1,0 @@
-// @samsa/broker-deno: the same broker on deno (deno.
-// Nothing is exported yet; see README.md.
-export {};
