@@ -14,6 +14,7 @@ import {
   DescribeClusterResponseCodec,
   DescribeConfigsRequestCodec,
   DescribeConfigsResponseCodec,
+  ErrorCode,
   FetchRequestCodec,
   FetchResponseCodec,
   FindCoordinatorRequestCodec,
@@ -26,7 +27,6 @@ import {
 } from '@samsa/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigSource } from './config/config-types.ts';
-import { Err } from './kafka-errors.ts';
 import type { KafkaTestClient } from './testing/kafka-test-client.ts';
 import { batchOf, createTopicsBody, fetchBody, produceBody, valuesOf } from './testing/requests.ts';
 import { startTestBroker } from './testing/test-broker.ts';
@@ -45,7 +45,7 @@ async function setup(overrides: string[] = []): Promise<{ tb: TestBroker; client
 
 async function create(client: KafkaTestClient, name: string, partitions = 1, configs: Record<string, string> = {}) {
   const res = await client.request(19, 7, CreateTopicsRequestCodec, createTopicsBody(name, partitions, {}, configs), CreateTopicsResponseCodec);
-  expect(res.topics[0]?.errorCode).toBe(Err.NONE);
+  expect(res.topics[0]?.errorCode).toBe(ErrorCode.NONE);
 }
 
 describe('admin APIs', () => {
@@ -56,7 +56,7 @@ describe('admin APIs', () => {
       const id = tb.broker.registry.topic(`d${v}`)!.record.topicId;
       const body = v >= 6 ? { topics: [{ name: null, topicId: id }, { name: 'nope', topicId: ZERO_UUID }], topicNames: [], timeoutMs: 1000 } : { topics: [], topicNames: [`d${v}`, 'nope'], timeoutMs: 1000 };
       const res = await client.request(20, v, DeleteTopicsRequestCodec, body, DeleteTopicsResponseCodec);
-      expect(res.responses.map((r) => r.errorCode)).toEqual([Err.NONE, Err.UNKNOWN_TOPIC_OR_PARTITION]);
+      expect(res.responses.map((r) => r.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
       expect(res.responses[0]!.name).toBe(`d${v}`);
       expect(tb.broker.registry.topic(`d${v}`)).toBeUndefined();
     }
@@ -84,13 +84,13 @@ describe('admin APIs', () => {
     await create(client, 'cp', 1);
     for (let v = 0; v <= 3; v++) {
       const res = await client.request(37, v, CreatePartitionsRequestCodec, { topics: [{ name: 'cp', count: v + 2, assignments: null }, { name: 'none', count: 3, assignments: null }], timeoutMs: 1000, validateOnly: false }, CreatePartitionsResponseCodec);
-      expect(res.results.map((r) => r.errorCode)).toEqual([Err.NONE, Err.UNKNOWN_TOPIC_OR_PARTITION]);
+      expect(res.results.map((r) => r.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
       expect(tb.broker.registry.topic('cp')!.partitions).toHaveLength(v + 2);
     }
     const shrink = await client.request(37, 3, CreatePartitionsRequestCodec, { topics: [{ name: 'cp', count: 2, assignments: null }], timeoutMs: 1000, validateOnly: false }, CreatePartitionsResponseCodec);
-    expect(shrink.results[0]!.errorCode).toBe(Err.INVALID_PARTITIONS);
+    expect(shrink.results[0]!.errorCode).toBe(ErrorCode.INVALID_PARTITIONS);
     const dry = await client.request(37, 3, CreatePartitionsRequestCodec, { topics: [{ name: 'cp', count: 9, assignments: null }], timeoutMs: 1000, validateOnly: true }, CreatePartitionsResponseCodec);
-    expect(dry.results[0]!.errorCode).toBe(Err.NONE);
+    expect(dry.results[0]!.errorCode).toBe(ErrorCode.NONE);
     expect(tb.broker.registry.topic('cp')!.partitions).toHaveLength(5);
     // New partitions take writes.
     const p = await client.request(0, 9, ProduceRequestCodec, produceBody('cp', 4, batchOf(['new'])), ProduceResponseCodec);
@@ -128,7 +128,7 @@ describe('admin APIs', () => {
         ['log.segment.bytes', '1048576'],
         ['message.max.bytes', '1048588'],
       ]);
-      expect(missing!.errorCode).toBe(Err.UNKNOWN_TOPIC_OR_PARTITION);
+      expect(missing!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }
   });
 
@@ -145,13 +145,13 @@ describe('admin APIs', () => {
         ],
         validateOnly: false,
       }, AlterConfigsResponseCodec);
-      expect(res.responses.map((r) => r.errorCode)).toEqual([Err.NONE, Err.INVALID_CONFIG, Err.NONE, Err.INVALID_CONFIG]);
+      expect(res.responses.map((r) => r.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.INVALID_CONFIG, ErrorCode.NONE, ErrorCode.INVALID_CONFIG]);
       expect(tb.broker.registry.topic('ac')!.record.configs).toEqual({ 'max.message.bytes': String(2000 + v) });
     }
     expect(tb.broker.registry.dynamicBrokerConfigs).toEqual({ 'log.retention.ms': '5000' });
     // The new max.message.bytes applies at once.
     const big = await client.request(0, 9, ProduceRequestCodec, produceBody('ac', 0, batchOf(['x'.repeat(3000)])), ProduceResponseCodec);
-    expect(big.responses[0]!.partitionResponses[0]!.errorCode).toBe(Err.MESSAGE_TOO_LARGE);
+    expect(big.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.MESSAGE_TOO_LARGE);
     await tb.restart();
     expect(tb.broker.registry.topic('ac')!.record.configs).toEqual({ 'max.message.bytes': '2002' });
     expect(tb.broker.registry.dynamicBrokerConfigs).toEqual({ 'log.retention.ms': '5000' });
@@ -169,7 +169,7 @@ describe('admin APIs', () => {
       expect(tb.broker.registry.topic('ia')!.record.configs['cleanup.policy']).toBe('delete,compact');
       expect((await alter(v, [{ name: 'cleanup.policy', configOperation: 3, value: 'delete' }])).responses[0]!.errorCode).toBe(0);
       expect(tb.broker.registry.topic('ia')!.record.configs['cleanup.policy']).toBe('compact');
-      expect((await alter(v, [{ name: 'segment.ms', configOperation: 0, value: '-5' }])).responses[0]!.errorCode).toBe(Err.INVALID_CONFIG);
+      expect((await alter(v, [{ name: 'segment.ms', configOperation: 0, value: '-5' }])).responses[0]!.errorCode).toBe(ErrorCode.INVALID_CONFIG);
       expect((await alter(v, [{ name: 'cleanup.policy', configOperation: 1, value: null }, { name: 'retention.ms', configOperation: 0, value: '1000' }])).responses[0]!.errorCode).toBe(0);
     }
   });
@@ -180,12 +180,12 @@ describe('admin APIs', () => {
     for (let i = 0; i < 6; i++) await client.request(0, 9, ProduceRequestCodec, produceBody('dr', 0, batchOf([`r${i}`])), ProduceResponseCodec);
     for (let v = 0; v <= 2; v++) {
       const res = await client.request(21, v, DeleteRecordsRequestCodec, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: v + 1 }, { partitionIndex: 9, offset: 0 }] }], timeoutMs: 1000 }, DeleteRecordsResponseCodec);
-      expect(res.topics[0]!.partitions.map((p) => [p.errorCode, p.lowWatermark])).toEqual([[0, v + 1], [Err.UNKNOWN_TOPIC_OR_PARTITION, -1]]);
+      expect(res.topics[0]!.partitions.map((p) => [p.errorCode, p.lowWatermark])).toEqual([[0, v + 1], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1]]);
     }
     const tooFar = await client.request(21, 2, DeleteRecordsRequestCodec, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: 99 }] }], timeoutMs: 1000 }, DeleteRecordsResponseCodec);
-    expect(tooFar.topics[0]!.partitions[0]!.errorCode).toBe(Err.OFFSET_OUT_OF_RANGE);
+    expect(tooFar.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
     const below = await client.request(1, 12, FetchRequestCodec, fetchBody('dr', 0, 0), FetchResponseCodec);
-    expect(below.responses[0]!.partitions[0]).toMatchObject({ errorCode: Err.OFFSET_OUT_OF_RANGE, logStartOffset: 3 });
+    expect(below.responses[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, logStartOffset: 3 });
     const from = await client.request(1, 12, FetchRequestCodec, fetchBody('dr', 0, 3), FetchResponseCodec);
     expect(valuesOf(from.responses[0]!.partitions[0]!.records).map((r) => r.value)).toEqual(['r3', 'r4', 'r5']);
     const all = await client.request(21, 2, DeleteRecordsRequestCodec, { topics: [{ name: 'dr', partitions: [{ partitionIndex: 0, offset: -1 }] }], timeoutMs: 1000 }, DeleteRecordsResponseCodec);
@@ -239,7 +239,7 @@ describe('admin APIs', () => {
     expect(start).toBeGreaterThan(0);
     expect(p.log.sizeBytes).toBeGreaterThanOrEqual(400);
     const below = await client.request(1, 12, FetchRequestCodec, fetchBody('ret', 0, 0), FetchResponseCodec);
-    expect(below.responses[0]!.partitions[0]!.errorCode).toBe(Err.OFFSET_OUT_OF_RANGE);
+    expect(below.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
     // Time: switch to retention.ms=1000 at runtime, let time pass, everything goes.
     const alter = await client.request(44, 1, IncrementalAlterConfigsRequestCodec, { resources: [{ resourceType: 2, resourceName: 'ret', configs: [{ name: 'retention.ms', configOperation: 0, value: '1000' }, { name: 'retention.bytes', configOperation: 1, value: null }] }], validateOnly: false }, IncrementalAlterConfigsResponseCodec);
     expect(alter.responses[0]!.errorCode).toBe(0);

@@ -4,20 +4,20 @@ import {
   ApiVersionsResponseCodec,
   CreateTopicsRequestCodec,
   CreateTopicsResponseCodec,
+  ErrorCode,
+  FetchRequestCodec,
+  FetchResponseCodec,
+  FindCoordinatorRequestCodec,
+  FindCoordinatorResponseCodec,
   InitProducerIdRequestCodec,
   InitProducerIdResponseCodec,
   MetadataRequestCodec,
   MetadataResponseCodec,
   ProduceRequestCodec,
   ProduceResponseCodec,
-  FindCoordinatorRequestCodec,
-  FindCoordinatorResponseCodec,
-  FetchRequestCodec,
-  FetchResponseCodec,
 } from '@samsa/codec';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, createTopicsBody, fetchBody, produceBody } from './testing/requests.ts';
-import { Err } from './kafka-errors.ts';
 import type { Logger } from './observability/logger.ts';
 import { encodeRequest } from './testing/kafka-test-client.ts';
 import type { KafkaTestClient } from './testing/kafka-test-client.ts';
@@ -44,13 +44,13 @@ async function setup(overrides: string[] = []): Promise<{ tb: TestBroker; client
   tb = await startTestBroker({ overrides, logger: recordingLogger });
   const client = await tb.connect();
   const res = await client.request(19, 5, CreateTopicsRequestCodec, createTopicsBody('t', 2), CreateTopicsResponseCodec);
-  expect(res.topics[0]?.errorCode).toBe(Err.NONE);
+  expect(res.topics[0]?.errorCode).toBe(ErrorCode.NONE);
   return { tb, client };
 }
 
 async function initProducerId(client: KafkaTestClient, version = 4): Promise<number> {
   const res = await client.request(22, version, InitProducerIdRequestCodec, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 }, InitProducerIdResponseCodec);
-  expect(res.errorCode).toBe(Err.NONE);
+  expect(res.errorCode).toBe(ErrorCode.NONE);
   expect(res.producerEpoch).toBe(0);
   return res.producerId;
 }
@@ -70,7 +70,7 @@ describe('idempotent producer (@samsa/log over the memory file system)', () => {
     for (let v = 0; v <= 4; v++) ids.push(await initProducerId(client, v));
     expect(new Set(ids).size).toBe(5);
     const txn = await client.request(22, 4, InitProducerIdRequestCodec, { transactionalId: 'tx', transactionTimeoutMs: 60000, producerId: -1, producerEpoch: -1 }, InitProducerIdResponseCodec);
-    expect(txn.errorCode).toBe(Err.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    expect(txn.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   });
 
   it('answers a duplicate with its original offsets, a gap with OUT_OF_ORDER_SEQUENCE_NUMBER, an old epoch with INVALID_PRODUCER_EPOCH', async () => {
@@ -82,12 +82,12 @@ describe('idempotent producer (@samsa/log over the memory file system)', () => {
     expect(await produceIdem(client, pid, 0, 0, ['a', 'b'])).toMatchObject({ errorCode: 0, baseOffset: 0 });
     expect(tb.broker.registry.partition('t', 0)!.log.logEndOffset).toBe(3);
     // Gap: sequence 5 when 3 is expected.
-    expect((await produceIdem(client, pid, 0, 5, ['x'])).errorCode).toBe(Err.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect((await produceIdem(client, pid, 0, 5, ['x'])).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     // A new epoch must restart at sequence 0 ...
-    expect((await produceIdem(client, pid, 1, 7, ['y'])).errorCode).toBe(Err.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect((await produceIdem(client, pid, 1, 7, ['y'])).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect(await produceIdem(client, pid, 1, 0, ['y'])).toMatchObject({ errorCode: 0, baseOffset: 3 });
     // ... and fences the old one.
-    expect((await produceIdem(client, pid, 0, 3, ['z'])).errorCode).toBe(Err.INVALID_PRODUCER_EPOCH);
+    expect((await produceIdem(client, pid, 0, 3, ['z'])).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
     expect(tb.broker.registry.partition('t', 0)!.log.logEndOffset).toBe(4);
     // Partitions keep separate state.
     expect(await produceIdem(client, pid, 1, 0, ['p1'], 1)).toMatchObject({ errorCode: 0, baseOffset: 0 });
@@ -101,7 +101,7 @@ describe('idempotent producer (@samsa/log over the memory file system)', () => {
     await tb.restart();
     const again = await tb.connect();
     expect(await produceIdem(again, pid, 0, 1, ['b', 'c'])).toMatchObject({ errorCode: 0, baseOffset: 1 });
-    expect((await produceIdem(again, pid, 0, 9, ['gap'])).errorCode).toBe(Err.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect((await produceIdem(again, pid, 0, 9, ['gap'])).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
     expect(await produceIdem(again, pid, 0, 3, ['d'])).toMatchObject({ errorCode: 0, baseOffset: 3 });
     expect(await initProducerId(again)).toBeGreaterThan(pid);
   });

@@ -9,10 +9,9 @@
  * or when a connection dies mid-frame); clients that stall holding pool bytes (responses
  * unread, a frame trickled) are closed while others wait, so the waiters are answered.
  */
-import { CreateTopicsRequestCodec, CreateTopicsResponseCodec, FetchRequestCodec, FetchResponseCodec, ProduceRequestCodec, ProduceResponseCodec } from '@samsa/codec';
+import { CreateTopicsRequestCodec, CreateTopicsResponseCodec, ErrorCode, FetchRequestCodec, FetchResponseCodec, ProduceRequestCodec, ProduceResponseCodec } from '@samsa/codec';
 import type { ProduceRequest } from '@samsa/codec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Err } from './kafka-errors.ts';
 import type { Logger } from './observability/logger.ts';
 import { noopMetrics } from './observability/metrics.ts';
 import type { Metrics } from './observability/metrics.ts';
@@ -40,7 +39,7 @@ async function start(extra: string[] = [], observe: { metrics?: Metrics; logger?
   });
   const admin = await tb.connect();
   const res = await admin.request(19, 5, CreateTopicsRequestCodec, createTopicsBody('t', 1), CreateTopicsResponseCodec);
-  expect(res.topics[0]?.errorCode).toBe(Err.NONE);
+  expect(res.topics[0]?.errorCode).toBe(ErrorCode.NONE);
   return tb;
 }
 
@@ -202,7 +201,7 @@ describe('max.connections', () => {
       metrics: { ...noopMetrics, connectionRejected: (r) => void rejected.push(r) },
     });
     const admin = await tb.connect('admin');
-    expect((await admin.request(19, 5, CreateTopicsRequestCodec, createTopicsBody('t', 1), CreateTopicsResponseCodec)).topics[0]?.errorCode).toBe(Err.NONE);
+    expect((await admin.request(19, 5, CreateTopicsRequestCodec, createTopicsBody('t', 1), CreateTopicsResponseCodec)).topics[0]?.errorCode).toBe(ErrorCode.NONE);
     tb.clock.advance(1_000);
     const idle = await tb.connect('idle');
     const polling = await tb.connect('poller');

@@ -7,6 +7,7 @@ import {
   computeBatchCrc,
   CreateTopicsRequestCodec,
   CreateTopicsResponseCodec,
+  ErrorCode,
   FetchRequestCodec,
   FetchResponseCodec,
   iterateRecords,
@@ -21,7 +22,6 @@ import {
 } from '@samsa/codec';
 import type { CreateTopicsRequest, FetchRequest, FetchResponse, ProduceRequest, ProduceResponse } from '@samsa/codec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Err } from './kafka-errors.ts';
 import type { KafkaTestClient } from './testing/kafka-test-client.ts';
 import { BASE_TS, batchOf, createTopicsBody, fetchBody, produceBody, valuesOf } from './testing/requests.ts';
 import { startTestBroker } from './testing/test-broker.ts';
@@ -40,7 +40,7 @@ async function setup(overrides: string[] = []): Promise<{ tb: TestBroker; client
 
 async function createTopic(client: KafkaTestClient, name: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
   const res = await client.request(19, 5, CreateTopicsRequestCodec, createTopicsBody(name, partitions, {}, configs), CreateTopicsResponseCodec);
-  expect(res.topics[0]?.errorCode).toBe(Err.NONE);
+  expect(res.topics[0]?.errorCode).toBe(ErrorCode.NONE);
 }
 
 async function produce(client: KafkaTestClient, topic: string, partition: number, records: Uint8Array, version = 7, acks = 1): Promise<ProduceResponse> {
@@ -57,7 +57,7 @@ describe('broker on @samsa/log over the memory file system', () => {
       const { client, tb } = await setup();
       for (let v = 0; v <= 3; v++) {
         const res = await client.request(18, v, ApiVersionsRequestCodec, { clientSoftwareName: 'test', clientSoftwareVersion: '1' }, ApiVersionsResponseCodec);
-        expect(res.errorCode).toBe(Err.NONE);
+        expect(res.errorCode).toBe(ErrorCode.NONE);
         const keys = res.apiKeys.map((k) => k.apiKey);
         expect(keys).toEqual([...tb.broker.context.handlers.keys()].sort((a, b) => a - b));
         expect(res.apiKeys.find((k) => k.apiKey === 0)).toEqual({ apiKey: 0, minVersion: 3, maxVersion: 9, unknownTaggedFields: undefined });
@@ -69,10 +69,10 @@ describe('broker on @samsa/log over the memory file system', () => {
       const { client } = await setup();
       const sent = client.send(18, 4, ApiVersionsRequestCodec, { clientSoftwareName: 'future', clientSoftwareVersion: '9' });
       const res = await client.receive(sent, ApiVersionsResponseCodec, 0);
-      expect(res.errorCode).toBe(Err.UNSUPPORTED_VERSION);
+      expect(res.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
       expect(res.apiKeys.find((k) => k.apiKey === 18)).toMatchObject({ minVersion: 0, maxVersion: 3 });
       const again = await client.request(18, 3, ApiVersionsRequestCodec, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }, ApiVersionsResponseCodec);
-      expect(again.errorCode).toBe(Err.NONE);
+      expect(again.errorCode).toBe(ErrorCode.NONE);
     });
   });
 
@@ -81,7 +81,7 @@ describe('broker on @samsa/log over the memory file system', () => {
       const { client, tb } = await setup();
       for (let v = 0; v <= 7; v++) {
         const res = await client.request(19, v, CreateTopicsRequestCodec, createTopicsBody(`t${v}`, 2), CreateTopicsResponseCodec);
-        expect(res.topics[0]).toMatchObject({ name: `t${v}`, errorCode: Err.NONE });
+        expect(res.topics[0]).toMatchObject({ name: `t${v}`, errorCode: ErrorCode.NONE });
         if (v >= 5) expect(res.topics[0]?.numPartitions).toBe(2);
         if (v >= 7) expect(res.topics[0]?.topicId).not.toBe(ZERO_UUID);
       }
@@ -119,14 +119,14 @@ describe('broker on @samsa/log over the memory file system', () => {
       };
       const res = await client.request(19, 7, CreateTopicsRequestCodec, req, CreateTopicsResponseCodec);
       expect(res.topics.map((t) => [t.name, t.errorCode])).toEqual([
-        ['exists', Err.TOPIC_ALREADY_EXISTS],
-        ['bad/name', Err.INVALID_TOPIC_EXCEPTION],
-        ['__consumer_offsets', Err.INVALID_REQUEST],
-        ['rf3', Err.INVALID_REPLICATION_FACTOR],
-        ['zero', Err.INVALID_PARTITIONS],
-        ['badcfg', Err.INVALID_CONFIG],
-        ['unknowncfg', Err.INVALID_CONFIG],
-        ['fine', Err.NONE],
+        ['exists', ErrorCode.TOPIC_ALREADY_EXISTS],
+        ['bad/name', ErrorCode.INVALID_TOPIC_EXCEPTION],
+        ['__consumer_offsets', ErrorCode.INVALID_REQUEST],
+        ['rf3', ErrorCode.INVALID_REPLICATION_FACTOR],
+        ['zero', ErrorCode.INVALID_PARTITIONS],
+        ['badcfg', ErrorCode.INVALID_CONFIG],
+        ['unknowncfg', ErrorCode.INVALID_CONFIG],
+        ['fine', ErrorCode.NONE],
       ]);
       expect(res.topics[5]?.errorMessage).toContain('retention.ms');
       const fine = res.topics[7]!;
@@ -138,9 +138,9 @@ describe('broker on @samsa/log over the memory file system', () => {
     it('auto-creates a topic on Metadata when allowed, and not when the request forbids it', async () => {
       const { client, tb } = await setup(['num.partitions=3']);
       const no = await client.request(3, 9, MetadataRequestCodec, { topics: [{ topicId: ZERO_UUID, name: 'auto' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, MetadataResponseCodec);
-      expect(no.topics[0]?.errorCode).toBe(Err.UNKNOWN_TOPIC_OR_PARTITION);
+      expect(no.topics[0]?.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       const yes = await client.request(3, 9, MetadataRequestCodec, { topics: [{ topicId: ZERO_UUID, name: 'auto' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, MetadataResponseCodec);
-      expect(yes.topics[0]).toMatchObject({ errorCode: Err.NONE, name: 'auto' });
+      expect(yes.topics[0]).toMatchObject({ errorCode: ErrorCode.NONE, name: 'auto' });
       expect(yes.topics[0]?.partitions).toHaveLength(3);
       expect(tb.broker.registry.topic('auto')?.partitions).toHaveLength(3);
     });
@@ -164,14 +164,14 @@ describe('broker on @samsa/log over the memory file system', () => {
       for (let v = 3; v <= 9; v++) {
         const res = await produce(client, 'p', 0, batchOf([`a${v}`, `b${v}`]), v);
         const pr = res.responses[0]!.partitionResponses[0]!;
-        expect(pr.errorCode).toBe(Err.NONE);
+        expect(pr.errorCode).toBe(ErrorCode.NONE);
         expect(pr.baseOffset).toBe(expected.length);
         expected = [...expected, { offset: expected.length, value: `a${v}` }, { offset: expected.length + 1, value: `b${v}` }];
       }
       for (let v = 4; v <= 12; v++) {
         const res = await fetch(client, 'p', 0, 0, v);
         const pd = res.responses[0]!.partitions[0]!;
-        expect(pd.errorCode).toBe(Err.NONE);
+        expect(pd.errorCode).toBe(ErrorCode.NONE);
         expect(pd.highWatermark).toBe(14);
         expect(pd.lastStableOffset).toBe(14);
         expect(valuesOf(pd.records)).toEqual(expected);
@@ -208,8 +208,8 @@ describe('broker on @samsa/log over the memory file system', () => {
       };
       const res = await client.request(0, 9, ProduceRequestCodec, body, ProduceResponseCodec);
       expect(res.responses.map((t) => t.partitionResponses.map((p) => p.errorCode))).toEqual([
-        [Err.CORRUPT_MESSAGE, Err.MESSAGE_TOO_LARGE, Err.UNKNOWN_TOPIC_OR_PARTITION],
-        [Err.UNKNOWN_TOPIC_OR_PARTITION],
+        [ErrorCode.CORRUPT_MESSAGE, ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+        [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
       ]);
       expect(tb.broker.registry.partition('e', 0)!.log.logEndOffset).toBe(0);
       expect(tb.broker.registry.partition('e', 1)!.log.logEndOffset).toBe(0);
@@ -224,7 +224,7 @@ describe('broker on @samsa/log over the memory file system', () => {
       view.setUint32(17, computeBatchCrc(b, 0));
       const res = await produce(client, 'ir', 0, b, 8);
       const pr = res.responses[0]!.partitionResponses[0]!;
-      expect(pr.errorCode).toBe(Err.INVALID_RECORD);
+      expect(pr.errorCode).toBe(ErrorCode.INVALID_RECORD);
       expect(pr.recordErrors).toHaveLength(1);
       expect(pr.errorMessage).not.toBeNull();
       expect(tb.broker.registry.partition('ir', 0)!.log.logEndOffset).toBe(0);
@@ -244,8 +244,8 @@ describe('broker on @samsa/log over the memory file system', () => {
       const { client } = await setup();
       await createTopic(client, 'f', 1);
       await produce(client, 'f', 0, batchOf(['1', '2']));
-      expect((await fetch(client, 'f', 0, 5)).responses[0]!.partitions[0]!.errorCode).toBe(Err.OFFSET_OUT_OF_RANGE);
-      expect((await fetch(client, 'nope', 0, 0)).responses[0]!.partitions[0]!.errorCode).toBe(Err.UNKNOWN_TOPIC_OR_PARTITION);
+      expect((await fetch(client, 'f', 0, 5)).responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+      expect((await fetch(client, 'nope', 0, 0)).responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       const rc = (await fetch(client, 'f', 0, 0, 11, { isolationLevel: 1 })).responses[0]!.partitions[0]!;
       expect(rc).toMatchObject({ errorCode: 0, highWatermark: 2, lastStableOffset: 2, abortedTransactions: [] });
       expect(valuesOf(rc.records)).toHaveLength(2);

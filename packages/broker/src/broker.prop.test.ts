@@ -15,6 +15,7 @@
 import {
   CreateTopicsRequestCodec,
   CreateTopicsResponseCodec,
+  ErrorCode,
   FetchRequestCodec,
   FetchResponseCodec,
   ListOffsetsRequestCodec,
@@ -25,7 +26,6 @@ import {
 import type { FetchResponse, ListOffsetsResponse, ProduceResponse } from '@samsa/codec';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Err } from './kafka-errors.ts';
 import type { SentRequest } from './testing/kafka-test-client.ts';
 import { batchOf, createTopicsBody, fetchBody, produceBody, valuesOf } from './testing/requests.ts';
 import { startTestBroker } from './testing/test-broker.ts';
@@ -61,7 +61,7 @@ describe('produce/fetch against a per-partition model', () => {
         try {
           const client = await tb.connect();
           const created = await client.request(19, 7, CreateTopicsRequestCodec, createTopicsBody('prop', PARTITIONS), CreateTopicsResponseCodec);
-          expect(created.topics[0]!.errorCode).toBe(Err.NONE);
+          expect(created.topics[0]!.errorCode).toBe(ErrorCode.NONE);
           const model: string[][] = Array.from({ length: PARTITIONS }, () => []);
           type Check = (res: unknown) => void;
           const pending: Array<{ sent: SentRequest; codec: typeof ProduceResponseCodec | typeof FetchResponseCodec | typeof ListOffsetsResponseCodec; check: Check }> = [];
@@ -76,7 +76,7 @@ describe('produce/fetch against a per-partition model', () => {
                 codec: ProduceResponseCodec,
                 check: (res) => {
                   const p = (res as ProduceResponse).responses[0]!.partitionResponses[0]!;
-                  expect(p.errorCode).toBe(Err.NONE);
+                  expect(p.errorCode).toBe(ErrorCode.NONE);
                   expect(p.baseOffset).toBe(expectedBase);
                 },
               };
@@ -90,10 +90,10 @@ describe('produce/fetch against a per-partition model', () => {
                 check: (res) => {
                   const p = (res as FetchResponse).responses[0]!.partitions[0]!;
                   if (offset > length) {
-                    expect(p.errorCode).toBe(Err.OFFSET_OUT_OF_RANGE);
+                    expect(p.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
                     return;
                   }
-                  expect(p.errorCode).toBe(Err.NONE);
+                  expect(p.errorCode).toBe(ErrorCode.NONE);
                   expect(p.highWatermark).toBe(length);
                   expect(p.lastStableOffset).toBe(length);
                   // Batches may start before `offset`; consumers skip those records.

@@ -8,6 +8,7 @@ import {
   AlterConfigsResponseCodec,
   CreateTopicsRequestCodec,
   CreateTopicsResponseCodec,
+  ErrorCode,
   IncrementalAlterConfigsRequestCodec,
   IncrementalAlterConfigsResponseCodec,
 } from '@samsa/codec';
@@ -15,7 +16,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './config/config-types.ts';
 import { LOG_SEGMENT_BYTES_MIN, LOG_SEGMENT_INDEX_BYTES_MIN } from './config/log-limits.ts';
 import { parseServerConfig } from './config/server-config.ts';
-import { Err } from './kafka-errors.ts';
 import type { SamsaLogStore } from './partitions/samsa-log-store.ts';
 import type { KafkaTestClient } from './testing/kafka-test-client.ts';
 import { MetadataCorruptError } from './topics/metadata-store.ts';
@@ -53,7 +53,7 @@ describe('storage configs the log cannot take', () => {
     ];
     for (const [i, [key, value]] of cases.entries()) {
       const r = await createTopic(client, `bad-${i}`, { [key]: value });
-      expect(r.errorCode).toBe(Err.INVALID_CONFIG);
+      expect(r.errorCode).toBe(ErrorCode.INVALID_CONFIG);
       expect(r.errorMessage).toContain(key);
       expect(tb.broker.registry.topic(`bad-${i}`)).toBeUndefined();
     }
@@ -63,14 +63,14 @@ describe('storage configs the log cannot take', () => {
     tb = await startTestBroker();
     const client = await tb.connect();
     const r = await createTopic(client, 'edge', { 'segment.bytes': String(LOG_SEGMENT_BYTES_MIN), 'segment.index.bytes': String(LOG_SEGMENT_INDEX_BYTES_MIN) });
-    expect(r.errorCode).toBe(Err.NONE);
+    expect(r.errorCode).toBe(ErrorCode.NONE);
     expect(logConfigOf(tb, 'edge')).toMatchObject({ segmentBytes: LOG_SEGMENT_BYTES_MIN, segmentIndexBytes: LOG_SEGMENT_INDEX_BYTES_MIN });
   });
 
   it('AlterConfigs and IncrementalAlterConfigs (topic and broker) answer INVALID_CONFIG naming the key, and change nothing', async () => {
     tb = await startTestBroker();
     const client = await tb.connect();
-    expect((await createTopic(client, 't', { 'segment.bytes': '4096' })).errorCode).toBe(Err.NONE);
+    expect((await createTopic(client, 't', { 'segment.bytes': '4096' })).errorCode).toBe(ErrorCode.NONE);
     const legacy = await client.request(33, 2, AlterConfigsRequestCodec, {
       resources: [
         { resourceType: 2, resourceName: 't', configs: [{ name: 'segment.bytes', value: '20' }] },
@@ -78,7 +78,7 @@ describe('storage configs the log cannot take', () => {
       ],
       validateOnly: false,
     }, AlterConfigsResponseCodec);
-    expect(legacy.responses.map((r) => r.errorCode)).toEqual([Err.INVALID_CONFIG, Err.INVALID_CONFIG]);
+    expect(legacy.responses.map((r) => r.errorCode)).toEqual([ErrorCode.INVALID_CONFIG, ErrorCode.INVALID_CONFIG]);
     expect(legacy.responses[0]!.errorMessage).toContain('segment.bytes');
     expect(legacy.responses[1]!.errorMessage).toContain('log.index.size.max.bytes');
     const incremental = await client.request(44, 1, IncrementalAlterConfigsRequestCodec, {
@@ -89,7 +89,7 @@ describe('storage configs the log cannot take', () => {
       ],
       validateOnly: false,
     }, IncrementalAlterConfigsResponseCodec);
-    expect(incremental.responses.map((r) => r.errorCode)).toEqual([Err.INVALID_CONFIG, Err.INVALID_CONFIG, Err.INVALID_CONFIG]);
+    expect(incremental.responses.map((r) => r.errorCode)).toEqual([ErrorCode.INVALID_CONFIG, ErrorCode.INVALID_CONFIG, ErrorCode.INVALID_CONFIG]);
     expect(incremental.responses.map((r) => r.errorMessage)).toEqual([
       expect.stringContaining('segment.index.bytes'),
       expect.stringContaining('log.segment.bytes'),
@@ -121,7 +121,7 @@ describe('stored configs the log cannot take', () => {
   it('a samsa-metadata.json holding one (an older version accepted it) stops the start, naming the file, topic and key', async () => {
     tb = await startTestBroker();
     const client = await tb.connect();
-    expect((await createTopic(client, 'old', { 'segment.bytes': '1024' })).errorCode).toBe(Err.NONE);
+    expect((await createTopic(client, 'old', { 'segment.bytes': '1024' })).errorCode).toBe(ErrorCode.NONE);
     await tb.stop();
     const path = '/data/samsa-metadata.json';
     const text = new TextDecoder().decode(await tb.fs.readFile(path)).replace('"segment.bytes": "1024"', '"segment.bytes": "20"');

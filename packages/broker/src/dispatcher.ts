@@ -16,14 +16,13 @@
  *   handler throws anything else (a bug)          → close, logged as error
  * Metrics: per-API request count and latency, bytes in/out.
  */
-import { ApiKey, ApiVersionsResponseCodec, DecodeError, decodeRequest, encodeResponseFrame, encodeResponseFrameChunks, peekRequestHeader } from '@samsa/codec';
+import { ApiKey, ApiVersionsResponseCodec, DecodeError, decodeRequest, encodeResponseFrame, encodeResponseFrameChunks, ErrorCode, peekRequestHeader } from '@samsa/codec';
 import type { BrokerContext } from './broker-context.ts';
 import { responseByteLength } from './connection/connection-session.ts';
 import type { FrameOutcome, ResponseBytes } from './connection/connection-session.ts';
 import type { ApiHandler } from './handlers/api-handler.ts';
 import { CloseConnection } from './handlers/api-handler.ts';
 import { apiVersionsBody } from './handlers/api-versions.ts';
-import { Err } from './kafka-errors.ts';
 import { RateLimitedLog } from './observability/logger.ts';
 
 const NO_RESPONSE: FrameOutcome = { response: null };
@@ -47,7 +46,7 @@ export class Dispatcher {
     const { apiKey, apiVersion, correlationId } = peeked;
     const handler = this.#handlers.get(apiKey);
     if (apiKey === ApiKey.ApiVersions && handler && apiVersion > handler.maxVersion) {
-      const response = encodeResponseFrame(apiKey, 0, correlationId, ApiVersionsResponseCodec, apiVersionsBody(ctx, Err.UNSUPPORTED_VERSION));
+      const response = encodeResponseFrame(apiKey, 0, correlationId, ApiVersionsResponseCodec, apiVersionsBody(ctx, ErrorCode.UNSUPPORTED_VERSION));
       ctx.metrics.bytesOut(response.byteLength);
       return { response };
     }

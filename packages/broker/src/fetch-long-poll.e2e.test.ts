@@ -5,12 +5,11 @@
 //     waiter set silently did not register it, and it waited out max_wait_ms);
 //   - the polls that did park are all woken by the next append, with the record;
 //   - a poll over several partitions woken by one of them leaves no waiter on the others.
-import { FetchRequestCodec, FetchResponseCodec } from '@samsa/codec';
+import { ErrorCode, FetchRequestCodec, FetchResponseCodec } from '@samsa/codec';
 import type { FetchRequest, FetchResponse } from '@samsa/codec';
 import { DEFAULT_LOG_CONFIG } from '@samsa/log';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchHandler } from './handlers/fetch.ts';
-import { Err } from './kafka-errors.ts';
 import { batchOf, fetchBody, valuesOf } from './testing/requests.ts';
 import { startTestBroker } from './testing/test-broker.ts';
 import type { TestBroker } from './testing/test-broker.ts';
@@ -32,7 +31,7 @@ function fetchDirect(b: TestBroker, body: FetchRequest): Promise<FetchResponse> 
 describe('Fetch long poll on the log', () => {
   it('answers a poll past the waiter bound at once; the parked ones wake on the next append', async () => {
     tb = await startTestBroker();
-    expect((await tb.broker.registry.createTopic('lp', 1, {})).errorCode).toBe(Err.NONE);
+    expect((await tb.broker.registry.createTopic('lp', 1, {})).errorCode).toBe(ErrorCode.NONE);
     const bound = DEFAULT_LOG_CONFIG.waitersMax;
     const body = fetchBody('lp', 0, 0, { maxWaitMs: 30_000, minBytes: 1 });
     const parked = Array.from({ length: bound }, () => fetchDirect(tb!, body));
@@ -47,11 +46,11 @@ describe('Fetch long poll on the log', () => {
     for (let i = 0; i < 2000 && !answered; i++) await macrotask();
     expect(answered).toBe(true);
     const res = (await extra).responses[0]!.partitions[0]!;
-    expect(res.errorCode).toBe(Err.NONE);
+    expect(res.errorCode).toBe(ErrorCode.NONE);
     expect(res.records?.byteLength).toBe(0);
 
     const outcome = await tb.broker.registry.partition('lp', 0)!.produce(batchOf(['wake']));
-    expect(outcome.errorCode).toBe(Err.NONE);
+    expect(outcome.errorCode).toBe(ErrorCode.NONE);
     const woken = await Promise.all(parked);
     expect(woken.every((r) => valuesOf(r.responses[0]!.partitions[0]!.records).length === 1)).toBe(true);
     expect(tb.broker.registry.partition('lp', 0)!.waiterCount).toBe(0);
@@ -59,13 +58,13 @@ describe('Fetch long poll on the log', () => {
 
   it('a poll over two partitions woken by one leaves no waiter parked on the other', async () => {
     tb = await startTestBroker();
-    expect((await tb.broker.registry.createTopic('two', 2, {})).errorCode).toBe(Err.NONE);
+    expect((await tb.broker.registry.createTopic('two', 2, {})).errorCode).toBe(ErrorCode.NONE);
     const body = fetchBody('two', 0, 0, { maxWaitMs: 30_000, minBytes: 1 });
     const both = { ...body, topics: [{ ...body.topics[0]!, partitions: [0, 1].map((p) => ({ ...body.topics[0]!.partitions[0]!, partition: p })) }] };
     const poll = fetchDirect(tb, both);
     await tb.untilParked('two', 1);
     await tb.untilParked('two', 0);
-    expect((await tb.broker.registry.partition('two', 1)!.produce(batchOf(['one']))).errorCode).toBe(Err.NONE);
+    expect((await tb.broker.registry.partition('two', 1)!.produce(batchOf(['one']))).errorCode).toBe(ErrorCode.NONE);
     const res = await poll;
     expect(res.responses[0]!.partitions.map((p) => valuesOf(p.records).length)).toEqual([0, 1]);
     expect(tb.broker.registry.partition('two', 0)!.waiterCount).toBe(0);
@@ -74,7 +73,7 @@ describe('Fetch long poll on the log', () => {
 
   it('shutdown answers a parked poll (on its connection) before the logs close', async () => {
     tb = await startTestBroker();
-    expect((await tb.broker.registry.createTopic('sd', 1, {})).errorCode).toBe(Err.NONE);
+    expect((await tb.broker.registry.createTopic('sd', 1, {})).errorCode).toBe(ErrorCode.NONE);
     const client = await tb.connect();
     const sent = client.send(1, 12, FetchRequestCodec, fetchBody('sd', 0, 0, { maxWaitMs: 30_000, minBytes: 1 }));
     await tb.untilParked('sd', 0);
@@ -82,6 +81,6 @@ describe('Fetch long poll on the log', () => {
     tb = null;
     const res = await client.receive(sent, FetchResponseCodec);
     await stopped;
-    expect(res.responses[0]!.partitions[0]!.errorCode).toBe(Err.NONE);
+    expect(res.responses[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
   });
 });

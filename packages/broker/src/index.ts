@@ -24,7 +24,6 @@ export { FreeSpaceGuard } from './partitions/free-space-guard.ts';
 export type { FreeSpaceState } from './partitions/free-space-guard.ts';
 export { MetadataStore, METADATA_FILE_NAME } from './topics/metadata-store.ts';
 export { MetadataMissingError, RECOVER_METADATA_FLAG } from './topics/metadata-from-logs.ts';
-export { Err } from './kafka-errors.ts';
 export { GroupService, PENDING_REQUESTS_MAX } from './groups/group-service.ts';
 export type { GroupRequests, GroupRequestKind } from './groups/group-service.ts';
 export { CONSUMER_OFFSETS_TOPIC } from './groups/consumer-offsets-log.ts';

@@ -15,6 +15,7 @@ import {
   computeBatchCrc,
   CreateTopicsRequestCodec,
   CreateTopicsResponseCodec,
+  ErrorCode,
   FetchRequestCodec,
   FetchResponseCodec,
   initCompression,
@@ -30,7 +31,6 @@ import {
 } from '@samsa/codec';
 import type { CompressionType, ProduceResponse, RecordInput } from '@samsa/codec';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Err } from './kafka-errors.ts';
 import type { KafkaTestClient } from './testing/kafka-test-client.ts';
 import { BASE_TS, createTopicsBody, fetchBody, produceBody } from './testing/requests.ts';
 import { startTestBroker } from './testing/test-broker.ts';
@@ -54,7 +54,7 @@ async function setup(): Promise<{ tb: TestBroker; client: KafkaTestClient }> {
 
 async function createTopic(client: KafkaTestClient, name: string, configs: Record<string, string> = {}): Promise<void> {
   const res = await client.request(19, 5, CreateTopicsRequestCodec, createTopicsBody(name, 1, {}, configs), CreateTopicsResponseCodec);
-  expect(res.topics[0]?.errorCode).toBe(Err.NONE);
+  expect(res.topics[0]?.errorCode).toBe(ErrorCode.NONE);
 }
 
 function produce(client: KafkaTestClient, topic: string, records: Uint8Array, version: number): Promise<ProduceResponse> {
@@ -83,7 +83,7 @@ async function listOffset(client: KafkaTestClient, topic: string, timestamp: num
     ListOffsetsResponseCodec,
   );
   const p = res.topics[0]!.partitions[0]!;
-  expect(p.errorCode).toBe(Err.NONE);
+  expect(p.errorCode).toBe(ErrorCode.NONE);
   return { offset: p.offset, timestamp: p.timestamp };
 }
 
@@ -106,7 +106,7 @@ describe('produce validation on @samsa/log over the memory file system', () => {
         const res = await produce(client, 'compacted', batch(['a', 'b', 'c', 'd'], [null, 'k1', null, 'k3']), v);
         const pr = res.responses[0]!.partitionResponses[0]!;
         expect(pr.errorCode).toBe(87); // INVALID_RECORD
-        expect(pr.errorCode).toBe(Err.INVALID_RECORD);
+        expect(pr.errorCode).toBe(ErrorCode.INVALID_RECORD);
         expect(pr.baseOffset).toBe(-1);
         expect(pr.recordErrors.map((e) => e.batchIndex)).toEqual([0, 2]);
         for (const e of pr.recordErrors) expect(e.batchIndexErrorMessage).toContain('without a key');
@@ -114,7 +114,7 @@ describe('produce validation on @samsa/log over the memory file system', () => {
       }
       // Before v8 the response has no record errors, but the code is the same.
       const v7 = (await produce(client, 'compacted', batch(['x'], [null]), 7)).responses[0]!.partitionResponses[0]!;
-      expect(v7).toMatchObject({ errorCode: Err.INVALID_RECORD, recordErrors: [] });
+      expect(v7).toMatchObject({ errorCode: ErrorCode.INVALID_RECORD, recordErrors: [] });
       expect(tb.broker.registry.partition('compacted', 0)!.log.logEndOffset).toBe(0);
       expect(await fetchedBatches(client, 'compacted')).toEqual([]);
     });
@@ -125,15 +125,15 @@ describe('produce validation on @samsa/log over the memory file system', () => {
       let expectedEnd = 0;
       for (const codec of CODECS) {
         const refused = (await produce(client, 'cz', batch(['a', 'b', 'c'], ['k0', 'k1', null], codec), 9)).responses[0]!.partitionResponses[0]!;
-        expect(refused.errorCode).toBe(Err.INVALID_RECORD);
+        expect(refused.errorCode).toBe(ErrorCode.INVALID_RECORD);
         expect(refused.recordErrors.map((e) => e.batchIndex)).toEqual([2]);
         expect(tb.broker.registry.partition('cz', 0)!.log.logEndOffset).toBe(expectedEnd);
         const keyed = (await produce(client, 'cz', batch(['a', 'b'], ['k0', 'k1'], codec), 9)).responses[0]!.partitionResponses[0]!;
-        expect(keyed).toMatchObject({ errorCode: Err.NONE, baseOffset: expectedEnd });
+        expect(keyed).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: expectedEnd });
         expectedEnd += 2;
         // A tombstone has a key and a null value: accepted.
         const tombstone = buildRecordBatch([{ key: enc.encode('k0'), value: null, timestampMs: BASE_TS }], { compression: codec });
-        expect((await produce(client, 'cz', tombstone, 9)).responses[0]!.partitionResponses[0]!.errorCode).toBe(Err.NONE);
+        expect((await produce(client, 'cz', tombstone, 9)).responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
         expectedEnd += 1;
       }
       expect(tb.broker.registry.partition('cz', 0)!.log.logEndOffset).toBe(expectedEnd);
@@ -142,7 +142,7 @@ describe('produce validation on @samsa/log over the memory file system', () => {
     it('follows the current config: keyless records go in under delete, are refused once AlterConfigs switches to compact', async () => {
       const { client, tb } = await setup();
       await createTopic(client, 'switch');
-      expect((await produce(client, 'switch', batch(['before'], [null]), 9)).responses[0]!.partitionResponses[0]!.errorCode).toBe(Err.NONE);
+      expect((await produce(client, 'switch', batch(['before'], [null]), 9)).responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
       const altered = await client.request(
         33,
         2,
@@ -150,12 +150,12 @@ describe('produce validation on @samsa/log over the memory file system', () => {
         { resources: [{ resourceType: 2, resourceName: 'switch', configs: [{ name: 'cleanup.policy', value: 'compact' }] }], validateOnly: false },
         AlterConfigsResponseCodec,
       );
-      expect(altered.responses[0]!.errorCode).toBe(Err.NONE);
+      expect(altered.responses[0]!.errorCode).toBe(ErrorCode.NONE);
       const refused = (await produce(client, 'switch', batch(['after'], [null]), 9)).responses[0]!.partitionResponses[0]!;
-      expect(refused.errorCode).toBe(Err.INVALID_RECORD);
+      expect(refused.errorCode).toBe(ErrorCode.INVALID_RECORD);
       expect(refused.recordErrors.map((e) => e.batchIndex)).toEqual([0]);
       expect(tb.broker.registry.partition('switch', 0)!.log.logEndOffset).toBe(1);
-      expect((await produce(client, 'switch', batch(['keyed'], ['k']), 9)).responses[0]!.partitionResponses[0]!).toMatchObject({ errorCode: Err.NONE, baseOffset: 1 });
+      expect((await produce(client, 'switch', batch(['keyed'], ['k']), 9)).responses[0]!.partitionResponses[0]!).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 1 });
     });
 
     it('keeps the broker\'s own __consumer_offsets writes working (compacted, always keyed)', async () => {
@@ -175,7 +175,7 @@ describe('produce validation on @samsa/log over the memory file system', () => {
         },
         OffsetCommitResponseCodec,
       );
-      expect(res.topics[0]!.partitions[0]!.errorCode).toBe(Err.NONE);
+      expect(res.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
       const offsets = tb.broker.registry.topic('__consumer_offsets');
       expect(offsets).toBeDefined();
       expect(offsets!.partitions.reduce((n, p) => n + p.log.logEndOffset, 0)).toBeGreaterThan(0);
@@ -190,7 +190,7 @@ describe('produce validation on @samsa/log over the memory file system', () => {
         // must answer its first offset (it answered -1).
         await createTopic(client, 'repro');
         const only = withHeaderMaxTimestamp(batch(['r0', 'r1'], [null, null], codec), -1);
-        expect((await produce(client, 'repro', only, 9)).responses[0]!.partitionResponses[0]!).toMatchObject({ errorCode: Err.NONE, baseOffset: 0 });
+        expect((await produce(client, 'repro', only, 9)).responses[0]!.partitionResponses[0]!).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 });
         expect(await listOffset(client, 'repro', 1)).toEqual({ offset: 0, timestamp: BASE_TS });
 
         await createTopic(client, 'ts');
@@ -198,7 +198,7 @@ describe('produce validation on @samsa/log over the memory file system', () => {
         const early = buildRecordBatch([{ key: null, value: enc.encode('early'), timestampMs: BASE_TS - 10_000 }], { compression: codec });
         expect((await produce(client, 'ts', early, 9)).responses[0]!.partitionResponses[0]!.baseOffset).toBe(0);
         const repro = withHeaderMaxTimestamp(batch(['a', 'b', 'c'], [null, null, null], codec), -1);
-        expect((await produce(client, 'ts', repro, 9)).responses[0]!.partitionResponses[0]!).toMatchObject({ errorCode: Err.NONE, baseOffset: 1 });
+        expect((await produce(client, 'ts', repro, 9)).responses[0]!.partitionResponses[0]!).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 1 });
         expect(await listOffset(client, 'ts', 1)).toEqual({ offset: 0, timestamp: BASE_TS - 10_000 });
         // The issue's lookup: the first record at or after BASE_TS is the repro batch's first (today -1).
         expect(await listOffset(client, 'ts', BASE_TS)).toEqual({ offset: 1, timestamp: BASE_TS });
@@ -220,7 +220,7 @@ describe('produce validation on @samsa/log over the memory file system', () => {
       const { client } = await setup();
       await createTopic(client, 'ts-high');
       const wrong = withHeaderMaxTimestamp(batch(['a', 'b'], [null, null]), BASE_TS + 1_000_000);
-      expect((await produce(client, 'ts-high', wrong, 9)).responses[0]!.partitionResponses[0]!.errorCode).toBe(Err.NONE);
+      expect((await produce(client, 'ts-high', wrong, 9)).responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
       expect(batchMaxTimestamp((await fetchedBatches(client, 'ts-high'))[0]!, 0)).toBe(BASE_TS + 1);
       expect(await listOffset(client, 'ts-high', BASE_TS + 2)).toEqual({ offset: -1, timestamp: -1 });
     });

@@ -9,6 +9,7 @@ import {
   ApiVersionsResponseCodec,
   CreateTopicsRequestCodec,
   CreateTopicsResponseCodec,
+  ErrorCode,
   FindCoordinatorRequestCodec,
   FindCoordinatorResponseCodec,
   MetadataRequestCodec,
@@ -17,7 +18,6 @@ import {
   ZERO_UUID,
 } from '@samsa/codec';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Err } from './kafka-errors.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { noopMetrics } from './observability/metrics.ts';
 import { encodeRequest } from './testing/kafka-test-client.ts';
@@ -48,7 +48,7 @@ async function setup(): Promise<{ tb: TestBroker; client: KafkaTestClient; rec: 
   const client = await tb.connect();
   for (const name of ['alpha', 'beta']) {
     const res = await client.request(19, 5, CreateTopicsRequestCodec, createTopicsBody(name, 1), CreateTopicsResponseCodec);
-    expect(res.topics[0]?.errorCode).toBe(Err.NONE);
+    expect(res.topics[0]?.errorCode).toBe(ErrorCode.NONE);
   }
   return { tb, client, rec };
 }
@@ -83,7 +83,7 @@ describe('bytes after a request body (librdkafka >= 2.1 all-topics Metadata)', (
       client.writeRaw(metadataFrame(v, sent.correlationId, librdkafkaAllTopicsBody(v, 0)));
       const res = await client.receive(sent, MetadataResponseCodec);
       expect(res.topics.map((t) => t.name).sort()).toEqual(['alpha', 'beta']);
-      expect(res.topics.every((t) => t.errorCode === Err.NONE && t.partitions.length === 1)).toBe(true);
+      expect(res.topics.every((t) => t.errorCode === ErrorCode.NONE && t.partitions.length === 1)).toBe(true);
       expect(rec.trailing.slice(before)).toEqual([{ api: 'Metadata', bytes: 3 }]);
       // The same connection still serves requests.
       const again = await client.request(3, v, MetadataRequestCodec, { topics: [{ topicId: ZERO_UUID, name: 'beta' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, MetadataResponseCodec);
@@ -115,10 +115,10 @@ describe('bytes after a request body (librdkafka >= 2.1 all-topics Metadata)', (
     };
     client.writeRaw(withExtra(encodeRequest(10, 3, 11, 'c', FindCoordinatorRequestCodec, { key: 'g', keyType: 0, coordinatorKeys: [] })));
     const fc = await client.receive({ apiKey: 10, apiVersion: 3, correlationId: 11 }, FindCoordinatorResponseCodec);
-    expect(fc.errorCode).toBe(Err.NONE);
+    expect(fc.errorCode).toBe(ErrorCode.NONE);
     client.writeRaw(withExtra(encodeRequest(18, 3, 12, 'c', ApiVersionsRequestCodec, { clientSoftwareName: 'a', clientSoftwareVersion: '1' })));
     const av = await client.receive({ apiKey: 18, apiVersion: 3, correlationId: 12 }, ApiVersionsResponseCodec);
-    expect(av.errorCode).toBe(Err.NONE);
+    expect(av.errorCode).toBe(ErrorCode.NONE);
     expect(rec.trailing).toEqual([
       { api: 'FindCoordinator', bytes: 5 },
       { api: 'ApiVersions', bytes: 5 },

@@ -8,11 +8,10 @@
  * persisted in the metadata file and applied to open partitions at once (max message
  * size, timestamp type). validate_only checks and changes nothing.
  */
-import { AlterConfigsRequestCodec, AlterConfigsResponseCodec } from '@samsa/codec';
+import { AlterConfigsRequestCodec, AlterConfigsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { AlterConfigsRequest, AlterConfigsResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
 import { isThisBroker, ResourceType, validateConfigSet } from '../config/config-resources.ts';
-import { Err } from '../kafka-errors.ts';
 import { defineHandler } from './api-handler.ts';
 
 /** The resolved override set of one resource, or why it cannot be applied. */
@@ -44,7 +43,7 @@ export async function alterEachResource<R extends { readonly resourceType: numbe
       continue;
     }
     if (validateOnly) {
-      responses.push({ ...base, errorCode: Err.NONE, errorMessage: null });
+      responses.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
       continue;
     }
     const result = r.resourceType === ResourceType.TOPIC ? await ctx.registry.setTopicConfigs(r.resourceName, outcome.ok) : await ctx.registry.setDynamicBrokerConfigs(outcome.ok);
@@ -56,16 +55,16 @@ export async function alterEachResource<R extends { readonly resourceType: numbe
 /** Checks that the resource exists and may be altered; returns an error or null. */
 function resourceProblem(ctx: BrokerContext, resourceType: number, resourceName: string): { errorCode: number; errorMessage: string } | null {
   if (resourceType === ResourceType.TOPIC) {
-    return ctx.registry.topic(resourceName) ? null : { errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${resourceName} does not exist.` };
+    return ctx.registry.topic(resourceName) ? null : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${resourceName} does not exist.` };
   }
   if (resourceType === ResourceType.BROKER && isThisBroker(resourceName, ctx.nodeId)) return null;
-  return { errorCode: Err.INVALID_REQUEST, errorMessage: `Unsupported resource ${resourceType}/${resourceName}` };
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource ${resourceType}/${resourceName}` };
 }
 
 async function handleAlterConfigs(ctx: BrokerContext, req: AlterConfigsRequest): Promise<AlterConfigsResponse> {
   const responses = await alterEachResource(ctx, req.resources, req.validateOnly, (r) => {
     const checked = validateConfigSet(r.resourceType, r.configs);
-    return 'error' in checked ? { errorCode: Err.INVALID_CONFIG, errorMessage: checked.error } : { ok: checked.ok };
+    return 'error' in checked ? { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: checked.error } : { ok: checked.ok };
   });
   return { throttleTimeMs: 0, responses };
 }

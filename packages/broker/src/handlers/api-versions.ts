@@ -9,10 +9,9 @@
  * per KIP-511 with a v0 response (error UNSUPPORTED_VERSION + the supported ranges), so
  * the client can retry with a version both sides know.
  */
-import { ApiVersionsRequestCodec, ApiVersionsResponseCodec } from '@samsa/codec';
+import { ApiVersionsRequestCodec, ApiVersionsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { ApiVersionsResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
-import { Err } from '../kafka-errors.ts';
 import { defineHandler } from './api-handler.ts';
 
 export function apiVersionsBody(ctx: BrokerContext, errorCode: number): ApiVersionsResponse {
@@ -37,5 +36,5 @@ export const apiVersionsHandler = defineHandler({
   maxVersion: 3,
   request: ApiVersionsRequestCodec,
   response: ApiVersionsResponseCodec,
-  handle: (ctx) => apiVersionsBody(ctx, Err.NONE),
+  handle: (ctx) => apiVersionsBody(ctx, ErrorCode.NONE),
 });

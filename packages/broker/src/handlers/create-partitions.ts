@@ -9,10 +9,9 @@
  * INVALID_TOPIC_EXCEPTION. While the log dir is low on space (free-space-guard.ts), or
  * when the new logs cannot be created → KAFKA_STORAGE_ERROR (nothing changed).
  */
-import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec } from '@samsa/codec';
+import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsResponseCreatePartitionsTopicResult } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
-import { Err } from '../kafka-errors.ts';
 import { INTERNAL_TOPICS } from '../topics/topic-name.ts';
 import { defineHandler } from './api-handler.ts';
 
@@ -23,15 +22,15 @@ async function handleCreatePartitions(ctx: BrokerContext, req: CreatePartitionsR
   for (const t of req.topics) {
     const fail = (errorCode: number, errorMessage: string | null) => results.push({ name: t.name, errorCode, errorMessage });
     if ((counts.get(t.name) ?? 0) > 1) {
-      fail(Err.INVALID_REQUEST, `Duplicate topic ${t.name} in the request.`);
+      fail(ErrorCode.INVALID_REQUEST, `Duplicate topic ${t.name} in the request.`);
       continue;
     }
     if (INTERNAL_TOPICS.has(t.name)) {
-      fail(Err.INVALID_TOPIC_EXCEPTION, `Cannot add partitions to internal topic ${t.name}.`);
+      fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot add partitions to internal topic ${t.name}.`);
       continue;
     }
     const check = ctx.registry.checkCreatePartitions(t.name, t.count);
-    if (check.errorCode !== Err.NONE) {
+    if (check.errorCode !== ErrorCode.NONE) {
       fail(check.errorCode, check.errorMessage);
       continue;
     }
@@ -39,16 +38,16 @@ async function handleCreatePartitions(ctx: BrokerContext, req: CreatePartitionsR
     if (t.assignments !== null) {
       const bad = t.assignments.length !== t.count - current || t.assignments.some((a) => a.brokerIds.length !== 1 || a.brokerIds[0] !== ctx.nodeId);
       if (bad) {
-        fail(Err.INVALID_REPLICA_ASSIGNMENT, `Assignments must give each of the ${t.count - current} new partitions broker ${ctx.nodeId} alone.`);
+        fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Assignments must give each of the ${t.count - current} new partitions broker ${ctx.nodeId} alone.`);
         continue;
       }
     }
     if (req.validateOnly) {
-      fail(Err.NONE, null);
+      fail(ErrorCode.NONE, null);
       continue;
     }
     if (!(await ctx.freeSpace.admitsWrites())) {
-      fail(Err.KAFKA_STORAGE_ERROR, ctx.freeSpace.refusalMessage());
+      fail(ErrorCode.KAFKA_STORAGE_ERROR, ctx.freeSpace.refusalMessage());
       continue;
     }
     const done = await ctx.registry.createPartitions(t.name, t.count);

@@ -16,7 +16,7 @@
  * count, replication factor and the resolved configs (with sources); v7+ with the topic
  * id (the zero uuid when validate-only or failed).
  */
-import { CreateTopicsRequestCodec, CreateTopicsResponseCodec, ZERO_UUID } from '@samsa/codec';
+import { CreateTopicsRequestCodec, CreateTopicsResponseCodec, ErrorCode, ZERO_UUID } from '@samsa/codec';
 import type {
   CreateTopicsRequest,
   CreateTopicsRequestCreatableTopic,
@@ -26,7 +26,6 @@ import type {
 import type { BrokerContext } from '../broker-context.ts';
 import { ConfigError } from '../config/config-types.ts';
 import { resolveTopicConfigs, validateTopicConfig } from '../config/topic-config.ts';
-import { Err } from '../kafka-errors.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
 
@@ -43,23 +42,23 @@ function plan(ctx: BrokerContext, t: CreateTopicsRequestCreatableTopic): PlanRes
   let replicationFactor = t.replicationFactor === -1 ? ctx.server.defaultReplicationFactor : t.replicationFactor;
   if (t.assignments.length > 0) {
     if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
-      return { errorCode: Err.INVALID_REQUEST, errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.' };
+      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.' };
     }
     const sorted = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
     const bad = sorted.some((a, i) => a.partitionIndex !== i || a.brokerIds.length !== 1 || a.brokerIds[0] !== ctx.nodeId);
-    if (bad) return { errorCode: Err.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Replica assignments must place partitions 0..n-1 on broker ${ctx.nodeId} only.` };
+    if (bad) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Replica assignments must place partitions 0..n-1 on broker ${ctx.nodeId} only.` };
     partitions = sorted.length;
     replicationFactor = 1;
   }
   const check = ctx.registry.checkCreate(t.name, partitions, replicationFactor);
-  if (check.errorCode !== Err.NONE) return { errorCode: check.errorCode, errorMessage: check.errorMessage ?? '' };
+  if (check.errorCode !== ErrorCode.NONE) return { errorCode: check.errorCode, errorMessage: check.errorMessage ?? '' };
   const configs: Record<string, string> = {};
   for (const c of t.configs) {
     try {
       const value = validateTopicConfig(c.name, c.value);
       if (value !== null) configs[c.name] = value;
     } catch (e) {
-      if (e instanceof ConfigError) return { errorCode: Err.INVALID_CONFIG, errorMessage: e.message };
+      if (e instanceof ConfigError) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: e.message };
       throw e;
     }
   }
@@ -70,9 +69,9 @@ function result(name: string, v: number, fields: Partial<CreateTopicsResponseCre
   return {
     name,
     topicId: ZERO_UUID,
-    errorCode: Err.NONE,
+    errorCode: ErrorCode.NONE,
     errorMessage: null,
-    topicConfigErrorCode: Err.NONE,
+    topicConfigErrorCode: ErrorCode.NONE,
     numPartitions: -1,
     replicationFactor: -1,
     configs: v >= 5 ? [] : null,
@@ -87,7 +86,7 @@ async function handleCreateTopics(ctx: BrokerContext, req: CreateTopicsRequest, 
   const topics: CreateTopicsResponseCreatableTopicResult[] = [];
   for (const t of req.topics) {
     if ((counts.get(t.name) ?? 0) > 1) {
-      topics.push(result(t.name, v, { errorCode: Err.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for the topic ${t.name}` }));
+      topics.push(result(t.name, v, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for the topic ${t.name}` }));
       continue;
     }
     const p = plan(ctx, t);
@@ -97,11 +96,11 @@ async function handleCreateTopics(ctx: BrokerContext, req: CreateTopicsRequest, 
     }
     if (!req.validateOnly) {
       if (!(await ctx.freeSpace.admitsWrites())) {
-        topics.push(result(t.name, v, { errorCode: Err.KAFKA_STORAGE_ERROR, errorMessage: ctx.freeSpace.refusalMessage() }));
+        topics.push(result(t.name, v, { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: ctx.freeSpace.refusalMessage() }));
         continue;
       }
       const created = await ctx.registry.createTopic(t.name, p.ok.partitions, p.ok.configs);
-      if (created.errorCode !== Err.NONE) {
+      if (created.errorCode !== ErrorCode.NONE) {
         topics.push(result(t.name, v, { errorCode: created.errorCode, errorMessage: created.errorMessage }));
         continue;
       }

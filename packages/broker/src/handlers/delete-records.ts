@@ -7,24 +7,23 @@
  * unknown partition → UNKNOWN_TOPIC_OR_PARTITION. Producer state for producers whose
  * batches all lie below the new start is dropped (as Kafka does).
  */
-import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec } from '@samsa/codec';
+import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { DeleteRecordsRequest, DeleteRecordsResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
-import { Err } from '../kafka-errors.ts';
 import { defineHandler } from './api-handler.ts';
 
 async function deletePartition(ctx: BrokerContext, topic: string, index: number, offset: number) {
   const partition = ctx.registry.partition(topic, index);
-  if (!partition) return { partitionIndex: index, lowWatermark: -1, errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION };
+  if (!partition) return { partitionIndex: index, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
   const hw = partition.highWatermark;
   const target = offset === -1 ? hw : offset;
-  if (target < 0 || target > hw) return { partitionIndex: index, lowWatermark: -1, errorCode: Err.OFFSET_OUT_OF_RANGE };
+  if (target < 0 || target > hw) return { partitionIndex: index, lowWatermark: -1, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
   try {
     const lowWatermark = await partition.deleteRecordsBefore(target);
-    return { partitionIndex: index, lowWatermark, errorCode: Err.NONE };
+    return { partitionIndex: index, lowWatermark, errorCode: ErrorCode.NONE };
   } catch (e) {
     ctx.logger.error({ err: e, topic, partition: index }, 'DeleteRecords failed');
-    return { partitionIndex: index, lowWatermark: -1, errorCode: Err.KAFKA_STORAGE_ERROR };
+    return { partitionIndex: index, lowWatermark: -1, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
   }
 }
 

@@ -11,10 +11,9 @@
  * space the files go before the answer, not after the delete delay; a storage failure
  * answers KAFKA_STORAGE_ERROR with a message (topic-registry.ts), never a closed connection.
  */
-import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec, ZERO_UUID } from '@samsa/codec';
+import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec, ErrorCode, ZERO_UUID } from '@samsa/codec';
 import type { DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsResponseDeletableTopicResult } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
-import { Err } from '../kafka-errors.ts';
 import { INTERNAL_TOPICS } from '../topics/topic-name.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
@@ -30,7 +29,7 @@ async function handleDeleteTopics(ctx: BrokerContext, req: DeleteTopicsRequest, 
       responses.push({
         name: w.name,
         topicId: w.topicId,
-        errorCode: byId ? Err.UNKNOWN_TOPIC_ID : Err.UNKNOWN_TOPIC_OR_PARTITION,
+        errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         errorMessage: v >= 5 ? (byId ? 'This server does not host this topic ID.' : 'This server does not host this topic-partition.') : null,
       });
       continue;
@@ -41,7 +40,7 @@ async function handleDeleteTopics(ctx: BrokerContext, req: DeleteTopicsRequest, 
       responses.push({
         name,
         topicId: v >= 6 ? topicId : ZERO_UUID,
-        errorCode: Err.INVALID_TOPIC_EXCEPTION,
+        errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION,
         errorMessage: v >= 5 ? `Internal topic ${name} cannot be deleted.` : null,
       });
       continue;

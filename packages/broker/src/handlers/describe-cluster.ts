@@ -6,10 +6,9 @@
  * (KIP-430): no authorizer here, so when asked every cluster operation is granted (see
  * authorized-operations.ts); not asked, Kafka's "not requested" INT32_MIN.
  */
-import { DescribeClusterRequestCodec, DescribeClusterResponseCodec } from '@samsa/codec';
+import { DescribeClusterRequestCodec, DescribeClusterResponseCodec, ErrorCode } from '@samsa/codec';
 import type { DescribeClusterRequest, DescribeClusterResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
-import { Err } from '../kafka-errors.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, CLUSTER_AUTHORIZED_OPERATIONS } from './authorized-operations.ts';
@@ -20,7 +19,7 @@ function handleDescribeCluster(ctx: BrokerContext, req: DescribeClusterRequest, 
   const unknownType = endpointType !== 1 && endpointType !== 2;
   return {
     throttleTimeMs: 0,
-    errorCode: unknownType ? Err.INVALID_REQUEST : Err.NONE,
+    errorCode: unknownType ? ErrorCode.INVALID_REQUEST : ErrorCode.NONE,
     errorMessage: unknownType ? `Unknown endpoint type ${endpointType}` : null,
     endpointType,
     clusterId: ctx.registry.clusterId,

@@ -10,13 +10,12 @@
  * Unknown topic → UNKNOWN_TOPIC_OR_PARTITION; another broker id or resource type →
  * INVALID_REQUEST.
  */
-import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec } from '@samsa/codec';
+import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { DescribeConfigsRequest, DescribeConfigsResponse, DescribeConfigsResponseDescribeConfigsResult } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
 import { brokerConfigEntries, isThisBroker, ResourceType, topicConfigEntries } from '../config/config-resources.ts';
 import { CONFIG_DESCRIBE_TYPE, ConfigSource } from '../config/config-types.ts';
 import type { ResolvedConfig } from '../config/topic-config.ts';
-import { Err } from '../kafka-errors.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
 
@@ -39,16 +38,16 @@ function describeOne(ctx: BrokerContext, res: DescribeConfigsRequest['resources'
   let entries: ResolvedConfig[];
   if (res.resourceType === ResourceType.TOPIC) {
     const topic = ctx.registry.topic(res.resourceName);
-    if (!topic) return { ...base, errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${res.resourceName} does not exist.`, configs: [] };
+    if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${res.resourceName} does not exist.`, configs: [] };
     entries = topicConfigEntries(ctx.server, ctx.registry.dynamicBrokerConfigs, topic.record.configs);
   } else if (res.resourceType === ResourceType.BROKER && isThisBroker(res.resourceName, ctx.nodeId)) {
     entries = brokerConfigEntries(ctx.server, ctx.registry.dynamicBrokerConfigs);
   } else {
-    return { ...base, errorCode: Err.INVALID_REQUEST, errorMessage: `Unsupported resource ${res.resourceType}/${res.resourceName}`, configs: [] };
+    return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource ${res.resourceType}/${res.resourceName}`, configs: [] };
   }
   const keys = res.configurationKeys;
   const wanted = keys === null || keys.length === 0 ? entries : entries.filter((e) => keys.includes(e.name));
-  return { ...base, errorCode: Err.NONE, errorMessage: null, configs: wanted.map((e) => entry(e, v, includeSynonyms)) };
+  return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: wanted.map((e) => entry(e, v, includeSynonyms)) };
 }
 
 function handleDescribeConfigs(ctx: BrokerContext, req: DescribeConfigsRequest, info: RequestInfo): DescribeConfigsResponse {

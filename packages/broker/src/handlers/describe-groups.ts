@@ -9,11 +9,10 @@
  * authorized-operations.ts); not asked, Kafka's "not requested" INT32_MIN. v4+ members'
  * group.instance.id.
  */
-import { DescribeGroupsRequestCodec, DescribeGroupsResponseCodec } from '@samsa/codec';
+import { DescribeGroupsRequestCodec, DescribeGroupsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
 import { callGroups } from '../groups/group-call.ts';
-import { Err } from '../kafka-errors.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED, GROUP_AUTHORIZED_OPERATIONS } from './authorized-operations.ts';
@@ -25,7 +24,7 @@ async function handleDescribeGroups(ctx: BrokerContext, req: DescribeGroupsReque
   });
   const res = await callGroups(ctx, 'DescribeGroups', 'describeGroups', { groups: req.groups }, fail);
   if (info.apiVersion < 3 || !req.includeAuthorizedOperations) return res;
-  return { ...res, groups: res.groups.map((g) => (g.errorCode === Err.NONE ? { ...g, authorizedOperations: GROUP_AUTHORIZED_OPERATIONS } : g)) };
+  return { ...res, groups: res.groups.map((g) => (g.errorCode === ErrorCode.NONE ? { ...g, authorizedOperations: GROUP_AUTHORIZED_OPERATIONS } : g)) };
 }
 
 export const describeGroupsHandler = defineHandler({

@@ -25,10 +25,9 @@
  *   and it keeps sending full fetches; a request naming a session id ≠ 0 gets
  *   FETCH_SESSION_ID_NOT_FOUND.
  */
-import { FetchRequestCodec, FetchResponseCodec } from '@samsa/codec';
+import { ErrorCode, FetchRequestCodec, FetchResponseCodec } from '@samsa/codec';
 import type { FetchRequest, FetchResponse, FetchResponsePartitionData } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
-import { Err } from '../kafka-errors.ts';
 import type { Partition } from '../partitions/partition.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
@@ -83,13 +82,13 @@ async function readOnce(topics: ReadonlyArray<{ topic: string; topicId: string; 
     for (const r of t.parts) {
       if (!r.partition) {
         anyError = true;
-        partitions.push(partitionData(r.index, Err.UNKNOWN_TOPIC_OR_PARTITION));
+        partitions.push(partitionData(r.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
         continue;
       }
       const limit = Math.min(r.partitionMaxBytes, budget);
       const out = await r.partition.fetch(r.fetchOffset, limit, bytes === 0);
       const records = out.records ?? EMPTY;
-      if (out.errorCode !== Err.NONE) anyError = true;
+      if (out.errorCode !== ErrorCode.NONE) anyError = true;
       seen.push({ partition: r.partition, highWatermark: out.highWatermark });
       bytes += records.byteLength;
       budget = Math.max(0, budget - records.byteLength);
@@ -132,7 +131,7 @@ async function waitForData(seen: ReadPass['seen'], delayMs: number): Promise<boo
 async function handleFetch(ctx: BrokerContext, req: FetchRequest, info: RequestInfo): Promise<FetchResponse> {
   const v = info.apiVersion;
   const base = { throttleTimeMs: 0, sessionId: 0, nodeEndpoints: [] };
-  if (v >= 7 && req.sessionId !== 0) return { ...base, errorCode: Err.FETCH_SESSION_ID_NOT_FOUND, responses: [] };
+  if (v >= 7 && req.sessionId !== 0) return { ...base, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, responses: [] };
   const topics = req.topics.map((t) => ({
     topic: t.topic,
     topicId: t.topicId,
@@ -155,7 +154,7 @@ async function handleFetch(ctx: BrokerContext, req: FetchRequest, info: RequestI
     if ((await waitForData(pass.seen, remainingMs)) === 'answer') break;
     pass = await readOnce(topics, maxBytes, readCommitted);
   }
-  return { ...base, errorCode: Err.NONE, responses: pass.responses };
+  return { ...base, errorCode: ErrorCode.NONE, responses: pass.responses };
 }
 
 export const fetchHandler = defineHandler({

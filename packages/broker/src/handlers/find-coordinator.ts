@@ -7,10 +7,9 @@
  * transaction coordinator); other key types → INVALID_REQUEST. v4+ batches keys
  * (`coordinatorKeys` → `coordinators`); earlier versions answer one key at top level.
  */
-import { FindCoordinatorRequestCodec, FindCoordinatorResponseCodec } from '@samsa/codec';
+import { ErrorCode, FindCoordinatorRequestCodec, FindCoordinatorResponseCodec } from '@samsa/codec';
 import type { FindCoordinatorRequest, FindCoordinatorResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
-import { Err } from '../kafka-errors.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
 
@@ -18,24 +17,24 @@ const GROUP = 0;
 const TRANSACTION = 1;
 
 function coordinatorFor(ctx: BrokerContext, keyType: number, topicError: number) {
-  if (keyType === GROUP && topicError !== Err.NONE) {
-    return { errorCode: Err.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.', nodeId: -1, host: '', port: -1 };
+  if (keyType === GROUP && topicError !== ErrorCode.NONE) {
+    return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'The coordinator is not available.', nodeId: -1, host: '', port: -1 };
   }
   if (keyType === GROUP) {
     const e = ctx.advertised();
-    return { errorCode: Err.NONE, errorMessage: null, nodeId: ctx.nodeId, host: e.host, port: e.port };
+    return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: ctx.nodeId, host: e.host, port: e.port };
   }
-  const errorCode = keyType === TRANSACTION ? Err.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : Err.INVALID_REQUEST;
+  const errorCode = keyType === TRANSACTION ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.INVALID_REQUEST;
   const errorMessage = keyType === TRANSACTION ? 'Transactions are not supported by this broker' : `Unknown key type ${keyType}`;
   return { errorCode, errorMessage, nodeId: -1, host: '', port: -1 };
 }
 
 async function handleFindCoordinator(ctx: BrokerContext, req: FindCoordinatorRequest, info: RequestInfo): Promise<FindCoordinatorResponse> {
-  const topicError = req.keyType === GROUP ? await ctx.groups.ensureTopic() : Err.NONE;
+  const topicError = req.keyType === GROUP ? await ctx.groups.ensureTopic() : ErrorCode.NONE;
   if (info.apiVersion >= 4) {
     return {
       throttleTimeMs: 0,
-      errorCode: Err.NONE,
+      errorCode: ErrorCode.NONE,
       errorMessage: null,
       nodeId: 0,
       host: '',

@@ -7,11 +7,10 @@
  * key) and, unless validate_only, persisted and applied. The same key twice for one
  * resource, or an unknown operation → INVALID_REQUEST. Resources as AlterConfigs.
  */
-import { IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '@samsa/codec';
+import { ErrorCode, IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '@samsa/codec';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
 import { brokerConfigEntries, ResourceType, topicConfigEntries, validateConfigSet } from '../config/config-resources.ts';
-import { Err } from '../kafka-errors.ts';
 import { alterEachResource } from './alter-configs.ts';
 import { defineHandler } from './api-handler.ts';
 
@@ -39,7 +38,7 @@ function apply(ctx: BrokerContext, r: Resource): { ok: Record<string, string> } 
   const next = currentOverrides(ctx, r);
   const seen = new Set<string>();
   for (const c of r.configs) {
-    if (seen.has(c.name)) return { errorCode: Err.INVALID_REQUEST, errorMessage: `Duplicate config ${c.name} in the request.` };
+    if (seen.has(c.name)) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate config ${c.name} in the request.` };
     seen.add(c.name);
     const list = () => (effectiveValue(ctx, r, c.name) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
     const items = (c.value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -58,11 +57,11 @@ function apply(ctx: BrokerContext, r: Resource): { ok: Record<string, string> } 
         next[c.name] = list().filter((x) => !items.includes(x)).join(',');
         break;
       default:
-        return { errorCode: Err.INVALID_REQUEST, errorMessage: `Unknown config operation ${c.configOperation}` };
+        return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown config operation ${c.configOperation}` };
     }
   }
   const checked = validateConfigSet(r.resourceType, Object.entries(next).map(([name, value]) => ({ name, value })));
-  return 'error' in checked ? { errorCode: Err.INVALID_CONFIG, errorMessage: checked.error } : checked;
+  return 'error' in checked ? { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: checked.error } : checked;
 }
 
 async function handleIncrementalAlterConfigs(ctx: BrokerContext, req: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {

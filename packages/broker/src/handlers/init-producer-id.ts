@@ -9,22 +9,21 @@
  * A transactional id → TRANSACTIONAL_ID_AUTHORIZATION_FAILED: there is no transaction
  * coordinator yet, and a fatal error is kinder than a client retrying forever.
  */
-import { InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '@samsa/codec';
+import { ErrorCode, InitProducerIdRequestCodec, InitProducerIdResponseCodec } from '@samsa/codec';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
-import { Err } from '../kafka-errors.ts';
 import { defineHandler } from './api-handler.ts';
 
 async function handleInitProducerId(ctx: BrokerContext, req: InitProducerIdRequest): Promise<InitProducerIdResponse> {
   if (req.transactionalId !== null) {
-    return { throttleTimeMs: 0, errorCode: Err.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
   }
   try {
     const producerId = await ctx.registry.nextProducerId();
-    return { throttleTimeMs: 0, errorCode: Err.NONE, producerId, producerEpoch: 0 };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
   } catch (e) {
     ctx.logger.error({ err: e }, 'persisting a producer id block failed');
-    return { throttleTimeMs: 0, errorCode: Err.COORDINATOR_NOT_AVAILABLE, producerId: -1, producerEpoch: -1 };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, producerId: -1, producerEpoch: -1 };
   }
 }
 

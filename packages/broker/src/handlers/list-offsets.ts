@@ -12,10 +12,9 @@
  * Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION; a storage failure →
  * KAFKA_STORAGE_ERROR; any other negative timestamp is answered as "not found".
  */
-import { ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '@samsa/codec';
+import { ErrorCode, ListOffsetsRequestCodec, ListOffsetsResponseCodec } from '@samsa/codec';
 import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponseListOffsetsPartitionResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
-import { Err } from '../kafka-errors.ts';
 import type { Partition } from '../partitions/partition.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
@@ -29,14 +28,14 @@ function answer(partitionIndex: number, errorCode: number, offset = -1, timestam
 }
 
 async function lookup(partition: Partition, index: number, timestamp: number): Promise<ListOffsetsResponseListOffsetsPartitionResponse> {
-  if (timestamp === EARLIEST_TIMESTAMP) return answer(index, Err.NONE, partition.log.logStartOffset, -1, true);
-  if (timestamp === LATEST_TIMESTAMP) return answer(index, Err.NONE, partition.highWatermark, -1, true);
-  if (timestamp < 0 && timestamp !== MAX_TIMESTAMP) return answer(index, Err.NONE);
+  if (timestamp === EARLIEST_TIMESTAMP) return answer(index, ErrorCode.NONE, partition.log.logStartOffset, -1, true);
+  if (timestamp === LATEST_TIMESTAMP) return answer(index, ErrorCode.NONE, partition.highWatermark, -1, true);
+  if (timestamp < 0 && timestamp !== MAX_TIMESTAMP) return answer(index, ErrorCode.NONE);
   try {
     const found = await partition.log.offsetForTimestamp(timestamp);
-    return found ? answer(index, Err.NONE, found.offset, found.timestamp, true) : answer(index, Err.NONE);
+    return found ? answer(index, ErrorCode.NONE, found.offset, found.timestamp, true) : answer(index, ErrorCode.NONE);
   } catch {
-    return answer(index, Err.KAFKA_STORAGE_ERROR);
+    return answer(index, ErrorCode.KAFKA_STORAGE_ERROR);
   }
 }
 
@@ -49,7 +48,7 @@ async function handleListOffsets(ctx: BrokerContext, req: ListOffsetsRequest, in
       partitions: await Promise.all(
         t.partitions.map((p) => {
           const partition = ctx.registry.partition(t.name, p.partitionIndex);
-          return partition ? lookup(partition, p.partitionIndex, p.timestamp).then(withEpoch) : answer(p.partitionIndex, Err.UNKNOWN_TOPIC_OR_PARTITION);
+          return partition ? lookup(partition, p.partitionIndex, p.timestamp).then(withEpoch) : answer(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         }),
       ),
     })),

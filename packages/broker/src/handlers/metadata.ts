@@ -20,10 +20,9 @@
  *   id) carries every topic operation, and v8-v10's cluster field every cluster
  *   operation (see authorized-operations.ts). Not asked: Kafka's "not requested" INT32_MIN.
  */
-import { MetadataRequestCodec, MetadataResponseCodec, ZERO_UUID } from '@samsa/codec';
+import { ErrorCode, MetadataRequestCodec, MetadataResponseCodec, ZERO_UUID } from '@samsa/codec';
 import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
-import { Err } from '../kafka-errors.ts';
 import type { Topic } from '../topics/topic-registry.ts';
 import { INTERNAL_TOPICS, topicNameProblem } from '../topics/topic-name.ts';
 import { defineHandler } from './api-handler.ts';
@@ -33,14 +32,14 @@ import { AUTHORIZED_OPERATIONS_NOT_REQUESTED as AUTHORIZED_OPS_NOT_REQUESTED, CL
 export function topicMetadata(ctx: BrokerContext, topic: Topic): MetadataResponseMetadataResponseTopic {
   const node = ctx.nodeId;
   return {
-    errorCode: Err.NONE,
+    errorCode: ErrorCode.NONE,
     name: topic.record.name,
     topicId: topic.record.topicId,
     isInternal: INTERNAL_TOPICS.has(topic.record.name),
     partitions: topic.partitions.map((p) => {
       const offline = p.log.isOffline === true;
       return {
-        errorCode: offline ? Err.LEADER_NOT_AVAILABLE : Err.NONE,
+        errorCode: offline ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
         partitionIndex: p.index,
         leaderId: offline ? -1 : node,
         leaderEpoch: 0,
@@ -60,14 +59,14 @@ function errorTopic(name: string | null, topicId: string, errorCode: number): Me
 async function resolveByName(ctx: BrokerContext, name: string, autoCreate: boolean): Promise<MetadataResponseMetadataResponseTopic> {
   const existing = ctx.registry.topic(name);
   if (existing) return topicMetadata(ctx, existing);
-  if (topicNameProblem(name) !== null) return errorTopic(name, ZERO_UUID, Err.INVALID_TOPIC_EXCEPTION);
-  if (!autoCreate || !ctx.server.autoCreateTopicsEnable || ctx.shuttingDown) return errorTopic(name, ZERO_UUID, Err.UNKNOWN_TOPIC_OR_PARTITION);
-  if (!(await ctx.freeSpace.admitsWrites())) return errorTopic(name, ZERO_UUID, Err.KAFKA_STORAGE_ERROR);
+  if (topicNameProblem(name) !== null) return errorTopic(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  if (!autoCreate || !ctx.server.autoCreateTopicsEnable || ctx.shuttingDown) return errorTopic(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!(await ctx.freeSpace.admitsWrites())) return errorTopic(name, ZERO_UUID, ErrorCode.KAFKA_STORAGE_ERROR);
   const created = await ctx.registry.createTopic(name, ctx.server.numPartitions, {});
   const topic = ctx.registry.topic(name);
   if (topic) return topicMetadata(ctx, topic);
   // Creation failed (reserved name, collision, storage error): the client sees why.
-  return errorTopic(name, ZERO_UUID, created.errorCode === Err.NONE ? Err.LEADER_NOT_AVAILABLE : created.errorCode === Err.INVALID_REQUEST ? Err.INVALID_TOPIC_EXCEPTION : created.errorCode);
+  return errorTopic(name, ZERO_UUID, created.errorCode === ErrorCode.NONE ? ErrorCode.LEADER_NOT_AVAILABLE : created.errorCode === ErrorCode.INVALID_REQUEST ? ErrorCode.INVALID_TOPIC_EXCEPTION : created.errorCode);
 }
 
 async function handleMetadata(ctx: BrokerContext, req: MetadataRequest, info: RequestInfo): Promise<MetadataResponse> {
@@ -81,14 +80,14 @@ async function handleMetadata(ctx: BrokerContext, req: MetadataRequest, info: Re
     for (const wanted of req.topics ?? []) {
       if (wanted.name === null || (v >= 10 && wanted.topicId !== ZERO_UUID && wanted.name === '')) {
         const byId = ctx.registry.topicById(wanted.topicId);
-        topics.push(byId ? topicMetadata(ctx, byId) : errorTopic(null, wanted.topicId, Err.UNKNOWN_TOPIC_ID));
+        topics.push(byId ? topicMetadata(ctx, byId) : errorTopic(null, wanted.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
         continue;
       }
       topics.push(await resolveByName(ctx, wanted.name, autoCreate));
     }
   }
   if (v >= 8 && req.includeTopicAuthorizedOperations) {
-    for (const t of topics) if (t.errorCode !== Err.UNKNOWN_TOPIC_ID) t.topicAuthorizedOperations = TOPIC_AUTHORIZED_OPERATIONS;
+    for (const t of topics) if (t.errorCode !== ErrorCode.UNKNOWN_TOPIC_ID) t.topicAuthorizedOperations = TOPIC_AUTHORIZED_OPERATIONS;
   }
   if (v < 12) {
     // Topics named only by id cannot be answered by name before v12 (name is not nullable).

@@ -24,10 +24,9 @@
  *   broker's coordinators only: a client Produce to one → INVALID_TOPIC_EXCEPTION
  *   (Kafka's ReplicaManager: "Cannot append to internal topic").
  */
-import { batchIsTransactional, ProduceRequestCodec, ProduceResponseCodec, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec';
+import { batchIsTransactional, ErrorCode, ProduceRequestCodec, ProduceResponseCodec, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec';
 import type { ProduceRequest, ProduceResponse, ProduceResponsePartitionProduceResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
-import { Err } from '../kafka-errors.ts';
 import type { ProduceOutcome } from '../partitions/partition.ts';
 import { INTERNAL_TOPICS } from '../topics/topic-name.ts';
 import { CloseConnection, defineHandler } from './api-handler.ts';
@@ -49,21 +48,21 @@ function partitionResponse(index: number, v: number, o: Partial<ProduceOutcome> 
 }
 
 async function producePartition(ctx: BrokerContext, topic: string, index: number, records: Uint8Array | null, v: number, acks: number, transactional: boolean) {
-  if (acks !== 0 && acks !== 1 && acks !== -1) return partitionResponse(index, v, { errorCode: Err.INVALID_REQUIRED_ACKS });
-  if (INTERNAL_TOPICS.has(topic)) return partitionResponse(index, v, { errorCode: Err.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot append to internal topic ${topic}` });
+  if (acks !== 0 && acks !== 1 && acks !== -1) return partitionResponse(index, v, { errorCode: ErrorCode.INVALID_REQUIRED_ACKS });
+  if (INTERNAL_TOPICS.has(topic)) return partitionResponse(index, v, { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot append to internal topic ${topic}` });
   const partition = ctx.registry.partition(topic, index);
-  if (!partition) return partitionResponse(index, v, { errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION });
+  if (!partition) return partitionResponse(index, v, { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
   if (transactional || (records !== null && records.byteLength >= RECORD_BATCH_HEADER_BYTES && batchIsTransactional(records, 0))) {
-    return partitionResponse(index, v, { errorCode: Err.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'Transactions are not supported by this broker' });
+    return partitionResponse(index, v, { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'Transactions are not supported by this broker' });
   }
   // Low disk: refused before anything is written (retriable; see free-space-guard.ts).
-  if (!(await ctx.freeSpace.admitsWrites())) return partitionResponse(index, v, { errorCode: Err.KAFKA_STORAGE_ERROR, errorMessage: ctx.freeSpace.refusalMessage() });
+  if (!(await ctx.freeSpace.admitsWrites())) return partitionResponse(index, v, { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: ctx.freeSpace.refusalMessage() });
   const outcome = await partition.produce(records);
   if (outcome.recordCount > 0) {
     ctx.metrics.recordsIn(topic, outcome.recordCount);
     ctx.freeSpace.noteAppended(records!.byteLength);
   }
-  if (outcome.errorCode === Err.KAFKA_STORAGE_ERROR) ctx.freeSpace.noteWriteFailed();
+  if (outcome.errorCode === ErrorCode.KAFKA_STORAGE_ERROR) ctx.freeSpace.noteWriteFailed();
   return partitionResponse(index, v, outcome);
 }
 
@@ -80,7 +79,7 @@ async function handleProduce(ctx: BrokerContext, req: ProduceRequest, info: Requ
     responses.map(async (t) => ({ name: t.name, partitionResponses: await Promise.all(t.partitionResponses) })),
   );
   if (req.acks === 0) {
-    const failed = settled.some((t) => t.partitionResponses.some((p) => p.errorCode !== Err.NONE));
+    const failed = settled.some((t) => t.partitionResponses.some((p) => p.errorCode !== ErrorCode.NONE));
     if (failed) throw new CloseConnection('acks=0 produce failed');
     return null;
   }

@@ -1,11 +1,11 @@
 // Partition maps the log's append and read errors to Kafka error codes by class
 // (@samsa/log's LogError subclasses), never by a look-alike `code` property or message:
 // an error that merely carries `code: 'record-too-large'` is not a RecordTooLargeError.
+import { ErrorCode } from '@samsa/codec';
 import { InvalidRecordBatchError, InvalidRecordError, LogNoSpaceError, OffsetOutOfRangeError, RecordTooLargeError } from '@samsa/log';
 import { describe, expect, it } from 'vitest';
 import { parseServerConfig } from '../config/server-config.ts';
 import { effectiveTopicConfig } from '../config/topic-config.ts';
-import { Err } from '../kafka-errors.ts';
 import { batchOf } from '../testing/requests.ts';
 import type { AppendResult, ReadResult } from '@samsa/log';
 import type { PartitionLog } from './partition-log.ts';
@@ -36,25 +36,25 @@ function partitionOver(thrown: unknown): Partition {
 describe('Partition: log errors cross by class', () => {
   it('maps each @samsa/log error class to its Kafka code', async () => {
     const cases: Array<[unknown, number]> = [
-      [new RecordTooLargeError(10, 5), Err.MESSAGE_TOO_LARGE],
-      [new InvalidRecordBatchError('bad-crc', 0), Err.CORRUPT_MESSAGE],
-      [new InvalidRecordBatchError('bad-record-framing', 0), Err.INVALID_RECORD],
-      [new LogNoSpaceError('/data/t-0', 'append'), Err.KAFKA_STORAGE_ERROR],
+      [new RecordTooLargeError(10, 5), ErrorCode.MESSAGE_TOO_LARGE],
+      [new InvalidRecordBatchError('bad-crc', 0), ErrorCode.CORRUPT_MESSAGE],
+      [new InvalidRecordBatchError('bad-record-framing', 0), ErrorCode.INVALID_RECORD],
+      [new LogNoSpaceError('/data/t-0', 'append'), ErrorCode.KAFKA_STORAGE_ERROR],
     ];
     for (const [thrown, code] of cases) {
       expect((await partitionOver(thrown).produce(batchOf(['a']))).errorCode).toBe(code);
     }
     const rejected = await partitionOver(new InvalidRecordError(0, [{ batchIndex: 1, message: 'no key' }])).produce(batchOf(['a', 'b']));
-    expect(rejected).toMatchObject({ errorCode: Err.INVALID_RECORD, recordErrors: [{ batchIndex: 1, batchIndexErrorMessage: 'no key' }] });
-    expect((await partitionOver(new OffsetOutOfRangeError(0, 0, 1)).fetch(0, 1024, true)).errorCode).toBe(Err.OFFSET_OUT_OF_RANGE);
+    expect(rejected).toMatchObject({ errorCode: ErrorCode.INVALID_RECORD, recordErrors: [{ batchIndex: 1, batchIndexErrorMessage: 'no key' }] });
+    expect((await partitionOver(new OffsetOutOfRangeError(0, 0, 1)).fetch(0, 1024, true)).errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
   });
 
   it('answers KAFKA_STORAGE_ERROR for an error that only looks like a log error', async () => {
     for (const code of ['record-too-large', 'invalid-record', 'log-closed', 'record-batch-too-large']) {
       const lookalike = Object.assign(new Error(`not a LogError (${code})`), { code });
-      expect((await partitionOver(lookalike).produce(batchOf(['a']))).errorCode).toBe(Err.KAFKA_STORAGE_ERROR);
+      expect((await partitionOver(lookalike).produce(batchOf(['a']))).errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
     }
     const lookalike = Object.assign(new Error('not a LogError'), { code: 'offset-out-of-range' });
-    expect((await partitionOver(lookalike).fetch(0, 1024, true)).errorCode).toBe(Err.KAFKA_STORAGE_ERROR);
+    expect((await partitionOver(lookalike).fetch(0, 1024, true)).errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
   });
 });

@@ -31,19 +31,19 @@ import {
   batchBaseOffset,
   batchBaseSequence,
   batchLastOffsetDelta,
+  batchMagic,
   batchMaxTimestamp,
   batchProducerEpoch,
   batchProducerId,
   batchRecordCount,
   batchTimestampType,
+  ErrorCode,
   forEachBatch,
-  batchMagic,
   RECORD_BATCH_HEADER_BYTES,
   splitRecordBatches,
 } from '@samsa/codec';
 import { InvalidRecordBatchError, InvalidRecordError, isNoSpace, LogError, OffsetOutOfRangeError } from '@samsa/log';
 import type { EffectiveTopicConfig } from '../config/topic-config.ts';
-import { Err } from '../kafka-errors.ts';
 import { ProducerStateTable } from '../producer/producer-state.ts';
 import type { PartitionLog } from './partition-log.ts';
 
@@ -136,23 +136,23 @@ export class Partition {
   }
 
   #validate(records: Uint8Array | null): ProduceOutcome | null {
-    if (records === null || records.byteLength === 0) return this.#outcome(Err.INVALID_RECORD, 'Produce request carries no record batch');
+    if (records === null || records.byteLength === 0) return this.#outcome(ErrorCode.INVALID_RECORD, 'Produce request carries no record batch');
     const { batches, truncatedBytes } = splitRecordBatches(records);
-    if (truncatedBytes > 0 || batches.length === 0) return this.#outcome(Err.CORRUPT_MESSAGE, 'Record batch is truncated');
-    if (batches.length !== 1) return this.#outcome(Err.INVALID_RECORD, 'Produce requests v3+ must carry exactly one record batch per partition');
+    if (truncatedBytes > 0 || batches.length === 0) return this.#outcome(ErrorCode.CORRUPT_MESSAGE, 'Record batch is truncated');
+    if (batches.length !== 1) return this.#outcome(ErrorCode.INVALID_RECORD, 'Produce requests v3+ must carry exactly one record batch per partition');
     if (records.byteLength > this.#config.maxMessageBytes) {
-      return this.#outcome(Err.MESSAGE_TOO_LARGE, `Record batch of ${records.byteLength} bytes exceeds max.message.bytes ${this.#config.maxMessageBytes}`);
+      return this.#outcome(ErrorCode.MESSAGE_TOO_LARGE, `Record batch of ${records.byteLength} bytes exceeds max.message.bytes ${this.#config.maxMessageBytes}`);
     }
     // Framing, CRC-32C and the records' own framing are checked by the log's append,
     // before anything is written (one pass over the bytes, not two).
     if (records.byteLength < RECORD_BATCH_HEADER_BYTES || batchMagic(records, 0) !== 2) {
-      return this.#outcome(Err.CORRUPT_MESSAGE, 'Record batch header is not magic v2');
+      return this.#outcome(ErrorCode.CORRUPT_MESSAGE, 'Record batch header is not magic v2');
     }
     return null;
   }
 
   async #appendValidated(batch: Uint8Array): Promise<ProduceOutcome> {
-    if (this.#closed) return this.#outcome(Err.NOT_LEADER_OR_FOLLOWER, 'Partition is closing');
+    if (this.#closed) return this.#outcome(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'Partition is closing');
     const producerId = batchProducerId(batch, 0);
     const epoch = batchProducerEpoch(batch, 0);
     const firstSeq = batchBaseSequence(batch, 0);
@@ -160,11 +160,11 @@ export class Partition {
     const check = this.producers.check(producerId, epoch, firstSeq, lastSeq);
     switch (check.kind) {
       case 'duplicate':
-        return this.#outcome(Err.NONE, null, { baseOffset: check.batch.firstOffset, logAppendTimeMs: check.batch.logAppendTimeMs });
+        return this.#outcome(ErrorCode.NONE, null, { baseOffset: check.batch.firstOffset, logAppendTimeMs: check.batch.logAppendTimeMs });
       case 'invalid-epoch':
-        return this.#outcome(Err.INVALID_PRODUCER_EPOCH, `Producer epoch ${epoch} is older than the current epoch ${this.producers.epochOf(producerId)}`);
+        return this.#outcome(ErrorCode.INVALID_PRODUCER_EPOCH, `Producer epoch ${epoch} is older than the current epoch ${this.producers.epochOf(producerId)}`);
       case 'out-of-order':
-        return this.#outcome(Err.OUT_OF_ORDER_SEQUENCE_NUMBER, `Out of order sequence number for producer ${producerId}: ${firstSeq}, expected ${check.expectedSeq}`);
+        return this.#outcome(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `Out of order sequence number for producer ${producerId}: ${firstSeq}, expected ${check.expectedSeq}`);
       case 'ok':
         break;
     }
@@ -173,7 +173,7 @@ export class Partition {
       appended = await this.log.append(batch);
     } catch (e) {
       const [code, message] = appendErrorCode(e);
-      return this.#outcome(code, message, { recordErrors: code === Err.INVALID_RECORD ? recordErrorsOf(e, message) : [] });
+      return this.#outcome(code, message, { recordErrors: code === ErrorCode.INVALID_RECORD ? recordErrorsOf(e, message) : [] });
     }
     this.producers.record(producerId, epoch, {
       firstSeq,
@@ -182,7 +182,7 @@ export class Partition {
       lastOffset: appended.lastOffset,
       logAppendTimeMs: appended.logAppendTimeMs,
     });
-    return this.#outcome(Err.NONE, null, {
+    return this.#outcome(ErrorCode.NONE, null, {
       baseOffset: appended.baseOffset,
       logAppendTimeMs: appended.logAppendTimeMs,
       recordCount: batchRecordCount(batch, 0),
@@ -196,17 +196,17 @@ export class Partition {
     const hw = this.log.highWatermark;
     const base = { highWatermark: hw, lastStableOffset: hw, logStartOffset: start };
     // Closed: the topic was deleted under a long poll (shutdown wakes polls before closing).
-    if (this.#closed) return { ...base, errorCode: Err.UNKNOWN_TOPIC_OR_PARTITION, records: null };
-    if (offset < start || offset > end) return { ...base, errorCode: Err.OFFSET_OUT_OF_RANGE, records: null };
-    if (offset >= hw || (maxBytes <= 0 && !minOneBatch)) return { ...base, errorCode: Err.NONE, records: new Uint8Array(0) };
+    if (this.#closed) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: null };
+    if (offset < start || offset > end) return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
+    if (offset >= hw || (maxBytes <= 0 && !minOneBatch)) return { ...base, errorCode: ErrorCode.NONE, records: new Uint8Array(0) };
     let bytes: Uint8Array;
     try {
       bytes = (await this.log.read(offset, Math.max(maxBytes, 1), { maxOffset: hw })).records;
     } catch (e) {
-      if (e instanceof OffsetOutOfRangeError) return { ...base, errorCode: Err.OFFSET_OUT_OF_RANGE, records: null };
-      return { ...base, errorCode: Err.KAFKA_STORAGE_ERROR, records: null };
+      if (e instanceof OffsetOutOfRangeError) return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
+      return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, records: null };
     }
-    return { ...base, errorCode: Err.NONE, records: minOneBatch ? bytes : wholeBatchesWithin(bytes, maxBytes) };
+    return { ...base, errorCode: ErrorCode.NONE, records: minOneBatch ? bytes : wholeBatchesWithin(bytes, maxBytes) };
   }
 
   /**
@@ -322,23 +322,23 @@ function recordErrorsOf(e: unknown, message: string): ProduceOutcome['recordErro
 function appendErrorCode(e: unknown): [number, string] {
   const message = e instanceof Error ? e.message : String(e);
   // The log undid the write and stays online: retriable, like Kafka's storage error.
-  if (isNoSpace(e)) return [Err.KAFKA_STORAGE_ERROR, `Disk full, nothing was appended (retriable): ${message}`];
+  if (isNoSpace(e)) return [ErrorCode.KAFKA_STORAGE_ERROR, `Disk full, nothing was appended (retriable): ${message}`];
   if (e instanceof InvalidRecordBatchError) {
     // Bad record framing inside a batch with a good CRC is INVALID_RECORD (v8 record errors).
     const recordLevel = e.reason === 'bad-record-framing' || e.reason === 'bad-record-count' || e.reason === 'bad-offsets';
-    return [recordLevel ? Err.INVALID_RECORD : Err.CORRUPT_MESSAGE, message];
+    return [recordLevel ? ErrorCode.INVALID_RECORD : ErrorCode.CORRUPT_MESSAGE, message];
   }
-  if (!(e instanceof LogError)) return [Err.KAFKA_STORAGE_ERROR, message];
+  if (!(e instanceof LogError)) return [ErrorCode.KAFKA_STORAGE_ERROR, message];
   switch (e.code) {
     case 'invalid-record':
-      return [Err.INVALID_RECORD, message];
+      return [ErrorCode.INVALID_RECORD, message];
     case 'record-too-large':
-      return [Err.MESSAGE_TOO_LARGE, message];
+      return [ErrorCode.MESSAGE_TOO_LARGE, message];
     case 'record-batch-too-large':
-      return [Err.RECORD_LIST_TOO_LARGE, message];
+      return [ErrorCode.RECORD_LIST_TOO_LARGE, message];
     case 'log-closed':
-      return [Err.NOT_LEADER_OR_FOLLOWER, message];
+      return [ErrorCode.NOT_LEADER_OR_FOLLOWER, message];
     default:
-      return [Err.KAFKA_STORAGE_ERROR, message];
+      return [ErrorCode.KAFKA_STORAGE_ERROR, message];
   }
 }

@@ -21,12 +21,11 @@
  * Mutations are serialized through one promise chain so two CreateTopics racing on the
  * same name cannot both succeed.
  */
-import { uuidToString } from '@samsa/codec';
+import { ErrorCode, uuidToString } from '@samsa/codec';
 import { isNoSpace, runBounded } from '@samsa/log';
 import { effectiveTopicConfig } from '../config/topic-config.ts';
 import type { EffectiveTopicConfig } from '../config/topic-config.ts';
 import type { ServerConfig } from '../config/server-config.ts';
-import { Err } from '../kafka-errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { Partition } from '../partitions/partition.ts';
 import type { PartitionLogConfig, PartitionLogStore, RemoveOptions } from '../partitions/partition-log.ts';
@@ -49,7 +48,7 @@ export interface TopicResult {
   readonly errorMessage: string | null;
 }
 
-const ok: TopicResult = { errorCode: Err.NONE, errorMessage: null };
+const ok: TopicResult = { errorCode: ErrorCode.NONE, errorMessage: null };
 const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorCode, errorMessage });
 
 export interface TopicRegistryOptions {
@@ -140,17 +139,17 @@ export class TopicRegistry {
   /** Checks a CreateTopics entry without changing anything. */
   checkCreate(name: string, partitions: number, replicationFactor: number): TopicResult {
     const problem = topicNameProblem(name);
-    if (problem) return fail(Err.INVALID_TOPIC_EXCEPTION, problem);
-    if (INTERNAL_TOPICS.has(name) || name.startsWith('__samsa')) return fail(Err.INVALID_REQUEST, `Topic name ${name} is reserved for internal use`);
-    if (this.#topics.has(name)) return fail(Err.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    if (problem) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+    if (INTERNAL_TOPICS.has(name) || name.startsWith('__samsa')) return fail(ErrorCode.INVALID_REQUEST, `Topic name ${name} is reserved for internal use`);
+    if (this.#topics.has(name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
     const key = collisionKey(name);
     for (const existing of this.#topics.keys()) {
-      if (collisionKey(existing) === key) return fail(Err.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${existing}`);
+      if (collisionKey(existing) === key) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${existing}`);
     }
-    if (!Number.isInteger(partitions) || partitions < 1) return fail(Err.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
-    if (partitions > PARTITIONS_PER_TOPIC_MAX) return fail(Err.INVALID_PARTITIONS, `Number of partitions must be at most ${PARTITIONS_PER_TOPIC_MAX}.`);
+    if (!Number.isInteger(partitions) || partitions < 1) return fail(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    if (partitions > PARTITIONS_PER_TOPIC_MAX) return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be at most ${PARTITIONS_PER_TOPIC_MAX}.`);
     if (replicationFactor !== 1) {
-      return fail(Err.INVALID_REPLICATION_FACTOR, `Replication factor must be 1 on this single-node cluster (got ${replicationFactor}).`);
+      return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor must be 1 on this single-node cluster (got ${replicationFactor}).`);
     }
     return ok;
   }
@@ -159,7 +158,7 @@ export class TopicRegistry {
   createTopic(name: string, partitions: number, configs: Readonly<Record<string, string>>): Promise<TopicResult> {
     return this.#serialized(async () => {
       const check = this.checkCreate(name, partitions, 1);
-      if (check.errorCode !== Err.NONE) return check;
+      if (check.errorCode !== ErrorCode.NONE) return check;
       try {
         await this.#addTopic(name, partitions, configs, 'created topic');
       } catch (e) {
@@ -176,8 +175,8 @@ export class TopicRegistry {
   createInternalTopic(name: string, partitions: number, configs: Readonly<Record<string, string>>): Promise<TopicResult> {
     return this.#serialized(async () => {
       if (this.#topics.has(name)) return ok;
-      if (!INTERNAL_TOPICS.has(name)) return fail(Err.INVALID_REQUEST, `${name} is not an internal topic`);
-      if (!Number.isInteger(partitions) || partitions < 1 || partitions > PARTITIONS_PER_TOPIC_MAX) return fail(Err.INVALID_PARTITIONS, `Bad partition count ${partitions}`);
+      if (!INTERNAL_TOPICS.has(name)) return fail(ErrorCode.INVALID_REQUEST, `${name} is not an internal topic`);
+      if (!Number.isInteger(partitions) || partitions < 1 || partitions > PARTITIONS_PER_TOPIC_MAX) return fail(ErrorCode.INVALID_PARTITIONS, `Bad partition count ${partitions}`);
       try {
         await this.#addTopic(name, partitions, configs, 'created internal topic');
       } catch (e) {
@@ -215,8 +214,8 @@ export class TopicRegistry {
   deleteTopic(name: string, options: RemoveOptions = {}): Promise<TopicResult> {
     return this.#serialized(async () => {
       const topic = this.#topics.get(name);
-      if (!topic) return fail(Err.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-      if (!this.#server.deleteTopicEnable) return fail(Err.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+      if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+      if (!this.#server.deleteTopicEnable) return fail(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
       const without = () => ({ ...this.#store.state, topics: this.#store.state.topics.filter((t) => t.name !== name) });
       let saved = true;
       try {
@@ -237,7 +236,7 @@ export class TopicRegistry {
           return this.#storageFailure(`Deleted the data of topic ${name}, but could not save the metadata (a restart before the next change brings the topic back empty)`, e);
         }
       }
-      if (!removed) return fail(Err.KAFKA_STORAGE_ERROR, `Topic ${name} is deleted, but some of its files could not be removed (see the broker log)`);
+      if (!removed) return fail(ErrorCode.KAFKA_STORAGE_ERROR, `Topic ${name} is deleted, but some of its files could not be removed (see the broker log)`);
       this.#logger.info({ topic: name }, 'deleted topic');
       return ok;
     });
@@ -267,23 +266,23 @@ export class TopicRegistry {
   #storageFailure(what: string, e: unknown): TopicResult {
     const reason = causedByNoSpace(e) ? 'the disk is full' : e instanceof Error ? e.message : String(e);
     this.#logger.warn({ err: e }, `${what}: ${reason}`);
-    return fail(Err.KAFKA_STORAGE_ERROR, `${what}: ${reason}`);
+    return fail(ErrorCode.KAFKA_STORAGE_ERROR, `${what}: ${reason}`);
   }
 
   checkCreatePartitions(name: string, count: number): TopicResult {
     const topic = this.#topics.get(name);
-    if (!topic) return fail(Err.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+    if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
     const current = topic.partitions.length;
-    if (count < current) return fail(Err.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${count}.`);
-    if (count === current) return fail(Err.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
-    if (count > PARTITIONS_PER_TOPIC_MAX) return fail(Err.INVALID_PARTITIONS, `Number of partitions must be at most ${PARTITIONS_PER_TOPIC_MAX}.`);
+    if (count < current) return fail(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${current} partitions, which is higher than the requested ${count}.`);
+    if (count === current) return fail(ErrorCode.INVALID_PARTITIONS, `Topic already has ${current} partitions.`);
+    if (count > PARTITIONS_PER_TOPIC_MAX) return fail(ErrorCode.INVALID_PARTITIONS, `Number of partitions must be at most ${PARTITIONS_PER_TOPIC_MAX}.`);
     return ok;
   }
 
   createPartitions(name: string, count: number): Promise<TopicResult> {
     return this.#serialized(async () => {
       const check = this.checkCreatePartitions(name, count);
-      if (check.errorCode !== Err.NONE) return check;
+      if (check.errorCode !== ErrorCode.NONE) return check;
       const topic = this.#topics.get(name)!;
       const record: TopicRecord = { ...topic.record, partitions: count };
       const withRecord = (r: TopicRecord) => ({ ...this.#store.state, topics: this.#store.state.topics.map((t) => (t.name === name ? r : t)) });
@@ -312,7 +311,7 @@ export class TopicRegistry {
   setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<TopicResult> {
     return this.#serialized(async () => {
       const topic = this.#topics.get(name);
-      if (!topic) return fail(Err.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
+      if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
       const record: TopicRecord = { ...topic.record, configs: { ...configs } };
       try {
         await this.#store.saveOrRevert({ ...this.#store.state, topics: this.#store.state.topics.map((t) => (t.name === name ? record : t)) });
