@@ -108,8 +108,33 @@ export abstract class FixedSlotIndex {
   protected abstract keyAt(slot: number): number;
   /** The secondary value of a slot that is also monotonic (position or relative offset). */
   protected abstract valueAt(slot: number): number;
+  /**
+   * Why slot `slot` breaks the index's invariants after the slots before it (negative, or
+   * not increasing), or null when it keeps them.
+   */
+  protected abstract slotProblem(slot: number): string | null;
+
   /** Throws CorruptIndexError when the loaded entries break the index's invariants. */
-  abstract sanityCheck(): void;
+  sanityCheck(): void {
+    this.rejectZeroFirstSlot();
+    for (let i = 0; i < this.entryCount; i++) {
+      const problem = this.slotProblem(i);
+      if (problem !== null) throw new CorruptIndexError(this.path, problem);
+    }
+  }
+
+  /**
+   * Keeps the longest prefix of entries that keeps the invariants (crash recovery: a
+   * preallocated file leaves zero slots after its entries; a torn write, a bad slot).
+   * A zero first slot keeps nothing (see `rejectZeroFirstSlot`).
+   */
+  keepValidPrefix(): void {
+    let valid = 0;
+    if (!(this.entryCount > 0 && this.keyAt(0) === 0 && this.valueAt(0) === 0)) {
+      while (valid < this.entryCount && this.slotProblem(valid) === null) valid++;
+    }
+    this.truncateToEntries(valid);
+  }
 
   /**
    * A crash can leave a preallocated file torn to a few zero slots. After real entries
@@ -241,17 +266,8 @@ export abstract class FixedSlotIndex {
     await this.flush(fs, sync);
   }
 
-  async rename(fs: FileSystem, newPath: string): Promise<void> {
-    if ((await fs.stat(this.pathValue)) !== null) await fs.rename(this.pathValue, newPath);
-    this.pathValue = newPath;
-  }
-
   /** Points the index at a new path without touching files (the caller renamed them). */
   setPath(newPath: string): void {
     this.pathValue = newPath;
-  }
-
-  async deleteFile(fs: FileSystem): Promise<void> {
-    await fs.remove(this.pathValue);
   }
 }

@@ -16,9 +16,11 @@
  *    first used, so a clean restart reads no segment or index file at all.
  * 4. Unclean shutdown only: from the segment holding the recovery point onwards, validate
  *    every batch at or above the recovery point (length, CRC-32C, increasing offsets; the
- *    synced batches before it in that segment are only indexed), rebuild the indices, cut a torn or
- *    corrupt tail, and delete every segment after a cut (it follows corruption). The
- *    leader-epoch cache is re-assigned from the recovered batches.
+ *    synced batches before it in that segment are only indexed, and when that segment is
+ *    the last one the scan starts at its offset-index entry at the recovery point, not at
+ *    its start), rebuild the indices, cut a torn or corrupt tail, and delete every segment
+ *    after a cut (it follows corruption). The leader-epoch cache is re-assigned from the
+ *    batches re-read.
  * 5. Segments wholly below the log start offset are deleted; an empty directory gets one
  *    empty segment at the log start offset. A log whose end lies below its checkpointed
  *    start offset (the records were lost, the start offset was not) is emptied and starts
@@ -41,6 +43,8 @@ export interface LoadLogParams {
   readonly recoveryPoint: number;
   readonly logStartOffset: number;
   readonly epochCache: LeaderEpochCache;
+  /** The leader-epoch checkpoint was read (not missing or corrupt): epochs below the recovery point are known. */
+  readonly epochsOnDisk: boolean;
 }
 
 export interface LoadedLog {
@@ -236,12 +240,17 @@ async function recoverSegments(params: LoadLogParams, segments: SegmentSet): Pro
   let truncatedBytes = 0;
   let deletedSegments = false;
   const toRecover = segments.range(params.recoveryPoint, Number.MAX_SAFE_INTEGER);
-  // The epoch history after the recovery point is re-derived from the batches.
-  const firstRecovered = toRecover[0];
-  if (firstRecovered !== undefined) epochCache.truncateFromEnd(firstRecovered.baseOffset);
   for (let i = 0; i < toRecover.length; i++) {
     const segment = toRecover[i]!;
-    const result = await segment.recover((epoch, baseOffset) => epochCache.assign(epoch, baseOffset), params.recoveryPoint);
+    const result = await segment.recover({
+      syncedBelowOffset: params.recoveryPoint,
+      // Only the last segment's index files are written in synced pairs (a rolled one's
+      // are trimmed unsynced), and the epochs below the recovery point must be on disk.
+      fromIndexEntry: toRecover.length === 1 && params.epochsOnDisk,
+      // The epoch history from where the scan starts is re-derived from the batches.
+      onScanStart: (offset) => epochCache.truncateFromEnd(offset),
+      onBatch: (epoch, baseOffset) => epochCache.assign(epoch, baseOffset),
+    });
     if (result.truncatedBytes === 0) continue;
     truncatedBytes += result.truncatedBytes;
     logger.warn(

@@ -121,7 +121,7 @@ async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
     dir,
     onIndexRebuilt: (baseOffset, reason) => logger.warn({ dir, baseOffset, reason }, 'rebuilt index from its segment'),
   };
-  const loaded = await loadLog({ ctx, logger, hadCleanShutdown, recoveryPoint, logStartOffset, epochCache });
+  const loaded = await loadLog({ ctx, logger, hadCleanShutdown, recoveryPoint, logStartOffset, epochCache, epochsOnDisk });
   if (loaded.recovered) logger.info({ dir, recoveryPoint, logEndOffset: loaded.logEndOffset, truncatedBytes: loaded.truncatedBytes }, 'recovered log after unclean shutdown');
   try {
     // A full disk keeps the re-derived epochs in memory (dirty): the log's syncs retry.
