@@ -10,10 +10,10 @@
  *    `<base>.log.swap` is complete cleaner output; every live segment whose base offset
  *    lies in [base, swap's next offset) is deleted and the swap file renamed to
  *    `<base>.log`. Its index files are dropped and rebuilt.
- * 3. Open the live segments lazily: only the last one's size is read (the others' on
- *    first need). After a clean shutdown the
- *    log end offset is the checkpointed recovery point, checked when the active segment is
- *    first used, so a clean restart reads no segment or index file at all.
+ * 3. Open the live segments lazily: no size is read (each on first need), except the
+ *    last one's when its end must be read now. After a clean shutdown the log end offset
+ *    is the checkpointed recovery point, checked when the active segment is first used,
+ *    so a clean restart stats, opens and reads no segment or index file at all.
  * 4. Unclean shutdown only: from the segment holding the recovery point onwards, validate
  *    every batch at or above the recovery point (length, CRC-32C, increasing offsets; the
  *    synced batches before it in that segment are only indexed, and when that segment is
@@ -81,16 +81,19 @@ async function loadLogInto(params: LoadLogParams, segments: SegmentSet): Promise
     names = parseNames(await fs.readDir(dir));
   }
 
-  // Only the last segment (the active one) is stat-ed; the others learn their size on
-  // first need (LogSegment.loadSize), so a restart costs one stat per log, not per segment.
+  // No segment is stat-ed at open: each learns its size on first need (LogSegment.loadSize).
+  // The active one is stat-ed here only when its end must be read now (below); after a
+  // clean shutdown its first use loads size, indices and tail in one go, so a clean
+  // restart costs one directory listing and one epoch-checkpoint read per log.
   let lastBase = -1;
   for (const { parsed } of names) {
     if (parsed === null || parsed.kind !== 'log' || parsed.transitSuffix !== '') continue;
     lastBase = Math.max(lastBase, parsed.baseOffset);
   }
+  const endTrusted = params.hadCleanShutdown && params.recoveryPoint > lastBase && lastBase >= 0;
   for (const { name, parsed } of names) {
     if (parsed === null || parsed.kind !== 'log' || parsed.transitSuffix !== '') continue;
-    if (parsed.baseOffset !== lastBase) {
+    if (parsed.baseOffset !== lastBase || endTrusted) {
       segments.add(LogSegment.open(ctx, parsed.baseOffset, null, null));
       continue;
     }
@@ -131,11 +134,13 @@ async function loadLogInto(params: LoadLogParams, segments: SegmentSet): Promise
   // read from the segment instead.
   const active = segments.active;
   let logEndOffset: number;
-  if (params.hadCleanShutdown && active.sizeBytes === 0) {
-    logEndOffset = active.baseOffset;
-  } else if (params.hadCleanShutdown && params.recoveryPoint > active.baseOffset) {
+  if (params.hadCleanShutdown && params.recoveryPoint > active.baseOffset) {
+    // (An empty active segment with a checkpoint past its base contradicts the checkpoint:
+    // its first use says so, as for any other mismatch.)
     logEndOffset = params.recoveryPoint;
     active.expectNextOffset(logEndOffset);
+  } else if (params.hadCleanShutdown && active.sizeBytes === 0) {
+    logEndOffset = active.baseOffset;
   } else {
     logEndOffset = await active.readNextOffset();
   }
