@@ -466,7 +466,7 @@ export class LogSegment {
    * increasing and inside the segment), rebuilds the indices and cuts the file after the
    * last valid batch, durably. `onScanStart` hears the first offset re-read before
    * `onBatch` sees each valid batch's leader epoch and base offset from there (the epoch
-   * cache rebuild). The rebuilt indices are written and synced.
+   * cache rebuild). The rebuilt indices are written (synced when the file was cut).
    */
   async recover(options: RecoverOptions = {}): Promise<RecoverResult> {
     if (!this.sizeKnown) await this.loadSize();
@@ -496,7 +496,9 @@ export class LogSegment {
     }
     this.indexes = scan.ix;
     this.loadingIndexes = null;
-    await writeIndexes(this.ctx.fs, scan.ix, this.active, this.cursor, true);
+    // Synced only after a cut: then the files must not keep entries of the cut batches
+    // (see `truncateTo`); otherwise the rebuilt entries extend what the files held.
+    await writeIndexes(this.ctx.fs, scan.ix, this.active, this.cursor, truncatedBytes > 0);
     return { truncatedBytes, reason: truncatedBytes > 0 ? scan.reason : null, nextOffset: scan.nextOffset, scanStartPosition: scan.scanStartPosition };
   }
 

@@ -17,10 +17,12 @@
  * Invariants: an index entry is keyed by a batch's last offset and holds that batch's
  * position; the time index holds the running maximum timestamp, appended together with the
  * offset entries. An index file holds a prefix of the entries its segment had when it was
- * written (entries are only appended; a truncation that removes entries rewrites the file
- * before new entries can follow, see LogSegment.truncateTo and `recover`), so the entries
- * of a file below the recovery point describe the synced batches — the one recovery starts
- * from is still checked, and anything that does not fit falls back to the segment start.
+ * written (entries are only appended; a truncation that removes entries rewrites the file,
+ * synced, before new entries can follow, see LogSegment.truncateTo and `recover`), so the
+ * entries of a file below the recovery point describe the synced batches. Recovery starts
+ * only from an entry the time index file also covers (its prefix holds every time entry
+ * made up to there), checks the batch the entry names, and falls back to the segment
+ * start when anything does not fit.
  */
 import type { FileHandle, FileSystem } from '@samsa/runtime';
 import { batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchPartitionLeaderEpoch, validateRecordBatch, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec';
@@ -256,8 +258,12 @@ async function startFromIndexEntry(scan: RecoverScan): Promise<RecoveryStart | n
   const loaded = await loadIndexPrefixes(files);
   if (loaded === null) return null;
   const { offset, time } = loaded;
-  // The last entry whose batch ends below the recovery point and lies inside the file.
-  let slot = offset.slotAtOrBelow(syncedBelowOffset - 1);
+  // The last entry whose batch ends below the recovery point and lies inside the file, and
+  // that the time index file covers: index files are written time index first, but not
+  // always synced, so a crash may keep the offset index's write and lose the time
+  // index's; the time entries up to the start must all be there.
+  if (time.entries === 0) return null;
+  let slot = offset.slotAtOrBelow(Math.min(syncedBelowOffset - 1, time.lastEntry.offset));
   while (slot >= 0 && offset.entry(slot).position + RECORD_BATCH_HEADER_BYTES > sizeBytes) slot--;
   if (slot < 0) return null;
   const entry = offset.entry(slot);
