@@ -22,9 +22,17 @@
  */
 import type { FileSystem } from '@samsa/runtime';
 import { CorruptIndexError, assert } from './errors.ts';
-import { readWholeFile } from './file-io.ts';
+import { readFully, readWholeFile } from './file-io.ts';
+import { FileSystemError, type FileHandle } from '@samsa/runtime';
 
 const INITIAL_SLOTS = 64;
+/** Slots read per chunk by `readPrefixContent`. */
+const PREFIX_CHUNK_SLOTS = 4096;
+
+function isZeroSlot(bytes: Uint8Array, at: number, slotBytes: number): boolean {
+  for (let i = at; i < at + slotBytes; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
 
 export abstract class FixedSlotIndex {
   readonly slotBytes: number;
@@ -85,6 +93,43 @@ export abstract class FixedSlotIndex {
   /** Reads an index file; null content when the file is missing. */
   protected static async readContent(fs: FileSystem, path: string): Promise<Uint8Array | null> {
     return readWholeFile(fs, path);
+  }
+
+  /**
+   * The slots of an index file before its first all-zero slot (a preallocated file's
+   * unwritten tail; no real entry is all zero after the first), read in bounded chunks so
+   * a file preallocated to 10 MiB costs what its entries cost; null when missing.
+   */
+  protected static async readPrefixContent(fs: FileSystem, path: string, slotBytes: number): Promise<Uint8Array | null> {
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(path, 'read');
+    } catch (e) {
+      if (e instanceof FileSystemError && e.code === 'not-found') return null;
+      throw e;
+    }
+    try {
+      const chunk = new Uint8Array(PREFIX_CHUNK_SLOTS * slotBytes);
+      const parts: Uint8Array[] = [];
+      // Bounded by the file size: each step reads the next chunk, or stops.
+      for (let position = 0; ; position += chunk.byteLength) {
+        const n = await readFully(handle, chunk, position);
+        const slots = Math.floor(n / slotBytes);
+        let used = 0;
+        while (used < slots && !isZeroSlot(chunk, used * slotBytes, slotBytes)) used++;
+        parts.push(chunk.slice(0, used * slotBytes));
+        if (used < PREFIX_CHUNK_SLOTS) break;
+      }
+      const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+      let at = 0;
+      for (const part of parts) {
+        out.set(part, at);
+        at += part.byteLength;
+      }
+      return out;
+    } finally {
+      await handle.close();
+    }
   }
 
   get path(): string {

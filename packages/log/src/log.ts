@@ -20,18 +20,14 @@
  *   survives and the tail above it is validated and cut at the first bad batch.
  * - `truncateTo` and `truncateFullyAndStartAt` are durable when they resolve.
  *
- * Faults: a failing file-system operation rejects that call with LogStorageError and
- * takes the log offline; every later call except `close()` rejects with LogOfflineError
- * (Kafka's offline log dir). No promise the log creates is left unhandled.
- * A full disk ('no-space') is not such a fault where the log can undo the write: an
- * append (or roll) that hits it cuts off what it half wrote, rejects with LogNoSpaceError
- * and leaves the log online (readable, and writable once space returns); a checkpoint or
- * epoch-cache rewrite that hits it after the state changed leaves the old file, rewritten
- * at the next change, periodic checkpoint or close. A 'no-space' from a sync (a file
- * system that allocates at writeback) or from an undo that fails still takes the log
- * offline: after a failed fsync the file's contents are unknown. A compaction pass that
- * hits a full disk before its commit point (the `.swap` rename) is abandoned the same way
- * (LogNoSpaceError; only its `.cleaned` files were written).
+ * Faults (log-faults.ts): a failing file-system operation rejects that call with
+ * LogStorageError and takes the log offline (every later call but `close()` rejects with
+ * LogOfflineError). A full disk ('no-space') is no such fault where the log can undo the
+ * write: an append or roll cuts off what it half wrote and rejects with LogNoSpaceError,
+ * online; a checkpoint or epoch rewrite after the state changed keeps the old file for the
+ * next change, periodic checkpoint or close; a compaction pass before its `.swap` commit
+ * point is abandoned. A 'no-space' from a sync or from a failed undo is a fault (after a
+ * failed fsync the file's contents are unknown). No promise the log creates is left unhandled.
  *
  * API (all offsets are numbers):
  * - state: `logStartOffset`, `logEndOffset`, `recoveryPoint`, `highWatermark`,
@@ -50,7 +46,7 @@
  * - `close()`
  */
 import type { Clock } from '@samsa/runtime';
-import { assignOffsets, checkFollowerOffsets, forEachBatchEpoch, validateAppend, type ValidatedAppend } from './append-batches.ts';
+import { assignOffsets, checkFollowerOffsets, forEachBatchEpoch, leaderChecksFor, validateAppend, type ValidatedAppend } from './append-batches.ts';
 import { AsyncMutex } from './async-mutex.ts';
 import { InvalidArgumentError, LogNoSpaceError, OffsetOutOfRangeError, RecordBatchTooLargeError, assert, assertSafeInteger, completedUnlessNoSpace, isNoSpace } from './errors.ts';
 import { CLEANED_FILE_SUFFIX } from './file-names.ts';
@@ -61,23 +57,7 @@ import type { AppendStats, LogSegment, SegmentContext, TimestampAndOffset } from
 import { LocalLog } from './local-log.ts';
 import { LogDurability } from './log-durability.ts';
 import { LogFaults } from './log-faults.ts';
-import {
-  LIST_OFFSETS_EARLIEST,
-  LIST_OFFSETS_EARLIEST_LOCAL,
-  LIST_OFFSETS_LATEST,
-  LIST_OFFSETS_MAX_TIMESTAMP,
-  WRITERS_QUEUED_MAX,
-  type AppendEvent,
-  type AppendOptions,
-  type AppendResult,
-  type FollowerAppendOptions,
-  type LogParams,
-  type LogHost,
-  type ReadOptions,
-  type ReadResult,
-  type SegmentInfo,
-  type Watermark,
-} from './log-types.ts';
+import { LIST_OFFSETS_EARLIEST, LIST_OFFSETS_EARLIEST_LOCAL, LIST_OFFSETS_LATEST, LIST_OFFSETS_MAX_TIMESTAMP, WRITERS_QUEUED_MAX, type AppendEvent, type AppendOptions, type AppendResult, type FollowerAppendOptions, type LogParams, type LogHost, type ReadOptions, type ReadResult, type SegmentInfo, type Watermark } from './log-types.ts';
 import { LogWatchers } from './log-watchers.ts';
 import type { LogLogger } from './logger.ts';
 import type { EpochEntry } from './checkpoint-file.ts';
@@ -85,13 +65,7 @@ import type { EpochEntry } from './checkpoint-file.ts';
 export * from './log-types.ts';
 
 /** What a write under the lock produced, for the AppendResult. */
-interface Written {
-  readonly firstOffset: number;
-  readonly lastOffset: number;
-  readonly logAppendTimeMs: number;
-  readonly maxTimestamp: number;
-  readonly offsetOfMaxTimestamp: number;
-}
+type Written = Pick<AppendResult, 'baseOffset' | 'lastOffset' | 'logAppendTimeMs' | 'maxTimestamp' | 'offsetOfMaxTimestamp'>;
 
 export class Log {
   readonly dir: string;
@@ -273,11 +247,7 @@ export class Log {
   async append(bytes: Uint8Array, options: AppendOptions = {}): Promise<AppendResult> {
     this.ensureAvailable();
     const config = this.config;
-    const validated = validateAppend(bytes, config.maxMessageBytes, {
-      createTime: config.timestampType === 'create-time',
-      keysRequired: config.cleanupPolicy !== 'delete',
-      logName: `${this.topic}-${this.partition}`,
-    });
+    const validated = validateAppend(bytes, config.maxMessageBytes, leaderChecksFor(config, `${this.topic}-${this.partition}`));
     if (validated.sizeBytes > this.config.segmentBytes) throw new RecordBatchTooLargeError(validated.sizeBytes, this.config.segmentBytes);
     const epoch = options.leaderEpoch ?? -1;
     if (options.leaderEpoch !== undefined) assert(Number.isInteger(epoch) && epoch >= 0 && epoch <= 0x7fffffff, `bad leader epoch ${epoch}`);
@@ -288,7 +258,7 @@ export class Log {
         const logAppendTimeMs = config.timestampType === 'log-append-time' ? this.clock.wallMs() : -1;
         const stats = assignOffsets(bytes, { firstOffset, leaderEpoch: epoch, logAppendTimeMs });
         await this.writeBatches(bytes, firstOffset, stats);
-        return { firstOffset, lastOffset: stats.lastOffset, logAppendTimeMs, maxTimestamp: stats.maxTimestamp, offsetOfMaxTimestamp: stats.offsetOfMaxTimestamp };
+        return { baseOffset: firstOffset, lastOffset: stats.lastOffset, logAppendTimeMs, maxTimestamp: stats.maxTimestamp, offsetOfMaxTimestamp: stats.offsetOfMaxTimestamp };
       }),
     );
     return this.appendResult(written, validated, await this.durability.maybeSyncAfterAppend(this.config.flushPolicy, options.requireSync === true));
@@ -304,25 +274,15 @@ export class Log {
         this.ensureAvailable();
         const checked = checkFollowerOffsets(bytes, this.endOffset, options.allowGaps === true);
         await this.writeBatches(bytes, checked.firstOffset, checked);
-        return { ...checked, logAppendTimeMs: -1 };
+        return { baseOffset: checked.firstOffset, lastOffset: checked.lastOffset, logAppendTimeMs: -1, maxTimestamp: checked.maxTimestamp, offsetOfMaxTimestamp: checked.offsetOfMaxTimestamp };
       }),
     );
     return this.appendResult(written, validated, await this.durability.maybeSyncAfterAppend(this.config.flushPolicy, options.requireSync === true));
   }
 
   private appendResult(written: Written, validated: ValidatedAppend, synced: boolean): AppendResult {
-    return {
-      baseOffset: written.firstOffset,
-      lastOffset: written.lastOffset,
-      logAppendTimeMs: written.logAppendTimeMs,
-      maxTimestamp: written.maxTimestamp,
-      offsetOfMaxTimestamp: written.offsetOfMaxTimestamp,
-      batchCount: validated.batchCount,
-      recordCount: validated.recordCount,
-      sizeBytes: validated.sizeBytes,
-      logStartOffset: this.startOffset,
-      synced,
-    };
+    const { batchCount, recordCount, sizeBytes } = validated;
+    return { ...written, batchCount, recordCount, sizeBytes, logStartOffset: this.startOffset, synced };
   }
 
   /** Under the writer lock: roll if needed, write, index, move the log end, wake waiters. */

@@ -42,6 +42,17 @@ export class OffsetIndex extends FixedSlotIndex {
   }
 
   /** Builds an index from raw slots (tests, and the cleaner's rebuilt segments). */
+  /**
+   * Crash recovery's load: the file's slots before its first all-zero slot (read in
+   * chunks, not the whole preallocated file); null when the file is missing. The caller
+   * keeps the valid prefix (`keepValidPrefix`).
+   */
+  static async loadPrefix(fs: FileSystem, path: string, baseOffset: number, maxIndexBytes: number, preallocate: boolean): Promise<OffsetIndex | null> {
+    const content = await FixedSlotIndex.readPrefixContent(fs, path, OFFSET_INDEX_SLOT_BYTES);
+    if (content === null) return null;
+    return new OffsetIndex(path, baseOffset, Math.max(maxIndexBytes, content.byteLength), content, preallocate);
+  }
+
   static fromBytes(path: string, baseOffset: number, maxIndexBytes: number, content: Uint8Array): OffsetIndex {
     return new OffsetIndex(path, baseOffset, maxIndexBytes, content, false);
   }

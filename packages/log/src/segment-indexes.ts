@@ -291,8 +291,8 @@ async function startFromIndexEntry(scan: RecoverScan): Promise<RecoveryStart | n
 async function loadIndexPrefixes(files: IndexFiles): Promise<Indexes | null> {
   const { fs, baseOffset, segmentIndexBytes, active } = files;
   try {
-    const offset = await OffsetIndex.load(fs, files.offsetPath, baseOffset, segmentIndexBytes, active);
-    const time = await TimeIndex.load(fs, files.timePath, baseOffset, segmentIndexBytes, active);
+    const offset = await OffsetIndex.loadPrefix(fs, files.offsetPath, baseOffset, segmentIndexBytes, active);
+    const time = await TimeIndex.loadPrefix(fs, files.timePath, baseOffset, segmentIndexBytes, active);
     if (offset === null || time === null) return null;
     offset.keepValidPrefix();
     time.keepValidPrefix();

@@ -42,6 +42,17 @@ export class TimeIndex extends FixedSlotIndex {
     return index;
   }
 
+  /**
+   * Crash recovery's load: the file's slots before its first all-zero slot (read in
+   * chunks, not the whole preallocated file); null when the file is missing. The caller
+   * keeps the valid prefix (`keepValidPrefix`).
+   */
+  static async loadPrefix(fs: FileSystem, path: string, baseOffset: number, maxIndexBytes: number, preallocate: boolean): Promise<TimeIndex | null> {
+    const content = await FixedSlotIndex.readPrefixContent(fs, path, TIME_INDEX_SLOT_BYTES);
+    if (content === null) return null;
+    return new TimeIndex(path, baseOffset, Math.max(maxIndexBytes, content.byteLength), content, preallocate);
+  }
+
   static fromBytes(path: string, baseOffset: number, maxIndexBytes: number, content: Uint8Array): TimeIndex {
     return new TimeIndex(path, baseOffset, maxIndexBytes, content, false);
   }

@@ -59,10 +59,12 @@ import { CheckpointWriter, readDirCheckpoints } from './dir-checkpoints.ts';
 import { HandleCache } from './handle-cache.ts';
 import { CLEANER_OFFSET_MAP_BYTES_DEFAULT, ManagerCleaner } from './manager-cleaner.ts';
 import { runOnLog, type ManagedEntry } from './managed-entry.ts';
+import { DELETE_DIR_SUFFIX, retiredDirName, STRAY_DIR_SUFFIX } from './retired-dirs.ts';
 import { runBounded } from './run-bounded.ts';
 
 export { CLEANER_DELETE_HORIZON_CHECKPOINT_FILE, CLEANER_OFFSET_CHECKPOINT_FILE } from './dir-checkpoints.ts';
 export { CLEANER_OFFSET_MAP_BYTES_DEFAULT, cleanerMapBytesFor } from './manager-cleaner.ts';
+export { DELETE_DIR_SUFFIX, STRAY_DIR_SUFFIX } from './retired-dirs.ts';
 
 /**
  * Logs closed at once by `LogManager.close`: enough to keep a disk's queue busy (each
@@ -70,10 +72,6 @@ export { CLEANER_OFFSET_MAP_BYTES_DEFAULT, cleanerMapBytesFor } from './manager-
  * buffers of the logs in flight stay bounded, and well under the default `openHandlesMax`.
  */
 export const CLOSE_CONCURRENCY_DEFAULT = 64;
-/** Suffix of a partition directory being deleted (Kafka's `-delete`). */
-export const DELETE_DIR_SUFFIX = '-delete';
-/** Suffix of a partition directory set aside by `setAsideLog` (Kafka's `-stray`); never loaded. */
-export const STRAY_DIR_SUFFIX = '-stray';
 
 export interface LogManagerOptions {
   readonly logDirs: readonly string[];
@@ -362,7 +360,7 @@ export class LogManager {
       await log.close().catch((e: unknown) => {
         if (!isNoSpace(e)) throw e;
       });
-      const renamed = joinDir(entry.logDir, `${partitionDirName(topic, partition)}.${uuidHex(this.random)}${suffix}`);
+      const renamed = joinDir(entry.logDir, retiredDirName(topic, partition, suffix, this.random));
       await this.fs.rename(log.dir, renamed);
       await this.fs.syncDir(entry.logDir);
       if (suffix !== DELETE_DIR_SUFFIX) return;
@@ -602,14 +600,4 @@ export class LogManager {
   private ensureOpen(): void {
     if (this.closed) throw new InvalidArgumentError('LogManager is closed');
   }
-}
-
-/** 32 hex digits of a random version-4 UUID, dashes dropped (Kafka's retired-dir suffix). */
-function uuidHex(random: Random): string {
-  const bytes = random.fill(new Uint8Array(16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  let hex = '';
-  for (const b of bytes) hex += b.toString(16).padStart(2, '0');
-  return hex;
 }
