@@ -11,7 +11,9 @@
  *   same run; printed with the ratio open / baseline;
  * - crash restart: reopen, flush + checkpoint everything, append an unflushed tail spread
  *   over all partitions, `kill -9` the child, then time the recovering `LogManager.open`
- *   for two tail sizes: the time should follow the tail, not the total.
+ *   for two tail sizes: the time should follow the tail, not the total;
+ * - for the first size, the crash restart again with each log's data in one 1 GiB segment
+ *   (recovery starts at the active segment's index entry at the recovery point).
  * Target (issue 12, deliverable 7): clean restart of 1,000 partitions / 1 GB < 1 s.
  */
 import { spawn } from 'node:child_process';
@@ -23,20 +25,22 @@ import { NodeFileSystem, makeTempDir } from '../../packages/runtime/src/node/ind
 import { makeBatch, mb } from './batches.ts';
 
 const PARTITIONS = 1000;
+/** Segment size of the main runs (many segments per log); the one-segment run uses 1 GiB (Kafka's default). */
+const SEGMENT_BYTES = 256 * 1024;
 const SIZES_MB = (process.env.RESTART_BENCH_SIZES_MB ?? '1024,10240').split(',').map(Number);
 const self = fileURLToPath(import.meta.url);
 
 const openManager = (root: string) => LogManager.open({ logDirs: [join(root, 'd1'), join(root, 'd2')], fs: new NodeFileSystem(), highWatermark: 'log-end' });
 const memory = () => ({ rssMB: Math.round(process.memoryUsage().rss / 1e6), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1e3) });
 
-async function child(mode: string, root: string, arg: number): Promise<void> {
+async function child(mode: string, root: string, arg: number, segmentBytes: number): Promise<void> {
   if (mode === 'write') {
     const m = await openManager(root);
     const { bytes } = makeBatch(100);
     const perPartition = Math.max(1, Math.floor((arg * 1024 * 1024) / PARTITIONS / bytes.byteLength));
     const start = performance.now();
     for (let p = 0; p < PARTITIONS; p++) {
-      const log = await m.getOrCreateLog(`bench${p % 50}`, Math.floor(p / 50), { segmentBytes: 256 * 1024 });
+      const log = await m.getOrCreateLog(`bench${p % 50}`, Math.floor(p / 50), { segmentBytes });
       for (let i = 0; i < perPartition; i++) await log.append(bytes);
     }
     await m.close();
@@ -75,9 +79,9 @@ async function child(mode: string, root: string, arg: number): Promise<void> {
   }
 }
 
-function run(mode: string, root: string, arg = 0, killOn?: string): Promise<Record<string, number>> {
+function run(mode: string, root: string, arg = 0, killOn?: string, segmentBytes = SEGMENT_BYTES): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', self, mode, root, String(arg)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', self, mode, root, String(arg), String(segmentBytes)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -127,6 +131,25 @@ async function scenario(sizeMB: number): Promise<void> {
   }
 }
 
+/**
+ * Crash restart of logs whose data is all in one (1 GiB) segment: recovery starts at the
+ * active segment's index entry at the recovery point, so it should cost the tail only.
+ */
+async function oneSegmentCrash(sizeMB: number): Promise<void> {
+  const root = await makeTempDir('samsa-bench-restart-');
+  try {
+    const w = await run('write', root, sizeMB, undefined, 1024 * 1024 * 1024);
+    const clean = await run('open', root);
+    const crash = await run('crash', root, 16 * 1024 * 1024, 'unflushedBytes');
+    const recover = await run('open', root);
+    console.log(
+      `restart, ${PARTITIONS} partitions, ${mb(w.bytes!)} in one segment each: crash restart, ${mb(crash.unflushedBytes!)} unflushed tail   ${recover.openMs} ms   clean restart ${clean.openMs} ms`,
+    );
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   for (const sizeMB of SIZES_MB) {
     const probe = await makeTempDir('samsa-bench-restart-df-');
@@ -138,9 +161,10 @@ async function main(): Promise<void> {
       continue;
     }
     await scenario(sizeMB);
+    if (sizeMB === SIZES_MB[0]) await oneSegmentCrash(sizeMB);
   }
 }
 
-const [mode, root, arg] = process.argv.slice(2);
+const [mode, root, arg, segmentBytes] = process.argv.slice(2);
 if (mode === undefined) await main();
-else await child(mode, root!, Number(arg));
+else await child(mode, root!, Number(arg), Number(segmentBytes));

@@ -13,8 +13,11 @@
  *   which `sanityCheck()` rejects: the caller then rebuilds the index from the segment.
  *
  * Durability: entries written after the last `flush()` may be lost. The log syncs an index
- * only before the recovery point moves past its segment, so an index of a segment above the
- * recovery point is always rebuilt on recovery.
+ * before the recovery point moves past its segment, and whenever a truncation removed
+ * entries the file held (so a file never keeps entries of removed batches). Crash
+ * recovery may start from an entry of the last segment's file below the recovery point
+ * (`readPrefixContent`, `keepValidPrefix`; segment-indexes.ts checks it); the rest of an
+ * index above the recovery point is rebuilt.
  *
  * Memory: the in-memory array grows by doubling up to `maxIndexBytes`, so an idle segment
  * costs what its entries cost. Not safe for concurrent mutation; the owning segment
