@@ -180,21 +180,10 @@ export class LogSegment {
     return this.active;
   }
 
-  /** Largest batch max-timestamp, NO_TIMESTAMP (-1) when none; valid after `loadIndexes()`. */
-  get largestTimestampLoaded(): number {
-    return this.cursor.maxTimestamp;
-  }
-
   /** Loads the indices (if needed) and returns the largest timestamp in the segment. */
   async largestTimestamp(): Promise<number> {
     await this.loadIndexes();
     return this.cursor.maxTimestamp;
-  }
-
-  /** (largest timestamp, offset of the batch holding it). */
-  async maxTimestampAndOffset(): Promise<{ timestamp: number; offset: number }> {
-    await this.loadIndexes();
-    return { timestamp: this.cursor.maxTimestamp, offset: this.cursor.offsetOfMaxTimestamp };
   }
 
   private async file(): Promise<FileHandle> {

@@ -40,8 +40,7 @@
  *   `updateHighWatermark(offset)`
  * - epochs: `assignEpochStartOffset`, `endOffsetForEpoch`, `latestEpoch`, `epochEntries`
  * - range: `truncateTo`, `truncateFullyAndStartAt`, `deleteRecordsBefore`
- * - retention: `segmentInfos`, `maybeIncrementLogStartOffset`,
- *   `deleteSegments(baseOffsets, reason)`
+ * - retention: `segmentInfos`, `deleteSegments(baseOffsets, reason)`
  * - compaction: `createCleanedSegment(base)`, `replaceSegments(cleaned, old)`
  * - `close()`
  */
@@ -510,21 +509,6 @@ export class Log {
         }
         await this.persistAllowingFullDisk('delete-segments');
         return deleted;
-      }),
-    );
-  }
-
-  /** Raises the log start offset (never lowers it, never past the high watermark). */
-  async maybeIncrementLogStartOffset(offset: number): Promise<void> {
-    assertSafeInteger(offset, 'log start offset');
-    this.ensureAvailable();
-    await this.writers.run(() =>
-      this.guard('increment-log-start-offset', async () => {
-        const target = Math.min(offset, this.hw);
-        if (target <= this.startOffset) return;
-        this.startOffset = target;
-        this.epochCache.truncateFromStart(target);
-        await this.persistAllowingFullDisk('increment-log-start-offset');
       }),
     );
   }
