@@ -133,9 +133,7 @@ export class Broker {
   #advertised: Endpoint;
   #shuttingDown = false;
   #shutdown: Promise<void> | null = null;
-  #retentionTimer: TimerHandle | null = null;
   #idleTimer: TimerHandle | null = null;
-  #retentionRunning = false;
   #dataDirLock: DataDirLock | null = null;
 
   private constructor(options: BrokerOptions, registry: TopicRegistry, logs: PartitionLogStore) {
@@ -182,8 +180,6 @@ export class Broker {
       close: (c, reason) => this.#closeStalled(c, reason),
     });
     this.#connectionLog = new ConnectionLog(this.#logger, options.clock);
-    const checkMs = logMaintenanceConfig(options.config).retentionCheckIntervalMs;
-    this.#retentionTimer = options.clock.setInterval(() => void this.retentionPass(), checkMs);
     const idleMs = options.config.values.get('connections.max.idle.ms') as number;
     if (idleMs > 0) this.#idleTimer = options.clock.setInterval(() => this.closeIdleConnections(), Math.min(IDLE_SWEEP_MS, idleMs));
   }
@@ -203,35 +199,6 @@ export class Broker {
       }
     }
     return closed;
-  }
-
-  /**
-   * One retention pass over every partition (Kafka runs it every
-   * log.retention.check.interval.ms; so does the broker's timer). Uses each topic's
-   * current retention.ms / retention.bytes / cleanup.policy. Never overlaps itself. The
-   * only retention there is: the SamsaLogStore's LogManager runs the cleaner and
-   * checkpoints but not retention, and serializes this pass with cleaning per log.
-   */
-  async retentionPass(): Promise<number> {
-    if (this.#retentionRunning || this.#shuttingDown) return 0;
-    this.#retentionRunning = true;
-    let deleted = 0;
-    try {
-      for (const t of this.registry.topics()) {
-        for (const p of t.partitions) {
-          try {
-            const n = await p.enforceRetention(this.#ctx.clock.wallMs());
-            if (n > 0) this.#logger.info({ topic: p.topic, partition: p.index, segments: n, logStartOffset: p.log.logStartOffset }, 'retention deleted segments');
-            deleted += n;
-          } catch (e) {
-            this.#logger.warn({ err: e, topic: p.topic, partition: p.index }, 'retention pass failed');
-          }
-        }
-      }
-    } finally {
-      this.#retentionRunning = false;
-    }
-    return deleted;
   }
 
   /**
@@ -272,6 +239,10 @@ export class Broker {
       const record = store.state.topics.find((t) => t.name === topic);
       return record === undefined ? undefined : effectiveTopicConfig(server, store.state.dynamicBrokerConfigs, record.configs);
     };
+    // Retention is the LogManager's task; after it deleted segments, the partition trims
+    // its producer state (a deletion before the topics are open needs none: they rebuild
+    // their state from the log as it is then).
+    let registry: TopicRegistry | undefined;
     const samsaLogs = await SamsaLogStore.open({
       fs: options.fs,
       clock: options.clock,
@@ -281,9 +252,12 @@ export class Broker {
       topicConfig,
       defaultConfig: effectiveTopicConfig(server, store.state.dynamicBrokerConfigs, {}),
       maintenance: logMaintenanceConfig(server),
+      onSegmentsDeleted: (e) => {
+        registry?.partition(e.topic, e.partition)?.afterRetention(e.logStartOffset);
+        logger.info({ topic: e.topic, partition: e.partition, segments: e.deletedSegments, logStartOffset: e.logStartOffset, reason: e.reason }, 'retention deleted segments');
+      },
     });
     const logs = options.wrapLogs?.(samsaLogs) ?? samsaLogs;
-    let registry: TopicRegistry;
     try {
       registry = await TopicRegistry.open({ server, store, logs, logger, random: options.random });
     } catch (e) {
@@ -471,7 +445,6 @@ export class Broker {
 
   async #doShutdown(): Promise<void> {
     this.#shuttingDown = true;
-    this.#retentionTimer?.cancel();
     this.#idleTimer?.cancel();
     this.#connectionLog.close();
     this.#logger.info({ connections: this.#connections.size }, 'shutting down');

@@ -68,6 +68,11 @@ const keylessScratch: number[] = [];
 const walkSummary = newRecordWalkSummary();
 const walkOptions: ValidateOptions = { deep: true, summary: walkSummary };
 
+/** The leader checks a log's config asks for: max timestamps on create-time logs, keys on compacted ones. */
+export function leaderChecksFor(config: { readonly timestampType: string; readonly cleanupPolicy: string }, logName: string): LeaderChecks {
+  return { createTime: config.timestampType === 'create-time', keysRequired: config.cleanupPolicy !== 'delete', logName };
+}
+
 /**
  * Checks framing, CRC and size of every batch (and, with `leader`, the leader checks);
  * throws before anything is written. With `leader` on a create-time log it then corrects

@@ -13,8 +13,11 @@
  *   which `sanityCheck()` rejects: the caller then rebuilds the index from the segment.
  *
  * Durability: entries written after the last `flush()` may be lost. The log syncs an index
- * only before the recovery point moves past its segment, so an index of a segment above the
- * recovery point is always rebuilt on recovery.
+ * before the recovery point moves past its segment, and whenever a truncation removed
+ * entries the file held (so a file never keeps entries of removed batches). Crash
+ * recovery may start from an entry of the last segment's file below the recovery point
+ * (`readPrefixContent`, `keepValidPrefix`; segment-indexes.ts checks it); the rest of an
+ * index above the recovery point is rebuilt.
  *
  * Memory: the in-memory array grows by doubling up to `maxIndexBytes`, so an idle segment
  * costs what its entries cost. Not safe for concurrent mutation; the owning segment
@@ -22,9 +25,17 @@
  */
 import type { FileSystem } from '@samsa/runtime';
 import { CorruptIndexError, assert } from './errors.ts';
-import { readWholeFile } from './file-io.ts';
+import { readFully, readWholeFile } from './file-io.ts';
+import { FileSystemError, type FileHandle } from '@samsa/runtime';
 
 const INITIAL_SLOTS = 64;
+/** Slots read per chunk by `readPrefixContent`. */
+const PREFIX_CHUNK_SLOTS = 4096;
+
+function isZeroSlot(bytes: Uint8Array, at: number, slotBytes: number): boolean {
+  for (let i = at; i < at + slotBytes; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
 
 export abstract class FixedSlotIndex {
   readonly slotBytes: number;
@@ -87,6 +98,43 @@ export abstract class FixedSlotIndex {
     return readWholeFile(fs, path);
   }
 
+  /**
+   * The slots of an index file before its first all-zero slot (a preallocated file's
+   * unwritten tail; no real entry is all zero after the first), read in bounded chunks so
+   * a file preallocated to 10 MiB costs what its entries cost; null when missing.
+   */
+  protected static async readPrefixContent(fs: FileSystem, path: string, slotBytes: number): Promise<Uint8Array | null> {
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(path, 'read');
+    } catch (e) {
+      if (e instanceof FileSystemError && e.code === 'not-found') return null;
+      throw e;
+    }
+    try {
+      const chunk = new Uint8Array(PREFIX_CHUNK_SLOTS * slotBytes);
+      const parts: Uint8Array[] = [];
+      // Bounded by the file size: each step reads the next chunk, or stops.
+      for (let position = 0; ; position += chunk.byteLength) {
+        const n = await readFully(handle, chunk, position);
+        const slots = Math.floor(n / slotBytes);
+        let used = 0;
+        while (used < slots && !isZeroSlot(chunk, used * slotBytes, slotBytes)) used++;
+        parts.push(chunk.slice(0, used * slotBytes));
+        if (used < PREFIX_CHUNK_SLOTS) break;
+      }
+      const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+      let at = 0;
+      for (const part of parts) {
+        out.set(part, at);
+        at += part.byteLength;
+      }
+      return out;
+    } finally {
+      await handle.close();
+    }
+  }
+
   get path(): string {
     return this.pathValue;
   }
@@ -108,8 +156,33 @@ export abstract class FixedSlotIndex {
   protected abstract keyAt(slot: number): number;
   /** The secondary value of a slot that is also monotonic (position or relative offset). */
   protected abstract valueAt(slot: number): number;
+  /**
+   * Why slot `slot` breaks the index's invariants after the slots before it (negative, or
+   * not increasing), or null when it keeps them.
+   */
+  protected abstract slotProblem(slot: number): string | null;
+
   /** Throws CorruptIndexError when the loaded entries break the index's invariants. */
-  abstract sanityCheck(): void;
+  sanityCheck(): void {
+    this.rejectZeroFirstSlot();
+    for (let i = 0; i < this.entryCount; i++) {
+      const problem = this.slotProblem(i);
+      if (problem !== null) throw new CorruptIndexError(this.path, problem);
+    }
+  }
+
+  /**
+   * Keeps the longest prefix of entries that keeps the invariants (crash recovery: a
+   * preallocated file leaves zero slots after its entries; a torn write, a bad slot).
+   * A zero first slot keeps nothing (see `rejectZeroFirstSlot`).
+   */
+  keepValidPrefix(): void {
+    let valid = 0;
+    if (!(this.entryCount > 0 && this.keyAt(0) === 0 && this.valueAt(0) === 0)) {
+      while (valid < this.entryCount && this.slotProblem(valid) === null) valid++;
+    }
+    this.truncateToEntries(valid);
+  }
 
   /**
    * A crash can leave a preallocated file torn to a few zero slots. After real entries
@@ -241,17 +314,8 @@ export abstract class FixedSlotIndex {
     await this.flush(fs, sync);
   }
 
-  async rename(fs: FileSystem, newPath: string): Promise<void> {
-    if ((await fs.stat(this.pathValue)) !== null) await fs.rename(this.pathValue, newPath);
-    this.pathValue = newPath;
-  }
-
   /** Points the index at a new path without touching files (the caller renamed them). */
   setPath(newPath: string): void {
     this.pathValue = newPath;
-  }
-
-  async deleteFile(fs: FileSystem): Promise<void> {
-    await fs.remove(this.pathValue);
   }
 }

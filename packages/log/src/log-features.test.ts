@@ -157,6 +157,28 @@ describe('waiting for data', () => {
     await log.close();
     expect(await pending).toBe(false);
   });
+
+  it('bounds waiters over both watermarks together: one past waitersMax is answered at once with TooManyWaitersError', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock, { highWatermark: 'manual' }, { waitersMax: 2 });
+    await log.append(batchOf([rec(0)]));
+    const follower = log.waitForData(1, 10_000); // log end
+    const consumer = log.waitForData(0, 10_000, { watermark: 'high-watermark' });
+    await expect(log.waitForData(0, 10_000, { watermark: 'high-watermark' })).rejects.toMatchObject({ code: 'too-many-waiters' });
+    await expect(log.waitForData(1, 10_000)).rejects.toBeInstanceOf(TooManyWaitersError);
+    // Answered at once without a slot: data already there, or no time to wait.
+    expect(await log.waitForData(0, 10_000)).toBe(true);
+    expect(await log.waitForData(5, 0, { watermark: 'high-watermark' })).toBe(false);
+    log.updateHighWatermark(1);
+    expect(await consumer).toBe(true);
+    // The freed slot takes a new waiter.
+    const again = log.waitForData(1, 10_000, { watermark: 'high-watermark' });
+    await log.append(batchOf([rec(1)]));
+    expect(await follower).toBe(true);
+    log.updateHighWatermark(2);
+    expect(await again).toBe(true);
+    await log.close();
+  });
 });
 
 describe('segment swap (compaction)', () => {

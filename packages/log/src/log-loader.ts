@@ -10,15 +10,17 @@
  *    `<base>.log.swap` is complete cleaner output; every live segment whose base offset
  *    lies in [base, swap's next offset) is deleted and the swap file renamed to
  *    `<base>.log`. Its index files are dropped and rebuilt.
- * 3. Open the live segments lazily: only the last one's size is read (the others' on
- *    first need). After a clean shutdown the
- *    log end offset is the checkpointed recovery point, checked when the active segment is
- *    first used, so a clean restart reads no segment or index file at all.
+ * 3. Open the live segments lazily: no size is read (each on first need), except the
+ *    last one's when its end must be read now. After a clean shutdown the log end offset
+ *    is the checkpointed recovery point, checked when the active segment is first used,
+ *    so a clean restart stats, opens and reads no segment or index file at all.
  * 4. Unclean shutdown only: from the segment holding the recovery point onwards, validate
  *    every batch at or above the recovery point (length, CRC-32C, increasing offsets; the
- *    synced batches before it in that segment are only indexed), rebuild the indices, cut a torn or
- *    corrupt tail, and delete every segment after a cut (it follows corruption). The
- *    leader-epoch cache is re-assigned from the recovered batches.
+ *    synced batches before it in that segment are only indexed, and when that segment is
+ *    the last one the scan starts at its offset-index entry at the recovery point, not at
+ *    its start), rebuild the indices, cut a torn or corrupt tail, and delete every segment
+ *    after a cut (it follows corruption). The leader-epoch cache is re-assigned from the
+ *    batches re-read.
  * 5. Segments wholly below the log start offset are deleted; an empty directory gets one
  *    empty segment at the log start offset. A log whose end lies below its checkpointed
  *    start offset (the records were lost, the start offset was not) is emptied and starts
@@ -41,6 +43,8 @@ export interface LoadLogParams {
   readonly recoveryPoint: number;
   readonly logStartOffset: number;
   readonly epochCache: LeaderEpochCache;
+  /** The leader-epoch checkpoint was read (not missing or corrupt): epochs below the recovery point are known. */
+  readonly epochsOnDisk: boolean;
 }
 
 export interface LoadedLog {
@@ -76,26 +80,9 @@ async function loadLogInto(params: LoadLogParams, segments: SegmentSet): Promise
     dirChanged = true;
     names = parseNames(await fs.readDir(dir));
   }
-
-  // Only the last segment (the active one) is stat-ed; the others learn their size on
-  // first need (LogSegment.loadSize), so a restart costs one stat per log, not per segment.
-  let lastBase = -1;
-  for (const { parsed } of names) {
-    if (parsed === null || parsed.kind !== 'log' || parsed.transitSuffix !== '') continue;
-    lastBase = Math.max(lastBase, parsed.baseOffset);
-  }
-  for (const { name, parsed } of names) {
-    if (parsed === null || parsed.kind !== 'log' || parsed.transitSuffix !== '') continue;
-    if (parsed.baseOffset !== lastBase) {
-      segments.add(LogSegment.open(ctx, parsed.baseOffset, null, null));
-      continue;
-    }
-    const stat = await fs.stat(joinDir(dir, name));
-    if (stat !== null) segments.add(LogSegment.open(ctx, parsed.baseOffset, stat.sizeBytes, stat.mtimeMs));
-  }
+  await openLiveSegments(params, names, segments);
 
   let truncatedBytes = 0;
-  let recoveryPoint = params.recoveryPoint;
   const recovered = !params.hadCleanShutdown && segments.size > 0;
   if (recovered) {
     const result = await recoverSegments(params, segments);
@@ -104,50 +91,18 @@ async function loadLogInto(params: LoadLogParams, segments: SegmentSet): Promise
   }
 
   const logStartOffset = Math.max(params.logStartOffset, segments.first?.baseOffset ?? params.logStartOffset, 0);
-  // Segments wholly below the log start offset (a deletion that did not reach the disk).
-  for (const s of segments.all()) {
-    const next = segments.higherSegment(s.baseOffset);
-    if (next === undefined || next.baseOffset > logStartOffset) break;
-    segments.remove(s.baseOffset);
-    await s.deleteFiles();
-    dirChanged = true;
-    logger.info({ dir, baseOffset: s.baseOffset, logStartOffset }, 'deleted segment below the log start offset');
-  }
-
+  dirChanged = (await deleteSegmentsBelow(params, segments, logStartOffset)) || dirChanged;
   if (segments.size === 0) {
     segments.add(await LogSegment.create(ctx, logStartOffset, { active: true }));
     dirChanged = true;
   } else {
     await segments.active.markActive();
   }
-  // After a clean shutdown the recovery point is the log end offset (close syncs
-  // everything, then checkpoints it): trust it and leave the active segment unread; its
-  // first index load verifies it (LogSegment.expectNextOffset). A point that cannot be the
-  // end (0 or missing from the checkpoint, or not past the active segment's base) is
-  // read from the segment instead.
-  const active = segments.active;
-  let logEndOffset: number;
-  if (params.hadCleanShutdown && active.sizeBytes === 0) {
-    logEndOffset = active.baseOffset;
-  } else if (params.hadCleanShutdown && params.recoveryPoint > active.baseOffset) {
-    logEndOffset = params.recoveryPoint;
-    active.expectNextOffset(logEndOffset);
-  } else {
-    logEndOffset = await active.readNextOffset();
-  }
+  let logEndOffset = await logEndOf(params, segments.active);
+  let recoveryPoint = params.recoveryPoint;
   if (logEndOffset < logStartOffset) {
-    // The log start offset reached the disk but the records below it did not (an unsynced
-    // tail lost in a crash, or segment files removed by hand). As Kafka's LogLoader does,
-    // drop every segment and start empty at the log start offset: offsets below it were
-    // handed out once and are never reused.
-    logger.warn({ dir, logEndOffset, logStartOffset }, 'log end offset below the log start offset: deleting all segments');
-    for (const s of segments.all()) {
-      segments.remove(s.baseOffset);
-      await s.deleteFiles();
-    }
-    segments.add(await LogSegment.create(ctx, logStartOffset, { active: true }));
+    await restartEmptyAt(params, segments, logEndOffset, logStartOffset);
     dirChanged = true;
-    params.epochCache.clear();
     logEndOffset = logStartOffset;
     recoveryPoint = logStartOffset; // the empty log is all durable (the dir is synced below)
   }
@@ -162,6 +117,80 @@ async function loadLogInto(params: LoadLogParams, segments: SegmentSet): Promise
     for (const s of segments.all()) s.dirEntryDurable = true;
   }
   return { segments, logEndOffset, logStartOffset, recoveryPoint, truncatedBytes, recovered };
+}
+
+/**
+ * Adds every live segment, lazily. No segment is stat-ed at open: each learns its size on
+ * first need (LogSegment.loadSize). The active one is stat-ed here only when its end must
+ * be read now (`logEndOf`); after a clean shutdown its first use loads size, indices and
+ * tail in one go, so a clean restart costs one directory listing and one epoch-checkpoint
+ * read per log.
+ */
+async function openLiveSegments(params: LoadLogParams, names: readonly NamedFile[], segments: SegmentSet): Promise<void> {
+  const { ctx } = params;
+  let lastBase = -1;
+  for (const { parsed } of names) {
+    if (parsed === null || parsed.kind !== 'log' || parsed.transitSuffix !== '') continue;
+    lastBase = Math.max(lastBase, parsed.baseOffset);
+  }
+  const endTrusted = params.hadCleanShutdown && params.recoveryPoint > lastBase && lastBase >= 0;
+  for (const { name, parsed } of names) {
+    if (parsed === null || parsed.kind !== 'log' || parsed.transitSuffix !== '') continue;
+    if (parsed.baseOffset !== lastBase || endTrusted) {
+      segments.add(LogSegment.open(ctx, parsed.baseOffset, null, null));
+      continue;
+    }
+    const stat = await ctx.fs.stat(joinDir(ctx.dir, name));
+    if (stat !== null) segments.add(LogSegment.open(ctx, parsed.baseOffset, stat.sizeBytes, stat.mtimeMs));
+  }
+}
+
+/** Deletes the segments wholly below the log start offset (a deletion that did not reach the disk); true when any went. */
+async function deleteSegmentsBelow(params: LoadLogParams, segments: SegmentSet, logStartOffset: number): Promise<boolean> {
+  let deleted = false;
+  for (const s of segments.all()) {
+    const next = segments.higherSegment(s.baseOffset);
+    if (next === undefined || next.baseOffset > logStartOffset) break;
+    segments.remove(s.baseOffset);
+    await s.deleteFiles();
+    deleted = true;
+    params.logger.info({ dir: params.ctx.dir, baseOffset: s.baseOffset, logStartOffset }, 'deleted segment below the log start offset');
+  }
+  return deleted;
+}
+
+/**
+ * The log end offset. After a clean shutdown the recovery point is the log end offset
+ * (close syncs everything, then checkpoints it): trust it and leave the active segment
+ * unread; its first index load verifies it (LogSegment.expectNextOffset). A point that
+ * cannot be the end (0 or missing from the checkpoint, or not past the active segment's
+ * base) is read from the segment instead.
+ */
+async function logEndOf(params: LoadLogParams, active: LogSegment): Promise<number> {
+  if (params.hadCleanShutdown && params.recoveryPoint > active.baseOffset) {
+    // (An empty active segment with a checkpoint past its base contradicts the checkpoint:
+    // its first use says so, as for any other mismatch.)
+    active.expectNextOffset(params.recoveryPoint);
+    return params.recoveryPoint;
+  }
+  if (params.hadCleanShutdown && active.sizeBytes === 0) return active.baseOffset;
+  return active.readNextOffset();
+}
+
+/**
+ * The log start offset reached the disk but the records below it did not (an unsynced
+ * tail lost in a crash, or segment files removed by hand). As Kafka's LogLoader does,
+ * drop every segment and start empty at the log start offset: offsets below it were
+ * handed out once and are never reused.
+ */
+async function restartEmptyAt(params: LoadLogParams, segments: SegmentSet, logEndOffset: number, logStartOffset: number): Promise<void> {
+  params.logger.warn({ dir: params.ctx.dir, logEndOffset, logStartOffset }, 'log end offset below the log start offset: deleting all segments');
+  for (const s of segments.all()) {
+    segments.remove(s.baseOffset);
+    await s.deleteFiles();
+  }
+  segments.add(await LogSegment.create(params.ctx, logStartOffset, { active: true }));
+  params.epochCache.clear();
 }
 
 interface NamedFile {
@@ -236,12 +265,17 @@ async function recoverSegments(params: LoadLogParams, segments: SegmentSet): Pro
   let truncatedBytes = 0;
   let deletedSegments = false;
   const toRecover = segments.range(params.recoveryPoint, Number.MAX_SAFE_INTEGER);
-  // The epoch history after the recovery point is re-derived from the batches.
-  const firstRecovered = toRecover[0];
-  if (firstRecovered !== undefined) epochCache.truncateFromEnd(firstRecovered.baseOffset);
   for (let i = 0; i < toRecover.length; i++) {
     const segment = toRecover[i]!;
-    const result = await segment.recover((epoch, baseOffset) => epochCache.assign(epoch, baseOffset), params.recoveryPoint);
+    const result = await segment.recover({
+      syncedBelowOffset: params.recoveryPoint,
+      // Only the last segment's index files are written in synced pairs (a rolled one's
+      // are trimmed unsynced), and the epochs below the recovery point must be on disk.
+      fromIndexEntry: toRecover.length === 1 && params.epochsOnDisk,
+      // The epoch history from where the scan starts is re-derived from the batches.
+      onScanStart: (offset) => epochCache.truncateFromEnd(offset),
+      onBatch: (epoch, baseOffset) => epochCache.assign(epoch, baseOffset),
+    });
     if (result.truncatedBytes === 0) continue;
     truncatedBytes += result.truncatedBytes;
     logger.warn(

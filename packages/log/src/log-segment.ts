@@ -16,100 +16,34 @@
  *
  * Laziness (so a LogManager can open thousands of logs in bounded memory): the `.log`
  * handle is opened on first use and the indices are loaded on first use, sanity-checked,
- * and rebuilt from the segment when missing or corrupt.
+ * and rebuilt from the segment when missing or corrupt (segment-indexes.ts: loading,
+ * rebuilding and crash recovery of the indices; segment-read.ts: the reads' header walks).
  *
  * API for the log, the cleaner and retention (all async methods may reject with the
  * runtime's FileSystemError; the Log turns that into LogStorageError and goes offline):
  * - `LogSegment.create(ctx, baseOffset, { suffix, active })`, `LogSegment.open(ctx, base, sizeBytes, mtimeMs, { suffix, active })`
  * - `append(bytes, stats)` bytes = whole batches with final offsets; `read(...)`,
  *   `translateOffset(...)`, `findOffsetByTimestamp(...)`, `forEachBatch(...)`
- * - `recover(onBatch)`, `truncateTo(offset)`, `readNextOffset()`
+ * - `recover({ syncedBelowOffset, fromIndexEntry, onBatch })`, `truncateTo(offset)`, `readNextOffset()`
  * - `flushLog()`, `flushIndexes()`, `onBecomeInactive()`, `close()`, `closeHandle()`
  * - `changeSuffix(suffix)`, `deleteFiles()`
  *
  * Concurrency: one writer at a time (the log's append lock). Reads may run concurrently
  * with appends: they never look past the `sizeBytes` they captured.
  */
-import type { Clock, FileHandle, FileSystem } from '@samsa/runtime';
-import {
-  batchBaseOffset,
-  batchLastOffset,
-  batchMaxTimestamp,
-  batchPartitionLeaderEpoch,
-  batchTimestampType,
-  iterateRecords,
-  nextBatchEnd,
-  validateRecordBatch,
-  RECORD_BATCH_HEADER_BYTES,
-} from '@samsa/codec';
+import type { FileHandle } from '@samsa/runtime';
+import { batchBaseOffset, batchLastOffset, batchMaxTimestamp, nextBatchEnd, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec';
 import { scanBatches } from './batch-scanner.ts';
-import { assert, CleanShutdownMismatchError, CorruptIndexError, isNoSpace } from './errors.ts';
+import { assert, CleanShutdownMismatchError } from './errors.ts';
 import { readFully } from './file-io.ts';
 import { segmentFilePath } from './file-names.ts';
-import type { LogConfig } from './log-config.ts';
 import { OffsetIndex } from './offset-index.ts';
-import { NO_TIMESTAMP, TimeIndex } from './time-index.ts';
+import { emptyIndexes, IndexCursor, loadCheckedIndexes, rebuildIndexes, recoverIndexes, scanLargestTimestamp, writeIndexes, type Indexes, type IndexFiles } from './segment-indexes.ts';
+import { findFirstBatch, firstRecordAtOrAfter, wholeBatchesBelow } from './segment-read.ts';
+import type { AppendStats, BatchPosition, RecoverOptions, RecoverResult, SegmentContext, SegmentOpenOptions, SegmentRead, TimestampAndOffset } from './segment-types.ts';
+import { TimeIndex } from './time-index.ts';
 
-export interface SegmentContext {
-  readonly fs: FileSystem;
-  readonly clock: Clock;
-  /** The owning log's config; `Log.updateConfig` replaces it (segmentIndexBytes never changes). */
-  config: LogConfig;
-  /** The partition directory. */
-  readonly dir: string;
-  /** Reports indices rebuilt at load time. */
-  readonly onIndexRebuilt?: (baseOffset: number, reason: string) => void;
-}
-
-export interface SegmentOpenOptions {
-  /** '' (live) or a transit suffix such as '.cleaned' / '.swap'. */
-  readonly suffix?: string;
-  /** The active segment keeps its index files preallocated. */
-  readonly active?: boolean;
-}
-
-/** Where a batch holding an offset lies in the file. */
-export interface BatchPosition {
-  readonly position: number;
-  readonly sizeBytes: number;
-  readonly baseOffset: number;
-  readonly lastOffset: number;
-}
-
-export interface SegmentRead {
-  /** Whole batches: a fresh buffer, or a view of the caller's scratch buffer when one was given and large enough. */
-  readonly records: Uint8Array;
-  /** File position of the first batch. */
-  readonly position: number;
-  readonly firstBatchBaseOffset: number;
-}
-
-export interface TimestampAndOffset {
-  readonly timestamp: number;
-  readonly offset: number;
-  /** The batch's partition leader epoch (-1 when none). */
-  readonly leaderEpoch: number;
-}
-
-export interface RecoverResult {
-  readonly truncatedBytes: number;
-  /** Why the scan stopped before the end (validation reason), or null when it did not. */
-  readonly reason: string | null;
-  /** Last offset + 1 of the last valid batch, or the base offset when none. */
-  readonly nextOffset: number;
-}
-
-/** Statistics of the batches of one append, computed by the log while it validated them. */
-export interface AppendStats {
-  readonly lastOffset: number;
-  readonly maxTimestamp: number;
-  readonly offsetOfMaxTimestamp: number;
-}
-
-interface Indexes {
-  readonly offset: OffsetIndex;
-  readonly time: TimeIndex;
-}
+export * from './segment-types.ts';
 
 const INT32_MAX = 0x7fffffff;
 
@@ -141,9 +75,8 @@ export class LogSegment {
   private rewrites = 0;
   /** See `expectNextOffset`; checked once, at the first index load. */
   private expectedNextOffset: number | null = null;
-  private maxTimestamp = NO_TIMESTAMP;
-  private offsetOfMaxTimestamp: number;
-  private bytesSinceLastIndexEntry = 0;
+  /** Running max timestamp and bytes since the last index entry (segment-indexes.ts). */
+  private readonly cursor: IndexCursor;
   private rollingBasedTimestamp: number | null = null;
   private createdMs: number;
   private active: boolean;
@@ -160,7 +93,7 @@ export class LogSegment {
     this.sizeKnown = sizeBytes !== null;
     this.suffixValue = suffix;
     this.active = active;
-    this.offsetOfMaxTimestamp = baseOffset;
+    this.cursor = new IndexCursor(baseOffset);
     this.createdMs = ctx.clock.monotonicMs();
     this.lastModifiedMs = mtimeMs;
     this.dirEntryDurable = durable;
@@ -247,21 +180,10 @@ export class LogSegment {
     return this.active;
   }
 
-  /** Largest batch max-timestamp, NO_TIMESTAMP (-1) when none; valid after `loadIndexes()`. */
-  get largestTimestampLoaded(): number {
-    return this.maxTimestamp;
-  }
-
   /** Loads the indices (if needed) and returns the largest timestamp in the segment. */
   async largestTimestamp(): Promise<number> {
     await this.loadIndexes();
-    return this.maxTimestamp;
-  }
-
-  /** (largest timestamp, offset of the batch holding it). */
-  async maxTimestampAndOffset(): Promise<{ timestamp: number; offset: number }> {
-    await this.loadIndexes();
-    return { timestamp: this.maxTimestamp, offset: this.offsetOfMaxTimestamp };
+    return this.cursor.maxTimestamp;
   }
 
   private async file(): Promise<FileHandle> {
@@ -304,39 +226,21 @@ export class LogSegment {
 
   private async readIndexes(): Promise<Indexes> {
     if (!this.sizeKnown) await this.loadSize();
-    const { fs, config } = this.ctx;
-    let offset: OffsetIndex | null = null;
-    let time: TimeIndex | null = null;
-    let problem = 'missing';
-    try {
-      offset = await OffsetIndex.load(fs, this.path('index'), this.baseOffset, config.segmentIndexBytes, this.active);
-      time = await TimeIndex.load(fs, this.path('timeindex'), this.baseOffset, config.segmentIndexBytes, this.active);
-      if (offset !== null && time !== null) {
-        offset.sanityCheck();
-        time.sanityCheck();
-        if (offset.entries > 0 && offset.lastPosition >= this.size) throw new CorruptIndexError(offset.path, `position ${offset.lastPosition} beyond the log size ${this.size}`);
-      }
-    } catch (e) {
-      if (!(e instanceof CorruptIndexError)) throw e;
-      problem = e.message;
-      offset = null;
-      time = null;
-    }
+    const files = this.indexFiles();
+    const loaded = await loadCheckedIndexes(files, this.size);
     let ix: Indexes;
-    if (offset === null || time === null) {
-      ix = {
-        offset: OffsetIndex.empty(this.path('index'), this.baseOffset, config.segmentIndexBytes, this.active),
-        time: TimeIndex.empty(this.path('timeindex'), this.baseOffset, config.segmentIndexBytes, this.active),
-      };
-      ix.offset.reset();
-      ix.time.reset();
-      await this.rebuildInto(ix);
-      this.ctx.onIndexRebuilt?.(this.baseOffset, problem);
+    if (loaded.ix === null) {
+      ix = emptyIndexes(files);
+      await rebuildIndexes(await this.file(), this.size, ix, this.cursor, this.ctx.config.indexIntervalBytes);
+      // Synced, time index first: an index pair on disk never has a time index shorter
+      // than its offset index (crash recovery relies on it, see segment-indexes.ts).
+      await writeIndexes(this.ctx.fs, ix, this.active, this.cursor, true);
+      this.ctx.onIndexRebuilt?.(this.baseOffset, loaded.problem);
     } else {
-      ix = { offset, time };
+      ix = loaded.ix;
       if (this.active) {
-        offset.markActive();
-        time.markActive();
+        ix.offset.markActive();
+        ix.time.markActive();
       }
       await this.loadLargestTimestamp(ix);
     }
@@ -354,82 +258,15 @@ export class LogSegment {
 
   /** Kafka's loadLargestTimestamp: the time index's last entry, then the batches after it. */
   private async loadLargestTimestamp(ix: Indexes): Promise<void> {
-    const last = ix.time.lastEntry;
-    this.maxTimestamp = last.timestamp;
-    this.offsetOfMaxTimestamp = last.offset;
-    const from = ix.offset.lookupPosition(last.offset);
-    const lastIndexed = ix.offset.lastPosition;
-    // readNextOffset walks from lastIndexed; this walk yields the same answer when it
-    // starts there or passes a batch boundary exactly there.
-    let passesLastIndexed = from === lastIndexed;
-    let next = this.baseOffset;
     const size = this.size;
-    await scanBatches(await this.file(), from, size, false, (chunk, at, _sizeBytes, position) => {
-      const ts = batchMaxTimestamp(chunk, at);
-      if (ts > this.maxTimestamp) {
-        this.maxTimestamp = ts;
-        this.offsetOfMaxTimestamp = batchLastOffset(chunk, at);
-      }
-      if (position === lastIndexed) passesLastIndexed = true;
-      next = batchLastOffset(chunk, at) + 1;
-      return true;
-    });
-    this.scannedNextOffset = passesLastIndexed && size === this.size ? { size, next } : null;
+    const next = await scanLargestTimestamp(await this.file(), ix, size, this.cursor);
+    this.scannedNextOffset = next !== null && size === this.size ? { size, next } : null;
   }
 
-  /** Rebuilds indices from the batch headers (no CRC checks), then writes them out. */
-  private async rebuildInto(ix: Indexes): Promise<void> {
-    this.maxTimestamp = NO_TIMESTAMP;
-    this.offsetOfMaxTimestamp = this.baseOffset;
-    this.bytesSinceLastIndexEntry = 0;
-    await scanBatches(await this.file(), 0, this.size, false, (chunk, at, sizeBytes, position) => {
-      this.indexBatch(ix, chunk, at, sizeBytes, position);
-      return true;
-    });
-    await this.writeIndexes(ix);
-  }
-
-  /**
-   * Writes rebuilt indices out without syncing them: they can be rebuilt from the segment
-   * again, and the next group-commit sync or clean close syncs them (flushIndexes / close).
-   * A full disk leaves them in memory only (a recovery must work on a full disk): their
-   * entries stay unflushed, so the next flush writes them, and a file cut short holds a
-   * prefix of valid entries, which the next open checks or rebuilds.
-   */
-  private async writeIndexes(ix: Indexes): Promise<void> {
-    try {
-      await this.writeIndexesNow(ix);
-    } catch (e) {
-      if (!isNoSpace(e)) throw e;
-    }
-  }
-
-  private async writeIndexesNow(ix: Indexes): Promise<void> {
-    if (this.active) {
-      await ix.offset.flush(this.ctx.fs, false);
-      await ix.time.flush(this.ctx.fs, false);
-    } else {
-      ix.time.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
-      await ix.offset.trimToValidSize(this.ctx.fs, false);
-      await ix.time.trimToValidSize(this.ctx.fs, false);
-    }
-  }
-
-  /** Index bookkeeping for one batch appended (or found) at `position`. */
-  private indexBatch(ix: Indexes, chunk: Uint8Array, at: number, sizeBytes: number, position: number): void {
-    const lastOffset = batchLastOffset(chunk, at);
-    const ts = batchMaxTimestamp(chunk, at);
-    if (ts > this.maxTimestamp) {
-      this.maxTimestamp = ts;
-      this.offsetOfMaxTimestamp = lastOffset;
-    }
-    // A full index just stops growing (it is sparse); the next append rolls the segment.
-    if (this.bytesSinceLastIndexEntry > this.ctx.config.indexIntervalBytes && !ix.offset.isFull) {
-      ix.offset.append(lastOffset, position);
-      if (!ix.time.isFull) ix.time.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
-      this.bytesSinceLastIndexEntry = 0;
-    }
-    this.bytesSinceLastIndexEntry += sizeBytes;
+  /** Where this segment's index files are and how they are sized. */
+  private indexFiles(): IndexFiles {
+    const { fs, config } = this.ctx;
+    return { fs, offsetPath: this.path('index'), timePath: this.path('timeindex'), baseOffset: this.baseOffset, segmentIndexBytes: config.segmentIndexBytes, active: this.active };
   }
 
   /**
@@ -492,7 +329,7 @@ export class LogSegment {
     while (pos < bytes.byteLength) {
       const end = nextBatchEnd(bytes, pos);
       assert(end > pos, 'append of bytes that are not whole batches');
-      this.indexBatch(ix, bytes, pos, end - pos, position + pos);
+      this.cursor.indexBatch(ix, bytes, pos, end - pos, position + pos, this.ctx.config.indexIntervalBytes);
       pos = end;
     }
   }
@@ -548,29 +385,11 @@ export class LogSegment {
     let buffer = this.readBuffer(firstFetch, scratch);
     let bufferStart = floor;
     let bufferLength = firstFetch === 0 ? 0 : await readFully(handle, buffer, floor);
-    // Walk the headers in the bytes just read (bounded: each step advances ≥ 61 bytes).
-    let position = floor;
-    let first: BatchPosition | null = null;
-    let walked = false;
-    while (position < size) {
-      const at = position - bufferStart;
-      if (at + RECORD_BATCH_HEADER_BYTES > bufferLength) break;
-      const end = nextBatchEnd(buffer, at, Number.MAX_SAFE_INTEGER);
-      const sizeBytes = end - at;
-      if (end < 0 || sizeBytes < RECORD_BATCH_HEADER_BYTES || sizeBytes > size - position) {
-        walked = true; // not a batch: as the scanner, nothing here reaches startOffset
-        break;
-      }
-      const lastOffset = batchLastOffset(buffer, at);
-      if (lastOffset >= startOffset) {
-        first = { position, sizeBytes, baseOffset: batchBaseOffset(buffer, at), lastOffset };
-        break;
-      }
-      position += sizeBytes;
-    }
+    const walk = findFirstBatch(buffer, bufferStart, bufferLength, floor, size, startOffset);
+    let first = walk.first;
     if (first === null) {
-      if (walked || position >= size) return null;
-      first = await this.translateOffset(startOffset, position);
+      if (walk.notABatch || walk.position >= size) return null;
+      first = await this.translateOffset(startOffset, walk.position);
       if (first === null) return null;
     }
     const wanted = minOneMessage ? Math.max(maxBytes, first.sizeBytes) : maxBytes;
@@ -583,17 +402,7 @@ export class LogSegment {
       from = 0;
     }
     const stop = from + Math.min(fetchBytes, Math.max(0, bufferLength - from));
-    let pos = from;
-    let nextOffset = -1;
-    // Bounded by the bytes read: each step advances one whole batch.
-    while (pos < stop) {
-      const end = nextBatchEnd(buffer, pos, stop);
-      if (end < 0 || end - pos < RECORD_BATCH_HEADER_BYTES) break;
-      const lastOffset = batchLastOffset(buffer, pos);
-      if (lastOffset >= maxOffset) break;
-      nextOffset = lastOffset + 1;
-      pos = end;
-    }
+    const { end: pos, nextOffset } = wholeBatchesBelow(buffer, from, stop, maxOffset);
     if (nextOffset >= 0 && this.rewrites === rewritesAtStart) this.readHint = { offset: nextOffset, position: bufferStart + pos };
     return { records: buffer.subarray(from, pos), position: first.position, firstBatchBaseOffset: first.baseOffset };
   }
@@ -611,24 +420,9 @@ export class LogSegment {
     const ix = await this.loadIndexes();
     const floor = ix.time.lookup(timestamp);
     const from = ix.offset.lookupPosition(Math.max(floor.offset, startingOffset));
-    let found: TimestampAndOffset | null = null;
-    await scanBatches(await this.file(), from, this.size, true, (chunk, at, sizeBytes) => {
-      if (batchMaxTimestamp(chunk, at) < timestamp || batchLastOffset(chunk, at) < startingOffset) return true;
-      const epoch = batchPartitionLeaderEpoch(chunk, at);
-      const batch = chunk.subarray(at, at + sizeBytes);
-      if (batchTimestampType(batch, 0) === 'log-append') {
-        found = { timestamp: batchMaxTimestamp(batch, 0), offset: Math.max(batchBaseOffset(batch, 0), startingOffset), leaderEpoch: epoch };
-        return false;
-      }
-      for (const record of iterateRecords(batch, 0)) {
-        if (record.timestampMs >= timestamp && record.offset >= startingOffset) {
-          found = { timestamp: record.timestampMs, offset: record.offset, leaderEpoch: epoch };
-          return false;
-        }
-      }
-      return true;
-    });
-    return found;
+    const finder = firstRecordAtOrAfter(timestamp, startingOffset);
+    await scanBatches(await this.file(), from, this.size, true, finder.visit);
+    return finder.found();
   }
 
   /** Visits every batch (whole) from `fromPosition`; the visitor must copy what it keeps. */
@@ -654,81 +448,56 @@ export class LogSegment {
   }
 
   /**
-   * Validates every batch from the start (length, CRC-32C, offsets increasing and inside
-   * the segment), rebuilds both indices and cuts the file after the last valid batch.
-   * `onBatch` sees each valid batch's leader epoch and base offset (epoch cache rebuild).
-   * Batches wholly below `syncedBelowOffset` (the recovery point) are indexed from their
-   * headers without the CRC pass.
+   * Crash recovery of this segment (segment-indexes.ts `recoverIndexes`): re-reads it from
+   * the offset-index entry at `options.syncedBelowOffset` (the recovery point; from the start
+   * when `fromIndexEntry` is false or no entry qualifies), walks the synced batches by their
+   * headers, validates every batch from the recovery point on (length, CRC-32C, offsets
+   * increasing and inside the segment), rebuilds the indices and cuts the file after the
+   * last valid batch, durably. `onScanStart` hears the first offset re-read before
+   * `onBatch` sees each valid batch's leader epoch and base offset from there (the epoch
+   * cache rebuild). The rebuilt indices are written (synced when the file was cut).
    */
-  async recover(onBatch?: (leaderEpoch: number, baseOffset: number) => void, syncedBelowOffset = this.baseOffset): Promise<RecoverResult> {
+  async recover(options: RecoverOptions = {}): Promise<RecoverResult> {
     if (!this.sizeKnown) await this.loadSize();
-    const { fs, config } = this.ctx;
-    const ix: Indexes = {
-      offset: OffsetIndex.empty(this.path('index'), this.baseOffset, config.segmentIndexBytes, this.active),
-      time: TimeIndex.empty(this.path('timeindex'), this.baseOffset, config.segmentIndexBytes, this.active),
-    };
-    ix.offset.reset();
-    ix.time.reset();
-    this.maxTimestamp = NO_TIMESTAMP;
-    this.offsetOfMaxTimestamp = this.baseOffset;
-    this.bytesSinceLastIndexEntry = 0;
     this.readHint = null;
     this.rewrites++;
-    let nextOffset = this.baseOffset;
-    let reason: string | null = null;
     const handle = await this.file();
-    // Batches below the recovery point were synced before it moved: index them from their
-    // headers only (no CRC pass), so crash recovery costs what the unsynced tail costs.
-    let from = 0;
-    if (syncedBelowOffset > this.baseOffset) {
-      const trusted = await scanBatches(handle, 0, this.size, false, (chunk, at, sizeBytes, position) => {
-        const base = batchBaseOffset(chunk, at);
-        const last = batchLastOffset(chunk, at);
-        if (last >= syncedBelowOffset || base < nextOffset || !this.canConvertToRelativeOffset(last)) return false;
-        this.indexBatch(ix, chunk, at, sizeBytes, position);
-        onBatch?.(batchPartitionLeaderEpoch(chunk, at), base);
-        nextOffset = last + 1;
-        return true;
-      });
-      from = trusted.position;
-    }
-    const scan = await scanBatches(handle, from, this.size, true, (chunk, at, sizeBytes, position) => {
-      const invalid = validateRecordBatch(chunk, at, at + sizeBytes);
-      if (invalid !== null) {
-        reason = `${invalid.reason}: ${invalid.detail}`;
-        return false;
-      }
-      const base = batchBaseOffset(chunk, at);
-      const last = batchLastOffset(chunk, at);
-      if (base < nextOffset || !this.canConvertToRelativeOffset(last)) {
-        reason = `offsets ${base}..${last} not above ${nextOffset - 1} within segment ${this.baseOffset}`;
-        return false;
-      }
-      this.indexBatch(ix, chunk, at, sizeBytes, position);
-      onBatch?.(batchPartitionLeaderEpoch(chunk, at), base);
-      nextOffset = last + 1;
-      return true;
+    const syncedBelowOffset = options.syncedBelowOffset ?? this.baseOffset;
+    const scan = await recoverIndexes({
+      files: this.indexFiles(),
+      handle,
+      sizeBytes: this.size,
+      indexIntervalBytes: this.ctx.config.indexIntervalBytes,
+      cursor: this.cursor,
+      syncedBelowOffset,
+      fromIndexEntry: options.fromIndexEntry === true,
+      onScanStart: options.onScanStart,
+      onBatch: options.onBatch,
     });
-    if (scan.stop === 'incomplete' || scan.stop === 'bad-length') reason = `${scan.stop} batch at byte ${scan.position}`;
-    const truncatedBytes = this.size - scan.position;
+    const truncatedBytes = this.size - scan.validBytes;
     if (truncatedBytes > 0) {
-      await handle.truncate(scan.position);
+      await handle.truncate(scan.validBytes);
       // Durable now: this segment may soon sit below a recovery point that a later sync
       // moves (after a roll), and a crash would bring the cut tail back unvalidated.
       await handle.sync();
-      this.size = scan.position;
+      this.size = scan.validBytes;
       this.scannedNextOffset = null;
     }
-    this.indexes = ix;
+    this.indexes = scan.ix;
     this.loadingIndexes = null;
-    await this.writeIndexes(ix);
-    return { truncatedBytes, reason: truncatedBytes > 0 ? reason : null, nextOffset };
+    // Synced only after a cut: then the files must not keep entries of the cut batches
+    // (see `truncateTo`); otherwise the rebuilt entries extend what the files held.
+    await writeIndexes(this.ctx.fs, scan.ix, this.active, this.cursor, truncatedBytes > 0);
+    return { truncatedBytes, reason: truncatedBytes > 0 ? scan.reason : null, nextOffset: scan.nextOffset, scanStartPosition: scan.scanStartPosition };
   }
 
   /**
    * Removes every batch whose last offset is ≥ `offset` (whole batches: a batch holding
    * `offset` goes entirely). Returns the bytes removed and the base offset of the first
-   * removed batch (null when nothing was removed). Not synced.
+   * removed batch (null when nothing was removed). The `.log` is not synced; the indices
+   * are rewritten and synced (time index first), so no index file on disk keeps entries
+   * for the removed batches once new ones are appended (crash recovery trusts the entries
+   * of an index file below the recovery point, see segment-indexes.ts).
    */
   async truncateTo(offset: number): Promise<{ truncatedBytes: number; firstRemovedOffset: number | null }> {
     const ix = await this.loadIndexes();
@@ -742,12 +511,13 @@ export class LogSegment {
     await (await this.file()).truncate(mapping.position);
     this.size = mapping.position;
     this.scannedNextOffset = null;
-    this.bytesSinceLastIndexEntry = 0;
+    this.cursor.bytesSinceLastIndexEntry = 0;
     if (this.size === 0) {
       this.createdMs = this.ctx.clock.monotonicMs();
       this.rollingBasedTimestamp = null;
     }
-    if (this.maxTimestamp >= 0) await this.loadLargestTimestamp(ix);
+    if (this.cursor.maxTimestamp >= 0) await this.loadLargestTimestamp(ix);
+    await this.flushIndexes();
     return { truncatedBytes, firstRemovedOffset: mapping.baseOffset };
   }
 
@@ -758,11 +528,11 @@ export class LogSegment {
     await (await this.file()).sync();
   }
 
-  /** Writes out and syncs both indices (if loaded). */
+  /** Writes out and syncs both indices (if loaded), the time index first (see `truncateTo`). */
   async flushIndexes(): Promise<void> {
     if (this.indexes === null || this.closed) return;
-    await this.indexes.offset.flush(this.ctx.fs);
     await this.indexes.time.flush(this.ctx.fs);
+    await this.indexes.offset.flush(this.ctx.fs);
   }
 
   /**
@@ -773,9 +543,9 @@ export class LogSegment {
   async onBecomeInactive(): Promise<void> {
     const ix = await this.loadIndexes();
     this.active = false;
-    ix.time.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
-    await ix.offset.trimToValidSize(this.ctx.fs, false);
+    ix.time.maybeAppend(this.cursor.maxTimestamp, this.cursor.offsetOfMaxTimestamp, true);
     await ix.time.trimToValidSize(this.ctx.fs, false);
+    await ix.offset.trimToValidSize(this.ctx.fs, false);
   }
 
   /**
@@ -817,9 +587,10 @@ export class LogSegment {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.indexes !== null) {
-      this.indexes.time.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
-      await this.indexes.offset.trimToValidSize(this.ctx.fs);
+      this.indexes.time.maybeAppend(this.cursor.maxTimestamp, this.cursor.offsetOfMaxTimestamp, true);
+      // The time index first: on disk it never covers less than the offset index.
       await this.indexes.time.trimToValidSize(this.ctx.fs);
+      await this.indexes.offset.trimToValidSize(this.ctx.fs);
     }
     await this.flushLog();
     await this.closeHandle();

@@ -12,7 +12,7 @@
  * or before the batch that holds `o`, and the segment scans forward from there.
  */
 import type { FileSystem } from '@samsa/runtime';
-import { CorruptIndexError, assert } from './errors.ts';
+import { assert } from './errors.ts';
 import { FixedSlotIndex } from './fixed-slot-index.ts';
 
 export const OFFSET_INDEX_SLOT_BYTES = 8;
@@ -42,6 +42,17 @@ export class OffsetIndex extends FixedSlotIndex {
   }
 
   /** Builds an index from raw slots (tests, and the cleaner's rebuilt segments). */
+  /**
+   * Crash recovery's load: the file's slots before its first all-zero slot (read in
+   * chunks, not the whole preallocated file); null when the file is missing. The caller
+   * keeps the valid prefix (`keepValidPrefix`).
+   */
+  static async loadPrefix(fs: FileSystem, path: string, baseOffset: number, maxIndexBytes: number, preallocate: boolean): Promise<OffsetIndex | null> {
+    const content = await FixedSlotIndex.readPrefixContent(fs, path, OFFSET_INDEX_SLOT_BYTES);
+    if (content === null) return null;
+    return new OffsetIndex(path, baseOffset, Math.max(maxIndexBytes, content.byteLength), content, preallocate);
+  }
+
   static fromBytes(path: string, baseOffset: number, maxIndexBytes: number, content: Uint8Array): OffsetIndex {
     return new OffsetIndex(path, baseOffset, maxIndexBytes, content, false);
   }
@@ -105,15 +116,16 @@ export class OffsetIndex extends FixedSlotIndex {
     this.truncateToEntries(keep);
   }
 
-  sanityCheck(): void {
-    this.rejectZeroFirstSlot();
-    for (let i = 0; i < this.entryCount; i++) {
-      const rel = this.keyAt(i);
-      const pos = this.valueAt(i);
-      if (rel < 0 || pos < 0) throw new CorruptIndexError(this.path, `negative entry ${i}`);
-      if (i > 0 && (rel <= this.keyAt(i - 1) || pos <= this.valueAt(i - 1))) {
-        throw new CorruptIndexError(this.path, `entry ${i} does not increase (relative offset ${rel}, position ${pos})`);
-      }
-    }
+  protected slotProblem(i: number): string | null {
+    const rel = this.keyAt(i);
+    const pos = this.valueAt(i);
+    if (rel < 0 || pos < 0) return `negative entry ${i}`;
+    if (i > 0 && (rel <= this.keyAt(i - 1) || pos <= this.valueAt(i - 1))) return `entry ${i} does not increase (relative offset ${rel}, position ${pos})`;
+    return null;
+  }
+
+  /** The slot of the largest entry with offset ≤ `targetOffset`, or -1 when none is. */
+  slotAtOrBelow(targetOffset: number): number {
+    return this.largestLowerBoundSlotFor(targetOffset - this.baseOffset);
   }
 }

@@ -88,31 +88,10 @@ async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
   }
 
   const managed = options.managed;
-  const key = topicPartitionKey(parsed.topic, parsed.partition);
-  let hadCleanShutdown: boolean;
-  let recoveryPoint: number;
-  let logStartOffset: number;
-  let highWatermark: number;
   const markerPath = joinDir(dir, LOG_CLEAN_SHUTDOWN_FILE);
-  if (managed !== undefined) {
-    ({ hadCleanShutdown, recoveryPoint, logStartOffset, highWatermark } = managed);
-  } else {
-    hadCleanShutdown = existed && (await fs.stat(markerPath)) !== null;
-    recoveryPoint = (await readCheckpointQuietly(fs, joinDir(logDir, RECOVERY_POINT_CHECKPOINT_FILE), logger)).get(key) ?? 0;
-    logStartOffset = (await readCheckpointQuietly(fs, joinDir(logDir, LOG_START_OFFSET_CHECKPOINT_FILE), logger)).get(key) ?? 0;
-    highWatermark = (await readCheckpointQuietly(fs, joinDir(logDir, REPLICATION_OFFSET_CHECKPOINT_FILE), logger)).get(key) ?? 0;
-  }
-
-  const epochPath = joinDir(dir, LEADER_EPOCH_CHECKPOINT_FILE);
-  let epochEntries: Awaited<ReturnType<typeof readLeaderEpochCheckpoint>> = [];
-  let epochsOnDisk = false;
-  try {
-    epochEntries = await readLeaderEpochCheckpoint(fs, epochPath);
-    epochsOnDisk = true;
-  } catch (e) {
-    logger.warn({ dir, error: String(e) }, 'ignoring corrupt leader-epoch-checkpoint; epochs are re-derived where recovery scans');
-  }
-  const epochCache = new LeaderEpochCache(fs, epochPath, epochEntries, epochsOnDisk);
+  const { hadCleanShutdown, recoveryPoint, logStartOffset, highWatermark } =
+    managed ?? (await readStandaloneState(fs, logDir, topicPartitionKey(parsed.topic, parsed.partition), existed && (await fs.stat(markerPath)) !== null, logger));
+  const { epochCache, epochsOnDisk } = await readEpochCache(fs, dir, logger);
 
   const ctx: SegmentContext = {
     fs,
@@ -121,7 +100,7 @@ async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
     dir,
     onIndexRebuilt: (baseOffset, reason) => logger.warn({ dir, baseOffset, reason }, 'rebuilt index from its segment'),
   };
-  const loaded = await loadLog({ ctx, logger, hadCleanShutdown, recoveryPoint, logStartOffset, epochCache });
+  const loaded = await loadLog({ ctx, logger, hadCleanShutdown, recoveryPoint, logStartOffset, epochCache, epochsOnDisk });
   if (loaded.recovered) logger.info({ dir, recoveryPoint, logEndOffset: loaded.logEndOffset, truncatedBytes: loaded.truncatedBytes }, 'recovered log after unclean shutdown');
   try {
     // A full disk keeps the re-derived epochs in memory (dirty): the log's syncs retry.
@@ -139,20 +118,7 @@ async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
     throw e;
   }
 
-  let checkpointTimer: TimerHandle | null = null;
-  const host: LogHost =
-    managed !== undefined
-      ? { persistCheckpoints: managed.persistCheckpoints ?? (async () => undefined), onCleanClose: async () => undefined }
-      : {
-          persistCheckpoints: (log) => writeStandaloneCheckpoints(fs, logDir, parsed.topic, parsed.partition, log),
-          onCleanClose: async () => {
-            checkpointTimer?.cancel();
-            const handle = await fs.open(markerPath, 'read-write', { truncate: true });
-            await handle.sync();
-            await handle.close();
-            await fs.syncDir(dir);
-          },
-        };
+  const standalone = managed === undefined ? standaloneHost({ fs, clock, logger, dir, logDir, topic: parsed.topic, partition: parsed.partition, markerPath, intervalMs: config.checkpointIntervalMs }) : null;
   const log = new Log({
     dir,
     topic: parsed.topic,
@@ -165,20 +131,73 @@ async function openLogUnchecked(options: OpenLogOptions): Promise<Log> {
     epochCache,
     state: { segments: loaded.segments, logStartOffset: loaded.logStartOffset, logEndOffset: loaded.logEndOffset, recoveryPoint: loaded.recoveryPoint, highWatermark },
     highWatermarkMode: options.highWatermark ?? (managed !== undefined ? 'manual' : 'log-end'),
-    host,
+    host: standalone?.host ?? { persistCheckpoints: managed?.persistCheckpoints ?? (async () => undefined), onCleanClose: async () => undefined },
   });
-  if (managed === undefined) {
-    checkpointTimer = clock.setInterval(() => {
+  standalone?.startCheckpoints(log);
+  return log;
+}
+
+interface StandaloneHostParams {
+  readonly fs: FileSystem;
+  readonly clock: Clock;
+  readonly logger: LogLogger;
+  readonly dir: string;
+  readonly logDir: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly markerPath: string;
+  readonly intervalMs: number;
+}
+
+/**
+ * A standalone log's host: it rewrites its own line of the log dir's checkpoints (on
+ * changes, and every `intervalMs` once started) and writes its `.samsa_cleanshutdown`
+ * marker, durably, after a clean close.
+ */
+function standaloneHost(p: StandaloneHostParams): { readonly host: LogHost; readonly startCheckpoints: (log: Log) => void } {
+  let checkpointTimer: TimerHandle | null = null;
+  const host: LogHost = {
+    persistCheckpoints: (log) => writeStandaloneCheckpoints(p.fs, p.logDir, p.topic, p.partition, log),
+    onCleanClose: async () => {
+      checkpointTimer?.cancel();
+      const handle = await p.fs.open(p.markerPath, 'read-write', { truncate: true });
+      await handle.sync();
+      await handle.close();
+      await p.fs.syncDir(p.dir);
+    },
+  };
+  const startCheckpoints = (log: Log): void => {
+    checkpointTimer = p.clock.setInterval(() => {
       if (log.isClosed || log.isOffline) {
         checkpointTimer?.cancel();
         return;
       }
-      writeStandaloneCheckpoints(fs, logDir, parsed.topic, parsed.partition, log).catch((e: unknown) =>
-        logger.warn({ dir, error: String(e) }, 'periodic checkpoint failed'),
-      );
-    }, config.checkpointIntervalMs);
+      writeStandaloneCheckpoints(p.fs, p.logDir, p.topic, p.partition, log).catch((e: unknown) => p.logger.warn({ dir: p.dir, error: String(e) }, 'periodic checkpoint failed'));
+    }, p.intervalMs);
+  };
+  return { host, startCheckpoints };
+}
+
+/** A standalone log's checkpointed state, from its log dir's files (missing: 0). */
+async function readStandaloneState(fs: FileSystem, logDir: string, key: string, hadCleanShutdown: boolean, logger: LogLogger): Promise<ManagedLogState> {
+  const read = async (file: string): Promise<number> => (await readCheckpointQuietly(fs, joinDir(logDir, file), logger)).get(key) ?? 0;
+  return {
+    hadCleanShutdown,
+    recoveryPoint: await read(RECOVERY_POINT_CHECKPOINT_FILE),
+    logStartOffset: await read(LOG_START_OFFSET_CHECKPOINT_FILE),
+    highWatermark: await read(REPLICATION_OFFSET_CHECKPOINT_FILE),
+  };
+}
+
+/** The leader-epoch cache from `<dir>/leader-epoch-checkpoint`; a corrupt file reads as empty, and `epochsOnDisk` false. */
+async function readEpochCache(fs: FileSystem, dir: string, logger: LogLogger): Promise<{ readonly epochCache: LeaderEpochCache; readonly epochsOnDisk: boolean }> {
+  const epochPath = joinDir(dir, LEADER_EPOCH_CHECKPOINT_FILE);
+  try {
+    return { epochCache: new LeaderEpochCache(fs, epochPath, await readLeaderEpochCheckpoint(fs, epochPath), true), epochsOnDisk: true };
+  } catch (e) {
+    logger.warn({ dir, error: String(e) }, 'ignoring corrupt leader-epoch-checkpoint; epochs are re-derived where recovery scans');
+    return { epochCache: new LeaderEpochCache(fs, epochPath, [], false), epochsOnDisk: false };
   }
-  return log;
 }
 
 async function readCheckpointQuietly(fs: FileSystem, path: string, logger: LogLogger): Promise<Map<string, number>> {

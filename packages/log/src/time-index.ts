@@ -12,7 +12,7 @@
  * the final (max timestamp, offset) entry.
  */
 import type { FileSystem } from '@samsa/runtime';
-import { CorruptIndexError, assert } from './errors.ts';
+import { assert } from './errors.ts';
 import { FixedSlotIndex } from './fixed-slot-index.ts';
 import { readInt64, writeInt64 } from './int64.ts';
 
@@ -40,6 +40,17 @@ export class TimeIndex extends FixedSlotIndex {
     const index = new TimeIndex(path, baseOffset, Math.max(maxIndexBytes, content.byteLength), content, preallocate);
     index.markLoadedFromFile();
     return index;
+  }
+
+  /**
+   * Crash recovery's load: the file's slots before its first all-zero slot (read in
+   * chunks, not the whole preallocated file); null when the file is missing. The caller
+   * keeps the valid prefix (`keepValidPrefix`).
+   */
+  static async loadPrefix(fs: FileSystem, path: string, baseOffset: number, maxIndexBytes: number, preallocate: boolean): Promise<TimeIndex | null> {
+    const content = await FixedSlotIndex.readPrefixContent(fs, path, TIME_INDEX_SLOT_BYTES);
+    if (content === null) return null;
+    return new TimeIndex(path, baseOffset, Math.max(maxIndexBytes, content.byteLength), content, preallocate);
   }
 
   static fromBytes(path: string, baseOffset: number, maxIndexBytes: number, content: Uint8Array): TimeIndex {
@@ -105,15 +116,11 @@ export class TimeIndex extends FixedSlotIndex {
     this.truncateToEntries(keep);
   }
 
-  sanityCheck(): void {
-    this.rejectZeroFirstSlot();
-    for (let i = 0; i < this.entryCount; i++) {
-      const ts = this.keyAt(i);
-      const rel = this.valueAt(i);
-      if (rel < 0) throw new CorruptIndexError(this.path, `negative offset in entry ${i}`);
-      if (i > 0 && (ts <= this.keyAt(i - 1) || rel < this.valueAt(i - 1))) {
-        throw new CorruptIndexError(this.path, `entry ${i} is not monotonic (timestamp ${ts}, relative offset ${rel})`);
-      }
-    }
+  protected slotProblem(i: number): string | null {
+    const ts = this.keyAt(i);
+    const rel = this.valueAt(i);
+    if (rel < 0) return `negative offset in entry ${i}`;
+    if (i > 0 && (ts <= this.keyAt(i - 1) || rel < this.valueAt(i - 1))) return `entry ${i} is not monotonic (timestamp ${ts}, relative offset ${rel})`;
+    return null;
   }
 }

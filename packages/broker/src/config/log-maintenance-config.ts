@@ -2,7 +2,7 @@
  * The broker-level settings of log maintenance, read from server.properties with Kafka's
  * names and defaults (broker-config-defs.ts):
  *
- *   log.retention.check.interval.ms          300000  the broker's retention pass
+ *   log.retention.check.interval.ms          300000  the log manager's retention task
  *   log.cleaner.enable                       true    run the log cleaner (compaction)
  *   log.cleaner.backoff.ms                   15000   how often the cleaner looks for dirty logs
  *   log.cleaner.dedupe.buffer.size           128 MiB offset map of one cleaning pass

@@ -48,20 +48,11 @@ export interface PartitionLog {
   /** Long poll: see the contract above. */
   waitForData(offset: number, timeoutMs: number, options?: WaitForDataOptions): Promise<boolean>;
   close(): Promise<void>;
-  /** One retention pass (time, size, log start offset rules); resolves how many segments went. Optional. */
-  enforceRetention?(rules: RetentionRules, nowMs: number): Promise<number>;
 }
 
 /** Compile-time check: @samsa/log's Log is a PartitionLog as it is (no look-alike types in between). */
 type Holds<T extends true> = T;
 export type LogIsPartitionLog = Holds<Log extends PartitionLog ? true : false>;
-
-export interface RetentionRules {
-  readonly retentionMs: number;
-  readonly retentionBytes: number;
-  /** cleanup.policy contains delete. */
-  readonly deleteEnabled: boolean;
-}
 
 /** Opens and deletes partition logs (the LogManager adapter). */
 export interface RemoveOptions {

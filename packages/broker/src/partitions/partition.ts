@@ -277,16 +277,13 @@ export class Partition {
     return run;
   }
 
-  /** One retention pass with the topic's current config; returns segments deleted. */
-  async enforceRetention(nowMs: number): Promise<number> {
-    if (this.#closed || !this.log.enforceRetention) return 0;
-    const c = this.#config;
-    const deleted = await this.log.enforceRetention(
-      { retentionMs: c.retentionMs, retentionBytes: c.retentionBytes, deleteEnabled: c.cleanupPolicy.includes('delete') },
-      nowMs,
-    );
-    if (deleted > 0) this.producers.truncateHead(this.log.logStartOffset);
-    return deleted;
+  /**
+   * Retention (the LogManager's task, with the topic's current config) deleted the log's
+   * oldest segments: producer state below the new log start goes, as after DeleteRecords.
+   */
+  afterRetention(logStartOffset: number): void {
+    if (this.#closed) return;
+    this.producers.truncateHead(logStartOffset);
   }
 
   /** Stops accepting appends, waits for the in-flight one, ends long polls. */

@@ -13,12 +13,14 @@
  *     (delete.retention.ms, min.compaction.lag.ms per topic), dirtiest first, and records
  *     where it stopped in `cleaner-offset-checkpoint`. This is what keeps
  *     `__consumer_offsets` bounded.
+ *   - retention every `log.retention.check.interval.ms`, with each topic's current
+ *     retention.ms / retention.bytes / cleanup.policy (the logs are reconfigured on every
+ *     config change, below): the manager is the only scheduler of retention, and tells the
+ *     broker after each deletion (`onSegmentsDeleted`) so it trims the partition's producer
+ *     state. Retention and cleaning run on one per-log chain, so they never overlap.
  *   - checkpoints every `log.flush.offset.checkpoint.interval.ms` and at close.
  *   - close: closes every log, 64 at a time, then writes the checkpoints once and
  *     `.kafka_cleanshutdown` last (no recovery next start).
- * Retention is NOT the manager's timer: the broker's own pass (Broker.retentionPass) uses
- * each topic's current config and trims producer state; it reaches the log through
- * `enforceLogRetention`, on the same per-log chain as cleaning, so the two never overlap.
  *
  * Config changes (AlterConfigs, topic or dynamic broker level): `reconfigure` hands the
  * topic's new config to the open log (`LogManager.reconfigure` → `Log.updateConfig`), so
@@ -35,11 +37,11 @@
  * partition leader forever.
  */
 import { flushPolicyFromKafka, LOG_CLEAN_SHUTDOWN_FILE, LOG_DIR_CLEAN_SHUTDOWN_FILE, LogManager } from '@samsa/log';
-import type { AppendOptions, AppendResult, Log, LogConfig, ReadOptions, ReadResult, TimestampAndOffset } from '@samsa/log';
+import type { AppendOptions, AppendResult, Log, LogConfig, ReadOptions, ReadResult, SegmentsDeletedEvent, TimestampAndOffset } from '@samsa/log';
 import { joinPath } from '@samsa/runtime';
 import type { Clock, FileSystem, Random } from '@samsa/runtime';
 import type { Logger } from '../observability/logger.ts';
-import type { PartitionLog, PartitionLogConfig, PartitionLogStore, RemoveOptions, RetentionRules, WaitForDataOptions } from './partition-log.ts';
+import type { PartitionLog, PartitionLogConfig, PartitionLogStore, RemoveOptions, WaitForDataOptions } from './partition-log.ts';
 
 const LEADER_EPOCH = 0;
 
@@ -111,9 +113,6 @@ class SamsaPartitionLog implements PartitionLog {
   waitForData(offset: number, timeoutMs: number, options?: WaitForDataOptions): Promise<boolean> {
     return this.log.waitForData(offset, timeoutMs, options);
   }
-  enforceRetention(rules: RetentionRules, nowMs: number): Promise<number> {
-    return this.#manager.enforceLogRetention(this.log.topic, this.log.partition, rules, nowMs);
-  }
   /** After the log's running maintenance task (a cleaning pass is not cut off). */
   close(): Promise<void> {
     return this.#manager.closeLog(this.log.topic, this.log.partition);
@@ -122,6 +121,8 @@ class SamsaPartitionLog implements PartitionLog {
 
 /** The manager's periodic work (from server.properties; see LogMaintenanceConfig). */
 export interface SamsaLogStoreMaintenance {
+  /** `log.retention.check.interval.ms`: how often retention runs over every log. */
+  readonly retentionCheckIntervalMs: number;
   /** `log.cleaner.enable`. */
   readonly cleanerEnable: boolean;
   /** `log.cleaner.backoff.ms`: how often the cleaner looks for dirty logs. */
@@ -144,8 +145,13 @@ export interface SamsaLogStoreOptions {
   readonly topicConfig?: (topic: string) => PartitionLogConfig | undefined;
   /** Config of a directory no topic names (the broker's defaults). */
   readonly defaultConfig?: PartitionLogConfig;
-  /** Omitted: no periodic cleaner or checkpoints (tests drive `manager` by hand). */
+  /** Omitted: no periodic retention, cleaner or checkpoints (tests drive `manager` by hand). */
   readonly maintenance?: SamsaLogStoreMaintenance;
+  /**
+   * Told after retention deleted a log's oldest segments (on that log's maintenance chain):
+   * the broker trims the partition's producer state and logs it. A throw is logged.
+   */
+  readonly onSegmentsDeleted?: (event: SegmentsDeletedEvent) => void;
 }
 
 export class SamsaLogStore implements PartitionLogStore {
@@ -158,9 +164,9 @@ export class SamsaLogStore implements PartitionLogStore {
     this.manager = manager;
   }
 
-  /** Opens every partition log in the log dir and starts the cleaner and checkpoints. */
+  /** Opens every partition log in the log dir and starts retention, the cleaner and checkpoints. */
   static async open(options: SamsaLogStoreOptions): Promise<SamsaLogStore> {
-    const { fs, clock, random, logDir, logger, topicConfig, defaultConfig, maintenance } = options;
+    const { fs, clock, random, logDir, logger, topicConfig, defaultConfig, maintenance, onSegmentsDeleted } = options;
     // (LogManager creates the dir durably; a missing dir stats as null.)
     const fromStandalone = (await fs.stat(joinPath(logDir, LOG_DIR_CLEAN_SHUTDOWN_FILE))) === null;
     const manager = await LogManager.open({
@@ -175,9 +181,15 @@ export class SamsaLogStore implements PartitionLogStore {
         const c = topicConfig?.(topic);
         return c === undefined ? undefined : toSamsaLogConfig(c);
       },
+      ...(onSegmentsDeleted === undefined ? {} : { onSegmentsDeleted }),
       ...(maintenance === undefined
         ? {}
-        : { cleanerIntervalMs: maintenance.cleanerBackoffMs, checkpointIntervalMs: maintenance.checkpointIntervalMs, cleanerOffsetMapBytes: maintenance.cleanerDedupeBufferBytes }),
+        : {
+            retentionCheckIntervalMs: maintenance.retentionCheckIntervalMs,
+            cleanerIntervalMs: maintenance.cleanerBackoffMs,
+            checkpointIntervalMs: maintenance.checkpointIntervalMs,
+            cleanerOffsetMapBytes: maintenance.cleanerDedupeBufferBytes,
+          }),
     });
     const store = new SamsaLogStore(options, manager);
     try {
@@ -191,7 +203,7 @@ export class SamsaLogStore implements PartitionLogStore {
         await manager.setAsideLog(log.topic, log.partition);
         logger.warn({ topic: log.topic, partition: log.partition, dir: log.dir }, 'set aside a partition directory no topic refers to (renamed to *-stray, files kept)');
       }
-      if (maintenance !== undefined) manager.startMaintenance({ retention: false, cleaner: maintenance.cleanerEnable });
+      if (maintenance !== undefined) manager.startMaintenance({ cleaner: maintenance.cleanerEnable });
     } catch (e) {
       await manager.close().catch(() => {});
       throw e;

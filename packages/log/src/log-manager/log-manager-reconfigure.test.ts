@@ -1,13 +1,14 @@
-// LogManager for a host that drives retention itself (the broker): `reconfigure` changes
-// what the cleaner and retention read for one log, `startMaintenance({ retention: false })`
-// leaves retention to the host, and `enforceLogRetention` deletes with the host's rules;
-// a cleaning pass sizes its offset map to its dirty bytes (cleanerMapBytesFor).
+// LogManager for a host (the broker): `reconfigure` changes what the cleaner and retention
+// read for one log; retention runs on the manager's clock only (never with
+// `startMaintenance({ retention: false })`), with each log's current rules, and reports
+// every deletion to `onSegmentsDeleted`; a cleaning pass sizes its offset map to its dirty
+// bytes (cleanerMapBytesFor).
 import { buildRecordBatch } from '@samsa/codec';
 import { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
 import { OffsetMap } from '../cleaner/offset-map.ts';
 import { advanceAndSettle, openMaintainedManager } from '../../test/log-test-support.ts';
-import { cleanerMapBytesFor, LogManager } from './log-manager.ts';
+import { cleanerMapBytesFor, LogManager, type SegmentsDeletedEvent } from './log-manager.ts';
 
 const enc = new TextEncoder();
 const DAY_MS = 24 * 3600 * 1000;
@@ -18,7 +19,7 @@ function open(clock: ManualClock): Promise<LogManager> {
   return openMaintainedManager(new MemoryFileSystem({ clock }), clock);
 }
 
-describe('LogManager reconfigure / host-driven retention', () => {
+describe('LogManager reconfigure / retention for a host', () => {
   it('a delete-policy log reconfigured to compact is cleaned on the next cleaner tick', async () => {
     const clock = new ManualClock();
     const m = await open(clock);
@@ -41,24 +42,34 @@ describe('LogManager reconfigure / host-driven retention', () => {
     await m.close();
   });
 
-  it('startMaintenance({ retention: false }) never deletes; enforceLogRetention does, with the given rules', async () => {
+  it('startMaintenance({ retention: false }) never deletes; the retention task deletes with each log\'s current rules and reports it to onSegmentsDeleted', async () => {
     const clock = new ManualClock();
-    const m = await open(clock);
+    const deletions: SegmentsDeletedEvent[] = [];
+    const m = await openMaintainedManager(new MemoryFileSystem({ clock }), clock, { onSegmentsDeleted: (e) => deletions.push(e) });
     const old = clock.wallMs() - 10 * DAY_MS;
     const events = await m.getOrCreateLog('events', 0, { retentionMs: DAY_MS });
     for (let i = 0; i < 10; i++) await events.append(batch(`k${i}`, 'x'.repeat(50), old));
     m.startMaintenance({ retention: false });
-    for (let i = 0; i < 3; i++) {
-      await advanceAndSettle(clock, 1000);
-    }
+    for (let i = 0; i < 3; i++) await advanceAndSettle(clock, 1000);
     expect(events.logStartOffset).toBe(0);
-    // Rules that keep everything delete nothing; the topic's rules delete the old segments.
-    expect(await m.enforceLogRetention('events', 0, { retentionMs: -1, retentionBytes: -1, deleteEnabled: true })).toBe(0);
-    expect(await m.enforceLogRetention('events', 0, { retentionMs: DAY_MS, retentionBytes: -1, deleteEnabled: false })).toBe(0);
-    expect(await m.enforceLogRetention('events', 0, { retentionMs: DAY_MS, retentionBytes: -1, deleteEnabled: true })).toBeGreaterThan(0);
-    expect(events.logStartOffset).toBe(10);
-    expect(await m.enforceLogRetention('absent', 0, { retentionMs: 0, retentionBytes: -1, deleteEnabled: true })).toBe(0);
     await m.close();
+    // Rules that keep everything delete nothing; a compact-only log is not retained; the
+    // log's time rule deletes the old segments on the next tick of the retention task.
+    const again = await openMaintainedManager(new MemoryFileSystem({ clock }), clock, { onSegmentsDeleted: (e) => deletions.push(e) });
+    const log = await again.getOrCreateLog('events', 0, { retentionMs: -1, retentionBytes: -1 });
+    for (let i = 0; i < 10; i++) await log.append(batch(`k${i}`, 'x'.repeat(50), old));
+    again.startMaintenance();
+    await advanceAndSettle(clock, 1000);
+    again.reconfigure('events', 0, { retentionMs: DAY_MS, cleanupPolicy: 'compact' });
+    await advanceAndSettle(clock, 1000);
+    expect(log.logStartOffset).toBe(0);
+    expect(deletions).toEqual([]);
+    again.reconfigure('events', 0, { cleanupPolicy: 'delete' });
+    await advanceAndSettle(clock, 1000);
+    expect(log.logStartOffset).toBe(10);
+    expect(deletions).toEqual([{ topic: 'events', partition: 0, deletedSegments: expect.any(Number), logStartOffset: 10, reason: 'retention-ms' }]);
+    expect(deletions[0]!.deletedSegments).toBeGreaterThan(0);
+    await again.close();
   });
 
   it('runRetention uses the reconfigured retention.ms', async () => {

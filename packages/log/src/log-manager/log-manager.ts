@@ -30,57 +30,48 @@
  *   `min.cleanable.dirty.ratio`, dirtiest first, and logs whose tombstones reached their
  *   delete horizon), checkpoints every `checkpointIntervalMs`.
  *   Tasks on one log are serialized (retention and cleaning never overlap on a log); a
- *   failure is logged for that log and never escapes as an unhandled rejection. A host
- *   that runs retention itself (the broker, which also trims producer state) starts
- *   maintenance with `{ retention: false }` and calls `enforceLogRetention`, which joins
- *   the same per-log chain.
+ *   failure is logged for that log and never escapes as an unhandled rejection. The
+ *   manager is the only scheduler of retention: each pass uses every log's current config
+ *   (retention.ms, retention.bytes, cleanup.policy, as `reconfigure` last set them), and a
+ *   host that keeps state per log (the broker's producer state) hears every deletion
+ *   through `onSegmentsDeleted`.
  * - Reconfiguring (`reconfigure`, Kafka's AlterConfigs): `Log.updateConfig` on the open
  *   log, so the next append, roll, flush, retention pass and cleaner pass see the new
  *   values (see `Log.updateConfig` for the few kept until reopen).
  *
  * Single event loop. Methods may be called concurrently; per-log work is serialized.
+ * Split along its seams: checkpoint files (dir-checkpoints.ts), the cleaner's scheduling
+ * and state (manager-cleaner.ts), the per-log task chain (managed-entry.ts).
  */
 import { createRandom, randomSeed, systemClock, type Clock, type FileSystem, type Random, type TimerHandle } from '@samsa/runtime';
-import { readOffsetCheckpoint, topicPartitionKey, writeOffsetCheckpoint } from '../checkpoint-file.ts';
-import { CleanShutdownMismatchError, completedUnlessNoSpace, InvalidArgumentError, isNoSpace, LogError } from '../errors.ts';
+import { topicPartitionKey } from '../checkpoint-file.ts';
+import { CleanShutdownMismatchError, completedUnlessNoSpace, InvalidArgumentError, isNoSpace } from '../errors.ts';
 import { mkdirsDurably } from '../file-io.ts';
-import {
-  LOG_DIR_CLEAN_SHUTDOWN_FILE,
-  LOG_START_OFFSET_CHECKPOINT_FILE,
-  RECOVERY_POINT_CHECKPOINT_FILE,
-  REPLICATION_OFFSET_CHECKPOINT_FILE,
-  joinDir,
-  parsePartitionDirName,
-  partitionDirName,
-} from '../file-names.ts';
+import { LOG_DIR_CLEAN_SHUTDOWN_FILE, joinDir, parsePartitionDirName, partitionDirName } from '../file-names.ts';
 import type { LogConfig } from '../log-config.ts';
 import { silentLogger, type LogLogger } from '../logger.ts';
 import type { Log } from '../log.ts';
 import { openLog } from '../open-log.ts';
-import { cleanLog, dirtyRatio, type CleanResult } from '../cleaner/log-cleaner.ts';
+import type { CleanResult } from '../cleaner/log-cleaner.ts';
 import type { RecordsCodec } from '../cleaner/retained-batch.ts';
 import { enforceRetention, retentionConfigOf } from '../retention/enforce-retention.ts';
-import type { RetentionConfig } from '../retention/retention-plan.ts';
+import { CheckpointWriter, readDirCheckpoints } from './dir-checkpoints.ts';
 import { HandleCache } from './handle-cache.ts';
+import { CLEANER_OFFSET_MAP_BYTES_DEFAULT, ManagerCleaner } from './manager-cleaner.ts';
+import { runOnLog, type ManagedEntry } from './managed-entry.ts';
+import { DELETE_DIR_SUFFIX, retiredDirName, STRAY_DIR_SUFFIX } from './retired-dirs.ts';
 import { runBounded } from './run-bounded.ts';
 
-export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
-/**
- * Samsa's own checkpoint (Kafka keeps this in memory only): per log, the earliest delete
- * horizon still pending, so a quiet compacted log drops its tombstones on time after a
- * restart too. Same line format as the offset checkpoints, with milliseconds for offsets.
- */
-export const CLEANER_DELETE_HORIZON_CHECKPOINT_FILE = 'cleaner-delete-horizon-checkpoint';
+export { CLEANER_DELETE_HORIZON_CHECKPOINT_FILE, CLEANER_OFFSET_CHECKPOINT_FILE } from './dir-checkpoints.ts';
+export { CLEANER_OFFSET_MAP_BYTES_DEFAULT, cleanerMapBytesFor } from './manager-cleaner.ts';
+export { DELETE_DIR_SUFFIX, STRAY_DIR_SUFFIX } from './retired-dirs.ts';
+
 /**
  * Logs closed at once by `LogManager.close`: enough to keep a disk's queue busy (each
  * close is a few syncs and small writes), small enough that the handles and index
  * buffers of the logs in flight stay bounded, and well under the default `openHandlesMax`.
  */
 export const CLOSE_CONCURRENCY_DEFAULT = 64;
-/** Suffix of a partition directory being deleted (Kafka's `-delete`). */
-export const DELETE_DIR_SUFFIX = '-delete';
-/** Suffix of a partition directory set aside by `setAsideLog` (Kafka's `-stray`); never loaded. */
-export const STRAY_DIR_SUFFIX = '-stray';
 
 export interface LogManagerOptions {
   readonly logDirs: readonly string[];
@@ -122,13 +113,23 @@ export interface LogManagerOptions {
   readonly cleanerCodec?: RecordsCodec | null;
   /** Bound on logs managed; default 1,000,000. */
   readonly logsMax?: number;
+  /**
+   * Called after each retention deletion (on that log's maintenance chain, before its next
+   * task): a host trims what it keeps per log below the new log start offset (the broker's
+   * producer state) and logs it. Synchronous; a throw is logged and ignored.
+   */
+  readonly onSegmentsDeleted?: (event: SegmentsDeletedEvent) => void;
 }
 
-interface ManagedEntry {
-  readonly log: Log;
-  readonly logDir: string;
-  /** Tail of this log's maintenance chain (retention, cleaning, deletion). */
-  tasks: Promise<void>;
+/** One retention deletion (LogManagerOptions.onSegmentsDeleted). */
+export interface SegmentsDeletedEvent {
+  readonly topic: string;
+  readonly partition: number;
+  readonly deletedSegments: number;
+  /** The log start offset after the deletion. */
+  readonly logStartOffset: number;
+  /** Which rules deleted them: 'retention-ms', 'retention-bytes', 'log-start-offset' (comma-joined). */
+  readonly reason: string;
 }
 
 export class LogManager {
@@ -142,20 +143,8 @@ export class LogManager {
   private readonly entries = new Map<string, ManagedEntry>();
   private readonly logsPerDir = new Map<string, number>();
   private readonly creating = new Map<string, Promise<Log>>();
-  /**
-   * Logs loaded on their dir's clean-shutdown marker whose checkpointed end no one has
-   * checked against the files yet (the check is lazy so a restart opens no segment file);
-   * `getOrCreateLog` checks it and recovers the log from its files on a contradiction.
-   */
-  private readonly unverifiedEnds = new Set<string>();
-  private readonly cleanerOffsets = new Map<string, number>();
-  /**
-   * Per log: the earliest delete horizon (KIP-534) of a batch still holding tombstones, as
-   * the last pass through its cleaned section saw it. When it passes, the log is cleaned
-   * even if not dirty. Checkpointed in CLEANER_DELETE_HORIZON_CHECKPOINT_FILE.
-   */
-  private readonly deleteHorizons = new Map<string, number>();
-  private readonly checkpointChains = new Map<string, { running: Promise<void>; queued: Promise<void> | null }>();
+  private readonly cleaner: ManagerCleaner;
+  private readonly checkpoints: CheckpointWriter;
   private readonly timers: TimerHandle[] = [];
   /** Timers removing deleted log dirs (cancelled on close; startup finishes the job). */
   private readonly deleteTimers = new Set<TimerHandle>();
@@ -171,11 +160,21 @@ export class LogManager {
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? createRandom(randomSeed());
     this.logger = options.logger ?? silentLogger;
+    this.cleaner = new ManagerCleaner({
+      logger: this.logger,
+      offsetMapBytesMax: options.cleanerOffsetMapBytes ?? CLEANER_OFFSET_MAP_BYTES_DEFAULT,
+      logsPerTickMax: options.cleanerLogsPerTickMax ?? 16,
+      codec: options.cleanerCodec,
+    });
+    this.checkpoints = new CheckpointWriter(this.fs, {
+      logs: (logDir) => [...this.entries.values()].filter((e) => e.logDir === logDir && !e.log.isOffline).map((e) => e.log),
+      cleanerOffsets: this.cleaner.cleanerOffsets,
+      deleteHorizons: this.cleaner.deleteHorizons,
+    });
   }
 
-  /** Opens every log found under `logDirs` (creating the dirs if needed). */
   /**
-   * Loads every log dir. A failed open (a storage error, a full disk during recovery)
+   * Opens every log found under `logDirs` (creating the dirs if needed). A failed open (a storage error, a full disk during recovery)
    * closes every log it had opened before rejecting: no handle outlives it.
    */
   static async open(options: LogManagerOptions): Promise<LogManager> {
@@ -218,7 +217,7 @@ export class LogManager {
     if (inFlight !== undefined) return inFlight;
     const existing = this.entries.get(key);
     if (existing !== undefined) {
-      if (!this.unverifiedEnds.has(key)) return existing.log;
+      if (!existing.endUnverified) return existing.log;
       const verifying = this.verifiedLog(key, existing);
       this.creating.set(key, verifying);
       try {
@@ -246,7 +245,7 @@ export class LogManager {
     const log = await this.openManaged(logDir, dir, topic, { recoveryPoint: 0, logStartOffset: 0, highWatermark: 0, hadCleanShutdown: false }, config);
     // The first segment's files: durable before anyone appends (openLog synced the dir entry in logDir).
     await this.fs.syncDir(dir);
-    this.track(topicPartitionKey(topic, partition), { log, logDir, tasks: Promise.resolve() });
+    this.track(topicPartitionKey(topic, partition), { log, logDir, tasks: Promise.resolve(), endUnverified: false });
     return log;
   }
 
@@ -258,7 +257,7 @@ export class LogManager {
    * Any other failure leaves the log as it is (offline), as its first use would.
    */
   private async verifiedLog(key: string, entry: ManagedEntry): Promise<Log> {
-    this.unverifiedEnds.delete(key);
+    entry.endUnverified = false;
     try {
       await entry.log.verifyEnd();
       return entry.log;
@@ -279,7 +278,7 @@ export class LogManager {
       { recoveryPoint: 0, logStartOffset: entry.log.logStartOffset, highWatermark: entry.log.highWatermark, hadCleanShutdown: false },
       entry.log.config,
     );
-    this.entries.set(key, { log, logDir: entry.logDir, tasks: Promise.resolve() });
+    this.entries.set(key, { log, logDir: entry.logDir, tasks: Promise.resolve(), endUnverified: false });
     this.logger.warn({ dir: log.dir, logEndOffset: log.logEndOffset }, 'recovered the log from its files');
     return log;
   }
@@ -299,7 +298,6 @@ export class LogManager {
     const entry = this.entries.get(key);
     if (entry === undefined) return undefined;
     this.entries.delete(key);
-    this.unverifiedEnds.delete(key);
     this.logsPerDir.set(entry.logDir, (this.logsPerDir.get(entry.logDir) ?? 1) - 1);
     return entry;
   }
@@ -354,16 +352,15 @@ export class LogManager {
     const key = topicPartitionKey(topic, partition);
     const entry = this.untrack(key);
     if (entry === undefined) return false;
-    this.cleanerOffsets.delete(key);
-    this.deleteHorizons.delete(key);
-    await this.onLog(entry, suffix === DELETE_DIR_SUFFIX ? 'delete' : 'set aside', { rethrow: true }, async () => {
+    this.cleaner.forget(key);
+    await runOnLog(entry, suffix === DELETE_DIR_SUFFIX ? 'delete' : 'set aside', this.logger, { rethrow: true }, async () => {
       const { log } = entry;
       // A full disk may fail the close's index trims; the handles are released anyway, and
       // the files are going: deleting must work on a full disk.
       await log.close().catch((e: unknown) => {
         if (!isNoSpace(e)) throw e;
       });
-      const renamed = joinDir(entry.logDir, `${partitionDirName(topic, partition)}.${uuidHex(this.random)}${suffix}`);
+      const renamed = joinDir(entry.logDir, retiredDirName(topic, partition, suffix, this.random));
       await this.fs.rename(log.dir, renamed);
       await this.fs.syncDir(entry.logDir);
       if (suffix !== DELETE_DIR_SUFFIX) return;
@@ -399,7 +396,7 @@ export class LogManager {
   async closeLog(topic: string, partition: number): Promise<void> {
     const entry = this.entries.get(topicPartitionKey(topic, partition));
     if (entry === undefined) return;
-    await this.onLog(entry, 'close', { rethrow: true }, () => entry.log.close());
+    await runOnLog(entry, 'close', this.logger, { rethrow: true }, () => entry.log.close());
   }
 
   // ---- loading ------------------------------------------------------------------------
@@ -410,19 +407,9 @@ export class LogManager {
     }
     const markerPath = joinDir(logDir, LOG_DIR_CLEAN_SHUTDOWN_FILE);
     const hadCleanShutdown = (await this.fs.stat(markerPath)) !== null;
-    const read = async (file: string): Promise<Map<string, number>> => {
-      try {
-        return await readOffsetCheckpoint(this.fs, joinDir(logDir, file));
-      } catch (e) {
-        this.logger.warn({ logDir, file, error: String(e) }, 'ignoring unreadable checkpoint');
-        return new Map();
-      }
-    };
-    const recoveryPoints = await read(RECOVERY_POINT_CHECKPOINT_FILE);
-    const startOffsets = await read(LOG_START_OFFSET_CHECKPOINT_FILE);
-    const highWatermarks = await read(REPLICATION_OFFSET_CHECKPOINT_FILE);
-    for (const [key, offset] of await read(CLEANER_OFFSET_CHECKPOINT_FILE)) this.cleanerOffsets.set(key, offset);
-    for (const [key, horizonMs] of await read(CLEANER_DELETE_HORIZON_CHECKPOINT_FILE)) this.deleteHorizons.set(key, horizonMs);
+    const { recoveryPoints, startOffsets, highWatermarks, cleanerOffsets, deleteHorizons } = await readDirCheckpoints(this.fs, logDir, this.logger);
+    for (const [key, offset] of cleanerOffsets) this.cleaner.cleanerOffsets.set(key, offset);
+    for (const [key, horizonMs] of deleteHorizons) this.cleaner.deleteHorizons.set(key, horizonMs);
 
     const names = await this.fs.readDir(logDir);
     const toOpen: { name: string; topic: string; partition: number }[] = [];
@@ -459,8 +446,7 @@ export class LogManager {
           this.logger.warn({ logDir, name }, 'ignoring a file named like a partition directory');
           return;
         }
-        this.track(key, { log, logDir, tasks: Promise.resolve() });
-        if (hadCleanShutdown) this.unverifiedEnds.add(key);
+        this.track(key, { log, logDir, tasks: Promise.resolve(), endUnverified: hadCleanShutdown });
       } catch (e) {
         failed = true;
         throw e;
@@ -481,41 +467,12 @@ export class LogManager {
    * one write, not one per log).
    */
   writeCheckpoints(logDir: string): Promise<void> {
-    const chain = this.checkpointChains.get(logDir) ?? { running: Promise.resolve(), queued: null };
-    if (chain.queued !== null) return chain.queued;
-    const queued = chain.running.then(() => {
-      chain.queued = null;
-      return this.writeCheckpointsNow(logDir);
-    });
-    chain.queued = queued;
-    chain.running = queued.catch(() => undefined);
-    this.checkpointChains.set(logDir, chain);
-    return queued;
+    return this.checkpoints.write(logDir);
   }
 
   /** Rewrites the checkpoints of every log dir. */
   async checkpointAll(): Promise<void> {
     for (const d of this.logDirs) await this.writeCheckpoints(d);
-  }
-
-  private async writeCheckpointsNow(logDir: string): Promise<void> {
-    const logs = [...this.entries.values()].filter((e) => e.logDir === logDir && !e.log.isOffline).map((e) => e.log);
-    const rows = (value: (log: Log) => number) => logs.map((log) => ({ topic: log.topic, partition: log.partition, offset: value(log) }));
-    await writeOffsetCheckpoint(this.fs, joinDir(logDir, RECOVERY_POINT_CHECKPOINT_FILE), rows((l) => l.recoveryPoint));
-    await writeOffsetCheckpoint(this.fs, joinDir(logDir, LOG_START_OFFSET_CHECKPOINT_FILE), rows((l) => l.logStartOffset));
-    await writeOffsetCheckpoint(this.fs, joinDir(logDir, REPLICATION_OFFSET_CHECKPOINT_FILE), rows((l) => l.highWatermark));
-    const cleaned = logs.filter((l) => this.cleanerOffsets.has(topicPartitionKey(l.topic, l.partition)));
-    await writeOffsetCheckpoint(
-      this.fs,
-      joinDir(logDir, CLEANER_OFFSET_CHECKPOINT_FILE),
-      cleaned.map((l) => ({ topic: l.topic, partition: l.partition, offset: this.cleanerOffsets.get(topicPartitionKey(l.topic, l.partition))! })),
-    );
-    const horizons = logs.filter((l) => this.deleteHorizons.has(topicPartitionKey(l.topic, l.partition)));
-    await writeOffsetCheckpoint(
-      this.fs,
-      joinDir(logDir, CLEANER_DELETE_HORIZON_CHECKPOINT_FILE),
-      horizons.map((l) => ({ topic: l.topic, partition: l.partition, offset: this.deleteHorizons.get(topicPartitionKey(l.topic, l.partition))! })),
-    );
   }
 
   // ---- maintenance --------------------------------------------------------------------
@@ -533,9 +490,9 @@ export class LogManager {
   }
 
   /**
-   * Starts the periodic tasks on the Clock: retention (unless `retention: false`, for a
-   * host that runs it through `enforceLogRetention`), the cleaner (unless `cleaner: false`,
-   * Kafka's log.cleaner.enable) and the checkpoints.
+   * Starts the periodic tasks on the Clock: retention every `retentionCheckIntervalMs`
+   * (unless `retention: false`), the cleaner (unless `cleaner: false`, Kafka's
+   * log.cleaner.enable) and the checkpoints.
    */
   startMaintenance(tasks: { readonly retention?: boolean; readonly cleaner?: boolean } = {}): void {
     this.ensureOpen();
@@ -555,103 +512,45 @@ export class LogManager {
     every('checkpoint', this.options.checkpointIntervalMs ?? 60_000, () => this.checkpointAll());
   }
 
-  /** One retention pass over every log; resolves the number of segments deleted. */
+  /**
+   * One retention pass over every log with its current config (the periodic task runs
+   * this); resolves the number of segments deleted. Each deletion is reported to
+   * `onSegmentsDeleted`.
+   */
   async runRetention(nowMs: number = this.clock.wallMs()): Promise<number> {
     let deleted = 0;
     for (const entry of [...this.entries.values()]) {
       if (entry.log.isOffline || entry.log.isClosed) continue;
-      await this.onLog(entry, 'retention', { rethrow: false }, async () => {
-        deleted += (await enforceRetention(entry.log, retentionConfigOf(entry.log.config), nowMs)).deletedSegments;
+      await runOnLog(entry, 'retention', this.logger, { rethrow: false }, async () => {
+        const { log } = entry;
+        if (log.isOffline || log.isClosed) return;
+        const result = await enforceRetention(log, retentionConfigOf(log.config), nowMs);
+        if (result.deletedSegments === 0) return;
+        deleted += result.deletedSegments;
+        this.reportDeletion({ topic: log.topic, partition: log.partition, deletedSegments: result.deletedSegments, logStartOffset: log.logStartOffset, reason: [...new Set(result.plan.reasons)].join(',') });
       });
     }
     return deleted;
   }
 
-  /**
-   * One retention pass over one log with the caller's rules, after the log's pending
-   * maintenance (never alongside its cleaning). Resolves the segments deleted (0 for an
-   * unknown, closed or offline log); rejects when the deletion fails.
-   */
-  async enforceLogRetention(topic: string, partition: number, config: RetentionConfig, nowMs: number = this.clock.wallMs()): Promise<number> {
-    const entry = this.entries.get(topicPartitionKey(topic, partition));
-    if (entry === undefined) return 0;
-    let deleted = 0;
-    await this.onLog(entry, 'retention', { rethrow: true }, async () => {
-      if (entry.log.isOffline || entry.log.isClosed) return;
-      deleted = (await enforceRetention(entry.log, config, nowMs)).deletedSegments;
-    });
-    return deleted;
+  private reportDeletion(event: SegmentsDeletedEvent): void {
+    try {
+      this.options.onSegmentsDeleted?.(event);
+    } catch (e) {
+      this.logger.warn({ topic: event.topic, partition: event.partition, error: String(e) }, 'onSegmentsDeleted threw');
+    }
   }
 
   /** Cleans the dirtiest compacted logs whose dirty ratio reached min.cleanable.dirty.ratio. */
   async runCleaner(nowMs: number = this.clock.wallMs()): Promise<CleanResult[]> {
-    const candidates: { entry: ManagedEntry; ratio: number; dirtyBytes: number; tombstonesDue: boolean }[] = [];
-    for (const entry of this.entries.values()) {
-      const { log } = entry;
-      const { config } = log;
-      if (log.isOffline || log.isClosed || !config.cleanupPolicy.includes('compact')) continue;
-      try {
-        // Lazily opened segments (after a restart) learn their sizes once; no await otherwise.
-        if (!log.segmentSizesLoaded) await log.loadSegmentSizes();
-      } catch (e) {
-        this.logger.warn({ dir: log.dir, error: String(e) }, 'cleaner could not read segment sizes');
-        continue;
-      }
-      const { ratio, dirtyBytes } = dirtyRatio(log, this.firstDirtyOffset(log));
-      const horizon = this.deleteHorizons.get(topicPartitionKey(log.topic, log.partition));
-      const tombstonesDue = horizon !== undefined && horizon <= nowMs;
-      if ((ratio > 0 && ratio >= config.minCleanableDirtyRatio) || tombstonesDue) candidates.push({ entry, ratio, dirtyBytes, tombstonesDue });
-    }
-    candidates.sort((a, b) => b.ratio - a.ratio);
-    const results: CleanResult[] = [];
-    for (const { entry, dirtyBytes, tombstonesDue } of candidates.slice(0, this.options.cleanerLogsPerTickMax ?? 16)) {
-      await this.onLog(entry, 'clean', { rethrow: false }, async () => {
-        const { log } = entry;
-        const { config } = log;
-        if (log.isOffline || log.isClosed) return;
-        const result = await cleanLog(log, {
-          firstDirtyOffset: this.firstDirtyOffset(log),
-          nowMs,
-          deleteRetentionMs: config.deleteRetentionMs,
-          minCompactionLagMs: config.minCompactionLagMs,
-          segmentBytes: config.segmentBytes,
-          offsetMapBytes: cleanerMapBytesFor(dirtyBytes, this.options.cleanerOffsetMapBytes ?? CLEANER_OFFSET_MAP_BYTES_DEFAULT),
-          ...(this.options.cleanerCodec === undefined ? {} : { codec: this.options.cleanerCodec }),
-          tombstonesDue,
-        });
-        const key = topicPartitionKey(log.topic, log.partition);
-        this.cleanerOffsets.set(key, result.endOffset);
-        // A pass that went through the cleaned section knows every horizon still pending.
-        if (result.segmentsRewritten > 0 || tombstonesDue) {
-          if (result.earliestDeleteHorizonMs === null) this.deleteHorizons.delete(key);
-          else this.deleteHorizons.set(key, result.earliestDeleteHorizonMs);
-        }
-        results.push(result);
-      });
-    }
+    const results = await this.cleaner.tick(this.entries.values(), nowMs);
     if (results.length > 0) await this.checkpointAll();
     return results;
   }
 
   /** Where the next cleaning pass of `log` starts. */
   firstDirtyOffset(log: Log): number {
-    const stored = this.cleanerOffsets.get(topicPartitionKey(log.topic, log.partition)) ?? log.logStartOffset;
-    // After truncation below it, or deletion past it, the checkpoint is out of range: start over.
-    return stored < log.logStartOffset || stored > log.logEndOffset ? log.logStartOffset : stored;
-  }
-
-  /**
-   * Runs `task` after the log's previous task. A failure is logged; it is rethrown to the
-   * caller only with `rethrow` (the chain itself always continues).
-   */
-  private async onLog(entry: ManagedEntry, what: string, options: { readonly rethrow: boolean }, task: () => Promise<void>): Promise<void> {
-    const run = entry.tasks.then(task);
-    entry.tasks = run.catch((e: unknown) => {
-      // Storage errors already took the log offline (LogError); anything else is logged too.
-      this.logger.warn({ dir: entry.log.dir, task: what, error: String(e), code: e instanceof LogError ? e.code : undefined }, 'log maintenance failed');
-    });
-    if (options.rethrow) await run;
-    else await entry.tasks;
+    return this.cleaner.firstDirtyOffset(log);
   }
 
   // ---- close --------------------------------------------------------------------------
@@ -701,32 +600,4 @@ export class LogManager {
   private ensureOpen(): void {
     if (this.closed) throw new InvalidArgumentError('LogManager is closed');
   }
-}
-
-export const CLEANER_OFFSET_MAP_BYTES_DEFAULT = 4 * 1024 * 1024;
-/** The smallest record a v2 batch can hold (length, attributes, timestamp/offset deltas, key, value, header count: 1 byte each). */
-const RECORD_BYTES_MIN = 7;
-const CLEANER_MAP_BYTES_MIN = 64 * 1024;
-
-/**
- * Offset-map bytes for a pass over `dirtyBytes`: enough 16-byte slots (at load factor 0.9,
- * ×2 for the map's power-of-two rounding down) for one key per smallest possible record,
- * capped at `maxBytes`. So a pass over a few KiB of `__consumer_offsets` allocates 64 KiB,
- * not Kafka's 128 MiB dedupe buffer. Compressed batches can hold more records than this
- * assumes; then the map fills and the pass is incremental (the next one continues).
- */
-export function cleanerMapBytesFor(dirtyBytes: number, maxBytes: number): number {
-  const records = Math.ceil(Math.max(0, dirtyBytes) / RECORD_BYTES_MIN);
-  const needed = Math.ceil(records / 0.9) * 16 * 2;
-  return Math.min(maxBytes, Math.max(CLEANER_MAP_BYTES_MIN, needed));
-}
-
-/** 32 hex digits of a random version-4 UUID, dashes dropped (Kafka's retired-dir suffix). */
-function uuidHex(random: Random): string {
-  const bytes = random.fill(new Uint8Array(16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  let hex = '';
-  for (const b of bytes) hex += b.toString(16).padStart(2, '0');
-  return hex;
 }
