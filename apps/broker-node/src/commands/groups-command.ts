@@ -88,7 +88,14 @@ async function describeGroup(admin: Admin, groupId: string): Promise<{ state: st
 
 export function groupsCommand(): Command {
   const groups = new Command('groups').description('list, describe, delete consumer groups and reset their offsets');
+  addListCommand(groups);
+  addDescribeCommand(groups);
+  addDeleteCommand(groups);
+  addResetOffsetsCommand(groups);
+  return groups;
+}
 
+function addListCommand(groups: Command): void {
   bootstrapOption(groups.command('list'))
     .description('list consumer group ids')
     .option('--json', 'print JSON')
@@ -104,6 +111,9 @@ export function groupsCommand(): Command {
       process.stdout.write(o.json ? `${JSON.stringify(listed)}\n` : ids.map((g) => `${g}\n`).join(''));
     });
 
+}
+
+function addDescribeCommand(groups: Command): void {
   bootstrapOption(groups.command('describe'))
     .description('committed offsets, log-end offsets, lag and owners of a group\'s partitions')
     .argument('<groups...>', 'group ids')
@@ -136,6 +146,9 @@ export function groupsCommand(): Command {
       }
     });
 
+}
+
+function addDeleteCommand(groups: Command): void {
   bootstrapOption(groups.command('delete'))
     .description('delete consumer groups (they must have no members) and their committed offsets')
     .argument('<groups...>', 'group ids')
@@ -150,6 +163,9 @@ export function groupsCommand(): Command {
       process.stdout.write(`deleted group(s) ${ids.map((g) => `"${g}"`).join(', ')}\n`);
     });
 
+}
+
+function addResetOffsetsCommand(groups: Command): void {
   bootstrapOption(groups.command('reset-offsets'))
     .description('move a group\'s committed offsets (dry run unless --execute; the group must have no members)')
     .requiredOption('-g, --group <id>', 'group id')
@@ -183,8 +199,6 @@ export function groupsCommand(): Command {
       process.stdout.write(formatTable(['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'], plan.map((p) => [o.group, p.topic, String(p.partition), String(p.offset)])));
       if (!o.execute) process.stdout.write('(dry run: nothing committed; add --execute to commit these offsets)\n');
     });
-
-  return groups;
 }
 
 /**

@@ -15,7 +15,15 @@ const TOPIC_RESOURCE = 2;
 
 export function topicsCommand(): Command {
   const topics = new Command('topics').description('create, list, describe, delete and alter topics');
+  addCreateCommand(topics);
+  addListCommand(topics);
+  addDescribeCommand(topics);
+  addDeleteCommand(topics);
+  addAlterCommand(topics);
+  return topics;
+}
 
+function addCreateCommand(topics: Command): void {
   bootstrapOption(topics.command('create'))
     .description('create a topic')
     .argument('<name>', 'topic name ([a-zA-Z0-9._-], at most 249 characters)')
@@ -42,6 +50,9 @@ export function topicsCommand(): Command {
       process.stdout.write(o.validateOnly ? `topic "${name}" is valid (not created)\n` : `created topic "${name}" with ${o.partitions} partition(s)\n`);
     });
 
+}
+
+function addListCommand(topics: Command): void {
   bootstrapOption(topics.command('list'))
     .description('list topic names')
     .option('--json', 'print JSON')
@@ -51,6 +62,9 @@ export function topicsCommand(): Command {
       process.stdout.write(o.json ? `${JSON.stringify(names)}\n` : names.map((n) => `${n}\n`).join(''));
     });
 
+}
+
+function addDescribeCommand(topics: Command): void {
   bootstrapOption(topics.command('describe'))
     .description('partitions (leader, replicas, ISR, offsets) and configs of topics')
     .argument('[names...]', 'topics to describe (default: all)')
@@ -99,6 +113,9 @@ export function topicsCommand(): Command {
       }
     });
 
+}
+
+function addDeleteCommand(topics: Command): void {
   bootstrapOption(topics.command('delete'))
     .description('delete topics and their data')
     .argument('<names...>', 'topics to delete')
@@ -113,6 +130,9 @@ export function topicsCommand(): Command {
       process.stdout.write(`deleted ${names.map((n) => `"${n}"`).join(', ')}\n`);
     });
 
+}
+
+function addAlterCommand(topics: Command): void {
   bootstrapOption(topics.command('alter'))
     .description('add partitions or change topic configs')
     .argument('<name>', 'topic to alter')
@@ -137,6 +157,4 @@ export function topicsCommand(): Command {
       });
       process.stdout.write(`altered topic "${name}"\n`);
     });
-
-  return topics;
 }

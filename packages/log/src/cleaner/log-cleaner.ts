@@ -54,12 +54,12 @@ import {
   batchBaseOffset,
   batchIsControl,
   batchLastOffset,
-  batchMaxTimestamp,
   batchProducerId,
   batchRecordCount,
 } from '@samsa/codec';
 import type { LogSegment } from '../log-segment.ts';
 import type { Log } from '../log.ts';
+import { CleanedSegmentWriter } from './cleaned-segment-writer.ts';
 import { forEachRecordFrame } from './record-frames.ts';
 import { OffsetMap } from './offset-map.ts';
 import { batchDeleteHorizonMs, filterBatch, kafkaRecordsCodec, recordsSectionOf, type RecordsCodec } from './retained-batch.ts';
@@ -296,79 +296,49 @@ async function cleanGroup(
   options: CleanOptions,
   yieldNow: () => Promise<void>,
 ): Promise<GroupResult> {
-  const writeBufferBytes = options.writeBufferBytes ?? 256 * 1024;
   const cleaned = await log.createCleanedSegment(group[0]!.baseOffset);
+  const writer = new CleanedSegmentWriter(cleaned, options.writeBufferBytes ?? 256 * 1024);
   let changed = false;
-  let bytesWritten = 0;
   let recordsRemoved = 0;
-  const pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  let pendingLast = -1;
-  let pendingMaxTs = -1;
-  let pendingMaxTsOffset = -1;
-  let earliestDeleteHorizonMs: number | null = null;
-  const noteHorizon = (bytes: Uint8Array): void => {
-    const horizon = batchDeleteHorizonMs(bytes);
-    if (horizon !== null && (earliestDeleteHorizonMs === null || horizon < earliestDeleteHorizonMs)) earliestDeleteHorizonMs = horizon;
-  };
-  const flush = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    const bytes = pending.length === 1 ? pending[0]! : concat(pending, pendingBytes);
-    await cleaned.append(bytes, { lastOffset: pendingLast, maxTimestamp: pendingMaxTs, offsetOfMaxTimestamp: pendingMaxTsOffset });
-    bytesWritten += pendingBytes;
-    pending.length = 0;
-    pendingBytes = 0;
-    pendingMaxTs = -1;
-  };
-  const keep = (bytes: Uint8Array): void => {
-    pending.push(bytes);
-    pendingBytes += bytes.byteLength;
-    pendingLast = batchLastOffset(bytes);
-    const ts = batchMaxTimestamp(bytes);
-    if (ts > pendingMaxTs) {
-      pendingMaxTs = ts;
-      pendingMaxTsOffset = pendingLast;
-    }
-  };
-
   try {
     for (const segment of group) {
       let resumeAt = 0;
       for (let round = 0; round <= segment.sizeBytes; round++) {
         let stoppedAt = -1;
         await segment.forEachBatch((batch, position) => {
-          if (pendingBytes >= writeBufferBytes) {
+          if (writer.full) {
             stoppedAt = position;
             return false;
           }
           const outcome = filterOne(batch, map, producerLast, options);
           if (outcome.kind === 'unchanged' || outcome.kind === 'opaque') {
-            keep(batch.slice());
-            if (outcome.kind === 'unchanged' && outcome.tombstonesKept > 0) noteHorizon(batch);
+            writer.keep(batch.slice());
+            if (outcome.kind === 'unchanged' && outcome.tombstonesKept > 0) writer.noteDeleteHorizon(batch);
           } else {
             changed = true;
             recordsRemoved += outcome.recordsRemoved;
             if (outcome.kind === 'rewritten') {
-              keep(outcome.bytes);
-              if (outcome.tombstonesKept > 0) noteHorizon(outcome.bytes);
+              writer.keep(outcome.bytes);
+              if (outcome.tombstonesKept > 0) writer.noteDeleteHorizon(outcome.bytes);
             }
           }
           return true;
         }, resumeAt);
         if (stoppedAt < 0) break;
-        await flush();
+        await writer.flush();
         await yieldNow();
         resumeAt = stoppedAt;
       }
     }
-    await flush();
+    await writer.flush();
+    const earliestDeleteHorizonMs = writer.earliestDeleteHorizonMs;
     if (!changed) {
       await cleaned.deleteFiles();
       return { swapped: false, bytesWritten: 0, recordsRemoved: 0, earliestDeleteHorizonMs };
     }
     assertStillPresent(log, group);
     await log.replaceSegments(cleaned, group);
-    return { swapped: true, bytesWritten, recordsRemoved, earliestDeleteHorizonMs };
+    return { swapped: true, bytesWritten: writer.bytesWritten, recordsRemoved, earliestDeleteHorizonMs };
   } catch (error) {
     await cleaned.deleteFiles().catch(() => undefined);
     throw error;
@@ -409,14 +379,4 @@ function assertStillPresent(log: CleanableLog, group: readonly LogSegment[]): vo
 export class CleanerAbortedError extends Error {
   override readonly name = 'CleanerAbortedError';
   readonly code = 'cleaner-aborted';
-}
-
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }
