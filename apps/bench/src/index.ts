@@ -1,6 +1,6 @@
 // @samsa/bench: what the scenarios in the top-level bench/ folder share: measurement and
-// reporting, and real brokers and clients as child processes (the helpers the conformance
-// suites have in test/conformance/harness.ts, for benches).
+// reporting, and real brokers and clients as child processes. The conformance suites use
+// the same process helpers (test/conformance/harness.ts re-exports them).
 export { formatRate, measure, report } from './measure.ts';
 export type { Measurement, MeasureOptions } from './measure.ts';
 export { assertBuilt, CLI_PATH, DENO_BIN, DENO_MAIN, HOST, KCAT, REPO_ROOT } from './repo-paths.ts';
