@@ -22,7 +22,9 @@
  * second descriptor is opened read-only on the first sync and kept while the handle is
  * open; it is used only if it is the same inode (dev + ino) as the handle's file, else
  * (path renamed and replaced, no permission, no ino on this platform) the handle's own
- * descriptor syncs, serialised but correct. close() closes both.
+ * descriptor syncs, serialised but correct. close() closes both. fdatasync flushes the
+ * inode's dirty pages whichever descriptor asks, and Linux (≥ 4.16) reports a writeback
+ * error to every descriptor that has not seen it, one opened after the error included.
  * `syncDir` opens the directory and fsyncs it. Deno's errors carry errno codes
  * (`error.code === 'ENOENT'`), mapped like Node's (../node/native-errors.ts).
  */
