@@ -11,10 +11,16 @@ import { DenoFileSystem, makeTempDir } from '../../packages/runtime/src/deno/ind
 const MIB = 1024 * 1024;
 const DIRTY_MIB = 128;
 
-/** Open descriptors of this process (Linux /proc). */
-function openFds(): number {
+/** Descriptors of this process open on `path` (Linux /proc; other tests' descriptors do not count). */
+function fdsOn(path: string): number {
   let n = 0;
-  for (const _ of Deno.readDirSync('/proc/self/fd')) n++;
+  for (const entry of Deno.readDirSync('/proc/self/fd')) {
+    try {
+      if (Deno.readLinkSync(`/proc/self/fd/${entry.name}`) === path) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
   return n;
 }
 
@@ -45,7 +51,6 @@ describe('DenoFileSystem sync beside reads and writes', () => {
   it('syncs the handle’s own file when its path now names another file, and close releases every descriptor', async () => {
     const root = await makeTempDir('samsa-deno-sync-renamed-');
     const fs = new DenoFileSystem();
-    const before = openFds();
     const h = await fs.open(`${root}/a`, 'read-write', { truncate: true });
     const file = (h as unknown as { file: { syncData(): Promise<void> } }).file;
     const realSync = file.syncData.bind(file);
@@ -68,11 +73,14 @@ describe('DenoFileSystem sync beside reads and writes', () => {
     } finally {
       await h.close();
     }
+    expect(fdsOn(`${root}/b`)).toBe(0);
+    // Synced where the path still names the file: a second descriptor, closed with the handle.
     const g = await fs.open(`${root}/b`, 'read-write');
     await g.write(new Uint8Array([3]), 2);
     await g.sync();
+    expect(fdsOn(`${root}/b`)).toBe(2);
     await g.close();
-    expect(openFds()).toBe(before);
+    expect(fdsOn(`${root}/b`)).toBe(0);
     await fs.remove(root, { recursive: true });
   });
 });
