@@ -6,7 +6,8 @@
  *      --config file) resolves the config as the broker will and prints the `--allow-*`
  *      flags it needs (bad flags or config fail here, with the broker's own message and
  *      exit code);
- *   2. run: `deno run <those flags> main.ts <flags> --exit-when-stdin-closes`, in its own
+ *   2. run: `deno run <those flags> --v8-flags=… main.ts <flags> --exit-when-stdin-closes`
+ *      (the V8 flags of v8-flags.mjs: the GC floor that keeps the produce tail short), in its own
  *      process group, with SIGINT/SIGTERM forwarded once (a terminal's Ctrl-C and npm's
  *      forwarding of the same signal arrive within milliseconds; a second press later is
  *      forwarded, and the broker treats it as "exit now"). Exits with the broker's exit code.
@@ -20,6 +21,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { v8FlagsArg } from './v8-flags.mjs';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const main = 'apps/broker-deno/src/main.ts';
@@ -53,7 +55,7 @@ if (plan.status !== 0 || line === undefined) {
   process.exit(plan.status ?? 1);
 }
 const permissions = JSON.parse(line.slice(prefix.length));
-const child = spawn(deno, ['run', ...permissions, main, ...args, '--exit-when-stdin-closes'], {
+const child = spawn(deno, ['run', ...permissions, v8FlagsArg(), main, ...args, '--exit-when-stdin-closes'], {
   cwd: root,
   stdio: ['pipe', 'inherit', 'inherit'],
   detached: true,

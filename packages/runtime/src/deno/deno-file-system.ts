@@ -15,7 +15,16 @@
  * and any error leaves it unknown (null): the next positional op seeks.
  * A vectored write of several buffers is joined into one buffer up to `joinBytesMax`
  * (one syscall), written buffer by buffer above that. `sync` is fdatasync (syncData),
- * run beside the chain once the operations issued before it are done;
+ * run beside the chain once the operations issued before it are done, through a second
+ * descriptor of the same file (`syncFile`): Deno runs the async ops of one FsFile one at
+ * a time, so an fdatasync on the descriptor the chain uses would hold every later read
+ * and write until the disk flush ends (the Deno broker's produce tail, issue 12). The
+ * second descriptor is opened read-only on the first sync and kept while the handle is
+ * open; it is used only if it is the same inode (dev + ino) as the handle's file, else
+ * (path renamed and replaced, no permission, no ino on this platform) the handle's own
+ * descriptor syncs, serialised but correct. close() closes both. fdatasync flushes the
+ * inode's dirty pages whichever descriptor asks, and Linux (≥ 4.16) reports a writeback
+ * error to every descriptor that has not seen it, one opened after the error included.
  * `syncDir` opens the directory and fsyncs it. Deno's errors carry errno codes
  * (`error.code === 'ENOENT'`), mapped like Node's (../node/native-errors.ts).
  */
@@ -47,6 +56,28 @@ function coalesce(list: readonly Uint8Array[]): readonly Uint8Array[] {
   return [joined];
 }
 
+/**
+ * Opens `path` again, read-only, for fdatasync: resolves it only if it is the same inode
+ * as `file` (the path may have been renamed and replaced since `file` was opened), else
+ * null. Never rejects: any failure means "sync through `file`".
+ */
+async function openSameFile(path: string, file: DenoFsFile): Promise<DenoFsFile | null> {
+  let other: DenoFsFile;
+  try {
+    other = await deno().open(path, { read: true });
+  } catch {
+    return null;
+  }
+  try {
+    const [mine, theirs] = await Promise.all([file.stat(), other.stat()]);
+    if (mine.ino != null && mine.ino === theirs.ino && mine.dev === theirs.dev) return other;
+  } catch {
+    // fall through: not provably the same file
+  }
+  other.close();
+  return null;
+}
+
 class DenoFileHandle implements FileHandle {
   readonly path: string;
   private readonly file: DenoFsFile;
@@ -57,6 +88,8 @@ class DenoFileHandle implements FileHandle {
   private positionBytes: number | null = 0;
   /** fdatasyncs running beside the chain (see `sync`); close waits for them. */
   private readonly syncsInFlight = new Set<Promise<void>>();
+  /** A second descriptor of this file for fdatasync (see the file doc); null inside = none usable. */
+  private syncFile: Promise<DenoFsFile | null> | null = null;
 
   constructor(file: DenoFsFile, path: string, mode: OpenMode) {
     this.file = file;
@@ -109,15 +142,19 @@ class DenoFileHandle implements FileHandle {
 
   /**
    * Waits for the operations issued before it, then fdatasyncs beside the chain (as the
-   * Node adapter does): later writes do not queue behind the disk flush. fdatasync does
-   * not move the file offset the chained seeks and the position cache rely on.
+   * Node adapter does): later reads and writes do not queue behind the disk flush, here
+   * nor in Deno's per-FsFile op queue (the flush runs on `syncFile`, see the file doc).
+   * fdatasync does not move the file offset the chained seeks and the position cache
+   * rely on.
    */
   async sync(): Promise<void> {
     if (this.closed) throw new FileSystemError('closed', this.path);
     await this.tail;
-    const syncing = this.file.syncData().catch((error: unknown) => {
-      throw toFileSystemError(error, this.path);
-    });
+    const syncing = this.syncDescriptor()
+      .then((other) => (other ?? this.file).syncData())
+      .catch((error: unknown) => {
+        throw toFileSystemError(error, this.path);
+      });
     this.syncsInFlight.add(syncing);
     try {
       await syncing;
@@ -140,11 +177,23 @@ class DenoFileHandle implements FileHandle {
     this.closed = true;
     await this.tail;
     await Promise.allSettled([...this.syncsInFlight]);
+    const other = await this.syncFile;
+    try {
+      other?.close();
+    } catch {
+      // Only ever synced through: nothing of ours is lost with it.
+    }
     try {
       this.file.close();
     } catch (error) {
       throw toFileSystemError(error, this.path);
     }
+  }
+
+  /** The descriptor fdatasync runs on, opened on the first sync; null = use `file`. Never rejects. */
+  private syncDescriptor(): Promise<DenoFsFile | null> {
+    this.syncFile ??= openSameFile(this.path, this.file);
+    return this.syncFile;
   }
 
   /** Moves the offset to `position` unless it is there already. Chain only. */

@@ -12,6 +12,9 @@ export interface DenoFileInfo {
   readonly isDirectory: boolean;
   readonly size: number;
   readonly mtime: Date | null;
+  /** Device and inode (Unix; null where the platform has none): identify a file across renames. */
+  readonly dev?: number | null;
+  readonly ino?: number | null;
 }
 
 export interface DenoFsFile {
