@@ -46,6 +46,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'deno-positional-io', file: 'runtime/deno-positional-io.ts', runtime: 'deno', builds: ['@samsa/bench'], description: 'the @samsa/runtime/deno file adapter with and without its position cache, vs raw Deno.FsFile (runs on Deno)' },
   { name: 'broker-throughput', file: 'broker/broker-throughput.ts', runtime: 'node', builds: BROKER, description: 'Node broker produce/consume throughput and latency with kcat, vs redis-server XADD' },
   { name: 'deno-vs-node', file: 'broker/deno-vs-node.ts', runtime: 'node', builds: BROKER, description: 'the same kcat load on the Deno broker and on the Node broker, same run' },
+  { name: 'tail-latency', file: 'broker/tail-latency.ts', runtime: 'node', builds: BROKER, description: 'per-message produce latency p50/p99/p99.9 from librdkafka (a C producer built here) at fixed rates, Deno broker vs Node broker, same run' },
   { name: 'hostile-latency', file: 'broker/hostile-latency.ts', runtime: 'node', builds: BROKER, description: "an honest client's latency before, during and after a burst of hostile connections" },
   { name: 'memory-bound', file: 'broker/memory-bound.ts', runtime: 'node', builds: BROKER, description: 'broker memory under 40 connections each sending a ~100 MB Produce frame (OVERRIDES=… to vary)' },
   { name: 'shutdown-restart', file: 'broker/shutdown-restart.ts', runtime: 'node', builds: BROKER, description: 'clean shutdown and restart of a Node broker at 1,000 / 5,000 / 20,000 partitions, vs fsync and list+stat' },

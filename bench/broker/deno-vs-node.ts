@@ -23,6 +23,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { v8FlagsArg } from '@samsa/broker-deno/v8-flags';
 import { measure, report } from '@samsa/bench';
 import type { Measurement } from '@samsa/bench';
 import { assertBuilt, CLI_PATH, createTopic, expectOk, freePort, HOST, kcat, probeApiVersions, REPO_ROOT, rssKiB, sleep, tempDir } from '@samsa/bench';
@@ -59,6 +60,7 @@ async function startChild(runtime: 'node' | 'deno', dataDir: string): Promise<Br
           denoBinary(),
           [
             'run',
+            v8FlagsArg(),
             `--allow-net=${HOST}`,
             `--allow-read=${dataDir}`,
             `--allow-write=${dataDir}`,

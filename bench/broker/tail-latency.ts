@@ -2,8 +2,7 @@
  * Per-message produce latency, Node broker vs Deno broker, same machine, same run
  * (issue 12, deliverable 9).
  *
- *   npx turbo run build --filter=@samsa/broker-node...   (the Node broker runs from dist)
- *   npx tsx bench/broker/tail-latency.ts
+ *   npm run bench -- tail-latency
  *
  * Load: librdkafka (tail-latency-producer.c, compiled here with `cc` against the system's
  * librdkafka.so.1) producing 100 B records with linger.ms=1 and acks=1 to a one-partition
@@ -42,10 +41,8 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
-import { assertBuilt, CLI_PATH, createTopic, DENO_BIN, DENO_MAIN, denoPermissions, expectOk, freePort, HOST, probeApiVersions, REPO_ROOT, run, sleep, tempDir } from '../../test/conformance/harness.ts';
-
-// Plain JavaScript shared with bin/start.mjs (no types; loaded as the launcher loads it).
-const { v8FlagsArg } = (await import(join(REPO_ROOT, 'apps/broker-deno/bin/v8-flags.mjs'))) as { v8FlagsArg(): string };
+import { v8FlagsArg } from '@samsa/broker-deno/v8-flags';
+import { assertBuilt, CLI_PATH, createTopic, DENO_BIN, DENO_MAIN, denoPermissions, expectOk, freePort, HOST, probeApiVersions, REPO_ROOT, run, sleep, tempDir } from '@samsa/bench';
 
 type Runtime = 'node' | 'deno';
 

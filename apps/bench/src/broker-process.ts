@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { v8FlagsArg } from '@samsa/broker-deno/v8-flags';
 import { BoundedCapture, sleep } from './child-process.ts';
 import { probeApiVersions } from './kafka-wire.ts';
 import { assertBuilt, CLI_PATH, DENO_BIN, DENO_MAIN, HOST, REPO_ROOT } from './repo-paths.ts';
@@ -83,7 +84,8 @@ function brokerCommand(runtime: BrokerRuntime, port: number, options: StartOptio
   for (const o of options.overrides ?? []) args.push('--override', o);
   args.push(...(options.extraArgs ?? []));
   if (runtime === 'node') return [process.execPath, [CLI_PATH, 'broker', ...args]];
-  return [DENO_BIN, ['run', ...denoPermissions(options.dataDir), DENO_MAIN, ...args]];
+  // With the launcher's V8 flags (bin/v8-flags.mjs), so tests and benches run Deno as `npm run start:deno` does.
+  return [DENO_BIN, ['run', v8FlagsArg(), ...denoPermissions(options.dataDir), DENO_MAIN, ...args]];
 }
 
 export async function startBroker(options: StartOptions): Promise<BrokerProcess> {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run --allow-net --allow-read=./data --allow-write=./data --allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE,MSGPACKR_NATIVE_ACCELERATION_DISABLED --allow-sys=hostname,statfs
+#!/usr/bin/env -S deno run --v8-flags=--initial-old-space-size=128 --allow-net --allow-read=./data --allow-write=./data --allow-env=SAMSA_LOG_LEVEL,NODE_V8_COVERAGE,MSGPACKR_NATIVE_ACCELERATION_DISABLED --allow-sys=hostname,statfs
 /**
  * The Deno broker's entry point: `deno run <permissions> apps/broker-deno/src/main.ts
  * [flags]`. The flags are the host's `broker` command (@samsa/host, shared with `samsa
