@@ -1,0 +1,17 @@
+// The cluster metadata store (issue 13): the interface; the etcd, simulated and local stores follow.
+export { CompactedError, MetadataStoreError } from './metadata-store.ts';
+export type {
+  Compare,
+  CompareOp,
+  KeyValue,
+  Lease,
+  MetadataStore,
+  MetadataStoreErrorCode,
+  RangeResult,
+  Txn,
+  TxnOp,
+  TxnOpResult,
+  TxnResult,
+  WatchBatch,
+  WatchEvent,
+} from './metadata-store.ts';
