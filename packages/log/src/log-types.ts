@@ -7,7 +7,6 @@ import type { Clock, FileSystem } from '@samsa/runtime';
 import type { LeaderEpochCache } from './leader-epoch-cache.ts';
 import type { LogConfig } from './log-config.ts';
 import type { SegmentContext } from './log-segment.ts';
-import type { Log } from './log.ts';
 import type { LogLogger } from './logger.ts';
 import type { SegmentSet } from './segment-set.ts';
 
@@ -94,12 +93,19 @@ export interface LogState {
   readonly highWatermark: number;
 }
 
+/** The offsets a log's checkpoint files record (a Log has them). */
+export interface CheckpointedOffsets {
+  readonly recoveryPoint: number;
+  readonly logStartOffset: number;
+  readonly highWatermark: number;
+}
+
 /** Hooks into the owner (standalone open-log or a LogManager) for checkpoints. */
 export interface LogHost {
   /** Called after changes a restart must not lose: log start offset moved, truncation. */
-  readonly persistCheckpoints: (log: Log) => Promise<void>;
+  readonly persistCheckpoints: (log: CheckpointedOffsets) => Promise<void>;
   /** Writes the clean-shutdown marker after a clean close (may do nothing). */
-  readonly onCleanClose: (log: Log) => Promise<void>;
+  readonly onCleanClose: (log: CheckpointedOffsets) => Promise<void>;
 }
 
 export interface LogParams {

@@ -39,7 +39,7 @@ import { resolveLogConfig, type LogConfig } from './log-config.ts';
 import { loadLog } from './log-loader.ts';
 import type { SegmentContext } from './log-segment.ts';
 import { silentLogger, type LogLogger } from './logger.ts';
-import { Log, type LogHost } from './log.ts';
+import { Log, type CheckpointedOffsets, type LogHost } from './log.ts';
 
 export interface ManagedLogState {
   readonly recoveryPoint: number;
@@ -47,7 +47,7 @@ export interface ManagedLogState {
   readonly highWatermark: number;
   readonly hadCleanShutdown: boolean;
   /** Called when the log changed something a restart must see (truncation, deletion). */
-  readonly persistCheckpoints?: (log: Log) => Promise<void>;
+  readonly persistCheckpoints?: (log: CheckpointedOffsets) => Promise<void>;
 }
 
 export interface OpenLogOptions {
@@ -215,7 +215,7 @@ const checkpointLocks = new Map<string, Promise<void>>();
 const CHECKPOINT_LOCKS_MAX = 10_000;
 
 /** Rewrites this log's line in the three per-dir checkpoint files, atomically each. */
-export async function writeStandaloneCheckpoints(fs: FileSystem, logDir: string, topic: string, partition: number, log: Log): Promise<void> {
+export async function writeStandaloneCheckpoints(fs: FileSystem, logDir: string, topic: string, partition: number, log: CheckpointedOffsets): Promise<void> {
   const previous = checkpointLocks.get(logDir) ?? Promise.resolve();
   const run = previous.then(async () => {
     const key = topicPartitionKey(topic, partition);
