@@ -15,7 +15,8 @@
  *   runs all of `success` (if every compare held) or all of `failure`, atomically. Its ops
  *   run in order: a read sees the writes before it in the same branch (as in etcd, whose
  *   write transaction reads at revision + 1 once it has changed a key). etcd refuses
- *   (`invalid-argument`) a branch that puts one key twice or puts a key it also deletes.
+ *   (`invalid-argument`) a transaction either of whose branches puts one key twice or puts
+ *   a key it also deletes, whatever the compares say.
  *   A write that changes no key (a delete of a missing key) does not advance the revision.
  * - A **lease** has a time to live. Keys put with a lease are deleted (one revision per
  *   expiry) when it expires or is revoked. `keepAlive` renews it to its full TTL.

@@ -12,7 +12,8 @@
  *   below `compactRevision` are gone; a watch from there is compacted.
  * - Every key with a lease is in that lease's key set, and every key in a lease's set
  *   carries that lease.
- * - A transaction is checked in full (lease ids, overlapping writes) before it writes, so a
+ * - A transaction is checked in full before it writes (both branches for overlapping writes,
+ *   as etcd does before evaluating compares; the branch it runs for missing leases), so a
  *   rejected one changes nothing. Ops run in order and a read sees the writes before it in
  *   the same branch (etcd's storeTxnWrite reads at revision + 1 once it has changed a key).
  */
@@ -69,9 +70,14 @@ export class KvState {
   }
 
   txn(txn: Txn): TxnResult {
+    // etcd checks both branches' shape before it evaluates anything, and the leases of the branch it runs.
+    checkOverlaps(txn.success);
+    checkOverlaps(txn.failure ?? []);
     const succeeded = txn.compare.every((c) => this.holds(c));
     const ops = succeeded ? txn.success : (txn.failure ?? []);
-    this.validate(ops);
+    for (const op of ops) {
+      if (op.type === 'put' && op.lease !== undefined && !this.leases.has(op.lease)) throw new MetadataStoreError('lease-not-found', `lease ${op.lease} not found`);
+    }
     const events: WatchEvent[] = [];
     const results = ops.map((op) => this.apply(op, events));
     this.commit(events);
@@ -172,21 +178,6 @@ export class KvState {
     }
   }
 
-  /** etcd refuses a transaction whose writes overlap (two puts of a key, a put inside a deleted range) or name a missing lease. */
-  private validate(ops: readonly TxnOp[]): void {
-    const puts = new Set<string>();
-    for (const op of ops) {
-      if (op.type !== 'put') continue;
-      if (puts.has(op.key)) throw new MetadataStoreError('invalid-argument', `duplicate key given in txn request: ${op.key}`);
-      puts.add(op.key);
-      if (op.lease !== undefined && !this.leases.has(op.lease)) throw new MetadataStoreError('lease-not-found', `lease ${op.lease} not found`);
-    }
-    for (const op of ops) {
-      const hit = op.type === 'delete' ? puts.has(op.key) : op.type === 'delete-prefix' ? [...puts].some((k) => k.startsWith(op.prefix)) : false;
-      if (hit) throw new MetadataStoreError('invalid-argument', 'a transaction may not put a key it also deletes');
-    }
-  }
-
   private apply(op: TxnOp, events: WatchEvent[]): TxnOpResult {
     switch (op.type) {
       case 'put':
@@ -244,6 +235,20 @@ export class KvState {
     if (events.length === 0) return;
     this.rev += 1;
     this.history.push({ revision: this.rev, events });
+  }
+}
+
+/** etcd refuses a branch whose writes overlap: two puts of a key, or a put of a key the branch also deletes (before or after it). */
+function checkOverlaps(ops: readonly TxnOp[]): void {
+  const puts = new Set<string>();
+  for (const op of ops) {
+    if (op.type !== 'put') continue;
+    if (puts.has(op.key)) throw new MetadataStoreError('invalid-argument', `duplicate key given in txn request: ${op.key}`);
+    puts.add(op.key);
+  }
+  for (const op of ops) {
+    const hit = op.type === 'delete' ? puts.has(op.key) : op.type === 'delete-prefix' ? [...puts].some((k) => k.startsWith(op.prefix)) : false;
+    if (hit) throw new MetadataStoreError('invalid-argument', 'duplicate key given in txn request: a put of a key the branch also deletes');
   }
 }
 
