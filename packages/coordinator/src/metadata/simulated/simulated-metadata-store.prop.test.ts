@@ -251,7 +251,7 @@ class Consumer {
         if (events.length > 0) expected.push({ revision: r, events });
       }
       // A compacted segment may stop short of its end: it must then be a prefix.
-      const got = s.end === null ? s.batches : s.batches;
+      const got = s.batches;
       expect({ prefix: this.prefix, from: s.from, batches: got }).toEqual({ prefix: this.prefix, from: s.from, batches: s.end === null ? expected : expected.slice(0, got.length) });
     }
   }
@@ -322,8 +322,8 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('read' as const), prefix: fc.constantFrom(...PREFIXES), limit: fc.nat(3) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('grant' as const), ttlMs: fc.integer({ min: 1, max: 5_000 }) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('keepAlive' as const), leaseIx: fc.nat(7) }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('grant' as const), ttlMs: fc.integer({ min: 1, max: 5_000 }) }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constant('keepAlive' as const), leaseIx: fc.nat(7) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('revoke' as const), leaseIx: fc.nat(7) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 4_000 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('watch' as const), prefix: fc.constantFrom(...PREFIXES), back: fc.nat(6) }) },
@@ -351,7 +351,7 @@ class Sim {
       random: createRandom(seed),
       historyRevisionsMax: 1_000,
       faults: faulty
-        ? { unavailableProbability: 0.05, unknownOutcomeProbability: 0.08, leaseEarlyExpiryProbability: 0.1, watchDropProbability: 0.1, slowResponseProbability: 0.15, slowResponseMsMax: 3_000 }
+        ? { unavailableProbability: 0.05, unknownOutcomeProbability: 0.08, leaseEarlyExpiryProbability: 0.25, watchDropProbability: 0.1, slowResponseProbability: 0.15, slowResponseMsMax: 3_000 }
         : {},
     });
   }
@@ -401,7 +401,9 @@ class Sim {
       (value) => (settled = { ok: true, value }),
       (e: unknown) => (settled = { ok: false, code: (e as { code?: string }).code ?? String(e) }),
     );
+    for (let i = 0; i < 10; i++) await Promise.resolve(); // an answer on time settles within a few microtasks
     for (let i = 0; i < 1_000; i++) {
+      if (settled) return settled;
       await flush();
       if (settled) return settled;
       if (i === 0) coverage.delayed += 1;
@@ -477,7 +479,9 @@ class Sim {
         break;
       }
       case 'keepAlive': {
-        const id = this.leaseId(s.leaseIx) ?? 'f00d';
+        // Mostly a live lease (a holder keeps its own lease alive), sometimes a gone one.
+        const liveIds = [...this.model.leases.keys()];
+        const id = liveIds.length > 0 && s.leaseIx < 6 ? liveIds[s.leaseIx % liveIds.length]! : (this.leaseId(s.leaseIx) ?? 'f00d');
         const live = this.model.leases.has(id);
         const promise = store.keepAlive(id);
         const stillLive = store.snapshot().leases.some((l) => l.id === id);
