@@ -75,6 +75,18 @@ describe('SimulatedMetadataStore', () => {
     ac.abort();
   });
 
+  it('a watch nobody reads frees its slot when it overflows or its signal aborts', async () => {
+    const { store } = make({ watchesMax: 1, watchBufferedBatchesMax: 1 });
+    store.watch('', 2, new AbortController().signal); // never iterated
+    await expect(takeBatches(store, '', 1, 1)).rejects.toMatchObject({ code: 'unavailable' }); // full
+    await store.put('a', bytes('1'));
+    await store.put('a', bytes('2')); // the unread watch overflows
+    const ac = new AbortController();
+    store.watch('', 2, ac.signal); // never iterated either
+    ac.abort();
+    expect((await takeBatches(store, '', 2, 2)).map((b) => b.revision)).toEqual([2, 3]);
+  });
+
   it('a closed store refuses requests and ends its watches', async () => {
     const { store } = make();
     const watching = takeBatches(store, '', 1, 1);

@@ -9,7 +9,8 @@
  * count against `bufferedBatchesMax`; one more fails the watch `unavailable` (a consumer
  * that stopped reading must not hold the store's memory). A watch whose cursor falls below
  * the compaction point fails with `CompactedError`, as etcd cancels a watcher it cannot
- * catch up. After a failure, or once `signal` aborts, the iterator delivers nothing more.
+ * catch up. After a failure, or once `signal` aborts, the iterator delivers nothing more
+ * and the watch leaves the store's set (so an unread watch cannot hold a slot forever).
  */
 
 import { CompactedError, MetadataStoreError } from '../metadata-store.ts';
@@ -43,6 +44,8 @@ export class SimulatedWatch {
     this.startRevision = host.state.revision;
     this.signal = signal;
     this.bufferedBatchesMax = bufferedBatchesMax;
+    // A watch whose iterator never starts must still give its slot back.
+    signal.addEventListener('abort', () => host.detach(this), { once: true });
   }
 
   /** A new revision was committed. */
@@ -55,8 +58,10 @@ export class SimulatedWatch {
     this.poke();
   }
 
+  /** Fails the watch and leaves the store's set (a failed watch receives nothing more). */
   fail(error: Error): void {
     this.failure ??= error;
+    this.host.detach(this);
     this.poke();
   }
 
