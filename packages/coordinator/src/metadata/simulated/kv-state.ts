@@ -12,6 +12,8 @@
  *   below `compactRevision` are gone; a watch from there is compacted.
  * - Every key with a lease is in that lease's key set, and every key in a lease's set
  *   carries that lease.
+ * - A request is bounded as etcd bounds it by default: at most `txnOpsMax` compares and ops
+ *   per branch, at most `requestBytesMax` of keys and values.
  * - A transaction is checked in full before it writes (both branches for overlapping writes,
  *   as etcd does before evaluating compares; the branch it runs for missing leases), so a
  *   rejected one changes nothing. Ops run in order and a read sees the writes before it in
@@ -71,6 +73,7 @@ export class KvState {
 
   txn(txn: Txn): TxnResult {
     // etcd checks both branches' shape before it evaluates anything, and the leases of the branch it runs.
+    checkSize(txn);
     checkOverlaps(txn.success);
     checkOverlaps(txn.failure ?? []);
     const succeeded = txn.compare.every((c) => this.holds(c));
@@ -236,6 +239,21 @@ export class KvState {
     this.rev += 1;
     this.history.push({ revision: this.rev, events });
   }
+}
+
+/** etcd's defaults: `--max-txn-ops` 128 (compares, and ops per branch), `--max-request-bytes` 1.5 MiB. */
+export const txnOpsMax = 128;
+export const requestBytesMax = 1.5 * 1024 * 1024;
+
+function checkSize(txn: Txn): void {
+  const failure = txn.failure ?? [];
+  if (Math.max(txn.compare.length, txn.success.length, failure.length) > txnOpsMax) {
+    throw new MetadataStoreError('invalid-argument', `too many operations in txn request (max ${txnOpsMax})`);
+  }
+  let bytes = 0;
+  for (const c of txn.compare) bytes += c.key.length + (c.target === 'value' ? c.value.length : 8);
+  for (const op of [...txn.success, ...failure]) bytes += (op.type === 'delete-prefix' || op.type === 'range' ? op.prefix : op.key).length + (op.type === 'put' ? op.value.length : 0);
+  if (bytes > requestBytesMax) throw new MetadataStoreError('invalid-argument', `request is too large (${bytes} bytes, max ${requestBytesMax})`);
 }
 
 /** etcd refuses a branch whose writes overlap: two puts of a key, or a put of a key the branch also deletes (before or after it). */

@@ -55,6 +55,15 @@ describe('SimulatedMetadataStore', () => {
     expect(store.snapshot()).toMatchObject({ revision: r, kvs: [{ key: 'a' }] });
   });
 
+  it('refuses a request larger than etcd accepts (ops, bytes), and changes nothing', async () => {
+    const { store } = make();
+    const puts = (n: number): { type: 'put'; key: string; value: Uint8Array }[] => Array.from({ length: n }, (_, i) => ({ type: 'put' as const, key: `k${i}`, value: bytes('v') }));
+    expect((await store.txn({ compare: [], success: puts(128) })).revision).toBe(2);
+    await expect(store.txn({ compare: [], success: puts(129) })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(store.put('big', new Uint8Array(1.5 * 1024 * 1024))).rejects.toMatchObject({ code: 'invalid-argument' });
+    expect(store.revision).toBe(2);
+  });
+
   it('auto-compacts past historyRevisionsMax', async () => {
     const { store } = make({ historyRevisionsMax: 3 });
     for (let i = 0; i < 6; i++) await store.put('k', bytes(String(i)));
