@@ -19,7 +19,7 @@ import type { Compare, Lease, MetadataStore, WatchBatch } from '../metadata-stor
 
 export interface StoreContractFixture {
   readonly store: MetadataStore;
-  /** Every key a test writes starts with it; a fresh one per fixture isolates tests on a shared store. */
+  /** Every key a test writes starts with it (one key, just outside it, is written too); ends with "/". A fresh one per fixture isolates tests on a shared store. */
   readonly prefix: string;
   /** Resolves once `lease` has expired and the store has deleted its keys. */
   waitForExpiry(lease: Lease): Promise<void>;
