@@ -15,3 +15,4 @@ export type {
   WatchBatch,
   WatchEvent,
 } from './metadata-store.ts';
+export * from './simulated/index.ts';

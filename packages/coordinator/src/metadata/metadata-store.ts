@@ -12,8 +12,12 @@
  *   (or re-created after a delete) gets it as its `createRevision` too; `version` counts the
  *   puts since it was created (1 after creation).
  * - A **transaction** evaluates every compare against the state at one revision and then
- *   runs all of `success` (if every compare held) or all of `failure`, atomically. Reads in
- *   it see the state before its own writes.
+ *   runs all of `success` (if every compare held) or all of `failure`, atomically. Its ops
+ *   run in order: a read sees the writes before it in the same branch (as in etcd, whose
+ *   write transaction reads at revision + 1 once it has changed a key). etcd refuses
+ *   (`invalid-argument`) a transaction either of whose branches puts one key twice or puts
+ *   a key it also deletes, whatever the compares say.
+ *   A write that changes no key (a delete of a missing key) does not advance the revision.
  * - A **lease** has a time to live. Keys put with a lease are deleted (one revision per
  *   expiry) when it expires or is revoked. `keepAlive` renews it to its full TTL.
  * - A **watch** over a prefix delivers every change at revision ≥ `fromRevision`, in
@@ -47,7 +51,7 @@ export interface KeyValue {
   readonly lease: string | null;
 }
 
-/** A compare of a transaction. A missing key has createRevision, modRevision and version 0. */
+/** A compare of a transaction. A missing key has createRevision, modRevision and version 0 and lease null; a value compare on it fails whatever its op (etcd's rule). */
 export type Compare =
   | { readonly key: string; readonly target: 'createRevision' | 'modRevision' | 'version'; readonly op: CompareOp; readonly value: number }
   | { readonly key: string; readonly target: 'value'; readonly op: 'equal' | 'not-equal'; readonly value: Uint8Array }
