@@ -15,3 +15,5 @@ export type {
   WatchBatch,
   WatchEvent,
 } from './metadata-store.ts';
+export { EtcdMetadataStore } from './etcd/index.ts';
+export type { EtcdMetadataStoreOptions } from './etcd/index.ts';
