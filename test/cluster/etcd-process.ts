@@ -64,20 +64,21 @@ export async function startEtcd(size = 1): Promise<EtcdCluster> {
 }
 
 class Member implements EtcdMember {
+  readonly name: string;
   readonly clientUrl: string;
   readonly peerUrl: string;
+  readonly dataDir: string;
+  readonly initialCluster: string;
+  readonly token: string;
   #child: ChildProcess | null = null;
   #exited: Promise<void> = Promise.resolve();
   #output = '';
 
-  constructor(
-    readonly name: string,
-    clientPort: number,
-    peerPort: number,
-    readonly dataDir: string,
-    readonly initialCluster: string,
-    readonly token: string,
-  ) {
+  constructor(name: string, clientPort: number, peerPort: number, dataDir: string, initialCluster: string, token: string) {
+    this.name = name;
+    this.dataDir = dataDir;
+    this.initialCluster = initialCluster;
+    this.token = token;
     this.clientUrl = `http://${HOST}:${clientPort}`;
     this.peerUrl = `http://${HOST}:${peerPort}`;
   }
