@@ -84,8 +84,9 @@ export class EtcdGatewayClient {
       const endpoint = this.currentEndpoint;
       const outcome = await this.#attempt<T>(endpoint, path, body, kind);
       if (outcome.ok) return outcome.value;
-      this.#throwIfClosed();
+      // Before the closed check: a write cut short by close() is still unknown-outcome.
       if (!outcome.failure.retry) throw outcome.failure.error;
+      this.#throwIfClosed();
       lastFailure = outcome.failure;
       this.#moveOn(endpoint);
     }
