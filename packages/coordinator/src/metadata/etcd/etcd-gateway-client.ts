@@ -43,7 +43,9 @@ export class EtcdGatewayClient {
   readonly #clock: Clock;
   readonly #random: Random;
   readonly #fetch: FetchFunction;
-  readonly #closing = new AbortController();
+  /** Aborts of what is in flight, run by close(): a Set, not listeners on one signal (no listener-count warnings under load). */
+  readonly #onClose = new Set<() => void>();
+  #closed = false;
   readonly requestTimeoutMs: number;
   readonly attemptsMax: number;
   readonly backoffBaseMs: number;
@@ -63,7 +65,7 @@ export class EtcdGatewayClient {
   }
 
   get closed(): boolean {
-    return this.#closing.signal.aborted;
+    return this.#closed;
   }
 
   /** The endpoint the next call goes to first. */
@@ -72,7 +74,11 @@ export class EtcdGatewayClient {
   }
 
   close(): void {
-    this.#closing.abort();
+    if (this.#closed) return;
+    this.#closed = true;
+    const aborts = [...this.#onClose];
+    this.#onClose.clear();
+    for (const abort of aborts) abort();
   }
 
   /** A unary RPC: resolves the decoded JSON body of a 2xx answer. */
@@ -128,12 +134,12 @@ export class EtcdGatewayClient {
     const capMs = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** Math.min(round - 1, 16));
     const delayMs = capMs / 2 + this.#random.next() * (capMs / 2);
     await new Promise<void>((resolve) => {
+      const onClose = this.#onClose;
       const timer = this.#clock.setTimeout(done, delayMs);
-      const signal = this.#closing.signal;
-      signal.addEventListener('abort', done, { once: true });
+      onClose.add(done);
       function done(): void {
         timer.cancel();
-        signal.removeEventListener('abort', done);
+        onClose.delete(done);
         resolve();
       }
     });
@@ -189,10 +195,11 @@ export class EtcdGatewayClient {
   /** An AbortSignal that fires on the per-attempt timeout, on close(), or on any of `signals`. */
   #deadline(signals: readonly AbortSignal[]): Deadline {
     const controller = new AbortController();
-    const sources = [this.#closing.signal, ...signals];
     let timedOut = false;
     const onAbort = (): void => controller.abort();
-    for (const source of sources) {
+    if (this.#closed) controller.abort();
+    else this.#onClose.add(onAbort);
+    for (const source of signals) {
       if (source.aborted) controller.abort();
       else source.addEventListener('abort', onAbort, { once: true });
     }
@@ -202,7 +209,8 @@ export class EtcdGatewayClient {
     }, this.requestTimeoutMs);
     let keep = false;
     const release = (): void => {
-      for (const source of sources) source.removeEventListener('abort', onAbort);
+      this.#onClose.delete(onAbort);
+      for (const source of signals) source.removeEventListener('abort', onAbort);
     };
     return {
       release,
