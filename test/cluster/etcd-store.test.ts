@@ -6,7 +6,8 @@
  * lease, both branches; leases (grant, keepAlive, revoke deletes keys, a 1 s TTL expires and
  * takes its key); watches (revision order, resume without loss or duplicates after the
  * stream is cut and after etcd restarts, CompactedError after `etcdctl compact`); failover
- * (three members, the one in use killed); unknown-outcome for a write whose response never
+ * (three members, the one in use killed; a member without quorum answers "no leader" at
+ * once, so a write there is unavailable, not unknown-outcome); unknown-outcome for a write whose response never
  * comes (a local TCP server that accepts and never answers).
  */
 import { createServer } from 'node:net';
@@ -346,6 +347,21 @@ describe('EtcdMetadataStore on a three-member cluster', () => {
       expect(batch.value).toMatchObject({ revision: second, events: [{ type: 'put', kv: { key: 'fo/a', version: 2 } }] });
     } finally {
       abort.abort();
+      await store.close();
+    }
+  });
+
+  it('gets "no leader" at once from a member that lost quorum: unavailable, not unknown-outcome', async () => {
+    const survivor = etcd.members.find((m) => m.running)!;
+    for (const member of etcd.members) if (member !== survivor) await member.kill();
+    await pollUntil('the survivor has no leader', async () => ['', '0'].includes((await status(survivor.clientUrl)).leader ?? ''));
+    const store = newStore([survivor.clientUrl], { requestTimeoutMs: 5000, attemptsMax: 2 });
+    try {
+      const start = Date.now();
+      expect(await rejection(store.put('fo/b', enc('1')))).toMatchObject({ code: 'unavailable', message: expect.stringContaining('no leader') });
+      expect(await rejection(store.get('fo/b'))).toMatchObject({ code: 'unavailable' });
+      expect(Date.now() - start).toBeLessThan(5000); // answered, not timed out
+    } finally {
       await store.close();
     }
   });

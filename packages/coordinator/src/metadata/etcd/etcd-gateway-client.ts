@@ -18,6 +18,14 @@ import { MetadataStoreError } from '../metadata-store.ts';
 import { classifyFetchError, classifyGrpcError } from './etcd-errors.ts';
 import type { AttemptFailure } from './etcd-errors.ts';
 
+/**
+ * `Grpc-Metadata-hasleader: true` becomes etcd's "require leader" gRPC metadata: a member
+ * without a leader (a minority side, or mid-election) answers `no leader` at once
+ * (→ `unavailable`, try the next endpoint) instead of holding the request until it times out
+ * (→ `unknown-outcome` for a write), and cancels watch streams when it loses its leader.
+ */
+const REQUEST_HEADERS = { 'content-type': 'application/json', 'grpc-metadata-hasleader': 'true' } as const;
+
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface EtcdGatewayOptions {
@@ -189,7 +197,7 @@ export class EtcdGatewayClient {
   }
 
   #init(body: unknown, signal: AbortSignal): RequestInit {
-    return { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal };
+    return { method: 'POST', headers: REQUEST_HEADERS, body: JSON.stringify(body), signal };
   }
 
   /** An AbortSignal that fires on the per-attempt timeout, on close(), or on any of `signals`. */
