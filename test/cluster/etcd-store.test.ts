@@ -165,8 +165,20 @@ describe('EtcdMetadataStore on one etcd member', () => {
       expect({ compare: c.compare, succeeded: result.succeeded }).toEqual({ compare: c.compare, succeeded: c.holds });
     }
 
+    // Reads see the state before the transaction's writes, wherever they stand in the branch.
+    const mixed = await store.txn({
+      compare: [],
+      success: [{ type: 'put', key: 'txn/k', value: enc('v2') }, { type: 'get', key: 'txn/k' }, { type: 'delete', key: 'txn/ok' }, { type: 'range', prefix: 'txn/' }],
+    });
+    expect(mixed.results.map((r) => r.type)).toEqual(['put', 'get', 'delete', 'range']);
+    expect(mixed.results[1]).toMatchObject({ kvs: [{ key: 'txn/k', version: 1 }] });
+    expect(dec((mixed.results[1] as { kvs: readonly { value: Uint8Array }[] }).kvs[0]!.value)).toBe('v1');
+    expect(mixed.results[2]).toEqual({ type: 'delete', deleted: 1 });
+    expect((mixed.results[3] as { kvs: readonly { key: string }[] }).kvs.map((kv) => kv.key)).toEqual(['txn/k', 'txn/new', 'txn/ok']);
+    expect(dec((await store.get('txn/k'))!.value)).toBe('v2');
+
     const deleted = await store.txn({ compare: [], success: [{ type: 'delete-prefix', prefix: 'txn/' }] });
-    expect(deleted.results).toEqual([{ type: 'delete', deleted: 3 }]);
+    expect(deleted.results).toEqual([{ type: 'delete', deleted: 2 }]);
     await store.revokeLease(lease.id);
   });
 

@@ -17,7 +17,7 @@ import { bytesToBase64, int64, keyToBase64, prefixRange } from './etcd-bytes.ts'
 import { EtcdGatewayClient } from './etcd-gateway-client.ts';
 import type { FetchFunction } from './etcd-gateway-client.ts';
 import { headerRevision, toKeyValue } from './etcd-json.ts';
-import type { JsonDeleteRangeResponse, JsonLeaseGrantResponse, JsonLeaseKeepAliveLine, JsonPutResponse, JsonRangeResponse, JsonTxnResponse } from './etcd-json.ts';
+import type { JsonDeleteRangeResponse, JsonLeaseGrantResponse, JsonResponseOp, JsonLeaseKeepAliveLine, JsonPutResponse, JsonRangeResponse, JsonTxnResponse } from './etcd-json.ts';
 import { etcdWatch } from './etcd-watch.ts';
 import { classifyGrpcError } from './etcd-errors.ts';
 
@@ -92,15 +92,28 @@ export class EtcdMetadataStore implements MetadataStore {
   async txn(txn: Txn): Promise<TxnResult> {
     const success = txn.success;
     const failure = txn.failure ?? [];
-    const request = { compare: txn.compare.map(toCompare), success: success.map(toRequestOp), failure: failure.map(toRequestOp) };
-    const writes = [...success, ...failure].some((op) => op.type === 'put' || op.type === 'delete' || op.type === 'delete-prefix');
+    // etcd runs a branch's ops in order and a read sees the writes before it; the interface
+    // says reads see the state before the transaction's writes. Sending every read of a
+    // branch before its writes gives exactly that (reads change nothing, so the writes' effect
+    // is the same); the results are put back in the caller's order.
+    const successOrder = readsFirst(success);
+    const failureOrder = readsFirst(failure);
+    const request = {
+      compare: txn.compare.map(toCompare),
+      success: successOrder.map((i) => toRequestOp(success[i]!)),
+      failure: failureOrder.map((i) => toRequestOp(failure[i]!)),
+    };
+    const writes = [...success, ...failure].some(isWrite);
     const response = await this.#client.call<JsonTxnResponse>('/v3/kv/txn', request, writes ? 'write' : 'read');
     const succeeded = response.succeeded === true;
     const ops = succeeded ? success : failure;
-    const responses = response.responses ?? [];
-    if (responses.length !== ops.length) {
-      throw new MetadataStoreError('unavailable', `etcd txn: ${responses.length} results for ${ops.length} operations`);
+    const order = succeeded ? successOrder : failureOrder;
+    const sent = response.responses ?? [];
+    if (sent.length !== ops.length) {
+      throw new MetadataStoreError(writes ? 'unknown-outcome' : 'unavailable', `etcd txn: ${sent.length} results for ${ops.length} operations`);
     }
+    const responses: JsonResponseOp[] = new Array<JsonResponseOp>(ops.length);
+    order.forEach((opIndex, k) => (responses[opIndex] = sent[k]!));
     const results = ops.map((op, i): TxnOpResult => {
       const r = responses[i]!;
       if (op.type === 'put') return { type: 'put' };
@@ -150,6 +163,16 @@ export class EtcdMetadataStore implements MetadataStore {
   async close(): Promise<void> {
     this.#client.close();
   }
+}
+
+function isWrite(op: TxnOp): boolean {
+  return op.type === 'put' || op.type === 'delete' || op.type === 'delete-prefix';
+}
+
+/** The indices of `ops`: every read in order, then every write in order. */
+function readsFirst(ops: readonly TxnOp[]): number[] {
+  const indices = ops.map((_, i) => i);
+  return [...indices.filter((i) => !isWrite(ops[i]!)), ...indices.filter((i) => isWrite(ops[i]!))];
 }
 
 function checkLeaseId(leaseId: string): void {
