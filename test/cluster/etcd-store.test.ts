@@ -120,7 +120,9 @@ describe('EtcdMetadataStore on one etcd member', () => {
     expect(limited.kvs.map((kv) => kv.key)).toEqual(['crud/a']);
     expect(limited.more).toBe(true);
     expect(await store.delete('crud/a')).toBe(1);
+    const afterDelete = (await store.range('crud/')).revision;
     expect(await store.delete('crud/a')).toBe(0);
+    expect((await store.range('crud/')).revision).toBe(afterDelete); // deleting nothing writes nothing
     const r4 = await store.put('crud/a', enc(''));
     expect(await store.get('crud/a')).toMatchObject({ createRevision: r4, modRevision: r4, version: 1, value: new Uint8Array(0) });
     expect((await store.range('')).kvs.length).toBeGreaterThanOrEqual(3);
