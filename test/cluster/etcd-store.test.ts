@@ -161,6 +161,10 @@ describe('EtcdMetadataStore on one etcd member', () => {
       { compare: { key: 'txn/new', target: 'lease', op: 'equal', value: lease.id }, holds: true },
       { compare: { key: 'txn/k', target: 'lease', op: 'equal', value: null }, holds: true },
       { compare: { key: 'txn/new', target: 'lease', op: 'not-equal', value: lease.id }, holds: false },
+      { compare: { key: 'txn/missing', target: 'version', op: 'equal', value: 0 }, holds: true },
+      { compare: { key: 'txn/missing', target: 'lease', op: 'equal', value: null }, holds: true },
+      { compare: { key: 'txn/missing', target: 'value', op: 'equal', value: enc('') }, holds: false },
+      { compare: { key: 'txn/missing', target: 'value', op: 'not-equal', value: enc('x') }, holds: false },
     ] as const;
     for (const c of cases) {
       const result = await store.txn({ compare: [c.compare], success: [{ type: 'get', key: c.compare.key }], failure: [] });

@@ -48,7 +48,11 @@ export interface KeyValue {
   readonly lease: string | null;
 }
 
-/** A compare of a transaction. A missing key has createRevision, modRevision and version 0. */
+/**
+ * A compare of a transaction. A missing key has createRevision, modRevision and version 0
+ * and lease null; a `value` compare on a missing key fails, `equal` and `not-equal` alike
+ * (etcd's rule).
+ */
 export type Compare =
   | { readonly key: string; readonly target: 'createRevision' | 'modRevision' | 'version'; readonly op: CompareOp; readonly value: number }
   | { readonly key: string; readonly target: 'value'; readonly op: 'equal' | 'not-equal'; readonly value: Uint8Array }
