@@ -9,7 +9,7 @@ import type { FetchFunction } from './etcd-gateway-client.ts';
 
 type Script = (url: string, signal: AbortSignal) => Promise<Response>;
 
-function client(script: Script, extra: { requestTimeoutMs?: number; attemptsMax?: number } = {}): { client: EtcdGatewayClient; calls: string[] } {
+function client(script: Script, extra: { requestTimeoutMs?: number; attemptsMax?: number; responseBytesMax?: number } = {}): { client: EtcdGatewayClient; calls: string[] } {
   const calls: string[] = [];
   const fetch: FetchFunction = (url, init) => {
     calls.push(url);
@@ -78,6 +78,16 @@ describe('EtcdGatewayClient', () => {
     expect((await failure(inFlight)).code).toBe('unavailable');
     expect((await failure(writeInFlight)).code).toBe('unknown-outcome'); // it was sent: maybe applied
     expect((await failure(c.call('/v3/kv/range', {}, 'read'))).code).toBe('unavailable');
+  });
+
+  it('reads at most responseBytesMax of a body: past it a read is invalid-argument, a write unknown-outcome', async () => {
+    const big = { kvs: [{ key: 'YQ==', value: 'x'.repeat(2000) }] };
+    const { client: c, calls } = client(() => json(big), { responseBytesMax: 1000 });
+    expect((await failure(c.call('/v3/kv/range', {}, 'read'))).code).toBe('invalid-argument');
+    expect((await failure(c.call('/v3/kv/txn', {}, 'write'))).code).toBe('unknown-outcome');
+    expect(calls).toHaveLength(2);
+    const { client: d } = client(() => json(big), { responseBytesMax: 3000 });
+    expect(await d.call('/v3/kv/range', {}, 'read')).toEqual(big);
   });
 
   it('refuses an endpoint that is not http(s)://host:port', () => {

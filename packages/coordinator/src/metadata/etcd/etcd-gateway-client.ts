@@ -39,6 +39,8 @@ export interface EtcdGatewayOptions {
   readonly attemptsMax?: number;
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
+  /** Largest response body read, in bytes (default 64 MiB); a larger one fails the call. */
+  readonly responseBytesMax?: number;
   /** The `fetch` to use (default the global one); tests pass a wrapper. */
   readonly fetch?: FetchFunction;
 }
@@ -58,6 +60,7 @@ export class EtcdGatewayClient {
   readonly attemptsMax: number;
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
+  readonly responseBytesMax: number;
   #current = 0;
 
   constructor(options: EtcdGatewayOptions) {
@@ -70,6 +73,7 @@ export class EtcdGatewayClient {
     this.attemptsMax = options.attemptsMax ?? Math.max(2, 2 * this.#endpoints.length);
     this.backoffBaseMs = options.backoffBaseMs ?? 50;
     this.backoffMaxMs = options.backoffMaxMs ?? 1000;
+    this.responseBytesMax = options.responseBytesMax ?? 64 * 1024 * 1024;
   }
 
   get closed(): boolean {
@@ -165,7 +169,13 @@ export class EtcdGatewayClient {
       }
       let text: string;
       try {
-        text = await response.text();
+        const read = await readBounded(response, this.responseBytesMax);
+        if (read === null) {
+          const message = `etcd ${endpoint}${path}: response over ${this.responseBytesMax} bytes (narrow the range or pass a limit)`;
+          // Too big to read is too big on every endpoint; a write may have been applied.
+          return { ok: false, failure: { error: new MetadataStoreError(write ? 'unknown-outcome' : 'invalid-argument', message), retry: false } };
+        }
+        text = read;
       } catch (error) {
         // The status line arrived, so the request reached a server: a write's fate is unknown.
         return { ok: false, failure: classifyFetchError(error, deadline.timedOut, write, endpoint) };
@@ -257,6 +267,25 @@ interface Deadline {
   /** The stream outlives the call: keep forwarding close() and the caller's signal. */
   keepSignals(): void;
   cancelTimer(): void;
+}
+
+/** The body as text, or null past `bytesMax` (the rest is not read: the stream is cancelled). */
+async function readBounded(response: Response, bytesMax: number): Promise<string | null> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for (;;) {
+    const chunk = await reader.read();
+    if (chunk.done) return text + decoder.decode();
+    bytes += chunk.value.length;
+    if (bytes > bytesMax) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    text += decoder.decode(chunk.value, { stream: true });
+  }
 }
 
 function normalizeEndpoint(endpoint: string): string {

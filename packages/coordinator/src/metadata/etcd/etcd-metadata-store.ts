@@ -34,6 +34,8 @@ export interface EtcdMetadataStoreOptions {
   /** Backoff after each full round of endpoints: base × 2^round, capped (defaults 50 / 1000). */
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
+  /** Largest response body read (default 64 MiB): past it a read is `invalid-argument`, a write `unknown-outcome`. */
+  readonly responseBytesMax?: number;
   /** Consecutive failed reconnects before a watch fails `unavailable` (default 10). */
   readonly watchReconnectsMax?: number;
   /** Longest watch-stream line held (default 16 MiB of JSON). */
