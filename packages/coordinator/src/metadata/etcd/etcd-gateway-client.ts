@@ -85,6 +85,11 @@ export class EtcdGatewayClient {
     return this.#endpoints[this.#current]!;
   }
 
+  /** The runtime clock's monotonic time (for callers timing a stream). */
+  monotonicMs(): number {
+    return this.#clock.monotonicMs();
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -77,6 +77,14 @@ describe('etcdWatch', () => {
     expect(starts).toHaveLength(OPTIONS.reconnectsMax + 1);
   });
 
+  it('does not loop forever on a member that creates every watch and cancels it at once', async () => {
+    const cancel = JSON.stringify({ result: { canceled: true, cancel_reason: 'etcdserver: no leader' } });
+    const { client, starts } = scripted(Array.from({ length: 20 }, () => [created, cancel]));
+    const error = await collect(etcdWatch(client, 'w/', 2, new AbortController().signal, OPTIONS), 1).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'unavailable' });
+    expect(starts).toHaveLength(OPTIONS.reconnectsMax + 1);
+  });
+
   it('fails unavailable on a line past the bound and on more revisions in one response than batchesMax', async () => {
     const long = scripted([[created, `{"result":{"pad":"${'x'.repeat(20_000)}"}}`]]);
     const e1 = await collect(etcdWatch(long.client, 'w/', 1, new AbortController().signal, OPTIONS), 1).catch((e: unknown) => e);

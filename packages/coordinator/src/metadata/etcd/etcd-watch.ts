@@ -7,9 +7,12 @@
  *   delivered yet), and any batch at or below the last delivered revision is skipped.
  * - etcd's `compact_revision` (the start is compacted away) fails the watch with
  *   `CompactedError`; the caller re-reads.
- * - Reconnects are bounded: more than `reconnectsMax` consecutive failed attempts (no
- *   `created` answer in between) fail the watch with `unavailable`. Each reconnect waits a
- *   jittered backoff first and goes to the client's current endpoint (failover included).
+ * - Reconnects are bounded: more than `reconnectsMax` consecutive failed attempts fail the
+ *   watch with `unavailable`. An attempt counts as good (the count restarts) once it
+ *   delivered a batch, or its stream stayed up `STREAM_STABLE_MS` after etcd's `created`
+ *   (so a member that accepts and at once cancels every watch cannot loop forever, while a
+ *   quiet watch dropped now and then over days lives on). Each reconnect waits a jittered
+ *   backoff first and goes to the client's current endpoint (failover included).
  * - Bounded memory: the stream is read only when the consumer pulls (etcd keeps a slow
  *   watcher's backlog in its own store, as an unsynced watcher), so what is held is one
  *   line (`lineCharsMax`) and that line's batches (`batchesMax`, above etcd's 1000
@@ -29,6 +32,9 @@ export interface EtcdWatchOptions {
   readonly lineCharsMax: number;
   readonly batchesMax: number;
 }
+
+/** How long a created stream must stay up before its drop no longer counts as a failure. */
+const STREAM_STABLE_MS = 10_000;
 
 /** Why one stream ended without failing the watch: reconnect from `next`. */
 class StreamDropped extends Error {
@@ -61,6 +67,7 @@ export async function* etcdWatch(
     let stream: Awaited<ReturnType<EtcdGatewayClient['openStream']>> | null = null;
     let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
     let opening = true;
+    let createdAtMs: number | null = null;
     try {
       stream = await client.openStream('/v3/watch', body, connection.signal);
       opening = false;
@@ -71,7 +78,7 @@ export async function* etcdWatch(
         const lines = chunk.done ? splitter.end() : splitter.push(chunk.value);
         for (const line of lines) {
           const result = parseWatchLine(line);
-          if (result.created === true) failures = 0;
+          if (result.created === true) createdAtMs = client.monotonicMs();
           const compactRevision = int64(result.compact_revision);
           if (compactRevision > 0) throw new CompactedError(compactRevision, next);
           if (result.canceled === true) throw new StreamDropped(`watch canceled by etcd: ${result.cancel_reason ?? 'no reason given'}`);
@@ -83,6 +90,7 @@ export async function* etcdWatch(
             if (batch.revision < next) continue; // already delivered before a reconnect
             if (signal.aborted) return;
             next = batch.revision + 1;
+            failures = 0;
             yield batch;
           }
         }
@@ -94,6 +102,7 @@ export async function* etcdWatch(
       // Reconnect after a dropped stream or a failed open; anything else ends the watch.
       const dropped = error instanceof StreamDropped || (opening && error instanceof MetadataStoreError && error.code === 'unavailable');
       if (!dropped && (error instanceof CompactedError || error instanceof MetadataStoreError)) throw error;
+      if (createdAtMs !== null && client.monotonicMs() - createdAtMs >= STREAM_STABLE_MS) failures = 0;
       failures++;
       lastProblem = error instanceof Error ? error.message : String(error);
     } finally {
