@@ -16,3 +16,5 @@ export type {
   WatchEvent,
 } from './metadata-store.ts';
 export * from './simulated/index.ts';
+export { EtcdMetadataStore } from './etcd/index.ts';
+export type { EtcdMetadataStoreOptions } from './etcd/index.ts';

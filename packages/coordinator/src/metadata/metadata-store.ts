@@ -8,7 +8,8 @@
  * Model (etcd's, so the etcd implementation is a thin mapping):
  * - Keys are strings; values are bytes. Every committed write (a put, a delete, or a
  *   transaction with at least one of them) advances the store's **revision** by exactly
- *   one, and every key it touches gets that revision as its `modRevision`. A key created
+ *   one, and every key it touches gets that revision as its `modRevision`. A write that
+ *   changes nothing (deletes of absent keys only) leaves the revision as it is (etcd's rule). A key created
  *   (or re-created after a delete) gets it as its `createRevision` too; `version` counts the
  *   puts since it was created (1 after creation).
  * - A **transaction** evaluates every compare against the state at one revision and then
@@ -51,7 +52,11 @@ export interface KeyValue {
   readonly lease: string | null;
 }
 
-/** A compare of a transaction. A missing key has createRevision, modRevision and version 0 and lease null; a value compare on it fails whatever its op (etcd's rule). */
+/**
+ * A compare of a transaction. A missing key has createRevision, modRevision and version 0
+ * and lease null; a `value` compare on a missing key fails, `equal` and `not-equal` alike
+ * (etcd's rule).
+ */
 export type Compare =
   | { readonly key: string; readonly target: 'createRevision' | 'modRevision' | 'version'; readonly op: CompareOp; readonly value: number }
   | { readonly key: string; readonly target: 'value'; readonly op: 'equal' | 'not-equal'; readonly value: Uint8Array }
