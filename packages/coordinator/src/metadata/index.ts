@@ -18,3 +18,4 @@ export type {
 export * from './simulated/index.ts';
 export { EtcdMetadataStore } from './etcd/index.ts';
 export type { EtcdMetadataStoreOptions } from './etcd/index.ts';
+export * from './local/index.ts';

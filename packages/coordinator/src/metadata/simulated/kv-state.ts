@@ -52,6 +52,20 @@ export class KvState {
   private compactRev = 0;
   private readonly history: WatchBatch[] = [];
 
+  /**
+   * A state rebuilt from persisted keys (the local store's file): `revision` and the keys
+   * as they were, no leases and no history. History before `revision + 1` is gone, so the
+   * compaction point is at least `revision + 1`. Keys keep their lease ids; the caller
+   * deletes them (`deleteKeys`), since a restored state has no live lease.
+   */
+  static restore(revision: number, compactRevision: number, kvs: readonly KeyValue[]): KvState {
+    const state = new KvState();
+    state.rev = revision;
+    state.compactRev = Math.max(compactRevision, revision + 1);
+    for (const kv of kvs) state.keys.set(kv.key, kv);
+    return state;
+  }
+
   get revision(): number {
     return this.rev;
   }
@@ -76,7 +90,7 @@ export class KvState {
     checkSize(txn);
     checkOverlaps(txn.success);
     checkOverlaps(txn.failure ?? []);
-    const succeeded = txn.compare.every((c) => this.holds(c));
+    const succeeded = this.comparesHold(txn.compare);
     const ops = succeeded ? txn.success : (txn.failure ?? []);
     for (const op of ops) {
       if (op.type === 'put' && op.lease !== undefined && !this.leases.has(op.lease)) throw new MetadataStoreError('lease-not-found', `lease ${op.lease} not found`);
@@ -107,10 +121,21 @@ export class KvState {
     const lease = this.leases.get(id);
     if (!lease) return false;
     this.leases.delete(id);
-    const events: WatchEvent[] = [];
-    for (const key of [...lease.keys].sort(compareKeys)) this.deleteKey(key, events);
-    this.commit(events);
+    this.deleteKeys([...lease.keys]);
     return true;
+  }
+
+  /** Deletes the keys (missing ones are skipped) in one revision, ascending; no revision when nothing was deleted. Returns how many went. */
+  deleteKeys(keys: readonly string[]): number {
+    const events: WatchEvent[] = [];
+    for (const key of [...keys].sort(compareKeys)) this.deleteKey(key, events);
+    this.commit(events);
+    return events.length;
+  }
+
+  /** Every compare holds against the current state (what `txn` decides its branch by). */
+  comparesHold(compare: readonly Compare[]): boolean {
+    return compare.every((c) => this.holds(c));
   }
 
   /** Leases with `deadlineMs <= nowMs`, in expiry order (deadline, then grant order). */

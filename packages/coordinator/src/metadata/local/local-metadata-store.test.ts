@@ -1,0 +1,204 @@
+/**
+ * The local store: the MetadataStore contract on the memory file system, then what only it
+ * has — the file survives close, crash and reopen with every key and revision; leases do
+ * not (their keys go in one revision on open); a torn or corrupt file is refused naming
+ * it; the file's size bound; a failed file write stops the store and never shows what the
+ * file does not hold; concurrent writes share file writes; one store per directory.
+ */
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '@samsa/runtime';
+import { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
+import { metadataStoreContract, takeBatches } from '../testing/store-contract.ts';
+import { CompactedError, MetadataStoreError } from '../metadata-store.ts';
+import { LocalMetadataStore, type LocalMetadataStoreOptions } from './local-metadata-store.ts';
+import { LocalMetadataCorruptError, localMetadataFileName } from './local-file-format.ts';
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const text = (b: Uint8Array): string => new TextDecoder().decode(b);
+const dir = '/data/meta';
+const filePath = `${dir}/${localMetadataFileName}`;
+
+function env(): { fs: MemoryFileSystem; clock: ManualClock; open: (o?: Partial<LocalMetadataStoreOptions>) => Promise<LocalMetadataStore> } {
+  const fs = new MemoryFileSystem();
+  const clock = new ManualClock();
+  return { fs, clock, open: (o = {}) => LocalMetadataStore.open({ fs, dir, clock, random: createRandom(7), ...o }) };
+}
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+}
+
+metadataStoreContract({
+  name: 'local (memory file system)',
+  create: async () => {
+    const { open, clock } = env();
+    const store = await open();
+    return {
+      store,
+      prefix: 'contract/',
+      waitForExpiry: async (lease) => {
+        clock.advance(lease.ttlMs);
+        // The expiry's deletes are applied on the clock and written in the background: a read waits for them.
+        await store.get('contract/');
+      },
+      compact: async (revision) => store.compact(revision),
+      close: () => store.close(),
+    };
+  },
+});
+
+describe('LocalMetadataStore', () => {
+  it('keeps every key, revision and version across close and reopen, and across a crash', async () => {
+    const { fs, open } = env();
+    const a = await open();
+    const r1 = await a.put('k/1', bytes('one'));
+    await a.put('k/1', bytes('uno'));
+    await a.put('k/2', new Uint8Array([0, 255, 128]));
+    await a.put('k/3', bytes('gone'));
+    const r4 = await a.delete('k/3').then(() => a.revision);
+    const before = await a.range('');
+    await a.close();
+
+    const b = await open();
+    expect(await b.range('')).toEqual(before);
+    expect(await b.get('k/1')).toMatchObject({ createRevision: r1, modRevision: r1 + 1, version: 2, lease: null });
+    expect(b.revision).toBe(r4);
+    const r5 = await b.put('k/4', bytes('after'));
+    expect(r5).toBe(r4 + 1);
+    fs.crash(); // power loss with the store open: everything acknowledged is on disk
+    const c = await open();
+    expect((await c.range('')).kvs.map((kv) => [kv.key, text(kv.value), kv.modRevision])).toEqual([
+      ['k/1', 'uno', r1 + 1],
+      ['k/2', '\u0000\ufffd\ufffd', r1 + 2],
+      ['k/4', 'after', r5],
+    ]);
+    expect(c.revision).toBe(r5);
+    await c.close();
+  });
+
+  it('deletes the keys of every lease on open, in one revision, and watches see it; older history is compacted', async () => {
+    const { open } = env();
+    const a = await open();
+    const l1 = await a.grantLease(10_000);
+    const l2 = await a.grantLease(10_000);
+    await a.put('reg/1', bytes('1'), { lease: l1.id });
+    await a.put('reg/2', bytes('2'), { lease: l2.id });
+    const r = await a.put('topic/x', bytes('x'));
+    await a.close();
+
+    const b = await open();
+    expect(b.revision).toBe(r + 1);
+    expect((await b.range('')).kvs.map((kv) => kv.key)).toEqual(['topic/x']);
+    const [batch] = await takeBatches(b, '', r + 1, 1);
+    expect(batch!.events.map((e) => [e.type, e.kv.key])).toEqual([
+      ['delete', 'reg/1'],
+      ['delete', 'reg/2'],
+    ]);
+    const error = await rejection(takeBatches(b, '', r, 1));
+    expect(error).toBeInstanceOf(CompactedError);
+    expect((error as CompactedError).compactRevision).toBe(r + 1);
+    await expect(b.keepAlive(l1.id)).rejects.toMatchObject({ code: 'lease-not-found' });
+    await b.close();
+    const c = await open(); // the deletion was persisted: nothing left to delete
+    expect(c.revision).toBe(r + 1);
+    await c.close();
+  });
+
+  it('refuses a torn, corrupt or foreign file, naming it, and never starts empty', async () => {
+    const { fs, open } = env();
+    const a = await open();
+    await a.put('k', bytes('value'));
+    await a.close();
+    const good = await fs.readFile(filePath);
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['torn', good.subarray(0, good.length - 3), /torn/],
+      ['flipped', Uint8Array.from(good, (b, i) => (i === good.length - 10 ? b ^ 1 : b)), /CRC-32C mismatch/],
+      ['empty', new Uint8Array(0), /no header line/],
+      ['version 2', bytes(text(good).replace('samsa-metadata-store 1 ', 'samsa-metadata-store 2 ')), /format version 2/],
+      ['foreign', bytes('{"formatVersion":1}\n'), /not a local metadata store file/],
+    ];
+    for (const [name, content, reason] of cases) {
+      const h = await fs.open(filePath, 'read-write', { truncate: true });
+      await h.write(content, 0);
+      await h.close();
+      const error = await rejection(open());
+      expect({ name, error }).toMatchObject({ name, error: { name: 'LocalMetadataCorruptError', path: filePath } });
+      expect((error as LocalMetadataCorruptError).message).toMatch(reason);
+      expect((error as Error).message).toContain(filePath);
+    }
+  });
+
+  it('refuses a write that would grow the file past fileBytesMax, and applies nothing', async () => {
+    const { fs, open } = env();
+    const a = await open({ fileBytesMax: 2_000 });
+    await a.put('small', new Uint8Array(500));
+    const r = a.revision;
+    const fileBefore = await fs.readFile(filePath);
+    const error = await rejection(a.txn({ compare: [], success: [{ type: 'put', key: 'a', value: bytes('1') }, { type: 'put', key: 'big', value: new Uint8Array(1_000) }] }));
+    expect(error).toMatchObject({ name: 'MetadataStoreError', code: 'invalid-argument' });
+    expect((error as Error).message).toMatch(/fileBytesMax 2000/);
+    expect(a.revision).toBe(r);
+    expect(await a.get('a')).toBeNull();
+    expect(await fs.readFile(filePath)).toEqual(fileBefore);
+    // Replacing the big value with a bigger one in the same txn as deleting others is judged on the result.
+    await a.txn({ compare: [], success: [{ type: 'delete', key: 'small' }, { type: 'put', key: 'big', value: new Uint8Array(1_000) }] });
+    expect((await fs.stat(filePath))!.sizeBytes).toBeLessThanOrEqual(2_000);
+    await a.close();
+  });
+
+  it('stops after a failed file write: pending requests reject, nothing the file lacks is shown, reopen has the old state', async () => {
+    const { fs, open } = env();
+    const a = await open();
+    const r = await a.put('k', bytes('durable'));
+    const ac = new AbortController();
+    const watched: string[] = [];
+    const watching = (async () => {
+      for await (const b of a.watch('', r + 1, ac.signal)) for (const e of b.events) watched.push(text(e.kv.value));
+    })();
+    fs.failOn({ op: 'sync', nth: 1, code: 'io' });
+    const put = a.put('k', bytes('lost'));
+    const get = a.get('k'); // evaluated after the put, so it must wait for the disk: it may not show "lost"
+    expect(await rejection(put)).toMatchObject({ code: 'unavailable' });
+    expect(await rejection(get)).toMatchObject({ code: 'unavailable' });
+    expect(await rejection(watching)).toMatchObject({ code: 'unavailable' });
+    expect(watched).toEqual([]);
+    expect(await rejection(a.get('k'))).toMatchObject({ code: 'unavailable' });
+    await a.close();
+    const b = await open();
+    expect(text((await b.get('k'))!.value)).toBe('durable');
+    expect(b.revision).toBe(r);
+    // A failure after the rename: the write may be there, so the caller hears unknown-outcome.
+    fs.failOn({ op: 'syncDir', nth: 1, code: 'io' });
+    expect(await rejection(b.put('k', bytes('maybe')))).toMatchObject({ code: 'unknown-outcome' });
+    await b.close();
+  });
+
+  it('groups concurrent writes into fewer file writes; each is acknowledged only once written', async () => {
+    const { fs, open } = env();
+    const a = await open();
+    const renamesBefore = fs.opCount('rename');
+    const revisions = await Promise.all(Array.from({ length: 50 }, (_, i) => a.put(`k/${i}`, bytes(String(i)))));
+    const renames = fs.opCount('rename') - renamesBefore;
+    expect(new Set(revisions).size).toBe(50);
+    expect(renames).toBeLessThanOrEqual(3);
+    expect(renames).toBeGreaterThanOrEqual(1);
+    await a.close();
+    const b = await open();
+    expect((await b.range('k/')).kvs).toHaveLength(50);
+    await b.close();
+  });
+
+  it('holds its directory: a second store on it is refused until the first closes', async () => {
+    const { open } = env();
+    const a = await open();
+    const error = await rejection(open());
+    expect(error).toBeInstanceOf(MetadataStoreError);
+    expect(error).toMatchObject({ code: 'unavailable' });
+    await a.close();
+    const b = await open();
+    await b.close();
+  });
+});
