@@ -176,6 +176,21 @@ describe('LocalMetadataStore', () => {
     await b.close();
   });
 
+  it('makes the state it reopened durable before serving it (its writer may have died before the directory sync)', async () => {
+    const { fs, open } = env();
+    const a = await open();
+    await a.put('k', bytes('v1'));
+    fs.failOn({ op: 'syncDir', nth: 1, code: 'io' });
+    expect(await rejection(a.put('k', bytes('v2')))).toMatchObject({ code: 'unknown-outcome' });
+    await a.close();
+    const b = await open();
+    expect(text((await b.get('k'))!.value)).toBe('v2'); // served: so it must survive a power loss
+    fs.crash();
+    const c = await open();
+    expect(text((await c.get('k'))!.value)).toBe('v2');
+    await c.close();
+  });
+
   it('groups concurrent writes into fewer file writes; each is acknowledged only once written', async () => {
     const { fs, open } = env();
     const a = await open();

@@ -20,7 +20,9 @@
  * it (the file holds the last state that was written whole).
  *
  * Leases do not survive a restart (their owner is gone): on open, every key attached to a
- * lease is deleted in one revision, persisted before `open` resolves. History is kept in
+ * lease is deleted in one revision, persisted before `open` resolves. `open` always writes
+ * the file again before it serves anything, since the file it read may not be durable yet
+ * (its writer may have died between the rename and the directory sync). History is kept in
  * memory only (`historyRevisionsMax`): a reopened store's history starts after its
  * revision, and a watch from before that fails with CompactedError.
  *
@@ -134,7 +136,9 @@ export class LocalMetadataStore implements MetadataStore {
       if (stat && stat.sizeBytes > fileBytesMax) throw new LocalMetadataCorruptError(path, `${stat.sizeBytes} bytes, more than fileBytesMax ${fileBytesMax}`);
       const decoded = stat ? decodeMetadataFile(path, await options.fs.readFile(path)) : null;
       const kv = decoded ? KvState.restore(decoded.revision, decoded.compactRevision, decoded.kvs) : new KvState();
-      const store = new LocalMetadataStore(options, lock, kv, decoded ? decoded.revision : 0);
+      // Nothing read counts as durable yet: the last process may have died between its rename
+      // and the directory sync, so open writes the state again (and serves it once that is done).
+      const store = new LocalMetadataStore(options, lock, kv, 0);
       // The leases died with the process that held them: their keys go, in one revision.
       const before = kv.revision;
       kv.deleteKeys(kv.range('').kvs.filter((x) => x.lease !== null).map((x) => x.key));
