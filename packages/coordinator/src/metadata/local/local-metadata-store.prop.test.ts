@@ -121,7 +121,10 @@ class Process {
   private opsLeft: number | null = null;
   private tear: { seed: number; mode: 'prefix' | 'last' } | null = null;
 
-  constructor(private readonly disk: MemoryFileSystem) {
+  private readonly disk: MemoryFileSystem;
+
+  constructor(disk: MemoryFileSystem) {
+    this.disk = disk;
     const gate = (what: string): void => this.gate(what);
     const wrapHandle = (h: FileHandle): FileHandle => ({
       path: h.path,
