@@ -107,6 +107,28 @@ describe('LocalMetadataStore', () => {
     await c.close();
   });
 
+  it('writes the documented layout: a header with version, CRC-32C and length, then one JSON key per line', async () => {
+    const { fs, open } = env();
+    const a = await open();
+    const lease = await a.grantLease(5_000);
+    await a.put('b', bytes('2'), { lease: lease.id });
+    const r = await a.put('a', bytes('1'));
+    const file = text(await fs.readFile(filePath));
+    const [head, ...body] = file.split('\n');
+    expect(head).toMatch(/^samsa-metadata-store 1 [0-9a-f]{8} \d+$/);
+    expect(Number(head!.split(' ')[3])).toBe(new TextEncoder().encode(body.join('\n')).length);
+    expect(JSON.parse(body.join('\n'))).toEqual({
+      revision: r,
+      compactRevision: 0,
+      kvs: [
+        { key: 'a', value: btoa('1'), createRevision: r, modRevision: r, version: 1, lease: null },
+        { key: 'b', value: btoa('2'), createRevision: r - 1, modRevision: r - 1, version: 1, lease: lease.id },
+      ],
+    });
+    expect(body.slice(1, 3).map((line) => JSON.parse(line.replace(/,$/, '')).key)).toEqual(['a', 'b']);
+    await a.close();
+  });
+
   it('refuses a torn, corrupt or foreign file, naming it, and never starts empty', async () => {
     const { fs, open } = env();
     const a = await open();

@@ -460,7 +460,12 @@ async function mkdirDurably(fs: FileSystem, dir: string): Promise<void> {
   for (let d = dir, depth = 0; depth < 256 && d !== '/' && d !== '.' && (await fs.stat(d)) === null; d = dirnameOf(d), depth++) missing.push(d);
   if (missing.length === 0) return;
   await fs.mkdirp(dir);
-  for (const d of missing.reverse()) await fs.syncDir(dirnameOf(d));
+  for (const d of missing.reverse()) {
+    // A parent outside what the process may touch (Deno granted the data dir only) cannot be synced; the log does the same.
+    await fs.syncDir(dirnameOf(d)).catch((e: unknown) => {
+      if ((e as { code?: unknown }).code !== 'permission-denied') throw e;
+    });
+  }
 }
 
 function positive(name: string, value: number): number {
