@@ -228,6 +228,19 @@ describe('LocalMetadataStore', () => {
     await b.close();
   });
 
+  it('bounds the requests waiting for the disk: one more is refused unavailable and not applied', async () => {
+    const { open } = env();
+    const a = await open({ pendingRequestsMax: 2 });
+    const first = a.put('k/1', bytes('1'));
+    const second = a.put('k/2', bytes('2'));
+    const revision = a.revision;
+    expect(await rejection(a.put('k/3', bytes('3')))).toMatchObject({ code: 'unavailable' });
+    expect(a.revision).toBe(revision);
+    await Promise.all([first, second]);
+    expect((await a.range('k/')).kvs.map((kv) => kv.key)).toEqual(['k/1', 'k/2']);
+    await a.close();
+  });
+
   it('holds its directory: a second store on it is refused until the first closes', async () => {
     const { open } = env();
     const a = await open();
