@@ -29,6 +29,7 @@
  *   TAIL_IDLE_MIN=0.5  TAIL_QUIET_WAIT_S=60   quiet gate: idle CPU share, longest wait
  *   TAIL_OVERRIDES="log.flush.interval.ms=100"  broker `--override`s, space-separated
  *   TAIL_NO_V8_FLAGS=1  run Deno without the launcher's V8 flags (the "before" of issue 12)
+ *   SAMSA_BROKER_CLI=<path>/apps/broker-node/dist/cli.js  run another build's Node broker (older code)
  *   SAMSA_BENCH_DENO_FLAGS / SAMSA_BENCH_NODE_FLAGS: extra `deno run` / `node` flags, e.g.
  *   "--cpu-prof --cpu-prof-dir=/tmp/prof" (written when the broker exits) or
  *   "--v8-flags=--trace-gc" (Deno) / "--trace-gc" (Node); broker stderr goes to ours.
@@ -43,6 +44,9 @@ import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { v8FlagsArg } from '@samsa/broker-deno/v8-flags';
 import { assertBuilt, CLI_PATH, createTopic, DENO_BIN, DENO_MAIN, denoPermissions, expectOk, freePort, HOST, probeApiVersions, REPO_ROOT, run, sleep, tempDir } from '@samsa/bench';
+
+/** The Node broker to run: this tree's build, or SAMSA_BROKER_CLI (another build's cli.js, to compare with older code). */
+const NODE_CLI = process.env['SAMSA_BROKER_CLI'] ?? CLI_PATH;
 
 type Runtime = 'node' | 'deno';
 
@@ -136,7 +140,7 @@ async function startChild(runtime: Runtime, dataDir: string): Promise<BrokerChil
   const brokerFlags = ['--host', HOST, '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', ...extraFlags('TAIL_OVERRIDES').flatMap((o) => ['--override', o])];
   const [command, args] =
     runtime === 'node'
-      ? [process.execPath, [...extraFlags('SAMSA_BENCH_NODE_FLAGS'), CLI_PATH, 'broker', ...brokerFlags]]
+      ? [process.execPath, [...extraFlags('SAMSA_BENCH_NODE_FLAGS'), NODE_CLI, 'broker', ...brokerFlags]]
       : [DENO_BIN, ['run', ...denoPermissions(dataDir), ...denoV8Flags(), ...extraFlags('SAMSA_BENCH_DENO_FLAGS'), DENO_MAIN, ...brokerFlags, '--exit-when-stdin-closes']];
   // Deno's stdin is a pipe that stays open, as bin/start.mjs's lifeline; Node's is ignored as `samsa broker` runs.
   const child: ChildProcess = spawn(command, args, { cwd: REPO_ROOT, stdio: [runtime === 'deno' ? 'pipe' : 'ignore', 'pipe', 'inherit'] });
