@@ -183,10 +183,7 @@ export class LocalMetadataStore implements MetadataStore {
 
   grantLease(ttlMs: number): Promise<Lease> {
     return this.request(false, () => {
-      if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) throw new MetadataStoreError('invalid-argument', `bad lease TTL ${ttlMs} ms`);
-      if (this.kv.leaseCount >= this.leasesMax) throw new MetadataStoreError('unavailable', `more than ${this.leasesMax} leases`);
-      const roundedMs = Math.ceil(ttlMs / 1000) * 1000;
-      const lease = this.kv.grantLease(this.newLeaseId(), roundedMs, this.clock.monotonicMs());
+      const lease = this.kv.grantRoundedLease(this.newLeaseId(), ttlMs, this.clock.monotonicMs(), this.leasesMax);
       this.armExpiry();
       return { id: lease.id, ttlMs: lease.ttlMs };
     });
@@ -194,9 +191,7 @@ export class LocalMetadataStore implements MetadataStore {
 
   keepAlive(leaseId: string): Promise<number> {
     return this.request(false, () => {
-      const lease = this.kv.lease(leaseId);
-      if (!lease) throw new MetadataStoreError('lease-not-found', `lease ${leaseId} not found`);
-      lease.deadlineMs = this.clock.monotonicMs() + lease.ttlMs;
+      const lease = this.kv.renewLease(leaseId, this.clock.monotonicMs());
       this.armExpiry();
       return lease.ttlMs;
     });

@@ -108,6 +108,24 @@ export class KvState {
     return lease;
   }
 
+  /**
+   * The store-level grant both in-process stores share: validates the TTL, refuses past
+   * `leasesMax` (`unavailable`), rounds the TTL up to whole seconds as etcd does, grants.
+   */
+  grantRoundedLease(id: string, ttlMs: number, nowMs: number, leasesMax: number): LeaseState {
+    if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) throw new MetadataStoreError('invalid-argument', `bad lease TTL ${ttlMs} ms`);
+    if (this.leases.size >= leasesMax) throw new MetadataStoreError('unavailable', `more than ${leasesMax} leases`);
+    return this.grantLease(id, Math.ceil(ttlMs / 1000) * 1000, nowMs);
+  }
+
+  /** Renews a live lease to its full TTL from `nowMs`; `lease-not-found` when it is gone. */
+  renewLease(id: string, nowMs: number): LeaseState {
+    const lease = this.leases.get(id);
+    if (!lease) throw new MetadataStoreError('lease-not-found', `lease ${id} not found`);
+    lease.deadlineMs = nowMs + lease.ttlMs;
+    return lease;
+  }
+
   get leaseCount(): number {
     return this.leases.size;
   }

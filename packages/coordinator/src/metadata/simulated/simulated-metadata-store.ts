@@ -102,10 +102,7 @@ export class SimulatedMetadataStore implements MetadataStore {
 
   grantLease(ttlMs: number): Promise<Lease> {
     return this.read(() => {
-      if (!(ttlMs > 0) || !Number.isFinite(ttlMs)) throw new MetadataStoreError('invalid-argument', `bad lease TTL ${ttlMs} ms`);
-      if (this.kv.leaseCount >= this.leasesMax) throw new MetadataStoreError('unavailable', `more than ${this.leasesMax} leases`);
-      const roundedMs = Math.ceil(ttlMs / 1000) * 1000;
-      const lease = this.kv.grantLease(this.newLeaseId(), roundedMs, this.clock.monotonicMs());
+      const lease = this.kv.grantRoundedLease(this.newLeaseId(), ttlMs, this.clock.monotonicMs(), this.leasesMax);
       this.armExpiry();
       return { id: lease.id, ttlMs: lease.ttlMs };
     });
@@ -115,9 +112,7 @@ export class SimulatedMetadataStore implements MetadataStore {
     return this.read(() => {
       const lease = this.kv.lease(leaseId);
       if (lease && this.faults.leaseExpiresEarly()) this.expireLease(leaseId);
-      const live = this.kv.lease(leaseId);
-      if (!live) throw new MetadataStoreError('lease-not-found', `lease ${leaseId} not found`);
-      live.deadlineMs = this.clock.monotonicMs() + live.ttlMs;
+      const live = this.kv.renewLease(leaseId, this.clock.monotonicMs());
       this.armExpiry();
       return live.ttlMs;
     });
