@@ -34,7 +34,7 @@ interface Step {
 }
 
 type Work =
-  | { readonly kind: 'steps'; readonly requestId: number; readonly topic: string; readonly topicId: string; readonly steps: Step[]; index: number; attempts: number }
+  | { readonly kind: 'steps'; readonly requestId: number; readonly topic: string; readonly topicId: string; readonly steps: Step[]; index: number; attempts: number; uncertain: boolean }
   | { readonly kind: 'delete'; readonly requestId: number; readonly topic: string; attempts: number; retried: boolean }
   | { readonly kind: 'changes'; readonly keys: readonly string[] };
 
@@ -238,7 +238,7 @@ export class ControllerState {
 
   private startSteps(requestId: number, topic: string, topicId: string, steps: Step[]): ControllerAction[] {
     this.busyTopics.add(topic);
-    const w: Work = { kind: 'steps', requestId, topic, topicId, steps, index: 0, attempts: 0 };
+    const w: Work = { kind: 'steps', requestId, topic, topicId, steps, index: 0, attempts: 0, uncertain: false };
     return [this.issue(w, steps[0]!)];
   }
 
@@ -248,17 +248,19 @@ export class ControllerState {
       if (last) return this.finish(w.requestId, w.topic, { ok: true, topicId: w.topicId });
       w.index += 1;
       w.attempts = 0;
+      w.uncertain = false;
       return [this.issue(w, w.steps[w.index]!)];
     }
     if (outcome.status === 'failed') {
       const topicKv = getResult(outcome.results, 1);
       // Our own topic record is there: an earlier attempt whose answer was lost did land.
-      if (topicKv && last && sameTopic(topicKv, w.topicId, w.steps[w.index]!.probe)) return this.finish(w.requestId, w.topic, { ok: true, topicId: w.topicId });
+      if (topicKv && last && w.uncertain && sameTopic(topicKv, w.topicId, w.steps[w.index]!.probe)) return this.finish(w.requestId, w.topic, { ok: true, topicId: w.topicId });
       const controllerKv = getResult(outcome.results, 0);
       if (!this.session || !controllerKv || controllerKv.createRevision !== this.session.epoch) return this.finish(w.requestId, w.topic, { ok: false, code: 'NOT_CONTROLLER', message: 'the controller moved' });
       if (topicKv && w.steps[0]!.txn.compare.some((c) => c.target === 'createRevision' && c.key === topicKv.key)) return this.finish(w.requestId, w.topic, { ok: false, code: 'TOPIC_ALREADY_EXISTS', message: `topic '${w.topic}' already exists` });
       return this.finish(w.requestId, w.topic, { ok: false, code: 'INVALID_REQUEST', message: `topic '${w.topic}' changed meanwhile; retry` });
     }
+    w.uncertain = true;
     if (++w.attempts >= attemptsMax) return this.finish(w.requestId, w.topic, { ok: false, code: 'REQUEST_TIMED_OUT', message: 'the metadata store did not answer' });
     return [this.issue(w, w.steps[w.index]!)];
   }

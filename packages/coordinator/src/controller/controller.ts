@@ -49,7 +49,8 @@ export class Controller {
   private readonly queuedActionsMax: number;
   private readonly queue: ControllerAction[] = [];
   private readonly waiting = new Map<number, (reply: ControllerReply) => void>();
-  private draining: Promise<void> | null = null;
+  private running = false;
+  private readonly idleWaiters: (() => void)[] = [];
   private nextRequestId = 1;
 
   constructor(o: ControllerOptions) {
@@ -158,20 +159,32 @@ export class Controller {
   private drain(actions: ControllerAction[]): Promise<void> {
     if (this.queue.length + actions.length > this.queuedActionsMax) throw new RangeError(`more than ${this.queuedActionsMax} controller actions queued`);
     this.queue.push(...actions);
-    this.draining ??= this.runQueue().finally(() => (this.draining = null));
-    return this.draining;
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (!this.running) void this.runQueue();
+    return idle;
   }
 
+  /**
+   * The one loop that runs actions. It leaves `running` and wakes every drain() caller in
+   * the same synchronous stretch in which it finds the queue empty, so an action queued
+   * afterwards always starts a new loop.
+   */
   private async runQueue(): Promise<void> {
-    for (let action = this.queue.shift(); action; action = this.queue.shift()) {
-      if (action.type === 'reply') {
-        const resolve = this.waiting.get(action.requestId);
-        this.waiting.delete(action.requestId);
-        resolve?.(action.reply);
-        continue;
+    this.running = true;
+    try {
+      for (let action = this.queue.shift(); action; action = this.queue.shift()) {
+        if (action.type === 'reply') {
+          const resolve = this.waiting.get(action.requestId);
+          this.waiting.delete(action.requestId);
+          resolve?.(action.reply);
+          continue;
+        }
+        const outcome = await this.execute(action);
+        this.queue.push(...this.state.txnCompleted(action.txnId, outcome));
       }
-      const outcome = await this.execute(action);
-      this.queue.push(...this.state.txnCompleted(action.txnId, outcome));
+    } finally {
+      this.running = false;
+      for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
 
