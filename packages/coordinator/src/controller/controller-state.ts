@@ -39,6 +39,8 @@ type Work =
   | { readonly kind: 'changes'; readonly keys: readonly string[] };
 
 const attemptsMax = 3;
+/** Compares of one txn, fence and broker checks included (etcd allows 128). */
+const brokerComparesMax = 120;
 
 export class ControllerState {
   readonly image: ClusterImage;
@@ -134,7 +136,7 @@ export class ControllerState {
     const puts = assignment.map((replicas, p) => this.partitionPut(req.name, initialPartition(topic.topicId, p, replicas, this.liveBrokerIds())));
     const final: TxnOp[] = [{ type: 'put', key: topicKey, value: encodeTopicRecord(topic) }];
     if (req.configs && Object.keys(req.configs).length > 0) final.push({ type: 'put', key: this.keys.topicConfig(req.name), value: encodeConfigRecord({ configs: req.configs }) });
-    this.addChunks(steps, puts, final, compare, failure, { key: topicKey, value: encodeTopicRecord(topic) });
+    this.addChunks(steps, puts, assignment, final, compare, failure, { key: topicKey, value: encodeTopicRecord(topic) });
     return this.startSteps(requestId, req.name, topic.topicId, steps);
   }
 
@@ -170,7 +172,7 @@ export class ControllerState {
     const topic: TopicRecord = { ...t.record, partitionCount: req.totalCount };
     const puts = assignment.map((replicas, i) => this.partitionPut(req.topic, initialPartition(t.record.topicId, current + i, replicas, this.liveBrokerIds())));
     const steps: Step[] = [];
-    this.addChunks(steps, puts, [{ type: 'put', key: topicKey, value: encodeTopicRecord(topic) }], compare, failure, { key: topicKey, value: encodeTopicRecord(topic) });
+    this.addChunks(steps, puts, assignment, [{ type: 'put', key: topicKey, value: encodeTopicRecord(topic) }], compare, failure, { key: topicKey, value: encodeTopicRecord(topic) });
     return this.startSteps(requestId, req.topic, t.record.topicId, steps);
   }
 
@@ -229,11 +231,26 @@ export class ControllerState {
     return assignReplicas({ partitionCount: count, replicationFactor: rf, brokers: this.eligibleBrokers(), random: this.random });
   }
 
-  private addChunks(steps: Step[], puts: TxnOp[], final: TxnOp[], compare: Txn['compare'], failure: TxnOp[], finalProbe: Probe): void {
+  /**
+   * Splits the partition puts into txns of at most `partitionsPerTxnMax` ops, `final` in the
+   * last. Each txn also compares the registration (createRevision) of every broker its
+   * partitions name: a broker that died since the image was read fails the step instead of
+   * getting replicas.
+   */
+  private addChunks(steps: Step[], puts: TxnOp[], replicas: (readonly number[])[], final: TxnOp[], compare: Txn['compare'], failure: TxnOp[], finalProbe: Probe): void {
     const per = this.config.partitionsPerTxnMax;
+    const chunk = (from: number, to: number): Compare[] => {
+      const brokers = new Set(replicas.slice(from, to).flat());
+      const out = [...compare];
+      for (const b of brokers) {
+        const reg = this.image.brokers.get(b);
+        if (reg && out.length < brokerComparesMax) out.push({ key: this.keys.broker(b), target: 'createRevision', op: 'equal', value: reg.createRevision });
+      }
+      return out;
+    };
     let i = 0;
-    for (; puts.length - i + final.length > per; i += per) steps.push({ txn: { compare, success: puts.slice(i, i + per), failure }, probe: null });
-    steps.push({ txn: { compare, success: [...puts.slice(i), ...final], failure }, probe: finalProbe });
+    for (; puts.length - i + final.length > per; i += per) steps.push({ txn: { compare: chunk(i, i + per), success: puts.slice(i, i + per), failure }, probe: null });
+    steps.push({ txn: { compare: chunk(i, puts.length), success: [...puts.slice(i), ...final], failure }, probe: finalProbe });
   }
 
   private startSteps(requestId: number, topic: string, topicId: string, steps: Step[]): ControllerAction[] {
@@ -258,7 +275,7 @@ export class ControllerState {
       const controllerKv = getResult(outcome.results, 0);
       if (!this.session || !controllerKv || controllerKv.createRevision !== this.session.epoch) return this.finish(w.requestId, w.topic, { ok: false, code: 'NOT_CONTROLLER', message: 'the controller moved' });
       if (topicKv && w.steps[0]!.txn.compare.some((c) => c.target === 'createRevision' && c.key === topicKv.key)) return this.finish(w.requestId, w.topic, { ok: false, code: 'TOPIC_ALREADY_EXISTS', message: `topic '${w.topic}' already exists` });
-      return this.finish(w.requestId, w.topic, { ok: false, code: 'INVALID_REQUEST', message: `topic '${w.topic}' changed meanwhile; retry` });
+      return this.finish(w.requestId, w.topic, { ok: false, code: 'REQUEST_TIMED_OUT', message: `the cluster changed while topic '${w.topic}' was being written (a broker left, or the topic changed); retry` });
     }
     w.uncertain = true;
     if (++w.attempts >= attemptsMax) return this.finish(w.requestId, w.topic, { ok: false, code: 'REQUEST_TIMED_OUT', message: 'the metadata store did not answer' });

@@ -19,6 +19,7 @@ import type { Clock, Random } from '@samsa/runtime';
 import { MetadataStoreError, type MetadataStore, type TxnResult, type WatchBatch } from '../metadata/metadata-store.ts';
 import type { ClusterKeys } from './cluster-keys.ts';
 import { campaignOutcome, campaignTxn } from './controller-election.ts';
+import { encodeControllerRecord, type ControllerRecord } from './cluster-records.ts';
 import { bytesEqual, ControllerState } from './controller-state.ts';
 import type { ControllerAction, ControllerConfig, ControllerReply, CreatePartitionsRequest, CreateTopicRequest, TxnOutcome } from './controller-types.ts';
 
@@ -52,6 +53,8 @@ export class Controller {
   private running = false;
   private readonly idleWaiters: (() => void)[] = [];
   private nextRequestId = 1;
+  /** The record of the last campaign whose txn may have landed unseen (unknown outcome). */
+  private pendingCampaign: ControllerRecord | null = null;
 
   constructor(o: ControllerOptions) {
     this.store = o.store;
@@ -77,8 +80,10 @@ export class Controller {
     try {
       result = await this.store.txn(campaignTxn(this.keys, record, leaseId));
     } catch (error) {
-      if (error instanceof MetadataStoreError) return false; // unknown-outcome: a key we cannot prove ours; it expires with the lease
-      throw error;
+      if (!(error instanceof MetadataStoreError)) throw error;
+      // unknown-outcome: the key may be ours; the next image that shows it adopts it (maybeAdoptCampaign).
+      if (error.code === 'unknown-outcome') this.pendingCampaign = record;
+      return false;
     }
     const outcome = campaignOutcome(record, result);
     if (!('won' in outcome)) return false;
@@ -94,12 +99,12 @@ export class Controller {
   /** Reads the whole cluster and replaces the image; resolves the range's revision. */
   async refresh(): Promise<number> {
     const range = await this.store.range(this.keys.root);
-    await this.drain(this.state.load(range.kvs, range.revision));
+    await this.drain([...this.state.load(range.kvs, range.revision), ...this.maybeAdoptCampaign()]);
     return range.revision;
   }
 
   async applyBatch(batch: WatchBatch): Promise<void> {
-    await this.drain(this.state.apply(batch));
+    await this.drain([...this.state.apply(batch), ...this.maybeAdoptCampaign()]);
   }
 
   async tick(): Promise<void> {
@@ -147,6 +152,18 @@ export class Controller {
   }
 
   // ---- internals --------------------------------------------------------------------
+
+  /** A campaign whose answer was lost did win when the image shows the key with its record: act on it. */
+  private maybeAdoptCampaign(): ControllerAction[] {
+    const record = this.pendingCampaign;
+    const kv = this.state.image.controller;
+    if (!record || this.isController) return [];
+    const value = encodeControllerRecord(record);
+    if (!kv) return [];
+    this.pendingCampaign = null;
+    if (!bytesEqual(kv.value, value)) return [];
+    return this.state.becomeController({ epoch: kv.createRevision, record, value });
+  }
 
   private request(start: (requestId: number) => ControllerAction[]): Promise<ControllerReply> {
     const id = this.nextRequestId++;
