@@ -49,7 +49,7 @@ export class Controller {
   private readonly backoffMs: number;
   private readonly queuedActionsMax: number;
   private readonly queue: ControllerAction[] = [];
-  private readonly waiting = new Map<number, (reply: ControllerReply) => void>();
+  private readonly waiting = new Map<number, { resolve: (reply: ControllerReply) => void; reject: (error: unknown) => void }>();
   private running = false;
   private readonly idleWaiters: (() => void)[] = [];
   private nextRequestId = 1;
@@ -167,7 +167,7 @@ export class Controller {
 
   private request(start: (requestId: number) => ControllerAction[]): Promise<ControllerReply> {
     const id = this.nextRequestId++;
-    const reply = new Promise<ControllerReply>((resolve) => this.waiting.set(id, resolve));
+    const reply = new Promise<ControllerReply>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     void this.drain(start(id));
     return reply;
   }
@@ -191,14 +191,19 @@ export class Controller {
     try {
       for (let action = this.queue.shift(); action; action = this.queue.shift()) {
         if (action.type === 'reply') {
-          const resolve = this.waiting.get(action.requestId);
+          const waiter = this.waiting.get(action.requestId);
           this.waiting.delete(action.requestId);
-          resolve?.(action.reply);
+          waiter?.resolve(action.reply);
           continue;
         }
         const outcome = await this.execute(action);
         this.queue.push(...this.state.txnCompleted(action.txnId, outcome));
       }
+    } catch (error) {
+      // A bug, not a store failure (those are outcomes): fail every waiting request rather than leave it hanging.
+      this.queue.length = 0;
+      for (const w of this.waiting.values()) w.reject(error);
+      this.waiting.clear();
     } finally {
       this.running = false;
       for (const wake of this.idleWaiters.splice(0)) wake();
