@@ -358,7 +358,7 @@ export class ControllerState {
       out.push(this.issue({ kind: 'changes', keys: batch.map((c) => c.key) }, { txn: { compare, success: puts }, probe: { key: batch[0]!.key, value: (puts[0] as { value: Uint8Array }).value } }));
       batch = [];
     };
-    for (const [name, t] of this.image.topics) {
+    for (const name of this.image.topics.keys()) {
       if (this.busyTopics.has(name)) continue;
       for (const [p, v] of this.image.partitionsOf(name)) {
         const key = this.keys.partition(name, p);
@@ -372,7 +372,6 @@ export class ControllerState {
         batch.push({ key, modRevision: v.modRevision, next });
         if (batch.length >= this.config.changesPerTxnMax) flush();
       }
-      void t;
     }
     flush();
     return out;

@@ -205,11 +205,11 @@ class Harness {
     }
     for (const [topic, a] of this.acked) {
       const t = topics.get(topic);
-      expect(t?.topicId, `acked topic ${topic}`).toBe(a.topicId);
+      expect({ topic, topicId: t?.topicId }).toEqual({ topic, topicId: a.topicId });
       expect(t!.partitionCount).toBeGreaterThanOrEqual(a.count);
       for (let p = 0; p < t!.partitionCount; p++) {
         const kv = kvs.find((x) => x.key === this.keys.partition(topic, p));
-        expect(kv && decodePartitionRecord(kv.value).topicId, `partition ${topic}-${p}`).toBe(a.topicId);
+        expect({ topic, p, topicId: kv && decodePartitionRecord(kv.value).topicId }).toEqual({ topic, p, topicId: a.topicId });
       }
     }
   }
@@ -248,7 +248,7 @@ class Harness {
             const k = this.keys.parse(kv.key);
             if (k?.kind !== 'partition' || k.topic !== s.name) continue;
             const rec = decodePartitionRecord(kv.value);
-            if (rec.topicId === r.topicId) for (const replica of rec.replicas) expect(live.has(replica), `replica ${replica} of ${s.name}`).toBe(true); // invariant 5
+            if (rec.topicId === r.topicId) for (const replica of rec.replicas) expect({ replica, live: live.has(replica) }).toEqual({ replica, live: true }); // invariant 5
           }
         });
       }
