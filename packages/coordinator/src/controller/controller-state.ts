@@ -62,12 +62,13 @@ export class ControllerState {
     this.image = new ClusterImage(options.keys);
     const c = options.config ?? {};
     this.config = {
-      defaultPartitionCount: c.defaultPartitionCount ?? 1,
-      defaultReplicationFactor: c.defaultReplicationFactor ?? 1,
-      partitionsPerTxnMax: Math.min(c.partitionsPerTxnMax ?? 100, 120),
-      changesPerTxnMax: Math.min(c.changesPerTxnMax ?? 60, 60),
-      txnsInFlightMax: c.txnsInFlightMax ?? 64,
-      requestsMax: c.requestsMax ?? 10_000,
+      defaultPartitionCount: bounded('defaultPartitionCount', c.defaultPartitionCount ?? 1, 1, 100_000),
+      defaultReplicationFactor: bounded('defaultReplicationFactor', c.defaultReplicationFactor ?? 1, 1, 1024),
+      // etcd allows 128 ops and 128 compares per txn: fence, topic and broker compares included.
+      partitionsPerTxnMax: bounded('partitionsPerTxnMax', c.partitionsPerTxnMax ?? 100, 1, 120),
+      changesPerTxnMax: bounded('changesPerTxnMax', c.changesPerTxnMax ?? 60, 1, 60),
+      txnsInFlightMax: bounded('txnsInFlightMax', c.txnsInFlightMax ?? 64, 1, 100_000),
+      requestsMax: bounded('requestsMax', c.requestsMax ?? 10_000, 1, 1_000_000),
     };
   }
 
@@ -397,6 +398,11 @@ function initialPartition(topicId: string, partition: number, replicas: readonly
   const isr = inSync.length > 0 ? inSync : [replicas[0]!];
   const leader = replicas.find((b) => isr.includes(b) && live.has(b)) ?? -1;
   return { topicId, partition, replicas: [...replicas], isr, leader, leaderEpoch: 0, partitionEpoch: 0 };
+}
+
+function bounded(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(`controller config ${name} must be an integer in [${min}, ${max}], got ${value}`);
+  return value;
 }
 
 function fail(requestId: number, code: ControllerErrorCode, message: string): ControllerAction {

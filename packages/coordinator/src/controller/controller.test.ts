@@ -2,7 +2,10 @@
 // Kafka's assignment, leader failover on a fenced broker, controlled shutdown,
 // CreatePartitions, DeleteTopics, unknown outcomes settled by read-back, and the run loop.
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '@samsa/runtime';
 import { TestCluster } from './testing/test-cluster.ts';
+import { ClusterKeys } from './cluster-keys.ts';
+import { ControllerState } from './controller-state.ts';
 
 async function threeBrokers(seed = 1, racks = false): Promise<TestCluster> {
   const c = new TestCluster(seed);
@@ -14,6 +17,14 @@ async function threeBrokers(seed = 1, racks = false): Promise<TestCluster> {
 }
 
 describe('Controller', () => {
+  it('refuses a config outside what one etcd txn can carry, instead of clamping it', () => {
+    const make = (config: object) => () => new ControllerState({ keys: new ClusterKeys('c'), random: createRandom(1), config });
+    expect(make({ partitionsPerTxnMax: 121 })).toThrow(/partitionsPerTxnMax must be an integer in \[1, 120\]/);
+    expect(make({ changesPerTxnMax: 0 })).toThrow(/changesPerTxnMax/);
+    expect(make({ defaultReplicationFactor: 1.5 })).toThrow(/defaultReplicationFactor/);
+    expect(make({ partitionsPerTxnMax: 120 })).not.toThrow();
+  });
+
   it('elects one controller; its epoch is the key create revision', async () => {
     const c = await threeBrokers();
     const one = c.controllers.get(1)!;
