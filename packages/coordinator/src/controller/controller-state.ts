@@ -22,9 +22,9 @@ import type { Random } from '@samsa/runtime';
 import type { Compare, KeyValue, Txn, TxnOp, TxnOpResult, WatchBatch } from '../metadata/metadata-store.ts';
 import { isLegalTopicName, type ClusterKeys } from './cluster-keys.ts';
 import { ClusterImage } from './cluster-image.ts';
-import { decodeTopicRecord, encodeConfigRecord, encodePartitionRecord, encodeTopicRecord, newTopicId, type PartitionRecord, type TopicRecord } from './cluster-records.ts';
+import { configEntriesMax, decodeTopicRecord, encodeConfigRecord, encodePartitionRecord, encodeTopicRecord, newTopicId, type PartitionRecord, type TopicRecord } from './cluster-records.ts';
 import { fenceCompares, isDeposedBy, type ControllerSession } from './controller-election.ts';
-import type { ControllerAction, ControllerConfig, ControllerErrorCode, ControllerReply, CreatePartitionsRequest, CreateTopicRequest, Probe, TxnOutcome } from './controller-types.ts';
+import type { AlterConfigsRequest, ControllerAction, ControllerConfig, ControllerErrorCode, ControllerReply, CreatePartitionsRequest, CreateTopicRequest, Probe, TxnOutcome } from './controller-types.ts';
 import { nextPartitionState } from './partition-election.ts';
 import { AssignmentError, assignReplicas, validateAssignment } from './replica-assignment.ts';
 
@@ -36,6 +36,7 @@ interface Step {
 type Work =
   | { readonly kind: 'steps'; readonly requestId: number; readonly topic: string; readonly topicId: string; readonly steps: Step[]; index: number; attempts: number; uncertain: boolean }
   | { readonly kind: 'delete'; readonly requestId: number; readonly topic: string; attempts: number; retried: boolean }
+  | { readonly kind: 'config'; readonly requestId: number; readonly busyKey: string; readonly step: Step; attempts: number }
   | { readonly kind: 'changes'; readonly keys: readonly string[] };
 
 const attemptsMax = 3;
@@ -186,6 +187,42 @@ export class ControllerState {
     return [this.issue(w, this.deleteStep(name, this.image.topics.get(name)!.modRevision))];
   }
 
+  /**
+   * AlterConfigs / IncrementalAlterConfigs: one put (or delete, when no override is left) of
+   * the resource's config key, compare-and-set on that key as the image has it; a topic's
+   * also compares that the topic is the one the image has.
+   */
+  alterConfigs(requestId: number, req: AlterConfigsRequest): ControllerAction[] {
+    const r = req.resource;
+    const busyKey = r.type === 'topic' ? r.name : `broker:${r.brokerId}`;
+    if (r.type === 'topic') {
+      const refused = this.refuse(requestId, r.name);
+      if (refused) return refused;
+      if (!this.image.topics.has(r.name)) return [fail(requestId, 'UNKNOWN_TOPIC_OR_PARTITION', `no topic '${r.name}'`)];
+    } else {
+      if (!this.session) return [fail(requestId, 'NOT_CONTROLLER', 'this broker is not the controller')];
+      if (!Number.isInteger(r.brokerId) || r.brokerId < 0 || r.brokerId > 0x7fffffff) return [fail(requestId, 'INVALID_REQUEST', `illegal broker id ${r.brokerId}`)];
+      if (this.busyTopics.has(busyKey)) return [fail(requestId, 'INVALID_REQUEST', `another request for broker ${r.brokerId}'s configs is in progress`)];
+    }
+    const entries = Object.entries(req.configs);
+    if (entries.length > configEntriesMax) return [fail(requestId, 'INVALID_CONFIG', `more than ${configEntriesMax} configs`)];
+    for (const [k, v] of entries) if (k.length === 0 || (v !== null && typeof v !== 'string') || (v === null && req.mode === 'replace')) return [fail(requestId, 'INVALID_CONFIG', `config '${k}': bad value ${JSON.stringify(v)}`)];
+    const key = r.type === 'topic' ? this.keys.topicConfig(r.name) : this.keys.brokerConfig(r.brokerId);
+    const current = r.type === 'topic' ? this.image.topicConfigs.get(r.name) : this.image.brokerConfigs.get(r.brokerId);
+    const next: Record<string, string> = req.mode === 'replace' ? {} : { ...(current?.record.configs ?? {}) };
+    for (const [k, v] of entries) {
+      if (v === null) delete next[k];
+      else next[k] = v;
+    }
+    const compare: Compare[] = [...fenceCompares(this.keys, this.session!), { key, target: 'modRevision', op: 'equal', value: current?.modRevision ?? 0 }];
+    if (r.type === 'topic') compare.push({ key: this.keys.topic(r.name), target: 'createRevision', op: 'equal', value: this.image.topics.get(r.name)!.createRevision });
+    const value = Object.keys(next).length > 0 ? encodeConfigRecord({ configs: next }) : null;
+    const op: TxnOp = value ? { type: 'put', key, value } : { type: 'delete', key };
+    this.busyTopics.add(busyKey);
+    const w: Work = { kind: 'config', requestId, busyKey, attempts: 0, step: { txn: { compare, success: [op], failure: [{ type: 'get', key: this.keys.controller }] }, probe: { key, value } } };
+    return [this.issue(w, w.step)];
+  }
+
   /** A broker asks to shut down: its leaderships move away first; the reply comes when it leads nothing. */
   controlledShutdown(requestId: number, brokerId: number): ControllerAction[] {
     if (!this.session) return [fail(requestId, 'NOT_CONTROLLER', 'this broker is not the controller')];
@@ -209,6 +246,7 @@ export class ControllerState {
       return [];
     }
     if (w.kind === 'delete') return this.deleteCompleted(w, outcome);
+    if (w.kind === 'config') return this.configCompleted(w, outcome);
     return this.stepCompleted(w, outcome);
   }
 
@@ -309,6 +347,18 @@ export class ControllerState {
     w.retried = true;
     const t = this.image.topics.get(w.topic);
     return [this.issue(w, this.deleteStep(w.topic, t ? t.modRevision : 0))];
+  }
+
+  private configCompleted(w: Extract<Work, { kind: 'config' }>, outcome: TxnOutcome): ControllerAction[] {
+    if (outcome.status === 'applied') return this.finish(w.requestId, w.busyKey, { ok: true });
+    if (outcome.status === 'failed') {
+      const controllerKv = getResult(outcome.results, 0);
+      if (!this.session || !controllerKv || controllerKv.createRevision !== this.session.epoch) return this.finish(w.requestId, w.busyKey, { ok: false, code: 'NOT_CONTROLLER', message: 'the controller moved' });
+      return this.finish(w.requestId, w.busyKey, { ok: false, code: 'REQUEST_TIMED_OUT', message: 'the configs or the topic changed meanwhile; retry' });
+    }
+    // Unknown: the compare on the config key's modRevision makes a retry safe (it fails if the first landed).
+    if (++w.attempts >= attemptsMax) return this.finish(w.requestId, w.busyKey, { ok: false, code: 'REQUEST_TIMED_OUT', message: 'the metadata store did not answer' });
+    return [this.issue(w, w.step)];
   }
 
   private finish(requestId: number, topic: string, reply: ControllerReply): ControllerAction[] {

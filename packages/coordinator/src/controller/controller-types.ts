@@ -31,6 +31,15 @@ export interface CreatePartitionsRequest {
   readonly assignment?: readonly (readonly number[])[] | null;
 }
 
+export type ConfigResource = { readonly type: 'topic'; readonly name: string } | { readonly type: 'broker'; readonly brokerId: number };
+
+export interface AlterConfigsRequest {
+  readonly resource: ConfigResource;
+  /** `replace`: the overrides become exactly `configs` (AlterConfigs); `incremental`: set, or delete where null (IncrementalAlterConfigs). */
+  readonly mode: 'replace' | 'incremental';
+  readonly configs: Readonly<Record<string, string | null>>;
+}
+
 export type ControllerErrorCode =
   | 'NOT_CONTROLLER'
   | 'TOPIC_ALREADY_EXISTS'

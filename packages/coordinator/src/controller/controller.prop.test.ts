@@ -4,7 +4,7 @@
  * (live brokers keep their leases alive, paused ones do not), broker deaths (lease
  * expiry), pauses (a broker stops renewing its lease but keeps acting on its stale image),
  * registrations, refreshes, campaigns, ticks, CreateTopics, CreatePartitions, DeleteTopics,
- * controlled shutdowns, and the store's random faults (unavailable, unknown outcome applied
+ * AlterConfigs, controlled shutdowns, and the store's random faults (unavailable, unknown outcome applied
  * or not, early lease expiry).
  *
  * Invariants, checked after every step (and, for 1-2, at every write):
@@ -19,7 +19,9 @@
  *  4. no acknowledged creation is lost: an acked topic (not since targeted by a delete) is
  *     in the store with its topic id and at least the acked partition count, and each of
  *     its partitions exists;
- *  5. an acked creation's replicas were registered brokers when the request was made.
+ *  5. an acked creation's replicas were registered brokers when the request was made;
+ *  6. no acknowledged config change is lost: an acked topic config (not since targeted by
+ *     another change, a delete or a create) is in the store as acked.
  *
  * Reproduce a failure: FC_SEED=<seed printed by fast-check> npx vitest run <this file>.
  */
@@ -30,7 +32,7 @@ import { ManualClock } from '@samsa/runtime/memory';
 import type { KeyValue, MetadataStore, Txn, TxnResult } from '../metadata/metadata-store.ts';
 import { SimulatedMetadataStore } from '../metadata/simulated/index.ts';
 import { ClusterKeys } from './cluster-keys.ts';
-import { decodeControllerRecord, decodePartitionRecord, decodeTopicRecord, encodeBrokerRegistration } from './cluster-records.ts';
+import { decodeConfigRecord, decodeControllerRecord, decodePartitionRecord, decodeTopicRecord, encodeBrokerRegistration } from './cluster-records.ts';
 import { Controller } from './controller.ts';
 import type { ControllerReply } from './controller-types.ts';
 
@@ -45,6 +47,7 @@ type Step =
   | { t: 'add'; id: number; name: string; more: number }
   | { t: 'delete'; id: number; name: string }
   | { t: 'shutdown'; id: number; target: number }
+  | { t: 'config'; id: number; name: string; value: string }
   | { t: 'faults'; unavailable: number; unknown: number; early: number };
 
 const id = fc.constantFrom(...brokerIds);
@@ -58,6 +61,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('add' as const), id, name, more: fc.integer({ min: 1, max: 4 }) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('delete' as const), id, name }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('shutdown' as const), id, target: id }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('config' as const), id, name, value: fc.constantFrom('1', '2', '3') }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('faults' as const), unavailable: fc.constantFrom(0, 0.1, 0.3), unknown: fc.constantFrom(0, 0.1, 0.3), early: fc.constantFrom(0, 0.1) }) },
 );
 
@@ -79,6 +83,8 @@ class Harness {
   /** Acked creations: name → topic id and partition count; dropped once a delete is asked for. */
   readonly acked = new Map<string, { topicId: string; count: number }>();
   readonly pending: Promise<unknown>[] = [];
+  /** Acked config changes: topic name → the overrides acked; dropped when a later change or delete is asked for. */
+  readonly ackedConfigs = new Map<string, Record<string, string>>();
   /** Invariant 1 violations seen at write time (thrown from check(), not from inside the store). */
   readonly violations: string[] = [];
   private readonly seed: number;
@@ -203,6 +209,10 @@ class Harness {
       }
       this.epochs.set(key, { leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch, bytes });
     }
+    for (const [topic, configs] of this.ackedConfigs) {
+      const kv = kvs.find((x) => x.key === this.keys.topicConfig(topic));
+      expect({ topic, configs: kv ? decodeConfigRecord(kv.value).configs : null }).toEqual({ topic, configs });
+    }
     for (const [topic, a] of this.acked) {
       const t = topics.get(topic);
       expect({ topic, topicId: t?.topicId }).toEqual({ topic, topicId: a.topicId });
@@ -240,6 +250,7 @@ class Harness {
         this.store.configureFaults({ unavailableProbability: s.unavailable, unknownOutcomeProbability: s.unknown, leaseEarlyExpiryProbability: s.early });
         return;
       case 'create': {
+        this.ackedConfigs.delete(s.name); // a creation (after a delete not seen as acked) may clear the key
         const live = this.registered();
         return this.request(s.id, (c) => c.createTopic({ name: s.name, partitionCount: s.partitions, replicationFactor: s.rf }), (r) => {
           if (!r.ok || !r.topicId) return;
@@ -263,8 +274,14 @@ class Harness {
           if (before && r.ok && r.topicId === before.topicId) this.acked.set(s.name, { ...before, count: total });
         });
       }
+      case 'config':
+        this.ackedConfigs.delete(s.name);
+        return this.request(s.id, (c) => c.alterConfigs({ resource: { type: 'topic', name: s.name }, mode: 'replace', configs: { 'retention.ms': s.value } }), () => {
+          this.ackedConfigs.set(s.name, { 'retention.ms': s.value });
+        });
       case 'delete':
         this.acked.delete(s.name);
+        this.ackedConfigs.delete(s.name);
         return this.request(s.id, (c) => c.deleteTopic(s.name));
       case 'shutdown':
         // The reply waits for an image that shows the moves: not awaited here.

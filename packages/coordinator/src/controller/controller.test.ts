@@ -6,6 +6,7 @@ import { createRandom } from '@samsa/runtime';
 import { TestCluster } from './testing/test-cluster.ts';
 import { ClusterKeys } from './cluster-keys.ts';
 import { ControllerState } from './controller-state.ts';
+import { decodeConfigRecord } from './cluster-records.ts';
 
 async function threeBrokers(seed = 1, racks = false): Promise<TestCluster> {
   const c = new TestCluster(seed);
@@ -136,6 +137,28 @@ describe('Controller', () => {
     expect(c.partitions('t')).toEqual([]);
     await one.refresh();
     expect(await one.deleteTopic('t')).toMatchObject({ ok: false, code: 'UNKNOWN_TOPIC_OR_PARTITION' });
+  });
+
+  it('alters topic and broker configs by compare-and-set (replace and incremental)', async () => {
+    const c = await threeBrokers();
+    const one = c.controllers.get(1)!;
+    await one.createTopic({ name: 't', partitionCount: 1, configs: { 'retention.ms': '1000' } });
+    await one.refresh();
+    const configs = async (key: string) => {
+      const kv = await c.store.get(key);
+      return kv ? decodeConfigRecord(kv.value).configs : null;
+    };
+    expect(await configs(c.keys.topicConfig('t'))).toEqual({ 'retention.ms': '1000' });
+    expect(await one.alterConfigs({ resource: { type: 'topic', name: 't' }, mode: 'incremental', configs: { 'cleanup.policy': 'compact', 'retention.ms': null } })).toEqual({ ok: true });
+    expect(await configs(c.keys.topicConfig('t'))).toEqual({ 'cleanup.policy': 'compact' });
+    // A stale image (the key changed since it was read) fails the compare instead of overwriting.
+    expect(await one.alterConfigs({ resource: { type: 'topic', name: 't' }, mode: 'replace', configs: { 'segment.ms': '5' } })).toMatchObject({ ok: false, code: 'REQUEST_TIMED_OUT' });
+    await one.refresh();
+    expect(await one.alterConfigs({ resource: { type: 'topic', name: 't' }, mode: 'replace', configs: { 'segment.ms': '5' } })).toEqual({ ok: true });
+    expect(await configs(c.keys.topicConfig('t'))).toEqual({ 'segment.ms': '5' });
+    expect(await one.alterConfigs({ resource: { type: 'broker', brokerId: 2 }, mode: 'incremental', configs: { 'log.retention.ms': '7' } })).toEqual({ ok: true });
+    expect(await configs(c.keys.brokerConfig(2))).toEqual({ 'log.retention.ms': '7' });
+    expect(await one.alterConfigs({ resource: { type: 'topic', name: 'nope' }, mode: 'replace', configs: {} })).toMatchObject({ ok: false, code: 'UNKNOWN_TOPIC_OR_PARTITION' });
   });
 
   it('settles an unknown outcome by reading back: applied → acknowledged, lost → retried', async () => {

@@ -21,7 +21,7 @@ import type { ClusterKeys } from './cluster-keys.ts';
 import { campaignOutcome, campaignTxn } from './controller-election.ts';
 import { encodeControllerRecord, type ControllerRecord } from './cluster-records.ts';
 import { bytesEqual, ControllerState } from './controller-state.ts';
-import type { ControllerAction, ControllerConfig, ControllerReply, CreatePartitionsRequest, CreateTopicRequest, TxnOutcome } from './controller-types.ts';
+import type { AlterConfigsRequest, ControllerAction, ControllerConfig, ControllerReply, CreatePartitionsRequest, CreateTopicRequest, TxnOutcome } from './controller-types.ts';
 
 export interface ControllerOptions {
   readonly store: MetadataStore;
@@ -119,6 +119,9 @@ export class Controller {
   }
   deleteTopic(name: string): Promise<ControllerReply> {
     return this.request((id) => this.state.deleteTopic(id, name));
+  }
+  alterConfigs(req: AlterConfigsRequest): Promise<ControllerReply> {
+    return this.request((id) => this.state.alterConfigs(id, req));
   }
   controlledShutdown(brokerId: number): Promise<ControllerReply> {
     return this.request((id) => this.state.controlledShutdown(id, brokerId));
