@@ -35,6 +35,19 @@ describe('Controller', () => {
     expect(c.controllers.get(2)!.isController).toBe(false);
   });
 
+  it('adopts a campaign whose answer was lost once the image shows the key holds its record', async () => {
+    const c = new TestCluster(3);
+    for (const id of [1, 2]) await c.register(id);
+    await c.refreshAll();
+    c.store.faults.armUnknownOutcome(true); // the put lands, the answer is lost
+    expect(await c.controllers.get(1)!.campaign(c.leases.get(1)!)).toBe(false);
+    expect(await c.controllers.get(2)!.campaign(c.leases.get(2)!)).toBe(false); // the key is taken
+    await c.refreshAll();
+    expect(c.controllers.get(1)!.isController).toBe(true);
+    expect(c.controllers.get(2)!.isController).toBe(false);
+    expect((await c.controllers.get(1)!.createTopic({ name: 't', partitionCount: 2 })).ok).toBe(true);
+  });
+
   it('creates a 12-partition topic with 4 leaders per broker, leader first in the ISR', async () => {
     const c = await threeBrokers();
     const reply = await c.controllers.get(1)!.createTopic({ name: 'orders', partitionCount: 12, replicationFactor: 3 });
