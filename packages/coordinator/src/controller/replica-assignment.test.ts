@@ -40,6 +40,14 @@ describe('assignReplicas', () => {
     }
   });
 
+  it("matches Kafka's rack-aware layout for a fixed start (AdminRackAwareTest's brokers)", () => {
+    const racks: Record<number, string> = { 0: 'rack1', 1: 'rack3', 2: 'rack3', 3: 'rack2', 4: 'rack2', 5: 'rack1' };
+    const list = brokers([0, 1, 2, 3, 4, 5], (id) => racks[id]!);
+    expect(rackAlternated(list)).toEqual([0, 3, 1, 5, 4, 2]);
+    const a = assignReplicas({ partitionCount: 7, replicationFactor: 3, brokers: list, random: createRandom(1), fixedStartIndex: 0, startPartitionId: 0 });
+    expect(a).toEqual([[0, 3, 1], [3, 1, 5], [1, 5, 4], [5, 4, 2], [4, 2, 0], [2, 0, 3], [0, 4, 2]]);
+  });
+
   it('alternates the broker list by rack', () => {
     expect(rackAlternated(brokers([0, 1, 2, 3, 4, 5], (id) => (id < 3 ? 'a' : id < 5 ? 'b' : 'c')))).toEqual([0, 3, 5, 1, 4, 2]);
   });
