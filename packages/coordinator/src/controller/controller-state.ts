@@ -40,6 +40,8 @@ type Work =
   | { readonly kind: 'changes'; readonly keys: readonly string[] };
 
 const attemptsMax = 3;
+/** Controlled-shutdown requests of one broker waiting for its leaderships to move. */
+const shutdownRequestsPerBrokerMax = 16;
 /** Compares of one txn, fence and broker checks included (etcd allows 128). */
 const brokerComparesMax = 120;
 
@@ -229,6 +231,7 @@ export class ControllerState {
     const reg = this.image.brokers.get(brokerId);
     if (!reg) return [fail(requestId, 'BROKER_NOT_AVAILABLE', `broker ${brokerId} is not registered`)];
     const entry = this.shutdowns.get(brokerId);
+    if (entry && entry.requestIds.length >= shutdownRequestsPerBrokerMax) return [fail(requestId, 'REQUEST_TIMED_OUT', `broker ${brokerId} already has ${shutdownRequestsPerBrokerMax} shutdown requests waiting`)];
     if (entry) entry.requestIds.push(requestId);
     else this.shutdowns.set(brokerId, { incarnation: reg.record.incarnation, requestIds: [requestId] });
     return [...this.reconcile(), ...this.answerShutdowns()];

@@ -130,9 +130,15 @@ describe('Controller', () => {
       expect(p.leader).not.toBe(3);
       expect(p.isr).not.toContain(3);
     }
+    // Repeated requests wait with the first, up to a bound.
+    const waiting = Array.from({ length: 16 }, () => one.controlledShutdown(2));
+    expect(await one.controlledShutdown(2)).toMatchObject({ ok: false, code: 'REQUEST_TIMED_OUT' });
+    await one.refresh();
+    expect(await Promise.all(waiting)).toEqual(Array.from({ length: 16 }, () => ({ ok: true })));
     // New replicas avoid a broker in controlled shutdown.
-    await one.createTopic({ name: 'later', partitionCount: 6, replicationFactor: 2 });
-    for (const p of c.partitions('later')) expect(p.replicas).not.toContain(3);
+    expect((await one.createTopic({ name: 'later', partitionCount: 6, replicationFactor: 1 })).ok).toBe(true);
+    expect(c.partitions('later').map((p) => p.replicas)).toEqual(Array.from({ length: 6 }, () => [1]));
+    expect(await one.createTopic({ name: 'later2', partitionCount: 1, replicationFactor: 2 })).toMatchObject({ ok: false, code: 'INVALID_REPLICATION_FACTOR' });
   });
 
   it('adds partitions and deletes topics', async () => {
