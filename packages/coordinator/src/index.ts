@@ -3,3 +3,4 @@
 // controller and brokers share.
 export * from './group/index.ts';
 export * from './metadata/index.ts';
+export * from './controller/index.ts';

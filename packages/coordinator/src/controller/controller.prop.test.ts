@@ -1,0 +1,314 @@
+/**
+ * Property test of the controller: several brokers' controller drivers on one
+ * SimulatedMetadataStore with a manual clock, driven by random steps — clock advances
+ * (live brokers keep their leases alive, paused ones do not), broker deaths (lease
+ * expiry), pauses (a broker stops renewing its lease but keeps acting on its stale image),
+ * registrations, refreshes, campaigns, ticks, CreateTopics, CreatePartitions, DeleteTopics,
+ * AlterConfigs, controlled shutdowns, and the store's random faults (unavailable, unknown outcome applied
+ * or not, early lease expiry).
+ *
+ * Invariants, checked after every step (and, for 1-2, at every write):
+ *  1. no write lands from a deposed controller: every txn that changes the store, other
+ *     than a campaign, is made while the controller key holds a record of the writer that
+ *     the writer won (its epoch = the key's createRevision); hence at most one broker
+ *     writes per epoch;
+ *  2. epochs only grow: per (topic id, partition), leaderEpoch and partitionEpoch never
+ *     decrease, and any change of the record raises partitionEpoch;
+ *  3. every partition record is valid: replicas distinct, ISR ⊆ replicas and non-empty,
+ *     leader ∈ ISR or -1 (decoding checks it);
+ *  4. no acknowledged creation is lost: an acked topic (not since targeted by a delete) is
+ *     in the store with its topic id and at least the acked partition count, and each of
+ *     its partitions exists;
+ *  5. an acked creation's replicas were registered brokers when the request was made;
+ *  6. no acknowledged config change is lost: an acked topic config (not since targeted by
+ *     another change, a delete or a create) is in the store as acked.
+ *
+ * Reproduce a failure: FC_SEED=<seed printed by fast-check> npx vitest run <this file>.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { createRandom } from '@samsa/runtime';
+import { ManualClock } from '@samsa/runtime/memory';
+import type { KeyValue, MetadataStore, Txn, TxnResult } from '../metadata/metadata-store.ts';
+import { SimulatedMetadataStore } from '../metadata/simulated/index.ts';
+import { ClusterKeys } from './cluster-keys.ts';
+import { decodeConfigRecord, decodeControllerRecord, decodePartitionRecord, decodeTopicRecord, encodeBrokerRegistration } from './cluster-records.ts';
+import { Controller } from './controller.ts';
+import type { ControllerReply } from './controller-types.ts';
+
+const brokerIds = [1, 2, 3, 4];
+const topicNames = ['a', 'b', 'c'];
+const leaseTtlMs = 3000;
+
+type Step =
+  | { t: 'advance'; ms: number }
+  | { t: 'kill' | 'pause' | 'register' | 'refresh' | 'campaign' | 'tick'; id: number }
+  | { t: 'create'; id: number; name: string; partitions: number; rf: number }
+  | { t: 'add'; id: number; name: string; more: number }
+  | { t: 'delete'; id: number; name: string }
+  | { t: 'shutdown'; id: number; target: number }
+  | { t: 'config'; id: number; name: string; value: string }
+  | { t: 'faults'; unavailable: number; unknown: number; early: number };
+
+const id = fc.constantFrom(...brokerIds);
+const name = fc.constantFrom(...topicNames);
+const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 4000 }) }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constantFrom('kill' as const, 'pause' as const), id }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('register' as const), id }) },
+  { weight: 4, arbitrary: fc.record({ t: fc.constantFrom('refresh' as const, 'campaign' as const, 'tick' as const), id }) },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('create' as const), id, name, partitions: fc.integer({ min: 1, max: 8 }), rf: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('add' as const), id, name, more: fc.integer({ min: 1, max: 4 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('delete' as const), id, name }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('shutdown' as const), id, target: id }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('config' as const), id, name, value: fc.constantFrom('1', '2', '3') }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('faults' as const), unavailable: fc.constantFrom(0, 0.1, 0.3), unknown: fc.constantFrom(0, 0.1, 0.3), early: fc.constantFrom(0, 0.1) }) },
+);
+
+interface Broker {
+  controller: Controller;
+  lease: string;
+  renewing: boolean;
+}
+
+class Harness {
+  readonly clock = new ManualClock();
+  readonly keys = new ClusterKeys('prop');
+  readonly store: SimulatedMetadataStore;
+  readonly brokers = new Map<number, Broker>();
+  /** Epochs each broker won (the controller key's createRevision when its campaign landed). */
+  readonly won = new Map<number, Set<number>>();
+  readonly writersByEpoch = new Map<number, Set<number>>();
+  readonly epochs = new Map<string, { leaderEpoch: number; partitionEpoch: number; bytes: string }>();
+  /** Acked creations: name → topic id and partition count; dropped once a delete is asked for. */
+  readonly acked = new Map<string, { topicId: string; count: number }>();
+  readonly pending: Promise<unknown>[] = [];
+  /** Acked config changes: topic name → the overrides acked; dropped when a later change or delete is asked for. */
+  readonly ackedConfigs = new Map<string, Record<string, string>>();
+  /** Invariant 1 violations seen at write time (thrown from check(), not from inside the store). */
+  readonly violations: string[] = [];
+  private readonly seed: number;
+  private generation = 0;
+
+  constructor(seed: number) {
+    this.seed = seed;
+    this.store = new SimulatedMetadataStore({ clock: this.clock, random: createRandom(seed) });
+  }
+
+  /** The store as broker `brokerId` sees it: every txn is checked against invariant 1. */
+  storeFor(brokerId: number): MetadataStore {
+    const inner = this.store;
+    const check = (txn: Txn): Promise<TxnResult> => {
+      const before = inner.revision;
+      const ctrl = this.controllerKv();
+      const result = inner.txn(txn); // the simulated store applies (or not) inside the call
+      if (inner.revision !== before) this.landed(brokerId, txn, ctrl);
+      return result;
+    };
+    return new Proxy(inner, {
+      get: (target, prop) => (prop === 'txn' ? check : (Reflect.get(target, prop) as unknown) instanceof Function ? (Reflect.get(target, prop) as (...a: unknown[]) => unknown).bind(target) : Reflect.get(target, prop)),
+    });
+  }
+
+  private controllerKv(): KeyValue | null {
+    return this.store.snapshot().kvs.find((kv) => kv.key === this.keys.controller) ?? null;
+  }
+
+  private landed(brokerId: number, txn: Txn, ctrlBefore: KeyValue | null): void {
+    const isCampaign = txn.compare.length === 1 && txn.compare[0]!.key === this.keys.controller && txn.compare[0]!.target === 'createRevision' && txn.compare[0]!.value === 0;
+    if (isCampaign) {
+      const set = this.won.get(brokerId) ?? new Set<number>();
+      set.add(this.store.revision);
+      this.won.set(brokerId, set);
+      return;
+    }
+    if (!ctrlBefore) return void this.violations.push(`broker ${brokerId} wrote at revision ${this.store.revision} with no controller`);
+    const holder = decodeControllerRecord(ctrlBefore.value).brokerId;
+    if (holder !== brokerId || !this.won.get(brokerId)?.has(ctrlBefore.createRevision)) {
+      return void this.violations.push(`broker ${brokerId} wrote at revision ${this.store.revision} while broker ${holder} held epoch ${ctrlBefore.createRevision}`);
+    }
+    const writers = this.writersByEpoch.get(ctrlBefore.createRevision) ?? new Set<number>();
+    writers.add(brokerId);
+    this.writersByEpoch.set(ctrlBefore.createRevision, writers);
+    if (writers.size > 1) this.violations.push(`epoch ${ctrlBefore.createRevision} has writers ${[...writers].join(',')}`);
+  }
+
+  registered(): Set<number> {
+    const out = new Set<number>();
+    for (const kv of this.store.snapshot().kvs) {
+      const k = this.keys.parse(kv.key);
+      if (k?.kind === 'broker') out.add(k.brokerId);
+    }
+    return out;
+  }
+
+  async register(brokerId: number): Promise<void> {
+    if (this.registered().has(brokerId)) return;
+    try {
+      const lease = await this.store.grantLease(leaseTtlMs);
+      const g = ++this.generation;
+      await this.store.put(this.keys.broker(brokerId), encodeBrokerRegistration({ brokerId, host: '127.0.0.1', port: 9000 + brokerId, rack: null, incarnation: `g${g}` }), { lease: lease.id });
+      const controller = new Controller({ store: this.storeFor(brokerId), keys: this.keys, brokerId, clock: this.clock, random: createRandom(this.seed + g), retryBackoffMs: 0, unavailableRetriesMax: 2 });
+      this.brokers.set(brokerId, { controller, lease: lease.id, renewing: true });
+    } catch {
+      // refused or timed out: the broker stays unregistered (a lease left behind expires)
+    }
+  }
+
+  async advance(ms: number): Promise<void> {
+    for (const b of this.brokers.values()) {
+      if (!b.renewing) continue;
+      await this.store.keepAlive(b.lease).catch(() => (b.renewing = false));
+    }
+    this.clock.advance(ms);
+  }
+
+  /**
+   * What the brokers' watches and run loops do between steps: every renewing broker reads
+   * the store, and if the controller key is free the first of them campaigns. Paused and
+   * dead brokers see nothing (they act on their stale image when a step picks them).
+   */
+  async settle(): Promise<void> {
+    for (let round = 0; round < 2; round++) {
+      for (const b of this.brokers.values()) if (b.renewing) await b.controller.refresh().catch(() => undefined);
+      if (this.controllerKv()) return;
+      const candidate = [...this.brokers.values()].find((b) => b.renewing);
+      if (candidate) await candidate.controller.campaign(candidate.lease);
+    }
+  }
+
+  /**
+   * A request goes to the broker picked if it thinks it is the controller, else to one that
+   * does; an odd broker id prefers a paused one (a deposed controller waking up late).
+   */
+  async request(brokerId: number, ask: (c: Controller) => Promise<ControllerReply>, onAck?: (r: ControllerReply) => void): Promise<void> {
+    const believers = [...this.brokers.values()].filter((x) => x.controller.isController);
+    const zombie = brokerId % 2 === 1 ? believers.find((x) => !x.renewing) : undefined;
+    const b = zombie ?? (this.brokers.get(brokerId)?.controller.isController ? this.brokers.get(brokerId) : believers[brokerId % Math.max(1, believers.length)]);
+    if (!b) return;
+    const reply = await ask(b.controller);
+    if (reply.ok) onAck?.(reply);
+  }
+
+  check(): void {
+    expect(this.violations).toEqual([]);
+    const kvs = this.store.snapshot().kvs;
+    const topics = new Map<string, { topicId: string; partitionCount: number }>();
+    for (const kv of kvs) {
+      const k = this.keys.parse(kv.key);
+      if (k?.kind === 'topic') topics.set(k.topic, decodeTopicRecord(kv.value));
+      if (k?.kind !== 'partition') continue;
+      const r = decodePartitionRecord(kv.value); // invariant 3
+      const key = `${r.topicId}/${r.partition}`;
+      const bytes = new TextDecoder().decode(kv.value);
+      const prev = this.epochs.get(key);
+      if (prev) {
+        expect(r.leaderEpoch).toBeGreaterThanOrEqual(prev.leaderEpoch);
+        expect(r.partitionEpoch).toBeGreaterThanOrEqual(prev.partitionEpoch);
+        if (bytes !== prev.bytes) expect(r.partitionEpoch).toBeGreaterThan(prev.partitionEpoch);
+      }
+      this.epochs.set(key, { leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch, bytes });
+    }
+    for (const [topic, configs] of this.ackedConfigs) {
+      const kv = kvs.find((x) => x.key === this.keys.topicConfig(topic));
+      expect({ topic, configs: kv ? decodeConfigRecord(kv.value).configs : null }).toEqual({ topic, configs });
+    }
+    for (const [topic, a] of this.acked) {
+      const t = topics.get(topic);
+      expect({ topic, topicId: t?.topicId }).toEqual({ topic, topicId: a.topicId });
+      expect(t!.partitionCount).toBeGreaterThanOrEqual(a.count);
+      for (let p = 0; p < t!.partitionCount; p++) {
+        const kv = kvs.find((x) => x.key === this.keys.partition(topic, p));
+        expect({ topic, p, topicId: kv && decodePartitionRecord(kv.value).topicId }).toEqual({ topic, p, topicId: a.topicId });
+      }
+    }
+  }
+
+  async run(s: Step): Promise<void> {
+    const b = 'id' in s ? this.brokers.get(s.id) : undefined;
+    switch (s.t) {
+      case 'advance':
+        return this.advance(s.ms);
+      case 'kill':
+        if (b) this.store.expireLease(b.lease);
+        return;
+      case 'pause':
+        if (b) b.renewing = false;
+        return;
+      case 'register':
+        return this.register(s.id);
+      case 'refresh':
+        await b?.controller.refresh().catch(() => undefined);
+        return;
+      case 'campaign':
+        if (b) await b.controller.campaign(b.lease);
+        return;
+      case 'tick':
+        await b?.controller.tick();
+        return;
+      case 'faults':
+        this.store.configureFaults({ unavailableProbability: s.unavailable, unknownOutcomeProbability: s.unknown, leaseEarlyExpiryProbability: s.early });
+        return;
+      case 'create': {
+        this.ackedConfigs.delete(s.name); // a creation (after a delete not seen as acked) may clear the key
+        const live = this.registered();
+        return this.request(s.id, (c) => c.createTopic({ name: s.name, partitionCount: s.partitions, replicationFactor: s.rf }), (r) => {
+          if (!r.ok || !r.topicId) return;
+          this.acked.set(s.name, { topicId: r.topicId, count: s.partitions });
+          for (const kv of this.store.snapshot().kvs) {
+            const k = this.keys.parse(kv.key);
+            if (k?.kind !== 'partition' || k.topic !== s.name) continue;
+            const rec = decodePartitionRecord(kv.value);
+            if (rec.topicId === r.topicId) for (const replica of rec.replicas) expect({ replica, live: live.has(replica) }).toEqual({ replica, live: true }); // invariant 5
+          }
+        });
+      }
+      case 'add': {
+        const before = this.acked.get(s.name);
+        let total = 0;
+        return this.request(s.id, async (c) => {
+          const t = c.state.image.topics.get(s.name);
+          total = (t?.record.partitionCount ?? 0) + s.more;
+          return t ? c.createPartitions({ topic: s.name, totalCount: total }) : { ok: false, code: 'UNKNOWN_TOPIC_OR_PARTITION', message: '' };
+        }, (r) => {
+          if (before && r.ok && r.topicId === before.topicId) this.acked.set(s.name, { ...before, count: total });
+        });
+      }
+      case 'config':
+        this.ackedConfigs.delete(s.name);
+        return this.request(s.id, (c) => c.alterConfigs({ resource: { type: 'topic', name: s.name }, mode: 'replace', configs: { 'retention.ms': s.value } }), () => {
+          this.ackedConfigs.set(s.name, { 'retention.ms': s.value });
+        });
+      case 'delete':
+        this.acked.delete(s.name);
+        this.ackedConfigs.delete(s.name);
+        return this.request(s.id, (c) => c.deleteTopic(s.name));
+      case 'shutdown':
+        // The reply waits for an image that shows the moves: not awaited here.
+        if (b) this.pending.push(b.controller.controlledShutdown(s.target));
+        return;
+    }
+  }
+}
+
+describe('Controller (property)', () => {
+  it('keeps its invariants under random steps and store faults', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 0x7fffffff }), fc.array(step, { minLength: 5, maxLength: 60 }), async (seed, steps) => {
+        const h = new Harness(seed);
+        for (const brokerId of brokerIds.slice(0, 3)) await h.register(brokerId);
+        for (const s of steps) {
+          await h.run(s);
+          h.check();
+          await h.settle();
+          h.check();
+        }
+        // Faults off and everyone caught up: the cluster settles and the invariants still hold.
+        h.store.configureFaults({});
+        for (const b of h.brokers.values()) await b.controller.refresh().catch(() => undefined);
+        h.check();
+      }),
+      { numRuns: 300 },
+    );
+  }, 120_000);
+});

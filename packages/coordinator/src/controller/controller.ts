@@ -1,0 +1,250 @@
+/**
+ * The controller's driver: runs the pure `ControllerState` against any `MetadataStore`.
+ * It campaigns for the controller key, feeds the store's contents (a range, then watch
+ * batches in revision order) into the state machine, runs the transactions it emits and
+ * feeds their outcomes back, and resolves each request's promise with its reply.
+ *
+ * Store failures: `unavailable` is retried (at most `unavailableRetriesMax` times,
+ * `retryBackoffMs` apart on the Clock) before the txn counts as `unknown`;
+ * `unknown-outcome` is settled by reading the txn's probe key back (applied iff it holds
+ * the probe's value), else `unknown`. The state machine re-decides from there.
+ *
+ * Actions run one at a time, in the order emitted, through one bounded queue
+ * (`queuedActionsMax`); requests waiting for a reply are bounded by the state machine.
+ * The step methods (`campaign`, `refresh`, `applyBatch`, `tick`, requests) each return once
+ * every action they caused has run, which is how the property tests drive several
+ * controllers on one simulated store deterministically; `run` loops them for a broker.
+ */
+import type { Clock, Random } from '@samsa/runtime';
+import { MetadataStoreError, type MetadataStore, type TxnResult, type WatchBatch } from '../metadata/metadata-store.ts';
+import type { ClusterKeys } from './cluster-keys.ts';
+import { campaignOutcome, campaignTxn } from './controller-election.ts';
+import { encodeControllerRecord, type ControllerRecord } from './cluster-records.ts';
+import { bytesEqual, ControllerState } from './controller-state.ts';
+import type { AlterConfigsRequest, ControllerAction, ControllerConfig, ControllerReply, CreatePartitionsRequest, CreateTopicRequest, TxnOutcome } from './controller-types.ts';
+
+export interface ControllerOptions {
+  readonly store: MetadataStore;
+  readonly keys: ClusterKeys;
+  readonly brokerId: number;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly config?: ControllerConfig;
+  /** Default 5. */
+  readonly unavailableRetriesMax?: number;
+  /** Default 100; 0 retries at once. */
+  readonly retryBackoffMs?: number;
+  /** Default 100_000. */
+  readonly queuedActionsMax?: number;
+}
+
+export class Controller {
+  readonly state: ControllerState;
+  readonly brokerId: number;
+  private readonly store: MetadataStore;
+  private readonly keys: ClusterKeys;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly retriesMax: number;
+  private readonly backoffMs: number;
+  private readonly queuedActionsMax: number;
+  private readonly queue: ControllerAction[] = [];
+  private readonly waiting = new Map<number, { resolve: (reply: ControllerReply) => void; reject: (error: unknown) => void }>();
+  private running = false;
+  private readonly idleWaiters: (() => void)[] = [];
+  private nextRequestId = 1;
+  /** The record of the last campaign whose txn may have landed unseen (unknown outcome). */
+  private pendingCampaign: ControllerRecord | null = null;
+
+  constructor(o: ControllerOptions) {
+    this.store = o.store;
+    this.keys = o.keys;
+    this.brokerId = o.brokerId;
+    this.clock = o.clock;
+    this.random = o.random;
+    this.retriesMax = o.unavailableRetriesMax ?? 5;
+    this.backoffMs = o.retryBackoffMs ?? 100;
+    this.queuedActionsMax = o.queuedActionsMax ?? 100_000;
+    this.state = new ControllerState({ keys: o.keys, random: o.random, ...(o.config ? { config: o.config } : {}) });
+  }
+
+  get isController(): boolean {
+    return this.state.activeSession !== null;
+  }
+
+  /** Campaigns for the controller key with this broker's lease; true when it won. */
+  async campaign(leaseId: string): Promise<boolean> {
+    const incarnation = hex(this.random, 8);
+    const record = { brokerId: this.brokerId, incarnation };
+    let result: TxnResult;
+    try {
+      result = await this.store.txn(campaignTxn(this.keys, record, leaseId));
+    } catch (error) {
+      if (!(error instanceof MetadataStoreError)) throw error;
+      // unknown-outcome: the key may be ours; the next image that shows it adopts it (maybeAdoptCampaign).
+      if (error.code === 'unknown-outcome') this.pendingCampaign = record;
+      return false;
+    }
+    const outcome = campaignOutcome(record, result);
+    if (!('won' in outcome)) return false;
+    await this.drain(this.state.becomeController(outcome.won));
+    return this.isController;
+  }
+
+  /** Stops acting as the controller (the lease is gone). */
+  async resign(): Promise<void> {
+    await this.drain(this.state.resign());
+  }
+
+  /** Reads the whole cluster and replaces the image; resolves the range's revision. */
+  async refresh(): Promise<number> {
+    const range = await this.store.range(this.keys.root);
+    await this.drain([...this.state.load(range.kvs, range.revision), ...this.maybeAdoptCampaign()]);
+    return range.revision;
+  }
+
+  async applyBatch(batch: WatchBatch): Promise<void> {
+    await this.drain([...this.state.apply(batch), ...this.maybeAdoptCampaign()]);
+  }
+
+  async tick(): Promise<void> {
+    await this.drain(this.state.tick());
+  }
+
+  createTopic(req: CreateTopicRequest): Promise<ControllerReply> {
+    return this.request((id) => this.state.createTopic(id, req));
+  }
+  createPartitions(req: CreatePartitionsRequest): Promise<ControllerReply> {
+    return this.request((id) => this.state.createPartitions(id, req));
+  }
+  deleteTopic(name: string): Promise<ControllerReply> {
+    return this.request((id) => this.state.deleteTopic(id, name));
+  }
+  alterConfigs(req: AlterConfigsRequest): Promise<ControllerReply> {
+    return this.request((id) => this.state.alterConfigs(id, req));
+  }
+  controlledShutdown(brokerId: number): Promise<ControllerReply> {
+    return this.request((id) => this.state.controlledShutdown(id, brokerId));
+  }
+
+  /**
+   * A broker's controller loop until `signal` aborts: watch the cluster (re-reading after
+   * a failed watch), campaign with `leaseId` whenever the controller key is free, tick every
+   * `tickIntervalMs`.
+   */
+  async run(leaseId: string, signal: AbortSignal, tickIntervalMs = 1000): Promise<void> {
+    const ticker = this.clock.setInterval(() => void this.tick().catch(() => undefined), tickIntervalMs);
+    try {
+      while (!signal.aborted) {
+        try {
+          let revision = await this.refresh();
+          if (!this.isController && this.state.image.controller === null) await this.campaign(leaseId);
+          for await (const batch of this.store.watch(this.keys.root, revision + 1, signal)) {
+            await this.applyBatch(batch);
+            revision = batch.revision;
+            if (!this.isController && this.state.image.controller === null) await this.campaign(leaseId);
+          }
+        } catch (error) {
+          if (!(error instanceof Error)) throw error;
+          await this.clock.sleep(this.backoffMs);
+        }
+      }
+    } finally {
+      ticker.cancel();
+    }
+  }
+
+  // ---- internals --------------------------------------------------------------------
+
+  /** A campaign whose answer was lost did win when the image shows the key with its record: act on it. */
+  private maybeAdoptCampaign(): ControllerAction[] {
+    const record = this.pendingCampaign;
+    const kv = this.state.image.controller;
+    if (!record || this.isController) return [];
+    const value = encodeControllerRecord(record);
+    if (!kv) return [];
+    this.pendingCampaign = null;
+    if (!bytesEqual(kv.value, value)) return [];
+    return this.state.becomeController({ epoch: kv.createRevision, record, value });
+  }
+
+  private request(start: (requestId: number) => ControllerAction[]): Promise<ControllerReply> {
+    const id = this.nextRequestId++;
+    const reply = new Promise<ControllerReply>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    void this.drain(start(id));
+    return reply;
+  }
+
+  /** Runs `actions` and everything they lead to; resolves when the queue is empty. */
+  private drain(actions: ControllerAction[]): Promise<void> {
+    if (this.queue.length + actions.length > this.queuedActionsMax) throw new RangeError(`more than ${this.queuedActionsMax} controller actions queued`);
+    this.queue.push(...actions);
+    const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    if (!this.running) void this.runQueue();
+    return idle;
+  }
+
+  /**
+   * The one loop that runs actions. It leaves `running` and wakes every drain() caller in
+   * the same synchronous stretch in which it finds the queue empty, so an action queued
+   * afterwards always starts a new loop.
+   */
+  private async runQueue(): Promise<void> {
+    this.running = true;
+    try {
+      for (let action = this.queue.shift(); action; action = this.queue.shift()) {
+        if (action.type === 'reply') {
+          const waiter = this.waiting.get(action.requestId);
+          this.waiting.delete(action.requestId);
+          waiter?.resolve(action.reply);
+          continue;
+        }
+        const outcome = await this.execute(action);
+        this.queue.push(...this.state.txnCompleted(action.txnId, outcome));
+      }
+    } catch (error) {
+      // A bug, not a store failure (those are outcomes): fail every waiting request rather than leave it hanging.
+      this.queue.length = 0;
+      for (const w of this.waiting.values()) w.reject(error);
+      this.waiting.clear();
+    } finally {
+      this.running = false;
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  private async execute(action: Extract<ControllerAction, { type: 'txn' }>): Promise<TxnOutcome> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await this.store.txn(action.txn);
+        return result.succeeded ? { status: 'applied' } : { status: 'failed', results: result.results };
+      } catch (error) {
+        if (!(error instanceof MetadataStoreError)) throw error;
+        if (error.code === 'unknown-outcome') return this.readBack(action);
+        if (error.code !== 'unavailable' || attempt >= this.retriesMax) return { status: 'unknown' };
+        if (this.backoffMs > 0) await this.clock.sleep(this.backoffMs);
+      }
+    }
+  }
+
+  private async readBack(action: Extract<ControllerAction, { type: 'txn' }>): Promise<TxnOutcome> {
+    const probe = action.probe;
+    if (!probe) return { status: 'unknown' };
+    for (let attempt = 0; attempt <= this.retriesMax; attempt++) {
+      try {
+        const kv = await this.store.get(probe.key);
+        const applied = probe.value === null ? kv === null : kv !== null && bytesEqual(kv.value, probe.value);
+        return applied ? { status: 'applied' } : { status: 'unknown' };
+      } catch (error) {
+        if (!(error instanceof MetadataStoreError) || error.code !== 'unavailable') return { status: 'unknown' };
+        if (this.backoffMs > 0) await this.clock.sleep(this.backoffMs);
+      }
+    }
+    return { status: 'unknown' };
+  }
+}
+
+function hex(random: Random, bytes: number): string {
+  const b = random.fill(new Uint8Array(bytes));
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
