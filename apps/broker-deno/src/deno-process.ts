@@ -1,12 +1,22 @@
 /**
  * The host's HostProcess on Deno: Deno.* for signals, exit, stdout/stderr, the --config
  * file (whose "not allowed" error names the --allow-read flag to add) and the launcher's
- * lifeline on stdin. No open-file limit is read (it would need read access to /proc).
+ * lifeline on stdin, and pino for the logs (a Node library Deno runs unchanged: its
+ * destination writes fd 2 through node:fs). No open-file limit is read (it would need read
+ * access to /proc).
  */
 import { resolve } from 'node:path';
 import { CliError, ExitCode } from '@samsa/host/cli';
 import { readUntilEnd, writeLineSync } from '@samsa/host';
-import type { HostProcess } from '@samsa/host';
+import type { HostLogger, HostProcess, LogLevel } from '@samsa/host';
+import { pino } from 'pino';
+
+const PID = Deno.pid;
+
+/** pino, JSON lines on stderr (stdout stays free for the connect line); the pid in every line. */
+function createLogger(level: LogLevel): HostLogger {
+  return pino({ name: 'samsa', level, base: { pid: PID } }, pino.destination({ fd: 2, sync: false }));
+}
 
 async function readTextFile(path: string): Promise<string> {
   try {
@@ -21,7 +31,7 @@ async function readTextFile(path: string): Promise<string> {
 
 export const denoProcess: HostProcess = {
   runtimeName: 'deno',
-  pid: Deno.pid,
+  pid: PID,
   hostname() {
     try {
       return Deno.hostname(); // --allow-sys=hostname, granted
@@ -39,5 +49,6 @@ export const denoProcess: HostProcess = {
     Deno.addSignalListener('SIGTERM', () => handler('SIGTERM'));
   },
   exit: (code) => Deno.exit(code),
+  createLogger,
   untilStdinCloses: () => readUntilEnd((buffer) => Deno.stdin.read(buffer)),
 };

@@ -3,5 +3,5 @@
 // the host's metrics; the shared pieces are @samsa/host's.
 export { startBroker } from './start-broker.ts';
 export type { RunningBroker, StartBrokerOptions } from './start-broker.ts';
-export { BrokerMetrics, createAdminHandler, createLogger, resolveBrokerFlags } from '@samsa/host';
+export { BrokerMetrics, createAdminHandler, resolveBrokerFlags } from '@samsa/host';
 export type { BrokerFlags, PartitionStat, ResolvedFlags, SnapshotSource } from '@samsa/host';

@@ -1,7 +1,7 @@
 /**
  * The admin endpoints as a Web-standard handler, `(request: Request) => Promise<Response>`:
  * GET /metrics (Prometheus text) and GET /healthz. Each app serves it with its runtime's
- * HTTP server (Node: @samsa/runtime/node/http; Deno: Deno.serve), through `ServeHttp`
+ * HTTP server (Node: @samsa/runtime/node/http; Deno: its built-in `serve`), through `ServeHttp`
  * (http-server.ts); tests call it with a plain Request.
  *
  * /healthz answers 200 "ok" while the broker serves and 503 "shutting down" before it is

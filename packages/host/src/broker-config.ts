@@ -2,7 +2,7 @@
  * brokerConfigFrom: `samsa broker` flags plus the `--config` file's text → ServerConfig,
  * with config errors turned into usage CliErrors (exit 2) that name the key and say how to
  * fix it. Runtime-free: each app reads the file its own way (Node: readFileSync; Deno:
- * Deno.readTextFile, whose "not allowed" error names the permission flag) and passes its
+ * Deno's text-file read, whose "not allowed" error names the permission flag) and passes its
  * path resolver; the precedence of flags is broker-flags.ts's.
  */
 import { ConfigError, parseServerConfig } from '@samsa/broker';

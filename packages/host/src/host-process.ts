@@ -1,7 +1,7 @@
 /**
  * The process a broker runs in, as the host sees it: what differs between Node and Deno
  * once the broker core has its Runtime (files, sockets, clock). Each app implements it in a
- * few lines (process.* on Node, Deno.* on Deno); tests pass a fake.
+ * few lines over its runtime's own process API; tests pass a fake.
  *
  * Invariants an implementation keeps: `onSignal` installs its handler for SIGINT and
  * SIGTERM at once (before the connect line, so a signal sent as soon as it appears is
@@ -10,7 +10,13 @@
  * read by scripts).
  */
 
+import type { Logger } from '@samsa/broker';
+import type { LogLevel } from './log-levels.ts';
+
 export type HostSignal = 'SIGINT' | 'SIGTERM';
+
+/** The broker's logger plus `flush`, so a cause is written out before the process exits. */
+export type HostLogger = Logger & { flush(): void };
 
 /** How stdin ended, for the launcher's lifeline ('written': something keeps writing; ignored). */
 export type StdinEnd = 'eof' | 'error' | 'written';
@@ -31,6 +37,8 @@ export interface HostProcess {
   /** Calls `handler` on every SIGINT and SIGTERM. */
   onSignal(handler: (signal: HostSignal) => void): void;
   exit(code: number): void;
+  /** The structured logger (JSON lines on stderr; both apps use pino, which Deno runs too). */
+  createLogger(level: LogLevel): HostLogger;
   /** Resolves when stdin ends (the launcher's lifeline); absent: the runtime cannot watch it. */
   untilStdinCloses?(): Promise<StdinEnd>;
 }

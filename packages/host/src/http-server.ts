@@ -1,7 +1,7 @@
 /**
  * The seam between the host's HTTP handlers and a runtime's HTTP server. The host speaks
  * Web standards only (Request in, Response out); an app passes a `ServeHttp` that binds a
- * real port: `serveHttp` from @samsa/runtime/node/http on Node (node:http), `Deno.serve`
+ * real port: `serveHttp` from @samsa/runtime/node/http on Node (its HTTP module), Deno's `serve`
  * in apps/broker-deno. A port in use must reject with an error whose `code` is
  * 'address-in-use' (or Node's EADDRINUSE), so start-failure.ts can name it.
  */

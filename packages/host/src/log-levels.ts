@@ -1,4 +1,4 @@
-// Log level names, apart from logger.ts so `--help` does not load pino.
+// Log level names (the --log-level choices); the apps' loggers take them.
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 

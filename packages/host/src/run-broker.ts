@@ -13,7 +13,6 @@ import { CliError } from './cli-error.ts';
 import type { HostProcess } from './host-process.ts';
 import { loadBrokerConfig } from './load-config.ts';
 import { isLogLevel } from './log-levels.ts';
-import { createLogger } from './logger.ts';
 import type { RunningBroker } from './start-broker-on.ts';
 import { explainStartFailure, startFailureReporter } from './start-failure.ts';
 import type { ExplainOptions } from './start-failure.ts';
@@ -39,7 +38,7 @@ export interface RunBrokerSpec {
 export async function runBroker(spec: RunBrokerSpec): Promise<RunningBroker> {
   const { flags: o, process: proc } = spec;
   const { config, dataDirShown } = await loadBrokerConfig(o, proc);
-  const logger = createLogger(isLogLevel(o.logLevel) ? o.logLevel : 'info', proc.pid);
+  const logger = proc.createLogger(isLogLevel(o.logLevel) ? o.logLevel : 'info');
   const explainRuntime = spec.explainRuntime?.(config, o.adminPort);
   const explain = (error: unknown, printed?: boolean): CliError =>
     explainStartFailure(error, config, o.adminPort, { ...(printed === true ? { printed } : {}), ...(explainRuntime !== undefined ? { explainRuntime } : {}) });

@@ -3,8 +3,8 @@
  * clock), with the host's metrics, the runtime's native accelerators installed into the
  * codec, and the optional admin HTTP port (the admin handler served by the app's
  * `serveHttp`). The one body behind both apps: `startBroker` in apps/broker-node (Node:
- * nodeRuntime, node:http) and `startDenoBroker` in apps/broker-deno (denoRuntime,
- * Deno.serve).
+ * nodeRuntime, its HTTP module) and `startDenoBroker` in apps/broker-deno (denoRuntime,
+ * its built-in `serve`).
  *
  * Order (issue 11, defects 1 and 2): everything that can fail cheaply comes before any log
  * is opened, so a start that fails never touches a live broker's files:

@@ -1,14 +1,15 @@
 /**
  * Why a broker start failed, as the one line and exit code `samsa broker` and the Deno
- * broker print. Runtime-free (no node:*), so the Deno app shares it; a runtime passes
+ * broker print. Runtime-free (no runtime modules), so the Deno app shares it; a runtime passes
  * `explainRuntime` for the failures only it can name (Deno's permission errors).
  *
  * Order matters: errors that carry their own explanation (the data-dir lock, missing
  * metadata) first, then a port in use, a read-only file system, a permission.
  */
 import { DataDirLockedError, MetadataMissingError } from '@samsa/broker';
-import type { Logger, ServerConfig } from '@samsa/broker';
+import type { ServerConfig } from '@samsa/broker';
 import { CliError, ExitCode } from './cli-error.ts';
+import type { HostLogger } from './host-process.ts';
 
 export interface ExplainOptions {
   /** Already printed by the start-failure report: the CLI exits without printing again. */
@@ -52,7 +53,7 @@ export function explainStartFailure(error: unknown, config: ServerConfig, adminP
  * a while.
  */
 export function startFailureReporter(
-  logger: Logger & { flush(): void },
+  logger: HostLogger,
   explain: (error: unknown) => CliError,
   writeStderrLine: (line: string) => void,
 ): (error: unknown) => void {

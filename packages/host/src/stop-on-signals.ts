@@ -10,9 +10,8 @@
  *     that keeps being written to ('written') is ignored.
  * Install it before the connect line: whoever waits for that line may signal at once.
  */
-import type { Logger } from '@samsa/broker';
 import { ExitCode } from './cli-error.ts';
-import type { HostProcess } from './host-process.ts';
+import type { HostLogger, HostProcess } from './host-process.ts';
 
 export const SECOND_SIGNAL_EXIT_CODE = 130;
 
@@ -20,7 +19,7 @@ export interface Stoppable {
   shutdown(): Promise<void>;
 }
 
-export function stopOnSignals(running: Stoppable, logger: Logger & { flush(): void }, proc: HostProcess, options: { readonly watchStdin?: boolean } = {}): void {
+export function stopOnSignals(running: Stoppable, logger: HostLogger, proc: HostProcess, options: { readonly watchStdin?: boolean } = {}): void {
   let signals = 0;
   const onSignal = (signal: string): void => {
     signals++;

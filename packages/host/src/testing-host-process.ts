@@ -1,7 +1,9 @@
 /**
  * A HostProcess for tests: records stdout/stderr lines and exit codes, reads config files
- * from a map, and lets the test raise signals and end stdin. Never ends the process.
+ * from a map, and lets the test raise signals and end stdin. Never ends the process. Its
+ * logger discards everything.
  */
+import { silentLogger } from '@samsa/broker';
 import type { HostProcess, HostSignal, StdinEnd } from './host-process.ts';
 
 export interface FakeHostProcess extends HostProcess {
@@ -42,6 +44,7 @@ export function fakeHostProcess(files: Readonly<Record<string, string>> = {}): F
     exit(code) {
       this.exits.push(code);
     },
+    createLogger: () => ({ ...silentLogger, flush: () => {} }),
     untilStdinCloses: () => stdinEnded,
     raise: (signal) => handlers.forEach((h) => h(signal)),
     endStdin: (how) => endStdin(how),

@@ -1,6 +1,6 @@
 /**
  * Process memory gauges for a runtime without prom-client (Deno): resident set and V8 heap,
- * read at scrape time from the app's reader (Deno.memoryUsage), under the names prom-client
+ * read at scrape time from the app's reader (Deno's memory usage), under the names prom-client
  * gives the same readings on Node (`samsa_process_process_resident_memory_bytes`,
  * `samsa_process_nodejs_heap_size_{total,used}_bytes`,
  * `samsa_process_nodejs_external_memory_bytes`), so one dashboard serves both.
