@@ -29,19 +29,21 @@ const REQUEST_HEADERS = { 'content-type': 'application/json', 'grpc-metadata-has
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
 
 export interface EtcdGatewayOptions {
-  /** Base URLs of the members' client ports, e.g. `http://127.0.0.1:2379`. */
+  /** Client URLs of the etcd members, e.g. `http://127.0.0.1:2379` (scheme optional). */
   readonly endpoints: readonly string[];
   readonly clock: Clock;
+  /** Jitter of the backoff between rounds of endpoints (and, in the store, watch reconnects). */
   readonly random: Random;
-  /** Deadline of one attempt (default 5000). */
+  /** Deadline of one request attempt, response body included (default 5000). */
   readonly requestTimeoutMs?: number;
-  /** Attempts per call across endpoints (default 2 per endpoint, at least 2). */
+  /** Attempts of one call across endpoints (default 2 per endpoint, at least 2). */
   readonly attemptsMax?: number;
+  /** Backoff after each full round of endpoints: base × 2^round, capped (defaults 50 / 1000). */
   readonly backoffBaseMs?: number;
   readonly backoffMaxMs?: number;
-  /** Largest response body read, in bytes (default 64 MiB); a larger one fails the call. */
+  /** Largest response body read (default 64 MiB): past it a read is `invalid-argument`, a write `unknown-outcome`. */
   readonly responseBytesMax?: number;
-  /** The `fetch` to use (default the global one); tests pass a wrapper. */
+  /** The `fetch` to use (default the global one); tests wrap it to cut connections. */
   readonly fetch?: FetchFunction;
 }
 

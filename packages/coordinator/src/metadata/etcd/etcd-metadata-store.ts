@@ -10,40 +10,24 @@
  * endpoint instead — a lease granted by a lost attempt has no keys and simply expires.
  * Failover, timeouts and backoff: etcd-gateway-client.ts; watches: etcd-watch.ts.
  */
-import type { Clock, Random } from '@samsa/runtime';
 import { MetadataStoreError } from '../metadata-store.ts';
 import type { Compare, KeyValue, Lease, MetadataStore, RangeResult, Txn, TxnOp, TxnOpResult, TxnResult, WatchBatch } from '../metadata-store.ts';
 import { bytesToBase64, int64, keyToBase64, prefixRange } from './etcd-bytes.ts';
 import { EtcdGatewayClient } from './etcd-gateway-client.ts';
-import type { FetchFunction } from './etcd-gateway-client.ts';
+import type { EtcdGatewayOptions } from './etcd-gateway-client.ts';
 import { headerRevision, toKeyValue } from './etcd-json.ts';
 import type { JsonDeleteRangeResponse, JsonLeaseGrantResponse, JsonLeaseKeepAliveLine, JsonPutResponse, JsonRangeResponse, JsonTxnResponse } from './etcd-json.ts';
 import { etcdWatch } from './etcd-watch.ts';
 import { classifyGrpcError } from './etcd-errors.ts';
 
-export interface EtcdMetadataStoreOptions {
-  /** Client URLs of the etcd members, e.g. `http://127.0.0.1:2379` (scheme optional). */
-  readonly endpoints: readonly string[];
-  readonly clock: Clock;
-  /** Jitter of the backoff between rounds of endpoints and watch reconnects. */
-  readonly random: Random;
-  /** Deadline of one request attempt, response body included (default 5000). */
-  readonly requestTimeoutMs?: number;
-  /** Attempts of one call across endpoints (default 2 per endpoint, at least 2). */
-  readonly attemptsMax?: number;
-  /** Backoff after each full round of endpoints: base × 2^round, capped (defaults 50 / 1000). */
-  readonly backoffBaseMs?: number;
-  readonly backoffMaxMs?: number;
-  /** Largest response body read (default 64 MiB): past it a read is `invalid-argument`, a write `unknown-outcome`. */
-  readonly responseBytesMax?: number;
+/** The gateway client's options, plus the watch bounds. */
+export interface EtcdMetadataStoreOptions extends EtcdGatewayOptions {
   /** Consecutive failed reconnects before a watch fails `unavailable` (default 10). */
   readonly watchReconnectsMax?: number;
   /** Longest watch-stream line held (default 16 MiB of JSON). */
   readonly watchLineCharsMax?: number;
   /** Most revisions held from one watch response (default 1024; etcd sends at most 1000). */
   readonly watchBatchesMax?: number;
-  /** `fetch` to use (default the global); tests wrap it to cut connections. */
-  readonly fetch?: FetchFunction;
 }
 
 const LEASE_ID = /^-?[0-9]{1,20}$/;

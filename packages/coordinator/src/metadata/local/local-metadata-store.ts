@@ -33,10 +33,11 @@
  */
 
 import { dirnameOf, joinPath } from '@samsa/runtime';
-import type { Clock, FileLock, FileSystem, Random, TimerHandle } from '@samsa/runtime';
+import type { Clock, FileLock, FileSystem, Random } from '@samsa/runtime';
 import { MetadataStoreError } from '../metadata-store.ts';
 import type { KeyValue, Lease, MetadataStore, RangeResult, Txn, TxnOp, TxnResult, WatchBatch } from '../metadata-store.ts';
 import { KvState } from '../simulated/kv-state.ts';
+import { LeaseExpiryTimer } from '../simulated/lease-expiry-timer.ts';
 import { SimulatedWatch, type WatchHost } from '../simulated/simulated-watch.ts';
 import { decodeMetadataFile, encodeMetadataFile, fileBytesFor, LocalMetadataCorruptError, localMetadataFileName, recordJson, utf8Length } from './local-file-format.ts';
 
@@ -72,7 +73,6 @@ interface StoredRecord {
   readonly bytes: number;
 }
 
-const leaseIdAttemptsMax = 16;
 
 export class LocalMetadataStore implements MetadataStore {
   readonly path: string;
@@ -82,6 +82,7 @@ export class LocalMetadataStore implements MetadataStore {
   private readonly random: Random;
   private readonly lock: FileLock;
   private readonly kv: KvState;
+  private readonly expiry: LeaseExpiryTimer;
   private readonly records = new Map<string, StoredRecord>();
   private recordBytes = 0;
   private readonly fileBytesMax: number;
@@ -97,8 +98,6 @@ export class LocalMetadataStore implements MetadataStore {
   private persisting: Promise<void> | null = null;
   private failure: MetadataStoreError | null = null;
   private closed = false;
-  private expiryTimer: TimerHandle | null = null;
-  private expiryDueMs: number | null = null;
 
   private constructor(options: LocalMetadataStoreOptions, lock: FileLock, kv: KvState, durableRevision: number) {
     this.fs = options.fs;
@@ -108,6 +107,9 @@ export class LocalMetadataStore implements MetadataStore {
     this.random = options.random;
     this.lock = lock;
     this.kv = kv;
+    this.expiry = new LeaseExpiryTimer(this.clock, kv, () => {
+      if (!this.closed && !this.failure) this.expireDue();
+    });
     this.durableRevision = durableRevision;
     this.fileBytesMax = positive('fileBytesMax', options.fileBytesMax ?? 64 * 1024 * 1024);
     this.historyRevisionsMax = positive('historyRevisionsMax', options.historyRevisionsMax ?? 10_000);
@@ -183,7 +185,7 @@ export class LocalMetadataStore implements MetadataStore {
 
   grantLease(ttlMs: number): Promise<Lease> {
     return this.request(false, () => {
-      const lease = this.kv.grantRoundedLease(this.newLeaseId(), ttlMs, this.clock.monotonicMs(), this.leasesMax);
+      const lease = this.kv.grantRoundedLease(this.kv.newLeaseId(this.random), ttlMs, this.clock.monotonicMs(), this.leasesMax);
       this.armExpiry();
       return { id: lease.id, ttlMs: lease.ttlMs };
     });
@@ -221,8 +223,7 @@ export class LocalMetadataStore implements MetadataStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.expiryTimer?.cancel();
-    this.expiryTimer = null;
+    this.expiry.cancel();
     await this.persisting;
     for (const w of this.watches) w.fail(new MetadataStoreError('unavailable', 'the store is closed'));
     this.watches.clear();
@@ -410,8 +411,7 @@ export class LocalMetadataStore implements MetadataStore {
     this.waiters = [];
     for (const w of this.watches) w.fail(this.failure);
     this.watches.clear();
-    this.expiryTimer?.cancel();
-    this.expiryTimer = null;
+    this.expiry.cancel();
   }
 
   // ---- leases -----------------------------------------------------------------------
@@ -426,26 +426,8 @@ export class LocalMetadataStore implements MetadataStore {
   }
 
   private armExpiry(): void {
-    const due = this.kv.nextDeadlineMs();
-    if (due === this.expiryDueMs || this.closed || this.failure) return;
-    this.expiryTimer?.cancel();
-    this.expiryDueMs = due;
-    this.expiryTimer =
-      due === null
-        ? null
-        : this.clock.setTimeout(() => {
-            this.expiryTimer = null;
-            this.expiryDueMs = null;
-            if (!this.closed && !this.failure) this.expireDue();
-          }, due - this.clock.monotonicMs());
-  }
-
-  private newLeaseId(): string {
-    for (let i = 0; i < leaseIdAttemptsMax; i++) {
-      const id = ((this.random.nextUint32() & 0x7fffffff).toString(16) + this.random.nextUint32().toString(16).padStart(8, '0')).replace(/^0+(?=.)/, '');
-      if (!this.kv.lease(id) && id !== '0') return id;
-    }
-    throw new MetadataStoreError('unavailable', 'no free lease id');
+    if (this.closed || this.failure) return;
+    this.expiry.arm();
   }
 }
 

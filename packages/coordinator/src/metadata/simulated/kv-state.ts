@@ -20,6 +20,7 @@
  *   the same branch (etcd's storeTxnWrite reads at revision + 1 once it has changed a key).
  */
 
+import type { Random } from '@samsa/runtime';
 import { MetadataStoreError } from '../metadata-store.ts';
 import type { Compare, KeyValue, Txn, TxnOp, TxnOpResult, TxnResult, WatchBatch, WatchEvent } from '../metadata-store.ts';
 
@@ -43,6 +44,8 @@ export interface KvSnapshot {
 }
 
 const emptyValue = new Uint8Array(0);
+
+const LEASE_ID_ATTEMPTS_MAX = 16;
 
 export class KvState {
   private readonly keys = new Map<string, KeyValue>();
@@ -124,6 +127,19 @@ export class KvState {
     if (!lease) throw new MetadataStoreError('lease-not-found', `lease ${id} not found`);
     lease.deadlineMs = nowMs + lease.ttlMs;
     return lease;
+  }
+
+  /**
+   * A fresh lease id from `random`: a positive 63-bit number in lower-case hex without
+   * leading zeros (never "0"), not in use; `unavailable` after a few collisions.
+   */
+  newLeaseId(random: Random): string {
+    for (let i = 0; i < LEASE_ID_ATTEMPTS_MAX; i++) {
+      const hi = random.nextUint32() & 0x7fffffff;
+      const id = (hi.toString(16).padStart(8, '0') + random.nextUint32().toString(16).padStart(8, '0')).replace(/^0+(?=.)/, '');
+      if (!this.leases.has(id) && id !== '0') return id;
+    }
+    throw new MetadataStoreError('unavailable', 'no free lease id');
   }
 
   get leaseCount(): number {

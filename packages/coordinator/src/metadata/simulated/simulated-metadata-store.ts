@@ -19,11 +19,12 @@
  * fault for the next request, set delays), `snapshot`.
  */
 
-import type { Clock, Random, TimerHandle } from '@samsa/runtime';
+import type { Clock, Random } from '@samsa/runtime';
 import { MetadataStoreError } from '../metadata-store.ts';
 import type { KeyValue, Lease, MetadataStore, RangeResult, Txn, TxnResult, WatchBatch } from '../metadata-store.ts';
 import { FaultInjector, type SimulatedFaultConfig } from './faults.ts';
 import { KvState, type KvSnapshot } from './kv-state.ts';
+import { LeaseExpiryTimer } from './lease-expiry-timer.ts';
 import { SimulatedWatch, type WatchHost } from './simulated-watch.ts';
 
 export interface SimulatedMetadataStoreOptions {
@@ -40,20 +41,18 @@ export interface SimulatedMetadataStoreOptions {
   readonly leasesMax?: number;
 }
 
-const leaseIdAttemptsMax = 16;
 
 export class SimulatedMetadataStore implements MetadataStore {
   readonly faults: FaultInjector;
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly kv = new KvState();
+  private readonly expiry: LeaseExpiryTimer;
   private readonly watches = new Set<SimulatedWatch>();
   private readonly historyRevisionsMax: number;
   private readonly watchBufferedBatchesMax: number;
   private readonly watchesMax: number;
   private readonly leasesMax: number;
-  private expiryTimer: TimerHandle | null = null;
-  private expiryDueMs: number | null = null;
   private closed = false;
   private readonly watchHost: WatchHost;
 
@@ -61,6 +60,7 @@ export class SimulatedMetadataStore implements MetadataStore {
     this.clock = options.clock;
     this.random = options.random;
     this.faults = new FaultInjector(options.random, options.faults);
+    this.expiry = new LeaseExpiryTimer(this.clock, this.kv, () => this.expireDue());
     this.historyRevisionsMax = positive('historyRevisionsMax', options.historyRevisionsMax ?? 100_000);
     this.watchBufferedBatchesMax = positive('watchBufferedBatchesMax', options.watchBufferedBatchesMax ?? 4096);
     this.watchesMax = positive('watchesMax', options.watchesMax ?? 10_000);
@@ -102,7 +102,7 @@ export class SimulatedMetadataStore implements MetadataStore {
 
   grantLease(ttlMs: number): Promise<Lease> {
     return this.read(() => {
-      const lease = this.kv.grantRoundedLease(this.newLeaseId(), ttlMs, this.clock.monotonicMs(), this.leasesMax);
+      const lease = this.kv.grantRoundedLease(this.kv.newLeaseId(this.random), ttlMs, this.clock.monotonicMs(), this.leasesMax);
       this.armExpiry();
       return { id: lease.id, ttlMs: lease.ttlMs };
     });
@@ -142,8 +142,7 @@ export class SimulatedMetadataStore implements MetadataStore {
 
   close(): Promise<void> {
     this.closed = true;
-    this.expiryTimer?.cancel();
-    this.expiryTimer = null;
+    this.expiry.cancel();
     for (const w of this.watches) w.fail(new MetadataStoreError('unavailable', 'the store is closed'));
     this.watches.clear();
     return Promise.resolve();
@@ -210,27 +209,8 @@ export class SimulatedMetadataStore implements MetadataStore {
   }
 
   private armExpiry(): void {
-    const due = this.kv.nextDeadlineMs();
-    if (due === this.expiryDueMs || this.closed) return;
-    this.expiryTimer?.cancel();
-    this.expiryDueMs = due;
-    this.expiryTimer =
-      due === null
-        ? null
-        : this.clock.setTimeout(() => {
-            this.expiryTimer = null;
-            this.expiryDueMs = null;
-            this.expireDue();
-          }, due - this.clock.monotonicMs());
-  }
-
-  private newLeaseId(): string {
-    for (let i = 0; i < leaseIdAttemptsMax; i++) {
-      const hi = this.random.nextUint32() & 0x7fffffff;
-      const id = (hi.toString(16).padStart(8, '0') + this.random.nextUint32().toString(16).padStart(8, '0')).replace(/^0+(?=.)/, '');
-      if (!this.kv.lease(id) && id !== '0') return id;
-    }
-    throw new MetadataStoreError('unavailable', 'no free lease id');
+    if (this.closed) return;
+    this.expiry.arm();
   }
 
   /** A request that is refused or answered (possibly late); never an unknown outcome. */
