@@ -8,6 +8,7 @@
  * (test/lint/import-cycles.test.ts). The dispatcher holds the handlers themselves.
  */
 import type { Clock } from '@samsa/runtime';
+import type { ClusterLink } from './cluster/cluster-link.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import type { GroupService } from './groups/group-service.ts';
 import type { Logger } from './observability/logger.ts';
@@ -44,6 +45,8 @@ export interface BrokerContext {
   advertised(): Endpoint;
   /** Low-disk protection: client writes ask it first (see free-space-guard.ts). */
   readonly freeSpace: FreeSpaceGuard;
+  /** The cluster this broker is a member of (metadata.store=etcd); null on a single broker. */
+  readonly cluster: ClusterLink | null;
   /** True once shutdown began: long polls return at once. */
   readonly shuttingDown: boolean;
 }

@@ -29,6 +29,7 @@ import { GroupState } from '@samsa/coordinator';
 import { joinPath } from '@samsa/runtime';
 import type { Clock, Connection, FileSystem, Listener, Random, TimerHandle, Transport } from '@samsa/runtime';
 import type { BrokerContext, Endpoint } from './broker-context.ts';
+import type { ClusterLink } from './cluster/cluster-link.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import { attachSession } from './connection/attach.ts';
 import type { AttachedConnection } from './connection/attach.ts';
@@ -106,6 +107,11 @@ export interface BrokerOptions {
    * long with many partitions): the app prints the cause here, so it comes first.
    */
   readonly onOpenFailure?: (error: unknown) => void;
+  /**
+   * Membership of a cluster (metadata.store=etcd), started by the app before open; absent
+   * on a single broker. The broker does not stop it: the app does, after shutdown.
+   */
+  readonly cluster?: ClusterLink;
 }
 
 export class Broker {
@@ -166,6 +172,7 @@ export class Broker {
       groups: this.groups,
       freeSpace: this.freeSpace,
       advertised: () => self.#advertised,
+      cluster: options.cluster ?? null,
       get shuttingDown() {
         return self.#shuttingDown;
       },

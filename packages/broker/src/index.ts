@@ -27,3 +27,8 @@ export { MetadataMissingError, RECOVER_METADATA_FLAG } from './topics/metadata-f
 export { GroupService, PENDING_REQUESTS_MAX } from './groups/group-service.ts';
 export type { GroupRequests, GroupRequestKind } from './groups/group-service.ts';
 export { CONSUMER_OFFSETS_TOPIC } from './groups/consumer-offsets-log.ts';
+export type { ClusterLink, ControllerClient } from './cluster/cluster-link.ts';
+export { emptyClusterView, viewFromImage } from './cluster/cluster-view.ts';
+export type { BrokerView, ClusterView, PartitionView, TopicView } from './cluster/cluster-view.ts';
+export { LeadershipEvents } from './cluster/leadership-events.ts';
+export type { LeadershipChange } from './cluster/leadership-events.ts';

@@ -1,0 +1,101 @@
+/**
+ * ClusterView: one broker's immutable snapshot of the cluster's metadata, as of one store
+ * revision. Every handler that answers about the cluster (Metadata, DescribeCluster,
+ * FindCoordinator, leadership checks) reads the current view; a new view replaces the old
+ * one as a whole whenever a watch batch has been applied (never a half-applied batch).
+ *
+ * Built from the controller's `ClusterImage` (@samsa/coordinator) by `viewFromImage`:
+ * - `brokers`: the registered (unfenced) brokers by id; a broker whose lease expired is gone.
+ * - `controllerId`: the broker holding the controller key, -1 when none.
+ * - `topics`: only topics whose topic record exists (the commit point of a creation), each
+ *   with exactly `partitionCount` partitions; a partition record of another topic id (an
+ *   older incarnation of the name) is not shown. A topic whose partition records are not
+ *   all present is left out (it cannot happen for a committed topic; the guard keeps a
+ *   malformed store from showing holes).
+ * - `topicConfigs` / `brokerConfigs`: the overrides stored in etcd (AlterConfigs reaches
+ *   every broker through them).
+ * Invariants: every `PartitionView.leader` is -1 or in its `isr`; `isr` ⊆ `replicas`.
+ */
+import { decodeControllerRecord, type ClusterImage } from '@samsa/coordinator';
+
+export interface BrokerView {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+  /** The registration key's createRevision: a new one per (re)registration. */
+  readonly epoch: number;
+}
+
+export interface PartitionView {
+  readonly topic: string;
+  readonly partition: number;
+  /** -1: offline (no ISR member is alive). */
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
+export interface TopicView {
+  readonly name: string;
+  /** Kafka uuid text form (22 chars base64url). */
+  readonly topicId: string;
+  /** Index = partition number. */
+  readonly partitions: readonly PartitionView[];
+}
+
+export interface ClusterView {
+  /** The store revision this view reflects (0: nothing read yet). */
+  readonly revision: number;
+  readonly clusterId: string;
+  /** -1 when no broker holds the controller key. */
+  readonly controllerId: number;
+  /** The controller key's createRevision (the controller epoch); 0 when none. */
+  readonly controllerEpoch: number;
+  readonly brokers: ReadonlyMap<number, BrokerView>;
+  readonly topics: ReadonlyMap<string, TopicView>;
+  readonly topicsById: ReadonlyMap<string, TopicView>;
+  readonly topicConfigs: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  readonly brokerConfigs: ReadonlyMap<number, Readonly<Record<string, string>>>;
+}
+
+export function emptyClusterView(clusterId: string): ClusterView {
+  return { revision: 0, clusterId, controllerId: -1, controllerEpoch: 0, brokers: new Map(), topics: new Map(), topicsById: new Map(), topicConfigs: new Map(), brokerConfigs: new Map() };
+}
+
+/** A snapshot of `image` (copied: later changes to the image do not show through). */
+export function viewFromImage(image: ClusterImage, clusterId: string): ClusterView {
+  const brokers = new Map<number, BrokerView>();
+  for (const [id, b] of image.brokers) brokers.set(id, { nodeId: id, host: b.record.host, port: b.record.port, rack: b.record.rack, epoch: b.createRevision });
+  const topics = new Map<string, TopicView>();
+  const topicsById = new Map<string, TopicView>();
+  for (const [name, t] of image.topics) {
+    const records = image.partitionsOf(name);
+    if (records.size !== t.record.partitionCount) continue;
+    const partitions: PartitionView[] = [];
+    for (let p = 0; p < t.record.partitionCount; p++) {
+      const r = records.get(p)!.record;
+      partitions.push({ topic: name, partition: p, leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch, replicas: [...r.replicas], isr: [...r.isr] });
+    }
+    const view: TopicView = { name, topicId: t.record.topicId, partitions };
+    topics.set(name, view);
+    topicsById.set(t.record.topicId, view);
+  }
+  const topicConfigs = new Map<string, Readonly<Record<string, string>>>();
+  for (const [name, c] of image.topicConfigs) topicConfigs.set(name, { ...c.record.configs });
+  const brokerConfigs = new Map<number, Readonly<Record<string, string>>>();
+  for (const [id, c] of image.brokerConfigs) brokerConfigs.set(id, { ...c.record.configs });
+  let controllerId = -1;
+  let controllerEpoch = 0;
+  if (image.controller) {
+    try {
+      controllerId = decodeControllerRecord(image.controller.value).brokerId;
+      controllerEpoch = image.controller.createRevision;
+    } catch {
+      // A malformed controller record names no controller.
+    }
+  }
+  return { revision: image.revision, clusterId, controllerId, controllerEpoch, brokers, topics, topicsById, topicConfigs, brokerConfigs };
+}
