@@ -87,7 +87,11 @@ class Follower {
   reloads = 0;
   resumes = 0;
 
-  constructor(private readonly store: SimulatedMetadataStore) {}
+  private readonly store: SimulatedMetadataStore;
+
+  constructor(store: SimulatedMetadataStore) {
+    this.store = store;
+  }
 
   async load(): Promise<void> {
     const range = await this.store.range(keys.root);
