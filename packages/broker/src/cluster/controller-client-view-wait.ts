@@ -10,14 +10,20 @@
 import type { Clock } from '@samsa/runtime';
 import type { ClusterLink } from './cluster-link.ts';
 import type { ClusterView } from './cluster-view.ts';
+import { isForwardedRequest } from './controller-client.ts';
 
 /** The wait when the request carries no timeout of its own (AlterConfigs, ControlledShutdown). */
 export const VIEW_WAIT_MS_DEFAULT = 30_000;
 /** The longest a handler waits for its view, whatever timeout the client asked for. */
 export const VIEW_WAIT_MS_MAX = 120_000;
 
-/** The wait for a request's `timeoutMs` (≤ 0: do not wait, as Kafka answers at once then). */
-export function viewWaitMs(requestTimeoutMs: number): number {
+/**
+ * The wait for a request's `timeoutMs` (≤ 0: do not wait, as Kafka answers at once then).
+ * A forwarded request (clientId `samsa-forward-*`) is answered without waiting: the
+ * forwarding broker waits for its own view, which is the one its client reads.
+ */
+export function viewWaitMs(info: { readonly clientId: string | null }, requestTimeoutMs: number): number {
+  if (isForwardedRequest(info.clientId)) return 0;
   return Math.min(Math.max(0, requestTimeoutMs), VIEW_WAIT_MS_MAX);
 }
 

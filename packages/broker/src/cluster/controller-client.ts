@@ -153,8 +153,8 @@ export class ForwardingControllerClient implements ControllerClient {
     const connection = await this.#connectionTo(broker.host, broker.port);
     if (!connection) return failure('NOT_CONTROLLER', `cannot connect to controller ${controllerId} at ${broker.host}:${broker.port}`);
     if (cancelled) return failure('REQUEST_TIMED_OUT', 'timed out while connecting to the controller');
-    // The controller's side answers before we give up on it: its handler waits at most this long.
-    const sent = connection.send(build(Math.max(1, Math.floor((this.#timeoutMs * 3) / 4))));
+    // The controller broker answers a forwarded request without waiting for its own view.
+    const sent = connection.send(build(this.#timeoutMs));
     onCancel(sent.cancel);
     return sent.reply;
   }

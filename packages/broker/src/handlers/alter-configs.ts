@@ -17,6 +17,8 @@
  * change based on a stale view (REQUEST_TIMED_OUT, retriable). The answer waits (at most
  * VIEW_WAIT_MS_DEFAULT) until this broker's view shows the change, else REQUEST_TIMED_OUT.
  * A forwarded request at a broker that is not the controller → NOT_CONTROLLER.
+ * A forwarded request (clientId `samsa-forward-*`) is answered as soon as the controller
+ * replied: the forwarding broker does the waiting for its own view.
  */
 import { AlterConfigsRequestCodec, AlterConfigsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { AlterConfigsRequest, AlterConfigsResponse } from '@samsa/codec';
@@ -25,7 +27,7 @@ import type { BrokerContext } from '../broker-context.ts';
 import type { ClusterLink } from '../cluster/cluster-link.ts';
 import type { ClusterView } from '../cluster/cluster-view.ts';
 import { refuseForwarded, replyError } from '../cluster/controller-client-handlers.ts';
-import { notSeenMessage, VIEW_WAIT_MS_DEFAULT, waitForView } from '../cluster/controller-client-view-wait.ts';
+import { notSeenMessage, VIEW_WAIT_MS_DEFAULT, viewWaitMs, waitForView } from '../cluster/controller-client-view-wait.ts';
 import { isThisBroker, ResourceType, validateConfigSet } from '../config/config-resources.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
@@ -159,8 +161,9 @@ async function alterEachInCluster<R extends { readonly resourceType: number; rea
       if (request.mode === 'replace') return Object.keys(now).length === Object.keys(next).length && Object.entries(next).every(([k, v]) => now[k] === v);
       return Object.entries(changes).every(([k, v]) => (v === null ? !(k in now) : now[k] === v));
     };
-    const seen = await waitForView(cluster, ctx.clock, shows, VIEW_WAIT_MS_DEFAULT);
-    answer(seen ? { errorCode: ErrorCode.NONE, errorMessage: null } : { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: notSeenMessage(`configs of ${r.resourceName} altered`, VIEW_WAIT_MS_DEFAULT) });
+    const waitMs = viewWaitMs(request.info, VIEW_WAIT_MS_DEFAULT);
+    const seen = await waitForView(cluster, ctx.clock, shows, waitMs);
+    answer(seen || waitMs === 0 ? { errorCode: ErrorCode.NONE, errorMessage: null } : { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: notSeenMessage(`configs of ${r.resourceName} altered`, waitMs) });
   }
   return responses;
 }

@@ -15,6 +15,8 @@
  * forwarded). The answer waits (at most `timeout_ms`, capped) until this broker's view
  * shows the new count, else REQUEST_TIMED_OUT (the partitions still come). A forwarded
  * request at a broker that is not the controller → NOT_CONTROLLER.
+ * A forwarded request (clientId `samsa-forward-*`) is answered as soon as the controller
+ * replied: the forwarding broker does the waiting for its own view.
  */
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsResponseCreatePartitionsTopicResult } from '@samsa/codec';
@@ -115,7 +117,7 @@ async function handleInCluster(ctx: BrokerContext, cluster: ClusterLink, req: Cr
       answer(replyError(reply));
       continue;
     }
-    const waitMs = viewWaitMs(req.timeoutMs);
+    const waitMs = viewWaitMs(info, req.timeoutMs);
     const seen = await waitForView(cluster, ctx.clock, (view) => (view.topics.get(t.name)?.partitions.length ?? 0) >= t.count, waitMs);
     answer(seen || waitMs === 0 ? { errorCode: ErrorCode.NONE, errorMessage: null } : { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: notSeenMessage(`topic ${t.name} grown to ${t.count} partitions`, waitMs) });
   }

@@ -17,6 +17,8 @@
  * capped) until this broker's view no longer shows that topic id, else REQUEST_TIMED_OUT
  * (the deletion still happens). A forwarded request at a broker that is not the
  * controller → NOT_CONTROLLER.
+ * A forwarded request (clientId `samsa-forward-*`) is answered as soon as the controller
+ * replied: the forwarding broker does the waiting for its own view.
  */
 import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec, ErrorCode, ZERO_UUID } from '@samsa/codec';
 import type { DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsResponseDeletableTopicResult } from '@samsa/codec';
@@ -115,7 +117,7 @@ async function handleInCluster(cluster: ClusterLink, ctx: BrokerContext, req: De
       answer(replyError(reply));
       continue;
     }
-    const waitMs = viewWaitMs(req.timeoutMs);
+    const waitMs = viewWaitMs(info, req.timeoutMs);
     const gone = await waitForView(cluster, ctx.clock, (view) => !view.topicsById.has(topicId), waitMs);
     answer(gone || waitMs === 0 ? { errorCode: ErrorCode.NONE, errorMessage: null } : { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: notSeenMessage(`topic ${name} deleted`, waitMs) });
   }
