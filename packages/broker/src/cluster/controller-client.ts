@@ -20,9 +20,9 @@
  *   next request after a failure, closed by `close()`.
  */
 import type { Controller, ControllerReply } from '@samsa/coordinator';
-import type { Clock, Transport } from '@samsa/runtime';
+import type { Clock, TimerHandle, Transport } from '@samsa/runtime';
 import type { AlterConfigsRequest, CreatePartitionsRequest, CreateTopicRequest } from '@samsa/coordinator';
-import type { Logger } from '../observability/logger.ts';
+import { RateLimitedLog, type Logger } from '../observability/logger.ts';
 import type { ClusterView } from './cluster-view.ts';
 import type { ControllerClient } from './cluster-link.ts';
 import { ForwardConnection } from './controller-client-connection.ts';
@@ -73,6 +73,8 @@ export class ForwardingControllerClient implements ControllerClient {
   #connection: ForwardConnection | null = null;
   #connecting: { readonly target: string; readonly promise: Promise<ForwardConnection | null> } | null = null;
   #closed = false;
+  /** Connection failures are logged at most once a second (every request may hit one). */
+  readonly #rateLimited = new RateLimitedLog(1000);
 
   constructor(options: ForwardingControllerClientOptions) {
     const timeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS_DEFAULT;
@@ -119,7 +121,7 @@ export class ForwardingControllerClient implements ControllerClient {
     this.#inFlight++;
     let cancel = (): void => undefined;
     const work = this.#o.isController() ? this.#runLocally(local) : this.#forward(forward, (c) => (cancel = c));
-    let timer: { cancel(): void } | null = null;
+    let timer!: TimerHandle;
     const timedOut = new Promise<ControllerReply>((resolve) => {
       timer = this.#o.clock.setTimeout(() => {
         cancel();
@@ -127,7 +129,7 @@ export class ForwardingControllerClient implements ControllerClient {
       }, this.#timeoutMs);
     });
     return Promise.race([work, timedOut]).finally(() => {
-      (timer as { cancel(): void } | null)?.cancel();
+      timer.cancel();
       this.#inFlight--;
     });
   }
@@ -182,7 +184,9 @@ export class ForwardingControllerClient implements ControllerClient {
       },
       (error: unknown) => {
         if (this.#connecting?.promise === promise) this.#connecting = null;
-        this.#o.logger.warn({ err: error, controller: target }, 'cannot connect to the controller broker');
+        this.#rateLimited.maybeLog('connect', this.#o.clock.monotonicMs(), (dropped) => {
+          this.#o.logger.warn({ err: error, controller: target, suppressedSinceLast: dropped }, 'cannot connect to the controller broker');
+        });
         return null;
       },
     );
