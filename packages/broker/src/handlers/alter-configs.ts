@@ -17,8 +17,8 @@
  * change based on a stale view (REQUEST_TIMED_OUT, retriable). The answer waits (at most
  * VIEW_WAIT_MS_DEFAULT) until this broker's view shows the change, else REQUEST_TIMED_OUT.
  * A forwarded request at a broker that is not the controller → NOT_CONTROLLER.
- * A forwarded request (clientId `samsa-forward-*`) is answered as soon as the controller
- * replied: the forwarding broker does the waiting for its own view.
+ * One that reaches the controller is answered as soon as the controller replied: the
+ * forwarding broker does the waiting, for its own view.
  */
 import { AlterConfigsRequestCodec, AlterConfigsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { AlterConfigsRequest, AlterConfigsResponse } from '@samsa/codec';

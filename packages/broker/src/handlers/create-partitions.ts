@@ -15,8 +15,8 @@
  * forwarded). The answer waits (at most `timeout_ms`, capped) until this broker's view
  * shows the new count, else REQUEST_TIMED_OUT (the partitions still come). A forwarded
  * request at a broker that is not the controller → NOT_CONTROLLER.
- * A forwarded request (clientId `samsa-forward-*`) is answered as soon as the controller
- * replied: the forwarding broker does the waiting for its own view.
+ * One that reaches the controller is answered as soon as the controller replied: the
+ * forwarding broker does the waiting, for its own view.
  */
 import { CreatePartitionsRequestCodec, CreatePartitionsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsResponseCreatePartitionsTopicResult } from '@samsa/codec';

@@ -24,8 +24,8 @@
  * controller's ack the answer waits (at most `timeout_ms`, capped) until this broker's view
  * shows the topic with the new topic id, else REQUEST_TIMED_OUT (the topic still comes).
  * A forwarded request at a broker that is not the controller → NOT_CONTROLLER.
- * A forwarded request (clientId `samsa-forward-*`) is answered as soon as the controller
- * replied: the forwarding broker does the waiting for its own view.
+ * One that reaches the controller is answered as soon as the controller replied: the
+ * forwarding broker does the waiting, for its own view.
  */
 import { CreateTopicsRequestCodec, CreateTopicsResponseCodec, ErrorCode, ZERO_UUID } from '@samsa/codec';
 import type {

@@ -17,8 +17,8 @@
  * capped) until this broker's view no longer shows that topic id, else REQUEST_TIMED_OUT
  * (the deletion still happens). A forwarded request at a broker that is not the
  * controller → NOT_CONTROLLER.
- * A forwarded request (clientId `samsa-forward-*`) is answered as soon as the controller
- * replied: the forwarding broker does the waiting for its own view.
+ * One that reaches the controller is answered as soon as the controller replied: the
+ * forwarding broker does the waiting, for its own view.
  */
 import { DeleteTopicsRequestCodec, DeleteTopicsResponseCodec, ErrorCode, ZERO_UUID } from '@samsa/codec';
 import type { DeleteTopicsRequest, DeleteTopicsResponse, DeleteTopicsResponseDeletableTopicResult } from '@samsa/codec';
@@ -38,13 +38,7 @@ async function handleDeleteTopics(ctx: BrokerContext, req: DeleteTopicsRequest, 
   for (const w of wanted) {
     const topic = w.name !== null ? ctx.registry.topic(w.name) : ctx.registry.topicById(w.topicId);
     if (!topic) {
-      const byId = w.name === null;
-      responses.push({
-        name: w.name,
-        topicId: w.topicId,
-        errorCode: byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        errorMessage: v >= 5 ? (byId ? 'This server does not host this topic ID.' : 'This server does not host this topic-partition.') : null,
-      });
+      responses.push(unknownTopic(w, v));
       continue;
     }
     const name = topic.record.name;
