@@ -255,6 +255,10 @@ describe('admin handlers in cluster mode', () => {
     expect(await c.link1.controller.createPartitions({ topic: 't', totalCount: 2 })).toMatchObject({ ok: false, code: 'NOT_CONTROLLER' });
     expect(await c.link1.controller.alterConfigs({ resource: { type: 'topic', name: 't' }, mode: 'replace', configs: {} })).toMatchObject({ ok: false, code: 'NOT_CONTROLLER' });
     expect(await c.link1.controller.alterConfigs({ resource: { type: 'topic', name: 't' }, mode: 'incremental', configs: { 'retention.ms': '5' } })).toMatchObject({ ok: false, code: 'NOT_CONTROLLER' });
+    // Refused before broker 2 judges anything from its (stale) view: it does not know this topic.
+    expect(await c.link1.controller.deleteTopic('unknown-to-2')).toMatchObject({ ok: false, code: 'NOT_CONTROLLER' });
+    expect(await c.link1.controller.createPartitions({ topic: 'unknown-to-2', totalCount: 2 })).toMatchObject({ ok: false, code: 'NOT_CONTROLLER' });
+    expect(await c.link1.controller.alterConfigs({ resource: { type: 'broker', brokerId: 5 }, mode: 'replace', configs: {} })).toMatchObject({ ok: false, code: 'NOT_CONTROLLER' });
     expect(c.stub1.calls).toEqual([]);
     expect(c.stub2.calls).toEqual([]);
     // Two ends of broker 1's connection to broker 2, nothing from broker 2 back to broker 1.

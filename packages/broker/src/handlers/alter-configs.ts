@@ -129,6 +129,12 @@ async function alterEachInCluster<R extends { readonly resourceType: number; rea
   const responses: ResourceResponse[] = [];
   for (const r of resources) {
     const answer = (e: { errorCode: number; errorMessage: string | null }) => responses.push({ resourceType: r.resourceType, resourceName: r.resourceName, errorCode: e.errorCode, errorMessage: e.errorMessage });
+    // First, before any judgement from a view that may be stale: a forward goes no further.
+    const refused = refuseForwarded(cluster, request.info);
+    if (refused) {
+      answer(refused);
+      continue;
+    }
     const found = clusterResourceOf(cluster.view(), ctx.nodeId, r.resourceType, r.resourceName);
     if (!('resource' in found)) {
       answer(found);
@@ -139,9 +145,8 @@ async function alterEachInCluster<R extends { readonly resourceType: number; rea
       answer(outcome);
       continue;
     }
-    const refused = validateOnly ? null : refuseForwarded(cluster, request.info);
-    if (validateOnly || refused) {
-      answer(refused ?? { errorCode: ErrorCode.NONE, errorMessage: null });
+    if (validateOnly) {
+      answer({ errorCode: ErrorCode.NONE, errorMessage: null });
       continue;
     }
     const next = outcome.ok;

@@ -98,6 +98,12 @@ async function handleInCluster(ctx: BrokerContext, cluster: ClusterLink, req: Cr
       answer({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Duplicate topic ${t.name} in the request.` });
       continue;
     }
+    // First, before any judgement from a view that may be stale: a forward goes no further.
+    const refused = refuseForwarded(cluster, info);
+    if (refused) {
+      answer(refused);
+      continue;
+    }
     const check = checkInCluster(cluster, t);
     if ('errorCode' in check) {
       answer(check);
@@ -105,11 +111,6 @@ async function handleInCluster(ctx: BrokerContext, cluster: ClusterLink, req: Cr
     }
     if (req.validateOnly) {
       answer({ errorCode: ErrorCode.NONE, errorMessage: null });
-      continue;
-    }
-    const refused = refuseForwarded(cluster, info);
-    if (refused) {
-      answer(refused);
       continue;
     }
     const reply = await cluster.controller.createPartitions({ topic: t.name, totalCount: t.count, assignment: t.assignments ? t.assignments.map((a) => [...a.brokerIds]) : null });

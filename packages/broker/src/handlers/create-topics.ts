@@ -189,6 +189,12 @@ async function handleInCluster(ctx: BrokerContext, cluster: ClusterLink, req: Cr
       topics.push(result(t.name, v, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for the topic ${t.name}` }));
       continue;
     }
+    // First, before any judgement from a view that may be stale: a forward goes no further.
+    const refused = refuseForwarded(cluster, info);
+    if (refused) {
+      topics.push(result(t.name, v, refused));
+      continue;
+    }
     const p = planInCluster(cluster.view(), t);
     if (!('ok' in p)) {
       topics.push(result(t.name, v, p));
@@ -200,11 +206,6 @@ async function handleInCluster(ctx: BrokerContext, cluster: ClusterLink, req: Cr
       const partitions = p.ok.assignment ? p.ok.assignment.length : t.numPartitions === -1 ? ctx.server.numPartitions : t.numPartitions;
       const rf = p.ok.assignment ? (p.ok.assignment[0]?.length ?? -1) : t.replicationFactor === -1 ? ctx.server.defaultReplicationFactor : t.replicationFactor;
       topics.push(result(t.name, v, { numPartitions: partitions, replicationFactor: rf, configs: configsOf(cluster.view(), p.ok.configs) }));
-      continue;
-    }
-    const refused = refuseForwarded(cluster, info);
-    if (refused) {
-      topics.push(result(t.name, v, refused));
       continue;
     }
     const reply = await cluster.controller.createTopic({

@@ -84,6 +84,12 @@ async function handleInCluster(cluster: ClusterLink, ctx: BrokerContext, req: De
   const v = info.apiVersion;
   const responses: DeleteTopicsResponseDeletableTopicResult[] = [];
   for (const w of wantedTopics(req, v)) {
+    // First, before any judgement from a view that may be stale: a forward goes no further.
+    const refused = refuseForwarded(cluster, info);
+    if (refused) {
+      responses.push({ name: w.name, topicId: w.topicId, errorCode: refused.errorCode, errorMessage: v >= 5 ? refused.errorMessage : null });
+      continue;
+    }
     const view = cluster.view();
     const topic = w.name !== null ? view.topics.get(w.name) : view.topicsById.get(w.topicId);
     if (!topic) {
@@ -99,11 +105,6 @@ async function handleInCluster(cluster: ClusterLink, ctx: BrokerContext, req: De
     }
     if (!ctx.server.deleteTopicEnable) {
       answer({ errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: 'Topic deletion is disabled.' });
-      continue;
-    }
-    const refused = refuseForwarded(cluster, info);
-    if (refused) {
-      answer(refused);
       continue;
     }
     const reply = await cluster.controller.deleteTopic(name);
