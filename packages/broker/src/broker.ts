@@ -41,7 +41,7 @@ import { RequestMemoryPool } from './connection/request-memory-pool.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { GroupService } from './groups/group-service.ts';
 import type { ApiHandler } from './handlers/api-handler.ts';
-import { HANDLERS } from './handlers/index.ts';
+import { handlerTableFor } from './handlers/index.ts';
 import { silentLogger } from './observability/logger.ts';
 import type { Logger } from './observability/logger.ts';
 import { noopMetrics } from './observability/metrics.ts';
@@ -151,7 +151,7 @@ export class Broker {
     this.freeSpace = freeSpaceGuardFor(options.config, options.fs, options.clock, this.#logger);
     const first = options.config.advertisedListeners[0]!;
     this.#advertised = { host: first.host === '' ? 'localhost' : first.host, port: first.port };
-    const handlers = new Map((options.handlers ?? HANDLERS).map((h) => [h.apiKey, h]));
+    const handlers = new Map((options.handlers ?? handlerTableFor(options.cluster !== undefined)).map((h) => [h.apiKey, h]));
     const self = this;
     this.groups = new GroupService({
       registry,

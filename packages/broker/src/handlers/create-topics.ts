@@ -15,6 +15,17 @@
  * validate_only checks everything and creates nothing. v5+ answers with the partition
  * count, replication factor and the resolved configs (with sources); v7+ with the topic
  * id (the zero uuid when validate-only or failed).
+ *
+ * In a cluster (`ctx.cluster` set) the controller decides (ctx.cluster.controller, local or
+ * forwarded): the same name, reservation and config checks run here against this broker's
+ * view (exists → TOPIC_ALREADY_EXISTS); counts and assignments are the controller's to
+ * check against the live brokers (replication factor > 1 allowed, -1 = the controller's
+ * defaults); no local free-space check (the replicas land on other brokers). After the
+ * controller's ack the answer waits (at most `timeout_ms`, capped) until this broker's view
+ * shows the topic with the new topic id, else REQUEST_TIMED_OUT (the topic still comes).
+ * A forwarded request at a broker that is not the controller → NOT_CONTROLLER.
+ * One that reaches the controller is answered as soon as the controller replied: the
+ * forwarding broker does the waiting, for its own view.
  */
 import { CreateTopicsRequestCodec, CreateTopicsResponseCodec, ErrorCode, ZERO_UUID } from '@samsa/codec';
 import type {
@@ -24,8 +35,14 @@ import type {
   CreateTopicsResponseCreatableTopicResult,
 } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
+import type { ClusterLink } from '../cluster/cluster-link.ts';
+import type { ClusterView } from '../cluster/cluster-view.ts';
+import { brokerOverridesOf, refuseForwarded, replyError } from '../cluster/controller-client-handlers.ts';
+import { notSeenMessage, viewWaitMs, waitForView } from '../cluster/controller-client-view-wait.ts';
 import { ConfigError } from '../config/config-types.ts';
 import { resolveTopicConfigs, validateTopicConfig } from '../config/topic-config.ts';
+import { collisionKey, INTERNAL_TOPICS, topicNameProblem } from '../topics/topic-name.ts';
+import { PARTITIONS_PER_TOPIC_MAX } from '../topics/topic-registry.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
 
@@ -80,6 +97,7 @@ function result(name: string, v: number, fields: Partial<CreateTopicsResponseCre
 }
 
 async function handleCreateTopics(ctx: BrokerContext, req: CreateTopicsRequest, info: RequestInfo): Promise<CreateTopicsResponse> {
+  if (ctx.cluster) return handleInCluster(ctx, ctx.cluster, req, info);
   const v = info.apiVersion;
   const counts = new Map<string, number>();
   for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
@@ -114,6 +132,107 @@ async function handleCreateTopics(ctx: BrokerContext, req: CreateTopicsRequest, 
         configs: v >= 5
           ? resolved.map((r) => ({ name: r.name, value: r.value, readOnly: r.readOnly, configSource: r.source, isSensitive: r.sensitive }))
           : null,
+      }),
+    );
+  }
+  return { throttleTimeMs: 0, topics };
+}
+
+// ---- cluster mode ------------------------------------------------------------------
+
+type ClusterPlan = { readonly ok: { readonly configs: Record<string, string>; readonly assignment: number[][] | null } } | { readonly errorCode: number; readonly errorMessage: string };
+
+/** The checks this broker makes before the controller sees the topic (see the file comment). */
+function planInCluster(view: ClusterView, t: CreateTopicsRequestCreatableTopic): ClusterPlan {
+  const problem = topicNameProblem(t.name);
+  if (problem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
+  if (INTERNAL_TOPICS.has(t.name) || t.name.startsWith('__samsa')) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Topic name ${t.name} is reserved for internal use` };
+  if (view.topics.has(t.name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${t.name}' already exists.` };
+  const key = collisionKey(t.name);
+  for (const existing of view.topics.keys()) {
+    if (collisionKey(existing) === key) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Topic '${t.name}' collides with existing topic: ${existing}` };
+  }
+  let assignment: number[][] | null = null;
+  if (t.assignments.length > 0) {
+    if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
+      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.' };
+    }
+    const sorted = [...t.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+    if (sorted.some((a, i) => a.partitionIndex !== i)) return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'Replica assignments must name partitions 0..n-1, each once.' };
+    if (sorted.length > PARTITIONS_PER_TOPIC_MAX) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Number of partitions must be at most ${PARTITIONS_PER_TOPIC_MAX}.` };
+    assignment = sorted.map((a) => [...a.brokerIds]);
+  } else {
+    if (t.numPartitions !== -1 && (!Number.isInteger(t.numPartitions) || t.numPartitions < 1)) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: 'Number of partitions must be larger than 0.' };
+    if (t.numPartitions > PARTITIONS_PER_TOPIC_MAX) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Number of partitions must be at most ${PARTITIONS_PER_TOPIC_MAX}.` };
+    if (t.replicationFactor !== -1 && t.replicationFactor < 1) return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor must be larger than 0.' };
+  }
+  const configs: Record<string, string> = {};
+  for (const c of t.configs) {
+    try {
+      const value = validateTopicConfig(c.name, c.value);
+      if (value !== null) configs[c.name] = value;
+    } catch (e) {
+      if (e instanceof ConfigError) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: e.message };
+      throw e;
+    }
+  }
+  return { ok: { configs, assignment } };
+}
+
+async function handleInCluster(ctx: BrokerContext, cluster: ClusterLink, req: CreateTopicsRequest, info: RequestInfo): Promise<CreateTopicsResponse> {
+  const v = info.apiVersion;
+  const counts = new Map<string, number>();
+  for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const topics: CreateTopicsResponseCreatableTopicResult[] = [];
+  for (const t of req.topics) {
+    if ((counts.get(t.name) ?? 0) > 1) {
+      topics.push(result(t.name, v, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for the topic ${t.name}` }));
+      continue;
+    }
+    // First, before any judgement from a view that may be stale: a forward goes no further.
+    const refused = refuseForwarded(cluster, info);
+    if (refused) {
+      topics.push(result(t.name, v, refused));
+      continue;
+    }
+    const p = planInCluster(cluster.view(), t);
+    if (!('ok' in p)) {
+      topics.push(result(t.name, v, p));
+      continue;
+    }
+    const configsOf = (view: ClusterView, overrides: Record<string, string>) =>
+      v >= 5 ? resolveTopicConfigs(ctx.server, brokerOverridesOf(view, ctx.nodeId), overrides).map((r) => ({ name: r.name, value: r.value, readOnly: r.readOnly, configSource: r.source, isSensitive: r.sensitive })) : null;
+    if (req.validateOnly) {
+      const partitions = p.ok.assignment ? p.ok.assignment.length : t.numPartitions === -1 ? ctx.server.numPartitions : t.numPartitions;
+      const rf = p.ok.assignment ? (p.ok.assignment[0]?.length ?? -1) : t.replicationFactor === -1 ? ctx.server.defaultReplicationFactor : t.replicationFactor;
+      topics.push(result(t.name, v, { numPartitions: partitions, replicationFactor: rf, configs: configsOf(cluster.view(), p.ok.configs) }));
+      continue;
+    }
+    const reply = await cluster.controller.createTopic({
+      name: t.name,
+      ...(p.ok.assignment ? { assignment: p.ok.assignment } : { partitionCount: t.numPartitions, replicationFactor: t.replicationFactor }),
+      configs: p.ok.configs,
+    });
+    if (!reply.ok || reply.topicId === undefined) {
+      topics.push(result(t.name, v, reply.ok ? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'The controller created the topic without a topic id.' } : replyError(reply)));
+      continue;
+    }
+    const topicId = reply.topicId;
+    const waitMs = viewWaitMs(info, req.timeoutMs);
+    const seen = await waitForView(cluster, ctx.clock, (view) => view.topics.get(t.name)?.topicId === topicId, waitMs);
+    const view = cluster.view();
+    const shown = view.topics.get(t.name);
+    if (!seen || !shown) {
+      const late = waitMs > 0 ? { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: notSeenMessage(`topic ${t.name} created`, waitMs) } : {};
+      topics.push(result(t.name, v, { topicId, ...late }));
+      continue;
+    }
+    topics.push(
+      result(t.name, v, {
+        topicId,
+        numPartitions: shown.partitions.length,
+        replicationFactor: shown.partitions[0]?.replicas.length ?? -1,
+        configs: configsOf(view, { ...(view.topicConfigs.get(t.name) ?? {}) }),
       }),
     );
   }

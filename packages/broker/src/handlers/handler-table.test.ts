@@ -1,11 +1,23 @@
 // The handler table against the generated protocol metadata (issue 12): each handler's key and
 // name are its codecs' (request and response agree, and match apiByKey and ApiKey), keys are
-// unique, and the versions it serves lie within the specs' valid versions.
+// unique, and the versions it serves lie within the specs' valid versions; the cluster table
+// adds ControlledShutdown and nothing else, so a single broker's table (hence its ApiVersions)
+// is the same as before clusters.
 import { ApiKey, apiByKey } from '@samsa/codec';
 import { describe, expect, it } from 'vitest';
-import { HANDLERS } from './index.ts';
+import { CLUSTER_HANDLERS, HANDLERS, handlerTableFor } from './index.ts';
 
 describe('handler table', () => {
+  it('cluster table = single-broker table + ControlledShutdown', () => {
+    expect(HANDLERS.some((h) => h.apiKey === ApiKey.ControlledShutdown)).toBe(false);
+    expect(CLUSTER_HANDLERS.map((h) => h.apiKey)).toEqual([...HANDLERS.map((h) => h.apiKey), ApiKey.ControlledShutdown]);
+    expect(handlerTableFor(false)).toBe(HANDLERS);
+    expect(handlerTableFor(true)).toBe(CLUSTER_HANDLERS);
+    const ks = CLUSTER_HANDLERS.find((h) => h.apiKey === ApiKey.ControlledShutdown)!;
+    expect([ks.name, ks.request.meta.apiKey, ks.response.meta.apiKey, ks.minVersion, ks.maxVersion]).toEqual(['ControlledShutdown', 7, 7, 0, 3]);
+    expect(ks.request.meta.validVersions[0] <= ks.minVersion && ks.maxVersion <= ks.request.meta.validVersions[1]).toBe(true);
+  });
+
   it('takes every key and name from the generated metadata', () => {
     expect(HANDLERS.length).toBeGreaterThan(0);
     const seen = HANDLERS.map((h) => ({

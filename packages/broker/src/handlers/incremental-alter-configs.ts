@@ -6,13 +6,19 @@
  * effective value). The resulting set is validated as a whole (INVALID_CONFIG naming the
  * key) and, unless validate_only, persisted and applied. The same key twice for one
  * resource, or an unknown operation → INVALID_REQUEST. Resources as AlterConfigs.
+ *
+ * In a cluster (`ctx.cluster` set) the current overrides and effective values come from
+ * this broker's view, and only the keys the operations change go to the controller (see
+ * alter-configs.ts, mode `incremental`).
  */
 import { ErrorCode, IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '@samsa/codec';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
 import { brokerConfigEntries, ResourceType, topicConfigEntries, validateConfigSet } from '../config/config-resources.ts';
-import { alterEachResource } from './alter-configs.ts';
+import { brokerOverridesOf } from '../cluster/controller-client-handlers.ts';
+import { alterEachResource, clusterOverridesOf, clusterResourceOf } from './alter-configs.ts';
 import { defineHandler } from './api-handler.ts';
+import type { RequestInfo } from './api-handler.ts';
 
 const SET = 0;
 const DELETE = 1;
@@ -22,10 +28,23 @@ const SUBTRACT = 3;
 type Resource = IncrementalAlterConfigsRequest['resources'][number];
 
 function currentOverrides(ctx: BrokerContext, r: Resource): Record<string, string> {
+  if (ctx.cluster) {
+    const view = ctx.cluster.view();
+    const found = clusterResourceOf(view, ctx.nodeId, r.resourceType, r.resourceName);
+    return 'resource' in found ? { ...clusterOverridesOf(view, found.resource) } : {};
+  }
   return { ...(r.resourceType === ResourceType.TOPIC ? ctx.registry.topic(r.resourceName)!.record.configs : ctx.registry.dynamicBrokerConfigs) };
 }
 
 function effectiveValue(ctx: BrokerContext, r: Resource, name: string): string | null {
+  if (ctx.cluster) {
+    const view = ctx.cluster.view();
+    const found = clusterResourceOf(view, ctx.nodeId, r.resourceType, r.resourceName);
+    if (!('resource' in found)) return null;
+    const overrides = clusterOverridesOf(view, found.resource);
+    const entries = found.resource.type === 'topic' ? topicConfigEntries(ctx.server, brokerOverridesOf(view, ctx.nodeId), overrides) : brokerConfigEntries(ctx.server, overrides);
+    return entries.find((e) => e.name === name)?.value ?? null;
+  }
   const entries =
     r.resourceType === ResourceType.TOPIC
       ? topicConfigEntries(ctx.server, ctx.registry.dynamicBrokerConfigs, ctx.registry.topic(r.resourceName)!.record.configs)
@@ -64,8 +83,8 @@ function apply(ctx: BrokerContext, r: Resource): { ok: Record<string, string> } 
   return 'error' in checked ? { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: checked.error } : checked;
 }
 
-async function handleIncrementalAlterConfigs(ctx: BrokerContext, req: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
-  const responses = await alterEachResource(ctx, req.resources, req.validateOnly, (r) => apply(ctx, r));
+async function handleIncrementalAlterConfigs(ctx: BrokerContext, req: IncrementalAlterConfigsRequest, info: RequestInfo): Promise<IncrementalAlterConfigsResponse> {
+  const responses = await alterEachResource(ctx, req.resources, req.validateOnly, (r) => apply(ctx, r), { info, mode: 'incremental' });
   return { throttleTimeMs: 0, responses };
 }
 

@@ -1,10 +1,13 @@
 /**
- * The handler table: every API this broker serves, which is exactly what ApiVersions
+ * The handler tables: every API a broker serves, which is exactly what ApiVersions
  * advertises. Add an API here only once every version in its range works.
+ * `HANDLERS` is a single broker's; `CLUSTER_HANDLERS` (a broker in a cluster) adds the
+ * cluster-only APIs (ControlledShutdown), so a single broker's ApiVersions is unchanged.
  */
 import type { ApiHandler } from './api-handler.ts';
 import { alterConfigsHandler } from './alter-configs.ts';
 import { apiVersionsHandler } from './api-versions.ts';
+import { controlledShutdownHandler } from './controlled-shutdown.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
 import { deleteRecordsHandler } from './delete-records.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
@@ -56,3 +59,10 @@ export const HANDLERS: readonly ApiHandler[] = [
   offsetDeleteHandler,
   describeClusterHandler,
 ];
+
+export const CLUSTER_HANDLERS: readonly ApiHandler[] = [...HANDLERS, controlledShutdownHandler];
+
+/** The table of a broker in a cluster (`cluster` true) or of a single broker. */
+export function handlerTableFor(cluster: boolean): readonly ApiHandler[] {
+  return cluster ? CLUSTER_HANDLERS : HANDLERS;
+}
