@@ -1,17 +1,19 @@
 /**
- * One broker's Metadata answer, asked on a raw socket (no client library), so the answer is
+ * One broker's Metadata (and FindCoordinator) answer, asked on a raw socket (no client library), so the answer is
  * that broker's own view and never one a client fetched from another broker. The cluster
  * suites and benches compare these views across brokers (same brokers, same leaders).
  *
  * Metadata v9 (flexible; what every broker version here answers), all topics or the named
  * ones. Bounded: connecting and reading the answer each have `timeoutMs`.
  */
-import { decodeResponseFrame, MetadataRequestCodec, MetadataResponseCodec } from '@samsa/codec';
+import { decodeResponseFrame, FindCoordinatorRequestCodec, FindCoordinatorResponseCodec, MetadataRequestCodec, MetadataResponseCodec } from '@samsa/codec';
 import { encodeRequest } from './kafka-requests.ts';
 import { connect, readFrame } from './kafka-wire.ts';
 
 const METADATA_KEY = 3;
 const METADATA_VERSION = 9;
+const FIND_COORDINATOR_KEY = 10;
+const FIND_COORDINATOR_VERSION = 3;
 const TIMEOUT_MS_DEFAULT = 5000;
 
 export interface MetadataPartition {
@@ -74,4 +76,17 @@ export function leadersOf(metadata: BrokerMetadata, topic: string): number[] | n
   const t = metadata.topics.find((x) => x.name === topic);
   if (t === undefined || t.errorCode !== 0) return null;
   return t.partitions.map((p) => p.leader);
+}
+
+/** The coordinator of consumer group `groupId` as the broker on `port` answers FindCoordinator v3. */
+export async function findCoordinator(port: number, groupId: string, timeoutMs = TIMEOUT_MS_DEFAULT): Promise<{ readonly errorCode: number; readonly nodeId: number; readonly port: number }> {
+  const socket = await connect(port, timeoutMs);
+  try {
+    socket.write(encodeRequest(FIND_COORDINATOR_KEY, FIND_COORDINATOR_VERSION, 1, 'samsa-cluster-probe', FindCoordinatorRequestCodec, { key: groupId, keyType: 0, coordinatorKeys: [] }));
+    const frame = await readFrame(socket, timeoutMs);
+    const { body } = decodeResponseFrame(new Uint8Array(frame.buffer, frame.byteOffset, frame.length), FIND_COORDINATOR_KEY, FIND_COORDINATOR_VERSION, FindCoordinatorResponseCodec);
+    return { errorCode: body.errorCode, nodeId: body.nodeId, port: body.port };
+  } finally {
+    socket.destroy();
+  }
 }

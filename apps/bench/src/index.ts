@@ -15,7 +15,7 @@ export { etcdctl, startEtcd } from './etcd-process.ts';
 export type { EtcdCluster, EtcdMember } from './etcd-process.ts';
 export { etcdLeaderIndex, etcdPut, etcdRange, etcdReceivedByMethod, parseReceivedByMethod } from './etcd-read.ts';
 export type { EtcdEntry, EtcdRange } from './etcd-read.ts';
-export { fetchMetadata, leadersOf } from './broker-metadata.ts';
+export { fetchMetadata, findCoordinator, leadersOf } from './broker-metadata.ts';
 export type { BrokerMetadata, MetadataPartition, MetadataTopic } from './broker-metadata.ts';
 export { pollUntil, processGroupAlive, SESSION_TIMEOUT_MS_DEFAULT, startCluster } from './cluster-process.ts';
 export type { Cluster, ClusterBroker, ClusterMetadataMode, ClusterOptions, ExitInfo } from './cluster-process.ts';
