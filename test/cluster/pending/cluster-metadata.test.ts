@@ -25,7 +25,7 @@ describe('a Node, Node, Deno cluster serves the whole cluster from every broker'
   });
 
   it('a 12-partition topic spreads four leaders per broker, and every broker reports the same leaders', async () => {
-    // Created through the Deno broker: whichever broker gets it, the controller decides.
+    // Bootstrapped from the Deno broker (KafkaJS sends CreateTopics to the controller its Metadata names).
     await createClusterTopic(cluster, cluster.broker(3).bootstrap, 'spread', 12);
     const leaders = await waitForSameLeaders(cluster, 'spread', 12);
     const perBroker = new Map<number, number>();
