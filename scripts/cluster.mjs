@@ -96,8 +96,10 @@ function build() {
     [process.execPath, [join(REPO_ROOT, 'scripts/pnpm.mjs'), 'install']],
     [join(REPO_ROOT, 'node_modules/.bin/turbo'), ['run', 'build', '--filter=@samsa/broker-node...', '--output-logs=errors-only']],
   ];
+  // As under `npm run`: turbo looks for the pinned pnpm in node_modules/.bin.
+  const env = { ...process.env, PATH: [join(REPO_ROOT, 'node_modules/.bin'), process.env.PATH ?? ''].join(delimiter) };
   for (const [command, args] of steps) {
-    const result = spawnSync(command, args, { cwd: REPO_ROOT, stdio: 'inherit' });
+    const result = spawnSync(command, args, { cwd: REPO_ROOT, stdio: 'inherit', env });
     if (result.status !== 0) {
       process.stderr.write(`npm run cluster: ${[command, ...args].join(' ')} failed (${result.error?.message ?? `exit ${result.status}`})\n`);
       process.exit(EXIT_FAILED);
