@@ -50,12 +50,12 @@ describe('npm run cluster (three brokers and etcd)', () => {
     child.stderr!.on('data', (c: Buffer) => err.push(c));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child!.once('exit', (code, signal) => resolve({ code, signal })));
 
-    await pollUntil('the bootstrap line', READY_MS, () => {
-      if (child!.exitCode !== null) throw new Error(`exited ${child!.exitCode}:\n${err.text()}`);
-      return out.text().includes('bootstrap: ');
-    }).catch((e: unknown) => {
-      throw new Error(`${String(e)}\n${err.text().slice(-4000)}`);
+    // Fails at once if the script exits before it printed the line.
+    const exitedEarly = exited.then((e) => {
+      if (!out.text().includes('bootstrap: ')) throw new Error(`npm run cluster exited ${JSON.stringify(e)} before the bootstrap line:\n${err.text().slice(-4000)}`);
     });
+    exitedEarly.catch(() => {}); // The race below reports it; after the race nothing may go unhandled.
+    await Promise.race([pollUntil('the bootstrap line', READY_MS, () => out.text().includes('bootstrap: ')), exitedEarly]);
     const line = /bootstrap: (\S+)/.exec(out.text())![1]!;
     expect(line).toBe(ports.map((p) => `127.0.0.1:${p}`).join(','));
     const dataDir = /data in (\S+),/.exec(out.text())![1]!;
