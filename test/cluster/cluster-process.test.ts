@@ -57,6 +57,10 @@ describe('cluster harness (local mode: no --metadata yet)', () => {
     expect(killed.running).toBe(false);
     expect(processGroupAlive(killedPid)).toBe(false);
     expect(c.bootstrap().split(',')).toHaveLength(2);
+    // Waiting for a dead broker's registration ends at once, with its output.
+    const waitStart = performance.now();
+    await expect(c.waitForRegistrations([2], 30_000)).rejects.toThrow(/broker 2 exited before it registered/);
+    expect(performance.now() - waitStart).toBeLessThan(5000);
     await killed.restart();
     expect((await fetchMetadata(killed.port)).brokers.map((x) => x.nodeId)).toEqual([2]);
 

@@ -21,6 +21,7 @@ export {
   fetchMetadata,
   findCoordinator,
   leadersOf,
+  PollAborted,
   pollUntil,
   processGroupAlive,
   SESSION_TIMEOUT_MS_DEFAULT,

@@ -121,7 +121,16 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** Polls `check` every POLL_MS until it resolves true; throws naming `what` past `timeoutMs`. */
+/** Thrown by a `pollUntil` check to stop polling at once (a process it waits on died). */
+export class PollAborted extends Error {
+  override readonly name = 'PollAborted';
+}
+
+/**
+ * Polls `check` every POLL_MS until it resolves true; throws naming `what` past `timeoutMs`.
+ * A check that throws is retried (a request to a process still starting may fail), except
+ * with PollAborted, which ends the poll at once.
+ */
 export async function pollUntil(what: string, timeoutMs: number, check: () => Promise<boolean> | boolean): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   let last = '';
@@ -129,6 +138,7 @@ export async function pollUntil(what: string, timeoutMs: number, check: () => Pr
     try {
       if (await check()) return;
     } catch (error) {
+      if (error instanceof PollAborted) throw error;
       last = ` (last error: ${error instanceof Error ? error.message : String(error)})`;
     }
     if (performance.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last}`);
@@ -270,6 +280,7 @@ class BrokerChild implements ClusterBroker {
     await this.waitListening();
     if (this.#cluster.mode !== 'etcd') return;
     await pollUntil(`broker ${this.nodeId} registered again`, this.#cluster.registerTimeoutMs, async () => {
+      if (!this.running) throw new PollAborted(`broker ${this.nodeId} exited before it registered again:\n${this.output().slice(-4000)}`);
       const lease = await this.#cluster.registrationLease(this.nodeId);
       return lease !== null && lease !== leaseBefore;
     });
@@ -348,6 +359,8 @@ class ClusterImpl implements Cluster {
     const want = [...ids].sort((a, b) => a - b).join(',');
     let have = '';
     await pollUntil(`registrations of brokers [${want}] in etcd`, timeoutMs, async () => {
+      const dead = this.brokers.find((b) => ids.includes(b.nodeId) && !b.running);
+      if (dead !== undefined) throw new PollAborted(`broker ${dead.nodeId} exited before it registered:\n${dead.output().slice(-4000)}`);
       have = (await this.registeredBrokerIds()).join(',');
       return have === want;
     }).catch((error: unknown) => {
