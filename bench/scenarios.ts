@@ -51,6 +51,9 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'memory-bound', file: 'broker/memory-bound.ts', runtime: 'node', builds: BROKER, description: 'broker memory under 40 connections each sending a ~100 MB Produce frame (OVERRIDES=… to vary)' },
   { name: 'shutdown-restart', file: 'broker/shutdown-restart.ts', runtime: 'node', builds: BROKER, description: 'clean shutdown and restart of a Node broker at 1,000 / 5,000 / 20,000 partitions, vs fsync and list+stat' },
   { name: 'commits-vs-traffic', file: 'groups/commits-vs-traffic.ts', runtime: 'node', builds: BROKER, description: '10,000 offset commits/s from one client beside steady produce + fetch on one broker, vs no commits' },
+  { name: 'cluster-failover', file: 'cluster/failover.ts', runtime: 'node', builds: BROKER, description: '3 brokers + etcd: SIGKILL a partition leader 20 times, death → new leaders visible on every survivor, p50/p99 vs the session timeout' },
+  { name: 'cluster-create', file: 'cluster/create.ts', runtime: 'node', builds: BROKER, description: 'a 1,000-partition topic on 3 brokers + etcd until every broker shows all leaders, vs the same on one single-node broker' },
+  { name: 'cluster-idle-etcd', file: 'cluster/idle-etcd.ts', runtime: 'node', builds: BROKER, description: "an idle 3-broker cluster's etcd requests/s by gRPC method for 30 s (expected: keepalives only), vs etcd alone" },
   { name: 'profile-summary', file: 'broker/profile-summary.ts', runtime: 'node', builds: [], description: 'tool, not a measurement: top functions by self time of a .cpuprofile (args: <file> [top])' },
 ];
 
@@ -65,6 +68,7 @@ export const SUPPORT_FILES: Readonly<Record<string, string>> = {
   'groups/traffic.ts': 'produce + fetch traffic, imported by commits-vs-traffic',
   'groups/samples.ts': 'latency samples, imported by the group benches',
   'groups/wire-client.ts': 'a pipelined Kafka connection, imported by the group benches',
+  'cluster/visible-everywhere.ts': 'waiting for a Metadata condition on every broker, and percentiles, imported by the cluster benches',
   'groups/cpu-profile-preload.mjs': 'a --import preload that commits-vs-traffic puts in NODE_OPTIONS',
 };
 

@@ -11,7 +11,9 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'deno/**'],
+    // cluster/pending/: the real-process cluster suites written ahead of the cluster pieces
+    // (issue 13); the integrator moves them into cluster/ once those are merged.
+    exclude: ['**/node_modules/**', 'deno/**', 'cluster/pending/**'],
     setupFiles: ['./setup/fast-check-seed.ts'],
     passWithNoTests: false,
     testTimeout: 120_000,

@@ -11,3 +11,11 @@ export { denoPermissions, freePort, startBroker, tempDir } from './broker-proces
 export type { BrokerProcess, BrokerRuntime, StartOptions } from './broker-process.ts';
 export { createTopic } from './topics.ts';
 export { batchOf, encodeRequest, produceBody } from './kafka-requests.ts';
+export { etcdctl, startEtcd } from './etcd-process.ts';
+export type { EtcdCluster, EtcdMember } from './etcd-process.ts';
+export { etcdLeaderIndex, etcdPut, etcdRange, etcdReceivedByMethod, parseReceivedByMethod } from './etcd-read.ts';
+export type { EtcdEntry, EtcdRange } from './etcd-read.ts';
+export { fetchMetadata, findCoordinator, leadersOf } from './broker-metadata.ts';
+export type { BrokerMetadata, MetadataPartition, MetadataTopic } from './broker-metadata.ts';
+export { PollAborted, pollUntil, processGroupAlive, SESSION_TIMEOUT_MS_DEFAULT, startCluster } from './cluster-process.ts';
+export type { Cluster, ClusterBroker, ClusterMetadataMode, ClusterOptions, ExitInfo } from './cluster-process.ts';

@@ -1,27 +1,64 @@
 /**
- * `samsa cluster`: cluster id, controller, brokers and topic count (DescribeCluster and
- * Metadata through KafkaJS).
+ * `samsa cluster`: the brokers, the controller, fenced brokers (replicas of some partition
+ * that are not registered), offline partitions (leader -1) and under-replicated partitions
+ * (ISR smaller than the replicas); `--json` prints the same as JSON (cluster-status.ts).
+ *
+ * Two sources:
+ * - `--metadata etcd://host:port[,…]` (with `--cluster-id`, default `samsa`): straight from
+ *   the cluster's metadata store, no broker needed (cluster-from-etcd.ts); the controller's
+ *   epoch is shown.
+ * - otherwise a broker over the Kafka protocol (KafkaJS DescribeCluster + Metadata of every
+ *   topic, `--bootstrap`): what that broker's view says; no controller epoch.
  */
 import { Command } from 'commander';
 import { bootstrapFrom } from './parse-flags.ts';
+import { clusterStatus, formatClusterStatus } from './cluster-status.ts';
+import type { ClusterStatus, StatusPartition } from './cluster-status.ts';
+
+const CLUSTER_ID_DEFAULT = 'samsa';
+
+interface ClusterOptions {
+  bootstrap?: string;
+  metadata?: string;
+  clusterId?: string;
+  json?: boolean;
+}
+
+async function statusFromBroker(bootstrap: string): Promise<ClusterStatus> {
+  const { withAdmin } = await import('../client/kafka-client.ts');
+  return withAdmin({ bootstrap }, async (admin) => {
+    const cluster = await admin.describeCluster();
+    const { topics } = await admin.fetchTopicMetadata();
+    const partitions: StatusPartition[] = [];
+    for (const t of topics) {
+      for (const p of t.partitions) partitions.push({ topic: t.name, partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr });
+    }
+    return clusterStatus({
+      source: { kind: 'kafka', address: bootstrap, revision: null },
+      clusterId: cluster.clusterId,
+      controller: cluster.controller === null || cluster.controller < 0 ? null : { id: cluster.controller, epoch: null },
+      brokers: cluster.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port, rack: null })),
+      topicCount: topics.length,
+      partitions,
+    });
+  });
+}
 
 export function clusterCommand(): Command {
   return new Command('cluster')
-    .description('show the cluster id, controller and brokers')
-    .option('-b, --bootstrap <host:port>', 'broker to talk to (env SAMSA_BOOTSTRAP)')
+    .description('show the brokers, the controller, fenced brokers and offline partitions')
+    .option('-b, --bootstrap <host:port>', 'broker to ask over the Kafka protocol (env SAMSA_BOOTSTRAP)')
+    .option('--metadata <etcd://host:port,...>', 'read the cluster straight from its etcd instead of a broker')
+    .option('--cluster-id <id>', `cluster.id of the cluster in etcd (with --metadata; default ${CLUSTER_ID_DEFAULT})`)
     .option('--json', 'print JSON')
-    .action(async (o: { bootstrap?: string; json?: boolean }) => {
-      const { withAdmin } = await import('../client/kafka-client.ts');
-      const info = await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
-        const cluster = await admin.describeCluster();
-        const topics = await admin.listTopics();
-        return { ...cluster, topicCount: topics.length };
-      });
-      if (o.json) {
-        process.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
-        return;
+    .action(async (o: ClusterOptions) => {
+      let status: ClusterStatus;
+      if (o.metadata !== undefined) {
+        const { parseMetadataUrl, readClusterFromEtcd } = await import('./cluster-from-etcd.ts');
+        status = await readClusterFromEtcd(parseMetadataUrl(o.metadata), o.clusterId ?? CLUSTER_ID_DEFAULT);
+      } else {
+        status = await statusFromBroker(bootstrapFrom(o));
       }
-      process.stdout.write(`Cluster: ${info.clusterId}\nController: ${info.controller ?? 'none'}\nTopics: ${info.topicCount}\nBrokers:\n`);
-      for (const b of info.brokers) process.stdout.write(`\t${b.nodeId}\t${b.host}:${b.port}\n`);
+      process.stdout.write(o.json ? `${JSON.stringify(status, null, 2)}\n` : formatClusterStatus(status));
     });
 }
