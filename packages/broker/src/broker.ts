@@ -188,7 +188,8 @@ export class Broker {
       this.#clusterUnsubscribe.push(cluster.onView(() => void apply()));
       const unsubscribeLease = cluster.onLeaseChange?.(() => void apply());
       if (unsubscribeLease) this.#clusterUnsubscribe.push(unsubscribeLease);
-      // A view published between open's first apply and these subscriptions is not lost.
+      // The first view: applied after everything built here (the group service) could
+      // subscribe to the leadership events; `open` waits for it.
       void apply();
     }
     const queuedBytes = options.config.values.get('queued.max.request.bytes') as number;
@@ -233,6 +234,8 @@ export class Broker {
     try {
       const broker = await Broker.#openLocked(options, logger, lock);
       broker.#dataDirLock = lock;
+      // Cluster mode: the local replicas of the first view are open before clients come.
+      await broker.registry.applied();
       // A first reading now, so /metrics and /healthz show the free space from the start
       // (refresh never rejects; 'unknown' stays unknown).
       await broker.freeSpace.refresh();
@@ -291,7 +294,6 @@ export class Broker {
       await logs.close().catch(() => {});
       throw e;
     }
-    if (cluster) await registry.applyView(cluster.view(), cluster.nodeId, cluster.leaseValid);
     logger.info({ nodeId: server.nodeId, clusterId: registry.clusterId, topics: registry.topicCount, dataDir }, 'broker opened');
     return new Broker(options, registry, logs);
   }

@@ -412,6 +412,11 @@ export class TopicRegistry {
     });
   }
 
+  /** Resolves once every mutation and view handed to the registry so far is done (tests, shutdown order). */
+  applied(): Promise<void> {
+    return this.#chain.then(() => {});
+  }
+
   /** Topics opened from the local metadata file before cluster mode began: closed, data left as it is. */
   async #forgetLocalFileTopics(): Promise<void> {
     for (const [name, topic] of this.#topics) {
