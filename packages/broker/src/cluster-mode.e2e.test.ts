@@ -320,6 +320,25 @@ describe('cluster mode: a broker that leads some partitions', () => {
     expect(await dirsOf(s.fs, 't')).toEqual(['t-0', 't-1']);
   });
 
+  it('a restart keeps the replicas the view still gives this node, sets aside a topic the view lacks and drops a moved replica', async () => {
+    const s = await setup(view({ revision: 1, topics: [topicSpec(), { name: 'gone', topicId: NEW_TOPIC_ID, partitions: [{ leader: ME, replicas: [ME] }] }] }));
+    expect(produceCode(await produce(s.client, 0, ['kept']))).toBe(ErrorCode.NONE);
+    await s.broker.shutdown();
+    open = null;
+    // While it was down: topic 'gone' was deleted and t-1 moved to node 2 alone.
+    const later = view({ revision: 5, topics: [{ name: 't', topicId: TOPIC_ID, partitions: [topicSpec().partitions[0]!, { leader: OTHER, leaderEpoch: 6, replicas: [OTHER] }] }] });
+    const link = new FakeClusterLink(ME, later);
+    const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', `node.id=${ME}`] });
+    const broker = await Broker.open({ config, fs: s.fs, clock: new ManualClock(), random: createRandom(1), cluster: link });
+    open = broker;
+    expect(await dirsOf(s.fs, 't')).toEqual(['t-0']);
+    expect(await dirsOf(s.fs, 'gone')).toEqual([]);
+    expect((await s.fs.readDir('/data')).map((e) => (typeof e === 'string' ? e : e.name)).some((n) => n.startsWith('gone-0.') && n.endsWith('-stray'))).toBe(true);
+    const p0 = broker.registry.partition('t', 0)!;
+    expect(p0.isLeader).toBe(true);
+    expect(p0.highWatermark).toBe(1);
+  });
+
   it('shutdown unsubscribes from the link', async () => {
     const s = await setup();
     expect(s.link.listenerCount).toBe(2);
