@@ -290,6 +290,16 @@ describe('cluster mode: a broker that leads some partitions', () => {
     expect(produceCode(await produce(s.client, 0, big))).toBe(ErrorCode.MESSAGE_TOO_LARGE);
   });
 
+  it('DescribeConfigs answers any topic of the view, also one without a replica here', async () => {
+    const remote: TopicSpec = { name: 'remote', topicId: NEW_TOPIC_ID, partitions: [{ leader: OTHER, replicas: [OTHER] }] };
+    const s = await setup(view({ revision: 1, topics: [topicSpec(), remote], topicConfigs: { remote: { 'retention.ms': '1234' } } }));
+    expect(s.broker.registry.topic('remote')).toBeUndefined();
+    const describe = (name: string) =>
+      s.client.request(32, 4, DescribeConfigsRequestCodec, { resources: [{ resourceType: 2, resourceName: name, configurationKeys: ['retention.ms'] }], includeSynonyms: false, includeDocumentation: false }, DescribeConfigsResponseCodec);
+    expect((await describe('remote')).results[0]).toMatchObject({ errorCode: ErrorCode.NONE, configs: [{ name: 'retention.ms', value: '1234', configSource: 1 }] });
+    expect((await describe('absent')).results[0]?.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
   it('Metadata auto-creation asks the controller and answers LEADER_NOT_AVAILABLE until the view has the topic', async () => {
     const s = await setup(view({ revision: 1 }), ['num.partitions=3', 'default.replication.factor=2']);
     const md = await metadata(s.client, ['fresh'], true);
