@@ -78,7 +78,7 @@ async function check(broker: Broker, fs: MemoryFileSystem, view: ClusterView, le
     expect(broker.registry.partition(topic, partition)?.index).toBe(partition);
   }
   // 2: the partition directories on disk (retired ones carry a '.' suffix).
-  const dirs = (await fs.readDir('/data')).map((e) => (typeof e === 'string' ? e : e.name)).filter((n) => /^[a-c]-\d+$/.test(n));
+  const dirs = (await fs.readDir('/data')).filter((n) => /^[a-c]-\d+$/.test(n));
   expect(dirs.sort()).toEqual([...expected.keys()].sort());
   // 4: a new incarnation never keeps the old replica.
   for (const t of broker.registry.topics()) {
