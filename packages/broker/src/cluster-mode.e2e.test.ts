@@ -220,6 +220,18 @@ describe('cluster mode: a broker that leads some partitions', () => {
     expect(s.events).toEqual([]);
   });
 
+  it('a long poll on a partition that stops being led here answers NOT_LEADER_OR_FOLLOWER at once', async () => {
+    const s = await setup();
+    const body = fetchBody('t', 0, 0, { maxWaitMs: 30_000, minBytes: 1 });
+    const sent = s.client.send(1, 12, FetchRequestCodec, body);
+    for (let i = 0; i < 5000 && (s.broker.registry.partition('t', 0)?.waiterCount ?? 0) === 0; i++) await new Promise((r) => setTimeout(r, 1));
+    expect(s.broker.registry.partition('t', 0)?.waiterCount).toBe(1);
+    // The ManualClock never moves: only the leadership change can end the poll.
+    await publish(s, view({ revision: 2, topics: [topicSpec(OTHER, OTHER, [4, 5])] }));
+    const res = await s.client.receive(sent, FetchResponseCodec, 12);
+    expect(res.responses[0]?.partitions[0]).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId: OTHER, leaderEpoch: 4 } });
+  });
+
   it('a view without the topic removes its local logs; a recreated topic (new id) starts empty', async () => {
     const s = await setup();
     expect(produceCode(await produce(s.client, 0, ['old']))).toBe(ErrorCode.NONE);

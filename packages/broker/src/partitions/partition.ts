@@ -238,6 +238,15 @@ export class Partition {
     return this.#parked.size;
   }
 
+  /**
+   * Wakes the long polls parked now (they resolve false and re-read); later ones park as
+   * usual. For a leader that became a follower: its polls would wait for data that no
+   * longer comes, the re-read answers NOT_LEADER_OR_FOLLOWER at once.
+   */
+  wakePolls(): void {
+    for (const poll of this.#parked) poll.abort();
+  }
+
   /** Ends every long poll parked on this partition, and any later one at once (shutdown). */
   endPolls(): void {
     this.#pollsEnded = true;

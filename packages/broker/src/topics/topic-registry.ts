@@ -101,6 +101,8 @@ export class TopicRegistry {
   readonly #byId = new Map<string, string>();
   /** Cluster mode: the local replicas by topic and partition number. */
   readonly #replicas = new Map<string, Map<number, Partition>>();
+  /** Cluster mode: the effective config last applied to each topic's replicas (as JSON). */
+  readonly #configJson = new Map<string, string>();
   #chain: Promise<unknown> = Promise.resolve();
   #nextProducerId = 0;
   /** Null on a single broker; set by the first `applyView`. */
@@ -444,6 +446,7 @@ export class TopicRegistry {
       }
       if (replicas.size === 0) {
         this.#replicas.delete(name);
+        this.#configJson.delete(name);
         this.#topics.delete(name);
         if (known) this.#byId.delete(known.record.topicId);
       } else if (drop.length > 0 && known) {
@@ -484,6 +487,9 @@ export class TopicRegistry {
     if (held.length === 0 && replicas.size === 0) return;
     const record: TopicRecord = { name: topic.name, topicId: topic.topicId, partitions: topic.partitions.length, configs: { ...(view.topicConfigs.get(topic.name) ?? {}) } };
     const config = this.effectiveConfig(record.configs);
+    // One comparison per topic and view, not per replica (views come often in a failover).
+    const configJson = JSON.stringify(config);
+    const configChanged = this.#configJson.get(topic.name) !== configJson;
     const missing = held.filter((p) => !replicas.has(p.partition));
     const opened = new Map<number, Partition>();
     await runBounded(missing, OPEN_CONCURRENCY, async (p) => {
@@ -498,13 +504,14 @@ export class TopicRegistry {
       const p = fresh ?? replicas.get(pv.partition);
       if (!p) continue;
       if (fresh) replicas.set(pv.partition, fresh);
-      else if (!sameConfig(p.config, config)) {
+      else if (configChanged) {
         p.config = config;
         this.#logs.reconfigure?.(p.log, toLogConfig(config));
       }
       this.#setRole(p, pv.leader === nodeId && leaseValid, pv.leaderEpoch, fresh !== undefined);
     }
     if (replicas.size === 0) return;
+    this.#configJson.set(topic.name, configJson);
     this.#replicas.set(topic.name, replicas);
     this.#topics.set(topic.name, { record, partitions: sortedReplicas(replicas) });
     this.#byId.set(topic.topicId, topic.name);
@@ -513,8 +520,11 @@ export class TopicRegistry {
   /** Sets a replica's role and epoch; emits when it is new or either changed. */
   #setRole(p: Partition, isLeader: boolean, leaderEpoch: number, isNew: boolean): void {
     if (!isNew && p.isLeader === isLeader && p.leaderEpoch === leaderEpoch) return;
+    const wasLeader = p.isLeader && !isNew;
     p.isLeader = isLeader;
     p.leaderEpoch = leaderEpoch;
+    // Its consumers' long polls answer NOT_LEADER_OR_FOLLOWER now, not at max_wait_ms.
+    if (wasLeader && !isLeader) p.wakePolls();
     this.leadership.emit({ topic: p.topic, partition: p.index, role: isLeader ? 'leader' : 'follower', leaderEpoch, deleted: false });
   }
 
@@ -591,10 +601,6 @@ function holds(p: PartitionView | undefined, nodeId: number): boolean {
 
 function sortedReplicas(replicas: ReadonlyMap<number, Partition>): Partition[] {
   return [...replicas.values()].sort((a, b) => a.index - b.index);
-}
-
-function sameConfig(a: EffectiveTopicConfig, b: EffectiveTopicConfig): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** True when `e` or one of its causes (a LogStorageError wraps the FileSystemError) is a full disk. */
