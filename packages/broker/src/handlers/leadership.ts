@@ -12,8 +12,10 @@
  *   lead, or a lease that may have expired (`leaseValid` false: another broker may lead now) →
  *   NOT_LEADER_OR_FOLLOWER. Errors carry the view's leader and epoch (`currentLeader`)
  *   for the responses that have the field (Fetch v12+), so a client moves at once.
- * The registry's replica state (applied views) decides; the view only names topics
- * and the current leader, so a view not yet applied never makes this node a leader.
+ * This node leads only when the registry's applied state (the replica's `isLeader` and
+ * `leaderEpoch`, the topic id) and the current view agree: a view not yet applied never
+ * makes this node a leader, and one that moved leadership away (or replaced the topic)
+ * stops writes at once, before the registry applies it.
  */
 import { ErrorCode } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
@@ -33,12 +35,17 @@ export function leaderPartition(ctx: BrokerContext, topic: string, index: number
   const local = ctx.registry.partition(topic, index);
   const cluster = ctx.cluster;
   if (cluster === null) return local ? { partition: local } : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, currentLeader: NO_LEADER_HINT };
-  const pv = cluster.view().topics.get(topic)?.partitions[index];
-  if (pv === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, currentLeader: NO_LEADER_HINT };
+  const viewTopic = cluster.view().topics.get(topic);
+  const pv = viewTopic?.partitions[index];
+  if (viewTopic === undefined || pv === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, currentLeader: NO_LEADER_HINT };
   const currentLeader = { leaderId: pv.leader, leaderEpoch: pv.leaderEpoch };
-  if (!local) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader };
+  // A replica of an older incarnation of the name (the view's deletion not applied yet) is not this topic's.
+  if (!local || ctx.registry.topic(topic)?.record.topicId !== viewTopic.topicId) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader };
   if (currentLeaderEpoch >= 0 && currentLeaderEpoch < local.leaderEpoch) return { errorCode: ErrorCode.FENCED_LEADER_EPOCH, currentLeader };
   if (currentLeaderEpoch > local.leaderEpoch) return { errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, currentLeader };
-  if (!local.isLeader || !cluster.leaseValid) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader };
+  // The applied role must agree with the current view: a view that moved leadership away
+  // but is not applied yet must not let a write in here.
+  const leads = local.isLeader && pv.leader === ctx.nodeId && pv.leaderEpoch === local.leaderEpoch;
+  if (!leads || !cluster.leaseValid) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader };
   return { partition: local };
 }
