@@ -51,6 +51,7 @@ import { SamsaLogStore } from './partitions/samsa-log-store.ts';
 import { freeSpaceGuardFor, type FreeSpaceGuard } from './partitions/free-space-guard.ts';
 import { logMaintenanceConfig } from './config/log-maintenance-config.ts';
 import { effectiveTopicConfig } from './config/topic-config.ts';
+import type { EffectiveTopicConfig } from './config/topic-config.ts';
 import { BoundListener } from './bound-listener.ts';
 import { DataDirLock } from './data-dir-lock.ts';
 import { METADATA_FILE_NAME, MetadataStore } from './topics/metadata-store.ts';
@@ -141,6 +142,8 @@ export class Broker {
   #shutdown: Promise<void> | null = null;
   #idleTimer: TimerHandle | null = null;
   #dataDirLock: DataDirLock | null = null;
+  /** Cluster mode: the view and lease subscriptions, ended at shutdown. */
+  readonly #clusterUnsubscribe: Array<() => void> = [];
 
   private constructor(options: BrokerOptions, registry: TopicRegistry, logs: PartitionLogStore) {
     this.config = options.config;
@@ -178,6 +181,17 @@ export class Broker {
       },
     };
     this.#dispatcher = new Dispatcher(this.#ctx, handlers);
+    const cluster = options.cluster;
+    if (cluster) {
+      // Every later view and lease change reaches the partition layer (applied in order).
+      const apply = (): Promise<void> => registry.applyView(cluster.view(), cluster.nodeId, cluster.leaseValid);
+      this.#clusterUnsubscribe.push(cluster.onView(() => void apply()));
+      const unsubscribeLease = cluster.onLeaseChange?.(() => void apply());
+      if (unsubscribeLease) this.#clusterUnsubscribe.push(unsubscribeLease);
+      // The first view: applied after everything built here (the group service) could
+      // subscribe to the leadership events; `open` waits for it.
+      void apply();
+    }
     const queuedBytes = options.config.values.get('queued.max.request.bytes') as number;
     this.requestMemory = new RequestMemoryPool(queuedBytes > 0 ? queuedBytes : Infinity, () => this.#poolPressure.waiting());
     this.#poolPressure = new PoolPressure({
@@ -220,6 +234,8 @@ export class Broker {
     try {
       const broker = await Broker.#openLocked(options, logger, lock);
       broker.#dataDirLock = lock;
+      // Cluster mode: the local replicas of the first view are open before clients come.
+      await broker.registry.applied();
       // A first reading now, so /metrics and /healthz show the free space from the start
       // (refresh never rejects; 'unknown' stays unknown).
       await broker.freeSpace.refresh();
@@ -241,8 +257,12 @@ export class Broker {
       logger.warn({ dataDir, parent }, `created the data dir, but may not sync ${parent} (no permission, e.g. Deno without --allow-read on it): a power loss in the next seconds may lose the new data dir`);
     }
     const server = options.config;
-    // Topic configs come from the metadata store's current state (AlterConfigs saves there first).
+    // Topic configs come from the metadata store's current state (AlterConfigs saves there
+    // first); in a cluster from the current view (a log dir of a topic the view lacks is
+    // set aside as stray at open; before any view is read every dir is kept).
+    const cluster = options.cluster;
     const topicConfig = (topic: string) => {
+      if (cluster) return clusterTopicConfig(server, cluster, topic);
       const record = store.state.topics.find((t) => t.name === topic);
       return record === undefined ? undefined : effectiveTopicConfig(server, store.state.dynamicBrokerConfigs, record.configs);
     };
@@ -274,7 +294,7 @@ export class Broker {
       await logs.close().catch(() => {});
       throw e;
     }
-    logger.info({ nodeId: server.nodeId, clusterId: store.state.clusterId, topics: registry.topicCount, dataDir }, 'broker opened');
+    logger.info({ nodeId: server.nodeId, clusterId: registry.clusterId, topics: registry.topicCount, dataDir }, 'broker opened');
     return new Broker(options, registry, logs);
   }
 
@@ -464,11 +484,24 @@ export class Broker {
     const finishing = [...this.#connections].map((c) => c.session.finish('shutdown'));
     this.registry.wakeAllWaiters();
     await Promise.all(finishing);
+    for (const unsubscribe of this.#clusterUnsubscribe.splice(0)) unsubscribe();
     await this.registry.close();
     // Last: the logs are closed, so another broker may have the dirs now.
     await this.#dataDirLock?.release();
     this.#logger.info({}, 'shut down cleanly');
   }
+}
+
+/**
+ * A topic's effective config from the cluster view (this node's broker overrides, then
+ * the topic's); undefined for a topic the view lacks; the defaults before any view was read.
+ */
+function clusterTopicConfig(server: ServerConfig, cluster: ClusterLink, topic: string): EffectiveTopicConfig | undefined {
+  const view = cluster.view();
+  const brokerOverrides = view.brokerConfigs.get(cluster.nodeId) ?? {};
+  if (view.revision === 0) return effectiveTopicConfig(server, brokerOverrides, {});
+  if (!view.topics.has(topic)) return undefined;
+  return effectiveTopicConfig(server, brokerOverrides, view.topicConfigs.get(topic) ?? {});
 }
 
 /** The coordinator settings Kafka's broker config carries. */

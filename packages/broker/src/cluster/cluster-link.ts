@@ -41,6 +41,12 @@ export interface ClusterLink {
   waitForRevision(revision: number, timeoutMs: number): Promise<boolean>;
   /** False while this broker's lease may have expired (see the file comment). */
   readonly leaseValid: boolean;
+  /**
+   * Calls `listener` whenever `leaseValid` changes (synchronously, after the change);
+   * returns the unsubscribe function. Optional: without it the broker re-applies leader
+   * roles only with the next view (handlers check `leaseValid` on every request anyway).
+   */
+  onLeaseChange?(listener: (leaseValid: boolean) => void): () => void;
   /** True while this broker is the active controller. */
   readonly isController: boolean;
   readonly controller: ControllerClient;

@@ -5,16 +5,19 @@
  * watermark); whole segments below it are deleted by the log. Returns the new low
  * watermark. An offset above the high watermark (or below -1) → OFFSET_OUT_OF_RANGE;
  * unknown partition → UNKNOWN_TOPIC_OR_PARTITION. Producer state for producers whose
- * batches all lie below the new start is dropped (as Kafka does).
+ * batches all lie below the new start is dropped (as Kafka does). In a cluster, only the
+ * leader deletes: NOT_LEADER_OR_FOLLOWER elsewhere (handlers/leadership.ts).
  */
 import { DeleteRecordsRequestCodec, DeleteRecordsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { DeleteRecordsRequest, DeleteRecordsResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler } from './api-handler.ts';
+import { leaderPartition } from './leadership.ts';
 
 async function deletePartition(ctx: BrokerContext, topic: string, index: number, offset: number) {
-  const partition = ctx.registry.partition(topic, index);
-  if (!partition) return { partitionIndex: index, lowWatermark: -1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  const found = leaderPartition(ctx, topic, index);
+  if (!found.partition) return { partitionIndex: index, lowWatermark: -1, errorCode: found.errorCode };
+  const partition = found.partition;
   const hw = partition.highWatermark;
   const target = offset === -1 ? hw : offset;
   if (target < 0 || target > hw) return { partitionIndex: index, lowWatermark: -1, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };

@@ -9,6 +9,11 @@
  * all); synonyms (v1+) when asked; config types (v3+); no documentation.
  * Unknown topic → UNKNOWN_TOPIC_OR_PARTITION; another broker id or resource type →
  * INVALID_REQUEST.
+ *
+ * Cluster mode (`ctx.cluster`): topics and their overrides come from the current view
+ * (every topic of the cluster, not only those with a replica here), and the dynamic
+ * broker overrides are this node's from the view (AlterConfigs on any broker reaches all
+ * through the metadata store).
  */
 import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { DescribeConfigsRequest, DescribeConfigsResponse, DescribeConfigsResponseDescribeConfigsResult } from '@samsa/codec';
@@ -33,15 +38,27 @@ function entry(r: ResolvedConfig, v: number, includeSynonyms: boolean) {
   };
 }
 
+/** A topic's overrides (the view's in a cluster), undefined when there is no such topic. */
+function topicOverrides(ctx: BrokerContext, name: string): Readonly<Record<string, string>> | undefined {
+  if (ctx.cluster === null) return ctx.registry.topic(name)?.record.configs;
+  const view = ctx.cluster.view();
+  return view.topics.has(name) ? (view.topicConfigs.get(name) ?? {}) : undefined;
+}
+
+function dynamicBrokerConfigs(ctx: BrokerContext): Readonly<Record<string, string>> {
+  if (ctx.cluster === null) return ctx.registry.dynamicBrokerConfigs;
+  return ctx.cluster.view().brokerConfigs.get(ctx.nodeId) ?? {};
+}
+
 function describeOne(ctx: BrokerContext, res: DescribeConfigsRequest['resources'][number], v: number, includeSynonyms: boolean): DescribeConfigsResponseDescribeConfigsResult {
   const base = { resourceType: res.resourceType, resourceName: res.resourceName };
   let entries: ResolvedConfig[];
   if (res.resourceType === ResourceType.TOPIC) {
-    const topic = ctx.registry.topic(res.resourceName);
-    if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${res.resourceName} does not exist.`, configs: [] };
-    entries = topicConfigEntries(ctx.server, ctx.registry.dynamicBrokerConfigs, topic.record.configs);
+    const overrides = topicOverrides(ctx, res.resourceName);
+    if (!overrides) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${res.resourceName} does not exist.`, configs: [] };
+    entries = topicConfigEntries(ctx.server, dynamicBrokerConfigs(ctx), overrides);
   } else if (res.resourceType === ResourceType.BROKER && isThisBroker(res.resourceName, ctx.nodeId)) {
-    entries = brokerConfigEntries(ctx.server, ctx.registry.dynamicBrokerConfigs);
+    entries = brokerConfigEntries(ctx.server, dynamicBrokerConfigs(ctx));
   } else {
     return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource ${res.resourceType}/${res.resourceName}`, configs: [] };
   }

@@ -15,7 +15,11 @@
  *   Shutdown ends parked polls (Partition.endPolls); a deleted topic's closed log ends
  *   them too.
  * - Errors per partition: UNKNOWN_TOPIC_OR_PARTITION; OFFSET_OUT_OF_RANGE when the fetch
- *   offset is outside [log start, log end].
+ *   offset is outside [log start, log end]. In a cluster (handlers/leadership.ts, checked
+ *   on every read pass, so a long poll notices a leadership move): NOT_LEADER_OR_FOLLOWER
+ *   for a partition this broker does not lead (or any while its lease may have expired),
+ *   FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH for a v9+ current leader epoch older /
+ *   newer than the replica's; v12+ answers carry the view's leader in `currentLeader`.
  * - Isolation: there are no transactions, so read_committed sees everything below the
  *   high watermark: last_stable_offset = high watermark, aborted_transactions = [] (null
  *   for read_uncommitted, as Kafka).
@@ -31,6 +35,7 @@ import type { BrokerContext } from '../broker-context.ts';
 import type { Partition } from '../partitions/partition.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
+import { leaderPartition } from './leadership.ts';
 
 const READ_COMMITTED = 1;
 const EMPTY = new Uint8Array(0);
@@ -40,8 +45,9 @@ const MAX_WAIT_MS_CAP = 60_000;
 const WAKEUPS_MAX = 10_000;
 
 interface PartitionRead {
-  readonly partition: Partition | undefined;
   readonly index: number;
+  /** v9+: the leader epoch the client knows (-1: none). */
+  readonly currentLeaderEpoch: number;
   readonly fetchOffset: number;
   readonly partitionMaxBytes: number;
 }
@@ -71,7 +77,7 @@ interface ReadPass {
   readonly seen: ReadonlyArray<{ readonly partition: Partition; readonly highWatermark: number }>;
 }
 
-async function readOnce(topics: ReadonlyArray<{ topic: string; topicId: string; parts: PartitionRead[] }>, maxBytes: number, readCommitted: boolean): Promise<ReadPass> {
+async function readOnce(ctx: BrokerContext, topics: ReadonlyArray<{ topic: string; topicId: string; parts: PartitionRead[] }>, maxBytes: number, readCommitted: boolean): Promise<ReadPass> {
   let budget = maxBytes;
   let bytes = 0;
   let anyError = false;
@@ -80,16 +86,18 @@ async function readOnce(topics: ReadonlyArray<{ topic: string; topicId: string; 
   for (const t of topics) {
     const partitions: FetchResponsePartitionData[] = [];
     for (const r of t.parts) {
-      if (!r.partition) {
+      // Looked up on every pass: leadership may move while a poll waits.
+      const found = leaderPartition(ctx, t.topic, r.index, r.currentLeaderEpoch);
+      if (!found.partition) {
         anyError = true;
-        partitions.push(partitionData(r.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        partitions.push(partitionData(r.index, found.errorCode, { currentLeader: found.currentLeader }));
         continue;
       }
       const limit = Math.min(r.partitionMaxBytes, budget);
-      const out = await r.partition.fetch(r.fetchOffset, limit, bytes === 0);
+      const out = await found.partition.fetch(r.fetchOffset, limit, bytes === 0);
       const records = out.records ?? EMPTY;
       if (out.errorCode !== ErrorCode.NONE) anyError = true;
-      seen.push({ partition: r.partition, highWatermark: out.highWatermark });
+      seen.push({ partition: found.partition, highWatermark: out.highWatermark });
       bytes += records.byteLength;
       budget = Math.max(0, budget - records.byteLength);
       partitions.push(
@@ -136,8 +144,8 @@ async function handleFetch(ctx: BrokerContext, req: FetchRequest, info: RequestI
     topic: t.topic,
     topicId: t.topicId,
     parts: t.partitions.map((p) => ({
-      partition: ctx.registry.partition(t.topic, p.partition),
       index: p.partition,
+      currentLeaderEpoch: v >= 9 ? p.currentLeaderEpoch : -1,
       fetchOffset: p.fetchOffset,
       partitionMaxBytes: Math.max(0, p.partitionMaxBytes),
     })),
@@ -146,13 +154,13 @@ async function handleFetch(ctx: BrokerContext, req: FetchRequest, info: RequestI
   const maxBytes = Math.max(0, req.maxBytes);
   const started = ctx.clock.monotonicMs();
   const waitMs = Math.min(Math.max(0, req.maxWaitMs), MAX_WAIT_MS_CAP);
-  let pass = await readOnce(topics, maxBytes, readCommitted);
+  let pass = await readOnce(ctx, topics, maxBytes, readCommitted);
   for (let wakeups = 0; wakeups < WAKEUPS_MAX; wakeups++) {
     if (pass.anyError || pass.bytes >= req.minBytes || ctx.shuttingDown) break;
     const remainingMs = waitMs - (ctx.clock.monotonicMs() - started);
     if (remainingMs <= 0 || pass.seen.length === 0) break;
     if ((await waitForData(pass.seen, remainingMs)) === 'answer') break;
-    pass = await readOnce(topics, maxBytes, readCommitted);
+    pass = await readOnce(ctx, topics, maxBytes, readCommitted);
   }
   return { ...base, errorCode: ErrorCode.NONE, responses: pass.responses };
 }

@@ -8,7 +8,11 @@
  *                         timestamp
  *   t ≥ 0               → the first offset whose timestamp is ≥ t, with that timestamp;
  *                         offset -1 / timestamp -1 when no record is that late
- * Found offsets carry leader epoch 0 (v4+; this broker never changes leader).
+ * Found offsets carry the partition's leader epoch (v4+; 0 on a single broker, which
+ * never changes leader). In a cluster (handlers/leadership.ts): a partition the view
+ * lacks → UNKNOWN_TOPIC_OR_PARTITION, one this broker does not lead (or any while its
+ * lease may have expired) → NOT_LEADER_OR_FOLLOWER, and a v4+ current leader epoch older
+ * / newer than the replica's → FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH.
  * Unknown topic or partition → UNKNOWN_TOPIC_OR_PARTITION; a storage failure →
  * KAFKA_STORAGE_ERROR; any other negative timestamp is answered as "not found".
  */
@@ -18,22 +22,25 @@ import type { BrokerContext } from '../broker-context.ts';
 import type { Partition } from '../partitions/partition.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
+import { leaderPartition } from './leadership.ts';
 
 export const EARLIEST_TIMESTAMP = -2;
 export const LATEST_TIMESTAMP = -1;
 export const MAX_TIMESTAMP = -3;
 
-function answer(partitionIndex: number, errorCode: number, offset = -1, timestamp = -1, found = false): ListOffsetsResponseListOffsetsPartitionResponse {
-  return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp, offset, leaderEpoch: found ? 0 : -1 };
+/** `leaderEpoch`: the epoch a found offset carries (-1: not found). */
+function answer(partitionIndex: number, errorCode: number, offset = -1, timestamp = -1, leaderEpoch = -1): ListOffsetsResponseListOffsetsPartitionResponse {
+  return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp, offset, leaderEpoch };
 }
 
 async function lookup(partition: Partition, index: number, timestamp: number): Promise<ListOffsetsResponseListOffsetsPartitionResponse> {
-  if (timestamp === EARLIEST_TIMESTAMP) return answer(index, ErrorCode.NONE, partition.log.logStartOffset, -1, true);
-  if (timestamp === LATEST_TIMESTAMP) return answer(index, ErrorCode.NONE, partition.highWatermark, -1, true);
+  const epoch = partition.leaderEpoch;
+  if (timestamp === EARLIEST_TIMESTAMP) return answer(index, ErrorCode.NONE, partition.log.logStartOffset, -1, epoch);
+  if (timestamp === LATEST_TIMESTAMP) return answer(index, ErrorCode.NONE, partition.highWatermark, -1, epoch);
   if (timestamp < 0 && timestamp !== MAX_TIMESTAMP) return answer(index, ErrorCode.NONE);
   try {
     const found = await partition.log.offsetForTimestamp(timestamp);
-    return found ? answer(index, ErrorCode.NONE, found.offset, found.timestamp, true) : answer(index, ErrorCode.NONE);
+    return found ? answer(index, ErrorCode.NONE, found.offset, found.timestamp, epoch) : answer(index, ErrorCode.NONE);
   } catch {
     return answer(index, ErrorCode.KAFKA_STORAGE_ERROR);
   }
@@ -47,8 +54,8 @@ async function handleListOffsets(ctx: BrokerContext, req: ListOffsetsRequest, in
       name: t.name,
       partitions: await Promise.all(
         t.partitions.map((p) => {
-          const partition = ctx.registry.partition(t.name, p.partitionIndex);
-          return partition ? lookup(partition, p.partitionIndex, p.timestamp).then(withEpoch) : answer(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          const found = leaderPartition(ctx, t.name, p.partitionIndex, info.apiVersion >= 4 ? p.currentLeaderEpoch : -1);
+          return found.partition ? lookup(found.partition, p.partitionIndex, p.timestamp).then(withEpoch) : answer(p.partitionIndex, found.errorCode);
         }),
       ),
     })),

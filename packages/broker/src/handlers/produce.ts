@@ -20,6 +20,9 @@
  * - Low disk (free space under log.dir.free.bytes.min) or a write that hits a full disk
  *   → KAFKA_STORAGE_ERROR, retriable; nothing is appended and the partition stays online.
  * - log_append_time is the broker time for LogAppendTime topics, else -1.
+ * - In a cluster (handlers/leadership.ts): a partition this broker does not lead, or any
+ *   while its lease may have expired → NOT_LEADER_OR_FOLLOWER; one the cluster view
+ *   lacks → UNKNOWN_TOPIC_OR_PARTITION. The client refreshes its metadata and moves.
  * - Internal topics (`__consumer_offsets`, `__transaction_state`) are written by the
  *   broker's coordinators only: a client Produce to one → INVALID_TOPIC_EXCEPTION
  *   (Kafka's ReplicaManager: "Cannot append to internal topic").
@@ -30,6 +33,7 @@ import type { BrokerContext } from '../broker-context.ts';
 import type { ProduceOutcome } from '../partitions/partition.ts';
 import { INTERNAL_TOPICS } from '../topics/topic-name.ts';
 import { CloseConnection, defineHandler } from './api-handler.ts';
+import { leaderPartition } from './leadership.ts';
 import type { RequestInfo } from './api-handler.ts';
 
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
@@ -50,8 +54,9 @@ function partitionResponse(index: number, v: number, o: Partial<ProduceOutcome> 
 async function producePartition(ctx: BrokerContext, topic: string, index: number, records: Uint8Array | null, v: number, acks: number, transactional: boolean) {
   if (acks !== 0 && acks !== 1 && acks !== -1) return partitionResponse(index, v, { errorCode: ErrorCode.INVALID_REQUIRED_ACKS });
   if (INTERNAL_TOPICS.has(topic)) return partitionResponse(index, v, { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot append to internal topic ${topic}` });
-  const partition = ctx.registry.partition(topic, index);
-  if (!partition) return partitionResponse(index, v, { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+  const found = leaderPartition(ctx, topic, index);
+  if (!found.partition) return partitionResponse(index, v, { errorCode: found.errorCode });
+  const partition = found.partition;
   if (transactional || (records !== null && records.byteLength >= RECORD_BATCH_HEADER_BYTES && batchIsTransactional(records, 0))) {
     return partitionResponse(index, v, { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'Transactions are not supported by this broker' });
   }

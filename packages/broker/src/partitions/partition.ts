@@ -1,7 +1,10 @@
 /**
- * Partition: one topic-partition this broker leads — its log and its idempotent-producer
- * state. The single-node broker is always the leader, the ISR is {this node}, and the high
- * watermark (the log's) equals the log end offset.
+ * Partition: one local replica of a topic-partition — its log and its idempotent-producer
+ * state. The single-node broker is always the leader (`isLeader` true, `leaderEpoch` 0),
+ * the ISR is {this node}, and the high watermark (the log's) equals the log end offset.
+ * In a cluster the topic registry sets `isLeader` and `leaderEpoch` from each applied
+ * view (topic-registry.ts `applyView`); the handlers refuse client reads and writes on a
+ * replica that is not the leader (handlers/leadership.ts), not this class.
  *
  * Long polls wait on the log (`waitForData` on the high watermark), the one mechanism:
  * the log wakes them when data arrives. The partition only holds the AbortController of
@@ -82,6 +85,10 @@ export class Partition {
   readonly index: number;
   readonly log: PartitionLog;
   readonly producers = new ProducerStateTable();
+  /** True while this broker leads the partition (always on a single broker). */
+  isLeader = true;
+  /** The leader epoch of the last applied view (0 on a single broker). */
+  leaderEpoch = 0;
   #config: EffectiveTopicConfig;
   #appendChain: Promise<unknown> = Promise.resolve();
   /**
@@ -229,6 +236,15 @@ export class Partition {
   /** Long polls parked on this partition's log now (for tests and gauges). */
   get waiterCount(): number {
     return this.#parked.size;
+  }
+
+  /**
+   * Wakes the long polls parked now (they resolve false and re-read); later ones park as
+   * usual. For a leader that became a follower: its polls would wait for data that no
+   * longer comes, the re-read answers NOT_LEADER_OR_FOLLOWER at once.
+   */
+  wakePolls(): void {
+    for (const poll of this.#parked) poll.abort();
   }
 
   /** Ends every long poll parked on this partition, and any later one at once (shutdown). */

@@ -20,6 +20,26 @@
  * next save; a restart before then brings the topic back empty (the request said so).
  * Mutations are serialized through one promise chain so two CreateTopics racing on the
  * same name cannot both succeed.
+ *
+ * Cluster mode (the broker is a member of a cluster: `applyView` was called). The topics
+ * are the cluster view's, not the local metadata file's, and this registry holds only the
+ * local replicas: the view's partitions whose `replicas` include this node. Each applied
+ * view (serialized on the same chain, so views apply whole and in order):
+ *   - removes the local replicas of a topic gone from the view or recreated under a new
+ *     topic id (a new incarnation of the name), and the replicas this node no longer
+ *     holds: closed, then their logs deleted as DeleteTopics does;
+ *   - opens (creates when missing) the replicas it holds, OPEN_CONCURRENCY at a time;
+ *   - sets each replica's `isLeader` (leader === this node and the lease is valid) and
+ *     `leaderEpoch`, and emits a LeadershipChange on `leadership` for every new replica
+ *     and every change of role or epoch, in view order;
+ *   - applies the effective topic config (view topic overrides over this node's broker
+ *     overrides from the view) to the open replicas whose config changed.
+ * In cluster mode `Topic.partitions` lists only the local replicas (dense, by index;
+ * `record.partitions` is the view's partition count), `partition(t, i)` finds a local
+ * replica by number, and the registry's own mutations (create, delete, partitions,
+ * configs) refuse with NOT_CONTROLLER: the controller changes topics, through the view.
+ * A view of revision 0 (nothing read yet) changes no replica. A replica that fails to
+ * open is logged and retried with the next view.
  */
 import { ErrorCode, uuidToString } from '@samsa/codec';
 import { isNoSpace, runBounded } from '@samsa/log';
@@ -32,6 +52,8 @@ import type { PartitionLogConfig, PartitionLogStore, RemoveOptions } from '../pa
 import type { MetadataState, MetadataStore, TopicRecord } from './metadata-store.ts';
 import { collisionKey, INTERNAL_TOPICS, topicNameProblem } from './topic-name.ts';
 import type { Random } from '@samsa/runtime';
+import type { ClusterView, PartitionView, TopicView } from '../cluster/cluster-view.ts';
+import { LeadershipEvents } from '../cluster/leadership-events.ts';
 
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
 export const PRODUCER_ID_BLOCK = 1000;
@@ -50,6 +72,15 @@ export interface TopicResult {
 
 const ok: TopicResult = { errorCode: ErrorCode.NONE, errorMessage: null };
 const fail = (errorCode: number, errorMessage: string): TopicResult => ({ errorCode, errorMessage });
+const clusterRefusal = (what: string): TopicResult =>
+  fail(ErrorCode.NOT_CONTROLLER, `This broker is a cluster member: ${what} goes through the controller, not the local topic registry`);
+
+/** What the last `applyView` applied (cluster mode). */
+interface AppliedCluster {
+  readonly nodeId: number;
+  readonly view: ClusterView;
+  readonly leaseValid: boolean;
+}
 
 export interface TopicRegistryOptions {
   readonly server: ServerConfig;
@@ -68,8 +99,17 @@ export class TopicRegistry {
   readonly #random: Random;
   readonly #topics = new Map<string, Topic>();
   readonly #byId = new Map<string, string>();
+  /** Cluster mode: the local replicas by topic and partition number. */
+  readonly #replicas = new Map<string, Map<number, Partition>>();
+  /** Cluster mode: the effective config last applied to each topic's replicas (as JSON). */
+  readonly #configJson = new Map<string, string>();
   #chain: Promise<unknown> = Promise.resolve();
   #nextProducerId = 0;
+  /** Null on a single broker; set by the first `applyView`. */
+  #cluster: AppliedCluster | null = null;
+  #closed = false;
+  /** Become-leader / become-follower notices (cluster mode only; see leadership-events.ts). */
+  readonly leadership = new LeadershipEvents();
 
   private constructor(options: TopicRegistryOptions) {
     this.#server = options.server;
@@ -104,11 +144,18 @@ export class TopicRegistry {
   }
 
   get clusterId(): string {
-    return this.#store.state.clusterId;
+    return this.#cluster ? this.#cluster.view.clusterId : this.#store.state.clusterId;
   }
 
+  /** This node's dynamic broker overrides: the local file's, or in a cluster the view's. */
   get dynamicBrokerConfigs(): Readonly<Record<string, string>> {
+    if (this.#cluster) return this.#cluster.view.brokerConfigs.get(this.#cluster.nodeId) ?? {};
     return this.#store.state.dynamicBrokerConfigs;
+  }
+
+  /** True once the registry follows a cluster view (`applyView`). */
+  get clusterMode(): boolean {
+    return this.#cluster !== null;
   }
 
   topics(): IterableIterator<Topic> {
@@ -128,12 +175,14 @@ export class TopicRegistry {
     return name === undefined ? undefined : this.#topics.get(name);
   }
 
+  /** The local replica `index` of `topic` (in a cluster, only those this node holds). */
   partition(topic: string, index: number): Partition | undefined {
+    if (this.#cluster) return this.#replicas.get(topic)?.get(index);
     return this.#topics.get(topic)?.partitions[index];
   }
 
   effectiveConfig(overrides: Readonly<Record<string, string>>): EffectiveTopicConfig {
-    return effectiveTopicConfig(this.#server, this.#store.state.dynamicBrokerConfigs, overrides);
+    return effectiveTopicConfig(this.#server, this.dynamicBrokerConfigs, overrides);
   }
 
   /** Checks a CreateTopics entry without changing anything. */
@@ -156,6 +205,7 @@ export class TopicRegistry {
 
   /** Creates a topic (after `checkCreate` and config validation passed). */
   createTopic(name: string, partitions: number, configs: Readonly<Record<string, string>>): Promise<TopicResult> {
+    if (this.#cluster) return Promise.resolve(clusterRefusal(`creating topic ${name}`));
     return this.#serialized(async () => {
       const check = this.checkCreate(name, partitions, 1);
       if (check.errorCode !== ErrorCode.NONE) return check;
@@ -173,6 +223,7 @@ export class TopicRegistry {
    * no-op when it exists. Used by the group coordinator on first use.
    */
   createInternalTopic(name: string, partitions: number, configs: Readonly<Record<string, string>>): Promise<TopicResult> {
+    if (this.#cluster) return Promise.resolve(clusterRefusal(`creating internal topic ${name}`));
     return this.#serialized(async () => {
       if (this.#topics.has(name)) return ok;
       if (!INTERNAL_TOPICS.has(name)) return fail(ErrorCode.INVALID_REQUEST, `${name} is not an internal topic`);
@@ -212,6 +263,7 @@ export class TopicRegistry {
 
   /** Deletes a topic; `immediately` removes its files before answering (a low disk), not after the delete delay. */
   deleteTopic(name: string, options: RemoveOptions = {}): Promise<TopicResult> {
+    if (this.#cluster) return Promise.resolve(clusterRefusal(`deleting topic ${name}`));
     return this.#serialized(async () => {
       const topic = this.#topics.get(name);
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
@@ -280,6 +332,7 @@ export class TopicRegistry {
   }
 
   createPartitions(name: string, count: number): Promise<TopicResult> {
+    if (this.#cluster) return Promise.resolve(clusterRefusal(`adding partitions to topic ${name}`));
     return this.#serialized(async () => {
       const check = this.checkCreatePartitions(name, count);
       if (check.errorCode !== ErrorCode.NONE) return check;
@@ -309,6 +362,7 @@ export class TopicRegistry {
 
   /** Replaces a topic's config overrides (callers validated them). */
   setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<TopicResult> {
+    if (this.#cluster) return Promise.resolve(clusterRefusal(`changing the configs of topic ${name}`));
     return this.#serialized(async () => {
       const topic = this.#topics.get(name);
       if (!topic) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${name} does not exist.`);
@@ -325,6 +379,7 @@ export class TopicRegistry {
   }
 
   setDynamicBrokerConfigs(configs: Readonly<Record<string, string>>): Promise<TopicResult> {
+    if (this.#cluster) return Promise.resolve(clusterRefusal('changing broker configs'));
     return this.#serialized(async () => {
       try {
         await this.#store.saveOrRevert({ ...this.#store.state, dynamicBrokerConfigs: { ...configs } });
@@ -334,6 +389,143 @@ export class TopicRegistry {
       this.#applyConfigs();
       return ok;
     });
+  }
+
+  /**
+   * Cluster mode: makes the local replicas, their roles and configs those of `view` for
+   * node `nodeId` (see the file comment). Called for the first view at open, for every
+   * later view and on every lease change; serialized with the other mutations. Never
+   * rejects: a replica that cannot be opened or removed is logged and retried next view.
+   * A view older than the one applied keeps the applied one (only the lease changes).
+   */
+  applyView(view: ClusterView, nodeId: number, leaseValid: boolean): Promise<void> {
+    return this.#serialized(async () => {
+      if (this.#closed) return;
+      const previous = this.#cluster;
+      const current = previous !== null && view.revision < previous.view.revision ? previous.view : view;
+      if (previous === null) await this.#forgetLocalFileTopics();
+      this.#cluster = { nodeId, view: current, leaseValid };
+      if (current.revision === 0) return;
+      await this.#removeReplicasNotIn(current, nodeId);
+      if (previous === null || previous.view.revision === 0) await this.#removeUnheldLogs(current, nodeId);
+      for (const topic of current.topics.values()) await this.#applyTopicView(topic, current, nodeId, leaseValid);
+    }).catch((e: unknown) => {
+      this.#logger.error({ err: e, revision: view.revision }, 'applying a cluster view failed; the next view retries');
+    });
+  }
+
+  /** Resolves once every mutation and view handed to the registry so far is done (tests, shutdown order). */
+  applied(): Promise<void> {
+    return this.#chain.then(() => {});
+  }
+
+  /** Topics opened from the local metadata file before cluster mode began: closed, data left as it is. */
+  async #forgetLocalFileTopics(): Promise<void> {
+    for (const [name, topic] of this.#topics) {
+      this.#logger.warn({ topic: name }, 'cluster mode: closing a topic of the local metadata file (the cluster view decides the topics; its data is left on disk)');
+      for (const p of topic.partitions) {
+        await p.close();
+        await p.log.close().catch((e: unknown) => this.#logger.warn({ topic: name, partition: p.index, err: e }, 'closing a partition log failed'));
+      }
+    }
+    this.#topics.clear();
+    this.#byId.clear();
+  }
+
+  /** Drops the replicas of topics gone or recreated, and those this node no longer holds. */
+  async #removeReplicasNotIn(view: ClusterView, nodeId: number): Promise<void> {
+    for (const [name, replicas] of [...this.#replicas]) {
+      const known = this.#topics.get(name);
+      const topic = view.topics.get(name);
+      const sameTopic = topic !== undefined && known !== undefined && topic.topicId === known.record.topicId;
+      const drop = [...replicas.values()].filter((p) => !sameTopic || !holds(topic.partitions[p.index], nodeId));
+      for (const p of drop) {
+        replicas.delete(p.index);
+        await this.#removeReplica(p);
+        this.leadership.emit({ topic: name, partition: p.index, role: 'follower', leaderEpoch: p.leaderEpoch, deleted: true });
+      }
+      if (replicas.size === 0) {
+        this.#replicas.delete(name);
+        this.#configJson.delete(name);
+        this.#topics.delete(name);
+        if (known) this.#byId.delete(known.record.topicId);
+      } else if (drop.length > 0 && known) {
+        this.#topics.set(name, { record: known.record, partitions: sortedReplicas(replicas) });
+      }
+    }
+  }
+
+  /**
+   * First view after start: logs on disk of partitions this node does not hold (moved away
+   * while it was down) are deleted. Logs of topics the view lacks were set aside as stray
+   * when the log store opened (the broker's `topicConfig` follows the view).
+   */
+  async #removeUnheldLogs(view: ClusterView, nodeId: number): Promise<void> {
+    for (const topic of view.topics.values()) {
+      for (const p of topic.partitions) {
+        if (holds(p, nodeId)) continue;
+        await this.#logs.remove(topic.name, p.partition).catch((e: unknown) => this.#logger.warn({ topic: topic.name, partition: p.partition, err: e }, 'removing a replica this node no longer holds failed'));
+      }
+    }
+  }
+
+  async #removeReplica(p: Partition): Promise<void> {
+    await p.close();
+    await p.log.close().catch((e: unknown) => this.#logger.warn({ topic: p.topic, partition: p.index, err: e }, 'closing a partition log failed'));
+    try {
+      await this.#logs.remove(p.topic, p.index);
+      this.#logger.info({ topic: p.topic, partition: p.index }, 'removed a local replica the cluster view no longer gives this node');
+    } catch (e) {
+      this.#logger.warn({ topic: p.topic, partition: p.index, err: e }, 'removing a partition log failed');
+    }
+  }
+
+  /** Opens the replicas of `topic` this node holds, sets their roles and applies config changes. */
+  async #applyTopicView(topic: TopicView, view: ClusterView, nodeId: number, leaseValid: boolean): Promise<void> {
+    const held = topic.partitions.filter((p) => holds(p, nodeId));
+    const replicas = this.#replicas.get(topic.name) ?? new Map<number, Partition>();
+    if (held.length === 0 && replicas.size === 0) return;
+    const record: TopicRecord = { name: topic.name, topicId: topic.topicId, partitions: topic.partitions.length, configs: { ...(view.topicConfigs.get(topic.name) ?? {}) } };
+    const config = this.effectiveConfig(record.configs);
+    // One comparison per topic and view, not per replica (views come often in a failover).
+    const configJson = JSON.stringify(config);
+    const configChanged = this.#configJson.get(topic.name) !== configJson;
+    const missing = held.filter((p) => !replicas.has(p.partition));
+    const opened = new Map<number, Partition>();
+    await runBounded(missing, OPEN_CONCURRENCY, async (p) => {
+      try {
+        opened.set(p.partition, await this.#openPartition(record, p.partition));
+      } catch (e) {
+        this.#logger.warn({ topic: topic.name, partition: p.partition, err: e }, 'could not open a local replica; the next view retries');
+      }
+    });
+    for (const pv of held) {
+      const fresh = opened.get(pv.partition);
+      const p = fresh ?? replicas.get(pv.partition);
+      if (!p) continue;
+      if (fresh) replicas.set(pv.partition, fresh);
+      else if (configChanged) {
+        p.config = config;
+        this.#logs.reconfigure?.(p.log, toLogConfig(config));
+      }
+      this.#setRole(p, pv.leader === nodeId && leaseValid, pv.leaderEpoch, fresh !== undefined);
+    }
+    if (replicas.size === 0) return;
+    this.#configJson.set(topic.name, configJson);
+    this.#replicas.set(topic.name, replicas);
+    this.#topics.set(topic.name, { record, partitions: sortedReplicas(replicas) });
+    this.#byId.set(topic.topicId, topic.name);
+  }
+
+  /** Sets a replica's role and epoch; emits when it is new or either changed. */
+  #setRole(p: Partition, isLeader: boolean, leaderEpoch: number, isNew: boolean): void {
+    if (!isNew && p.isLeader === isLeader && p.leaderEpoch === leaderEpoch) return;
+    const wasLeader = p.isLeader && !isNew;
+    p.isLeader = isLeader;
+    p.leaderEpoch = leaderEpoch;
+    // Its consumers' long polls answer NOT_LEADER_OR_FOLLOWER now, not at max_wait_ms.
+    if (wasLeader && !isLeader) p.wakePolls();
+    this.leadership.emit({ topic: p.topic, partition: p.index, role: isLeader ? 'leader' : 'follower', leaderEpoch, deleted: false });
   }
 
   /** Hands out a producer id; persists a new block of ids before using it. */
@@ -358,6 +550,7 @@ export class TopicRegistry {
    * one, made the store rewrite every checkpoint file after each one: O(partitions²).)
    */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#chain;
     for (const topic of this.#topics.values()) for (const p of topic.partitions) await p.close();
     await this.#logs.close();
@@ -400,6 +593,14 @@ export class TopicRegistry {
     }
     throw new Error('could not generate a unique topic id');
   }
+}
+
+function holds(p: PartitionView | undefined, nodeId: number): boolean {
+  return p !== undefined && p.replicas.includes(nodeId);
+}
+
+function sortedReplicas(replicas: ReadonlyMap<number, Partition>): Partition[] {
+  return [...replicas.values()].sort((a, b) => a.index - b.index);
 }
 
 /** True when `e` or one of its causes (a LogStorageError wraps the FileSystemError) is a full disk. */
