@@ -19,8 +19,11 @@ import type { Versions } from './groups/group-test-client.ts';
 import type { ApiHandler } from './handlers/api-handler.ts';
 import { HANDLERS } from './handlers/index.ts';
 import type { Logger } from './observability/logger.ts';
+import type { PartitionLogStore } from './partitions/partition-log.ts';
 import { FakeGroupLink, groupsView } from './testing/fake-group-link.ts';
 import type { GroupsViewSpec } from './testing/fake-group-link.ts';
+import { interceptOffsetsAppends } from './testing/intercepted-offsets-store.ts';
+import type { OffsetsAppendHook } from './testing/intercepted-offsets-store.ts';
 import { KafkaTestClient } from './testing/kafka-test-client.ts';
 
 const PARTITIONS = 3;
@@ -90,7 +93,8 @@ interface ClusterGroups {
   lead(partition: number, leaderEpoch: number): void;
   follow(partition: number, leaderEpoch: number): void;
   loaded(partition: number): Promise<void>;
-  group(groupId: string): GroupTestClient;
+  group(groupId: string, client?: KafkaTestClient): GroupTestClient;
+  connect(): Promise<KafkaTestClient>;
 }
 
 let open: ClusterGroups | null = null;
@@ -105,7 +109,7 @@ afterEach(async () => {
   await t.broker.shutdown();
 });
 
-async function startClusterGroups(withOffsetsTopic = true): Promise<ClusterGroups> {
+async function startClusterGroups(withOffsetsTopic = true, offsetsAppendHook?: OffsetsAppendHook): Promise<ClusterGroups> {
   const clock = new ManualClock();
   const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
   const transport = new MemoryTransport();
@@ -114,7 +118,8 @@ async function startClusterGroups(withOffsetsTopic = true): Promise<ClusterGroup
   let service: GroupService | null = null;
   const withService = (h: ApiHandler): ApiHandler => ({ ...h, handle: (ctx, req, info) => h.handle({ ...ctx, groups: service! }, req, info) });
   const handlers = HANDLERS.map((h) => (GROUP_API_KEYS.has(h.apiKey) ? withService(h) : h));
-  const broker = await Broker.open({ config, fs, clock, random: createRandom(3), cluster: link, handlers });
+  const wrapLogs = offsetsAppendHook === undefined ? {} : { wrapLogs: (logs: PartitionLogStore) => interceptOffsetsAppends(logs, offsetsAppendHook) };
+  const broker = await Broker.open({ config, fs, clock, random: createRandom(3), cluster: link, handlers, ...wrapLogs });
   const port = (await broker.listen(transport)).port;
   const me = { nodeId: NODE_ID, host: '127.0.0.1', port };
   const spec = (over: Partial<GroupsViewSpec> = {}): GroupsViewSpec => ({
@@ -159,7 +164,8 @@ async function startClusterGroups(withOffsetsTopic = true): Promise<ClusterGroup
     lead: (partition, leaderEpoch) => leadership.emit({ topic: CONSUMER_OFFSETS_TOPIC, partition, role: 'leader', leaderEpoch, deleted: false }),
     follow: (partition, leaderEpoch) => leadership.emit({ topic: CONSUMER_OFFSETS_TOPIC, partition, role: 'follower', leaderEpoch, deleted: false }),
     loaded: (partition) => until(() => svc.ownedPartitions().some((o) => o.partition === partition && o.loaded), `partition ${partition} to load`),
-    group: (groupId) => new GroupTestClient(client, clock, groupId, NEWEST),
+    group: (groupId, c = client) => new GroupTestClient(c, clock, groupId, NEWEST),
+    connect: async () => new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port })),
   };
   open = t;
   return t;
@@ -234,6 +240,41 @@ describe('consumer groups in a cluster', () => {
     await t.loaded(0);
     expect(await g.fetch('events', [0])).toEqual({ errorCode: ErrorCode.NONE, offsets: { 0: 9 } });
     expect(t.messages.filter((m) => m === 'group coordinator loaded a __consumer_offsets partition')).toHaveLength(2); // epoch 1 and epoch 3
+  });
+
+  it('a reload waits for the previous leadership\'s write in flight and replays it; a write queued behind it is refused; both commits answer NOT_COORDINATOR', async () => {
+    const held: { release: (() => void) | null; holding: boolean } = { release: null, holding: false };
+    const t = await startClusterGroups(true, async (log, batches) => {
+      if (held.holding) await new Promise<void>((resolve) => (held.release = resolve));
+      return log.append(batches);
+    });
+    const [c1, c2] = [await t.connect(), await t.connect()];
+    try {
+      t.lead(0, 1);
+      await t.loaded(0);
+      held.holding = true;
+      const inFlight = t.group(LOCAL_GROUP, c1).commit('events', { 0: 5 }, -1, '');
+      await until(() => held.release !== null, 'the first write to be held');
+      const queued = t.group(LOCAL_GROUP, c2).commit('events', { 0: 6 }, -1, ''); // coalesced behind the one in flight
+      await until(() => t.service.appendStats.appendsReceived === 2, 'the second commit to queue');
+      t.follow(0, 1);
+      t.lead(0, 2);
+      const g = t.group(LOCAL_GROUP);
+      expect((await g.fetch('events', [0])).errorCode).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS); // waiting for the write in flight
+      held.holding = false;
+      held.release!();
+      expect((await inFlight).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      expect((await queued).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      await t.loaded(0);
+      // The first record reached the log before the replay, so it is back; the queued one was never written.
+      expect(await g.fetch('events', [0])).toEqual({ errorCode: ErrorCode.NONE, offsets: { 0: 5 } });
+      expect(t.broker.registry.partition(CONSUMER_OFFSETS_TOPIC, 0)!.log.logEndOffset).toBe(1); // one record: the first commit's
+    } finally {
+      held.holding = false;
+      held.release?.();
+      await c1.close();
+      await c2.close();
+    }
   });
 
   it('without __consumer_offsets in the view, asks the controller to create it (one request in flight), never creates it locally', async () => {
