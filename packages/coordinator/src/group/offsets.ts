@@ -105,7 +105,7 @@ function commitGroupError(s: CoordinatorState, req: OffsetCommitInput, now: numb
 }
 
 export function offsetFetch(s: CoordinatorState, requestId: number, req: OffsetFetchInput): void {
-  let errorCode: number = s.unavailable(req.groupId) ?? E.NONE;
+  const errorCode: number = s.unavailable(req.groupId) ?? E.NONE;
   let topics: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
   if (errorCode === E.NONE) {
     const g = s.groups.get(req.groupId);
