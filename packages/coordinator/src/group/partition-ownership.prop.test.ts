@@ -201,7 +201,7 @@ describe('partition ownership against a model', () => {
         }
         sim.drain();
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
     expect(coverage.acked).toBeGreaterThan(0);
     expect(coverage.servedOffsets).toBeGreaterThan(0);
