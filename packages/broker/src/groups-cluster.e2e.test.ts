@@ -130,10 +130,14 @@ async function startClusterGroups(withOffsetsTopic = true, offsetsAppendHook?: O
     ...over,
   });
   link.publish(groupsView(spec()));
-  // The local replicas the topic registry would open from the view in a cluster.
-  if (broker.registry.topic('events') === undefined) expect((await broker.registry.createTopic('events', 1, {})).errorCode).toBe(ErrorCode.NONE);
-  if (withOffsetsTopic && broker.registry.topic(CONSUMER_OFFSETS_TOPIC) === undefined) {
-    expect((await broker.registry.createInternalTopic(CONSUMER_OFFSETS_TOPIC, PARTITIONS, CONSUMER_OFFSETS_CONFIGS)).errorCode).toBe(ErrorCode.NONE);
+  // The local replicas of `events` and `__consumer_offsets`: a registry in cluster mode
+  // (one with `applyView`) opens them from the view itself; otherwise the test creates them.
+  const registry: object = broker.registry;
+  if ('applyView' in registry) {
+    await until(() => broker.registry.topic('events') !== undefined && (!withOffsetsTopic || broker.registry.partition(CONSUMER_OFFSETS_TOPIC, 0) !== undefined), 'the registry to open the local replicas');
+  } else {
+    expect((await broker.registry.createTopic('events', 1, {})).errorCode).toBe(ErrorCode.NONE);
+    if (withOffsetsTopic) expect((await broker.registry.createInternalTopic(CONSUMER_OFFSETS_TOPIC, PARTITIONS, CONSUMER_OFFSETS_CONFIGS)).errorCode).toBe(ErrorCode.NONE);
   }
   const leadership = new LeadershipEvents();
   const gates = new LoadGates();

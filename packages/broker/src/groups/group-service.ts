@@ -139,6 +139,8 @@ export class GroupService {
   #unsubscribe: (() => void) | null = null;
   /** Cluster mode: the controller's creation of the topic, while in flight (at most one). */
   #creating: Promise<void> | null = null;
+  /** The last `__consumer_offsets` partition count seen in the view that differs from the coordinator's (logged once). */
+  #countMismatchLogged = -1;
 
   constructor(options: GroupServiceOptions) {
     this.#registry = options.registry;
@@ -148,7 +150,8 @@ export class GroupService {
     this.#cluster = options.cluster ?? null;
     this.#partitionLoadGate = options.partitionLoadGate ?? null;
     const cluster = this.#cluster;
-    const existing = cluster?.view().topics.get(CONSUMER_OFFSETS_TOPIC)?.partitions ?? options.registry.topic(CONSUMER_OFFSETS_TOPIC)?.partitions;
+    // In a cluster the registry holds only the local replicas: the partition count is the view's.
+    const existing = cluster === null ? options.registry.topic(CONSUMER_OFFSETS_TOPIC)?.partitions : cluster.view().topics.get(CONSUMER_OFFSETS_TOPIC)?.partitions;
     const numPartitions = existing ? existing.length : options.config.offsetsTopicNumPartitions;
     const registry = options.registry;
     this.coordinator = new GroupCoordinator({
@@ -249,10 +252,13 @@ export class GroupService {
   #onLeadership(change: LeadershipChange): void {
     if (this.#closed || change.topic !== CONSUMER_OFFSETS_TOPIC) return;
     const p = change.partition;
-    if (p >= this.coordinator.config.offsetsTopicNumPartitions) {
-      this.#logger.error({ partition: p, partitions: this.coordinator.config.offsetsTopicNumPartitions }, '__consumer_offsets has more partitions than this coordinator hashes groups over; this partition is not coordinated here');
-      return;
+    const hashedOver = this.coordinator.config.offsetsTopicNumPartitions;
+    const inView = this.#cluster?.view().topics.get(CONSUMER_OFFSETS_TOPIC)?.partitions.length;
+    if (inView !== undefined && inView !== hashedOver && inView !== this.#countMismatchLogged) {
+      this.#countMismatchLogged = inView;
+      this.#logger.error({ partitions: inView, hashedOver }, '__consumer_offsets has another partition count than this coordinator hashes groups over (offsets.topic.num.partitions when it started): groups may be looked for on the wrong broker; restart with the same count on every broker');
     }
+    if (p >= hashedOver) return;
     const current = this.#owned.get(p);
     if (change.role === 'follower') {
       if (current === undefined) return;
