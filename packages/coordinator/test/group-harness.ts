@@ -60,11 +60,21 @@ export class Harness {
   readonly pending: PendingAppend[] = [];
   /** Completed appends' records in completion order. */
   readonly log: RawRecord[] = [];
+  /** The same, per `__consumer_offsets` partition (what each partition's log holds). */
+  readonly logByPartition = new Map<number, RawRecord[]>();
   #nextRequestId = 1;
 
-  constructor(config: Partial<GroupCoordinatorConfig> = TEST_CONFIG, seed = 42, loaded = true) {
-    this.c = new GroupCoordinator({ config, random: seededRandom(seed) });
-    if (loaded) this.apply(this.c.loadCompleted(this.nowMs));
+  /** `ownsAllPartitions: false`: a cluster's coordinator, owning no partition until the test loads some (`loaded` is then ignored). */
+  constructor(config: Partial<GroupCoordinatorConfig> = TEST_CONFIG, seed = 42, loaded = true, ownsAllPartitions = true) {
+    this.c = new GroupCoordinator({ config, random: seededRandom(seed), ownsAllPartitions });
+    if (loaded && ownsAllPartitions) this.apply(this.c.loadCompleted(this.nowMs));
+  }
+
+  /** Cluster mode: loads `partition` from `records` (a log), as a broker that became its leader. */
+  loadPartition(partition: number, records: readonly RawRecord[] = []): void {
+    this.apply(this.c.loadPartition(partition));
+    this.c.load(records);
+    this.apply(this.c.loadPartitionCompleted(partition, this.nowMs));
   }
 
   apply(actions: CoordinatorAction[]): void {
@@ -81,7 +91,12 @@ export class Harness {
   complete(a: PendingAppend, errorCode = 0): void {
     const i = this.pending.indexOf(a);
     if (i >= 0) this.pending.splice(i, 1);
-    if (errorCode === 0) this.log.push(...a.records);
+    if (errorCode === 0) {
+      this.log.push(...a.records);
+      const log = this.logByPartition.get(a.partition) ?? [];
+      log.push(...a.records);
+      this.logByPartition.set(a.partition, log);
+    }
     this.apply(this.c.appendCompleted(a.completionId, errorCode, this.nowMs));
   }
 

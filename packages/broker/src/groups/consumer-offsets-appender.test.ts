@@ -33,6 +33,25 @@ function rec(key: string, valueBytes = 0): RawRecord {
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
 describe('ConsumerOffsetsAppender', () => {
+  it('idle(partition) resolves once nothing is queued or in flight for that partition, not before', async () => {
+    const { appender, writes, completed } = harness();
+    await appender.idle(0); // nothing there: at once
+    appender.append(0, 1, [rec('a')]);
+    appender.append(0, 2, [rec('b')]);
+    appender.append(1, 3, [rec('c')]);
+    let idle = false;
+    void appender.idle(0).then(() => (idle = true));
+    const writeOf = (key: string): Write => writes.find((w) => w.keys[0] === key)!;
+    writeOf('a').resolve(0);
+    await tick();
+    expect(completed).toEqual([[1, 0]]);
+    expect(idle).toBe(false); // the queued append went out next
+    writeOf('b').resolve(0);
+    await tick();
+    expect(idle).toBe(true);
+    expect(completed).toEqual([[1, 0], [2, 0]]); // partition 1's write is still in flight: independent
+  });
+
   it('keeps one write in flight per partition and coalesces the queued appends into the next, in order', async () => {
     const { appender, writes, completed } = harness();
     appender.append(0, 1, [rec('a')]);

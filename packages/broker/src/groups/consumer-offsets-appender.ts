@@ -23,6 +23,11 @@
  * default max.message.bytes (1 MiB + 12), so a coalesced batch is never refused for a size
  * its parts would each have passed.
  *
+ * `idle(partition)` resolves once nothing is queued or in flight for the partition (a
+ * cluster's GroupService waits for it before replaying a partition it leads again, so the
+ * replay sees every write that reached the log). At most `IDLE_WAITERS_MAX` wait per
+ * partition.
+ *
  * Single-threaded (one event loop); `write` and `complete` are the caller's.
  */
 import { ErrorCode } from '@samsa/codec';
@@ -34,6 +39,8 @@ export const QUEUED_RECORDS_MAX = 4096;
 export const QUEUED_BYTES_MAX = 512 * 1024;
 /** What an append refused by the bound completes with. */
 export const QUEUE_FULL_ERROR_CODE = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+/** Callers waiting on `idle` of one partition (one per load of it; loads of a partition do not overlap by much). */
+export const IDLE_WAITERS_MAX = 1024;
 
 export interface ConsumerOffsetsAppenderOptions {
   /** Appends `records` (one batch) to `partition`; resolves a Kafka error code (0 = written). Must not reject. */
@@ -55,6 +62,8 @@ interface PartitionQueue {
   queue: Queued[];
   queuedRecords: number;
   queuedBytes: number;
+  /** `idle` callers, resolved when the queue drains. */
+  idleWaiters: (() => void)[];
 }
 
 export interface ConsumerOffsetsAppenderStats {
@@ -92,7 +101,7 @@ export class ConsumerOffsetsAppender {
     this.#appendsReceived++;
     let q = this.#partitions.get(partition);
     if (q === undefined) {
-      q = { inFlight: false, queue: [], queuedRecords: 0, queuedBytes: 0 };
+      q = { inFlight: false, queue: [], queuedRecords: 0, queuedBytes: 0, idleWaiters: [] };
       this.#partitions.set(partition, q);
     }
     const bytes = estimatedBytes(records);
@@ -139,6 +148,15 @@ export class ConsumerOffsetsAppender {
       q.inFlight = false;
     }
     if (q.queue.length === 0) this.#partitions.delete(partition);
+    for (const resolve of q.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Resolves once `partition` has no write in flight and nothing queued. */
+  idle(partition: number): Promise<void> {
+    const q = this.#partitions.get(partition);
+    if (q === undefined) return Promise.resolve();
+    if (q.idleWaiters.length >= IDLE_WAITERS_MAX) return Promise.reject(new RangeError(`more than ${IDLE_WAITERS_MAX} waiting for __consumer_offsets partition ${partition} to go idle`));
+    return new Promise((resolve) => q.idleWaiters.push(resolve));
   }
 }
 

@@ -13,6 +13,7 @@
  */
 import { buildRecordBatch, ErrorCode, iterateRecords, splitRecordBatches } from '@samsa/codec';
 import type { RawRecord } from '@samsa/coordinator';
+import type { ServerConfig } from '../config/server-config.ts';
 import type { Partition } from '../partitions/partition.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 
@@ -31,13 +32,17 @@ const REPLAY_READ_BYTES = 1024 * 1024;
 /** Upper bound on replayed records (a compacted topic stays far below it). */
 export const REPLAY_RECORDS_MAX = 100_000_000;
 
+/** The topic's configs under `server` (its offsets.topic.segment.bytes). */
+export function consumerOffsetsTopicConfigs(server: ServerConfig): Readonly<Record<string, string>> {
+  const segmentBytes = server.values.get('offsets.topic.segment.bytes');
+  return typeof segmentBytes === 'number' ? consumerOffsetsConfigs(segmentBytes) : CONSUMER_OFFSETS_CONFIGS;
+}
+
 /** Creates the topic unless it exists; resolves its partition count, or an error code. */
 export async function ensureConsumerOffsetsTopic(registry: TopicRegistry, numPartitions: number): Promise<{ errorCode: number; partitions: number }> {
   const existing = registry.topic(CONSUMER_OFFSETS_TOPIC);
   if (existing) return { errorCode: ErrorCode.NONE, partitions: existing.partitions.length };
-  const segmentBytes = registry.server.values.get('offsets.topic.segment.bytes');
-  const configs = typeof segmentBytes === 'number' ? consumerOffsetsConfigs(segmentBytes) : CONSUMER_OFFSETS_CONFIGS;
-  const r = await registry.createInternalTopic(CONSUMER_OFFSETS_TOPIC, numPartitions, configs);
+  const r = await registry.createInternalTopic(CONSUMER_OFFSETS_TOPIC, numPartitions, consumerOffsetsTopicConfigs(registry.server));
   const t = registry.topic(CONSUMER_OFFSETS_TOPIC);
   // A storage failure (a full disk) is the coordinator being unavailable for now: retriable.
   const unavailable = r.errorCode === ErrorCode.NONE || r.errorCode === ErrorCode.KAFKA_STORAGE_ERROR;

@@ -15,6 +15,21 @@
  * group request), with `offsets.topic.num.partitions` partitions; an existing topic keeps
  * its own partition count (that is what partitionFor uses).
  *
+ * Cluster mode (`cluster` and `leadership` given, metadata.store=etcd): the coordinator
+ * owns no `__consumer_offsets` partition at start. When this broker becomes leader of
+ * partition p (a `leader` LeadershipChange), the service loads p: the coordinator answers
+ * COORDINATOR_LOAD_IN_PROGRESS for p's groups while the service waits for p's earlier
+ * writes still queued or in flight to settle (refused, or in the log), replays p's log
+ * and completes the load. On `follower` it unloads p (its groups answer NOT_COORDINATOR;
+ * the client finds the new coordinator). Each load is one object in `#owned`: a load whose
+ * object was replaced (an unload, or a new leader epoch while it ran) stops feeding the
+ * coordinator and never completes. A leader event with a new epoch for a partition that
+ * is already loaded keeps it (no follower event came between: this broker led the
+ * partition all along). Writes to a partition that is not loaded are refused (they come
+ * from a previous leadership) with NOT_COORDINATOR. The topic is created by the
+ * controller, never locally (`ensureTopic` asks it, one creation in flight); a commit's
+ * topic-partition must exist in the cluster view.
+ *
  * Time: the coordinator runs on wall-clock ms (commit timestamps are persisted).
  * Shutdown: cancels the timer and ends every waiting request with CloseConnection (a
  * JoinGroup may otherwise wait for a whole rebalance timeout).
@@ -41,12 +56,14 @@ import type {
   SyncGroupInput,
 } from '@samsa/coordinator';
 import type { Clock, Random, TimerHandle } from '@samsa/runtime';
+import type { ClusterLink } from '../cluster/cluster-link.ts';
+import type { LeadershipChange, LeadershipEvents } from '../cluster/leadership-events.ts';
 import { CloseConnection } from '../handlers/close-connection.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import { ConsumerOffsetsAppender } from './consumer-offsets-appender.ts';
 import type { ConsumerOffsetsAppenderStats } from './consumer-offsets-appender.ts';
-import { appendConsumerOffsetsRecords, CONSUMER_OFFSETS_TOPIC, ensureConsumerOffsetsTopic, replayConsumerOffsetsPartition } from './consumer-offsets-log.ts';
+import { appendConsumerOffsetsRecords, CONSUMER_OFFSETS_TOPIC, consumerOffsetsTopicConfigs, ensureConsumerOffsetsTopic, replayConsumerOffsetsPartition } from './consumer-offsets-log.ts';
 
 export const PENDING_REQUESTS_MAX = 100_000;
 
@@ -77,7 +94,22 @@ export interface GroupServiceOptions {
   readonly config: Partial<GroupCoordinatorConfig> & { offsetsTopicNumPartitions: number };
   /** Tests: the replay waits for this promise (so COORDINATOR_LOAD_IN_PROGRESS is observable). */
   readonly loadGate?: Promise<unknown>;
+  /** Cluster mode: the cluster view and the controller (the topic is created there; commits check the view). */
+  readonly cluster?: ClusterLink;
+  /** Cluster mode: become-leader / become-follower of local replicas (`registry.leadership`); the coordinator then owns only the partitions this broker leads. */
+  readonly leadership?: LeadershipEvents;
+  /** Tests, cluster mode: each partition's load waits for this before its replay. */
+  readonly partitionLoadGate?: (partition: number) => Promise<unknown>;
 }
+
+/** One load of an owned partition (cluster mode); replaced by the next load, dropped by an unload. */
+interface PartitionLoad {
+  readonly leaderEpoch: number;
+  loaded: boolean;
+}
+
+/** Thrown inside a replay whose load was superseded, to stop reading. */
+class StaleLoad extends Error {}
 
 interface Waiter {
   resolve(r: CoordinatorResponse): void;
@@ -96,30 +128,56 @@ export class GroupService {
   #timerAtMs: number | null = null;
   #closed = false;
   #ensuring: Promise<number> | null = null;
-  /** Resolves when the replay finished (or failed and was logged). */
+  /** Resolves when the replay finished (or failed and was logged); at once in cluster mode (partitions load one by one). */
   readonly loaded: Promise<void>;
   #loadGate: Promise<unknown>;
   readonly #appender: ConsumerOffsetsAppender;
+  readonly #cluster: ClusterLink | null;
+  readonly #partitionLoadGate: ((partition: number) => Promise<unknown>) | null;
+  /** Cluster mode: the partitions this broker leads, each with its current load. */
+  readonly #owned = new Map<number, PartitionLoad>();
+  #unsubscribe: (() => void) | null = null;
+  /** Cluster mode: the controller's creation of the topic, while in flight (at most one). */
+  #creating: Promise<void> | null = null;
+  /** The last `__consumer_offsets` partition count seen in the view that differs from the coordinator's (logged once). */
+  #countMismatchLogged = -1;
 
   constructor(options: GroupServiceOptions) {
     this.#registry = options.registry;
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#numPartitionsWanted = options.config.offsetsTopicNumPartitions;
-    const existing = options.registry.topic(CONSUMER_OFFSETS_TOPIC);
-    const numPartitions = existing ? existing.partitions.length : options.config.offsetsTopicNumPartitions;
+    this.#cluster = options.cluster ?? null;
+    this.#partitionLoadGate = options.partitionLoadGate ?? null;
+    const cluster = this.#cluster;
+    // In a cluster the registry holds only the local replicas: the partition count is the view's.
+    const existing = cluster === null ? options.registry.topic(CONSUMER_OFFSETS_TOPIC)?.partitions : cluster.view().topics.get(CONSUMER_OFFSETS_TOPIC)?.partitions;
+    const numPartitions = existing ? existing.length : options.config.offsetsTopicNumPartitions;
     const registry = options.registry;
     this.coordinator = new GroupCoordinator({
       config: { ...options.config, offsetsTopicNumPartitions: numPartitions },
       random: options.random,
-      partitionExists: (topic, partition) => topic !== CONSUMER_OFFSETS_TOPIC && registry.partition(topic, partition) !== undefined,
+      partitionExists:
+        cluster === null
+          ? (topic, partition) => topic !== CONSUMER_OFFSETS_TOPIC && registry.partition(topic, partition) !== undefined
+          : (topic, partition) => topic !== CONSUMER_OFFSETS_TOPIC && partition >= 0 && partition < (cluster.view().topics.get(topic)?.partitions.length ?? 0),
+      ownsAllPartitions: options.leadership === undefined,
     });
     this.#loadGate = options.loadGate ?? Promise.resolve();
     this.#appender = new ConsumerOffsetsAppender({
       write: (partition, records) => this.#write(partition, records),
       complete: (completionId, code) => this.#run(() => this.coordinator.appendCompleted(completionId, code, this.#clock.wallMs())),
     });
-    this.loaded = this.#load();
+    if (options.leadership === undefined) this.loaded = this.#load();
+    else {
+      this.loaded = Promise.resolve();
+      this.#unsubscribe = options.leadership.subscribe((change) => this.#onLeadership(change));
+    }
+  }
+
+  /** The `__consumer_offsets` partition that coordinates `groupId` (FindCoordinator in a cluster). */
+  partitionFor(groupId: string): number {
+    return this.coordinator.partitionFor(groupId);
   }
 
   /** Append actions received, batches written to `__consumer_offsets`, appends refused by the queue bound. */
@@ -131,8 +189,13 @@ export class GroupService {
     return this.coordinator.loading;
   }
 
-  /** Creates `__consumer_offsets` on first use; resolves an error code (0 = exists). */
+  /**
+   * Creates `__consumer_offsets` on first use; resolves an error code (0 = exists). In a
+   * cluster: 0 once the view shows the topic; until then the controller is asked to create
+   * it (one request in flight) and the answer is COORDINATOR_NOT_AVAILABLE (clients retry).
+   */
   ensureTopic(): Promise<number> {
+    if (this.#cluster !== null) return Promise.resolve(this.#ensureClusterTopic(this.#cluster));
     if (this.#registry.topic(CONSUMER_OFFSETS_TOPIC)) return Promise.resolve(ErrorCode.NONE);
     this.#ensuring ??= ensureConsumerOffsetsTopic(this.#registry, this.#numPartitionsWanted).then((r) => {
       this.#ensuring = null;
@@ -156,10 +219,108 @@ export class GroupService {
     return response;
   }
 
+  #ensureClusterTopic(cluster: ClusterLink): number {
+    const view = cluster.view();
+    if (view.topics.has(CONSUMER_OFFSETS_TOPIC)) return ErrorCode.NONE;
+    if (this.#creating === null && !this.#closed) {
+      const wanted = this.#registry.server.values.get('offsets.topic.replication.factor');
+      const replicationFactor = Math.max(1, Math.min(typeof wanted === 'number' ? wanted : 3, view.brokers.size));
+      const request = { name: CONSUMER_OFFSETS_TOPIC, partitionCount: this.#numPartitionsWanted, replicationFactor, configs: consumerOffsetsTopicConfigs(this.#registry.server) };
+      this.#logger.info({ partitions: request.partitionCount, replicationFactor }, 'asking the controller to create __consumer_offsets');
+      const done = (): void => {
+        this.#creating = null;
+      };
+      this.#creating = cluster.controller.createTopic(request).then(
+        (reply) => {
+          done();
+          if (!reply.ok && reply.code !== 'TOPIC_ALREADY_EXISTS') this.#logger.warn({ code: reply.code, message: reply.message }, 'the controller did not create __consumer_offsets; the next group lookup asks again');
+        },
+        (e: unknown) => {
+          done();
+          this.#logger.warn({ err: e }, 'asking the controller to create __consumer_offsets failed; the next group lookup asks again');
+        },
+      );
+    }
+    return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+
+  /** The `__consumer_offsets` partitions this broker leads (cluster mode), ascending, and whether each is loaded. */
+  ownedPartitions(): { partition: number; loaded: boolean; leaderEpoch: number }[] {
+    return [...this.#owned].map(([partition, l]) => ({ partition, loaded: l.loaded, leaderEpoch: l.leaderEpoch })).sort((a, b) => a.partition - b.partition);
+  }
+
+  #onLeadership(change: LeadershipChange): void {
+    if (this.#closed || change.topic !== CONSUMER_OFFSETS_TOPIC) return;
+    const p = change.partition;
+    const hashedOver = this.coordinator.config.offsetsTopicNumPartitions;
+    const inView = this.#cluster?.view().topics.get(CONSUMER_OFFSETS_TOPIC)?.partitions.length;
+    if (inView !== undefined && inView !== hashedOver && inView !== this.#countMismatchLogged) {
+      this.#countMismatchLogged = inView;
+      this.#logger.error({ partitions: inView, hashedOver }, '__consumer_offsets has another partition count than this coordinator hashes groups over (offsets.topic.num.partitions when it started): groups may be looked for on the wrong broker; restart with the same count on every broker');
+    }
+    if (p >= hashedOver) return;
+    const current = this.#owned.get(p);
+    if (change.role === 'follower') {
+      if (current === undefined) return;
+      this.#owned.delete(p);
+      this.#run(() => this.coordinator.unloadPartition(p));
+      this.#logger.info({ partition: p, leaderEpoch: change.leaderEpoch, deleted: change.deleted }, 'no longer the group coordinator of this __consumer_offsets partition; its groups are unloaded');
+      return;
+    }
+    if (current !== undefined && (current.loaded || current.leaderEpoch === change.leaderEpoch)) return;
+    // Newly led, or a new leader epoch while a load runs: a fresh load supersedes the old one.
+    const load: PartitionLoad = { leaderEpoch: change.leaderEpoch, loaded: false };
+    this.#owned.set(p, load);
+    this.#run(() => this.coordinator.loadPartition(p));
+    void this.#loadPartition(p, load);
+  }
+
+  /** Replays partition `p` into the coordinator for `load`, unless a newer load or an unload replaced it meanwhile. */
+  async #loadPartition(p: number, load: PartitionLoad): Promise<void> {
+    const current = (): boolean => !this.#closed && this.#owned.get(p) === load;
+    const superseded = (): void => this.#logger.info({ partition: p, leaderEpoch: load.leaderEpoch }, 'a superseded load of a __consumer_offsets partition stopped');
+    const startedMs = this.#clock.monotonicMs();
+    let records = 0;
+    let skipped = 0;
+    try {
+      // Writes of an earlier leadership still queued are refused now (#write); one in flight may still land: replay after it.
+      await this.#appender.idle(p);
+      await this.#partitionLoadGate?.(p);
+      if (!current()) {
+        superseded();
+        return;
+      }
+      const partition = this.#registry.partition(CONSUMER_OFFSETS_TOPIC, p);
+      if (partition === undefined) this.#logger.warn({ partition: p }, 'leading a __consumer_offsets partition with no local replica; its groups start empty');
+      else {
+        records = await replayConsumerOffsetsPartition(partition, (chunk) => {
+          if (!current()) throw new StaleLoad();
+          skipped += this.coordinator.load(chunk).skipped;
+        });
+      }
+    } catch (e) {
+      if (e instanceof StaleLoad) {
+        superseded();
+        return;
+      }
+      this.#logger.error({ err: e, partition: p }, 'replaying a __consumer_offsets partition failed; its groups start from what was read');
+    }
+    if (!current()) {
+      superseded();
+      return;
+    }
+    if (skipped > 0) this.#logger.warn({ partition: p, skipped }, 'skipped undecodable __consumer_offsets records');
+    load.loaded = true;
+    this.#run(() => this.coordinator.loadPartitionCompleted(p, this.#clock.wallMs()));
+    this.#logger.info({ partition: p, leaderEpoch: load.leaderEpoch, records, ms: this.#clock.monotonicMs() - startedMs }, 'group coordinator loaded a __consumer_offsets partition');
+  }
+
   /** Stops the timer and ends every waiting request (their connections close). */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
     this.#timer?.cancel();
     this.#timer = null;
     const waiting = [...this.#waiters.values()];
@@ -212,7 +373,9 @@ export class GroupService {
   /** One coalesced batch to `__consumer_offsets-<partition>`; resolves a Kafka error code. */
   async #write(partition: number, records: readonly RawRecord[]): Promise<number> {
     let code: number;
-    const ensured = await this.ensureTopic();
+    // Cluster mode: only a loaded partition is written; a write queued under an earlier leadership is refused.
+    const stale = !this.coordinator.ownsAllPartitions && this.#owned.get(partition)?.loaded !== true;
+    const ensured = stale ? ErrorCode.NOT_COORDINATOR : await this.ensureTopic();
     if (ensured !== ErrorCode.NONE) code = ensured;
     else code = await appendConsumerOffsetsRecords(this.#registry.partition(CONSUMER_OFFSETS_TOPIC, partition), records, this.#clock.wallMs());
     if (code !== ErrorCode.NONE) this.#logger.warn({ partition, errorCode: code, records: records.length }, '__consumer_offsets append failed');

@@ -14,6 +14,13 @@
  *   - `out` holds the actions of the current input only; the facade drains it before
  *     returning, so actions are never carried over to another caller.
  *   - `nowMs` never decreases (the facade's advance keeps the largest time seen).
+ *   - Ownership: with `ownsAllPartitions` (a single broker) every `__consumer_offsets`
+ *     partition is owned and `loading` covers them all. Without it (a cluster), only the
+ *     partitions in `owned` are, each loading or loaded, and `loading` stays false; a group
+ *     is in `groups` only while its partition is owned (unloading drops it), and only the
+ *     groups of loaded partitions are `served` (timers, retention, ListGroups).
+ *   - Every append carries its partition's incarnation; one that completes after its
+ *     partition was unloaded (or unloaded and loaded again) completes as NOT_COORDINATOR.
  *
  * Single-threaded: one caller at a time (the broker's event loop).
  */
@@ -42,6 +49,20 @@ export interface GroupCoordinatorCounters {
 
 /** What runs when an append completes: 0, or the broker's Kafka error code. */
 export type Completion = (errorCode: number) => void;
+
+/** An append awaiting completion: what runs then, and the ownership it was issued under. */
+export interface PendingCompletion {
+  readonly then: Completion;
+  readonly partition: number;
+  readonly incarnation: number;
+}
+
+/** One owned `__consumer_offsets` partition (cluster mode). */
+export interface OwnedPartition {
+  loading: boolean;
+  /** A new number per loadPartition: appends issued under an older one are stale. */
+  readonly incarnation: number;
+}
 
 const E = ErrorCode;
 
@@ -82,10 +103,15 @@ export class CoordinatorState {
   readonly random: CoordinatorRandom;
   readonly partitionExists: (topic: string, partition: number) => boolean;
   readonly groups = new Map<string, GroupMetadata>();
-  readonly completions = new Map<number, Completion>();
+  readonly completions = new Map<number, PendingCompletion>();
   nextCompletionId = 1;
-  /** True until loadCompleted: requests get COORDINATOR_LOAD_IN_PROGRESS, no timer fires. */
-  loading = true;
+  /** Single broker: every partition is owned. Cluster: only those in `owned`. */
+  readonly ownsAllPartitions: boolean;
+  /** Cluster mode: the owned partitions (absent = not owned: NOT_COORDINATOR). */
+  readonly owned = new Map<number, OwnedPartition>();
+  nextIncarnation = 1;
+  /** Single broker: true until loadCompleted (requests get COORDINATOR_LOAD_IN_PROGRESS, no timer fires). Cluster: always false. */
+  loading: boolean;
   nowMs = 0;
   nextRetentionCheckMs: number | null = null;
   /** A lower bound of the earliest group deadline (exact after each scan); Infinity = none. */
@@ -93,10 +119,45 @@ export class CoordinatorState {
   out: CoordinatorAction[] = [];
   readonly counters: GroupCoordinatorCounters = { rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0, pendingSyncMembersRemovedTotal: 0 };
 
-  constructor(config: GroupCoordinatorConfig, random: CoordinatorRandom, partitionExists: (topic: string, partition: number) => boolean) {
+  constructor(config: GroupCoordinatorConfig, random: CoordinatorRandom, partitionExists: (topic: string, partition: number) => boolean, ownsAllPartitions: boolean) {
     this.config = config;
     this.random = random;
     this.partitionExists = partitionExists;
+    this.ownsAllPartitions = ownsAllPartitions;
+    this.loading = ownsAllPartitions;
+  }
+
+  // ─── Ownership ─────────────────────────────────────────────────────────────────
+
+  /** The `__consumer_offsets` partition of `groupId`. */
+  partitionOf(groupId: string): number {
+    return consumerOffsetsPartitionFor(groupId, this.config.offsetsTopicNumPartitions);
+  }
+
+  /** Why this coordinator cannot serve `groupId` now (COORDINATOR_LOAD_IN_PROGRESS, NOT_COORDINATOR), or null. */
+  unavailable(groupId: string): number | null {
+    if (this.ownsAllPartitions) return this.loading ? E.COORDINATOR_LOAD_IN_PROGRESS : null;
+    const o = this.owned.get(this.partitionOf(groupId));
+    if (o === undefined) return E.NOT_COORDINATOR;
+    return o.loading ? E.COORDINATOR_LOAD_IN_PROGRESS : null;
+  }
+
+  /** Whether `g` is live: its partition is owned and loaded (its timers run, ListGroups shows it). */
+  served(g: GroupMetadata): boolean {
+    return this.unavailable(g.groupId) === null;
+  }
+
+  /** True while some owned partition (or, single broker, the whole topic) is loading. */
+  anyLoading(): boolean {
+    if (this.ownsAllPartitions) return this.loading;
+    for (const o of this.owned.values()) if (o.loading) return true;
+    return false;
+  }
+
+  /** The incarnation appends of `partition` are issued under now (-1: not owned). */
+  incarnationOf(partition: number): number {
+    if (this.ownsAllPartitions) return 0;
+    return this.owned.get(partition)?.incarnation ?? -1;
   }
 
   // ─── Time ──────────────────────────────────────────────────────────────────────
@@ -110,6 +171,7 @@ export class CoordinatorState {
   recomputeNextDeadline(): void {
     let next = Infinity;
     for (const g of this.groups.values()) {
+      if (!this.served(g)) continue;
       if (g.joinDeadlineMs !== null) next = Math.min(next, g.joinDeadlineMs);
       if (g.syncDeadlineMs !== null) next = Math.min(next, g.syncDeadlineMs);
       for (const d of g.pendingMembers.values()) next = Math.min(next, d);
@@ -156,8 +218,8 @@ export class CoordinatorState {
   /** Queues an `append` of `records` to the group's `__consumer_offsets` partition; `then` runs on appendCompleted. */
   append(groupId: string, records: RawRecord[], then: Completion): void {
     const completionId = this.nextCompletionId++;
-    this.completions.set(completionId, then);
-    const partition = consumerOffsetsPartitionFor(groupId, this.config.offsetsTopicNumPartitions);
+    const partition = this.partitionOf(groupId);
+    this.completions.set(completionId, { then, partition, incarnation: this.incarnationOf(partition) });
     this.out.push({ type: 'append', completionId, partition, records });
   }
 

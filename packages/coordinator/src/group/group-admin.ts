@@ -19,19 +19,19 @@ import type { DeleteGroupsInput, DescribeGroupsInput, GroupView, ListGroupsInput
 export function listGroups(s: CoordinatorState, requestId: number, req: ListGroupsInput): void {
   const states = new Set(req.statesFilter.map((s) => s.toLowerCase()));
   const types = new Set(req.typesFilter.map((s) => s.toLowerCase()));
-  const groups = s.loading
-    ? []
-    : [...s.groups.values()]
-        .filter((g) => (states.size === 0 || states.has(g.state.toLowerCase())) && (types.size === 0 || types.has('classic')))
-        .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' }));
-  s.respond(requestId, { api: 'ListGroups', body: { throttleTimeMs: 0, errorCode: s.loading ? E.COORDINATOR_LOAD_IN_PROGRESS : E.NONE, groups } });
+  // As Kafka: the groups of the loaded partitions, with COORDINATOR_LOAD_IN_PROGRESS while any partition is loading.
+  const groups = [...s.groups.values()]
+    .filter((g) => s.served(g) && (states.size === 0 || states.has(g.state.toLowerCase())) && (types.size === 0 || types.has('classic')))
+    .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' }));
+  s.respond(requestId, { api: 'ListGroups', body: { throttleTimeMs: 0, errorCode: s.anyLoading() ? E.COORDINATOR_LOAD_IN_PROGRESS : E.NONE, groups } });
 }
 
 /** Unknown groups are reported as state "Dead" with NONE (v0–v5); the broker maps v6+ to GROUP_ID_NOT_FOUND. */
 export function describeGroups(s: CoordinatorState, requestId: number, req: DescribeGroupsInput): void {
   const groups = req.groups.map((groupId) => {
     const base = { errorCode: E.NONE as number, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] as never[], authorizedOperations: -2147483648 };
-    if (s.loading) return { ...base, errorCode: E.COORDINATOR_LOAD_IN_PROGRESS, groupState: '' };
+    const unavailable = s.unavailable(groupId);
+    if (unavailable !== null) return { ...base, errorCode: unavailable, groupState: '' };
     const g = s.groups.get(groupId);
     if (g === undefined) return base;
     const stable = g.state === 'Stable';
@@ -61,7 +61,8 @@ export function deleteGroups(s: CoordinatorState, requestId: number, req: Delete
   };
   for (const r of results) {
     const g = s.groups.get(r.groupId);
-    if (s.loading) r.errorCode = E.COORDINATOR_LOAD_IN_PROGRESS;
+    const unavailable = s.unavailable(r.groupId);
+    if (unavailable !== null) r.errorCode = unavailable;
     else if (g === undefined || g.state === 'Dead') r.errorCode = E.GROUP_ID_NOT_FOUND;
     else if (g.state !== 'Empty') r.errorCode = E.NON_EMPTY_GROUP;
     else if (s.appendsFull()) r.errorCode = E.COORDINATOR_NOT_AVAILABLE;

@@ -13,6 +13,13 @@
  *   offsets.ts          OffsetCommit, OffsetFetch, OffsetDelete, retention
  *   group-admin.ts      ListGroups, DescribeGroups, DeleteGroups, introspection
  *   replay.ts           load / loadCompleted from `__consumer_offsets`
+ *   partition-ownership.ts  cluster mode: loadPartition / loadPartitionCompleted / unloadPartition
+ *
+ * Ownership: a single broker's coordinator (`ownsAllPartitions`, the default) owns every
+ * `__consumer_offsets` partition and loads them all at once (load, loadCompleted). In a
+ * cluster it owns only the partitions this broker leads, each loaded and unloaded on its
+ * own (partition-ownership.ts); requests for the groups of other partitions get
+ * NOT_COORDINATOR.
  *
  * Every input first advances time (firing the group timers when the cached earliest
  * deadline is due, and the retention check when it is due), then runs its part, then
@@ -27,6 +34,7 @@
  *
  * Single-threaded: one caller at a time (the broker's event loop).
  */
+import { ErrorCode } from '@samsa/codec';
 import type { RawRecord } from './consumer-offsets-records.ts';
 import { CoordinatorState } from './coordinator-state.ts';
 import type { GroupCoordinatorCounters } from './coordinator-state.ts';
@@ -35,6 +43,7 @@ import { EMPTY_BYTES } from './group-metadata.ts';
 import * as join from './join-group.ts';
 import * as member from './member-requests.ts';
 import * as offsets from './offsets.ts';
+import * as ownership from './partition-ownership.ts';
 import { fireGroupTimers } from './rebalance.ts';
 import * as replay from './replay.ts';
 import type { LoadStats } from './replay.ts';
@@ -65,6 +74,11 @@ export interface GroupCoordinatorOptions {
   random: CoordinatorRandom;
   /** Does this topic-partition exist? Commits to others get UNKNOWN_TOPIC_OR_PARTITION. Default: all exist. */
   partitionExists?: (topic: string, partition: number) => boolean;
+  /**
+   * True (default, a single broker): every `__consumer_offsets` partition is owned, loaded
+   * once by load + loadCompleted. False (a cluster): none is owned until loadPartition.
+   */
+  ownsAllPartitions?: boolean;
 }
 
 export class GroupCoordinator {
@@ -73,16 +87,25 @@ export class GroupCoordinator {
 
   constructor(options: GroupCoordinatorOptions) {
     this.config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...options.config };
-    this.#s = new CoordinatorState(this.config, options.random, options.partitionExists ?? (() => true));
+    this.#s = new CoordinatorState(this.config, options.random, options.partitionExists ?? (() => true), options.ownsAllPartitions ?? true);
   }
 
   // ─── Replay ────────────────────────────────────────────────────────────────
 
+  /** Single broker: true until loadCompleted. Cluster: true while some owned partition is loading. */
   get loading(): boolean {
-    return this.#s.loading;
+    return this.#s.anyLoading();
   }
 
-  /** Replays `__consumer_offsets` records in log order (any partitions). Only before loadCompleted. */
+  /** Whether this coordinator owns every partition (a single broker). */
+  get ownsAllPartitions(): boolean {
+    return this.#s.ownsAllPartitions;
+  }
+
+  /**
+   * Replays `__consumer_offsets` records in log order. Single broker: any partitions, only
+   * before loadCompleted. Cluster: only records of groups whose partition is loading are kept.
+   */
   load(records: Iterable<RawRecord>): LoadStats {
     return replay.load(this.#s, records);
   }
@@ -91,6 +114,37 @@ export class GroupCoordinator {
   loadCompleted(nowMs: number): CoordinatorAction[] {
     replay.loadCompleted(this.#s, nowMs);
     return this.#s.drain();
+  }
+
+  // ─── Ownership (cluster mode, partition-ownership.ts) ───────────────────────
+
+  /** `partition` is now loading (a fresh load if it was owned): feed its records to `load`, then loadPartitionCompleted. */
+  loadPartition(partition: number): CoordinatorAction[] {
+    ownership.loadPartition(this.#s, partition);
+    return this.#s.drain();
+  }
+
+  /** Ends the load of `partition`: its groups are served from now on. */
+  loadPartitionCompleted(partition: number, nowMs: number): CoordinatorAction[] {
+    ownership.loadPartitionCompleted(this.#s, partition, nowMs);
+    this.#advance(nowMs);
+    return this.#s.drain();
+  }
+
+  /** This broker no longer coordinates `partition`: its groups leave memory (waiters get NOT_COORDINATOR). */
+  unloadPartition(partition: number): CoordinatorAction[] {
+    ownership.unloadPartition(this.#s, partition);
+    return this.#s.drain();
+  }
+
+  /** The owned partitions (cluster mode), ascending. */
+  ownedPartitions(): { partition: number; loading: boolean }[] {
+    return ownership.ownedPartitions(this.#s);
+  }
+
+  /** The `__consumer_offsets` partition that coordinates `groupId`. */
+  partitionFor(groupId: string): number {
+    return this.#s.partitionOf(groupId);
   }
 
   // ─── Time ──────────────────────────────────────────────────────────────────
@@ -119,7 +173,7 @@ export class GroupCoordinator {
     const now = s.nowMs;
     // Only scan the groups when some deadline may be due; the scan ends with an exact recompute.
     if (now >= s.nextDeadlineMs) {
-      for (const g of [...s.groups.values()]) fireGroupTimers(s, g, now);
+      for (const g of [...s.groups.values()]) if (s.served(g)) fireGroupTimers(s, g, now);
       s.recomputeNextDeadline();
     }
     if (s.nextRetentionCheckMs !== null && now >= s.nextRetentionCheckMs) {
@@ -133,10 +187,12 @@ export class GroupCoordinator {
   /** The broker finished (errorCode 0) or failed the append tagged `completionId`. */
   appendCompleted(completionId: number, errorCode = 0, nowMs?: number): CoordinatorAction[] {
     if (nowMs !== undefined) this.#advance(nowMs);
-    const then = this.#s.completions.get(completionId);
-    if (then === undefined) throw new Error(`appendCompleted: unknown completion id ${completionId}`);
+    const pending = this.#s.completions.get(completionId);
+    if (pending === undefined) throw new Error(`appendCompleted: unknown completion id ${completionId}`);
     this.#s.completions.delete(completionId);
-    then(errorCode);
+    // The partition was unloaded since the append was issued: whatever the log did, this coordinator no longer answers for it.
+    const stale = pending.incarnation !== this.#s.incarnationOf(pending.partition);
+    pending.then(stale ? ErrorCode.NOT_COORDINATOR : errorCode);
     return this.#s.drain();
   }
 

@@ -25,7 +25,8 @@ import type { JoinGroupInput } from './types.ts';
 /** Returns an error code to answer with, or null when the response was emitted/deferred. */
 export function joinGroup(s: CoordinatorState, requestId: number, req: JoinGroupInput, now: number): number | null {
   if (req.groupId === '') return E.INVALID_GROUP_ID;
-  if (s.loading) return E.COORDINATOR_LOAD_IN_PROGRESS;
+  const unavailable = s.unavailable(req.groupId);
+  if (unavailable !== null) return unavailable;
   if (req.sessionTimeoutMs < s.config.groupMinSessionTimeoutMs || req.sessionTimeoutMs > s.config.groupMaxSessionTimeoutMs) return E.INVALID_SESSION_TIMEOUT;
   let g = s.groups.get(req.groupId);
   if (g === undefined) {

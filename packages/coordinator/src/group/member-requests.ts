@@ -23,7 +23,8 @@ import type { HeartbeatInput, LeaveGroupInput, SyncGroupInput } from './types.ts
 
 export function syncGroup(s: CoordinatorState, g: GroupMetadata | undefined, requestId: number, req: SyncGroupInput, now: number): number | null {
   if (req.groupId === '') return E.INVALID_GROUP_ID;
-  if (s.loading) return E.COORDINATOR_LOAD_IN_PROGRESS;
+  const unavailable = s.unavailable(req.groupId);
+  if (unavailable !== null) return unavailable;
   if (g === undefined) return E.UNKNOWN_MEMBER_ID;
   if (g.state === 'Dead') return E.COORDINATOR_NOT_AVAILABLE;
   const fenced = s.staticMemberCheck(g, req.groupInstanceId, req.memberId);
@@ -88,7 +89,8 @@ function onLeaderSync(s: CoordinatorState, g: GroupMetadata, req: SyncGroupInput
 
 export function heartbeat(s: CoordinatorState, req: HeartbeatInput, now: number): number {
   if (req.groupId === '') return E.INVALID_GROUP_ID;
-  if (s.loading) return E.COORDINATOR_LOAD_IN_PROGRESS;
+  const unavailable = s.unavailable(req.groupId);
+  if (unavailable !== null) return unavailable;
   const g = s.groups.get(req.groupId);
   if (g === undefined) return E.UNKNOWN_MEMBER_ID;
   if (g.state === 'Dead') return E.COORDINATOR_NOT_AVAILABLE;
@@ -114,8 +116,9 @@ export function leaveGroup(s: CoordinatorState, requestId: number, req: LeaveGro
   let errorCode: number = E.NONE;
   const members = req.members.map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, errorCode: E.UNKNOWN_MEMBER_ID as number }));
   const g = s.groups.get(req.groupId);
+  const unavailable = s.unavailable(req.groupId);
   if (req.groupId === '') errorCode = E.INVALID_GROUP_ID;
-  else if (s.loading) errorCode = E.COORDINATOR_LOAD_IN_PROGRESS;
+  else if (unavailable !== null) errorCode = unavailable;
   else if (g !== undefined && g.state === 'Dead') errorCode = E.COORDINATOR_NOT_AVAILABLE;
   else if (g !== undefined) for (const r of members) r.errorCode = leaveOne(s, g, r.memberId, r.groupInstanceId, now);
   s.respond(requestId, { api: 'LeaveGroup', body: { throttleTimeMs: 0, errorCode, members: errorCode === E.NONE ? members : [] } });

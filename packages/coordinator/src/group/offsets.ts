@@ -80,7 +80,8 @@ export function offsetCommit(s: CoordinatorState, requestId: number, req: Offset
 
 /** Kafka's group-level commit checks; null = commit (creating a simple group if needed). */
 function commitGroupError(s: CoordinatorState, req: OffsetCommitInput, now: number): number | null {
-  if (s.loading) return E.COORDINATOR_LOAD_IN_PROGRESS;
+  const unavailable = s.unavailable(req.groupId);
+  if (unavailable !== null) return unavailable;
   if (s.appendsFull()) return E.COORDINATOR_NOT_AVAILABLE;
   let g = s.groups.get(req.groupId);
   if (g === undefined) {
@@ -104,10 +105,9 @@ function commitGroupError(s: CoordinatorState, req: OffsetCommitInput, now: numb
 }
 
 export function offsetFetch(s: CoordinatorState, requestId: number, req: OffsetFetchInput): void {
-  let errorCode: number = E.NONE;
+  const errorCode: number = s.unavailable(req.groupId) ?? E.NONE;
   let topics: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
-  if (s.loading) errorCode = E.COORDINATOR_LOAD_IN_PROGRESS;
-  else {
+  if (errorCode === E.NONE) {
     const g = s.groups.get(req.groupId);
     if (req.topics === null) {
       for (const [name, parts] of g?.offsets ?? []) {
@@ -133,8 +133,9 @@ export function offsetDelete(s: CoordinatorState, requestId: number, req: Offset
   const body = { errorCode: E.NONE as number, throttleTimeMs: 0, topics };
   const respond = (): void => s.respond(requestId, { api: 'OffsetDelete', body });
   const g = s.groups.get(req.groupId);
+  const unavailable = s.unavailable(req.groupId);
   if (req.groupId === '') body.errorCode = E.INVALID_GROUP_ID;
-  else if (s.loading) body.errorCode = E.COORDINATOR_LOAD_IN_PROGRESS;
+  else if (unavailable !== null) body.errorCode = unavailable;
   else if (g === undefined || g.state === 'Dead') body.errorCode = E.GROUP_ID_NOT_FOUND;
   else if (g.state !== 'Empty' && g.protocolType !== 'consumer') body.errorCode = E.NON_EMPTY_GROUP;
   else if (s.appendsFull()) body.errorCode = E.COORDINATOR_NOT_AVAILABLE;
@@ -164,7 +165,7 @@ export function offsetDelete(s: CoordinatorState, requestId: number, req: Offset
 export function expireOffsets(s: CoordinatorState, now: number): void {
   const retention = s.config.offsetsRetentionMs;
   for (const g of [...s.groups.values()]) {
-    if (g.pendingAppends > 0) continue;
+    if (g.pendingAppends > 0 || !s.served(g)) continue;
     const records: RawRecord[] = [];
     for (const [topic, parts] of [...g.offsets]) {
       for (const [partition, e] of [...parts]) {

@@ -9,7 +9,10 @@
  *
  * Invariants: `load` only while loading; `loadCompleted` ends loading once, gives every
  * restored member a fresh session from that time, and arms the deadline cache and the
- * retention check. Single-threaded.
+ * retention check. In cluster mode (not `ownsAllPartitions`) `load` takes records while
+ * some partition is loading (partition-ownership.ts) and keeps only those of groups whose
+ * partition is loading (others are counted as skipped: they are not this load's).
+ * Single-threaded.
  */
 import { decodeConsumerOffsetsRecord } from './consumer-offsets-records.ts';
 import type { GroupMetadataValue, RawRecord } from './consumer-offsets-records.ts';
@@ -26,7 +29,7 @@ export interface LoadStats {
 
 /** Replays `__consumer_offsets` records in log order (any partitions). Only before loadCompleted. */
 export function load(s: CoordinatorState, records: Iterable<RawRecord>): LoadStats {
-  if (!s.loading) throw new Error('GroupCoordinator.load after loadCompleted');
+  if (s.ownsAllPartitions ? !s.loading : !s.anyLoading()) throw new Error('GroupCoordinator.load while no partition is loading');
   const stats: LoadStats = { records: 0, skipped: 0 };
   for (const raw of records) {
     stats.records++;
@@ -37,15 +40,21 @@ export function load(s: CoordinatorState, records: Iterable<RawRecord>): LoadSta
       stats.skipped++;
       continue;
     }
-    if (rec.kind === 'unknown') stats.skipped++;
+    if (rec.kind === 'unknown' || !loadingGroup(s, rec.kind === 'offset' ? rec.key.group : rec.group)) stats.skipped++;
     else if (rec.kind === 'offset') replayOffset(s, rec.key.group, rec.key.topic, rec.key.partition, rec.value);
     else replayGroup(s, rec.group, rec.value);
   }
   return stats;
 }
 
+/** Whether a replayed record of `groupId` belongs to a load in progress. */
+function loadingGroup(s: CoordinatorState, groupId: string): boolean {
+  return s.ownsAllPartitions || s.owned.get(s.partitionOf(groupId))?.loading === true;
+}
+
 /** Ends COORDINATOR_LOAD_IN_PROGRESS; members restored from the log get a fresh session from `nowMs`. */
 export function loadCompleted(s: CoordinatorState, nowMs: number): void {
+  if (!s.ownsAllPartitions) throw new Error('GroupCoordinator.loadCompleted on a coordinator that owns partitions one by one: use loadPartitionCompleted');
   s.nowMs = nowMs;
   s.loading = false;
   for (const g of s.groups.values()) for (const m of g.members.values()) m.heartbeatDeadlineMs = nowMs + m.sessionTimeoutMs;
