@@ -1,0 +1,104 @@
+/**
+ * Two real Node broker processes (`samsa broker --node-id N --metadata etcd://…`) against a
+ * real etcd (Debian's etcd-server, one member on free loopback ports, started here):
+ * - both register under /samsa/samsa/brokers/ with their advertised endpoints, and exactly
+ *   one of them holds /samsa/samsa/controller;
+ * - SIGTERM makes a broker revoke its lease on the way out: its registration is gone as soon
+ *   as the process has exited, not after the session timeout (set to 60 s here, so only the
+ *   revoke can explain it).
+ * Every broker and etcd is stopped in afterEach, also when a test fails; data dirs go too.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startBroker, tempDir } from '@samsa/bench';
+import type { BrokerProcess } from '@samsa/bench';
+import { systemClock } from '../../packages/runtime/src/clock.ts';
+import { createRandom } from '../../packages/runtime/src/random.ts';
+import { EtcdMetadataStore } from '../../packages/coordinator/src/metadata/etcd/index.ts';
+import { ClusterKeys, decodeBrokerRegistration, decodeControllerRecord } from '../../packages/coordinator/src/controller/index.ts';
+import { startEtcd } from './etcd-process.ts';
+import type { EtcdCluster } from './etcd-process.ts';
+
+const WAIT_MS = 30_000;
+const SESSION_TIMEOUT_MS = 60_000;
+const keys = new ClusterKeys('samsa');
+
+let etcd: EtcdCluster | null = null;
+const brokers: BrokerProcess[] = [];
+const dirs: { remove: () => void }[] = [];
+let store: EtcdMetadataStore | null = null;
+
+afterEach(async () => {
+  await Promise.all(brokers.splice(0).map((b) => b.kill()));
+  await store?.close();
+  store = null;
+  await etcd?.stop();
+  etcd = null;
+  for (const d of dirs.splice(0)) d.remove();
+});
+
+async function pollUntil<T>(what: string, read: () => Promise<T | null>): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  let last: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      const value = await read();
+      if (value !== null) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what}: not within ${WAIT_MS} ms${last ? ` (last error: ${String(last)})` : ''}\n${brokers.map((b) => b.output()).join('\n---\n')}`);
+}
+
+async function clusterMember(nodeId: number, endpoint: string): Promise<BrokerProcess> {
+  const dir = tempDir(`cluster-${nodeId}`);
+  dirs.push(dir);
+  const broker = await startBroker({
+    dataDir: dir.path,
+    extraArgs: ['--node-id', String(nodeId), '--metadata', endpoint.replace(/^http:\/\//, 'etcd://')],
+    overrides: [`broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`],
+  });
+  brokers.push(broker);
+  return broker;
+}
+
+describe('brokers in an etcd cluster', () => {
+  it('register under /samsa/samsa/brokers/, elect one controller, and leave at once on SIGTERM', async () => {
+    etcd = await startEtcd(1);
+    const endpoint = etcd.endpoints[0]!;
+    store = new EtcdMetadataStore({ endpoints: etcd.endpoints, clock: systemClock, random: createRandom(1313), requestTimeoutMs: 5000 });
+    const one = await clusterMember(1, endpoint);
+    const two = await clusterMember(2, endpoint);
+
+    const registered = await pollUntil('both brokers registered', async () => {
+      const range = await store!.range(keys.brokersPrefix);
+      return range.kvs.length === 2 ? range.kvs : null;
+    });
+    expect(registered.map((kv) => kv.key)).toEqual([keys.broker(1), keys.broker(2)]);
+    const regs = registered.map((kv) => decodeBrokerRegistration(kv.value));
+    expect(regs.map((r) => [r.brokerId, r.host, r.port])).toEqual([
+      [1, '127.0.0.1', one.port],
+      [2, '127.0.0.1', two.port],
+    ]);
+    for (const kv of registered) expect(kv.lease).not.toBeNull();
+    expect(registered[0]!.lease).not.toBe(registered[1]!.lease);
+
+    const controller = await pollUntil('a controller elected', () => store!.get(keys.controller));
+    const controllerId = decodeControllerRecord(controller.value).brokerId;
+    expect([1, 2]).toContain(controllerId);
+    expect(controller.lease).toBe(registered[controllerId - 1]!.lease);
+
+    // SIGTERM the other broker: a clean exit, and its key is already gone when it has exited.
+    const leaving = controllerId === 1 ? two : one;
+    const leavingId = controllerId === 1 ? 2 : 1;
+    const sentMs = Date.now();
+    expect(await leaving.stop(WAIT_MS)).toBe(0);
+    expect(leaving.output()).toContain('samsa broker stopped cleanly');
+    expect(await store.get(keys.broker(leavingId))).toBeNull();
+    expect(Date.now() - sentMs).toBeLessThan(SESSION_TIMEOUT_MS);
+    const staying = await store.get(keys.broker(controllerId));
+    expect(staying?.lease).toBe(registered[controllerId - 1]!.lease);
+    expect((await store.get(keys.controller))?.lease).toBe(controller.lease);
+  });
+});
