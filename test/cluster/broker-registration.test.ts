@@ -1,5 +1,5 @@
 /**
- * Two real Node broker processes (`samsa broker --node-id N --metadata etcd://…`) against a
+ * Two real broker processes, one on Node and one on Deno (`samsa broker --node-id N --metadata etcd://…`) against a
  * real etcd (Debian's etcd-server, one member on free loopback ports, started here):
  * - both register under /samsa/samsa/brokers/ with their advertised endpoints, and exactly
  *   one of them holds /samsa/samsa/controller;
@@ -51,10 +51,11 @@ async function pollUntil<T>(what: string, read: () => Promise<T | null>): Promis
   throw new Error(`${what}: not within ${WAIT_MS} ms${last ? ` (last error: ${String(last)})` : ''}\n${brokers.map((b) => b.output()).join('\n---\n')}`);
 }
 
-async function clusterMember(nodeId: number, endpoint: string): Promise<BrokerProcess> {
+async function clusterMember(nodeId: number, endpoint: string, runtime: 'node' | 'deno'): Promise<BrokerProcess> {
   const dir = tempDir(`cluster-${nodeId}`);
   dirs.push(dir);
   const broker = await startBroker({
+    runtime,
     dataDir: dir.path,
     extraArgs: ['--node-id', String(nodeId), '--metadata', endpoint.replace(/^http:\/\//, 'etcd://')],
     overrides: [`broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`],
@@ -68,8 +69,8 @@ describe('brokers in an etcd cluster', () => {
     etcd = await startEtcd(1);
     const endpoint = etcd.endpoints[0]!;
     store = new EtcdMetadataStore({ endpoints: etcd.endpoints, clock: systemClock, random: createRandom(1313), requestTimeoutMs: 5000 });
-    const one = await clusterMember(1, endpoint);
-    const two = await clusterMember(2, endpoint);
+    // A Node and a Deno broker: both runtimes are members of the same cluster.
+    const [one, two] = await Promise.all([clusterMember(1, endpoint, 'node'), clusterMember(2, endpoint, 'deno')]);
 
     const registered = await pollUntil('both brokers registered', async () => {
       const range = await store!.range(keys.brokersPrefix);
