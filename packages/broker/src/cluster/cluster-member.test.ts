@@ -243,6 +243,17 @@ describe('ClusterMember', () => {
       expect(without).toBeGreaterThanOrEqual(0);
       expect(seenByOne.slice(without).some((v) => v.brokers.has(3))).toBe(true);
       for (let i = 1; i < seenByOne.length; i++) expect(seenByOne[i]!.revision).toBeGreaterThan(seenByOne[i - 1]!.revision);
+
+      // The store expires the lease while broker 2 is connected: its next keepalive hears of it
+      // (lease-not-found) and it re-registers at once, not only when its window would lapse.
+      const lostBefore = h.errors(two).filter((m) => m.includes('LEASE LOST')).length;
+      const incarnationTwo = two.incarnation;
+      const startMs = h.clock.monotonicMs();
+      h.store.expireLease(two.leaseId!);
+      await until('broker 2 gone from broker 1\'s view', () => !one.view().brokers.has(2));
+      await untilAdvancing(h, 'broker 2 re-registered', () => two.incarnation !== incarnationTwo && two.leaseValid && converged([one, two, three], [1, 2, 3]));
+      expect(h.clock.monotonicMs() - startMs).toBeLessThanOrEqual(HEARTBEAT_MS + 500);
+      expect(h.errors(two).filter((m) => m.includes('LEASE LOST')).length).toBe(lostBefore + 1);
     } finally {
       await h.stopAll();
     }
