@@ -228,6 +228,8 @@ describe('ClusterMember', () => {
       one.onView((v) => seenByOne.push(v));
       const epochBefore = one.view().brokers.get(3)!.epoch;
       const incarnationBefore = three.incarnation;
+      const leaseChanges: boolean[] = [];
+      three.onLeaseChange((valid) => leaseChanges.push(valid));
       h.link(three).setCut(true); // etcd unreachable from broker 3 only
       await untilAdvancing(h, 'broker 3 gone from the others', () => !one.view().brokers.has(3) && !two.view().brokers.has(3));
       expect(three.leaseValid).toBe(false);
@@ -236,6 +238,7 @@ describe('ClusterMember', () => {
       h.link(three).setCut(false);
       await untilAdvancing(h, 'broker 3 back everywhere', () => three.leaseValid && converged([one, two, three], [1, 2, 3]));
       expect(h.errors(three).some((m) => m.includes('LEASE RENEWED'))).toBe(true);
+      expect(leaseChanges).toEqual([false, true]);
       expect(three.incarnation).not.toBe(incarnationBefore);
       expect(one.view().brokers.get(3)!.epoch).toBeGreaterThan(epochBefore);
       // broker 1 saw every step, in revision order: without broker 3, then with it again.

@@ -31,9 +31,11 @@
  *   without waiting for the TTL). The store itself is the caller's to close.
  *
  * Invariants (cluster-link.ts): the view's revision only grows; listeners see every view
- * once, in order, synchronously after it is published. Bounds: `VIEW_LISTENERS_MAX`
- * listeners, `REVISION_WAITERS_MAX` pending `waitForRevision` calls. Time only from the
- * Clock, randomness (incarnations, jitter) only from the Random.
+ * once, in order, synchronously after it is published; `onLeaseChange` listeners hear
+ * false when the lease is lost (or the member stops) and true after re-registering, each
+ * change once. Bounds: `VIEW_LISTENERS_MAX` view listeners and as many lease listeners,
+ * `REVISION_WAITERS_MAX` pending `waitForRevision` calls. Time only from the Clock,
+ * randomness (incarnations, jitter) only from the Random.
  */
 import type { Clock, Random, TimerHandle } from '@samsa/runtime';
 import {
@@ -94,11 +96,11 @@ export interface ClusterMemberOptions {
   readonly controllerTickIntervalMs?: number;
 }
 
-/** Why `start()` failed: the store never answered in time, or the node id is taken. */
+/** Why `start()` failed: the store never answered in time, the node id is taken, or `stop()` came first. */
 export class ClusterMemberStartError extends Error {
   override readonly name = 'ClusterMemberStartError';
-  readonly code: 'store-unreachable' | 'node-id-taken';
-  constructor(code: 'store-unreachable' | 'node-id-taken', message: string, options?: { cause?: unknown }) {
+  readonly code: 'store-unreachable' | 'node-id-taken' | 'stopped';
+  constructor(code: 'store-unreachable' | 'node-id-taken' | 'stopped', message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
   }
@@ -148,6 +150,7 @@ export class ClusterMember implements ClusterLink {
   #stopped: Promise<void> | null = null;
   #view: ClusterView;
   readonly #listeners = new Set<(view: ClusterView) => void>();
+  readonly #leaseListeners = new Set<(leaseValid: boolean) => void>();
   readonly #waiters = new Set<RevisionWaiter>();
   readonly #sleepers = new Set<() => void>();
 
@@ -195,6 +198,12 @@ export class ClusterMember implements ClusterLink {
     if (this.#listeners.size >= VIEW_LISTENERS_MAX) throw new RangeError(`more than ${VIEW_LISTENERS_MAX} cluster view listeners`);
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  onLeaseChange(listener: (leaseValid: boolean) => void): () => void {
+    if (this.#leaseListeners.size >= VIEW_LISTENERS_MAX) throw new RangeError(`more than ${VIEW_LISTENERS_MAX} lease listeners`);
+    this.#leaseListeners.add(listener);
+    return () => this.#leaseListeners.delete(listener);
   }
 
   waitForRevision(revision: number, timeoutMs: number): Promise<boolean> {
@@ -247,7 +256,7 @@ export class ClusterMember implements ClusterLink {
       await this.stop();
       throw error;
     }
-    if (this.#state !== 'starting') throw new ClusterMemberStartError('store-unreachable', `broker ${this.nodeId} was stopped while it was starting`);
+    if (this.#state !== 'starting') throw new ClusterMemberStartError('stopped', `broker ${this.nodeId} was stopped while it was starting`);
     this.#becomeRegistered();
     this.#logger.info({ lease: this.#lease?.id, incarnation: this.#incarnation, revision: this.#view.revision, controllerId: this.#view.controllerId, brokers: [...this.#view.brokers.keys()] }, 'registered in the cluster');
   }
@@ -277,7 +286,9 @@ export class ClusterMember implements ClusterLink {
   }
 
   async #stop(): Promise<void> {
+    const wasValid = this.leaseValid;
     this.#state = 'stopped';
+    if (wasValid) this.#notifyLease(false);
     this.#heartbeat?.cancel();
     this.#expiry?.cancel();
     for (const wake of [...this.#sleepers]) wake();
@@ -303,6 +314,7 @@ export class ClusterMember implements ClusterLink {
       );
     }
     this.#listeners.clear();
+    this.#leaseListeners.clear();
     this.#logger.info({}, 'left the cluster');
   }
 
@@ -459,9 +471,15 @@ export class ClusterMember implements ClusterLink {
     this.#loop = null;
     loop?.abort.abort();
     void this.localController.resign();
-    this.#recovery = this.#recover(loop?.done ?? Promise.resolve()).finally(() => {
-      this.#recovery = null;
-    });
+    this.#notifyLease(false);
+    this.#recovery = this.#recover(loop?.done ?? Promise.resolve())
+      .catch((error: unknown) => {
+        // Only stop() ends the recovery early (its sleeps throw once stopped); anything else is a bug.
+        if (this.#state !== 'stopped') this.#logger.error({ err: error }, 're-registration stopped on an unexpected error');
+      })
+      .finally(() => {
+        this.#recovery = null;
+      });
   }
 
   async #recover(loopDone: Promise<void>): Promise<void> {
@@ -485,6 +503,7 @@ export class ClusterMember implements ClusterLink {
       }
       if (this.#state !== 'recovering') return;
       this.#becomeRegistered();
+      this.#notifyLease(true);
       this.#logger.error({ lease: this.#lease?.id, incarnation: this.#incarnation }, `LEASE RENEWED: broker ${this.nodeId} re-registered with a new lease and catches up from the store`);
       return;
     }
@@ -508,6 +527,16 @@ export class ClusterMember implements ClusterLink {
       w.timer.cancel();
       this.#waiters.delete(w);
       w.resolve(true);
+    }
+  }
+
+  #notifyLease(leaseValid: boolean): void {
+    for (const listener of this.#leaseListeners) {
+      try {
+        listener(leaseValid);
+      } catch (error) {
+        this.#logger.warn({ err: error }, 'a lease listener threw');
+      }
     }
   }
 
@@ -566,7 +595,7 @@ export class ClusterMember implements ClusterLink {
   }
 
   #checkRunning(): void {
-    if (this.#state === 'stopped') throw new ClusterMemberStartError('store-unreachable', `broker ${this.nodeId}'s cluster membership was stopped`);
+    if (this.#state === 'stopped') throw new ClusterMemberStartError('stopped', `broker ${this.nodeId}'s cluster membership was stopped`);
   }
 }
 
