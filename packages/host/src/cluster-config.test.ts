@@ -2,6 +2,8 @@
 // broker.heartbeat.interval.ms), the --metadata flag, and cluster.id's default in a cluster.
 import { ConfigError, parseServerConfig } from '@samsa/broker';
 import { describe, expect, it } from 'vitest';
+import { brokerCommand } from './broker-command.ts';
+import type { BrokerCommandOptions } from './broker-command.ts';
 import { brokerConfigFrom } from './broker-config.ts';
 import { parseMetadataFlag, resolveBrokerFlags } from './broker-flags.ts';
 import { CliError } from './cli-error.ts';
@@ -30,6 +32,16 @@ describe('cluster config', () => {
     const local = brokerConfigFrom({ metadata: 'local' }, 'metadata.store=etcd\netcd.endpoints=http://127.0.0.1:2379\n', abs).config;
     expect(clusterConfigFrom(local)).toBeNull();
     expect(resolveBrokerFlags({ configText: '', overrides: [], metadata: 'local' }, abs).overrides).not.toContainEqual(['cluster.id', 'samsa']);
+  });
+
+  it('`samsa broker --node-id 2 --metadata etcd://…` reaches the config', async () => {
+    let got: BrokerCommandOptions | null = null;
+    const command = brokerCommand({ action: async (o) => void (got = o) });
+    command.exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+    await command.parseAsync(['--node-id', '2', '--metadata', 'etcd://127.0.0.1:2379', '--port', '9093'], { from: 'user' });
+    expect(got!.metadata).toBe('etcd://127.0.0.1:2379');
+    const { config } = brokerConfigFrom(got!, '', abs);
+    expect([config.nodeId, clusterConfigFrom(config)?.endpoints]).toEqual([2, ['http://127.0.0.1:2379']]);
   });
 
   it('refuses a malformed --metadata as a usage error naming the form', () => {
