@@ -6,6 +6,8 @@
  * - SIGTERM makes a broker revoke its lease on the way out: its registration is gone as soon
  *   as the process has exited, not after the session timeout (set to 60 s here, so only the
  *   revoke can explain it).
+ * - etcd lost while a broker runs: once its lease window lapses it logs LEASE LOST; when etcd
+ *   is back it re-registers with a new lease (LEASE RENEWED) and keeps serving.
  * Every broker and etcd is stopped in afterEach, also when a test fails; data dirs go too.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -51,14 +53,14 @@ async function pollUntil<T>(what: string, read: () => Promise<T | null>): Promis
   throw new Error(`${what}: not within ${WAIT_MS} ms${last ? ` (last error: ${String(last)})` : ''}\n${brokers.map((b) => b.output()).join('\n---\n')}`);
 }
 
-async function clusterMember(nodeId: number, endpoint: string, runtime: 'node' | 'deno'): Promise<BrokerProcess> {
+async function clusterMember(nodeId: number, endpoint: string, runtime: 'node' | 'deno', overrides: readonly string[] = [`broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`]): Promise<BrokerProcess> {
   const dir = tempDir(`cluster-${nodeId}`);
   dirs.push(dir);
   const broker = await startBroker({
     runtime,
     dataDir: dir.path,
     extraArgs: ['--node-id', String(nodeId), '--metadata', endpoint.replace(/^http:\/\//, 'etcd://')],
-    overrides: [`broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`],
+    overrides,
   });
   brokers.push(broker);
   return broker;
@@ -101,5 +103,25 @@ describe('brokers in an etcd cluster', () => {
     const staying = await store.get(keys.broker(controllerId));
     expect(staying?.lease).toBe(registered[controllerId - 1]!.lease);
     expect((await store.get(keys.controller))?.lease).toBe(controller.lease);
+  });
+
+  it('etcd lost: the broker logs LEASE LOST once its window lapses, then re-registers when etcd is back', async () => {
+    etcd = await startEtcd(1);
+    const member = etcd.members[0]!;
+    store = new EtcdMetadataStore({ endpoints: etcd.endpoints, clock: systemClock, random: createRandom(1314), requestTimeoutMs: 5000 });
+    const broker = await clusterMember(1, etcd.endpoints[0]!, 'node', ['broker.session.timeout.ms=3000', 'broker.heartbeat.interval.ms=500']);
+    const before = await pollUntil('registered', () => store!.get(keys.broker(1)));
+    await member.kill();
+    await pollUntil('LEASE LOST logged', async () => (broker.output().includes('LEASE LOST') ? true : null));
+    await member.restart();
+    await pollUntil('LEASE RENEWED logged', async () => (broker.output().includes('LEASE RENEWED') ? true : null));
+    const after = await pollUntil('registered again with a new lease', async () => {
+      const kv = await store!.get(keys.broker(1));
+      return kv !== null && kv.lease !== before.lease ? kv : null;
+    });
+    expect(after.createRevision).toBeGreaterThan(before.createRevision);
+    expect(decodeBrokerRegistration(after.value).incarnation).not.toBe(decodeBrokerRegistration(before.value).incarnation);
+    expect(await broker.stop(WAIT_MS)).toBe(0);
+    expect(await store.get(keys.broker(1))).toBeNull();
   });
 });
