@@ -14,6 +14,7 @@ import { createRandom } from '@samsa/runtime';
 import { memoryRuntime } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
 import { startBrokerOn } from './start-broker-on.ts';
+import { explainStartFailure } from './start-failure.ts';
 import type { RunningBroker } from './start-broker-on.ts';
 
 const keys = new ClusterKeys('samsa');
@@ -95,6 +96,9 @@ describe('startBrokerOn: cluster membership', () => {
     expect((failure as Error).message).toMatch(/could not register in etcd http:\/\/127\.0\.0\.1:2379 within 3000 ms/);
     expect(reported).toEqual([failure]);
     expect(closes.count).toBe(1);
+    // The CLI prints the member's own explanation, exit 1.
+    const explained = explainStartFailure(failure, clusterConfig(1, 9092), undefined);
+    expect([explained.exitCode, explained.message]).toEqual([1, (failure as Error).message]);
     // The port and the data-dir lock are free again: the same broker starts once the store answers.
     store.configureFaults({});
     const again = await startBrokerOn(runtime, { config: clusterConfig(1, 9092), logger: silentLogger, createMetadataStore: () => handle(store, closes) });
