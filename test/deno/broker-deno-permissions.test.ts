@@ -25,4 +25,11 @@ describe('Deno broker permissions', () => {
     expect(p.write).toEqual(['/d']);
     for (const flag of permissionFlags(p)) expect(flag).toMatch(/^--allow-[a-z]+=./);
   });
+
+  it('a cluster member may also reach each etcd endpoint, and nothing else', () => {
+    const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:19093', 'log.dirs=/d', 'metadata.store=etcd', 'etcd.endpoints=http://127.0.0.1:2379,http://10.0.0.2:2381'] });
+    expect(brokerPermissions(config, {}).net).toEqual(['127.0.0.1:19093', '127.0.0.1:2379', '10.0.0.2:2381']);
+    const single = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:19093', 'log.dirs=/d', 'etcd.endpoints=http://127.0.0.1:2379'] });
+    expect(brokerPermissions(single, {}).net).toEqual(['127.0.0.1:19093']);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * The minimal Deno permissions of one broker, computed from its resolved config: net on
- * the listener (and admin) host:port, read on the data dirs and the --config file, write
+ * the listener (and admin) host:port and, in a cluster (metadata.store=etcd), on each etcd
+ * endpoint's host:port, read on the data dirs and the --config file, write
  * on the data dirs, plus the fixed env/sys grants the npm packages need when they load
  * (see README.md, "Permissions"). `main.ts --print-permissions` prints them for the
  * launcher (bin/start.mjs), which then runs the broker with exactly these.
@@ -30,6 +31,9 @@ export function brokerPermissions(config: ServerConfig, options: { readonly conf
   if (options.adminPort !== undefined) {
     const adminHost = listener.host === '' || listener.host === '0.0.0.0' ? '127.0.0.1' : listener.host;
     net.push(hostPort(adminHost, options.adminPort));
+  }
+  if (config.values.get('metadata.store') === 'etcd') {
+    for (const url of (config.values.get('etcd.endpoints') ?? []) as readonly string[]) net.push(new URL(url).host);
   }
   const dirs = [...config.logDirs];
   const read = options.configPath !== undefined ? [...dirs, resolve(options.configPath)] : dirs;

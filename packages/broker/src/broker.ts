@@ -163,6 +163,7 @@ export class Broker {
       logger: this.#logger,
       config: groupCoordinatorConfig(options.config),
       loadGate: options.groupLoadGate,
+      ...(options.cluster ? { cluster: options.cluster, leadership: registry.leadership } : {}),
     });
     this.#ctx = {
       server: options.config,

@@ -31,6 +31,8 @@ export type { ClusterLink, ControllerClient } from './cluster/cluster-link.ts';
 export { emptyClusterView, viewFromImage } from './cluster/cluster-view.ts';
 export type { BrokerView, ClusterView, PartitionView, TopicView } from './cluster/cluster-view.ts';
 export { LeadershipEvents } from './cluster/leadership-events.ts';
+export { ClusterMember, ClusterMemberStartError, localOnlyControllerClient } from './cluster/cluster-member.ts';
+export type { ClusterMemberOptions } from './cluster/cluster-member.ts';
 export type { LeadershipChange } from './cluster/leadership-events.ts';
 export { ForwardingControllerClient, FORWARD_CLIENT_ID_PREFIX, IN_FLIGHT_MAX_DEFAULT, REQUEST_TIMEOUT_MS_DEFAULT, isForwardedRequest } from './cluster/controller-client.ts';
 export type { ForwardingControllerClientOptions, LocalController } from './cluster/controller-client.ts';

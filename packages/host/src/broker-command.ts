@@ -20,6 +20,7 @@ export interface BrokerCommandOptions {
   host?: string;
   dataDir?: string;
   nodeId?: number;
+  metadata?: string;
   adminPort?: number;
   recoverMetadataFromLogs?: boolean;
   logLevel: string;
@@ -40,6 +41,7 @@ export function brokerCommand(spec: BrokerCommandSpec): Command {
     .option('-H, --host <host>', 'listener host (default 127.0.0.1)')
     .option('-d, --data-dir <dir>', 'where partition logs live: log.dirs (default ./data)')
     .option('--node-id <id>', 'node.id of this broker (default 1)', intFlag('--node-id', 0, 2_147_483_647))
+    .option('--metadata <store>', 'cluster metadata: etcd://host:port[,host:port...] joins the cluster in that etcd (metadata.store=etcd, etcd.endpoints); default local (one broker, a file in the data dir)')
     .option('--admin-port <port>', 'serve /metrics and /healthz over HTTP on this port (default off)', intFlag('--admin-port', 0, 65535))
     .option('--recover-metadata-from-logs', 'if samsa-metadata.json is missing but partition dirs exist, rebuild the topics from the dirs (configs default) instead of refusing to start')
     .addOption(new Option('--log-level <level>', 'log level (logs are JSON on stderr)').choices(LOG_LEVELS).default(spec.logLevelDefault ?? 'info'))
@@ -51,6 +53,7 @@ export function brokerCommand(spec: BrokerCommandSpec): Command {
         '  samsa broker',
         '  samsa broker --port 19092 --data-dir /var/lib/samsa --admin-port 9644',
         '  samsa broker --config server.properties --override num.partitions=6',
+        '  samsa broker --node-id 2 --metadata etcd://127.0.0.1:2379 --port 9093 --data-dir ./data-2',
         '',
         'Config keys are Kafka\'s (node.id, listeners, advertised.listeners, log.dirs, num.partitions,',
         'auto.create.topics.enable, log.retention.ms|hours|bytes, log.segment.bytes,',

@@ -9,6 +9,7 @@ import { ConfigError, parseServerConfig } from '@samsa/broker';
 import type { ServerConfig } from '@samsa/broker';
 import { resolveBrokerFlags } from './broker-flags.ts';
 import { CliError, ExitCode } from './cli-error.ts';
+import { clusterConfigFrom } from './cluster-config.ts';
 import { maxConnectionsUnder } from './open-files-limit.ts';
 
 /** The flags of `samsa broker` this needs (a subset of the command's options). */
@@ -19,6 +20,7 @@ export interface BrokerConfigFlags {
   readonly host?: string;
   readonly dataDir?: string;
   readonly nodeId?: number;
+  readonly metadata?: string;
 }
 
 export interface LoadedBrokerConfig {
@@ -41,6 +43,7 @@ export function brokerConfigFrom(o: BrokerConfigFlags, configText: string, resol
         ...(o.port !== undefined ? { port: o.port } : {}),
         ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
         ...(o.nodeId !== undefined ? { nodeId: o.nodeId } : {}),
+        ...(o.metadata !== undefined ? { metadata: o.metadata } : {}),
       },
       resolvePath,
     );
@@ -49,6 +52,7 @@ export function brokerConfigFrom(o: BrokerConfigFlags, configText: string, resol
       const capped = maxConnectionsUnder(openFilesMax, config.maxConnections);
       if (capped < config.maxConnections) config = parseServerConfig({ text: configText, overrides: [...flags.overrides, `max.connections=${capped}`] });
     }
+    clusterConfigFrom(config); // the cluster keys' combination, checked before anything starts
     return { config, dataDirShown: flags.dataDirShown };
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -12,15 +12,26 @@
  *      writes nothing),
  *   2. bind the Kafka listener (connections are held, not served) and the admin port
  *      (/healthz answers 503 until the broker is open),
- *   3. open the broker (metadata, logs, group coordinator), then serve.
+ *   3. in a cluster (`metadata.store=etcd`, cluster-config.ts): the etcd metadata store and
+ *      this broker's ClusterMember, registered with the advertised endpoint (which needs the
+ *      bound port) before the broker opens; an unreachable etcd is retried, then fails the
+ *      start naming the endpoints (ClusterMemberStartError),
+ *   4. open the broker (metadata, logs, group coordinator), then serve.
  * A failure at any step calls `onStartFailure(error)` first (the app prints the cause),
- * then closes what was opened, then rejects with the same error. `shutdown` drains the
- * broker first (it releases the lock after closing its logs) and closes the admin port
- * last, so /healthz reports the drain.
+ * then closes what was opened (the member leaves the cluster, the store closes), then
+ * rejects with the same error. `shutdown`, in a cluster, first asks the controller to move
+ * this broker's leaderships away (bounded), then drains the broker (it releases the lock
+ * after closing its logs), then leaves the cluster (revoking the lease deletes the
+ * registration at once) and closes the store; the admin port closes last, so /healthz
+ * reports the drain.
  */
-import { BoundListener, Broker, DataDirLock } from '@samsa/broker';
+import { BoundListener, Broker, ClusterMember, DataDirLock } from '@samsa/broker';
 import type { Logger, ServerConfig } from '@samsa/broker';
+import { EtcdMetadataStore } from '@samsa/coordinator';
+import type { MetadataStore } from '@samsa/coordinator';
 import type { Runtime } from '@samsa/runtime';
+import { clusterConfigFrom } from './cluster-config.ts';
+import type { ClusterConfig } from './cluster-config.ts';
 import { installAccelerators } from './accelerators.ts';
 import type { NativeAccelerators } from './accelerators.ts';
 import { createAdminHandler } from './admin-handler.ts';
@@ -47,6 +58,10 @@ export interface StartBrokerOnOptions {
   readonly recoverMetadataFromLogs?: boolean;
   /** Called once, before anything opened is closed, when the start fails. */
   readonly onStartFailure?: (error: unknown) => void;
+  /** In a cluster: the metadata store to use (tests); default an EtcdMetadataStore on `etcd.endpoints`. */
+  readonly createMetadataStore?: (cluster: ClusterConfig) => MetadataStore;
+  /** In a cluster: bound of `ClusterMember.start()` (default 60 s). */
+  readonly clusterStartTimeoutMs?: number;
 }
 
 export interface RunningBroker {
@@ -56,6 +71,8 @@ export interface RunningBroker {
   readonly host: string;
   readonly port: number;
   readonly admin: HttpServer | null;
+  /** This broker's cluster membership; null on a single broker (metadata.store=local). */
+  readonly cluster: ClusterMember | null;
   /** Idempotent. Stops the admin port last so /healthz reports the drain. */
   shutdown(): Promise<void>;
 }
@@ -70,6 +87,8 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
   let bound: BoundListener | null = null;
   let admin: HttpServer | null = null;
   let broker: Broker | undefined;
+  let store: MetadataStore | null = null;
+  let member: ClusterMember | null = null;
   let reported = false;
   const report = (error: unknown): void => {
     if (reported) return;
@@ -84,6 +103,26 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
       const handler = createAdminHandler({ metrics, isHealthy: () => healthy, disk: () => broker?.metricsSnapshot().disk });
       admin = await options.serveHttp!({ host: options.adminHost ?? listenerHost, port: options.adminPort, handler });
     }
+    const cluster = clusterConfigFrom(config);
+    if (cluster !== null) {
+      store = options.createMetadataStore?.(cluster) ?? new EtcdMetadataStore({ endpoints: cluster.endpoints, clock: runtime.clock, random: runtime.random });
+      member = new ClusterMember({
+        store,
+        clusterId: cluster.clusterId,
+        nodeId: config.nodeId,
+        endpoint: advertisedEndpoint(config, bound.port),
+        rack: config.rack,
+        clock: runtime.clock,
+        random: runtime.random,
+        logger,
+        sessionTimeoutMs: cluster.sessionTimeoutMs,
+        heartbeatIntervalMs: cluster.heartbeatIntervalMs,
+        controller: { defaultPartitionCount: config.numPartitions, defaultReplicationFactor: config.defaultReplicationFactor },
+        storeDescription: `etcd ${cluster.endpoints.join(',')}`,
+        ...(options.clusterStartTimeoutMs !== undefined ? { startTimeoutMs: options.clusterStartTimeoutMs } : {}),
+      });
+      await member.start();
+    }
     broker = await Broker.open({
       config,
       fs: runtime.fs,
@@ -94,15 +133,20 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
       dataDirLock: lock,
       onOpenFailure: report,
       ...(options.recoverMetadataFromLogs === true ? { recoverMetadataFromLogs: true } : {}),
+      ...(member !== null ? { cluster: member } : {}),
     });
   } catch (error) {
     report(error);
+    await member?.stop().catch(() => {});
+    await store?.close().catch(() => {});
     await admin?.close().catch(() => {});
     await bound?.close().catch(() => {});
     await lock?.release();
     throw error;
   }
   const opened = broker;
+  const joined = member;
+  const openedStore = store;
   metrics.setSnapshotSource(() => opened.metricsSnapshot());
   const listener = opened.serve(bound);
   healthy = true;
@@ -113,13 +157,34 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
     host: listener.host,
     port: listener.port,
     admin,
+    cluster: joined,
     shutdown() {
       shutdown ??= (async () => {
         healthy = false;
-        await opened.shutdown();
+        try {
+          await joined?.controlledShutdown(); // bounded; never rejects
+          await opened.shutdown();
+        } finally {
+          await joined?.stop();
+          await openedStore?.close();
+        }
         await admin?.close();
       })();
       return shutdown;
     },
   };
+}
+
+/**
+ * The endpoint other brokers and clients are told (written into the registration): the
+ * first advertised listener when advertised.listeners is set, else the listener's host
+ * (localhost for all interfaces, as Broker.serve does) with the bound port.
+ */
+function advertisedEndpoint(config: ServerConfig, boundPort: number): { host: string; port: number } {
+  if (config.explicitKeys.has('advertised.listeners')) {
+    const a = config.advertisedListeners[0]!;
+    return { host: a.host === '' ? 'localhost' : a.host, port: a.port };
+  }
+  const l = config.listeners[0]!;
+  return { host: l.host === '' || l.host === '0.0.0.0' ? 'localhost' : l.host, port: boundPort };
 }

@@ -4,9 +4,9 @@
  * `explainRuntime` for the failures only it can name (Deno's permission errors).
  *
  * Order matters: errors that carry their own explanation (the data-dir lock, missing
- * metadata) first, then a port in use, a read-only file system, a permission.
+ * metadata, joining the cluster: etcd unreachable or the node id taken) first, then a port in use, a read-only file system, a permission.
  */
-import { DataDirLockedError, MetadataMissingError } from '@samsa/broker';
+import { ClusterMemberStartError, DataDirLockedError, MetadataMissingError } from '@samsa/broker';
 import type { ServerConfig } from '@samsa/broker';
 import { CliError, ExitCode } from './cli-error.ts';
 import type { HostLogger } from './host-process.ts';
@@ -20,7 +20,7 @@ export interface ExplainOptions {
 
 export function explainStartFailure(error: unknown, config: ServerConfig, adminPort: number | undefined, options: ExplainOptions = {}): CliError {
   const printed = { printed: options.printed === true };
-  if (error instanceof DataDirLockedError || error instanceof MetadataMissingError) return new CliError(error.message, ExitCode.failure, printed);
+  if (error instanceof DataDirLockedError || error instanceof MetadataMissingError || error instanceof ClusterMemberStartError) return new CliError(error.message, ExitCode.failure, printed);
   const e = error as { code?: string; message?: string; path?: string; cause?: { name?: string } };
   // Deno names a bind failure in the cause (AddrInUse); Node in the code (EADDRINUSE).
   const text = `${e.code ?? ''} ${e.cause?.name ?? ''} ${e.message ?? String(error)}`;

@@ -50,4 +50,13 @@ export interface ClusterLink {
   /** True while this broker is the active controller. */
   readonly isController: boolean;
   readonly controller: ControllerClient;
+  /**
+   * Optional (ClusterMember has it): calls `listener` synchronously each time the member
+   * notices `leaseValid` change: false when the lease window lapsed or the store said the
+   * lease is gone (and when the member stops), true once it has re-registered. `leaseValid`
+   * itself is exact at every read; this is for work that must follow the change without a
+   * request (become-follower on lease loss, become-leader after renewal). Returns the
+   * unsubscribe function.
+   */
+  onLeaseChange?(listener: (leaseValid: boolean) => void): () => void;
 }

@@ -26,6 +26,13 @@ const atLeast = (min: number) => (v: unknown): string | null =>
 const oneOf = (...allowed: string[]) => (v: unknown): string | null =>
   typeof v === 'string' && !allowed.includes(v) ? `must be one of ${allowed.join(', ')}` : null;
 
+/** etcd client URLs: `http://host:port` (or https), host a name, IPv4 or [IPv6]. */
+const clientUrls = (v: unknown): string | null => {
+  if (!Array.isArray(v)) return null;
+  const bad = v.find((u) => typeof u !== 'string' || !/^https?:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}\/?$/.test(u) || Number(/:([0-9]+)\/?$/.exec(u)![1]) > 65535);
+  return bad === undefined ? null : `"${String(bad)}" is not an etcd client URL like http://127.0.0.1:2379`;
+};
+
 const def = (
   name: string,
   type: ConfigType,
@@ -112,6 +119,13 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('cluster.id', 'string', null),
   def('rack', 'string', null, { used: false }),
   def('broker.rack', 'string', null),
+  // A cluster (issue 13): where the metadata lives, and this broker's lease in it. `local`
+  // is the single broker (a file in its data dir); `etcd` needs `etcd.endpoints`. The two
+  // timings keep Kafka's KRaft names and defaults: the lease TTL and the keepalive period.
+  def('metadata.store', 'string', 'local', { validate: oneOf('local', 'etcd') }),
+  def('etcd.endpoints', 'list', '', { validate: clientUrls }),
+  def('broker.session.timeout.ms', 'int', '9000', { validate: atLeast(1000) }),
+  def('broker.heartbeat.interval.ms', 'int', '2000', { validate: atLeast(100) }),
 ];
 
 export const BROKER_CONFIG_DEF_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(BROKER_CONFIG_DEFS.map((d) => [d.name, d]));

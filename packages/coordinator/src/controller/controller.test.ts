@@ -6,6 +6,7 @@ import { createRandom } from '@samsa/runtime';
 import { TestCluster } from './testing/test-cluster.ts';
 import { ClusterKeys } from './cluster-keys.ts';
 import { ControllerState } from './controller-state.ts';
+import { Controller } from './controller.ts';
 import { decodeConfigRecord } from './cluster-records.ts';
 
 async function threeBrokers(seed = 1, racks = false): Promise<TestCluster> {
@@ -193,6 +194,28 @@ describe('Controller', () => {
     expect(b).toEqual({ ok: true, topicId: c.topic('b')!.topicId });
     c.store.faults.armUnavailable(3);
     expect((await one.createTopic({ name: 'c', partitionCount: 1 })).ok).toBe(true);
+  });
+
+  it('shows every image to onImage, after each refresh and each watch batch, in revision order', async () => {
+    const c = new TestCluster(7);
+    await c.register(1);
+    const seen: number[] = [];
+    const watcher = new Controller({ store: c.store, keys: c.keys, brokerId: 9, clock: c.clock, random: createRandom(9), onImage: (image) => seen.push(image.revision) });
+    const thrower = new Controller({ store: c.store, keys: c.keys, brokerId: 8, clock: c.clock, random: createRandom(8), onImage: () => { throw new Error('a listener bug'); } });
+    const first = await watcher.refresh();
+    expect(await thrower.refresh()).toBe(first); // a throwing listener does not stop the driver
+    expect(seen).toEqual([first]);
+    await c.register(2);
+    const stop = new AbortController();
+    const batches = (async () => {
+      for await (const batch of c.store.watch(c.keys.root, first + 1, stop.signal)) {
+        await watcher.applyBatch(batch);
+        if (batch.revision === c.store.revision) stop.abort();
+      }
+    })();
+    await batches;
+    expect(seen).toEqual([first, c.store.revision]);
+    expect(watcher.state.image.brokers.has(2)).toBe(true);
   });
 
   it('runs: watches, campaigns when the key is free, and fails over to another broker', async () => {

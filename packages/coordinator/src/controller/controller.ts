@@ -14,9 +14,11 @@
  * The step methods (`campaign`, `refresh`, `applyBatch`, `tick`, requests) each return once
  * every action they caused has run, which is how the property tests drive several
  * controllers on one simulated store deterministically; `run` loops them for a broker.
+ * `onImage` sees the image after every refresh and watch batch, in revision order.
  */
 import type { Clock, Random } from '@samsa/runtime';
 import { MetadataStoreError, type MetadataStore, type TxnResult, type WatchBatch } from '../metadata/metadata-store.ts';
+import type { ClusterImage } from './cluster-image.ts';
 import type { ClusterKeys } from './cluster-keys.ts';
 import { campaignOutcome, campaignTxn } from './controller-election.ts';
 import { encodeControllerRecord, type ControllerRecord } from './cluster-records.ts';
@@ -36,6 +38,13 @@ export interface ControllerOptions {
   readonly retryBackoffMs?: number;
   /** Default 100_000. */
   readonly queuedActionsMax?: number;
+  /**
+   * Called with the image after every `refresh` and `applyBatch` (once the state machine has
+   * taken the range or batch in, before the actions it caused run): a broker's member
+   * builds its cluster view from it, so the controller's watch is the broker's only one.
+   * Synchronous; a throw is caught (it cannot stop the driver) and dropped.
+   */
+  readonly onImage?: (image: ClusterImage) => void;
 }
 
 export class Controller {
@@ -48,6 +57,7 @@ export class Controller {
   private readonly retriesMax: number;
   private readonly backoffMs: number;
   private readonly queuedActionsMax: number;
+  private readonly onImage: ((image: ClusterImage) => void) | undefined;
   private readonly queue: ControllerAction[] = [];
   private readonly waiting = new Map<number, { resolve: (reply: ControllerReply) => void; reject: (error: unknown) => void }>();
   private running = false;
@@ -65,6 +75,7 @@ export class Controller {
     this.retriesMax = o.unavailableRetriesMax ?? 5;
     this.backoffMs = o.retryBackoffMs ?? 100;
     this.queuedActionsMax = o.queuedActionsMax ?? 100_000;
+    this.onImage = o.onImage;
     this.state = new ControllerState({ keys: o.keys, random: o.random, ...(o.config ? { config: o.config } : {}) });
   }
 
@@ -99,12 +110,16 @@ export class Controller {
   /** Reads the whole cluster and replaces the image; resolves the range's revision. */
   async refresh(): Promise<number> {
     const range = await this.store.range(this.keys.root);
-    await this.drain([...this.state.load(range.kvs, range.revision), ...this.maybeAdoptCampaign()]);
+    const actions = [...this.state.load(range.kvs, range.revision), ...this.maybeAdoptCampaign()];
+    this.notifyImage();
+    await this.drain(actions);
     return range.revision;
   }
 
   async applyBatch(batch: WatchBatch): Promise<void> {
-    await this.drain([...this.state.apply(batch), ...this.maybeAdoptCampaign()]);
+    const actions = [...this.state.apply(batch), ...this.maybeAdoptCampaign()];
+    this.notifyImage();
+    await this.drain(actions);
   }
 
   async tick(): Promise<void> {
@@ -155,6 +170,14 @@ export class Controller {
   }
 
   // ---- internals --------------------------------------------------------------------
+
+  private notifyImage(): void {
+    try {
+      this.onImage?.(this.state.image);
+    } catch {
+      // See ControllerOptions.onImage: the listener's failure is its own.
+    }
+  }
 
   /** A campaign whose answer was lost did win when the image shows the key with its record: act on it. */
   private maybeAdoptCampaign(): ControllerAction[] {
