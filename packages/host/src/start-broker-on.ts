@@ -25,7 +25,7 @@
  * registration at once) and closes the store; the admin port closes last, so /healthz
  * reports the drain.
  */
-import { BoundListener, Broker, ClusterMember, DataDirLock } from '@samsa/broker';
+import { BoundListener, Broker, ClusterMember, DataDirLock, ForwardingControllerClient } from '@samsa/broker';
 import type { Logger, ServerConfig } from '@samsa/broker';
 import { EtcdMetadataStore } from '@samsa/coordinator';
 import type { MetadataStore } from '@samsa/coordinator';
@@ -89,6 +89,8 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
   let broker: Broker | undefined;
   let store: MetadataStore | null = null;
   let member: ClusterMember | null = null;
+  /** Admin requests of a broker that is not the controller go to the controller broker through it. */
+  const forwarding: { client: ForwardingControllerClient | null } = { client: null };
   let reported = false;
   const report = (error: unknown): void => {
     if (reported) return;
@@ -119,6 +121,16 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
         heartbeatIntervalMs: cluster.heartbeatIntervalMs,
         controller: { defaultPartitionCount: config.numPartitions, defaultReplicationFactor: config.defaultReplicationFactor },
         storeDescription: `etcd ${cluster.endpoints.join(',')}`,
+        makeControllerClient: (m) =>
+          (forwarding.client = new ForwardingControllerClient({
+            isController: () => m.isController,
+            localController: m.localController,
+            view: () => m.view(),
+            nodeId: config.nodeId,
+            transport: runtime.transport,
+            clock: runtime.clock,
+            logger,
+          })),
         ...(options.clusterStartTimeoutMs !== undefined ? { startTimeoutMs: options.clusterStartTimeoutMs } : {}),
       });
       await member.start();
@@ -138,6 +150,7 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
   } catch (error) {
     report(error);
     await member?.stop().catch(() => {});
+    forwarding.client?.close();
     await store?.close().catch(() => {});
     await admin?.close().catch(() => {});
     await bound?.close().catch(() => {});
@@ -166,6 +179,7 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
           await opened.shutdown();
         } finally {
           await joined?.stop();
+          forwarding.client?.close();
           await openedStore?.close();
         }
         await admin?.close();
