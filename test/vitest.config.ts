@@ -11,9 +11,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
     include: ['**/*.test.ts'],
-    // cluster/pending/: the real-process cluster suites written ahead of the cluster pieces
-    // (issue 13); the integrator moves them into cluster/ once those are merged.
-    exclude: ['**/node_modules/**', 'deno/**', 'cluster/pending/**'],
+    exclude: ['**/node_modules/**', 'deno/**'],
     setupFiles: ['./setup/fast-check-seed.ts'],
     passWithNoTests: false,
     testTimeout: 120_000,

@@ -1,6 +1,4 @@
 /**
- * PENDING (excluded by test/vitest.config.ts until the cluster pieces are merged).
- *
  * SIGTERM a broker of a three-broker cluster (a topic with replication factor 3, so every
  * partition has other ISR members to move to):
  * - it exits 0, and at the moment it has exited etcd already names another leader for every
@@ -11,8 +9,8 @@
  * - restarted, it registers again (a new lease) and every broker's Metadata lists it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClusterTopic, etcdPartitions, fetchMetadata, leadersOf, pollUntil, startCluster, waitForSameLeaders } from '../cluster-process.ts';
-import type { Cluster } from '../cluster-process.ts';
+import { createClusterTopic, etcdPartitions, fetchMetadata, leadersOf, pollUntil, startCluster, waitForSameLeaders } from './cluster-process.ts';
+import type { Cluster } from './cluster-process.ts';
 
 const SESSION_TIMEOUT_MS = 3000;
 const SLACK_MS = 5000;

@@ -1,7 +1,4 @@
 /**
- * PENDING (excluded by test/vitest.config.ts until the cluster pieces are merged: it needs
- * `samsa broker --metadata etcd://…`).
- *
  * `npm run cluster` (scripts/cluster.mjs, built broker, `--no-build`, free ports): prints the
  * bootstrap list once the three brokers listen; Metadata from each lists all three; SIGINT
  * stops the brokers and then etcd, exits 0, leaves no process group and removes its dir.

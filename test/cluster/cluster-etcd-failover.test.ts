@@ -1,6 +1,4 @@
 /**
- * PENDING (excluded by test/vitest.config.ts until the cluster pieces are merged).
- *
  * A three-member etcd cluster under three brokers (each given all three endpoints); the
  * etcd raft leader is SIGKILLed:
  * - the brokers keep serving Metadata (three brokers, the existing topic's leaders);
@@ -9,8 +7,8 @@
  * - a new topic can be created, and every broker shows its leaders.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClusterTopic, etcdLeaderIndex, fetchMetadata, pollUntil, startCluster, waitForSameLeaders } from '../cluster-process.ts';
-import type { Cluster } from '../cluster-process.ts';
+import { createClusterTopic, etcdLeaderIndex, fetchMetadata, pollUntil, startCluster, waitForSameLeaders } from './cluster-process.ts';
+import type { Cluster } from './cluster-process.ts';
 
 const SESSION_TIMEOUT_MS = 3000;
 

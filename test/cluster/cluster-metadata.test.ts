@@ -1,6 +1,4 @@
 /**
- * PENDING (excluded by test/vitest.config.ts until the cluster pieces are merged).
- *
  * Three brokers, two on Node and one on Deno, one etcd (issue 13 tests: bootstrap from any
  * broker; a Node and Deno mix):
  * - `kcat -L -b <broker>` against each broker lists all three brokers (ids and addresses)
@@ -10,8 +8,8 @@
  * - every broker names the same controller, the one holding the controller key in etcd.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClusterTopic, fetchMetadata, kcatMetadata, startCluster, waitForSameLeaders } from '../cluster-process.ts';
-import type { Cluster } from '../cluster-process.ts';
+import { createClusterTopic, fetchMetadata, kcatMetadata, startCluster, waitForSameLeaders } from './cluster-process.ts';
+import type { Cluster } from './cluster-process.ts';
 
 describe('a Node, Node, Deno cluster serves the whole cluster from every broker', () => {
   let cluster: Cluster;

@@ -1,6 +1,4 @@
 /**
- * PENDING (excluded by test/vitest.config.ts until the cluster pieces are merged).
- *
  * Consumer groups across a three-broker cluster, with KafkaJS and with librdkafka
  * (python3-confluent-kafka): produce 30 records, consume them in a group and commit, then
  * restart the broker that coordinates the group (found with FindCoordinator; SIGTERM, then
@@ -17,8 +15,8 @@
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, run } from '@samsa/bench';
-import { createClusterTopic, findCoordinator, pollUntil, startCluster, waitForSameLeaders, withAdmin } from '../cluster-process.ts';
-import type { Cluster } from '../cluster-process.ts';
+import { createClusterTopic, findCoordinator, pollUntil, startCluster, waitForSameLeaders, withAdmin } from './cluster-process.ts';
+import type { Cluster } from './cluster-process.ts';
 
 const PYTHON = '/usr/bin/python3';
 const PARTITIONS = 3;

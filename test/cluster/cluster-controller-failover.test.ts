@@ -1,6 +1,4 @@
 /**
- * PENDING (excluded by test/vitest.config.ts until the cluster pieces are merged).
- *
  * SIGKILL the controller of a three-broker cluster (broker.session.timeout.ms = 3000):
  * - another broker holds the controller key within the session timeout plus slack (lease
  *   TTLs are whole seconds in etcd, and expiry is checked periodically), with a higher
@@ -11,8 +9,8 @@
  * - restarted, it registers again and leads its partitions again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClusterTopic, etcdPartitions, fetchMetadata, leadersOf, pollUntil, startCluster, waitForSameLeaders } from '../cluster-process.ts';
-import type { Cluster } from '../cluster-process.ts';
+import { createClusterTopic, etcdPartitions, fetchMetadata, leadersOf, pollUntil, startCluster, waitForSameLeaders } from './cluster-process.ts';
+import type { Cluster } from './cluster-process.ts';
 
 const SESSION_TIMEOUT_MS = 3000;
 /** etcd rounds a lease TTL up to whole seconds and checks expiry about every 500 ms; a loaded machine adds more. */
