@@ -2,8 +2,9 @@
 // - the data-dir lock: a second broker on the same dirs fails with DataDirLockedError
 //   naming the dir and the holder, and writes nothing; after the first shuts down (or
 //   "dies": crash() drops every lock) the dir can be opened again;
-// - a missing samsa-metadata.json with partition dirs left: refused with a message naming
-//   the dir, the file and the flag, nothing renamed or written; with
+// - missing metadata (samsa-metadata.kv, and no samsa-metadata.json to migrate) with
+//   partition dirs left: refused with a message naming the dir, the file and the flag,
+//   nothing renamed or written; with
 //   recoverMetadataFromLogs the topics come back from the dir names with their data.
 import { createRandom } from '@samsa/runtime';
 import { ManualClock, MemoryFileSystem } from '@samsa/runtime/memory';
@@ -71,7 +72,7 @@ describe('Broker.open: data-dir lock', () => {
   });
 });
 
-describe('Broker.open: samsa-metadata.json missing', () => {
+describe('Broker.open: samsa-metadata.kv missing', () => {
   async function dirWithTopics(fs: MemoryFileSystem, clock: ManualClock): Promise<void> {
     const broker = await Broker.open({ config, fs, clock, random: createRandom(1) });
     await broker.registry.createTopic('orders', 3, { 'retention.ms': '1000000' });
@@ -79,7 +80,7 @@ describe('Broker.open: samsa-metadata.json missing', () => {
     for (let i = 0; i < 5; i++) await broker.registry.partition('orders', 2)!.produce(batchOf([`o${i}`]));
     await broker.registry.partition('audit-log', 0)!.produce(batchOf(['a0', 'a1']));
     await broker.shutdown();
-    await fs.remove('/data/samsa-metadata.json');
+    await fs.remove('/data/samsa-metadata.kv');
     await fs.syncDir('/data');
   }
 
@@ -91,14 +92,14 @@ describe('Broker.open: samsa-metadata.json missing', () => {
     const error = await Broker.open({ config, fs, clock, random: createRandom(1) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MetadataMissingError);
     const message = (error as Error).message;
-    expect(message).toContain('/data/samsa-metadata.json is missing');
+    expect(message).toContain('/data/samsa-metadata.kv is missing (and there is no samsa-metadata.json to migrate)');
     expect(message).toContain('4 partition directories');
     expect(message).toContain(RECOVER_METADATA_FLAG);
     expect(await fs.readDir('/data')).toEqual(listing);
     expect(listing.some((n) => n.endsWith('-stray'))).toBe(false);
     // Only the lock file was written (its holder line), nothing else.
     expect(mutations(fs) - before).toBeLessThanOrEqual(3);
-    expect(await fs.stat('/data/samsa-metadata.json')).toBeNull();
+    expect(await fs.stat('/data/samsa-metadata.kv')).toBeNull();
   });
 
   it('with recoverMetadataFromLogs rebuilds the topics from the dirs, keeps their data, and says so', async () => {
