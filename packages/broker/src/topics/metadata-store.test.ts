@@ -97,11 +97,11 @@ function expectPartitionKeysMatch(entries: ReadonlyMap<string, Uint8Array>, stat
 }
 
 function manyTopics(count: number, partitions: number): TopicRecord[] {
-  return Array.from({ length: count }, (_, i) => ({
+  return Array.from({ length: count }, (_, i): TopicRecord => ({
     name: `t${String(i).padStart(3, '0')}`,
     topicId: `topicid${String(i).padStart(15, '0')}`,
     partitions,
-    configs: i % 2 === 0 ? { 'retention.ms': String(1000 + i) } : {},
+    configs: i % 2 === 0 ? { 'retention.ms': String(1000 + i) } : ({} as Record<string, string>),
   }));
 }
 
