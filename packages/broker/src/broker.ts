@@ -97,8 +97,9 @@ export interface BrokerOptions {
   /** What open writes into the lock file when it takes the lock itself (the app's pid, host…). */
   readonly lockHolder?: string;
   /**
-   * When `samsa-metadata.json` is missing but partition dirs exist: rebuild the topics from
-   * the dirs (metadata-from-logs.ts) instead of refusing to start (MetadataMissingError).
+   * When the metadata (`samsa-metadata.kv`, or a `samsa-metadata.json` to migrate) is
+   * missing but partition dirs exist: rebuild the topics from the dirs
+   * (metadata-from-logs.ts) instead of refusing to start (MetadataMissingError).
    */
   readonly recoverMetadataFromLogs?: boolean;
   /**
