@@ -76,21 +76,39 @@ export function clusterKeysFor(path: string, clusterId: string): ClusterKeys {
   }
 }
 
+/**
+ * The entries of each topic record last encoded, by record object: the broker replaces a
+ * topic's record when it changes, so an unchanged topic (most of them, in every save) costs
+ * neither encoding nor comparing (`planSave` sees the same value objects). Holds only the
+ * topics of the last state encoded with it.
+ */
+export type TopicEntriesCache = WeakMap<TopicRecord, { readonly clusterId: string; readonly nodeId: number; readonly entries: readonly (readonly [string, Uint8Array])[] }>;
+
 /** Every key and value the store holds for `state` (the meta key included). */
-export function desiredEntries(state: MetadataState, nodeId: number): Map<string, Uint8Array> {
+export function desiredEntries(state: MetadataState, nodeId: number, cache: TopicEntriesCache = new WeakMap()): Map<string, Uint8Array> {
   const keys = new ClusterKeys(state.clusterId);
   const out = new Map<string, Uint8Array>();
   out.set(LOCAL_META_KEY, encodeJson({ clusterId: state.clusterId }));
   out.set(producerIdsKey(keys), encodeJson({ blockEnd: state.producerIdBlockEnd }));
   for (const t of state.topics) {
-    out.set(keys.topic(t.name), encodeTopicRecord({ name: t.name, topicId: t.topicId, partitionCount: t.partitions }));
-    if (Object.keys(t.configs).length > 0) out.set(keys.topicConfig(t.name), encodeConfigRecord({ configs: t.configs }));
-    for (let p = 0; p < t.partitions; p++) {
-      const record = { topicId: t.topicId, partition: p, replicas: [nodeId], isr: [nodeId], leader: nodeId, leaderEpoch: 0, partitionEpoch: 0 };
-      out.set(keys.partition(t.name, p), encodePartitionRecord(record));
+    let cached = cache.get(t);
+    if (cached === undefined || cached.clusterId !== state.clusterId || cached.nodeId !== nodeId) {
+      cached = { clusterId: state.clusterId, nodeId, entries: topicEntries(keys, t, nodeId) };
+      cache.set(t, cached);
     }
+    for (const [key, value] of cached.entries) out.set(key, value);
   }
   if (Object.keys(state.dynamicBrokerConfigs).length > 0) out.set(keys.brokerConfig(nodeId), encodeConfigRecord({ configs: state.dynamicBrokerConfigs }));
+  return out;
+}
+
+function topicEntries(keys: ClusterKeys, t: TopicRecord, nodeId: number): [string, Uint8Array][] {
+  const out: [string, Uint8Array][] = [[keys.topic(t.name), encodeTopicRecord({ name: t.name, topicId: t.topicId, partitionCount: t.partitions })]];
+  if (Object.keys(t.configs).length > 0) out.push([keys.topicConfig(t.name), encodeConfigRecord({ configs: t.configs })]);
+  for (let p = 0; p < t.partitions; p++) {
+    const record = { topicId: t.topicId, partition: p, replicas: [nodeId], isr: [nodeId], leader: nodeId, leaderEpoch: 0, partitionEpoch: 0 };
+    out.push([keys.partition(t.name, p), encodePartitionRecord(record)]);
+  }
   return out;
 }
 
@@ -182,7 +200,7 @@ export function planSave(current: ReadonlyMap<string, Uint8Array>, desired: Read
   const partitionChanges: TxnOp[] = [];
   for (const [key, value] of desired) {
     const old = current.get(key);
-    if (old !== undefined && bytesEqual(old, value)) continue;
+    if (old !== undefined && (old === value || bytesEqual(old, value))) continue;
     const put: TxnOp = { type: 'put', key, value };
     if (!isPartition(key)) main.push(put);
     else if (old === undefined) early.push(put);

@@ -40,6 +40,7 @@ import type { Clock, FileSystem, Random } from '@samsa/runtime';
 import { mkdirsDurably } from '@samsa/log';
 import { LEGACY_METADATA_FILE_NAME, MIGRATED_SUFFIX, readMetadataJson } from './metadata-json.ts';
 import { clusterKeysFor, decodeEntries, desiredEntries, planFirstWrite, planSave } from './metadata-kv-layout.ts';
+import type { TopicEntriesCache } from './metadata-kv-layout.ts';
 import type { TxnOp } from '@samsa/coordinator';
 import type { MetadataState, TopicRecord } from './metadata-state.ts';
 
@@ -83,6 +84,7 @@ export class MetadataStore {
   #state: MetadataState;
   #saving: Promise<void> = Promise.resolve();
   #closed = false;
+  readonly #encoded: TopicEntriesCache = new WeakMap();
 
   /**
    * Parents of a data dir this open created that it was not allowed to sync (Deno
@@ -95,7 +97,7 @@ export class MetadataStore {
   private constructor(options: MetadataStoreOptions, kv: LocalMetadataStore, state: MetadataState, unsyncedParents: readonly string[], migratedFrom: string | null) {
     this.#options = options;
     this.#kv = kv;
-    this.#stored = desiredEntries(state, options.nodeId);
+    this.#stored = desiredEntries(state, options.nodeId, this.#encoded);
     this.#state = state;
     this.unsyncedParents = unsyncedParents;
     this.migratedFrom = migratedFrom;
@@ -179,7 +181,7 @@ export class MetadataStore {
   async #write(state: MetadataState, progress: { replaced: boolean } = { replaced: false }): Promise<void> {
     if (this.#closed) throw new MetadataStoreError('unavailable', `the metadata store of ${this.#options.dir} is closed`);
     const { kv, stored } = await this.#ready();
-    const desired = desiredEntries(state, this.#options.nodeId);
+    const desired = desiredEntries(state, this.#options.nodeId, this.#encoded);
     const plan = planSave(stored, desired, state.clusterId);
     if (plan.txns.length === 0) return;
     // All at once, in order: the local store applies them in call order and shares file writes among them.
