@@ -347,6 +347,18 @@ describe('MetadataStore: refusals and failures', () => {
     await again.close();
   });
 
+  it('close lets the saves already asked for finish; a save after it is refused', async () => {
+    const fs = await withJson();
+    const store = await open(fs);
+    const queued = [store.save({ ...store.state, producerIdBlockEnd: 3000 }), store.save({ ...store.state, producerIdBlockEnd: 4000 })];
+    await store.close();
+    await Promise.all(queued);
+    expect(await store.save({ ...store.state, producerIdBlockEnd: 9000 }).catch((e: unknown) => (e as { code?: string }).code)).toBe('unavailable');
+    const again = await open(fs);
+    expect(again.state.producerIdBlockEnd).toBe(4000);
+    await again.close();
+  });
+
   it('a changed node.id keeps the dynamic broker configs and rewrites the partition records for it', async () => {
     const fs = await withJson();
     await (await open(fs, { nodeId: 1 })).close();

@@ -144,6 +144,7 @@ export class MetadataStore {
 
   /** Makes `next` the current state at once and durable when the promise resolves. */
   save(next: MetadataState): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError());
     this.#state = next;
     const run = this.#saving.then(() => this.#write(this.#state));
     this.#saving = run.catch(() => {});
@@ -156,6 +157,7 @@ export class MetadataStore {
    * memory and file agree and the caller can answer with an error code.
    */
   async saveOrRevert(next: MetadataState): Promise<void> {
+    if (this.#closed) throw this.#closedError();
     const previous = this.#state;
     const progress = { replaced: false };
     this.#state = next;
@@ -169,7 +171,11 @@ export class MetadataStore {
     }
   }
 
-  /** Waits for the save in flight and closes the local store (releasing its lock). Idempotent. */
+  #closedError(): MetadataStoreError {
+    return new MetadataStoreError('unavailable', `the metadata store of ${this.#options.dir} is closed`);
+  }
+
+  /** Lets the saves already asked for finish, then closes the local store (releasing its lock); later saves reject. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -179,7 +185,6 @@ export class MetadataStore {
   }
 
   async #write(state: MetadataState, progress: { replaced: boolean } = { replaced: false }): Promise<void> {
-    if (this.#closed) throw new MetadataStoreError('unavailable', `the metadata store of ${this.#options.dir} is closed`);
     const { kv, stored } = await this.#ready();
     const desired = desiredEntries(state, this.#options.nodeId, this.#encoded);
     const plan = planSave(stored, desired, state.clusterId);
