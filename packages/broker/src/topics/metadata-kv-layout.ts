@@ -22,15 +22,16 @@
  * by a crash and does not count (metadata-store.ts starts that write over).
  *
  * Partition records are derived: one replica (this broker), epochs 0. They are never read
- * back into the state; `decodeEntries` only checks they decode. A later save writes, besides
- * the one transaction holding every other change (atomic, like the old file's rewrite),
- * the partition keys: new ones before that transaction (a topic key then always finds its
- * partitions, the controller's rule), and the deletes of a deleted topic's partitions (one
- * delete-prefix) or partition changes that do not fit into it after it. So a crash between
- * them leaves only partition keys no topic points at, or (for a topic re-created under the
- * same name in one save) records with the old topic id; the next save puts them right,
- * because every save writes the difference between the keys the store holds and the keys
- * the state needs (`planSave`).
+ * back into the state; `decodeEntries` only checks they decode. A later save is one
+ * transaction holding every change of the state (atomic, like the old file's rewrite) and
+ * as many partition changes as fit (a deleted topic's partitions: one delete-prefix). New
+ * partition keys go in transactions before it (a topic key then always finds its
+ * partitions, the controller's rule), partition changes that did not fit in transactions
+ * after it. So a crash between them leaves only partition keys no topic points at, or
+ * (for a topic re-created under the same name in one save, or a node.id change) records
+ * not yet rewritten; the next save (and every open) puts them right, because a save writes
+ * the difference between the keys the store holds and the keys the state needs
+ * (`planSave`).
  *
  * Values are canonical (same state, same bytes): the records' encoders fix the field order,
  * and configs keep the order they were set in. This module is pure; it does no I/O.
