@@ -28,7 +28,7 @@ export interface StartBrokerOptions {
   readonly adminPort?: number;
   /** Host for the admin port; defaults to the broker listener's host (127.0.0.1 if it binds all). */
   readonly adminHost?: string;
-  /** Rebuild the topics from the partition dirs when samsa-metadata.json is missing. */
+  /** Rebuild the topics from the partition dirs when the metadata (samsa-metadata.kv) is missing. */
   readonly recoverMetadataFromLogs?: boolean;
   /** Called once, before anything opened is closed, when the start fails (print the cause here). */
   readonly onStartFailure?: (error: unknown) => void;

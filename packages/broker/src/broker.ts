@@ -6,7 +6,7 @@
  *   ...
  *   await broker.shutdown();
  *
- * It owns the topic registry (metadata in `<log.dirs[0]>/samsa-metadata.json`, partition
+ * It owns the topic registry (metadata in `<log.dirs[0]>/samsa-metadata.kv`, partition
  * logs through the PartitionLogStore), one ConnectionSession per client connection and
  * the handler table. Files, sockets and time come in through @samsa/runtime interfaces.
  *
@@ -26,7 +26,6 @@
  * log writes its clean-shutdown marker) and the log store.
  */
 import { GroupState } from '@samsa/coordinator';
-import { joinPath } from '@samsa/runtime';
 import type { Clock, Connection, FileSystem, Listener, Random, TimerHandle, Transport } from '@samsa/runtime';
 import type { BrokerContext, Endpoint } from './broker-context.ts';
 import type { ClusterLink } from './cluster/cluster-link.ts';
@@ -54,7 +53,7 @@ import { effectiveTopicConfig } from './config/topic-config.ts';
 import type { EffectiveTopicConfig } from './config/topic-config.ts';
 import { BoundListener } from './bound-listener.ts';
 import { DataDirLock } from './data-dir-lock.ts';
-import { METADATA_FILE_NAME, MetadataStore } from './topics/metadata-store.ts';
+import { LEGACY_METADATA_FILE_NAME, METADATA_FILE_NAME, MetadataStore } from './topics/metadata-store.ts';
 import type { TopicRecord } from './topics/metadata-store.ts';
 import { MetadataMissingError, partitionDirNames, RECOVER_METADATA_FLAG, recoveredProducerIdStart, topicsFromPartitionDirs } from './topics/metadata-from-logs.ts';
 import { TopicRegistry } from './topics/topic-registry.ts';
@@ -99,8 +98,9 @@ export interface BrokerOptions {
   /** What open writes into the lock file when it takes the lock itself (the app's pid, host…). */
   readonly lockHolder?: string;
   /**
-   * When `samsa-metadata.json` is missing but partition dirs exist: rebuild the topics from
-   * the dirs (metadata-from-logs.ts) instead of refusing to start (MetadataMissingError).
+   * When the metadata (`samsa-metadata.kv`, or a `samsa-metadata.json` to migrate) is
+   * missing but partition dirs exist: rebuild the topics from the dirs
+   * (metadata-from-logs.ts) instead of refusing to start (MetadataMissingError).
    */
   readonly recoverMetadataFromLogs?: boolean;
   /**
@@ -144,6 +144,8 @@ export class Broker {
   #dataDirLock: DataDirLock | null = null;
   /** Cluster mode: the view and lease subscriptions, ended at shutdown. */
   readonly #clusterUnsubscribe: Array<() => void> = [];
+  /** The metadata (samsa-metadata.kv); closed at shutdown, after the registry. */
+  #metadataStore: MetadataStore | null = null;
 
   private constructor(options: BrokerOptions, registry: TopicRegistry, logs: PartitionLogStore) {
     this.config = options.config;
@@ -249,8 +251,31 @@ export class Broker {
 
   static async #openLocked(options: BrokerOptions, logger: Logger, lock: DataDirLock): Promise<Broker> {
     const dataDir = options.config.logDirs[0]!;
-    const initial = await Broker.#metadataFromLogsIfMissing(options, logger, dataDir);
-    const store = await MetadataStore.open(options.fs, dataDir, () => newClusterId(options.random), options.config.clusterId, initial);
+    const store = await MetadataStore.open({
+      fs: options.fs,
+      dir: dataDir,
+      clock: options.clock,
+      random: options.random,
+      nodeId: options.config.nodeId,
+      newClusterId: () => newClusterId(options.random),
+      clusterIdOverride: options.config.clusterId,
+      whenMissing: () => Broker.#metadataFromLogsIfMissing(options, logger, dataDir),
+    });
+    try {
+      const broker = await Broker.#openWithMetadata(options, logger, lock, store);
+      broker.#metadataStore = store;
+      return broker;
+    } catch (e) {
+      await store.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  static async #openWithMetadata(options: BrokerOptions, logger: Logger, lock: DataDirLock, store: MetadataStore): Promise<Broker> {
+    const dataDir = options.config.logDirs[0]!;
+    if (store.migratedFrom !== null) {
+      logger.info({ dataDir, from: store.migratedFrom, to: METADATA_FILE_NAME }, `migrated ${LEGACY_METADATA_FILE_NAME} into ${METADATA_FILE_NAME}; the old file is kept as ${LEGACY_METADATA_FILE_NAME}.migrated`);
+    }
     for (const { dir, error } of lock.holderWriteFailures) {
       logger.warn({ dir, err: error }, `holding the lock of ${dir}, but could not write this process's description into its .lock file (a second broker will not be told who holds it)`);
     }
@@ -300,11 +325,12 @@ export class Broker {
   }
 
   /**
-   * Undefined unless the metadata file is missing while partition dirs exist: then refuses
-   * (MetadataMissingError) or, with `recoverMetadataFromLogs`, rebuilds the topics.
+   * Called by MetadataStore.open when there is no metadata (neither a complete
+   * samsa-metadata.kv nor a samsa-metadata.json to migrate). Undefined unless partition
+   * dirs exist: then refuses (MetadataMissingError) or, with `recoverMetadataFromLogs`,
+   * rebuilds the topics.
    */
   static async #metadataFromLogsIfMissing(options: BrokerOptions, logger: Logger, dataDir: string): Promise<{ topics: TopicRecord[]; producerIdBlockEnd: number } | undefined> {
-    if ((await options.fs.stat(joinPath(dataDir, METADATA_FILE_NAME))) !== null) return undefined;
     const dirs = partitionDirNames(await options.fs.readDir(dataDir));
     if (dirs.length === 0) return undefined;
     if (options.recoverMetadataFromLogs !== true) throw new MetadataMissingError(dataDir, METADATA_FILE_NAME, dirs);
@@ -487,6 +513,7 @@ export class Broker {
     await Promise.all(finishing);
     for (const unsubscribe of this.#clusterUnsubscribe.splice(0)) unsubscribe();
     await this.registry.close();
+    await this.#metadataStore?.close().catch((e: unknown) => this.#logger.warn({ err: e }, 'closing the metadata store failed'));
     // Last: the logs are closed, so another broker may have the dirs now.
     await this.#dataDirLock?.release();
     this.#logger.info({}, 'shut down cleanly');

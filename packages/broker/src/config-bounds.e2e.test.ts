@@ -12,6 +12,8 @@ import {
   IncrementalAlterConfigsRequestCodec,
   IncrementalAlterConfigsResponseCodec,
 } from '@samsa/codec';
+import { encodeConfigRecord, LocalMetadataStore } from '@samsa/coordinator';
+import { createRandom } from '@samsa/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './config/config-types.ts';
 import { LOG_SEGMENT_BYTES_MIN, LOG_SEGMENT_INDEX_BYTES_MIN } from './config/log-limits.ts';
@@ -118,24 +120,48 @@ describe('storage configs the log cannot take', () => {
 });
 
 describe('stored configs the log cannot take', () => {
-  it('a samsa-metadata.json holding one (an older version accepted it) stops the start, naming the file, topic and key', async () => {
-    tb = await startTestBroker();
-    const client = await tb.connect();
+  async function stoppedWithTopicOld(): Promise<TestBroker> {
+    const b = await startTestBroker();
+    tb = b;
+    const client = await b.connect();
     expect((await createTopic(client, 'old', { 'segment.bytes': '1024' })).errorCode).toBe(ErrorCode.NONE);
-    await tb.stop();
-    const path = '/data/samsa-metadata.json';
-    const text = new TextDecoder().decode(await tb.fs.readFile(path)).replace('"segment.bytes": "1024"', '"segment.bytes": "20"');
-    expect(text).toContain('"segment.bytes": "20"');
-    const file = await tb.fs.open(path, 'read-write', { truncate: true });
-    await file.write(new TextEncoder().encode(text), 0);
-    await file.close();
-    let thrown: unknown;
+    await b.stop();
+    return b;
+  }
+
+  async function restartError(b: TestBroker): Promise<unknown> {
     try {
-      await tb.restart();
+      await b.restart();
     } catch (e) {
-      thrown = e;
+      return e;
     }
+    return null;
+  }
+
+  it('a samsa-metadata.json holding one (an older version accepted it) stops the start and its migration, naming the file, topic and key', async () => {
+    const b = await stoppedWithTopicOld();
+    const topicId = b.broker.registry.topic('old')!.record.topicId;
+    await b.fs.remove('/data/samsa-metadata.kv');
+    const json = { formatVersion: 1, clusterId: 'c1', producerIdBlockEnd: 0, topics: [{ name: 'old', topicId, partitions: 1, configs: { 'segment.bytes': '20' } }], dynamicBrokerConfigs: {} };
+    const file = await b.fs.open('/data/samsa-metadata.json', 'read-write', { truncate: true });
+    await file.write(new TextEncoder().encode(JSON.stringify(json, null, 1)), 0);
+    await file.close();
+    const thrown = await restartError(b);
     expect(thrown).toBeInstanceOf(MetadataCorruptError);
     expect(String((thrown as Error).message)).toMatch(/samsa-metadata\.json: topic old: .*segment\.bytes/);
+    // Nothing migrated: the JSON stays in charge.
+    expect(await b.fs.stat('/data/samsa-metadata.json')).not.toBeNull();
+    expect(await b.fs.stat('/data/samsa-metadata.kv')).toBeNull();
+  });
+
+  it('a samsa-metadata.kv holding one stops the start, naming the file, topic and key', async () => {
+    const b = await stoppedWithTopicOld();
+    const kv = await LocalMetadataStore.open({ fs: b.fs, dir: '/data', clock: b.clock, random: createRandom(1) });
+    const key = (await kv.range('/samsa/')).kvs.map((x) => x.key).find((k) => k.endsWith('/configs/topics/old'))!;
+    await kv.put(key, encodeConfigRecord({ configs: { 'segment.bytes': '20' } }));
+    await kv.close();
+    const thrown = await restartError(b);
+    expect(thrown).toBeInstanceOf(MetadataCorruptError);
+    expect(String((thrown as Error).message)).toMatch(/samsa-metadata\.kv: topic old: .*segment\.bytes/);
   });
 });

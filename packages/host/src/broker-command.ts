@@ -43,7 +43,7 @@ export function brokerCommand(spec: BrokerCommandSpec): Command {
     .option('--node-id <id>', 'node.id of this broker (default 1)', intFlag('--node-id', 0, 2_147_483_647))
     .option('--metadata <store>', 'cluster metadata: etcd://host:port[,host:port...] joins the cluster in that etcd (metadata.store=etcd, etcd.endpoints); default local (one broker, a file in the data dir)')
     .option('--admin-port <port>', 'serve /metrics and /healthz over HTTP on this port (default off)', intFlag('--admin-port', 0, 65535))
-    .option('--recover-metadata-from-logs', 'if samsa-metadata.json is missing but partition dirs exist, rebuild the topics from the dirs (configs default) instead of refusing to start')
+    .option('--recover-metadata-from-logs', 'if the metadata (samsa-metadata.kv) is missing but partition dirs exist, rebuild the topics from the dirs (configs default) instead of refusing to start')
     .addOption(new Option('--log-level <level>', 'log level (logs are JSON on stderr)').choices(LOG_LEVELS).default(spec.logLevelDefault ?? 'info'))
     .addHelpText(
       'after',

@@ -54,7 +54,7 @@ export interface StartBrokerOnOptions {
   readonly adminHost?: string;
   /** Written into each log dir's `.lock` (who holds it, for a second broker's message): pid, host, start time. */
   readonly lockHolder?: string;
-  /** Rebuild the topics from the partition dirs when samsa-metadata.json is missing (--recover-metadata-from-logs). */
+  /** Rebuild the topics from the partition dirs when the metadata (samsa-metadata.kv) is missing (--recover-metadata-from-logs). */
   readonly recoverMetadataFromLogs?: boolean;
   /** Called once, before anything opened is closed, when the start fails. */
   readonly onStartFailure?: (error: unknown) => void;

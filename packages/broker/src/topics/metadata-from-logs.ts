@@ -1,6 +1,7 @@
 /**
- * What a broker does when `samsa-metadata.json` is missing but partition directories are
- * not (issue 11, defect 6). Without the file every topic would vanish and the next start
+ * What a broker does when its metadata is missing — no complete `samsa-metadata.kv` and
+ * no `samsa-metadata.json` to migrate (metadata-store.ts) — but partition directories are
+ * not (issue 11, defect 6). Without the metadata every topic would vanish and the next start
  * would set every partition dir aside as `-stray`. So the broker refuses to start
  * (MetadataMissingError), unless the operator asks it to rebuild the topics from the
  * partition dirs (`recoverMetadataFromLogs`):
@@ -16,7 +17,8 @@
 import { uuidToString } from '@samsa/codec';
 import { parsePartitionDirName } from '@samsa/log';
 import { CONSUMER_OFFSETS_CONFIGS, CONSUMER_OFFSETS_TOPIC } from '../groups/consumer-offsets-log.ts';
-import type { TopicRecord } from './metadata-store.ts';
+import { LEGACY_METADATA_FILE_NAME } from './metadata-json.ts';
+import type { TopicRecord } from './metadata-state.ts';
 import type { Random } from '@samsa/runtime';
 
 /** The flag of both apps (also a BrokerOptions field); named in the refusal message. */
@@ -30,7 +32,7 @@ export class MetadataMissingError extends Error {
   constructor(dir: string, file: string, partitionDirs: readonly string[]) {
     const shown = partitionDirs.slice(0, 5).join(', ') + (partitionDirs.length > 5 ? ', …' : '');
     super(
-      `${dir}/${file} is missing, but ${dir} holds ${partitionDirs.length} partition director${partitionDirs.length === 1 ? 'y' : 'ies'} (${shown}). ` +
+      `${dir}/${file} is missing (and there is no ${LEGACY_METADATA_FILE_NAME} to migrate), but ${dir} holds ${partitionDirs.length} partition director${partitionDirs.length === 1 ? 'y' : 'ies'} (${shown}). ` +
         `Starting would drop every topic. Restore ${file} from a backup, or start once with ${RECOVER_METADATA_FLAG} to rebuild the topics from the partition directories (topic configs go back to the defaults).`,
     );
     this.dir = dir;

@@ -213,6 +213,22 @@ describe('LocalMetadataStore', () => {
     await c.close();
   });
 
+  it('opens on a full disk and serves what the file holds, made durable by syncs (no rewrite)', async () => {
+    const { fs, open } = env();
+    const a = await open();
+    await a.put('k', bytes('v1'));
+    await a.close();
+    // Every write fails as on a full disk: open must not need one when nothing changed.
+    fs.failRandomly({ seed: 1, probability: 1, ops: ['write', 'append', 'truncate'], code: 'no-space' });
+    const renamesBefore = fs.opCount('rename');
+    const b = await open();
+    expect(text((await b.get('k'))!.value)).toBe('v1');
+    expect(fs.opCount('rename')).toBe(renamesBefore);
+    expect(await rejection(b.put('k', bytes('v2')))).toMatchObject({ code: 'unavailable' });
+    await b.close();
+    fs.clearFaults();
+  });
+
   it('groups concurrent writes into fewer file writes; each is acknowledged only once written', async () => {
     const { fs, open } = env();
     const a = await open();

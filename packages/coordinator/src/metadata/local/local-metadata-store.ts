@@ -20,11 +20,13 @@
  * it (the file holds the last state that was written whole).
  *
  * Leases do not survive a restart (their owner is gone): on open, every key attached to a
- * lease is deleted in one revision, persisted before `open` resolves. `open` always writes
- * the file again before it serves anything, since the file it read may not be durable yet
- * (its writer may have died between the rename and the directory sync). History is kept in
- * memory only (`historyRevisionsMax`): a reopened store's history starts after its
- * revision, and a watch from before that fails with CompactedError.
+ * lease is deleted in one revision, persisted before `open` resolves. `open` makes the file
+ * it read durable before it serves anything, since it may not be yet (its writer may have
+ * died between the rename and the directory sync): it syncs the file and the directory, or,
+ * when the lease sweep changed the state, writes the file again. Syncing rather than
+ * rewriting lets a store open on a full disk (a broker must start there and serve reads).
+ * History is kept in memory only (`historyRevisionsMax`): a reopened store's history
+ * starts after its revision, and a watch from before that fails with CompactedError.
  *
  * Bounded: the file at `fileBytesMax` (a write that would grow it past that is refused
  * `invalid-argument` before anything is applied; lease expiries only shrink it), history,
@@ -145,6 +147,13 @@ export class LocalMetadataStore implements MetadataStore {
       const before = kv.revision;
       kv.deleteKeys(kv.range('').kvs.filter((x) => x.lease !== null).map((x) => x.key));
       store.afterCommit(before);
+      if (decoded !== null && kv.revision === before) {
+        // Nothing changed: sync the file and its directory entry instead of writing it
+        // again, so a store opens (and serves) on a full disk.
+        await syncFile(options.fs, path);
+        await options.fs.syncDir(options.dir);
+        store.durableRevision = kv.revision;
+      }
       store.maybePersist();
       await store.persisting;
       if (store.failure) throw store.failure;
@@ -428,6 +437,16 @@ export class LocalMetadataStore implements MetadataStore {
   private armExpiry(): void {
     if (this.closed || this.failure) return;
     this.expiry.arm();
+  }
+}
+
+/** fsync of a file this process did not write (its writer synced it before the rename, unless it died first). */
+async function syncFile(fs: FileSystem, path: string): Promise<void> {
+  const handle = await fs.open(path, 'read');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 
