@@ -224,7 +224,7 @@ export class GroupService {
     if (view.topics.has(CONSUMER_OFFSETS_TOPIC)) return ErrorCode.NONE;
     if (this.#creating === null && !this.#closed) {
       const wanted = this.#registry.server.values.get('offsets.topic.replication.factor');
-      const replicationFactor = Math.max(1, Math.min(typeof wanted === 'number' ? wanted : 3, view.brokers.size));
+      const replicationFactor = Math.max(1, Math.min(typeof wanted === 'number' ? wanted : 1, view.brokers.size));
       const request = { name: CONSUMER_OFFSETS_TOPIC, partitionCount: this.#numPartitionsWanted, replicationFactor, configs: consumerOffsetsTopicConfigs(this.#registry.server) };
       this.#logger.info({ partitions: request.partitionCount, replicationFactor }, 'asking the controller to create __consumer_offsets');
       const done = (): void => {
