@@ -113,7 +113,7 @@ async function startClusterGroups(withOffsetsTopic = true, offsetsAppendHook?: O
   const clock = new ManualClock();
   const fs = new MemoryFileSystem({ clock, metadataDurability: 'immediate' });
   const transport = new MemoryTransport();
-  const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', `node.id=${NODE_ID}`, `offsets.topic.num.partitions=${PARTITIONS}`, 'group.initial.rebalance.delay.ms=0'] });
+  const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', `node.id=${NODE_ID}`, `offsets.topic.num.partitions=${PARTITIONS}`, 'group.initial.rebalance.delay.ms=0', 'offsets.topic.replication.factor=3'] });
   const link = new FakeGroupLink(NODE_ID, groupsView({ revision: 1, brokers: [OTHER] }));
   let service: GroupService | null = null;
   const withService = (h: ApiHandler): ApiHandler => ({ ...h, handle: (ctx, req, info) => h.handle({ ...ctx, groups: service! }, req, info) });
