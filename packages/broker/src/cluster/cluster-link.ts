@@ -41,12 +41,6 @@ export interface ClusterLink {
   waitForRevision(revision: number, timeoutMs: number): Promise<boolean>;
   /** False while this broker's lease may have expired (see the file comment). */
   readonly leaseValid: boolean;
-  /**
-   * Calls `listener` whenever `leaseValid` changes (synchronously, after the change);
-   * returns the unsubscribe function. Optional: without it the broker re-applies leader
-   * roles only with the next view (handlers check `leaseValid` on every request anyway).
-   */
-  onLeaseChange?(listener: (leaseValid: boolean) => void): () => void;
   /** True while this broker is the active controller. */
   readonly isController: boolean;
   readonly controller: ControllerClient;
@@ -59,4 +53,10 @@ export interface ClusterLink {
    * unsubscribe function.
    */
   onLeaseChange?(listener: (leaseValid: boolean) => void): () => void;
+  /**
+   * A producer id no other broker of the cluster hands out (blocks reserved by
+   * compare-and-set on the cluster's `producer-ids` key: producer-id-blocks.ts). Rejects
+   * when the store cannot be reached: InitProducerId then answers COORDINATOR_NOT_AVAILABLE.
+   */
+  nextProducerId(): Promise<number>;
 }

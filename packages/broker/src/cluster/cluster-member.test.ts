@@ -219,6 +219,24 @@ describe('ClusterMember', () => {
     }
   });
 
+  it('hands out producer ids no other member hands out, reserving blocks in the store', async () => {
+    const h = new Harness(7);
+    const members = [1, 2, 3].map((id) => h.add(id));
+    try {
+      await startAll(h, members);
+      // 1,200 ids from each of three brokers at once: more than one block each.
+      const ids = await Promise.all(members.flatMap((m) => Array.from({ length: 1200 }, () => m.nextProducerId())));
+      expect(new Set(ids).size).toBe(ids.length);
+      // Each member's ids only grow (one block after another).
+      for (let k = 0; k < 3; k++) {
+        const own = ids.slice(k * 1200, (k + 1) * 1200);
+        expect(own.every((id, i) => i === 0 || id > own[i - 1]!)).toBe(true);
+      }
+    } finally {
+      await h.stopAll();
+    }
+  });
+
   it('an expired lease: the member is gone from the others\' views, its leaseValid is false, then it re-registers', async () => {
     const h = new Harness(2);
     const [one, two, three] = [1, 2, 3].map((id) => h.add(id)) as [ClusterMember, ClusterMember, ClusterMember];

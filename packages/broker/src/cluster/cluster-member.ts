@@ -54,6 +54,10 @@ import {
 import { silentLogger, type Logger } from '../observability/logger.ts';
 import type { ClusterLink, ControllerClient } from './cluster-link.ts';
 import { emptyClusterView, viewFromImage, type ClusterView } from './cluster-view.ts';
+import { allocateProducerIdBlock } from './producer-id-blocks.ts';
+
+/** Producer ids reserved per compare-and-set on the cluster's `producer-ids` key. */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
 
 export const VIEW_LISTENERS_MAX = 64;
 export const REVISION_WAITERS_MAX = 10_000;
@@ -153,6 +157,9 @@ export class ClusterMember implements ClusterLink {
   readonly #leaseListeners = new Set<(leaseValid: boolean) => void>();
   readonly #waiters = new Set<RevisionWaiter>();
   readonly #sleepers = new Set<() => void>();
+  /** This broker's current producer id block [next, end); reservations run one at a time. */
+  #producerIds = { next: 0, end: 0 };
+  #producerIdChain: Promise<unknown> = Promise.resolve();
 
   constructor(o: ClusterMemberOptions) {
     this.nodeId = o.nodeId;
@@ -229,6 +236,19 @@ export class ClusterMember implements ClusterLink {
 
   get isController(): boolean {
     return this.leaseValid && this.localController.isController;
+  }
+
+  /** See ClusterLink.nextProducerId: from this broker's block, reserving a new one when it is used up. */
+  nextProducerId(): Promise<number> {
+    const next = this.#producerIdChain.then(async () => {
+      if (this.#producerIds.next >= this.#producerIds.end) {
+        const start = await allocateProducerIdBlock(this.#store, this.keys, PRODUCER_ID_BLOCK_SIZE);
+        this.#producerIds = { next: start, end: start + PRODUCER_ID_BLOCK_SIZE };
+      }
+      return this.#producerIds.next++;
+    });
+    this.#producerIdChain = next.catch(() => undefined);
+    return next;
   }
 
   /** The current registration's incarnation ('' before the first). */

@@ -123,6 +123,11 @@ export class RecordingControllerClient implements ControllerClient {
 export class FakeClusterLink implements ClusterLink {
   readonly nodeId: number;
   readonly controller = new RecordingControllerClient();
+  #producerIds = 0;
+  /** Producer ids 0, 1, 2, … (the real member reserves blocks in the store). */
+  nextProducerId(): Promise<number> {
+    return Promise.resolve(this.#producerIds++);
+  }
   isController = false;
   #view: ClusterView;
   #leaseValid = true;

@@ -202,6 +202,11 @@ export class FakeControllerLink implements ClusterLink {
   readonly leaseValid = true;
   isController: boolean;
   readonly controller: ForwardingControllerClient;
+  #producerIds = 0;
+  /** Producer ids 0, 1, 2, … (the real member reserves blocks in the store). */
+  nextProducerId(): Promise<number> {
+    return Promise.resolve(this.#producerIds++);
+  }
   readonly #source: FakeViewSource;
   readonly #clock: Clock;
 

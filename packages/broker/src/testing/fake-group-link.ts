@@ -23,6 +23,11 @@ export class FakeGroupLink implements ClusterLink {
   /** Every CreateTopic request the controller got, in order. */
   readonly creates: CreateTopicRequest[] = [];
   readonly controller: ControllerClient;
+  #producerIds = 0;
+  /** Producer ids 0, 1, 2, … (the real member reserves blocks in the store). */
+  nextProducerId(): Promise<number> {
+    return Promise.resolve(this.#producerIds++);
+  }
   #view: ClusterView;
   readonly #listeners = new Set<(view: ClusterView) => void>();
   #pendingCreates: ((reply: ControllerReply) => void)[] = [];

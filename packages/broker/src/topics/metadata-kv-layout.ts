@@ -62,7 +62,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function producerIdsKey(keys: ClusterKeys): string {
-  return `${keys.root}producer-ids`;
+  return keys.producerIds;
 }
 
 /** The root's keys for `clusterId`; MetadataCorruptError naming `path` when the id cannot be part of a key. */

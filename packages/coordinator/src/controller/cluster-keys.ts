@@ -9,6 +9,8 @@
  * <root>partitions/<name>/<partition:10>    PartitionRecord   (one key per partition: CAS per partition)
  * <root>configs/topics/<name>               ConfigRecord      (topic-level overrides)
  * <root>configs/brokers/<id:10>             ConfigRecord      (per-broker overrides)
+ * <root>producer-ids                        { v, blockEnd }   (producer ids below blockEnd are handed out;
+ *                                                              brokers reserve blocks by compare-and-set)
  * ```
  *
  * Numbers in keys are zero-padded to 10 digits so the store's ascending key order is
@@ -30,6 +32,7 @@ export class ClusterKeys {
   readonly partitionsPrefix: string;
   readonly topicConfigsPrefix: string;
   readonly brokerConfigsPrefix: string;
+  readonly producerIds: string;
 
   constructor(clusterId: string) {
     if (!legalName.test(clusterId) || clusterId.length > clusterIdMaxChars) throw new RangeError(`illegal cluster id '${clusterId}'`);
@@ -40,6 +43,7 @@ export class ClusterKeys {
     this.partitionsPrefix = `${this.root}partitions/`;
     this.topicConfigsPrefix = `${this.root}configs/topics/`;
     this.brokerConfigsPrefix = `${this.root}configs/brokers/`;
+    this.producerIds = `${this.root}producer-ids`;
   }
 
   broker(brokerId: number): string {
