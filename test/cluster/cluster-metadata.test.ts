@@ -5,10 +5,13 @@
  *   and the same leader for every partition, and each broker's own Metadata agrees;
  * - a 12-partition topic created with KafkaJS's admin against one broker spreads its
  *   leaders four per broker;
- * - every broker names the same controller, the one holding the controller key in etcd.
+ * - every broker names the same controller, the one holding the controller key in etcd;
+ * - a topic config changed through one broker (AlterConfigs, stored in etcd by the
+ *   controller) is enforced by the leaders on every broker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClusterTopic, fetchMetadata, kcatMetadata, startCluster, waitForSameLeaders } from './cluster-process.ts';
+import kafkajs from 'kafkajs';
+import { createClusterTopic, fetchMetadata, kcatMetadata, pollUntil, startCluster, waitForSameLeaders, withAdmin } from './cluster-process.ts';
 import type { Cluster } from './cluster-process.ts';
 
 describe('a Node, Node, Deno cluster serves the whole cluster from every broker', () => {
@@ -53,6 +56,35 @@ describe('a Node, Node, Deno cluster serves the whole cluster from every broker'
       const metadata = await fetchMetadata(b.port);
       expect(metadata.controllerId, `controller according to broker ${b.nodeId}`).toBe(controller!.brokerId);
       expect(metadata.brokers.map((x) => x.nodeId)).toEqual([1, 2, 3]);
+    }
+  });
+
+  it('a topic config altered through one broker is enforced by the leaders on every broker', async () => {
+    await createClusterTopic(cluster, cluster.broker(1).bootstrap, 'configured', 3);
+    const leaders = await waitForSameLeaders(cluster, 'configured', 3);
+    expect(new Set(leaders).size).toBe(3); // one partition led by each broker
+    await withAdmin(
+      cluster,
+      (admin) => admin.alterConfigs({ validateOnly: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'configured', configEntries: [{ name: 'max.message.bytes', value: '1000' }] }] }),
+      cluster.broker(2).bootstrap,
+    );
+    const kafka = new kafkajs.Kafka({ brokers: cluster.bootstrap().split(','), logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 2 } });
+    const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+    await producer.connect();
+    try {
+      for (let partition = 0; partition < 3; partition++) {
+        await pollUntil(`partition ${partition} (led by broker ${leaders[partition]}) refuses a 2,000-byte record`, 30_000, async () => {
+          try {
+            await producer.send({ topic: 'configured', acks: -1, messages: [{ partition, value: 'x'.repeat(2000) }] });
+            return false;
+          } catch (error) {
+            return String((error as { type?: string }).type ?? error).includes('MESSAGE_TOO_LARGE');
+          }
+        });
+        await producer.send({ topic: 'configured', acks: -1, messages: [{ partition, value: 'small' }] });
+      }
+    } finally {
+      await producer.disconnect();
     }
   });
 });
