@@ -29,6 +29,7 @@ import { GroupState } from '@samsa/coordinator';
 import type { Clock, Connection, FileSystem, Listener, Random, TimerHandle, Transport } from '@samsa/runtime';
 import type { BrokerContext, Endpoint } from './broker-context.ts';
 import type { ClusterLink } from './cluster/cluster-link.ts';
+import { endViewWaits } from './cluster/controller-client-view-wait.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import { attachSession } from './connection/attach.ts';
 import type { AttachedConnection } from './connection/attach.ts';
@@ -510,6 +511,8 @@ export class Broker {
     // request in its handler, then close the logs.
     const finishing = [...this.#connections].map((c) => c.session.finish('shutdown'));
     this.registry.wakeAllWaiters();
+    // Admin handlers waiting for their change to show in the view answer now.
+    if (this.#ctx.cluster !== null) endViewWaits(this.#ctx.cluster);
     await Promise.all(finishing);
     for (const unsubscribe of this.#clusterUnsubscribe.splice(0)) unsubscribe();
     await this.registry.close();

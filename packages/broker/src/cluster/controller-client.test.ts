@@ -296,6 +296,23 @@ describe('admin handlers in cluster mode', () => {
     expect(res.topics[0]!.topicId).not.toBe(ZERO_UUID);
   });
 
+  it('fifty CreateTopics waiting for their views share one view listener, and shutdown answers them at once', async () => {
+    c = await startCluster();
+    c.stub2.deferViews = true;
+    const listenersBefore = c.source.listenerCount;
+    const clients = await Promise.all(Array.from({ length: 50 }, () => clientOf(c, c.b1)));
+    const sent = clients.map((client, i) => client.send(ApiKey.CreateTopics, 7, CreateTopicsRequestCodec, createTopicsBody(`wait-${i}`, 1, { timeoutMs: 60_000 })));
+    await until(() => c.stub2.calls.length === 50, 'the controller getting every creation');
+    await turns(20);
+    expect(clients.every((client) => client.bufferedResponses === 0)).toBe(true);
+    expect(c.source.listenerCount).toBeLessThanOrEqual(listenersBefore + 1);
+    // No clock advance: shutdown itself ends the waits.
+    const stopping = c.b1.broker.shutdown();
+    const answers = await Promise.all(clients.map((client, i) => client.receive(sent[i]!, CreateTopicsResponseCodec)));
+    expect(answers.map((a) => a.topics[0]!.errorCode)).toEqual(Array.from({ length: 50 }, () => ErrorCode.REQUEST_TIMED_OUT));
+    await stopping;
+  });
+
   it('validate_only and view-side refusals never reach the controller', async () => {
     c = await startCluster();
     c.source.putTopic('exists', 'AAAAAAAAAAAAAAAAAAAAAQ', [[1]]);

@@ -47,6 +47,11 @@ export class FakeViewSource {
     return next;
   }
 
+  /** View listeners subscribed now. */
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+
   subscribe(listener: (view: ClusterView) => void): () => void {
     if (this.#listeners.size >= LISTENERS_MAX) throw new RangeError(`more than ${LISTENERS_MAX} view listeners`);
     this.#listeners.add(listener);
