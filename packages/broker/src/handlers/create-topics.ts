@@ -96,15 +96,26 @@ function result(name: string, v: number, fields: Partial<CreateTopicsResponseCre
   };
 }
 
+/** Names given more than once in one request: every entry of such a name is refused (as Kafka). */
+function repeatedNames(topics: readonly { readonly name: string }[]): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const t of topics) (seen.has(t.name) ? repeated : seen).add(t.name);
+  return repeated;
+}
+
+function repeatedResult(name: string, v: number): CreateTopicsResponseCreatableTopicResult {
+  return result(name, v, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for the topic ${name}` });
+}
+
 async function handleCreateTopics(ctx: BrokerContext, req: CreateTopicsRequest, info: RequestInfo): Promise<CreateTopicsResponse> {
   if (ctx.cluster) return handleInCluster(ctx, ctx.cluster, req, info);
   const v = info.apiVersion;
-  const counts = new Map<string, number>();
-  for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const repeated = repeatedNames(req.topics);
   const topics: CreateTopicsResponseCreatableTopicResult[] = [];
   for (const t of req.topics) {
-    if ((counts.get(t.name) ?? 0) > 1) {
-      topics.push(result(t.name, v, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for the topic ${t.name}` }));
+    if (repeated.has(t.name)) {
+      topics.push(repeatedResult(t.name, v));
       continue;
     }
     const p = plan(ctx, t);
@@ -181,12 +192,11 @@ function planInCluster(view: ClusterView, t: CreateTopicsRequestCreatableTopic):
 
 async function handleInCluster(ctx: BrokerContext, cluster: ClusterLink, req: CreateTopicsRequest, info: RequestInfo): Promise<CreateTopicsResponse> {
   const v = info.apiVersion;
-  const counts = new Map<string, number>();
-  for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const repeated = repeatedNames(req.topics);
   const topics: CreateTopicsResponseCreatableTopicResult[] = [];
   for (const t of req.topics) {
-    if ((counts.get(t.name) ?? 0) > 1) {
-      topics.push(result(t.name, v, { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for the topic ${t.name}` }));
+    if (repeated.has(t.name)) {
+      topics.push(repeatedResult(t.name, v));
       continue;
     }
     // First, before any judgement from a view that may be stale: a forward goes no further.
