@@ -36,6 +36,8 @@ export class ClusterImage {
   readonly partitions = new Map<string, Versioned<PartitionRecord> & { readonly topic: string }>();
   readonly topicConfigs = new Map<string, Versioned<ConfigRecord>>();
   readonly brokerConfigs = new Map<number, Versioned<ConfigRecord>>();
+  /** The cluster-wide default broker configs (`configs/brokers/default`), null when none. */
+  brokerDefaultConfig: Versioned<ConfigRecord> | null = null;
   malformedKeys = 0;
 
   constructor(keys: ClusterKeys) {
@@ -50,6 +52,7 @@ export class ClusterImage {
     this.partitions.clear();
     this.topicConfigs.clear();
     this.brokerConfigs.clear();
+    this.brokerDefaultConfig = null;
     for (const kv of kvs) this.put(kv);
     this.revision = revision;
   }
@@ -101,6 +104,9 @@ export class ClusterImage {
         case 'broker-config':
           this.brokerConfigs.set(k.brokerId, v(decodeConfigRecord(kv.value)));
           return;
+        case 'broker-default-config':
+          this.brokerDefaultConfig = v(decodeConfigRecord(kv.value));
+          return;
       }
     } catch {
       this.malformedKeys += 1;
@@ -116,6 +122,7 @@ export class ClusterImage {
     else if (k.kind === 'topic') this.topics.delete(k.topic);
     else if (k.kind === 'partition') this.partitions.delete(key);
     else if (k.kind === 'topic-config') this.topicConfigs.delete(k.topic);
+    else if (k.kind === 'broker-default-config') this.brokerDefaultConfig = null;
     else this.brokerConfigs.delete(k.brokerId);
   }
 }

@@ -9,6 +9,8 @@
  * <root>partitions/<name>/<partition:10>    PartitionRecord   (one key per partition: CAS per partition)
  * <root>configs/topics/<name>               ConfigRecord      (topic-level overrides)
  * <root>configs/brokers/<id:10>             ConfigRecord      (per-broker overrides)
+ * <root>configs/brokers/default             ConfigRecord      (cluster-wide default broker configs: every
+ *                                                              broker's, below its own per-broker overrides)
  * <root>producer-ids                        { v, blockEnd }   (producer ids below blockEnd are handed out;
  *                                                              brokers reserve blocks by compare-and-set)
  * ```
@@ -32,6 +34,8 @@ export class ClusterKeys {
   readonly partitionsPrefix: string;
   readonly topicConfigsPrefix: string;
   readonly brokerConfigsPrefix: string;
+  /** The cluster-wide default broker configs (Kafka's `--entity-default`, resource name ""). */
+  readonly brokerDefaultConfig: string;
   readonly producerIds: string;
 
   constructor(clusterId: string) {
@@ -43,6 +47,8 @@ export class ClusterKeys {
     this.partitionsPrefix = `${this.root}partitions/`;
     this.topicConfigsPrefix = `${this.root}configs/topics/`;
     this.brokerConfigsPrefix = `${this.root}configs/brokers/`;
+    // Not 10 digits, so never a broker id's key.
+    this.brokerDefaultConfig = `${this.brokerConfigsPrefix}default`;
     this.producerIds = `${this.root}producer-ids`;
   }
 
@@ -69,6 +75,7 @@ export class ClusterKeys {
   /** What a key under the root names, or null for a key this layout does not have. */
   parse(key: string): ClusterKey | null {
     if (key === this.controller) return { kind: 'controller' };
+    if (key === this.brokerDefaultConfig) return { kind: 'broker-default-config' };
     const id = (prefix: string): number | null => (key.startsWith(prefix) ? parseId(key.slice(prefix.length)) : null);
     const name = (prefix: string): string | null => {
       if (!key.startsWith(prefix)) return null;
@@ -100,7 +107,8 @@ export type ClusterKey =
   | { readonly kind: 'topic'; readonly topic: string }
   | { readonly kind: 'partition'; readonly topic: string; readonly partition: number }
   | { readonly kind: 'topic-config'; readonly topic: string }
-  | { readonly kind: 'broker-config'; readonly brokerId: number };
+  | { readonly kind: 'broker-config'; readonly brokerId: number }
+  | { readonly kind: 'broker-default-config' };
 
 export function isLegalTopicName(name: string): boolean {
   return name.length > 0 && name.length <= topicNameMaxChars && name !== '.' && name !== '..' && legalName.test(name);

@@ -22,7 +22,9 @@
  *   replicas; leader ∈ ISR or -1 (offline); epochs ≥ 0 and only grow: leaderEpoch +1 per
  *   leader change, partitionEpoch +1 per change of any field. `topicId` ties it to one
  *   incarnation of the topic name.
- * - ConfigRecord `{ v, configs }`: string → string overrides (topic or broker level).
+ * - ConfigRecord `{ v, configs }`: string → string overrides (topic level, per broker, or
+ *   the cluster-wide broker default at `configs/brokers/default`; a broker's effective
+ *   dynamic config is the default's keys overridden by its own).
  */
 
 export class ClusterRecordError extends Error {

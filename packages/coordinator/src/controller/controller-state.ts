@@ -196,21 +196,23 @@ export class ControllerState {
    */
   alterConfigs(requestId: number, req: AlterConfigsRequest): ControllerAction[] {
     const r = req.resource;
-    const busyKey = r.type === 'topic' ? r.name : `broker:${r.brokerId}`;
+    // Busy keys of brokers hold a ':', which no topic name has.
+    const busyKey = r.type === 'topic' ? r.name : r.type === 'broker' ? `broker:${r.brokerId}` : 'broker:default';
     if (r.type === 'topic') {
       const refused = this.refuse(requestId, r.name);
       if (refused) return refused;
       if (!this.image.topics.has(r.name)) return [fail(requestId, 'UNKNOWN_TOPIC_OR_PARTITION', `no topic '${r.name}'`)];
     } else {
       if (!this.session) return [fail(requestId, 'NOT_CONTROLLER', 'this broker is not the controller')];
-      if (!Number.isInteger(r.brokerId) || r.brokerId < 0 || r.brokerId > 0x7fffffff) return [fail(requestId, 'INVALID_REQUEST', `illegal broker id ${r.brokerId}`)];
-      if (this.busyTopics.has(busyKey)) return [fail(requestId, 'INVALID_REQUEST', `another request for broker ${r.brokerId}'s configs is in progress`)];
+      if (r.type === 'broker' && (!Number.isInteger(r.brokerId) || r.brokerId < 0 || r.brokerId > 0x7fffffff)) return [fail(requestId, 'INVALID_REQUEST', `illegal broker id ${r.brokerId}`)];
+      const whose = r.type === 'broker' ? `broker ${r.brokerId}'s configs` : 'the cluster-wide default broker configs';
+      if (this.busyTopics.has(busyKey)) return [fail(requestId, 'INVALID_REQUEST', `another request for ${whose} is in progress`)];
     }
     const entries = Object.entries(req.configs);
     if (entries.length > configEntriesMax) return [fail(requestId, 'INVALID_CONFIG', `more than ${configEntriesMax} configs`)];
     for (const [k, v] of entries) if (k.length === 0 || (v !== null && typeof v !== 'string') || (v === null && req.mode === 'replace')) return [fail(requestId, 'INVALID_CONFIG', `config '${k}': bad value ${JSON.stringify(v)}`)];
-    const key = r.type === 'topic' ? this.keys.topicConfig(r.name) : this.keys.brokerConfig(r.brokerId);
-    const current = r.type === 'topic' ? this.image.topicConfigs.get(r.name) : this.image.brokerConfigs.get(r.brokerId);
+    const key = r.type === 'topic' ? this.keys.topicConfig(r.name) : r.type === 'broker' ? this.keys.brokerConfig(r.brokerId) : this.keys.brokerDefaultConfig;
+    const current = r.type === 'topic' ? this.image.topicConfigs.get(r.name) : r.type === 'broker' ? this.image.brokerConfigs.get(r.brokerId) : (this.image.brokerDefaultConfig ?? undefined);
     const next: Record<string, string> = req.mode === 'replace' ? {} : { ...(current?.record.configs ?? {}) };
     for (const [k, v] of entries) {
       if (v === null) delete next[k];

@@ -31,7 +31,11 @@ export interface CreatePartitionsRequest {
   readonly assignment?: readonly (readonly number[])[] | null;
 }
 
-export type ConfigResource = { readonly type: 'topic'; readonly name: string } | { readonly type: 'broker'; readonly brokerId: number };
+/** `broker-default`: the cluster-wide default broker configs (Kafka's broker resource named ""). */
+export type ConfigResource =
+  | { readonly type: 'topic'; readonly name: string }
+  | { readonly type: 'broker'; readonly brokerId: number }
+  | { readonly type: 'broker-default' };
 
 export interface AlterConfigsRequest {
   readonly resource: ConfigResource;
