@@ -524,15 +524,17 @@ export class Broker {
 }
 
 /**
- * A topic's effective config from the cluster view (this node's broker overrides, then
- * the topic's); undefined for a topic the view lacks; the defaults before any view was read.
+ * A topic's effective config from the cluster view (the cluster-wide default broker
+ * configs, this node's broker overrides, then the topic's); undefined for a topic the view
+ * lacks; the defaults before any view was read.
  */
 function clusterTopicConfig(server: ServerConfig, cluster: ClusterLink, topic: string): EffectiveTopicConfig | undefined {
   const view = cluster.view();
   const brokerOverrides = view.brokerConfigs.get(cluster.nodeId) ?? {};
-  if (view.revision === 0) return effectiveTopicConfig(server, brokerOverrides, {});
+  const clusterDefaults = view.brokerDefaultConfigs ?? {};
+  if (view.revision === 0) return effectiveTopicConfig(server, brokerOverrides, {}, clusterDefaults);
   if (!view.topics.has(topic)) return undefined;
-  return effectiveTopicConfig(server, brokerOverrides, view.topicConfigs.get(topic) ?? {});
+  return effectiveTopicConfig(server, brokerOverrides, view.topicConfigs.get(topic) ?? {}, clusterDefaults);
 }
 
 /** The coordinator settings Kafka's broker config carries. */

@@ -14,6 +14,9 @@
  *   malformed store from showing holes).
  * - `topicConfigs` / `brokerConfigs`: the overrides stored in etcd (AlterConfigs reaches
  *   every broker through them).
+ * - `brokerDefaultConfigs`: the cluster-wide default broker configs (AlterConfigs on the
+ *   broker resource ""); a broker's own `brokerConfigs` entry wins over them key by key.
+ *   Optional for views built by hand (absent = none); `viewFromImage` always fills it.
  * Invariants: every `PartitionView.leader` is -1 or in its `isr`; `isr` ⊆ `replicas`.
  */
 import { decodeControllerRecord, type ClusterImage } from '@samsa/coordinator';
@@ -59,10 +62,11 @@ export interface ClusterView {
   readonly topicsById: ReadonlyMap<string, TopicView>;
   readonly topicConfigs: ReadonlyMap<string, Readonly<Record<string, string>>>;
   readonly brokerConfigs: ReadonlyMap<number, Readonly<Record<string, string>>>;
+  readonly brokerDefaultConfigs?: Readonly<Record<string, string>>;
 }
 
 export function emptyClusterView(clusterId: string): ClusterView {
-  return { revision: 0, clusterId, controllerId: -1, controllerEpoch: 0, brokers: new Map(), topics: new Map(), topicsById: new Map(), topicConfigs: new Map(), brokerConfigs: new Map() };
+  return { revision: 0, clusterId, controllerId: -1, controllerEpoch: 0, brokers: new Map(), topics: new Map(), topicsById: new Map(), topicConfigs: new Map(), brokerConfigs: new Map(), brokerDefaultConfigs: {} };
 }
 
 /** A snapshot of `image` (copied: later changes to the image do not show through). */
@@ -87,6 +91,7 @@ export function viewFromImage(image: ClusterImage, clusterId: string): ClusterVi
   for (const [name, c] of image.topicConfigs) topicConfigs.set(name, { ...c.record.configs });
   const brokerConfigs = new Map<number, Readonly<Record<string, string>>>();
   for (const [id, c] of image.brokerConfigs) brokerConfigs.set(id, { ...c.record.configs });
+  const brokerDefaultConfigs = { ...(image.brokerDefaultConfig?.record.configs ?? {}) };
   let controllerId = -1;
   let controllerEpoch = 0;
   if (image.controller) {
@@ -97,5 +102,5 @@ export function viewFromImage(image: ClusterImage, clusterId: string): ClusterVi
       // A malformed controller record names no controller.
     }
   }
-  return { revision: image.revision, clusterId, controllerId, controllerEpoch, brokers, topics, topicsById, topicConfigs, brokerConfigs };
+  return { revision: image.revision, clusterId, controllerId, controllerEpoch, brokers, topics, topicsById, topicConfigs, brokerConfigs, brokerDefaultConfigs };
 }

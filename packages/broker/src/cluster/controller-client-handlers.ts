@@ -8,7 +8,8 @@
  *   reports NOT_CONTROLLER to its caller, whose Kafka client refreshes metadata and retries.
  * - `replyError`: a controller reply's error as the response's code and message.
  * - `brokerOverridesOf`: the dynamic broker configs this broker's view holds for it (what
- *   config resolution uses in cluster mode instead of the local metadata file).
+ *   config resolution uses in cluster mode instead of the local metadata file), and
+ *   `clusterDefaultsOf`: the view's cluster-wide default broker configs, the layer below them.
  */
 import { ErrorCode } from '@samsa/codec';
 import type { ControllerReply } from '@samsa/coordinator';
@@ -33,4 +34,9 @@ export function replyError(reply: ControllerReply): ResponseError {
 
 export function brokerOverridesOf(view: ClusterView, nodeId: number): Readonly<Record<string, string>> {
   return view.brokerConfigs.get(nodeId) ?? {};
+}
+
+/** The cluster-wide default broker configs of the view (empty when none). */
+export function clusterDefaultsOf(view: ClusterView): Readonly<Record<string, string>> {
+  return view.brokerDefaultConfigs ?? {};
 }

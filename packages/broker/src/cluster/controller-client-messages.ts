@@ -7,7 +7,8 @@
  *   createPartitions   → CreatePartitions v3 (one topic)
  *   deleteTopic        → DeleteTopics v6, by name
  *   alterConfigs       → AlterConfigs v2 (mode `replace`) or IncrementalAlterConfigs v1
- *                        (mode `incremental`: SET for a value, DELETE for null)
+ *                        (mode `incremental`: SET for a value, DELETE for null); resource
+ *                        topic → TOPIC <name>, broker → BROKER <id>, broker-default → BROKER ""
  *   controlledShutdown → ControlledShutdown v3
  *
  * Error names travel as Kafka error codes (`ErrorCode`); a code the controller cannot
@@ -143,7 +144,8 @@ export function deleteTopicMessage(name: string, timeoutMs: number): ForwardMess
 
 export function alterConfigsMessage(req: AlterConfigsRequest): ForwardMessage {
   const resourceType = req.resource.type === 'topic' ? TOPIC_RESOURCE : BROKER_RESOURCE;
-  const resourceName = req.resource.type === 'topic' ? req.resource.name : String(req.resource.brokerId);
+  // The cluster-wide default broker configs are Kafka's broker resource named "".
+  const resourceName = req.resource.type === 'topic' ? req.resource.name : req.resource.type === 'broker' ? String(req.resource.brokerId) : '';
   const entries = Object.entries(req.configs);
   if (req.mode === 'replace') {
     return message({

@@ -4,7 +4,9 @@
 // `viewFromImage` of the controller's image, republished after every watch batch (what the
 // membership's watch does). Checked: Kafka requests map onto the controller's requests
 // (defaults, counts, replication factor, assignments, configs in both AlterConfigs forms)
-// and its replies and error names map back; ControlledShutdown waits for the leaderships.
+// and its replies and error names map back; ControlledShutdown waits for the leaderships;
+// the cluster-wide default broker configs (resource "") land in their own key and every
+// broker describes them as DYNAMIC_DEFAULT_BROKER_CONFIG, below its own overrides.
 import {
   AlterConfigsRequestCodec,
   AlterConfigsResponseCodec,
@@ -15,6 +17,8 @@ import {
   CreateTopicsResponseCodec,
   DeleteTopicsRequestCodec,
   DeleteTopicsResponseCodec,
+  DescribeConfigsRequestCodec,
+  DescribeConfigsResponseCodec,
   ErrorCode,
   IncrementalAlterConfigsRequestCodec,
   IncrementalAlterConfigsResponseCodec,
@@ -160,6 +164,48 @@ describe('admin requests forwarded to the real controller', () => {
     const deleted = await client.request(ApiKey.DeleteTopics, 6, DeleteTopicsRequestCodec, { topics: [{ name: 'orders', topicId: ZERO_UUID }], topicNames: [], timeoutMs: 30_000 }, DeleteTopicsResponseCodec);
     expect(deleted.responses[0]).toMatchObject({ name: 'orders', topicId: orders.topicId, errorCode: ErrorCode.NONE });
     expect(source.view().topics.has('orders')).toBe(false);
+  });
+
+  it('cluster-wide default broker configs: set through broker 1, stored under their key, described by broker 2', async () => {
+    s = await start();
+    const { client, source } = s;
+    const replaced = await client.request(ApiKey.AlterConfigs, 2, AlterConfigsRequestCodec, { resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.ms', value: '60000' }] }], validateOnly: false }, AlterConfigsResponseCodec);
+    expect(replaced.responses[0]).toMatchObject({ resourceName: '', errorCode: ErrorCode.NONE });
+    const inc = await client.request(ApiKey.IncrementalAlterConfigs, 1, IncrementalAlterConfigsRequestCodec, {
+      resources: [
+        { resourceType: 4, resourceName: '', configs: [{ name: 'message.max.bytes', configOperation: 0, value: '4000' }] },
+        { resourceType: 4, resourceName: '1', configs: [{ name: 'log.retention.ms', configOperation: 0, value: '120000' }] },
+      ],
+      validateOnly: false,
+    }, IncrementalAlterConfigsResponseCodec);
+    expect(inc.responses.map((r) => r.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    expect(source.view().brokerDefaultConfigs).toEqual({ 'log.retention.ms': '60000', 'message.max.bytes': '4000' });
+    expect(source.view().brokerConfigs.get(1)).toEqual({ 'log.retention.ms': '120000' });
+    // The controller's image holds them under their own key (the view is built from it).
+    expect(s.controller.state.image.brokerDefaultConfig?.record.configs).toEqual({ 'log.retention.ms': '60000', 'message.max.bytes': '4000' });
+    expect(s.controller.state.image.brokerConfigs.get(1)?.record.configs).toEqual({ 'log.retention.ms': '120000' });
+
+    const describe = async (c: KafkaTestClient, name: string) => {
+      const res = await c.request(ApiKey.DescribeConfigs, 4, DescribeConfigsRequestCodec, { resources: [{ resourceType: 4, resourceName: name, configurationKeys: ['log.retention.ms', 'message.max.bytes'] }], includeSynonyms: true, includeDocumentation: false }, DescribeConfigsResponseCodec);
+      return res.results[0]!.configs.map((c) => [c.name, c.value, c.configSource, c.synonyms.map((x) => x.source)]);
+    };
+    const atBroker2 = new KafkaTestClient(await s.transport.connect({ host: '127.0.0.1', port: s.b2.port }));
+    try {
+      expect(await describe(atBroker2, '2')).toEqual([
+        ['log.retention.ms', '60000', 3, [3, 5]],
+        ['message.max.bytes', '4000', 3, [3, 5]],
+      ]);
+      expect(await describe(atBroker2, '')).toEqual([
+        ['log.retention.ms', '60000', 3, [3, 5]],
+        ['message.max.bytes', '4000', 3, [3, 5]],
+      ]);
+    } finally {
+      await atBroker2.close();
+    }
+    expect(await describe(client, '1')).toEqual([
+      ['log.retention.ms', '120000', 2, [2, 3, 5]],
+      ['message.max.bytes', '4000', 3, [3, 5]],
+    ]);
   });
 
   it('a forwarded controlled shutdown answers once the broker leads nothing', async () => {

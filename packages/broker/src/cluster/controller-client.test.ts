@@ -334,8 +334,15 @@ describe('admin handlers in cluster mode', () => {
     expect(parts.results.map((r) => r.errorCode)).toEqual([ErrorCode.INVALID_PARTITIONS, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
     const del = await client.request(ApiKey.DeleteTopics, 6, DeleteTopicsRequestCodec, { topics: [{ name: 'nope', topicId: ZERO_UUID }, { name: null, topicId: 'AAAAAAAAAAAAAAAAAAAAAg' }], topicNames: [], timeoutMs: 1000 }, DeleteTopicsResponseCodec);
     expect(del.responses.map((r) => r.errorCode)).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_ID]);
-    const alter = await client.request(ApiKey.AlterConfigs, 2, AlterConfigsRequestCodec, { resources: [{ resourceType: 2, resourceName: 'exists', configs: [{ name: 'retention.ms', value: '7' }] }, { resourceType: 4, resourceName: '', configs: [] }], validateOnly: true }, AlterConfigsResponseCodec);
-    expect(alter.responses.map((r) => r.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.INVALID_REQUEST]);
+    const alter = await client.request(ApiKey.AlterConfigs, 2, AlterConfigsRequestCodec, {
+      resources: [
+        { resourceType: 2, resourceName: 'exists', configs: [{ name: 'retention.ms', value: '7' }] },
+        { resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.ms', value: '7' }] },
+        { resourceType: 4, resourceName: '9', configs: [] },
+      ],
+      validateOnly: true,
+    }, AlterConfigsResponseCodec);
+    expect(alter.responses.map((r) => r.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE, ErrorCode.INVALID_REQUEST]);
     expect(c.stub1.calls).toEqual([]);
     expect(c.stub2.calls).toEqual([]);
   });
@@ -377,6 +384,27 @@ describe('admin handlers in cluster mode', () => {
     c.stub2.flushViews();
     expect((await client.receive(del, DeleteTopicsResponseCodec)).responses).toEqual([{ name: 't', topicId, errorCode: ErrorCode.NONE, errorMessage: null }]);
     expect(c.stub2.calls[4]).toEqual({ op: 'deleteTopic', name: 't' });
+    expect(c.stub1.calls).toEqual([]);
+  });
+
+  it('the cluster-wide default broker configs ("") travel to the controller as broker-default and back', async () => {
+    c = await startCluster();
+    // The client alone: the resource maps to BROKER "" on the wire and back to broker-default.
+    expect(await c.link1.controller.alterConfigs({ resource: { type: 'broker-default' }, mode: 'incremental', configs: { 'log.retention.ms': '5000' } })).toEqual(ok);
+    expect(c.stub2.calls[0]).toEqual({ op: 'alterConfigs', req: { resource: { type: 'broker-default' }, mode: 'incremental', configs: { 'log.retention.ms': '5000' } } });
+    expect(c.source.view().brokerDefaultConfigs).toEqual({ 'log.retention.ms': '5000' });
+    expect(c.source.view().brokerConfigs.size).toBe(0);
+    // A Kafka client's AlterConfigs on "" at broker 1: forwarded, answered once the view shows it.
+    const client = await clientOf(c, c.b1);
+    const replaced = await client.request(ApiKey.AlterConfigs, 2, AlterConfigsRequestCodec, { resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'message.max.bytes', value: '4000' }] }], validateOnly: false }, AlterConfigsResponseCodec);
+    expect(replaced.responses[0]).toMatchObject({ resourceName: '', errorCode: ErrorCode.NONE });
+    expect(c.stub2.calls[1]).toEqual({ op: 'alterConfigs', req: { resource: { type: 'broker-default' }, mode: 'replace', configs: { 'message.max.bytes': '4000' } } });
+    expect(c.source.view().brokerDefaultConfigs).toEqual({ 'message.max.bytes': '4000' });
+    // An error reply comes back as is.
+    c.stub2.nextReply = { ok: false, code: 'REQUEST_TIMED_OUT', message: 'stale' };
+    const refused = await client.request(ApiKey.IncrementalAlterConfigs, 1, IncrementalAlterConfigsRequestCodec, { resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'message.max.bytes', configOperation: 1, value: null }] }], validateOnly: false }, IncrementalAlterConfigsResponseCodec);
+    expect(refused.responses[0]).toMatchObject({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'stale' });
+    expect(c.stub2.calls[2]).toEqual({ op: 'alterConfigs', req: { resource: { type: 'broker-default' }, mode: 'incremental', configs: { 'message.max.bytes': null } } });
     expect(c.stub1.calls).toEqual([]);
   });
 

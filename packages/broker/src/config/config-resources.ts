@@ -2,7 +2,8 @@
  * Config resources for DescribeConfigs / AlterConfigs / IncrementalAlterConfigs: topic
  * (type 2) and broker (type 4) resources, their resolved entries and the validation of
  * changes. A broker resource is named by this node's id, or "" for the cluster default;
- * both address the same dynamic broker configs here (one node).
+ * on a single broker both address the same dynamic broker configs (one node); in a cluster
+ * "" is the cluster-wide default layer (`clusterDefaults`), below each broker's own.
  */
 import { BROKER_CONFIG_DEF_BY_NAME, BROKER_CONFIG_DEFS } from './broker-config-defs.ts';
 import { ConfigError, formatConfigValue, parseConfigValue } from './config-types.ts';
@@ -16,12 +17,20 @@ export function isThisBroker(resourceName: string, nodeId: number): boolean {
   return resourceName === '' || resourceName === String(nodeId);
 }
 
-export function brokerConfigEntries(server: ServerConfig, dynamic: Readonly<Record<string, string>>): ResolvedConfig[] {
-  return BROKER_CONFIG_DEFS.map((d) => resolveBrokerConfig(server, dynamic, d.name)!);
+export function brokerConfigEntries(server: ServerConfig, dynamic: Readonly<Record<string, string>>, clusterDefaults: Readonly<Record<string, string>> = {}): ResolvedConfig[] {
+  return BROKER_CONFIG_DEFS.map((d) => resolveBrokerConfig(server, dynamic, d.name, clusterDefaults)!);
 }
 
-export function topicConfigEntries(server: ServerConfig, dynamic: Readonly<Record<string, string>>, overrides: Readonly<Record<string, string>>): ResolvedConfig[] {
-  return resolveTopicConfigs(server, dynamic, overrides);
+/**
+ * The cluster-wide default broker configs alone (a cluster's broker resource ""), as Kafka
+ * describes `--entity-default`: one entry per key set, source DYNAMIC_DEFAULT_BROKER_CONFIG.
+ */
+export function clusterDefaultConfigEntries(server: ServerConfig, clusterDefaults: Readonly<Record<string, string>>): ResolvedConfig[] {
+  return BROKER_CONFIG_DEFS.filter((d) => Object.hasOwn(clusterDefaults, d.name)).map((d) => resolveBrokerConfig(server, {}, d.name, clusterDefaults)!);
+}
+
+export function topicConfigEntries(server: ServerConfig, dynamic: Readonly<Record<string, string>>, overrides: Readonly<Record<string, string>>, clusterDefaults: Readonly<Record<string, string>> = {}): ResolvedConfig[] {
+  return resolveTopicConfigs(server, dynamic, overrides, clusterDefaults);
 }
 
 /** Validates a dynamic broker config change; returns the normalized text. Throws ConfigError. */

@@ -2,7 +2,10 @@
  * Topic configs: Kafka's topic-level keys, each with the broker key it defaults from
  * (its "synonym"), and the resolution DescribeConfigs reports:
  *   topic override (TOPIC_CONFIG) → dynamic broker config (DYNAMIC_BROKER_CONFIG)
+ *   → cluster-wide default broker config (DYNAMIC_DEFAULT_BROKER_CONFIG, cluster mode only)
  *   → server.properties (STATIC_BROKER_CONFIG) → Kafka default (DEFAULT_CONFIG).
+ * `dynamic` is this broker's own dynamic overrides, `clusterDefaults` the cluster-wide
+ * defaults (`{}` on a single broker, whose "" resource is its own overrides).
  *
  * `EffectiveTopicConfig` is the typed view the partition code uses (segment size,
  * retention, max message bytes, timestamp type, flush policy, compaction settings).
@@ -83,23 +86,22 @@ export function validateTopicConfig(name: string, text: string | null): string |
   return formatConfigValue(value, d.type);
 }
 
-/** Broker-level value of `key` with its source, honouring derived keys (retention hours → ms). */
-export function resolveBrokerConfig(server: ServerConfig, dynamic: Readonly<Record<string, string>>, key: string): ResolvedConfig | null {
+/**
+ * Broker-level value of `key` with its source, honouring derived keys (retention hours → ms):
+ * this broker's dynamic override, else the cluster-wide default, else server.properties,
+ * else Kafka's default. The synonyms list every layer that has the key, in that order.
+ */
+export function resolveBrokerConfig(server: ServerConfig, dynamic: Readonly<Record<string, string>>, key: string, clusterDefaults: Readonly<Record<string, string>> = {}): ResolvedConfig | null {
   const d: ConfigDef | undefined = BROKER_CONFIG_DEF_BY_NAME.get(key);
   if (!d) return null;
   const synonyms: Array<{ name: string; value: string | null; source: number }> = [];
-  let value: string | null;
-  let source: number;
   const staticValue = formatConfigValue(derivedBrokerValue(server, key), d.type);
   const staticExplicit = server.explicitKeys.has(key) || derivedExplicit(server, key);
-  if (Object.hasOwn(dynamic, key)) {
-    value = dynamic[key] ?? null;
-    source = ConfigSource.DYNAMIC_BROKER_CONFIG;
-    synonyms.push({ name: key, value, source });
-  } else {
-    value = staticValue;
-    source = staticExplicit ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
-  }
+  if (Object.hasOwn(dynamic, key)) synonyms.push({ name: key, value: dynamic[key] ?? null, source: ConfigSource.DYNAMIC_BROKER_CONFIG });
+  if (Object.hasOwn(clusterDefaults, key)) synonyms.push({ name: key, value: clusterDefaults[key] ?? null, source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG });
+  const dynamicLayer = synonyms[0];
+  const value = dynamicLayer ? dynamicLayer.value : staticValue;
+  const source = dynamicLayer ? dynamicLayer.source : staticExplicit ? ConfigSource.STATIC_BROKER_CONFIG : ConfigSource.DEFAULT_CONFIG;
   if (staticExplicit) synonyms.push({ name: key, value: staticValue, source: ConfigSource.STATIC_BROKER_CONFIG });
   synonyms.push({ name: key, value: formatConfigValue(parseConfigValue(key, d.type, d.defaultText), d.type), source: ConfigSource.DEFAULT_CONFIG });
   return {
@@ -132,8 +134,9 @@ export function resolveTopicConfigs(
   server: ServerConfig,
   dynamic: Readonly<Record<string, string>>,
   overrides: Readonly<Record<string, string>>,
+  clusterDefaults: Readonly<Record<string, string>> = {},
 ): ResolvedConfig[] {
-  return TOPIC_CONFIG_DEFS.map((d) => resolveTopicConfig(server, dynamic, overrides, d));
+  return TOPIC_CONFIG_DEFS.map((d) => resolveTopicConfig(server, dynamic, overrides, d, clusterDefaults));
 }
 
 function resolveTopicConfig(
@@ -141,8 +144,9 @@ function resolveTopicConfig(
   dynamic: Readonly<Record<string, string>>,
   overrides: Readonly<Record<string, string>>,
   d: TopicConfigDef,
+  clusterDefaults: Readonly<Record<string, string>>,
 ): ResolvedConfig {
-  const broker = d.brokerSynonym ? resolveBrokerConfig(server, dynamic, d.brokerSynonym) : null;
+  const broker = d.brokerSynonym ? resolveBrokerConfig(server, dynamic, d.brokerSynonym, clusterDefaults) : null;
   const brokerSynonyms = broker ? broker.synonyms.map((s) => ({ ...s, name: d.brokerSynonym! })) : [];
   const fallbackValue = broker ? broker.value : d.defaultText;
   const fallbackSource = broker ? broker.source : ConfigSource.DEFAULT_CONFIG;
@@ -185,16 +189,20 @@ export const EFFECTIVE_CONFIG_MEMO_MAX = 1024;
 const effectiveConfigMemo = new WeakMap<ServerConfig, Map<string, EffectiveTopicConfig>>();
 
 /**
- * The effective config of a topic with `overrides` (its own configs) over the dynamic and
- * static broker configs. Memoized by content (a ServerConfig never changes after parsing):
- * a restart asks for the config of each of 20,000 partitions several times, and resolving
- * every key with its synonyms was the largest CPU cost of a clean restart.
+ * The effective config of a topic with `overrides` (its own configs) over the dynamic
+ * (this broker's, then the cluster-wide defaults) and static broker configs. Memoized by
+ * content (a ServerConfig never changes after parsing): a restart asks for the config of
+ * each of 20,000 partitions several times, and resolving every key with its synonyms was
+ * the largest CPU cost of a clean restart.
  */
 export function effectiveTopicConfig(
   server: ServerConfig,
-  dynamic: Readonly<Record<string, string>>,
+  brokerDynamic: Readonly<Record<string, string>>,
   overrides: Readonly<Record<string, string>>,
+  clusterDefaults: Readonly<Record<string, string>> = {},
 ): EffectiveTopicConfig {
+  // Only values matter here, not their sources: one merged layer (this broker's keys win).
+  const dynamic = Object.keys(clusterDefaults).length === 0 ? brokerDynamic : { ...clusterDefaults, ...brokerDynamic };
   const key = JSON.stringify([sortedEntries(dynamic), sortedEntries(overrides)]);
   let memo = effectiveConfigMemo.get(server);
   if (memo === undefined) effectiveConfigMemo.set(server, (memo = new Map()));

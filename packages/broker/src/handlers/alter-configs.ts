@@ -9,9 +9,9 @@
  * size, timestamp type). validate_only checks and changes nothing.
  *
  * In a cluster (`ctx.cluster` set) resources are checked against this broker's view: a
- * topic that exists there, or a broker named by the id of a registered broker (or of this
- * one); "" (the cluster-wide default) → INVALID_REQUEST, as the cluster stores per-broker
- * overrides only. The validated set goes to the controller (ctx.cluster.controller, local or
+ * topic that exists there, a broker named by the id of a registered broker (or of this
+ * one), or "" for the cluster-wide default broker configs (`broker-default`: every broker's,
+ * below its own per-broker overrides). The validated set goes to the controller (ctx.cluster.controller, local or
  * forwarded): AlterConfigs as `replace`, IncrementalAlterConfigs as the keys it changes
  * (`incremental`, null = back to the default); the controller's compare-and-set refuses a
  * change based on a stale view (REQUEST_TIMED_OUT, retriable). The answer waits (at most
@@ -26,7 +26,7 @@ import type { ConfigResource } from '@samsa/coordinator';
 import type { BrokerContext } from '../broker-context.ts';
 import type { ClusterLink } from '../cluster/cluster-link.ts';
 import type { ClusterView } from '../cluster/cluster-view.ts';
-import { refuseForwarded, replyError } from '../cluster/controller-client-handlers.ts';
+import { clusterDefaultsOf, refuseForwarded, replyError } from '../cluster/controller-client-handlers.ts';
 import { notSeenMessage, VIEW_WAIT_MS_DEFAULT, viewWaitMs, waitForView } from '../cluster/controller-client-view-wait.ts';
 import { isThisBroker, ResourceType, validateConfigSet } from '../config/config-resources.ts';
 import { defineHandler } from './api-handler.ts';
@@ -97,7 +97,7 @@ export function clusterResourceOf(view: ClusterView, nodeId: number, resourceTyp
     return view.topics.has(resourceName) ? { resource: { type: 'topic', name: resourceName } } : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${resourceName} does not exist.` };
   }
   if (resourceType === ResourceType.BROKER) {
-    if (resourceName === '') return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Cluster-wide default broker configs are not supported in a cluster; name a broker id.' };
+    if (resourceName === '') return { resource: { type: 'broker-default' } };
     const id = /^[0-9]{1,10}$/.test(resourceName) ? Number(resourceName) : -1;
     if (id === nodeId || view.brokers.has(id)) return { resource: { type: 'broker', brokerId: id } };
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Broker ${resourceName} is not a registered broker of this cluster.` };
@@ -107,6 +107,7 @@ export function clusterResourceOf(view: ClusterView, nodeId: number, resourceTyp
 
 /** The overrides the view holds for `resource` (empty when none). */
 export function clusterOverridesOf(view: ClusterView, resource: ConfigResource): Readonly<Record<string, string>> {
+  if (resource.type === 'broker-default') return clusterDefaultsOf(view);
   return (resource.type === 'topic' ? view.topicConfigs.get(resource.name) : view.brokerConfigs.get(resource.brokerId)) ?? {};
 }
 

@@ -37,7 +37,7 @@ import type {
 import type { BrokerContext } from '../broker-context.ts';
 import type { ClusterLink } from '../cluster/cluster-link.ts';
 import type { ClusterView } from '../cluster/cluster-view.ts';
-import { brokerOverridesOf, refuseForwarded, replyError } from '../cluster/controller-client-handlers.ts';
+import { brokerOverridesOf, clusterDefaultsOf, refuseForwarded, replyError } from '../cluster/controller-client-handlers.ts';
 import { notSeenMessage, viewWaitMs, waitForView } from '../cluster/controller-client-view-wait.ts';
 import { ConfigError } from '../config/config-types.ts';
 import { resolveTopicConfigs, validateTopicConfig } from '../config/topic-config.ts';
@@ -211,7 +211,7 @@ async function handleInCluster(ctx: BrokerContext, cluster: ClusterLink, req: Cr
       continue;
     }
     const configsOf = (view: ClusterView, overrides: Record<string, string>) =>
-      v >= 5 ? resolveTopicConfigs(ctx.server, brokerOverridesOf(view, ctx.nodeId), overrides).map((r) => ({ name: r.name, value: r.value, readOnly: r.readOnly, configSource: r.source, isSensitive: r.sensitive })) : null;
+      v >= 5 ? resolveTopicConfigs(ctx.server, brokerOverridesOf(view, ctx.nodeId), overrides, clusterDefaultsOf(view)).map((r) => ({ name: r.name, value: r.value, readOnly: r.readOnly, configSource: r.source, isSensitive: r.sensitive })) : null;
     if (req.validateOnly) {
       const partitions = p.ok.assignment ? p.ok.assignment.length : t.numPartitions === -1 ? ctx.server.numPartitions : t.numPartitions;
       const rf = p.ok.assignment ? (p.ok.assignment[0]?.length ?? -1) : t.replicationFactor === -1 ? ctx.server.defaultReplicationFactor : t.replicationFactor;

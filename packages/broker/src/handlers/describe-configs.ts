@@ -12,13 +12,16 @@
  *
  * Cluster mode (`ctx.cluster`): topics and their overrides come from the current view
  * (every topic of the cluster, not only those with a replica here), and the dynamic
- * broker overrides are this node's from the view (AlterConfigs on any broker reaches all
- * through the metadata store).
+ * broker configs are this node's overrides from the view (DYNAMIC_BROKER_CONFIG) over the
+ * view's cluster-wide defaults (DYNAMIC_DEFAULT_BROKER_CONFIG), over server.properties
+ * (AlterConfigs on any broker reaches all through the metadata store). The broker resource
+ * "" describes, as Kafka's `--entity-default`, only the cluster-wide defaults that are set.
  */
 import { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec, ErrorCode } from '@samsa/codec';
 import type { DescribeConfigsRequest, DescribeConfigsResponse, DescribeConfigsResponseDescribeConfigsResult } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
-import { brokerConfigEntries, isThisBroker, ResourceType, topicConfigEntries } from '../config/config-resources.ts';
+import { brokerOverridesOf, clusterDefaultsOf } from '../cluster/controller-client-handlers.ts';
+import { brokerConfigEntries, clusterDefaultConfigEntries, isThisBroker, ResourceType, topicConfigEntries } from '../config/config-resources.ts';
 import { CONFIG_DESCRIBE_TYPE, ConfigSource } from '../config/config-types.ts';
 import type { ResolvedConfig } from '../config/topic-config.ts';
 import { defineHandler } from './api-handler.ts';
@@ -47,7 +50,12 @@ function topicOverrides(ctx: BrokerContext, name: string): Readonly<Record<strin
 
 function dynamicBrokerConfigs(ctx: BrokerContext): Readonly<Record<string, string>> {
   if (ctx.cluster === null) return ctx.registry.dynamicBrokerConfigs;
-  return ctx.cluster.view().brokerConfigs.get(ctx.nodeId) ?? {};
+  return brokerOverridesOf(ctx.cluster.view(), ctx.nodeId);
+}
+
+/** The cluster-wide default broker configs (none on a single broker: its "" is its own overrides). */
+function clusterDefaults(ctx: BrokerContext): Readonly<Record<string, string>> {
+  return ctx.cluster === null ? {} : clusterDefaultsOf(ctx.cluster.view());
 }
 
 function describeOne(ctx: BrokerContext, res: DescribeConfigsRequest['resources'][number], v: number, includeSynonyms: boolean): DescribeConfigsResponseDescribeConfigsResult {
@@ -56,9 +64,11 @@ function describeOne(ctx: BrokerContext, res: DescribeConfigsRequest['resources'
   if (res.resourceType === ResourceType.TOPIC) {
     const overrides = topicOverrides(ctx, res.resourceName);
     if (!overrides) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${res.resourceName} does not exist.`, configs: [] };
-    entries = topicConfigEntries(ctx.server, dynamicBrokerConfigs(ctx), overrides);
+    entries = topicConfigEntries(ctx.server, dynamicBrokerConfigs(ctx), overrides, clusterDefaults(ctx));
+  } else if (res.resourceType === ResourceType.BROKER && res.resourceName === '' && ctx.cluster !== null) {
+    entries = clusterDefaultConfigEntries(ctx.server, clusterDefaults(ctx));
   } else if (res.resourceType === ResourceType.BROKER && isThisBroker(res.resourceName, ctx.nodeId)) {
-    entries = brokerConfigEntries(ctx.server, dynamicBrokerConfigs(ctx));
+    entries = brokerConfigEntries(ctx.server, dynamicBrokerConfigs(ctx), clusterDefaults(ctx));
   } else {
     return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource ${res.resourceType}/${res.resourceName}`, configs: [] };
   }

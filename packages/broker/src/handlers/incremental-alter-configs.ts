@@ -8,14 +8,15 @@
  * resource, or an unknown operation → INVALID_REQUEST. Resources as AlterConfigs.
  *
  * In a cluster (`ctx.cluster` set) the current overrides and effective values come from
- * this broker's view, and only the keys the operations change go to the controller (see
- * alter-configs.ts, mode `incremental`).
+ * this broker's view (a broker's effective value counts the cluster-wide defaults below its
+ * own overrides; the "" resource is those defaults), and only the keys the operations
+ * change go to the controller (see alter-configs.ts, mode `incremental`).
  */
 import { ErrorCode, IncrementalAlterConfigsRequestCodec, IncrementalAlterConfigsResponseCodec } from '@samsa/codec';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
 import { brokerConfigEntries, ResourceType, topicConfigEntries, validateConfigSet } from '../config/config-resources.ts';
-import { brokerOverridesOf } from '../cluster/controller-client-handlers.ts';
+import { brokerOverridesOf, clusterDefaultsOf } from '../cluster/controller-client-handlers.ts';
 import { alterEachResource, clusterOverridesOf, clusterResourceOf } from './alter-configs.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
@@ -42,7 +43,15 @@ function effectiveValue(ctx: BrokerContext, r: Resource, name: string): string |
     const found = clusterResourceOf(view, ctx.nodeId, r.resourceType, r.resourceName);
     if (!('resource' in found)) return null;
     const overrides = clusterOverridesOf(view, found.resource);
-    const entries = found.resource.type === 'topic' ? topicConfigEntries(ctx.server, brokerOverridesOf(view, ctx.nodeId), overrides) : brokerConfigEntries(ctx.server, overrides);
+    const defaults = clusterDefaultsOf(view);
+    const resource = found.resource;
+    // Each resource's effective value: its overrides over the layers below (the cluster-wide defaults, then static).
+    const entries =
+      resource.type === 'topic'
+        ? topicConfigEntries(ctx.server, brokerOverridesOf(view, ctx.nodeId), overrides, defaults)
+        : resource.type === 'broker'
+          ? brokerConfigEntries(ctx.server, overrides, defaults)
+          : brokerConfigEntries(ctx.server, {}, overrides);
     return entries.find((e) => e.name === name)?.value ?? null;
   }
   const entries =

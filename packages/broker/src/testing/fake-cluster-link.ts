@@ -48,6 +48,8 @@ export interface ClusterViewSpec {
   readonly topics?: readonly TopicSpec[];
   readonly topicConfigs?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly brokerConfigs?: Readonly<Record<number, Readonly<Record<string, string>>>>;
+  /** The cluster-wide default broker configs (default: none). */
+  readonly brokerDefaultConfigs?: Readonly<Record<string, string>>;
 }
 
 export const FAKE_CLUSTER_ID = 'fake-cluster-id-00000A';
@@ -82,6 +84,7 @@ export function buildClusterView(spec: ClusterViewSpec): ClusterView {
     topicsById,
     topicConfigs: new Map(Object.entries(spec.topicConfigs ?? {})),
     brokerConfigs: new Map(Object.entries(spec.brokerConfigs ?? {}).map(([id, c]) => [Number(id), c])),
+    brokerDefaultConfigs: spec.brokerDefaultConfigs ?? {},
   };
 }
 

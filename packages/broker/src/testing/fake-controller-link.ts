@@ -158,13 +158,14 @@ export class StubController implements LocalController {
       const r = req.resource;
       this.#apply(() =>
         this.#source.publish((v) => {
-          const current = (r.type === 'topic' ? v.topicConfigs.get(r.name) : v.brokerConfigs.get(r.brokerId)) ?? {};
+          const current = (r.type === 'topic' ? v.topicConfigs.get(r.name) : r.type === 'broker' ? v.brokerConfigs.get(r.brokerId) : v.brokerDefaultConfigs) ?? {};
           const next: Record<string, string> = req.mode === 'replace' ? {} : { ...current };
           for (const [k, value] of Object.entries(req.configs)) {
             if (value === null) delete next[k];
             else next[k] = value;
           }
           if (r.type === 'topic') return { ...v, topicConfigs: new Map(v.topicConfigs).set(r.name, next) };
+          if (r.type === 'broker-default') return { ...v, brokerDefaultConfigs: next };
           return { ...v, brokerConfigs: new Map(v.brokerConfigs).set(r.brokerId, next) };
         }),
       );

@@ -153,6 +153,11 @@ export class TopicRegistry {
     return this.#store.state.dynamicBrokerConfigs;
   }
 
+  /** The cluster-wide default broker configs below this node's own (the view's; none on a single broker). */
+  get clusterDefaultBrokerConfigs(): Readonly<Record<string, string>> {
+    return this.#cluster?.view.brokerDefaultConfigs ?? {};
+  }
+
   /** True once the registry follows a cluster view (`applyView`). */
   get clusterMode(): boolean {
     return this.#cluster !== null;
@@ -182,7 +187,7 @@ export class TopicRegistry {
   }
 
   effectiveConfig(overrides: Readonly<Record<string, string>>): EffectiveTopicConfig {
-    return effectiveTopicConfig(this.#server, this.dynamicBrokerConfigs, overrides);
+    return effectiveTopicConfig(this.#server, this.dynamicBrokerConfigs, overrides, this.clusterDefaultBrokerConfigs);
   }
 
   /** Checks a CreateTopics entry without changing anything. */

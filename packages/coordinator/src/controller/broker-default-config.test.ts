@@ -32,7 +32,7 @@ describe('cluster-wide default broker configs', () => {
   it('show in the image on put, leave it on delete, and a load replaces them', () => {
     const keys = new ClusterKeys('c1');
     const image = new ClusterImage(keys);
-    const kv = (revision: number, configs: Record<string, string>) => ({ key: keys.brokerDefaultConfig, value: encodeConfigRecord({ configs }), createRevision: 2, modRevision: revision, version: 1 });
+    const kv = (revision: number, configs: Record<string, string>) => ({ key: keys.brokerDefaultConfig, value: encodeConfigRecord({ configs }), createRevision: 2, modRevision: revision, version: 1, lease: null });
     expect(image.apply({ revision: 2, events: [{ type: 'put', kv: kv(2, { 'log.retention.ms': '1000' }) }] })).toBe(true);
     expect(image.brokerDefaultConfig).toEqual({ record: { configs: { 'log.retention.ms': '1000' } }, createRevision: 2, modRevision: 2 });
     expect(image.brokerConfigs.size).toBe(0);
