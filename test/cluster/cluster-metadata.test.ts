@@ -7,12 +7,34 @@
  *   leaders four per broker;
  * - every broker names the same controller, the one holding the controller key in etcd;
  * - a topic config changed through one broker (AlterConfigs, stored in etcd by the
- *   controller) is enforced by the leaders on every broker.
+ *   controller) is enforced by the leaders on every broker;
+ * - a cluster-wide default broker config (AlterConfigs on the broker resource "", sent raw
+ *   to broker 2: KafkaJS and librdkafka route a BROKER resource to the broker its name
+ *   names, so neither can send "") is stored under `configs/brokers/default` and KafkaJS's
+ *   describeConfigs of broker 3 (Deno) reports it with source DYNAMIC_DEFAULT_BROKER_CONFIG.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
-import { createClusterTopic, fetchMetadata, kcatMetadata, pollUntil, startCluster, waitForSameLeaders, withAdmin } from './cluster-process.ts';
+import { connect, encodeRequest, readFrame } from '@samsa/bench';
+import { AlterConfigsRequestCodec, AlterConfigsResponseCodec, decodeResponseFrame } from '../../packages/codec/src/index.ts';
+import { createClusterTopic, etcdRange, fetchMetadata, kcatMetadata, pollUntil, startCluster, waitForSameLeaders, withAdmin } from './cluster-process.ts';
 import type { Cluster } from './cluster-process.ts';
+
+/** DescribeConfigs' config source of a cluster-wide default broker config. */
+const DYNAMIC_DEFAULT_BROKER_CONFIG = 3;
+
+/** AlterConfigs v2 on one broker, on a raw socket; the error code of each resource. */
+async function alterConfigsAt(port: number, resources: { resourceType: number; resourceName: string; configs: { name: string; value: string }[] }[]): Promise<number[]> {
+  const socket = await connect(port, 10_000);
+  try {
+    socket.write(encodeRequest(33, 2, 1, 'cluster-metadata-test', AlterConfigsRequestCodec, { resources, validateOnly: false }));
+    const frame = await readFrame(socket, 60_000);
+    const { body } = decodeResponseFrame(new Uint8Array(frame.buffer, frame.byteOffset, frame.length), 33, 2, AlterConfigsResponseCodec);
+    return body.responses.map((r) => r.errorCode);
+  } finally {
+    socket.destroy();
+  }
+}
 
 describe('a Node, Node, Deno cluster serves the whole cluster from every broker', () => {
   let cluster: Cluster;
@@ -86,5 +108,19 @@ describe('a Node, Node, Deno cluster serves the whole cluster from every broker'
     } finally {
       await producer.disconnect();
     }
+  });
+
+  it('a cluster-wide default broker config set through broker 2 is described by broker 3 as DYNAMIC_DEFAULT_BROKER_CONFIG', async () => {
+    const codes = await alterConfigsAt(cluster.broker(2).port, [{ resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.ms', value: '4321000' }] }]);
+    expect(codes).toEqual([0]);
+    const stored = await etcdRange(cluster.etcd.endpoints, '/samsa/');
+    const record = stored.entries.find((e) => e.key.endsWith('/configs/brokers/default'));
+    expect(JSON.parse(record?.value ?? 'null')).toEqual({ v: 1, configs: { 'log.retention.ms': '4321000' } });
+    // Broker 2 answered once its own view showed the change; broker 3 follows its own watch.
+    await pollUntil('broker 3 describes the cluster default', 30_000, async () => {
+      const described = await withAdmin(cluster, (admin) => admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.BROKER, name: '3', configNames: ['log.retention.ms'] }] }), cluster.broker(3).bootstrap);
+      const entry = described.resources[0]?.configEntries.find((c) => c.configName === 'log.retention.ms');
+      return entry?.configValue === '4321000' && entry.configSource === DYNAMIC_DEFAULT_BROKER_CONFIG;
+    });
   });
 });
