@@ -159,15 +159,21 @@ export class LeaderReplica {
     return { decision: this.#decision(ErrorCode.NONE, null), actions };
   }
 
-  /** Time passes: proposes lagging followers out of the ISR, sends an unanswered proposal again. */
+  /** Time passes: proposes lagging followers out of the ISR; after an unknown outcome, proposes again. */
   tick(nowMs: number): LeaderAction[] {
     if (this.#resigned) return [];
-    if (this.#pending !== null) {
-      if (this.#pending.awaitingResult || nowMs < this.#proposalBackoffUntilMs) return [];
-      this.#pending.awaitingResult = true;
-      return [{ type: 'proposeIsr', proposal: this.#pending.proposal }];
-    }
     if (nowMs < this.#proposalBackoffUntilMs) return [];
+    if (this.#pending !== null) {
+      if (this.#pending.awaitingResult) return [];
+      // An unanswered shrink is decided again (the follower may have caught up since):
+      // the maximal ISR does not depend on it. An unanswered expansion is sent as it was,
+      // since it may have been applied and the HW keeps counting its new member.
+      if (!this.#pending.proposal.isr.every((id) => this.#state.isr.includes(id))) {
+        this.#pending.awaitingResult = true;
+        return [{ type: 'proposeIsr', proposal: this.#pending.proposal }];
+      }
+      this.#pending = null;
+    }
     const outOfSync = this.#state.isr.filter((id) => id !== this.localBrokerId && !this.#inSync(id, nowMs));
     if (outOfSync.length === 0) return [];
     return [this.#propose(this.#state.isr.filter((id) => !outOfSync.includes(id)))];
