@@ -267,7 +267,9 @@ export class PartitionModel {
 
   #controllerAlter(m: Extract<Msg, { k: 'alter' }>, choice: number): void {
     const p = m.proposal;
-    const reply = (result: AlterPartitionResult) => this.net.push({ k: 'alterResp', to: m.from, inst: m.inst, proposalId: p.proposalId, result });
+    const reply = (result: AlterPartitionResult): void => {
+      this.net.push({ k: 'alterResp', to: m.from, inst: m.inst, proposalId: p.proposalId, result });
+    };
     if (!p.isr.includes(m.from) || p.isr.some((id) => !this.ctl.replicas.includes(id))) throw new ModelViolation(`malformed proposal ${JSON.stringify(p)}`);
     if (p.leaderEpoch !== this.ctl.leaderEpoch || p.partitionEpoch !== this.ctl.partitionEpoch) return reply({ outcome: 'stale' });
     for (const id of p.isr) {
