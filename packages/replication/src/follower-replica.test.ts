@@ -16,6 +16,15 @@ function response(more: Partial<ReplicaFetchResponse> = {}): ReplicaFetchRespons
   return { errorCode: ErrorCode.NONE, highWatermark: 0, logStartOffset: 0, divergingEpoch: null, records: null, ...more };
 }
 
+/** The log's view methods bound to it, to override some. */
+const bind = (log: ModelLog) => ({
+  logEndOffset: () => log.logEndOffset(),
+  logStartOffset: () => log.logStartOffset(),
+  highWatermark: () => log.highWatermark(),
+  latestEpoch: () => log.latestEpoch(),
+  endOffsetFor: (epoch: number) => log.endOffsetFor(epoch),
+});
+
 const records = (firstOffset: number, lastOffset: number, maxLeaderEpoch = 5) => ({ firstOffset, lastOffset, sizeBytes: 100, maxLeaderEpoch });
 
 describe('FollowerReplica fetches', () => {
@@ -48,6 +57,16 @@ describe('FollowerReplica fetches', () => {
     const next = fr.nextFetch(0)!;
     expect(next.fetchOffset).toBe(5);
     expect(fr.handleResponse(next.fetchId, response({ highWatermark: 5 }), 0)).toEqual([]);
+  });
+
+  it('never moves its log start back nor past the high watermark', () => {
+    const log = new ModelLog();
+    log.append([{ epoch: 5, value: 0 }, { epoch: 5, value: 1 }, { epoch: 5, value: 2 }]);
+    const view = { ...bind(log), logStartOffset: () => 2, highWatermark: () => 1 };
+    const fr = new FollowerReplica({ localBrokerId: 2, topic: 't', partition: 0, leaderId: 1, leaderEpoch: 5, log: view });
+    const req = fr.nextFetch(0)!;
+    // Leader HW 1 < local log start 2 < leader log start 3: nothing to advance.
+    expect(fr.handleResponse(req.fetchId, response({ highWatermark: 1, logStartOffset: 3 }), 0)).toEqual([]);
   });
 
   it('drops a response when its log moved since the fetch was sent', () => {
@@ -157,5 +176,6 @@ describe('FollowerReplica errors', () => {
     const log = new ModelLog();
     expect(() => new FollowerReplica({ localBrokerId: 1, topic: 't', partition: 0, leaderId: 1, leaderEpoch: 0, log })).toThrow(/itself/);
     expect(() => new FollowerReplica({ localBrokerId: 2, topic: 't', partition: 0, leaderId: 1, leaderEpoch: -1, log })).toThrow(RangeError);
+    expect(() => new FollowerReplica({ localBrokerId: 2, topic: 't', partition: 0, leaderId: -1, leaderEpoch: 3, log })).toThrow(/no leader/);
   });
 });

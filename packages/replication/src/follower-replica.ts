@@ -90,6 +90,7 @@ export class FollowerReplica {
 
   constructor(init: FollowerReplicaInit) {
     if (init.leaderId === init.localBrokerId) throw new Error(`broker ${init.localBrokerId} cannot follow itself`);
+    if (!Number.isSafeInteger(init.leaderId) || init.leaderId < 0) throw new RangeError(`no leader to follow (${init.leaderId})`);
     if (!Number.isSafeInteger(init.leaderEpoch) || init.leaderEpoch < 0) throw new RangeError(`invalid leader epoch ${init.leaderEpoch}`);
     this.localBrokerId = init.localBrokerId;
     this.topic = init.topic;
@@ -173,9 +174,9 @@ export class FollowerReplica {
     }
     const highWatermark = Math.min(response.highWatermark, logEndOffset);
     if (highWatermark !== this.#log.highWatermark()) actions.push({ type: 'updateHighWatermark', highWatermark });
-    if (response.logStartOffset > this.#log.logStartOffset()) {
-      actions.push({ type: 'advanceLogStart', logStartOffset: Math.min(response.logStartOffset, highWatermark) });
-    }
+    // Never past the HW (as Kafka's maybeIncrementLogStartOffset), never back.
+    const logStartOffset = Math.min(response.logStartOffset, highWatermark);
+    if (logStartOffset > this.#log.logStartOffset()) actions.push({ type: 'advanceLogStart', logStartOffset });
     return actions;
   }
 
