@@ -12,7 +12,8 @@
  * Invariants, after every step:
  *  1. the high watermark of a leader never decreases within its epoch;
  *  2. the current leader's HW ≤ the LEO of every member of the controller's ISR, and every
- *     ISR member's log equals the leader's below the HW;
+ *     ISR member's log equals the leader's below the HW; a replica whose fetch the leader
+ *     accepted in this epoch (its truncation is done) holds a prefix of the leader's log;
  *  3. an acks=all produce is answered without error only when every member of the
  *     controller's ISR holds its record at its offset;
  *  4. a record acked with acks=all (min ISR satisfied) is never lost: the controller's

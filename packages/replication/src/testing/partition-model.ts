@@ -199,6 +199,13 @@ export class PartitionModel {
         const diff = firstDifference(log.records, leaderNode.log.records, hw);
         if (diff >= 0) throw new ModelViolation(`ISR member ${id} differs from leader ${leaderNode.id} at offset ${diff} below HW ${hw}`);
       }
+      // A replica the leader accepted a fetch from (its truncation is done) holds a prefix of the leader's log.
+      for (const id of BROKERS) {
+        if (id === leaderNode.id || (role.lr.follower(id)?.logEndOffset ?? -1) < 0) continue;
+        const log = this.node(id).log;
+        const diff = firstDifference(log.records, leaderNode.log.records, log.logEndOffset());
+        if (diff >= 0) throw new ModelViolation(`replica ${id}, past its truncation, differs from leader ${leaderNode.id} at offset ${diff}`);
+      }
     }
     for (const a of this.acked) {
       const r = leaderNode.log.records[a.offset];
@@ -219,7 +226,11 @@ export class PartitionModel {
       for (const id of BROKERS) this.fetch(id);
       for (let i = 0; i < 100 && this.net.length > 0; i++) this.deliver(0, 1, 1000);
       this.check();
-      if (this.#converged()) return;
+      if (this.#converged()) {
+        const waiting = this.node(this.ctl.leader).leader!.waiters.size;
+        if (waiting > 0) throw new ModelViolation(`${waiting} acks=all waiters unanswered with HW = LEO`);
+        return;
+      }
     }
     const logs = BROKERS.map((id) => `${id}: ${this.node(id).log.records.map((r) => `${r.epoch}/${r.value}`).join(',')}`).join(' | ');
     throw new ModelViolation(`no convergence after ${CONVERGE_ROUNDS_MAX} rounds: ctl ${JSON.stringify(this.ctl)}; ${logs}`);
