@@ -148,7 +148,7 @@ describe('replica fetch messages (property)', () => {
     fc.assert(
       fc.property(frames, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(), (bytes, flips, cut) => {
         const mutated = bytes.slice(4);
-        for (const [at, xor] of flips) mutated[at % mutated.length] ^= xor;
+        for (const [at, xor] of flips) mutated[at % mutated.length] = mutated[at % mutated.length]! ^ xor;
         for (const payload of [mutated, mutated.subarray(0, cut % (mutated.length + 1))]) {
           try {
             const frame = replicaFetchCodec.decodePayload(payload);
