@@ -58,12 +58,14 @@ describe('replica fetch config', () => {
     ];
     for (const o of bad) {
       const key = o.slice(0, o.indexOf('='));
-      expect(() => parseServerConfig({ overrides: [o] }), o).toThrow(ConfigError);
+      let thrown: unknown = null;
       try {
         parseServerConfig({ overrides: [o] });
       } catch (error) {
-        expect((error as ConfigError).key, o).toBe(key);
+        thrown = error;
       }
+      expect(thrown).toBeInstanceOf(ConfigError);
+      expect({ o, key: (thrown as ConfigError).key }).toEqual({ o, key });
     }
   });
 

@@ -189,7 +189,7 @@ describe('replica fetch messages (property)', () => {
     ];
     for (const body of bad) {
       const frame = replicaFetchCodec.decode(concatChunks(replicaFetchCodec.encode({ type: RpcFrameType.request, requestId: 1, schemaVersion: REPLICA_FETCH_SCHEMA_VERSION, body })));
-      expect(() => decodeRequestMessage(frame), JSON.stringify(body)?.slice(0, 80)).toThrow(DecodeError);
+      expect(() => decodeRequestMessage(frame)).toThrow(DecodeError);
     }
     expect(decodeRequestMessage(replicaFetchCodec.decode(concatChunks(replicaFetchCodec.encode({ type: 0, requestId: 1, schemaVersion: 1, body: { ...good, partitions: [part] } }))))).toEqual({
       kind: 'fetch',

@@ -93,7 +93,7 @@ describe('ReplicaFetchServer and ReplicaFetcherConnection', () => {
       [2, 102, 2, { epoch: 3, endOffset: 42 }],
     ]);
     // (A byte loop: vitest's deep equality takes seconds over 1 MiB.)
-    response.partitions.forEach((p, i) => expect(sameBytes(p.records, records[i]!), `partition ${i}`).toBe(true));
+    expect(response.partitions.map((p, i) => sameBytes(p.records, records[i]!))).toEqual([true, true, true]);
     // The handler saw the request as sent (maxWaitMs passed through).
     // Server side: the connection accepted by the listener wrote the handler's own arrays.
     const serverSide = s.transport.records[0]!;
@@ -161,7 +161,7 @@ describe('ReplicaFetchServer and ReplicaFetcherConnection', () => {
       const peer = afterHello ? await helloPeer(s) : await RawPeer.open(s.transport, s.server.port);
       await send(peer);
       await until(() => peer.closed, `the server closing on ${what}`);
-      expect(warned(s, pattern), what).toBe(true);
+      expect({ what, warned: warned(s, pattern) }).toEqual({ what, warned: true });
     }
     expect(s.handler.calls).toHaveLength(0);
     await until(() => s.server.connectionCount === 0, 'every connection gone');
@@ -228,6 +228,9 @@ describe('ReplicaFetchServer and ReplicaFetcherConnection', () => {
     // rest stay unread in the follower's send queue.
     const served = (): number => s.transport.records[0]!.written.filter((chunk) => chunk === big).length;
     expect(served()).toBeLessThanOrEqual(2);
+    // And it stopped reading: the requests behind the bound were not even received (the
+    // Hello and the two in flight, one chunk each, at most one more read before the pause).
+    expect(s.transport.records[0]!.received.length).toBeLessThanOrEqual(4);
     peer.connection.resume();
     await until(() => peer.frames.length === n, 'every response once the follower reads');
     expect(served()).toBe(n);
