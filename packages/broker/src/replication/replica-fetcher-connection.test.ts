@@ -156,6 +156,18 @@ describe('ReplicaFetcherConnection', () => {
     expect(g.connectCount).toBe(1);
   });
 
+  it('refuses a Hello answered by another broker than the expected leader', async () => {
+    const transport = new MemoryTransport();
+    const clock = new ManualClock();
+    const handler = new ScriptedHandler();
+    handler.auto = () => empty;
+    const server = await serverOn(transport, clock, handler);
+    const f = fetcherOn(transport, clock, server.port, { leader: { brokerId: 7, host: '127.0.0.1', port: server.port } });
+    await expect(f.fetch(fetchRequestOf(2))).rejects.toMatchObject({ code: 'handshake-refused', message: expect.stringMatching(/answered as broker 1 of cluster c1, expected broker 7/) });
+    expect(f.isConnected).toBe(false);
+    expect(handler.calls).toHaveLength(0);
+  });
+
   it('refuses a request whose replicaId is not this broker before any I/O', async () => {
     const f = fetcherOn(new MemoryTransport(), new ManualClock(), 1);
     await expect(f.fetch(fetchRequestOf(3))).rejects.toThrow(RangeError);

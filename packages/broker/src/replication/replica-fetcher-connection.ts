@@ -6,7 +6,9 @@
  *   another is running rejects with ReplicaFetchError 'busy' (a caller bug, not a wait).
  * - Lazy connect: the first fetch (and the first after a failure) connects through the
  *   runtime Transport and does the Hello; a leader of another cluster or protocol version
- *   refuses it ('handshake-refused', with the leader's error code and message).
+ *   refuses it ('handshake-refused', with the leader's error code and message), and a
+ *   Hello answered by another broker id or cluster than expected is refused here (the
+ *   address now belongs to someone else).
  * - Every request (Hello or fetch) has `socketTimeoutMs` to be answered; past it the
  *   connection is dropped ('timeout'): after a lost answer the stream is not trusted.
  * - After any failure (connect, handshake, timeout, closed, malformed response) the
@@ -182,6 +184,13 @@ export class ReplicaFetcherConnection {
     if (reply.hello.errorCode !== ErrorCode.NONE) {
       const error = new ReplicaFetchError('handshake-refused', `broker ${brokerId} refused the Hello: ${errorInfo(reply.hello.errorCode).name}: ${reply.hello.message}`, reply.hello.errorCode);
       this.#logger.warn({ errorCode: reply.hello.errorCode, leaderMessage: reply.hello.message }, 'replica fetch: the leader refused the Hello');
+      this.#fail(error, true);
+      throw error;
+    }
+    if (reply.hello.brokerId !== brokerId || reply.hello.clusterId !== this.#o.clusterId) {
+      // Another broker on that address (the leader moved and its port was reused): not ours to copy.
+      const error = new ReplicaFetchError('handshake-refused', `${host}:${port} answered as broker ${reply.hello.brokerId} of cluster ${reply.hello.clusterId}, expected broker ${brokerId} of ${this.#o.clusterId}`);
+      this.#logger.warn({ answeredBrokerId: reply.hello.brokerId }, `replica fetch: ${error.message}`);
       this.#fail(error, true);
       throw error;
     }
