@@ -54,6 +54,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'cluster-failover', file: 'cluster/failover.ts', runtime: 'node', builds: BROKER, description: '3 brokers + etcd: SIGKILL a partition leader 20 times, death → new leaders visible on every survivor, p50/p99 vs the session timeout' },
   { name: 'cluster-create', file: 'cluster/create.ts', runtime: 'node', builds: BROKER, description: 'a 1,000-partition topic on 3 brokers + etcd until every broker shows all leaders, vs the same on one single-node broker' },
   { name: 'cluster-idle-etcd', file: 'cluster/idle-etcd.ts', runtime: 'node', builds: BROKER, description: "an idle 3-broker cluster's etcd requests/s by gRPC method for 30 s (expected: keepalives only), vs etcd alone" },
+  { name: 'replica-fetch-wire', file: 'replication/replica-fetch-wire.ts', runtime: 'node', builds: ['@samsa/bench', '@samsa/broker'], description: 'replica fetch over msgpackr frames on loopback TCP, 1 MiB of batches per response, vs raw node:net request/reply' },
   { name: 'profile-summary', file: 'broker/profile-summary.ts', runtime: 'node', builds: [], description: 'tool, not a measurement: top functions by self time of a .cpuprofile (args: <file> [top])' },
 ];
 

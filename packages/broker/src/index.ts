@@ -36,3 +36,4 @@ export type { ClusterMemberOptions } from './cluster/cluster-member.ts';
 export type { LeadershipChange } from './cluster/leadership-events.ts';
 export { ForwardingControllerClient, FORWARD_CLIENT_ID_PREFIX, IN_FLIGHT_MAX_DEFAULT, REQUEST_TIMEOUT_MS_DEFAULT, isForwardedRequest } from './cluster/controller-client.ts';
 export type { ForwardingControllerClientOptions, LocalController } from './cluster/controller-client.ts';
+export * from './replication/index.ts';

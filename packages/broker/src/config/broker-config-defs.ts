@@ -23,6 +23,13 @@ export interface ConfigDef {
 
 const atLeast = (min: number) => (v: unknown): string | null =>
   typeof v === 'number' && v < min ? `must be at least ${min}` : null;
+const between = (min: number, max: number) => (v: unknown): string | null =>
+  typeof v === 'number' && (v < min || v > max) ? `must be between ${min} and ${max}` : null;
+/** `host:port` of an internal listener: host a name, IPv4 or [IPv6], port 0 (any free one) to 65535. */
+const hostPort = (v: unknown): string | null =>
+  v === null || (typeof v === 'string' && /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/.test(v) && Number(/:([0-9]+)$/.exec(v)![1]) <= 65535)
+    ? null
+    : `"${String(v)}" is not host:port like 127.0.0.1:0`;
 const oneOf = (...allowed: string[]) => (v: unknown): string | null =>
   typeof v === 'string' && !allowed.includes(v) ? `must be one of ${allowed.join(', ')}` : null;
 
@@ -128,6 +135,17 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('etcd.endpoints', 'list', '', { validate: clientUrls }),
   def('broker.session.timeout.ms', 'int', '9000', { validate: atLeast(1000) }),
   def('broker.heartbeat.interval.ms', 'int', '2000', { validate: atLeast(100) }),
+  // Replica fetch between brokers (issue 14, packages/broker/src/replication/): Kafka's names
+  // and defaults, bounded. `replica.listener` is Samsa's own: the internal msgpackr listener
+  // (unset: the host of the first listener, a free port). Read by replica-fetch-config.ts.
+  def('replica.listener', 'string', null, { validate: hostPort }),
+  def('replica.fetch.max.bytes', 'int', '1048576', { validate: between(1, 1 << 30) }),
+  def('replica.fetch.response.max.bytes', 'int', '10485760', { validate: between(1, 1 << 30) }),
+  def('replica.fetch.wait.max.ms', 'int', '500', { validate: between(0, 300_000) }),
+  def('replica.fetch.min.bytes', 'int', '1', { validate: between(1, 1 << 30) }),
+  def('replica.fetch.backoff.ms', 'int', '1000', { validate: between(0, 300_000) }),
+  def('replica.socket.timeout.ms', 'int', '30000', { validate: between(1000, 3_600_000) }),
+  def('num.replica.fetchers', 'int', '1', { validate: between(1, 64) }),
 ];
 
 export const BROKER_CONFIG_DEF_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(BROKER_CONFIG_DEFS.map((d) => [d.name, d]));

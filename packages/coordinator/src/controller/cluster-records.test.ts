@@ -55,10 +55,20 @@ describe('cluster records', () => {
     const b = { brokerId: 2, host: '127.0.0.1', port: 9093, rack: null, incarnation: 'x' };
     expect(decodeBrokerRegistration(encodeBrokerRegistration(b))).toEqual(b);
     expect(decodeBrokerRegistration(encodeBrokerRegistration({ ...b, rack: 'r1' })).rack).toBe('r1');
+    const withReplication = { ...b, replicationPort: 9193 };
+    expect(decodeBrokerRegistration(encodeBrokerRegistration(withReplication))).toEqual(withReplication);
     const t = { name: 'orders', topicId, partitionCount: 3 };
     expect(decodeTopicRecord(encodeTopicRecord(t))).toEqual(t);
     expect(decodePartitionRecord(encodePartitionRecord(partition))).toEqual(partition);
     expect(decodeConfigRecord(encodeConfigRecord({ configs: { 'retention.ms': '1000' } }))).toEqual({ configs: { 'retention.ms': '1000' } });
+  });
+
+  it('decodes a broker registration written before replicationPort existed, without the field', () => {
+    const old = decodeBrokerRegistration(text('{"v":1,"brokerId":1,"host":"h","port":9092,"rack":null,"incarnation":"i"}'));
+    expect(old).toEqual({ brokerId: 1, host: 'h', port: 9092, rack: null, incarnation: 'i' });
+    expect('replicationPort' in old).toBe(false);
+    expect(new TextDecoder().decode(encodeBrokerRegistration(old))).not.toContain('replicationPort');
+    expect(() => decodeBrokerRegistration(text('{"v":1,"brokerId":1,"host":"h","port":9092,"rack":null,"incarnation":"i","replicationPort":0}'))).toThrow(/replicationPort/);
   });
 
   it('stores JSON with a version field', () => {

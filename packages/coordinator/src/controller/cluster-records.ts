@@ -13,6 +13,8 @@
  * - BrokerRegistration `{ v, brokerId, host, port, rack, incarnation }` at `brokers/<id>`:
  *   the key is attached to the broker's lease; its deletion (expiry) fences the broker.
  *   The broker epoch is the key's createRevision. `rack` is null when `broker.rack` is unset.
+ *   Optional `replicationPort` (issue 14): the port of the broker's replica-fetch listener
+ *   (same host); absent in records written before it existed, which decode without it.
  * - TopicRecord `{ v, name, topicId, partitionCount }`: `topicId` is 22 chars of
  *   base64url (Kafka's Uuid string form) of 16 random bytes, never the zero uuid;
  *   partitionCount ≥ 1 and only grows. It is written last when a topic is created, so a
@@ -42,6 +44,8 @@ export interface BrokerRegistration {
   readonly port: number;
   readonly rack: string | null;
   readonly incarnation: string;
+  /** The replica-fetch listener's port (issue 14); absent when the broker has none (older records). */
+  readonly replicationPort?: number;
 }
 export interface TopicRecord {
   readonly name: string;
@@ -121,12 +125,14 @@ export function decodeControllerRecord(bytes: Uint8Array): ControllerRecord {
 }
 
 export function encodeBrokerRegistration(r: BrokerRegistration): Uint8Array {
-  return encode({ brokerId: r.brokerId, host: r.host, port: r.port, rack: r.rack, incarnation: r.incarnation });
+  const replication = r.replicationPort === undefined ? {} : { replicationPort: r.replicationPort };
+  return encode({ brokerId: r.brokerId, host: r.host, port: r.port, rack: r.rack, incarnation: r.incarnation, ...replication });
 }
 export function decodeBrokerRegistration(bytes: Uint8Array): BrokerRegistration {
   const w = 'broker registration';
   const o = parse(bytes, w);
-  return { brokerId: int(o, 'brokerId', w, 0), host: str(o, 'host', w), port: int(o, 'port', w, 1, 65535), rack: o.rack === null ? null : str(o, 'rack', w), incarnation: str(o, 'incarnation', w) };
+  const replication = o.replicationPort === undefined ? {} : { replicationPort: int(o, 'replicationPort', w, 1, 65535) };
+  return { brokerId: int(o, 'brokerId', w, 0), host: str(o, 'host', w), port: int(o, 'port', w, 1, 65535), rack: o.rack === null ? null : str(o, 'rack', w), incarnation: str(o, 'incarnation', w), ...replication };
 }
 
 export function encodeTopicRecord(r: TopicRecord): Uint8Array {
