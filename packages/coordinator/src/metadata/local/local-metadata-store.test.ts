@@ -1,9 +1,12 @@
 /**
  * The local store: the MetadataStore contract on the memory file system, then what only it
- * has — the file survives close, crash and reopen with every key and revision; leases do
- * not (their keys go in one revision on open); a torn or corrupt file is refused naming
- * it; the file's size bound; a failed file write stops the store and never shows what the
- * file does not hold; concurrent writes share file writes; one store per directory.
+ * has — the snapshot and journal survive close, crash and reopen with every key and
+ * revision; leases do not (their keys go in one revision on open); a torn or corrupt
+ * snapshot is refused naming it; a torn last journal entry is discarded, a corrupt one
+ * before it refused naming the journal and the offset; the journal is folded into a new
+ * snapshot past its bound; a version 1 file opens and is converted; the snapshot's size
+ * bound; a failed disk write stops the store and never shows what the disk does not hold;
+ * concurrent writes share one journal entry and fsync; one store per directory.
  */
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '@samsa/runtime';
@@ -12,11 +15,22 @@ import { metadataStoreContract, takeBatches } from '../testing/store-contract.ts
 import { CompactedError, MetadataStoreError } from '../metadata-store.ts';
 import { LocalMetadataStore, type LocalMetadataStoreOptions } from './local-metadata-store.ts';
 import { LocalMetadataCorruptError, localMetadataFileName } from './local-file-format.ts';
+import { encodeJournalEntry, journalRevisionJson } from './local-journal-format.ts';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const dir = '/data/meta';
 const filePath = `${dir}/${localMetadataFileName}`;
+const journalPath = `${filePath}.log`;
+/** Every disk write a snapshot (what version 1 did): the rename paths. */
+const snapshotEveryWrite = { journalBytesMin: 0, journalSnapshotRatio: 0 };
+
+async function overwrite(fs: MemoryFileSystem, path: string, content: Uint8Array): Promise<void> {
+  const h = await fs.open(path, 'read-write', { truncate: true });
+  await h.write(content, 0);
+  await h.sync();
+  await h.close();
+}
 
 function env(): { fs: MemoryFileSystem; clock: ManualClock; open: (o?: Partial<LocalMetadataStoreOptions>) => Promise<LocalMetadataStore> } {
   const fs = new MemoryFileSystem();
@@ -107,26 +121,44 @@ describe('LocalMetadataStore', () => {
     await c.close();
   });
 
-  it('writes the documented layout: a header with version, CRC-32C and length, then one JSON key per line', async () => {
+  it('writes the documented layout: a snapshot (header with version, CRC-32C and length, one JSON key per line) and a journal of entries after it', async () => {
     const { fs, open } = env();
     const a = await open();
     const lease = await a.grantLease(5_000);
-    await a.put('b', bytes('2'), { lease: lease.id });
-    const r = await a.put('a', bytes('1'));
+    const r1 = await a.put('b', bytes('2'), { lease: lease.id });
+    const r2 = await a.put('a', bytes('1'));
+    await a.delete('a');
+    // The snapshot is the state the store was created with (revision 1, no keys).
     const file = text(await fs.readFile(filePath));
     const [head, ...body] = file.split('\n');
-    expect(head).toMatch(/^samsa-metadata-store 1 [0-9a-f]{8} \d+$/);
+    expect(head).toMatch(/^samsa-metadata-store 2 [0-9a-f]{8} \d+$/);
     expect(Number(head!.split(' ')[3])).toBe(new TextEncoder().encode(body.join('\n')).length);
-    expect(JSON.parse(body.join('\n'))).toEqual({
-      revision: r,
-      compactRevision: 0,
-      kvs: [
-        { key: 'a', value: btoa('1'), createRevision: r, modRevision: r, version: 1, lease: null },
-        { key: 'b', value: btoa('2'), createRevision: r - 1, modRevision: r - 1, version: 1, lease: lease.id },
-      ],
-    });
-    expect(body.slice(1, 3).map((line) => JSON.parse(line.replace(/,$/, '')).key)).toEqual(['a', 'b']);
+    expect(JSON.parse(body.join('\n'))).toEqual({ revision: 1, compactRevision: 0, kvs: [] });
+    // The journal: its header names the snapshot's revision, then one entry per disk write.
+    const journal = await fs.readFile(journalPath);
+    const newline = journal.indexOf(0x0a);
+    expect(text(journal.subarray(0, newline))).toBe('samsa-metadata-journal 2 1');
+    const entries: unknown[] = [];
+    for (let at = newline + 1; at < journal.length; ) {
+      const view = new DataView(journal.buffer, journal.byteOffset + at);
+      const length = view.getUint32(0);
+      entries.push(JSON.parse(text(journal.subarray(at + 8, at + 8 + length))));
+      at += 8 + length;
+    }
+    expect(entries).toEqual([
+      { revisions: [{ revision: r1, events: [{ key: 'b', value: btoa('2'), createRevision: r1, modRevision: r1, version: 1, lease: lease.id }] }] },
+      { revisions: [{ revision: r2, events: [{ key: 'a', value: btoa('1'), createRevision: r2, modRevision: r2, version: 1, lease: null }] }] },
+      { revisions: [{ revision: r2 + 1, events: [{ key: 'a', deleted: true }] }] },
+    ]);
     await a.close();
+    // A snapshot written later holds every key, ascending, one per line.
+    const b = await open(snapshotEveryWrite);
+    const r3 = await b.put('c', bytes('3'));
+    const later = text(await fs.readFile(filePath)).split('\n');
+    expect(later[0]).toMatch(/^samsa-metadata-store 2 /);
+    expect(JSON.parse(later.slice(1).join('\n'))).toMatchObject({ revision: r3, kvs: [{ key: 'c', value: btoa('3'), createRevision: r3 }] });
+    expect(text(await fs.readFile(journalPath))).toBe(`samsa-metadata-journal 2 ${r3}\n`);
+    await b.close();
   });
 
   it('refuses a torn, corrupt or foreign file, naming it, and never starts empty', async () => {
@@ -139,7 +171,7 @@ describe('LocalMetadataStore', () => {
       ['torn', good.subarray(0, good.length - 3), /torn/],
       ['flipped', Uint8Array.from(good, (b, i) => (i === good.length - 10 ? b ^ 1 : b)), /CRC-32C mismatch/],
       ['empty', new Uint8Array(0), /no header line/],
-      ['version 2', bytes(text(good).replace('samsa-metadata-store 1 ', 'samsa-metadata-store 2 ')), /format version 2/],
+      ['version 3', bytes(text(good).replace('samsa-metadata-store 2 ', 'samsa-metadata-store 3 ')), /format version 3/],
       ['foreign', bytes('{"formatVersion":1}\n'), /not a local metadata store file/],
     ];
     for (const [name, content, reason] of cases) {
@@ -189,18 +221,18 @@ describe('LocalMetadataStore', () => {
     expect(watched).toEqual([]);
     expect(await rejection(a.get('k'))).toMatchObject({ code: 'unavailable' });
     await a.close();
-    const b = await open();
+    const b = await open(snapshotEveryWrite);
     expect(text((await b.get('k'))!.value)).toBe('durable');
     expect(b.revision).toBe(r);
-    // A failure after the rename: the write may be there, so the caller hears unknown-outcome.
+    // A snapshot's failure after the rename: the write may be there, so the caller hears unknown-outcome.
     fs.failOn({ op: 'syncDir', nth: 1, code: 'io' });
     expect(await rejection(b.put('k', bytes('maybe')))).toMatchObject({ code: 'unknown-outcome' });
     await b.close();
   });
 
-  it('makes the state it reopened durable before serving it (its writer may have died before the directory sync)', async () => {
+  it('makes the snapshot it reopened durable before serving it (its writer may have died before the directory sync)', async () => {
     const { fs, open } = env();
-    const a = await open();
+    const a = await open(snapshotEveryWrite);
     await a.put('k', bytes('v1'));
     fs.failOn({ op: 'syncDir', nth: 1, code: 'io' });
     expect(await rejection(a.put('k', bytes('v2')))).toMatchObject({ code: 'unknown-outcome' });
@@ -229,15 +261,17 @@ describe('LocalMetadataStore', () => {
     fs.clearFaults();
   });
 
-  it('groups concurrent writes into fewer file writes; each is acknowledged only once written', async () => {
+  it('groups concurrent writes into fewer journal entries and fsyncs; each is acknowledged only once written', async () => {
     const { fs, open } = env();
     const a = await open();
     const renamesBefore = fs.opCount('rename');
+    const syncsBefore = fs.opCount('sync');
     const revisions = await Promise.all(Array.from({ length: 50 }, (_, i) => a.put(`k/${i}`, bytes(String(i)))));
-    const renames = fs.opCount('rename') - renamesBefore;
+    const syncs = fs.opCount('sync') - syncsBefore;
     expect(new Set(revisions).size).toBe(50);
-    expect(renames).toBeLessThanOrEqual(3);
-    expect(renames).toBeGreaterThanOrEqual(1);
+    expect(syncs).toBeLessThanOrEqual(3);
+    expect(syncs).toBeGreaterThanOrEqual(1);
+    expect(fs.opCount('rename')).toBe(renamesBefore); // appended, no snapshot
     await a.close();
     const b = await open();
     expect((await b.range('k/')).kvs).toHaveLength(50);
