@@ -291,6 +291,170 @@ describe('LocalMetadataStore', () => {
     await a.close();
   });
 
+  it('a write costs its change: with 2,000 keys, a put appends one small entry to the journal and rewrites no snapshot', async () => {
+    const { fs, open } = env();
+    const a = await open();
+    for (let i = 0; i < 2_000; i += 100) {
+      await a.txn({ compare: [], success: Array.from({ length: 100 }, (_, j) => ({ type: 'put' as const, key: `topics/t${String(i + j).padStart(5, '0')}`, value: new Uint8Array(200) })) });
+    }
+    const snapshotBytes = (await fs.stat(filePath))!.sizeBytes;
+    const journalBefore = (await fs.stat(journalPath))!.sizeBytes;
+    const renamesBefore = fs.opCount('rename');
+    await a.put('producer-ids', bytes('{"v":1,"blockEnd":2000}'));
+    expect(fs.opCount('rename')).toBe(renamesBefore);
+    expect((await fs.stat(filePath))!.sizeBytes).toBe(snapshotBytes);
+    const appended = (await fs.stat(journalPath))!.sizeBytes - journalBefore;
+    expect(appended).toBeGreaterThan(0);
+    expect(appended).toBeLessThan(250);
+    await a.close();
+  });
+
+  it('folds the journal into a new snapshot once it passes its bound, and the journal stays within it', async () => {
+    const { fs, open } = env();
+    const a = await open({ journalBytesMin: 2_000, journalSnapshotRatio: 2 });
+    let renames = fs.opCount('rename');
+    let snapshots = 0;
+    for (let i = 0; i < 200; i++) {
+      await a.put(`k/${i % 20}`, bytes(`value ${i}`));
+      const journalBytes = (await fs.stat(journalPath))!.sizeBytes;
+      const bound = Math.max(2_000, 2 * (await fs.stat(filePath))!.sizeBytes);
+      expect(journalBytes).toBeLessThanOrEqual(bound);
+      if (fs.opCount('rename') > renames) {
+        snapshots += 1;
+        renames = fs.opCount('rename');
+      }
+    }
+    expect(snapshots).toBeGreaterThanOrEqual(3);
+    expect(snapshots).toBeLessThan(40);
+    const before = await a.range('');
+    await a.close();
+    const b = await open();
+    expect(await b.range('')).toEqual(before);
+    await b.close();
+  });
+
+  it('discards a torn last journal entry wherever it was cut, cuts it off the file, and appends after it', async () => {
+    const { fs, open } = env();
+    const a = await open();
+    await a.put('k', bytes('kept'));
+    const kept = (await fs.stat(journalPath))!.sizeBytes;
+    const r = a.revision;
+    await a.txn({ compare: [], success: [{ type: 'put', key: 'k', value: bytes('torn') }, { type: 'put', key: 'j', value: bytes('torn') }] });
+    await a.close();
+    const whole = await fs.readFile(journalPath);
+    for (let cut = kept; cut < whole.length; cut += 7) {
+      await overwrite(fs, journalPath, whole.subarray(0, cut));
+      const b = await open();
+      expect({ cut, revision: b.revision, k: text((await b.get('k'))!.value), j: await b.get('j') }).toEqual({ cut, revision: r, k: 'kept', j: null });
+      expect((await fs.stat(journalPath))!.sizeBytes).toBe(kept);
+      await b.put('k', bytes('after'));
+      await b.close();
+      const c = await open();
+      expect(text((await c.get('k'))!.value)).toBe('after');
+      await c.close();
+    }
+    // A last entry at full length with a changed byte (a sector the disk lost) is torn too; so is a zero-filled tail.
+    for (const tail of [Uint8Array.from(whole.subarray(kept), (x, i) => (i === 20 ? x ^ 1 : x)), new Uint8Array(whole.length - kept)]) {
+      await overwrite(fs, journalPath, new Uint8Array([...whole.subarray(0, kept), ...tail]));
+      const b = await open();
+      expect(text((await b.get('k'))!.value)).toBe('kept');
+      expect(b.revision).toBe(r);
+      await b.close();
+    }
+  });
+
+  it('refuses a journal corrupt before its last entry, naming it and the offset, and never drops what follows', async () => {
+    const { fs, open } = env();
+    const a = await open();
+    await a.put('k', bytes('one'));
+    const second = (await fs.stat(journalPath))!.sizeBytes;
+    await a.put('k', bytes('two'));
+    await a.put('k', bytes('three'));
+    await a.close();
+    const good = await fs.readFile(journalPath);
+    const header = good.indexOf(0x0a) + 1;
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['a flipped byte in the second entry', Uint8Array.from(good, (x, i) => (i === second + 12 ? x ^ 1 : x)), new RegExp(`entry at offset ${second} is corrupt \\(a CRC-32C mismatch\\)`)],
+      ['a zeroed length in the first entry', Uint8Array.from(good, (x, i) => (i >= header && i < header + 4 ? 0 : x)), new RegExp(`entry at offset ${header} is corrupt \\(a length of 0 bytes\\)`)],
+      ['another header', new Uint8Array([...bytes('samsa-metadata-journal 3 1\n'), ...good.subarray(header)]), /journal format version 3/],
+      ['a base newer than the snapshot', new Uint8Array([...bytes('samsa-metadata-journal 2 9\n'), ...good.subarray(header)]), /follows revision 9, newer than the snapshot's 1/],
+    ];
+    for (const [name, content, reason] of cases) {
+      await overwrite(fs, journalPath, content);
+      const error = await rejection(open());
+      expect({ name, error }).toMatchObject({ name, error: { name: 'LocalMetadataCorruptError', path: journalPath } });
+      expect({ name, message: (error as Error).message }).toMatchObject({ name, message: expect.stringMatching(reason) });
+      expect(await fs.readFile(journalPath)).toEqual(content); // untouched
+    }
+    await overwrite(fs, journalPath, good);
+    await fs.remove(filePath);
+    expect(await rejection(open())).toMatchObject({ name: 'LocalMetadataCorruptError', path: journalPath, message: expect.stringMatching(/a journal without its snapshot/) });
+  });
+
+  it('skips the journal of an older snapshot (a crash between the snapshot and its new journal)', async () => {
+    const { fs, open } = env();
+    const a = await open(snapshotEveryWrite);
+    await a.put('k', bytes('one'));
+    // The second write's snapshot is renamed and synced; the rename of its new journal fails.
+    fs.failOn({ op: 'rename', nth: 2, code: 'io' });
+    expect(await rejection(a.put('k', bytes('two')))).toMatchObject({ code: 'unknown-outcome' });
+    await a.close();
+    fs.crash();
+    const b = await open();
+    expect(text((await b.get('k'))!.value)).toBe('two');
+    const r = await b.put('k', bytes('three')); // starts a journal for this snapshot
+    await b.close();
+    const c = await open();
+    expect(text((await c.get('k'))!.value)).toBe('three');
+    expect(c.revision).toBe(r);
+    await c.close();
+  });
+
+  it('makes the journal it reopened durable before serving it (its writer may have died before the fsync)', async () => {
+    const { fs, open } = env();
+    const a = await open();
+    const r = await a.put('k', bytes('v1'));
+    await a.close();
+    // An entry the last process appended and did not sync.
+    const h = await fs.open(journalPath, 'read-write');
+    const entry = encodeJournalEntry([journalRevisionJson(r + 1, [{ put: JSON.stringify({ key: 'k', value: btoa('v2'), createRevision: r, modRevision: r + 1, version: 2, lease: null }) }])]);
+    await h.write(entry, await h.size());
+    await h.close();
+    const b = await open();
+    expect(text((await b.get('k'))!.value)).toBe('v2'); // served: so it must survive a power loss
+    fs.crash();
+    const c = await open();
+    expect(text((await c.get('k'))!.value)).toBe('v2');
+    await c.close();
+  });
+
+  it('opens a version 1 file (no journal) even on a full disk, and converts it to a version 2 snapshot and a journal at the first write', async () => {
+    const { fs, open } = env();
+    const a = await open(snapshotEveryWrite);
+    const r = await a.put('k', bytes('from v1'));
+    await a.close();
+    // A version 1 file has the same layout, header version aside; version 1 had no journal.
+    await overwrite(fs, filePath, bytes(text(await fs.readFile(filePath)).replace(/^samsa-metadata-store 2 /, 'samsa-metadata-store 1 ')));
+    await fs.remove(journalPath);
+    fs.failRandomly({ seed: 1, probability: 1, ops: ['write', 'append', 'truncate'], code: 'no-space' });
+    const b = await open();
+    expect(text((await b.get('k'))!.value)).toBe('from v1');
+    await b.close();
+    fs.clearFaults();
+    const c = await open();
+    expect(c.revision).toBe(r);
+    await c.put('j', bytes('new'));
+    expect(text(await fs.readFile(filePath))).toMatch(/^samsa-metadata-store 2 /);
+    expect(text(await fs.readFile(journalPath))).toMatch(/^samsa-metadata-journal 2 /);
+    await c.close();
+    const d = await open();
+    expect((await d.range('')).kvs.map((kv) => [kv.key, text(kv.value)])).toEqual([
+      ['j', 'new'],
+      ['k', 'from v1'],
+    ]);
+    await d.close();
+  });
+
   it('holds its directory: a second store on it is refused until the first closes', async () => {
     const { open } = env();
     const a = await open();
