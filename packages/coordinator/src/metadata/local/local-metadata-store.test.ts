@@ -4,7 +4,8 @@
  * revision; leases do not (their keys go in one revision on open); a torn or corrupt
  * snapshot is refused naming it; a torn last journal entry is discarded, a corrupt one
  * before it refused naming the journal and the offset; the journal is folded into a new
- * snapshot past its bound; a version 1 file opens and is converted; the snapshot's size
+ * snapshot past its bound; a version 1 file opens and is converted; a journal whose
+ * snapshot was removed is set aside; the snapshot's size
  * bound; a failed disk write stops the store and never shows what the disk does not hold;
  * concurrent writes share one journal entry and fsync; one store per directory.
  */
@@ -386,9 +387,27 @@ describe('LocalMetadataStore', () => {
       expect({ name, message: (error as Error).message }).toMatchObject({ name, message: expect.stringMatching(reason) });
       expect(await fs.readFile(journalPath)).toEqual(content); // untouched
     }
-    await overwrite(fs, journalPath, good);
+  });
+
+  it('starts empty when the snapshot was removed by hand, setting its journal aside (renamed .orphan, not deleted)', async () => {
+    const { fs, open } = env();
+    const a = await open();
+    await a.put('k', bytes('one'));
+    await a.put('k', bytes('two'));
+    await a.close();
+    const journal = await fs.readFile(journalPath);
     await fs.remove(filePath);
-    expect(await rejection(open())).toMatchObject({ name: 'LocalMetadataCorruptError', path: journalPath, message: expect.stringMatching(/a journal without its snapshot/) });
+    const b = await open();
+    expect(b.revision).toBe(1);
+    expect(await b.get('k')).toBeNull();
+    expect(await fs.readFile(`${journalPath}.orphan`)).toEqual(journal);
+    const r = await b.put('j', bytes('new'));
+    await b.close();
+    fs.crash();
+    const c = await open();
+    expect(c.revision).toBe(r);
+    expect((await c.range('')).kvs.map((kv) => kv.key)).toEqual(['j']);
+    await c.close();
   });
 
   it('skips the journal of an older snapshot (a crash between the snapshot and its new journal)', async () => {

@@ -24,8 +24,9 @@
  * Recovery (open): the snapshot, then the journal's revisions after it (a journal of an
  * older snapshot is skipped whole), replayed into one state. A torn last journal entry (the
  * only one that can be unsynced) is discarded and cut off the file; an invalid entry before
- * it, a journal without its snapshot, or revisions that do not follow on refuse to open
- * with LocalMetadataCorruptError naming the file (and offset). A version 1 file (a snapshot
+ * it, or revisions that do not follow on refuse to open with LocalMetadataCorruptError
+ * naming the file (and offset). A journal without a snapshot (the snapshot removed by hand
+ * to start empty) is renamed `samsa-metadata.kv.log.orphan` and the store starts empty. A version 1 file (a snapshot
  * rewritten by every write, no journal) opens as a snapshot; the first write converts it
  * by writing a version 2 snapshot and a journal.
  *
@@ -636,7 +637,14 @@ async function readFiles(
   const snapshot = stat ? decodeMetadataFile(path, await fs.readFile(path)) : null;
   const journalStat = await fs.stat(journalPath);
   if (journalStat === null) return { snapshot, snapshotBytes: stat?.sizeBytes ?? 0, journal: null };
-  if (snapshot === null) throw new LocalMetadataCorruptError(journalPath, `a journal without its snapshot ${path}`);
+  if (snapshot === null) {
+    // Only an operator makes this (a snapshot is durable before its first journal exists):
+    // the snapshot was removed to start empty. The journal cannot be applied without it; it
+    // is set aside, not deleted, before the new store writes anything.
+    await fs.rename(journalPath, `${journalPath}.orphan`);
+    await fs.syncDir(options.dir);
+    return { snapshot: null, snapshotBytes: 0, journal: null };
+  }
   // The journal stays under max(journalBytesMin, ratio × snapshot) ≤ this (whatever the options were when it was written, within reason).
   const journalBytesLimit = Math.max(options.journalBytesMin ?? 0, 1024 * 1024, (options.journalSnapshotRatio ?? 2) * fileBytesMax, fileBytesMax) + 1024;
   if (journalStat.sizeBytes > journalBytesLimit) throw new LocalMetadataCorruptError(journalPath, `${journalStat.sizeBytes} bytes, more than the ${journalBytesLimit} a journal can reach with these options`);
