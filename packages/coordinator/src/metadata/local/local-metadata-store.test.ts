@@ -474,6 +474,33 @@ describe('LocalMetadataStore', () => {
     await d.close();
   });
 
+  it('journals the writes committed while a snapshot is being written (the conversion of a version 1 file, a queue overflow)', async () => {
+    const { fs, open } = env();
+    const a = await open(snapshotEveryWrite);
+    await a.put('k', bytes('v1'));
+    await a.close();
+    await overwrite(fs, filePath, bytes(text(await fs.readFile(filePath)).replace(/^samsa-metadata-store 2 /, 'samsa-metadata-store 1 ')));
+    await fs.remove(journalPath);
+    const b = await open();
+    // The first put starts the conversion's snapshot; the others commit while it is written.
+    const revisions = await Promise.all(['a', 'b', 'c'].map((key) => b.put(key, bytes(key))));
+    await b.put('d', bytes('d'));
+    await b.close();
+    const c = await open();
+    expect(c.revision).toBe(revisions[2]! + 1);
+    expect((await c.range('')).kvs.map((kv) => kv.key)).toEqual(['a', 'b', 'c', 'd', 'k']);
+    await c.close();
+    // A queue past fileBytesMax is dropped for a snapshot, also while one is in flight.
+    const d = await open({ fileBytesMax: 3_000, journalBytesMin: 100_000 });
+    const renames = fs.opCount('rename');
+    const last = await Promise.all(Array.from({ length: 40 }, (_, i) => d.put('q', new Uint8Array(150).fill(i)))).then((r) => r[39]!);
+    expect(fs.opCount('rename')).toBeGreaterThan(renames);
+    await d.close();
+    const e = await open({ fileBytesMax: 3_000 });
+    expect(await e.get('q')).toMatchObject({ modRevision: last, value: new Uint8Array(150).fill(39) });
+    await e.close();
+  });
+
   it('holds its directory: a second store on it is refused until the first closes', async () => {
     const { open } = env();
     const a = await open();

@@ -142,8 +142,10 @@ export class LocalMetadataStore implements MetadataStore {
   private journalBytes = 0;
   private snapshotBytes = 0;
   private snapshotRevision = 0;
-  /** The next disk write must be a snapshot (none yet, a version 1 one, or the queue overflowed). */
+  /** The next disk write must be a snapshot (none yet, or a version 1 one). */
   private snapshotDue = true;
+  /** The queue dropped revisions (it passed `fileBytesMax`): the next disk write must be a snapshot. */
+  private queueDropped = false;
   private queue: QueuedRevision[] = [];
   private queueBytes = 0;
   private readonly historyRevisionsMax: number;
@@ -422,13 +424,16 @@ export class LocalMetadataStore implements MetadataStore {
     return json;
   }
 
-  /** Queues a committed revision for the next journal entry; past `fileBytesMax` queued, the next disk write is a snapshot instead. */
+  /**
+   * Queues a committed revision for the next journal entry (also while a snapshot is due or
+   * in flight: it may commit after the snapshot's state). Past `fileBytesMax` queued, the
+   * queue is dropped and the next disk write is a snapshot instead.
+   */
   private enqueue(revision: number, json: string): void {
-    if (this.snapshotDue) return; // the snapshot will hold it
     this.queue.push({ revision, json });
     this.queueBytes += json.length;
     if (this.queueBytes > this.fileBytesMax) {
-      this.snapshotDue = true;
+      this.queueDropped = true;
       this.queue = [];
       this.queueBytes = 0;
     }
@@ -487,10 +492,11 @@ export class LocalMetadataStore implements MetadataStore {
     const taken = this.queue;
     this.queue = [];
     this.queueBytes = 0;
-    if (taken.length > 0 && (taken[0]!.revision !== this.durableRevision + 1 || taken[taken.length - 1]!.revision !== revision)) {
-      throw new Error(`assertion: queued revisions ${taken[0]!.revision}..${taken[taken.length - 1]!.revision} do not continue ${this.durableRevision} up to ${revision}`);
+    const mustSnapshot = this.snapshotDue || this.queueDropped;
+    if (!mustSnapshot && (taken.length === 0 || taken[0]!.revision !== this.durableRevision + 1 || taken[taken.length - 1]!.revision !== revision)) {
+      throw new Error(`assertion: the queued revisions do not continue ${this.durableRevision} up to ${revision}`);
     }
-    const entry = this.snapshotDue ? null : encodeJournalEntry(taken.map((q) => q.json));
+    const entry = mustSnapshot ? null : encodeJournalEntry(taken.map((q) => q.json));
     const journalBytes = this.journal ? this.journalBytes : encodeJournalHeader(this.snapshotRevision).length;
     const boundBytes = Math.max(this.journalBytesMin, this.journalSnapshotRatio * this.snapshotBytes);
     if (entry === null || journalBytes + entry.length > boundBytes) {
@@ -527,6 +533,8 @@ export class LocalMetadataStore implements MetadataStore {
   private async writeSnapshot(revision: number, progress: WriteProgress): Promise<void> {
     if (revision !== this.kv.revision) throw new Error(`assertion: a snapshot of ${revision} asked at ${this.kv.revision}`);
     const bytes = this.encode();
+    // The snapshot holds every revision up to `revision`: a drop from now on is after it.
+    this.queueDropped = false;
     await this.replaceFile(this.path, bytes, progress);
     this.snapshotBytes = bytes.length;
     this.snapshotRevision = revision;
