@@ -12,10 +12,14 @@
  * - `LocalMetadataStore, snapshot per write`: the same with `journalBytesMin` and
  *   `journalSnapshotRatio` 0, so every disk write rewrites the whole snapshot (temp file,
  *   fsync, rename, directory fsync): what format 1 did for every write. The baseline.
+ * - `range`: one topic's partition keys through `range(prefix)` (a binary search in the
+ *   sorted keys), vs filtering and sorting every key per call as the store did before.
  * - `floor`: appending the change's bytes to a file and fsyncing it (what no store can beat).
  *
- * Open time is the median of three opens (each reads the snapshot, replays the journal and
- * syncs the files); the seeded store is the same for both LocalMetadataStore lines.
+ * Open time is the median of three opens after a warm-up one (each reads the snapshot,
+ * replays the journal and syncs the files); the seeded store is the same for both
+ * LocalMetadataStore lines, so their open times differ only by noise. The disk is shared:
+ * compare figures of one run, not across runs.
  *
  * Run: npm run bench -- local-metadata   (LOCAL_METADATA_TOPICS to change the 1,000)
  */
@@ -70,6 +74,16 @@ function line(name: string, r: { create: { p50: number; p99: number }; pid: { p5
   );
 }
 
+/** One topic's partitions (10 keys of ~11,000) through the store's range, vs the per-call filter + sort of every key the store did before. */
+async function rangeFigures(store: LocalMetadataStore): Promise<void> {
+  const prefix = `${root}partitions/topic-${Math.floor(TOPICS / 2)}/`;
+  const all = (await store.range('')).kvs.map((kv) => kv.key);
+  const ROUNDS = 200;
+  const subject = await timed(ROUNDS, () => store.range(prefix));
+  const baseline = await timed(ROUNDS, async () => all.filter((k) => k.startsWith(prefix)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  console.log(`${'range of one topic\'s partitions'.padEnd(40)} p50 ${subject.p50.toFixed(3)} ms   vs filter + sort of all ${all.length} keys p50 ${baseline.p50.toFixed(3)} ms`);
+}
+
 const work = await mkdtemp(join(tmpdir(), 'samsa-bench-metadata-'));
 try {
   // The populated store, written once (in transactions of 100 keys) and copied for each run.
@@ -96,6 +110,7 @@ try {
     const dir = join(work, name.replace(/\W+/g, '-'));
     await cp(seeded, dir, { recursive: true });
     const openStore = (): Promise<LocalMetadataStore> => LocalMetadataStore.open({ fs: runtime.fs, dir, clock: runtime.clock, random: runtime.random, ...options });
+    await (await openStore()).close(); // warm-up (JIT), not counted
     const opens = await timed(3, async () => (await openStore()).close());
     const openMs = opens.p50;
     const store = await openStore();
@@ -105,6 +120,7 @@ try {
       await store.txn({ compare: [], success: [topic] });
     });
     const pid = await timed(SAMPLES, (i) => store.put(`${root}producer-ids`, enc.encode(JSON.stringify({ v: 1, blockEnd: (i + 1) * 1000 }))));
+    if (name === 'LocalMetadataStore, journal') await rangeFigures(store);
     await store.close();
     line(name, { create, pid, openMs, snapshotBytes: await sizeOf(join(dir, 'samsa-metadata.kv')), journalBytes: await sizeOf(join(dir, 'samsa-metadata.kv.log')) });
   }

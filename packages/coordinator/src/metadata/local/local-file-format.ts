@@ -46,7 +46,8 @@ export class LocalMetadataCorruptError extends Error {
   readonly code = 'metadata-corrupt';
   readonly path: string;
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
-    super(`${path}: ${reason}; the local metadata store refuses to open it (restore it from a backup, or remove it to start empty)`, options);
+    const advice = path.endsWith('.log') ? 'restore it from a backup, or remove it to open the snapshot alone, without the writes since it' : 'restore it from a backup, or remove it to start empty';
+    super(`${path}: ${reason}; the local metadata store refuses to open it (${advice})`, options);
     this.path = path;
   }
 }
