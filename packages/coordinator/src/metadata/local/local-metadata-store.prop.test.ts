@@ -20,8 +20,8 @@
  *     everything until it is reopened.
  *
  * Planted bugs it catches (each tried by hand): acknowledging a journal entry before its
- * fsync; replaying a torn last entry (no CRC check); renaming a snapshot over the old one
- * before its fsync; and, from the single-file store, writing the snapshot in place.
+ * fsync, or before its write; replaying a torn last entry (no CRC check); renaming a
+ * snapshot over the old one before its fsync; writing the snapshot in place.
  *
  * Reproduce a failure: FC_SEED=<seed printed by fast-check> npx vitest run <this file>.
  */
