@@ -146,8 +146,9 @@ describe('a full disk (no-space on write)', () => {
     const auto = await metadata(c, 'auto', true);
     tb.fs.clearFaults();
     expect(auto.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
-    // Every file the deletion opens fails (both metadata saves among them): an error code, and the topic is gone.
+    // Every file the deletion opens and every write fails (both metadata saves among them: a journal append): an error code, and the topic is gone.
     for (let nth = 1; nth <= 20; nth++) tb.fs.failOn({ op: 'open', nth, code: 'no-space' });
+    for (let nth = 1; nth <= 20; nth++) tb.fs.failOn({ op: 'write', nth, code: 'no-space' });
     const deleted = await deleteTopic(c, 'grow');
     tb.fs.clearFaults();
     expect(deleted.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);

@@ -278,7 +278,7 @@ export class TopicRegistry {
       try {
         await this.#store.saveOrRevert(without());
       } catch (e) {
-        if (!isNoSpace(e)) return this.#storageFailure(`Could not delete topic ${name}`, e);
+        if (!causedByNoSpace(e)) return this.#storageFailure(`Could not delete topic ${name}`, e);
         saved = false;
         this.#logger.warn({ topic: name }, 'no space to save the metadata: deleting the topic\'s logs first to free space');
       }

@@ -1,3 +1,3 @@
-// The local metadata store: one process, one file in a directory (the single-broker default).
-export { LocalMetadataStore, type LocalMetadataStoreOptions } from './local-metadata-store.ts';
+// The local metadata store: one process, a snapshot and a journal in a directory (the single-broker default).
+export { LocalMetadataStore, localJournalFileName, type LocalMetadataStoreOptions } from './local-metadata-store.ts';
 export { LocalMetadataCorruptError, localMetadataFileName } from './local-file-format.ts';

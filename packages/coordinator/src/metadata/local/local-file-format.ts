@@ -1,8 +1,12 @@
 /**
- * The local metadata store's file (`samsa-metadata.kv` in the store's directory): the
- * whole key space at one revision, rewritten in full by every persisted write.
+ * The local metadata store's snapshot (`samsa-metadata.kv` in the store's directory): the
+ * whole key space at one revision. Since format version 2 it is rewritten only when the
+ * journal beside it (`local-journal-format.ts`) has grown past its bound; the writes in
+ * between are appended to the journal. Version 1 (the only file of earlier builds, then
+ * rewritten by every write) has the same layout; it is still read, and the store converts
+ * it by writing a version 2 snapshot at its first write.
  *
- * Layout (UTF-8 text; version 1):
+ * Layout (UTF-8 text; version 2, and 1):
  *
  *   samsa-metadata-store <version> <crc> <bodyBytes>\n       header, ASCII
  *   {"revision":R,"compactRevision":C,"kvs":[               body, JSON, bodyBytes long,
@@ -10,7 +14,7 @@
  *   {"key":"b",…,"lease":"7f3a"}                             one key per line, ascending
  *   ]}\n
  *
- * - `<version>` is the decimal format version (1); a reader refuses any other.
+ * - `<version>` is the decimal format version (2; 1 is read too); a reader refuses any other.
  * - `<crc>` is the CRC-32C of the body bytes, 8 lowercase hex digits; `<bodyBytes>` the
  *   body's length in decimal. A file whose remainder is not exactly `bodyBytes` long, or
  *   whose CRC differs, is torn or corrupt: it is refused, never read as empty.
@@ -30,7 +34,9 @@ import type { KeyValue } from '../metadata-store.ts';
 import { base64ToBytes, bytesToBase64 } from '../etcd/etcd-bytes.ts';
 
 export const localMetadataFileName = 'samsa-metadata.kv';
-export const localFormatVersion = 1;
+export const localFormatVersion = 2;
+/** Versions `decodeMetadataFile` reads: 1 (no journal; converted at the first write) and 2. */
+const readableVersions: readonly string[] = ['1', '2'];
 const magic = 'samsa-metadata-store';
 const headerCharsMax = 80;
 
@@ -40,12 +46,15 @@ export class LocalMetadataCorruptError extends Error {
   readonly code = 'metadata-corrupt';
   readonly path: string;
   constructor(path: string, reason: string, options?: { cause?: unknown }) {
-    super(`${path}: ${reason}; the local metadata store refuses to open it (restore it from a backup, or remove it to start empty)`, options);
+    const advice = path.endsWith('.log') ? 'restore it from a backup, or remove it to open the snapshot alone, without the writes since it' : 'restore it from a backup, or remove it to start empty';
+    super(`${path}: ${reason}; the local metadata store refuses to open it (${advice})`, options);
     this.path = path;
   }
 }
 
 export interface DecodedMetadataFile {
+  /** The format version the file was written in (1 or 2). */
+  readonly version: number;
   readonly revision: number;
   readonly compactRevision: number;
   readonly kvs: readonly KeyValue[];
@@ -111,7 +120,7 @@ export function decodeMetadataFile(path: string, bytes: Uint8Array): DecodedMeta
   const head = new TextDecoder().decode(bytes.subarray(0, newline));
   const fields = head.split(' ');
   if (fields.length !== 4 || fields[0] !== magic) throw new LocalMetadataCorruptError(path, `not a local metadata store file (header "${head.slice(0, 40)}")`);
-  if (fields[1] !== String(localFormatVersion)) throw new LocalMetadataCorruptError(path, `format version ${fields[1]} is not supported (this build reads ${localFormatVersion})`);
+  if (!readableVersions.includes(fields[1]!)) throw new LocalMetadataCorruptError(path, `format version ${fields[1]} is not supported (this build reads ${readableVersions.join(' and ')})`);
   if (!/^[0-9a-f]{8}$/.test(fields[2]!) || !/^[0-9]{1,12}$/.test(fields[3]!)) throw new LocalMetadataCorruptError(path, `malformed header "${head}"`);
   const bodyBytes = Number(fields[3]);
   const body = bytes.subarray(newline + 1);
@@ -124,10 +133,10 @@ export function decodeMetadataFile(path: string, bytes: Uint8Array): DecodedMeta
   } catch (e) {
     throw new LocalMetadataCorruptError(path, 'the body is not JSON', { cause: e });
   }
-  return checkBody(path, raw);
+  return { version: Number(fields[1]), ...checkBody(path, raw) };
 }
 
-function checkBody(path: string, raw: unknown): DecodedMetadataFile {
+function checkBody(path: string, raw: unknown): Omit<DecodedMetadataFile, 'version'> {
   const bad = (what: string): never => {
     throw new LocalMetadataCorruptError(path, what);
   };
@@ -140,33 +149,38 @@ function checkBody(path: string, raw: unknown): DecodedMetadataFile {
   const kvs: KeyValue[] = [];
   let previous: string | null = null;
   for (const [i, e] of (r.kvs as unknown[]).entries()) {
-    const x = e as Record<string, unknown> | null;
-    const ok =
-      typeof x?.key === 'string' &&
-      typeof x.value === 'string' &&
-      isInt(x.createRevision) &&
-      isInt(x.modRevision) &&
-      isInt(x.version) &&
-      x.createRevision >= 1 &&
-      x.createRevision <= x.modRevision &&
-      x.modRevision <= revision &&
-      x.version >= 1 &&
-      (x.lease === null || typeof x.lease === 'string');
-    if (!ok) return bad(`malformed key entry ${i}`);
-    const key = x.key as string;
-    if (previous !== null && !(previous < key)) return bad(`keys out of order or repeated at entry ${i} (${JSON.stringify(key)})`);
-    previous = key;
-    let value: Uint8Array;
-    try {
-      value = base64ToBytes(x.value as string);
-    } catch (e) {
-      throw new LocalMetadataCorruptError(path, `entry ${i} has a value that is not base64`, { cause: e });
-    }
-    kvs.push({ key, value, createRevision: x.createRevision as number, modRevision: x.modRevision as number, version: x.version as number, lease: x.lease as string | null });
+    const kv = decodeRecord(path, e, `key entry ${i}`, revision);
+    if (previous !== null && !(previous < kv.key)) return bad(`keys out of order or repeated at entry ${i} (${JSON.stringify(kv.key)})`);
+    previous = kv.key;
+    kvs.push(kv);
   }
   return { revision, compactRevision, kvs };
 }
 
-function isInt(v: unknown): v is number {
+/** One key's record (`recordJson`'s shape) read back; `where` names it in the error. Its modRevision may not pass `revisionMax`. */
+export function decodeRecord(path: string, e: unknown, where: string, revisionMax: number): KeyValue {
+  const x = e as Record<string, unknown> | null;
+  const ok =
+    typeof x?.key === 'string' &&
+    typeof x.value === 'string' &&
+    isInt(x.createRevision) &&
+    isInt(x.modRevision) &&
+    isInt(x.version) &&
+    x.createRevision >= 1 &&
+    x.createRevision <= x.modRevision &&
+    x.modRevision <= revisionMax &&
+    x.version >= 1 &&
+    (x.lease === null || typeof x.lease === 'string');
+  if (!ok) throw new LocalMetadataCorruptError(path, `malformed ${where}`);
+  let value: Uint8Array;
+  try {
+    value = base64ToBytes(x.value as string);
+  } catch (err) {
+    throw new LocalMetadataCorruptError(path, `${where} has a value that is not base64`, { cause: err });
+  }
+  return { key: x.key as string, value, createRevision: x.createRevision as number, modRevision: x.modRevision as number, version: x.version as number, lease: x.lease as string | null };
+}
+
+export function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v);
 }

@@ -3,7 +3,11 @@
  * of keys written apart from the store): batches of concurrent puts, deletes and
  * transactions, leases (grant, revoke, expiry on the clock), clean reopens, injected file
  * system faults, and power losses at any file operation (the memory file system's crash,
- * with torn unsynced writes), each followed by a reopen in a new "process".
+ * with torn unsynced writes: a prefix of them, the last one cut, or the last one kept at
+ * full length with a byte changed, as a disk that grew the file but lost a sector), each
+ * followed by a reopen in a new "process". Each run picks the journal's bound (every disk
+ * write a snapshot, a snapshot every few entries, or the default), so journal appends,
+ * snapshots and the crashes between a snapshot's rename and its new journal all occur.
  *
  * Invariants:
  *  1. the store applies each call at once, in call order: its revision is the model's
@@ -14,6 +18,10 @@
  *     with the keys of leases removed in one more revision (when it had any);
  *  3. a failed file write rejects the writes waiting for it, and the store refuses
  *     everything until it is reopened.
+ *
+ * Planted bugs it catches (each tried by hand): acknowledging a journal entry before its
+ * fsync, or before its write; replaying a torn last entry (no CRC check); renaming a
+ * snapshot over the old one before its fsync; writing the snapshot in place.
  *
  * Reproduce a failure: FC_SEED=<seed printed by fast-check> npx vitest run <this file>.
  */
@@ -119,7 +127,9 @@ class Process {
   readonly fs: FileSystem;
   dead = false;
   private opsLeft: number | null = null;
-  private tear: { seed: number; mode: 'prefix' | 'last' } | null = null;
+  private tear: { seed: number; mode: TearMode } | null = null;
+  /** The last write made through this process and not synced since (for the 'scramble' crash). */
+  private lastUnsynced: { path: string; position: number; bytes: Uint8Array } | null = null;
 
   private readonly disk: MemoryFileSystem;
 
@@ -130,8 +140,17 @@ class Process {
       path: h.path,
       read: async (b, p) => (gate(h.path), h.read(b, p)),
       append: async (b) => (gate(h.path), h.append(b)),
-      write: async (b, p) => (gate(h.path), h.write(b, p)),
-      sync: async () => (gate(h.path), h.sync()),
+      write: async (b, p) => {
+        gate(h.path);
+        const n = await h.write(b, p);
+        this.lastUnsynced = { path: h.path, position: p, bytes: concat(b) };
+        return n;
+      },
+      sync: async () => {
+        gate(h.path);
+        await h.sync();
+        if (this.lastUnsynced?.path === h.path) this.lastUnsynced = null;
+      },
       truncate: async (n) => (gate(h.path), h.truncate(n)),
       size: async () => (gate(h.path), h.size()),
       close: async () => (gate(h.path), h.close()),
@@ -159,7 +178,7 @@ class Process {
     };
   }
 
-  crashBeforeOp(n: number, tear: { seed: number; mode: 'prefix' | 'last' }): void {
+  crashBeforeOp(n: number, tear: { seed: number; mode: TearMode }): void {
     this.opsLeft = n;
     this.tear = tear;
   }
@@ -168,13 +187,47 @@ class Process {
     this.opsLeft = null;
   }
 
+  /** The write a 'scramble' crash keeps at full length with one byte changed; applied by `afterCrash`. */
+  private scrambled: { path: string; position: number; bytes: Uint8Array; flipAt: number } | null = null;
+
+  /** After a 'scramble' crash: the disk ends up holding the last unsynced write whole but for one changed byte. */
+  async afterCrash(): Promise<void> {
+    const s = this.scrambled;
+    this.scrambled = null;
+    if (!s || (await this.disk.stat(s.path)) === null) return;
+    const bytes = s.bytes.slice();
+    bytes[s.flipAt] = bytes[s.flipAt]! ^ 0x20;
+    const h = await this.disk.open(s.path, 'read-write');
+    await h.write(bytes, s.position);
+    await h.sync();
+    await h.close();
+  }
+
   private gate(path: string): void {
     if (!this.dead && this.opsLeft !== null && --this.opsLeft === 0) {
       this.dead = true;
-      this.disk.crash({ tear: this.tear! });
+      const tear = this.tear!;
+      if (tear.mode !== 'scramble') this.disk.crash({ tear: { seed: tear.seed, mode: tear.mode } });
+      else {
+        this.disk.crash();
+        this.scrambled = this.lastUnsynced && { ...this.lastUnsynced, flipAt: tear.seed % this.lastUnsynced.bytes.length };
+      }
     }
     if (this.dead) throw new FileSystemError('closed', path, 'the process is dead (simulated power loss)');
   }
+}
+
+type TearMode = 'prefix' | 'last' | 'scramble';
+
+function concat(b: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  const parts = b instanceof Uint8Array ? [b] : b;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 // ---- steps ----------------------------------------------------------------------------
@@ -194,34 +247,54 @@ const writeArb: fc.Arbitrary<WriteOp> = fc.oneof(
 );
 
 type Step =
-  | { readonly kind: 'batch'; readonly ops: readonly WriteOp[]; readonly crash: { readonly atOp: number; readonly seed: number; readonly mode: 'prefix' | 'last' } | null }
+  | { readonly kind: 'batch'; readonly ops: readonly WriteOp[]; readonly crash: { readonly atOp: number; readonly seed: number; readonly mode: TearMode } | null }
   | { readonly kind: 'fault'; readonly ops: readonly WriteOp[]; readonly op: 'open' | 'write' | 'sync' | 'close' | 'rename' | 'syncDir'; readonly nth: number }
   | { readonly kind: 'grant'; readonly ttlS: number }
   | { readonly kind: 'advance'; readonly ms: number }
   | { readonly kind: 'reopen' };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('batch' as const), ops: fc.array(writeArb, { minLength: 1, maxLength: 6 }), crash: fc.option(fc.record({ atOp: fc.integer({ min: 1, max: 14 }), seed: fc.nat(), mode: fc.constantFrom('prefix' as const, 'last' as const) }), { freq: 3 }) }) },
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant('batch' as const), ops: fc.array(writeArb, { minLength: 1, maxLength: 6 }), crash: fc.option(fc.record({ atOp: fc.integer({ min: 1, max: 14 }), seed: fc.nat(), mode: fc.constantFrom('prefix' as const, 'last' as const, 'scramble' as const) }), { freq: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('fault' as const), ops: fc.array(writeArb, { minLength: 1, maxLength: 4 }), op: fc.constantFrom('open' as const, 'write' as const, 'sync' as const, 'close' as const, 'rename' as const, 'syncDir' as const), nth: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('grant' as const), ttlS: fc.integer({ min: 1, max: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 3_000 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reopen' as const }) },
 );
 
-const coverage = { acknowledged: 0, crashes: 0, crashesWithPending: 0, recoveredUnacked: 0, faultsFired: 0, leaseSweeps: 0, expiries: 0 };
+const coverage = { acknowledged: 0, crashes: 0, crashesWithPending: 0, recoveredUnacked: 0, faultsFired: 0, leaseSweeps: 0, expiries: 0, snapshotsAfterCreate: 0, tornTailsCut: 0 };
+
+/** The journal bounds a run uses: every disk write a snapshot, a snapshot every few entries, the default. */
+const journalBoundsArb = fc.constantFrom({ journalBytesMin: 0, journalSnapshotRatio: 0 }, { journalBytesMin: 400, journalSnapshotRatio: 1 }, {});
 
 class Run {
   readonly disk = new MemoryFileSystem();
+  readonly bounds: { readonly journalBytesMin?: number; readonly journalSnapshotRatio?: number };
   readonly model = new Model();
   proc!: Process;
   clock!: ManualClock;
   store!: LocalMetadataStore;
   leaseIds: string[] = [];
+  private renamesAtOpen = 0;
+  private opened = false;
+
+  constructor(bounds: { readonly journalBytesMin?: number; readonly journalSnapshotRatio?: number }) {
+    this.bounds = bounds;
+  }
 
   async open(): Promise<void> {
+    if (this.opened) {
+      if (this.disk.opCount('rename') > this.renamesAtOpen) coverage.snapshotsAfterCreate += 1;
+      await this.proc.afterCrash();
+    }
+    this.opened = true;
+    const journalBytes = (await this.disk.stat('/data/samsa-metadata.kv.log'))?.sizeBytes ?? 0;
+    const renamesBefore = this.disk.opCount('rename');
     this.proc = new Process(this.disk);
     this.clock = new ManualClock();
-    this.store = await LocalMetadataStore.open({ fs: this.proc.fs, dir: '/data', clock: this.clock, random: createRandom(this.leaseIds.length + 1) });
+    this.store = await LocalMetadataStore.open({ fs: this.proc.fs, dir: '/data', clock: this.clock, random: createRandom(this.leaseIds.length + 1), ...this.bounds });
+    // Shorter without a new journal: open cut a torn tail off.
+    if (this.disk.opCount('rename') === renamesBefore && ((await this.disk.stat('/data/samsa-metadata.kv.log'))?.sizeBytes ?? 0) < journalBytes) coverage.tornTailsCut += 1;
+    this.renamesAtOpen = this.disk.opCount('rename');
     this.leaseIds = [];
   }
 
@@ -280,8 +353,8 @@ class Run {
   }
 }
 
-async function runSteps(steps: readonly Step[]): Promise<void> {
-  const run = new Run();
+async function runSteps(bounds: { readonly journalBytesMin?: number; readonly journalSnapshotRatio?: number }, steps: readonly Step[]): Promise<void> {
+  const run = new Run(bounds);
   await run.open();
   try {
     for (const step of steps) await runStep(run, step);
@@ -355,8 +428,8 @@ async function runStep(run: Run, step: Step): Promise<void> {
 describe('LocalMetadataStore against a model, with crashes', () => {
   it('applies writes in call order, acknowledges only what is on disk, and recovers one whole state no older than the acknowledged one', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 30 }), async (steps) => {
-        await runSteps(steps);
+      fc.asyncProperty(journalBoundsArb, fc.array(stepArb, { minLength: 1, maxLength: 30 }), async (bounds, steps) => {
+        await runSteps(bounds, steps);
       }),
       { numRuns: 300 },
     );

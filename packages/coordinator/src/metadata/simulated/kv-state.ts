@@ -10,6 +10,9 @@
  * - `history` holds one entry per revision in (compactRevision - 1, revision], oldest
  *   first, each with every event of that revision in the order they happened. Entries
  *   below `compactRevision` are gone; a watch from there is compacted.
+ * - `sortedKeys` holds exactly the keys of `keys`, ascending by UTF-16 code units (the
+ *   store's order), so `range(prefix)` costs O(log n + k) and never sorts; a put of a new
+ *   key or a delete moves the array's tail once (O(n) memmove, no comparisons beyond log n).
  * - Every key with a lease is in that lease's key set, and every key in a lease's set
  *   carries that lease.
  * - A request is bounded as etcd bounds it by default: at most `txnOpsMax` compares and ops
@@ -49,6 +52,8 @@ const LEASE_ID_ATTEMPTS_MAX = 16;
 
 export class KvState {
   private readonly keys = new Map<string, KeyValue>();
+  /** Every key of `keys`, ascending (compareKeys): a prefix range is a binary search plus its keys. */
+  private readonly sortedKeys: string[] = [];
   private readonly leases = new Map<string, LeaseState>();
   private leaseSeq = 0;
   private rev = 1; // etcd's fresh store answers revision 1 before any write
@@ -66,6 +71,7 @@ export class KvState {
     state.rev = revision;
     state.compactRev = Math.max(compactRevision, revision + 1);
     for (const kv of kvs) state.keys.set(kv.key, kv);
+    state.sortedKeys.push(...[...state.keys.keys()].sort(compareKeys));
     return state;
   }
 
@@ -81,11 +87,16 @@ export class KvState {
     return this.keys.get(key) ?? null;
   }
 
-  /** Keys under `prefix`, ascending; at most `limit` (0 or absent = all). */
+  /** Keys under `prefix`, ascending; at most `limit` (0 or absent = all). O(log n + k) for k keys returned. */
   range(prefix: string, limit = 0): { kvs: KeyValue[]; more: boolean } {
-    const all = [...this.keys.keys()].filter((k) => k.startsWith(prefix)).sort(compareKeys);
-    const taken = limit > 0 ? all.slice(0, limit) : all;
-    return { kvs: taken.map((k) => this.keys.get(k)!), more: taken.length < all.length };
+    // Every key with the prefix sorts at or after the prefix itself, and they are contiguous.
+    const kvs: KeyValue[] = [];
+    let i = lowerBound(this.sortedKeys, prefix);
+    for (; i < this.sortedKeys.length && this.sortedKeys[i]!.startsWith(prefix); i++) {
+      if (limit > 0 && kvs.length === limit) break;
+      kvs.push(this.keys.get(this.sortedKeys[i]!)!);
+    }
+    return { kvs, more: i < this.sortedKeys.length && this.sortedKeys[i]!.startsWith(prefix) };
   }
 
   txn(txn: Txn): TxnResult {
@@ -279,6 +290,7 @@ export class KvState {
       lease,
     };
     this.keys.set(key, kv);
+    if (!old) this.sortedKeys.splice(lowerBound(this.sortedKeys, key), 0, key);
     if (lease !== null) this.leases.get(lease)!.keys.add(key);
     events.push({ type: 'put', kv });
   }
@@ -288,6 +300,9 @@ export class KvState {
     if (!old) return 0;
     const revision = this.pendingRevision(events);
     this.keys.delete(key);
+    const at = lowerBound(this.sortedKeys, key);
+    if (this.sortedKeys[at] !== key) throw new Error(`assertion: key ${JSON.stringify(key)} missing from the sorted keys`);
+    this.sortedKeys.splice(at, 1);
     if (old.lease !== null) this.leases.get(old.lease)?.keys.delete(key);
     events.push({ type: 'delete', kv: { key, value: emptyValue, createRevision: 0, modRevision: revision, version: 0, lease: null } });
     return 1;
@@ -327,6 +342,18 @@ function checkOverlaps(ops: readonly TxnOp[]): void {
     const hit = op.type === 'delete' ? puts.has(op.key) : op.type === 'delete-prefix' ? [...puts].some((k) => k.startsWith(op.prefix)) : false;
     if (hit) throw new MetadataStoreError('invalid-argument', 'duplicate key given in txn request: a put of a key the branch also deletes');
   }
+}
+
+/** The first index of `sorted` whose key is not below `key`. */
+function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function compareKeys(a: string, b: string): number {
