@@ -7,7 +7,8 @@
  *
  * Crash safety: a save is one transaction of the local store (plus, before or after it,
  * partition keys the state does not read back; see the layout), and the store makes a
- * transaction durable (temp file, sync, rename, directory sync) before the save resolves.
+ * transaction durable (one journal entry appended and fsynced; the store folds its journal
+ * into a new snapshot now and then: coordinator README "The local store") before the save resolves.
  * So after a crash the store holds the state before or after each save, never a mix.
  * Saves are serialized: the next one starts after the previous one's transaction settled,
  * and each writes the difference between the keys the store holds and the keys its state
