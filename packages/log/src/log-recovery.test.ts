@@ -119,7 +119,7 @@ describe('recovery', () => {
       { epoch: 3, startOffset: 0 },
       { epoch: 5, startOffset: 2 },
     ]);
-    expect(reopened.endOffsetForEpoch(3)).toEqual({ epoch: 3, endOffset: 2 });
+    expect(reopened.endOffsetForEpoch(3)).toEqual({ leaderEpoch: 3, endOffset: 2 });
     await reopened.close();
   });
   it('starts empty at the checkpointed log start offset when the records below it were lost', async () => {
