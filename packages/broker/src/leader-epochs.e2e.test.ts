@@ -98,8 +98,8 @@ describe('OffsetForLeaderEpoch on a single broker', () => {
     ]);
     for (let v = 0; v <= 4; v++) {
       // v0 has no leader_epoch in the response (it decodes as the default, -1).
-      expect(await offsetForLeaderEpoch(client, v, 't', 0, 0), `v${v}`).toEqual(expect.objectContaining({ errorCode: ErrorCode.NONE, partition: 0, leaderEpoch: v >= 1 ? 0 : -1, endOffset: 3 }));
-      expect(await offsetForLeaderEpoch(client, v, 't', 0, 1), `v${v} newer epoch`).toEqual(expect.objectContaining({ errorCode: ErrorCode.NONE, leaderEpoch: -1, endOffset: -1 }));
+      expect({ v, answer: await offsetForLeaderEpoch(client, v, 't', 0, 0) }).toMatchObject({ v, answer: { errorCode: ErrorCode.NONE, partition: 0, leaderEpoch: v >= 1 ? 0 : -1, endOffset: 3 } });
+      expect({ v, answer: await offsetForLeaderEpoch(client, v, 't', 0, 1) }).toMatchObject({ v, answer: { errorCode: ErrorCode.NONE, leaderEpoch: -1, endOffset: -1 } }); // newer than any
       expect((await offsetForLeaderEpoch(client, v, 'nope', 0, 0)).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
       expect((await offsetForLeaderEpoch(client, v, 't', 7, 0)).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }

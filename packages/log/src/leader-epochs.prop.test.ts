@@ -185,7 +185,7 @@ async function check(m: EpochModel, log: Log): Promise<void> {
   expect(log.logEndOffset).toBe(m.end);
   expect(log.epochEntries()).toEqual(m.entries());
   const top = (m.latest() ?? 0) + 2;
-  for (let e = -1; e <= top; e++) expect(log.endOffsetForEpoch(e), `epoch ${e}`).toEqual(m.endOffsetFor(e));
+  for (let e = -1; e <= top; e++) expect({ e, answer: log.endOffsetForEpoch(e) }).toEqual({ e, answer: m.endOffsetFor(e) });
   if (m.end === 0) return;
   let batches = 0;
   // A read may stop at a segment's end; each one moves on by at least one batch.
@@ -198,7 +198,7 @@ async function check(m: EpochModel, log: Log): Promise<void> {
       expect(validateRecordBatch(bytes, pos, end)).toBeNull();
       const base = batchBaseOffset(bytes, pos);
       expect(base).toBe(offset);
-      expect(batchPartitionLeaderEpoch(bytes, pos), `batch at ${base}`).toBe(m.epochs[base]);
+      expect({ base, epoch: batchPartitionLeaderEpoch(bytes, pos) }).toEqual({ base, epoch: m.epochs[base] });
       offset = batchLastOffset(bytes, pos) + 1;
       expect(m.epochs[offset - 1]).toBe(m.epochs[base]);
       batches++;
