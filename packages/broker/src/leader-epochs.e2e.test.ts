@@ -8,7 +8,10 @@
 //     partitionLeaderEpoch field, CRC-32C still valid), the epoch's start offset is in
 //     `leader-epoch-checkpoint`, and OffsetForLeaderEpoch answers from that history, with
 //     the leadership checks: FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH for an old / new
-//     current epoch, NOT_LEADER_OR_FOLLOWER on a partition led elsewhere.
+//     current epoch, NOT_LEADER_OR_FOLLOWER on a partition led elsewhere;
+//   - Partition.truncateTo (a follower cutting back to the leader's history) removes the
+//     records, their epochs and the idempotent-producer state they made: a retry of a
+//     truncated batch is appended again, not answered as a duplicate at a lost offset.
 import {
   ApiVersionsRequestCodec,
   ApiVersionsResponseCodec,
@@ -158,5 +161,46 @@ describe('leader epochs in cluster mode', () => {
     expect(await v4(4, 5)).toMatchObject({ errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, leaderEpoch: -1, endOffset: -1 });
     // v0/v1 have no current_leader_epoch: never fenced.
     expect(await offsetForLeaderEpoch(client, 1, 't', 0, 2, 3)).toMatchObject({ errorCode: ErrorCode.NONE, leaderEpoch: 2, endOffset: 2 });
+  });
+});
+
+describe('Partition.truncateTo', () => {
+  it('removes the records, their epochs and the producer state they made', async () => {
+    const tb = await startTestBroker();
+    stops.push(() => tb.stop());
+    const client = await tb.connect();
+    await client.request(19, 4, CreateTopicsRequestCodec, createTopicsBody('t', 1), CreateTopicsResponseCodec);
+    const p = tb.broker.registry.partition('t', 0)!;
+    const idempotent = (values: string[], seq: number) => batchOf(values, { producerId: 7, producerEpoch: 0, baseSequence: seq });
+    p.leaderEpoch = 1;
+    expect((await p.produce(idempotent(['a', 'b'], 0))).baseOffset).toBe(0);
+    p.leaderEpoch = 2;
+    expect((await p.produce(idempotent(['c'], 2))).baseOffset).toBe(2);
+    expect((await p.produce(idempotent(['d'], 3))).baseOffset).toBe(3);
+    expect(p.log.endOffsetForEpoch(1)).toEqual({ leaderEpoch: 1, endOffset: 2 });
+
+    // The new leader's history ends epoch 1 at offset 2 and has no epoch 2: cut back there.
+    expect(await p.truncateTo(2)).toBe(true);
+    expect(p.log.logEndOffset).toBe(2);
+    expect(p.log.endOffsetForEpoch(1)).toEqual({ leaderEpoch: 1, endOffset: 2 });
+    expect(p.log.endOffsetForEpoch(2)).toEqual({ leaderEpoch: -1, endOffset: -1 });
+    expect(await p.truncateTo(5)).toBe(false);
+
+    // The producer retries seq 2 (its answer was lost): appended at 2, not a "duplicate" at 2
+    // (which the log no longer holds). Seq 3 after it is in order again.
+    p.leaderEpoch = 3;
+    const retry = await p.produce(idempotent(['c'], 2));
+    expect([retry.errorCode, retry.baseOffset, retry.recordCount]).toEqual([ErrorCode.NONE, 2, 1]);
+    expect(p.log.logEndOffset).toBe(3);
+    const next = await p.produce(idempotent(['d'], 3));
+    expect([next.errorCode, next.baseOffset]).toEqual([ErrorCode.NONE, 3]);
+    // And a real duplicate of a kept batch is still recognised.
+    const dup = await p.produce(idempotent(['a', 'b'], 0));
+    expect([dup.errorCode, dup.baseOffset, dup.recordCount]).toEqual([ErrorCode.NONE, 0, 0]);
+    expect(await stampedEpochs(p)).toEqual([
+      [0, 1],
+      [2, 3],
+      [3, 3],
+    ]);
   });
 });

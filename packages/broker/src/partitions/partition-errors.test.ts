@@ -23,6 +23,7 @@ function failingLog(thrown: unknown): PartitionLog {
     read: (): Promise<ReadResult> => Promise.reject(thrown),
     offsetForTimestamp: () => Promise.resolve(null),
     endOffsetForEpoch: () => ({ leaderEpoch: -1, endOffset: -1 }),
+    truncateTo: () => Promise.reject(thrown),
     deleteRecordsBefore: () => Promise.resolve(0),
     waitForData: () => Promise.resolve(false),
     close: () => Promise.resolve(),

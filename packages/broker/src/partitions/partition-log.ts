@@ -52,6 +52,12 @@ export interface PartitionLog {
    * or the log end for the latest); (-1, -1) for an epoch newer than any it holds.
    */
   endOffsetForEpoch(leaderEpoch: number): EpochEndOffset;
+  /**
+   * Removes every batch at or beyond `offset` (a batch holding it goes whole) and the
+   * leader epochs that start there; durable when it resolves. False when nothing was
+   * removed. Callers go through `Partition.truncateTo`, which also fixes producer state.
+   */
+  truncateTo(offset: number): Promise<boolean>;
   /** Moves the log start offset forward (DeleteRecords); returns the new start. */
   deleteRecordsBefore(offset: number): Promise<number>;
   /** Long poll: see the contract above. */

@@ -286,6 +286,24 @@ export class Partition {
     }
   }
 
+  /**
+   * Follower truncation (KIP-101 / KIP-279: to the end of the last epoch it shares with the
+   * leader): removes every record at or above `offset` (whole batches), the leader epochs
+   * starting there, and the producer state those records made — rebuilt from the log's
+   * tail as after a restart, so a producer's retry of a truncated batch is appended again
+   * instead of being answered as a duplicate at an offset that no longer exists. Runs on
+   * the append chain (no append interleaves). Resolves false when nothing was removed.
+   */
+  async truncateTo(offset: number): Promise<boolean> {
+    const run = this.#appendChain.then(async () => {
+      const truncated = await this.log.truncateTo(offset);
+      if (truncated) await this.rebuildProducerState();
+      return truncated;
+    });
+    this.#appendChain = run.catch(() => {});
+    return run;
+  }
+
   async deleteRecordsBefore(offset: number): Promise<number> {
     const run = this.#appendChain.then(async () => {
       const start = await this.log.deleteRecordsBefore(offset);

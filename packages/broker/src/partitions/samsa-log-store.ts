@@ -108,6 +108,9 @@ class SamsaPartitionLog implements PartitionLog {
   endOffsetForEpoch(leaderEpoch: number): EpochEndOffset {
     return this.log.endOffsetForEpoch(leaderEpoch);
   }
+  truncateTo(offset: number): Promise<boolean> {
+    return this.log.truncateTo(offset);
+  }
   read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
     return this.log.read(offset, maxBytes, options);
   }
