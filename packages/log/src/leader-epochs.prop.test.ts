@@ -2,8 +2,9 @@
  * Leader epochs of a log against a model (KIP-101/279): random leader appends in random
  * epochs (the epoch stays, or jumps up by 1–3, or after a truncation restarts at any
  * epoch ≥ the latest left in the log, as a follower promoted to leader would), follower
- * appends carrying the leader's epochs, truncations (`truncateTo`), clean restarts and
- * crashes (unsynced writes dropped, the last write torn) on the memory file system.
+ * appends carrying the leader's epochs, truncations (`truncateTo`), clean restarts,
+ * crashes (unsynced writes dropped, the last write torn) and a corrupt
+ * `leader-epoch-checkpoint` at a clean or unclean reopen, on the memory file system.
  *
  * The model is the list of surviving records, each with the epoch it was appended in;
  * it knows nothing of the cache. Invariants, after every step:
@@ -26,12 +27,14 @@ import type { ManualClock } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
 import { batchOf, memoryEnv, open } from '../test/log-test-support.ts';
 import { StaleLeaderEpochError } from './errors.ts';
+import { LEADER_EPOCH_CHECKPOINT_FILE, LOG_CLEAN_SHUTDOWN_FILE } from './file-names.ts';
 import type { Log } from './log.ts';
 import type { EpochEndOffset } from './leader-epoch-cache.ts';
 
 const T0 = 1_700_000_000_000;
 const CONFIG = { segmentBytes: 1024, segmentIndexBytes: 96, indexIntervalBytes: 128 };
 const UNDEFINED = { leaderEpoch: -1, endOffset: -1 };
+const DIR = '/data/events-0';
 
 type Op =
   | { readonly kind: 'append'; readonly records: number; readonly bump: number; readonly sync: boolean }
@@ -39,6 +42,7 @@ type Op =
   | { readonly kind: 'truncate'; readonly where: number; readonly restartBump: number }
   | { readonly kind: 'stale' }
   | { readonly kind: 'restart' }
+  | { readonly kind: 'corrupt-checkpoint'; readonly clean: boolean }
   | { readonly kind: 'crash'; readonly seed: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -47,6 +51,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('truncate' as const), where: fc.double({ min: 0, max: 1, noNaN: true }), restartBump: fc.integer({ min: 0, max: 2 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'stale' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('corrupt-checkpoint' as const), clean: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash' as const), seed: fc.integer({ min: 0, max: 1_000_000 }) }) },
 );
 
@@ -167,6 +172,19 @@ async function apply(op: Op, m: EpochModel, r: Real): Promise<void> {
       expect(r.log.logEndOffset).toBe(m.end);
       m.durableEnd = m.end;
       return;
+    case 'corrupt-checkpoint': {
+      // Closed (cleanly, or the marker removed: recovery scans from the recovery point), then
+      // the checkpoint is garbage: the history must come back whole from the batches.
+      await r.log.close();
+      if (!op.clean) await r.fs.remove(`${DIR}/${LOG_CLEAN_SHUTDOWN_FILE}`);
+      const h = await r.fs.open(`${DIR}/${LEADER_EPOCH_CHECKPOINT_FILE}`, 'read-write', { truncate: true });
+      await h.write(new TextEncoder().encode('0\n3\n1 0\n'), 0);
+      await h.close();
+      r.log = await open(r.fs, r.clock, {}, CONFIG);
+      expect(r.log.logEndOffset).toBe(m.end);
+      m.durableEnd = m.end;
+      return;
+    }
     case 'crash': {
       r.fs.crash({ tear: { seed: op.seed, mode: 'last' } });
       await r.log.close().catch(() => undefined);
