@@ -23,7 +23,8 @@ export type LogErrorCode =
   | 'corrupt-checkpoint'
   | 'too-many-waiters'
   | 'invalid-argument'
-  | 'segments-changed';
+  | 'segments-changed'
+  | 'stale-leader-epoch';
 
 export class LogError extends Error {
   override readonly name: string = 'LogError';
@@ -209,6 +210,24 @@ export class SegmentsChangedError extends LogError {
   override readonly name = 'SegmentsChangedError';
   constructor(baseOffset: number) {
     super('segments-changed', `segment ${baseOffset} is no longer in the log; compaction pass abandoned`);
+  }
+}
+
+/**
+ * A leader append stamped with an epoch older than the latest the log holds: a leader
+ * that was replaced (a newer epoch's records are already in this log) must not write.
+ * Accepting it would also rewrite the epoch history backwards (the cache drops every
+ * newer entry to stay monotonic). Nothing was appended; the broker answers
+ * NOT_LEADER_OR_FOLLOWER.
+ */
+export class StaleLeaderEpochError extends LogError {
+  override readonly name = 'StaleLeaderEpochError';
+  readonly leaderEpoch: number;
+  readonly latestEpoch: number;
+  constructor(leaderEpoch: number, latestEpoch: number) {
+    super('stale-leader-epoch', `append stamped with leader epoch ${leaderEpoch}, but the log already holds epoch ${latestEpoch}`);
+    this.leaderEpoch = leaderEpoch;
+    this.latestEpoch = latestEpoch;
   }
 }
 

@@ -15,12 +15,12 @@ describe('LeaderEpochCache (KIP-101/279 semantics)', () => {
 
   it('answers endOffsetFor like Kafka', () => {
     const c = cache();
-    expect(c.endOffsetFor(7, 50)).toEqual({ epoch: 7, endOffset: 50 });
-    expect(c.endOffsetFor(4, 50)).toEqual({ epoch: 4, endOffset: 35 });
-    expect(c.endOffsetFor(5, 50)).toEqual({ epoch: 4, endOffset: 35 });
-    expect(c.endOffsetFor(1, 50)).toEqual({ epoch: 1, endOffset: 10 });
-    expect(c.endOffsetFor(8, 50)).toEqual({ epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET });
-    expect(c.endOffsetFor(UNDEFINED_EPOCH, 50)).toEqual({ epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET });
+    expect(c.endOffsetFor(7, 50)).toEqual({ leaderEpoch: 7, endOffset: 50 });
+    expect(c.endOffsetFor(4, 50)).toEqual({ leaderEpoch: 4, endOffset: 35 });
+    expect(c.endOffsetFor(5, 50)).toEqual({ leaderEpoch: 4, endOffset: 35 });
+    expect(c.endOffsetFor(1, 50)).toEqual({ leaderEpoch: 1, endOffset: 10 });
+    expect(c.endOffsetFor(8, 50)).toEqual({ leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET });
+    expect(c.endOffsetFor(UNDEFINED_EPOCH, 50)).toEqual({ leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET });
   });
 
   it('assign drops entries that would break monotonicity and ignores repeats', () => {

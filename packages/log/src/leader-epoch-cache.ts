@@ -18,8 +18,14 @@ export const UNDEFINED_EPOCH = -1;
 export const UNDEFINED_EPOCH_OFFSET = -1;
 export const EPOCH_ENTRIES_MAX = 100_000;
 
+/**
+ * An OffsetsForLeaderEpoch answer, named as Kafka's `EpochEndOffset` fields: the largest
+ * epoch ≤ the requested one that the log knows, and where it ends (the start of the next
+ * epoch, or the log end for the latest). (-1, -1) when the requested epoch is newer than
+ * any known, or undefined (-1).
+ */
 export interface EpochEndOffset {
-  readonly epoch: number;
+  readonly leaderEpoch: number;
   readonly endOffset: number;
 }
 
@@ -84,9 +90,9 @@ export class LeaderEpochCache {
    * offset of the epoch after it (or the log end offset when it is the latest epoch).
    */
   endOffsetFor(requestedEpoch: number, logEndOffset: number): EpochEndOffset {
-    if (requestedEpoch === UNDEFINED_EPOCH) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    if (requestedEpoch === UNDEFINED_EPOCH) return { leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
     const latest = this.latestEntry();
-    if (latest !== null && latest.epoch === requestedEpoch) return { epoch: requestedEpoch, endOffset: logEndOffset };
+    if (latest !== null && latest.epoch === requestedEpoch) return { leaderEpoch: requestedEpoch, endOffset: logEndOffset };
     // higher: first entry with epoch > requested; floor: last entry with epoch ≤ requested.
     let higher = -1;
     for (let i = 0; i < this.entries.length; i++) {
@@ -95,10 +101,10 @@ export class LeaderEpochCache {
         break;
       }
     }
-    if (higher < 0) return { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
+    if (higher < 0) return { leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
     const higherStart = this.entries[higher]!.startOffset;
-    if (higher === 0) return { epoch: requestedEpoch, endOffset: higherStart };
-    return { epoch: this.entries[higher - 1]!.epoch, endOffset: higherStart };
+    if (higher === 0) return { leaderEpoch: requestedEpoch, endOffset: higherStart };
+    return { leaderEpoch: this.entries[higher - 1]!.epoch, endOffset: higherStart };
   }
 
   /** The epoch of the entry covering `offset`, or null when before the first entry. */

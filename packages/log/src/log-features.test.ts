@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { batchMaxTimestamp, batchPartitionLeaderEpoch, batchTimestampType } from '@samsa/codec';
+import { batchBaseOffset, batchMaxTimestamp, batchPartitionLeaderEpoch, batchTimestampType, nextBatchEnd } from '@samsa/codec';
 import { batchOf, concat, decodeBatches, memoryEnv, open, readAll } from '../test/log-test-support.ts';
-import { NonContiguousOffsetError, OffsetOutOfRangeError, RecordTooLargeError, SegmentsChangedError, TooManyWaitersError } from './errors.ts';
+import { NonContiguousOffsetError, OffsetOutOfRangeError, RecordTooLargeError, SegmentsChangedError, StaleLeaderEpochError, TooManyWaitersError } from './errors.ts';
 
 const T0 = 1_700_000_000_000;
 const rec = (i: number) => ({ key: `k${i}`, value: `v${i}`, timestampMs: T0 + i });
@@ -220,3 +220,34 @@ describe('segment swap (compaction)', () => {
     await log.close();
   });
 });
+
+describe('leader epochs on leader appends', () => {
+  it('stamps the epoch in place (the CRC still holds), records its start once, and refuses an older epoch', async () => {
+    const { fs, clock } = memoryEnv();
+    const log = await open(fs, clock);
+    await log.append(batchOf([rec(0), rec(1)]), { leaderEpoch: 4 });
+    await log.append(batchOf([rec(2)]), { leaderEpoch: 4 });
+    await log.append(batchOf([rec(3)]), { leaderEpoch: 6 });
+    expect(log.epochEntries()).toEqual([
+      { epoch: 4, startOffset: 0 },
+      { epoch: 6, startOffset: 3 },
+    ]);
+    const bytes = (await log.read(0, 1 << 20)).records;
+    expect(decodeBatches(bytes).batches).toEqual([{ base: 0, last: 1 }, { base: 2, last: 2 }, { base: 3, last: 3 }]); // validates each CRC-32C
+    expect([0, 2, 3].map((o) => batchPartitionLeaderEpoch(bytes, positionOfBatch(bytes, o)))).toEqual([4, 4, 6]);
+    expect(log.endOffsetForEpoch(4)).toEqual({ leaderEpoch: 4, endOffset: 3 });
+    expect(log.endOffsetForEpoch(5)).toEqual({ leaderEpoch: 4, endOffset: 3 });
+    expect(log.endOffsetForEpoch(6)).toEqual({ leaderEpoch: 6, endOffset: 4 });
+    expect(log.endOffsetForEpoch(7)).toEqual({ leaderEpoch: -1, endOffset: -1 });
+    // A replaced leader (epoch 5 < 6) writes nothing and leaves the history alone.
+    await expect(log.append(batchOf([rec(4)]), { leaderEpoch: 5 })).rejects.toBeInstanceOf(StaleLeaderEpochError);
+    expect(log.logEndOffset).toBe(4);
+    expect(log.latestEpoch()).toBe(6);
+    await log.close();
+  });
+});
+
+function positionOfBatch(bytes: Uint8Array, baseOffset: number): number {
+  for (let pos = 0; pos < bytes.byteLength; pos = nextBatchEnd(bytes, pos)) if (batchBaseOffset(bytes, pos) === baseOffset) return pos;
+  throw new Error(`no batch at ${baseOffset}`);
+}

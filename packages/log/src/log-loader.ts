@@ -20,7 +20,9 @@
  *    the last one the scan starts at its offset-index entry at the recovery point, not at
  *    its start), rebuild the indices, cut a torn or corrupt tail, and delete every segment
  *    after a cut (it follows corruption). The leader-epoch cache is re-assigned from the
- *    batches re-read.
+ *    batches re-read. A corrupt `leader-epoch-checkpoint` (after a clean shutdown too)
+ *    re-derives the whole history from every batch header instead; a missing one is an
+ *    empty history (as Kafka reads it), re-derived only where recovery scans.
  * 5. Segments wholly below the log start offset are deleted; an empty directory gets one
  *    empty segment at the log start offset. A log whose end lies below its checkpointed
  *    start offset (the records were lost, the start offset was not) is emptied and starts
@@ -28,7 +30,7 @@
  * Every file removal or rename is made durable with one syncDir at the end.
  */
 import { type FileSystem } from '@samsa/runtime';
-import { batchLastOffset } from '@samsa/codec';
+import { batchBaseOffset, batchLastOffset, batchPartitionLeaderEpoch } from '@samsa/codec';
 import { scanBatches } from './batch-scanner.ts';
 import { joinDir, parseSegmentFileName, segmentFilePath, type ParsedSegmentFileName, CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX, TEMP_FILE_SUFFIX } from './file-names.ts';
 import type { LeaderEpochCache } from './leader-epoch-cache.ts';
@@ -108,6 +110,9 @@ async function loadLogInto(params: LoadLogParams, segments: SegmentSet): Promise
   }
   recoveryPoint = params.hadCleanShutdown ? logEndOffset : Math.min(recoveryPoint, logEndOffset);
 
+  // A corrupt checkpoint: recovery re-derived the epochs of what it scanned at most (nothing
+  // after a clean shutdown), so every batch header below that is read once now.
+  if (!params.epochsOnDisk && logEndOffset > logStartOffset) await rederiveAllEpochs(segments, params.epochCache);
   params.epochCache.truncateFromEnd(logEndOffset);
   params.epochCache.truncateFromStart(logStartOffset);
   if (dirChanged) {
@@ -117,6 +122,21 @@ async function loadLogInto(params: LoadLogParams, segments: SegmentSet): Promise
     for (const s of segments.all()) s.dirEntryDurable = true;
   }
   return { segments, logEndOffset, logStartOffset, recoveryPoint, truncatedBytes, recovered };
+}
+
+/**
+ * The epoch history from scratch: each batch's (partitionLeaderEpoch, baseOffset) in log
+ * order, as the appends assigned them (epoch -1 batches are skipped by `assign`). Reads
+ * every segment once; only after a corrupt `leader-epoch-checkpoint`.
+ */
+async function rederiveAllEpochs(segments: SegmentSet, epochCache: LeaderEpochCache): Promise<void> {
+  epochCache.clear();
+  for (const segment of segments.all()) {
+    await segment.forEachBatch((batch) => {
+      epochCache.assign(batchPartitionLeaderEpoch(batch, 0), batchBaseOffset(batch, 0));
+      return true;
+    });
+  }
 }
 
 /**

@@ -119,7 +119,7 @@ describe('recovery', () => {
       { epoch: 3, startOffset: 0 },
       { epoch: 5, startOffset: 2 },
     ]);
-    expect(reopened.endOffsetForEpoch(3)).toEqual({ epoch: 3, endOffset: 2 });
+    expect(reopened.endOffsetForEpoch(3)).toEqual({ leaderEpoch: 3, endOffset: 2 });
     await reopened.close();
   });
   it('starts empty at the checkpointed log start offset when the records below it were lost', async () => {
@@ -167,5 +167,58 @@ describe('recovery', () => {
     expect(log.segmentsSnapshot()[0]!.sizeBytes).toBe(cutBytes);
     expect((await readAll(log)).map((r) => r.offset)).toEqual([...Array(cutEnd + 2).keys()]);
     await log.close();
+  });
+});
+
+describe('a corrupt leader-epoch-checkpoint', () => {
+  /** Says 2 entries, holds 1: CorruptCheckpointError at open. */
+  async function corruptEpochCheckpoint(fs: ReturnType<typeof memoryEnv>['fs']): Promise<void> {
+    const h = await fs.open(`${DIR}/leader-epoch-checkpoint`, 'read-write', { truncate: true });
+    await h.write(new TextEncoder().encode('0\n2\n3 0\n'), 0);
+    await h.sync();
+    await h.close();
+  }
+  const segmentsConfig = { segmentBytes: 400 };
+
+  async function threeEpochs(fs: ReturnType<typeof memoryEnv>['fs'], clock: ReturnType<typeof memoryEnv>['clock']) {
+    const log = await open(fs, clock, {}, segmentsConfig);
+    for (let i = 0; i < 12; i++) await log.append(batchOf([rec(i)]), { leaderEpoch: i < 4 ? 3 : i < 9 ? 5 : 8 });
+    await log.flush();
+    const expected = [
+      { epoch: 3, startOffset: 0 },
+      { epoch: 5, startOffset: 4 },
+      { epoch: 8, startOffset: 9 },
+    ];
+    expect(log.epochEntries()).toEqual(expected);
+    expect(log.segmentCount).toBeGreaterThan(2);
+    return { log, expected };
+  }
+
+  it('is re-derived from every segment after a crash (recovery scans only from the recovery point)', async () => {
+    const { fs, clock } = memoryEnv();
+    const { log, expected } = await threeEpochs(fs, clock);
+    await log.close(); // the recovery point is the end, in the last segment...
+    await fs.remove(`${DIR}/${LOG_CLEAN_SHUTDOWN_FILE}`); // ...but no clean shutdown
+    await corruptEpochCheckpoint(fs);
+    const reopened = await open(fs, clock, {}, segmentsConfig);
+    expect(reopened.epochEntries()).toEqual(expected);
+    expect(reopened.endOffsetForEpoch(3)).toEqual({ leaderEpoch: 3, endOffset: 4 });
+    expect(reopened.endOffsetForEpoch(5)).toEqual({ leaderEpoch: 5, endOffset: 9 });
+    await reopened.close();
+  });
+
+  it('is re-derived after a clean shutdown too', async () => {
+    const { fs, clock } = memoryEnv();
+    const { log, expected } = await threeEpochs(fs, clock);
+    await log.close();
+    await corruptEpochCheckpoint(fs);
+    const reopened = await open(fs, clock, {}, segmentsConfig);
+    expect(reopened.epochEntries()).toEqual(expected);
+    expect(reopened.endOffsetForEpoch(7)).toEqual({ leaderEpoch: 5, endOffset: 9 });
+    await reopened.close();
+    // The re-derived history was written back: a third open reads it.
+    const again = await open(fs, clock, {}, segmentsConfig);
+    expect(again.epochEntries()).toEqual(expected);
+    await again.close();
   });
 });

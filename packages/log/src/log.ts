@@ -47,7 +47,7 @@
 import type { Clock } from '@samsa/runtime';
 import { assignOffsets, checkFollowerOffsets, forEachBatchEpoch, leaderChecksFor, validateAppend, type ValidatedAppend } from './append-batches.ts';
 import { AsyncMutex } from './async-mutex.ts';
-import { InvalidArgumentError, LogNoSpaceError, OffsetOutOfRangeError, RecordBatchTooLargeError, assert, assertSafeInteger, completedUnlessNoSpace, isNoSpace } from './errors.ts';
+import { InvalidArgumentError, LogNoSpaceError, OffsetOutOfRangeError, RecordBatchTooLargeError, StaleLeaderEpochError, assert, assertSafeInteger, completedUnlessNoSpace, isNoSpace } from './errors.ts';
 import { CLEANED_FILE_SUFFIX } from './file-names.ts';
 import { sameFlushPolicy } from './flush-policy.ts';
 import type { EpochEndOffset, LeaderEpochCache } from './leader-epoch-cache.ts';
@@ -242,6 +242,13 @@ export class Log {
    * append time. With the config current at the call (append-batches.ts, LeaderChecks):
    * create-time logs get each batch's maxTimestamp corrected to the max over its records;
    * compacted logs refuse records without a key (InvalidRecordError).
+   *
+   * `leaderEpoch` (the partition's current leader epoch) is written into each batch's
+   * partitionLeaderEpoch field, which the CRC-32C does not cover (it covers attributes
+   * onwards), so no checksum is recomputed. The first append of a new epoch records
+   * (epoch → its base offset) in the epoch cache and checkpoints it before resolving. An
+   * epoch older than the latest the log holds is refused (StaleLeaderEpochError), nothing
+   * written.
    */
   async append(bytes: Uint8Array, options: AppendOptions = {}): Promise<AppendResult> {
     this.ensureAvailable();
@@ -253,6 +260,9 @@ export class Log {
     const written = await this.writers.run(() =>
       this.guard('append', async (): Promise<Written> => {
         this.ensureAvailable();
+        // Under the lock: a truncation or follower append may have changed the history.
+        const latest = this.epochCache.latestEpoch();
+        if (epoch >= 0 && latest !== null && epoch < latest) throw new StaleLeaderEpochError(epoch, latest);
         const firstOffset = this.endOffset;
         const logAppendTimeMs = config.timestampType === 'log-append-time' ? this.clock.wallMs() : -1;
         const stats = assignOffsets(bytes, { firstOffset, leaderEpoch: epoch, logAppendTimeMs });
@@ -391,9 +401,15 @@ export class Log {
     );
   }
 
-  /** OffsetsForLeaderEpoch (KIP-101/279). */
-  endOffsetForEpoch(epoch: number): EpochEndOffset {
-    return this.epochCache.endOffsetFor(epoch, this.endOffset);
+  /**
+   * OffsetsForLeaderEpoch (KIP-101/279), Kafka's semantics: for the latest epoch, the log
+   * end offset; for an older one, the start offset of the first epoch above it, with the
+   * largest known epoch ≤ `leaderEpoch` (or `leaderEpoch` itself when it precedes every
+   * known epoch: the log has nothing of it and its end is where the earliest known epoch
+   * starts); (-1, -1) for an epoch newer than any known, for -1, and on an empty cache.
+   */
+  endOffsetForEpoch(leaderEpoch: number): EpochEndOffset {
+    return this.epochCache.endOffsetFor(leaderEpoch, this.endOffset);
   }
 
   latestEpoch(): number | null {

@@ -30,6 +30,7 @@ import { listGroupsHandler } from './list-groups.ts';
 import { offsetCommitHandler } from './offset-commit.ts';
 import { offsetDeleteHandler } from './offset-delete.ts';
 import { offsetFetchHandler } from './offset-fetch.ts';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
 import { syncGroupHandler } from './sync-group.ts';
 
 export const HANDLERS: readonly ApiHandler[] = [
@@ -58,6 +59,7 @@ export const HANDLERS: readonly ApiHandler[] = [
   deleteGroupsHandler,
   offsetDeleteHandler,
   describeClusterHandler,
+  offsetForLeaderEpochHandler,
 ];
 
 export const CLUSTER_HANDLERS: readonly ApiHandler[] = [...HANDLERS, controlledShutdownHandler];

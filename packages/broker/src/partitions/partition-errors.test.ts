@@ -2,7 +2,7 @@
 // (@samsa/log's LogError subclasses), never by a look-alike `code` property or message:
 // an error that merely carries `code: 'record-too-large'` is not a RecordTooLargeError.
 import { ErrorCode } from '@samsa/codec';
-import { InvalidRecordBatchError, InvalidRecordError, LogNoSpaceError, OffsetOutOfRangeError, RecordTooLargeError } from '@samsa/log';
+import { InvalidRecordBatchError, InvalidRecordError, LogNoSpaceError, OffsetOutOfRangeError, RecordTooLargeError, StaleLeaderEpochError } from '@samsa/log';
 import { describe, expect, it } from 'vitest';
 import { parseServerConfig } from '../config/server-config.ts';
 import { effectiveTopicConfig } from '../config/topic-config.ts';
@@ -22,6 +22,8 @@ function failingLog(thrown: unknown): PartitionLog {
     append: (): Promise<AppendResult> => Promise.reject(thrown),
     read: (): Promise<ReadResult> => Promise.reject(thrown),
     offsetForTimestamp: () => Promise.resolve(null),
+    endOffsetForEpoch: () => ({ leaderEpoch: -1, endOffset: -1 }),
+    truncateTo: () => Promise.reject(thrown),
     deleteRecordsBefore: () => Promise.resolve(0),
     waitForData: () => Promise.resolve(false),
     close: () => Promise.resolve(),
@@ -40,6 +42,7 @@ describe('Partition: log errors cross by class', () => {
       [new InvalidRecordBatchError('bad-crc', 0), ErrorCode.CORRUPT_MESSAGE],
       [new InvalidRecordBatchError('bad-record-framing', 0), ErrorCode.INVALID_RECORD],
       [new LogNoSpaceError('/data/t-0', 'append'), ErrorCode.KAFKA_STORAGE_ERROR],
+      [new StaleLeaderEpochError(2, 3), ErrorCode.NOT_LEADER_OR_FOLLOWER],
     ];
     for (const [thrown, code] of cases) {
       expect((await partitionOver(thrown).produce(batchOf(['a']))).errorCode).toBe(code);

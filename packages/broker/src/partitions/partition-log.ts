@@ -9,8 +9,11 @@
  * that store too, over the memory file system.
  *
  * Contract:
- *   - `append(bytes)` takes validated record batches whose offsets it assigns in place;
- *     resolves once the batch is durable under the log's flush policy. Throws
+ *   - `append(bytes, { leaderEpoch })` takes validated record batches whose offsets it
+ *     assigns in place, and stamps `leaderEpoch` (the partition's, 0 when omitted) into
+ *     each batch's partitionLeaderEpoch; resolves once the batch is durable under the
+ *     log's flush policy. An epoch below the latest the log holds is refused
+ *     (StaleLeaderEpochError → NOT_LEADER_OR_FOLLOWER), nothing written. Throws
  *     @samsa/log's LogError subclasses, which Partition maps by class and typed `code`
  *     (InvalidRecordBatchError → CORRUPT_MESSAGE, RecordTooLargeError →
  *     MESSAGE_TOO_LARGE, a full disk → retriable KAFKA_STORAGE_ERROR, anything else,
@@ -23,7 +26,7 @@
  *     at once instead of parking).
  *   - offsets are JS numbers.
  */
-import type { AppendOptions, AppendResult, Log, ReadOptions, ReadResult, TimestampAndOffset, Watermark } from '@samsa/log';
+import type { AppendOptions, AppendResult, EpochEndOffset, Log, ReadOptions, ReadResult, TimestampAndOffset, Watermark } from '@samsa/log';
 
 export interface WaitForDataOptions {
   readonly signal?: AbortSignal;
@@ -43,6 +46,18 @@ export interface PartitionLog {
   read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult>;
   /** ListOffsets: -2 earliest, -1 latest, -3 max timestamp, else first offset with timestamp ≥ ts; null when none. */
   offsetForTimestamp(timestampMs: number): Promise<TimestampAndOffset | null>;
+  /**
+   * OffsetsForLeaderEpoch (KIP-101/279, @samsa/log's `Log.endOffsetForEpoch`): the largest
+   * epoch ≤ `leaderEpoch` the log holds and where it ends (the next epoch's start offset,
+   * or the log end for the latest); (-1, -1) for an epoch newer than any it holds.
+   */
+  endOffsetForEpoch(leaderEpoch: number): EpochEndOffset;
+  /**
+   * Removes every batch at or beyond `offset` (a batch holding it goes whole) and the
+   * leader epochs that start there; durable when it resolves. False when nothing was
+   * removed. Callers go through `Partition.truncateTo`, which also fixes producer state.
+   */
+  truncateTo(offset: number): Promise<boolean>;
   /** Moves the log start offset forward (DeleteRecords); returns the new start. */
   deleteRecordsBefore(offset: number): Promise<number>;
   /** Long poll: see the contract above. */

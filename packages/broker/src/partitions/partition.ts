@@ -4,7 +4,9 @@
  * the ISR is {this node}, and the high watermark (the log's) equals the log end offset.
  * In a cluster the topic registry sets `isLeader` and `leaderEpoch` from each applied
  * view (topic-registry.ts `applyView`); the handlers refuse client reads and writes on a
- * replica that is not the leader (handlers/leadership.ts), not this class.
+ * replica that is not the leader (handlers/leadership.ts), not this class. Every append
+ * is stamped with `leaderEpoch` as it is then (the log refuses an epoch older than the
+ * latest it holds: NOT_LEADER_OR_FOLLOWER).
  *
  * Long polls wait on the log (`waitForData` on the high watermark), the one mechanism:
  * the log wakes them when data arrives. The partition only holds the AbortController of
@@ -177,7 +179,8 @@ export class Partition {
     }
     let appended;
     try {
-      appended = await this.log.append(batch);
+      // Stamped with this replica's leader epoch (the log writes it in place, outside the CRC).
+      appended = await this.log.append(batch, { leaderEpoch: this.leaderEpoch });
     } catch (e) {
       const [code, message] = appendErrorCode(e);
       return this.#outcome(code, message, { recordErrors: code === ErrorCode.INVALID_RECORD ? recordErrorsOf(e, message) : [] });
@@ -283,6 +286,24 @@ export class Partition {
     }
   }
 
+  /**
+   * Follower truncation (KIP-101 / KIP-279: to the end of the last epoch it shares with the
+   * leader): removes every record at or above `offset` (whole batches), the leader epochs
+   * starting there, and the producer state those records made — rebuilt from the log's
+   * tail as after a restart, so a producer's retry of a truncated batch is appended again
+   * instead of being answered as a duplicate at an offset that no longer exists. Runs on
+   * the append chain (no append interleaves). Resolves false when nothing was removed.
+   */
+  async truncateTo(offset: number): Promise<boolean> {
+    const run = this.#appendChain.then(async () => {
+      const truncated = await this.log.truncateTo(offset);
+      if (truncated) await this.rebuildProducerState();
+      return truncated;
+    });
+    this.#appendChain = run.catch(() => {});
+    return run;
+  }
+
   async deleteRecordsBefore(offset: number): Promise<number> {
     const run = this.#appendChain.then(async () => {
       const start = await this.log.deleteRecordsBefore(offset);
@@ -350,6 +371,7 @@ function appendErrorCode(e: unknown): [number, string] {
     case 'record-batch-too-large':
       return [ErrorCode.RECORD_LIST_TOO_LARGE, message];
     case 'log-closed':
+    case 'stale-leader-epoch':
       return [ErrorCode.NOT_LEADER_OR_FOLLOWER, message];
     default:
       return [ErrorCode.KAFKA_STORAGE_ERROR, message];

@@ -33,17 +33,21 @@
  * partition directory, no `.kafka_cleanshutdown`) open with a recovery scan from the
  * checkpointed recovery points; the stale per-log markers are removed.
  *
- * The leader epoch stamped into every appended batch is 0: this single node is the
- * partition leader forever.
+ * Leader epochs: every appended batch is stamped with the partition's current leader
+ * epoch (`Partition.leaderEpoch`, passed as `leaderEpoch`: 0 on a single broker, the
+ * view's in a cluster; 0 when a caller passes none). The log writes it in place (outside
+ * the CRC) and records a new epoch's start offset in `leader-epoch-checkpoint` at the
+ * first append of that epoch.
  */
 import { flushPolicyFromKafka, LOG_CLEAN_SHUTDOWN_FILE, LOG_DIR_CLEAN_SHUTDOWN_FILE, LogManager } from '@samsa/log';
-import type { AppendOptions, AppendResult, Log, LogConfig, ReadOptions, ReadResult, SegmentsDeletedEvent, TimestampAndOffset } from '@samsa/log';
+import type { AppendOptions, AppendResult, EpochEndOffset, Log, LogConfig, ReadOptions, ReadResult, SegmentsDeletedEvent, TimestampAndOffset } from '@samsa/log';
 import { joinPath } from '@samsa/runtime';
 import type { Clock, FileSystem, Random } from '@samsa/runtime';
 import type { Logger } from '../observability/logger.ts';
 import type { PartitionLog, PartitionLogConfig, PartitionLogStore, RemoveOptions, WaitForDataOptions } from './partition-log.ts';
 
-const LEADER_EPOCH = 0;
+/** The epoch of an append that names none (a single broker's partitions lead at 0 forever). */
+const DEFAULT_LEADER_EPOCH = 0;
 
 /**
  * The topic's config in the log's terms, value for value: no clamps. The topic and broker
@@ -73,7 +77,7 @@ export function toSamsaLogConfig(c: PartitionLogConfig): Partial<LogConfig> {
 
 /**
  * The Log as the broker's PartitionLog: every call and result is the log's own; only the
- * leader epoch (this node leads every partition at epoch 0), close (after the log's running
+ * default leader epoch (0 when the caller names none), close (after the log's running
  * maintenance task) and retention (on the manager's per-log chain) go through here.
  */
 class SamsaPartitionLog implements PartitionLog {
@@ -99,7 +103,13 @@ class SamsaPartitionLog implements PartitionLog {
     return this.log.isOffline;
   }
   append(batches: Uint8Array, options: AppendOptions = {}): Promise<AppendResult> {
-    return this.log.append(batches, { ...options, leaderEpoch: LEADER_EPOCH });
+    return this.log.append(batches, { ...options, leaderEpoch: options.leaderEpoch ?? DEFAULT_LEADER_EPOCH });
+  }
+  endOffsetForEpoch(leaderEpoch: number): EpochEndOffset {
+    return this.log.endOffsetForEpoch(leaderEpoch);
+  }
+  truncateTo(offset: number): Promise<boolean> {
+    return this.log.truncateTo(offset);
   }
   read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult> {
     return this.log.read(offset, maxBytes, options);

@@ -6,10 +6,10 @@
  * does.
  */
 import { CONSUMER_OFFSETS_TOPIC } from '../groups/consumer-offsets-log.ts';
-import type { AppendResult } from '@samsa/log';
+import type { AppendOptions, AppendResult } from '@samsa/log';
 import type { PartitionLog, PartitionLogStore } from '../partitions/partition-log.ts';
 
-export type OffsetsAppendHook = (log: PartitionLog, batches: Uint8Array) => Promise<AppendResult>;
+export type OffsetsAppendHook = (log: PartitionLog, batches: Uint8Array, options?: AppendOptions) => Promise<AppendResult>;
 
 export function interceptOffsetsAppends(inner: PartitionLogStore, append: OffsetsAppendHook): PartitionLogStore {
   return {
@@ -18,7 +18,7 @@ export function interceptOffsetsAppends(inner: PartitionLogStore, append: Offset
       if (topic !== CONSUMER_OFFSETS_TOPIC) return log;
       // A proxy, not a copy: the real log's getters stay live, its methods run on the real
       // log (its private fields), and the store still recognizes it (instanceof).
-      const intercepted = (batches: Uint8Array): Promise<AppendResult> => append(log, batches);
+      const intercepted = (batches: Uint8Array, options?: AppendOptions): Promise<AppendResult> => append(log, batches, options);
       return new Proxy(log, {
         get(target, key) {
           if (key === 'append') return intercepted;
