@@ -37,6 +37,7 @@ import type {
   ListReassignmentsRequest,
   OngoingReassignment,
   PartitionResult,
+  PartitionState,
   Probe,
   ReassignPartitionsRequest,
   TopicPartitionRef,
@@ -311,7 +312,7 @@ export class ControllerState {
     const ineligible = isr.filter((b) => !r.isr.includes(b) && (!this.image.brokers.has(b) || this.shutdowns.has(b)));
     if (ineligible.length > 0) return [fail(requestId, 'INELIGIBLE_REPLICA', `${where}: broker(s) ${ineligible.join(',')} are fenced or shutting down`)];
     if (this.changing.has(key)) return [fail(requestId, 'REQUEST_TIMED_OUT', `${where}: another change of the partition is in flight; retry`)];
-    if (isr.length === r.isr.length && isr.every((b, i) => b === r.isr[i])) return [{ type: 'reply', requestId, reply: { ok: true, partition: r } }];
+    if (isr.length === r.isr.length && isr.every((b, i) => b === r.isr[i])) return [{ type: 'reply', requestId, reply: { ok: true, partition: stateOf(r) } }];
     const next: PartitionRecord = { ...r, isr: [...isr], partitionEpoch: r.partitionEpoch + 1 };
     return this.startPartitionChanges(requestId, true, new Map([[`${req.topic}/${req.partition}`, null]]), [{ key, modRevision: v.modRevision, next, ref: req }]);
   }
@@ -555,7 +556,7 @@ export class ControllerState {
     if (--g.pendingTxns > 0) return [];
     if (g.alter) {
       const only = w.changes[0]!;
-      return [{ type: 'reply', requestId: g.requestId, reply: error ? { ok: false, code: error, message: message! } : { ok: true, partition: only.next } }];
+      return [{ type: 'reply', requestId: g.requestId, reply: error ? { ok: false, code: error, message: message! } : { ok: true, partition: stateOf(only.next) } }];
     }
     return [this.answerGroup(g)];
   }
@@ -758,6 +759,10 @@ function initialPartition(topicId: string, partition: number, replicas: readonly
   const isr = inSync.length > 0 ? inSync : [replicas[0]!];
   const leader = replicas.find((b) => isr.includes(b) && live.has(b)) ?? -1;
   return { topicId, partition, replicas: [...replicas], isr, leader, leaderEpoch: 0, partitionEpoch: 0 };
+}
+
+function stateOf(r: PartitionRecord): PartitionState {
+  return { leader: r.leader, leaderEpoch: r.leaderEpoch, isr: r.isr, partitionEpoch: r.partitionEpoch };
 }
 
 function bounded(name: string, value: number, min: number, max: number): number {

@@ -11,7 +11,6 @@
  * Every request gets exactly one reply, with a Kafka error name or none.
  */
 import type { Txn, TxnOpResult } from '../metadata/metadata-store.ts';
-import type { PartitionRecord } from './cluster-records.ts';
 
 export interface CreateTopicRequest {
   readonly name: string;
@@ -56,6 +55,14 @@ export interface AlterPartitionRequest {
   readonly partitionEpoch: number;
   /** Distinct replicas, the leader among them. */
   readonly newIsr: readonly number[];
+}
+
+/** What AlterPartition answers (Kafka's AlterPartition response fields). */
+export interface PartitionState {
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+  readonly partitionEpoch: number;
 }
 
 export interface TopicPartitionRef {
@@ -120,7 +127,7 @@ export type ControllerReply =
       readonly ok: true;
       readonly topicId?: string;
       /** AlterPartition: the partition's new state. */
-      readonly partition?: PartitionRecord;
+      readonly partition?: PartitionState;
       /** ElectLeaders, AlterPartitionReassignments: one result per partition. */
       readonly partitions?: readonly PartitionResult[];
       /** ListPartitionReassignments. */
