@@ -10,7 +10,7 @@ import { CLUSTER_HANDLERS, HANDLERS, handlerTableFor } from './index.ts';
 
 describe('handler table', () => {
   it('cluster table = single-broker table + ControlledShutdown + the replication admin APIs', () => {
-    const clusterOnly = [ApiKey.ControlledShutdown, ApiKey.ElectLeaders, ApiKey.AlterPartitionReassignments, ApiKey.ListPartitionReassignments, ApiKey.AlterPartition];
+    const clusterOnly: number[] = [ApiKey.ControlledShutdown, ApiKey.ElectLeaders, ApiKey.AlterPartitionReassignments, ApiKey.ListPartitionReassignments, ApiKey.AlterPartition];
     expect(HANDLERS.filter((h) => clusterOnly.includes(h.apiKey))).toEqual([]);
     expect(CLUSTER_HANDLERS.map((h) => h.apiKey)).toEqual([...HANDLERS.map((h) => h.apiKey), ...clusterOnly]);
     for (const h of CLUSTER_HANDLERS) expect({ name: h.name, inSpec: h.request.meta.validVersions[0] <= h.minVersion && h.maxVersion <= h.request.meta.validVersions[1] }).toEqual({ name: h.name, inSpec: true });

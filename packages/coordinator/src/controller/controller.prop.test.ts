@@ -452,6 +452,5 @@ describe('Controller (property)', () => {
     expect(seen.acceptedProposals).toBeGreaterThan(50);
     expect(seen.uncleanLeaders).toBeGreaterThan(0);
     expect(seen.reassignmentsDone).toBeGreaterThan(0);
-    console.log(JSON.stringify(seen));
   }, 120_000);
 });
