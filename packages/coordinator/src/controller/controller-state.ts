@@ -295,7 +295,7 @@ export class ControllerState {
     if (!this.session) return [fail(requestId, 'NOT_CONTROLLER', 'this broker is not the controller')];
     if (this.work.size >= this.config.requestsMax) return [fail(requestId, 'REQUEST_TIMED_OUT', `more than ${this.config.requestsMax} requests in progress`)];
     const found = this.findPartition(req);
-    if (typeof found === 'string') return [fail(requestId, found, found === 'REQUEST_TIMED_OUT' ? `topic '${req.topic}' is being changed; retry` : `no partition ${req.topic}-${req.partition}`)];
+    if (typeof found === 'string') return [fail(requestId, found, notFoundMessage(found, req))];
     const t = this.image.topics.get(req.topic)!;
     if (t.record.topicId !== req.topicId) return [fail(requestId, 'UNKNOWN_TOPIC_ID', `topic '${req.topic}' has id ${t.record.topicId}, not ${req.topicId}`)];
     const { key, v } = found;
@@ -329,7 +329,7 @@ export class ControllerState {
       if (results.has(id)) continue;
       const found = this.findPartition(ref);
       if (typeof found === 'string') {
-        results.set(id, { ...ref, error: found, message: `no partition ${ref.topic}-${ref.partition}` });
+        results.set(id, { ...ref, error: found, message: notFoundMessage(found, ref) });
         continue;
       }
       if (this.changing.has(found.key)) {
@@ -369,7 +369,7 @@ export class ControllerState {
       }
       const found = this.findPartition(ref);
       if (typeof found === 'string') {
-        answer(found, `no partition ${ref.topic}-${ref.partition}`);
+        answer(found, notFoundMessage(found, ref));
         continue;
       }
       const r = found.v.record;
@@ -759,6 +759,10 @@ function initialPartition(topicId: string, partition: number, replicas: readonly
   const isr = inSync.length > 0 ? inSync : [replicas[0]!];
   const leader = replicas.find((b) => isr.includes(b) && live.has(b)) ?? -1;
   return { topicId, partition, replicas: [...replicas], isr, leader, leaderEpoch: 0, partitionEpoch: 0 };
+}
+
+function notFoundMessage(code: 'UNKNOWN_TOPIC_OR_PARTITION' | 'REQUEST_TIMED_OUT', ref: TopicPartitionRef): string {
+  return code === 'REQUEST_TIMED_OUT' ? `another request for topic '${ref.topic}' is in progress; retry` : `no partition ${ref.topic}-${ref.partition}`;
 }
 
 function stateOf(r: PartitionRecord): PartitionState {
