@@ -9,7 +9,8 @@
  *   alterConfigs       → AlterConfigs v2 (mode `replace`) or IncrementalAlterConfigs v1
  *                        (mode `incremental`: SET for a value, DELETE for null)
  *   controlledShutdown → ControlledShutdown v3
- *   alterPartition     → AlterPartition v2 (by topic id; `brokerId` = the proposing leader)
+ *   alterPartition     → AlterPartition v2 (by topic id; `brokerId` = the proposing leader),
+ *                        v3 when the request carries broker epochs (KIP-903)
  *   electLeaders       → ElectLeaders v2 (type 0 preferred, 1 unclean; null = all)
  *   reassignPartitions → AlterPartitionReassignments v0
  *   listReassignments  → ListPartitionReassignments v0
@@ -235,15 +236,17 @@ export function groupByTopic<T extends TopicPartitionRef>(refs: readonly T[]): M
 }
 
 export function alterPartitionMessage(req: AlterPartitionRequest): ForwardMessage {
+  const epochs = req.newIsrBrokerEpochs;
+  const withEpochs = epochs === undefined ? null : req.newIsr.map((brokerId, i) => ({ brokerId, brokerEpoch: epochs[i] ?? -1 }));
   return message({
     apiKey: AlterPartitionRequestCodec.meta.apiKey,
-    apiVersion: 2,
+    apiVersion: withEpochs ? 3 : 2,
     request: AlterPartitionRequestCodec,
     response: AlterPartitionResponseCodec,
     body: {
       brokerId: req.leaderId,
       brokerEpoch: -1,
-      topics: [{ topicName: req.topic, topicId: req.topicId, partitions: [{ partitionIndex: req.partition, leaderEpoch: req.leaderEpoch, newIsr: [...req.newIsr], newIsrWithEpochs: [], leaderRecoveryState: 0, partitionEpoch: req.partitionEpoch }] }],
+      topics: [{ topicName: '', topicId: req.topicId, partitions: [{ partitionIndex: req.partition, leaderEpoch: req.leaderEpoch, newIsr: withEpochs ? [] : [...req.newIsr], newIsrWithEpochs: withEpochs ?? [], leaderRecoveryState: 0, partitionEpoch: req.partitionEpoch }] }],
     },
     replyOf: (res) => {
       if (res.errorCode !== ErrorCode.NONE) return replyOfErrorCode(res.errorCode, null);

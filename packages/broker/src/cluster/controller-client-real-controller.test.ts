@@ -193,16 +193,18 @@ describe('admin requests forwarded to the real controller', () => {
     expect((await s.link1.controller.createTopic({ name: 'r', assignment: [[1, 2], [2, 1]] })).ok).toBe(true);
     await until(() => source.view().topics.has('r'), 'the topic in the view');
     const topicId = source.view().topics.get('r')!.topicId;
-    const propose = (version: number, partitionEpoch: number, newIsr: number[]) =>
+    const propose = (version: number, partitionEpoch: number, newIsr: number[], brokerEpoch = -1) =>
       client.request(ApiKey.AlterPartition, version, AlterPartitionRequestCodec, {
         brokerId: 2,
         brokerEpoch: -1,
-        topics: [{ topicName: version < 2 ? 'r' : '', topicId: version < 2 ? ZERO_UUID : topicId, partitions: [{ partitionIndex: 1, leaderEpoch: 0, newIsr: version < 3 ? newIsr : [], newIsrWithEpochs: version < 3 ? [] : newIsr.map((brokerId) => ({ brokerId, brokerEpoch: -1 })), leaderRecoveryState: 0, partitionEpoch }] }],
+        topics: [{ topicName: version < 2 ? 'r' : '', topicId: version < 2 ? ZERO_UUID : topicId, partitions: [{ partitionIndex: 1, leaderEpoch: 0, newIsr: version < 3 ? newIsr : [], newIsrWithEpochs: version < 3 ? [] : newIsr.map((brokerId) => ({ brokerId, brokerEpoch })), leaderRecoveryState: 0, partitionEpoch }] }],
       }, AlterPartitionResponseCodec);
     // The leader of r-1 (broker 2) shrinks its ISR to itself: accepted at partition epoch 1.
     expect((await propose(2, 0, [2])).topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, leaderId: 2, leaderEpoch: 0, isr: [2], partitionEpoch: 1 });
     await until(() => source.view().topics.get('r')!.partitions[1]!.partitionEpoch === 1, 'the ISR change in the view');
     expect((await propose(3, 0, [2, 1])).topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.INVALID_UPDATE_VERSION });
+    // v3 carries broker epochs (KIP-903), forwarded as v3: an epoch no registration has → INELIGIBLE_REPLICA.
+    expect((await propose(3, 1, [2, 1], 999_999)).topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.INELIGIBLE_REPLICA });
     expect((await propose(0, 1, [2, 1])).topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, isr: [2, 1], partitionEpoch: 2 });
     await until(() => source.view().topics.get('r')!.partitions[1]!.partitionEpoch === 2, 'the ISR change in the view');
 

@@ -8,8 +8,9 @@
  * INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA, NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_ID…
  * The proposer is the request's `brokerId`. v0-1 name topics, v2+ give topic ids (this
  * broker's view maps one to the other; an id it does not know → UNKNOWN_TOPIC_ID); v3's
- * `newIsrWithEpochs` gives the ISR with broker epochs, of which only the ids are used
- * (the controller checks that added members are registered and not shutting down). The
+ * `newIsrWithEpochs` gives the ISR with broker epochs (KIP-903): a member whose
+ * registration has another epoch (it restarted) is INELIGIBLE_REPLICA, -1 is not checked
+ * (the controller also refuses added members that are fenced or shutting down). The
  * answer carries the partition's new state; no view wait (the leader acts on the reply).
  * A forwarded request at a broker that is not the controller → NOT_CONTROLLER.
  */
@@ -37,8 +38,18 @@ async function handleAlterPartition(ctx: BrokerContext, req: AlterPartitionReque
         answer(byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         continue;
       }
-      const newIsr = info.apiVersion >= 3 ? p.newIsrWithEpochs.map((b) => b.brokerId) : p.newIsr;
-      const reply = await cluster.controller.alterPartition({ topic: known.name, topicId: known.topicId, partition: p.partitionIndex, leaderId: req.brokerId, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, newIsr });
+      const v3 = info.apiVersion >= 3;
+      const newIsr = v3 ? p.newIsrWithEpochs.map((b) => b.brokerId) : p.newIsr;
+      const reply = await cluster.controller.alterPartition({
+        topic: known.name,
+        topicId: known.topicId,
+        partition: p.partitionIndex,
+        leaderId: req.brokerId,
+        leaderEpoch: p.leaderEpoch,
+        partitionEpoch: p.partitionEpoch,
+        newIsr,
+        ...(v3 ? { newIsrBrokerEpochs: p.newIsrWithEpochs.map((b) => b.brokerEpoch) } : {}),
+      });
       if (!reply.ok) answer(ErrorCode[reply.code]);
       else if (reply.partition) answer(ErrorCode.NONE, reply.partition);
       else answer(ErrorCode.UNKNOWN_SERVER_ERROR);

@@ -121,7 +121,8 @@ describe('AlterPartition handler', () => {
     const byId = await call<{ topics: { topicName: string; topicId: string }[] }>(alterPartitionHandler, body('', ID), 3);
     expect(byId.topics[0]).toMatchObject({ topicName: '', topicId: ID });
     const asked = { method: 'alterPartition', req: { topic: 't', topicId: ID, partition: 1, leaderId: 2, leaderEpoch: 0, partitionEpoch: 3, newIsr: [2] } };
-    expect(link.controller.calls).toEqual([asked, asked]);
+    // v3 also passes the members' broker epochs (KIP-903) for the controller to check.
+    expect(link.controller.calls).toEqual([asked, { ...asked, req: { ...asked.req, newIsrBrokerEpochs: [5] } }]);
   });
 
   it("answers the controller's error per partition, and an unknown topic id without asking it", async () => {

@@ -82,6 +82,17 @@ describe('Controller: AlterPartition', () => {
     expect(await one.alterPartition({ ...proposal(c, 't', p3, [2]), leaderEpoch: p3.leaderEpoch + 1 })).toMatchObject({ ok: false, code: 'REQUEST_TIMED_OUT' });
   });
 
+  it('checks the broker epochs of a proposal that carries them (KIP-903): a restarted broker is ineligible', async () => {
+    const { c, one } = await cluster();
+    await one.createTopic({ name: 't', assignment: [[2, 3, 1]] });
+    await one.refresh();
+    const p = c.partitions('t')[0]!;
+    const epochOf = (b: number): number => one.state.image.brokers.get(b)!.createRevision;
+    expect(await one.alterPartition({ ...proposal(c, 't', p, [2, 3]), newIsrBrokerEpochs: [epochOf(2), epochOf(3) + 1] })).toMatchObject({ ok: false, code: 'INELIGIBLE_REPLICA' });
+    expect(await one.alterPartition({ ...proposal(c, 't', p, [2, 3]), newIsrBrokerEpochs: [epochOf(2)] })).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
+    expect(await one.alterPartition({ ...proposal(c, 't', p, [2, 3]), newIsrBrokerEpochs: [-1, epochOf(3)] })).toMatchObject({ ok: true, partition: { isr: [2, 3] } });
+  });
+
   it('never puts a fenced broker back into the ISR when it returns: only the leader expands the ISR', async () => {
     const { c, one } = await cluster();
     await one.createTopic({ name: 't', assignment: [[2, 3, 1], [3, 2, 1]] });

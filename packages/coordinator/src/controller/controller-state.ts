@@ -311,6 +311,10 @@ export class ControllerState {
     }
     const ineligible = isr.filter((b) => !r.isr.includes(b) && (!this.image.brokers.has(b) || this.shutdowns.has(b)));
     if (ineligible.length > 0) return [fail(requestId, 'INELIGIBLE_REPLICA', `${where}: broker(s) ${ineligible.join(',')} are fenced or shutting down`)];
+    const epochs = req.newIsrBrokerEpochs;
+    if (epochs !== undefined && (!Array.isArray(epochs) || epochs.length !== isr.length)) return [fail(requestId, 'INVALID_REQUEST', `${where}: ${String(epochs?.length)} broker epochs for ${isr.length} ISR members`)];
+    const restarted = epochs === undefined ? [] : isr.filter((b, i) => epochs[i] !== -1 && this.image.brokers.get(b)?.createRevision !== epochs[i]);
+    if (restarted.length > 0) return [fail(requestId, 'INELIGIBLE_REPLICA', `${where}: broker(s) ${restarted.join(',')} have another broker epoch than proposed (restarted or fenced)`)];
     if (this.changing.has(key)) return [fail(requestId, 'REQUEST_TIMED_OUT', `${where}: another change of the partition is in flight; retry`)];
     if (isr.length === r.isr.length && isr.every((b, i) => b === r.isr[i])) return [{ type: 'reply', requestId, reply: { ok: true, partition: stateOf(r) } }];
     const next: PartitionRecord = { ...r, isr: [...isr], partitionEpoch: r.partitionEpoch + 1 };

@@ -55,6 +55,12 @@ export interface AlterPartitionRequest {
   readonly partitionEpoch: number;
   /** Distinct replicas, the leader among them. */
   readonly newIsr: readonly number[];
+  /**
+   * KIP-903: the broker epoch (registration createRevision) the leader knows for each
+   * `newIsr` member, in the same order; -1 = unknown (not checked). A member whose
+   * registration has another epoch (it restarted) is INELIGIBLE_REPLICA. Absent: not checked.
+   */
+  readonly newIsrBrokerEpochs?: readonly number[];
 }
 
 /** What AlterPartition answers (Kafka's AlterPartition response fields). */
