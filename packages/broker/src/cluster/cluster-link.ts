@@ -19,7 +19,7 @@
  *   TTL); while false the broker acts as leader of nothing (writes get
  *   NOT_LEADER_OR_FOLLOWER). It turns true again only after re-registering.
  */
-import type { AlterConfigsRequest, ControllerReply, CreatePartitionsRequest, CreateTopicRequest } from '@samsa/coordinator';
+import type { AlterConfigsRequest, AlterPartitionRequest, ControllerReply, CreatePartitionsRequest, CreateTopicRequest, ElectLeadersRequest, ListReassignmentsRequest, ReassignPartitionsRequest } from '@samsa/coordinator';
 import type { ClusterView } from './cluster-view.ts';
 
 export interface ControllerClient {
@@ -29,6 +29,14 @@ export interface ControllerClient {
   alterConfigs(req: AlterConfigsRequest): Promise<ControllerReply>;
   /** Moves this broker's leaderships away; resolves once it leads nothing (or with an error). */
   controlledShutdown(brokerId: number): Promise<ControllerReply>;
+  /** A partition leader's ISR proposal (issue 14): ok carries the new state in `partition`. */
+  alterPartition(req: AlterPartitionRequest): Promise<ControllerReply>;
+  /** ElectLeaders: ok carries one result per partition in `partitions`. */
+  electLeaders(req: ElectLeadersRequest): Promise<ControllerReply>;
+  /** AlterPartitionReassignments: ok carries one result per partition in `partitions`. */
+  reassignPartitions(req: ReassignPartitionsRequest): Promise<ControllerReply>;
+  /** ListPartitionReassignments: ok carries `reassignments`. */
+  listReassignments(req: ListReassignmentsRequest): Promise<ControllerReply>;
 }
 
 export interface ClusterLink {

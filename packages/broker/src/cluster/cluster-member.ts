@@ -632,6 +632,10 @@ export function localOnlyControllerClient(member: ClusterMember): ControllerClie
     deleteTopic: (name) => ask((c) => c.deleteTopic(name)),
     alterConfigs: (req) => ask((c) => c.alterConfigs(req)),
     controlledShutdown: (brokerId) => ask((c) => c.controlledShutdown(brokerId)),
+    alterPartition: (req) => ask((c) => c.alterPartition(req)),
+    electLeaders: (req) => ask((c) => c.electLeaders(req)),
+    reassignPartitions: (req) => ask((c) => c.reassignPartitions(req)),
+    listReassignments: (req) => ask((c) => c.listReassignments(req)),
   };
 }
 

@@ -10,12 +10,25 @@
  *                        (mode `incremental`: SET for a value, DELETE for null); resource
  *                        topic → TOPIC <name>, broker → BROKER <id>, broker-default → BROKER ""
  *   controlledShutdown → ControlledShutdown v3
+ *   alterPartition     → AlterPartition v2 (by topic id; `brokerId` = the proposing leader),
+ *                        v3 when the request carries broker epochs (KIP-903)
+ *   electLeaders       → ElectLeaders v2 (type 0 preferred, 1 unclean; null = all)
+ *   reassignPartitions → AlterPartitionReassignments v0
+ *   listReassignments  → ListPartitionReassignments v0
  *
  * Error names travel as Kafka error codes (`ErrorCode`); a code the controller cannot
  * answer with (not a `ControllerErrorCode`) comes back as INVALID_REQUEST with the code's
  * name in the message, so nothing is silently turned into success. Pure: no I/O.
  */
 import {
+  AlterPartitionReassignmentsRequestCodec,
+  AlterPartitionReassignmentsResponseCodec,
+  AlterPartitionRequestCodec,
+  AlterPartitionResponseCodec,
+  ElectLeadersRequestCodec,
+  ElectLeadersResponseCodec,
+  ListPartitionReassignmentsRequestCodec,
+  ListPartitionReassignmentsResponseCodec,
   AlterConfigsRequestCodec,
   AlterConfigsResponseCodec,
   ControlledShutdownRequestCodec,
@@ -33,7 +46,20 @@ import {
   ZERO_UUID,
 } from '@samsa/codec';
 import type { MessageCodec } from '@samsa/codec';
-import type { AlterConfigsRequest, ControllerErrorCode, ControllerReply, CreatePartitionsRequest, CreateTopicRequest } from '@samsa/coordinator';
+import type {
+  AlterConfigsRequest,
+  AlterPartitionRequest,
+  ControllerErrorCode,
+  ControllerReply,
+  CreatePartitionsRequest,
+  CreateTopicRequest,
+  ElectLeadersRequest,
+  ListReassignmentsRequest,
+  OngoingReassignment,
+  PartitionResult,
+  ReassignPartitionsRequest,
+  TopicPartitionRef,
+} from '@samsa/coordinator';
 
 /** Every error name a controller reply may carry (the `ControllerErrorCode` union, at run time). */
 export const CONTROLLER_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -48,7 +74,20 @@ export const CONTROLLER_ERROR_CODES: ReadonlySet<string> = new Set([
   'BROKER_NOT_AVAILABLE',
   'REQUEST_TIMED_OUT',
   'INVALID_REQUEST',
+  'NOT_LEADER_OR_FOLLOWER',
+  'FENCED_LEADER_EPOCH',
+  'INVALID_UPDATE_VERSION',
+  'INELIGIBLE_REPLICA',
+  'UNKNOWN_TOPIC_ID',
+  'ELECTION_NOT_NEEDED',
+  'PREFERRED_LEADER_NOT_AVAILABLE',
+  'ELIGIBLE_LEADERS_NOT_AVAILABLE',
+  'NO_REASSIGNMENT_IN_PROGRESS',
 ] satisfies ControllerErrorCode[]);
+
+/** ElectLeaders `electionType`. */
+export const ELECTION_PREFERRED = 0;
+export const ELECTION_UNCLEAN = 1;
 
 /** Kafka's resource types (DescribeConfigs / AlterConfigs). */
 const TOPIC_RESOURCE = 2;
@@ -178,5 +217,96 @@ export function controlledShutdownMessage(brokerId: number): ForwardMessage {
     response: ControlledShutdownResponseCodec,
     body: { brokerId, brokerEpoch: -1 },
     replyOf: (res) => replyOfErrorCode(res.errorCode, res.errorCode === ErrorCode.NONE ? null : `the controller refused the controlled shutdown of broker ${brokerId}`),
+  });
+}
+
+/** A per-partition result from a Kafka error code (NONE: done). */
+export function partitionResultOf(ref: TopicPartitionRef, errorCode: number, errorMessage: string | null): PartitionResult {
+  const reply = replyOfErrorCode(errorCode, errorMessage);
+  return reply.ok ? { ...ref, error: null, message: null } : { ...ref, error: reply.code, message: errorMessage };
+}
+
+/** Topic-grouped partitions (Kafka's request layout), in first-seen order. */
+export function groupByTopic<T extends TopicPartitionRef>(refs: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of refs) {
+    const list = out.get(r.topic) ?? [];
+    list.push(r);
+    out.set(r.topic, list);
+  }
+  return out;
+}
+
+export function alterPartitionMessage(req: AlterPartitionRequest): ForwardMessage {
+  const epochs = req.newIsrBrokerEpochs;
+  const withEpochs = epochs === undefined ? null : req.newIsr.map((brokerId, i) => ({ brokerId, brokerEpoch: epochs[i] ?? -1 }));
+  return message({
+    apiKey: AlterPartitionRequestCodec.meta.apiKey,
+    apiVersion: withEpochs ? 3 : 2,
+    request: AlterPartitionRequestCodec,
+    response: AlterPartitionResponseCodec,
+    body: {
+      brokerId: req.leaderId,
+      brokerEpoch: -1,
+      topics: [{ topicName: '', topicId: req.topicId, partitions: [{ partitionIndex: req.partition, leaderEpoch: req.leaderEpoch, newIsr: withEpochs ? [] : [...req.newIsr], newIsrWithEpochs: withEpochs ?? [], leaderRecoveryState: 0, partitionEpoch: req.partitionEpoch }] }],
+    },
+    replyOf: (res) => {
+      if (res.errorCode !== ErrorCode.NONE) return replyOfErrorCode(res.errorCode, null);
+      return only(res.topics, 'AlterPartition', (t) =>
+        only(t.partitions, 'AlterPartition', (p): ControllerReply => {
+          if (p.errorCode !== ErrorCode.NONE) return replyOfErrorCode(p.errorCode, `${req.topic}-${req.partition}: the controller refused the ISR change`);
+          return { ok: true, partition: { leader: p.leaderId, leaderEpoch: p.leaderEpoch, isr: p.isr, partitionEpoch: p.partitionEpoch } };
+        }),
+      );
+    },
+  });
+}
+
+export function electLeadersMessage(req: ElectLeadersRequest, timeoutMs: number): ForwardMessage {
+  return message({
+    apiKey: ElectLeadersRequestCodec.meta.apiKey,
+    apiVersion: 2,
+    request: ElectLeadersRequestCodec,
+    response: ElectLeadersResponseCodec,
+    body: {
+      electionType: req.type === 'preferred' ? ELECTION_PREFERRED : ELECTION_UNCLEAN,
+      topicPartitions: req.partitions === null ? null : [...groupByTopic(req.partitions)].map(([topic, ps]) => ({ topic, partitions: ps.map((p) => p.partition) })),
+      timeoutMs,
+    },
+    replyOf: (res): ControllerReply => {
+      if (res.errorCode !== ErrorCode.NONE) return replyOfErrorCode(res.errorCode, null);
+      const partitions = res.replicaElectionResults.flatMap((t) => t.partitionResult.map((p) => partitionResultOf({ topic: t.topic, partition: p.partitionId }, p.errorCode, p.errorMessage)));
+      return { ok: true, partitions };
+    },
+  });
+}
+
+export function reassignPartitionsMessage(req: ReassignPartitionsRequest, timeoutMs: number): ForwardMessage {
+  return message({
+    apiKey: AlterPartitionReassignmentsRequestCodec.meta.apiKey,
+    apiVersion: 0,
+    request: AlterPartitionReassignmentsRequestCodec,
+    response: AlterPartitionReassignmentsResponseCodec,
+    body: { timeoutMs, topics: [...groupByTopic(req.partitions)].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, replicas: p.replicas === null ? null : [...p.replicas] })) })) },
+    replyOf: (res): ControllerReply => {
+      if (res.errorCode !== ErrorCode.NONE) return replyOfErrorCode(res.errorCode, res.errorMessage);
+      const partitions = res.responses.flatMap((t) => t.partitions.map((p) => partitionResultOf({ topic: t.name, partition: p.partitionIndex }, p.errorCode, p.errorMessage)));
+      return { ok: true, partitions };
+    },
+  });
+}
+
+export function listReassignmentsMessage(req: ListReassignmentsRequest, timeoutMs: number): ForwardMessage {
+  return message({
+    apiKey: ListPartitionReassignmentsRequestCodec.meta.apiKey,
+    apiVersion: 0,
+    request: ListPartitionReassignmentsRequestCodec,
+    response: ListPartitionReassignmentsResponseCodec,
+    body: { timeoutMs, topics: req.partitions === null ? null : [...groupByTopic(req.partitions)].map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })) },
+    replyOf: (res): ControllerReply => {
+      if (res.errorCode !== ErrorCode.NONE) return replyOfErrorCode(res.errorCode, res.errorMessage);
+      const reassignments: OngoingReassignment[] = res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas, removingReplicas: p.removingReplicas })));
+      return { ok: true, reassignments };
+    },
   });
 }

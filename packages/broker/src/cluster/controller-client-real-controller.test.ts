@@ -6,8 +6,18 @@
 // (defaults, counts, replication factor, assignments, configs in both AlterConfigs forms)
 // and its replies and error names map back; ControlledShutdown waits for the leaderships;
 // the cluster-wide default broker configs (resource "") land in their own key and every
-// broker describes them as DYNAMIC_DEFAULT_BROKER_CONFIG, below its own overrides.
+// broker describes them as DYNAMIC_DEFAULT_BROKER_CONFIG, below its own overrides; and
+// (issue 14) AlterPartition, ElectLeaders and the partition reassignment APIs travel the
+// same path with their per-partition errors.
 import {
+  AlterPartitionReassignmentsRequestCodec,
+  AlterPartitionReassignmentsResponseCodec,
+  AlterPartitionRequestCodec,
+  AlterPartitionResponseCodec,
+  ElectLeadersRequestCodec,
+  ElectLeadersResponseCodec,
+  ListPartitionReassignmentsRequestCodec,
+  ListPartitionReassignmentsResponseCodec,
   AlterConfigsRequestCodec,
   AlterConfigsResponseCodec,
   ApiKey,
@@ -85,6 +95,10 @@ async function start(): Promise<Setup> {
     deleteTopic: () => Promise.reject(new Error('broker 1 is not the controller')),
     alterConfigs: () => Promise.reject(new Error('broker 1 is not the controller')),
     controlledShutdown: () => Promise.reject(new Error('broker 1 is not the controller')),
+    alterPartition: () => Promise.reject(new Error('broker 1 is not the controller')),
+    electLeaders: () => Promise.reject(new Error('broker 1 is not the controller')),
+    reassignPartitions: () => Promise.reject(new Error('broker 1 is not the controller')),
+    listReassignments: () => Promise.reject(new Error('broker 1 is not the controller')),
   };
   const common = { source, transport, clock, requestTimeoutMs: 30_000 };
   const link1 = new FakeControllerLink({ nodeId: 1, isController: false, localController: refusing, ...common });
@@ -217,5 +231,53 @@ describe('admin requests forwarded to the real controller', () => {
     expect(await s.link1.controller.controlledShutdown(1)).toEqual({ ok: true });
     await until(() => s!.source.view().topics.get('solo')!.partitions.every((p) => p.leader !== 1), 'leaderships moved in the view');
     expect(s.source.view().topics.get('solo')!.partitions.map((p) => p.leader)).toEqual([2, 2]);
+  });
+
+  it('forwards AlterPartition, ElectLeaders and partition reassignments, with their per-partition errors', async () => {
+    s = await start();
+    const { client, source } = s;
+    expect((await s.link1.controller.createTopic({ name: 'r', assignment: [[1, 2], [2, 1]] })).ok).toBe(true);
+    await until(() => source.view().topics.has('r'), 'the topic in the view');
+    const topicId = source.view().topics.get('r')!.topicId;
+    const propose = (version: number, partitionEpoch: number, newIsr: number[], brokerEpoch = -1) =>
+      client.request(ApiKey.AlterPartition, version, AlterPartitionRequestCodec, {
+        brokerId: 2,
+        brokerEpoch: -1,
+        topics: [{ topicName: version < 2 ? 'r' : '', topicId: version < 2 ? ZERO_UUID : topicId, partitions: [{ partitionIndex: 1, leaderEpoch: 0, newIsr: version < 3 ? newIsr : [], newIsrWithEpochs: version < 3 ? [] : newIsr.map((brokerId) => ({ brokerId, brokerEpoch })), leaderRecoveryState: 0, partitionEpoch }] }],
+      }, AlterPartitionResponseCodec);
+    // The leader of r-1 (broker 2) shrinks its ISR to itself: accepted at partition epoch 1.
+    expect((await propose(2, 0, [2])).topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, leaderId: 2, leaderEpoch: 0, isr: [2], partitionEpoch: 1 });
+    await until(() => source.view().topics.get('r')!.partitions[1]!.partitionEpoch === 1, 'the ISR change in the view');
+    expect((await propose(3, 0, [2, 1])).topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.INVALID_UPDATE_VERSION });
+    // v3 carries broker epochs (KIP-903), forwarded as v3: an epoch no registration has → INELIGIBLE_REPLICA.
+    expect((await propose(3, 1, [2, 1], 999_999)).topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.INELIGIBLE_REPLICA });
+    expect((await propose(0, 1, [2, 1])).topics[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, isr: [2, 1], partitionEpoch: 2 });
+    await until(() => source.view().topics.get('r')!.partitions[1]!.partitionEpoch === 2, 'the ISR change in the view');
+
+    // r-1's replicas reordered: broker 1 becomes the preferred leader (no data moves).
+    const reassigned = await client.request(ApiKey.AlterPartitionReassignments, 0, AlterPartitionReassignmentsRequestCodec, {
+      timeoutMs: 30_000,
+      topics: [{ name: 'r', partitions: [{ partitionIndex: 1, replicas: [1, 2] }, { partitionIndex: 0, replicas: [1, 7] }, { partitionIndex: 5, replicas: null }] }],
+    }, AlterPartitionReassignmentsResponseCodec);
+    expect(reassigned.errorCode).toBe(ErrorCode.NONE);
+    expect(reassigned.responses[0]!.partitions.map((p) => [p.partitionIndex, p.errorCode])).toEqual([[1, ErrorCode.NONE], [0, ErrorCode.INVALID_REPLICA_ASSIGNMENT], [5, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]);
+    expect(source.view().topics.get('r')!.partitions[1]!.replicas).toEqual([1, 2]);
+    const listed = await client.request(ApiKey.ListPartitionReassignments, 0, ListPartitionReassignmentsRequestCodec, { timeoutMs: 30_000, topics: null }, ListPartitionReassignmentsResponseCodec);
+    expect(listed).toMatchObject({ errorCode: ErrorCode.NONE, topics: [] });
+
+    const elected = await client.request(ApiKey.ElectLeaders, 2, ElectLeadersRequestCodec, {
+      electionType: 0,
+      topicPartitions: [{ topic: 'r', partitions: [1, 0] }, { topic: 'nope', partitions: [0] }],
+      timeoutMs: 30_000,
+    }, ElectLeadersResponseCodec);
+    expect(elected.errorCode).toBe(ErrorCode.NONE);
+    expect(elected.replicaElectionResults.map((t) => [t.topic, t.partitionResult.map((p) => [p.partitionId, p.errorCode])])).toEqual([
+      ['r', [[1, ErrorCode.NONE], [0, ErrorCode.ELECTION_NOT_NEEDED]]],
+      ['nope', [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+    ]);
+    // Answered once broker 1's view shows the preferred leader.
+    expect(source.view().topics.get('r')!.partitions[1]).toMatchObject({ leader: 1, leaderEpoch: 1 });
+    const unclean = await client.request(ApiKey.ElectLeaders, 1, ElectLeadersRequestCodec, { electionType: 1, topicPartitions: [{ topic: 'r', partitions: [0] }], timeoutMs: 30_000 }, ElectLeadersResponseCodec);
+    expect(unclean.replicaElectionResults[0]!.partitionResult[0]).toMatchObject({ partitionId: 0, errorCode: ErrorCode.ELECTION_NOT_NEEDED });
   });
 });

@@ -21,14 +21,18 @@
  */
 import type { Controller, ControllerReply } from '@samsa/coordinator';
 import type { Clock, TimerHandle, Transport } from '@samsa/runtime';
-import type { AlterConfigsRequest, CreatePartitionsRequest, CreateTopicRequest } from '@samsa/coordinator';
+import type { AlterConfigsRequest, AlterPartitionRequest, CreatePartitionsRequest, CreateTopicRequest, ElectLeadersRequest, ListReassignmentsRequest, ReassignPartitionsRequest } from '@samsa/coordinator';
 import { RateLimitedLog, type Logger } from '../observability/logger.ts';
 import type { ClusterView } from './cluster-view.ts';
 import type { ControllerClient } from './cluster-link.ts';
 import { ForwardConnection } from './controller-client-connection.ts';
 import {
   alterConfigsMessage,
+  alterPartitionMessage,
   controlledShutdownMessage,
+  electLeadersMessage,
+  listReassignmentsMessage,
+  reassignPartitionsMessage,
   createPartitionsMessage,
   createTopicMessage,
   deleteTopicMessage,
@@ -46,7 +50,10 @@ export function isForwardedRequest(clientId: string | null): boolean {
   return clientId !== null && clientId.startsWith(FORWARD_CLIENT_ID_PREFIX);
 }
 
-export type LocalController = Pick<Controller, 'createTopic' | 'createPartitions' | 'deleteTopic' | 'alterConfigs' | 'controlledShutdown'>;
+export type LocalController = Pick<
+  Controller,
+  'createTopic' | 'createPartitions' | 'deleteTopic' | 'alterConfigs' | 'controlledShutdown' | 'alterPartition' | 'electLeaders' | 'reassignPartitions' | 'listReassignments'
+>;
 
 export interface ForwardingControllerClientOptions {
   /** True while this broker is the active controller (read synchronously per operation). */
@@ -106,6 +113,18 @@ export class ForwardingControllerClient implements ControllerClient {
   }
   controlledShutdown(brokerId: number): Promise<ControllerReply> {
     return this.#run(() => this.#o.localController.controlledShutdown(brokerId), () => controlledShutdownMessage(brokerId));
+  }
+  alterPartition(req: AlterPartitionRequest): Promise<ControllerReply> {
+    return this.#run(() => this.#o.localController.alterPartition(req), () => alterPartitionMessage(req));
+  }
+  electLeaders(req: ElectLeadersRequest): Promise<ControllerReply> {
+    return this.#run(() => this.#o.localController.electLeaders(req), (timeoutMs) => electLeadersMessage(req, timeoutMs));
+  }
+  reassignPartitions(req: ReassignPartitionsRequest): Promise<ControllerReply> {
+    return this.#run(() => this.#o.localController.reassignPartitions(req), (timeoutMs) => reassignPartitionsMessage(req, timeoutMs));
+  }
+  listReassignments(req: ListReassignmentsRequest): Promise<ControllerReply> {
+    return this.#run(() => this.#o.localController.listReassignments(req), (timeoutMs) => listReassignmentsMessage(req, timeoutMs));
   }
 
   /** Closes the connection (its pending requests get NOT_CONTROLLER); later operations get NOT_CONTROLLER. */

@@ -2,10 +2,16 @@
  * The handler tables: every API a broker serves, which is exactly what ApiVersions
  * advertises. Add an API here only once every version in its range works.
  * `HANDLERS` is a single broker's; `CLUSTER_HANDLERS` (a broker in a cluster) adds the
- * cluster-only APIs (ControlledShutdown), so a single broker's ApiVersions is unchanged.
+ * cluster-only APIs (ControlledShutdown; issue 14: AlterPartition, ElectLeaders,
+ * AlterPartitionReassignments, ListPartitionReassignments), so a single broker's
+ * ApiVersions is unchanged.
  */
 import type { ApiHandler } from './api-handler.ts';
 import { alterConfigsHandler } from './alter-configs.ts';
+import { alterPartitionHandler } from './alter-partition.ts';
+import { alterPartitionReassignmentsHandler } from './alter-partition-reassignments.ts';
+import { electLeadersHandler } from './elect-leaders.ts';
+import { listPartitionReassignmentsHandler } from './list-partition-reassignments.ts';
 import { apiVersionsHandler } from './api-versions.ts';
 import { controlledShutdownHandler } from './controlled-shutdown.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
@@ -62,7 +68,14 @@ export const HANDLERS: readonly ApiHandler[] = [
   offsetForLeaderEpochHandler,
 ];
 
-export const CLUSTER_HANDLERS: readonly ApiHandler[] = [...HANDLERS, controlledShutdownHandler];
+export const CLUSTER_HANDLERS: readonly ApiHandler[] = [
+  ...HANDLERS,
+  controlledShutdownHandler,
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
+  alterPartitionHandler,
+];
 
 /** The table of a broker in a cluster (`cluster` true) or of a single broker. */
 export function handlerTableFor(cluster: boolean): readonly ApiHandler[] {

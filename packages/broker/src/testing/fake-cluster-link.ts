@@ -12,7 +12,7 @@
  * current one; listeners see every published view once, in order. Bounded: at most
  * LISTENERS_MAX listeners of each kind and CALLS_MAX recorded controller calls.
  */
-import type { ControllerReply, CreatePartitionsRequest, CreateTopicRequest, AlterConfigsRequest } from '@samsa/coordinator';
+import type { AlterConfigsRequest, AlterPartitionRequest, ControllerReply, CreatePartitionsRequest, CreateTopicRequest, ElectLeadersRequest, ListReassignmentsRequest, ReassignPartitionsRequest } from '@samsa/coordinator';
 import type { ClusterLink, ControllerClient } from '../cluster/cluster-link.ts';
 import type { BrokerView, ClusterView, PartitionView, TopicView } from '../cluster/cluster-view.ts';
 
@@ -93,7 +93,11 @@ export type ControllerCall =
   | { readonly method: 'createPartitions'; readonly req: CreatePartitionsRequest }
   | { readonly method: 'deleteTopic'; readonly name: string }
   | { readonly method: 'alterConfigs'; readonly req: AlterConfigsRequest }
-  | { readonly method: 'controlledShutdown'; readonly brokerId: number };
+  | { readonly method: 'controlledShutdown'; readonly brokerId: number }
+  | { readonly method: 'alterPartition'; readonly req: AlterPartitionRequest }
+  | { readonly method: 'electLeaders'; readonly req: ElectLeadersRequest }
+  | { readonly method: 'reassignPartitions'; readonly req: ReassignPartitionsRequest }
+  | { readonly method: 'listReassignments'; readonly req: ListReassignmentsRequest };
 
 /** Records every call; answers `reply(call)` (default: ok). */
 export class RecordingControllerClient implements ControllerClient {
@@ -120,6 +124,18 @@ export class RecordingControllerClient implements ControllerClient {
   }
   controlledShutdown(brokerId: number): Promise<ControllerReply> {
     return this.#record({ method: 'controlledShutdown', brokerId });
+  }
+  alterPartition(req: AlterPartitionRequest): Promise<ControllerReply> {
+    return this.#record({ method: 'alterPartition', req });
+  }
+  electLeaders(req: ElectLeadersRequest): Promise<ControllerReply> {
+    return this.#record({ method: 'electLeaders', req });
+  }
+  reassignPartitions(req: ReassignPartitionsRequest): Promise<ControllerReply> {
+    return this.#record({ method: 'reassignPartitions', req });
+  }
+  listReassignments(req: ListReassignmentsRequest): Promise<ControllerReply> {
+    return this.#record({ method: 'listReassignments', req });
   }
 }
 

@@ -14,7 +14,7 @@
  *
  * Bounded: at most LISTENERS_MAX view listeners per source, CALLS_MAX recorded calls.
  */
-import { newTopicId, type AlterConfigsRequest, type ControllerReply, type CreatePartitionsRequest, type CreateTopicRequest } from '@samsa/coordinator';
+import { newTopicId, type AlterConfigsRequest, type AlterPartitionRequest, type ControllerReply, type CreatePartitionsRequest, type CreateTopicRequest, type ElectLeadersRequest, type ListReassignmentsRequest, type ReassignPartitionsRequest } from '@samsa/coordinator';
 import { createRandom, type Clock, type Transport } from '@samsa/runtime';
 import { MemoryFileSystem, type MemoryTransport } from '@samsa/runtime/memory';
 import { Broker } from '../broker.ts';
@@ -88,7 +88,11 @@ export type StubCall =
   | { readonly op: 'createPartitions'; readonly req: CreatePartitionsRequest }
   | { readonly op: 'deleteTopic'; readonly name: string }
   | { readonly op: 'alterConfigs'; readonly req: AlterConfigsRequest }
-  | { readonly op: 'controlledShutdown'; readonly brokerId: number };
+  | { readonly op: 'controlledShutdown'; readonly brokerId: number }
+  | { readonly op: 'alterPartition'; readonly req: AlterPartitionRequest }
+  | { readonly op: 'electLeaders'; readonly req: ElectLeadersRequest }
+  | { readonly op: 'reassignPartitions'; readonly req: ReassignPartitionsRequest }
+  | { readonly op: 'listReassignments'; readonly req: ListReassignmentsRequest };
 
 export class StubController implements LocalController {
   readonly calls: StubCall[] = [];
@@ -175,6 +179,20 @@ export class StubController implements LocalController {
 
   controlledShutdown(brokerId: number): Promise<ControllerReply> {
     return this.#call({ op: 'controlledShutdown', brokerId }, () => ({ ok: true }));
+  }
+
+  // Issue 14: answered from `nextReply`, else these defaults (no view change).
+  alterPartition(req: AlterPartitionRequest): Promise<ControllerReply> {
+    return this.#call({ op: 'alterPartition', req }, () => ({ ok: false, code: 'UNKNOWN_TOPIC_OR_PARTITION', message: `no partition ${req.topic}-${req.partition}` }));
+  }
+  electLeaders(req: ElectLeadersRequest): Promise<ControllerReply> {
+    return this.#call({ op: 'electLeaders', req }, () => ({ ok: true, partitions: (req.partitions ?? []).map((p) => ({ ...p, error: 'ELECTION_NOT_NEEDED' as const, message: null })) }));
+  }
+  reassignPartitions(req: ReassignPartitionsRequest): Promise<ControllerReply> {
+    return this.#call({ op: 'reassignPartitions', req }, () => ({ ok: true, partitions: req.partitions.map((p) => ({ topic: p.topic, partition: p.partition, error: null, message: null })) }));
+  }
+  listReassignments(req: ListReassignmentsRequest): Promise<ControllerReply> {
+    return this.#call({ op: 'listReassignments', req }, () => ({ ok: true, reassignments: [] }));
   }
 
   #apply(change: () => void): void {

@@ -45,6 +45,10 @@ export class FakeGroupLink implements ClusterLink {
       deleteTopic: refuse,
       alterConfigs: refuse,
       controlledShutdown: refuse,
+      alterPartition: refuse,
+      electLeaders: refuse,
+      reassignPartitions: refuse,
+      listReassignments: refuse,
     };
   }
 

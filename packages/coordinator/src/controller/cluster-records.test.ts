@@ -71,6 +71,15 @@ describe('cluster records', () => {
     expect(() => decodeBrokerRegistration(text('{"v":1,"brokerId":1,"host":"h","port":9092,"rack":null,"incarnation":"i","replicationPort":0}'))).toThrow(/replicationPort/);
   });
 
+  it('keeps a reassignment in the partition record, and reads records written before reassignments as none', () => {
+    const moving = { ...partition, replicas: [3, 1, 2, 4], addingReplicas: [4], removingReplicas: [2] };
+    expect(decodePartitionRecord(encodePartitionRecord(moving))).toEqual(moving);
+    // The issue-13 record (no reassignment fields) and one with both lists empty decode alike.
+    expect(decodePartitionRecord(encodeRaw(partition))).toEqual(partition);
+    expect(decodePartitionRecord(encodeRaw({ ...partition, addingReplicas: [], removingReplicas: [] }))).toEqual(partition);
+    expect(new TextDecoder().decode(encodePartitionRecord({ ...partition, addingReplicas: [], removingReplicas: [] }))).not.toContain('Replicas"');
+  });
+
   it('stores JSON with a version field', () => {
     expect(new TextDecoder().decode(encodeControllerRecord({ brokerId: 1, incarnation: 'i' }))).toBe('{"v":1,"brokerId":1,"incarnation":"i"}');
   });
@@ -89,6 +98,10 @@ describe('cluster records', () => {
       [() => decodePartitionRecord(encodeRaw({ ...partition, replicas: [1, 1] })), /repeats/],
       [() => decodePartitionRecord(encodeRaw({ ...partition, isr: [] })), /non-empty array/],
       [() => decodePartitionRecord(encodeRaw({ ...partition, leaderEpoch: -1 })), /leaderEpoch/],
+      [() => decodePartitionRecord(encodeRaw({ ...partition, addingReplicas: [4], removingReplicas: [] })), /reassigned broker 4 is not a replica/],
+      [() => decodePartitionRecord(encodeRaw({ ...partition, addingReplicas: [1], removingReplicas: [1] })), /overlap/],
+      [() => decodePartitionRecord(encodeRaw({ ...partition, addingReplicas: [], removingReplicas: [3, 1, 2] })), /remove every replica/],
+      [() => decodePartitionRecord(encodeRaw({ ...partition, addingReplicas: 'x' })), /addingReplicas/],
       [() => decodeConfigRecord(text('{"v":1,"configs":{"a":1}}')), /must be a string/],
     ];
     for (const [f, message] of cases) {

@@ -23,7 +23,10 @@
  *   replicas distinct, non-empty, the preferred leader first; ISR a non-empty subset of
  *   replicas; leader ∈ ISR or -1 (offline); epochs ≥ 0 and only grow: leaderEpoch +1 per
  *   leader change, partitionEpoch +1 per change of any field. `topicId` ties it to one
- *   incarnation of the topic name.
+ *   incarnation of the topic name. During a reassignment (issue 14) it also has
+ *   `addingReplicas` and `removingReplicas` (both ⊆ replicas, disjoint, not both empty):
+ *   the target is `replicas` minus `removingReplicas`; a record without them (every record
+ *   written before issue 14) has no reassignment in progress.
  * - ConfigRecord `{ v, configs }`: string → string overrides (topic level, per broker, or
  *   the cluster-wide broker default at `configs/brokers/default`; a broker's effective
  *   dynamic config is the default's keys overridden by its own).
@@ -60,6 +63,10 @@ export interface PartitionRecord {
   readonly leader: number;
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
+  /** Replicas a reassignment adds (not yet all in the ISR); absent: no reassignment. */
+  readonly addingReplicas?: readonly number[];
+  /** Replicas a reassignment removes once every target replica is in the ISR. */
+  readonly removingReplicas?: readonly number[];
 }
 export interface ConfigRecord {
   readonly configs: Readonly<Record<string, string>>;
@@ -111,6 +118,18 @@ function ids(o: Record<string, unknown>, field: string, what: string): number[] 
   return x as number[];
 }
 
+function reassignmentOf(adding: number[], removing: number[]): { addingReplicas?: number[]; removingReplicas?: number[] } {
+  return adding.length + removing.length > 0 ? { addingReplicas: adding, removingReplicas: removing } : {};
+}
+
+/** An optional, possibly empty list of distinct broker ids (absent: empty). */
+function maybeIds(o: Record<string, unknown>, field: string, what: string): number[] {
+  const x = o[field];
+  if (x === undefined) return [];
+  if (Array.isArray(x) && x.length === 0) return [];
+  return ids(o, field, what);
+}
+
 export function isLegalTopicId(id: string): boolean {
   return /^[A-Za-z0-9_-]{22}$/.test(id) && id !== zeroTopicId;
 }
@@ -148,7 +167,18 @@ export function decodeTopicRecord(bytes: Uint8Array): TopicRecord {
 
 export function encodePartitionRecord(r: PartitionRecord): Uint8Array {
   checkPartitionRecord(r, 'partition record');
-  return encode({ topicId: r.topicId, partition: r.partition, replicas: r.replicas, isr: r.isr, leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch });
+  const moving = isReassigning(r) ? { addingReplicas: r.addingReplicas ?? [], removingReplicas: r.removingReplicas ?? [] } : {};
+  return encode({ topicId: r.topicId, partition: r.partition, replicas: r.replicas, isr: r.isr, leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch, ...moving });
+}
+
+/** The record without its reassignment fields. */
+export function withoutReassignment(r: PartitionRecord): PartitionRecord {
+  return { topicId: r.topicId, partition: r.partition, replicas: r.replicas, isr: r.isr, leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch };
+}
+
+/** True while a reassignment is in progress (some replica is being added or removed). */
+export function isReassigning(r: PartitionRecord): boolean {
+  return (r.addingReplicas?.length ?? 0) + (r.removingReplicas?.length ?? 0) > 0;
 }
 export function decodePartitionRecord(bytes: Uint8Array): PartitionRecord {
   const w = 'partition record';
@@ -161,6 +191,8 @@ export function decodePartitionRecord(bytes: Uint8Array): PartitionRecord {
     leader: int(o, 'leader', w, -1),
     leaderEpoch: int(o, 'leaderEpoch', w, 0),
     partitionEpoch: int(o, 'partitionEpoch', w, 0),
+    // Absent in records written before reassignments existed: no reassignment then.
+    ...reassignmentOf(maybeIds(o, 'addingReplicas', w), maybeIds(o, 'removingReplicas', w)),
   };
   checkPartitionRecord(r, w);
   return r;
@@ -172,6 +204,11 @@ export function checkPartitionRecord(r: PartitionRecord, what: string): void {
   if (r.isr.length === 0 || new Set(r.replicas).size !== r.replicas.length) throw new ClusterRecordError(`${what}: empty ISR or repeated replica`);
   for (const b of r.isr) if (!r.replicas.includes(b)) throw new ClusterRecordError(`${what}: ISR member ${b} is not a replica`);
   if (r.leader !== -1 && !r.isr.includes(r.leader)) throw new ClusterRecordError(`${what}: leader ${r.leader} is not in the ISR [${r.isr.join(',')}]`);
+  const adding = r.addingReplicas ?? [];
+  const removing = r.removingReplicas ?? [];
+  for (const b of [...adding, ...removing]) if (!r.replicas.includes(b)) throw new ClusterRecordError(`${what}: reassigned broker ${b} is not a replica`);
+  if (adding.some((b) => removing.includes(b)) || new Set(adding).size !== adding.length || new Set(removing).size !== removing.length) throw new ClusterRecordError(`${what}: adding [${adding.join(',')}] and removing [${removing.join(',')}] overlap or repeat`);
+  if (removing.length >= r.replicas.length) throw new ClusterRecordError(`${what}: a reassignment may not remove every replica`);
 }
 
 export function encodeConfigRecord(r: ConfigRecord): Uint8Array {

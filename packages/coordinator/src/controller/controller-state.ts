@@ -22,10 +22,29 @@ import type { Random } from '@samsa/runtime';
 import type { Compare, KeyValue, Txn, TxnOp, TxnOpResult, WatchBatch } from '../metadata/metadata-store.ts';
 import { isLegalTopicName, type ClusterKeys } from './cluster-keys.ts';
 import { ClusterImage } from './cluster-image.ts';
-import { configEntriesMax, decodeTopicRecord, encodeConfigRecord, encodePartitionRecord, encodeTopicRecord, newTopicId, type PartitionRecord, type TopicRecord } from './cluster-records.ts';
+import { configEntriesMax, decodeTopicRecord, encodeConfigRecord, encodePartitionRecord, encodeTopicRecord, isReassigning, newTopicId, replicasMax, type PartitionRecord, type TopicRecord } from './cluster-records.ts';
 import { fenceCompares, isDeposedBy, type ControllerSession } from './controller-election.ts';
-import type { AlterConfigsRequest, ControllerAction, ControllerConfig, ControllerErrorCode, ControllerReply, CreatePartitionsRequest, CreateTopicRequest, Probe, TxnOutcome } from './controller-types.ts';
-import { nextPartitionState } from './partition-election.ts';
+import type {
+  AlterConfigsRequest,
+  AlterPartitionRequest,
+  ControllerAction,
+  ControllerConfig,
+  ControllerErrorCode,
+  ControllerReply,
+  CreatePartitionsRequest,
+  CreateTopicRequest,
+  ElectLeadersRequest,
+  ListReassignmentsRequest,
+  OngoingReassignment,
+  PartitionResult,
+  PartitionState,
+  Probe,
+  ReassignPartitionsRequest,
+  TopicPartitionRef,
+  TxnOutcome,
+} from './controller-types.ts';
+import { nextPartitionState, preferredElection, uncleanElection } from './partition-election.ts';
+import { completedReassignment, ReassignmentError, startReassignment } from './partition-reassignment.ts';
 import { AssignmentError, assignReplicas, validateAssignment } from './replica-assignment.ts';
 
 interface Step {
@@ -37,7 +56,30 @@ type Work =
   | { readonly kind: 'steps'; readonly requestId: number; readonly topic: string; readonly topicId: string; readonly steps: Step[]; index: number; attempts: number; uncertain: boolean }
   | { readonly kind: 'delete'; readonly requestId: number; readonly topic: string; attempts: number; retried: boolean }
   | { readonly kind: 'config'; readonly requestId: number; readonly busyKey: string; readonly step: Step; attempts: number }
-  | { readonly kind: 'changes'; readonly keys: readonly string[] };
+  | { readonly kind: 'changes'; readonly keys: readonly string[] }
+  | { readonly kind: 'partitions'; readonly group: PartitionGroup; readonly changes: readonly PartitionChange[] };
+
+/** A partition compare-and-set: the key's modRevision as the image had it, and the record to put. */
+interface PartitionChange {
+  readonly key: string;
+  readonly modRevision: number;
+  readonly next: PartitionRecord;
+  readonly ref: TopicPartitionRef;
+}
+
+/** The partition changes one request asked for (AlterPartition, ElectLeaders, reassignments): it is answered when the last txn ends. */
+interface PartitionGroup {
+  readonly requestId: number;
+  /** AlterPartition: one change, its reply carries the new record; a lost compare is INVALID_UPDATE_VERSION. */
+  readonly alter: boolean;
+  /** By `topic/partition`, in request order; null while its change is in flight. */
+  readonly results: Map<string, PartitionResult | null>;
+  pendingTxns: number;
+}
+
+const uncleanConfig = 'unclean.leader.election.enable';
+/** Partitions one ElectLeaders / reassignment request may name. */
+const partitionsPerRequestMax = 100_000;
 
 const attemptsMax = 3;
 /** Controlled-shutdown requests of one broker waiting for its leaderships to move. */
@@ -72,6 +114,9 @@ export class ControllerState {
       changesPerTxnMax: bounded('changesPerTxnMax', c.changesPerTxnMax ?? 60, 1, 60),
       txnsInFlightMax: bounded('txnsInFlightMax', c.txnsInFlightMax ?? 64, 1, 100_000),
       requestsMax: bounded('requestsMax', c.requestsMax ?? 10_000, 1, 1_000_000),
+      uncleanLeaderElectionEnable: c.uncleanLeaderElectionEnable ?? false,
+      autoLeaderRebalanceEnable: c.autoLeaderRebalanceEnable ?? true,
+      leaderImbalancePerBrokerPercentage: bounded('leaderImbalancePerBrokerPercentage', c.leaderImbalancePerBrokerPercentage ?? 10, 0, 100),
     };
   }
 
@@ -239,10 +284,185 @@ export class ControllerState {
     return [...this.reconcile(), ...this.answerShutdowns()];
   }
 
+  /**
+   * AlterPartition: the leader's ISR proposal (checks in Kafka's order, KIP-497/KIP-841).
+   * Epochs newer than the image (the controller's own write not yet seen) are retriable
+   * (REQUEST_TIMED_OUT); an older leader epoch is FENCED_LEADER_EPOCH; a proposer that is not
+   * the leader NOT_LEADER_OR_FOLLOWER; an older partition epoch INVALID_UPDATE_VERSION; an
+   * added member that is fenced or shutting down INELIGIBLE_REPLICA; an ISR without the
+   * leader or outside the replicas INVALID_REQUEST. Accepted: compare-and-set with
+   * partitionEpoch + 1 (the same ISR: answered with the current state, nothing written).
+   */
+  alterPartition(requestId: number, req: AlterPartitionRequest): ControllerAction[] {
+    if (!this.session) return [fail(requestId, 'NOT_CONTROLLER', 'this broker is not the controller')];
+    if (this.work.size >= this.config.requestsMax) return [fail(requestId, 'REQUEST_TIMED_OUT', `more than ${this.config.requestsMax} requests in progress`)];
+    const found = this.findPartition(req);
+    if (typeof found === 'string') return [fail(requestId, found, notFoundMessage(found, req))];
+    const t = this.image.topics.get(req.topic)!;
+    if (t.record.topicId !== req.topicId) return [fail(requestId, 'UNKNOWN_TOPIC_ID', `topic '${req.topic}' has id ${t.record.topicId}, not ${req.topicId}`)];
+    const { key, v } = found;
+    const r = v.record;
+    const where = `${req.topic}-${req.partition}`;
+    if (req.leaderEpoch > r.leaderEpoch || req.partitionEpoch > r.partitionEpoch) return [fail(requestId, 'REQUEST_TIMED_OUT', `${where}: the controller has not yet seen leader epoch ${req.leaderEpoch} / partition epoch ${req.partitionEpoch}; retry`)];
+    if (req.leaderEpoch < r.leaderEpoch) return [fail(requestId, 'FENCED_LEADER_EPOCH', `${where}: leader epoch ${req.leaderEpoch} is older than ${r.leaderEpoch}`)];
+    if (req.leaderId !== r.leader) return [fail(requestId, 'NOT_LEADER_OR_FOLLOWER', `${where}: broker ${req.leaderId} is not the leader (${r.leader})`)];
+    if (req.partitionEpoch < r.partitionEpoch) return [fail(requestId, 'INVALID_UPDATE_VERSION', `${where}: partition epoch ${req.partitionEpoch} is older than ${r.partitionEpoch}`)];
+    const isr = req.newIsr;
+    if (!Array.isArray(isr) || isr.length === 0 || new Set(isr).size !== isr.length || !isr.includes(r.leader) || isr.some((b) => !r.replicas.includes(b))) {
+      return [fail(requestId, 'INVALID_REQUEST', `${where}: the ISR [${String(isr)}] must be distinct replicas of [${r.replicas.join(',')}] including the leader ${r.leader}`)];
+    }
+    const ineligible = isr.filter((b) => !r.isr.includes(b) && (!this.image.brokers.has(b) || this.shutdowns.has(b)));
+    if (ineligible.length > 0) return [fail(requestId, 'INELIGIBLE_REPLICA', `${where}: broker(s) ${ineligible.join(',')} are fenced or shutting down`)];
+    const epochs = req.newIsrBrokerEpochs;
+    if (epochs !== undefined && (!Array.isArray(epochs) || epochs.length !== isr.length)) return [fail(requestId, 'INVALID_REQUEST', `${where}: ${String(epochs?.length)} broker epochs for ${isr.length} ISR members`)];
+    const restarted = epochs === undefined ? [] : isr.filter((b, i) => epochs[i] !== -1 && this.image.brokers.get(b)?.createRevision !== epochs[i]);
+    if (restarted.length > 0) return [fail(requestId, 'INELIGIBLE_REPLICA', `${where}: broker(s) ${restarted.join(',')} have another broker epoch than proposed (restarted or fenced)`)];
+    if (this.changing.has(key)) return [fail(requestId, 'REQUEST_TIMED_OUT', `${where}: another change of the partition is in flight; retry`)];
+    if (isr.length === r.isr.length && isr.every((b, i) => b === r.isr[i])) return [{ type: 'reply', requestId, reply: { ok: true, partition: stateOf(r) } }];
+    const next: PartitionRecord = { ...r, isr: [...isr], partitionEpoch: r.partitionEpoch + 1 };
+    return this.startPartitionChanges(requestId, true, new Map([[`${req.topic}/${req.partition}`, null]]), [{ key, modRevision: v.modRevision, next, ref: req }]);
+  }
+
+  /** ElectLeaders: per partition, a preferred or unclean election (partition-election.ts), written by compare-and-set. */
+  electLeaders(requestId: number, req: ElectLeadersRequest): ControllerAction[] {
+    const refused = this.refusePartitionRequest(requestId, req.partitions?.length ?? 0);
+    if (refused) return refused;
+    const removed = this.removedFn();
+    const results = new Map<string, PartitionResult | null>();
+    const changes: PartitionChange[] = [];
+    for (const ref of req.partitions ?? this.allPartitions()) {
+      const id = `${ref.topic}/${ref.partition}`;
+      if (results.has(id)) continue;
+      const found = this.findPartition(ref);
+      if (typeof found === 'string') {
+        results.set(id, { ...ref, error: found, message: notFoundMessage(found, ref) });
+        continue;
+      }
+      if (this.changing.has(found.key)) {
+        results.set(id, { ...ref, error: 'REQUEST_TIMED_OUT', message: 'another change of the partition is in flight; retry' });
+        continue;
+      }
+      const outcome = req.type === 'preferred' ? preferredElection(found.v.record, removed) : uncleanElection(found.v.record, removed);
+      if (typeof outcome === 'string') {
+        if (req.partitions !== null || outcome !== 'ELECTION_NOT_NEEDED') results.set(id, { ...ref, error: outcome, message: null });
+        continue;
+      }
+      results.set(id, null);
+      changes.push({ key: found.key, modRevision: found.v.modRevision, next: outcome, ref });
+    }
+    return this.startPartitionChanges(requestId, false, results, changes);
+  }
+
+  /**
+   * AlterPartitionReassignments: per partition, start (or replace) a reassignment to the
+   * target replicas, or cancel the ongoing one (replicas null). The new replicas join the
+   * ISR only through the leader's AlterPartition; the move completes on a later image
+   * (reconcile).
+   */
+  reassignPartitions(requestId: number, req: ReassignPartitionsRequest): ControllerAction[] {
+    const refused = this.refusePartitionRequest(requestId, req.partitions.length);
+    if (refused) return refused;
+    const removed = this.removedFn();
+    const results = new Map<string, PartitionResult | null>();
+    const changes: PartitionChange[] = [];
+    for (const entry of req.partitions) {
+      const ref = { topic: entry.topic, partition: entry.partition };
+      const id = `${ref.topic}/${ref.partition}`;
+      const answer = (error: ControllerErrorCode, message: string): void => void results.set(id, { ...ref, error, message });
+      if (results.has(id)) {
+        answer('INVALID_REQUEST', 'the partition is named twice');
+        continue;
+      }
+      const found = this.findPartition(ref);
+      if (typeof found === 'string') {
+        answer(found, notFoundMessage(found, ref));
+        continue;
+      }
+      const r = found.v.record;
+      let target: readonly number[];
+      if (entry.replicas === null) {
+        if (!isReassigning(r)) {
+          answer('NO_REASSIGNMENT_IN_PROGRESS', `${ref.topic}-${ref.partition} is not being reassigned`);
+          continue;
+        }
+        target = r.replicas.filter((b) => !(r.addingReplicas ?? []).includes(b));
+      } else {
+        target = entry.replicas;
+        const bad = !Array.isArray(target) || target.length === 0 || target.length > replicasMax || new Set(target).size !== target.length;
+        const unknown = bad ? [] : target.filter((b) => !this.image.brokers.has(b));
+        if (bad || unknown.length > 0) {
+          answer('INVALID_REPLICA_ASSIGNMENT', bad ? `the target replicas [${String(target)}] must be 1 to ${replicasMax} distinct broker ids` : `broker(s) ${unknown.join(',')} are not registered`);
+          continue;
+        }
+      }
+      if (this.changing.has(found.key)) {
+        answer('REQUEST_TIMED_OUT', 'another change of the partition is in flight; retry');
+        continue;
+      }
+      let next: PartitionRecord | null;
+      try {
+        next = startReassignment(r, target, removed);
+      } catch (error) {
+        if (!(error instanceof ReassignmentError)) throw error;
+        answer('INVALID_REPLICA_ASSIGNMENT', error.message);
+        continue;
+      }
+      if (!next) {
+        results.set(id, { ...ref, error: null, message: null });
+        continue;
+      }
+      results.set(id, null);
+      changes.push({ key: found.key, modRevision: found.v.modRevision, next, ref });
+    }
+    return this.startPartitionChanges(requestId, false, results, changes);
+  }
+
+  /** ListPartitionReassignments: read from the image, nothing written. */
+  listReassignments(requestId: number, req: ListReassignmentsRequest): ControllerAction[] {
+    if (!this.session) return [fail(requestId, 'NOT_CONTROLLER', 'this broker is not the controller')];
+    if ((req.partitions?.length ?? 0) > partitionsPerRequestMax) return [fail(requestId, 'INVALID_REQUEST', `more than ${partitionsPerRequestMax} partitions`)];
+    const reassignments: OngoingReassignment[] = [];
+    for (const ref of req.partitions ?? this.allPartitions()) {
+      const found = this.findPartition(ref);
+      if (typeof found === 'string' || !isReassigning(found.v.record)) continue;
+      const r = found.v.record;
+      reassignments.push({ topic: ref.topic, partition: ref.partition, replicas: r.replicas, addingReplicas: r.addingReplicas ?? [], removingReplicas: r.removingReplicas ?? [] });
+    }
+    return [{ type: 'reply', requestId, reply: { ok: true, reassignments } }];
+  }
+
+  /**
+   * The auto leader rebalance (`auto.leader.rebalance.enable`): for every broker whose share
+   * of partitions it prefers but does not lead exceeds `leader.imbalance.per.broker.percentage`,
+   * leadership of those partitions moves back to it where it is live and in the ISR. The
+   * driver calls this every `leader.imbalance.check.interval.seconds`.
+   */
+  rebalanceLeaders(): ControllerAction[] {
+    if (!this.session || !this.config.autoLeaderRebalanceEnable) return [];
+    const removed = this.removedFn();
+    const preferred = new Map<number, { count: number; notLed: PartitionChange[] }>();
+    for (const ref of this.allPartitions()) {
+      const found = this.findPartition(ref);
+      if (typeof found === 'string') continue;
+      const r = found.v.record;
+      const b = r.replicas[0]!;
+      const entry = preferred.get(b) ?? { count: 0, notLed: [] };
+      preferred.set(b, entry);
+      entry.count += 1;
+      if (r.leader === b || this.changing.has(found.key)) continue;
+      const next = preferredElection(r, removed);
+      if (typeof next !== 'string') entry.notLed.push({ key: found.key, modRevision: found.v.modRevision, next, ref });
+    }
+    const moves: PartitionChange[] = [];
+    for (const { count, notLed } of preferred.values()) if (notLed.length * 100 > count * this.config.leaderImbalancePerBrokerPercentage) moves.push(...notLed);
+    return this.changeTxns(moves, this.config.txnsInFlightMax - this.work.size);
+  }
+
   txnCompleted(txnId: number, outcome: TxnOutcome): ControllerAction[] {
     const w = this.work.get(txnId);
     if (!w) return [];
     this.work.delete(txnId);
+    if (w.kind === 'partitions') return this.partitionsCompleted(w, outcome);
     if (w.kind === 'changes') {
       for (const key of w.keys) {
         this.changing.delete(key);
@@ -263,6 +483,93 @@ export class ControllerState {
     if (this.busyTopics.has(topic)) return [fail(requestId, 'INVALID_REQUEST', `another request for topic '${topic}' is in progress`)];
     if (this.work.size >= this.config.requestsMax) return [fail(requestId, 'REQUEST_TIMED_OUT', `more than ${this.config.requestsMax} requests in progress`)];
     return null;
+  }
+
+  private refusePartitionRequest(requestId: number, partitions: number): ControllerAction[] | null {
+    if (!this.session) return [fail(requestId, 'NOT_CONTROLLER', 'this broker is not the controller')];
+    if (this.work.size >= this.config.requestsMax) return [fail(requestId, 'REQUEST_TIMED_OUT', `more than ${this.config.requestsMax} requests in progress`)];
+    if (partitions > partitionsPerRequestMax) return [fail(requestId, 'INVALID_REQUEST', `more than ${partitionsPerRequestMax} partitions in one request`)];
+    return null;
+  }
+
+  /** The partition's key and record in the image (current incarnation of the topic, no request on the topic in flight), or why not. */
+  private findPartition(ref: TopicPartitionRef): { key: string; v: { record: PartitionRecord; modRevision: number } } | 'UNKNOWN_TOPIC_OR_PARTITION' | 'REQUEST_TIMED_OUT' {
+    const t = this.image.topics.get(ref.topic);
+    if (!t || !Number.isInteger(ref.partition) || ref.partition < 0 || ref.partition >= t.record.partitionCount) return 'UNKNOWN_TOPIC_OR_PARTITION';
+    if (this.busyTopics.has(ref.topic)) return 'REQUEST_TIMED_OUT';
+    const key = this.keys.partition(ref.topic, ref.partition);
+    const v = this.image.partitions.get(key);
+    if (!v || v.record.topicId !== t.record.topicId) return 'UNKNOWN_TOPIC_OR_PARTITION';
+    return { key, v };
+  }
+
+  /** Every partition of the image, topic by topic. */
+  private allPartitions(): TopicPartitionRef[] {
+    const out: TopicPartitionRef[] = [];
+    for (const [topic, t] of this.image.topics) for (let partition = 0; partition < t.record.partitionCount; partition++) out.push({ topic, partition });
+    return out;
+  }
+
+  /** True for a broker that may not lead or join an ISR: fenced (not registered) or in controlled shutdown. */
+  private removedFn(): (brokerId: number) => boolean {
+    const live = this.liveBrokerIds();
+    return (b) => !live.has(b) || this.shutdowns.has(b);
+  }
+
+  private uncleanEnabled(topic: string): boolean {
+    const v = this.image.topicConfigs.get(topic)?.record.configs[uncleanConfig];
+    return v === undefined ? this.config.uncleanLeaderElectionEnable : v.trim().toLowerCase() === 'true';
+  }
+
+  /** Issues the request's changes in txns of at most `changesPerTxnMax`; answers at once when there is none. */
+  private startPartitionChanges(requestId: number, alter: boolean, results: Map<string, PartitionResult | null>, changes: PartitionChange[]): ControllerAction[] {
+    const group: PartitionGroup = { requestId, alter, results, pendingTxns: 0 };
+    if (changes.length === 0) return [this.answerGroup(group)];
+    const out: ControllerAction[] = [];
+    for (let i = 0; i < changes.length; i += this.config.changesPerTxnMax) {
+      const chunk = changes.slice(i, i + this.config.changesPerTxnMax);
+      group.pendingTxns += 1;
+      for (const c of chunk) this.changing.add(c.key);
+      out.push(this.issue({ kind: 'partitions', group, changes: chunk }, this.changeStep(chunk)));
+    }
+    return out;
+  }
+
+  private changeStep(chunk: readonly PartitionChange[]): Step {
+    const compare = [...fenceCompares(this.keys, this.session!), ...chunk.map((c): Compare => ({ key: c.key, target: 'modRevision', op: 'equal', value: c.modRevision }))];
+    const puts = chunk.map((c) => this.partitionPut(null, c.next, c.key));
+    return { txn: { compare, success: puts, failure: [{ type: 'get', key: this.keys.controller }] }, probe: { key: chunk[0]!.key, value: (puts[0] as { value: Uint8Array }).value } };
+  }
+
+  private partitionsCompleted(w: Extract<Work, { kind: 'partitions' }>, outcome: TxnOutcome): ControllerAction[] {
+    const g = w.group;
+    let error: ControllerErrorCode | null = null;
+    let message: string | null = null;
+    if (outcome.status === 'failed') {
+      const controllerKv = getResult(outcome.results, 0);
+      const moved = !this.session || !controllerKv || controllerKv.createRevision !== this.session.epoch;
+      error = moved ? 'NOT_CONTROLLER' : g.alter ? 'INVALID_UPDATE_VERSION' : 'REQUEST_TIMED_OUT';
+      message = moved ? 'the controller moved' : 'the partition changed meanwhile; retry';
+    } else if (outcome.status === 'unknown') {
+      error = 'REQUEST_TIMED_OUT';
+      message = 'the metadata store did not answer';
+    }
+    for (const c of w.changes) {
+      this.changing.delete(c.key);
+      if (outcome.status !== 'applied') this.retryAfterRevision.set(c.key, this.image.revision);
+      g.results.set(`${c.ref.topic}/${c.ref.partition}`, { topic: c.ref.topic, partition: c.ref.partition, error, message });
+    }
+    if (--g.pendingTxns > 0) return [];
+    if (g.alter) {
+      const only = w.changes[0]!;
+      return [{ type: 'reply', requestId: g.requestId, reply: error ? { ok: false, code: error, message: message! } : { ok: true, partition: stateOf(only.next) } }];
+    }
+    return [this.answerGroup(g)];
+  }
+
+  private answerGroup(g: PartitionGroup): ControllerAction {
+    const partitions = [...g.results.values()].filter((r): r is PartitionResult => r !== null);
+    return { type: 'reply', requestId: g.requestId, reply: { ok: true, partitions } };
   }
 
   private assignmentFor(req: CreateTopicRequest): number[][] {
@@ -398,38 +705,43 @@ export class ControllerState {
     return [...this.image.brokers.values()].filter((b) => !this.shutdowns.has(b.record.brokerId)).map((b) => ({ brokerId: b.record.brokerId, rack: b.record.rack }));
   }
 
-  /** Issues a compare-and-set for every partition whose state the live brokers no longer allow. */
+  /**
+   * Issues a compare-and-set for every partition whose state the live brokers no longer
+   * allow (partition-election.ts, unclean election where the topic enables it), or whose
+   * reassignment can complete (partition-reassignment.ts).
+   */
   private reconcile(): ControllerAction[] {
-    const session = this.session;
-    if (!session) return [];
-    const live = this.liveBrokerIds();
-    const removed = (b: number): boolean => !live.has(b) || this.shutdowns.has(b);
-    const out: ControllerAction[] = [];
-    let batch: { key: string; modRevision: number; next: PartitionRecord }[] = [];
-    const flush = (): void => {
-      if (batch.length === 0) return;
-      const compare = [...fenceCompares(this.keys, session), ...batch.map((c): Compare => ({ key: c.key, target: 'modRevision' as const, op: 'equal' as const, value: c.modRevision }))];
-      const puts = batch.map((c) => this.partitionPut(null, c.next, c.key));
-      for (const c of batch) this.changing.add(c.key);
-      out.push(this.issue({ kind: 'changes', keys: batch.map((c) => c.key) }, { txn: { compare, success: puts }, probe: { key: batch[0]!.key, value: (puts[0] as { value: Uint8Array }).value } }));
-      batch = [];
-    };
+    if (!this.session) return [];
+    const removed = this.removedFn();
+    const changes: PartitionChange[] = [];
+    const room = this.config.txnsInFlightMax - this.work.size;
     for (const name of this.image.topics.keys()) {
       if (this.busyTopics.has(name)) continue;
+      const unclean = this.uncleanEnabled(name);
       for (const [p, v] of this.image.partitionsOf(name)) {
         const key = this.keys.partition(name, p);
         if (this.changing.has(key)) continue;
         const after = this.retryAfterRevision.get(key);
         if (after !== undefined && this.image.revision <= after) continue;
         this.retryAfterRevision.delete(key);
-        const next = nextPartitionState(v.record, removed);
+        const next = nextPartitionState(v.record, removed, unclean) ?? completedReassignment(v.record, removed);
         if (!next) continue;
-        if (this.work.size + out.length >= this.config.txnsInFlightMax) return out;
-        batch.push({ key, modRevision: v.modRevision, next });
-        if (batch.length >= this.config.changesPerTxnMax) flush();
+        if (Math.ceil((changes.length + 1) / this.config.changesPerTxnMax) > room) return this.changeTxns(changes, room);
+        changes.push({ key, modRevision: v.modRevision, next, ref: { topic: name, partition: p } });
       }
     }
-    flush();
+    return this.changeTxns(changes, room);
+  }
+
+  /** Controller-initiated changes (no request waits): at most `txnsMax` txns of `changesPerTxnMax`. */
+  private changeTxns(changes: readonly PartitionChange[], txnsMax: number): ControllerAction[] {
+    const out: ControllerAction[] = [];
+    for (let i = 0; i < changes.length && out.length < txnsMax; i += this.config.changesPerTxnMax) {
+      const chunk = changes.slice(i, i + this.config.changesPerTxnMax);
+      for (const c of chunk) this.changing.add(c.key);
+      const step = this.changeStep(chunk);
+      out.push(this.issue({ kind: 'changes', keys: chunk.map((c) => c.key) }, { txn: { compare: step.txn.compare, success: step.txn.success }, probe: step.probe }));
+    }
     return out;
   }
 
@@ -453,6 +765,14 @@ function initialPartition(topicId: string, partition: number, replicas: readonly
   const isr = inSync.length > 0 ? inSync : [replicas[0]!];
   const leader = replicas.find((b) => isr.includes(b) && live.has(b)) ?? -1;
   return { topicId, partition, replicas: [...replicas], isr, leader, leaderEpoch: 0, partitionEpoch: 0 };
+}
+
+function notFoundMessage(code: 'UNKNOWN_TOPIC_OR_PARTITION' | 'REQUEST_TIMED_OUT', ref: TopicPartitionRef): string {
+  return code === 'REQUEST_TIMED_OUT' ? `another request for topic '${ref.topic}' is in progress; retry` : `no partition ${ref.topic}-${ref.partition}`;
+}
+
+function stateOf(r: PartitionRecord): PartitionState {
+  return { leader: r.leader, leaderEpoch: r.leaderEpoch, isr: r.isr, partitionEpoch: r.partitionEpoch };
 }
 
 function bounded(name: string, value: number, min: number, max: number): number {

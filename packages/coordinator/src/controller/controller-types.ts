@@ -44,6 +44,71 @@ export interface AlterConfigsRequest {
   readonly configs: Readonly<Record<string, string | null>>;
 }
 
+/**
+ * AlterPartition (KIP-497/KIP-841): the leader of a partition proposes a new ISR, based on
+ * the partition state it saw (`leaderEpoch`, `partitionEpoch`). Accepted: written with
+ * partitionEpoch + 1, and the reply carries the new state.
+ */
+export interface AlterPartitionRequest {
+  readonly topic: string;
+  readonly topicId: string;
+  readonly partition: number;
+  /** The proposer: must be the partition's leader. */
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  /** Distinct replicas, the leader among them. */
+  readonly newIsr: readonly number[];
+  /**
+   * KIP-903: the broker epoch (registration createRevision) the leader knows for each
+   * `newIsr` member, in the same order; -1 = unknown (not checked). A member whose
+   * registration has another epoch (it restarted) is INELIGIBLE_REPLICA. Absent: not checked.
+   */
+  readonly newIsrBrokerEpochs?: readonly number[];
+}
+
+/** What AlterPartition answers (Kafka's AlterPartition response fields). */
+export interface PartitionState {
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+  readonly partitionEpoch: number;
+}
+
+export interface TopicPartitionRef {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** ElectLeaders: `preferred` moves leadership to the first replica; `unclean` elects a leader for an offline partition, outside the ISR if need be. */
+export interface ElectLeadersRequest {
+  readonly type: 'preferred' | 'unclean';
+  /** null: every partition (then only the partitions an election was tried for are answered). */
+  readonly partitions: readonly TopicPartitionRef[] | null;
+}
+
+/** AlterPartitionReassignments: per partition, the target replicas, or null to cancel the ongoing reassignment. */
+export interface ReassignPartitionsRequest {
+  readonly partitions: readonly (TopicPartitionRef & { readonly replicas: readonly number[] | null })[];
+}
+
+/** ListPartitionReassignments: null lists every partition being reassigned. */
+export interface ListReassignmentsRequest {
+  readonly partitions: readonly TopicPartitionRef[] | null;
+}
+
+/** A per-partition answer (ElectLeaders, AlterPartitionReassignments): error null = done. */
+export interface PartitionResult extends TopicPartitionRef {
+  readonly error: ControllerErrorCode | null;
+  readonly message: string | null;
+}
+
+export interface OngoingReassignment extends TopicPartitionRef {
+  readonly replicas: readonly number[];
+  readonly addingReplicas: readonly number[];
+  readonly removingReplicas: readonly number[];
+}
+
 export type ControllerErrorCode =
   | 'NOT_CONTROLLER'
   | 'TOPIC_ALREADY_EXISTS'
@@ -55,10 +120,29 @@ export type ControllerErrorCode =
   | 'UNKNOWN_TOPIC_OR_PARTITION'
   | 'BROKER_NOT_AVAILABLE'
   | 'REQUEST_TIMED_OUT'
-  | 'INVALID_REQUEST';
+  | 'INVALID_REQUEST'
+  // issue 14: AlterPartition, ElectLeaders, reassignments
+  | 'NOT_LEADER_OR_FOLLOWER'
+  | 'FENCED_LEADER_EPOCH'
+  | 'INVALID_UPDATE_VERSION'
+  | 'INELIGIBLE_REPLICA'
+  | 'UNKNOWN_TOPIC_ID'
+  | 'ELECTION_NOT_NEEDED'
+  | 'PREFERRED_LEADER_NOT_AVAILABLE'
+  | 'ELIGIBLE_LEADERS_NOT_AVAILABLE'
+  | 'NO_REASSIGNMENT_IN_PROGRESS';
 
 export type ControllerReply =
-  | { readonly ok: true; readonly topicId?: string }
+  | {
+      readonly ok: true;
+      readonly topicId?: string;
+      /** AlterPartition: the partition's new state. */
+      readonly partition?: PartitionState;
+      /** ElectLeaders, AlterPartitionReassignments: one result per partition. */
+      readonly partitions?: readonly PartitionResult[];
+      /** ListPartitionReassignments. */
+      readonly reassignments?: readonly OngoingReassignment[];
+    }
   | { readonly ok: false; readonly code: ControllerErrorCode; readonly message: string };
 
 export interface Probe {
@@ -93,4 +177,10 @@ export interface ControllerConfig {
   readonly txnsInFlightMax?: number;
   /** Requests waiting (in flight or queued). Default 10_000. */
   readonly requestsMax?: number;
+  /** `unclean.leader.election.enable` for topics without the override. Default false. */
+  readonly uncleanLeaderElectionEnable?: boolean;
+  /** `auto.leader.rebalance.enable`. Default true (the driver times the checks). */
+  readonly autoLeaderRebalanceEnable?: boolean;
+  /** `leader.imbalance.per.broker.percentage`. Default 10. */
+  readonly leaderImbalancePerBrokerPercentage?: number;
 }

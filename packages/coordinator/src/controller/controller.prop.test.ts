@@ -5,7 +5,10 @@
  * expiry), pauses (a broker stops renewing its lease but keeps acting on its stale image),
  * registrations, refreshes, campaigns, ticks, CreateTopics, CreatePartitions, DeleteTopics,
  * AlterConfigs, controlled shutdowns, and the store's random faults (unavailable, unknown outcome applied
- * or not, early lease expiry).
+ * or not, early lease expiry); and (issue 14) AlterPartition proposals from the partition's
+ * leader (random ISRs, some from a stale partition epoch), `unclean.leader.election.enable`
+ * switched per topic, ElectLeaders (preferred and unclean, some partitions or all), partition
+ * reassignments (and cancels), and the auto leader rebalance on ticks.
  *
  * Invariants, checked after every step (and, for 1-2, at every write):
  *  1. no write lands from a deposed controller: every txn that changes the store, other
@@ -21,7 +24,13 @@
  *     its partitions exists;
  *  5. an acked creation's replicas were registered brokers when the request was made;
  *  6. no acknowledged config change is lost: an acked topic config (not since targeted by
- *     another change, a delete or a create) is in the store as acked.
+ *     another change, a delete or a create) is in the store as acked;
+ *  7. the ISR grows only through AlterPartition: checked at every write, a broker that joins
+ *     a partition's ISR was proposed by its leader from exactly the state before (same
+ *     partition epoch, same new ISR), or is the leader of an unclean election;
+ *  8. an unclean leader (one outside the ISR before) is elected only when unclean election
+ *     was enabled for its topic, or asked for by ElectLeaders for that partition; its ISR is
+ *     then itself alone.
  *
  * Reproduce a failure: FC_SEED=<seed printed by fast-check> npx vitest run <this file>.
  */
@@ -32,7 +41,7 @@ import { ManualClock } from '@samsa/runtime/memory';
 import type { KeyValue, MetadataStore, Txn, TxnResult } from '../metadata/metadata-store.ts';
 import { SimulatedMetadataStore } from '../metadata/simulated/index.ts';
 import { ClusterKeys } from './cluster-keys.ts';
-import { decodeConfigRecord, decodeControllerRecord, decodePartitionRecord, decodeTopicRecord, encodeBrokerRegistration } from './cluster-records.ts';
+import { decodeConfigRecord, decodeControllerRecord, decodePartitionRecord, decodeTopicRecord, encodeBrokerRegistration, type PartitionRecord } from './cluster-records.ts';
 import { Controller } from './controller.ts';
 import type { ControllerReply } from './controller-types.ts';
 
@@ -48,11 +57,37 @@ type Step =
   | { t: 'delete'; id: number; name: string }
   | { t: 'shutdown'; id: number; target: number }
   | { t: 'config'; id: number; name: string; value: string }
-  | { t: 'faults'; unavailable: number; unknown: number; early: number };
+  | { t: 'faults'; unavailable: number; unknown: number; early: number }
+  | { t: 'isr'; id: number; name: string; partition: number; members: number[]; stale: boolean }
+  | { t: 'unclean'; id: number; name: string; on: boolean }
+  | { t: 'elect'; id: number; name: string; partition: number; unclean: boolean; all: boolean }
+  | { t: 'reassign'; id: number; name: string; partition: number; replicas: number[] | null };
 
 const id = fc.constantFrom(...brokerIds);
 const name = fc.constantFrom(...topicNames);
+const partition = fc.integer({ min: 0, max: 3 });
+const isrStep = fc.record({ t: fc.constant('isr' as const), id, name, partition, members: fc.subarray(brokerIds), stale: fc.boolean() });
+const uncleanStep = fc.record({ t: fc.constant('unclean' as const), id, name, on: fc.boolean() });
+const electStep = fc.record({ t: fc.constant('elect' as const), id, name, partition, unclean: fc.boolean(), all: fc.boolean() });
+const reassignStep = fc.record({ t: fc.constant('reassign' as const), id, name, partition, replicas: fc.option(fc.shuffledSubarray(brokerIds, { minLength: 1, maxLength: 3 }), { nil: null }) });
+const brokerStep = fc.record({ t: fc.constantFrom('kill' as const, 'pause' as const, 'register' as const, 'tick' as const, 'refresh' as const, 'campaign' as const), id });
+/** Weighted to partition state changes (issue 14): the topics exist from the start. */
+const replicationStep: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 8, arbitrary: isrStep },
+  { weight: 3, arbitrary: uncleanStep },
+  { weight: 3, arbitrary: electStep },
+  { weight: 3, arbitrary: fc.record({ t: fc.constant('kill' as const), id }) },
+  { weight: 3, arbitrary: reassignStep },
+  { weight: 5, arbitrary: brokerStep },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 4000 }) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('shutdown' as const), id, target: id }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('faults' as const), unavailable: fc.constantFrom(0, 0.1, 0.3), unknown: fc.constantFrom(0, 0.1, 0.3), early: fc.constantFrom(0, 0.1) }) },
+);
 const step: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 3, arbitrary: isrStep },
+  { weight: 1, arbitrary: uncleanStep },
+  { weight: 1, arbitrary: electStep },
+  { weight: 1, arbitrary: reassignStep },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('advance' as const), ms: fc.integer({ min: 1, max: 4000 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constantFrom('kill' as const, 'pause' as const), id }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('register' as const), id }) },
@@ -85,8 +120,17 @@ class Harness {
   readonly pending: Promise<unknown>[] = [];
   /** Acked config changes: topic name → the overrides acked; dropped when a later change or delete is asked for. */
   readonly ackedConfigs = new Map<string, Record<string, string>>();
-  /** Invariant 1 violations seen at write time (thrown from check(), not from inside the store). */
+  /** AlterPartition proposals made: partition key → `partitionEpoch:isr` of each. */
+  readonly proposals = new Map<string, Set<string>>();
+  /** Topics for which unclean election was ever asked to be on (a controller may act on it until it sees it off). */
+  readonly uncleanTopics = new Set<string>();
+  /** Partition keys an unclean ElectLeaders was asked for (by name: any incarnation). */
+  readonly uncleanElections = new Set<string>();
+  /** Invariant 1, 7 and 8 violations seen at write time (thrown from check(), not from inside the store). */
   readonly violations: string[] = [];
+  acceptedProposals = 0;
+  uncleanLeaders = 0;
+  reassignmentsDone = 0;
   private readonly seed: number;
   private generation = 0;
 
@@ -101,13 +145,40 @@ class Harness {
     const check = (txn: Txn): Promise<TxnResult> => {
       const before = inner.revision;
       const ctrl = this.controllerKv();
+      const partitions = this.partitionRecords();
       const result = inner.txn(txn); // the simulated store applies (or not) inside the call
-      if (inner.revision !== before) this.landed(brokerId, txn, ctrl);
+      if (inner.revision !== before) {
+        this.landed(brokerId, txn, ctrl);
+        this.checkIsrChanges(partitions);
+      }
       return result;
     };
     return new Proxy(inner, {
       get: (target, prop) => (prop === 'txn' ? check : (Reflect.get(target, prop) as unknown) instanceof Function ? (Reflect.get(target, prop) as (...a: unknown[]) => unknown).bind(target) : Reflect.get(target, prop)),
     });
+  }
+
+  private partitionRecords(): Map<string, PartitionRecord> {
+    const out = new Map<string, PartitionRecord>();
+    for (const kv of this.store.snapshot().kvs) if (this.keys.parse(kv.key)?.kind === 'partition') out.set(kv.key, decodePartitionRecord(kv.value));
+    return out;
+  }
+
+  /** Invariants 7 and 8, for every partition a write changed. */
+  private checkIsrChanges(before: Map<string, PartitionRecord>): void {
+    for (const [key, next] of this.partitionRecords()) {
+      const prev = before.get(key);
+      if (!prev || prev.topicId !== next.topicId || prev.partitionEpoch === next.partitionEpoch) continue;
+      const topic = (this.keys.parse(key) as { topic: string }).topic;
+      const uncleanAllowed = this.uncleanTopics.has(topic) || this.uncleanElections.has(key);
+      const unclean = next.leader !== -1 && !prev.isr.includes(next.leader);
+      if (unclean && !(uncleanAllowed && next.isr.length === 1)) this.violations.push(`${key}: leader ${next.leader} outside the ISR [${prev.isr.join(',')}] elected (unclean allowed: ${uncleanAllowed}, ISR [${next.isr.join(',')}])`);
+      if (unclean) this.uncleanLeaders += 1;
+      if ((prev.addingReplicas?.length ?? 0) + (prev.removingReplicas?.length ?? 0) > 0 && next.addingReplicas === undefined && next.replicas.length <= prev.replicas.length) this.reassignmentsDone += 1;
+      const joined = next.isr.filter((b) => !prev.isr.includes(b));
+      if (joined.length === 0 || unclean) continue;
+      if (!this.proposals.get(key)?.has(`${prev.partitionEpoch}:${next.isr.join(',')}`)) this.violations.push(`${key}: broker(s) ${joined.join(',')} joined the ISR [${next.isr.join(',')}] at partition epoch ${next.partitionEpoch} with no AlterPartition from epoch ${prev.partitionEpoch}`);
+    }
   }
 
   private controllerKv(): KeyValue | null {
@@ -148,7 +219,7 @@ class Harness {
       const lease = await this.store.grantLease(leaseTtlMs);
       const g = ++this.generation;
       await this.store.put(this.keys.broker(brokerId), encodeBrokerRegistration({ brokerId, host: '127.0.0.1', port: 9000 + brokerId, rack: null, incarnation: `g${g}` }), { lease: lease.id });
-      const controller = new Controller({ store: this.storeFor(brokerId), keys: this.keys, brokerId, clock: this.clock, random: createRandom(this.seed + g), retryBackoffMs: 0, unavailableRetriesMax: 2 });
+      const controller = new Controller({ store: this.storeFor(brokerId), keys: this.keys, brokerId, clock: this.clock, random: createRandom(this.seed + g), retryBackoffMs: 0, unavailableRetriesMax: 2, leaderImbalanceCheckIntervalMs: 2000 });
       this.brokers.set(brokerId, { controller, lease: lease.id, renewing: true });
     } catch {
       // refused or timed out: the broker stays unregistered (a lease left behind expires)
@@ -283,6 +354,43 @@ class Harness {
         this.acked.delete(s.name);
         this.ackedConfigs.delete(s.name);
         return this.request(s.id, (c) => c.deleteTopic(s.name));
+      case 'isr': {
+        // The partition's leader proposes an ISR from the state it saw (the store's, or a stale one).
+        const key = this.keys.partition(s.name, s.partition);
+        const kv = this.store.snapshot().kvs.find((x) => x.key === key);
+        const topicKv = this.store.snapshot().kvs.find((x) => x.key === this.keys.topic(s.name));
+        if (!kv || !topicKv) return;
+        const r = decodePartitionRecord(kv.value);
+        if (r.leader === -1) return;
+        const newIsr = [r.leader, ...s.members.filter((m) => m !== r.leader && r.replicas.includes(m))];
+        const partitionEpoch = s.stale ? Math.max(0, r.partitionEpoch - 1) : r.partitionEpoch;
+        const seen = this.proposals.get(key) ?? new Set<string>();
+        seen.add(`${partitionEpoch}:${newIsr.join(',')}`);
+        this.proposals.set(key, seen);
+        const topicId = decodeTopicRecord(topicKv.value).topicId;
+        return this.request(s.id, (c) => c.alterPartition({ topic: s.name, topicId, partition: s.partition, leaderId: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch, newIsr }), (reply) => {
+          this.acceptedProposals += 1;
+          // An accepted proposal answers the ISR proposed, at a later partition epoch (or the
+          // same when nothing changed). A stale one may be answered so only when an equal
+          // write landed before and the probe of a lost answer reads it back: it changed
+          // nothing (invariant 7 checks every write).
+          const after = reply.ok ? reply.partition : undefined;
+          expect({ isr: after?.isr, later: after !== undefined && after.partitionEpoch >= partitionEpoch }).toEqual({ isr: newIsr, later: true });
+        });
+      }
+      case 'unclean':
+        this.ackedConfigs.delete(s.name);
+        if (s.on) this.uncleanTopics.add(s.name);
+        return this.request(s.id, (c) => c.alterConfigs({ resource: { type: 'topic', name: s.name }, mode: 'incremental', configs: { 'unclean.leader.election.enable': String(s.on) } }));
+      case 'elect': {
+        if (s.unclean) {
+          if (s.all) for (const t of topicNames) for (let p = 0; p < 16; p++) this.uncleanElections.add(this.keys.partition(t, p));
+          else this.uncleanElections.add(this.keys.partition(s.name, s.partition));
+        }
+        return this.request(s.id, (c) => c.electLeaders({ type: s.unclean ? 'unclean' : 'preferred', partitions: s.all ? null : [{ topic: s.name, partition: s.partition }] }));
+      }
+      case 'reassign':
+        return this.request(s.id, (c) => c.reassignPartitions({ partitions: [{ topic: s.name, partition: s.partition, replicas: s.replicas }] }));
       case 'shutdown':
         // The reply waits for an image that shows the moves: not awaited here.
         if (b) this.pending.push(b.controller.controlledShutdown(s.target));
@@ -293,6 +401,7 @@ class Harness {
 
 describe('Controller (property)', () => {
   it('keeps its invariants under random steps and store faults', async () => {
+    const seen = { acceptedProposals: 0, uncleanLeaders: 0, reassignmentsDone: 0 };
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 0x7fffffff }), fc.array(step, { minLength: 5, maxLength: 60 }), async (seed, steps) => {
         const h = new Harness(seed);
@@ -307,8 +416,41 @@ describe('Controller (property)', () => {
         h.store.configureFaults({});
         for (const b of h.brokers.values()) await b.controller.refresh().catch(() => undefined);
         h.check();
+        seen.acceptedProposals += h.acceptedProposals;
+        seen.uncleanLeaders += h.uncleanLeaders;
+        seen.reassignmentsDone += h.reassignmentsDone;
       }),
       { numRuns: 300 },
     );
+  }, 120_000);
+
+  it('keeps its invariants under ISR proposals, unclean elections, ElectLeaders and reassignments', async () => {
+    const seen = { acceptedProposals: 0, uncleanLeaders: 0, reassignmentsDone: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 0x7fffffff }), fc.array(replicationStep, { minLength: 10, maxLength: 40, size: 'medium' }), async (seed, steps) => {
+        const h = new Harness(seed);
+        for (const brokerId of brokerIds) await h.register(brokerId);
+        await h.settle();
+        for (const [i, topic] of topicNames.entries()) await h.run({ t: 'create', id: 1, name: topic, partitions: 4, rf: i === 2 ? 3 : 2 });
+        await h.settle();
+        for (const s of steps) {
+          await h.run(s);
+          h.check();
+          await h.settle();
+          h.check();
+        }
+        h.store.configureFaults({});
+        for (const b of h.brokers.values()) await b.controller.refresh().catch(() => undefined);
+        h.check();
+        seen.acceptedProposals += h.acceptedProposals;
+        seen.uncleanLeaders += h.uncleanLeaders;
+        seen.reassignmentsDone += h.reassignmentsDone;
+      }),
+      { numRuns: 60 },
+    );
+    // The steps do reach the paths invariants 7 and 8 watch.
+    expect(seen.acceptedProposals).toBeGreaterThan(50);
+    expect(seen.uncleanLeaders).toBeGreaterThan(0);
+    expect(seen.reassignmentsDone).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -23,7 +23,19 @@ import type { ClusterKeys } from './cluster-keys.ts';
 import { campaignOutcome, campaignTxn } from './controller-election.ts';
 import { encodeControllerRecord, type ControllerRecord } from './cluster-records.ts';
 import { bytesEqual, ControllerState } from './controller-state.ts';
-import type { AlterConfigsRequest, ControllerAction, ControllerConfig, ControllerReply, CreatePartitionsRequest, CreateTopicRequest, TxnOutcome } from './controller-types.ts';
+import type {
+  AlterConfigsRequest,
+  AlterPartitionRequest,
+  ControllerAction,
+  ControllerConfig,
+  ControllerReply,
+  CreatePartitionsRequest,
+  CreateTopicRequest,
+  ElectLeadersRequest,
+  ListReassignmentsRequest,
+  ReassignPartitionsRequest,
+  TxnOutcome,
+} from './controller-types.ts';
 
 export interface ControllerOptions {
   readonly store: MetadataStore;
@@ -38,6 +50,12 @@ export interface ControllerOptions {
   readonly retryBackoffMs?: number;
   /** Default 100_000. */
   readonly queuedActionsMax?: number;
+  /**
+   * `leader.imbalance.check.interval.seconds` × 1000: a `tick` at least this long after the
+   * last check runs the auto leader rebalance (ControllerState.rebalanceLeaders, a no-op
+   * unless `autoLeaderRebalanceEnable`). Default 300_000.
+   */
+  readonly leaderImbalanceCheckIntervalMs?: number;
   /**
    * Called with the image after every `refresh` and `applyBatch` (once the state machine has
    * taken the range or batch in, before the actions it caused run): a broker's member
@@ -58,6 +76,8 @@ export class Controller {
   private readonly backoffMs: number;
   private readonly queuedActionsMax: number;
   private readonly onImage: ((image: ClusterImage) => void) | undefined;
+  private readonly imbalanceCheckIntervalMs: number;
+  private lastImbalanceCheckMs: number;
   private readonly queue: ControllerAction[] = [];
   private readonly waiting = new Map<number, { resolve: (reply: ControllerReply) => void; reject: (error: unknown) => void }>();
   private running = false;
@@ -76,6 +96,9 @@ export class Controller {
     this.backoffMs = o.retryBackoffMs ?? 100;
     this.queuedActionsMax = o.queuedActionsMax ?? 100_000;
     this.onImage = o.onImage;
+    this.imbalanceCheckIntervalMs = o.leaderImbalanceCheckIntervalMs ?? 300_000;
+    if (!(this.imbalanceCheckIntervalMs > 0)) throw new RangeError(`leaderImbalanceCheckIntervalMs must be > 0, got ${this.imbalanceCheckIntervalMs}`);
+    this.lastImbalanceCheckMs = o.clock.monotonicMs();
     this.state = new ControllerState({ keys: o.keys, random: o.random, ...(o.config ? { config: o.config } : {}) });
   }
 
@@ -122,8 +145,15 @@ export class Controller {
     await this.drain(actions);
   }
 
+  /** Re-decides failed partition changes; every `leaderImbalanceCheckIntervalMs` also rebalances leaders. */
   async tick(): Promise<void> {
-    await this.drain(this.state.tick());
+    const actions = this.state.tick();
+    const nowMs = this.clock.monotonicMs();
+    if (nowMs - this.lastImbalanceCheckMs >= this.imbalanceCheckIntervalMs) {
+      this.lastImbalanceCheckMs = nowMs;
+      actions.push(...this.state.rebalanceLeaders());
+    }
+    await this.drain(actions);
   }
 
   createTopic(req: CreateTopicRequest): Promise<ControllerReply> {
@@ -140,6 +170,18 @@ export class Controller {
   }
   controlledShutdown(brokerId: number): Promise<ControllerReply> {
     return this.request((id) => this.state.controlledShutdown(id, brokerId));
+  }
+  alterPartition(req: AlterPartitionRequest): Promise<ControllerReply> {
+    return this.request((id) => this.state.alterPartition(id, req));
+  }
+  electLeaders(req: ElectLeadersRequest): Promise<ControllerReply> {
+    return this.request((id) => this.state.electLeaders(id, req));
+  }
+  reassignPartitions(req: ReassignPartitionsRequest): Promise<ControllerReply> {
+    return this.request((id) => this.state.reassignPartitions(id, req));
+  }
+  listReassignments(req: ListReassignmentsRequest): Promise<ControllerReply> {
+    return this.request((id) => this.state.listReassignments(id, req));
   }
 
   /**

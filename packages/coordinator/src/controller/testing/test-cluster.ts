@@ -22,9 +22,12 @@ export class TestCluster {
   private readonly config: ControllerConfig;
   private incarnations = 0;
 
-  constructor(seed = 1, config: ControllerConfig = {}) {
+  private readonly imbalanceCheckMs: number | undefined;
+
+  constructor(seed = 1, config: ControllerConfig = {}, leaderImbalanceCheckIntervalMs?: number) {
     this.seed = seed;
     this.config = config;
+    this.imbalanceCheckMs = leaderImbalanceCheckIntervalMs;
     this.store = new SimulatedMetadataStore({ clock: this.clock, random: createRandom(seed) });
   }
 
@@ -34,7 +37,7 @@ export class TestCluster {
     this.leases.set(id, lease.id);
     const reg = { brokerId: id, host: '127.0.0.1', port: 9092 + id, rack, incarnation: `inc-${++this.incarnations}` };
     await this.store.put(this.keys.broker(id), encodeBrokerRegistration(reg), { lease: lease.id });
-    const c = new Controller({ store: this.store, keys: this.keys, brokerId: id, clock: this.clock, random: createRandom(this.seed * 1000 + id + this.incarnations), retryBackoffMs: 0, config: this.config });
+    const c = new Controller({ store: this.store, keys: this.keys, brokerId: id, clock: this.clock, random: createRandom(this.seed * 1000 + id + this.incarnations), retryBackoffMs: 0, config: this.config, ...(this.imbalanceCheckMs ? { leaderImbalanceCheckIntervalMs: this.imbalanceCheckMs } : {}) });
     this.controllers.set(id, c);
     return c;
   }
