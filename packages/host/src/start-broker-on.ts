@@ -119,7 +119,14 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
         logger,
         sessionTimeoutMs: cluster.sessionTimeoutMs,
         heartbeatIntervalMs: cluster.heartbeatIntervalMs,
-        controller: { defaultPartitionCount: config.numPartitions, defaultReplicationFactor: config.defaultReplicationFactor },
+        controller: {
+          defaultPartitionCount: config.numPartitions,
+          defaultReplicationFactor: config.defaultReplicationFactor,
+          uncleanLeaderElectionEnable: config.values.get('unclean.leader.election.enable') === true,
+          autoLeaderRebalanceEnable: config.values.get('auto.leader.rebalance.enable') === true,
+          leaderImbalancePerBrokerPercentage: config.values.get('leader.imbalance.per.broker.percentage') as number,
+        },
+        leaderImbalanceCheckIntervalMs: (config.values.get('leader.imbalance.check.interval.seconds') as number) * 1000,
         storeDescription: `etcd ${cluster.endpoints.join(',')}`,
         makeControllerClient: (m) =>
           (forwarding.client = new ForwardingControllerClient({

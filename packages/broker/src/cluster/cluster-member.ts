@@ -84,6 +84,8 @@ export interface ClusterMemberOptions {
   readonly leaseSafetyMarginMs?: number;
   /** num.partitions and default.replication.factor for the controller. */
   readonly controller?: ControllerConfig;
+  /** How often the controller checks leader imbalance (`leader.imbalance.check.interval.seconds`); the driver's default when absent. */
+  readonly leaderImbalanceCheckIntervalMs?: number;
   /** The admin requests' route; default: this broker's own controller, NOT_CONTROLLER otherwise. */
   readonly makeControllerClient?: (member: ClusterMember) => ControllerClient;
   /** `start()` rejects when it has not registered within this. Default 60_000. */
@@ -190,6 +192,7 @@ export class ClusterMember implements ClusterLink {
       clock: o.clock,
       random: o.random,
       ...(o.controller ? { config: o.controller } : {}),
+      ...(o.leaderImbalanceCheckIntervalMs !== undefined ? { leaderImbalanceCheckIntervalMs: o.leaderImbalanceCheckIntervalMs } : {}),
       onImage: (image) => this.#publish(image),
     });
     this.controller = (o.makeControllerClient ?? localOnlyControllerClient)(this);

@@ -93,12 +93,12 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   }),
   def('message.max.bytes', 'int', '1048588', { validate: atLeast(0), dynamic: true }),
   def('min.insync.replicas', 'int', '1', { validate: atLeast(1), dynamic: true }),
-  def('unclean.leader.election.enable', 'boolean', 'false', { used: false, dynamic: true }),
+  def('unclean.leader.election.enable', 'boolean', 'false', { dynamic: true }),
   // Issue 14, the controller's (ControllerConfig / ControllerOptions in @samsa/coordinator);
   // parsed and validated here, handed to the controller when the broker wires replication.
-  def('auto.leader.rebalance.enable', 'boolean', 'true', { used: false }),
-  def('leader.imbalance.check.interval.seconds', 'long', '300', { validate: atLeast(1), used: false }),
-  def('leader.imbalance.per.broker.percentage', 'int', '10', { validate: (v) => (typeof v === 'number' && (v < 0 || v > 100) ? 'must be between 0 and 100' : null), used: false }),
+  def('auto.leader.rebalance.enable', 'boolean', 'true'),
+  def('leader.imbalance.check.interval.seconds', 'long', '300', { validate: atLeast(1) }),
+  def('leader.imbalance.per.broker.percentage', 'int', '10', { validate: (v) => (typeof v === 'number' && (v < 0 || v > 100) ? 'must be between 0 and 100' : null) }),
   def('socket.request.max.bytes', 'int', '104857600', { validate: atLeast(1) }),
   // Finite defaults where Kafka has none (Int.MaxValue, -1): see the broker README.
   def('max.connections', 'int', '10000', { validate: atLeast(0) }),

@@ -27,9 +27,12 @@
  * - Recovery: only the last entry can be unsynced (the next append starts after the
  *   previous fsync), so only the last entry may be torn. An invalid entry is a torn tail,
  *   discarded (and cut off the file before the next append), when it reaches the end of the
- *   file (short header, payload past or up to the end with a CRC mismatch) or when every
- *   byte from it to the end is zero (a size that got ahead of its data). Any other invalid
- *   entry is corruption of synced data: the store refuses to open with
+ *   file (short header, payload past or up to the end with a CRC mismatch), when every
+ *   byte from it to the end is zero (a size that got ahead of its data), or when the rest
+ *   of the file could be one entry (≤ header + entryBytesMax bytes) and no whole entry
+ *   (plausible length, matching CRC) starts anywhere after it: the unsynced last write with
+ *   a damaged length. Any other invalid entry is corruption of synced data (a whole entry
+ *   follows it, or more than one entry's bytes do): the store refuses to open with
  *   LocalMetadataCorruptError naming the file and the entry's offset.
  */
 
@@ -105,7 +108,13 @@ export function decodeJournal(path: string, bytes: Uint8Array, entryBytesMax: nu
     const plausible = payloadBytes >= 1 && payloadBytes <= entryBytesMax;
     const whole = plausible && end <= bytes.length && crc32c(bytes.subarray(offset + journalEntryHeaderBytes, end)) === view.getUint32(offset + 4);
     if (!whole) {
-      const torn = rest < journalEntryHeaderBytes || (plausible && end >= bytes.length) || allZero(bytes.subarray(offset));
+      const torn =
+        rest < journalEntryHeaderBytes ||
+        (plausible && end >= bytes.length) ||
+        allZero(bytes.subarray(offset)) ||
+        // A damaged length (or a length cut short of a damaged payload): the rest may still be
+        // one unsynced write — at most one entry — as long as no whole entry follows it.
+        (rest <= journalEntryHeaderBytes + entryBytesMax && !wholeEntryAfter(bytes, view, offset + 1, entryBytesMax));
       if (!torn) {
         const why = !plausible ? `a length of ${payloadBytes} bytes` : `a CRC-32C mismatch`;
         throw new LocalMetadataCorruptError(path, `the journal entry at offset ${offset} is corrupt (${why}) and is not the last one`);
@@ -146,6 +155,16 @@ function decodePayload(path: string, offset: number, payload: Uint8Array): Journ
     });
     return { revision, events };
   });
+}
+
+/** Whether a whole entry (plausible length, matching CRC-32C) starts at any offset ≥ `from`: synced data after a damaged entry. */
+function wholeEntryAfter(bytes: Uint8Array, view: DataView, from: number, entryBytesMax: number): boolean {
+  for (let p = from; p + journalEntryHeaderBytes < bytes.length; p++) {
+    const length = view.getUint32(p);
+    if (length < 1 || length > entryBytesMax || p + journalEntryHeaderBytes + length > bytes.length) continue;
+    if (crc32c(bytes.subarray(p + journalEntryHeaderBytes, p + journalEntryHeaderBytes + length)) === view.getUint32(p + 4)) return true;
+  }
+  return false;
 }
 
 function allZero(bytes: Uint8Array): boolean {

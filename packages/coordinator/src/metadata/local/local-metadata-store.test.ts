@@ -354,8 +354,11 @@ describe('LocalMetadataStore', () => {
       expect(text((await c.get('k'))!.value)).toBe('after');
       await c.close();
     }
-    // A last entry at full length with a changed byte (a sector the disk lost) is torn too; so is a zero-filled tail.
-    for (const tail of [Uint8Array.from(whole.subarray(kept), (x, i) => (i === 20 ? x ^ 1 : x)), new Uint8Array(whole.length - kept)]) {
+    // A last entry at full length with a changed byte (a sector the disk lost) is torn too, also
+    // when the changed byte is in its length (too large, or smaller than the payload: found by
+    // the property test's scramble crashes); so is a zero-filled tail.
+    const changed = (at: number, mask: number): Uint8Array => Uint8Array.from(whole.subarray(kept), (x, i) => (i === at ? x ^ mask : x));
+    for (const tail of [changed(20, 1), changed(0, 0x20), changed(3, 0x01), changed(3, 0x04), new Uint8Array(whole.length - kept)]) {
       await overwrite(fs, journalPath, new Uint8Array([...whole.subarray(0, kept), ...tail]));
       const b = await open();
       expect(text((await b.get('k'))!.value)).toBe('kept');
