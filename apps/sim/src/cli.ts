@@ -6,7 +6,7 @@
  *   npm run sim -- --seeds 10000         a campaign: seeds from --first (default random)
  *   npm run sim -- --plant lying-fsync   with a planted bug (test-only), to see it caught
  *   options: --safety-ms N (faulty phase, default 20000), --brokers N (default 3),
- *            --first N, --stop-on-failure
+ *            --first N, --stop-on-failure, --log (the brokers' log lines on stderr)
  *
  * A campaign prints a summary: seeds, simulated hours, faults injected, invariant checks,
  * records acked and read, throughput (simulated seconds per wall second, seeds per
@@ -23,10 +23,11 @@ interface Args {
   safetyMs: number;
   brokers: number;
   stopOnFailure: boolean;
+  log: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: 1, first: null, plant: null, safetyMs: 20_000, brokers: 3, stopOnFailure: false };
+  const args: Args = { seeds: 1, first: null, plant: null, safetyMs: 20_000, brokers: 3, stopOnFailure: false, log: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string => {
@@ -45,6 +46,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--safety-ms') args.safetyMs = int(0);
     else if (flag === '--brokers') args.brokers = int(1);
     else if (flag === '--stop-on-failure') args.stopOnFailure = true;
+    else if (flag === '--log') args.log = true;
     else if (flag === '--plant') {
       const p = value();
       if (!plants.includes(p as Plant)) throw new Error(`--plant ${p}: one of ${plants.join(', ')}`);
@@ -72,7 +74,7 @@ async function main(): Promise<number> {
   let ran = 0;
   for (let i = 0; i < args.seeds; i++) {
     const seed = (first + i) >>> 0;
-    const r = await runSimulation({ seed, plant: args.plant, safetyMs: args.safetyMs, brokers: args.brokers });
+    const r = await runSimulation({ seed, plant: args.plant, safetyMs: args.safetyMs, brokers: args.brokers, ...(args.log ? { log: (line: string) => void process.stderr.write(`${line}\n`) } : {}) });
     ran++;
     totals.simulatedMs += r.simulatedMs;
     totals.faults += r.faults;

@@ -12,14 +12,14 @@
  * store unreachable for `clusterStartTimeoutMs`) leaves the broker down; the simulator
  * starts it again later.
  */
-import { parseServerConfig, silentLogger } from '@samsa/broker';
+import { parseServerConfig, silentLogger, type Logger } from '@samsa/broker';
 import type { SimulatedMetadataStore } from '@samsa/coordinator';
 import { startBrokerOn, type RunningBroker } from '@samsa/host';
 import { createRandom, type Runtime } from '@samsa/runtime';
 import { ProcessFileSystem, SimDisk } from './sim-disk.ts';
 import { NodeClock, type SimClock } from './sim-clock.ts';
 import type { SimNetwork } from './sim-network.ts';
-import { clusterId, ProcessStore, type StoreObserver } from './sim-store.ts';
+import { clusterId, etcdNode, ProcessStore, type StoreObserver } from './sim-store.ts';
 import type { Trace } from './trace.ts';
 
 export const brokerPortBase = 9090;
@@ -42,6 +42,18 @@ export interface SimBrokerOptions {
   readonly plants: SimBrokerPlants;
   /** Extra broker config (`key=value`). */
   readonly overrides: readonly string[];
+  /** Where the brokers' log lines go (info and above; `--log`); default nowhere. */
+  readonly log?: (line: string) => void;
+}
+
+/** A Logger that prints `<simulated s> <node> <level> <msg> <fields>` lines (debug dropped). */
+function lineLogger(write: (line: string) => void, now: () => number, bindings: Record<string, unknown>): Logger {
+  const at = (level: string) => (obj: object, msg?: string): void => {
+    const fields = { ...bindings, ...obj } as Record<string, unknown>;
+    if (fields['err'] instanceof Error) fields['err'] = (fields['err'] as Error).message;
+    write(`${(now() / 1000).toFixed(3)} ${level} ${msg ?? ''} ${JSON.stringify(fields)}`);
+  };
+  return { debug: () => {}, info: at('info'), warn: at('warn'), error: at('error'), child: (more) => lineLogger(write, now, { ...bindings, ...more }) };
 }
 
 interface Process {
@@ -85,7 +97,7 @@ export class SimBroker {
     const o = this.#o;
     const clock = new NodeClock(o.clock);
     const fs = new ProcessFileSystem(this.disk.fs, o.plants.lyingFsync);
-    const store = new ProcessStore(o.store, { clock: o.clock, random: createRandom((o.seed * 7 + this.nodeId * 131 + incarnation * 65_537) >>> 0), latencyMsMax: 2 }, `${this.name}#${incarnation}`, o.observer, o.plants.electOutsideIsr);
+    const store = new ProcessStore(o.store, { clock: o.clock, random: createRandom((o.seed * 7 + this.nodeId * 131 + incarnation * 65_537) >>> 0), latencyMsMax: 2, reachable: () => !o.network.isBlocked(this.name, etcdNode) }, `${this.name}#${incarnation}`, o.observer, o.plants.electOutsideIsr);
     const process: Process = { incarnation, clock, fs, store, running: null };
     this.#process = process;
     const runtime: Runtime = {
@@ -107,11 +119,13 @@ export class SimBroker {
       ],
     });
     o.trace.event(`${this.name} start #${incarnation}`);
-    startBrokerOn(runtime, { config, logger: silentLogger, createMetadataStore: () => store, clusterStartTimeoutMs }).then(
+    const logger = o.log === undefined ? silentLogger : lineLogger(o.log, () => o.clock.monotonicMs(), { node: this.nodeId, incarnation });
+    startBrokerOn(runtime, { config, logger, createMetadataStore: () => store, clusterStartTimeoutMs }).then(
       (running) => {
         if (this.#process !== process) return;
         process.running = running;
         o.trace.event(`${this.name} up #${incarnation}`);
+        running.cluster?.onLeaseChange((valid) => o.trace.event(`${this.name} #${incarnation} lease ${valid ? 'renewed' : 'LOST'}`));
       },
       (error: unknown) => {
         if (this.#process !== process) return;

@@ -6,6 +6,10 @@
  * - every request and every answer crosses the network to etcd: `latencyMsMax` (at least
  *   0.1 ms) each way on the SimClock, so no process talks to etcd in a tight loop of
  *   microtasks (a retry loop then spins on timers, which the simulator bounds);
+ * - etcd is a node of the network's partitions: a request sent while it is unreachable fails
+ *   `unavailable` after `unreachableMs` without taking effect; an answer that comes back
+ *   across a partition is lost (`unknown-outcome` for a write, which did take effect;
+ *   `unavailable` for a read, a lease call or a watch, which resumes from its revision);
  * - dead with its process: every later call, and every answer still on its way, never
  *   settles; its watches are aborted (a killed broker's lease lives on until its TTL, as
  *   a SIGKILLed broker's does);
@@ -19,6 +23,7 @@
  */
 import {
   ClusterKeys,
+  MetadataStoreError,
   decodePartitionRecord,
   encodePartitionRecord,
   type KeyValue,
@@ -48,7 +53,14 @@ export interface StoreLink {
   readonly random: Random;
   /** One-way latency to etcd is 0.1..latencyMsMax ms. */
   readonly latencyMsMax: number;
+  /** Whether this process reaches etcd now (false across a network partition). */
+  readonly reachable: () => boolean;
 }
+
+/** A request to an unreachable etcd fails after this (the client's connect timeout). */
+export const unreachableMs = 1000;
+/** The node name of etcd in network partitions. */
+export const etcdNode = 'etcd';
 
 export class ProcessStore implements MetadataStore {
   readonly #store: SimulatedMetadataStore;
@@ -78,23 +90,31 @@ export class ProcessStore implements MetadataStore {
     return new Promise((resolve) => clock.setTimeout(resolve, 0.1 + random.next() * Math.max(0, latencyMsMax - 0.1)));
   }
 
-  /** An answer already on its way (settled or not): it travels back; a dead process never hears it. */
-  #answer<T>(p: Promise<T>): Promise<T> {
+  /** An answer already on its way (settled or not): it travels back; a dead process never hears it, a partition loses it. */
+  #answer<T>(p: Promise<T>, write = false): Promise<T> {
+    const back = (settle: () => T | Promise<T>): Promise<T> =>
+      this.#hop().then(() => {
+        if (this.#dead) return never<T>();
+        if (!this.#link.reachable()) throw new MetadataStoreError(write ? 'unknown-outcome' : 'unavailable', 'the answer from etcd was lost (network partition)');
+        return settle();
+      });
     return p.then(
-      (value) => this.#hop().then(() => (this.#dead ? never<T>() : value)),
-      (error: unknown) => this.#hop().then(() => (this.#dead ? never<T>() : Promise.reject(error))),
+      (value) => back(() => value),
+      (error: unknown) => back(() => Promise.reject(error)),
     );
   }
 
   /** The request travels, takes effect, the answer travels back; a dead process never hears it. */
-  #guard<T>(call: () => Promise<T>): Promise<T> {
+  #guard<T>(call: () => Promise<T>, write = false): Promise<T> {
     if (this.#dead) return never();
-    return this.#hop()
-      .then(() => (this.#dead ? never<T>() : call()))
-      .then(
-        (value) => this.#hop().then(() => (this.#dead ? never<T>() : value)),
-        (error: unknown) => this.#hop().then(() => (this.#dead ? never<T>() : Promise.reject(error))),
-      );
+    if (!this.#link.reachable()) {
+      return new Promise<T>((_resolve, reject) => {
+        this.#link.clock.setTimeout(() => {
+          if (!this.#dead) reject(new MetadataStoreError('unavailable', `etcd unreachable for ${unreachableMs} ms (network partition)`));
+        }, unreachableMs);
+      });
+    }
+    return this.#hop().then(() => (this.#dead ? never<T>() : this.#answer(call(), write)));
   }
 
   range(prefix: string, options?: { readonly limit?: number }): Promise<RangeResult> {
@@ -104,10 +124,10 @@ export class ProcessStore implements MetadataStore {
     return this.#guard(() => this.#store.get(key));
   }
   put(key: string, value: Uint8Array, options?: { readonly lease?: string }): Promise<number> {
-    return this.#guard(() => this.#store.put(key, value, options));
+    return this.#guard(() => this.#store.put(key, value, options), true);
   }
   delete(key: string): Promise<number> {
-    return this.#guard(() => this.#store.delete(key));
+    return this.#guard(() => this.#store.delete(key), true);
   }
   grantLease(ttlMs: number): Promise<Lease> {
     return this.#guard(() => this.#store.grantLease(ttlMs));
@@ -116,7 +136,7 @@ export class ProcessStore implements MetadataStore {
     return this.#guard(() => this.#store.keepAlive(leaseId));
   }
   revokeLease(leaseId: string): Promise<void> {
-    return this.#guard(() => this.#store.revokeLease(leaseId));
+    return this.#guard(() => this.#store.revokeLease(leaseId), true);
   }
   async close(): Promise<void> {}
 
@@ -133,7 +153,7 @@ export class ProcessStore implements MetadataStore {
         this.#observer.onTxn(this.#writer, sent, null);
         throw error;
       }
-    });
+    }, true);
   }
 
   watch(prefix: string, fromRevision: number, signal: AbortSignal): AsyncIterable<WatchBatch> {
@@ -141,7 +161,9 @@ export class ProcessStore implements MetadataStore {
     const abort = new AbortController();
     this.#watches.add(abort);
     const stop = (): void => abort.abort();
-    signal.addEventListener('abort', stop, { once: true });
+    // A signal aborted before the call ends the watch at once (as the store's own watch does).
+    if (signal.aborted) abort.abort();
+    else signal.addEventListener('abort', stop, { once: true });
     const inner = this.#store.watch(prefix, fromRevision, abort.signal);
     const guardNext = (p: Promise<IteratorResult<WatchBatch>>) => this.#answer(p);
     const watches = this.#watches;

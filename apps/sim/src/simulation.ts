@@ -8,7 +8,7 @@
  *   3. safety phase (`safetyMs`): two idempotent producers (acks=1 and acks=all) and a
  *      consumer run while the simulator injects faults every 0.2–2 s: broker crashes with
  *      lost or torn unsynced writes (and restarts), network partitions between random sets
- *      of nodes, connection resets, lossy and slow network periods, etcd fault bursts
+ *      of nodes (etcd is one of them), connection resets, lossy and slow network periods, etcd fault bursts
  *      (refusals, unknown outcomes, slow answers, watch drops, early lease expiry);
  *      the Invariants check every store write and every client observation as it happens;
  *   4. liveness phase (VOPR separates the two): faults stop, partitions heal, every broker
@@ -28,7 +28,7 @@ import { SimBroker } from './sim-broker.ts';
 import { SimConsumer, SimProducer, tpKey } from './sim-clients.ts';
 import { NodeClock, SimClock } from './sim-clock.ts';
 import { calmNetwork, SimNetwork } from './sim-network.ts';
-import { clusterKeys } from './sim-store.ts';
+import { clusterKeys, etcdNode } from './sim-store.ts';
 import { Trace } from './trace.ts';
 import { WireClient, type Endpoint } from './wire-client.ts';
 
@@ -47,6 +47,8 @@ export interface SimulationOptions {
   readonly plant?: Plant | null;
   /** Inject faults (default true). */
   readonly faults?: boolean;
+  /** Receives the brokers' log lines (debugging a seed: `--log`). */
+  readonly log?: (line: string) => void;
 }
 
 export interface SimulationResult {
@@ -69,6 +71,8 @@ export interface SimulationResult {
 export const eventsPerRunMax = 20_000_000;
 const bootMsMax = 60_000;
 const setupMsMax = 60_000;
+/** Brokers' lease TTL: short, so partitions from etcd (1–6 s) do cost leases. */
+export const sessionTimeoutMs = 4000;
 
 const drainMicrotasks = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -101,6 +105,8 @@ class Simulation {
   readonly clientClocks: NodeClock[] = [];
   readonly producers: SimProducer[] = [];
   consumer: SimConsumer | null = null;
+  /** Producers whose run() has returned (no request of theirs in flight). */
+  #producersDone = 0;
   #timerEvents = 0;
 
   constructor(o: SimulationOptions) {
@@ -124,7 +130,8 @@ class Simulation {
           observer: this.invariants,
           trace: this.trace,
           plants: { lyingFsync: this.plant === 'lying-fsync', electOutsideIsr: this.plant === 'elect-outside-isr' },
-          overrides: ['default.replication.factor=1', 'num.partitions=1'],
+          ...(o.log !== undefined ? { log: o.log } : {}),
+          overrides: ['default.replication.factor=1', 'num.partitions=1', `broker.session.timeout.ms=${sessionTimeoutMs}`, 'broker.heartbeat.interval.ms=1000'],
         }),
       );
     }
@@ -205,7 +212,7 @@ class Simulation {
       const clock = this.#processClock();
       const producer = new SimProducer({ name, clock, random: createRandom((this.seed * 13 + i) >>> 0), wire: new WireClient(this.network.transportFor(name), clock, name), trace: this.trace, bootstrap: this.bootstrap, topics, invariants: this.invariants });
       this.producers.push(producer);
-      void producer.run();
+      void producer.run().finally(() => this.#producersDone++);
     }
     const clock = this.#processClock();
     this.consumer = new SimConsumer({ name: 'consumer', clock, random: createRandom((this.seed * 17 + 1) >>> 0), wire: new WireClient(this.network.transportFor('consumer'), clock, 'consumer'), trace: this.trace, bootstrap: this.bootstrap, topics, invariants: this.invariants });
@@ -243,7 +250,7 @@ class Simulation {
         if (!victim.alive) victim.start();
       });
     } else if (r < 0.5) {
-      const nodes = [...this.brokers.map((b) => b.name), 'producer-1', 'producer-2', 'consumer'];
+      const nodes = [...this.brokers.map((b) => b.name), etcdNode, 'producer-1', 'producer-2', 'consumer'];
       const side = nodes.filter(() => this.random.next() < 0.5);
       if (side.length === 0 || side.length === nodes.length) return;
       this.network.partition(side, nodes.filter((x) => !side.includes(x)));
@@ -278,9 +285,10 @@ class Simulation {
     let converged = false;
     while (!converged && this.clock.monotonicMs() - startedMs < livenessMsMax && this.invariants.violation === null) {
       for (const b of this.brokers) if (!b.alive) b.start();
-      converged = await this.runUntil(() => this.#converged(), Math.min(2000, livenessMsMax));
+      // Converged, and no produce still in flight (its ack must come before the final read).
+      converged = await this.runUntil(() => this.#producersDone === this.producers.length && this.#converged(), Math.min(2000, livenessMsMax));
     }
-    if (!converged) this.invariants.fail('convergence', `views did not reach the store within ${livenessMsMax} ms after the faults stopped: ${this.#divergence()}`);
+    if (!converged) this.invariants.fail('convergence', `views did not reach the store within ${livenessMsMax} ms after the faults stopped: ${this.#producersDone < this.producers.length ? 'a producer is still running; ' : ''}${this.#divergence()}`);
   }
 
   #converged(): boolean {
@@ -315,6 +323,7 @@ class Simulation {
     const clock = this.#processClock();
     const reader = new SimConsumer({ name: 'final-reader', clock, random: createRandom((this.seed * 19 + 1) >>> 0), wire: new WireClient(this.network.transportFor('final-reader'), clock, 'final-reader'), trace: this.trace, bootstrap: this.bootstrap, topics: new Map(this.topics.map((t) => [t.name, t.partitions])), invariants: this.invariants });
     let done: boolean | null = null;
+    this.invariants.beginFinalRead();
     void reader.refreshMetadata().then(() => reader.readAll(300)).then((ok) => (done = ok));
     await this.runUntil(() => done !== null, 120_000);
     if (this.invariants.violation !== null) return;
