@@ -9,6 +9,10 @@
  *   process incarnation).
  * - `partition-record`: every partition record in the store decodes and passes its own
  *   checks (the leader is in its ISR, the ISR inside the replicas).
+ * - `lease-fencing`: a broker acts as a partition leader (its registry says so) only while
+ *   its lease lives in the store, give or take `leaseFencingGraceMs` after the lease's
+ *   deadline (`leaseFencingEarlyExpiryGraceMs` when the store expired it early); sampled
+ *   every 250 ms.
  * - `clean-election`: a partition's new leader (leader epoch grows) was in the ISR of the
  *   record before (Kafka's clean election; unclean election is off); leader and partition
  *   epochs never go down.
@@ -33,6 +37,16 @@
  */
 import { decodePartitionRecord, type PartitionRecord, type SimulatedMetadataStore, type Txn, type TxnResult } from '@samsa/coordinator';
 import { clusterKeys, type StoreObserver } from './sim-store.ts';
+
+/**
+ * How long a broker may still act as a partition leader after its lease left the store.
+ * At its deadline: hardly at all — the member fences itself before the store's expiry
+ * (`sentAt + TTL − margin`); the grace covers the sampling period. Before its deadline (the
+ * store's early-expiry fault: keepalives lost although answered): until the member's next
+ * keepalive finds it gone — a TTL plus a second covers it.
+ */
+export const leaseFencingGraceMs = 500;
+export const leaseFencingEarlyExpiryGraceMs = 5000;
 
 /** At most this many acked records are tracked per partition (the workload stays below). */
 export const ackedPerPartitionMax = 1_000_000;
@@ -81,6 +95,10 @@ export class Invariants implements StoreObserver {
   #lastScannedRevision = 0;
   readonly #facts = new Map<string, PartitionFacts>();
   readonly #truth = new Map<string, PartitionTruth>();
+  /** Per broker process: since when it leads partitions without a live lease. */
+  readonly #leadingWithoutLease = new Map<string, number>();
+  /** Per lease id: its deadline when last seen alive (to tell an early expiry from a due one). */
+  readonly #leaseDeadlines = new Map<string, number>();
   /** offset → value per partition, from the final read only (null before it starts). */
   #finalSeen: Map<string, Map<number, string>> | null = null;
   /** Replication is in: data is checked on every partition. */
@@ -138,6 +156,27 @@ export class Invariants implements StoreObserver {
         this.fail('clean-election', `${kv.key}: leader ${record.leader} elected in leader epoch ${record.leaderEpoch} was not in the ISR [${prev.isr.join(',')}] of epoch ${prev.leaderEpoch}`);
       }
     }
+  }
+
+  /**
+   * A sample of broker process `process`: whether it acts as leader of some partition, and
+   * whether its lease (`leaseId`) lives in the store now.
+   */
+  onLeadershipSample(process: string, leading: boolean, leaseId: string | null): void {
+    this.checks++;
+    const lease = leaseId === null ? undefined : this.#store.snapshot().leases.find((l) => l.id === leaseId);
+    if (lease !== undefined) this.#leaseDeadlines.set(lease.id, lease.deadlineMs);
+    if (!leading || lease !== undefined) {
+      this.#leadingWithoutLease.delete(process);
+      return;
+    }
+    const nowMs = this.#now();
+    const since = this.#leadingWithoutLease.get(process) ?? nowMs;
+    this.#leadingWithoutLease.set(process, since);
+    const deadlineMs = leaseId === null ? undefined : this.#leaseDeadlines.get(leaseId);
+    const early = deadlineMs === undefined || since < deadlineMs;
+    const graceMs = early ? leaseFencingEarlyExpiryGraceMs : leaseFencingGraceMs;
+    if (nowMs - since > graceMs) this.fail('lease-fencing', `${process} still acts as a partition leader ${Math.round(nowMs - since)} ms after its lease ${leaseId ?? '(none)'} left the store${early ? ' (expired early)' : ' at its deadline'}`);
   }
 
   /** The store's partition records now (after a scan). */

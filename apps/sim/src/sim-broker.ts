@@ -29,6 +29,7 @@ export const clusterStartTimeoutMs = 30_000;
 export interface SimBrokerPlants {
   readonly lyingFsync: boolean;
   readonly electOutsideIsr: boolean;
+  readonly ignoreLeaseLoss: boolean;
 }
 
 export interface SimBrokerOptions {
@@ -120,7 +121,7 @@ export class SimBroker {
     });
     o.trace.event(`${this.name} start #${incarnation}`);
     const logger = o.log === undefined ? silentLogger : lineLogger(o.log, () => o.clock.monotonicMs(), { node: this.nodeId, incarnation });
-    startBrokerOn(runtime, { config, logger, createMetadataStore: () => store, clusterStartTimeoutMs }).then(
+    startBrokerOn(runtime, { config, logger, createMetadataStore: () => store, clusterStartTimeoutMs, ...(o.plants.ignoreLeaseLoss ? { ignoreLeaseLossForTesting: true } : {}) }).then(
       (running) => {
         if (this.#process !== process) return;
         process.running = running;
@@ -142,6 +143,16 @@ export class SimBroker {
     this.#o.trace.fault(`crash ${this.name} #${process.incarnation}${tearSeed === null ? '' : ' (torn writes)'}`);
     this.#kill(process);
     this.disk.crash(tearSeed);
+  }
+
+  /** `incarnation`: this process's name, whether it leads some partition now, and its lease id. */
+  leadershipSample(): { readonly process: string; readonly leading: boolean; readonly leaseId: string | null } | null {
+    const process = this.#process;
+    const running = process?.running;
+    if (process === null || running === null || running === undefined || running.cluster === null) return null;
+    let leading = false;
+    for (const t of running.broker.registry.topics()) for (const p of t.partitions) leading ||= p.isLeader;
+    return { process: `${this.name}#${process.incarnation}`, leading, leaseId: running.cluster.leaseId };
   }
 
   /** The end of the simulation: the process goes, nothing more runs (not a fault). */

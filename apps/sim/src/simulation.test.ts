@@ -4,7 +4,8 @@
 // - a campaign of CAMPAIGN_SEEDS seeds with faults passes every invariant (a failure names
 //   its seed and the command that replays it);
 // - teeth: each planted bug (a controller electing outside the ISR; a log whose fsync
-//   lies) is caught within PLANT_SEEDS_MAX seeds, by the rule that owns it.
+//   lies; a broker that ignores the loss of its lease) is caught within PLANT_SEEDS_MAX
+//   seeds, by the rule that owns it, and its failing seed replays to the same violation.
 import { describe, expect, it } from 'vitest';
 import { replayCommand, runSimulation, type Plant, type SimulationResult } from './simulation.ts';
 
@@ -55,6 +56,9 @@ describe('whole-cluster simulator', () => {
   const plantRules: ReadonlyArray<readonly [Plant, readonly string[]]> = [
     ['elect-outside-isr', ['clean-election']],
     ['lying-fsync', ['no-acked-loss', 'one-record-per-offset', 'consumer-order', 'no-duplicates']],
+    // A broker that never fences itself: caught leading past its lease, or (cut off from
+    // etcd, it never re-registers) by the liveness phase.
+    ['ignore-lease-loss', ['lease-fencing', 'convergence']],
   ];
   for (const [plant, rules] of plantRules) {
     it(`catches the planted bug '${plant}' within ${PLANT_SEEDS_MAX} seeds`, async () => {

@@ -33,8 +33,10 @@ import { Trace } from './trace.ts';
 import { WireClient, type Endpoint } from './wire-client.ts';
 
 /** Known-bad rules the simulator must catch (test-only). */
-export type Plant = 'elect-outside-isr' | 'lying-fsync';
-export const plants: readonly Plant[] = ['elect-outside-isr', 'lying-fsync'];
+export type Plant = 'elect-outside-isr' | 'lying-fsync' | 'ignore-lease-loss';
+export const plants: readonly Plant[] = ['elect-outside-isr', 'lying-fsync', 'ignore-lease-loss'];
+/** Period of the leadership samples (`lease-fencing`). */
+export const leadershipSampleMs = 250;
 
 export interface SimulationOptions {
   readonly seed: number;
@@ -129,7 +131,7 @@ class Simulation {
           store: this.store,
           observer: this.invariants,
           trace: this.trace,
-          plants: { lyingFsync: this.plant === 'lying-fsync', electOutsideIsr: this.plant === 'elect-outside-isr' },
+          plants: { lyingFsync: this.plant === 'lying-fsync', electOutsideIsr: this.plant === 'elect-outside-isr', ignoreLeaseLoss: this.plant === 'ignore-lease-loss' },
           ...(o.log !== undefined ? { log: o.log } : {}),
           overrides: ['default.replication.factor=1', 'num.partitions=1', `broker.session.timeout.ms=${sessionTimeoutMs}`, 'broker.heartbeat.interval.ms=1000'],
         }),
@@ -157,7 +159,18 @@ class Simulation {
     }
   }
 
+  /** Samples every broker's leadership and lease on the simulator's own timer, for the whole run. */
+  sampleLeadership(): void {
+    this.clock.setInterval(() => {
+      for (const b of this.brokers) {
+        const sample = b.leadershipSample();
+        if (sample !== null) this.invariants.onLeadershipSample(sample.process, sample.leading, sample.leaseId);
+      }
+    }, leadershipSampleMs);
+  }
+
   async boot(): Promise<void> {
+    this.sampleLeadership();
     for (const b of this.brokers) b.start();
     const n = this.brokers.length;
     const booted = await this.runUntil(() => this.brokers.every((b) => {
