@@ -14,7 +14,7 @@
  */
 import { randomInt } from 'node:crypto';
 import process from 'node:process';
-import { plants, replayCommand, runSimulation, type Plant, type SimulationResult } from './simulation.ts';
+import { brokersDefault, plants, replayCommand, runSimulation, safetyMsDefault, type Plant, type SimulationResult } from './simulation.ts';
 
 interface Args {
   seeds: number;
@@ -27,7 +27,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: 1, first: null, plant: null, safetyMs: 20_000, brokers: 3, stopOnFailure: false, log: false };
+  const args: Args = { seeds: 1, first: null, plant: null, safetyMs: safetyMsDefault, brokers: brokersDefault, stopOnFailure: false, log: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string => {
@@ -60,7 +60,7 @@ function report(r: SimulationResult): void {
   if (r.ok) return;
   process.stdout.write(`\nFAILED seed ${r.seed}: ${r.violation!.rule} at ${(r.violation!.atMs / 1000).toFixed(3)} s simulated\n  ${r.violation!.message}\n  last events:\n`);
   for (const line of r.recent.slice(-25)) process.stdout.write(`    ${line}\n`);
-  process.stdout.write(`  replay: ${replayCommand(r.seed, r.plant)}\n`);
+  process.stdout.write(`  replay: ${replayCommand(r)}\n`);
 }
 
 async function main(): Promise<number> {
@@ -99,7 +99,7 @@ async function main(): Promise<number> {
       `invariant checks ${totals.checks}`,
       `records         ${totals.acked} acked, ${totals.read} read`,
       `wall            ${(wallMs / 1000).toFixed(1)} s: ${(totals.simulatedMs / wallMs).toFixed(1)} simulated s per wall s, ${((ran * 60_000) / wallMs).toFixed(1)} seeds per minute`,
-      `failures        ${failures.length}${failures.map((f) => `\n  seed ${f.seed} ${f.violation!.rule}: ${replayCommand(f.seed, f.plant)}`).join('')}`,
+      `failures        ${failures.length}${failures.map((f) => `\n  seed ${f.seed} ${f.violation!.rule}: ${replayCommand(f)}`).join('')}`,
       '',
     ].join('\n'),
   );

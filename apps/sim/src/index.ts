@@ -1,5 +1,5 @@
 // @samsa/sim: the whole-cluster simulator (see README.md).
-export { runSimulation, replayCommand, plants, eventsPerRunMax, type Plant, type SimulationOptions, type SimulationResult } from './simulation.ts';
+export { runSimulation, replayCommand, plants, eventsPerRunMax, safetyMsDefault, brokersDefault, type Plant, type SimulationOptions, type SimulationResult } from './simulation.ts';
 export { Invariants, Violation, type PartitionFacts } from './invariants.ts';
 export { SimClock, NodeClock } from './sim-clock.ts';
 export { SimNetwork, NodeTransport, calmNetwork, type NetworkFaultConfig } from './sim-network.ts';

@@ -18,7 +18,7 @@ const PLANT_SEEDS_MAX = 10;
 const FIRST_SEED = 1;
 
 function explain(r: SimulationResult): string {
-  return `seed ${r.seed}: ${r.violation?.message ?? 'ok'}\n  replay: ${replayCommand(r.seed, r.plant)}\n  last events:\n    ${r.recent.slice(-20).join('\n    ')}`;
+  return `seed ${r.seed}: ${r.violation?.message ?? 'ok'}\n  replay: ${replayCommand(r)}\n  last events:\n    ${r.recent.slice(-20).join('\n    ')}`;
 }
 
 describe('whole-cluster simulator', () => {
@@ -69,7 +69,7 @@ describe('whole-cluster simulator', () => {
       }
       expect(caught, `'${plant}' was not caught in ${PLANT_SEEDS_MAX} seeds`).not.toBeNull();
       expect(rules).toContain(caught!.violation!.rule);
-      expect(replayCommand(caught!.seed, plant)).toBe(`SAMSA_SEED=${caught!.seed} npm run sim -- --plant ${plant}`);
+      expect(replayCommand(caught!)).toBe(`SAMSA_SEED=${caught!.seed} npm run sim -- --plant ${plant} --safety-ms ${CAMPAIGN_SAFETY_MS}`);
       // The failure replays: the same seed fails the same way.
       const again = await runSimulation({ seed: caught!.seed, plant, safetyMs: CAMPAIGN_SAFETY_MS });
       expect(again.violation).toEqual(caught!.violation);

@@ -56,6 +56,8 @@ export interface SimulationOptions {
 export interface SimulationResult {
   readonly seed: number;
   readonly plant: Plant | null;
+  readonly safetyMs: number;
+  readonly brokers: number;
   readonly ok: boolean;
   readonly violation: { readonly rule: string; readonly message: string; readonly atMs: number } | null;
   readonly traceHash: string;
@@ -119,7 +121,7 @@ class Simulation {
     this.store = new SimulatedMetadataStore({ clock: this.clock, random: createRandom((o.seed ^ 0x5bd1e995) >>> 0) });
     this.network = new SimNetwork(this.clock, createRandom((o.seed + 0x9e3779b9) >>> 0), this.trace, calmNetwork);
     this.invariants = new Invariants(this.store, () => this.clock.monotonicMs());
-    const n = o.brokers ?? 3;
+    const n = o.brokers ?? brokersDefault;
     this.topics = workloadTopics(n);
     for (let id = 1; id <= n; id++) {
       this.brokers.push(
@@ -356,7 +358,7 @@ class Simulation {
 
 export async function runSimulation(o: SimulationOptions): Promise<SimulationResult> {
   const sim = new Simulation(o);
-  const safetyMs = o.safetyMs ?? 20_000;
+  const safetyMs = o.safetyMs ?? safetyMsDefault;
   try {
     await sim.boot();
     if (sim.invariants.violation === null) await sim.createTopics();
@@ -377,6 +379,8 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
   return {
     seed: o.seed,
     plant: sim.plant,
+    safetyMs,
+    brokers: sim.brokers.length,
     ok: v === null,
     violation: v === null ? null : { rule: v.rule, message: v.message, atMs: v.atMs },
     traceHash: sim.trace.digest(),
@@ -390,7 +394,15 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
   };
 }
 
-/** The one command that replays a seed. */
-export function replayCommand(seed: number, plant: Plant | null): string {
-  return `SAMSA_SEED=${seed} npm run sim${plant === null ? '' : ` -- --plant ${plant}`}`;
+export const safetyMsDefault = 20_000;
+export const brokersDefault = 3;
+
+/** The one command that replays a run (the options that differ from the defaults included). */
+export function replayCommand(r: Pick<SimulationResult, 'seed' | 'plant' | 'safetyMs' | 'brokers'>): string {
+  const flags = [
+    ...(r.plant === null ? [] : [`--plant ${r.plant}`]),
+    ...(r.safetyMs === safetyMsDefault ? [] : [`--safety-ms ${r.safetyMs}`]),
+    ...(r.brokers === brokersDefault ? [] : [`--brokers ${r.brokers}`]),
+  ];
+  return `SAMSA_SEED=${r.seed} npm run sim${flags.length === 0 ? '' : ` -- ${flags.join(' ')}`}`;
 }
