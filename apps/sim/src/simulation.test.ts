@@ -53,6 +53,18 @@ describe('whole-cluster simulator', () => {
     console.log(`sim campaign: ${CAMPAIGN_SEEDS} seeds, ${(totals.simulatedMs / 3_600_000).toFixed(2)} simulated h, ${totals.faults} faults, ${totals.checks} checks, ${totals.acked} acked; ${(totals.simulatedMs / wallMs).toFixed(1)} simulated s per wall s, ${((CAMPAIGN_SEEDS * 60_000) / wallMs).toFixed(0)} seeds per minute`);
   }, 600_000);
 
+  // Seeds that once failed, replayed as they ran (each found a defect, fixed since):
+  // 28 — the simulator's ProcessStore kept a watch started with an aborted signal running,
+  //      so a re-registering broker waited forever for its old controller loop;
+  // 40976 — a controller that won its campaign while its watch lagged resigned on an image
+  //      older than its epoch (isDeposedBy), leaving the cluster without a controller.
+  for (const [seed, safetyMs] of [[28, 10_000], [40976, 20_000]] as const) {
+    it(`replays the once-failing seed ${seed} without a violation`, async () => {
+      const r = await runSimulation({ seed, safetyMs });
+      expect(r.ok, explain(r)).toBe(true);
+    });
+  }
+
   const plantRules: ReadonlyArray<readonly [Plant, readonly string[]]> = [
     ['elect-outside-isr', ['clean-election']],
     ['lying-fsync', ['no-acked-loss', 'one-record-per-offset', 'consumer-order', 'no-duplicates']],

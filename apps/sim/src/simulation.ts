@@ -324,7 +324,7 @@ class Simulation {
         if (parsed?.kind !== 'partition') continue;
         const p = view.topics.get(parsed.topic)?.partitions[parsed.partition];
         if (p === undefined) return `${b.name} lacks ${parsed.topic}-${parsed.partition}`;
-        if (record.leader < 0) return `${parsed.topic}-${parsed.partition} has no leader`;
+        if (record.leader < 0) return `${parsed.topic}-${parsed.partition} has no leader (replicas [${record.replicas.join(',')}], ISR [${record.isr.join(',')}], leader epoch ${record.leaderEpoch}, partition epoch ${record.partitionEpoch}; controller ${view.controllerId}, brokers [${[...view.brokers.keys()].join(',')}])`;
         if (p.leader !== record.leader || p.leaderEpoch !== record.leaderEpoch || p.isr.join() !== record.isr.join()) return `${b.name} sees ${parsed.topic}-${parsed.partition} at leader ${p.leader} epoch ${p.leaderEpoch}, the store at leader ${record.leader} epoch ${record.leaderEpoch}`;
         const local = b.running!.broker.registry.partition(parsed.topic, parsed.partition);
         if (record.replicas.includes(b.nodeId) && local?.isLeader !== (record.leader === b.nodeId)) return `${b.name}'s replica of ${parsed.topic}-${parsed.partition} is not yet in its role`;
