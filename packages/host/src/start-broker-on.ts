@@ -62,6 +62,8 @@ export interface StartBrokerOnOptions {
   readonly createMetadataStore?: (cluster: ClusterConfig) => MetadataStore;
   /** In a cluster: bound of `ClusterMember.start()` (default 60 s). */
   readonly clusterStartTimeoutMs?: number;
+  /** TEST ONLY (apps/sim's planted bug): see ClusterMemberOptions.ignoreLeaseLossForTesting. */
+  readonly ignoreLeaseLossForTesting?: boolean;
 }
 
 export interface RunningBroker {
@@ -139,6 +141,7 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
             logger,
           })),
         ...(options.clusterStartTimeoutMs !== undefined ? { startTimeoutMs: options.clusterStartTimeoutMs } : {}),
+        ...(options.ignoreLeaseLossForTesting === true ? { ignoreLeaseLossForTesting: true } : {}),
       });
       await member.start();
     }

@@ -100,6 +100,12 @@ export interface ClusterMemberOptions {
   readonly retryBackoffMaxMs?: number;
   /** The controller driver's tick. Default 1000. */
   readonly controllerTickIntervalMs?: number;
+  /**
+   * TEST ONLY — a planted bug for the whole-cluster simulator (apps/sim `--plant
+   * ignore-lease-loss`): the member never acts on a lost lease; it keeps `leaseValid` and
+   * its leaderships. Never set it elsewhere.
+   */
+  readonly ignoreLeaseLossForTesting?: boolean;
 }
 
 /** Why `start()` failed: the store never answered in time, the node id is taken, or `stop()` came first. */
@@ -142,6 +148,7 @@ export class ClusterMember implements ClusterLink {
   readonly #stopTimeoutMs: number;
   readonly #retryBackoffMaxMs: number;
   readonly #tickIntervalMs: number;
+  readonly #ignoreLeaseLoss: boolean;
   #state: MemberState = 'new';
   #lease: Lease | null = null;
   #incarnation = '';
@@ -184,6 +191,7 @@ export class ClusterMember implements ClusterLink {
     this.#stopTimeoutMs = positive('stopTimeoutMs', o.stopTimeoutMs ?? 5000);
     this.#retryBackoffMaxMs = positive('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 5000);
     this.#tickIntervalMs = positive('controllerTickIntervalMs', o.controllerTickIntervalMs ?? 1000);
+    this.#ignoreLeaseLoss = o.ignoreLeaseLossForTesting === true;
     this.#view = emptyClusterView(o.clusterId);
     this.localController = new Controller({
       store: o.store,
@@ -234,7 +242,7 @@ export class ClusterMember implements ClusterLink {
   }
 
   get leaseValid(): boolean {
-    return this.#state === 'registered' && this.#clock.monotonicMs() < this.#validUntilMs;
+    return this.#state === 'registered' && (this.#ignoreLeaseLoss || this.#clock.monotonicMs() < this.#validUntilMs);
   }
 
   get isController(): boolean {
@@ -481,7 +489,7 @@ export class ClusterMember implements ClusterLink {
 
   /** The lease may be gone: act as nothing, then re-register in the background. */
   #lose(reason: string): void {
-    if (this.#state !== 'registered') return;
+    if (this.#state !== 'registered' || this.#ignoreLeaseLoss) return;
     this.#state = 'recovering';
     this.#validUntilMs = -Infinity;
     this.#expiry?.cancel();

@@ -13,7 +13,7 @@
  *   compares and writes nothing, however late it wakes up.
  * - **Losing the key:** when the image shows the key absent or with another createRevision
  *   at a revision at or after the epoch, the holder is deposed and stops acting
- *   (`isDeposedBy`).
+ *   (`isDeposedBy`); an image older than the epoch deposes nobody.
  */
 import type { Compare, KeyValue, Txn, TxnResult } from '../metadata/metadata-store.ts';
 import type { ClusterKeys } from './cluster-keys.ts';
@@ -51,8 +51,16 @@ export function fenceCompares(keys: ClusterKeys, session: ControllerSession): Co
   ];
 }
 
-/** Whether the store, seen at `imageRevision` with controller key `kv` (null = absent), no longer has `session` as controller. */
+/**
+ * Whether the store, seen at `imageRevision` with controller key `kv` (null = absent), no
+ * longer has `session` as controller. An image older than the session's epoch predates the
+ * campaign that won it and says nothing: the key it shows (absent, or a former holder's)
+ * was replaced by ours since. (Judging by it deposed a controller that won while its
+ * watch lagged behind, leaving the key held by a broker that did not act as controller —
+ * for as long as its lease lived: the cluster had no controller.)
+ */
 export function isDeposedBy(session: ControllerSession, kv: KeyValue | null, imageRevision: number): boolean {
+  if (imageRevision < session.epoch) return false;
   if (kv) return kv.createRevision !== session.epoch;
-  return imageRevision >= session.epoch;
+  return true;
 }
