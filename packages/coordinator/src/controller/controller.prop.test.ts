@@ -399,6 +399,25 @@ class Harness {
   }
 }
 
+/**
+ * Runs `steps`, checking the invariants after each step and after the brokers settle; then,
+ * faults off and everyone caught up, checks once more; adds what the run reached to `seen`.
+ */
+async function runSteps(h: Harness, steps: readonly Step[], seen: { acceptedProposals: number; uncleanLeaders: number; reassignmentsDone: number }): Promise<void> {
+  for (const s of steps) {
+    await h.run(s);
+    h.check();
+    await h.settle();
+    h.check();
+  }
+  h.store.configureFaults({});
+  for (const b of h.brokers.values()) await b.controller.refresh().catch(() => undefined);
+  h.check();
+  seen.acceptedProposals += h.acceptedProposals;
+  seen.uncleanLeaders += h.uncleanLeaders;
+  seen.reassignmentsDone += h.reassignmentsDone;
+}
+
 describe('Controller (property)', () => {
   it('keeps its invariants under random steps and store faults', async () => {
     const seen = { acceptedProposals: 0, uncleanLeaders: 0, reassignmentsDone: 0 };
@@ -406,19 +425,7 @@ describe('Controller (property)', () => {
       fc.asyncProperty(fc.integer({ min: 1, max: 0x7fffffff }), fc.array(step, { minLength: 5, maxLength: 60 }), async (seed, steps) => {
         const h = new Harness(seed);
         for (const brokerId of brokerIds.slice(0, 3)) await h.register(brokerId);
-        for (const s of steps) {
-          await h.run(s);
-          h.check();
-          await h.settle();
-          h.check();
-        }
-        // Faults off and everyone caught up: the cluster settles and the invariants still hold.
-        h.store.configureFaults({});
-        for (const b of h.brokers.values()) await b.controller.refresh().catch(() => undefined);
-        h.check();
-        seen.acceptedProposals += h.acceptedProposals;
-        seen.uncleanLeaders += h.uncleanLeaders;
-        seen.reassignmentsDone += h.reassignmentsDone;
+        await runSteps(h, steps, seen);
       }),
       { numRuns: 300 },
     );
@@ -433,18 +440,7 @@ describe('Controller (property)', () => {
         await h.settle();
         for (const [i, topic] of topicNames.entries()) await h.run({ t: 'create', id: 1, name: topic, partitions: 4, rf: i === 2 ? 3 : 2 });
         await h.settle();
-        for (const s of steps) {
-          await h.run(s);
-          h.check();
-          await h.settle();
-          h.check();
-        }
-        h.store.configureFaults({});
-        for (const b of h.brokers.values()) await b.controller.refresh().catch(() => undefined);
-        h.check();
-        seen.acceptedProposals += h.acceptedProposals;
-        seen.uncleanLeaders += h.uncleanLeaders;
-        seen.reassignmentsDone += h.reassignmentsDone;
+        await runSteps(h, steps, seen);
       }),
       { numRuns: 60 },
     );
