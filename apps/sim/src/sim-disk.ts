@@ -8,7 +8,8 @@
  * itself is then crashed and the next process opens a fresh ProcessFileSystem on it.
  *
  * Planted bug `lying-fsync` (test-only, SimulationOptions.plant): `sync()` on a log
- * segment (`*.log`) answers at once without making anything durable — a log that acks
+ * segment (`<20-digit offset>.log`, not the metadata journal) answers at once without
+ * making anything durable — a log that acks
  * before its data is on disk.
  */
 import type { FileHandle, FileLock, FileStat, FileSystem, FreeSpace, OpenMode, OpenOptions } from '@samsa/runtime';
@@ -121,7 +122,7 @@ class ProcessFileHandle implements FileHandle {
     return this.#owner.guard(() => this.#handle.write(buffers, position));
   }
   sync(): Promise<void> {
-    if (this.#owner.lyingFsync && this.path.endsWith('.log')) return this.#owner.guard(() => Promise.resolve());
+    if (this.#owner.lyingFsync && isSegmentFile(this.path)) return this.#owner.guard(() => Promise.resolve());
     return this.#owner.guard(() => this.#handle.sync());
   }
   truncate(sizeBytes: number): Promise<void> {
@@ -133,4 +134,14 @@ class ProcessFileHandle implements FileHandle {
   close(): Promise<void> {
     return this.#owner.guard(() => this.#handle.close());
   }
+}
+
+/**
+ * A partition log segment (`<dir>/<topic>-<partition>/<20-digit offset>.log`): what the
+ * lying-fsync plant lies about. Not the local metadata store's journal
+ * (`samsa-metadata.kv.log`): a broker whose metadata journal lost acknowledged writes
+ * refuses to start, which the plant is not about.
+ */
+function isSegmentFile(path: string): boolean {
+  return /\/[0-9]{20}\.log$/.test(path);
 }

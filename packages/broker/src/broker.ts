@@ -329,9 +329,11 @@ export class Broker {
    * Called by MetadataStore.open when there is no metadata (neither a complete
    * samsa-metadata.kv nor a samsa-metadata.json to migrate). Undefined unless partition
    * dirs exist: then refuses (MetadataMissingError) or, with `recoverMetadataFromLogs`,
-   * rebuilds the topics.
+   * rebuilds the topics. Never in a cluster: its topics come from the cluster's view.
    */
   static async #metadataFromLogsIfMissing(options: BrokerOptions, logger: Logger, dataDir: string): Promise<{ topics: TopicRecord[]; producerIdBlockEnd: number } | undefined> {
+    // In a cluster the topics are etcd's (the view), not the local file's: its loss drops nothing.
+    if (options.cluster !== undefined) return undefined;
     const dirs = partitionDirNames(await options.fs.readDir(dataDir));
     if (dirs.length === 0) return undefined;
     if (options.recoverMetadataFromLogs !== true) throw new MetadataMissingError(dataDir, METADATA_FILE_NAME, dirs);

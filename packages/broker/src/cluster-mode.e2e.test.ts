@@ -361,6 +361,18 @@ describe('cluster mode: a broker that leads some partitions', () => {
     expect(p0.highWatermark).toBe(1);
   });
 
+  it('starts with its replicas when the local metadata file is gone: in a cluster the topics are the view\'s', async () => {
+    const s = await setup(view({ revision: 1, topics: [topicSpec()] }));
+    expect(produceCode(await produce(s.client, 0, ['kept']))).toBe(ErrorCode.NONE);
+    await s.broker.shutdown();
+    open = null;
+    for (const name of await s.fs.readDir('/data')) if (name.startsWith('samsa-metadata')) await s.fs.remove(`/data/${name}`);
+    const config = parseServerConfig({ overrides: ['listeners=PLAINTEXT://127.0.0.1:0', 'log.dirs=/data', `node.id=${ME}`] });
+    const broker = await Broker.open({ config, fs: s.fs, clock: new ManualClock(), random: createRandom(1), cluster: new FakeClusterLink(ME, view({ revision: 1, topics: [topicSpec()] })) });
+    open = broker;
+    expect(broker.registry.partition('t', 0)!.highWatermark).toBe(1);
+  });
+
   it('shutdown unsubscribes from the link', async () => {
     const s = await setup();
     expect(s.link.listenerCount).toBe(2);
