@@ -21,6 +21,8 @@ import {
   CreateTopicsResponseCodec,
   ErrorCode,
   forEachBatch,
+  ListOffsetsRequestCodec,
+  ListOffsetsResponseCodec,
   OffsetForLeaderEpochRequestCodec,
   OffsetForLeaderEpochResponseCodec,
   ProduceRequestCodec,
@@ -56,6 +58,14 @@ function offsetForLeaderEpoch(client: KafkaTestClient, version: number, topic: s
     expect(r.topics.map((t) => t.topic)).toEqual([topic]);
     return r.topics[0]!.partitions[0]!;
   });
+}
+
+/** ListOffsets v4+ for one partition: the offset and the leader epoch answered. */
+async function listOffset(client: KafkaTestClient, topic: string, partition: number, timestamp: number): Promise<{ errorCode: number; offset: number; leaderEpoch: number }> {
+  const body = { replicaId: -1, isolationLevel: 0, topics: [{ name: topic, partitions: [{ partitionIndex: partition, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }], timeoutMs: 0 };
+  const r = await client.request(2, 7, ListOffsetsRequestCodec, body, ListOffsetsResponseCodec);
+  const p = r.topics[0]!.partitions[0]!;
+  return { errorCode: p.errorCode, offset: p.offset, leaderEpoch: p.leaderEpoch };
 }
 
 async function produce(client: KafkaTestClient, topic: string, partition: number, values: string[]): Promise<{ errorCode: number; baseOffset: number }> {
@@ -161,6 +171,13 @@ describe('leader epochs in cluster mode', () => {
     expect(await v4(4, 5)).toMatchObject({ errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, leaderEpoch: -1, endOffset: -1 });
     // v0/v1 have no current_leader_epoch: never fenced.
     expect(await offsetForLeaderEpoch(client, 1, 't', 0, 2, 3)).toMatchObject({ errorCode: ErrorCode.NONE, leaderEpoch: 2, endOffset: 2 });
+
+    // ListOffsets answers Kafka's epochs: the earliest offset's, the found batch's, the current leader's for latest.
+    expect(await listOffset(client, 't', 0, -2)).toEqual({ errorCode: ErrorCode.NONE, offset: 0, leaderEpoch: 2 });
+    expect(await listOffset(client, 't', 0, 0)).toEqual({ errorCode: ErrorCode.NONE, offset: 0, leaderEpoch: 2 });
+    const maxTimestamp = await listOffset(client, 't', 0, -3);
+    expect(maxTimestamp).toEqual({ errorCode: ErrorCode.NONE, offset: maxTimestamp.offset, leaderEpoch: maxTimestamp.offset < 2 ? 2 : 4 }); // the epoch of the batch it is in
+    expect(await listOffset(client, 't', 0, -1)).toEqual({ errorCode: ErrorCode.NONE, offset: 4, leaderEpoch: 4 });
   });
 });
 

@@ -33,14 +33,19 @@ function answer(partitionIndex: number, errorCode: number, offset = -1, timestam
   return { partitionIndex, errorCode, oldStyleOffsets: [], timestamp, offset, leaderEpoch };
 }
 
+/**
+ * The epoch in each answer is Kafka's: for the latest offset the partition's current leader
+ * epoch; for the earliest, the epoch of the log start offset; for a timestamp lookup, the
+ * epoch of the batch found (-1 when the log knows none). A client compares it with its own
+ * view of the log to detect truncation after a leader change.
+ */
 async function lookup(partition: Partition, index: number, timestamp: number): Promise<ListOffsetsResponseListOffsetsPartitionResponse> {
-  const epoch = partition.leaderEpoch;
-  if (timestamp === EARLIEST_TIMESTAMP) return answer(index, ErrorCode.NONE, partition.log.logStartOffset, -1, epoch);
-  if (timestamp === LATEST_TIMESTAMP) return answer(index, ErrorCode.NONE, partition.highWatermark, -1, epoch);
-  if (timestamp < 0 && timestamp !== MAX_TIMESTAMP) return answer(index, ErrorCode.NONE);
+  if (timestamp === LATEST_TIMESTAMP) return answer(index, ErrorCode.NONE, partition.highWatermark, -1, partition.leaderEpoch);
+  if (timestamp < 0 && timestamp !== MAX_TIMESTAMP && timestamp !== EARLIEST_TIMESTAMP) return answer(index, ErrorCode.NONE);
   try {
     const found = await partition.log.offsetForTimestamp(timestamp);
-    return found ? answer(index, ErrorCode.NONE, found.offset, found.timestamp, epoch) : answer(index, ErrorCode.NONE);
+    if (timestamp === EARLIEST_TIMESTAMP) return answer(index, ErrorCode.NONE, partition.log.logStartOffset, -1, found?.leaderEpoch ?? -1);
+    return found ? answer(index, ErrorCode.NONE, found.offset, found.timestamp, found.leaderEpoch) : answer(index, ErrorCode.NONE);
   } catch {
     return answer(index, ErrorCode.KAFKA_STORAGE_ERROR);
   }
