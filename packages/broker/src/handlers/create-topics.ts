@@ -109,44 +109,36 @@ function repeatedResult(name: string, v: number): CreateTopicsResponseCreatableT
 }
 
 async function handleCreateTopics(ctx: BrokerContext, req: CreateTopicsRequest, info: RequestInfo): Promise<CreateTopicsResponse> {
-  if (ctx.cluster) return handleInCluster(ctx, ctx.cluster, req, info);
   const v = info.apiVersion;
   const repeated = repeatedNames(req.topics);
   const topics: CreateTopicsResponseCreatableTopicResult[] = [];
   for (const t of req.topics) {
-    if (repeated.has(t.name)) {
-      topics.push(repeatedResult(t.name, v));
-      continue;
-    }
-    const p = plan(ctx, t);
-    if (!('ok' in p)) {
-      topics.push(result(t.name, v, { errorCode: p.errorCode, errorMessage: p.errorMessage }));
-      continue;
-    }
-    if (!req.validateOnly) {
-      if (!(await ctx.freeSpace.admitsWrites())) {
-        topics.push(result(t.name, v, { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: ctx.freeSpace.refusalMessage() }));
-        continue;
-      }
-      const created = await ctx.registry.createTopic(t.name, p.ok.partitions, p.ok.configs);
-      if (created.errorCode !== ErrorCode.NONE) {
-        topics.push(result(t.name, v, { errorCode: created.errorCode, errorMessage: created.errorMessage }));
-        continue;
-      }
-    }
-    const resolved = resolveTopicConfigs(ctx.server, ctx.registry.dynamicBrokerConfigs, p.ok.configs);
-    topics.push(
-      result(t.name, v, {
-        topicId: req.validateOnly ? ZERO_UUID : (ctx.registry.topic(t.name)?.record.topicId ?? ZERO_UUID),
-        numPartitions: p.ok.partitions,
-        replicationFactor: p.ok.replicationFactor,
-        configs: v >= 5
-          ? resolved.map((r) => ({ name: r.name, value: r.value, readOnly: r.readOnly, configSource: r.source, isSensitive: r.sensitive }))
-          : null,
-      }),
-    );
+    if (repeated.has(t.name)) topics.push(repeatedResult(t.name, v));
+    else topics.push(ctx.cluster ? await createInCluster(ctx, ctx.cluster, req, info, t) : await createHere(ctx, req, v, t));
   }
   return { throttleTimeMs: 0, topics };
+}
+
+/** The configs a CreateTopics v5+ answer lists for the new topic (null before v5). */
+function createdConfigs(v: number, resolve: () => ReturnType<typeof resolveTopicConfigs>): CreateTopicsResponseCreatableTopicResult['configs'] {
+  return v >= 5 ? resolve().map((r) => ({ name: r.name, value: r.value, readOnly: r.readOnly, configSource: r.source, isSensitive: r.sensitive })) : null;
+}
+
+/** One topic on a single broker: this broker's registry creates it. */
+async function createHere(ctx: BrokerContext, req: CreateTopicsRequest, v: number, t: CreateTopicsRequestCreatableTopic): Promise<CreateTopicsResponseCreatableTopicResult> {
+  const p = plan(ctx, t);
+  if (!('ok' in p)) return result(t.name, v, { errorCode: p.errorCode, errorMessage: p.errorMessage });
+  if (!req.validateOnly) {
+    if (!(await ctx.freeSpace.admitsWrites())) return result(t.name, v, { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: ctx.freeSpace.refusalMessage() });
+    const created = await ctx.registry.createTopic(t.name, p.ok.partitions, p.ok.configs);
+    if (created.errorCode !== ErrorCode.NONE) return result(t.name, v, { errorCode: created.errorCode, errorMessage: created.errorMessage });
+  }
+  return result(t.name, v, {
+    topicId: req.validateOnly ? ZERO_UUID : (ctx.registry.topic(t.name)?.record.topicId ?? ZERO_UUID),
+    numPartitions: p.ok.partitions,
+    replicationFactor: p.ok.replicationFactor,
+    configs: createdConfigs(v, () => resolveTopicConfigs(ctx.server, ctx.registry.dynamicBrokerConfigs, p.ok.configs)),
+  });
 }
 
 // ---- cluster mode ------------------------------------------------------------------
@@ -190,63 +182,43 @@ function planInCluster(view: ClusterView, t: CreateTopicsRequestCreatableTopic):
   return { ok: { configs, assignment } };
 }
 
-async function handleInCluster(ctx: BrokerContext, cluster: ClusterLink, req: CreateTopicsRequest, info: RequestInfo): Promise<CreateTopicsResponse> {
+/** One topic in a cluster: the controller creates it; the answer waits until this broker's view shows it. */
+async function createInCluster(ctx: BrokerContext, cluster: ClusterLink, req: CreateTopicsRequest, info: RequestInfo, t: CreateTopicsRequestCreatableTopic): Promise<CreateTopicsResponseCreatableTopicResult> {
   const v = info.apiVersion;
-  const repeated = repeatedNames(req.topics);
-  const topics: CreateTopicsResponseCreatableTopicResult[] = [];
-  for (const t of req.topics) {
-    if (repeated.has(t.name)) {
-      topics.push(repeatedResult(t.name, v));
-      continue;
-    }
-    // First, before any judgement from a view that may be stale: a forward goes no further.
-    const refused = refuseForwarded(cluster, info);
-    if (refused) {
-      topics.push(result(t.name, v, refused));
-      continue;
-    }
-    const p = planInCluster(cluster.view(), t);
-    if (!('ok' in p)) {
-      topics.push(result(t.name, v, p));
-      continue;
-    }
-    const configsOf = (view: ClusterView, overrides: Record<string, string>) =>
-      v >= 5 ? resolveTopicConfigs(ctx.server, brokerOverridesOf(view, ctx.nodeId), overrides, clusterDefaultsOf(view)).map((r) => ({ name: r.name, value: r.value, readOnly: r.readOnly, configSource: r.source, isSensitive: r.sensitive })) : null;
-    if (req.validateOnly) {
-      const partitions = p.ok.assignment ? p.ok.assignment.length : t.numPartitions === -1 ? ctx.server.numPartitions : t.numPartitions;
-      const rf = p.ok.assignment ? (p.ok.assignment[0]?.length ?? -1) : t.replicationFactor === -1 ? ctx.server.defaultReplicationFactor : t.replicationFactor;
-      topics.push(result(t.name, v, { numPartitions: partitions, replicationFactor: rf, configs: configsOf(cluster.view(), p.ok.configs) }));
-      continue;
-    }
-    const reply = await cluster.controller.createTopic({
-      name: t.name,
-      ...(p.ok.assignment ? { assignment: p.ok.assignment } : { partitionCount: t.numPartitions, replicationFactor: t.replicationFactor }),
-      configs: p.ok.configs,
-    });
-    if (!reply.ok || reply.topicId === undefined) {
-      topics.push(result(t.name, v, reply.ok ? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'The controller created the topic without a topic id.' } : replyError(reply)));
-      continue;
-    }
-    const topicId = reply.topicId;
-    const waitMs = viewWaitMs(info, req.timeoutMs);
-    const seen = await waitForView(cluster, ctx.clock, (view) => view.topics.get(t.name)?.topicId === topicId, waitMs);
-    const view = cluster.view();
-    const shown = view.topics.get(t.name);
-    if (!seen || !shown) {
-      const late = waitMs > 0 ? { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: notSeenMessage(`topic ${t.name} created`, waitMs) } : {};
-      topics.push(result(t.name, v, { topicId, ...late }));
-      continue;
-    }
-    topics.push(
-      result(t.name, v, {
-        topicId,
-        numPartitions: shown.partitions.length,
-        replicationFactor: shown.partitions[0]?.replicas.length ?? -1,
-        configs: configsOf(view, { ...(view.topicConfigs.get(t.name) ?? {}) }),
-      }),
-    );
+  // First, before any judgement from a view that may be stale: a forward goes no further.
+  const refused = refuseForwarded(cluster, info);
+  if (refused) return result(t.name, v, refused);
+  const p = planInCluster(cluster.view(), t);
+  if (!('ok' in p)) return result(t.name, v, p);
+  const configsOf = (view: ClusterView, overrides: Record<string, string>) => createdConfigs(v, () => resolveTopicConfigs(ctx.server, brokerOverridesOf(view, ctx.nodeId), overrides, clusterDefaultsOf(view)));
+  if (req.validateOnly) {
+    const partitions = p.ok.assignment ? p.ok.assignment.length : t.numPartitions === -1 ? ctx.server.numPartitions : t.numPartitions;
+    const rf = p.ok.assignment ? (p.ok.assignment[0]?.length ?? -1) : t.replicationFactor === -1 ? ctx.server.defaultReplicationFactor : t.replicationFactor;
+    return result(t.name, v, { numPartitions: partitions, replicationFactor: rf, configs: configsOf(cluster.view(), p.ok.configs) });
   }
-  return { throttleTimeMs: 0, topics };
+  const reply = await cluster.controller.createTopic({
+    name: t.name,
+    ...(p.ok.assignment ? { assignment: p.ok.assignment } : { partitionCount: t.numPartitions, replicationFactor: t.replicationFactor }),
+    configs: p.ok.configs,
+  });
+  if (!reply.ok || reply.topicId === undefined) {
+    return result(t.name, v, reply.ok ? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'The controller created the topic without a topic id.' } : replyError(reply));
+  }
+  const topicId = reply.topicId;
+  const waitMs = viewWaitMs(info, req.timeoutMs);
+  const seen = await waitForView(cluster, ctx.clock, (view) => view.topics.get(t.name)?.topicId === topicId, waitMs);
+  const view = cluster.view();
+  const shown = view.topics.get(t.name);
+  if (!seen || !shown) {
+    const late = waitMs > 0 ? { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: notSeenMessage(`topic ${t.name} created`, waitMs) } : {};
+    return result(t.name, v, { topicId, ...late });
+  }
+  return result(t.name, v, {
+    topicId,
+    numPartitions: shown.partitions.length,
+    replicationFactor: shown.partitions[0]?.replicas.length ?? -1,
+    configs: configsOf(view, { ...(view.topicConfigs.get(t.name) ?? {}) }),
+  });
 }
 
 export const createTopicsHandler = defineHandler({
