@@ -36,6 +36,7 @@
  * Values are canonical (same state, same bytes): the records' encoders fix the field order,
  * and configs keep the order they were set in. This module is pure; it does no I/O.
  */
+import { decodeProducerIds, encodeProducerIds } from '../cluster/producer-id-blocks.ts';
 import {
   ClusterKeys,
   ClusterRecordError,
@@ -90,7 +91,7 @@ export function desiredEntries(state: MetadataState, nodeId: number, cache: Topi
   const keys = new ClusterKeys(state.clusterId);
   const out = new Map<string, Uint8Array>();
   out.set(LOCAL_META_KEY, encodeJson({ clusterId: state.clusterId }));
-  out.set(producerIdsKey(keys), encodeJson({ blockEnd: state.producerIdBlockEnd }));
+  out.set(producerIdsKey(keys), encodeProducerIds(state.producerIdBlockEnd));
   for (const t of state.topics) {
     let cached = cache.get(t);
     if (cached === undefined || cached.clusterId !== state.clusterId || cached.nodeId !== nodeId) {
@@ -134,9 +135,12 @@ export function decodeEntries(path: string, kvs: readonly KeyValue[], nodeId: nu
   for (const kv of kvs) {
     if (kv.key === LOCAL_META_KEY) continue;
     if (kv.key === producerIdsKey(keys)) {
-      const blockEnd = decodeJson(kv.value, () => bad(kv.key, 'not a JSON record of version 1')).blockEnd;
-      if (typeof blockEnd !== 'number' || !Number.isSafeInteger(blockEnd) || blockEnd < 0) return bad(kv.key, `blockEnd ${JSON.stringify(blockEnd)} is not a non-negative integer`);
-      producerIdBlockEnd = blockEnd;
+      // The same record a cluster's brokers reserve blocks in (cluster/producer-id-blocks.ts).
+      try {
+        producerIdBlockEnd = decodeProducerIds(kv.value);
+      } catch (e) {
+        return bad(kv.key, (e as Error).message, e);
+      }
       continue;
     }
     const parsed = kv.key.startsWith(LOCAL_PREFIX) ? null : keys.parse(kv.key);
