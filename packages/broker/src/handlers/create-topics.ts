@@ -69,6 +69,14 @@ function plan(ctx: BrokerContext, t: CreateTopicsRequestCreatableTopic): PlanRes
   }
   const check = ctx.registry.checkCreate(t.name, partitions, replicationFactor);
   if (check.errorCode !== ErrorCode.NONE) return { errorCode: check.errorCode, errorMessage: check.errorMessage ?? '' };
+  const checked = validatedConfigs(t);
+  if (!('configs' in checked)) return checked;
+  const configs = checked.configs;
+  return { ok: { partitions, replicationFactor, configs } };
+}
+
+/** The topic's configs, each checked (INVALID_CONFIG names the first bad one); null values are left out. */
+function validatedConfigs(t: CreateTopicsRequestCreatableTopic): { readonly configs: Record<string, string> } | { readonly errorCode: number; readonly errorMessage: string } {
   const configs: Record<string, string> = {};
   for (const c of t.configs) {
     try {
@@ -79,7 +87,7 @@ function plan(ctx: BrokerContext, t: CreateTopicsRequestCreatableTopic): PlanRes
       throw e;
     }
   }
-  return { ok: { partitions, replicationFactor, configs } };
+  return { configs };
 }
 
 function result(name: string, v: number, fields: Partial<CreateTopicsResponseCreatableTopicResult>): CreateTopicsResponseCreatableTopicResult {
@@ -169,16 +177,9 @@ function planInCluster(view: ClusterView, t: CreateTopicsRequestCreatableTopic):
     if (t.numPartitions > PARTITIONS_PER_TOPIC_MAX) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Number of partitions must be at most ${PARTITIONS_PER_TOPIC_MAX}.` };
     if (t.replicationFactor !== -1 && t.replicationFactor < 1) return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor must be larger than 0.' };
   }
-  const configs: Record<string, string> = {};
-  for (const c of t.configs) {
-    try {
-      const value = validateTopicConfig(c.name, c.value);
-      if (value !== null) configs[c.name] = value;
-    } catch (e) {
-      if (e instanceof ConfigError) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: e.message };
-      throw e;
-    }
-  }
+  const checked = validatedConfigs(t);
+  if (!('configs' in checked)) return checked;
+  const configs = checked.configs;
   return { ok: { configs, assignment } };
 }
 
