@@ -14,6 +14,7 @@ import type { GroupService } from './groups/group-service.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { FreeSpaceGuard } from './partitions/free-space-guard.ts';
+import type { ReplicationService } from './replication/replication-service.ts';
 import type { TopicRegistry } from './topics/topic-registry.ts';
 
 export interface Endpoint {
@@ -47,6 +48,8 @@ export interface BrokerContext {
   readonly freeSpace: FreeSpaceGuard;
   /** The cluster this broker is a member of (metadata.store=etcd); null on a single broker. */
   readonly cluster: ClusterLink | null;
+  /** Replication around appends (acks=all, min.insync.replicas); null on a single broker. */
+  readonly replication: ReplicationService | null;
   /** True once shutdown began: long polls return at once. */
   readonly shuttingDown: boolean;
 }

@@ -180,6 +180,7 @@ export class Broker {
       freeSpace: this.freeSpace,
       advertised: () => self.#advertised,
       cluster: options.cluster ?? null,
+      replication: null,
       get shuttingDown() {
         return self.#shuttingDown;
       },

@@ -77,10 +77,19 @@ describe('FollowerReplica fetches', () => {
     expect(fr.nextFetch(0)!.fetchOffset).toBe(1);
   });
 
+  it('accepts records that start after the fetch offset (a compacted leader log has gaps)', () => {
+    const { fr } = follower([5, 5]);
+    const req = fr.nextFetch(0)!;
+    expect(fr.handleResponse(req.fetchId, response({ highWatermark: 9, records: records(6, 8) }), 0)).toEqual([
+      { type: 'append', fromOffset: 2, lastOffset: 8 },
+      { type: 'updateHighWatermark', highWatermark: 9 },
+    ]);
+  });
+
   it('refuses an invalid response with a back-off, losing nothing', () => {
     for (const bad of [
-      response({ records: records(3, 4) }), // does not start at the fetch offset 2
-      response({ records: records(2, 1) }), // ends before it
+      response({ records: records(0, 1) }), // ends before the fetch offset 2
+      response({ records: records(4, 3) }), // first after last
       response({ records: records(2, 3, 6) }), // an epoch above the leader's
       response({ highWatermark: -1 }),
       response({ divergingEpoch: { epoch: 4, endOffset: 1 }, records: records(2, 3) }),

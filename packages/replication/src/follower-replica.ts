@@ -183,7 +183,9 @@ export class FollowerReplica {
   #invalid(fetchOffset: number, records: FetchedRecords | null, response: ReplicaFetchResponse): string | null {
     if (!isOffset(response.highWatermark) || !isOffset(response.logStartOffset)) return 'invalid high watermark or log start';
     if (records === null) return null;
-    if (!isOffset(records.firstOffset) || !isOffset(records.lastOffset) || records.lastOffset < fetchOffset || records.firstOffset > fetchOffset) {
+    // The first batch may start after the fetch offset: a compacted leader log has gaps
+    // (Kafka's followers accept them too); it may not end before it.
+    if (!isOffset(records.firstOffset) || !isOffset(records.lastOffset) || records.lastOffset < fetchOffset || records.firstOffset > records.lastOffset) {
       return `records ${records.firstOffset}..${records.lastOffset} do not continue the log at ${fetchOffset}`;
     }
     if (records.maxLeaderEpoch > this.leaderEpoch) return `records of epoch ${records.maxLeaderEpoch} from a leader at epoch ${this.leaderEpoch}`;

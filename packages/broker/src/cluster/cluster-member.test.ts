@@ -193,9 +193,12 @@ async function startAll(h: Harness, members: readonly ClusterMember[]): Promise<
 describe('ClusterMember', () => {
   it('three members register, exactly one is controller, and their views converge', async () => {
     const h = new Harness(1);
-    const members = [1, 2, 3].map((id) => h.add(id));
+    const members = [1, 2, 3].map((id) => h.add(id, id === 3 ? { replicationPort: 19093 } : {}));
     try {
       await startAll(h, members);
+      // The replica-fetch port travels in the registration (issue 14); none registered, none shown.
+      expect(members[0]!.view().brokers.get(3)?.replicationPort).toBe(19093);
+      expect(members[0]!.view().brokers.get(2)?.replicationPort).toBeUndefined();
       const controllers = members.filter((m) => m.isController);
       expect(controllers).toHaveLength(1);
       for (const m of members) {

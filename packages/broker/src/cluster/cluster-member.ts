@@ -73,6 +73,8 @@ export interface ClusterMemberOptions {
   /** The advertised Kafka endpoint, written into the registration. */
   readonly endpoint: { readonly host: string; readonly port: number };
   readonly rack: string | null;
+  /** The port of this broker's replica-fetch listener (same host as `endpoint`), written into its registration; absent: none. */
+  readonly replicationPort?: number;
   readonly clock: Clock;
   readonly random: Random;
   readonly logger?: Logger;
@@ -144,6 +146,7 @@ export class ClusterMember implements ClusterLink {
   readonly #logger: Logger;
   readonly #endpoint: { readonly host: string; readonly port: number };
   readonly #rack: string | null;
+  readonly #replicationPort: number | undefined;
   readonly #controlledShutdownTimeoutMs: number;
   readonly #stopTimeoutMs: number;
   readonly #retryBackoffMaxMs: number;
@@ -180,6 +183,7 @@ export class ClusterMember implements ClusterLink {
     this.#logger = (o.logger ?? silentLogger).child({ component: 'cluster-member', nodeId: o.nodeId });
     this.#endpoint = o.endpoint;
     this.#rack = o.rack;
+    this.#replicationPort = o.replicationPort;
     this.sessionTimeoutMs = positive('sessionTimeoutMs', o.sessionTimeoutMs ?? 9000);
     this.heartbeatIntervalMs = positive('heartbeatIntervalMs', o.heartbeatIntervalMs ?? 2000);
     if (this.heartbeatIntervalMs >= this.sessionTimeoutMs) throw new RangeError(`heartbeatIntervalMs (${this.heartbeatIntervalMs}) must be below sessionTimeoutMs (${this.sessionTimeoutMs})`);
@@ -397,7 +401,7 @@ export class ClusterMember implements ClusterLink {
   async #register(lease: Lease): Promise<KeyValue | null> {
     const key = this.keys.broker(this.nodeId);
     const incarnation = hex(this.#random, 8);
-    const value = encodeBrokerRegistration({ brokerId: this.nodeId, host: this.#endpoint.host, port: this.#endpoint.port, rack: this.#rack, incarnation });
+    const value = encodeBrokerRegistration({ brokerId: this.nodeId, host: this.#endpoint.host, port: this.#endpoint.port, rack: this.#rack, incarnation, ...(this.#replicationPort === undefined ? {} : { replicationPort: this.#replicationPort }) });
     const result = await this.#store.txn({
       compare: [{ key, target: 'createRevision', op: 'equal', value: 0 }],
       success: [{ type: 'put', key, value, lease: lease.id }],

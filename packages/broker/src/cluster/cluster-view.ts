@@ -28,6 +28,8 @@ export interface BrokerView {
   readonly rack: string | null;
   /** The registration key's createRevision: a new one per (re)registration. */
   readonly epoch: number;
+  /** The port of its replica-fetch listener (issue 14; same host); absent when it registered none. */
+  readonly replicationPort?: number;
 }
 
 export interface PartitionView {
@@ -72,7 +74,7 @@ export function emptyClusterView(clusterId: string): ClusterView {
 /** A snapshot of `image` (copied: later changes to the image do not show through). */
 export function viewFromImage(image: ClusterImage, clusterId: string): ClusterView {
   const brokers = new Map<number, BrokerView>();
-  for (const [id, b] of image.brokers) brokers.set(id, { nodeId: id, host: b.record.host, port: b.record.port, rack: b.record.rack, epoch: b.createRevision });
+  for (const [id, b] of image.brokers) brokers.set(id, { nodeId: id, host: b.record.host, port: b.record.port, rack: b.record.rack, epoch: b.createRevision, ...(b.record.replicationPort === undefined ? {} : { replicationPort: b.record.replicationPort }) });
   const topics = new Map<string, TopicView>();
   const topicsById = new Map<string, TopicView>();
   for (const [name, t] of image.topics) {

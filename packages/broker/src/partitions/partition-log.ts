@@ -26,7 +26,7 @@
  *     at once instead of parking).
  *   - offsets are JS numbers.
  */
-import type { AppendOptions, AppendResult, EpochEndOffset, Log, ReadOptions, ReadResult, TimestampAndOffset, Watermark } from '@samsa/log';
+import type { AppendEvent, AppendOptions, AppendResult, EpochEndOffset, FollowerAppendOptions, Log, ReadOptions, ReadResult, TimestampAndOffset, Watermark } from '@samsa/log';
 
 export interface WaitForDataOptions {
   readonly signal?: AbortSignal;
@@ -58,6 +58,27 @@ export interface PartitionLog {
    * removed. Callers go through `Partition.truncateTo`, which also fixes producer state.
    */
   truncateTo(offset: number): Promise<boolean>;
+  /**
+   * Replication (issue 14), the follower's write: batches copied from the leader, their
+   * offsets and leader epochs kept (`allowGaps` for a compacted leader log); the epoch
+   * cache learns each new epoch from the batches. Callers go through
+   * `Partition.appendReplicated`, which also keeps producer state.
+   */
+  appendAsFollower(batches: Uint8Array, options?: FollowerAppendOptions): Promise<AppendResult>;
+  /**
+   * Replication: moves the high watermark (clamped to [logStartOffset, logEndOffset]) and
+   * wakes long polls waiting on it; returns the value set. Only meaningful on a log opened
+   * with a manual high watermark (a cluster broker's): a single broker's follows its end.
+   */
+  updateHighWatermark(offset: number): number;
+  /** Replication, become-leader: the new leader epoch starts at `startOffset` (the log end). Checkpointed. */
+  assignEpochStartOffset(epoch: number, startOffset: number): Promise<void>;
+  /** Replication: the latest leader epoch in the epoch cache; null when it is empty. */
+  latestEpoch(): number | null;
+  /** Replication: empties the log and restarts it at `offset` (a follower below the leader's log start). Durable when it resolves. */
+  truncateFullyAndStartAt(offset: number): Promise<void>;
+  /** Calls `listener` synchronously after every append (leader or follower); returns the unsubscribe function. */
+  onAppend(listener: (event: AppendEvent) => void): () => void;
   /** Moves the log start offset forward (DeleteRecords); returns the new start. */
   deleteRecordsBefore(offset: number): Promise<number>;
   /** Long poll: see the contract above. */

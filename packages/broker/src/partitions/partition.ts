@@ -47,7 +47,8 @@ import {
   RECORD_BATCH_HEADER_BYTES,
   splitRecordBatches,
 } from '@samsa/codec';
-import { InvalidRecordBatchError, InvalidRecordError, isNoSpace, LogError, OffsetOutOfRangeError } from '@samsa/log';
+import { InvalidRecordBatchError, InvalidRecordError, isNoSpace, LogClosedError, LogError, OffsetOutOfRangeError } from '@samsa/log';
+import type { AppendResult } from '@samsa/log';
 import type { EffectiveTopicConfig } from '../config/topic-config.ts';
 import { ProducerStateTable } from '../producer/producer-state.ts';
 import type { PartitionLog } from './partition-log.ts';
@@ -56,6 +57,8 @@ export interface ProduceOutcome {
   readonly errorCode: number;
   readonly errorMessage: string | null;
   readonly baseOffset: number;
+  /** Offset of the batch's last record (-1 on error); a duplicate's is the original's. acks=all waits for the HW past it. */
+  readonly lastOffset: number;
   readonly logAppendTimeMs: number;
   readonly logStartOffset: number;
   /** Produce v8+: which records (by index in the batch) were bad. */
@@ -91,6 +94,15 @@ export class Partition {
   isLeader = true;
   /** The leader epoch of the last applied view (0 on a single broker). */
   leaderEpoch = 0;
+  /**
+   * Replication (cluster mode): false until the replica manager has set this replica up as
+   * leader for `leaderEpoch` (the epoch's start offset assigned, its LeaderReplica built),
+   * and again from the moment it resigns. Appends need `isLeader && writable` when they
+   * reach the front of the append chain, so nothing is written in an epoch the replication
+   * layer does not track, nor by a replica that just became a follower. Always true on a
+   * single broker.
+   */
+  writable = true;
   #config: EffectiveTopicConfig;
   #appendChain: Promise<unknown> = Promise.resolve();
   /**
@@ -136,6 +148,7 @@ export class Partition {
       errorCode,
       errorMessage,
       baseOffset: -1,
+      lastOffset: -1,
       logAppendTimeMs: -1,
       logStartOffset: this.log.logStartOffset,
       recordErrors: [],
@@ -162,6 +175,7 @@ export class Partition {
 
   async #appendValidated(batch: Uint8Array): Promise<ProduceOutcome> {
     if (this.#closed) return this.#outcome(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'Partition is closing');
+    if (!this.isLeader || !this.writable) return this.#outcome(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'This broker does not lead the partition now');
     const producerId = batchProducerId(batch, 0);
     const epoch = batchProducerEpoch(batch, 0);
     const firstSeq = batchBaseSequence(batch, 0);
@@ -169,7 +183,7 @@ export class Partition {
     const check = this.producers.check(producerId, epoch, firstSeq, lastSeq);
     switch (check.kind) {
       case 'duplicate':
-        return this.#outcome(ErrorCode.NONE, null, { baseOffset: check.batch.firstOffset, logAppendTimeMs: check.batch.logAppendTimeMs });
+        return this.#outcome(ErrorCode.NONE, null, { baseOffset: check.batch.firstOffset, lastOffset: check.batch.lastOffset, logAppendTimeMs: check.batch.logAppendTimeMs });
       case 'invalid-epoch':
         return this.#outcome(ErrorCode.INVALID_PRODUCER_EPOCH, `Producer epoch ${epoch} is older than the current epoch ${this.producers.epochOf(producerId)}`);
       case 'out-of-order':
@@ -194,6 +208,7 @@ export class Partition {
     });
     return this.#outcome(ErrorCode.NONE, null, {
       baseOffset: appended.baseOffset,
+      lastOffset: appended.lastOffset,
       logAppendTimeMs: appended.logAppendTimeMs,
       recordCount: batchRecordCount(batch, 0),
     });
@@ -265,25 +280,77 @@ export class Partition {
     while (offset < end) {
       const bytes = (await this.log.read(offset, REBUILD_READ_BYTES)).records;
       if (bytes.byteLength === 0) break;
-      let next = offset;
-      forEachBatch(bytes, (pos) => {
-        const pid = batchProducerId(bytes, pos);
-        const lastDelta = batchLastOffsetDelta(bytes, pos);
-        const base = batchBaseOffset(bytes, pos);
-        next = base + lastDelta + 1;
-        if (pid < 0) return;
-        const firstSeq = batchBaseSequence(bytes, pos);
-        this.producers.record(pid, batchProducerEpoch(bytes, pos), {
-          firstSeq,
-          lastSeq: lastSequenceOf(firstSeq, lastDelta),
-          firstOffset: base,
-          lastOffset: base + lastDelta,
-          logAppendTimeMs: batchTimestampType(bytes, pos) === 'log-append' ? batchMaxTimestamp(bytes, pos) : -1,
-        });
-      });
+      const next = this.#recordProducerBatches(bytes);
       if (next <= offset) break;
       offset = next;
     }
+  }
+
+  /** Records every idempotent batch of `bytes` (whole batches) in producer state; returns the offset after the last batch. */
+  #recordProducerBatches(bytes: Uint8Array): number {
+    let next = -1;
+    forEachBatch(bytes, (pos) => {
+      const pid = batchProducerId(bytes, pos);
+      const lastDelta = batchLastOffsetDelta(bytes, pos);
+      const base = batchBaseOffset(bytes, pos);
+      next = base + lastDelta + 1;
+      if (pid < 0) return;
+      const firstSeq = batchBaseSequence(bytes, pos);
+      this.producers.record(pid, batchProducerEpoch(bytes, pos), {
+        firstSeq,
+        lastSeq: lastSequenceOf(firstSeq, lastDelta),
+        firstOffset: base,
+        lastOffset: base + lastDelta,
+        logAppendTimeMs: batchTimestampType(bytes, pos) === 'log-append' ? batchMaxTimestamp(bytes, pos) : -1,
+      });
+    });
+    return next;
+  }
+
+  /**
+   * Replication, the follower's write: appends batches copied from the leader as they are
+   * (offsets and leader epochs kept; gaps allowed, as a compacted leader log has them) and
+   * records their producers, so a follower that becomes leader deduplicates an idempotent
+   * producer's retry exactly as the old leader would have. Runs on the append chain.
+   */
+  appendReplicated(batches: Uint8Array): Promise<AppendResult> {
+    const run = this.#appendChain.then(async () => {
+      if (this.#closed) throw new LogClosedError(`${this.topic}-${this.index}`);
+      const appended = await this.log.appendAsFollower(batches, { allowGaps: true });
+      this.#recordProducerBatches(batches);
+      return appended;
+    });
+    this.#appendChain = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Replication, become-leader: records that leader epoch `epoch` starts at the log end
+   * offset (checkpointed), on the append chain so no append of the old epoch lands after it.
+   * Resolves the epoch's start offset.
+   */
+  startLeaderEpoch(epoch: number): Promise<number> {
+    const run = this.#appendChain.then(async () => {
+      const start = this.log.logEndOffset;
+      await this.log.assignEpochStartOffset(epoch, start);
+      return start;
+    });
+    this.#appendChain = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Replication: a follower whose log is behind the leader's log start (or that found its
+   * log inconsistent) empties its log and restarts at `startOffset`; producer state goes
+   * with the records.
+   */
+  truncateFully(startOffset: number): Promise<void> {
+    const run = this.#appendChain.then(async () => {
+      await this.log.truncateFullyAndStartAt(startOffset);
+      this.producers.clear();
+    });
+    this.#appendChain = run.catch(() => {});
+    return run;
   }
 
   /**

@@ -40,7 +40,7 @@
  * first append of that epoch.
  */
 import { flushPolicyFromKafka, LOG_CLEAN_SHUTDOWN_FILE, LOG_DIR_CLEAN_SHUTDOWN_FILE, LogManager } from '@samsa/log';
-import type { AppendOptions, AppendResult, EpochEndOffset, Log, LogConfig, ReadOptions, ReadResult, SegmentsDeletedEvent, TimestampAndOffset } from '@samsa/log';
+import type { AppendEvent, AppendOptions, AppendResult, EpochEndOffset, FollowerAppendOptions, Log, LogConfig, ReadOptions, ReadResult, SegmentsDeletedEvent, TimestampAndOffset } from '@samsa/log';
 import { joinPath } from '@samsa/runtime';
 import type { Clock, FileSystem, Random } from '@samsa/runtime';
 import type { Logger } from '../observability/logger.ts';
@@ -108,6 +108,24 @@ class SamsaPartitionLog implements PartitionLog {
   endOffsetForEpoch(leaderEpoch: number): EpochEndOffset {
     return this.log.endOffsetForEpoch(leaderEpoch);
   }
+  appendAsFollower(batches: Uint8Array, options?: FollowerAppendOptions): Promise<AppendResult> {
+    return this.log.appendAsFollower(batches, options);
+  }
+  updateHighWatermark(offset: number): number {
+    return this.log.updateHighWatermark(offset);
+  }
+  assignEpochStartOffset(epoch: number, startOffset: number): Promise<void> {
+    return this.log.assignEpochStartOffset(epoch, startOffset);
+  }
+  latestEpoch(): number | null {
+    return this.log.latestEpoch();
+  }
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    return this.log.truncateFullyAndStartAt(offset);
+  }
+  onAppend(listener: (event: AppendEvent) => void): () => void {
+    return this.log.onAppend(listener);
+  }
   truncateTo(offset: number): Promise<boolean> {
     return this.log.truncateTo(offset);
   }
@@ -155,6 +173,12 @@ export interface SamsaLogStoreOptions {
   readonly topicConfig?: (topic: string) => PartitionLogConfig | undefined;
   /** Config of a directory no topic names (the broker's defaults). */
   readonly defaultConfig?: PartitionLogConfig;
+  /**
+   * `log-end` (default; a single broker): the high watermark follows the log end. `manual`
+   * (a cluster broker): replication moves it (`updateHighWatermark`), and it is
+   * checkpointed in `replication-offset-checkpoint` and restored at open, as Kafka's.
+   */
+  readonly highWatermark?: 'log-end' | 'manual';
   /** Omitted: no periodic retention, cleaner or checkpoints (tests drive `manager` by hand). */
   readonly maintenance?: SamsaLogStoreMaintenance;
   /**
@@ -185,7 +209,7 @@ export class SamsaLogStore implements PartitionLogStore {
       clock,
       ...(random === undefined ? {} : { random }),
       logger,
-      highWatermark: 'log-end',
+      highWatermark: options.highWatermark ?? 'log-end',
       ...(defaultConfig === undefined ? {} : { defaultConfig: toSamsaLogConfig(defaultConfig) }),
       topicConfig: (topic) => {
         const c = topicConfig?.(topic);
