@@ -56,6 +56,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'cluster-create', file: 'cluster/create.ts', runtime: 'node', builds: BROKER, description: 'a 1,000-partition topic on 3 brokers + etcd until every broker shows all leaders, vs the same on one single-node broker' },
   { name: 'cluster-idle-etcd', file: 'cluster/idle-etcd.ts', runtime: 'node', builds: BROKER, description: "an idle 3-broker cluster's etcd requests/s by gRPC method for 30 s (expected: keepalives only), vs etcd alone" },
   { name: 'replica-fetch-wire', file: 'replication/replica-fetch-wire.ts', runtime: 'node', builds: ['@samsa/bench', '@samsa/broker'], description: 'replica fetch over msgpackr frames on loopback TCP, 1 MiB of batches per response, vs raw node:net request/reply' },
+  { name: 'replication', file: 'replication/replication.ts', runtime: 'node', builds: BROKER, description: '3 brokers RF 3 acks=all (min.insync.replicas=2) vs 1 broker acks=1: throughput, latency at half the peak, leader-kill failover vs the session timeout' },
   { name: 'profile-summary', file: 'broker/profile-summary.ts', runtime: 'node', builds: [], description: 'tool, not a measurement: top functions by self time of a .cpuprofile (args: <file> [top])' },
 ];
 
@@ -71,6 +72,10 @@ export const SUPPORT_FILES: Readonly<Record<string, string>> = {
   'groups/samples.ts': 'latency samples, imported by the group benches',
   'groups/wire-client.ts': 'a pipelined Kafka connection, imported by the group benches',
   'cluster/visible-everywhere.ts': 'waiting for a Metadata condition on every broker, and percentiles, imported by the cluster benches',
+  'replication/producer.ts': 'the librdkafka load generator (replication-producer.c) from Node, imported by replication',
+  'replication/targets.ts': 'topics, full-ISR waits and server CPU time, imported by replication',
+  'replication/load.ts': 'the throughput and latency rounds, imported by replication',
+  'replication/failover.ts': 'the leader-kill rounds, imported by replication',
   'groups/cpu-profile-preload.mjs': 'a --import preload that commits-vs-traffic puts in NODE_OPTIONS',
 };
 

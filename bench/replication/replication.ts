@@ -1,0 +1,123 @@
+/**
+ * replication (issue 14, "Figures"): what replication costs and how fast it fails over, each
+ * figure next to a baseline from the same run.
+ *
+ *   npm run bench -- replication                 (all three parts)
+ *   REPL_BENCH_PARTS=failover npm run bench -- replication
+ *
+ * Processes: one etcd and three Node brokers (the cluster harness of @samsa/bench,
+ * `broker.session.timeout.ms` = REPL_BENCH_SESSION_MS) and, for the baseline, one single-node
+ * Node broker (local metadata store, no replication), all on this machine, all alive for the
+ * whole run. Load: replication-producer.c (librdkafka, built here with `cc`), the same
+ * producer and settings for every target; 1 KiB records over 6 partitions.
+ *
+ * 1. throughput — targets: 1 broker RF 1 acks=1 (the baseline), 3 brokers RF 3 acks=1 (the
+ *    middle figure) and 3 brokers RF 3 acks=all with min.insync.replicas=2; a warm-up round,
+ *    then REPL_BENCH_ROUNDS rounds of one burst per target, the order rotating; median MB/s
+ *    and records/s (min–max), ratio to the baseline, servers' CPU seconds per GB.
+ * 2. latency — fixed rate at REPL_BENCH_LATENCY_SHARE (0.5) of the RF 3 acks=all median
+ *    throughput of part 1 (or REPL_BENCH_LATENCY_RATE records/s), latency from the intended
+ *    send time; the same three targets alternating; p50 / p99 / p99.9.
+ * 3. failover — a steady acks=all producer on a 1-partition RF 3 topic; REPL_BENCH_KILLS
+ *    SIGKILLs of its leader; kill → first successful acks=all produce, median / p99 / max next
+ *    to the session timeout (failover.ts).
+ *
+ * The machine has 2 cores shared by the brokers, etcd and the client (and, here, other
+ * users): the figures say what this box does, and each line prints the load average.
+ * Env (all optional): REPL_BENCH_PARTS=throughput,latency,failover  REPL_BENCH_ROUNDS=3
+ * REPL_BENCH_MB=64 (per burst)  REPL_BENCH_PARTITIONS=6  REPL_BENCH_RECORD_BYTES=1024
+ * REPL_BENCH_LATENCY_SECONDS=5  REPL_BENCH_KILLS=10  REPL_BENCH_FAILOVER_RATE=200
+ * REPL_BENCH_SESSION_MS=3000  REPL_BENCH_RF=3 (1 runs the harness without replication).
+ *
+ * Hygiene: every process is stopped in a finally and on SIGINT/SIGTERM (the brokers and etcd
+ * run in their own process groups, so Ctrl-C alone would not reach them); every wait has a
+ * deadline and every loop a count.
+ */
+import { join } from 'node:path';
+import { startBroker, startCluster, tempDir } from '@samsa/bench';
+import type { BrokerProcess, Cluster } from '@samsa/bench';
+import { measureFailover } from './failover.ts';
+import { loadAverage, measureLatency, measureThroughput, median } from './load.ts';
+import { buildProducer, running } from './producer.ts';
+import { createClusterTopic, createSingleTopic } from './targets.ts';
+import type { Target } from './targets.ts';
+
+const PARTS = new Set((process.env.REPL_BENCH_PARTS ?? 'throughput,latency,failover').split(','));
+const ROUNDS = Number(process.env.REPL_BENCH_ROUNDS ?? 3);
+const RECORD_BYTES = Number(process.env.REPL_BENCH_RECORD_BYTES ?? 1024);
+const PARTITIONS = Number(process.env.REPL_BENCH_PARTITIONS ?? 6);
+const BURST_RECORDS = Math.round((Number(process.env.REPL_BENCH_MB ?? 64) * 1e6) / RECORD_BYTES);
+const WARMUP_RECORDS = Math.round(BURST_RECORDS / 8);
+const LATENCY_SHARE = Number(process.env.REPL_BENCH_LATENCY_SHARE ?? 0.5);
+const LATENCY_SECONDS = Number(process.env.REPL_BENCH_LATENCY_SECONDS ?? 5);
+const LATENCY_WARMUP_S = 1;
+const KILLS = Number(process.env.REPL_BENCH_KILLS ?? 10);
+const FAILOVER_RATE = Number(process.env.REPL_BENCH_FAILOVER_RATE ?? 200);
+const SESSION_MS = Number(process.env.REPL_BENCH_SESSION_MS ?? 3000);
+const RF = Number(process.env.REPL_BENCH_RF ?? 3);
+const MIN_INSYNC = Math.min(2, RF);
+const RUN_TIMEOUT_MS = 300_000;
+const WAIT_TIMEOUT_MS = 10 * SESSION_MS + 60_000;
+/** The same producer settings for every target (acks comes from the target). */
+const PRODUCER_PROPS = { 'linger.ms': '5' };
+const LATENCY_PROPS = { 'linger.ms': '1' };
+
+let cluster: Cluster | null = null;
+let single: BrokerProcess | null = null;
+const dir = tempDir('bench-replication');
+
+async function cleanup(): Promise<void> {
+  for (const child of running) child.kill('SIGKILL');
+  await Promise.allSettled([cluster?.stop(), single?.stop()]);
+  dir.remove();
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`replication: ${signal}, stopping every process`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function targets(c: Cluster, s: BrokerProcess): Promise<Target[]> {
+  const clusterPids = (): number[] => [...c.brokers.map((b) => b.pid), ...c.etcd.members.map((m) => m.pid)].filter((p): p is number => p !== null);
+  await createSingleTopic(s, 'repl-rf1', PARTITIONS);
+  await createClusterTopic(c, 'repl-rf3-acks1', PARTITIONS, RF, MIN_INSYNC, WAIT_TIMEOUT_MS);
+  await createClusterTopic(c, 'repl-rf3-acksall', PARTITIONS, RF, MIN_INSYNC, WAIT_TIMEOUT_MS);
+  return [
+    { label: '1 broker RF1 acks=1', bootstrap: s.bootstrap, topic: 'repl-rf1', acks: '1', serverPids: () => [s.pid] },
+    { label: `3 brokers RF${RF} acks=1`, bootstrap: c.bootstrap(), topic: 'repl-rf3-acks1', acks: '1', serverPids: clusterPids },
+    { label: `3 brokers RF${RF} acks=all`, bootstrap: c.bootstrap(), topic: 'repl-rf3-acksall', acks: 'all', serverPids: clusterPids },
+  ];
+}
+
+async function main(): Promise<void> {
+  console.log(`replication: 3 Node brokers + 1 etcd (broker.session.timeout.ms=${SESSION_MS}) and 1 single-node Node broker on one machine with 2 cores shared by all of them and the client; load average at start ${loadAverage()}`);
+  const binary = buildProducer(dir.path);
+  cluster = await startCluster({ brokers: ['node', 'node', 'node'], sessionTimeoutMs: SESSION_MS });
+  single = await startBroker({ dataDir: join(dir.path, 'single') });
+  const load = { binary, partitions: PARTITIONS, recordBytes: RECORD_BYTES, rounds: ROUNDS, timeoutMs: RUN_TIMEOUT_MS };
+  if (PARTS.has('throughput') || PARTS.has('latency')) {
+    const all = await targets(cluster, single);
+    let rate = Number(process.env.REPL_BENCH_LATENCY_RATE ?? 0);
+    if (PARTS.has('throughput')) {
+      const figures = await measureThroughput(all, { ...load, props: PRODUCER_PROPS, warmupRecords: WARMUP_RECORDS, records: BURST_RECORDS });
+      if (rate === 0) rate = Math.round(LATENCY_SHARE * median(figures[2]!.results.map((r) => r.recordsPerS)));
+    }
+    if (PARTS.has('latency')) {
+      if (rate === 0) throw new Error('latency needs the throughput part or REPL_BENCH_LATENCY_RATE');
+      await measureLatency(all, { ...load, props: LATENCY_PROPS, rate, seconds: LATENCY_SECONDS, warmupSeconds: LATENCY_WARMUP_S });
+    }
+  }
+  if (PARTS.has('failover')) {
+    await createClusterTopic(cluster, 'repl-failover', 1, RF, MIN_INSYNC, WAIT_TIMEOUT_MS);
+    await measureFailover(cluster, { binary, topic: 'repl-failover', kills: KILLS, rate: FAILOVER_RATE, recordBytes: RECORD_BYTES, replicationFactor: RF, props: LATENCY_PROPS, waitTimeoutMs: WAIT_TIMEOUT_MS });
+  }
+  console.log(`load average at end ${loadAverage()}`);
+}
+
+try {
+  await main();
+} finally {
+  await cleanup();
+}

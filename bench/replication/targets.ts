@@ -1,0 +1,82 @@
+/**
+ * What the replication bench produces to: a Target is one configuration (a broker set, a
+ * topic, an acks level), and this file creates the topics (RF 3 with `min.insync.replicas`
+ * on the cluster, RF 1 on the single broker), waits until every broker sees a leader and a
+ * full ISR, and reads the CPU time the brokers and etcd spent (/proc/<pid>/stat), so a figure
+ * can say how much of the 2 shared cores the servers used. Imported by replication.ts.
+ *
+ * Bounds: every wait is a poll with a deadline (visibleEverywhere); KafkaJS admin retries
+ * at most ADMIN_RETRIES times.
+ */
+import { readFileSync } from 'node:fs';
+import kafkajs from 'kafkajs';
+import { createTopic, fetchMetadata } from '@samsa/bench';
+import type { BrokerMetadata, BrokerProcess, Cluster } from '@samsa/bench';
+import { visibleEverywhere } from '../cluster/visible-everywhere.ts';
+
+const ADMIN_RETRIES = 8;
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_S = 100;
+
+export interface Target {
+  /** Shown in the figures: `1 broker RF1 acks=1`, `3 brokers RF3 acks=all`, … */
+  readonly label: string;
+  readonly bootstrap: string;
+  readonly topic: string;
+  /** librdkafka's `acks`: '1' or 'all'. */
+  readonly acks: string;
+  /** The server processes (brokers, etcd) whose CPU time a round reports. */
+  serverPids(): number[];
+}
+
+/** CPU seconds (user + system) a process has used so far; 0 when it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+  } catch {
+    return 0;
+  }
+}
+
+export function totalCpuSeconds(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+}
+
+/** True when every partition of `topic` has a leader and `replicationFactor` replicas in its ISR. */
+export function fullyReplicated(m: BrokerMetadata, topic: string, partitions: number, replicationFactor: number): boolean {
+  const t = m.topics.find((x) => x.name === topic);
+  return t !== undefined && t.errorCode === 0 && t.partitions.length === partitions && t.partitions.every((p) => p.leader >= 0 && p.isr.length === replicationFactor);
+}
+
+/** Creates `topic` on the cluster and waits until every running broker sees it fully replicated. */
+export async function createClusterTopic(cluster: Cluster, topic: string, partitions: number, replicationFactor: number, minInsyncReplicas: number, timeoutMs: number): Promise<void> {
+  const { Kafka, logLevel } = kafkajs;
+  const admin = new Kafka({ brokers: cluster.bootstrap().split(','), logLevel: logLevel.NOTHING, retry: { retries: ADMIN_RETRIES } }).admin();
+  await admin.connect();
+  try {
+    const configEntries = [{ name: 'min.insync.replicas', value: String(minInsyncReplicas) }];
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries }], waitForLeaders: false });
+  } finally {
+    await admin.disconnect();
+  }
+  await waitFullyReplicated(cluster, topic, partitions, replicationFactor, timeoutMs);
+}
+
+export async function waitFullyReplicated(cluster: Cluster, topic: string, partitions: number, replicationFactor: number, timeoutMs: number): Promise<void> {
+  const ports = cluster.brokers.filter((b) => b.running).map((b) => b.port);
+  await visibleEverywhere(ports, [topic], (m) => fullyReplicated(m, topic, partitions, replicationFactor), timeoutMs);
+}
+
+/** Creates an RF 1 topic on a single broker (createTopic waits for its leaders). */
+export async function createSingleTopic(broker: BrokerProcess, topic: string, partitions: number): Promise<void> {
+  await createTopic(broker.bootstrap, topic, partitions);
+}
+
+/** The leader of `topic`'s `partition` as the broker on `port` sees it (-1 when none). */
+export async function leaderOf(port: number, topic: string, partition: number): Promise<number> {
+  const m = await fetchMetadata(port, [topic]);
+  return m.topics.find((t) => t.name === topic)?.partitions[partition]?.leader ?? -1;
+}
