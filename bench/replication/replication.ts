@@ -25,8 +25,8 @@
  * The machine has 2 cores shared by the brokers, etcd and the client (and, here, other
  * users): the figures say what this box does, and each line prints the load average.
  * Env (all optional): REPL_BENCH_PARTS=throughput,latency,failover  REPL_BENCH_ROUNDS=3
- * REPL_BENCH_MB=64 (per burst)  REPL_BENCH_PARTITIONS=6  REPL_BENCH_RECORD_BYTES=1024
- * REPL_BENCH_LATENCY_SECONDS=5  REPL_BENCH_KILLS=10  REPL_BENCH_FAILOVER_RATE=200
+ * REPL_BENCH_MB=256 (per burst)  REPL_BENCH_PARTITIONS=6  REPL_BENCH_RECORD_BYTES=1024
+ * REPL_BENCH_LATENCY_SECONDS=5  REPL_BENCH_KILLS=20  REPL_BENCH_FAILOVER_RATE=200
  * REPL_BENCH_SESSION_MS=3000  REPL_BENCH_RF=3 (1 runs the harness without replication).
  *
  * Hygiene: every process is stopped in a finally and on SIGINT/SIGTERM (the brokers and etcd
@@ -46,12 +46,12 @@ const PARTS = new Set((process.env.REPL_BENCH_PARTS ?? 'throughput,latency,failo
 const ROUNDS = Number(process.env.REPL_BENCH_ROUNDS ?? 3);
 const RECORD_BYTES = Number(process.env.REPL_BENCH_RECORD_BYTES ?? 1024);
 const PARTITIONS = Number(process.env.REPL_BENCH_PARTITIONS ?? 6);
-const BURST_RECORDS = Math.round((Number(process.env.REPL_BENCH_MB ?? 64) * 1e6) / RECORD_BYTES);
+const BURST_RECORDS = Math.round((Number(process.env.REPL_BENCH_MB ?? 256) * 1e6) / RECORD_BYTES);
 const WARMUP_RECORDS = Math.round(BURST_RECORDS / 8);
 const LATENCY_SHARE = Number(process.env.REPL_BENCH_LATENCY_SHARE ?? 0.5);
 const LATENCY_SECONDS = Number(process.env.REPL_BENCH_LATENCY_SECONDS ?? 5);
 const LATENCY_WARMUP_S = 1;
-const KILLS = Number(process.env.REPL_BENCH_KILLS ?? 10);
+const KILLS = Number(process.env.REPL_BENCH_KILLS ?? 20);
 const FAILOVER_RATE = Number(process.env.REPL_BENCH_FAILOVER_RATE ?? 200);
 const SESSION_MS = Number(process.env.REPL_BENCH_SESSION_MS ?? 3000);
 const RF = Number(process.env.REPL_BENCH_RF ?? 3);
@@ -62,18 +62,27 @@ const WAIT_TIMEOUT_MS = 10 * SESSION_MS + 60_000;
 const PRODUCER_PROPS = { 'linger.ms': '5' };
 const LATENCY_PROPS = { 'linger.ms': '1' };
 
-let cluster: Cluster | null = null;
-let single: BrokerProcess | null = null;
+/** Started (or starting: a signal during start-up waits for it, then stops it) processes. */
+let cluster: Promise<Cluster> | null = null;
+let single: Promise<BrokerProcess> | null = null;
 const dir = tempDir('bench-replication');
 
-async function cleanup(): Promise<void> {
-  for (const child of running) child.kill('SIGKILL');
-  await Promise.allSettled([cluster?.stop(), single?.stop()]);
-  dir.remove();
+let stopping: Promise<void> | null = null;
+
+/** Stops every process and removes the temp dir; one run however often it is called (the signal handler and the finally may race). */
+function cleanup(): Promise<void> {
+  stopping ??= (async () => {
+    for (const child of running) child.kill('SIGKILL');
+    await Promise.allSettled([cluster?.then((c) => c.stop()), single?.then((s) => s.stop())]);
+    dir.remove();
+  })();
+  return stopping;
 }
 
+let signalled = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    signalled = true;
     console.error(`replication: ${signal}, stopping every process`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -94,11 +103,13 @@ async function targets(c: Cluster, s: BrokerProcess): Promise<Target[]> {
 async function main(): Promise<void> {
   console.log(`replication: 3 Node brokers + 1 etcd (broker.session.timeout.ms=${SESSION_MS}) and 1 single-node Node broker on one machine with 2 cores shared by all of them and the client; load average at start ${loadAverage()}`);
   const binary = buildProducer(dir.path);
-  cluster = await startCluster({ brokers: ['node', 'node', 'node'], sessionTimeoutMs: SESSION_MS });
-  single = await startBroker({ dataDir: join(dir.path, 'single') });
+  cluster = startCluster({ brokers: ['node', 'node', 'node'], sessionTimeoutMs: SESSION_MS });
+  const c = await cluster;
+  single = startBroker({ dataDir: join(dir.path, 'single') });
+  const s = await single;
   const load = { binary, partitions: PARTITIONS, recordBytes: RECORD_BYTES, rounds: ROUNDS, timeoutMs: RUN_TIMEOUT_MS };
   if (PARTS.has('throughput') || PARTS.has('latency')) {
-    const all = await targets(cluster, single);
+    const all = await targets(c, s);
     let rate = Number(process.env.REPL_BENCH_LATENCY_RATE ?? 0);
     if (PARTS.has('throughput')) {
       const figures = await measureThroughput(all, { ...load, props: PRODUCER_PROPS, warmupRecords: WARMUP_RECORDS, records: BURST_RECORDS });
@@ -110,14 +121,18 @@ async function main(): Promise<void> {
     }
   }
   if (PARTS.has('failover')) {
-    await createClusterTopic(cluster, 'repl-failover', 1, RF, MIN_INSYNC, WAIT_TIMEOUT_MS);
-    await measureFailover(cluster, { binary, topic: 'repl-failover', kills: KILLS, rate: FAILOVER_RATE, recordBytes: RECORD_BYTES, replicationFactor: RF, props: LATENCY_PROPS, waitTimeoutMs: WAIT_TIMEOUT_MS });
+    await createClusterTopic(c, 'repl-failover', 1, RF, MIN_INSYNC, WAIT_TIMEOUT_MS);
+    await measureFailover(c, { binary, topic: 'repl-failover', kills: KILLS, rate: FAILOVER_RATE, recordBytes: RECORD_BYTES, replicationFactor: RF, props: LATENCY_PROPS, waitTimeoutMs: WAIT_TIMEOUT_MS });
   }
   console.log(`load average at end ${loadAverage()}`);
 }
 
 try {
   await main();
+} catch (error) {
+  // After a signal the run fails wherever it was (its producer got the signal too): not news.
+  if (!signalled) throw error;
 } finally {
   await cleanup();
 }
+if (signalled) process.exit(130);
