@@ -2,6 +2,9 @@
  * The replication bench's throughput and latency figures (issue 14, "Figures" 1 and 2).
  * Imported by replication.ts, which owns the processes.
  *
+ * Before every timed run: a bounded wait for a quieter machine (idleMin of the CPUs idle, at
+ * most quietWaitMs), its idle share printed and `busy` when it never got there.
+ *
  * Throughput: per round, one burst per target (the same librdkafka producer, record size and
  * partition count), the targets' order rotating each round so machine load hits all alike;
  * one untimed warm-up round first. Per target: median MB/s and records/s over the rounds
@@ -12,10 +15,9 @@
  * alternating targets as above; per target the median over rounds of p50 / p99 / p99.9 from
  * the intended send time, p99 min–max, and the ratio of medians to the baseline.
  */
-import { loadavg } from 'node:os';
 import { burst, fixedRate } from './producer.ts';
 import type { BurstResult, RateResult } from './producer.ts';
-import { totalCpuSeconds } from './targets.ts';
+import { loadAverage, totalCpuSeconds, untilQuiet } from './machine.ts';
 import type { Target } from './targets.ts';
 
 export interface LoadOptions {
@@ -26,6 +28,9 @@ export interface LoadOptions {
   /** librdkafka properties every target's producer gets (acks comes from the target). */
   readonly props: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
+  /** Before each timed run, wait (at most quietWaitMs) until this share of the CPUs is idle. */
+  readonly idleMin: number;
+  readonly quietWaitMs: number;
 }
 
 export interface ThroughputOptions extends LoadOptions {
@@ -52,12 +57,6 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export function loadAverage(): string {
-  return loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
-
 function spread(values: readonly number[], digits: number): string {
   return `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 }
@@ -68,11 +67,16 @@ function rotated<T>(items: readonly T[], i: number): T[] {
   return [...items.slice(k), ...items.slice(0, k)];
 }
 
-async function burstOnce(target: Target, o: ThroughputOptions): Promise<{ result: BurstResult; cpuSeconds: number }> {
+function idleNote(idle: number, o: LoadOptions): string {
+  return `idle before ${(100 * idle).toFixed(0)} %${idle < o.idleMin ? ' (busy)' : ''}, load ${loadAverage()}`;
+}
+
+async function burstOnce(target: Target, o: ThroughputOptions): Promise<{ result: BurstResult; cpuSeconds: number; idle: number }> {
+  const idle = await untilQuiet(o.idleMin, o.quietWaitMs);
   const pids = target.serverPids();
   const cpuBefore = totalCpuSeconds(pids);
   const result = await burst(o.binary, target.bootstrap, target.topic, o.partitions, o.warmupRecords, o.records, o.recordBytes, { ...o.props, acks: target.acks }, o.timeoutMs);
-  return { result, cpuSeconds: totalCpuSeconds(pids) - cpuBefore };
+  return { result, cpuSeconds: totalCpuSeconds(pids) - cpuBefore, idle };
 }
 
 export async function measureThroughput(targets: readonly Target[], o: ThroughputOptions): Promise<ThroughputFigure[]> {
@@ -84,10 +88,10 @@ export async function measureThroughput(targets: readonly Target[], o: Throughpu
   const figures = targets.map((target) => ({ target, results: [] as BurstResult[], cpuSeconds: [] as number[] }));
   for (let i = 0; i < o.rounds; i++) {
     for (const figure of rotated(figures, i)) {
-      const { result, cpuSeconds } = await burstOnce(figure.target, o);
+      const { result, cpuSeconds, idle } = await burstOnce(figure.target, o);
       figure.results.push(result);
       figure.cpuSeconds.push(cpuSeconds);
-      console.log(`  round ${i + 1} ${figure.target.label.padEnd(24)} ${result.mbPerS.toFixed(1).padStart(6)} MB/s ${result.recordsPerS.toFixed(0).padStart(7)} records/s in ${result.seconds.toFixed(2)} s, servers ${cpuSeconds.toFixed(2)} CPU s (load ${loadAverage()})`);
+      console.log(`  round ${i + 1} ${figure.target.label.padEnd(24)} ${result.mbPerS.toFixed(1).padStart(6)} MB/s ${result.recordsPerS.toFixed(0).padStart(7)} records/s in ${result.seconds.toFixed(2)} s, servers ${cpuSeconds.toFixed(2)} CPU s (${idleNote(idle, o)})`);
     }
   }
   const base = figures[0]!;
@@ -112,9 +116,10 @@ export async function measureLatency(targets: readonly Target[], o: LatencyOptio
   for (let i = 0; i < o.rounds; i++) {
     for (const k of rotated(targets.map((_, j) => j), i)) {
       const target = targets[k]!;
+      const idle = await untilQuiet(o.idleMin, o.quietWaitMs);
       const r = await fixedRate(o.binary, target.bootstrap, target.topic, o.partitions, o.rate, o.seconds, o.warmupSeconds, o.recordBytes, { ...o.props, acks: target.acks }, o.timeoutMs);
       results[k]!.push(r);
-      console.log(`  round ${i + 1} ${target.label.padEnd(24)} p50 ${fmt(r.p50Ms)} p99 ${fmt(r.p99Ms)} p99.9 ${fmt(r.p999Ms)} max ${fmt(r.maxMs)} ms; produced ${r.producedRate.toFixed(0)}/s, send lag max ${fmt(r.sendLagMaxMs)} ms (load ${loadAverage()})`);
+      console.log(`  round ${i + 1} ${target.label.padEnd(24)} p50 ${fmt(r.p50Ms)} p99 ${fmt(r.p99Ms)} p99.9 ${fmt(r.p999Ms)} max ${fmt(r.maxMs)} ms; produced ${r.producedRate.toFixed(0)}/s, send lag max ${fmt(r.sendLagMaxMs)} ms (${idleNote(idle, o)})`);
     }
   }
   const cols = (rs: RateResult[]) => [median(rs.map((r) => r.p50Ms)), median(rs.map((r) => r.p99Ms)), median(rs.map((r) => r.p999Ms))];

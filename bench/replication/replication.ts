@@ -24,7 +24,9 @@
  *
  * The machine has 2 cores shared by the brokers, etcd and the client (and, here, other
  * users): the figures say what this box does, and each line prints the load average.
- * Env (all optional): REPL_BENCH_PARTS=throughput,latency,failover  REPL_BENCH_ROUNDS=3
+ * Before each timed run the bench waits (at most REPL_BENCH_QUIET_WAIT_S, 30) until
+ * REPL_BENCH_IDLE_MIN (0.5) of the CPUs are idle, and prints the idle share (`busy` if not).
+ * Env (all optional): REPL_BENCH_PARTS=throughput,latency,failover  REPL_BENCH_ROUNDS=5
  * REPL_BENCH_MB=256 (per burst)  REPL_BENCH_PARTITIONS=6  REPL_BENCH_RECORD_BYTES=1024
  * REPL_BENCH_LATENCY_SECONDS=5  REPL_BENCH_KILLS=20  REPL_BENCH_FAILOVER_RATE=200
  * REPL_BENCH_SESSION_MS=3000  REPL_BENCH_RF=3 (1 runs the harness without replication).
@@ -37,13 +39,16 @@ import { join } from 'node:path';
 import { startBroker, startCluster, tempDir } from '@samsa/bench';
 import type { BrokerProcess, Cluster } from '@samsa/bench';
 import { measureFailover } from './failover.ts';
-import { loadAverage, measureLatency, measureThroughput, median } from './load.ts';
+import { measureLatency, measureThroughput, median } from './load.ts';
+import { loadAverage } from './machine.ts';
 import { buildProducer, running } from './producer.ts';
 import { createClusterTopic, createSingleTopic } from './targets.ts';
 import type { Target } from './targets.ts';
 
 const PARTS = new Set((process.env.REPL_BENCH_PARTS ?? 'throughput,latency,failover').split(','));
-const ROUNDS = Number(process.env.REPL_BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.REPL_BENCH_ROUNDS ?? 5);
+const IDLE_MIN = Number(process.env.REPL_BENCH_IDLE_MIN ?? 0.5);
+const QUIET_WAIT_MS = Number(process.env.REPL_BENCH_QUIET_WAIT_S ?? 30) * 1000;
 const RECORD_BYTES = Number(process.env.REPL_BENCH_RECORD_BYTES ?? 1024);
 const PARTITIONS = Number(process.env.REPL_BENCH_PARTITIONS ?? 6);
 const BURST_RECORDS = Math.round((Number(process.env.REPL_BENCH_MB ?? 256) * 1e6) / RECORD_BYTES);
@@ -107,7 +112,7 @@ async function main(): Promise<void> {
   const c = await cluster;
   single = startBroker({ dataDir: join(dir.path, 'single') });
   const s = await single;
-  const load = { binary, partitions: PARTITIONS, recordBytes: RECORD_BYTES, rounds: ROUNDS, timeoutMs: RUN_TIMEOUT_MS };
+  const load = { binary, partitions: PARTITIONS, recordBytes: RECORD_BYTES, rounds: ROUNDS, timeoutMs: RUN_TIMEOUT_MS, idleMin: IDLE_MIN, quietWaitMs: QUIET_WAIT_MS };
   if (PARTS.has('throughput') || PARTS.has('latency')) {
     const all = await targets(c, s);
     let rate = Number(process.env.REPL_BENCH_LATENCY_RATE ?? 0);

@@ -1,22 +1,18 @@
 /**
  * What the replication bench produces to: a Target is one configuration (a broker set, a
  * topic, an acks level), and this file creates the topics (RF 3 with `min.insync.replicas`
- * on the cluster, RF 1 on the single broker), waits until every broker sees a leader and a
- * full ISR, and reads the CPU time the brokers and etcd spent (/proc/<pid>/stat), so a figure
- * can say how much of the 2 shared cores the servers used. Imported by replication.ts.
+ * on the cluster, RF 1 on the single broker) and waits until every broker sees a leader and a
+ * full ISR. Imported by replication.ts, load.ts and failover.ts.
  *
  * Bounds: every wait is a poll with a deadline (visibleEverywhere); KafkaJS admin retries
  * at most ADMIN_RETRIES times.
  */
-import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import { createTopic, fetchMetadata } from '@samsa/bench';
 import type { BrokerMetadata, BrokerProcess, Cluster } from '@samsa/bench';
 import { visibleEverywhere } from '../cluster/visible-everywhere.ts';
 
 const ADMIN_RETRIES = 8;
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const TICKS_PER_S = 100;
 
 export interface Target {
   /** Shown in the figures: `1 broker RF1 acks=1`, `3 brokers RF3 acks=all`, … */
@@ -27,22 +23,6 @@ export interface Target {
   readonly acks: string;
   /** The server processes (brokers, etcd) whose CPU time a round reports. */
   serverPids(): number[];
-}
-
-/** CPU seconds (user + system) a process has used so far; 0 when it is gone. */
-export function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces) start at the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
-  } catch {
-    return 0;
-  }
-}
-
-export function totalCpuSeconds(pids: readonly number[]): number {
-  return pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 }
 
 /** True when every partition of `topic` has a leader and `replicationFactor` replicas in its ISR. */
