@@ -7,7 +7,9 @@
  *
  * Throughput: per round, one burst per target (the same librdkafka producer, record size and
  * partition count), the targets' order rotating each round so machine load hits all alike;
- * one untimed warm-up round first. Per target: median MB/s and records/s over the rounds
+ * one untimed warm-up round first. After a burst to a replicated target the round waits
+ * until the topic's high watermarks cover it (so an acks=1 burst's replication does not
+ * spill into the next target's round) and prints how long that took. Per target: median MB/s and records/s over the rounds
  * with min–max, the CPU seconds the servers spent per round, and the ratio to the baseline
  * (the first target).
  *
@@ -71,27 +73,48 @@ function idleNote(idle: number, o: LoadOptions): string {
   return `idle before ${(100 * idle).toFixed(0)} %${idle < o.idleMin ? ' (busy)' : ''}, load ${loadAverage()}`;
 }
 
-async function burstOnce(target: Target, o: ThroughputOptions): Promise<{ result: BurstResult; cpuSeconds: number; idle: number }> {
+interface Burst {
+  readonly result: BurstResult;
+  /** Servers' CPU from the start of the burst until it settled. */
+  readonly cpuSeconds: number;
+  readonly idle: number;
+  /** From the burst's end until the high watermarks covered it (replicated targets), else 0. */
+  readonly settleMs: number;
+}
+
+/** Records produced to each target's topic so far (bursts are cumulative in a topic). */
+const producedTo = new Map<string, number>();
+
+async function burstOnce(target: Target, o: ThroughputOptions): Promise<Burst> {
   const idle = await untilQuiet(o.idleMin, o.quietWaitMs);
   const pids = target.serverPids();
   const cpuBefore = totalCpuSeconds(pids);
   const result = await burst(o.binary, target.bootstrap, target.topic, o.partitions, o.warmupRecords, o.records, o.recordBytes, { ...o.props, acks: target.acks }, o.timeoutMs);
-  return { result, cpuSeconds: totalCpuSeconds(pids) - cpuBefore, idle };
+  const produced = (producedTo.get(target.topic) ?? 0) + o.warmupRecords + o.records;
+  producedTo.set(target.topic, produced);
+  const settleStart = performance.now();
+  await target.settle?.(produced, o.timeoutMs);
+  return { result, cpuSeconds: totalCpuSeconds(pids) - cpuBefore, idle, settleMs: target.settle === undefined ? 0 : performance.now() - settleStart };
+}
+
+function settleNote(b: Burst): string {
+  return b.settleMs > 0 ? `, replicated ${b.settleMs.toFixed(0)} ms later` : '';
 }
 
 export async function measureThroughput(targets: readonly Target[], o: ThroughputOptions): Promise<ThroughputFigure[]> {
   console.log(`throughput: ${o.records} × ${o.recordBytes} B records per round over ${o.partitions} partitions (${o.warmupRecords} untimed first), ${o.rounds} rounds after a warm-up round, targets alternating`);
   for (const target of targets) {
-    const { result } = await burstOnce(target, o);
-    console.log(`  warm-up ${target.label}: ${result.mbPerS.toFixed(1)} MB/s`);
+    const b = await burstOnce(target, o);
+    console.log(`  warm-up ${target.label}: ${b.result.mbPerS.toFixed(1)} MB/s${settleNote(b)}`);
   }
   const figures = targets.map((target) => ({ target, results: [] as BurstResult[], cpuSeconds: [] as number[] }));
   for (let i = 0; i < o.rounds; i++) {
     for (const figure of rotated(figures, i)) {
-      const { result, cpuSeconds, idle } = await burstOnce(figure.target, o);
-      figure.results.push(result);
-      figure.cpuSeconds.push(cpuSeconds);
-      console.log(`  round ${i + 1} ${figure.target.label.padEnd(24)} ${result.mbPerS.toFixed(1).padStart(6)} MB/s ${result.recordsPerS.toFixed(0).padStart(7)} records/s in ${result.seconds.toFixed(2)} s, servers ${cpuSeconds.toFixed(2)} CPU s (${idleNote(idle, o)})`);
+      const b = await burstOnce(figure.target, o);
+      const r = b.result;
+      figure.results.push(r);
+      figure.cpuSeconds.push(b.cpuSeconds);
+      console.log(`  round ${i + 1} ${figure.target.label.padEnd(24)} ${r.mbPerS.toFixed(1).padStart(6)} MB/s ${r.recordsPerS.toFixed(0).padStart(7)} records/s in ${r.seconds.toFixed(2)} s${settleNote(b)}, servers ${b.cpuSeconds.toFixed(2)} CPU s (${idleNote(b.idle, o)})`);
     }
   }
   const base = figures[0]!;

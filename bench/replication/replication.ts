@@ -42,7 +42,7 @@ import { measureFailover } from './failover.ts';
 import { measureLatency, measureThroughput, median } from './load.ts';
 import { loadAverage } from './machine.ts';
 import { buildProducer, running } from './producer.ts';
-import { createClusterTopic, createSingleTopic } from './targets.ts';
+import { createClusterTopic, createSingleTopic, untilHighWatermarks } from './targets.ts';
 import type { Target } from './targets.ts';
 
 const PARTS = new Set((process.env.REPL_BENCH_PARTS ?? 'throughput,latency,failover').split(','));
@@ -94,14 +94,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 async function targets(c: Cluster, s: BrokerProcess): Promise<Target[]> {
+  const settle = (topic: string) => (records: number, timeoutMs: number) => untilHighWatermarks(c.bootstrap(), topic, records, timeoutMs);
   const clusterPids = (): number[] => [...c.brokers.map((b) => b.pid), ...c.etcd.members.map((m) => m.pid)].filter((p): p is number => p !== null);
   await createSingleTopic(s, 'repl-rf1', PARTITIONS);
   await createClusterTopic(c, 'repl-rf3-acks1', PARTITIONS, RF, MIN_INSYNC, WAIT_TIMEOUT_MS);
   await createClusterTopic(c, 'repl-rf3-acksall', PARTITIONS, RF, MIN_INSYNC, WAIT_TIMEOUT_MS);
   return [
     { label: '1 broker RF1 acks=1', bootstrap: s.bootstrap, topic: 'repl-rf1', acks: '1', serverPids: () => [s.pid] },
-    { label: `3 brokers RF${RF} acks=1`, bootstrap: c.bootstrap(), topic: 'repl-rf3-acks1', acks: '1', serverPids: clusterPids },
-    { label: `3 brokers RF${RF} acks=all`, bootstrap: c.bootstrap(), topic: 'repl-rf3-acksall', acks: 'all', serverPids: clusterPids },
+    { label: `3 brokers RF${RF} acks=1`, bootstrap: c.bootstrap(), topic: 'repl-rf3-acks1', acks: '1', serverPids: clusterPids, settle: settle('repl-rf3-acks1') },
+    { label: `3 brokers RF${RF} acks=all`, bootstrap: c.bootstrap(), topic: 'repl-rf3-acksall', acks: 'all', serverPids: clusterPids, settle: settle('repl-rf3-acksall') },
   ];
 }
 

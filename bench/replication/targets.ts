@@ -2,17 +2,19 @@
  * What the replication bench produces to: a Target is one configuration (a broker set, a
  * topic, an acks level), and this file creates the topics (RF 3 with `min.insync.replicas`
  * on the cluster, RF 1 on the single broker) and waits until every broker sees a leader and a
- * full ISR. Imported by replication.ts, load.ts and failover.ts.
+ * full ISR, and after a burst until the high watermarks cover every record produced.
+ * Imported by replication.ts, load.ts and failover.ts.
  *
  * Bounds: every wait is a poll with a deadline (visibleEverywhere); KafkaJS admin retries
  * at most ADMIN_RETRIES times.
  */
 import kafkajs from 'kafkajs';
-import { createTopic, fetchMetadata } from '@samsa/bench';
+import { createTopic, fetchMetadata, sleep } from '@samsa/bench';
 import type { BrokerMetadata, BrokerProcess, Cluster } from '@samsa/bench';
 import { visibleEverywhere } from '../cluster/visible-everywhere.ts';
 
 const ADMIN_RETRIES = 8;
+const SETTLE_POLL_MS = 50;
 
 export interface Target {
   /** Shown in the figures: `1 broker RF1 acks=1`, `3 brokers RF3 acks=all`, … */
@@ -23,6 +25,12 @@ export interface Target {
   readonly acks: string;
   /** The server processes (brokers, etcd) whose CPU time a round reports. */
   serverPids(): number[];
+  /**
+   * Set for replicated targets: resolves once the topic's high watermarks add up to at least
+   * `records` (every record produced so far replicated to the whole ISR), so an acks=1 burst's
+   * replication does not spill into the next target's round.
+   */
+  settle?(records: number, timeoutMs: number): Promise<void>;
 }
 
 /** True when every partition of `topic` has a leader and `replicationFactor` replicas in its ISR. */
@@ -53,6 +61,25 @@ export async function waitFullyReplicated(cluster: Cluster, topic: string, parti
 /** Creates an RF 1 topic on a single broker (createTopic waits for its leaders). */
 export async function createSingleTopic(broker: BrokerProcess, topic: string, partitions: number): Promise<void> {
   await createTopic(broker.bootstrap, topic, partitions);
+}
+
+/** Polls ListOffsets (latest = the high watermark) through KafkaJS until `topic`'s partitions add up to `records`. */
+export async function untilHighWatermarks(bootstrap: string, topic: string, records: number, timeoutMs: number): Promise<void> {
+  const { Kafka, logLevel } = kafkajs;
+  const admin = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: ADMIN_RETRIES } }).admin();
+  await admin.connect();
+  const deadline = performance.now() + timeoutMs;
+  let sum = 0;
+  try {
+    for (;;) {
+      sum = (await admin.fetchTopicOffsets(topic)).reduce((total, p) => total + Number(p.high), 0);
+      if (sum >= records) return;
+      if (performance.now() > deadline) throw new Error(`${topic}: high watermarks add up to ${sum}, not ${records}, after ${timeoutMs} ms`);
+      await sleep(SETTLE_POLL_MS);
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** The leader of `topic`'s `partition` as the broker on `port` sees it (-1 when none). */
