@@ -29,7 +29,8 @@
  * Env (all optional): REPL_BENCH_PARTS=throughput,latency,failover  REPL_BENCH_ROUNDS=5
  * REPL_BENCH_MB=256 (per burst)  REPL_BENCH_PARTITIONS=6  REPL_BENCH_RECORD_BYTES=1024
  * REPL_BENCH_LATENCY_SECONDS=5  REPL_BENCH_KILLS=20  REPL_BENCH_FAILOVER_RATE=200
- * REPL_BENCH_SESSION_MS=3000  REPL_BENCH_RF=3 (1 runs the harness without replication).
+ * REPL_BENCH_SESSION_MS=3000  REPL_BENCH_RF=3 (1 runs the harness without replication)
+ * REPL_BENCH_PRODUCER_PROPS="enable.idempotence=true …" (more librdkafka properties, every producer).
  *
  * Hygiene: every process is stopped in a finally and on SIGINT/SIGTERM (the brokers and etcd
  * run in their own process groups, so Ctrl-C alone would not reach them); every wait has a
@@ -63,9 +64,16 @@ const RF = Number(process.env.REPL_BENCH_RF ?? 3);
 const MIN_INSYNC = Math.min(2, RF);
 const RUN_TIMEOUT_MS = 300_000;
 const WAIT_TIMEOUT_MS = 10 * SESSION_MS + 60_000;
+/** More librdkafka properties for every producer, `key=value` space-separated (e.g. enable.idempotence=true). */
+const EXTRA_PROPS = Object.fromEntries(
+  (process.env.REPL_BENCH_PRODUCER_PROPS ?? '')
+    .split(' ')
+    .filter((kv) => kv.includes('='))
+    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 /** The same producer settings for every target (acks comes from the target). */
-const PRODUCER_PROPS = { 'linger.ms': '5' };
-const LATENCY_PROPS = { 'linger.ms': '1' };
+const PRODUCER_PROPS = { 'linger.ms': '5', ...EXTRA_PROPS };
+const LATENCY_PROPS = { 'linger.ms': '1', ...EXTRA_PROPS };
 
 /** Started (or starting: a signal during start-up waits for it, then stops it) processes. */
 let cluster: Promise<Cluster> | null = null;
