@@ -308,7 +308,7 @@ describe('__consumer_offsets replication factor in a cluster', () => {
     service = null;
     await tb.stop();
     tb = null;
-    return link.creates[0]!.replicationFactor;
+    return link.creates[0]!.replicationFactor ?? -1;
   }
 
   it('defaults to Kafka\'s 3, capped by the brokers in the view', async () => {
