@@ -8,7 +8,8 @@
 //   fences it) and acks=all still succeeds with min.insync.replicas=2; with two gone,
 //   acks=all is refused NOT_ENOUGH_REPLICAS and nothing is appended; acks=1 still works;
 // - failover: the leader shuts down; the new leader (from the ISR) holds every acked
-//   record, takes writes, and the old leader rejoins as a follower and catches up.
+//   record, deduplicates an idempotent producer's retry of an acked batch (producer state
+//   is replicated), takes writes, and the old leader rejoins as a follower and catches up.
 import { silentLogger, parseServerConfig } from '@samsa/broker';
 import { buildRecordBatch, ErrorCode } from '@samsa/codec';
 import { SimulatedMetadataStore } from '@samsa/coordinator';
@@ -40,9 +41,12 @@ async function until(what: string, done: () => boolean, roundsMax = 20_000): Pro
   throw new Error(`not reached: ${what}`);
 }
 
-function batchOf(values: readonly string[]): Uint8Array {
+function batchOf(values: readonly string[], idempotent?: { readonly producerId: number; readonly baseSequence: number }): Uint8Array {
   const enc = new TextEncoder();
-  return buildRecordBatch(values.map((v) => ({ key: null, value: enc.encode(v), timestampMs: 1_700_000_000_000 })));
+  return buildRecordBatch(
+    values.map((v) => ({ key: null, value: enc.encode(v), timestampMs: 1_700_000_000_000 })),
+    idempotent === undefined ? {} : { producerId: idempotent.producerId, producerEpoch: 0, baseSequence: idempotent.baseSequence },
+  );
 }
 
 type Partition = NonNullable<ReturnType<RunningBroker['broker']['registry']['partition']>>;
@@ -93,12 +97,12 @@ function stateIn(b: RunningBroker) {
 }
 
 /** Appends through the leader as a produce does: check, append, await the acks. */
-async function produce(leader: RunningBroker, values: readonly string[], acks: number): Promise<{ errorCode: number; lastOffset: number }> {
+async function produce(leader: RunningBroker, values: readonly string[], acks: number, idempotent?: { readonly producerId: number; readonly baseSequence: number }): Promise<{ errorCode: number; lastOffset: number }> {
   const p = leader.broker.registry.partition(TOPIC, 0)!;
   const replication = leader.broker.replicas!;
   const refused = replication.checkBeforeAppend(p, acks);
   if (refused !== ErrorCode.NONE) return { errorCode: refused, lastOffset: -1 };
-  const outcome = await p.produce(batchOf(values));
+  const outcome = await p.produce(batchOf(values, idempotent));
   if (outcome.errorCode !== ErrorCode.NONE) return { errorCode: outcome.errorCode, lastOffset: -1 };
   return { errorCode: await replication.awaitAcks(p, outcome.lastOffset, acks, 30_000), lastOffset: outcome.lastOffset };
 }
@@ -173,6 +177,13 @@ describe('replication across three brokers (startBrokerOn, memory runtime)', () 
       await c.start(followers[1]!);
       await until('the ISR is whole again', () => stateIn(leader)!.isr.length === 3);
       await settledEverywhere(c);
+      // Followers running since before it: an idempotent producer's batch, acked; the retry after the failover below must be
+      // deduplicated by the new leader (producer state replicated with the records).
+      const pid = { producerId: 4242, baseSequence: 0 };
+      const idem = await produce(leader, ['p0', 'p1'], -1, pid);
+      expect(idem.errorCode).toBe(ErrorCode.NONE);
+      acked.push('p0', 'p1');
+
       const oldLeaderId = leader.broker.config.nodeId;
       await c.stop(oldLeaderId);
       await until('a new leader', () => {
@@ -185,6 +196,10 @@ describe('replication across three brokers (startBrokerOn, memory runtime)', () 
       const values = new TextDecoder();
       const held = await logBytes(newLeaderPartition);
       for (const v of acked) expect(values.decode(held)).toContain(v);
+      const endBeforeRetry = newLeaderPartition.log.logEndOffset;
+      const retry = await produce(leader, ['p0', 'p1'], -1, pid);
+      expect(retry).toEqual({ errorCode: ErrorCode.NONE, lastOffset: idem.lastOffset }); // the original offsets, nothing appended
+      expect(newLeaderPartition.log.logEndOffset).toBe(endBeforeRetry);
       expect((await produce(leader, ['d0'], -1)).errorCode).toBe(ErrorCode.NONE);
 
       // The old leader returns as a follower, truncates nothing acked, and catches up.
