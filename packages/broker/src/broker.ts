@@ -517,7 +517,8 @@ export class Broker {
     const groups = { byState, ...coordinator.counters() };
     this.freeSpace.maybeRefresh(); // a scrape sees the reading of at most one interval ago
     const disk = { ...this.freeSpace.state(), offlinePartitions };
-    return { connections: this.#connections.size, topics: this.registry.topicCount, partitions, groups, disk };
+    const replication = this.replicas?.gauges();
+    return { connections: this.#connections.size, topics: this.registry.topicCount, partitions, groups, disk, ...(replication === undefined ? {} : { replication }) };
   }
 
   /**
