@@ -159,6 +159,7 @@ describe('replication across three brokers (startBrokerOn, memory runtime)', () 
       await c.stop(followers[0]!);
       await until('the ISR shrinks to two', () => stateIn(leader)!.isr.length === 2);
       await settledEverywhere(c);
+      expect(leader.broker.metricsSnapshot().replication).toMatchObject({ leaderPartitions: 1, underReplicatedPartitions: 1, underMinIsrPartitions: 0, isrShrinksTotal: 1 });
       const two = await produce(leader, ['b0'], -1);
       expect(two.errorCode).toBe(ErrorCode.NONE);
       acked.push('b0');
@@ -167,6 +168,7 @@ describe('replication across three brokers (startBrokerOn, memory runtime)', () 
       await c.stop(followers[1]!);
       await until('the ISR is the leader alone', () => stateIn(leader)!.isr.length === 1);
       await settledEverywhere(c);
+      expect(leader.broker.metricsSnapshot().replication).toMatchObject({ underMinIsrPartitions: 1, isrShrinksTotal: 2 });
       const endBefore = leader.broker.registry.partition(TOPIC, 0)!.log.logEndOffset;
       expect((await produce(leader, ['refused'], -1)).errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
       expect(leader.broker.registry.partition(TOPIC, 0)!.log.logEndOffset).toBe(endBefore);
@@ -177,6 +179,8 @@ describe('replication across three brokers (startBrokerOn, memory runtime)', () 
       await c.start(followers[1]!);
       await until('the ISR is whole again', () => stateIn(leader)!.isr.length === 3);
       await settledEverywhere(c);
+      expect(leader.broker.metricsSnapshot().replication).toMatchObject({ underReplicatedPartitions: 0, isrExpandsTotal: 2 });
+      expect(c.brokers.get(followers[0]!)!.broker.metricsSnapshot().replication).toMatchObject({ leaderPartitions: 0, followerPartitions: 1 });
       // Followers running since before it: an idempotent producer's batch, acked; the retry after the failover below must be
       // deduplicated by the new leader (producer state replicated with the records).
       const pid = { producerId: 4242, baseSequence: 0 };
