@@ -45,6 +45,7 @@ import type { ClusterLink } from '../cluster/cluster-link.ts';
 import type { ClusterView, PartitionView } from '../cluster/cluster-view.ts';
 import type { LeadershipChange } from '../cluster/leadership-events.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { ReplicationGauge } from '../observability/metrics.ts';
 import type { Partition } from '../partitions/partition.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import { FollowerFetcher, type FollowerSlot } from './follower-fetcher.ts';
@@ -94,6 +95,8 @@ export class ReplicaManager implements ReplicationService {
   readonly #ticker: TimerHandle;
   #nextRequestId = 1;
   #closed = false;
+  #isrShrinks = 0;
+  #isrExpands = 0;
   /** Become-leader steps in progress (`settled` waits for them). */
   readonly #pending = new Set<Promise<void>>();
 
@@ -133,14 +136,30 @@ export class ReplicaManager implements ReplicationService {
     return this.#leaders.get(keyOf(topic, partition))?.replica ?? null;
   }
 
-  /** Led partitions whose ISR in force is smaller than their replicas (Kafka's UnderReplicatedPartitions). */
-  underReplicatedCount(): number {
-    let n = 0;
+  /** The replication gauges of /metrics (observability/metrics.ts ReplicationGauge). */
+  gauges(): ReplicationGauge {
+    let underReplicatedPartitions = 0;
+    let underMinIsrPartitions = 0;
     for (const slot of this.#leaders.values()) {
       const s = slot.replica.partitionState;
-      if (s.isr.length < s.replicas.length) n++;
+      if (s.isr.length < s.replicas.length) underReplicatedPartitions++;
+      if (s.isr.length < slot.partition.config.minInsyncReplicas) underMinIsrPartitions++;
     }
-    return n;
+    return {
+      leaderPartitions: this.#leaders.size,
+      followerPartitions: this.#followers.size,
+      underReplicatedPartitions,
+      underMinIsrPartitions,
+      isrShrinksTotal: this.#isrShrinks,
+      isrExpandsTotal: this.#isrExpands,
+    };
+  }
+
+  /** Counts an ISR change of a led partition (seen once: from the controller's answer or the view). */
+  #noteIsr(before: PartitionState, after: PartitionState): void {
+    if (after.partitionEpoch <= before.partitionEpoch || after.leaderEpoch !== before.leaderEpoch) return;
+    if (after.isr.length < before.isr.length) this.#isrShrinks++;
+    else if (after.isr.length > before.isr.length) this.#isrExpands++;
   }
 
   /** Resolves once every become-leader step started so far has finished (tests; startup). */
@@ -387,7 +406,9 @@ export class ReplicaManager implements ReplicationService {
   #proposalDone(slot: LeaderSlot, proposalId: number, result: AlterPartitionResult): void {
     if (slot.closed) return;
     if (result.outcome !== 'applied') this.#o.logger.info({ topic: slot.partition.topic, partition: slot.partition.index, outcome: result.outcome }, 'ISR proposal not applied');
+    const before = slot.replica.partitionState;
     this.#applyLeader(slot, slot.replica.alterPartitionCompleted(proposalId, result, this.#o.clock.monotonicMs()));
+    this.#noteIsr(before, slot.replica.partitionState);
   }
 
   #onView(view: ClusterView): void {
@@ -405,6 +426,7 @@ export class ReplicaManager implements ReplicationService {
         continue;
       }
       this.#applyLeader(slot, slot.replica.partitionStateChanged(stateOf(pv), this.#o.clock.monotonicMs()));
+      this.#noteIsr(current, slot.replica.partitionState);
     }
   }
 
@@ -436,9 +458,12 @@ export class ReplicaManager implements ReplicationService {
     for (const u of this.#unsubscribe.splice(0)) u();
     for (const key of [...this.#leaders.keys()]) this.#dropLeader(key);
     for (const key of [...this.#followers.keys()]) this.#dropFollower(key);
-    await Promise.all([...this.#fetchers.values()].map((f) => f.close()));
-    this.#fetchers.clear();
+    // The connections first: a fetch waiting on a dead leader (up to replica.socket.timeout.ms)
+    // rejects at once, so the loops end now.
+    const loops = [...this.#fetchers.values()].map((f) => f.close());
     await this.#pool?.close();
+    await Promise.all(loops);
+    this.#fetchers.clear();
   }
 }
 
