@@ -2,12 +2,13 @@
  * The replication bench's load generator from Node: builds replication-producer.c (librdkafka,
  * a native client nobody here wrote) and runs it in its three modes — `burst` (throughput),
  * `rate` (fixed-rate latency from the intended send time) and `steady` (a long-running
- * producer whose delivery reports stream back, for failover). Imported by replication.ts.
+ * producer whose delivery reports stream back, for failover). Imported by load.ts,
+ * failover.ts and replication.ts.
  *
  * Bounds: burst and rate runs are killed after their timeout and keep at most
- * STDERR_CHARS_MAX of output; a steady producer keeps at
- * most DELIVERIES_MAX delivery lines (the oldest go first) and `stop()` escalates from
- * SIGTERM to SIGKILL after STOP_TIMEOUT_MS. Every child is tracked in `running` so the
+ * OUTPUT_CHARS_MAX of each output stream; a steady producer keeps at most DELIVERIES_MAX
+ * delivery reports (the oldest go first) and `stop()` escalates from SIGTERM to SIGKILL
+ * after STOP_TIMEOUT_MS. Every child is tracked in `running` so the
  * bench's signal handler can kill what is left.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -17,9 +18,9 @@ import { REPO_ROOT } from '@samsa/bench';
 
 const STOP_TIMEOUT_MS = 15_000;
 const DELIVERIES_MAX = 1_000_000;
-const STDERR_CHARS_MAX = 8_000;
+const OUTPUT_CHARS_MAX = 8_000;
 
-/** Children still running (steady producers), for the bench's Ctrl-C / SIGTERM handler. */
+/** Producer processes still running, for the bench's Ctrl-C / SIGTERM handler. */
 export const running = new Set<ChildProcess>();
 
 export interface BurstResult {
@@ -85,8 +86,8 @@ function runToJson<T>(binary: string, args: readonly string[], timeoutMs: number
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    child.stdout!.on('data', (c: Buffer) => (out = (out + c.toString('utf8')).slice(-STDERR_CHARS_MAX)));
-    child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-STDERR_CHARS_MAX)));
+    child.stdout!.on('data', (c: Buffer) => (out = (out + c.toString('utf8')).slice(-OUTPUT_CHARS_MAX)));
+    child.stderr!.on('data', (c: Buffer) => (err = (err + c.toString('utf8')).slice(-OUTPUT_CHARS_MAX)));
     child.once('error', (error) => {
       clearTimeout(timer);
       running.delete(child);
@@ -157,7 +158,7 @@ export function startSteady(binary: string, bootstrap: string, topic: string, pa
       if (deliveries.length > DELIVERIES_MAX) deliveries.splice(0, deliveries.length - DELIVERIES_MAX);
     }
   });
-  child.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString('utf8')).slice(-STDERR_CHARS_MAX)));
+  child.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString('utf8')).slice(-OUTPUT_CHARS_MAX)));
   return {
     firstOkAfter(afterMs) {
       return deliveries.find((d) => d.ok && d.atMs > afterMs) ?? null;
