@@ -8,7 +8,8 @@
  * after that, SIGKILL the leader's process group (wall clock taken just before the signal),
  * wait for its exit, then wait for the first successful delivery report served after the exit
  * (a report served later cannot be an acknowledgement the dead leader sent). Figure: kill →
- * that report. The victim is restarted and must rejoin the ISR before the next kill. Kills
+ * that report; alongside, kill → every survivor's own Metadata names a new leader, so the
+ * figure splits into the cluster's part and the client's. The victim is restarted and must rejoin the ISR before the next kill. Kills
  * where the victim also held the controller are counted. The reference is the session timeout
  * (`broker.session.timeout.ms`, the TTL of the brokers' etcd leases): a dead leader is only
  * noticed when its lease expires, so the figure is that plus the election, the metadata
@@ -19,7 +20,7 @@
  */
 import type { Cluster } from '@samsa/bench';
 import { sleep } from '@samsa/bench';
-import { percentile } from '../cluster/visible-everywhere.ts';
+import { percentile, visibleEverywhere } from '../cluster/visible-everywhere.ts';
 import { median } from './load.ts';
 import { startSteady } from './producer.ts';
 import type { SteadyProducer } from './producer.ts';
@@ -57,6 +58,8 @@ async function untilDelivered(producer: SteadyProducer, afterMs: number, timeout
 
 interface Kill {
   readonly ms: number;
+  /** Kill → every survivor's own Metadata names a new leader (polled alongside). */
+  readonly visibleMs: number;
   readonly victim: number;
   readonly wasController: boolean;
   readonly errors: Map<string, number>;
@@ -68,12 +71,18 @@ async function killOnce(cluster: Cluster, producer: SteadyProducer, o: FailoverO
   const anyPort = cluster.brokers.find((b) => b.running)!.port;
   const victim = cluster.broker(await leaderOf(anyPort, o.topic, 0));
   const wasController = (await cluster.controller())?.brokerId === victim.nodeId;
+  const survivors = cluster.brokers.filter((b) => b !== victim).map((b) => b.port);
   const killedAtMs = wallMs();
   await victim.kill();
   const exitedAtMs = wallMs();
+  const newLeaderVisible = visibleEverywhere(survivors, [o.topic], (m) => {
+    const leader = m.topics.find((t) => t.name === o.topic)?.partitions[0]?.leader ?? -1;
+    return leader >= 0 && leader !== victim.nodeId;
+  }, o.waitTimeoutMs).then(() => wallMs());
   const firstOkMs = await untilDelivered(producer, exitedAtMs, o.waitTimeoutMs, `after kill ${n} (broker ${victim.nodeId})`);
+  const visibleMs = (await newLeaderVisible) - killedAtMs;
   await victim.restart();
-  return { ms: firstOkMs - killedAtMs, victim: victim.nodeId, wasController, errors: producer.errorsBetween(killedAtMs, firstOkMs) };
+  return { ms: firstOkMs - killedAtMs, visibleMs, victim: victim.nodeId, wasController, errors: producer.errorsBetween(killedAtMs, firstOkMs) };
 }
 
 export async function measureFailover(cluster: Cluster, o: FailoverOptions): Promise<void> {
@@ -83,18 +92,21 @@ export async function measureFailover(cluster: Cluster, o: FailoverOptions): Pro
   const maxSeconds = (o.kills * (4 * o.waitTimeoutMs)) / 1000;
   const producer = startSteady(o.binary, cluster.bootstrap(), o.topic, 0, o.rate, maxSeconds, o.recordBytes, props);
   const times: number[] = [];
+  const visibleTimes: number[] = [];
   let controllerKills = 0;
   try {
     for (let n = 1; n <= o.kills; n++) {
       const k = await killOnce(cluster, producer, o, n);
       times.push(k.ms);
+      visibleTimes.push(k.visibleMs);
       if (k.wasController) controllerKills += 1;
       const errors = [...k.errors].map(([name, count]) => `${count} × ${name}`).join(', ');
-      console.log(`  kill ${String(n).padStart(2)}: broker ${k.victim}${k.wasController ? ' (also the controller)' : ''}, kill → first acks=all success ${k.ms.toFixed(0).padStart(6)} ms${errors ? `; failed reports meanwhile: ${errors}` : ''}`);
+      console.log(`  kill ${String(n).padStart(2)}: broker ${k.victim}${k.wasController ? ' (also the controller)' : ''}, kill → first acks=all success ${k.ms.toFixed(0).padStart(6)} ms (new leader visible on the survivors at ${k.visibleMs.toFixed(0)} ms)${errors ? `; failed reports meanwhile: ${errors}` : ''}`);
     }
   } finally {
     await producer.stop();
   }
   console.log(`failover, kill → first successful acks=all produce to the partition: median ${median(times).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms, min ${Math.min(...times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms over ${times.length} kills`);
+  console.log(`of which kill → new leader visible on every survivor: median ${median(visibleTimes).toFixed(0)} ms, max ${Math.max(...visibleTimes).toFixed(0)} ms (the rest: the client finding the new leader, the other follower fetching from it)`);
   console.log(`reference: broker.session.timeout.ms (the lease TTL, which bounds detection) ${cluster.sessionTimeoutMs} ms: median ${(median(times) / cluster.sessionTimeoutMs).toFixed(2)}×, max ${(Math.max(...times) / cluster.sessionTimeoutMs).toFixed(2)}×; ${controllerKills} of ${times.length} kills also took the controller`);
 }
