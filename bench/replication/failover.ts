@@ -12,7 +12,9 @@
  * machine serves reports late: one came 47 ms after a kill, 2.4 s before any new leader);
  * one served after it would have had to wait in the client for the whole lease expiry. The
  * figure may read up to one poll late. Figure: kill → that report; alongside, kill → every
- * survivor names a new leader, splitting the cluster's part from the rest. The victim is
+ * survivor names a new leader, and kill → the acknowledgement of one acks=all record from a
+ * fresh producer started at that moment (no retry back-off carried over), splitting the
+ * cluster's part from the steady client's. The victim is
  * restarted and must rejoin the ISR before the next kill. Kills
  * where the victim also held the controller are counted. The reference is the session timeout
  * (`broker.session.timeout.ms`, the TTL of the brokers' etcd leases): a dead leader is only
@@ -26,7 +28,7 @@ import type { Cluster } from '@samsa/bench';
 import { sleep } from '@samsa/bench';
 import { percentile } from '../cluster/visible-everywhere.ts';
 import { median } from './load.ts';
-import { startSteady } from './producer.ts';
+import { burst, startSteady } from './producer.ts';
 import type { SteadyProducer } from './producer.ts';
 import { leaderOf, waitFullyReplicated } from './targets.ts';
 
@@ -87,6 +89,8 @@ interface Kill {
   readonly ms: number;
   /** Kill → every survivor's own Metadata names a new leader (polled alongside). */
   readonly visibleMs: number;
+  /** Kill → a fresh producer started at `visibleMs` had its one acks=all record acknowledged. */
+  readonly freshMs: number;
   readonly victim: number;
   readonly wasController: boolean;
   readonly errors: Map<string, number>;
@@ -105,10 +109,14 @@ async function killOnce(cluster: Cluster, producer: SteadyProducer, o: FailoverO
   const { firstMs, allMs } = await newLeaderSeen(survivors, o.topic, victim.nodeId, o.waitTimeoutMs);
   // A report served after the exit may still be an acknowledgement the dead leader sent (a
   // loaded machine serves it late); none served after a survivor names a new leader can be.
+  // A fresh producer (no back-off state) from the moment every survivor names the new
+  // leader: when it is acknowledged long before the steady one, the wait is the client's.
+  const fresh = burst(o.binary, cluster.brokers.filter((b) => b !== victim).map((b) => b.bootstrap).join(','), o.topic, 1, 0, 1, o.recordBytes, { ...o.props, acks: 'all' }, o.waitTimeoutMs).then(() => wallMs());
   const firstOkMs = await untilDelivered(producer, Math.max(exitedAtMs, firstMs), o.waitTimeoutMs, `after kill ${n} (broker ${victim.nodeId})`);
   const visibleMs = allMs - killedAtMs;
+  const freshMs = (await fresh) - killedAtMs;
   await victim.restart();
-  return { ms: firstOkMs - killedAtMs, visibleMs, victim: victim.nodeId, wasController, errors: producer.errorsBetween(killedAtMs, firstOkMs) };
+  return { ms: firstOkMs - killedAtMs, visibleMs, freshMs, victim: victim.nodeId, wasController, errors: producer.errorsBetween(killedAtMs, firstOkMs) };
 }
 
 export async function measureFailover(cluster: Cluster, o: FailoverOptions): Promise<void> {
@@ -119,20 +127,22 @@ export async function measureFailover(cluster: Cluster, o: FailoverOptions): Pro
   const producer = startSteady(o.binary, cluster.bootstrap(), o.topic, 0, o.rate, maxSeconds, o.recordBytes, props);
   const times: number[] = [];
   const visibleTimes: number[] = [];
+  const freshTimes: number[] = [];
   let controllerKills = 0;
   try {
     for (let n = 1; n <= o.kills; n++) {
       const k = await killOnce(cluster, producer, o, n);
       times.push(k.ms);
       visibleTimes.push(k.visibleMs);
+      freshTimes.push(k.freshMs);
       if (k.wasController) controllerKills += 1;
       const errors = [...k.errors].map(([name, count]) => `${count} × ${name}`).join(', ');
-      console.log(`  kill ${String(n).padStart(2)}: broker ${k.victim}${k.wasController ? ' (also the controller)' : ''}, kill → first acks=all success ${k.ms.toFixed(0).padStart(6)} ms (new leader visible on the survivors at ${k.visibleMs.toFixed(0)} ms)${errors ? `; failed reports meanwhile: ${errors}` : ''}`);
+      console.log(`  kill ${String(n).padStart(2)}: broker ${k.victim}${k.wasController ? ' (also the controller)' : ''}, kill → first acks=all success ${k.ms.toFixed(0).padStart(6)} ms (new leader visible on the survivors at ${k.visibleMs.toFixed(0)} ms, a fresh producer's acks=all record acknowledged at ${k.freshMs.toFixed(0)} ms)${errors ? `; failed reports meanwhile: ${errors}` : ''}`);
     }
   } finally {
     await producer.stop();
   }
   console.log(`failover, kill → first successful acks=all produce to the partition: median ${median(times).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms, min ${Math.min(...times).toFixed(0)} ms, max ${Math.max(...times).toFixed(0)} ms over ${times.length} kills`);
-  console.log(`of which kill → new leader visible on every survivor: median ${median(visibleTimes).toFixed(0)} ms, max ${Math.max(...visibleTimes).toFixed(0)} ms (the rest: the client finding the new leader, the other follower fetching from it)`);
+  console.log(`of which kill → new leader visible on every survivor: median ${median(visibleTimes).toFixed(0)} ms, max ${Math.max(...visibleTimes).toFixed(0)} ms; kill → a fresh producer's record (started then) acknowledged: median ${median(freshTimes).toFixed(0)} ms, max ${Math.max(...freshTimes).toFixed(0)} ms`);
   console.log(`reference: broker.session.timeout.ms (the lease TTL, which bounds detection) ${cluster.sessionTimeoutMs} ms: median ${(median(times) / cluster.sessionTimeoutMs).toFixed(2)}×, max ${(Math.max(...times) / cluster.sessionTimeoutMs).toFixed(2)}×; ${controllerKills} of ${times.length} kills also took the controller`);
 }
