@@ -107,9 +107,7 @@ async function killOnce(cluster: Cluster, producer: SteadyProducer, o: FailoverO
   await victim.kill();
   const exitedAtMs = wallMs();
   const { firstMs, allMs } = await newLeaderSeen(survivors, o.topic, victim.nodeId, o.waitTimeoutMs);
-  // A report served after the exit may still be an acknowledgement the dead leader sent (a
-  // loaded machine serves it late); none served after a survivor names a new leader can be.
-  // A fresh producer (no back-off state) from the moment every survivor names the new
+  // Successes count from when a survivor names a new leader (see the file comment). A fresh producer (no back-off state) from the moment every survivor names the new
   // leader: when it is acknowledged long before the steady one, the wait is the client's.
   const fresh = burst(o.binary, cluster.brokers.filter((b) => b !== victim).map((b) => b.bootstrap).join(','), o.topic, 1, 0, 1, o.recordBytes, { ...o.props, acks: 'all' }, o.waitTimeoutMs).then(() => wallMs());
   const firstOkMs = await untilDelivered(producer, Math.max(exitedAtMs, firstMs), o.waitTimeoutMs, `after kill ${n} (broker ${victim.nodeId})`);

@@ -31,7 +31,8 @@
  * REPL_BENCH_MB=256 (per burst)  REPL_BENCH_PARTITIONS=6  REPL_BENCH_RECORD_BYTES=1024
  * REPL_BENCH_LATENCY_SECONDS=5  REPL_BENCH_KILLS=20  REPL_BENCH_FAILOVER_RATE=200
  * REPL_BENCH_SESSION_MS=3000  REPL_BENCH_RF=3 (1 runs the harness without replication)
- * REPL_BENCH_PRODUCER_PROPS="enable.idempotence=true …" (more librdkafka properties, every producer).
+ * REPL_BENCH_PRODUCER_PROPS="enable.idempotence=true …" (more librdkafka properties, every producer)
+ * REPL_BENCH_OVERRIDES="replica.fetch.backoff.ms=100 …" (broker overrides, the three cluster brokers).
  *
  * Hygiene: every process is stopped in a finally and on SIGINT/SIGTERM (the brokers and etcd
  * run in their own process groups, so Ctrl-C alone would not reach them); every wait has a
@@ -67,6 +68,8 @@ const RUN_TIMEOUT_MS = 300_000;
 /** A broker's start or restart (a SIGKILLed one recovers its logs first) on a loaded machine. */
 const READY_TIMEOUT_MS = 180_000;
 const WAIT_TIMEOUT_MS = 10 * SESSION_MS + 60_000;
+/** `--override key=value` for the three cluster brokers, space-separated (e.g. replica.fetch.backoff.ms=100). */
+const BROKER_OVERRIDES = (process.env.REPL_BENCH_OVERRIDES ?? '').split(' ').filter((kv) => kv.includes('='));
 /** More librdkafka properties for every producer, `key=value` space-separated (e.g. enable.idempotence=true). */
 const EXTRA_PROPS = Object.fromEntries(
   (process.env.REPL_BENCH_PRODUCER_PROPS ?? '')
@@ -120,9 +123,9 @@ async function targets(c: Cluster, s: BrokerProcess): Promise<Target[]> {
 }
 
 async function main(): Promise<void> {
-  console.log(`replication: 3 Node brokers + 1 etcd (broker.session.timeout.ms=${SESSION_MS}) and 1 single-node Node broker on one machine with 2 cores shared by all of them and the client; load average at start ${loadAverage()}`);
+  console.log(`replication: 3 Node brokers + 1 etcd (broker.session.timeout.ms=${SESSION_MS}${BROKER_OVERRIDES.map((o) => `, ${o}`).join('')}) and 1 single-node Node broker on one machine with 2 cores shared by all of them and the client; load average at start ${loadAverage()}`);
   const binary = buildProducer(dir.path);
-  cluster = startCluster({ brokers: ['node', 'node', 'node'], sessionTimeoutMs: SESSION_MS, readyTimeoutMs: READY_TIMEOUT_MS });
+  cluster = startCluster({ brokers: ['node', 'node', 'node'], sessionTimeoutMs: SESSION_MS, readyTimeoutMs: READY_TIMEOUT_MS, overrides: BROKER_OVERRIDES });
   const c = await cluster;
   single = startBroker({ dataDir: join(dir.path, 'single') });
   const s = await single;
