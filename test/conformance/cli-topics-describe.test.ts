@@ -4,7 +4,7 @@
  * DescribeLogDirs (0 here: the one replica is the leader, HW = LEO), and status `ok`
  * (neither under-replicated nor offline); `--json` carries the same per replica. The CLI
  * sends DescribeLogDirs raw (KafkaJS lacks it), so this also proves the broker answers it
- * on a real socket.
+ * on a real socket. A topic that does not exist exits 1 and is not auto-created.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,5 +59,12 @@ describe('samsa topics describe: replicas, ISR, lag per replica and status', () 
       const columns = Object.fromEntries(line.slice(1).split('\t').map((c) => c.split(': ') as [string, string]));
       expect(columns).toEqual({ Partition: String(i), Leader: String(node), Replicas: String(node), Isr: String(node), Offsets: i === 0 ? '0..3' : '0..0', Lag: `${node}(isr)=0`, Status: 'ok' });
     }
+  });
+
+  it('exits 1 naming a topic that does not exist, and does not create it', async () => {
+    const missing = await samsa(['topics', 'describe', 'cli-nope', ...b]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('"cli-nope" does not exist');
+    expect(expectOk(await samsa(['topics', 'list', ...b]), 'list').stdout.toString().split('\n')).not.toContain('cli-nope');
   });
 });

@@ -1,12 +1,13 @@
 // `samsa topics describe`'s partition view (topic-description.ts): each replica in or out
 // of the ISR with its lag, '-' for a broker that did not answer or did not list the
 // partition; `under-replicated` when ISR < replicas, `offline` when there is no leader;
-// and the printed columns. replicaLags (admin-client.ts) is bounded: a broker that
-// refuses or never answers costs at most the timeout and only shows as unknown.
+// unknown offsets print '-'; and the printed columns. replicaLags and partitionOffsets
+// (admin-client.ts) are bounded: a broker that refuses, never answers or answers garbage
+// costs at most the timeout and only shows as unknown.
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { replicaLags } from './admin-client.ts';
+import { partitionOffsets, replicaLags } from './admin-client.ts';
 import { describePartition, formatTopicDescriptions, partitionKey, partitionStatus } from './topic-description.ts';
 
 const facts = (leader: number, replicas: number[], isr: number[]) => ({ partition: 0, leader, replicas, isr, logStartOffset: 2, highWatermark: 9 });
@@ -40,20 +41,20 @@ describe('topic description', () => {
 
   it('prints the columns: leader, replicas, ISR, offsets, per-replica lag and status', () => {
     const text = formatTopicDescriptions([
-      { topic: 't', configs: { 'retention.ms': '60000' }, partitions: [describePartition('t', facts(1, [1, 2, 3], [1, 2]), lags), describePartition('t', { ...facts(-1, [4], [4]), partition: 1 }, lags)] },
+      { topic: 't', configs: { 'retention.ms': '60000' }, partitions: [describePartition('t', facts(1, [1, 2, 3], [1, 2]), lags), describePartition('t', { ...facts(-1, [4], [4]), partition: 1, logStartOffset: null, highWatermark: null }, lags)] },
       { topic: 'u', configs: {}, partitions: [] },
     ]);
     expect(text.split('\n')).toEqual([
       'Topic: t\tPartitions: 2\tConfigs: retention.ms=60000',
       '\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,2\tOffsets: 2..9\tLag: 1(isr)=0 2(isr)=3 3(out)=-\tStatus: under-replicated',
-      '\tPartition: 1\tLeader: none\tReplicas: 4\tIsr: 4\tOffsets: 2..9\tLag: 4(isr)=-\tStatus: offline',
+      '\tPartition: 1\tLeader: none\tReplicas: 4\tIsr: 4\tOffsets: -\tLag: 4(isr)=-\tStatus: offline',
       'Topic: u\tPartitions: 0\tConfigs: (defaults)',
       '',
     ]);
   });
 });
 
-describe('replicaLags', () => {
+describe('replicaLags and partitionOffsets', () => {
   const servers: Server[] = [];
   const sockets: Socket[] = [];
   afterEach(async () => {
@@ -71,23 +72,24 @@ describe('replicaLags', () => {
     return (server.address() as { port: number }).port;
   }
 
-  it('leaves out, within the timeout, a broker that never answers, one that refuses and one that answers garbage', async () => {
+  it('leave out, within the timeout, a broker that never answers, one that refuses and one that answers garbage', async () => {
     const silent = await listen(() => undefined);
     const garbage = await listen((s) => s.write(new Uint8Array([0, 0, 0, 4, 0, 0, 0, 1])));
     const refused = await listen(() => undefined);
     await new Promise((r) => servers.pop()!.close(r)); // nothing listens there any more
     expect((await replicaLags([], [])).size).toBe(0); // loads the codec, so the timing below is the requests'
+    expect((await partitionOffsets([], [])).size).toBe(0);
     const started = Date.now();
-    const lags = await replicaLags(
-      [
-        { nodeId: 1, host: '127.0.0.1', port: silent },
-        { nodeId: 2, host: '127.0.0.1', port: garbage },
-        { nodeId: 3, host: '127.0.0.1', port: refused },
-      ],
-      [{ topic: 't', partitions: [0] }],
-      300,
-    );
+    const brokers = [
+      { nodeId: 1, host: '127.0.0.1', port: silent },
+      { nodeId: 2, host: '127.0.0.1', port: garbage },
+      { nodeId: 3, host: '127.0.0.1', port: refused },
+    ];
+    const lags = await replicaLags(brokers, [{ topic: 't', partitions: [0] }], 300);
     expect([...lags.keys()]).toEqual([]);
-    expect(Date.now() - started).toBeLessThan(5_000); // 300 ms each, in parallel
+    const led = [silent, garbage, refused].map((_, i) => ({ topic: 't', partition: i, leader: i + 1 }));
+    const offsets = await partitionOffsets(brokers, [...led, { topic: 't', partition: 3, leader: -1 }], 300);
+    expect([...offsets.keys()]).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5_000); // 300 ms per request, all at once
   });
 });

@@ -8,7 +8,8 @@
  * not answer (down, unreachable, timed out) or did not list the partition (no usable log
  * there: missing, or offline after an I/O error). Per partition: `offline` when it has no
  * leader (Kafka's offline / unavailable partition), `underReplicated` when its ISR is
- * smaller than its replica set (Kafka's under-replicated partition).
+ * smaller than its replica set (Kafka's under-replicated partition). Offsets (log start ..
+ * high watermark) print as '-' when unknown (no leader, or it did not answer).
  */
 
 /** Per broker id: the offset lag of each partition it listed, by `partitionKey`. */
@@ -26,8 +27,9 @@ export interface PartitionDescription {
   readonly leader: number;
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
-  readonly logStartOffset: number;
-  readonly highWatermark: number;
+  /** Null: unknown (no leader, or the leader did not answer ListOffsets). */
+  readonly logStartOffset: number | null;
+  readonly highWatermark: number | null;
   readonly replicaStates: readonly ReplicaState[];
   readonly underReplicated: boolean;
   readonly offline: boolean;
@@ -44,8 +46,8 @@ export interface PartitionFacts {
   readonly leader: number;
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
-  readonly logStartOffset: number;
-  readonly highWatermark: number;
+  readonly logStartOffset: number | null;
+  readonly highWatermark: number | null;
 }
 
 export function partitionKey(topic: string, partition: number): string {
@@ -84,7 +86,7 @@ export function formatTopicDescriptions(topics: readonly TopicDescription[]): st
     for (const p of t.partitions) {
       out +=
         `\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? 'none' : p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}` +
-        `\tOffsets: ${p.logStartOffset}..${p.highWatermark}\tLag: ${formatReplicaStates(p.replicaStates)}\tStatus: ${partitionStatus(p)}\n`;
+        `\tOffsets: ${p.logStartOffset === null || p.highWatermark === null ? '-' : `${p.logStartOffset}..${p.highWatermark}`}\tLag: ${formatReplicaStates(p.replicaStates)}\tStatus: ${partitionStatus(p)}\n`;
     }
   }
   return out;

@@ -1,15 +1,17 @@
 /**
  * `samsa topics create|list|describe|delete|alter`: topic administration through the
  * Kafka admin APIs (CreateTopics, Metadata, DescribeConfigs, DeleteTopics,
- * CreatePartitions, AlterConfigs), sent by KafkaJS (see client/kafka-client.ts);
- * `describe` adds each replica's lag from its broker's DescribeLogDirs (topic-description.ts).
+ * CreatePartitions, AlterConfigs), sent by KafkaJS (see client/kafka-client.ts); `describe`
+ * sends its requests raw (describe-topics.ts: KafkaJS fails on a partition without a
+ * leader) and adds each replica's lag from its broker's DescribeLogDirs.
  */
 import { Command } from 'commander';
 import type { Admin } from 'kafkajs';
 import { CliError, ExitCode } from '@samsa/host/cli';
 import { bootstrapFrom, collect, intFlag, keyValue } from './parse-flags.ts';
-import { bootstrapOption, explainKafkaError, replicaLags, withAdmin } from './admin-client.ts';
-import { describePartition, formatTopicDescriptions } from './topic-description.ts';
+import { bootstrapOption, explainKafkaError, withAdmin } from './admin-client.ts';
+import { describeTopics } from './describe-topics.ts';
+import { formatTopicDescriptions } from './topic-description.ts';
 import type { TopicDescription } from './topic-description.ts';
 import type { Common } from './admin-client.ts';
 
@@ -73,48 +75,15 @@ function addDescribeCommand(topics: Command): void {
     .argument('[names...]', 'topics to describe (default: all)')
     .option('--json', 'print JSON')
     .action(async (names: string[], o: Common) => {
-      const described = await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
-        const wanted = names.length > 0 ? names : (await admin.listTopics()).sort();
-        try {
-          return await describeTopics(admin, wanted);
-        } catch (error) {
-          return explainKafkaError(`describing ${wanted.join(', ')}`, error);
-        }
-      });
+      let described: TopicDescription[];
+      try {
+        described = await describeTopics(bootstrapFrom(o), names);
+      } catch (error) {
+        return explainKafkaError(`describing ${names.length > 0 ? names.join(', ') : 'topics'}`, error);
+      }
       process.stdout.write(o.json ? `${JSON.stringify(described, null, 2)}\n` : formatTopicDescriptions(described));
     });
 
-}
-
-/**
- * Metadata, offsets and configs through KafkaJS; then one DescribeLogDirs per live broker
- * for the lag of each replica it holds (see admin-client.ts `replicaLags`).
- */
-async function describeTopics(admin: Admin, wanted: readonly string[]): Promise<TopicDescription[]> {
-  const metadata = await admin.fetchTopicMetadata({ topics: [...wanted] });
-  const { brokers } = await admin.describeCluster();
-  const lags = await replicaLags(brokers, metadata.topics.map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partitionId) })));
-  const result: TopicDescription[] = [];
-  for (const t of metadata.topics) {
-    const offsets = await admin.fetchTopicOffsets(t.name);
-    const configs = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: [{ type: TOPIC_RESOURCE, name: t.name }],
-    });
-    const entries = configs.resources[0]?.configEntries ?? [];
-    result.push({
-      topic: t.name,
-      partitions: t.partitions
-        .map((p) => {
-          const off = offsets.find((x) => x.partition === p.partitionId);
-          const facts = { partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr, logStartOffset: Number(off?.low ?? 0), highWatermark: Number(off?.high ?? 0) };
-          return describePartition(t.name, facts, lags);
-        })
-        .sort((a, b) => a.partition - b.partition),
-      configs: Object.fromEntries(entries.filter((e) => !e.isDefault).map((e) => [e.configName, e.configValue])),
-    });
-  }
-  return result;
 }
 
 function addDeleteCommand(topics: Command): void {
