@@ -9,10 +9,9 @@
  *     held have no leader and show offline — and describe still works.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, CLI_PATH, expectOk, run } from '@samsa/bench';
+import { assertBuilt, CLI_PATH, connect, encodeRequest, expectOk, readFrame, run } from '@samsa/bench';
 import type { RunResult } from '@samsa/bench';
-import { DescribeLogDirsRequestCodec, DescribeLogDirsResponseCodec, decodeResponseFrame, encodeRequestFrame, FrameSplitter } from '../../packages/codec/src/index.ts';
-import { createConnection } from 'node:net';
+import { DescribeLogDirsRequestCodec, DescribeLogDirsResponseCodec, decodeResponseFrame } from '../../packages/codec/src/index.ts';
 import { createClusterTopic, etcdPartitions, pollUntil, startCluster, waitForSameLeaders } from './cluster-process.ts';
 import type { Cluster } from './cluster-process.ts';
 
@@ -35,23 +34,17 @@ function samsa(args: readonly string[], input?: string): Promise<RunResult> {
   return run(process.execPath, [CLI_PATH, ...args], { timeoutMs: 60_000, ...(input === undefined ? {} : { input }) });
 }
 
-/** DescribeLogDirs v4 (topics null) to one broker: its [topic, partition] pairs, sorted. */
-function logDirPartitions(port: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    const splitter = new FrameSplitter({ frameBytesMax: 1 << 24, api: 'DescribeLogDirsResponse' });
-    const timer = setTimeout(() => socket.destroy(new Error(`no DescribeLogDirs answer from ${port}`)), 20_000);
-    socket.on('error', (e) => (clearTimeout(timer), reject(e)));
-    socket.on('connect', () => socket.write(encodeRequestFrame({ requestApiKey: 35, requestApiVersion: 4, correlationId: 1, clientId: 'cluster-test' }, DescribeLogDirsRequestCodec, { topics: null })));
-    socket.on('data', (chunk) => {
-      const frame = splitter.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))[0];
-      if (!frame) return;
-      clearTimeout(timer);
-      socket.destroy();
-      const r = decodeResponseFrame(frame, 35, 4, DescribeLogDirsResponseCodec).body;
-      resolve(r.results.flatMap((d) => d.topics.filter((t) => !t.name.startsWith('__')).flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partitionIndex}`))).sort());
-    });
-  });
+/** DescribeLogDirs v4 (topics null) to one broker on a raw socket: its topic-partitions (not internal ones), sorted. */
+async function logDirPartitions(port: number): Promise<string[]> {
+  const socket = await connect(port, 10_000);
+  try {
+    socket.write(encodeRequest(35, 4, 1, 'cluster-topics-describe-test', DescribeLogDirsRequestCodec, { topics: null }));
+    const frame = await readFrame(socket, 30_000);
+    const { body } = decodeResponseFrame(new Uint8Array(frame.buffer, frame.byteOffset, frame.length), 35, 4, DescribeLogDirsResponseCodec);
+    return body.results.flatMap((d) => d.topics.filter((t) => !t.name.startsWith('__')).flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partitionIndex}`))).sort();
+  } finally {
+    socket.destroy();
+  }
 }
 
 describe('samsa topics describe on a three-broker cluster', () => {
