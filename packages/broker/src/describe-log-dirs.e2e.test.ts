@@ -174,5 +174,8 @@ describe('DescribeLogDirs in cluster mode', () => {
       ]);
       expect(rows(asked)).toEqual([['r', 2, 0, 0, false]]);
     }
+    // A follower measures its lag against the leader's HW from its latest fetch answer.
+    broker.registry.partition('r', 2)!.leaderHighWatermark = 7;
+    expect(rows(await describeLogDirs(client, 4, [{ topic: 'r', partitions: [2] }]))).toEqual([['r', 2, 0, 7, false]]);
   });
 });

@@ -10,9 +10,10 @@
  * range) is simply absent, as in Kafka. Duplicates in the request are answered once.
  *
  * Per partition: `partitionSize` = the log's size in bytes; `offsetLag` = max(0, high
- * watermark − log end offset) of the log here (Kafka's ReplicaManager.getLogEndOffsetLag
- * for a current log: since a log's high watermark never passes its own end, this is 0
- * for every current log, in Kafka too); `isFutureKey` false (Samsa has no future logs:
+ * watermark − log end offset), the spec's "lag w.r.t. the partition's HW": on a follower
+ * the leader's HW from its latest fetch answer (`Partition.leaderHighWatermark`), so a
+ * follower behind its leader shows how far; on a leader its own HW (0: a log's HW never
+ * passes its own end; Kafka's getLogEndOffsetLag is always 0 for that reason); `isFutureKey` false (Samsa has no future logs:
  * no AlterReplicaLogDirs). v4: `totalBytes` / `usableBytes` of the dir's file system from
  * the free-space guard (read afresh for the request), -1 when the runtime cannot tell.
  *
@@ -52,7 +53,7 @@ function requestedReplicas(ctx: BrokerContext, topics: DescribeLogDirsRequest['t
 
 function describePartition(p: Partition): DescribeLogDirsResponseDescribeLogDirsPartition {
   const log = p.log;
-  return { partitionIndex: p.index, partitionSize: log.sizeBytes, offsetLag: Math.max(0, log.highWatermark - log.logEndOffset), isFutureKey: false };
+  return { partitionIndex: p.index, partitionSize: log.sizeBytes, offsetLag: Math.max(0, (p.leaderHighWatermark ?? log.highWatermark) - log.logEndOffset), isFutureKey: false };
 }
 
 async function handleDescribeLogDirs(ctx: BrokerContext, req: DescribeLogDirsRequest, info: RequestInfo): Promise<DescribeLogDirsResponse> {

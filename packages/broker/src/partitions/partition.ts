@@ -103,6 +103,12 @@ export class Partition {
    * single broker.
    */
   writable = true;
+  /**
+   * Replication (cluster mode), on a follower: the leader's high watermark in its latest
+   * fetch answer (what this replica's lag is measured against, DescribeLogDirs
+   * `offsetLag`); null while leading or before the first answer.
+   */
+  leaderHighWatermark: number | null = null;
   #config: EffectiveTopicConfig;
   #appendChain: Promise<unknown> = Promise.resolve();
   /**
