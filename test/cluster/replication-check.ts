@@ -1,0 +1,142 @@
+/**
+ * The verdicts of the replication suites, as pure functions over what the clients reported
+ * (no I/O), so a failure lists every problem at once with the offsets involved.
+ *
+ * `checkAckedLog` (the failover test): the producer's delivery reports against a full read
+ * of every partition from offset 0 to the high watermark. Values are "p<partition>-<n>", n
+ * counting per partition in the order they were produced. Problems:
+ * - an acknowledged value not read at the offset its delivery report named (lost, or moved);
+ * - two acknowledgements naming one offset;
+ * - a value read twice (idempotence broken across a failover), or out of order (n not
+ *   strictly increasing along the offsets), or in the wrong partition, or never sent;
+ * - offsets read not contiguous from 0 (a hole below the high watermark).
+ * Values read but never acknowledged (their delivery failed or timed out, yet they were
+ * written) are counted, not problems: Kafka allows them.
+ *
+ * `checkGroupCommits` (the groups test): reads and successful commits of a group member on
+ * one timeline. Problems: a record read again at an offset below an offset that member had
+ * already committed successfully for its partition (the commit was lost), and values never
+ * read. Re-reads above the last commit (at-least-once after a rebalance) are counted only.
+ *
+ * Reports are bounded: at most PROBLEMS_MAX problems are listed, then a count of the rest.
+ */
+
+const PROBLEMS_MAX = 40;
+
+class Problems {
+  readonly list: string[] = [];
+  #more = 0;
+
+  add(problem: string): void {
+    if (this.list.length < PROBLEMS_MAX) this.list.push(problem);
+    else this.#more++;
+  }
+
+  done(): string[] {
+    return this.#more > 0 ? [...this.list, `… and ${this.#more} more problems`] : this.list;
+  }
+}
+
+export interface AckedLogCounts {
+  readonly sent: number;
+  readonly acked: number;
+  readonly read: number;
+  /** Read but never acknowledged (allowed). */
+  readonly readNotAcked: number;
+  /** Sent, not acknowledged, not read (allowed). */
+  readonly unackedMissing: number;
+}
+
+export interface AckedLogVerdict {
+  readonly problems: string[];
+  readonly counts: AckedLogCounts;
+}
+
+/** See the file comment. `acked[p]` = [offset, n]; `read[p]` = [offset, value]; `sent[p]` = how many were produced. */
+export function checkAckedLog(acked: ReadonlyArray<ReadonlyArray<readonly [number, number]>>, read: ReadonlyArray<ReadonlyArray<readonly [number, string]>>, sent: readonly number[]): AckedLogVerdict {
+  const problems = new Problems();
+  let ackedCount = 0;
+  let readCount = 0;
+  let readNotAcked = 0;
+  let unackedMissing = 0;
+  const partitions = Math.max(acked.length, read.length, sent.length);
+  for (let p = 0; p < partitions; p++) {
+    const records = read[p] ?? [];
+    const acks = acked[p] ?? [];
+    readCount += records.length;
+    ackedCount += acks.length;
+    const atOffset = new Map<number, string>();
+    const offsetOfN = new Map<number, number>();
+    let lastN = -1;
+    records.forEach(([offset, value], i) => {
+      if (offset !== i) problems.add(`p${p}: offset ${offset} read at position ${i} (offsets not contiguous from 0)`);
+      atOffset.set(offset, value);
+      const m = /^p(\d+)-(\d+)$/.exec(value);
+      if (m === null || Number(m[1]) !== p) {
+        problems.add(`p${p}@${offset}: value ${JSON.stringify(value)} does not belong to this partition`);
+        return;
+      }
+      const n = Number(m[2]);
+      if (n >= (sent[p] ?? 0)) problems.add(`p${p}@${offset}: ${value} was never sent (${sent[p] ?? 0} sent)`);
+      const earlier = offsetOfN.get(n);
+      if (earlier !== undefined) problems.add(`p${p}: ${value} read twice, at offsets ${earlier} and ${offset} (duplicate)`);
+      else if (n < lastN) problems.add(`p${p}@${offset}: ${value} after p${p}-${lastN} (reordered)`);
+      if (earlier === undefined) offsetOfN.set(n, offset);
+      lastN = Math.max(lastN, n);
+    });
+    const ackedN = new Set<number>();
+    const ackedOffsets = new Map<number, number>();
+    for (const [offset, n] of acks) {
+      ackedN.add(n);
+      const other = ackedOffsets.get(offset);
+      if (other !== undefined) problems.add(`p${p}@${offset}: acknowledged for both p${p}-${other} and p${p}-${n}`);
+      ackedOffsets.set(offset, n);
+      const found = atOffset.get(offset);
+      if (found === `p${p}-${n}`) continue;
+      const where = offsetOfN.get(n);
+      problems.add(
+        where === undefined
+          ? `p${p}-${n} acknowledged at offset ${offset} is lost (offset ${offset} holds ${found === undefined ? 'nothing' : found})`
+          : `p${p}-${n} acknowledged at offset ${offset} was read at offset ${where}`,
+      );
+    }
+    for (const n of offsetOfN.keys()) if (!ackedN.has(n)) readNotAcked++;
+    for (let n = 0; n < (sent[p] ?? 0); n++) if (!ackedN.has(n) && !offsetOfN.has(n)) unackedMissing++;
+  }
+  const sentCount = sent.reduce((a, b) => a + b, 0);
+  return { problems: problems.done(), counts: { sent: sentCount, acked: ackedCount, read: readCount, readNotAcked, unackedMissing } };
+}
+
+export interface GroupVerdict {
+  readonly problems: string[];
+  /** Records read more than once (at-least-once; allowed above the last commit). */
+  readonly duplicates: number;
+  /** Highest successfully committed offset per partition over the whole run. */
+  readonly committedMax: ReadonlyMap<number, number>;
+}
+
+/**
+ * See the file comment. `reads` = [partition, offset, value] in read order; `commits` =
+ * [reads before it, [[partition, next offset], …]]; `expected` = every value that must be read.
+ */
+export function checkGroupCommits(reads: ReadonlyArray<readonly [number, number, string]>, commits: ReadonlyArray<readonly [number, ReadonlyArray<readonly [number, number]>]>, expected: readonly string[]): GroupVerdict {
+  const problems = new Problems();
+  const committed = new Map<number, number>();
+  const seen = new Set<string>();
+  let duplicates = 0;
+  let c = 0;
+  reads.forEach(([partition, offset, value], i) => {
+    while (c < commits.length && commits[c]![0] <= i) {
+      for (const [p, o] of commits[c]![1]) committed.set(p, Math.max(committed.get(p) ?? 0, o));
+      c++;
+    }
+    const floor = committed.get(partition) ?? 0;
+    if (offset < floor) problems.add(`read #${i}: partition ${partition} offset ${offset} (${value}) again after offset ${floor} was committed`);
+    if (seen.has(value)) duplicates++;
+    seen.add(value);
+  });
+  for (; c < commits.length; c++) for (const [p, o] of commits[c]![1]) committed.set(p, Math.max(committed.get(p) ?? 0, o));
+  const missing = expected.filter((v) => !seen.has(v));
+  if (missing.length > 0) problems.add(`${missing.length} values never read, e.g. ${missing.slice(0, 10).join(', ')}`);
+  return { problems: problems.done(), duplicates, committedMax: committed };
+}
