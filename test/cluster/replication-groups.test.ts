@@ -1,0 +1,163 @@
+/**
+ * Consumer groups fail over with their offsets (issue 14, "Tests"): three Node brokers on
+ * one etcd, `__consumer_offsets` replicated (`offsets.topic.replication.factor=3`, set here
+ * explicitly), a topic with replication factor 3 and `min.insync.replicas=2` holding 3000
+ * records. A librdkafka group member (python3-confluent-kafka: subscribe, commit
+ * synchronously after every batch, throttled so the run spans the kill) is consuming when
+ * the group's coordinator (FindCoordinator, agreed by every broker) is SIGKILLed. Then:
+ * - the survivors name another coordinator (the `__consumer_offsets` leadership moved);
+ * - the member reads every record and commits its last offsets through the new coordinator;
+ * - no record is read again below an offset the member had committed successfully before
+ *   (a lost commit would send it back), checked on the member's own read/commit timeline;
+ * - the committed offsets a fresh OffsetFetch (KafkaJS admin) answers are ≥ every offset
+ *   the member ever committed successfully, and equal the log ends.
+ * Re-reads above the last commit (at-least-once after a rebalance) are counted as info.
+ */
+import kafkajs from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerLogs } from './broker-logs.ts';
+import { etcdPartitions, findCoordinator, pollUntil, startCluster, waitForSameLeaders, withAdmin } from './cluster-process.ts';
+import type { Cluster } from './cluster-process.ts';
+import { PythonPeer } from './python-peer.ts';
+import { checkGroupCommits } from './replication-check.ts';
+import { PY_GROUP_COMMITTER } from './replication-scripts.ts';
+import type { GroupCommitterProgress, GroupCommitterReport } from './replication-scripts.ts';
+
+const SESSION_TIMEOUT_MS = 3000;
+const PARTITIONS = 3;
+const RECORDS = 3000;
+/** The member reads at most BATCH records every PERIOD_S: about 200 a second, so the run spans the kill. */
+const BATCH = 50;
+const PERIOD_S = 0.25;
+/** Kill the coordinator once the member has read this many records and committed. */
+const READS_BEFORE_KILL = 900;
+const OFFSETS_PARTITIONS = 6;
+const CONSUMER_OFFSETS = '__consumer_offsets';
+const { Kafka, logLevel } = kafkajs;
+
+async function createReplicatedTopic(cluster: Cluster, topic: string): Promise<void> {
+  const created = await withAdmin(cluster, (admin) =>
+    admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }], waitForLeaders: false }),
+  );
+  if (!created) throw new Error(`topic ${topic} already existed`);
+}
+
+/** Polls until etcd names a full ISR (3) for every partition of `topic`. */
+async function waitForFullIsr(cluster: Cluster, topic: string, partitions: number, timeoutMs: number): Promise<void> {
+  await pollUntil(`a full ISR on every partition of ${topic}`, timeoutMs, async () => {
+    const records = await etcdPartitions(cluster, topic);
+    return records.length === partitions && records.every((p) => p.isr.length === 3);
+  });
+}
+
+async function produceValues(cluster: Cluster, topic: string, count: number): Promise<void> {
+  const producer = new Kafka({ brokers: cluster.bootstrap().split(','), logLevel: logLevel.NOTHING, retry: { retries: 10 } }).producer();
+  await producer.connect();
+  try {
+    for (let from = 0; from < count; from += 500) {
+      const messages = Array.from({ length: Math.min(500, count - from) }, (_, i) => ({ key: `k${from + i}`, value: `v-${from + i}` }));
+      await producer.send({ topic, acks: -1, messages });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** The coordinator every running broker names for `group` (polls until they agree, none errs, and `accept` holds). */
+async function agreedCoordinator(cluster: Cluster, group: string, timeoutMs: number, accept: (nodeId: number) => boolean = () => true): Promise<number> {
+  let nodeId = -1;
+  let seen = '';
+  await pollUntil(`every running broker names one coordinator for ${group}`, timeoutMs, async () => {
+    const answers = await Promise.all(cluster.brokers.filter((b) => b.running).map((b) => findCoordinator(b.port, group)));
+    seen = JSON.stringify(answers);
+    nodeId = answers[0]!.nodeId;
+    return answers.every((a) => a.errorCode === 0 && a.nodeId === nodeId && a.nodeId >= 0) && accept(nodeId);
+  }).catch((error: unknown) => {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; last answers ${seen}`);
+  });
+  return nodeId;
+}
+
+describe('consumer groups keep consuming and keep their commits when their coordinator is SIGKILLed (RF 3)', () => {
+  let cluster: Cluster;
+  const logs = new BrokerLogs('replication-groups');
+
+  beforeAll(async () => {
+    cluster = await startCluster({
+      brokers: ['node', 'node', 'node'],
+      sessionTimeoutMs: SESSION_TIMEOUT_MS,
+      logLevel: 'info',
+      overrides: ['offsets.topic.replication.factor=3', `offsets.topic.num.partitions=${OFFSETS_PARTITIONS}`],
+    });
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('librdkafka (python3-confluent-kafka): a new coordinator, every record read, no committed record read again, offsets kept', { timeout: 180_000 }, async () => {
+    try {
+      const topic = 'grp-failover';
+      const group = 'librdkafka-failover';
+      await createReplicatedTopic(cluster, topic);
+      await waitForSameLeaders(cluster, topic, PARTITIONS);
+      await waitForFullIsr(cluster, topic, PARTITIONS, 30_000);
+      await produceValues(cluster, topic, RECORDS);
+      // The first lookup creates __consumer_offsets; the kill must find its ISR full.
+      await agreedCoordinator(cluster, group, 30_000);
+      await waitForFullIsr(cluster, CONSUMER_OFFSETS, OFFSETS_PARTITIONS, 30_000);
+
+      const member = new PythonPeer(PY_GROUP_COMMITTER, [cluster.bootstrap(), topic, group, String(RECORDS), String(BATCH), String(PERIOD_S), '100'], 150_000);
+      let report: GroupCommitterReport;
+      let moveMs: number;
+      let victimId: number;
+      try {
+        await pollUntil(`the member read ${READS_BEFORE_KILL} records and committed`, 60_000, () => {
+          if (!member.running) throw new Error(`the member exited:\n${member.stderr().slice(-4000)}`);
+          const p = member.latest<GroupCommitterProgress>('progress');
+          return p !== undefined && p.reads >= READS_BEFORE_KILL && p.lastCommit !== null;
+        });
+        victimId = await agreedCoordinator(cluster, group, 30_000);
+        const victim = cluster.broker(victimId);
+        const killedAt = performance.now();
+        await victim.kill();
+        logs.keep(victim, `SIGKILL, coordinator of ${group}`);
+        await agreedCoordinator(cluster, group, 30_000, (id) => id !== victimId);
+        moveMs = performance.now() - killedAt;
+        report = (await member.report(110_000)) as GroupCommitterReport;
+      } finally {
+        await member.kill();
+      }
+
+      const expected = Array.from({ length: RECORDS }, (_, i) => `v-${i}`);
+      const verdict = checkGroupCommits(report.reads, report.commits, expected);
+      const fetched = await withAdmin(cluster, (admin) => admin.fetchOffsets({ groupId: group, topics: [topic] }));
+      const committedNow = new Map(fetched[0]!.partitions.map((p) => [p.partition, Number(p.offset)]));
+      const ends = new Map((await withAdmin(cluster, (admin) => admin.fetchTopicOffsets(topic))).map((e) => [e.partition, Number(e.high)]));
+      console.log(
+        JSON.stringify({
+          test: 'replication-groups librdkafka',
+          coordinatorKilled: victimId,
+          coordinatorMoveMs: Math.round(moveMs),
+          reads: report.reads.length,
+          duplicates: verdict.duplicates,
+          commits: report.commits.length,
+          commitErrors: report.errors.length,
+          firstErrors: report.errors.slice(0, 3),
+          committedMax: [...verdict.committedMax],
+          committedNow: [...committedNow],
+        }),
+      );
+      expect(verdict.problems).toEqual([]);
+      expect(report.distinct).toBe(RECORDS);
+      for (let p = 0; p < PARTITIONS; p++) {
+        expect(committedNow.get(p)).toBeGreaterThanOrEqual(verdict.committedMax.get(p) ?? Number.POSITIVE_INFINITY);
+        expect(committedNow.get(p)).toBe(ends.get(p));
+      }
+    } catch (error) {
+      const dir = logs.write(cluster);
+      if (error instanceof Error) error.message += `\n(broker logs: ${dir})`;
+      throw error;
+    }
+  });
+});
