@@ -23,17 +23,22 @@
 
 const PROBLEMS_MAX = 40;
 
+/** Problem lines, bounded; optionally counted by kind, so a long list opens with a summary. */
 class Problems {
   readonly list: string[] = [];
+  readonly #kinds = new Map<string, number>();
   #more = 0;
 
-  add(problem: string): void {
+  add(problem: string, kind?: string): void {
+    if (kind !== undefined) this.#kinds.set(kind, (this.#kinds.get(kind) ?? 0) + 1);
     if (this.list.length < PROBLEMS_MAX) this.list.push(problem);
     else this.#more++;
   }
 
   done(): string[] {
-    return this.#more > 0 ? [...this.list, `… and ${this.#more} more problems`] : this.list;
+    if (this.list.length === 0) return [];
+    const summary = this.#kinds.size > 0 ? [`summary: ${[...this.#kinds].map(([k, n]) => `${k} ×${n}`).join(', ')}`] : [];
+    return [...summary, ...this.list, ...(this.#more > 0 ? [`… and ${this.#more} more problems`] : [])];
   }
 }
 
@@ -69,18 +74,18 @@ export function checkAckedLog(acked: ReadonlyArray<ReadonlyArray<readonly [numbe
     const offsetOfN = new Map<number, number>();
     let lastN = -1;
     records.forEach(([offset, value], i) => {
-      if (offset !== i) problems.add(`p${p}: offset ${offset} read at position ${i} (offsets not contiguous from 0)`);
+      if (offset !== i) problems.add(`p${p}: offset ${offset} read at position ${i} (offsets not contiguous from 0)`, `p${p} hole`);
       atOffset.set(offset, value);
       const m = /^p(\d+)-(\d+)$/.exec(value);
       if (m === null || Number(m[1]) !== p) {
-        problems.add(`p${p}@${offset}: value ${JSON.stringify(value)} does not belong to this partition`);
+        problems.add(`p${p}@${offset}: value ${JSON.stringify(value)} does not belong to this partition`, `p${p} foreign value`);
         return;
       }
       const n = Number(m[2]);
-      if (n >= (sent[p] ?? 0)) problems.add(`p${p}@${offset}: ${value} was never sent (${sent[p] ?? 0} sent)`);
+      if (n >= (sent[p] ?? 0)) problems.add(`p${p}@${offset}: ${value} was never sent (${sent[p] ?? 0} sent)`, `p${p} never sent`);
       const earlier = offsetOfN.get(n);
-      if (earlier !== undefined) problems.add(`p${p}: ${value} read twice, at offsets ${earlier} and ${offset} (duplicate)`);
-      else if (n < lastN) problems.add(`p${p}@${offset}: ${value} after p${p}-${lastN} (reordered)`);
+      if (earlier !== undefined) problems.add(`p${p}: ${value} read twice, at offsets ${earlier} and ${offset} (duplicate)`, `p${p} duplicate`);
+      else if (n < lastN) problems.add(`p${p}@${offset}: ${value} after p${p}-${lastN} (reordered)`, `p${p} reordered`);
       if (earlier === undefined) offsetOfN.set(n, offset);
       lastN = Math.max(lastN, n);
     });
@@ -89,16 +94,13 @@ export function checkAckedLog(acked: ReadonlyArray<ReadonlyArray<readonly [numbe
     for (const [offset, n] of acks) {
       ackedN.add(n);
       const other = ackedOffsets.get(offset);
-      if (other !== undefined) problems.add(`p${p}@${offset}: acknowledged for both p${p}-${other} and p${p}-${n}`);
+      if (other !== undefined) problems.add(`p${p}@${offset}: acknowledged for both p${p}-${other} and p${p}-${n}`, `p${p} offset acknowledged twice`);
       ackedOffsets.set(offset, n);
       const found = atOffset.get(offset);
       if (found === `p${p}-${n}`) continue;
       const where = offsetOfN.get(n);
-      problems.add(
-        where === undefined
-          ? `p${p}-${n} acknowledged at offset ${offset} is lost (offset ${offset} holds ${found === undefined ? 'nothing' : found})`
-          : `p${p}-${n} acknowledged at offset ${offset} was read at offset ${where}`,
-      );
+      if (where === undefined) problems.add(`p${p}-${n} acknowledged at offset ${offset} is lost (offset ${offset} holds ${found === undefined ? 'nothing' : found})`, `p${p} acknowledged lost`);
+      else problems.add(`p${p}-${n} acknowledged at offset ${offset} was read at offset ${where}`, `p${p} acknowledged moved`);
     }
     for (const n of offsetOfN.keys()) if (!ackedN.has(n)) readNotAcked++;
     for (let n = 0; n < (sent[p] ?? 0); n++) if (!ackedN.has(n) && !offsetOfN.has(n)) unackedMissing++;
@@ -123,6 +125,8 @@ export function checkGroupCommits(reads: ReadonlyArray<readonly [number, number,
   const problems = new Problems();
   const committed = new Map<number, number>();
   const seen = new Set<string>();
+  /** Per partition: how many reads fell below a commit, and the first of them. */
+  const reReads = new Map<number, { count: number; first: string }>();
   let duplicates = 0;
   let c = 0;
   reads.forEach(([partition, offset, value], i) => {
@@ -131,12 +135,18 @@ export function checkGroupCommits(reads: ReadonlyArray<readonly [number, number,
       c++;
     }
     const floor = committed.get(partition) ?? 0;
-    if (offset < floor) problems.add(`read #${i}: partition ${partition} offset ${offset} (${value}) again after offset ${floor} was committed`);
+    if (offset < floor) {
+      const r = reReads.get(partition) ?? { count: 0, first: `read #${i}: offset ${offset} (${value}) after offset ${floor} was committed` };
+      reReads.set(partition, { count: r.count + 1, first: r.first });
+    }
     if (seen.has(value)) duplicates++;
     seen.add(value);
   });
   for (; c < commits.length; c++) for (const [p, o] of commits[c]![1]) committed.set(p, Math.max(committed.get(p) ?? 0, o));
   const missing = expected.filter((v) => !seen.has(v));
   if (missing.length > 0) problems.add(`${missing.length} values never read, e.g. ${missing.slice(0, 10).join(', ')}`);
+  for (const [partition, r] of [...reReads].sort((a, b) => a[0] - b[0])) {
+    problems.add(`partition ${partition}: ${r.count} records read again below an offset already committed (lost commit); first: ${r.first}`);
+  }
   return { problems: problems.done(), duplicates, committedMax: committed };
 }
