@@ -2,9 +2,10 @@
  * Consumer groups fail over with their offsets (issue 14, "Tests"): three Node brokers on
  * one etcd, `__consumer_offsets` replicated (`offsets.topic.replication.factor=3`, set here
  * explicitly), a topic with replication factor 3 and `min.insync.replicas=2` holding 3000
- * records. A librdkafka group member (python3-confluent-kafka: subscribe, commit
- * synchronously after every batch, throttled so the run spans the kill) is consuming when
- * the group's coordinator (FindCoordinator, agreed by every broker) is SIGKILLed. Then:
+ * records. A group member — librdkafka (python3-confluent-kafka) in one test, KafkaJS in the
+ * other; subscribed, no auto commit, committing synchronously every 50 records, throttled to
+ * about 200 records a second so the run spans the kill — is consuming when the group's
+ * coordinator (FindCoordinator, agreed by every broker) is SIGKILLed. Then:
  * - the survivors name another coordinator (the `__consumer_offsets` leadership moved);
  * - the member reads every record and commits its last offsets through the new coordinator;
  * - no record is read again below an offset the member had committed successfully before
@@ -22,6 +23,7 @@ import { PythonPeer } from './python-peer.ts';
 import { checkGroupCommits } from './replication-check.ts';
 import { PY_GROUP_COMMITTER } from './replication-scripts.ts';
 import type { GroupCommitterProgress, GroupCommitterReport } from './replication-scripts.ts';
+import { sleep } from '@samsa/bench';
 
 const SESSION_TIMEOUT_MS = 3000;
 const PARTITIONS = 3;
@@ -33,6 +35,8 @@ const PERIOD_S = 0.25;
 const READS_BEFORE_KILL = 900;
 const OFFSETS_PARTITIONS = 6;
 const CONSUMER_OFFSETS = '__consumer_offsets';
+/** The member's own deadline for reading everything. */
+const MEMBER_TIMEOUT_S = 100;
 const { Kafka, logLevel } = kafkajs;
 
 async function createReplicatedTopic(cluster: Cluster, topic: string): Promise<void> {
@@ -78,6 +82,89 @@ async function agreedCoordinator(cluster: Cluster, group: string, timeoutMs: num
   return nodeId;
 }
 
+/** A group member under test: reads and successful commits on one timeline (replication-check.ts). */
+interface GroupMember {
+  /** Records read so far. */
+  reads(): number;
+  /** At least one commit succeeded. */
+  committed(): boolean;
+  /** Waits until the member read every record and committed after its last read (or its deadline). */
+  finished(timeoutMs: number): Promise<GroupCommitterReport>;
+  /** Ends the member (safe twice, in finally). */
+  stop(): Promise<void>;
+}
+
+function librdkafkaMember(cluster: Cluster, topic: string, group: string): GroupMember {
+  const peer = new PythonPeer(PY_GROUP_COMMITTER, [cluster.bootstrap(), topic, group, String(RECORDS), String(BATCH), String(PERIOD_S), String(MEMBER_TIMEOUT_S)], (MEMBER_TIMEOUT_S + 30) * 1000);
+  const progress = (): GroupCommitterProgress | undefined => {
+    if (!peer.running && peer.latest('report') === undefined) throw new Error(`the member exited:\n${peer.stderr().slice(-4000)}`);
+    return peer.latest<GroupCommitterProgress>('progress');
+  };
+  return {
+    reads: () => progress()?.reads ?? 0,
+    committed: () => (progress()?.lastCommit ?? null) !== null,
+    finished: async (timeoutMs) => (await peer.report(timeoutMs)) as GroupCommitterReport,
+    stop: () => peer.kill(),
+  };
+}
+
+/** The same member as librdkafkaMember, in KafkaJS (in this process): eachMessage, commitOffsets every BATCH records. */
+async function kafkajsMember(cluster: Cluster, topic: string, group: string): Promise<GroupMember> {
+  const kafka = new Kafka({ brokers: cluster.bootstrap().split(','), logLevel: logLevel.NOTHING, retry: { retries: 20, maxRetryTime: 2000 } });
+  const consumer = kafka.consumer({ groupId: group, sessionTimeout: 6000, rebalanceTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100, retry: { retries: 20, maxRetryTime: 2000 } });
+  const reads: Array<[number, number, string]> = [];
+  const commits: Array<[number, Array<[number, number]>]> = [];
+  const errors: string[] = [];
+  const seen = new Set<string>();
+  /** Next offset per partition read since the last successful commit. */
+  const pending = new Map<number, number>();
+  const perRecordMs = (PERIOD_S * 1000) / BATCH;
+  const commit = async (): Promise<void> => {
+    const offsets = [...pending];
+    const at = reads.length;
+    try {
+      await consumer.commitOffsets(offsets.map(([partition, offset]) => ({ topic, partition, offset: String(offset) })));
+      commits.push([at, offsets]);
+      for (const [p, o] of offsets) if (pending.get(p) === o) pending.delete(p);
+    } catch (error) {
+      if (errors.length < 200) errors.push(`commit: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      const value = message.value!.toString();
+      reads.push([partition, Number(message.offset), value]);
+      seen.add(value);
+      pending.set(partition, Number(message.offset) + 1);
+      if (reads.length % BATCH === 0) await commit();
+      await sleep(perRecordMs);
+    },
+  });
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    await consumer.disconnect();
+  };
+  return {
+    reads: () => reads.length,
+    committed: () => commits.length > 0,
+    finished: async (timeoutMs) => {
+      await pollUntil('the KafkaJS member read every record and committed', timeoutMs, async () => {
+        if (seen.size < RECORDS) return false;
+        if (pending.size > 0) await commit();
+        return pending.size === 0;
+      }).catch(() => undefined);
+      await stop();
+      return { t: 'report', reads, commits, errors, distinct: seen.size };
+    },
+    stop,
+  };
+}
+
 describe('consumer groups keep consuming and keep their commits when their coordinator is SIGKILLed (RF 3)', () => {
   let cluster: Cluster;
   const logs = new BrokerLogs('replication-groups');
@@ -95,10 +182,11 @@ describe('consumer groups keep consuming and keep their commits when their coord
     await cluster?.stop();
   });
 
-  it('librdkafka (python3-confluent-kafka): a new coordinator, every record read, no committed record read again, offsets kept', { timeout: 180_000 }, async () => {
+  /** The scenario of the file comment with the member `start` makes; prints the figures. */
+  async function coordinatorFailover(client: string, topic: string, group: string, start: () => Promise<GroupMember>): Promise<void> {
     try {
-      const topic = 'grp-failover';
-      const group = 'librdkafka-failover';
+      // A previous test may have left a broker down.
+      for (const b of cluster.brokers.filter((x) => !x.running)) await b.restart();
       await createReplicatedTopic(cluster, topic);
       await waitForSameLeaders(cluster, topic, PARTITIONS);
       await waitForFullIsr(cluster, topic, PARTITIONS, 30_000);
@@ -107,16 +195,12 @@ describe('consumer groups keep consuming and keep their commits when their coord
       await agreedCoordinator(cluster, group, 30_000);
       await waitForFullIsr(cluster, CONSUMER_OFFSETS, OFFSETS_PARTITIONS, 30_000);
 
-      const member = new PythonPeer(PY_GROUP_COMMITTER, [cluster.bootstrap(), topic, group, String(RECORDS), String(BATCH), String(PERIOD_S), '100'], 150_000);
+      const member = await start();
       let report: GroupCommitterReport;
-      let moveMs: number;
-      let victimId: number;
+      let moveMs = -1;
+      let victimId = -1;
       try {
-        await pollUntil(`the member read ${READS_BEFORE_KILL} records and committed`, 60_000, () => {
-          if (!member.running) throw new Error(`the member exited:\n${member.stderr().slice(-4000)}`);
-          const p = member.latest<GroupCommitterProgress>('progress');
-          return p !== undefined && p.reads >= READS_BEFORE_KILL && p.lastCommit !== null;
-        });
+        await pollUntil(`the member read ${READS_BEFORE_KILL} records and committed`, 60_000, () => member.reads() >= READS_BEFORE_KILL && member.committed());
         victimId = await agreedCoordinator(cluster, group, 30_000);
         const victim = cluster.broker(victimId);
         const killedAt = performance.now();
@@ -124,9 +208,9 @@ describe('consumer groups keep consuming and keep their commits when their coord
         logs.keep(victim, `SIGKILL, coordinator of ${group}`);
         await agreedCoordinator(cluster, group, 30_000, (id) => id !== victimId);
         moveMs = performance.now() - killedAt;
-        report = (await member.report(110_000)) as GroupCommitterReport;
+        report = await member.finished((MEMBER_TIMEOUT_S + 10) * 1000);
       } finally {
-        await member.kill();
+        await member.stop();
       }
 
       const expected = Array.from({ length: RECORDS }, (_, i) => `v-${i}`);
@@ -136,7 +220,7 @@ describe('consumer groups keep consuming and keep their commits when their coord
       const ends = new Map((await withAdmin(cluster, (admin) => admin.fetchTopicOffsets(topic))).map((e) => [e.partition, Number(e.high)]));
       console.log(
         JSON.stringify({
-          test: 'replication-groups librdkafka',
+          test: `replication-groups ${client}`,
           coordinatorKilled: victimId,
           coordinatorMoveMs: Math.round(moveMs),
           reads: report.reads.length,
@@ -146,6 +230,7 @@ describe('consumer groups keep consuming and keep their commits when their coord
           firstErrors: report.errors.slice(0, 3),
           committedMax: [...verdict.committedMax],
           committedNow: [...committedNow],
+          ends: [...ends],
         }),
       );
       expect(verdict.problems).toEqual([]);
@@ -159,5 +244,13 @@ describe('consumer groups keep consuming and keep their commits when their coord
       if (error instanceof Error) error.message += `\n(broker logs: ${dir})`;
       throw error;
     }
+  }
+
+  it('librdkafka (python3-confluent-kafka): a new coordinator, every record read, no committed record read again, offsets kept', { timeout: 180_000 }, async () => {
+    await coordinatorFailover('librdkafka', 'grp-librdkafka', 'librdkafka-failover', async () => librdkafkaMember(cluster, 'grp-librdkafka', 'librdkafka-failover'));
+  });
+
+  it('KafkaJS: a new coordinator, every record read, no committed record read again, offsets kept', { timeout: 180_000 }, async () => {
+    await coordinatorFailover('kafkajs', 'grp-kafkajs', 'kafkajs-failover', () => kafkajsMember(cluster, 'grp-kafkajs', 'kafkajs-failover'));
   });
 });
