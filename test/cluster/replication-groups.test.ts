@@ -6,7 +6,8 @@
  * other; subscribed, no auto commit, committing synchronously every 50 records, throttled to
  * about 200 records a second so the run spans the kill — is consuming when the group's
  * coordinator (FindCoordinator, agreed by every broker) is SIGKILLed. Then:
- * - the survivors name another coordinator (the `__consumer_offsets` leadership moved);
+ * - the survivors name another coordinator: the new leader (in etcd) of the group's
+ *   `__consumer_offsets` partition, as the victim was before the kill;
  * - the member reads every record and commits its last offsets through the new coordinator;
  * - no record is read again below an offset the member had committed successfully before
  *   (a lost commit would send it back), checked on the member's own read/commit timeline;
@@ -67,11 +68,12 @@ async function produceValues(cluster: Cluster, topic: string, count: number): Pr
   }
 }
 
-/** The coordinator every running broker names for `group` (polls until they agree, none errs, and `accept` holds). */
-async function agreedCoordinator(cluster: Cluster, group: string, timeoutMs: number, accept: (nodeId: number) => boolean = () => true): Promise<number> {
+/** The coordinator every running broker names for `group` (polls until they agree, none errs, and `accept` holds; `before` runs first in each poll). */
+async function agreedCoordinator(cluster: Cluster, group: string, timeoutMs: number, accept: (nodeId: number) => boolean = () => true, before?: () => Promise<void>): Promise<number> {
   let nodeId = -1;
   let seen = '';
   await pollUntil(`every running broker names one coordinator for ${group}`, timeoutMs, async () => {
+    await before?.();
     const answers = await Promise.all(cluster.brokers.filter((b) => b.running).map((b) => findCoordinator(b.port, group)));
     seen = JSON.stringify(answers);
     nodeId = answers[0]!.nodeId;
@@ -165,6 +167,23 @@ async function kafkajsMember(cluster: Cluster, topic: string, group: string): Pr
   };
 }
 
+/**
+ * The `__consumer_offsets` partition of `group`, as Kafka computes it (abs of Java's
+ * String.hashCode, mod the partition count): written out here as the test's own oracle.
+ */
+function offsetsPartitionOf(group: string): number {
+  let h = 0;
+  for (let i = 0; i < group.length; i++) h = (Math.imul(h, 31) + group.charCodeAt(i)) | 0;
+  return (h & 0x7fffffff) % OFFSETS_PARTITIONS;
+}
+
+/** The leader etcd names for `group`'s `__consumer_offsets` partition. */
+async function offsetsLeaderOf(cluster: Cluster, group: string): Promise<number> {
+  const partition = offsetsPartitionOf(group);
+  const record = (await etcdPartitions(cluster, CONSUMER_OFFSETS)).find((p) => p.partition === partition);
+  return record?.leader ?? -1;
+}
+
 describe('consumer groups keep consuming and keep their commits when their coordinator is SIGKILLed (RF 3)', () => {
   let cluster: Cluster;
   const logs = new BrokerLogs('replication-groups');
@@ -202,11 +221,16 @@ describe('consumer groups keep consuming and keep their commits when their coord
       try {
         await pollUntil(`the member read ${READS_BEFORE_KILL} records and committed`, 60_000, () => member.reads() >= READS_BEFORE_KILL && member.committed());
         victimId = await agreedCoordinator(cluster, group, 30_000);
+        expect(victimId).toBe(await offsetsLeaderOf(cluster, group));
         const victim = cluster.broker(victimId);
         const killedAt = performance.now();
         await victim.kill();
         logs.keep(victim, `SIGKILL, coordinator of ${group}`);
-        await agreedCoordinator(cluster, group, 30_000, (id) => id !== victimId);
+        // The coordinator moves with the leadership of the group's __consumer_offsets partition.
+        let leaderNow = -1;
+        await agreedCoordinator(cluster, group, 30_000, (id) => id !== victimId && id === leaderNow, async () => {
+          leaderNow = await offsetsLeaderOf(cluster, group);
+        });
         moveMs = performance.now() - killedAt;
         report = await member.finished((MEMBER_TIMEOUT_S + 10) * 1000);
       } finally {
