@@ -40,6 +40,8 @@ import { canOverlapRequest } from './connection/overlapping-requests.ts';
 import { RequestMemoryPool } from './connection/request-memory-pool.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { GroupService } from './groups/group-service.ts';
+import { ReplicaManager, type ReplicationPlantedBug } from './replication/replica-manager.ts';
+import { replicaFetchConfigOf } from './replication/replica-fetch-config.ts';
 import type { ApiHandler } from './handlers/api-handler.ts';
 import { handlerTableFor } from './handlers/index.ts';
 import { silentLogger } from './observability/logger.ts';
@@ -114,6 +116,11 @@ export interface BrokerOptions {
    * on a single broker. The broker does not stop it: the app does, after shutdown.
    */
   readonly cluster?: ClusterLink;
+  /**
+   * Cluster mode (issue 14): the transport followers fetch from their leaders over (absent:
+   * this broker never follows — tests without a network), and a test-only planted bug.
+   */
+  readonly replication?: { readonly transport?: Transport; readonly plantedBugForTesting?: ReplicationPlantedBug };
 }
 
 export class Broker {
@@ -121,6 +128,8 @@ export class Broker {
   readonly registry: TopicRegistry;
   /** The consumer-group coordinator bound to `__consumer_offsets` and the clock. */
   readonly groups: GroupService;
+  /** Replication (cluster mode only; null on a single broker): the replica-fetch server's handler is `replicas.handleFetch`. */
+  readonly replicas: ReplicaManager | null;
   /** The partition log store (the SamsaLogStore, or what `wrapLogs` made of it). */
   readonly logs: PartitionLogStore;
   /** Low-disk protection of the log dir (free bytes, refusal state). */
@@ -168,6 +177,19 @@ export class Broker {
       loadGate: options.groupLoadGate,
       ...(options.cluster ? { cluster: options.cluster, leadership: registry.leadership } : {}),
     });
+    this.replicas =
+      options.cluster === undefined
+        ? null
+        : new ReplicaManager({
+            registry,
+            cluster: options.cluster,
+            clock: options.clock,
+            logger: this.#logger.child({ component: 'replication' }),
+            fetch: replicaFetchConfigOf(options.config.values),
+            replicaLagTimeMaxMs: options.config.values.get('replica.lag.time.max.ms') as number,
+            ...(options.replication?.transport === undefined ? {} : { transport: options.replication.transport }),
+            ...(options.replication?.plantedBugForTesting === undefined ? {} : { plantedBugForTesting: options.replication.plantedBugForTesting }),
+          });
     this.#ctx = {
       server: options.config,
       nodeId: options.config.nodeId,
@@ -180,7 +202,7 @@ export class Broker {
       freeSpace: this.freeSpace,
       advertised: () => self.#advertised,
       cluster: options.cluster ?? null,
-      replication: null,
+      replication: this.replicas,
       get shuttingDown() {
         return self.#shuttingDown;
       },
@@ -239,8 +261,9 @@ export class Broker {
     try {
       const broker = await Broker.#openLocked(options, logger, lock);
       broker.#dataDirLock = lock;
-      // Cluster mode: the local replicas of the first view are open before clients come.
-      await broker.registry.applied();
+      // Cluster mode: the local replicas of the first view are open, and those it leads
+      // take writes, before clients come.
+      await broker.settled();
       // A first reading now, so /metrics and /healthz show the free space from the start
       // (refresh never rejects; 'unknown' stays unknown).
       await broker.freeSpace.refresh();
@@ -307,6 +330,8 @@ export class Broker {
       topicConfig,
       defaultConfig: effectiveTopicConfig(server, store.state.dynamicBrokerConfigs, {}),
       maintenance: logMaintenanceConfig(server),
+      // A cluster broker's high watermark is replication's (checkpointed); a single broker's is its log end.
+      highWatermark: options.cluster === undefined ? 'log-end' : 'manual',
       onSegmentsDeleted: (e) => {
         registry?.partition(e.topic, e.partition)?.afterRetention(e.logStartOffset);
         logger.info({ topic: e.topic, partition: e.partition, segments: e.deletedSegments, logStartOffset: e.logStartOffset, reason: e.reason }, 'retention deleted segments');
@@ -492,7 +517,18 @@ export class Broker {
     const groups = { byState, ...coordinator.counters() };
     this.freeSpace.maybeRefresh(); // a scrape sees the reading of at most one interval ago
     const disk = { ...this.freeSpace.state(), offlinePartitions };
-    return { connections: this.#connections.size, topics: this.registry.topicCount, partitions, groups, disk };
+    const replication = this.replicas?.gauges();
+    return { connections: this.#connections.size, topics: this.registry.topicCount, partitions, groups, disk, ...(replication === undefined ? {} : { replication }) };
+  }
+
+  /**
+   * Resolves once every cluster view handed to the registry so far is applied and the
+   * replication roles it gave are set up (a led partition takes writes). At once on a
+   * single broker. For tests and startup; clients simply retry NOT_LEADER_OR_FOLLOWER.
+   */
+  async settled(): Promise<void> {
+    await this.registry.applied();
+    await this.replicas?.settled();
   }
 
   /** Idempotent; see the file comment for the order. */
@@ -518,6 +554,8 @@ export class Broker {
     if (this.#ctx.cluster !== null) endViewWaits(this.#ctx.cluster);
     await Promise.all(finishing);
     for (const unsubscribe of this.#clusterUnsubscribe.splice(0)) unsubscribe();
+    // Follower loops stop and acks=all waiters are answered before the logs close.
+    await this.replicas?.close();
     await this.registry.close();
     await this.#metadataStore?.close().catch((e: unknown) => this.#logger.warn({ err: e }, 'closing the metadata store failed'));
     // Last: the logs are closed, so another broker may have the dirs now.

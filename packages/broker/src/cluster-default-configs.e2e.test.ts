@@ -70,7 +70,7 @@ async function setup(first = view({ revision: 1 })): Promise<Setup> {
   const link = new FakeClusterLink(ME, first);
   const broker = await Broker.open({ config, fs, clock, random: createRandom(0), cluster: link });
   open = broker;
-  await broker.registry.applied();
+  await broker.settled();
   const listener = await broker.listen(transport);
   const client = new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: listener.port }));
   return { broker, link, client };
@@ -78,7 +78,7 @@ async function setup(first = view({ revision: 1 })): Promise<Setup> {
 
 async function publish(s: Setup, next: ReturnType<typeof view>): Promise<void> {
   s.link.publish(next);
-  await s.broker.registry.applied();
+  await s.broker.settled();
 }
 
 function describeConfigs(client: KafkaTestClient, resourceType: number, resourceName: string, keys: string[] | null): Promise<DescribeConfigsResponse> {
@@ -199,7 +199,7 @@ describe('cluster-wide default broker configs', () => {
     expect(inc.responses[0]).toMatchObject({ resourceName: '', errorCode: ErrorCode.NONE });
     expect(s.link.controller.calls[0]).toEqual({ method: 'alterConfigs', req: { resource: { type: 'broker-default' }, mode: 'incremental', configs: { 'log.cleanup.policy': 'compact,delete', 'log.retention.ms': '9000' } } });
     expect(s.link.view().brokerDefaultConfigs).toEqual({ 'log.cleanup.policy': 'compact,delete', 'log.retention.ms': '9000' });
-    await s.broker.registry.applied();
+    await s.broker.settled();
     expect(s.broker.registry.partition('t', 0)!.config.retentionMs).toBe(9000);
 
     // A broker's SUBTRACT works on its effective value, which the default supplies.

@@ -25,6 +25,8 @@ import {
   ListOffsetsResponseCodec,
   MetadataRequestCodec,
   MetadataResponseCodec,
+  CreateTopicsRequestCodec,
+  CreateTopicsResponseCodec,
   ProduceRequestCodec,
   ProduceResponseCodec,
   ZERO_UUID,
@@ -39,7 +41,7 @@ import { parseServerConfig } from './config/server-config.ts';
 import { buildClusterView, FakeClusterLink, FAKE_CLUSTER_ID } from './testing/fake-cluster-link.ts';
 import type { ClusterViewSpec, TopicSpec } from './testing/fake-cluster-link.ts';
 import { KafkaTestClient } from './testing/kafka-test-client.ts';
-import { batchOf, fetchBody, produceBody, valuesOf } from './testing/requests.ts';
+import { batchOf, createTopicsBody, fetchBody, produceBody, valuesOf } from './testing/requests.ts';
 
 const ME = 1;
 const OTHER = 2;
@@ -47,14 +49,18 @@ const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 const NEW_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAg';
 const BROKERS = [{ nodeId: ME, port: 9091 }, { nodeId: OTHER, port: 9092, rack: 'r2' }];
 
-/** Node 1 leads p0 (epoch 3), node 2 leads p1 (epoch 5); both hold both replicas. */
+/**
+ * Node 1 leads p0 (epoch 3), node 2 leads p1 (epoch 5); both hold both replicas. Each ISR
+ * is its leader alone (no follower fetches here), so a leader's high watermark follows its
+ * log end, as replication sets it for a lone in-sync replica.
+ */
 function topicSpec(p0Leader = ME, p1Leader = OTHER, epochs: [number, number] = [3, 5], topicId = TOPIC_ID): TopicSpec {
   return {
     name: 't',
     topicId,
     partitions: [
-      { leader: p0Leader, leaderEpoch: epochs[0], replicas: [ME, OTHER] },
-      { leader: p1Leader, leaderEpoch: epochs[1], replicas: [OTHER, ME] },
+      { leader: p0Leader, leaderEpoch: epochs[0], replicas: [ME, OTHER], isr: [p0Leader] },
+      { leader: p1Leader, leaderEpoch: epochs[1], replicas: [OTHER, ME], isr: [p1Leader] },
     ],
   };
 }
@@ -69,6 +75,8 @@ interface Setup {
   fs: MemoryFileSystem;
   client: KafkaTestClient;
   events: LeadershipChange[];
+  /** Another connection, with its own client id. */
+  connect(clientId: string): Promise<KafkaTestClient>;
 }
 
 let open: Broker | null = null;
@@ -87,15 +95,15 @@ async function setup(first = view({ revision: 1 }), overrides: string[] = []): P
   open = broker;
   const events: LeadershipChange[] = [];
   broker.registry.leadership.subscribe((e) => events.push(e));
-  await broker.registry.applied();
+  await broker.settled();
   const listener = await broker.listen(transport);
   const client = new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: listener.port }));
-  return { broker, link, fs, client, events };
+  return { broker, link, fs, client, events, connect: async (clientId) => new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: listener.port }), clientId) };
 }
 
 async function publish(s: Setup, next: ReturnType<typeof view>): Promise<void> {
   s.link.publish(next);
-  await s.broker.registry.applied();
+  await s.broker.settled();
 }
 
 function produce(client: KafkaTestClient, partition: number, values = ['a']): Promise<ProduceResponse> {
@@ -179,7 +187,7 @@ describe('cluster mode: a broker that leads some partitions', () => {
     expect(md.topics.map((t) => t.name)).toEqual(['t']);
     expect(md.topics[0]?.topicId).toBe(TOPIC_ID);
     expect(md.topics[0]?.partitions).toEqual([
-      { errorCode: ErrorCode.NONE, partitionIndex: 0, leaderId: ME, leaderEpoch: 3, replicaNodes: [ME, OTHER], isrNodes: [ME, OTHER], offlineReplicas: [] },
+      { errorCode: ErrorCode.NONE, partitionIndex: 0, leaderId: ME, leaderEpoch: 3, replicaNodes: [ME, OTHER], isrNodes: [ME], offlineReplicas: [] },
       { errorCode: ErrorCode.LEADER_NOT_AVAILABLE, partitionIndex: 1, leaderId: -1, leaderEpoch: 6, replicaNodes: [OTHER, 3], isrNodes: [], offlineReplicas: [3] },
     ]);
     const dc = await s.client.request(60, 1, DescribeClusterRequestCodec, { includeClusterAuthorizedOperations: false, endpointType: 1 }, DescribeClusterResponseCodec);
@@ -280,11 +288,11 @@ describe('cluster mode: a broker that leads some partitions', () => {
     s.link.setLeaseValid(false);
     // Handlers read the lease on every request, before the registry applies the change.
     expect(produceCode(await produce(s.client, 0))).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    await s.broker.registry.applied();
+    await s.broker.settled();
     expect(s.events).toEqual([{ topic: 't', partition: 0, role: 'follower', leaderEpoch: 3, deleted: false }]);
     expect((await fetchV12(s.client, 0)).responses[0]?.partitions[0]?.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     s.link.setLeaseValid(true);
-    await s.broker.registry.applied();
+    await s.broker.settled();
     expect(s.events.at(-1)).toEqual({ topic: 't', partition: 0, role: 'leader', leaderEpoch: 3, deleted: false });
     expect(produceCode(await produce(s.client, 0))).toBe(ErrorCode.NONE);
   });
@@ -332,6 +340,20 @@ describe('cluster mode: a broker that leads some partitions', () => {
     expect(created.topics[0]).toMatchObject({ name: 'late', errorCode: ErrorCode.NONE, topicId: NEW_TOPIC_ID });
   });
 
+  it('CreateTopics of an internal topic: a client is refused; a broker\'s forwarded request (the group coordinator\'s) reaches the controller', async () => {
+    const s = await setup();
+    s.link.isController = true;
+    const create = (client: KafkaTestClient) => client.request(CreateTopicsRequestCodec.meta.apiKey, 7, CreateTopicsRequestCodec, createTopicsBody('__consumer_offsets', 3, { timeoutMs: 0 }), CreateTopicsResponseCodec);
+    const refused = await create(s.client);
+    expect(refused.topics[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Topic name __consumer_offsets is reserved for internal use' });
+    expect(s.link.controller.calls).toHaveLength(0);
+    const forwardingBroker = await s.connect('samsa-forward-2');
+    s.link.controller.reply = () => ({ ok: true, topicId: NEW_TOPIC_ID });
+    const forwarded = await create(forwardingBroker);
+    expect(forwarded.topics[0]?.errorCode).not.toBe(ErrorCode.INVALID_REQUEST);
+    expect(s.link.controller.calls).toEqual([{ method: 'createTopic', req: expect.objectContaining({ name: '__consumer_offsets', partitionCount: 3 }) }]);
+  });
+
   it('the registry refuses its own topic mutations in cluster mode (the controller changes topics)', async () => {
     const s = await setup();
     const r = s.broker.registry;
@@ -375,7 +397,8 @@ describe('cluster mode: a broker that leads some partitions', () => {
 
   it('shutdown unsubscribes from the link', async () => {
     const s = await setup();
-    expect(s.link.listenerCount).toBe(2);
+    // The registry's view apply, the group service and the replica manager.
+    expect(s.link.listenerCount).toBe(3);
     await s.broker.shutdown();
     open = null;
     expect(s.link.listenerCount).toBe(0);

@@ -116,7 +116,7 @@ describe('cluster mode: applyView', () => {
             const view = viewOf(step, ++revision);
             link.setLeaseValid(step.leaseValid);
             link.publish(view);
-            await broker.registry.applied();
+            await broker.settled();
             await check(broker, fs, view, step.leaseValid, events, seen);
           }
         } finally {

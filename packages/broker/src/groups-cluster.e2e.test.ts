@@ -248,9 +248,9 @@ describe('consumer groups in a cluster', () => {
 
   it('a reload waits for the previous leadership\'s write in flight and replays it; a write queued behind it is refused; both commits answer NOT_COORDINATOR', async () => {
     const held: { release: (() => void) | null; holding: boolean } = { release: null, holding: false };
-    const t = await startClusterGroups(true, async (log, batches) => {
+    const t = await startClusterGroups(true, async (log, batches, options) => {
       if (held.holding) await new Promise<void>((resolve) => (held.release = resolve));
-      return log.append(batches);
+      return log.append(batches, options);
     });
     const [c1, c2] = [await t.connect(), await t.connect()];
     try {

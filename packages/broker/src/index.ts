@@ -13,7 +13,7 @@ export type { EffectiveTopicConfig } from './config/topic-config.ts';
 export { silentLogger, RateLimitedLog } from './observability/logger.ts';
 export type { Logger } from './observability/logger.ts';
 export { noopMetrics } from './observability/metrics.ts';
-export type { DiskGauge, GroupsGauge, Metrics, MetricsSnapshot, PartitionGauge } from './observability/metrics.ts';
+export type { DiskGauge, GroupsGauge, Metrics, MetricsSnapshot, PartitionGauge, ReplicationGauge } from './observability/metrics.ts';
 export { ConnectionSession } from './connection/connection-session.ts';
 export type { FrameOutcome, ResponseBytes, SessionOptions, SessionSink } from './connection/connection-session.ts';
 export { attachSession } from './connection/attach.ts';

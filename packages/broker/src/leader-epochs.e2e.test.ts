@@ -121,7 +121,7 @@ describe('OffsetForLeaderEpoch on a single broker', () => {
 
 describe('leader epochs in cluster mode', () => {
   function viewAt(revision: number, leader: number, leaderEpoch: number) {
-    return buildClusterView({ revision, controllerId: OTHER, brokers: BROKERS, topics: [{ name: 't', topicId: TOPIC_ID, partitions: [{ leader, leaderEpoch, replicas: [ME, OTHER] }] }] });
+    return buildClusterView({ revision, controllerId: OTHER, brokers: BROKERS, topics: [{ name: 't', topicId: TOPIC_ID, partitions: [{ leader, leaderEpoch, replicas: [ME, OTHER], isr: [leader] }] }] });
   }
 
   async function cluster(): Promise<{ broker: Broker; link: FakeClusterLink; fs: MemoryFileSystem; client: KafkaTestClient }> {
@@ -132,7 +132,7 @@ describe('leader epochs in cluster mode', () => {
     const link = new FakeClusterLink(ME, viewAt(1, ME, 2));
     const broker = await Broker.open({ config, fs, clock, random: createRandom(0), cluster: link });
     stops.push(() => broker.shutdown());
-    await broker.registry.applied();
+    await broker.settled();
     const listener = await broker.listen(transport);
     const client = new KafkaTestClient(await transport.connect({ host: '127.0.0.1', port: listener.port }));
     return { broker, link, fs, client };
@@ -143,11 +143,11 @@ describe('leader epochs in cluster mode', () => {
     expect(await produce(client, 't', 0, ['a', 'b'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 0 });
     // Leadership moves away and back: the controller bumps the epoch each time.
     link.publish(viewAt(2, OTHER, 3));
-    await broker.registry.applied();
+    await broker.settled();
     expect((await produce(client, 't', 0, ['x'])).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     expect((await offsetForLeaderEpoch(client, 4, 't', 0, 2)).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
     link.publish(viewAt(3, ME, 4));
-    await broker.registry.applied();
+    await broker.settled();
     expect(await produce(client, 't', 0, ['c'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 2 });
     expect(await produce(client, 't', 0, ['d'])).toEqual({ errorCode: ErrorCode.NONE, baseOffset: 3 });
 

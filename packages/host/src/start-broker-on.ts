@@ -25,7 +25,9 @@
  * registration at once) and closes the store; the admin port closes last, so /healthz
  * reports the drain.
  */
-import { BoundListener, Broker, ClusterMember, DataDirLock, ForwardingControllerClient } from '@samsa/broker';
+import { ErrorCode } from '@samsa/codec';
+import { BoundListener, Broker, ClusterMember, DataDirLock, ForwardingControllerClient, ReplicaFetchServer, replicaFetchConfigOf } from '@samsa/broker';
+import type { ReplicaFetchRequest, ReplicaFetchResponse, ReplicationPlantedBug } from '@samsa/broker';
 import type { Logger, ServerConfig } from '@samsa/broker';
 import { EtcdMetadataStore } from '@samsa/coordinator';
 import type { MetadataStore } from '@samsa/coordinator';
@@ -62,6 +64,8 @@ export interface StartBrokerOnOptions {
   readonly createMetadataStore?: (cluster: ClusterConfig) => MetadataStore;
   /** In a cluster: bound of `ClusterMember.start()` (default 60 s). */
   readonly clusterStartTimeoutMs?: number;
+  /** TEST ONLY (apps/sim's planted bugs): a known bug in the replica state machines (ReplicaManagerOptions.plantedBugForTesting). */
+  readonly replicationPlantedBugForTesting?: ReplicationPlantedBug;
   /** TEST ONLY (apps/sim's planted bug): see ClusterMemberOptions.ignoreLeaseLossForTesting. */
   readonly ignoreLeaseLossForTesting?: boolean;
 }
@@ -91,6 +95,10 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
   let broker: Broker | undefined;
   let store: MetadataStore | null = null;
   let member: ClusterMember | null = null;
+  /** Cluster mode: the replica-fetch listener, started before registering (its port is in the registration). */
+  let replicaServer: ReplicaFetchServer | null = null;
+  /** Follower fetches go to the broker's ReplicaManager once it is open; until then nothing is led here. */
+  const replicaHandler: { fetch: ((request: ReplicaFetchRequest, signal: AbortSignal) => Promise<ReplicaFetchResponse>) | null } = { fetch: null };
   /** Admin requests of a broker that is not the controller go to the controller broker through it. */
   const forwarding: { client: ForwardingControllerClient | null } = { client: null };
   let reported = false;
@@ -110,12 +118,24 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
     const cluster = clusterConfigFrom(config);
     if (cluster !== null) {
       store = options.createMetadataStore?.(cluster) ?? new EtcdMetadataStore({ endpoints: cluster.endpoints, clock: runtime.clock, random: runtime.random });
+      const replicaListener = replicaFetchConfigOf(config.values).listener;
+      replicaServer = await ReplicaFetchServer.start({
+        transport: runtime.transport,
+        clock: runtime.clock,
+        logger,
+        clusterId: cluster.clusterId,
+        brokerId: config.nodeId,
+        host: replicaListener?.host ?? (bound.host === '' ? '0.0.0.0' : bound.host),
+        port: replicaListener?.port ?? 0,
+        handler: (request, signal) => (replicaHandler.fetch === null ? Promise.resolve(notLeading(request)) : replicaHandler.fetch(request, signal)),
+      });
       member = new ClusterMember({
         store,
         clusterId: cluster.clusterId,
         nodeId: config.nodeId,
         endpoint: advertisedEndpoint(config, bound.port),
         rack: config.rack,
+        replicationPort: replicaServer.port,
         clock: runtime.clock,
         random: runtime.random,
         logger,
@@ -156,9 +176,13 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
       onOpenFailure: report,
       ...(options.recoverMetadataFromLogs === true ? { recoverMetadataFromLogs: true } : {}),
       ...(member !== null ? { cluster: member } : {}),
+      ...(member !== null ? { replication: { transport: runtime.transport, ...(options.replicationPlantedBugForTesting === undefined ? {} : { plantedBugForTesting: options.replicationPlantedBugForTesting }) } } : {}),
     });
+    const replicas = broker.replicas;
+    if (replicas !== null) replicaHandler.fetch = (request, signal) => replicas.handleFetch(request, signal);
   } catch (error) {
     report(error);
+    await replicaServer?.close().catch(() => {});
     await member?.stop().catch(() => {});
     forwarding.client?.close();
     await store?.close().catch(() => {});
@@ -170,6 +194,7 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
   const opened = broker;
   const joined = member;
   const openedStore = store;
+  const openedReplicaServer = replicaServer;
   metrics.setSnapshotSource(() => opened.metricsSnapshot());
   const listener = opened.serve(bound);
   healthy = true;
@@ -186,6 +211,8 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
         healthy = false;
         try {
           await joined?.controlledShutdown(); // bounded; never rejects
+          // Followers' long polls end before the logs close.
+          await openedReplicaServer?.close().catch(() => {});
           await opened.shutdown();
         } finally {
           await joined?.stop();
@@ -211,4 +238,12 @@ function advertisedEndpoint(config: ServerConfig, boundPort: number): { host: st
   }
   const l = config.listeners[0]!;
   return { host: l.host === '' || l.host === '0.0.0.0' ? 'localhost' : l.host, port: boundPort };
+}
+
+/** The answer while the broker is still opening: it leads nothing yet. */
+function notLeading(request: ReplicaFetchRequest): ReplicaFetchResponse {
+  return {
+    errorCode: 0,
+    partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, logStartOffset: -1, divergingEpoch: null, records: new Uint8Array(0) })),
+  };
 }

@@ -27,6 +27,13 @@ describe('follower appends', () => {
     await log.truncateTo(log.endOffsetForEpoch(2).endOffset);
     expect(log.logEndOffset).toBe(2);
     expect(log.latestEpoch()).toBe(2);
+    // An epoch assigned at become-leader with nothing appended in it starts at the log end:
+    // a truncation to the log end removes no batch but drops that epoch (KIP-320 steps).
+    await log.assignEpochStartOffset(7, 2);
+    expect(log.latestEpoch()).toBe(7);
+    expect(await log.truncateTo(2)).toBe(false);
+    expect(log.latestEpoch()).toBe(2);
+    expect(log.logEndOffset).toBe(2);
     await log.close();
   });
 });

@@ -424,8 +424,9 @@ export class Log {
 
   /**
    * Removes every batch at or beyond `offset` (whole batches: one that holds `offset`
-   * goes entirely, so the log end may land below `offset`). Durable when it resolves.
-   * Returns false when there was nothing to remove.
+   * goes entirely, so the log end may land below `offset`) and every leader epoch that
+   * starts at or beyond it — also when no batch goes. Durable when it resolves.
+   * Returns false when no batch was removed.
    */
   async truncateTo(offset: number): Promise<boolean> {
     assertSafeInteger(offset, 'truncation offset');
@@ -433,7 +434,14 @@ export class Log {
     this.ensureAvailable();
     return this.writers.run(() =>
       this.guard('truncate', async () => {
-        if (offset >= this.endOffset) return false;
+        if (offset >= this.endOffset) {
+          // No record goes, but an epoch that starts at or past `offset` (one assigned at
+          // become-leader with nothing appended in it) does: a follower truncating on a
+          // diverging epoch relies on each step dropping its latest epoch (KIP-320).
+          this.epochCache.truncateFromEnd(offset);
+          if (this.epochCache.isDirty) await this.epochCache.flush();
+          return false;
+        }
         if (offset < this.startOffset || (this.local.segments.first?.baseOffset ?? 0) > offset) {
           await this.truncateFullyLocked(offset);
           return true;

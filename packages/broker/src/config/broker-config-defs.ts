@@ -151,6 +151,9 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('replica.fetch.backoff.ms', 'int', '1000', { validate: between(0, 300_000) }),
   def('replica.socket.timeout.ms', 'int', '30000', { validate: between(1000, 3_600_000) }),
   def('num.replica.fetchers', 'int', '1', { validate: between(1, 64) }),
+  // A leader proposes an ISR follower out after this long without catching up (Kafka's
+  // default, 30 s). Read by the replica manager (replication/replica-manager.ts).
+  def('replica.lag.time.max.ms', 'int', '30000', { validate: between(100, 3_600_000) }),
 ];
 
 export const BROKER_CONFIG_DEF_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(BROKER_CONFIG_DEFS.map((d) => [d.name, d]));

@@ -38,6 +38,7 @@ import type { BrokerContext } from '../broker-context.ts';
 import type { ClusterLink } from '../cluster/cluster-link.ts';
 import type { ClusterView } from '../cluster/cluster-view.ts';
 import { brokerOverridesOf, clusterDefaultsOf, refuseForwarded, replyError } from '../cluster/controller-client-handlers.ts';
+import { isForwardedRequest } from '../cluster/controller-client.ts';
 import { notSeenMessage, viewWaitMs, waitForView } from '../cluster/controller-client-view-wait.ts';
 import { ConfigError } from '../config/config-types.ts';
 import { resolveTopicConfigs, validateTopicConfig } from '../config/topic-config.ts';
@@ -154,10 +155,12 @@ async function createHere(ctx: BrokerContext, req: CreateTopicsRequest, v: numbe
 type ClusterPlan = { readonly ok: { readonly configs: Record<string, string>; readonly assignment: number[][] | null } } | { readonly errorCode: number; readonly errorMessage: string };
 
 /** The checks this broker makes before the controller sees the topic (see the file comment). */
-function planInCluster(view: ClusterView, t: CreateTopicsRequestCreatableTopic): ClusterPlan {
+function planInCluster(view: ClusterView, t: CreateTopicsRequestCreatableTopic, forwarded: boolean): ClusterPlan {
   const problem = topicNameProblem(t.name);
   if (problem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
-  if (INTERNAL_TOPICS.has(t.name) || t.name.startsWith('__samsa')) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Topic name ${t.name} is reserved for internal use` };
+  // A broker's own request for an internal topic (the group coordinator creating
+  // `__consumer_offsets`) reaches the controller broker as a forward: allowed; a client's is not.
+  if (!forwarded && (INTERNAL_TOPICS.has(t.name) || t.name.startsWith('__samsa'))) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Topic name ${t.name} is reserved for internal use` };
   if (view.topics.has(t.name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${t.name}' already exists.` };
   const key = collisionKey(t.name);
   for (const existing of view.topics.keys()) {
@@ -189,7 +192,7 @@ async function createInCluster(ctx: BrokerContext, cluster: ClusterLink, req: Cr
   // First, before any judgement from a view that may be stale: a forward goes no further.
   const refused = refuseForwarded(cluster, info);
   if (refused) return result(t.name, v, refused);
-  const p = planInCluster(cluster.view(), t);
+  const p = planInCluster(cluster.view(), t, isForwardedRequest(info.clientId));
   if (!('ok' in p)) return result(t.name, v, p);
   const configsOf = (view: ClusterView, overrides: Record<string, string>) => createdConfigs(v, () => resolveTopicConfigs(ctx.server, brokerOverridesOf(view, ctx.nodeId), overrides, clusterDefaultsOf(view)));
   if (req.validateOnly) {

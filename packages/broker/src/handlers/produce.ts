@@ -5,6 +5,13 @@
  *   watermark moves with the append); acks=0 gets no response at all, and if any
  *   partition failed the connection is closed so the client notices (Kafka does this).
  *   Other acks values → INVALID_REQUIRED_ACKS for every partition.
+ * - In a cluster (replication, issue 14): acks=-1 is refused with NOT_ENOUGH_REPLICAS
+ *   (nothing appended) while the ISR is smaller than the topic's min.insync.replicas, and
+ *   answered once the high watermark passed the batch — or NOT_ENOUGH_REPLICAS_AFTER_APPEND
+ *   (the ISR shrank meanwhile), REQUEST_TIMED_OUT after the request's timeout_ms,
+ *   NOT_LEADER_OR_FOLLOWER (leadership moved); in those cases the records may stay in the
+ *   log (Kafka's semantics; an idempotent producer's retry is deduplicated). acks 0 and 1
+ *   answer after the leader's append.
  * - Several topics and partitions per request; each partition answers on its own:
  *   UNKNOWN_TOPIC_OR_PARTITION, MESSAGE_TOO_LARGE (over the topic's max.message.bytes),
  *   CORRUPT_MESSAGE (bad CRC / framing; nothing appended), INVALID_RECORD (+ v8 record
@@ -51,7 +58,18 @@ function partitionResponse(index: number, v: number, o: Partial<ProduceOutcome> 
   };
 }
 
-async function producePartition(ctx: BrokerContext, topic: string, index: number, records: Uint8Array | null, v: number, acks: number, transactional: boolean) {
+function replicationMessage(code: number): string {
+  switch (code) {
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return 'The records were appended, but the ISR shrank below min.insync.replicas before they were replicated';
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return 'The records were appended but not replicated to the ISR within the request timeout';
+    default:
+      return 'This broker stopped leading the partition before the records were replicated';
+  }
+}
+
+async function producePartition(ctx: BrokerContext, topic: string, index: number, records: Uint8Array | null, v: number, acks: number, timeoutMs: number, transactional: boolean) {
   if (acks !== 0 && acks !== 1 && acks !== -1) return partitionResponse(index, v, { errorCode: ErrorCode.INVALID_REQUIRED_ACKS });
   if (INTERNAL_TOPICS.has(topic)) return partitionResponse(index, v, { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot append to internal topic ${topic}` });
   const found = leaderPartition(ctx, topic, index);
@@ -62,7 +80,15 @@ async function producePartition(ctx: BrokerContext, topic: string, index: number
   }
   // Low disk: refused before anything is written (retriable; see free-space-guard.ts).
   if (!(await ctx.freeSpace.admitsWrites())) return partitionResponse(index, v, { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: ctx.freeSpace.refusalMessage() });
+  // Cluster mode: acks=all needs min.insync.replicas in the ISR before anything is appended.
+  const refused = ctx.replication?.checkBeforeAppend(partition, acks) ?? ErrorCode.NONE;
+  if (refused !== ErrorCode.NONE) return partitionResponse(index, v, { errorCode: refused });
   const outcome = await partition.produce(records);
+  if (outcome.errorCode === ErrorCode.NONE && ctx.replication !== null && acks === -1) {
+    // The records are in the leader's log; acks=all answers once the ISR has them.
+    const replicated = await ctx.replication.awaitAcks(partition, outcome.lastOffset, acks, timeoutMs);
+    if (replicated !== ErrorCode.NONE) return partitionResponse(index, v, { errorCode: replicated, errorMessage: replicationMessage(replicated) });
+  }
   if (outcome.recordCount > 0) {
     ctx.metrics.recordsIn(topic, outcome.recordCount);
     ctx.freeSpace.noteAppended(records!.byteLength);
@@ -78,7 +104,7 @@ async function handleProduce(ctx: BrokerContext, req: ProduceRequest, info: Requ
   // order), then await them together.
   const responses = req.topicData.map((t) => ({
     name: t.name,
-    partitionResponses: t.partitionData.map((p) => producePartition(ctx, t.name, p.index, p.records, v, req.acks, transactional)),
+    partitionResponses: t.partitionData.map((p) => producePartition(ctx, t.name, p.index, p.records, v, req.acks, req.timeoutMs, transactional)),
   }));
   const settled = await Promise.all(
     responses.map(async (t) => ({ name: t.name, partitionResponses: await Promise.all(t.partitionResponses) })),

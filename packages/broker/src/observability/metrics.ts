@@ -67,10 +67,27 @@ export interface DiskGauge extends FreeSpaceState {
   readonly offlinePartitions: number;
 }
 
+/** Replication (cluster mode only): Kafka's ReplicaManager gauges, from this broker's view. */
+export interface ReplicationGauge {
+  /** Partitions this broker leads with writes open. */
+  readonly leaderPartitions: number;
+  /** Partitions this broker follows (fetching from their leader). */
+  readonly followerPartitions: number;
+  /** Led partitions whose ISR is smaller than their replica set (Kafka's UnderReplicatedPartitions). */
+  readonly underReplicatedPartitions: number;
+  /** Led partitions whose ISR is smaller than their min.insync.replicas (acks=all refused). */
+  readonly underMinIsrPartitions: number;
+  /** ISR changes of led partitions since start (Kafka's IsrShrinksPerSec / IsrExpandsPerSec, as totals). */
+  readonly isrShrinksTotal: number;
+  readonly isrExpandsTotal: number;
+}
+
 export interface MetricsSnapshot {
   readonly connections: number;
   readonly topics: number;
   readonly partitions: readonly PartitionGauge[];
   readonly groups: GroupsGauge;
   readonly disk: DiskGauge;
+  /** Absent on a single broker. */
+  readonly replication?: ReplicationGauge;
 }

@@ -30,3 +30,9 @@ export { fetcherIndexOf, partitionsByFetcher, ReplicaFetcherPool } from './repli
 export type { ReplicaFetcherPoolOptions } from './replica-fetcher-pool.ts';
 export { parseReplicaListener, REPLICA_FETCH_DEFAULTS, replicaFetchConfigOf } from './replica-fetch-config.ts';
 export type { ReplicaFetchConfig, ReplicaListenerAddress } from './replica-fetch-config.ts';
+export { ReplicaManager, TICK_INTERVAL_MS, ACKS_TIMEOUT_MS_MAX } from './replica-manager.ts';
+export type { ReplicaManagerOptions, ReplicationPlantedBug } from './replica-manager.ts';
+export type { ReplicationService } from './replication-service.ts';
+export { FollowerFetcher, machineResponse } from './follower-fetcher.ts';
+export type { FollowerSlot } from './follower-fetcher.ts';
+export { answerReplicaFetch } from './leader-fetch-handler.ts';

@@ -513,13 +513,17 @@ export class TopicRegistry {
         p.config = config;
         this.#logs.reconfigure?.(p.log, toLogConfig(config));
       }
-      this.#setRole(p, pv.leader === nodeId && leaseValid, pv.leaderEpoch, fresh !== undefined);
     }
     if (replicas.size === 0) return;
     this.#configJson.set(topic.name, configJson);
     this.#replicas.set(topic.name, replicas);
     this.#topics.set(topic.name, { record, partitions: sortedReplicas(replicas) });
     this.#byId.set(topic.topicId, topic.name);
+    // Roles last: a leadership listener finds the replica it is told about (`partition(t, i)`).
+    for (const pv of held) {
+      const p = replicas.get(pv.partition);
+      if (p) this.#setRole(p, pv.leader === nodeId && leaseValid, pv.leaderEpoch, opened.has(pv.partition));
+    }
   }
 
   /** Sets a replica's role and epoch; emits when it is new or either changed. */

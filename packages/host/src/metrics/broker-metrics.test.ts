@@ -67,6 +67,17 @@ describe('BrokerMetrics and the admin handler', () => {
     expect(text).toContain('samsa_records_in_total{topic="other"} 1');
   });
 
+  it('exposes the replication gauges of a cluster broker (0 on a single broker)', async () => {
+    const metrics = new BrokerMetrics();
+    const groups = { byState: {}, rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0, pendingSyncMembersRemovedTotal: 0 };
+    metrics.setSnapshotSource(() => ({ topics: 0, partitions: [], groups }));
+    expect(await metrics.text()).toMatch(/^samsa_under_replicated_partitions 0$/m); // a single broker: nothing to replicate
+    const replication = { leaderPartitions: 4, followerPartitions: 8, underReplicatedPartitions: 2, underMinIsrPartitions: 1, isrShrinksTotal: 3, isrExpandsTotal: 5 };
+    metrics.setSnapshotSource(() => ({ topics: 0, partitions: [], groups, replication }));
+    const text = await metrics.text();
+    for (const line of ['samsa_leader_partitions 4', 'samsa_follower_partitions 8', 'samsa_under_replicated_partitions 2', 'samsa_under_min_isr_partitions 1', 'samsa_isr_shrinks_total 3', 'samsa_isr_expands_total 5']) expect(text).toContain(line);
+  });
+
   it('exposes the log dir\'s free space, the low-disk threshold and refusal state in /metrics and /healthz', async () => {
     const metrics = new BrokerMetrics();
     const groups = { byState: {}, rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0, pendingSyncMembersRemovedTotal: 0 };

@@ -16,7 +16,7 @@
  * Label cardinality is bounded: `api` is one of the Kafka API names the broker knows
  * (≤ 100), and per-partition series are capped at {@link PARTITION_SERIES_MAX}.
  */
-import type { DiskGauge, GroupsGauge, Metrics } from '@samsa/broker';
+import type { DiskGauge, GroupsGauge, Metrics, ReplicationGauge } from '@samsa/broker';
 import { Counter, Gauge, Histogram, MetricRegistry, PROMETHEUS_CONTENT_TYPE } from './prometheus-registry.ts';
 
 export const PARTITION_SERIES_MAX = 10_000;
@@ -39,6 +39,7 @@ export interface SnapshotSource {
   readonly partitions: readonly PartitionStat[];
   readonly groups: GroupsGauge;
   readonly disk?: DiskGauge;
+  readonly replication?: ReplicationGauge;
 }
 
 const NO_GROUPS: GroupsGauge = { byState: {}, rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0, pendingSyncMembersRemovedTotal: 0 };
@@ -161,6 +162,15 @@ export class BrokerMetrics implements Metrics {
     diskGauge('samsa_offline_partitions', 'Partitions whose log went offline after a storage error (need a restart)', (d) => d.offlinePartitions);
     diskCounter('samsa_log_dir_writes_refused_total', 'Client writes refused because the log dir was low on space', (d) => d.writesRefusedTotal);
     diskCounter('samsa_log_dir_write_errors_total', 'Client writes that failed with a storage error (a full disk, mostly)', (d) => d.writeErrorsTotal);
+    // Replication (cluster mode; a single broker reports 0).
+    const replicationGauge = (name: string, help: string, pick: (g: ReplicationGauge) => number): void => this.pulledGauge(name, help, (s) => (s.replication === undefined ? undefined : pick(s.replication)));
+    const replicationCounter = (name: string, help: string, pick: (g: ReplicationGauge) => number): void => this.pulledCounter(name, help, (s) => (s.replication === undefined ? undefined : pick(s.replication)));
+    replicationGauge('samsa_leader_partitions', 'Partitions this broker leads (writes open)', (g) => g.leaderPartitions);
+    replicationGauge('samsa_follower_partitions', 'Partitions this broker follows', (g) => g.followerPartitions);
+    replicationGauge('samsa_under_replicated_partitions', 'Led partitions whose ISR is smaller than their replicas (Kafka UnderReplicatedPartitions)', (g) => g.underReplicatedPartitions);
+    replicationGauge('samsa_under_min_isr_partitions', 'Led partitions whose ISR is below min.insync.replicas (acks=all refused)', (g) => g.underMinIsrPartitions);
+    replicationCounter('samsa_isr_shrinks_total', 'ISR shrinks of partitions this broker leads', (g) => g.isrShrinksTotal);
+    replicationCounter('samsa_isr_expands_total', 'ISR expansions of partitions this broker leads', (g) => g.isrExpandsTotal);
     const perPartition = (name: string, help: string, pick: (p: PartitionStat) => number): void => {
       r.register(
         new Gauge({
