@@ -18,6 +18,7 @@ const RUN_CHARS_MAX = 2 * 1024 * 1024;
 export class BrokerLogs {
   readonly #suite: string;
   readonly #runs = new Map<number, string[]>();
+  readonly #attachments = new Map<string, string>();
 
   constructor(suite: string) {
     this.#suite = suite;
@@ -30,7 +31,12 @@ export class BrokerLogs {
     this.#runs.set(broker.nodeId, runs);
   }
 
-  /** Writes every kept run plus the current output of `cluster`'s brokers; returns the directory. */
+  /** Another file to write beside the logs (e.g. a client's timeline); bounded like a run. */
+  attach(name: string, content: string): void {
+    this.#attachments.set(name, content.slice(0, RUN_CHARS_MAX * 4));
+  }
+
+  /** Writes every kept run plus the current output of `cluster`'s brokers, and the attachments; returns the directory. */
   write(cluster: Cluster): string {
     const dir = join(tmpdir(), `samsa-${this.#suite}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     mkdirSync(dir, { recursive: true });
@@ -38,6 +44,7 @@ export class BrokerLogs {
       const runs = [...(this.#runs.get(b.nodeId) ?? []), `=== broker ${b.nodeId}, last run (${b.running ? 'running' : 'not running'}) ===\n${b.output().slice(-RUN_CHARS_MAX)}`];
       writeFileSync(join(dir, `broker-${b.nodeId}.log`), runs.join('\n'));
     }
+    for (const [name, content] of this.#attachments) writeFileSync(join(dir, name), content);
     return dir;
   }
 }

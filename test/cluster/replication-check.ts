@@ -119,9 +119,10 @@ export interface GroupVerdict {
 
 /**
  * See the file comment. `reads` = [partition, offset, value] in read order; `commits` =
- * [reads before it, [[partition, next offset], …]]; `expected` = every value that must be read.
+ * [reads before it, [[partition, next offset], …], …] (more fields ignored); `expected` = every
+ * value that must be read.
  */
-export function checkGroupCommits(reads: ReadonlyArray<readonly [number, number, string]>, commits: ReadonlyArray<readonly [number, ReadonlyArray<readonly [number, number]>]>, expected: readonly string[]): GroupVerdict {
+export function checkGroupCommits(reads: ReadonlyArray<readonly [number, number, string]>, commits: ReadonlyArray<readonly [number, ReadonlyArray<readonly [number, number]>, ...unknown[]]>, expected: readonly string[]): GroupVerdict {
   const problems = new Problems();
   const committed = new Map<number, number>();
   const seen = new Set<string>();

@@ -23,7 +23,7 @@ import type { Cluster } from './cluster-process.ts';
 import { PythonPeer } from './python-peer.ts';
 import { checkGroupCommits } from './replication-check.ts';
 import { PY_GROUP_COMMITTER } from './replication-scripts.ts';
-import type { GroupCommitterProgress, GroupCommitterReport } from './replication-scripts.ts';
+import type { GroupCommit, GroupCommitterProgress, GroupCommitterReport } from './replication-scripts.ts';
 import { sleep } from '@samsa/bench';
 
 const SESSION_TIMEOUT_MS = 3000;
@@ -115,19 +115,24 @@ async function kafkajsMember(cluster: Cluster, topic: string, group: string): Pr
   const kafka = new Kafka({ brokers: cluster.bootstrap().split(','), logLevel: logLevel.NOTHING, retry: { retries: 20, maxRetryTime: 2000 } });
   const consumer = kafka.consumer({ groupId: group, sessionTimeout: 6000, rebalanceTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100, retry: { retries: 20, maxRetryTime: 2000 } });
   const reads: Array<[number, number, string]> = [];
-  const commits: Array<[number, Array<[number, number]>]> = [];
+  const commits: GroupCommit[] = [];
   const errors: string[] = [];
   const seen = new Set<string>();
   /** Next offset per partition read since the last successful commit. */
   const pending = new Map<number, number>();
   const perRecordMs = (PERIOD_S * 1000) / BATCH;
+  // A commit counts once the broker accepted it: KafkaJS emits COMMIT_OFFSETS only after an
+  // OffsetCommit answered without error, whereas commitOffsets() also resolves, committing
+  // nothing, while its runner restarts after a coordinator error.
+  consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
+    const offsets = payload.topics.flatMap((t) => (t.topic === topic ? t.partitions.map((p): [number, number] => [p.partition, Number(String(p.offset))]) : []));
+    commits.push([reads.length, offsets, Date.now()]);
+    for (const [p, o] of offsets) if (pending.get(p) === o) pending.delete(p);
+  });
   const commit = async (): Promise<void> => {
     const offsets = [...pending];
-    const at = reads.length;
     try {
       await consumer.commitOffsets(offsets.map(([partition, offset]) => ({ topic, partition, offset: String(offset) })));
-      commits.push([at, offsets]);
-      for (const [p, o] of offsets) if (pending.get(p) === o) pending.delete(p);
     } catch (error) {
       if (errors.length < 200) errors.push(`commit: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -203,6 +208,8 @@ describe('consumer groups keep consuming and keep their commits when their coord
 
   /** The scenario of the file comment with the member `start` makes; prints the figures. */
   async function coordinatorFailover(client: string, topic: string, group: string, start: () => Promise<GroupMember>): Promise<void> {
+    /** The member's reads and commits and the kill, written beside the broker logs on a failure. */
+    let timeline: object | null = null;
     try {
       // A previous test may have left a broker down.
       for (const b of cluster.brokers.filter((x) => !x.running)) await b.restart();
@@ -218,12 +225,16 @@ describe('consumer groups keep consuming and keep their commits when their coord
       let report: GroupCommitterReport;
       let moveMs = -1;
       let victimId = -1;
+      let killedAtMs = 0;
+      let readsAtKill = 0;
       try {
         await pollUntil(`the member read ${READS_BEFORE_KILL} records and committed`, 60_000, () => member.reads() >= READS_BEFORE_KILL && member.committed());
         victimId = await agreedCoordinator(cluster, group, 30_000);
         expect(victimId).toBe(await offsetsLeaderOf(cluster, group));
         const victim = cluster.broker(victimId);
         const killedAt = performance.now();
+        killedAtMs = Date.now();
+        readsAtKill = member.reads();
         await victim.kill();
         logs.keep(victim, `SIGKILL, coordinator of ${group}`);
         // The coordinator moves with the leadership of the group's __consumer_offsets partition.
@@ -237,6 +248,7 @@ describe('consumer groups keep consuming and keep their commits when their coord
         await member.stop();
       }
 
+      timeline = { killedAtMs, readsAtKill, victimId, ...report };
       const expected = Array.from({ length: RECORDS }, (_, i) => `v-${i}`);
       const verdict = checkGroupCommits(report.reads, report.commits, expected);
       const fetched = await withAdmin(cluster, (admin) => admin.fetchOffsets({ groupId: group, topics: [topic] }));
@@ -250,6 +262,9 @@ describe('consumer groups keep consuming and keep their commits when their coord
           reads: report.reads.length,
           duplicates: verdict.duplicates,
           commits: report.commits.length,
+          readsAtKill,
+          // The commits the member saw succeed shortly before and after the kill, with ms relative to it.
+          commitsAroundKill: report.commits.filter((c) => Math.abs(c[2] - killedAtMs) < 2000).map((c) => [c[0], c[1], c[2] - killedAtMs]),
           commitErrors: report.errors.length,
           firstErrors: report.errors.slice(0, 3),
           committedMax: [...verdict.committedMax],
@@ -264,6 +279,7 @@ describe('consumer groups keep consuming and keep their commits when their coord
         expect(committedNow.get(p)).toBe(ends.get(p));
       }
     } catch (error) {
+      if (timeline !== null) logs.attach(`member-${client}.json`, JSON.stringify(timeline));
       const dir = logs.write(cluster);
       if (error instanceof Error) error.message += `\n(broker logs: ${dir})`;
       throw error;

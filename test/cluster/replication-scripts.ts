@@ -22,7 +22,8 @@
  *   `period_s` and committing synchronously after each batch, until it has seen `expected`
  *   distinct values and a commit after its last read succeeded. It logs reads and successful
  *   commits on one timeline: reads = [partition, offset, value]; commits = [reads before
- *   it, [[partition, offset], …]] (offset = the next to read); failed commits as errors.
+ *   it, [[partition, offset], …], wall ms when it succeeded] (offset = the next to read);
+ *   failed commits as errors.
  */
 
 const PRODUCER_CONF = `
@@ -200,7 +201,7 @@ while not stop.is_set() and time.time() < deadline and (len(seen) < expected or 
     if pending:
         try:
             done = c.commit(asynchronous=False)
-            commits.append([len(reads), [[tp.partition, tp.offset] for tp in done if tp.error is None and tp.offset >= 0]])
+            commits.append([len(reads), [[tp.partition, tp.offset] for tp in done if tp.error is None and tp.offset >= 0], int(time.time() * 1000)])
             pending = False
         except KafkaException as e:
             if e.args[0].code() == KafkaError._NO_OFFSET:
@@ -251,18 +252,21 @@ export interface ReadAllReport {
   readonly errors: string[];
 }
 
+/** A successful commit: [reads before it, [[partition, next offset], …], wall ms when it succeeded]. */
+export type GroupCommit = [number, Array<[number, number]>, number];
+
 export interface GroupCommitterProgress {
   readonly t: 'progress';
   readonly reads: number;
   readonly distinct: number;
-  readonly lastCommit: [number, Array<[number, number]>] | null;
+  readonly lastCommit: GroupCommit | null;
   readonly commitErrors: number;
 }
 
 export interface GroupCommitterReport {
   readonly t: 'report';
   readonly reads: Array<[number, number, string]>;
-  readonly commits: Array<[number, Array<[number, number]>]>;
+  readonly commits: GroupCommit[];
   readonly errors: string[];
   readonly distinct: number;
 }
