@@ -110,43 +110,44 @@ function librdkafkaMember(cluster: Cluster, topic: string, group: string): Group
   };
 }
 
-/** The same member as librdkafkaMember, in KafkaJS (in this process): eachMessage, commitOffsets every BATCH records. */
+/**
+ * The same member in KafkaJS (in this process): eachMessage, throttled like the librdkafka
+ * one, with KafkaJS's own commits (autoCommit every BATCH resolved records and after each
+ * batch), so a commit only ever carries offsets of the current generation. A commit counts
+ * once the broker accepted it: KafkaJS emits COMMIT_OFFSETS only after an OffsetCommit
+ * answered without error. Short retries: KafkaJS keeps the dead coordinator for commits
+ * until its runner restarts and rejoins, which its retry budget delays.
+ */
 async function kafkajsMember(cluster: Cluster, topic: string, group: string): Promise<GroupMember> {
-  const kafka = new Kafka({ brokers: cluster.bootstrap().split(','), logLevel: logLevel.NOTHING, retry: { retries: 20, maxRetryTime: 2000 } });
-  const consumer = kafka.consumer({ groupId: group, sessionTimeout: 6000, rebalanceTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100, retry: { retries: 20, maxRetryTime: 2000 } });
+  const retry = { retries: 5, initialRetryTime: 100, maxRetryTime: 1000 };
+  const kafka = new Kafka({ brokers: cluster.bootstrap().split(','), logLevel: logLevel.NOTHING, retry });
+  const consumer = kafka.consumer({ groupId: group, sessionTimeout: 6000, rebalanceTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100, retry });
   const reads: Array<[number, number, string]> = [];
   const commits: GroupCommit[] = [];
   const errors: string[] = [];
   const seen = new Set<string>();
-  /** Next offset per partition read since the last successful commit. */
+  /** Next offset per partition read and not yet covered by a successful commit. */
   const pending = new Map<number, number>();
   const perRecordMs = (PERIOD_S * 1000) / BATCH;
-  // A commit counts once the broker accepted it: KafkaJS emits COMMIT_OFFSETS only after an
-  // OffsetCommit answered without error, whereas commitOffsets() also resolves, committing
-  // nothing, while its runner restarts after a coordinator error.
+  // KafkaJS hands the partitions of this event over as strings at run time.
   consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
-    const offsets = payload.topics.flatMap((t) => (t.topic === topic ? t.partitions.map((p): [number, number] => [p.partition, Number(String(p.offset))]) : []));
+    const offsets = payload.topics.flatMap((t) => (t.topic === topic ? t.partitions.map((p): [number, number] => [Number(p.partition), Number(String(p.offset))]) : []));
     commits.push([reads.length, offsets, Date.now()]);
-    for (const [p, o] of offsets) if (pending.get(p) === o) pending.delete(p);
+    for (const [p, o] of offsets) if ((pending.get(p) ?? Number.POSITIVE_INFINITY) <= o) pending.delete(p);
   });
-  const commit = async (): Promise<void> => {
-    const offsets = [...pending];
-    try {
-      await consumer.commitOffsets(offsets.map(([partition, offset]) => ({ topic, partition, offset: String(offset) })));
-    } catch (error) {
-      if (errors.length < 200) errors.push(`commit: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  };
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (errors.length < 200) errors.push(`crash: ${payload.error.message} (restart: ${payload.restart})`);
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
-    autoCommit: false,
+    autoCommit: true,
+    autoCommitThreshold: BATCH,
     eachMessage: async ({ partition, message }) => {
       const value = message.value!.toString();
       reads.push([partition, Number(message.offset), value]);
       seen.add(value);
       pending.set(partition, Number(message.offset) + 1);
-      if (reads.length % BATCH === 0) await commit();
       await sleep(perRecordMs);
     },
   });
@@ -160,11 +161,7 @@ async function kafkajsMember(cluster: Cluster, topic: string, group: string): Pr
     reads: () => reads.length,
     committed: () => commits.length > 0,
     finished: async (timeoutMs) => {
-      await pollUntil('the KafkaJS member read every record and committed', timeoutMs, async () => {
-        if (seen.size < RECORDS) return false;
-        if (pending.size > 0) await commit();
-        return pending.size === 0;
-      }).catch(() => undefined);
+      await pollUntil('the KafkaJS member read every record and committed', timeoutMs, () => seen.size >= RECORDS && pending.size === 0).catch(() => undefined);
       await stop();
       return { t: 'report', reads, commits, errors, distinct: seen.size };
     },
