@@ -14,7 +14,15 @@ describe('checkAckedLog', () => {
   it('passes a clean log and counts what was read but not acknowledged', () => {
     const verdict = checkAckedLog([acks([0, 1, 2]), acks([0, 1])], [log(0, [0, 1, 2, 3]), log(1, [0, 1])], [5, 2]);
     expect(verdict.problems).toEqual([]);
-    expect(verdict.counts).toEqual({ sent: 7, acked: 5, read: 6, readNotAcked: 1, unackedMissing: 1 });
+    expect(verdict.counts).toEqual({ sent: 7, acked: 5, ackedOffsetUnknown: 0, read: 6, readNotAcked: 1, unackedMissing: 1 });
+  });
+
+  it('accepts an acknowledgement without an offset when the value is read once, and names it lost otherwise', () => {
+    const read = [log(0, [0, 1, 2])];
+    const ok = checkAckedLog([[[0, 0], [null, 1], [2, 2]]], read, [3]);
+    expect(ok.problems).toEqual([]);
+    expect(ok.counts.ackedOffsetUnknown).toBe(1);
+    expect(checkAckedLog([[[0, 0], [null, 3]]], read, [4]).problems).toContain('p0-3 acknowledged (offset unknown) is lost');
   });
 
   it('names a lost acknowledged record and an offset acknowledged twice (a new leader without the data)', () => {

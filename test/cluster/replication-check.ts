@@ -11,7 +11,10 @@
  *   strictly increasing along the offsets), or in the wrong partition, or never sent;
  * - offsets read not contiguous from 0 (a hole below the high watermark).
  * Values read but never acknowledged (their delivery failed or timed out, yet they were
- * written) are counted, not problems: Kafka allows them.
+ * written) are counted, not problems: Kafka allows them. An acknowledgement without an
+ * offset (librdkafka's "implicit ack": a request whose answer was lost with the old leader,
+ * known persisted because a later one with higher sequence numbers succeeded; its delivery
+ * report carries no offset) must still be read exactly once, at any offset.
  *
  * `checkGroupCommits` (the groups test): reads and successful commits of a group member on
  * one timeline. Problems: a record read again at an offset below an offset that member had
@@ -45,6 +48,8 @@ class Problems {
 export interface AckedLogCounts {
   readonly sent: number;
   readonly acked: number;
+  /** Acknowledged without an offset (librdkafka's implicit acks). */
+  readonly ackedOffsetUnknown: number;
   readonly read: number;
   /** Read but never acknowledged (allowed). */
   readonly readNotAcked: number;
@@ -57,13 +62,14 @@ export interface AckedLogVerdict {
   readonly counts: AckedLogCounts;
 }
 
-/** See the file comment. `acked[p]` = [offset, n]; `read[p]` = [offset, value]; `sent[p]` = how many were produced. */
-export function checkAckedLog(acked: ReadonlyArray<ReadonlyArray<readonly [number, number]>>, read: ReadonlyArray<ReadonlyArray<readonly [number, string]>>, sent: readonly number[]): AckedLogVerdict {
+/** See the file comment. `acked[p]` = [offset or null, n]; `read[p]` = [offset, value]; `sent[p]` = how many were produced. */
+export function checkAckedLog(acked: ReadonlyArray<ReadonlyArray<readonly [number | null, number]>>, read: ReadonlyArray<ReadonlyArray<readonly [number, string]>>, sent: readonly number[]): AckedLogVerdict {
   const problems = new Problems();
   let ackedCount = 0;
   let readCount = 0;
   let readNotAcked = 0;
   let unackedMissing = 0;
+  let ackedOffsetUnknown = 0;
   const partitions = Math.max(acked.length, read.length, sent.length);
   for (let p = 0; p < partitions; p++) {
     const records = read[p] ?? [];
@@ -93,6 +99,12 @@ export function checkAckedLog(acked: ReadonlyArray<ReadonlyArray<readonly [numbe
     const ackedOffsets = new Map<number, number>();
     for (const [offset, n] of acks) {
       ackedN.add(n);
+      if (offset === null || offset < 0) {
+        // librdkafka's implicit ack (see the file comment): the value must be there, anywhere.
+        ackedOffsetUnknown++;
+        if (!offsetOfN.has(n)) problems.add(`p${p}-${n} acknowledged (offset unknown) is lost`, `p${p} acknowledged lost`);
+        continue;
+      }
       const other = ackedOffsets.get(offset);
       if (other !== undefined) problems.add(`p${p}@${offset}: acknowledged for both p${p}-${other} and p${p}-${n}`, `p${p} offset acknowledged twice`);
       ackedOffsets.set(offset, n);
@@ -106,7 +118,7 @@ export function checkAckedLog(acked: ReadonlyArray<ReadonlyArray<readonly [numbe
     for (let n = 0; n < (sent[p] ?? 0); n++) if (!ackedN.has(n) && !offsetOfN.has(n)) unackedMissing++;
   }
   const sentCount = sent.reduce((a, b) => a + b, 0);
-  return { problems: problems.done(), counts: { sent: sentCount, acked: ackedCount, read: readCount, readNotAcked, unackedMissing } };
+  return { problems: problems.done(), counts: { sent: sentCount, acked: ackedCount, ackedOffsetUnknown, read: readCount, readNotAcked, unackedMissing } };
 }
 
 export interface GroupVerdict {

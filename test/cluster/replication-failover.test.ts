@@ -125,7 +125,7 @@ describe('replication with real processes: RF 3, min.insync.replicas=2', () => {
         await producer.kill();
       }
 
-      const minEnds = report.acked.map((a) => a.reduce((max, [offset]) => Math.max(max, offset + 1), 0));
+      const minEnds = report.acked.map((a) => a.reduce((max, [offset]) => Math.max(max, (offset ?? -1) + 1), 0));
       const read = await runScript<ReadAllReport>(PY_READ_ALL, [cluster.bootstrap(), topic, String(PARTITIONS), JSON.stringify(minEnds), '45'], 60_000);
       const verdict = checkAckedLog(report.acked, read.records, report.sent);
       console.log(

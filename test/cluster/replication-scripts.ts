@@ -8,7 +8,8 @@
  *   an idempotent producer (enable.idempotence, acks=all) writing "p<partition>-<n>" round
  *   robin over the partitions, n counting per partition from 0, at about `rate_per_s`
  *   records a second. It records every delivery report: `acked[p]` = [offset, n] in the
- *   order the reports came, errors as [partition, n, error name, retriable]. Progress every
+ *   order the reports came (offset null for librdkafka's implicit acks, which carry none),
+ *   errors as [partition, n, error name, retriable]. Progress every
  *   200 ms: acked and sent counts per partition.
  * PY_PRODUCE_ONCE: argv = bootstrap topic acks retries prefix count
  *   a plain (not idempotent) producer writing "<prefix>-<i>" to partition 0; report:
@@ -227,8 +228,8 @@ export interface FailoverProducerProgress {
 
 export interface FailoverProducerReport {
   readonly t: 'report';
-  /** By partition: [offset, n] in delivery-report order. */
-  readonly acked: Array<Array<[number, number]>>;
+  /** By partition: [offset, n] in delivery-report order; offset null when librdkafka acknowledged implicitly. */
+  readonly acked: Array<Array<[number | null, number]>>;
   readonly sent: number[];
   readonly errors: Array<[number, number, string, boolean]>;
   readonly errorNames: Record<string, number>;
