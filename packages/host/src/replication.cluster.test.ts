@@ -7,6 +7,8 @@
 // - ISR and min.insync.replicas: with one follower gone the ISR shrinks (the controller
 //   fences it) and acks=all still succeeds with min.insync.replicas=2; with two gone,
 //   acks=all is refused NOT_ENOUGH_REPLICAS and nothing is appended; acks=1 still works;
+// - replication factors 1–5 with acks 1 and all; a reassignment adding a replica (it
+//   catches up, then joins the ISR); a preferred election after a failover;
 // - failover: the leader shuts down; the new leader (from the ISR) holds every acked
 //   record, deduplicates an idempotent producer's retry of an acked batch (producer state
 //   is replicated), takes writes, and the old leader rejoins as a follower and catches up.
@@ -92,13 +94,13 @@ function cluster(): Cluster {
 }
 
 /** The partition's state in `b`'s view. */
-function stateIn(b: RunningBroker) {
-  return b.cluster!.view().topics.get(TOPIC)?.partitions[0];
+function stateIn(b: RunningBroker, topic = TOPIC) {
+  return b.cluster!.view().topics.get(topic)?.partitions[0];
 }
 
 /** Appends through the leader as a produce does: check, append, await the acks. */
-async function produce(leader: RunningBroker, values: readonly string[], acks: number, idempotent?: { readonly producerId: number; readonly baseSequence: number }): Promise<{ errorCode: number; lastOffset: number }> {
-  const p = leader.broker.registry.partition(TOPIC, 0)!;
+async function produce(leader: RunningBroker, values: readonly string[], acks: number, idempotent?: { readonly producerId: number; readonly baseSequence: number }, topic = TOPIC): Promise<{ errorCode: number; lastOffset: number }> {
+  const p = leader.broker.registry.partition(topic, 0)!;
   const replication = leader.broker.replicas!;
   const refused = replication.checkBeforeAppend(p, acks);
   if (refused !== ErrorCode.NONE) return { errorCode: refused, lastOffset: -1 };
@@ -107,17 +109,17 @@ async function produce(leader: RunningBroker, values: readonly string[], acks: n
   return { errorCode: await replication.awaitAcks(p, outcome.lastOffset, acks, 30_000), lastOffset: outcome.lastOffset };
 }
 
-function leaderOf(c: Cluster): RunningBroker {
+function leaderOf(c: Cluster, topic = TOPIC): RunningBroker {
   const any = [...c.brokers.values()][0]!;
-  const leaderId = stateIn(any)!.leader;
+  const leaderId = stateIn(any, topic)!.leader;
   const leader = c.brokers.get(leaderId);
   if (leader === undefined) throw new Error(`leader ${leaderId} is not running`);
   return leader;
 }
 
-async function settledEverywhere(c: Cluster): Promise<void> {
+async function settledEverywhere(c: Cluster, topic = TOPIC): Promise<void> {
   await until('every broker sees the same partition state', () => {
-    const states = [...c.brokers.values()].map((b) => JSON.stringify(stateIn(b) ?? null));
+    const states = [...c.brokers.values()].map((b) => JSON.stringify(stateIn(b, topic) ?? null));
     return states[0] !== 'null' && states.every((s) => s === states[0]);
   });
   for (const b of c.brokers.values()) await b.broker.settled();
@@ -159,6 +161,7 @@ describe('replication across three brokers (startBrokerOn, memory runtime)', () 
       await c.stop(followers[0]!);
       await until('the ISR shrinks to two', () => stateIn(leader)!.isr.length === 2);
       await settledEverywhere(c);
+      expect(leader.broker.metricsSnapshot().replication).toMatchObject({ leaderPartitions: 1, underReplicatedPartitions: 1, underMinIsrPartitions: 0, isrShrinksTotal: 1 });
       const two = await produce(leader, ['b0'], -1);
       expect(two.errorCode).toBe(ErrorCode.NONE);
       acked.push('b0');
@@ -167,6 +170,7 @@ describe('replication across three brokers (startBrokerOn, memory runtime)', () 
       await c.stop(followers[1]!);
       await until('the ISR is the leader alone', () => stateIn(leader)!.isr.length === 1);
       await settledEverywhere(c);
+      expect(leader.broker.metricsSnapshot().replication).toMatchObject({ underMinIsrPartitions: 1, isrShrinksTotal: 2 });
       const endBefore = leader.broker.registry.partition(TOPIC, 0)!.log.logEndOffset;
       expect((await produce(leader, ['refused'], -1)).errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
       expect(leader.broker.registry.partition(TOPIC, 0)!.log.logEndOffset).toBe(endBefore);
@@ -177,6 +181,8 @@ describe('replication across three brokers (startBrokerOn, memory runtime)', () 
       await c.start(followers[1]!);
       await until('the ISR is whole again', () => stateIn(leader)!.isr.length === 3);
       await settledEverywhere(c);
+      expect(leader.broker.metricsSnapshot().replication).toMatchObject({ underReplicatedPartitions: 0, isrExpandsTotal: 2 });
+      expect(c.brokers.get(followers[0]!)!.broker.metricsSnapshot().replication).toMatchObject({ leaderPartitions: 0, followerPartitions: 1 });
       // Followers running since before it: an idempotent producer's batch, acked; the retry after the failover below must be
       // deduplicated by the new leader (producer state replicated with the records).
       const pid = { producerId: 4242, baseSequence: 0 };
@@ -209,6 +215,64 @@ describe('replication across three brokers (startBrokerOn, memory runtime)', () 
       const back = c.brokers.get(oldLeaderId)!.broker.registry.partition(TOPIC, 0)!;
       await until('the old leader holds the new leader\'s log', () => back.log.logEndOffset === newLeaderPartition.log.logEndOffset);
       expect(await logBytes(back)).toEqual(await logBytes(newLeaderPartition));
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
+
+  it('replication factors 1 to 5, a reassignment that adds a replica which catches up before joining the ISR, and a preferred election', async () => {
+    const c = cluster();
+    try {
+      for (const id of [1, 2, 3, 4, 5]) await c.start(id);
+      const first = c.brokers.get(1)!;
+      await until('five brokers and a controller in every view', () => [...c.brokers.values()].every((b) => b.cluster!.view().brokers.size === 5 && b.cluster!.view().controllerId !== -1));
+      for (let rf = 1; rf <= 5; rf++) {
+        const topic = `rf${rf}`;
+        expect((await first.cluster!.controller.createTopic({ name: topic, partitionCount: 1, replicationFactor: rf, configs: { 'min.insync.replicas': String(Math.min(rf, 2)) } })).ok).toBe(true);
+        await settledEverywhere(c, topic);
+        const leader = leaderOf(c, topic);
+        for (const acks of [1, -1]) expect((await produce(leader, [`${topic}-${acks}`], acks, undefined, topic)).errorCode).toBe(ErrorCode.NONE);
+        const replicas = stateIn(leader, topic)!.replicas;
+        expect(replicas).toHaveLength(rf);
+        for (const id of replicas) {
+          const p = c.brokers.get(id)!.broker.registry.partition(topic, 0)!;
+          await until(`${topic} on broker ${id}`, () => p.log.logEndOffset === 2 && p.highWatermark === 2);
+        }
+      }
+
+      // Reassign rf2's partition to three replicas: the new one copies the log, joins the
+      // ISR once caught up, and the reassignment completes.
+      const before = stateIn(first, 'rf2')!;
+      const added = [1, 2, 3, 4, 5].find((id) => !before.replicas.includes(id))!;
+      const target = [...before.replicas, added];
+      const reply = await first.cluster!.controller.reassignPartitions({ partitions: [{ topic: 'rf2', partition: 0, replicas: target }] });
+      expect(reply.ok).toBe(true);
+      await until('the reassignment completes with the new replica in the ISR', () => {
+        const s = stateIn(first, 'rf2');
+        return s !== undefined && s.replicas.length === 3 && s.isr.length === 3 && s.isr.includes(added);
+      });
+      await settledEverywhere(c, 'rf2');
+      const addedLog = c.brokers.get(added)!.broker.registry.partition('rf2', 0)!;
+      const leaderLog = leaderOf(c, 'rf2').broker.registry.partition('rf2', 0)!;
+      expect(await logBytes(addedLog)).toEqual(await logBytes(leaderLog));
+
+      // Move rf3's leadership away from its preferred replica, then a preferred election moves it back; the data stays.
+      const preferred = stateIn(first, 'rf3')!.replicas[0]!;
+      await c.stop(preferred);
+      await until('another leader for rf3', () => stateIn([...c.brokers.values()][0]!, 'rf3')!.leader !== preferred);
+      await settledEverywhere(c, 'rf3');
+      expect((await produce(leaderOf(c, 'rf3'), ['while-away'], -1, undefined, 'rf3')).errorCode).toBe(ErrorCode.NONE);
+      await c.start(preferred);
+      await until('the preferred replica back in the ISR', () => stateIn(c.brokers.get(preferred)!, 'rf3')?.isr.includes(preferred) === true);
+      const any = [...c.brokers.values()].find((b) => b.broker.config.nodeId !== preferred)!;
+      const elected = await any.cluster!.controller.electLeaders({ type: 'preferred', partitions: [{ topic: 'rf3', partition: 0 }] });
+      expect(elected.ok).toBe(true);
+      await until('the preferred replica leads rf3 again', () => stateIn(any, 'rf3')!.leader === preferred);
+      await settledEverywhere(c, 'rf3');
+      const back = c.brokers.get(preferred)!;
+      expect((await produce(back, ['home'], -1, undefined, 'rf3')).errorCode).toBe(ErrorCode.NONE);
+      const text = new TextDecoder().decode(await logBytes(back.broker.registry.partition('rf3', 0)!));
+      for (const v of ['rf3-1', 'rf3--1', 'while-away', 'home']) expect(text).toContain(v);
     } finally {
       await c.close();
     }
