@@ -1,7 +1,7 @@
 /**
  * Consumer groups fail over with their offsets (issue 14, "Tests"): three Node brokers on
- * one etcd, `__consumer_offsets` replicated (`offsets.topic.replication.factor=3`, set here
- * explicitly), a topic with replication factor 3 and `min.insync.replicas=2` holding 3000
+ * one etcd, `__consumer_offsets` replicated (`offsets.topic.replication.factor`, default 3),
+ * a topic with replication factor 3 and `min.insync.replicas=2` holding 3000
  * records. A group member — librdkafka (python3-confluent-kafka) in one test, KafkaJS in the
  * other; subscribed, no auto commit, committing synchronously every 50 records, throttled to
  * about 200 records a second so the run spans the kill — is consuming when the group's
@@ -195,7 +195,8 @@ describe('consumer groups keep consuming and keep their commits when their coord
       brokers: ['node', 'node', 'node'],
       sessionTimeoutMs: SESSION_TIMEOUT_MS,
       logLevel: 'info',
-      overrides: ['offsets.topic.replication.factor=3', `offsets.topic.num.partitions=${OFFSETS_PARTITIONS}`],
+      // offsets.topic.replication.factor: the default, 3 (min with the live brokers).
+      overrides: [`offsets.topic.num.partitions=${OFFSETS_PARTITIONS}`],
     });
   });
 
