@@ -46,7 +46,8 @@
  * - `replica-agreement`: every record read earlier (below the HW, so committed) is at its
  *   offset in the final read; and, given each replica's log (`checkReplicaLogs`), every
  *   replica holds byte for byte the leader's log below the HW.
- * - `convergence` (liveness, the simulation's): every broker's view reaches the store.
+ * - `convergence` (liveness, the simulation's): every broker's view reaches the store and
+ *   every replicated partition catches up (whole ISR, every replica at the leader's end).
  */
 import { decodePartitionRecord, type PartitionRecord, type SimulatedMetadataStore, type Txn, type TxnResult } from '@samsa/coordinator';
 import { clusterKeys, type StoreObserver } from './sim-store.ts';

@@ -13,8 +13,12 @@
  *      the Invariants check every store write and every client observation as it happens;
  *   4. liveness phase (VOPR separates the two): faults stop, partitions heal, every broker
  *      runs again; within `livenessMsMax` every broker's view must reach the store's
- *      partition state with a leader for every partition (`convergence`);
- *   5. final read of every partition to its high watermark; `no-acked-loss`.
+ *      partition state with a leader for every partition, and every replicated partition
+ *      must catch up (whole ISR, every replica at the leader's log end and HW)
+ *      (`convergence`);
+ *   5. final read of every partition to its high watermark; `no-acked-loss`,
+ *      `replica-agreement` (records read earlier are still there; every replica's log,
+ *      read directly, equals the leader's byte for byte below the HW).
  *
  * Everything runs on the SimClock, one timer at a time, with the host's microtasks drained
  * between timers; every choice comes from Randoms seeded from the seed. The first broken
