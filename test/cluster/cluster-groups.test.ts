@@ -8,9 +8,9 @@
  * Consumers start from the earliest offset when they have no commit, so lost commits show up
  * as re-read records.
  *
- * With replication factor 1 the group's `__consumer_offsets` partition (and the topic's
- * partitions on that broker) are offline while it is down; keeping groups working during
- * the outage belongs to the replication issue.
+ * `__consumer_offsets` is replicated (RF min(3, brokers)), so the coordinator moves while the
+ * broker is down and the offsets move with it; consuming through a SIGKILLed coordinator
+ * is test/cluster/replication-groups.test.ts.
  */
 import kafkajs from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

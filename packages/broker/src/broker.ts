@@ -168,15 +168,6 @@ export class Broker {
     this.#advertised = { host: first.host === '' ? 'localhost' : first.host, port: first.port };
     const handlers = new Map((options.handlers ?? handlerTableFor(options.cluster !== undefined)).map((h) => [h.apiKey, h]));
     const self = this;
-    this.groups = new GroupService({
-      registry,
-      clock: options.clock,
-      random: options.random,
-      logger: this.#logger,
-      config: groupCoordinatorConfig(options.config),
-      loadGate: options.groupLoadGate,
-      ...(options.cluster ? { cluster: options.cluster, leadership: registry.leadership } : {}),
-    });
     this.replicas =
       options.cluster === undefined
         ? null
@@ -190,6 +181,17 @@ export class Broker {
             ...(options.replication?.transport === undefined ? {} : { transport: options.replication.transport }),
             ...(options.replication?.plantedBugForTesting === undefined ? {} : { plantedBugForTesting: options.replication.plantedBugForTesting }),
           });
+    this.groups = new GroupService({
+      registry,
+      clock: options.clock,
+      random: options.random,
+      logger: this.#logger,
+      config: groupCoordinatorConfig(options.config),
+      loadGate: options.groupLoadGate,
+      ...(options.cluster ? { cluster: options.cluster, leadership: registry.leadership } : {}),
+      // Commits are acknowledged once the ISR holds them (null on a single broker).
+      replication: this.replicas,
+    });
     this.#ctx = {
       server: options.config,
       nodeId: options.config.nodeId,

@@ -107,9 +107,11 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('queued.max.requests', 'int', '500', { validate: atLeast(1) }),
   def('connections.max.idle.ms', 'long', '600000'),
   def('offsets.topic.num.partitions', 'int', '50', { validate: atLeast(1) }),
-  // Kafka's default is 3; 1 until replication (issue 14): a follower holds no data yet, so a
-  // coordinator moving to one would lose the groups' committed offsets.
-  def('offsets.topic.replication.factor', 'short', '1', { validate: atLeast(1) }),
+  // Kafka's default; a cluster creates the topic with min(this, live brokers) (see the README).
+  def('offsets.topic.replication.factor', 'short', '3', { validate: atLeast(1) }),
+  // How long the group coordinator waits for a `__consumer_offsets` write to be replicated
+  // (acks=all) before failing it (cluster with replication only).
+  def('offsets.commit.timeout.ms', 'int', '5000', { validate: atLeast(1) }),
   def('offsets.retention.minutes', 'int', '10080', { validate: atLeast(1) }),
   def('offsets.retention.check.interval.ms', 'long', '600000', { validate: atLeast(1) }),
   def('offsets.topic.segment.bytes', 'int', '104857600', { validate: atLeast(LOG_SEGMENT_BYTES_MIN) }),

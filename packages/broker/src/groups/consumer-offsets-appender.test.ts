@@ -2,16 +2,21 @@
 // one write in flight per partition, the rest coalesced into the next write in emission
 // order, completions in emission order with the outcome of the write that carried them,
 // partitions independent, and the queue bound refusing (in order) with
-// COORDINATOR_NOT_AVAILABLE.
+// COORDINATOR_NOT_AVAILABLE. Under replication (a write reports `appended` and then waits
+// for its acks): the next write goes out meanwhile, completions still run in emission order
+// whatever order the replication outcomes come in, at most REPLICATING_WRITES_MAX writes
+// wait at once, and `idle` waits for them.
 import { ErrorCode } from '@samsa/codec';
 import type { RawRecord } from '@samsa/coordinator';
 import { describe, expect, it } from 'vitest';
-import { ConsumerOffsetsAppender, QUEUE_FULL_ERROR_CODE, RECORD_OVERHEAD_BYTES } from './consumer-offsets-appender.ts';
+import { ConsumerOffsetsAppender, QUEUE_FULL_ERROR_CODE, RECORD_OVERHEAD_BYTES, REPLICATING_WRITES_MAX } from './consumer-offsets-appender.ts';
 
 interface Write {
   readonly partition: number;
   readonly keys: string[];
   resolve(code: number): void;
+  /** The batch is in the log; only replication is awaited now. */
+  appended?: () => void;
 }
 
 function harness(options: { queuedRecordsMax?: number; queuedBytesMax?: number } = {}) {
@@ -19,8 +24,8 @@ function harness(options: { queuedRecordsMax?: number; queuedBytesMax?: number }
   const completed: Array<[number, number]> = [];
   const appender = new ConsumerOffsetsAppender({
     ...options,
-    write: (partition, records) =>
-      new Promise<number>((resolve) => writes.push({ partition, keys: records.map((r) => new TextDecoder().decode(r.key)), resolve })),
+    write: (partition, records, appended) =>
+      new Promise<number>((resolve) => writes.push({ partition, keys: records.map((r) => new TextDecoder().decode(r.key)), resolve, appended })),
     complete: (id, code) => completed.push([id, code]),
   });
   return { appender, writes, completed };
@@ -158,5 +163,49 @@ describe('ConsumerOffsetsAppender', () => {
     await tick();
     expect(completed).toEqual([1, 2, 10]);
     expect(writes).toHaveLength(2);
+  });
+
+  it('under replication the next write goes out once the previous one is in the log; completions stay in emission order whatever order replication answers in', async () => {
+    const { appender, writes, completed } = harness();
+    appender.append(0, 1, [rec('a')]);
+    appender.append(0, 2, [rec('b')]);
+    expect(writes.map((w) => w.keys)).toEqual([['a']]);
+    writes[0]!.appended!(); // a is in the log, waiting for its acks
+    await tick();
+    expect(writes.map((w) => w.keys)).toEqual([['a'], ['b']]); // b did not wait for a's replication
+    appender.append(0, 3, [rec('c')]);
+    appender.append(0, 4, [rec('d')]);
+    writes[1]!.appended!();
+    await tick();
+    expect(writes.map((w) => w.keys)).toEqual([['a'], ['b'], ['c', 'd']]); // still coalesced behind the write going into the log
+    let idle = false;
+    void appender.idle(0).then(() => (idle = true));
+    writes[2]!.resolve(0); // c, d replicated first
+    writes[1]!.resolve(0);
+    await tick();
+    expect(completed).toEqual([]); // a is still waiting: nothing after it may complete
+    expect(idle).toBe(false);
+    writes[0]!.resolve(ErrorCode.REQUEST_TIMED_OUT);
+    await tick();
+    expect(completed).toEqual([[1, ErrorCode.REQUEST_TIMED_OUT], [2, 0], [3, 0], [4, 0]]);
+    expect(idle).toBe(true);
+    expect(appender.stats).toEqual({ appendsReceived: 4, writes: 3, refused: 0 });
+  });
+
+  it('at most REPLICATING_WRITES_MAX writes of a partition wait for replication; the next goes out once they completed', async () => {
+    const { appender, writes, completed } = harness();
+    for (let i = 0; i <= REPLICATING_WRITES_MAX; i++) {
+      appender.append(0, i, [rec(`k${i}`)]);
+      await tick();
+      writes[i]?.appended!(); // each write reports "in the log" and keeps waiting for replication
+      await tick();
+    }
+    expect(writes).toHaveLength(REPLICATING_WRITES_MAX); // the last append waits in the queue
+    for (const w of writes) w.resolve(0);
+    await tick();
+    expect(writes).toHaveLength(REPLICATING_WRITES_MAX + 1);
+    writes[REPLICATING_WRITES_MAX]!.resolve(0);
+    await tick();
+    expect(completed.map(([id]) => id)).toEqual(Array.from({ length: REPLICATING_WRITES_MAX + 1 }, (_, i) => i));
   });
 });

@@ -23,6 +23,18 @@
  * default max.message.bytes (1 MiB + 12), so a coalesced batch is never refused for a size
  * its parts would each have passed.
  *
+ * Replication (a cluster): a write is in flight until it is in the leader's log AND
+ * replicated (bounded by `offsets.commit.timeout.ms`, see ./consumer-offsets-log.ts). A
+ * write may call its `appended` callback once the batch is in the log and only replication
+ * is awaited; the next write then goes out meanwhile, so commits queued behind a slow
+ * replication still reach the log in emission order without waiting for it. Completions stay
+ * in emission order: a write's completions run only after its own outcome AND after every
+ * earlier write's completions ran (one completion chain per partition). At most
+ * `REPLICATING_WRITES_MAX` writes per partition wait for replication at once; a next write
+ * waits for the chain to drain before going out (appends keep queuing, bounded as above).
+ * A write that never calls `appended` (the single broker: no replication) behaves exactly
+ * as before: the next write waits for its completions.
+ *
  * `idle(partition)` resolves once nothing is queued or in flight for the partition (a
  * cluster's GroupService waits for it before replaying a partition it leads again, so the
  * replay sees every write that reached the log). At most `IDLE_WAITERS_MAX` wait per
@@ -41,10 +53,16 @@ export const QUEUED_BYTES_MAX = 512 * 1024;
 export const QUEUE_FULL_ERROR_CODE = ErrorCode.COORDINATOR_NOT_AVAILABLE;
 /** Callers waiting on `idle` of one partition (one per load of it; loads of a partition do not overlap by much). */
 export const IDLE_WAITERS_MAX = 1024;
+/** Writes of one partition in the log and waiting for replication at once (see the file comment). */
+export const REPLICATING_WRITES_MAX = 64;
 
 export interface ConsumerOffsetsAppenderOptions {
-  /** Appends `records` (one batch) to `partition`; resolves a Kafka error code (0 = written). Must not reject. */
-  write(partition: number, records: readonly RawRecord[]): Promise<number>;
+  /**
+   * Appends `records` (one batch) to `partition`; resolves a Kafka error code (0 = written,
+   * and replicated where that is awaited). May call `appended()` once the batch is in the log
+   * and only its replication is awaited: the next write then starts. Must not reject.
+   */
+  write(partition: number, records: readonly RawRecord[], appended: () => void): Promise<number>;
   /** Completes one coordinator append (called in emission order per partition). */
   complete(completionId: number, errorCode: number): void;
   readonly queuedRecordsMax?: number;
@@ -58,7 +76,12 @@ interface Queued {
 }
 
 interface PartitionQueue {
+  /** A flush loop runs: a write is on its way into the log (or waits for room among the replicating ones). */
   inFlight: boolean;
+  /** Writes out of the queue whose completions have not run yet. */
+  unsettled: number;
+  /** Resolves once every taken write's completions ran, in order (the completion chain). */
+  completed: Promise<void>;
   queue: Queued[];
   queuedRecords: number;
   queuedBytes: number;
@@ -101,7 +124,7 @@ export class ConsumerOffsetsAppender {
     this.#appendsReceived++;
     let q = this.#partitions.get(partition);
     if (q === undefined) {
-      q = { inFlight: false, queue: [], queuedRecords: 0, queuedBytes: 0, idleWaiters: [] };
+      q = { inFlight: false, unsettled: 0, completed: Promise.resolve(), queue: [], queuedRecords: 0, queuedBytes: 0, idleWaiters: [] };
       this.#partitions.set(partition, q);
     }
     const bytes = estimatedBytes(records);
@@ -117,37 +140,64 @@ export class ConsumerOffsetsAppender {
     if (!q.inFlight) void this.#flush(partition, q);
   }
 
-  /** Writes everything queued as one batch, completes it in order, repeats while more was queued meanwhile. */
+  /**
+   * Writes everything queued as one batch, repeats while more was queued meanwhile. Each
+   * write's completions join the partition's completion chain; the loop goes on to the next
+   * write once this one's completions ran or it reported `appended`, whichever is first.
+   */
   async #flush(partition: number, q: PartitionQueue): Promise<void> {
+    q.inFlight = true;
     // Each pass takes a non-empty queue; the passes are as many as the caller's appends allow.
     while (q.queue.length > 0) {
+      if (q.unsettled >= REPLICATING_WRITES_MAX) await q.completed;
       const taken = q.queue;
       q.queue = [];
       q.queuedRecords = 0;
       q.queuedBytes = 0;
-      q.inFlight = true;
       const records: RawRecord[] = [];
       for (const t of taken) if (t.records !== null) for (const r of t.records) records.push(r);
-      let code: number = ErrorCode.NONE;
+      let inLog!: () => void;
+      const appended = new Promise<void>((resolve) => (inLog = resolve));
+      let outcome: Promise<number> = Promise.resolve(ErrorCode.NONE);
       if (records.length > 0) {
         this.#writes++;
         try {
-          code = await this.#write(partition, records);
+          outcome = this.#write(partition, records, () => inLog()).catch(() => ErrorCode.KAFKA_STORAGE_ERROR);
         } catch {
-          code = ErrorCode.KAFKA_STORAGE_ERROR;
+          outcome = Promise.resolve(ErrorCode.KAFKA_STORAGE_ERROR);
         }
       }
+      q.unsettled++;
+      const earlier = q.completed;
+      const done = this.#completeAfter(earlier, outcome, taken).then(() => {
+        q.unsettled--;
+        this.#maybeIdle(partition, q);
+      });
+      q.completed = done;
       // Completions may emit new appends for this partition: they queue behind (inFlight).
-      for (const t of taken) {
-        try {
-          this.#complete(t.completionId, t.records === null ? QUEUE_FULL_ERROR_CODE : code);
-        } catch {
-          // the caller logs its own failures; the remaining completions must still run
-        }
-      }
-      q.inFlight = false;
+      await Promise.race([done, appended]);
     }
-    if (q.queue.length === 0) this.#partitions.delete(partition);
+    q.inFlight = false;
+    this.#maybeIdle(partition, q);
+  }
+
+  /** Completes `taken` with the write's outcome, after the earlier writes' completions ran. */
+  async #completeAfter(earlier: Promise<void>, outcome: Promise<number>, taken: readonly Queued[]): Promise<void> {
+    const code = await outcome;
+    await earlier;
+    for (const t of taken) {
+      try {
+        this.#complete(t.completionId, t.records === null ? QUEUE_FULL_ERROR_CODE : code);
+      } catch {
+        // the caller logs its own failures; the remaining completions must still run
+      }
+    }
+  }
+
+  /** Forgets the partition and wakes its `idle` callers once nothing is queued, in flight or unsettled. */
+  #maybeIdle(partition: number, q: PartitionQueue): void {
+    if (q.inFlight || q.unsettled > 0 || q.queue.length > 0) return;
+    if (this.#partitions.get(partition) === q) this.#partitions.delete(partition);
     for (const resolve of q.idleWaiters.splice(0)) resolve();
   }
 

@@ -8,13 +8,26 @@
  * append chain (completion in arrival order, as the coordinator requires), its size check
  * and its flush policy, and wake Fetch long polls of anyone reading the topic.
  *
+ * With replication (a cluster; `OffsetsReplication` given) a write is acknowledged only once
+ * it is replicated, as Kafka's coordinator appends with acks=all: before the append
+ * `checkBeforeAppend(partition, -1)` may refuse it (NOT_ENOUGH_REPLICAS, nothing written);
+ * after it `awaitAcks(partition, lastOffset, -1, offsets.commit.timeout.ms)` decides the
+ * outcome. That wait is bounded here too, by a Clock timer of the same length (REQUEST_TIMED_OUT
+ * if it fires first), so a replication service that never answers cannot hold a partition's
+ * writes. The raw codes go to the coordinator, which maps them as Kafka's group coordinator
+ * does (NOT_ENOUGH_REPLICAS*, REQUEST_TIMED_OUT → COORDINATOR_NOT_AVAILABLE;
+ * NOT_LEADER_OR_FOLLOWER → NOT_COORDINATOR). Without replication nothing changes: durable
+ * in the local log = acknowledged.
+ *
  * Replay reads whole batches from the log start offset to the end offset known when the
  * replay began, `REPLAY_READ_BYTES` at a time; it is bounded by `REPLAY_RECORDS_MAX`.
  */
 import { buildRecordBatch, ErrorCode, iterateRecords, splitRecordBatches } from '@samsa/codec';
 import type { RawRecord } from '@samsa/coordinator';
+import type { Clock } from '@samsa/runtime';
 import type { ServerConfig } from '../config/server-config.ts';
 import type { Partition } from '../partitions/partition.ts';
+import type { ReplicationService } from '../replication/replication-service.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
@@ -50,17 +63,74 @@ export async function ensureConsumerOffsetsTopic(registry: TopicRegistry, numPar
   return { errorCode: ErrorCode.NONE, partitions: t.partitions.length };
 }
 
-/** Appends `records` as one uncompressed batch; resolves a Kafka error code (0 = durable). */
-export async function appendConsumerOffsetsRecords(partition: Partition | undefined, records: readonly RawRecord[], nowMs: number): Promise<number> {
+/** Kafka's default `offsets.commit.timeout.ms`. */
+export const OFFSETS_COMMIT_TIMEOUT_MS_DEFAULT = 5000;
+/** Kafka's default `offsets.topic.replication.factor` (a cluster uses min(it, live brokers)). */
+export const OFFSETS_TOPIC_REPLICATION_FACTOR_DEFAULT = 3;
+
+/** What a `__consumer_offsets` write waits for in a cluster with replication (see the file comment). */
+export interface OffsetsReplication {
+  readonly service: ReplicationService;
+  readonly clock: Clock;
+  /** `offsets.commit.timeout.ms`. */
+  readonly timeoutMs: number;
+}
+
+/** `offsets.commit.timeout.ms` under `server` (Kafka's default when absent). */
+export function offsetsCommitTimeoutMs(server: ServerConfig): number {
+  const v = server.values.get('offsets.commit.timeout.ms');
+  return typeof v === 'number' ? v : OFFSETS_COMMIT_TIMEOUT_MS_DEFAULT;
+}
+
+/**
+ * Appends `records` as one uncompressed batch; resolves a Kafka error code (0 = durable, and
+ * replicated when `replication` is given). `appended` is called once the batch is in the
+ * log and only its replication is awaited (never without `replication`). Never rejects.
+ */
+export async function appendConsumerOffsetsRecords(
+  partition: Partition | undefined,
+  records: readonly RawRecord[],
+  nowMs: number,
+  replication: OffsetsReplication | null = null,
+  appended?: () => void,
+): Promise<number> {
   if (partition === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   if (records.length === 0) return ErrorCode.NONE;
   const batch = buildRecordBatch(records.map((r) => ({ key: r.key, value: r.value, timestampMs: nowMs })));
+  let lastOffset: number;
   try {
+    const refused = replication === null ? ErrorCode.NONE : replication.service.checkBeforeAppend(partition, -1);
+    if (refused !== ErrorCode.NONE) return refused;
     const outcome = await partition.produce(batch);
-    return outcome.errorCode;
+    if (outcome.errorCode !== ErrorCode.NONE || replication === null) return outcome.errorCode;
+    lastOffset = outcome.lastOffset;
   } catch {
     return ErrorCode.KAFKA_STORAGE_ERROR;
   }
+  appended?.();
+  return awaitReplicated(replication, partition, lastOffset);
+}
+
+/** `awaitAcks` for acks=all, or REQUEST_TIMED_OUT once `timeoutMs` passed on the Clock, whichever comes first. */
+function awaitReplicated(replication: OffsetsReplication, partition: Partition, lastOffset: number): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let settled = false;
+    const settle = (code: number): void => {
+      if (settled) return;
+      settled = true;
+      timer.cancel();
+      resolve(code);
+    };
+    const timer = replication.clock.setTimeout(() => settle(ErrorCode.REQUEST_TIMED_OUT), replication.timeoutMs);
+    let acks: Promise<number>;
+    try {
+      acks = replication.service.awaitAcks(partition, lastOffset, -1, replication.timeoutMs);
+    } catch (e) {
+      acks = Promise.reject(e);
+    }
+    // The contract says it never rejects; if it does, the write is not known to be replicated.
+    acks.then(settle, () => settle(ErrorCode.UNKNOWN_SERVER_ERROR));
+  });
 }
 
 /**

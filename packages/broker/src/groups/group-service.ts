@@ -30,6 +30,17 @@
  * controller, never locally (`ensureTopic` asks it, one creation in flight); a commit's
  * topic-partition must exist in the cluster view.
  *
+ * Replication (`replication` given: a cluster broker's ReplicationService): every
+ * `__consumer_offsets` write is appended with acks=all semantics — refused before the append
+ * when the ISR is below `min.insync.replicas`, acknowledged to the coordinator (and so to
+ * the OffsetCommit / SyncGroup / JoinGroup waiting on it) only once the high watermark
+ * passed it, failed after `offsets.commit.timeout.ms` (see ./consumer-offsets-log.ts). The
+ * appender pipelines: the next batch is appended while earlier ones wait for replication,
+ * completions stay in emission order. Without it (a single broker) nothing changes.
+ * In a cluster the topic is created with min(`offsets.topic.replication.factor`, brokers in
+ * the view) replicas: Kafka refuses to create it until enough brokers are alive; we let a
+ * 1- or 2-broker cluster have groups (with fewer copies).
+ *
  * Time: the coordinator runs on wall-clock ms (commit timestamps are persisted).
  * Shutdown: cancels the timer and ends every waiting request with CloseConnection (a
  * JoinGroup may otherwise wait for a whole rebalance timeout).
@@ -60,10 +71,20 @@ import type { ClusterLink } from '../cluster/cluster-link.ts';
 import type { LeadershipChange, LeadershipEvents } from '../cluster/leadership-events.ts';
 import { CloseConnection } from '../handlers/close-connection.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { ReplicationService } from '../replication/replication-service.ts';
 import type { TopicRegistry } from '../topics/topic-registry.ts';
 import { ConsumerOffsetsAppender } from './consumer-offsets-appender.ts';
 import type { ConsumerOffsetsAppenderStats } from './consumer-offsets-appender.ts';
-import { appendConsumerOffsetsRecords, CONSUMER_OFFSETS_TOPIC, consumerOffsetsTopicConfigs, ensureConsumerOffsetsTopic, replayConsumerOffsetsPartition } from './consumer-offsets-log.ts';
+import {
+  appendConsumerOffsetsRecords,
+  CONSUMER_OFFSETS_TOPIC,
+  consumerOffsetsTopicConfigs,
+  ensureConsumerOffsetsTopic,
+  offsetsCommitTimeoutMs,
+  OFFSETS_TOPIC_REPLICATION_FACTOR_DEFAULT,
+  replayConsumerOffsetsPartition,
+} from './consumer-offsets-log.ts';
+import type { OffsetsReplication } from './consumer-offsets-log.ts';
 
 export const PENDING_REQUESTS_MAX = 100_000;
 
@@ -100,6 +121,12 @@ export interface GroupServiceOptions {
   readonly leadership?: LeadershipEvents;
   /** Tests, cluster mode: each partition's load waits for this before its replay. */
   readonly partitionLoadGate?: (partition: number) => Promise<unknown>;
+  /**
+   * A cluster broker's replication (`BrokerContext.replication`): `__consumer_offsets` writes
+   * are acknowledged once replicated (acks=all, `offsets.commit.timeout.ms`). Absent or null
+   * on a single broker: acknowledged once in the local log.
+   */
+  readonly replication?: ReplicationService | null;
 }
 
 /** One load of an owned partition (cluster mode); replaced by the next load, dropped by an unload. */
@@ -134,6 +161,7 @@ export class GroupService {
   readonly #appender: ConsumerOffsetsAppender;
   readonly #cluster: ClusterLink | null;
   readonly #partitionLoadGate: ((partition: number) => Promise<unknown>) | null;
+  readonly #replication: OffsetsReplication | null;
   /** Cluster mode: the partitions this broker leads, each with its current load. */
   readonly #owned = new Map<number, PartitionLoad>();
   #unsubscribe: (() => void) | null = null;
@@ -149,6 +177,8 @@ export class GroupService {
     this.#numPartitionsWanted = options.config.offsetsTopicNumPartitions;
     this.#cluster = options.cluster ?? null;
     this.#partitionLoadGate = options.partitionLoadGate ?? null;
+    const replication = options.replication ?? null;
+    this.#replication = replication === null ? null : { service: replication, clock: options.clock, timeoutMs: offsetsCommitTimeoutMs(options.registry.server) };
     const cluster = this.#cluster;
     // In a cluster the registry holds only the local replicas: the partition count is the view's.
     const existing = cluster === null ? options.registry.topic(CONSUMER_OFFSETS_TOPIC)?.partitions : cluster.view().topics.get(CONSUMER_OFFSETS_TOPIC)?.partitions;
@@ -165,7 +195,7 @@ export class GroupService {
     });
     this.#loadGate = options.loadGate ?? Promise.resolve();
     this.#appender = new ConsumerOffsetsAppender({
-      write: (partition, records) => this.#write(partition, records),
+      write: (partition, records, appended) => this.#write(partition, records, appended),
       complete: (completionId, code) => this.#run(() => this.coordinator.appendCompleted(completionId, code, this.#clock.wallMs())),
     });
     if (options.leadership === undefined) this.loaded = this.#load();
@@ -224,7 +254,7 @@ export class GroupService {
     if (view.topics.has(CONSUMER_OFFSETS_TOPIC)) return ErrorCode.NONE;
     if (this.#creating === null && !this.#closed) {
       const wanted = this.#registry.server.values.get('offsets.topic.replication.factor');
-      const replicationFactor = Math.max(1, Math.min(typeof wanted === 'number' ? wanted : 1, view.brokers.size));
+      const replicationFactor = Math.max(1, Math.min(typeof wanted === 'number' ? wanted : OFFSETS_TOPIC_REPLICATION_FACTOR_DEFAULT, view.brokers.size));
       const request = { name: CONSUMER_OFFSETS_TOPIC, partitionCount: this.#numPartitionsWanted, replicationFactor, configs: consumerOffsetsTopicConfigs(this.#registry.server) };
       this.#logger.info({ partitions: request.partitionCount, replicationFactor }, 'asking the controller to create __consumer_offsets');
       const done = (): void => {
@@ -370,14 +400,14 @@ export class GroupService {
     this.#rearm();
   }
 
-  /** One coalesced batch to `__consumer_offsets-<partition>`; resolves a Kafka error code. */
-  async #write(partition: number, records: readonly RawRecord[]): Promise<number> {
+  /** One coalesced batch to `__consumer_offsets-<partition>`; resolves a Kafka error code (0 = durable, and replicated with replication). */
+  async #write(partition: number, records: readonly RawRecord[], appended: () => void): Promise<number> {
     let code: number;
     // Cluster mode: only a loaded partition is written; a write queued under an earlier leadership is refused.
     const stale = !this.coordinator.ownsAllPartitions && this.#owned.get(partition)?.loaded !== true;
     const ensured = stale ? ErrorCode.NOT_COORDINATOR : await this.ensureTopic();
     if (ensured !== ErrorCode.NONE) code = ensured;
-    else code = await appendConsumerOffsetsRecords(this.#registry.partition(CONSUMER_OFFSETS_TOPIC, partition), records, this.#clock.wallMs());
+    else code = await appendConsumerOffsetsRecords(this.#registry.partition(CONSUMER_OFFSETS_TOPIC, partition), records, this.#clock.wallMs(), this.#replication, appended);
     if (code !== ErrorCode.NONE) this.#logger.warn({ partition, errorCode: code, records: records.length }, '__consumer_offsets append failed');
     return code;
   }

@@ -458,9 +458,12 @@ export class ReplicaManager implements ReplicationService {
     for (const u of this.#unsubscribe.splice(0)) u();
     for (const key of [...this.#leaders.keys()]) this.#dropLeader(key);
     for (const key of [...this.#followers.keys()]) this.#dropFollower(key);
-    await Promise.all([...this.#fetchers.values()].map((f) => f.close()));
-    this.#fetchers.clear();
+    // The connections first: a fetch waiting on a dead leader (up to replica.socket.timeout.ms)
+    // rejects at once, so the loops end now.
+    const loops = [...this.#fetchers.values()].map((f) => f.close());
     await this.#pool?.close();
+    await Promise.all(loops);
+    this.#fetchers.clear();
   }
 }
 
