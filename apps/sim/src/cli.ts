@@ -7,7 +7,6 @@
  *   npm run sim -- --plant lying-fsync   with a planted bug (test-only), to see it caught
  *   options: --safety-ms N (faulty phase, default 20000), --brokers N (default 3),
  *            --first N, --stop-on-failure, --log (the brokers' log lines on stderr),
- *            --tolerate-restart-into-led-epoch (count that known defect instead of failing)
  *
  * A campaign prints a summary: seeds, simulated hours, faults injected, invariant checks,
  * records acked and read, throughput (simulated seconds per wall second, seeds per
@@ -25,11 +24,10 @@ interface Args {
   brokers: number;
   stopOnFailure: boolean;
   log: boolean;
-  tolerateRestartIntoLedEpoch: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seeds: 1, first: null, plant: null, safetyMs: safetyMsDefault, brokers: brokersDefault, stopOnFailure: false, log: false, tolerateRestartIntoLedEpoch: false };
+  const args: Args = { seeds: 1, first: null, plant: null, safetyMs: safetyMsDefault, brokers: brokersDefault, stopOnFailure: false, log: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = (): string => {
@@ -49,7 +47,6 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--brokers') args.brokers = int(1);
     else if (flag === '--stop-on-failure') args.stopOnFailure = true;
     else if (flag === '--log') args.log = true;
-    else if (flag === '--tolerate-restart-into-led-epoch') args.tolerateRestartIntoLedEpoch = true;
     else if (flag === '--plant') {
       const p = value();
       if (!plants.includes(p as Plant)) throw new Error(`--plant ${p}: one of ${plants.join(', ')}`);
@@ -72,19 +69,18 @@ async function main(): Promise<number> {
   if (envSeed !== undefined && !/^\d+$/.test(envSeed)) throw new Error(`SAMSA_SEED=${envSeed}: must be a non-negative integer`);
   const first = envSeed !== undefined ? Number(envSeed) : (args.first ?? randomInt(0, 2 ** 31));
   const wallStart = performance.now();
-  const totals = { simulatedMs: 0, faults: 0, checks: 0, acked: 0, read: 0, restartsIntoLedEpoch: 0 };
+  const totals = { simulatedMs: 0, faults: 0, checks: 0, acked: 0, read: 0 };
   const failures: SimulationResult[] = [];
   let ran = 0;
   for (let i = 0; i < args.seeds; i++) {
     const seed = (first + i) >>> 0;
-    const r = await runSimulation({ seed, plant: args.plant, safetyMs: args.safetyMs, brokers: args.brokers, tolerateRestartIntoLedEpoch: args.tolerateRestartIntoLedEpoch, ...(args.log ? { log: (line: string) => void process.stderr.write(`${line}\n`) } : {}) });
+    const r = await runSimulation({ seed, plant: args.plant, safetyMs: args.safetyMs, brokers: args.brokers, ...(args.log ? { log: (line: string) => void process.stderr.write(`${line}\n`) } : {}) });
     ran++;
     totals.simulatedMs += r.simulatedMs;
     totals.faults += r.faults;
     totals.checks += r.checks;
     totals.acked += r.acked;
     totals.read += r.read;
-    totals.restartsIntoLedEpoch += r.restartsIntoLedEpoch;
     if (args.seeds === 1) process.stdout.write(`seed ${seed}: ${r.ok ? 'ok' : 'FAILED'} — ${(r.simulatedMs / 1000).toFixed(1)} s simulated, ${r.faults} faults, ${r.checks} checks, ${r.acked} acked, ${r.read} read, trace ${r.traceHash.slice(0, 16)}\n`);
     else if (i % 10 === 9 || !r.ok) process.stdout.write(`${i + 1}/${args.seeds} seeds, ${failures.length + (r.ok ? 0 : 1)} failed\r`);
     if (!r.ok) {
@@ -102,7 +98,6 @@ async function main(): Promise<number> {
       `faults injected ${totals.faults}`,
       `invariant checks ${totals.checks}`,
       `records         ${totals.acked} acked, ${totals.read} read`,
-      ...(args.tolerateRestartIntoLedEpoch ? [`tolerated       ${totals.restartsIntoLedEpoch} restarts into a led leader epoch (known defect)`] : []),
       `wall            ${(wallMs / 1000).toFixed(1)} s: ${(totals.simulatedMs / wallMs).toFixed(1)} simulated s per wall s, ${((ran * 60_000) / wallMs).toFixed(1)} seeds per minute`,
       `failures        ${failures.length}${failures.map((f) => `\n  seed ${f.seed} ${f.violation!.rule}: ${replayCommand(f)}`).join('')}`,
       '',

@@ -6,8 +6,7 @@
 // - `hw-monotonic`: a HW going down within one leader epoch fails; a new epoch may start
 //   lower; another reader is tracked apart;
 // - `one-leader-per-epoch`: a second process leading an epoch fails (another broker, or a
-//   restarted incarnation of the same one), unless the known defect is tolerated: then a
-//   restart of the same broker is counted, another broker still fails;
+//   restarted incarnation of the same one);
 // - `replica-agreement`: a record read earlier that the final read misses fails; replica
 //   logs that differ below the HW fail, equal ones pass;
 // - crashes forget nothing on a replicated (fsync-every-message) partition.
@@ -87,16 +86,6 @@ describe('Invariants: replication rules', () => {
     expect(other.violation?.rule).toBe('one-leader-per-epoch');
   });
 
-  it('tolerates (and counts) only a restart of the same broker into its epoch when told to', () => {
-    const clock = new SimClock();
-    const inv = new Invariants(new SimulatedMetadataStore({ clock, random: createRandom(1) }), () => clock.monotonicMs(), { replication: true, tolerateRestartIntoLedEpoch: true });
-    inv.onLeaderEpochSample('broker-1#1', TP, 0);
-    inv.onLeaderEpochSample('broker-1#2', TP, 0);
-    expect(inv.violation).toBeNull();
-    expect(inv.restartsIntoLedEpoch).toBe(1);
-    inv.onLeaderEpochSample('broker-3#1', TP, 0);
-    expect(inv.violation?.rule).toBe('one-leader-per-epoch');
-  });
 
   it('fails replica-agreement when the final read misses a record read earlier', () => {
     const inv = setup();

@@ -117,14 +117,6 @@ interface PartitionTruth {
 export interface InvariantsOptions {
   /** Replication is in: data is checked on every partition (else RF 1 partitions only). */
   readonly replication?: boolean;
-  /**
-   * KNOWN DEFECT, tolerated where a green campaign is needed meanwhile (simulation.test.ts):
-   * a broker restarted into a leader epoch its previous incarnation led (the controller
-   * does not give a re-registered broker's partitions a new leader epoch) is counted in
-   * `restartsIntoLedEpoch` instead of failing `one-leader-per-epoch`. Two different
-   * brokers leading one epoch still fail. Remove once the controller fences incarnations.
-   */
-  readonly tolerateRestartIntoLedEpoch?: boolean;
 }
 
 export class Invariants implements StoreObserver {
@@ -150,16 +142,11 @@ export class Invariants implements StoreObserver {
   /** `reader tp epoch process` → the highest HW that reader saw answered by that leader process in that epoch. */
   readonly #highWatermarks = new Map<string, number>();
 
-  /** Known defect tolerated (counted instead of failing): see `InvariantsOptions.tolerateRestartIntoLedEpoch`. */
-  readonly #tolerateRestartIntoLedEpoch: boolean;
-  /** How often the tolerated defect was seen. */
-  restartsIntoLedEpoch = 0;
 
   constructor(store: SimulatedMetadataStore, now: () => number, options: InvariantsOptions = {}) {
     this.#store = store;
     this.#now = now;
     this.#replication = options.replication ?? false;
-    this.#tolerateRestartIntoLedEpoch = options.tolerateRestartIntoLedEpoch ?? false;
   }
 
   fail(rule: string, message: string): void {
@@ -245,10 +232,7 @@ export class Invariants implements StoreObserver {
       if (this.#epochLeaders.size >= epochLeadersMax) throw new RangeError(`more than ${epochLeadersMax} (partition, leader epoch) pairs`);
       this.#epochLeaders.set(key, process);
     } else if (before !== process) {
-      if (this.#tolerateRestartIntoLedEpoch && brokerOf(before) === brokerOf(process)) {
-        this.restartsIntoLedEpoch++;
-        this.#epochLeaders.set(key, process);
-      } else this.fail('one-leader-per-epoch', `${tp} leader epoch ${leaderEpoch} is led by ${process} after ${before}`);
+      this.fail('one-leader-per-epoch', `${tp} leader epoch ${leaderEpoch} is led by ${process} after ${before}`);
     }
   }
 

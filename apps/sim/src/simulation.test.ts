@@ -8,23 +8,8 @@
 //   own log end instead of the ISR's minimum; a follower that skips truncation on a
 //   diverging epoch) is caught within PLANT_SEEDS_MAX seeds, by the rules that own it, and
 //   its failing seed replays to the same violation;
-// - the known defect: a broker restarted (within its lease's TTL) into the leader epoch
-//   its previous incarnation led is caught by `one-leader-per-epoch`; until the controller
-//   fences re-registered incarnations the other runs here tolerate (count) exactly that
-//   case — KNOWN_DEFECT below. When the fix lands, the test of the defect fails: delete it
-//   and KNOWN_DEFECT, and every run checks it again.
 import { describe, expect, it } from 'vitest';
-import { replayCommand, runSimulation, type Plant, type SimulationOptions, type SimulationResult } from './simulation.ts';
-
-/**
- * KNOWN DEFECT (controller, issue 14): a broker that restarts and re-registers as its old
- * lease expires leads again in the leader epoch its previous incarnation led (the
- * controller never gives its partitions a new epoch), with the high watermark it
- * recovered: the HW goes down within that epoch. Replay: `SAMSA_SEED=13 npm run sim --
- * --safety-ms 10000`. Tolerated (counted, only for a restart of the same broker) so the
- * runs below check everything else.
- */
-const KNOWN_DEFECT: Pick<SimulationOptions, 'tolerateRestartIntoLedEpoch'> = { tolerateRestartIntoLedEpoch: true };
+import { replayCommand, runSimulation, type Plant, type SimulationResult } from './simulation.ts';
 
 /** Seeds of the CI campaign (with replication about 60 s on a busy 2-core machine, up to 3 min loaded). */
 const CAMPAIGN_SEEDS = 300;
@@ -40,9 +25,9 @@ function explain(r: SimulationResult): string {
 
 describe('whole-cluster simulator', () => {
   it('is deterministic: the same seed twice gives the same trace hash, another seed another', async () => {
-    const a = await runSimulation({ seed: 4242, safetyMs: 8000, ...KNOWN_DEFECT });
-    const b = await runSimulation({ seed: 4242, safetyMs: 8000, ...KNOWN_DEFECT });
-    const c = await runSimulation({ seed: 4243, safetyMs: 8000, ...KNOWN_DEFECT });
+    const a = await runSimulation({ seed: 4242, safetyMs: 8000 });
+    const b = await runSimulation({ seed: 4242, safetyMs: 8000 });
+    const c = await runSimulation({ seed: 4243, safetyMs: 8000 });
     expect(a.ok, explain(a)).toBe(true);
     expect(a.faults).toBeGreaterThan(0);
     expect(a.acked).toBeGreaterThan(0);
@@ -55,7 +40,7 @@ describe('whole-cluster simulator', () => {
     const totals = { simulatedMs: 0, faults: 0, checks: 0, acked: 0 };
     const startedMs = performance.now();
     for (let seed = FIRST_SEED; seed < FIRST_SEED + CAMPAIGN_SEEDS; seed++) {
-      const r = await runSimulation({ seed, safetyMs: CAMPAIGN_SAFETY_MS, ...KNOWN_DEFECT });
+      const r = await runSimulation({ seed, safetyMs: CAMPAIGN_SAFETY_MS });
       if (!r.ok) expect.fail(explain(r));
       totals.simulatedMs += r.simulatedMs;
       totals.faults += r.faults;
@@ -74,27 +59,17 @@ describe('whole-cluster simulator', () => {
   // 28 — the simulator's ProcessStore kept a watch started with an aborted signal running,
   //      so a re-registering broker waited forever for its old controller loop;
   // 40976 — a controller that won its campaign while its watch lagged resigned on an image
-  //      older than its epoch (isDeposedBy), leaving the cluster without a controller.
-  for (const [seed, safetyMs] of [[28, 10_000], [40976, 20_000]] as const) {
+  //      older than its epoch (isDeposedBy), leaving the cluster without a controller;
+  // 13 — a broker that crashed and re-registered before the controller noticed led again in
+  //      the leader epoch its previous incarnation led (one-leader-per-epoch; its HW went
+  //      down within the epoch): the controller now re-elects a restarted broker's
+  //      partitions in a new epoch, and the broker leads no record older than its registration.
+  for (const [seed, safetyMs] of [[28, 10_000], [40976, 20_000], [13, 10_000]] as const) {
     it(`replays the once-failing seed ${seed} without a violation`, async () => {
-      const r = await runSimulation({ seed, safetyMs, ...KNOWN_DEFECT });
+      const r = await runSimulation({ seed, safetyMs });
       expect(r.ok, explain(r)).toBe(true);
     });
   }
-
-  it('catches the known defect (a broker restarted into the leader epoch it led) within 20 seeds, and the seed replays', async () => {
-    let caught: SimulationResult | null = null;
-    for (let seed = FIRST_SEED; seed < FIRST_SEED + 20 && caught === null; seed++) {
-      const r = await runSimulation({ seed, safetyMs: CAMPAIGN_SAFETY_MS });
-      if (!r.ok) caught = r;
-    }
-    expect(caught, 'no seed showed the known defect: if the controller now fences re-registered brokers, delete this test and KNOWN_DEFECT').not.toBeNull();
-    expect(caught!.violation!.rule, explain(caught!)).toBe('one-leader-per-epoch');
-    // A restart of the same broker (the tolerated case), not two brokers in one epoch.
-    expect(caught!.violation!.message).toMatch(/led by (broker-\d+)#\d+ after \1#\d+$/);
-    const again = await runSimulation({ seed: caught!.seed, safetyMs: CAMPAIGN_SAFETY_MS });
-    expect(again.violation).toEqual(caught!.violation);
-  }, 300_000);
 
   const plantRules: ReadonlyArray<readonly [Plant, readonly string[]]> = [
     ['elect-outside-isr', ['clean-election']],
@@ -111,14 +86,14 @@ describe('whole-cluster simulator', () => {
     it(`catches the planted bug '${plant}' within ${PLANT_SEEDS_MAX} seeds`, async () => {
       let caught: SimulationResult | null = null;
       for (let seed = FIRST_SEED; seed < FIRST_SEED + PLANT_SEEDS_MAX && caught === null; seed++) {
-        const r = await runSimulation({ seed, plant, safetyMs: CAMPAIGN_SAFETY_MS, ...KNOWN_DEFECT });
+        const r = await runSimulation({ seed, plant, safetyMs: CAMPAIGN_SAFETY_MS });
         if (!r.ok) caught = r;
       }
       expect(caught, `'${plant}' was not caught in ${PLANT_SEEDS_MAX} seeds`).not.toBeNull();
       expect(rules).toContain(caught!.violation!.rule);
-      expect(replayCommand(caught!)).toBe(`SAMSA_SEED=${caught!.seed} npm run sim -- --plant ${plant} --safety-ms ${CAMPAIGN_SAFETY_MS} --tolerate-restart-into-led-epoch`);
+      expect(replayCommand(caught!)).toBe(`SAMSA_SEED=${caught!.seed} npm run sim -- --plant ${plant} --safety-ms ${CAMPAIGN_SAFETY_MS}`);
       // The failure replays: the same seed fails the same way.
-      const again = await runSimulation({ seed: caught!.seed, plant, safetyMs: CAMPAIGN_SAFETY_MS, ...KNOWN_DEFECT });
+      const again = await runSimulation({ seed: caught!.seed, plant, safetyMs: CAMPAIGN_SAFETY_MS });
       expect(again.violation).toEqual(caught!.violation);
       expect(again.traceHash).toBe(caught!.traceHash);
     }, 300_000);

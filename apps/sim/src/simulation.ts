@@ -59,8 +59,6 @@ export interface SimulationOptions {
   readonly faults?: boolean;
   /** Receives the brokers' log lines (debugging a seed: `--log`). */
   readonly log?: (line: string) => void;
-  /** Count the known defect instead of failing on it (InvariantsOptions.tolerateRestartIntoLedEpoch). Default false. */
-  readonly tolerateRestartIntoLedEpoch?: boolean;
 }
 
 export interface SimulationResult {
@@ -68,9 +66,6 @@ export interface SimulationResult {
   readonly plant: Plant | null;
   readonly safetyMs: number;
   readonly brokers: number;
-  readonly tolerateRestartIntoLedEpoch: boolean;
-  /** Times the tolerated known defect was seen (0 unless tolerated). */
-  readonly restartsIntoLedEpoch: number;
   readonly ok: boolean;
   readonly violation: { readonly rule: string; readonly message: string; readonly atMs: number } | null;
   readonly traceHash: string;
@@ -140,7 +135,7 @@ class Simulation {
     this.random = createRandom(o.seed);
     this.store = new SimulatedMetadataStore({ clock: this.clock, random: createRandom((o.seed ^ 0x5bd1e995) >>> 0) });
     this.network = new SimNetwork(this.clock, createRandom((o.seed + 0x9e3779b9) >>> 0), this.trace, calmNetwork);
-    this.invariants = new Invariants(this.store, () => this.clock.monotonicMs(), { replication: true, tolerateRestartIntoLedEpoch: o.tolerateRestartIntoLedEpoch ?? false });
+    this.invariants = new Invariants(this.store, () => this.clock.monotonicMs(), { replication: true });
     const n = o.brokers ?? brokersDefault;
     this.topics = workloadTopics(n);
     for (let id = 1; id <= n; id++) {
@@ -455,8 +450,6 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
     plant: sim.plant,
     safetyMs,
     brokers: sim.brokers.length,
-    tolerateRestartIntoLedEpoch: o.tolerateRestartIntoLedEpoch ?? false,
-    restartsIntoLedEpoch: sim.invariants.restartsIntoLedEpoch,
     ok: v === null,
     violation: v === null ? null : { rule: v.rule, message: v.message, atMs: v.atMs },
     traceHash: sim.trace.digest(),
@@ -502,12 +495,11 @@ export const safetyMsDefault = 20_000;
 export const brokersDefault = 3;
 
 /** The one command that replays a run (the options that differ from the defaults included). */
-export function replayCommand(r: Pick<SimulationResult, 'seed' | 'plant' | 'safetyMs' | 'brokers' | 'tolerateRestartIntoLedEpoch'>): string {
+export function replayCommand(r: Pick<SimulationResult, 'seed' | 'plant' | 'safetyMs' | 'brokers'>): string {
   const flags = [
     ...(r.plant === null ? [] : [`--plant ${r.plant}`]),
     ...(r.safetyMs === safetyMsDefault ? [] : [`--safety-ms ${r.safetyMs}`]),
     ...(r.brokers === brokersDefault ? [] : [`--brokers ${r.brokers}`]),
-    ...(r.tolerateRestartIntoLedEpoch ? ['--tolerate-restart-into-led-epoch'] : []),
   ];
   return `SAMSA_SEED=${r.seed} npm run sim${flags.length === 0 ? '' : ` -- ${flags.join(' ')}`}`;
 }
