@@ -6,7 +6,7 @@
  *   npm run sim -- --seeds 10000         a campaign: seeds from --first (default random)
  *   npm run sim -- --plant lying-fsync   with a planted bug (test-only), to see it caught
  *   options: --safety-ms N (faulty phase, default 20000), --brokers N (default 3),
- *            --first N, --stop-on-failure, --log (the brokers' log lines on stderr)
+ *            --first N, --stop-on-failure, --log (the brokers' log lines on stderr),
  *
  * A campaign prints a summary: seeds, simulated hours, faults injected, invariant checks,
  * records acked and read, throughput (simulated seconds per wall second, seeds per

@@ -13,27 +13,41 @@
  *   its lease lives in the store, give or take `leaseFencingGraceMs` after the lease's
  *   deadline (`leaseFencingEarlyExpiryGraceMs` when the store expired it early); sampled
  *   every 250 ms.
+ * - `one-leader-per-epoch`: a leader epoch of a partition is led by one broker process
+ *   (name and incarnation), sampled with `lease-fencing`: Kafka's controller gives a
+ *   restarted broker's partitions a new leader epoch; leading the old one again would
+ *   reuse an epoch whose log and high watermark the crash may have cut.
  * - `clean-election`: a partition's new leader (leader epoch grows) was in the ISR of the
  *   record before (Kafka's clean election; unclean election is off); leader and partition
  *   epochs never go down.
- * - Data, on partitions whose data is checked (`dataChecked`: replication factor 1 until
- *   replication lands, then every partition):
- *   `one-record-per-offset` — an offset never holds two different records across any reads
- *   (forgotten when the partition's only broker crashed with unsynced writes on a
- *   partition that does not fsync every message, where Kafka, too, may reuse offsets);
- *   `consumer-order` — a consumer sees offsets in increasing order without gaps below the
- *   high watermark; `no-duplicates` — with idempotence, a value is never at two offsets
- *   (fsync-every-message partitions);
+ * - Data, on partitions whose data is checked (`dataChecked`: replication factor 1
+ *   without `replication`, every partition with it):
+ *   `one-record-per-offset` — an offset never holds two different records across any reads,
+ *   from whichever leader (forgotten when the partition's only broker crashed with unsynced
+ *   writes on a partition that does not fsync every message, where Kafka, too, may reuse
+ *   offsets); `consumer-order` — a consumer sees offsets in increasing order without gaps,
+ *   and never at or above the high watermark of the response; `no-duplicates` — with
+ *   idempotence, a value is never at two offsets (fsync-every-message partitions);
+ *   `no-acked-loss` as it happens — a read (or an ack) at the offset of a record that may
+ *   not be lost finds that record;
+ *   `hw-monotonic` — the high watermark a leader reports (a Fetch answered without error
+ *   to a request naming the leader epoch: the broker checked the epoch and read the HW in
+ *   one step) never goes down within that leader epoch, per reader (one reader's fetches
+ *   to a broker are sequential, so its answers come in the order they were read).
  * Final (after the liveness phase):
- * - `no-acked-loss`: every record acked with acks=1 or acks=all is read back at its offset,
- *   unless its broker crashed after the ack on a partition that does not fsync every
- *   message (an acked record on a `flush.messages=1` topic was fsynced before its ack, so a
- *   crash may not take it).
- * - `convergence` (liveness, the simulation's): every broker's view reaches the store.
- *
- * Replication (issue 14) adds its rules beside these: no acks=all loss whatever crashed
- * (`ackedMayBeLost` then ignores crashes for acks=all on replicated partitions), replicas
- * agree below the HW, the HW never moves back within a leader epoch.
+ * - `no-acked-loss`: every record that may not be lost is read back at its offset by the
+ *   final read. May be lost: a record acked with acks=1 or acks=all whose only broker
+ *   crashed after the ack on a partition that does not fsync every message, and a record
+ *   acked with acks=1 on a replicated partition (the leader acked it alone; a new leader
+ *   need not have it — Kafka's acks=1). Never lost: a record on a `flush.messages=1` RF 1
+ *   partition (fsynced before its ack) and a record acked with acks=all on a replicated
+ *   partition, whatever crashed (the replicated topic fsyncs every message, so every ISR
+ *   member that acknowledged it holds it on disk, and a clean election picks one of them).
+ * - `replica-agreement`: every record read earlier (below the HW, so committed) is at its
+ *   offset in the final read; and, given each replica's log (`checkReplicaLogs`), every
+ *   replica holds byte for byte the leader's log below the HW.
+ * - `convergence` (liveness, the simulation's): every broker's view reaches the store and
+ *   every replicated partition catches up (whole ISR, every replica at the leader's end).
  */
 import { decodePartitionRecord, type PartitionRecord, type SimulatedMetadataStore, type Txn, type TxnResult } from '@samsa/coordinator';
 import { clusterKeys, type StoreObserver } from './sim-store.ts';
@@ -48,8 +62,21 @@ import { clusterKeys, type StoreObserver } from './sim-store.ts';
 export const leaseFencingGraceMs = 500;
 export const leaseFencingEarlyExpiryGraceMs = 5000;
 
+/** At most this many (partition, leader epoch) pairs are tracked (a run has a few hundred). */
+export const epochLeadersMax = 1_000_000;
+
 /** At most this many acked records are tracked per partition (the workload stays below). */
 export const ackedPerPartitionMax = 1_000_000;
+
+/** The first index where `a` and `b` differ (a length difference counts), -1 when equal. */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.byteLength, b.byteLength);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.byteLength === b.byteLength ? -1 : n;
+}
+
+/** `broker-2#3` → `broker-2`. */
+const brokerOf = (process: string): string => process.slice(0, process.lastIndexOf('#'));
 
 export class Violation extends Error {
   override readonly name = 'Violation';
@@ -79,10 +106,17 @@ interface Acked {
 
 interface PartitionTruth {
   readonly acked: Acked[];
+  /** offset → the acked record there that may not be lost (the latest ack at that offset). */
+  readonly ackedAt: Map<number, Acked>;
   /** offset → value, from every read since the last lossy crash. */
   readonly seen: Map<number, string>;
   /** value → offset (duplicate check). */
   readonly seenValues: Map<string, number>;
+}
+
+export interface InvariantsOptions {
+  /** Replication is in: data is checked on every partition (else RF 1 partitions only). */
+  readonly replication?: boolean;
 }
 
 export class Invariants implements StoreObserver {
@@ -103,8 +137,13 @@ export class Invariants implements StoreObserver {
   #finalSeen: Map<string, Map<number, string>> | null = null;
   /** Replication is in: data is checked on every partition. */
   readonly #replication: boolean;
+  /** `tp epoch` → the broker process that led it (`one-leader-per-epoch`). */
+  readonly #epochLeaders = new Map<string, string>();
+  /** `reader tp epoch process` → the highest HW that reader saw answered by that leader process in that epoch. */
+  readonly #highWatermarks = new Map<string, number>();
 
-  constructor(store: SimulatedMetadataStore, now: () => number, options: { readonly replication?: boolean } = {}) {
+
+  constructor(store: SimulatedMetadataStore, now: () => number, options: InvariantsOptions = {}) {
     this.#store = store;
     this.#now = now;
     this.#replication = options.replication ?? false;
@@ -179,6 +218,24 @@ export class Invariants implements StoreObserver {
     if (nowMs - since > graceMs) this.fail('lease-fencing', `${process} still acts as a partition leader ${Math.round(nowMs - since)} ms after its lease ${leaseId ?? '(none)'} left the store${early ? ' (expired early)' : ' at its deadline'}`);
   }
 
+  /**
+   * A sample: broker process `process` (name#incarnation) leads `tp` in `leaderEpoch`. One
+   * leader epoch has one leader process: a broker restarted into the epoch its previous
+   * incarnation led (with whatever that crash cost its log and its high watermark) is a
+   * second leader of that epoch.
+   */
+  onLeaderEpochSample(process: string, tp: string, leaderEpoch: number): void {
+    this.checks++;
+    const key = `${tp} ${leaderEpoch}`;
+    const before = this.#epochLeaders.get(key);
+    if (before === undefined) {
+      if (this.#epochLeaders.size >= epochLeadersMax) throw new RangeError(`more than ${epochLeadersMax} (partition, leader epoch) pairs`);
+      this.#epochLeaders.set(key, process);
+    } else if (before !== process) {
+      this.fail('one-leader-per-epoch', `${tp} leader epoch ${leaderEpoch} is led by ${process} after ${before}`);
+    }
+  }
+
   /** The store's partition records now (after a scan). */
   partitionRecords(): ReadonlyMap<string, PartitionRecord> {
     this.scanPartitions();
@@ -189,7 +246,7 @@ export class Invariants implements StoreObserver {
 
   setFacts(tp: string, facts: PartitionFacts): void {
     this.#facts.set(tp, facts);
-    if (!this.#truth.has(tp)) this.#truth.set(tp, { acked: [], seen: new Map(), seenValues: new Map() });
+    if (!this.#truth.has(tp)) this.#truth.set(tp, { acked: [], ackedAt: new Map(), seen: new Map(), seenValues: new Map() });
   }
 
   /** Whether the data rules apply to `tp` (replication factor 1 until replication lands). */
@@ -202,11 +259,25 @@ export class Invariants implements StoreObserver {
     return this.#facts.get(tp)?.fsyncsEachMessage ?? false;
   }
 
+  /** Whether `tp` has more than one replica (its data survives on the ISR, not on one disk). */
+  replicated(tp: string): boolean {
+    return (this.#facts.get(tp)?.replicationFactor ?? 1) > 1;
+  }
+
   onAck(tp: string, offset: number, value: string, acks: number): void {
     const truth = this.#truth.get(tp);
     if (truth === undefined || !this.dataChecked(tp)) return;
     if (truth.acked.length >= ackedPerPartitionMax) throw new RangeError(`more than ${ackedPerPartitionMax} acked records on ${tp}`);
-    truth.acked.push({ offset, value, acks, mayBeLost: false });
+    // acks=1 on a replicated partition: only the leader had it; a new leader may not.
+    const acked: Acked = { offset, value, acks, mayBeLost: acks !== -1 && this.replicated(tp) };
+    truth.acked.push(acked);
+    if (acked.mayBeLost) return;
+    this.checks++;
+    const earlier = truth.ackedAt.get(offset);
+    if (earlier !== undefined && earlier.value !== value) this.fail('no-acked-loss', `${tp} offset ${offset}: acked '${earlier.value}' (acks=${earlier.acks}) and later '${value}' (acks=${acks}) at the same offset`);
+    truth.ackedAt.set(offset, acked);
+    const read = truth.seen.get(offset);
+    if (read !== undefined && read !== value) this.fail('no-acked-loss', `${tp} offset ${offset}: acked '${value}' (acks=${acks}) but a read found '${read}' there`);
   }
 
   /** Broker `nodeId` crashed: what it had not fsynced may be gone. */
@@ -215,9 +286,28 @@ export class Invariants implements StoreObserver {
       if (!facts.replicas.includes(nodeId) || facts.fsyncsEachMessage) continue;
       const truth = this.#truth.get(tp)!;
       for (const a of truth.acked) a.mayBeLost = true;
+      truth.ackedAt.clear();
       truth.seen.clear();
       truth.seenValues.clear();
+      // The same leader epoch may come back with a shorter log (Kafka's acks=1 without fsync).
+      for (const key of [...this.#highWatermarks.keys()]) if (key.split(' ')[1] === tp) this.#highWatermarks.delete(key);
     }
+  }
+
+  /**
+   * `reader` got a Fetch answer without error for `tp` from broker process `process`
+   * (name#incarnation), the leader of `leaderEpoch` (the request named that epoch),
+   * carrying `highWatermark`. Tracked per process: `one-leader-per-epoch` sees to it that an
+   * epoch has one leader process, so the two rules together say the HW never goes down
+   * within a leader epoch.
+   */
+  onHighWatermark(reader: string, tp: string, leaderEpoch: number, process: string, highWatermark: number): void {
+    if (!this.dataChecked(tp) || leaderEpoch < 0) return;
+    this.checks++;
+    const key = `${reader} ${tp} ${leaderEpoch} ${process}`;
+    const before = this.#highWatermarks.get(key);
+    if (before !== undefined && highWatermark < before) this.fail('hw-monotonic', `${reader}: ${tp} leader epoch ${leaderEpoch} (${process}) reported HW ${before} and later ${highWatermark}`);
+    if (before === undefined || highWatermark > before) this.#highWatermarks.set(key, highWatermark);
   }
 
   /** A consumer read `value` at `offset` of `tp`. */
@@ -233,6 +323,8 @@ export class Invariants implements StoreObserver {
     const before = truth.seen.get(offset);
     if (before === undefined) truth.seen.set(offset, value);
     else if (before !== value) this.fail('one-record-per-offset', `${tp} offset ${offset} held '${before}' and later '${value}'`);
+    const acked = truth.ackedAt.get(offset);
+    if (acked !== undefined && acked.value !== value) this.fail('no-acked-loss', `${tp} offset ${offset}: acked '${acked.value}' (acks=${acked.acks}) but a later read found '${value}' there`);
     if (this.fsyncsEachMessage(tp)) {
       const at = truth.seenValues.get(value);
       if (at === undefined) truth.seenValues.set(value, offset);
@@ -259,6 +351,38 @@ export class Invariants implements StoreObserver {
           return;
         }
       }
+    }
+  }
+
+  /** After the final read: every record read earlier (committed: it was below the HW) is still at its offset. */
+  checkCommittedReads(): void {
+    const finalSeen = this.#finalSeen ?? new Map<string, Map<number, string>>();
+    for (const [tp, truth] of this.#truth) {
+      if (!this.dataChecked(tp)) continue;
+      const final = finalSeen.get(tp);
+      for (const [offset, value] of truth.seen) {
+        this.checks++;
+        const found = final?.get(offset);
+        if (found !== value) {
+          this.fail('replica-agreement', `${tp} offset ${offset}: '${value}' was read below the HW but the final read found ${found === undefined ? 'nothing there' : `'${found}'`}`);
+          return;
+        }
+      }
+    }
+  }
+
+  /**
+   * After the liveness phase: `logs` holds, per replica of `tp`, its log's batches below
+   * `highWatermark` (the leader's); every replica must hold the leader's bytes.
+   */
+  checkReplicaLogs(tp: string, leader: number, highWatermark: number, logs: ReadonlyMap<number, Uint8Array>): void {
+    const reference = logs.get(leader);
+    if (reference === undefined) return;
+    for (const [replica, bytes] of logs) {
+      if (replica === leader) continue;
+      this.checks++;
+      const at = firstDifference(reference, bytes);
+      if (at >= 0) this.fail('replica-agreement', `${tp}: broker ${replica}'s log differs from leader ${leader}'s below the HW ${highWatermark} at byte ${at} (${bytes.byteLength} bytes vs ${reference.byteLength})`);
     }
   }
 

@@ -30,6 +30,8 @@ export interface SimBrokerPlants {
   readonly lyingFsync: boolean;
   readonly electOutsideIsr: boolean;
   readonly ignoreLeaseLoss: boolean;
+  /** A planted bug of the replication state machines, through `startBrokerOn`'s `replicationPlantedBugForTesting`. */
+  readonly replication: 'hw-is-leader-leo' | 'skip-truncation' | null;
 }
 
 export interface SimBrokerOptions {
@@ -87,6 +89,11 @@ export class SimBroker {
     return this.#process !== null;
   }
 
+  /** This broker's current process, `name#incarnation` (the last one when down). */
+  get process(): string {
+    return `${this.name}#${this.#incarnations}`;
+  }
+
   /** The serving broker, or null (down, or still starting). */
   get running(): RunningBroker | null {
     return this.#process?.running ?? null;
@@ -121,7 +128,11 @@ export class SimBroker {
     });
     o.trace.event(`${this.name} start #${incarnation}`);
     const logger = o.log === undefined ? silentLogger : lineLogger(o.log, () => o.clock.monotonicMs(), { node: this.nodeId, incarnation });
-    startBrokerOn(runtime, { config, logger, createMetadataStore: () => store, clusterStartTimeoutMs, ...(o.plants.ignoreLeaseLoss ? { ignoreLeaseLossForTesting: true } : {}) }).then(
+    const testOnly = {
+      ...(o.plants.ignoreLeaseLoss ? { ignoreLeaseLossForTesting: true } : {}),
+      ...(o.plants.replication !== null ? { replicationPlantedBugForTesting: o.plants.replication } : {}),
+    };
+    startBrokerOn(runtime, { config, logger, createMetadataStore: () => store, clusterStartTimeoutMs, ...testOnly }).then(
       (running) => {
         if (this.#process !== process) return;
         process.running = running;
@@ -145,14 +156,14 @@ export class SimBroker {
     this.disk.crash(tearSeed);
   }
 
-  /** `incarnation`: this process's name, whether it leads some partition now, and its lease id. */
-  leadershipSample(): { readonly process: string; readonly leading: boolean; readonly leaseId: string | null } | null {
+  /** This process's name, whether it leads some partition now (and which, at which leader epoch), and its lease id. */
+  leadershipSample(): { readonly process: string; readonly leading: boolean; readonly led: ReadonlyArray<{ readonly tp: string; readonly leaderEpoch: number }>; readonly leaseId: string | null } | null {
     const process = this.#process;
     const running = process?.running;
     if (process === null || running === null || running === undefined || running.cluster === null) return null;
-    let leading = false;
-    for (const t of running.broker.registry.topics()) for (const p of t.partitions) leading ||= p.isLeader;
-    return { process: `${this.name}#${process.incarnation}`, leading, leaseId: running.cluster.leaseId };
+    const led: Array<{ tp: string; leaderEpoch: number }> = [];
+    for (const t of running.broker.registry.topics()) for (const p of t.partitions) if (p.isLeader) led.push({ tp: `${p.topic}-${p.index}`, leaderEpoch: p.leaderEpoch });
+    return { process: `${this.name}#${process.incarnation}`, leading: led.length > 0, led, leaseId: running.cluster.leaseId };
   }
 
   /** The end of the simulation: the process goes, nothing more runs (not a fault). */

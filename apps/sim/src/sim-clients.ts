@@ -10,10 +10,13 @@
  *   1..3 records with unique values; acks=1 or acks=all by the Random. A batch is retried
  *   with the same sequence up to `produceAttemptsMax` times; a batch whose outcome stays
  *   unknown, or a sequence error, makes it start over with a new producer id.
- * - SimConsumer: reads every partition from its leader, in order, checking on each read
- *   that offsets follow one another without gaps below the high watermark, and reports
- *   each record to the Invariants. `readAll` is the final read: every partition from its
- *   start to its high watermark.
+ * - SimConsumer: reads every partition from its leader, in order, naming the leader epoch
+ *   its metadata holds (`currentLeaderEpoch`: the broker answers FENCED_LEADER_EPOCH or
+ *   UNKNOWN_LEADER_EPOCH when its own differs, so an answer without error comes from the
+ *   leader of that epoch), checking on each read that offsets follow one another without
+ *   gaps below the high watermark, and reports each record and each answered high
+ *   watermark (with its epoch) to the Invariants. `readAll` is the final read: every
+ *   partition from its start to its high watermark.
  */
 import {
   ErrorCode,
@@ -41,6 +44,10 @@ import { WireClient, type Endpoint } from './wire-client.ts';
 export const produceAttemptsMax = 6;
 export const requestTimeoutMs = 5000;
 export const fetchBytesMax = 256 * 1024;
+/** Share of acks=1 batches on a replicated partition (the rest acks=all). */
+export const acksOneShareReplicated = 0.2;
+/** Share of batches that go to the replicated topic (the main data topic), when there is one. */
+export const replicatedTopicShare = 0.5;
 const METADATA_VERSION = 12;
 const PRODUCE_VERSION = 9;
 const FETCH_VERSION = 12;
@@ -130,11 +137,18 @@ export class SimProducer extends ClusterClient {
         await this.backoff(3);
         continue;
       }
-      const topics = [...this.topics];
-      const [topic, partitions] = topics[this.random.int(0, topics.length)]!;
+      const [topic, partitions] = this.#pickTopic();
       await this.#produceOne(topic, this.random.int(0, partitions));
       await this.clock.sleep(5 + this.random.next() * 45);
     }
+  }
+
+  /** The replicated topic half of the time, else any topic. */
+  #pickTopic(): [string, number] {
+    const topics = [...this.topics];
+    const replicated = topics.find(([topic]) => this.#invariants.replicated(tpKey(topic, 0)));
+    if (replicated !== undefined && this.random.next() < replicatedTopicShare) return replicated;
+    return topics[this.random.int(0, topics.length)]!;
   }
 
   async #initProducerId(): Promise<boolean> {
@@ -156,7 +170,8 @@ export class SimProducer extends ClusterClient {
     const tp = tpKey(topic, partition);
     const count = 1 + this.random.int(0, 3);
     const values = Array.from({ length: count }, () => `${this.name}:${this.#next++}`);
-    const acks = this.random.next() < 0.5 ? 1 : -1;
+    // Replicated partitions get mostly acks=all (their promise), some acks=1.
+    const acks = this.random.next() < (this.#invariants.replicated(tp) ? acksOneShareReplicated : 0.5) ? 1 : -1;
     const baseSequence = this.#sequences.get(tp) ?? 0;
     const records = buildRecordBatch(
       values.map((v) => ({ key: null, value: utf8.encode(v), timestampMs: this.clock.wallMs() })),
@@ -206,12 +221,15 @@ export class SimProducer extends ClusterClient {
 
 export class SimConsumer extends ClusterClient {
   readonly #invariants: Invariants;
+  readonly #processOf: (nodeId: number) => string;
   readonly #positions = new Map<string, number>();
   read = 0;
 
-  constructor(o: ConstructorParameters<typeof ClusterClient>[0] & { invariants: Invariants }) {
+  /** `processOf`: the broker process (name#incarnation) serving as node `nodeId` now — the one whose answer just arrived (a dead process's connections reset at once). */
+  constructor(o: ConstructorParameters<typeof ClusterClient>[0] & { invariants: Invariants; processOf: (nodeId: number) => string }) {
     super(o);
     this.#invariants = o.invariants;
+    this.#processOf = o.processOf;
   }
 
   /** Reads every partition until stopped. */
@@ -260,9 +278,11 @@ export class SimConsumer extends ClusterClient {
     }
     const reached: string[] = [];
     const rounds = [...byLeader].map(async ([leader, parts]) => {
+      // The epochs this request names (the metadata may change while it is in flight).
+      const epochs = new Map(parts.map(({ topic, partition }) => [tpKey(topic, partition), this.leaders.get(tpKey(topic, partition))?.leaderEpoch ?? -1]));
       try {
-        const res = await this.#fetch(this.brokers.get(leader)!, parts, positions);
-        if (!this.#apply(res, positions, reached)) stale = true;
+        const res = await this.#fetch(this.brokers.get(leader)!, parts, positions, epochs);
+        if (!this.#apply(res, positions, reached, epochs, this.#processOf(leader))) stale = true;
       } catch {
         stale = true;
       }
@@ -272,7 +292,7 @@ export class SimConsumer extends ClusterClient {
     return reached;
   }
 
-  #fetch(endpoint: Endpoint, parts: ReadonlyArray<{ topic: string; partition: number }>, positions: Map<string, number>): Promise<FetchResponse> {
+  #fetch(endpoint: Endpoint, parts: ReadonlyArray<{ topic: string; partition: number }>, positions: Map<string, number>, epochs: ReadonlyMap<string, number>): Promise<FetchResponse> {
     const topics = new Map<string, number[]>();
     for (const { topic, partition } of parts) topics.set(topic, [...(topics.get(topic) ?? []), partition]);
     return this.wire.request(endpoint, ApiKey.Fetch, FETCH_VERSION, FetchRequestCodec, {
@@ -288,7 +308,7 @@ export class SimConsumer extends ClusterClient {
       topics: [...topics].map(([topic, ps]) => ({
         topic,
         topicId: ZERO_UUID,
-        partitions: ps.map((partition) => ({ partition, currentLeaderEpoch: -1, fetchOffset: positions.get(tpKey(topic, partition)) ?? 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: fetchBytesMax, replicaDirectoryId: ZERO_UUID })),
+        partitions: ps.map((partition) => ({ partition, currentLeaderEpoch: epochs.get(tpKey(topic, partition)) ?? -1, fetchOffset: positions.get(tpKey(topic, partition)) ?? 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: fetchBytesMax, replicaDirectoryId: ZERO_UUID })),
       })),
       forgottenTopicsData: [],
       rackId: '',
@@ -296,7 +316,7 @@ export class SimConsumer extends ClusterClient {
   }
 
   /** Checks and records a fetch response; false when some partition needs fresh metadata. */
-  #apply(res: FetchResponse, positions: Map<string, number>, reached: string[]): boolean {
+  #apply(res: FetchResponse, positions: Map<string, number>, reached: string[], epochs: ReadonlyMap<string, number>, process: string): boolean {
     let fresh = true;
     for (const t of res.responses) {
       for (const p of t.partitions) {
@@ -314,6 +334,7 @@ export class SimConsumer extends ClusterClient {
         }
         let position = positions.get(tp) ?? 0;
         const hw = p.highWatermark;
+        this.#invariants.onHighWatermark(this.name, tp, epochs.get(tp) ?? -1, process, hw);
         if (p.records !== null && p.records.byteLength > 0) {
           for (const batch of splitRecordBatches(p.records).batches) {
             for (const r of iterateRecords(batch, 0)) {

@@ -13,14 +13,19 @@
  *      the Invariants check every store write and every client observation as it happens;
  *   4. liveness phase (VOPR separates the two): faults stop, partitions heal, every broker
  *      runs again; within `livenessMsMax` every broker's view must reach the store's
- *      partition state with a leader for every partition (`convergence`);
- *   5. final read of every partition to its high watermark; `no-acked-loss`.
+ *      partition state with a leader for every partition, and every replicated partition
+ *      must catch up (whole ISR, every replica at the leader's log end and HW)
+ *      (`convergence`);
+ *   5. final read of every partition to its high watermark; `no-acked-loss`,
+ *      `replica-agreement` (records read earlier are still there; every replica's log,
+ *      read directly, equals the leader's byte for byte below the HW).
  *
  * Everything runs on the SimClock, one timer at a time, with the host's microtasks drained
  * between timers; every choice comes from Randoms seeded from the seed. The first broken
  * invariant ends the run. The result carries the trace hash (same seed ⇒ same hash).
  */
-import { ApiKey, CreateTopicsRequestCodec, CreateTopicsResponseCodec, ErrorCode } from '@samsa/codec';
+import type { PartitionLog } from '@samsa/broker';
+import { ApiKey, CreateTopicsRequestCodec, CreateTopicsResponseCodec, ErrorCode, splitRecordBatches } from '@samsa/codec';
 import { SimulatedMetadataStore } from '@samsa/coordinator';
 import { createRandom, type Random } from '@samsa/runtime';
 import { Invariants, Violation } from './invariants.ts';
@@ -33,8 +38,11 @@ import { Trace } from './trace.ts';
 import { WireClient, type Endpoint } from './wire-client.ts';
 
 /** Known-bad rules the simulator must catch (test-only). */
-export type Plant = 'elect-outside-isr' | 'lying-fsync' | 'ignore-lease-loss';
-export const plants: readonly Plant[] = ['elect-outside-isr', 'lying-fsync', 'ignore-lease-loss'];
+export type Plant = 'elect-outside-isr' | 'lying-fsync' | 'ignore-lease-loss' | ReplicationPlant;
+/** Planted bugs of the replication state machines (@samsa/replication's test-only `plantedBug`). */
+export type ReplicationPlant = 'hw-is-leader-leo' | 'skip-truncation';
+export const plants: readonly Plant[] = ['elect-outside-isr', 'lying-fsync', 'ignore-lease-loss', 'hw-is-leader-leo', 'skip-truncation'];
+const replicationPlants: readonly Plant[] = ['hw-is-leader-leo', 'skip-truncation'];
 /** Period of the leadership samples (`lease-fencing`). */
 export const leadershipSampleMs = 250;
 
@@ -77,6 +85,8 @@ const bootMsMax = 60_000;
 const setupMsMax = 60_000;
 /** Brokers' lease TTL: short, so partitions from etcd (1–6 s) do cost leases. */
 export const sessionTimeoutMs = 4000;
+/** Followers' lag bound (Kafka's default is 30 s): short, so partitions and slow periods shrink and expand ISRs within a run. */
+export const replicaLagTimeMaxMs = 2000;
 
 const drainMicrotasks = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -91,9 +101,14 @@ function workloadTopics(brokers: number): Topic[] {
   return [
     { name: 'plain', partitions: 3, replicationFactor: 1, configs: {} },
     { name: 'durable', partitions: 2, replicationFactor: 1, configs: { 'flush.messages': '1' } },
-    { name: 'replicated', partitions: 2, replicationFactor: Math.min(3, brokers), configs: {} },
+    // The main data topic: acks=all needs 2 in-sync replicas; every replica fsyncs each
+    // message, so an acks=all ack means on disk on every ISR member that acknowledged it.
+    { name: 'replicated', partitions: 2, replicationFactor: Math.min(3, brokers), configs: { 'flush.messages': '1', 'min.insync.replicas': String(Math.min(2, brokers)) } },
   ];
 }
+
+/** Bytes per read when the final check reads replica logs directly. */
+const replicaReadBytesMax = 1 << 20;
 
 class Simulation {
   readonly seed: number;
@@ -120,7 +135,7 @@ class Simulation {
     this.random = createRandom(o.seed);
     this.store = new SimulatedMetadataStore({ clock: this.clock, random: createRandom((o.seed ^ 0x5bd1e995) >>> 0) });
     this.network = new SimNetwork(this.clock, createRandom((o.seed + 0x9e3779b9) >>> 0), this.trace, calmNetwork);
-    this.invariants = new Invariants(this.store, () => this.clock.monotonicMs());
+    this.invariants = new Invariants(this.store, () => this.clock.monotonicMs(), { replication: true });
     const n = o.brokers ?? brokersDefault;
     this.topics = workloadTopics(n);
     for (let id = 1; id <= n; id++) {
@@ -133,9 +148,14 @@ class Simulation {
           store: this.store,
           observer: this.invariants,
           trace: this.trace,
-          plants: { lyingFsync: this.plant === 'lying-fsync', electOutsideIsr: this.plant === 'elect-outside-isr', ignoreLeaseLoss: this.plant === 'ignore-lease-loss' },
+          plants: {
+            lyingFsync: this.plant === 'lying-fsync',
+            electOutsideIsr: this.plant === 'elect-outside-isr',
+            ignoreLeaseLoss: this.plant === 'ignore-lease-loss',
+            replication: this.plant !== null && replicationPlants.includes(this.plant) ? (this.plant as ReplicationPlant) : null,
+          },
           ...(o.log !== undefined ? { log: o.log } : {}),
-          overrides: ['default.replication.factor=1', 'num.partitions=1', `broker.session.timeout.ms=${sessionTimeoutMs}`, 'broker.heartbeat.interval.ms=1000'],
+          overrides: ['default.replication.factor=1', 'num.partitions=1', `broker.session.timeout.ms=${sessionTimeoutMs}`, 'broker.heartbeat.interval.ms=1000', `replica.lag.time.max.ms=${replicaLagTimeMaxMs}`],
         }),
       );
     }
@@ -166,7 +186,9 @@ class Simulation {
     this.clock.setInterval(() => {
       for (const b of this.brokers) {
         const sample = b.leadershipSample();
-        if (sample !== null) this.invariants.onLeadershipSample(sample.process, sample.leading, sample.leaseId);
+        if (sample === null) continue;
+        this.invariants.onLeadershipSample(sample.process, sample.leading, sample.leaseId);
+        for (const { tp, leaderEpoch } of sample.led) this.invariants.onLeaderEpochSample(sample.process, tp, leaderEpoch);
       }
     }, leadershipSampleMs);
   }
@@ -230,9 +252,11 @@ class Simulation {
       void producer.run().finally(() => this.#producersDone++);
     }
     const clock = this.#processClock();
-    this.consumer = new SimConsumer({ name: 'consumer', clock, random: createRandom((this.seed * 17 + 1) >>> 0), wire: new WireClient(this.network.transportFor('consumer'), clock, 'consumer'), trace: this.trace, bootstrap: this.bootstrap, topics, invariants: this.invariants });
+    this.consumer = new SimConsumer({ name: 'consumer', clock, random: createRandom((this.seed * 17 + 1) >>> 0), wire: new WireClient(this.network.transportFor('consumer'), clock, 'consumer'), trace: this.trace, bootstrap: this.bootstrap, topics, invariants: this.invariants, processOf: this.#processOf });
     void this.consumer.run();
   }
+
+  readonly #processOf = (nodeId: number): string => this.#brokerById(nodeId)?.process ?? `broker-${nodeId}#down`;
 
   #processClock(): NodeClock {
     const clock = new NodeClock(this.clock);
@@ -330,13 +354,53 @@ class Simulation {
         if (record.replicas.includes(b.nodeId) && local?.isLeader !== (record.leader === b.nodeId)) return `${b.name}'s replica of ${parsed.topic}-${parsed.partition} is not yet in its role`;
       }
     }
+    return this.#replicasBehind();
+  }
+
+  /** Why some replicated partition has not caught up yet ('' once every one has): whole ISR, every replica at the leader's end and HW. */
+  #replicasBehind(): string {
+    for (const [key, record] of this.invariants.partitionRecords()) {
+      const parsed = clusterKeys.parse(key);
+      if (parsed?.kind !== 'partition' || record.replicas.length < 2) continue;
+      const tp = tpKey(parsed.topic, parsed.partition);
+      if ([...record.isr].sort().join() !== [...record.replicas].sort().join()) return `${tp}: ISR [${record.isr.join(',')}] of replicas [${record.replicas.join(',')}]`;
+      const leaderLog = this.#brokerById(record.leader)?.running?.broker.registry.partition(parsed.topic, parsed.partition)?.log;
+      if (leaderLog === undefined) return `${tp}: leader ${record.leader} has no log open`;
+      if (leaderLog.highWatermark !== leaderLog.logEndOffset) return `${tp}: leader ${record.leader} HW ${leaderLog.highWatermark} below its log end ${leaderLog.logEndOffset}`;
+      for (const replica of record.replicas) {
+        const log = this.#brokerById(replica)?.running?.broker.registry.partition(parsed.topic, parsed.partition)?.log;
+        if (log === undefined) return `${tp}: broker ${replica} has no log open`;
+        if (log.logEndOffset !== leaderLog.logEndOffset || log.highWatermark !== leaderLog.highWatermark) return `${tp}: broker ${replica} at log end ${log.logEndOffset} HW ${log.highWatermark}, leader ${record.leader} at ${leaderLog.logEndOffset} HW ${leaderLog.highWatermark}`;
+      }
+    }
     return '';
+  }
+
+  #brokerById(nodeId: number): SimBroker | undefined {
+    return this.brokers.find((b) => b.nodeId === nodeId);
+  }
+
+  /** Reads every replica's log of every replicated partition below the leader's HW, for `replica-agreement`. */
+  async #compareReplicaLogs(): Promise<void> {
+    for (const [key, record] of this.invariants.partitionRecords()) {
+      const parsed = clusterKeys.parse(key);
+      if (parsed?.kind !== 'partition' || record.replicas.length < 2) continue;
+      const leaderLog = this.#brokerById(record.leader)?.running?.broker.registry.partition(parsed.topic, parsed.partition)?.log;
+      if (leaderLog === undefined) continue;
+      const highWatermark = leaderLog.highWatermark;
+      const logs = new Map<number, Uint8Array>();
+      for (const replica of record.replicas) {
+        const log = this.#brokerById(replica)?.running?.broker.registry.partition(parsed.topic, parsed.partition)?.log;
+        if (log !== undefined) logs.set(replica, await readBelow(log, highWatermark));
+      }
+      this.invariants.checkReplicaLogs(tpKey(parsed.topic, parsed.partition), record.leader, highWatermark, logs);
+    }
   }
 
   /** The final read of every partition, then the end-of-run checks. */
   async finalCheck(): Promise<void> {
     const clock = this.#processClock();
-    const reader = new SimConsumer({ name: 'final-reader', clock, random: createRandom((this.seed * 19 + 1) >>> 0), wire: new WireClient(this.network.transportFor('final-reader'), clock, 'final-reader'), trace: this.trace, bootstrap: this.bootstrap, topics: new Map(this.topics.map((t) => [t.name, t.partitions])), invariants: this.invariants });
+    const reader = new SimConsumer({ name: 'final-reader', clock, random: createRandom((this.seed * 19 + 1) >>> 0), wire: new WireClient(this.network.transportFor('final-reader'), clock, 'final-reader'), trace: this.trace, bootstrap: this.bootstrap, topics: new Map(this.topics.map((t) => [t.name, t.partitions])), invariants: this.invariants, processOf: this.#processOf });
     let done: boolean | null = null;
     this.invariants.beginFinalRead();
     void reader.refreshMetadata().then(() => reader.readAll(300)).then((ok) => (done = ok));
@@ -347,6 +411,11 @@ class Simulation {
       return;
     }
     this.invariants.checkNoAckedLoss();
+    this.invariants.checkCommittedReads();
+    let compared = false;
+    void this.#compareReplicaLogs().then(() => (compared = true));
+    await this.runUntil(() => compared, 60_000);
+    if (this.invariants.violation === null && !compared) this.invariants.fail('convergence', 'the replica logs could not be read');
   }
 
   /** Kills every process (nothing runs after the simulation). */
@@ -393,6 +462,34 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
     recent: sim.trace.recent,
   };
 }
+
+/** The log's batches from its start up to `highWatermark` (whole batches: the last ends just below it once HW = LEO). */
+async function readBelow(log: PartitionLog, highWatermark: number): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let offset = log.logStartOffset;
+  for (let reads = 0; offset < highWatermark && reads < replicaReadsMax; reads++) {
+    const { records } = await log.read(offset, replicaReadBytesMax, { maxOffset: highWatermark });
+    const { batches } = splitRecordBatches(records);
+    if (batches.length === 0) break;
+    for (const batch of batches) {
+      const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+      const lastOffset = Number(view.getBigInt64(0)) + view.getInt32(23);
+      if (lastOffset < offset) continue;
+      parts.push(batch);
+      offset = lastOffset + 1;
+    }
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/** Bound of reads per replica log (each up to `replicaReadBytesMax`). */
+const replicaReadsMax = 10_000;
 
 export const safetyMsDefault = 20_000;
 export const brokersDefault = 3;

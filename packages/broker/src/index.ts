@@ -31,6 +31,7 @@ export type { ClusterLink, ControllerClient } from './cluster/cluster-link.ts';
 export { emptyClusterView, viewFromImage } from './cluster/cluster-view.ts';
 export type { BrokerView, ClusterView, PartitionView, TopicView } from './cluster/cluster-view.ts';
 export { LeadershipEvents } from './cluster/leadership-events.ts';
+export { isPartitionOffline, offlinePartitionCount, offlinePartitionsGauge } from './cluster/offline-partitions.ts';
 export { ClusterMember, ClusterMemberStartError, localOnlyControllerClient } from './cluster/cluster-member.ts';
 export type { ClusterMemberOptions } from './cluster/cluster-member.ts';
 export type { LeadershipChange } from './cluster/leadership-events.ts';

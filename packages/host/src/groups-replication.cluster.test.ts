@@ -13,12 +13,12 @@
 import { GroupService, silentLogger, parseServerConfig } from '@samsa/broker';
 import { ErrorCode } from '@samsa/codec';
 import { SimulatedMetadataStore } from '@samsa/coordinator';
-import type { MetadataStore } from '@samsa/coordinator';
 import { createRandom } from '@samsa/runtime';
 import type { Clock } from '@samsa/runtime';
 import { memoryRuntime } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
 import { startBrokerOn } from './start-broker-on.ts';
+import { sharedStoreHandle, until } from './testing-memory-cluster.ts';
 import type { RunningBroker } from './start-broker-on.ts';
 
 const OFFSETS = '__consumer_offsets';
@@ -40,18 +40,6 @@ function clusterConfig(nodeId: number) {
   });
 }
 
-/** The shared simulated store; a broker's close does not close it. */
-function handle(store: SimulatedMetadataStore): MetadataStore {
-  return new Proxy(store, { get: (target, key) => (key === 'close' ? async () => {} : Reflect.get(target, key, target)) });
-}
-
-async function until(what: string, done: () => boolean, roundsMax = 20_000): Promise<void> {
-  for (let i = 0; i < roundsMax; i++) {
-    if (done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  throw new Error(`not reached: ${what}`);
-}
 
 function offsetsState(b: RunningBroker) {
   return b.cluster!.view().topics.get(OFFSETS)?.partitions[0];
@@ -103,7 +91,7 @@ describe('group coordinator on a replicated __consumer_offsets (three brokers, m
     const driver = setInterval(() => runtime.clock.advance(5), 1);
     try {
       for (const id of [1, 2, 3]) {
-        const running = await startBrokerOn(runtime, { config: clusterConfig(id), logger: silentLogger, createMetadataStore: () => handle(store) });
+        const running = await startBrokerOn(runtime, { config: clusterConfig(id), logger: silentLogger, createMetadataStore: () => sharedStoreHandle(store) });
         nodes.set(id, { running, groups: groupsOn(running, runtime.clock) });
       }
       const all = (): Node[] => [...nodes.values()];

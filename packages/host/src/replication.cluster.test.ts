@@ -15,11 +15,11 @@
 import { silentLogger, parseServerConfig } from '@samsa/broker';
 import { buildRecordBatch, ErrorCode } from '@samsa/codec';
 import { SimulatedMetadataStore } from '@samsa/coordinator';
-import type { MetadataStore } from '@samsa/coordinator';
 import { createRandom } from '@samsa/runtime';
 import { memoryRuntime } from '@samsa/runtime/memory';
 import { describe, expect, it } from 'vitest';
 import { startBrokerOn } from './start-broker-on.ts';
+import { sharedStoreHandle, until } from './testing-memory-cluster.ts';
 import type { RunningBroker } from './start-broker-on.ts';
 
 const TOPIC = 'r';
@@ -30,18 +30,6 @@ function clusterConfig(nodeId: number) {
   });
 }
 
-/** The shared simulated store; a broker's close does not close it. */
-function handle(store: SimulatedMetadataStore): MetadataStore {
-  return new Proxy(store, { get: (target, key) => (key === 'close' ? async () => {} : Reflect.get(target, key, target)) });
-}
-
-async function until(what: string, done: () => boolean, roundsMax = 20_000): Promise<void> {
-  for (let i = 0; i < roundsMax; i++) {
-    if (done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  throw new Error(`not reached: ${what}`);
-}
 
 function batchOf(values: readonly string[], idempotent?: { readonly producerId: number; readonly baseSequence: number }): Uint8Array {
   const enc = new TextEncoder();
@@ -74,7 +62,7 @@ function cluster(): Cluster {
   return {
     brokers,
     async start(nodeId) {
-      const b = await startBrokerOn(runtime, { config: clusterConfig(nodeId), logger: silentLogger, createMetadataStore: () => handle(store) });
+      const b = await startBrokerOn(runtime, { config: clusterConfig(nodeId), logger: silentLogger, createMetadataStore: () => sharedStoreHandle(store) });
       brokers.set(nodeId, b);
       return b;
     },

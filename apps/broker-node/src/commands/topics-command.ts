@@ -1,13 +1,18 @@
 /**
  * `samsa topics create|list|describe|delete|alter`: topic administration through the
  * Kafka admin APIs (CreateTopics, Metadata, DescribeConfigs, DeleteTopics,
- * CreatePartitions, AlterConfigs), sent by KafkaJS (see client/kafka-client.ts).
+ * CreatePartitions, AlterConfigs), sent by KafkaJS (see client/kafka-client.ts); `describe`
+ * sends its requests raw (describe-topics.ts: KafkaJS fails on a partition without a
+ * leader) and adds each replica's lag from its broker's DescribeLogDirs.
  */
 import { Command } from 'commander';
 import type { Admin } from 'kafkajs';
 import { CliError, ExitCode } from '@samsa/host/cli';
 import { bootstrapFrom, collect, intFlag, keyValue } from './parse-flags.ts';
 import { bootstrapOption, explainKafkaError, withAdmin } from './admin-client.ts';
+import { describeTopics } from './describe-topics.ts';
+import { formatTopicDescriptions } from './topic-description.ts';
+import type { TopicDescription } from './topic-description.ts';
 import type { Common } from './admin-client.ts';
 
 /** KafkaJS's TOPIC_RESOURCE (Kafka's resource type 2), without loading KafkaJS for --help. */
@@ -66,51 +71,17 @@ function addListCommand(topics: Command): void {
 
 function addDescribeCommand(topics: Command): void {
   bootstrapOption(topics.command('describe'))
-    .description('partitions (leader, replicas, ISR, offsets) and configs of topics')
+    .description('partitions (leader, replicas, ISR, lag per replica, under-replicated / offline) and configs of topics')
     .argument('[names...]', 'topics to describe (default: all)')
     .option('--json', 'print JSON')
     .action(async (names: string[], o: Common) => {
-      const described = await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
-        const wanted = names.length > 0 ? names : (await admin.listTopics()).sort();
-        try {
-          const metadata = await admin.fetchTopicMetadata({ topics: wanted });
-          const result = [];
-          for (const t of metadata.topics) {
-            const offsets = await admin.fetchTopicOffsets(t.name);
-            const configs = await admin.describeConfigs({
-              includeSynonyms: false,
-              resources: [{ type: TOPIC_RESOURCE, name: t.name }],
-            });
-            const entries = configs.resources[0]?.configEntries ?? [];
-            result.push({
-              topic: t.name,
-              partitions: t.partitions
-                .map((p) => {
-                  const off = offsets.find((x) => x.partition === p.partitionId);
-                  return { partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr, logStartOffset: Number(off?.low ?? 0), highWatermark: Number(off?.high ?? 0) };
-                })
-                .sort((a, b) => a.partition - b.partition),
-              configs: Object.fromEntries(entries.filter((e) => !e.isDefault).map((e) => [e.configName, e.configValue])),
-            });
-          }
-          return result;
-        } catch (error) {
-          return explainKafkaError(`describing ${wanted.join(', ')}`, error);
-        }
-      });
-      if (o.json) {
-        process.stdout.write(`${JSON.stringify(described, null, 2)}\n`);
-        return;
+      let described: TopicDescription[];
+      try {
+        described = await describeTopics(bootstrapFrom(o), names);
+      } catch (error) {
+        return explainKafkaError(`describing ${names.length > 0 ? names.join(', ') : 'topics'}`, error);
       }
-      for (const t of described) {
-        const configs = Object.entries(t.configs).map(([k, v]) => `${k}=${v}`).join(',') || '(defaults)';
-        process.stdout.write(`Topic: ${t.topic}\tPartitions: ${t.partitions.length}\tConfigs: ${configs}\n`);
-        for (const p of t.partitions) {
-          process.stdout.write(
-            `\tPartition: ${p.partition}\tLeader: ${p.leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}\tOffsets: ${p.logStartOffset}..${p.highWatermark}\n`,
-          );
-        }
-      }
+      process.stdout.write(o.json ? `${JSON.stringify(described, null, 2)}\n` : formatTopicDescriptions(described));
     });
 
 }

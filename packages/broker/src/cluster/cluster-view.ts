@@ -41,6 +41,28 @@ export interface PartitionView {
   readonly partitionEpoch: number;
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
+  /**
+   * The store revision of the partition record (absent in views built by hand). A record
+   * older than its leader's registration (`BrokerView.epoch`) was written for an earlier
+   * incarnation of that broker: the restarted broker does not lead it (see
+   * `leadsInThisIncarnation`); the controller elects it again in a new epoch.
+   */
+  readonly modRevision?: number;
+}
+
+/**
+ * True when `nodeId`, the partition's leader in `view`, may act as leader: its current
+ * registration is not newer than the partition record. A broker that crashed and
+ * re-registered before the controller noticed would otherwise lead again in the epoch its
+ * previous incarnation led — with a high watermark from its checkpoint and unsynced writes
+ * lost — which breaks "one leader per epoch" and can make followers truncate acknowledged
+ * records. The controller treats such a broker as restarted (controller-state.ts
+ * `removedForRecord`) and writes a new leader epoch; until then nobody leads.
+ */
+export function leadsInThisIncarnation(view: ClusterView, pv: PartitionView, nodeId: number): boolean {
+  if (pv.leader !== nodeId) return false;
+  const registered = view.brokers.get(nodeId)?.epoch;
+  return pv.modRevision === undefined || registered === undefined || registered <= pv.modRevision;
 }
 
 export interface TopicView {
@@ -82,8 +104,9 @@ export function viewFromImage(image: ClusterImage, clusterId: string): ClusterVi
     if (records.size !== t.record.partitionCount) continue;
     const partitions: PartitionView[] = [];
     for (let p = 0; p < t.record.partitionCount; p++) {
-      const r = records.get(p)!.record;
-      partitions.push({ topic: name, partition: p, leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch, replicas: [...r.replicas], isr: [...r.isr] });
+      const versioned = records.get(p)!;
+      const r = versioned.record;
+      partitions.push({ topic: name, partition: p, leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch, replicas: [...r.replicas], isr: [...r.isr], modRevision: versioned.modRevision });
     }
     const view: TopicView = { name, topicId: t.record.topicId, partitions };
     topics.set(name, view);

@@ -19,6 +19,7 @@ import { deleteRecordsHandler } from './delete-records.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { describeConfigsHandler } from './describe-configs.ts';
+import { describeLogDirsHandler } from './describe-log-dirs.ts';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
 import { createTopicsHandler } from './create-topics.ts';
 import { fetchHandler } from './fetch.ts';
@@ -66,6 +67,7 @@ export const HANDLERS: readonly ApiHandler[] = [
   offsetDeleteHandler,
   describeClusterHandler,
   offsetForLeaderEpochHandler,
+  describeLogDirsHandler,
 ];
 
 export const CLUSTER_HANDLERS: readonly ApiHandler[] = [

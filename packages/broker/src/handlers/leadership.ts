@@ -19,6 +19,7 @@
  */
 import { ErrorCode } from '@samsa/codec';
 import type { BrokerContext } from '../broker-context.ts';
+import { leadsInThisIncarnation } from '../cluster/cluster-view.ts';
 import type { Partition } from '../partitions/partition.ts';
 
 export interface LeaderHint {
@@ -35,7 +36,8 @@ export function leaderPartition(ctx: BrokerContext, topic: string, index: number
   const local = ctx.registry.partition(topic, index);
   const cluster = ctx.cluster;
   if (cluster === null) return local ? { partition: local } : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, currentLeader: NO_LEADER_HINT };
-  const viewTopic = cluster.view().topics.get(topic);
+  const view = cluster.view();
+  const viewTopic = view.topics.get(topic);
   const pv = viewTopic?.partitions[index];
   if (viewTopic === undefined || pv === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, currentLeader: NO_LEADER_HINT };
   const currentLeader = { leaderId: pv.leader, leaderEpoch: pv.leaderEpoch };
@@ -45,7 +47,7 @@ export function leaderPartition(ctx: BrokerContext, topic: string, index: number
   if (currentLeaderEpoch > local.leaderEpoch) return { errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, currentLeader };
   // The applied role must agree with the current view: a view that moved leadership away
   // but is not applied yet must not let a write in here.
-  const leads = local.isLeader && pv.leader === ctx.nodeId && pv.leaderEpoch === local.leaderEpoch;
+  const leads = local.isLeader && leadsInThisIncarnation(view, pv, ctx.nodeId) && pv.leaderEpoch === local.leaderEpoch;
   if (!leads || !cluster.leaseValid) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader };
   return { partition: local };
 }

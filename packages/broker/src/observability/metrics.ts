@@ -80,6 +80,8 @@ export interface ReplicationGauge {
   /** ISR changes of led partitions since start (Kafka's IsrShrinksPerSec / IsrExpandsPerSec, as totals). */
   readonly isrShrinksTotal: number;
   readonly isrExpandsTotal: number;
+  /** The controller only: partitions of the cluster without a live leader (Kafka's OfflinePartitionsCount). */
+  readonly offlinePartitions?: number;
 }
 
 export interface MetricsSnapshot {

@@ -52,6 +52,7 @@ import type { AppendResult } from '@samsa/log';
 import type { EffectiveTopicConfig } from '../config/topic-config.ts';
 import { ProducerStateTable } from '../producer/producer-state.ts';
 import type { PartitionLog } from './partition-log.ts';
+import { wholeBatchesWithin } from './whole-batches.ts';
 
 export interface ProduceOutcome {
   readonly errorCode: number;
@@ -103,6 +104,12 @@ export class Partition {
    * single broker.
    */
   writable = true;
+  /**
+   * Replication (cluster mode), on a follower: the leader's high watermark in its latest
+   * fetch answer (what this replica's lag is measured against, DescribeLogDirs
+   * `offsetLag`); null while leading or before the first answer.
+   */
+  leaderHighWatermark: number | null = null;
   #config: EffectiveTopicConfig;
   #appendChain: Promise<unknown> = Promise.resolve();
   /**
@@ -402,16 +409,6 @@ function lastSequenceOf(firstSeq: number, lastOffsetDelta: number): number {
   if (firstSeq < 0) return firstSeq;
   const last = firstSeq + lastOffsetDelta;
   return last > SEQUENCE_MAX ? last - SEQUENCE_MAX - 1 : last;
-}
-
-/** Trims a read to the whole batches that fit in `maxBytes` (maybe none). */
-function wholeBatchesWithin(bytes: Uint8Array, maxBytes: number): Uint8Array {
-  if (bytes.byteLength <= maxBytes) return bytes;
-  let end = 0;
-  forEachBatch(bytes, (pos, size) => {
-    if (pos === end && pos + size <= maxBytes) end = pos + size;
-  });
-  return bytes.subarray(0, end);
 }
 
 /** Produce v8 record errors: the log's per-record rejections, else the whole batch as record 0. */

@@ -196,6 +196,7 @@ export class FollowerFetcher {
           if (answer !== undefined) this.#warn('bad-records', { topic: fetch.topic, partition: fetch.partition }, 'replica fetch: the leader sent records that are not whole batches; backing off');
           return;
         }
+        if (mapped.errorCode === ErrorCode.NONE && mapped.highWatermark >= 0) slot.partition.leaderHighWatermark = mapped.highWatermark;
         const actions = slot.replica.handleResponse(fetch.fetchId, mapped, answeredAt);
         await this.#apply(slot, actions, answer!.records);
       }),

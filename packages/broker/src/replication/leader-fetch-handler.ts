@@ -19,12 +19,13 @@
  * OFFSET_OUT_OF_RANGE with the log start); a read that fails: OFFSET_OUT_OF_RANGE when the
  * log start passed the fetch offset meanwhile, else KAFKA_STORAGE_ERROR.
  */
-import { ErrorCode, forEachBatch } from '@samsa/codec';
+import { ErrorCode } from '@samsa/codec';
 import { OffsetOutOfRangeError } from '@samsa/log';
 import type { LeaderFetchDecision, LeaderReplica } from '@samsa/replication';
 import type { Clock } from '@samsa/runtime';
 import type { Partition } from '../partitions/partition.ts';
 import type { ReplicaFetchPartitionRequest, ReplicaFetchPartitionResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './replica-fetch-messages.ts';
+import { wholeBatchesWithin } from '../partitions/whole-batches.ts';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 /** Bound on re-reads within one long poll (each is woken by an append). */
@@ -129,16 +130,6 @@ async function readPass(decided: readonly Decided[], maxBytes: number): Promise<
     partitions.push({ topic: d.req.topic, partition: d.req.partition, errorCode: ErrorCode.NONE, highWatermark: replica.highWatermark, logStartOffset: log.logStartOffset, divergingEpoch: null, records });
   }
   return { partitions, bytes };
-}
-
-/** Trims a read to the whole batches that fit in `maxBytes` (maybe none). */
-function wholeBatchesWithin(bytes: Uint8Array, maxBytes: number): Uint8Array {
-  if (bytes.byteLength <= maxBytes) return bytes;
-  let end = 0;
-  forEachBatch(bytes, (pos, size) => {
-    if (pos === end && pos + size <= maxBytes) end = pos + size;
-  });
-  return bytes.subarray(0, end);
 }
 
 /** True once any partition's log end passed its fetch offset; false on timeout, abort or a full waiter table. */

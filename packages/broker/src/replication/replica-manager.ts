@@ -44,6 +44,7 @@ import type { Clock, TimerHandle, Transport } from '@samsa/runtime';
 import type { ClusterLink } from '../cluster/cluster-link.ts';
 import type { ClusterView, PartitionView } from '../cluster/cluster-view.ts';
 import type { LeadershipChange } from '../cluster/leadership-events.ts';
+import { offlinePartitionsGauge } from '../cluster/offline-partitions.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ReplicationGauge } from '../observability/metrics.ts';
 import type { Partition } from '../partitions/partition.ts';
@@ -152,6 +153,7 @@ export class ReplicaManager implements ReplicationService {
       underMinIsrPartitions,
       isrShrinksTotal: this.#isrShrinks,
       isrExpandsTotal: this.#isrExpands,
+      ...offlineGauge(this.#o.cluster.view(), this.#nodeId),
     };
   }
 
@@ -236,6 +238,7 @@ export class ReplicaManager implements ReplicationService {
     // Synchronous with the role change (listeners run inside the registry's emit): no
     // append reaches the log between it and here.
     partition.writable = false;
+    partition.leaderHighWatermark = null;
     if (change.role === 'leader') {
       const step = this.#becomeLeader(key, partition, change.leaderEpoch, generation).finally(() => this.#pending.delete(step));
       this.#pending.add(step);
@@ -465,6 +468,12 @@ export class ReplicaManager implements ReplicationService {
     await Promise.all(loops);
     this.#fetchers.clear();
   }
+}
+
+/** Kafka's OfflinePartitionsCount: reported by the controller only (absent elsewhere). */
+function offlineGauge(view: ClusterView, nodeId: number): { offlinePartitions?: number } {
+  const count = offlinePartitionsGauge(view, nodeId);
+  return count === null ? {} : { offlinePartitions: count };
 }
 
 function keyOf(topic: string, partition: number): string {

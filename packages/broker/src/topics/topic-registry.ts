@@ -52,7 +52,7 @@ import type { PartitionLogConfig, PartitionLogStore, RemoveOptions } from '../pa
 import type { MetadataState, MetadataStore, TopicRecord } from './metadata-store.ts';
 import { collisionKey, INTERNAL_TOPICS, topicNameProblem } from './topic-name.ts';
 import type { Random } from '@samsa/runtime';
-import type { ClusterView, PartitionView, TopicView } from '../cluster/cluster-view.ts';
+import { leadsInThisIncarnation, type ClusterView, type PartitionView, type TopicView } from '../cluster/cluster-view.ts';
 import { LeadershipEvents } from '../cluster/leadership-events.ts';
 
 export const PARTITIONS_PER_TOPIC_MAX = 10_000;
@@ -522,7 +522,8 @@ export class TopicRegistry {
     // Roles last: a leadership listener finds the replica it is told about (`partition(t, i)`).
     for (const pv of held) {
       const p = replicas.get(pv.partition);
-      if (p) this.#setRole(p, pv.leader === nodeId && leaseValid, pv.leaderEpoch, opened.has(pv.partition));
+      // A record written before this incarnation registered names the previous one: not led until the controller elects again.
+      if (p) this.#setRole(p, leadsInThisIncarnation(view, pv, nodeId) && leaseValid, pv.leaderEpoch, opened.has(pv.partition));
     }
   }
 

@@ -306,6 +306,8 @@ export class ControllerState {
     if (req.leaderEpoch > r.leaderEpoch || req.partitionEpoch > r.partitionEpoch) return [fail(requestId, 'REQUEST_TIMED_OUT', `${where}: the controller has not yet seen leader epoch ${req.leaderEpoch} / partition epoch ${req.partitionEpoch}; retry`)];
     if (req.leaderEpoch < r.leaderEpoch) return [fail(requestId, 'FENCED_LEADER_EPOCH', `${where}: leader epoch ${req.leaderEpoch} is older than ${r.leaderEpoch}`)];
     if (req.leaderId !== r.leader) return [fail(requestId, 'NOT_LEADER_OR_FOLLOWER', `${where}: broker ${req.leaderId} is not the leader (${r.leader})`)];
+    // The leader restarted since it was elected (see removedForRecord): a new election follows; its proposals wait for it.
+    if ((this.image.brokers.get(req.leaderId)?.createRevision ?? 0) > v.modRevision) return [fail(requestId, 'FENCED_LEADER_EPOCH', `${where}: broker ${req.leaderId} restarted since it was elected in epoch ${r.leaderEpoch}; a new leader epoch follows`)];
     if (req.partitionEpoch < r.partitionEpoch) return [fail(requestId, 'INVALID_UPDATE_VERSION', `${where}: partition epoch ${req.partitionEpoch} is older than ${r.partitionEpoch}`)];
     const isr = req.newIsr;
     if (!Array.isArray(isr) || isr.length === 0 || new Set(isr).size !== isr.length || !isr.includes(r.leader) || isr.some((b) => !r.replicas.includes(b))) {
@@ -342,7 +344,8 @@ export class ControllerState {
         results.set(id, { ...ref, error: 'REQUEST_TIMED_OUT', message: 'another change of the partition is in flight; retry' });
         continue;
       }
-      const outcome = req.type === 'preferred' ? preferredElection(found.v.record, removed) : uncleanElection(found.v.record, removed);
+      const eligible = this.removedForRecord(removed, found.v);
+      const outcome = req.type === 'preferred' ? preferredElection(found.v.record, eligible) : uncleanElection(found.v.record, eligible);
       if (typeof outcome === 'string') {
         if (req.partitions !== null || outcome !== 'ELECTION_NOT_NEEDED') results.set(id, { ...ref, error: outcome, message: null });
         continue;
@@ -514,6 +517,23 @@ export class ControllerState {
   private removedFn(): (brokerId: number) => boolean {
     const live = this.liveBrokerIds();
     return (b) => !live.has(b) || this.shutdowns.has(b);
+  }
+
+  /**
+   * `removed` for one partition record written at `modRevision`: also a broker whose
+   * registration is newer than the record — it restarted since (Kafka's unclean shutdown:
+   * a new broker epoch). Its unsynced writes may be gone, so it leaves the ISR (it rejoins
+   * through its leader's AlterPartition once caught up), and it must not lead again in a
+   * leader epoch its previous incarnation led: a leader it was gets a new epoch (another
+   * ISR member, or itself after the partition went offline for one step when it was the
+   * last). An offline record (leader -1) has no epoch anyone is leading: a restarted ISR
+   * member is eligible there (the election bumps the epoch anyway). A controller that
+   * missed the restart (delete and re-create of the registration in one watch batch) still
+   * sees it here, from the revisions alone.
+   */
+  private removedForRecord(removed: (brokerId: number) => boolean, v: { readonly record: PartitionRecord; readonly modRevision: number }): (brokerId: number) => boolean {
+    if (v.record.leader === -1) return removed;
+    return (b) => removed(b) || (this.image.brokers.get(b)?.createRevision ?? 0) > v.modRevision;
   }
 
   private uncleanEnabled(topic: string): boolean {
@@ -724,7 +744,8 @@ export class ControllerState {
         const after = this.retryAfterRevision.get(key);
         if (after !== undefined && this.image.revision <= after) continue;
         this.retryAfterRevision.delete(key);
-        const next = nextPartitionState(v.record, removed, unclean) ?? completedReassignment(v.record, removed);
+        const restarted = this.removedForRecord(removed, v);
+        const next = nextPartitionState(v.record, restarted, unclean) ?? completedReassignment(v.record, restarted);
         if (!next) continue;
         if (Math.ceil((changes.length + 1) / this.config.changesPerTxnMax) > room) return this.changeTxns(changes, room);
         changes.push({ key, modRevision: v.modRevision, next, ref: { topic: name, partition: p } });

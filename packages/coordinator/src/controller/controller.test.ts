@@ -102,6 +102,23 @@ describe('Controller', () => {
     expect(one.isController).toBe(false);
   });
 
+  it('a broker that restarted unseen (its registration replaced in one step) leads no epoch its old incarnation led and leaves the ISRs', async () => {
+    const c = await threeBrokers();
+    const one = c.controllers.get(1)!;
+    await one.createTopic({ name: 'r3', assignment: [[2, 3, 1], [3, 2, 1]] });
+    await one.createTopic({ name: 'r1', assignment: [[2]] });
+    // Broker 2 dies and registers again before the controller looks: it never seems missing.
+    c.kill(2);
+    await c.register(2);
+    await one.refresh();
+    const [p0, p1] = c.partitions('r3');
+    expect(p0).toMatchObject({ leader: 3, isr: [3, 1], leaderEpoch: 1 }); // it led: a new leader, a new epoch
+    expect(p1).toMatchObject({ leader: 3, isr: [3, 1], leaderEpoch: 0 }); // it followed: out of the ISR
+    // Its lone partition goes offline for a step, then it leads again in a NEW epoch.
+    await one.refresh();
+    expect(c.partitions('r1')[0]).toMatchObject({ leader: 2, isr: [2], leaderEpoch: 2 });
+  });
+
   it('moves leadership to the next ISR member when a broker is fenced, and goes offline only with no ISR member left', async () => {
     const c = await threeBrokers();
     const one = c.controllers.get(1)!;

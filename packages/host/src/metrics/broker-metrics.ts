@@ -169,6 +169,7 @@ export class BrokerMetrics implements Metrics {
     replicationGauge('samsa_follower_partitions', 'Partitions this broker follows', (g) => g.followerPartitions);
     replicationGauge('samsa_under_replicated_partitions', 'Led partitions whose ISR is smaller than their replicas (Kafka UnderReplicatedPartitions)', (g) => g.underReplicatedPartitions);
     replicationGauge('samsa_under_min_isr_partitions', 'Led partitions whose ISR is below min.insync.replicas (acks=all refused)', (g) => g.underMinIsrPartitions);
+    this.pulledGauge('samsa_offline_partitions_count', 'Partitions of the cluster without a live leader (reported by the controller only; Kafka OfflinePartitionsCount)', (s) => s.replication?.offlinePartitions);
     replicationCounter('samsa_isr_shrinks_total', 'ISR shrinks of partitions this broker leads', (g) => g.isrShrinksTotal);
     replicationCounter('samsa_isr_expands_total', 'ISR expansions of partitions this broker leads', (g) => g.isrExpandsTotal);
     const perPartition = (name: string, help: string, pick: (p: PartitionStat) => number): void => {
