@@ -158,13 +158,13 @@ describe('FollowerReplica errors', () => {
     expect(fr.nextFetch(1_000_000)).toBeNull();
   });
 
-  it('backs off on UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER and a failed fetch', () => {
-    for (const errorCode of [ErrorCode.UNKNOWN_LEADER_EPOCH, ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.UNKNOWN_SERVER_ERROR]) {
+  it('backs off on UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER (briefly: the leader is setting up) and other errors and a failed fetch (fully)', () => {
+    for (const [errorCode, untilMs] of [[ErrorCode.UNKNOWN_LEADER_EPOCH, 100], [ErrorCode.NOT_LEADER_OR_FOLLOWER, 100], [ErrorCode.UNKNOWN_SERVER_ERROR, 150]] as const) {
       const { fr } = follower([5]);
       const req = fr.nextFetch(0)!;
-      expect(fr.handleResponse(req.fetchId, response({ errorCode, highWatermark: -1, logStartOffset: -1 }), 50)).toMatchObject([{ type: 'backoff', untilMs: 150 }]);
-      expect(fr.nextFetch(149)).toBeNull();
-      expect(fr.nextFetch(150)).not.toBeNull();
+      expect(fr.handleResponse(req.fetchId, response({ errorCode, highWatermark: -1, logStartOffset: -1 }), 50)).toMatchObject([{ type: 'backoff', untilMs }]);
+      expect(fr.nextFetch(untilMs - 1)).toBeNull();
+      expect(fr.nextFetch(untilMs)).not.toBeNull();
     }
     const { fr } = follower([5]);
     const req = fr.nextFetch(0)!;

@@ -27,6 +27,14 @@ import type { EpochHistory } from './epoch-history.ts';
 import type { FetchedRecords, ReplicaFetchRequest, ReplicaFetchResponse } from './replica-fetch.ts';
 
 export const DEFAULT_REPLICA_FETCH_BACKOFF_MS = 1000;
+/**
+ * Back-off after the leader answered that it is not (yet) the leader of this epoch —
+ * NOT_LEADER_OR_FOLLOWER or UNKNOWN_LEADER_EPOCH: the follower learned of the election
+ * before the new leader set itself up, which takes milliseconds. Waiting the whole
+ * `replica.fetch.backoff.ms` there added a second to every failover (acks=all waits for
+ * this follower); a wrong leader is corrected by the next metadata instead.
+ */
+export const LEADER_NOT_READY_BACKOFF_MS = 50;
 
 /** The local log as the follower reads it (the broker's adapter over its log). */
 export interface FollowerLogView extends EpochHistory {
@@ -154,6 +162,9 @@ export class FollowerReplica {
       case ErrorCode.FENCED_LEADER_EPOCH:
         this.#awaitingMetadata = true;
         return [{ type: 'awaitMetadata', reason: `leader epoch ${this.leaderEpoch} is fenced` }];
+      case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+      case ErrorCode.UNKNOWN_LEADER_EPOCH:
+        return [this.#backoff(nowMs, `the leader is not ready (error ${response.errorCode})`, Math.min(this.#fetchBackoffMs, LEADER_NOT_READY_BACKOFF_MS))];
       default:
         return [this.#backoff(nowMs, `fetch error ${response.errorCode}`)];
     }
@@ -207,8 +218,8 @@ export class FollowerReplica {
     return [{ type: 'truncateTo', offset }];
   }
 
-  #backoff(nowMs: number, reason: string): FollowerAction {
-    this.#backoffUntilMs = nowMs + this.#fetchBackoffMs;
+  #backoff(nowMs: number, reason: string, delayMs = this.#fetchBackoffMs): FollowerAction {
+    this.#backoffUntilMs = nowMs + delayMs;
     return { type: 'backoff', untilMs: this.#backoffUntilMs, reason };
   }
 }
