@@ -550,15 +550,33 @@ export class ControllerState {
       const chunk = changes.slice(i, i + this.config.changesPerTxnMax);
       group.pendingTxns += 1;
       for (const c of chunk) this.changing.add(c.key);
-      out.push(this.issue({ kind: 'partitions', group, changes: chunk }, this.changeStep(chunk)));
+      out.push(this.issue({ kind: 'partitions', group, changes: chunk }, this.changeStep(chunk, alter)));
     }
     return out;
   }
 
-  private changeStep(chunk: readonly PartitionChange[]): Step {
-    const compare = [...fenceCompares(this.keys, this.session!), ...chunk.map((c): Compare => ({ key: c.key, target: 'modRevision', op: 'equal', value: c.modRevision }))];
+  private changeStep(chunk: readonly PartitionChange[], alter = false): Step {
+    const compare = [...fenceCompares(this.keys, this.session!), ...chunk.map((c): Compare => ({ key: c.key, target: 'modRevision', op: 'equal', value: c.modRevision })), ...this.registrationCompares(chunk, alter)];
     const puts = chunk.map((c) => this.partitionPut(null, c.next, c.key));
     return { txn: { compare, success: puts, failure: [{ type: 'get', key: this.keys.controller }] }, probe: { key: chunk[0]!.key, value: (puts[0] as { value: Uint8Array }).value } };
+  }
+
+  /**
+   * The registrations the chunk's new records rely on — each new leader's and ISR member's
+   * (createRevision as in the image; 0: not registered) — so a change decided before a
+   * broker re-registered fails its compare-and-set instead of landing after the restart
+   * with the old incarnation still leader or in the ISR (which would hide the restart from
+   * `removedForRecord`). Leaders first; ISR members while the txn stays within etcd's
+   * 128 compares (REGISTRATION_COMPARES_MAX). An AlterPartition (`leaderOnly`) compares
+   * its leader only: the members it adds are checked by their broker epochs (KIP-903), and
+   * a failed compare answers the leader INVALID_UPDATE_VERSION, which it keeps counting
+   * until a newer state — one a restart of a member it merely proposes would never bring.
+   */
+  private registrationCompares(chunk: readonly PartitionChange[], leaderOnly: boolean): Compare[] {
+    const ids = new Set<number>();
+    for (const c of chunk) if (c.next.leader !== -1) ids.add(c.next.leader);
+    if (!leaderOnly) for (const c of chunk) for (const b of c.next.isr) if (ids.size < REGISTRATION_COMPARES_MAX) ids.add(b);
+    return [...ids].map((b) => ({ key: this.keys.broker(b), target: 'createRevision', op: 'equal', value: this.image.brokers.get(b)?.createRevision ?? 0 }));
   }
 
   private partitionsCompleted(w: Extract<Work, { kind: 'partitions' }>, outcome: TxnOutcome): ControllerAction[] {
@@ -780,6 +798,9 @@ export class ControllerState {
     return { type: 'put', key: key ?? this.keys.partition(topic!, r.partition), value: encodePartitionRecord(r) };
   }
 }
+
+/** Registration compares per partition-change txn: with ≤ 60 changes and the fence, etcd's 128 compares hold. */
+const REGISTRATION_COMPARES_MAX = 64;
 
 function initialPartition(topicId: string, partition: number, replicas: readonly number[], live: ReadonlySet<number>): PartitionRecord {
   const inSync = replicas.filter((b) => live.has(b));
