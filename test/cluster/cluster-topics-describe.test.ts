@@ -6,7 +6,8 @@
  *     its own broker's DescribeLogDirs) and status ok;
  *   - after broker 3 is SIGKILLed: its RF 3 replicas show out of the ISR with lag '-'
  *     (it does not answer) and the partitions under-replicated; the RF 1 partitions it
- *     held have no leader and show offline — and describe still works.
+ *     held have no leader and show offline — and describe still works, as does
+ *     `samsa cluster --json` (its offline partitions).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, CLI_PATH, connect, encodeRequest, expectOk, readFrame, run } from '@samsa/bench';
@@ -107,5 +108,9 @@ describe('samsa topics describe on a three-broker cluster', () => {
     expect(lines.filter((l) => l.includes(`${VICTIM}(out)=-`) && l.endsWith('Status: under-replicated'))).toHaveLength(2);
     const offline = rf1Owners.filter((o) => o === VICTIM).length;
     expect(lines.filter((l) => l.includes('Leader: none') && l.includes(`Lag: ${VICTIM}(`) && l.includes('=-') && l.includes('Status: offline'))).toHaveLength(offline);
+    // `samsa cluster` over the Kafka protocol reports the same offline partitions (it used
+    // KafkaJS metadata, which throws on a partition without a leader).
+    const status = JSON.parse(expectOk(await samsa(['cluster', '--json', ...b]), 'cluster --json').stdout.toString()) as { offlinePartitions: Array<{ topic: string; partition: number }> };
+    expect(status.offlinePartitions.filter((o) => o.topic === 'rf1')).toHaveLength(offline);
   });
 });

@@ -7,8 +7,9 @@
  * - `--metadata etcd://host:port[,…]` (with `--cluster-id`, default `samsa`): straight from
  *   the cluster's metadata store, no broker needed (cluster-from-etcd.ts); the controller's
  *   epoch is shown.
- * - otherwise a broker over the Kafka protocol (KafkaJS DescribeCluster + Metadata of every
- *   topic, `--bootstrap`): what that broker's view says; no controller epoch.
+ * - otherwise a broker over the Kafka protocol (Metadata v4 of every topic, raw —
+ *   describe-topics.ts `metadataFrom` —, `--bootstrap`): what that broker's view says; no
+ *   controller epoch.
  */
 import { Command } from 'commander';
 import { bootstrapFrom } from './parse-flags.ts';
@@ -25,22 +26,19 @@ interface ClusterOptions {
 }
 
 async function statusFromBroker(bootstrap: string): Promise<ClusterStatus> {
-  const { withAdmin } = await import('../client/kafka-client.ts');
-  return withAdmin({ bootstrap }, async (admin) => {
-    const cluster = await admin.describeCluster();
-    const { topics } = await admin.fetchTopicMetadata();
-    const partitions: StatusPartition[] = [];
-    for (const t of topics) {
-      for (const p of t.partitions) partitions.push({ topic: t.name, partition: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr });
-    }
-    return clusterStatus({
-      source: { kind: 'kafka', address: bootstrap, revision: null },
-      clusterId: cluster.clusterId,
-      controller: cluster.controller === null || cluster.controller < 0 ? null : { id: cluster.controller, epoch: null },
-      brokers: cluster.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port, rack: null })),
-      topicCount: topics.length,
-      partitions,
-    });
+  // Raw Metadata (describe-topics.ts): KafkaJS's metadata call throws on a partition without
+  // a leader — the offline partitions this command exists to show.
+  const { metadataFrom } = await import('./describe-topics.ts');
+  const md = await metadataFrom(bootstrap, null);
+  const partitions: StatusPartition[] = [];
+  for (const t of md.topics) for (const p of t.partitions) partitions.push({ topic: t.name, partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr });
+  return clusterStatus({
+    source: { kind: 'kafka', address: bootstrap, revision: null },
+    clusterId: md.clusterId,
+    controller: md.controllerId < 0 ? null : { id: md.controllerId, epoch: null },
+    brokers: md.brokers.map((b) => ({ id: b.nodeId, host: b.host, port: b.port, rack: null })),
+    topicCount: md.topics.length,
+    partitions,
   });
 }
 

@@ -46,8 +46,12 @@ function addressesOf(bootstrap: string): BrokerAddress[] {
     });
 }
 
-/** Metadata from the first bootstrap address that answers; which one answered. */
-async function metadataFrom(bootstrap: string, names: readonly string[] | null): Promise<{ topics: TopicMetadata[]; brokers: BrokerAddress[]; answered: BrokerAddress }> {
+/**
+ * Metadata (v4, no auto-creation) from the first bootstrap address that answers; which one
+ * answered, and its cluster id and controller. Raw, not KafkaJS: KafkaJS's metadata call
+ * throws on a partition without a leader, exactly what `topics describe` and `cluster` report.
+ */
+export async function metadataFrom(bootstrap: string, names: readonly string[] | null): Promise<{ topics: TopicMetadata[]; brokers: BrokerAddress[]; answered: BrokerAddress; clusterId: string | null; controllerId: number }> {
   const [{ kafkaRequest }, { ErrorCode, MetadataRequestCodec, MetadataResponseCodec, ZERO_UUID }] = await Promise.all([import('../client/kafka-request.ts'), import('@samsa/codec')]);
   const body = { topics: names === null ? null : names.map((name) => ({ topicId: ZERO_UUID, name })), allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
   const failures: string[] = [];
@@ -66,7 +70,7 @@ async function metadataFrom(bootstrap: string, names: readonly string[] | null):
     const topics = r.topics
       .map((t) => ({ name: t.name ?? '', partitions: t.partitions.map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, replicas: p.replicaNodes, isr: p.isrNodes })) }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return { topics, brokers: r.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })), answered: address };
+    return { topics, brokers: r.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })), answered: address, clusterId: r.clusterId, controllerId: r.controllerId };
   }
   throw new CliError(`could not reach a broker at ${bootstrap}: ${failures.join('; ')}. Is it running? Start one with \`samsa broker\` (or \`npm start\`), or pass --bootstrap host:port.`, ExitCode.failure);
 }
