@@ -11,8 +11,8 @@
  * the messages produced after the warm-up. Exit 1 on a bad argument or delivery error.
  *
  * Needs only a C compiler and the librdkafka shared library (librdkafka1, which kcat and
- * python3-confluent-kafka already pull in): the few declarations below are librdkafka's
- * stable public C API, copied by signature so no -dev headers are needed.
+ * python3-confluent-kafka already pull in): librdkafka's stable public C API is declared by
+ * signature in bench/librdkafka-abi.h, so no -dev headers are needed.
  *
  * Invariants: at most rate × seconds messages are produced (bounded loop); latencies are
  * kept in one preallocated array of that size; delivery reports are served from the
@@ -26,36 +26,7 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct rd_kafka_s rd_kafka_t;
-typedef struct rd_kafka_topic_s rd_kafka_topic_t;
-typedef struct rd_kafka_conf_s rd_kafka_conf_t;
-typedef struct rd_kafka_topic_conf_s rd_kafka_topic_conf_t;
-typedef int rd_kafka_resp_err_t;
-typedef struct rd_kafka_message_s {
-  rd_kafka_resp_err_t err;
-  rd_kafka_topic_t *rkt;
-  int32_t partition;
-  void *payload;
-  size_t len;
-  void *key;
-  size_t key_len;
-  int64_t offset;
-  void *_private;
-} rd_kafka_message_t;
-
-extern rd_kafka_conf_t *rd_kafka_conf_new(void);
-extern int rd_kafka_conf_set(rd_kafka_conf_t *, const char *, const char *, char *, size_t);
-extern void rd_kafka_conf_set_dr_msg_cb(rd_kafka_conf_t *, void (*)(rd_kafka_t *, const rd_kafka_message_t *, void *));
-extern rd_kafka_t *rd_kafka_new(int type, rd_kafka_conf_t *, char *, size_t);
-extern rd_kafka_topic_t *rd_kafka_topic_new(rd_kafka_t *, const char *, rd_kafka_topic_conf_t *);
-extern int rd_kafka_produce(rd_kafka_topic_t *, int32_t, int, void *, size_t, const void *, size_t, void *);
-extern int rd_kafka_poll(rd_kafka_t *, int);
-extern rd_kafka_resp_err_t rd_kafka_flush(rd_kafka_t *, int);
-extern rd_kafka_resp_err_t rd_kafka_last_error(void);
-extern const char *rd_kafka_err2str(rd_kafka_resp_err_t);
-extern int64_t rd_kafka_message_latency(const rd_kafka_message_t *);
-extern void rd_kafka_topic_destroy(rd_kafka_topic_t *);
-extern void rd_kafka_destroy(rd_kafka_t *);
+#include "../librdkafka-abi.h"
 
 enum { RD_KAFKA_PRODUCER = 0, RD_KAFKA_MSG_F_COPY = 0x2, RD_KAFKA_RESP_ERR__QUEUE_FULL = -184 };
 
