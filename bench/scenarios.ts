@@ -76,7 +76,7 @@ export const SUPPORT_FILES: Readonly<Record<string, string>> = {
   'replication/targets.ts': 'topics, full-ISR waits and server CPU time, imported by replication',
   'replication/load.ts': 'the throughput and latency rounds, imported by replication',
   'replication/failover.ts': 'the leader-kill rounds, imported by replication',
-  'replication/machine.ts': 'load average, idle CPU and per-process CPU time from /proc, imported by the replication bench',
+  'machine.ts': 'load average, idle CPU, a bounded wait for a quiet moment and per-process CPU time from /proc, imported by the replication and tail-latency benches',
   'groups/cpu-profile-preload.mjs': 'a --import preload that commits-vs-traffic puts in NODE_OPTIONS',
 };
 

@@ -39,10 +39,9 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadavg } from 'node:os';
 import { v8FlagsArg } from '@samsa/broker-deno/v8-flags';
+import { loadAverage, untilQuiet as untilQuietFor } from '../machine.ts';
 import { assertBuilt, CLI_PATH, createTopic, DENO_BIN, DENO_MAIN, denoPermissions, expectOk, freePort, HOST, probeApiVersions, REPO_ROOT, run, sleep, tempDir } from '@samsa/bench';
 
 /** The Node broker to run: this tree's build, or SAMSA_BROKER_CLI (another build's cli.js, to compare with older code). */
@@ -61,7 +60,6 @@ const RUN_TIMEOUT_MS = (SECONDS + WARMUP_S) * 1000 + 120_000;
 const STOP_TIMEOUT_MS = 30_000;
 const IDLE_MIN = Number(process.env['TAIL_IDLE_MIN'] ?? 0.5);
 const QUIET_WAIT_MS = Number(process.env['TAIL_QUIET_WAIT_S'] ?? 60) * 1000;
-const QUIET_SAMPLE_MS = 500;
 
 interface RoundResult {
   /** Idle CPU share just before the round (added here, not by the producer). */
@@ -88,33 +86,9 @@ function extraFlags(name: string): string[] {
   return (process.env[name] ?? '').split(' ').filter((f) => f.length > 0);
 }
 
-function load(): string {
-  return loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
-}
-
-/** Idle and total jiffies of all CPUs so far (/proc/stat's first line). */
-function cpuJiffies(): { readonly idle: number; readonly total: number } {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-  return { idle, total: fields.reduce((a, b) => a + b, 0) };
-}
-
-/** Share of the CPUs left idle over `ms`. */
-async function idleShare(ms: number): Promise<number> {
-  const a = cpuJiffies();
-  await sleep(ms);
-  const b = cpuJiffies();
-  return b.total > a.total ? (b.idle - a.idle) / (b.total - a.total) : 1;
-}
-
 /** Waits (at most QUIET_WAIT_MS) until at least IDLE_MIN of the CPUs are idle; returns the last idle share. */
-async function untilQuiet(): Promise<number> {
-  const deadline = Date.now() + QUIET_WAIT_MS;
-  let idle = await idleShare(QUIET_SAMPLE_MS);
-  while (idle < IDLE_MIN && Date.now() < deadline) idle = await idleShare(QUIET_SAMPLE_MS);
-  return idle;
+function untilQuiet(): Promise<number> {
+  return untilQuietFor(IDLE_MIN, QUIET_WAIT_MS);
 }
 
 /** Compiles the librdkafka load generator into `dir`; returns the binary's path. */
@@ -210,7 +184,7 @@ try {
   const producer = buildProducer(dir.path);
   for (const runtime of RUNTIMES) brokers[runtime] = await startChild(runtime, join(dir.path, runtime));
   const overrides = process.env['TAIL_OVERRIDES'] ?? '';
-  console.log(`load average at start: ${load()}; ${SECONDS} s measured after ${WARMUP_S} s warm-up, ${RECORD_BYTES} B records, linger.ms=1, acks=1${overrides ? `; broker overrides: ${overrides}` : ''}`);
+  console.log(`load average at start: ${loadAverage()}; ${SECONDS} s measured after ${WARMUP_S} s warm-up, ${RECORD_BYTES} B records, linger.ms=1, acks=1${overrides ? `; broker overrides: ${overrides}` : ''}`);
   const all: Array<[number, Record<Runtime, RoundResult[]>]> = [];
   for (const rate of RATES) {
     const results: Record<Runtime, RoundResult[]> = { node: [], deno: [] };
@@ -219,12 +193,12 @@ try {
       for (const runtime of order) {
         const r = await round(producer, brokers[runtime]!, rate);
         results[runtime].push(r);
-        console.log(`  ${runtime} ${rate}/s round ${i + 1}: p50 ${fmt(r.p50Ms)} p99 ${fmt(r.p99Ms)} p99.9 ${fmt(r.p999Ms)} max ${fmt(r.maxMs)} ms; produced ${(r.producedRate / 1000).toFixed(0)}k/s; idle before ${(100 * r.idleBefore).toFixed(0)} %${r.idleBefore < IDLE_MIN ? ' (busy)' : ''} (load ${load()})`);
+        console.log(`  ${runtime} ${rate}/s round ${i + 1}: p50 ${fmt(r.p50Ms)} p99 ${fmt(r.p99Ms)} p99.9 ${fmt(r.p999Ms)} max ${fmt(r.maxMs)} ms; produced ${(r.producedRate / 1000).toFixed(0)}k/s; idle before ${(100 * r.idleBefore).toFixed(0)} %${r.idleBefore < IDLE_MIN ? ' (busy)' : ''} (load ${loadAverage()})`);
       }
     }
     all.push([rate, results]);
   }
-  console.log(`load average at end: ${load()}`);
+  console.log(`load average at end: ${loadAverage()}`);
   for (const [rate, results] of all) summary(rate, results);
 } finally {
   for (const runtime of RUNTIMES) await brokers[runtime]?.stop();

@@ -19,7 +19,7 @@
  */
 import { burst, fixedRate } from './producer.ts';
 import type { BurstResult, RateResult } from './producer.ts';
-import { loadAverage, totalCpuSeconds, untilQuiet } from './machine.ts';
+import { loadAverage, totalCpuSeconds, untilQuiet } from '../machine.ts';
 import type { Target } from './targets.ts';
 
 export interface LoadOptions {

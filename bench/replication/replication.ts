@@ -43,7 +43,7 @@ import { startBroker, startCluster, tempDir } from '@samsa/bench';
 import type { BrokerProcess, Cluster } from '@samsa/bench';
 import { measureFailover } from './failover.ts';
 import { measureLatency, measureThroughput, median } from './load.ts';
-import { loadAverage } from './machine.ts';
+import { loadAverage } from '../machine.ts';
 import { buildProducer, running } from './producer.ts';
 import { createClusterTopic, createSingleTopic, untilHighWatermarks } from './targets.ts';
 import type { Target } from './targets.ts';

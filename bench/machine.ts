@@ -1,8 +1,8 @@
 /**
- * What the replication bench reads about the machine it shares: the load average, the share of
- * the CPUs left idle (/proc/stat), a bounded wait for a quieter moment before a round, and the
- * CPU time a process used (/proc/<pid>/stat), so a figure can say how much of the 2 shared
- * cores the servers took. Linux only. Imported by load.ts and replication.ts.
+ * What a bench reads about the machine it shares: the load average, the share of the CPUs left
+ * idle (/proc/stat), a bounded wait for a quieter moment before a round, and the CPU time a
+ * process used (/proc/<pid>/stat), so a figure can say how much of the 2 shared cores the
+ * servers took. Linux only. Imported by replication/ and broker/tail-latency.ts.
  *
  * Bounds: `untilQuiet` waits at most its `waitMs`, sampling every QUIET_SAMPLE_MS.
  */
