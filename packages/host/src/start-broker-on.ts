@@ -25,8 +25,7 @@
  * registration at once) and closes the store; the admin port closes last, so /healthz
  * reports the drain.
  */
-import { ErrorCode } from '@samsa/codec';
-import { BoundListener, Broker, ClusterMember, DataDirLock, ForwardingControllerClient, ReplicaFetchServer, replicaFetchConfigOf } from '@samsa/broker';
+import { BoundListener, Broker, ClusterMember, DataDirLock, ForwardingControllerClient, notLeadingAnswer, ReplicaFetchServer, replicaFetchConfigOf } from '@samsa/broker';
 import type { ReplicaFetchRequest, ReplicaFetchResponse, ReplicationPlantedBug } from '@samsa/broker';
 import type { Logger, ServerConfig } from '@samsa/broker';
 import { EtcdMetadataStore } from '@samsa/coordinator';
@@ -127,7 +126,7 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
         brokerId: config.nodeId,
         host: replicaListener?.host ?? (bound.host === '' ? '0.0.0.0' : bound.host),
         port: replicaListener?.port ?? 0,
-        handler: (request, signal) => (replicaHandler.fetch === null ? Promise.resolve(notLeading(request)) : replicaHandler.fetch(request, signal)),
+        handler: (request, signal) => (replicaHandler.fetch === null ? Promise.resolve(notLeadingAnswer(request)) : replicaHandler.fetch(request, signal)),
       });
       member = new ClusterMember({
         store,
@@ -240,10 +239,3 @@ function advertisedEndpoint(config: ServerConfig, boundPort: number): { host: st
   return { host: l.host === '' || l.host === '0.0.0.0' ? 'localhost' : l.host, port: boundPort };
 }
 
-/** The answer while the broker is still opening: it leads nothing yet. */
-function notLeading(request: ReplicaFetchRequest): ReplicaFetchResponse {
-  return {
-    errorCode: 0,
-    partitions: request.partitions.map((p) => ({ topic: p.topic, partition: p.partition, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, highWatermark: -1, logStartOffset: -1, divergingEpoch: null, records: new Uint8Array(0) })),
-  };
-}

@@ -176,6 +176,20 @@ describe('FollowerFetcher', () => {
     expect(stuck.size).toBe(1);
   });
 
+  it('takes an answer only from its place in the response: another partition there is a failed fetch', async () => {
+    const leader = await leaderAt(1);
+    expect((await leader.p.produce(batchOf(['a']))).errorCode).toBe(ErrorCode.NONE);
+    const f = await partitionOn();
+    const { connection, fetches } = connectionTo(leader, () => Promise.resolve({ errorCode: ErrorCode.NONE, partitions: [{ topic: 't', partition: 9, errorCode: 0, highWatermark: 1, logStartOffset: 0, divergingEpoch: null, records: batchOf(['x'], { baseOffset: 0, partitionLeaderEpoch: 1 }) }] }));
+    const { fetcher, slot } = follow(f.p, f.tb, 1, connection);
+    try {
+      await until('the answer handled', () => fetches.length >= 1 && slot.replica.backoffUntilMs > 0);
+      expect(f.p.log.logEndOffset).toBe(0); // nothing appended from another partition's answer
+    } finally {
+      await fetcher.close();
+    }
+  });
+
   it('machineResponse describes whole batches and refuses a cut one', () => {
     const a = batchOf(['a', 'b'], { baseOffset: 4, partitionLeaderEpoch: 2 });
     const b = batchOf(['c'], { baseOffset: 6, partitionLeaderEpoch: 3 });

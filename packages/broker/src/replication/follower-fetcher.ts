@@ -27,7 +27,7 @@
  * they came (never re-encoded). Bounded: partitions per loop are those of one leader
  * (≤ the partitions of the cluster), one request and one response in memory at a time.
  */
-import { batchBaseOffset, batchLastOffsetDelta, batchPartitionLeaderEpoch, ErrorCode, splitRecordBatches } from '@samsa/codec';
+import { batchBaseOffset, batchLastOffsetDelta, batchPartitionLeaderEpoch, ErrorCode, forEachBatch } from '@samsa/codec';
 import type { FollowerAction, FollowerReplica, ReplicaFetchRequest as MachineFetch, ReplicaFetchResponse as MachineResponse } from '@samsa/replication';
 import type { Clock, TimerHandle } from '@samsa/runtime';
 import { RateLimitedLog, type Logger } from '../observability/logger.ts';
@@ -184,11 +184,12 @@ export class FollowerFetcher {
       this.#warn('refused', { leaderId: this.#o.leaderId, errorCode: response.errorCode }, 'replica fetch refused by the leader; backing off');
       return;
     }
-    const byKey = new Map<string, ReplicaFetchPartitionResponse>();
-    for (const p of response.partitions) byKey.set(`${p.topic}\u0000${p.partition}`, p);
     await Promise.all(
-      ready.map(async ({ slot, fetch }) => {
-        const answer = byKey.get(`${fetch.topic}\u0000${fetch.partition}`);
+      ready.map(async ({ slot, fetch }, i) => {
+        // The leader answers the partitions in request order (leader-fetch-handler.ts); an
+        // answer for another partition at this place is a bad response for this one.
+        const candidate = response.partitions[i];
+        const answer = candidate !== undefined && candidate.topic === fetch.topic && candidate.partition === fetch.partition ? candidate : undefined;
         const mapped = answer === undefined ? null : machineResponse(answer);
         if (slot.closed) return;
         if (mapped === null) {
@@ -276,13 +277,17 @@ export class FollowerFetcher {
  */
 export function machineResponse(p: ReplicaFetchPartitionResponse): MachineResponse | null {
   let records: MachineResponse['records'] = null;
-  if (p.records.byteLength > 0) {
-    const { batches, truncatedBytes } = splitRecordBatches(p.records);
-    if (truncatedBytes > 0 || batches.length === 0) return null;
+  const bytes = p.records;
+  if (bytes.byteLength > 0) {
+    // One pass over the batch headers, no per-batch views (this runs for every answer).
     let maxLeaderEpoch = -1;
-    for (const b of batches) maxLeaderEpoch = Math.max(maxLeaderEpoch, batchPartitionLeaderEpoch(b, 0));
-    const last = batches[batches.length - 1]!;
-    records = { firstOffset: batchBaseOffset(batches[0]!, 0), lastOffset: batchBaseOffset(last, 0) + batchLastOffsetDelta(last, 0), sizeBytes: p.records.byteLength, maxLeaderEpoch };
+    let lastPos = -1;
+    const truncatedBytes = forEachBatch(bytes, (pos) => {
+      maxLeaderEpoch = Math.max(maxLeaderEpoch, batchPartitionLeaderEpoch(bytes, pos));
+      lastPos = pos;
+    });
+    if (truncatedBytes > 0 || lastPos < 0) return null;
+    records = { firstOffset: batchBaseOffset(bytes, 0), lastOffset: batchBaseOffset(bytes, lastPos) + batchLastOffsetDelta(bytes, lastPos), sizeBytes: bytes.byteLength, maxLeaderEpoch };
   }
   return { errorCode: p.errorCode, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset, divergingEpoch: p.divergingEpoch === null ? null : { epoch: p.divergingEpoch.epoch, endOffset: p.divergingEpoch.endOffset }, records };
 }

@@ -35,4 +35,4 @@ export type { ReplicaManagerOptions, ReplicationPlantedBug } from './replica-man
 export type { ReplicationService } from './replication-service.ts';
 export { FollowerFetcher, machineResponse } from './follower-fetcher.ts';
 export type { FollowerSlot } from './follower-fetcher.ts';
-export { answerReplicaFetch } from './leader-fetch-handler.ts';
+export { answerReplicaFetch, notLeadingAnswer } from './leader-fetch-handler.ts';

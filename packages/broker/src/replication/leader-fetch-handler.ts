@@ -13,6 +13,8 @@
  * again. Each answer carries the LeaderReplica's high watermark as of when it leaves, so
  * a follower also learns a HW that moved while it waited.
  *
+ * The answer lists the partitions in request order (the follower matches them by place).
+ *
  * Errors per partition: not led here (or the leader replica not ready) →
  * NOT_LEADER_OR_FOLLOWER; a topic id that is not the local topic's → UNKNOWN_TOPIC_ID;
  * the LeaderReplica's own codes (FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH,
@@ -102,6 +104,11 @@ function decide(deps: LeaderFetchDeps, request: ReplicaFetchRequest, req: Replic
 
 function errorAnswer(req: ReplicaFetchPartitionRequest, errorCode: number, logStartOffset = -1): ReplicaFetchPartitionResponse {
   return { topic: req.topic, partition: req.partition, errorCode, highWatermark: -1, logStartOffset, divergingEpoch: null, records: EMPTY };
+}
+
+/** The answer of a broker that leads nothing yet (the server is up before the broker is open). */
+export function notLeadingAnswer(request: ReplicaFetchRequest): ReplicaFetchResponse {
+  return { errorCode: ErrorCode.NONE, partitions: request.partitions.map((p) => errorAnswer(p, ErrorCode.NOT_LEADER_OR_FOLLOWER)) };
 }
 
 async function readPass(decided: readonly Decided[], maxBytes: number): Promise<{ partitions: ReplicaFetchPartitionResponse[]; bytes: number }> {
