@@ -22,7 +22,7 @@ export interface ReplicaState {
   readonly lag: number | null;
 }
 
-export interface PartitionDescription {
+export interface PartitionFacts {
   readonly partition: number;
   readonly leader: number;
   readonly replicas: readonly number[];
@@ -30,6 +30,10 @@ export interface PartitionDescription {
   /** Null: unknown (no leader, or the leader did not answer ListOffsets). */
   readonly logStartOffset: number | null;
   readonly highWatermark: number | null;
+}
+
+/** What the describe shows of a partition: its Metadata and offsets, plus each replica's state. */
+export interface PartitionDescription extends PartitionFacts {
   readonly replicaStates: readonly ReplicaState[];
   readonly underReplicated: boolean;
   readonly offline: boolean;
@@ -39,15 +43,6 @@ export interface TopicDescription {
   readonly topic: string;
   readonly partitions: readonly PartitionDescription[];
   readonly configs: Readonly<Record<string, string>>;
-}
-
-export interface PartitionFacts {
-  readonly partition: number;
-  readonly leader: number;
-  readonly replicas: readonly number[];
-  readonly isr: readonly number[];
-  readonly logStartOffset: number | null;
-  readonly highWatermark: number | null;
 }
 
 export function partitionKey(topic: string, partition: number): string {
