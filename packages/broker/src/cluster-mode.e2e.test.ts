@@ -354,6 +354,15 @@ describe('cluster mode: a broker that leads some partitions', () => {
     expect(s.link.controller.calls).toEqual([{ method: 'createTopic', req: expect.objectContaining({ name: '__consumer_offsets', partitionCount: 3 }) }]);
   });
 
+  it('produces right after a leadership change succeed, pipelined batches in order (a produce during the become-leader step queues behind it)', async () => {
+    const s = await setup();
+    s.link.publish(view({ revision: 2, topics: [topicSpec(ME, ME, [3, 6])] }));
+    await s.broker.registry.applied(); // the role changed; the leader replica is still being set up
+    const [first, second] = await Promise.all([produce(s.client, 1, ['x']), produce(s.client, 1, ['y'])]);
+    expect([produceCode(first), produceCode(second)]).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    expect([first.responses[0]?.partitionResponses[0]?.baseOffset, second.responses[0]?.partitionResponses[0]?.baseOffset]).toEqual([0, 1]);
+  });
+
   it('the registry refuses its own topic mutations in cluster mode (the controller changes topics)', async () => {
     const s = await setup();
     const r = s.broker.registry;

@@ -333,13 +333,17 @@ export class Partition {
 
   /**
    * Replication, become-leader: records that leader epoch `epoch` starts at the log end
-   * offset (checkpointed), on the append chain so no append of the old epoch lands after it.
-   * Resolves the epoch's start offset.
+   * offset (checkpointed), on the append chain so no append of the old epoch lands after it,
+   * then calls `started` in the same chain step: what it sets up (the leader replica, the
+   * `writable` flag) is in place before any append queued behind it runs, so produce
+   * requests see the epoch start as one step, in their arrival order. Resolves the epoch's
+   * start offset.
    */
-  startLeaderEpoch(epoch: number): Promise<number> {
+  startLeaderEpoch(epoch: number, started?: () => void): Promise<number> {
     const run = this.#appendChain.then(async () => {
       const start = this.log.logEndOffset;
       await this.log.assignEpochStartOffset(epoch, start);
+      started?.();
       return start;
     });
     this.#appendChain = run.catch(() => {});

@@ -98,6 +98,8 @@ export class ReplicaManager implements ReplicationService {
   #closed = false;
   #isrShrinks = 0;
   #isrExpands = 0;
+  /** Partitions whose become-leader step is in progress (checkBeforeAppend lets their produces queue behind it). */
+  readonly #becoming = new Set<string>();
   /** Become-leader steps in progress (`settled` waits for them). */
   readonly #pending = new Set<Promise<void>>();
 
@@ -174,7 +176,14 @@ export class ReplicaManager implements ReplicationService {
 
   checkBeforeAppend(partition: Partition, acks: number): number {
     const slot = this.#slotOf(partition);
-    if (slot === null) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    if (slot === null) {
+      // Becoming leader (the registry says so, the epoch is being recorded): the append
+      // queues behind that step and finds the leader replica there (min.insync.replicas is
+      // then checked when answering: NOT_ENOUGH_REPLICAS_AFTER_APPEND). Refusing here would
+      // fail one of a producer's pipelined batches and pass the next: an idempotent
+      // producer's sequence gap (OUT_OF_ORDER_SEQUENCE_NUMBER, fatal in librdkafka).
+      return partition.isLeader && this.#becoming.has(keyOf(partition.topic, partition.index)) ? ErrorCode.NONE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    }
     if (acks !== -1) return ErrorCode.NONE;
     return slot.replica.checkEnoughReplicas(partition.config.minInsyncReplicas);
   }
@@ -227,6 +236,7 @@ export class ReplicaManager implements ReplicationService {
     const key = keyOf(change.topic, change.partition);
     const generation = (this.#generation.get(key) ?? 0) + 1;
     this.#generation.set(key, generation);
+    this.#becoming.delete(key);
     this.#dropLeader(key);
     this.#dropFollower(key);
     if (change.deleted) {
@@ -246,12 +256,20 @@ export class ReplicaManager implements ReplicationService {
   }
 
   async #becomeLeader(key: string, partition: Partition, leaderEpoch: number, generation: number): Promise<void> {
+    this.#becoming.add(key);
     try {
-      await partition.startLeaderEpoch(leaderEpoch);
+      // The leader replica is set up inside the append chain step that records the epoch:
+      // an append queued behind it (a produce pipelined after one that arrived earlier) finds
+      // the partition writable, never a gap in the middle of a producer's in-flight batches.
+      await partition.startLeaderEpoch(leaderEpoch, () => this.#setUpLeader(key, partition, leaderEpoch, generation));
     } catch (e) {
       this.#o.logger.warn({ topic: partition.topic, partition: partition.index, leaderEpoch, err: e }, 'become-leader: recording the leader epoch failed; the partition takes no writes until its next leadership change');
-      return;
+    } finally {
+      if (this.#generation.get(key) === generation) this.#becoming.delete(key);
     }
+  }
+
+  #setUpLeader(key: string, partition: Partition, leaderEpoch: number, generation: number): void {
     if (this.#closed || this.#generation.get(key) !== generation || !partition.isLeader || partition.leaderEpoch !== leaderEpoch) return;
     const found = this.#partitionView(partition.topic, partition.index);
     if (found === null || found.pv.leader !== this.#nodeId || found.pv.leaderEpoch !== leaderEpoch) return; // a later event follows
