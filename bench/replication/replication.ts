@@ -32,7 +32,8 @@
  * REPL_BENCH_LATENCY_SECONDS=5  REPL_BENCH_KILLS=20  REPL_BENCH_FAILOVER_RATE=200
  * REPL_BENCH_SESSION_MS=3000  REPL_BENCH_RF=3 (1 runs the harness without replication)
  * REPL_BENCH_PRODUCER_PROPS="enable.idempotence=true …" (more librdkafka properties, every producer)
- * REPL_BENCH_OVERRIDES="replica.fetch.backoff.ms=100 …" (broker overrides, the three cluster brokers).
+ * REPL_BENCH_ONLY="acks=all" (only the targets whose label contains it; the latency rate then
+ * comes from the last one)  REPL_BENCH_OVERRIDES="replica.fetch.backoff.ms=100 …" (broker overrides, the three cluster brokers).
  *
  * Hygiene: every process is stopped in a finally and on SIGINT/SIGTERM (the brokers and etcd
  * run in their own process groups, so Ctrl-C alone would not reach them); every wait has a
@@ -63,6 +64,8 @@ const KILLS = Number(process.env.REPL_BENCH_KILLS ?? 20);
 const FAILOVER_RATE = Number(process.env.REPL_BENCH_FAILOVER_RATE ?? 200);
 const SESSION_MS = Number(process.env.REPL_BENCH_SESSION_MS ?? 3000);
 const RF = Number(process.env.REPL_BENCH_RF ?? 3);
+/** Only the targets whose label contains this (profiling one target); empty: all three. */
+const ONLY = process.env.REPL_BENCH_ONLY ?? '';
 const MIN_INSYNC = Math.min(2, RF);
 const RUN_TIMEOUT_MS = 300_000;
 /** A broker's start or restart (a SIGKILLed one recovers its logs first) on a loaded machine. */
@@ -115,11 +118,12 @@ async function targets(c: Cluster, s: BrokerProcess): Promise<Target[]> {
   await createSingleTopic(s, 'repl-rf1', PARTITIONS);
   await createClusterTopic(c, 'repl-rf3-acks1', PARTITIONS, RF, MIN_INSYNC, WAIT_TIMEOUT_MS);
   await createClusterTopic(c, 'repl-rf3-acksall', PARTITIONS, RF, MIN_INSYNC, WAIT_TIMEOUT_MS);
-  return [
+  const all: Target[] = [
     { label: '1 broker RF1 acks=1', bootstrap: s.bootstrap, topic: 'repl-rf1', acks: '1', serverPids: () => [s.pid] },
     { label: `3 brokers RF${RF} acks=1`, bootstrap: c.bootstrap(), topic: 'repl-rf3-acks1', acks: '1', serverPids: clusterPids, settle: settle('repl-rf3-acks1') },
     { label: `3 brokers RF${RF} acks=all`, bootstrap: c.bootstrap(), topic: 'repl-rf3-acksall', acks: 'all', serverPids: clusterPids, settle: settle('repl-rf3-acksall') },
   ];
+  return ONLY === '' ? all : all.filter((t) => t.label.includes(ONLY));
 }
 
 async function main(): Promise<void> {
@@ -140,7 +144,7 @@ async function main(): Promise<void> {
     let rate = Number(process.env.REPL_BENCH_LATENCY_RATE ?? 0);
     if (PARTS.has('throughput')) {
       const figures = await measureThroughput(all, { ...load, props: PRODUCER_PROPS, warmupRecords: WARMUP_RECORDS, records: BURST_RECORDS });
-      if (rate === 0) rate = Math.round(LATENCY_SHARE * median(figures[2]!.results.map((r) => r.recordsPerS)));
+      if (rate === 0) rate = Math.round(LATENCY_SHARE * median(figures.at(-1)!.results.map((r) => r.recordsPerS)));
     }
     if (PARTS.has('latency')) {
       if (rate === 0) throw new Error('latency needs the throughput part or REPL_BENCH_LATENCY_RATE');

@@ -26,7 +26,7 @@
  * reports the drain.
  */
 import { BoundListener, Broker, ClusterMember, DataDirLock, ForwardingControllerClient, notLeadingAnswer, ReplicaFetchServer, replicaFetchConfigOf } from '@samsa/broker';
-import type { ReplicaFetchRequest, ReplicaFetchResponse, ReplicationPlantedBug } from '@samsa/broker';
+import type { ReplicaFetchHandler, ReplicationPlantedBug } from '@samsa/broker';
 import type { Logger, ServerConfig } from '@samsa/broker';
 import { EtcdMetadataStore } from '@samsa/coordinator';
 import type { MetadataStore } from '@samsa/coordinator';
@@ -97,7 +97,7 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
   /** Cluster mode: the replica-fetch listener, started before registering (its port is in the registration). */
   let replicaServer: ReplicaFetchServer | null = null;
   /** Follower fetches go to the broker's ReplicaManager once it is open; until then nothing is led here. */
-  const replicaHandler: { fetch: ((request: ReplicaFetchRequest, signal: AbortSignal) => Promise<ReplicaFetchResponse>) | null } = { fetch: null };
+  const replicaHandler: { fetch: ReplicaFetchHandler | null } = { fetch: null };
   /** Admin requests of a broker that is not the controller go to the controller broker through it. */
   const forwarding: { client: ForwardingControllerClient | null } = { client: null };
   let reported = false;
@@ -126,7 +126,7 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
         brokerId: config.nodeId,
         host: replicaListener?.host ?? (bound.host === '' ? '0.0.0.0' : bound.host),
         port: replicaListener?.port ?? 0,
-        handler: (request, signal) => (replicaHandler.fetch === null ? Promise.resolve(notLeadingAnswer(request)) : replicaHandler.fetch(request, signal)),
+        handler: (request, signal, scratch) => (replicaHandler.fetch === null ? Promise.resolve(notLeadingAnswer(request)) : replicaHandler.fetch(request, signal, scratch)),
       });
       member = new ClusterMember({
         store,
@@ -178,7 +178,7 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
       ...(member !== null ? { replication: { transport: runtime.transport, ...(options.replicationPlantedBugForTesting === undefined ? {} : { plantedBugForTesting: options.replicationPlantedBugForTesting }) } } : {}),
     });
     const replicas = broker.replicas;
-    if (replicas !== null) replicaHandler.fetch = (request, signal) => replicas.handleFetch(request, signal);
+    if (replicas !== null) replicaHandler.fetch = (request, signal, scratch) => replicas.handleFetch(request, signal, scratch);
   } catch (error) {
     report(error);
     await replicaServer?.close().catch(() => {});

@@ -131,4 +131,26 @@ describe('answerReplicaFetch', () => {
     expect(r.partitions[2]!.divergingEpoch).toEqual({ epoch: 2, endOffset: 0 });
     for (const p of r.partitions) expect(p.records.byteLength).toBe(0);
   });
+
+  it('reads into the lent scratch buffer back to back, the same bytes as fresh reads, and falls back to fresh buffers when it is too small', async () => {
+    const led = await ledPartitions(3);
+    for (const l of led) for (let i = 0; i < 4; i++) await append(l.partition, [`${l.partition.index}-${i}-${'y'.repeat(300)}`]);
+    // Answered twice (fresh reads, then into scratch) before any follower position moves the HW.
+    const fresh = await answerReplicaFetch(deps(led), request([part(0, 0), part(1, 0), part(2, 0)]), new AbortController().signal);
+    const scratch = new Uint8Array(1 << 20).fill(0xee);
+    const into = await answerReplicaFetch(deps(led), request([part(0, 0), part(1, 0), part(2, 0)]), new AbortController().signal, scratch);
+    expect(into.partitions.map((p) => [...p.records])).toEqual(fresh.partitions.map((p) => [...p.records]));
+    let end = scratch.byteOffset;
+    for (const p of into.partitions) {
+      expect(batchesIn(p.records)).toBe(4);
+      expect(p.records.buffer).toBe(scratch.buffer); // a view of the scratch, not a copy
+      expect(p.records.byteOffset).toBeGreaterThanOrEqual(end); // after the previous answer: none overlaps
+      end = p.records.byteOffset + p.records.byteLength;
+    }
+    // A scratch too small for the read: the log reads into a fresh buffer; the answer is unchanged.
+    const tiny = new Uint8Array(16);
+    const fallback = await answerReplicaFetch(deps(led), request([part(0, 0), part(1, 0), part(2, 0)]), new AbortController().signal, tiny);
+    expect(fallback.partitions.map((p) => [...p.records])).toEqual(fresh.partitions.map((p) => [...p.records]));
+    for (const p of fallback.partitions) expect(p.records.buffer).not.toBe(tiny.buffer);
+  });
 });

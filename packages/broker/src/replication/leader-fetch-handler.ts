@@ -13,6 +13,9 @@
  * again. Each answer carries the LeaderReplica's high watermark as of when it leaves, so
  * a follower also learns a HW that moved while it waited.
  *
+ * Records are read into the request's `scratch` buffer when the server lends one (see
+ * read-scratch-pool.ts), so the answer holds views of it until it is written.
+ *
  * The answer lists the partitions in request order (the follower matches them by place).
  *
  * Errors per partition: not led here (or the leader replica not ready) →
@@ -55,10 +58,10 @@ interface Decided {
   readonly final: ReplicaFetchPartitionResponse | null;
 }
 
-export async function answerReplicaFetch(deps: LeaderFetchDeps, request: ReplicaFetchRequest, signal: AbortSignal): Promise<ReplicaFetchResponse> {
+export async function answerReplicaFetch(deps: LeaderFetchDeps, request: ReplicaFetchRequest, signal: AbortSignal, scratch?: Uint8Array): Promise<ReplicaFetchResponse> {
   const started = deps.clock.monotonicMs();
   const decided = request.partitions.map((req) => decide(deps, request, req));
-  let pass = await readPass(decided, request.maxBytes);
+  let pass = await readPass(decided, request.maxBytes, scratch);
   const anyFinal = decided.some((d) => d.final !== null && d.final.errorCode !== ErrorCode.NONE);
   for (let wakeups = 0; wakeups < WAKEUPS_MAX; wakeups++) {
     if (anyFinal || pass.bytes >= request.minBytes || signal.aborted) break;
@@ -67,7 +70,7 @@ export async function answerReplicaFetch(deps: LeaderFetchDeps, request: Replica
     const readable = decided.filter((d) => d.final === null && d.led !== null);
     if (readable.length === 0) break;
     if (!(await waitForAppend(readable, remainingMs, signal))) break;
-    pass = await readPass(decided, request.maxBytes);
+    pass = await readPass(decided, request.maxBytes, scratch);
   }
   return { errorCode: ErrorCode.NONE, partitions: pass.partitions };
 }
@@ -111,8 +114,15 @@ export function notLeadingAnswer(request: ReplicaFetchRequest): ReplicaFetchResp
   return { errorCode: ErrorCode.NONE, partitions: request.partitions.map((p) => errorAnswer(p, ErrorCode.NOT_LEADER_OR_FOLLOWER)) };
 }
 
-async function readPass(decided: readonly Decided[], maxBytes: number): Promise<{ partitions: ReplicaFetchPartitionResponse[]; bytes: number }> {
+/**
+ * One read of every partition still to answer. With `scratch`, the partitions' records are
+ * read into it back to back (each read gets the space after the previous answer's records;
+ * a read that needs more than is left gets a fresh buffer from the log); a later pass
+ * reuses it from the start, its earlier answer being discarded.
+ */
+async function readPass(decided: readonly Decided[], maxBytes: number, scratch: Uint8Array | undefined): Promise<{ partitions: ReplicaFetchPartitionResponse[]; bytes: number }> {
   let bytes = 0;
+  let scratchUsed = 0;
   const partitions: ReplicaFetchPartitionResponse[] = [];
   for (const d of decided) {
     if (d.final !== null) {
@@ -125,8 +135,10 @@ async function readPass(decided: readonly Decided[], maxBytes: number): Promise<
     let records: Uint8Array = EMPTY;
     if (limit > 0 || bytes === 0) {
       try {
-        const read = (await log.read(d.req.fetchOffset, Math.max(1, limit), { maxOffset: log.logEndOffset })).records;
+        const space = scratch?.subarray(scratchUsed);
+        const read = (await log.read(d.req.fetchOffset, Math.max(1, limit), { maxOffset: log.logEndOffset, scratch: space })).records;
         records = bytes === 0 ? read : wholeBatchesWithin(read, limit);
+        if (scratch !== undefined && records.buffer === scratch.buffer) scratchUsed = records.byteOffset - scratch.byteOffset + records.byteLength;
       } catch (e) {
         const code = e instanceof OffsetOutOfRangeError ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR;
         partitions.push(errorAnswer(d.req, code, log.logStartOffset));

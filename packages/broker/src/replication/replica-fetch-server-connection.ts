@@ -21,12 +21,16 @@
  *   request before the Hello, a replicaId other than the peer's) closes the connection
  *   with one warning naming the peer and the reason; nothing is half-processed.
  *
+ * Records are read into a per-request buffer of the connection's ReadScratchPool (at most
+ * `inFlightMax` kept, each ≤ READ_SCRATCH_BYTES_MAX), given back once the response is written.
+ *
  * Shutdown: `abort()` fires the handlers' signal (long polls end), `settled()` resolves
  * when no handler runs any more, `destroy()` drops the socket.
  */
 import { DecodeError, ErrorCode, RpcFrameSplitter, type RpcFrame } from '@samsa/codec';
 import type { Clock, Connection, TimerHandle } from '@samsa/runtime';
 import type { Logger } from '../observability/logger.ts';
+import { ReadScratchPool } from './read-scratch-pool.ts';
 import {
   decodeRequestMessage,
   encodeFetchResponse,
@@ -38,8 +42,12 @@ import {
   type ReplicaFetchResponse,
 } from './replica-fetch-messages.ts';
 
-/** The leader's side of a fetch: long polls up to `request.maxWaitMs`, ends early when `signal` aborts. */
-export type ReplicaFetchHandler = (request: ReplicaFetchRequest, signal: AbortSignal) => Promise<ReplicaFetchResponse>;
+/**
+ * The leader's side of a fetch: long polls up to `request.maxWaitMs`, ends early when
+ * `signal` aborts. `scratch` is this request's own buffer to read records into (the answer's
+ * records may be views of it until the response is written; see read-scratch-pool.ts).
+ */
+export type ReplicaFetchHandler = (request: ReplicaFetchRequest, signal: AbortSignal, scratch?: Uint8Array) => Promise<ReplicaFetchResponse>;
 
 export interface ServerConnectionOptions {
   readonly clock: Clock;
@@ -56,6 +64,10 @@ export interface ServerConnectionOptions {
 
 /** Frames cut from one chunk beyond the in-flight bound wait here; more is a misbehaving peer. */
 export const BACKLOG_FRAMES_MAX = 1024;
+/** Largest read scratch kept per request (a response above it reads into fresh buffers). */
+export const READ_SCRATCH_BYTES_MAX = 16 * 1024 * 1024;
+/** Beyond a request's maxBytes: a read starts up to one index interval before its batch. */
+const READ_SCRATCH_SLACK_BYTES = 64 * 1024;
 
 export class ReplicaFetchServerConnection {
   readonly peer: string;
@@ -64,6 +76,7 @@ export class ReplicaFetchServerConnection {
   readonly #splitter: RpcFrameSplitter;
   readonly #abort = new AbortController();
   readonly #backlog: RpcFrame[] = [];
+  readonly #scratch: ReadScratchPool;
   #peerBrokerId = -1;
   #state: 'hello' | 'ready' | 'closing' | 'closed' = 'hello';
   #inFlight = 0;
@@ -76,6 +89,7 @@ export class ReplicaFetchServerConnection {
     this.#o = options;
     this.peer = `${connection.remoteAddress}:${connection.remotePort}`;
     this.#splitter = new RpcFrameSplitter({ frameBytesMax: options.frameBytesMax, codec: replicaFetchCodec });
+    this.#scratch = new ReadScratchPool({ keepMax: options.inFlightMax, bufferBytesMax: READ_SCRATCH_BYTES_MAX });
     this.#handshakeTimer = options.clock.setTimeout(() => this.#violation('no Hello within the handshake timeout'), options.handshakeTimeoutMs);
     connection.start({ onData: (chunk) => this.#onData(chunk), onClose: () => this.#gone() });
   }
@@ -180,10 +194,11 @@ export class ReplicaFetchServerConnection {
   }
 
   async #serve(requestId: number, request: ReplicaFetchRequest): Promise<void> {
+    const scratch = this.#scratch.take(request.maxBytes + READ_SCRATCH_SLACK_BYTES);
     try {
       let response: ReplicaFetchResponse;
       try {
-        response = await this.#o.handler(request, this.#abort.signal);
+        response = await this.#o.handler(request, this.#abort.signal, scratch);
       } catch (error) {
         this.#o.logger.warn({ peer: this.#peer(), error: errorText(error) }, 'replica fetch: the handler failed');
         response = { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, partitions: [] };
@@ -199,6 +214,8 @@ export class ReplicaFetchServerConnection {
       // Resolves once the transport is below its high-water mark: a follower that does not
       // read keeps this request in flight, and at the bound the socket stays paused.
       await this.#connection.write(chunks);
+      // The transport neither copies nor keeps a chunk once the write resolved.
+      this.#scratch.give(scratch);
     } catch {
       this.destroy();
     } finally {

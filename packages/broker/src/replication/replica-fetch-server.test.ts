@@ -234,6 +234,22 @@ describe('ReplicaFetchServer and ReplicaFetcherConnection', () => {
     peer.connection.resume();
     await until(() => peer.frames.length === n, 'every response once the follower reads');
     expect(served()).toBe(n);
+    // Requests in flight together read into distinct scratch buffers; a buffer comes back
+    // once its response is written, so n requests used no more than inFlightMax of them.
+    const scratches = s.handler.scratches;
+    expect(scratches.length).toBe(n);
+    expect(scratches[0]).not.toBe(scratches[1]);
+    expect(new Set(scratches).size).toBeLessThanOrEqual(2);
+    for (const scratch of scratches) expect(scratch!.byteLength).toBeGreaterThanOrEqual(fetchRequestOf(FOLLOWER).maxBytes);
+  });
+
+  it('lends one scratch buffer to consecutive fetches of a connection', async () => {
+    const s = await setup();
+    s.handler.auto = () => ({ errorCode: ErrorCode.NONE, partitions: [] });
+    const f = fetcher(s);
+    for (let i = 0; i < 5; i++) await f.fetch(fetchRequestOf(FOLLOWER));
+    expect(s.handler.scratches.length).toBe(5);
+    expect(new Set(s.handler.scratches).size).toBe(1);
   });
 
   it('shutdown aborts long polls, waits for the handlers, and fails the follower’s fetch', async () => {

@@ -168,6 +168,37 @@ describe('ReplicaFetcherConnection', () => {
     expect(handler.calls).toHaveLength(0);
   });
 
+  it('joins every response into one reused buffer, and a frame arriving while the last answer is lent out gets its own', async () => {
+    const transport = new MemoryTransport();
+    const clock = new ManualClock();
+    let fill = 1;
+    // 20 KiB of records sent as 8 KiB writes, so each response frame spans chunks.
+    const answer = (requestId: number): Uint8Array[] => {
+      const records = new Uint8Array(20_000).fill(fill);
+      const chunks = encodeFetchResponse(requestId, { errorCode: ErrorCode.NONE, partitions: [{ topic: 't', partition: 0, errorCode: ErrorCode.NONE, highWatermark: 0, logStartOffset: 0, divergingEpoch: null, records }] });
+      const whole = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+      let at = 0;
+      for (const c of chunks) (whole.set(c, at), (at += c.byteLength));
+      const pieces: Uint8Array[] = [];
+      for (let i = 0; i < whole.byteLength; i += 8192) pieces.push(whole.subarray(i, i + 8192));
+      return pieces;
+    };
+    const leader = await fakeLeader(transport, answer);
+    const f = fetcherOn(transport, clock, leader.port);
+    const first = (await f.fetch(fetchRequestOf(2))).partitions[0]!.records;
+    expect(first.every((b) => b === 1)).toBe(true);
+    const reused = first.buffer;
+    fill = 2;
+    const second = (await f.fetch(fetchRequestOf(2))).partitions[0]!.records;
+    expect(second.every((b) => b === 2)).toBe(true);
+    expect(second.buffer).toBe(reused); // the same buffer: the caller was done with the first answer
+    // An unsolicited frame while `second` is still lent: it must not land in `second`'s bytes.
+    fill = 3;
+    for (const piece of answer(999)) void leader.connections[0]!.write(piece).catch(() => undefined);
+    await until(() => !f.isConnected, 'the connection dropped for the unexpected frame');
+    expect(second.every((b) => b === 2)).toBe(true);
+  });
+
   it('refuses a request whose replicaId is not this broker before any I/O', async () => {
     const f = fetcherOn(new MemoryTransport(), new ManualClock(), 1);
     await expect(f.fetch(fetchRequestOf(3))).rejects.toThrow(RangeError);

@@ -18,8 +18,12 @@
  * - Responses are bounded by `responseFrameBytesMax` (checked from the length prefix,
  *   before buffering); a response that does not decode, has another request id, or is of
  *   the wrong kind drops the connection ('bad-response').
- * - Records arrive as views of the received frame (no copy); they stay valid as long as
- *   the caller keeps them (the frame is not reused).
+ * - Records arrive as views of the received frame (no copy). A response frame that spans
+ *   socket chunks is joined into one buffer the connection reuses (allocating and zeroing
+ *   a fresh one per response was a large share of a follower's garbage-collection work), so
+ *   **a fetch response's records are valid until the next `fetch()` on this connection**:
+ *   the caller must be done with them (appended) before it asks again. A frame arriving
+ *   while the last response is still lent out (a misbehaving leader) gets a fresh buffer.
  * - `close()` drops the connection; a running fetch or backoff wait rejects with 'closed'.
  *
  * Failures are ReplicaFetchError values with a stable `code`; nothing else is thrown for
@@ -38,6 +42,9 @@ import {
   type ReplicaFetchResponse,
   type ReplicaResponseMessage,
 } from './replica-fetch-messages.ts';
+
+/** The reusable response buffer grows in steps of this much (a response a little larger does not reallocate it). */
+const FRAME_BUFFER_STEP_BYTES = 1024 * 1024;
 
 export type ReplicaFetchErrorCode = 'busy' | 'closed' | 'connect-failed' | 'handshake-refused' | 'timeout' | 'connection-closed' | 'bad-response';
 
@@ -104,6 +111,9 @@ export class ReplicaFetcherConnection {
   #retryAtMs = -Infinity;
   #backoff: { readonly timer: TimerHandle; readonly wake: () => void } | null = null;
   #connects = 0;
+  /** The reusable buffer response frames are joined into, and whether the last fetch answer still uses it. */
+  #frameBuffer: Uint8Array | null = null;
+  #frameLent = false;
 
   constructor(options: ReplicaFetcherConnectionOptions) {
     for (const [name, value] of [['socketTimeoutMs', options.socketTimeoutMs], ['backoffMs', options.backoffMs], ['responseFrameBytesMax', options.responseFrameBytesMax]] as const) {
@@ -136,6 +146,8 @@ export class ReplicaFetcherConnection {
     const requestId = this.#takeRequestId();
     const chunks = encodeFetchRequest(requestId, request);
     this.#busy = true;
+    // The caller is done with the previous answer's records (the contract above).
+    this.#frameLent = false;
     try {
       const link = await this.#ready();
       const reply = await this.#roundTrip(link, requestId, 'fetch', chunks);
@@ -174,7 +186,8 @@ export class ReplicaFetcherConnection {
       connection.destroy();
       throw new ReplicaFetchError('closed', 'the fetcher connection was closed');
     }
-    const link: Link = { connection, splitter: new RpcFrameSplitter({ frameBytesMax: this.#o.responseFrameBytesMax, codec: replicaFetchCodec }), open: true };
+    const splitter = new RpcFrameSplitter({ frameBytesMax: this.#o.responseFrameBytesMax, codec: replicaFetchCodec, assembleInto: (bytes) => this.#frameBufferFor(bytes) });
+    const link: Link = { connection, splitter, open: true };
     this.#link = link;
     connection.start({ onData: (chunk) => this.#onData(link, chunk), onClose: () => this.#linkClosed(link) });
     const requestId = this.#takeRequestId();
@@ -223,6 +236,15 @@ export class ReplicaFetcherConnection {
     });
   }
 
+  /** The reusable frame buffer (grown to `bytes`, in MiB steps), or null while the last answer uses it. */
+  #frameBufferFor(bytes: number): Uint8Array | null {
+    if (this.#frameLent) return null;
+    if (this.#frameBuffer === null || this.#frameBuffer.byteLength < bytes) {
+      this.#frameBuffer = new Uint8Array(Math.min(this.#o.responseFrameBytesMax, Math.ceil(bytes / FRAME_BUFFER_STEP_BYTES) * FRAME_BUFFER_STEP_BYTES));
+    }
+    return this.#frameBuffer;
+  }
+
   #onData(link: Link, chunk: Uint8Array): void {
     if (!link.open) return;
     try {
@@ -234,6 +256,7 @@ export class ReplicaFetcherConnection {
         }
         this.#pending = null;
         pending.timer.cancel();
+        if (message.kind === 'fetch') this.#frameLent = true;
         pending.resolve(message);
       }
     } catch (error) {

@@ -207,7 +207,7 @@ export class ReplicaManager implements ReplicationService {
 
   // ---- follower fetches (the replica-fetch server's handler) ----------------------
 
-  handleFetch(request: ReplicaFetchRequest, signal: AbortSignal): Promise<ReplicaFetchResponse> {
+  handleFetch(request: ReplicaFetchRequest, signal: AbortSignal, scratch?: Uint8Array): Promise<ReplicaFetchResponse> {
     return answerReplicaFetch(
       {
         clock: this.#o.clock,
@@ -219,6 +219,7 @@ export class ReplicaManager implements ReplicationService {
       },
       request,
       signal,
+      scratch,
     );
   }
 

@@ -97,6 +97,34 @@ describe('FrameSplitter', () => {
   });
 });
 
+describe('FrameSplitter with assembleInto', () => {
+  // Pieces of 4 KiB and more are kept as views until the frame is complete (socket reads), so
+  // the join is one copy: into the lent buffer instead of a fresh one.
+  it('joins a spanning frame into the lent buffer, never a frame inside one chunk, and ignores one too small', () => {
+    const lent = new Uint8Array(30_000);
+    const asked: number[] = [];
+    const splitter = new FrameSplitter({ frameBytesMax: 30_000, assembleInto: (bytes) => (asked.push(bytes), lent) });
+    const big = new Uint8Array(20_000).map((_, i) => i % 251);
+    const framed = lengthPrefixed(big);
+    const [first] = cutAt(framed, [5000, 12_000]).flatMap((chunk) => splitter.push(chunk));
+    expect(sameBytes(first!, big)).toBe(true);
+    expect(first!.buffer).toBe(lent.buffer); // a view of the lent buffer's start
+    expect(first!.byteOffset).toBe(0);
+    expect(asked).toEqual([20_000]);
+    // Wholly inside one chunk: a view of the chunk, the buffer not asked for.
+    const whole = lengthPrefixed(new Uint8Array([4, 5]));
+    expect(splitter.push(whole)[0]!.buffer).toBe(whole.buffer);
+    expect(asked).toEqual([20_000]);
+    // A buffer smaller than the frame (or null) means a fresh one.
+    const small = new FrameSplitter({ frameBytesMax: 30_000, assembleInto: () => new Uint8Array(10) });
+    const got = cutAt(framed, [8000]).flatMap((chunk) => small.push(chunk));
+    expect(sameBytes(got[0]!, big)).toBe(true);
+    expect(got[0]!.byteLength).toBe(20_000);
+    const none = new FrameSplitter({ frameBytesMax: 30_000, assembleInto: () => null });
+    expect(sameBytes(cutAt(framed, [8000]).flatMap((chunk) => none.push(chunk))[0]!, big)).toBe(true);
+  });
+});
+
 describe('FrameSplitter with reservations', () => {
   it('asks for each frame at its prefix, holds the rest until granted, then goes on', () => {
     const asked: number[] = [];

@@ -11,6 +11,8 @@ import { defaultRpcCodec, type RpcCodec, type RpcFrame } from './rpc-frame.ts';
 export interface RpcFrameSplitterOptions {
   readonly frameBytesMax: number;
   readonly codec?: RpcCodec;
+  /** FrameSplitter's `assembleInto`: a reusable buffer for frames that span chunks. */
+  readonly assembleInto?: (frameBytes: number) => Uint8Array | null;
 }
 
 export class RpcFrameSplitter {
@@ -18,7 +20,7 @@ export class RpcFrameSplitter {
   private readonly codec: RpcCodec;
 
   constructor(options: RpcFrameSplitterOptions) {
-    this.splitter = new FrameSplitter({ frameBytesMax: options.frameBytesMax, api: 'RpcFrame' });
+    this.splitter = new FrameSplitter({ frameBytesMax: options.frameBytesMax, api: 'RpcFrame', assembleInto: options.assembleInto });
     this.codec = options.codec ?? defaultRpcCodec;
   }
 

@@ -113,7 +113,10 @@ export class ScriptedHandler {
   auto: ((request: ReplicaFetchRequest) => ReplicaFetchResponse) | null = null;
   active = 0;
   activeMax = 0;
-  readonly handler = (request: ReplicaFetchRequest, signal: AbortSignal): Promise<ReplicaFetchResponse> => {
+  /** The scratch buffer the server lent to each call, in call order. */
+  readonly scratches: (Uint8Array | undefined)[] = [];
+  readonly handler = (request: ReplicaFetchRequest, signal: AbortSignal, scratch?: Uint8Array): Promise<ReplicaFetchResponse> => {
+    this.scratches.push(scratch);
     this.active++;
     this.activeMax = Math.max(this.activeMax, this.active);
     const done = <T>(x: T): T => (this.active--, x);
