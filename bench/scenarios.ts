@@ -57,6 +57,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'cluster-idle-etcd', file: 'cluster/idle-etcd.ts', runtime: 'node', builds: BROKER, description: "an idle 3-broker cluster's etcd requests/s by gRPC method for 30 s (expected: keepalives only), vs etcd alone" },
   { name: 'replica-fetch-wire', file: 'replication/replica-fetch-wire.ts', runtime: 'node', builds: ['@samsa/bench', '@samsa/broker'], description: 'replica fetch over msgpackr frames on loopback TCP, 1 MiB of batches per response, vs raw node:net request/reply' },
   { name: 'replication', file: 'replication/replication.ts', runtime: 'node', builds: BROKER, description: '3 brokers RF 3 acks=all (min.insync.replicas=2) vs 1 broker acks=1: throughput, latency at half the peak, leader-kill failover vs the session timeout' },
+  { name: 'replication-floor', file: 'replication/raw-floor.ts', runtime: 'node', builds: [], description: "this machine's floor for replication: raw Node processes that only store and forward bytes (no framing, CRC, indexes or fetches), RF 3 acks=all vs RF 1 — the ratio no broker design doing that work could beat here" },
   { name: 'profile-summary', file: 'broker/profile-summary.ts', runtime: 'node', builds: [], description: 'tool, not a measurement: top functions by self time of a .cpuprofile (args: <file> [top])' },
 ];
 

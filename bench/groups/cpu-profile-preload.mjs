@@ -17,7 +17,7 @@ if (dir) {
   const session = new Session();
   session.connect();
   session.post('Profiler.enable');
-  session.post('Profiler.setSamplingInterval', { interval: 500 });
+  session.post('Profiler.setSamplingInterval', { interval: Number(process.env.SAMSA_CPU_PROF_INTERVAL_US ?? 500) });
   session.post('Profiler.start');
   process.once('exit', () => {
     // Same-thread inspector sessions answer synchronously, so this runs inside 'exit'.
