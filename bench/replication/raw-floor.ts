@@ -40,7 +40,7 @@ const ROUND_TIMEOUT_MS = 120_000;
 
 /** Reads acknowledgement counters (8-byte big-endian, possibly split across chunks); calls `onAck` with each. */
 function ackReader(onAck: (bytes: number) => void): (chunk: Buffer) => void {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   return (chunk) => {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     let at = 0;
