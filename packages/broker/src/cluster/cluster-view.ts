@@ -51,18 +51,24 @@ export interface PartitionView {
 }
 
 /**
- * True when `nodeId`, the partition's leader in `view`, may act as leader: its current
- * registration is not newer than the partition record. A broker that crashed and
- * re-registered before the controller noticed would otherwise lead again in the epoch its
- * previous incarnation led — with a high watermark from its checkpoint and unsynced writes
- * lost — which breaks "one leader per epoch" and can make followers truncate acknowledged
- * records. The controller treats such a broker as restarted (controller-state.ts
- * `removedForRecord`) and writes a new leader epoch; until then nobody leads.
+ * True when `nodeId`, the partition's leader in `view`, may act as leader: it is registered
+ * in the view and its current registration is not newer than the partition record. A
+ * broker that crashed and re-registered before the controller noticed would otherwise lead
+ * again in the epoch its previous incarnation led — with a high watermark from its
+ * checkpoint and unsynced writes lost — which breaks "one leader per epoch" and can make
+ * followers truncate acknowledged records. The controller treats such a broker as
+ * restarted (controller-state.ts `removedForRecord`) and writes a new leader epoch; until
+ * then nobody leads. A broker whose registration is gone from the store (its lease expired
+ * there, even while its own keepalive clock still counts it valid) does not lead either:
+ * the next registration it makes is newer than every record, so it then waits for the
+ * controller's new epoch like any restarted broker. Views built by hand (no `modRevision`)
+ * skip the check.
  */
 export function leadsInThisIncarnation(view: ClusterView, pv: PartitionView, nodeId: number): boolean {
   if (pv.leader !== nodeId) return false;
+  if (pv.modRevision === undefined) return true;
   const registered = view.brokers.get(nodeId)?.epoch;
-  return pv.modRevision === undefined || registered === undefined || registered <= pv.modRevision;
+  return registered !== undefined && registered <= pv.modRevision;
 }
 
 export interface TopicView {
