@@ -1,0 +1,48 @@
+/**
+ * The checker's command line:
+ *
+ *   node --import tsx test/chaos/checker/cli.ts --final final.json [--out report.json] history1.jsonl [history2.jsonl …]
+ *
+ * Prints the summary (report.ts) on stdout, writes the JSON report to --out, and exits 0
+ * when the run is safe, 1 when it is not, 2 on bad input (a malformed file, an unknown
+ * op, wrong arguments; the message on stderr names the file and line).
+ */
+import { writeFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { readFinalRead } from './final-read.ts';
+import { mergeHistories, readHistoryFile } from './history.ts';
+import { CheckerInputError } from './input-error.ts';
+import { check, summarize } from './report.ts';
+
+const USAGE = 'usage: cli.ts --final final.json [--out report.json] history.jsonl [history.jsonl …]';
+
+export async function runChecker(argv: readonly string[]): Promise<{ exitCode: number; output: string }> {
+  let args;
+  try {
+    args = parseArgs({ args: [...argv], options: { final: { type: 'string' }, out: { type: 'string' } }, allowPositionals: true });
+  } catch (e) {
+    throw new CheckerInputError('BAD_ARGUMENTS', `${(e as Error).message}\n${USAGE}`);
+  }
+  const { final: finalPath, out } = args.values;
+  if (finalPath === undefined || args.positionals.length === 0) throw new CheckerInputError('BAD_ARGUMENTS', USAGE);
+  const files = [];
+  for (const path of args.positionals) files.push(await readHistoryFile(path));
+  const report = check(mergeHistories(files), await readFinalRead(finalPath));
+  if (out !== undefined) await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+  return { exitCode: report.safe ? 0 : 1, output: summarize(report) };
+}
+
+async function main(): Promise<void> {
+  try {
+    const { exitCode, output } = await runChecker(process.argv.slice(2));
+    process.stdout.write(`${output}\n`);
+    process.exitCode = exitCode;
+  } catch (e) {
+    if (!(e instanceof CheckerInputError)) throw e;
+    process.stderr.write(`checker: ${e.message}\n`);
+    process.exitCode = 2;
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
