@@ -32,11 +32,14 @@ export const DEFECT_KINDS: readonly DefectKind[] = [
   'unexpected',
 ];
 
-/** What was planted: the value (or values) the finding must name. */
+/** What was planted: the values the first finding must name, or fields it must have. */
 export interface Planted {
   readonly kind: DefectKind;
   readonly values: readonly string[];
+  readonly match: Readonly<Record<string, unknown>> | undefined;
 }
+
+type Planter = (run: RawRun, pick: number) => { values: readonly string[]; match?: Record<string, unknown> } | undefined;
 
 function choose<T>(spots: readonly T[], pick: number): T | undefined {
   return spots.length === 0 ? undefined : spots[pick % spots.length];
@@ -83,13 +86,13 @@ function ownershipRecords(run: RawRun): { poll: Line; index: number }[][] {
   return segments;
 }
 
-const planters: Record<DefectKind, (run: RawRun, pick: number) => readonly string[] | undefined> = {
+const planters: Record<DefectKind, Planter> = {
   lost(run, pick) {
     const ack = choose(oks(run), pick);
     if (ack === undefined) return undefined;
     const fp = finalPartition(run, ack.partition);
     fp.records = fp.records.filter(([, v]) => v !== ack.value);
-    return [ack.value as string];
+    return { values: [ack.value as string] };
   },
   duplicate(run, pick) {
     const fp = choose(Object.values(run.final.partitions).filter((p) => p.records.length > 0), pick);
@@ -97,7 +100,7 @@ const planters: Record<DefectKind, (run: RawRun, pick: number) => readonly strin
     const [, value] = fp.records[pick % fp.records.length]!;
     fp.records.push([fp.highWatermark, value]);
     fp.highWatermark++;
-    return [value];
+    return { values: [value] };
   },
   inconsistentOffset(run, pick) {
     const spots = oks(run).flatMap((ack) => {
@@ -109,7 +112,7 @@ const planters: Record<DefectKind, (run: RawRun, pick: number) => readonly strin
     for (const fp of Object.values(run.final.partitions)) {
       fp.records = fp.records.map(([o, v]) => [o, v === spot[0] ? spot[1] : v === spot[1] ? spot[0] : v]);
     }
-    return spot;
+    return { values: spot };
   },
   nonmonotonicPoll(run, pick) {
     const spots = [...run.histories.values()].flatMap((list) => list.filter((l) => l.f === 'poll' && (l.records as unknown[]).length > 0).map((l) => [list, l] as const));
@@ -119,7 +122,7 @@ const planters: Record<DefectKind, (run: RawRun, pick: number) => readonly strin
     const records = poll.records as [number, number, string][];
     const last = records[records.length - 1]!;
     list.splice(list.indexOf(poll) + 1, 0, { ...poll, time: (poll.time as number) + 1, records: [last] });
-    return [last[2]];
+    return { values: [last[2]], match: { partition: last[0], previousOffset: last[1], offset: last[1] } };
   },
   skippedPoll(run, pick) {
     const spots = ownershipRecords(run).flatMap((seg) => seg.slice(1, -1));
@@ -127,7 +130,7 @@ const planters: Record<DefectKind, (run: RawRun, pick: number) => readonly strin
     if (spot === undefined) return undefined;
     const records = spot.poll.records as [number, number, string][];
     const [removed] = records.splice(spot.index, 1);
-    return [removed![2]];
+    return { values: [removed![2]], match: { partition: removed![0], firstSkippedOffset: removed![1], skippedCount: 1 } };
   },
   outOfOrder(run, pick) {
     const byProducerPartition = new Map<string, Line[]>();
@@ -141,7 +144,7 @@ const planters: Record<DefectKind, (run: RawRun, pick: number) => readonly strin
     const [a, b] = spot;
     [a.offset, b.offset] = [b.offset, a.offset];
     swapValuesInReads(run, a.value as string, b.value as string);
-    return [a.value as string, b.value as string];
+    return { values: [a.value as string, b.value as string] };
   },
   committedOffsetRegression(run, pick) {
     const spots = [...run.histories.values()].flatMap((list) =>
@@ -150,22 +153,22 @@ const planters: Record<DefectKind, (run: RawRun, pick: number) => readonly strin
     const spot = choose(spots, pick);
     if (spot === undefined) return undefined;
     const [list, ok] = spot;
-    const [[p, o]] = ok.offsets as [number, number][];
-    const offsets = [[p, o! - 1]];
+    const [p, o] = (ok.offsets as [number, number][])[0]!;
+    const offsets = [[p, o - 1]];
     const at = list.indexOf(ok) + 1;
     list.splice(at, 0, { ...ok, type: 'invoke', time: (ok.time as number) + 0.25, offsets }, { ...ok, time: (ok.time as number) + 0.5, offsets });
-    return [`${p}:${o! - 1}`];
+    return { values: [], match: { partition: p, offset: o - 1 } };
   },
   unexpected(run, pick) {
     const fp = choose(Object.values(run.final.partitions), pick);
     if (fp === undefined) return undefined;
     fp.records.push([fp.highWatermark, 'ghost-value']);
     fp.highWatermark++;
-    return ['ghost-value'];
+    return { values: ['ghost-value'] };
   },
 };
 
 export function plantDefect(run: RawRun, kind: DefectKind, pick: number): Planted | undefined {
-  const values = planters[kind](run, pick);
-  return values === undefined ? undefined : { kind, values };
+  const planted = planters[kind](run, pick);
+  return planted === undefined ? undefined : { kind, values: planted.values, match: planted.match };
 }

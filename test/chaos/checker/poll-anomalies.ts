@@ -21,6 +21,8 @@ export interface PollStep {
   readonly partition: number;
   readonly previousOffset: number;
   readonly offset: number;
+  /** The value polled at `offset`. */
+  readonly value: string;
   readonly poll: string;
 }
 
@@ -28,6 +30,7 @@ export interface SkippedPoll extends PollStep {
   /** Final-read records strictly between previousOffset and offset. */
   readonly skippedCount: number;
   readonly firstSkippedOffset: number;
+  readonly firstSkippedValue: string;
 }
 
 export interface PollAnomalies {
@@ -52,6 +55,7 @@ function firstAbove(offsets: readonly number[], offset: number): number {
 export function checkPolls(history: History, final: FinalRead): PollAnomalies {
   const finalOffsets = new Map<number, number[]>();
   for (const fp of final.partitions.values()) finalOffsets.set(fp.partition, fp.records.map(([o]) => o));
+  const finalValue = (partition: number, index: number) => final.partitions.get(partition)!.records[index]![1];
   const owned = new Map<string, { generation: number; last: number }>(); // process\0member\0partition
   const nonmonotonicPoll = new AnomalyList<PollStep>();
   const skippedPoll = new AnomalyList<SkippedPoll>();
@@ -64,7 +68,7 @@ export function checkPolls(history: History, final: FinalRead): PollAnomalies {
     }
     if (e.f !== 'poll' || e.type !== 'ok') continue;
     polls++;
-    for (const [partition, offset] of e.records) {
+    for (const [partition, offset, value] of e.records) {
       polledRecords++;
       const key = `${e.process}\0${e.member}\0${partition}`;
       const state = owned.get(key);
@@ -72,13 +76,13 @@ export function checkPolls(history: History, final: FinalRead): PollAnomalies {
         owned.set(key, { generation: e.generation, last: offset });
         continue;
       }
-      const step = { process: e.process, member: e.member, generation: e.generation, partition, previousOffset: state.last, offset, poll: at(e.where) };
+      const step = { process: e.process, member: e.member, generation: e.generation, partition, previousOffset: state.last, offset, value, poll: at(e.where) };
       if (offset <= state.last) nonmonotonicPoll.add(step);
       else if (offset > state.last + 1) {
         const offsets = finalOffsets.get(partition) ?? [];
         const from = firstAbove(offsets, state.last);
         const to = firstAbove(offsets, offset - 1);
-        if (to > from) skippedPoll.add({ ...step, skippedCount: to - from, firstSkippedOffset: offsets[from]! });
+        if (to > from) skippedPoll.add({ ...step, skippedCount: to - from, firstSkippedOffset: offsets[from]!, firstSkippedValue: finalValue(partition, from) });
       }
       state.last = offset;
     }
