@@ -88,19 +88,19 @@ function recoveryIndex(sends: readonly SendOp[]): (t: number) => number | null {
 
 export function recoveries(history: History, sends: readonly SendOp[]): Recovery[] {
   const recoveryAfter = recoveryIndex(sends);
-  const open = new Map<string, NemesisEvent[]>();
-  const faults: { start: NemesisEvent | undefined; end: NemesisEvent | undefined }[] = [];
+  type Fault = { start: NemesisEvent | undefined; end: NemesisEvent | undefined };
+  const open = new Map<string, Fault[]>(); // fault name → started, not yet ended, oldest first
+  const faults: Fault[] = [];
   for (const e of history.byTime) {
     if (e.f !== 'nemesis') continue;
-    let starts = open.get(e.fault);
-    if (starts === undefined) open.set(e.fault, (starts = []));
+    let started = open.get(e.fault);
+    if (started === undefined) open.set(e.fault, (started = []));
     if (e.phase === 'start') {
-      const fault = { start: e, end: undefined };
+      const fault: Fault = { start: e, end: undefined };
       faults.push(fault);
-      starts.push(e);
+      started.push(fault);
     } else {
-      const start = starts.shift();
-      const fault = start === undefined ? undefined : faults.find((f) => f.start === start);
+      const fault = started.shift();
       if (fault !== undefined) fault.end = e;
       else faults.push({ start: undefined, end: e });
     }

@@ -45,15 +45,18 @@ export interface PlaceAnomalies {
   readonly valuesRead: number;
 }
 
-/** outer key → inner key → source labels (bounded). */
-type Claims = Map<string, Map<string, Set<string>>>;
+/**
+ * outer key → [inner key, source labels (≤ SOURCES_MAX)] entries. Nearly every outer key has
+ * one entry, so a small array beats a Map and a Set per key (memory on runs of millions of records).
+ */
+type Claims = Map<string, { readonly inner: string; readonly sources: string[] }[]>;
 
 function claim(claims: Claims, outer: string, inner: string, source: string): void {
-  let inners = claims.get(outer);
-  if (inners === undefined) claims.set(outer, (inners = new Map()));
-  let sources = inners.get(inner);
-  if (sources === undefined) inners.set(inner, (sources = new Set()));
-  if (sources.size < SOURCES_MAX) sources.add(source);
+  let entries = claims.get(outer);
+  if (entries === undefined) claims.set(outer, (entries = []));
+  let entry = entries.find((e) => e.inner === inner);
+  if (entry === undefined) entries.push((entry = { inner, sources: [] }));
+  if (entry.sources.length < SOURCES_MAX && !entry.sources.includes(source)) entry.sources.push(source);
 }
 
 function place(partition: number, offset: number): string {
@@ -82,23 +85,27 @@ export function checkPlaces(history: History, sends: readonly SendOp[], final: F
     unexpectedSeen.add(value);
     unexpected.add({ value, partition, offset, reason, source });
   };
-  for (const op of sends) if (op.offset !== undefined) claim(valuesAt, place(op.partition, op.offset), op.value, `ack ${op.process}`);
+  const labels = new Map<string, string>(); // one label string per source, not per record
+  const label = (text: string) => labels.get(text) ?? (labels.set(text, text), text);
+  for (const op of sends) if (op.offset !== undefined) claim(valuesAt, place(op.partition, op.offset), op.value, label(`ack ${op.process}`));
   for (const e of history.inFileOrder) {
-    if (e.f === 'poll') for (const [p, o, v] of e.records) read(p, o, v, `poll ${e.process}`);
+    if (e.f !== 'poll' || e.records.length === 0) continue;
+    const source = label(`poll ${e.process}`);
+    for (const [p, o, v] of e.records) read(p, o, v, source);
   }
   for (const fp of [...final.partitions.values()].sort((a, b) => a.partition - b.partition)) {
     for (const [o, v] of fp.records) read(fp.partition, o, v, 'final read');
   }
   const duplicate = new AnomalyList<Duplicate>();
   for (const [value, places] of placesOf) {
-    if (places.size < 2) continue;
-    duplicate.add({ value, places: [...places].map(([key, sources]) => ({ partition: unplace(key)[0], offset: unplace(key)[1], sources: [...sources] })) });
+    if (places.length < 2) continue;
+    duplicate.add({ value, places: places.map(({ inner, sources }) => ({ partition: unplace(inner)[0], offset: unplace(inner)[1], sources })) });
   }
   const inconsistentOffset = new AnomalyList<InconsistentOffset>();
   for (const [key, values] of valuesAt) {
-    if (values.size < 2) continue;
+    if (values.length < 2) continue;
     const [partition, offset] = unplace(key);
-    inconsistentOffset.add({ partition, offset, values: [...values].map(([value, sources]) => ({ value, sources: [...sources] })) });
+    inconsistentOffset.add({ partition, offset, values: values.map(({ inner, sources }) => ({ value: inner, sources })) });
   }
   return { duplicate: duplicate.result(), inconsistentOffset: inconsistentOffset.result(), unexpected: unexpected.result(), valuesRead: placesOf.size };
 }
