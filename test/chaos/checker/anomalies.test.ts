@@ -150,9 +150,9 @@ describe('anomaly definitions at their edges', () => {
     expect(nonZero(check(jump, sparse))).toEqual([]);
   });
 
-  it('a lower commit in a new generation or another group is no regression; a failed commit does not count', () => {
-    const commit = (time: number, type: string, generation: number, offset: number, group = 'g') => ({
-      type, f: 'commit', process: 'c', time, group, generation, offsets: [[0, offset]],
+  it('a lower commit in a new generation, another group or another process is no regression; a failed commit does not count', () => {
+    const commit = (time: number, type: string, generation: number, offset: number, group = 'g', process = 'c') => ({
+      type, f: 'commit', process, time, group, generation, offsets: [[0, offset]],
     });
     const lines = [
       commit(T, 'invoke', 1, 5), commit(T + 1, 'ok', 1, 5),
@@ -160,11 +160,12 @@ describe('anomaly definitions at their edges', () => {
       commit(T + 4, 'invoke', 1, 2, 'other'), commit(T + 5, 'ok', 1, 2, 'other'),
       commit(T + 6, 'invoke', 2, 9), commit(T + 7, 'fail', 2, 9),
       commit(T + 8, 'invoke', 2, 4), commit(T + 9, 'ok', 2, 4),
+      commit(T + 10, 'invoke', 2, 1, 'g', 'd'), commit(T + 11, 'ok', 2, 1, 'g', 'd'), // another process's counter
     ];
     const report = check(history(lines), final({}));
     expect(nonZero(report)).toEqual([]);
-    expect(report.counts.commits).toEqual({ invoked: 5, ok: 4, fail: 1, info: 0, indeterminate: 0 });
-    const regressed = check(history([...lines, commit(T + 10, 'invoke', 2, 3), commit(T + 11, 'ok', 2, 3)]), final({}));
+    expect(report.counts.commits).toEqual({ invoked: 6, ok: 5, fail: 1, info: 0, indeterminate: 0 });
+    const regressed = check(history([...lines, commit(T + 20, 'invoke', 2, 3), commit(T + 21, 'ok', 2, 3)]), final({}));
     expect(regressed.anomalies.committedOffsetRegression.examples).toEqual([
       expect.objectContaining({ generation: 2, partition: 0, offset: 3, previous: expect.objectContaining({ offset: 4 }) }),
     ]);

@@ -1,10 +1,13 @@
 /**
  * Committed-offset regressions (definition in test/chaos/README.md, "Checker"): within one
- * group and one generation, a successful commit for a partition lower than an earlier
- * successful one. "Earlier" is the order of the ok completions on the merged time axis
- * (the broker acknowledged them in that order). A commit's offsets are those of its ok line,
- * or of its invoke when the ok line names none. Commits of different generations never
- * compare: a new generation may legitimately restart from an older position.
+ * group, one consumer process and one generation, a successful commit for a partition lower
+ * than an earlier successful one. "Earlier" is the order of the ok completions on the merged
+ * time axis (the broker acknowledged them in that order). A commit's offsets are those of its
+ * ok line, or of its invoke when the ok line names none. Commits of different generations
+ * never compare: a new generation may legitimately restart from an older position. Commits of
+ * different processes never compare either: a client that does not expose the group's
+ * generation (librdkafka's Python binding) records a per-process assignment counter, and
+ * equal counters of two processes need not be one generation.
  */
 import { AnomalyList, type AnomalyClass, at } from './anomaly-list.ts';
 import type { CommitOp } from './history.ts';
@@ -31,7 +34,7 @@ export function checkCommits(commits: readonly CommitOp[]): CommitAnomalies {
     const done = c.completion!;
     const offsets = done.offsets.length > 0 ? done.offsets : c.invoke.offsets;
     for (const [partition, offset] of offsets) {
-      const key = `${done.group}\0${done.generation}\0${partition}`;
+      const key = `${done.group}\0${c.process}\0${done.generation}\0${partition}`;
       const previous = highest.get(key);
       const here = { offset, process: c.process, ok: at(done.where) };
       if (previous !== undefined && offset < previous.offset) {
