@@ -48,7 +48,7 @@ describe('checker CLI', () => {
     return files;
   }
 
-  it('exits 0 on a safe run, 1 on a lost write, 2 on bad input', async () => {
+  it('exits 0 on a safe run, 1 on a lost write, 2 on bad input, 3 when the report cannot be written', async () => {
     const clean = deriveRun(params);
     const cleanFiles = await writeRun(clean, 'clean');
     const safe = await runCli(['--final', join(dir, 'clean-final.json'), '--out', join(dir, 'clean-report.json'), ...cleanFiles]);
@@ -74,6 +74,9 @@ describe('checker CLI', () => {
     const bad = await runCli(['--final', join(dir, 'clean-final.json'), broken]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(`checker: ${broken}:2: unknown op f="fetch"`);
+    const unwritable = await runCli(['--final', join(dir, 'clean-final.json'), '--out', join(dir, 'no-such-dir', 'r.json'), ...cleanFiles]);
+    expect(unwritable.code).toBe(3);
+    expect(unwritable.stderr).toContain('checker: internal error');
     const usage = await runCli(cleanFiles);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('usage: cli.ts --final final.json');

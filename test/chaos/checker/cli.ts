@@ -5,7 +5,8 @@
  *
  * Prints the summary (report.ts) on stdout, writes the JSON report to --out, and exits 0
  * when the run is safe, 1 when it is not, 2 on bad input (a malformed file, an unknown
- * op, wrong arguments; the message on stderr names the file and line).
+ * op, wrong arguments; the message on stderr names the file and line), 3 when the checker
+ * itself fails (a bug, or the report cannot be written).
  */
 import { writeFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
@@ -39,9 +40,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${output}\n`);
     process.exitCode = exitCode;
   } catch (e) {
-    if (!(e instanceof CheckerInputError)) throw e;
-    process.stderr.write(`checker: ${e.message}\n`);
-    process.exitCode = 2;
+    // Exit 1 means "unsafe": a crash of the checker itself must not look like one.
+    process.stderr.write(e instanceof CheckerInputError ? `checker: ${e.message}\n` : `checker: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = e instanceof CheckerInputError ? 2 : 3;
   }
 }
 
