@@ -14,10 +14,18 @@ import { parseArgs } from 'node:util';
 import { readFinalRead } from './final-read.ts';
 import { mergeHistories, readHistoryFile } from './history.ts';
 import { CheckerInputError } from './input-error.ts';
-import { check, summarize } from './report.ts';
+import { check, type Report, summarize } from './report.ts';
 
 const USAGE = 'usage: cli.ts --final final.json [--out report.json] history.jsonl [history.jsonl …]';
 
+/** Reads the files and checks them: what the CLI does, for a harness that runs it in-process. */
+export async function checkFiles(finalPath: string, historyPaths: readonly string[]): Promise<Report> {
+  const files = [];
+  for (const path of historyPaths) files.push(await readHistoryFile(path));
+  return check(mergeHistories(files), await readFinalRead(finalPath));
+}
+
+/** The CLI without process I/O: the summary and the exit code (throws CheckerInputError on bad input). */
 export async function runChecker(argv: readonly string[]): Promise<{ exitCode: number; output: string }> {
   let args;
   try {
@@ -27,9 +35,7 @@ export async function runChecker(argv: readonly string[]): Promise<{ exitCode: n
   }
   const { final: finalPath, out } = args.values;
   if (finalPath === undefined || args.positionals.length === 0) throw new CheckerInputError('BAD_ARGUMENTS', USAGE);
-  const files = [];
-  for (const path of args.positionals) files.push(await readHistoryFile(path));
-  const report = check(mergeHistories(files), await readFinalRead(finalPath));
+  const report = await checkFiles(finalPath, args.positionals);
   if (out !== undefined) await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
   return { exitCode: report.safe ? 0 : 1, output: summarize(report) };
 }
