@@ -1,5 +1,5 @@
 /**
- * The workloads' histories (issue 15; format in test/chaos/README.md, "History format"):
+ * The workloads' histories (issue 15; format in test/chaos/README.md, "Checker" › "Input"):
  * JSONL, one JSON object per line, one file per workload process, wall-clock times in
  * milliseconds since the epoch so files from different processes merge on one axis.
  *
