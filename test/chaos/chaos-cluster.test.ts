@@ -9,6 +9,8 @@
 // - pause/resume of p0's leader: once another leads, the resumed zombie refuses an acks=all
 //   produce sent straight to it (never NONE), and acks=all through the cluster works;
 // - killEtcd(etcd leader): another member leads etcd, acks=all goes on; the member restarts;
+// - cutFromEtcd(b): b's registration lapses, heal brings it back; restart(controller) gives
+//   it a new registration; kill/start(b) comes back healthy;
 // - killAll/startAll: every acknowledged record is read back at its offset;
 // - stop(): no broker or etcd process group is left, the proxies are closed.
 // The fault log records every fault in order. The pure helpers (crossingLinks, groups,
@@ -108,6 +110,7 @@ describe('crossingLinks and seededRandom (no processes)', () => {
 
 describe('the chaos cluster: three Node brokers, three etcd members, 15 proxied links', () => {
   let chaos: ChaosCluster | undefined;
+  let zombieErrorCode = -1;
   const c = (): ChaosCluster => chaos!;
 
   beforeAll(async () => {
@@ -164,8 +167,8 @@ describe('the chaos cluster: three Node brokers, three etcd members, 15 proxied 
     } finally {
       await c().resume(zombie);
     }
-    const errorCode = await produceDirect(c().cluster.broker(zombie).port, 'zombie-write', 5000);
-    expect(errorCode).not.toBe(ErrorCode.NONE);
+    zombieErrorCode = await produceDirect(c().cluster.broker(zombie).port, 'zombie-write', 5000);
+    expect(zombieErrorCode).not.toBe(ErrorCode.NONE);
     await produceAll(c().bootstrap(), 'after-zombie');
     await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
   });
@@ -183,6 +186,29 @@ describe('the chaos cluster: three Node brokers, three etcd members, 15 proxied 
     await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
   });
 
+  it('cutFromEtcd(b): b loses its registration, heal brings it back; restart(controller) and kill/start(b) come back healthy', async () => {
+    const cut = (await c().leaderOf(TOPIC, 1))!;
+    await c().cutFromEtcd(cut);
+    expect(c().blocked()).toEqual([`b${cut}->e1`, `b${cut}->e2`, `b${cut}->e3`]);
+    await pollUntil(`broker ${cut} unregistered`, 60_000, async () => !(await c().cluster.registeredBrokerIds()).includes(cut));
+    await c().heal();
+    await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
+
+    const controller = await c().controller();
+    expect(controller).not.toBeNull();
+    const leaseBefore = await c().cluster.registrationLease(controller!);
+    await c().restart(controller!);
+    expect(await c().cluster.registrationLease(controller!)).not.toBe(leaseBefore);
+    await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
+
+    const victim = (await c().leaderOf(TOPIC, 2))!;
+    await c().kill(victim);
+    expect(c().cluster.broker(victim).running).toBe(false);
+    await c().start(victim);
+    await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
+    await produceAll(c().bootstrap(), 'after-restarts');
+  });
+
   it('killAll/startAll: every acknowledged record is still there at its offset', async () => {
     await c().killAll();
     expect(c().cluster.brokers.some((b) => b.running) || c().etcd.members.some((m) => m.running)).toBe(false);
@@ -193,19 +219,24 @@ describe('the chaos cluster: three Node brokers, three etcd members, 15 proxied 
     expect(read.complete).toBe(true);
     const atOffset = new Map(read.records[0]!.map(([o, v]) => [o, v]));
     const missing = acked.filter(([o, v]) => atOffset.get(o) !== v);
-    expect({ acked: acked.length, missing }).toEqual({ acked: 4 * 20, missing: [] });
+    expect({ acked: acked.length, missing }).toEqual({ acked: 5 * 20, missing: [] });
     expect([...atOffset.values()]).not.toContain('zombie-write');
   });
 
   it('recorded every fault in order; stop() leaves no process and is idempotent', async () => {
-    expect(c().faults.map((f) => f.fault)).toEqual(['isolate', 'heal', 'pause', 'resume', 'kill-etcd', 'start-etcd', 'kill-all', 'start-all']);
+    expect(c().faults.map((f) => f.fault)).toEqual(['isolate', 'heal', 'pause', 'resume', 'kill-etcd', 'start-etcd', 'cut-from-etcd', 'heal', 'restart', 'kill', 'start', 'kill-all', 'start-all']);
+    console.log(JSON.stringify({ suite: 'chaos-cluster', seed: c().seed, zombieErrorCode, faults: c().faults.map((f) => [f.fault, f.detail, f.appliedMs]) }));
     expect(c().faults.every((f) => f.atMs > 0 && f.appliedMs >= 0 && f.detail.length > 0)).toBe(true);
     const pids = [...c().cluster.brokers.map((b) => b.pid), ...c().etcd.members.map((m) => m.pid)];
     expect(pids.every((p) => p !== null)).toBe(true);
     await c().stop();
     await c().stop();
     expect(pids.filter((p) => processGroupAlive(p!))).toEqual([]);
-    expect(c().links.every((l) => l.proxy.stats().open === 0)).toBe(true);
+    // Every proxy listener is closed: a connection to its port is refused.
+    const refused = await Promise.all(c().links.map((l) => connect(l.proxy.port, 2000).then((socket) => (socket.destroy(), false), () => true)));
+    expect(c().links.filter((_, i) => !refused[i]).map((l) => l.proxy.name)).toEqual([]);
+    const stillOpen = c().links.filter((l) => l.proxy.stats().open > 0).map((l) => [l.proxy.name, l.proxy.stats()]);
+    if (stillOpen.length > 0) console.log(JSON.stringify({ suite: 'chaos-cluster', proxyConnectionsStillCounted: stillOpen }));
   });
 });
 
