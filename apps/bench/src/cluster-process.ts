@@ -17,6 +17,11 @@
  * Bounds: every wait is a poll with a deadline; captured output is bounded (BoundedCapture);
  * ports are free loopback ports; only 127.0.0.1 is bound.
  *
+ * Per-broker settings (`perBroker`, the chaos suite's fault proxies): broker i may get its own
+ * `--metadata etcd://…` endpoints (its own proxies in front of the members) and its own
+ * `--override`s; an etcd the caller started (`etcd`) is used as is and left running by
+ * `stop()` (the caller owns it). Restarts keep a broker's arguments, port and data dir.
+ *
  * Mode `local` starts the same processes without `--metadata` (each broker alone on its
  * local store, only `--node-id` set): the harness's own smoke test, and a baseline for
  * the benches.
@@ -64,6 +69,18 @@ export interface ClusterOptions {
   readonly readyTimeoutMs?: number;
   /** How long to wait for all registrations in etcd (default 60 s). */
   readonly registerTimeoutMs?: number;
+  /** An etcd the caller started and stops itself (default: one started here, `etcdMembers`). */
+  readonly etcd?: EtcdCluster;
+  /** Per broker, in `brokers` order: its own metadata URL and extra overrides (see the file comment). */
+  readonly perBroker?: readonly BrokerSettings[];
+}
+
+/** One broker's own settings (ClusterOptions.perBroker). */
+export interface BrokerSettings {
+  /** This broker's `--metadata` value (`etcd://host:port,…`); default: the cluster's, straight to the members. */
+  readonly metadataUrl?: string;
+  /** More `--override key=value` entries for this broker only (after the cluster-wide ones). */
+  readonly overrides?: readonly string[];
 }
 
 export interface ExitInfo {
@@ -297,11 +314,13 @@ class ClusterImpl implements Cluster {
   readonly mode: ClusterMetadataMode;
   readonly registerTimeoutMs: number;
   readonly #dir: { path: string; remove: () => void };
+  readonly #ownsEtcd: boolean;
   #stopped = false;
 
   constructor(etcd: EtcdCluster, dir: { path: string; remove: () => void }, options: ClusterOptions) {
     this.etcd = etcd;
     this.#dir = dir;
+    this.#ownsEtcd = options.etcd === undefined;
     this.clusterId = options.clusterId ?? 'samsa';
     this.keysRoot = `/samsa/${this.clusterId}/`;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? SESSION_TIMEOUT_MS_DEFAULT;
@@ -314,14 +333,14 @@ class ClusterImpl implements Cluster {
     return this.#dir.path;
   }
 
-  brokerArgs(options: ClusterOptions): string[] {
+  brokerArgs(options: ClusterOptions, own: BrokerSettings = {}): string[] {
     const args = ['--log-level', options.logLevel ?? 'warn'];
     if (this.mode === 'etcd') {
-      args.push('--metadata', this.metadataUrl, '--override', `broker.session.timeout.ms=${this.sessionTimeoutMs}`);
+      args.push('--metadata', own.metadataUrl ?? this.metadataUrl, '--override', `broker.session.timeout.ms=${this.sessionTimeoutMs}`);
       if (options.heartbeatIntervalMs !== undefined) args.push('--override', `broker.heartbeat.interval.ms=${options.heartbeatIntervalMs}`);
       if (options.clusterId !== undefined) args.push('--override', `cluster.id=${options.clusterId}`);
     }
-    for (const o of options.overrides ?? []) args.push('--override', o);
+    for (const o of [...(options.overrides ?? []), ...(own.overrides ?? [])]) args.push('--override', o);
     return args;
   }
 
@@ -375,7 +394,7 @@ class ClusterImpl implements Cluster {
     try {
       await Promise.all(this.brokers.map((b) => b.stop()));
     } finally {
-      await this.etcd.stop();
+      if (this.#ownsEtcd) await this.etcd.stop();
       this.#dir.remove();
     }
   }
@@ -385,18 +404,21 @@ class ClusterImpl implements Cluster {
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   if (options.brokers.length === 0) throw new RangeError('a cluster needs at least one broker');
   if (options.brokers.includes('node')) assertBuilt();
+  if (options.perBroker !== undefined && options.perBroker.length !== options.brokers.length) {
+    throw new RangeError(`perBroker has ${options.perBroker.length} entries for ${options.brokers.length} brokers`);
+  }
   const dir = tempDir('cluster');
   let etcd: EtcdCluster;
   try {
-    etcd = await startEtcd(options.etcdMembers ?? 1);
+    etcd = options.etcd ?? (await startEtcd(options.etcdMembers ?? 1));
   } catch (error) {
     dir.remove();
     throw error;
   }
   const cluster = new ClusterImpl(etcd, dir, options);
   try {
-    const args = cluster.brokerArgs(options);
     for (let i = 0; i < options.brokers.length; i++) {
+      const args = cluster.brokerArgs(options, options.perBroker?.[i]);
       const runtime = options.brokers[i]!;
       const dataDir = join(cluster.dir, `broker-${i + 1}`);
       mkdirSync(dataDir, { recursive: true });

@@ -18,7 +18,7 @@ export type { EtcdEntry, EtcdRange } from './etcd-read.ts';
 export { fetchMetadata, findCoordinator, leadersOf } from './broker-metadata.ts';
 export type { BrokerMetadata, MetadataPartition, MetadataTopic } from './broker-metadata.ts';
 export { PollAborted, pollUntil, processGroupAlive, SESSION_TIMEOUT_MS_DEFAULT, startCluster } from './cluster-process.ts';
-export type { Cluster, ClusterBroker, ClusterMetadataMode, ClusterOptions, ExitInfo } from './cluster-process.ts';
+export type { BrokerSettings, Cluster, ClusterBroker, ClusterMetadataMode, ClusterOptions, ExitInfo } from './cluster-process.ts';
 // The runtime's seeded Random, for harnesses that must replay a run from its seed (test/chaos).
 export { createRandom } from '@samsa/runtime';
 export type { Random } from '@samsa/runtime';

@@ -7,6 +7,7 @@
  * are otherwise ignored. Any key missing from this table is a startup error.
  */
 import type { ConfigType } from './config-types.ts';
+import { parseEndpointOverrides } from '../replication/replica-fetch-config.ts';
 import { LOG_SEGMENT_BYTES_MIN, LOG_SEGMENT_INDEX_BYTES_MIN, LOG_SEGMENT_MS_MIN } from './log-limits.ts';
 
 export interface ConfigDef {
@@ -30,6 +31,15 @@ const hostPort = (v: unknown): string | null =>
   v === null || (typeof v === 'string' && /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/.test(v) && Number(/:([0-9]+)$/.exec(v)![1]) <= 65535)
     ? null
     : `"${String(v)}" is not host:port like 127.0.0.1:0`;
+const endpointOverrides = (v: unknown): string | null => {
+  if (typeof v !== 'string') return null;
+  try {
+    parseEndpointOverrides(v);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+};
 const oneOf = (...allowed: string[]) => (v: unknown): string | null =>
   typeof v === 'string' && !allowed.includes(v) ? `must be one of ${allowed.join(', ')}` : null;
 
@@ -153,6 +163,10 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('replica.fetch.backoff.ms', 'int', '1000', { validate: between(0, 300_000) }),
   def('replica.socket.timeout.ms', 'int', '30000', { validate: between(1000, 3_600_000) }),
   def('num.replica.fetchers', 'int', '1', { validate: between(1, 64) }),
+  // Testing / NAT aid: leader broker id → host:port a follower dials instead of the leader's
+  // registered replica listener (`2=127.0.0.1:40112,3=…`; empty: none). Parsed and checked
+  // by replica-fetch-config.ts (parseEndpointOverrides), which reports a bad entry.
+  def('replica.fetch.endpoint.overrides', 'string', '', { validate: endpointOverrides }),
   // A leader proposes an ISR follower out after this long without catching up (Kafka's
   // default, 30 s). Read by the replica manager (replication/replica-manager.ts).
   def('replica.lag.time.max.ms', 'int', '30000', { validate: between(100, 3_600_000) }),

@@ -11,6 +11,13 @@
  *   plus room for one batch larger than the limit (a leader always returns the first batch
  *   of a partition whole, as Kafka does, so a follower never gets stuck behind it) and the
  *   per-partition metadata.
+ * - endpointOverrides (`replica.fetch.endpoint.overrides`, text
+ *   `<leader broker id>=<host>:<port>[,…]`, e.g. `2=127.0.0.1:40112,3=127.0.0.1:40113`)
+ *   maps a leader's broker id to the address this broker's fetchers dial instead of the
+ *   leader's registered `host:replicationPort` (a fault proxy in the chaos suite, a NAT-like
+ *   setup). Ids are unique, ports 1–65535, at most ENDPOINT_OVERRIDES_MAX entries. The
+ *   connection's Hello still checks broker id and cluster id, so a wrong mapping is
+ *   refused by the far end, never trusted.
  */
 import { ConfigError, type ConfigValue } from '../config/config-types.ts';
 
@@ -39,7 +46,12 @@ export interface ReplicaFetchConfig {
   readonly fetchers: number;
   /** Largest response frame a fetcher accepts (derived, see the file comment). */
   readonly responseFrameBytesMax: number;
+  /** `replica.fetch.endpoint.overrides`: leader broker id → the address to dial instead of its registered one. */
+  readonly endpointOverrides: ReadonlyMap<number, ReplicaListenerAddress>;
 }
+
+/** Most entries `replica.fetch.endpoint.overrides` may hold. */
+export const ENDPOINT_OVERRIDES_MAX = 1024;
 
 /** Room over replica.fetch.response.max.bytes: one oversized first batch (message.max.bytes is ~1 MiB by default) and metadata. */
 export const RESPONSE_FRAME_SLACK_BYTES = 2 * 1024 * 1024;
@@ -54,6 +66,7 @@ export const REPLICA_FETCH_DEFAULTS: ReplicaFetchConfig = {
   socketTimeoutMs: 30_000,
   fetchers: 1,
   responseFrameBytesMax: 10 * 1024 * 1024 + RESPONSE_FRAME_SLACK_BYTES,
+  endpointOverrides: new Map(),
 };
 
 /** Reads the replica-fetch keys from a ServerConfig's `values`; throws ConfigError on inconsistent ones. */
@@ -65,6 +78,7 @@ export function replicaFetchConfigOf(values: ReadonlyMap<string, ConfigValue>): 
   const d = REPLICA_FETCH_DEFAULTS;
   const listenerText = values.get('replica.listener');
   const responseMaxBytes = n('replica.fetch.response.max.bytes', d.responseMaxBytes);
+  const overridesText = values.get('replica.fetch.endpoint.overrides');
   const config: ReplicaFetchConfig = {
     listener: typeof listenerText === 'string' ? parseReplicaListener(listenerText) : null,
     fetchMaxBytes: n('replica.fetch.max.bytes', d.fetchMaxBytes),
@@ -75,6 +89,7 @@ export function replicaFetchConfigOf(values: ReadonlyMap<string, ConfigValue>): 
     socketTimeoutMs: n('replica.socket.timeout.ms', d.socketTimeoutMs),
     fetchers: n('num.replica.fetchers', d.fetchers),
     responseFrameBytesMax: responseMaxBytes + RESPONSE_FRAME_SLACK_BYTES,
+    endpointOverrides: typeof overridesText === 'string' ? parseEndpointOverrides(overridesText) : d.endpointOverrides,
   };
   if (config.socketTimeoutMs <= config.waitMaxMs) {
     throw new ConfigError('bad-value', 'replica.socket.timeout.ms', `replica.socket.timeout.ms (${config.socketTimeoutMs}) must be larger than replica.fetch.wait.max.ms (${config.waitMaxMs})`);
@@ -92,4 +107,33 @@ export function parseReplicaListener(text: string): ReplicaListenerAddress {
   if (m === null || port > 65535) throw new ConfigError('bad-value', 'replica.listener', `"${text}" is not host:port like 127.0.0.1:0`);
   const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
   return { host, port };
+}
+
+const OVERRIDES_KEY = 'replica.fetch.endpoint.overrides';
+
+/**
+ * `2=127.0.0.1:40112,3=127.0.0.1:40113` → leader id → address (see the file comment); empty
+ * or blank text → no overrides. Throws ConfigError naming the bad entry.
+ */
+export function parseEndpointOverrides(text: string): ReadonlyMap<number, ReplicaListenerAddress> {
+  const overrides = new Map<number, ReplicaListenerAddress>();
+  if (text.trim() === '') return overrides;
+  const entries = text.split(',');
+  if (entries.length > ENDPOINT_OVERRIDES_MAX) throw new ConfigError('bad-value', OVERRIDES_KEY, `more than ${ENDPOINT_OVERRIDES_MAX} entries`);
+  for (const raw of entries) {
+    const entry = raw.trim();
+    const m = /^([0-9]{1,10})=(.+)$/.exec(entry);
+    const id = m === null ? NaN : Number(m[1]);
+    if (m === null || id > 0x7fffffff) throw new ConfigError('bad-value', OVERRIDES_KEY, `"${entry}" is not <broker id>=<host>:<port> like 2=127.0.0.1:40112`);
+    let address: ReplicaListenerAddress;
+    try {
+      address = parseReplicaListener(m[2]!);
+    } catch {
+      throw new ConfigError('bad-value', OVERRIDES_KEY, `"${entry}": "${m[2]!}" is not host:port like 127.0.0.1:40112`);
+    }
+    if (address.port === 0) throw new ConfigError('bad-value', OVERRIDES_KEY, `"${entry}": port 0 cannot be dialled`);
+    if (overrides.has(id)) throw new ConfigError('bad-value', OVERRIDES_KEY, `broker ${id} is mapped twice`);
+    overrides.set(id, address);
+  }
+  return overrides;
 }

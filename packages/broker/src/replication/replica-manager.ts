@@ -344,7 +344,11 @@ export class ReplicaManager implements ReplicationService {
         brokerEpoch: () => this.#o.cluster.view().brokers.get(this.#nodeId)?.epoch ?? -1,
         connection: () => {
           const b = this.#o.cluster.view().brokers.get(leaderId);
-          if (b === undefined || b.replicationPort === undefined || this.#closed) return null;
+          if (b === undefined || this.#closed) return null;
+          // replica.fetch.endpoint.overrides: dial the configured address (the Hello still checks who answers).
+          const override = this.#o.fetch.endpointOverrides.get(leaderId);
+          if (override !== undefined) return pool.connectionsOf({ brokerId: leaderId, host: override.host, port: override.port })[index]!;
+          if (b.replicationPort === undefined) return null;
           return pool.connectionsOf({ brokerId: leaderId, host: b.host, port: b.replicationPort })[index]!;
         },
       });

@@ -1,0 +1,252 @@
+// The fault-injectable cluster (chaos-cluster.ts) with real processes: three Node brokers
+// and a three-member etcd, every broker→etcd and follower→leader link through a FaultProxy.
+// One cluster for the whole file (the its run in order, each leaving it healthy); topic `t`,
+// 3 partitions, RF 3, min.insync.replicas=2; librdkafka (python3-confluent-kafka) writes
+// with acks=all to partition 0 and every acknowledged (offset, value) is kept. Checked:
+// - the proxies carried bytes both ways on all 9 etcd links and all 6 replica links;
+// - isolate(leader of p0): another broker leads, acks=all goes on; heal: the old leader is
+//   back in the ISR;
+// - pause/resume of p0's leader: once another leads, the resumed zombie refuses an acks=all
+//   produce sent straight to it (never NONE), and acks=all through the cluster works;
+// - killEtcd(etcd leader): another member leads etcd, acks=all goes on; the member restarts;
+// - cutFromEtcd(b): b's registration lapses, heal brings it back; restart(controller) gives
+//   it a new registration; kill/start(b) comes back healthy;
+// - killAll/startAll: every acknowledged record is read back at its offset;
+// - stop(): no broker or etcd process group is left, the proxies are closed.
+// The fault log records every fault in order. The pure helpers (crossingLinks, groups,
+// seededRandom) are checked with planted bad inputs.
+import { ErrorCode, ProduceRequestCodec, ProduceResponseCodec, decodeResponseFrame } from '../../packages/codec/src/index.ts';
+import { batchOf, connect, encodeRequest, processGroupAlive, readFrame, run } from '@samsa/bench';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PythonPeer } from '../cluster/python-peer.ts';
+import { PY_PRODUCE_ONCE, PY_READ_ALL } from '../cluster/replication-scripts.ts';
+import { ALL_NODES, crossingLinks, seededRandom, startChaosCluster } from './chaos-cluster.ts';
+import type { ChaosCluster, ChaosNode } from './chaos-cluster.ts';
+
+const TOPIC = 't';
+const PARTITIONS = 3;
+const HEALTHY_TIMEOUT_MS = 90_000;
+
+interface ProduceOnceReport {
+  readonly delivered: [number, string][];
+  readonly errors: unknown[];
+  readonly unflushed: number;
+}
+interface ReadAllReport {
+  readonly records: [number, string][][];
+  readonly complete: boolean;
+}
+
+async function runScript<T>(script: string, args: readonly string[], timeoutMs: number): Promise<T> {
+  const peer = new PythonPeer(script, args, timeoutMs);
+  try {
+    return (await peer.report(timeoutMs)) as T;
+  } finally {
+    await peer.kill();
+  }
+}
+
+/** Every acknowledged [offset, value] of partition 0, in the order acknowledged. */
+const acked: [number, string][] = [];
+
+/** acks=all, retries on, to partition 0 through `bootstrap`; expects every record delivered. */
+async function produceAll(bootstrap: string, prefix: string, count = 20): Promise<void> {
+  const report = await runScript<ProduceOnceReport>(PY_PRODUCE_ONCE, [bootstrap, TOPIC, 'all', '10', prefix, String(count)], 60_000);
+  expect({ prefix, errors: report.errors, unflushed: report.unflushed, delivered: report.delivered.length }).toEqual({ prefix, errors: [], unflushed: 0, delivered: count });
+  acked.push(...report.delivered);
+}
+
+/** One Produce v7 acks=all straight to `port` (no client retries, no redirect); the partition's error code. */
+async function produceDirect(port: number, value: string, timeoutMs: number): Promise<number> {
+  const socket = await connect(port, 10_000);
+  try {
+    const body = { transactionalId: null, acks: -1, timeoutMs, topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: batchOf([value]) }] }] };
+    socket.write(encodeRequest(0, 7, 1, 'chaos-zombie-probe', ProduceRequestCodec, body));
+    const frame = await readFrame(socket, timeoutMs + 30_000);
+    const { body: response } = decodeResponseFrame(new Uint8Array(frame.buffer, frame.byteOffset, frame.length), 0, 7, ProduceResponseCodec);
+    return response.responses[0]!.partitionResponses[0]!.errorCode;
+  } finally {
+    socket.destroy();
+  }
+}
+
+async function pollUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let last = '';
+  while (performance.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      last = ` (last error: ${String(error)})`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms${last}`);
+}
+
+describe('crossingLinks and seededRandom (no processes)', () => {
+  const links = ALL_NODES.flatMap((from) => ALL_NODES.filter((to) => to !== from).map((to) => ({ from, to })));
+
+  it('a partition blocks exactly the links between the groups, in both directions', () => {
+    const crossing = crossingLinks(links, ['b1', 'e1'], ['b2', 'b3', 'e2']).map((l) => `${l.from}>${l.to}`).sort();
+    const want = ['b1', 'e1'].flatMap((a) => ['b2', 'b3', 'e2'].flatMap((b) => [`${a}>${b}`, `${b}>${a}`])).sort();
+    expect(crossing).toEqual(want);
+    expect(crossingLinks(links, ['b1'], ['e3']).map((l) => `${l.from}>${l.to}`).sort()).toEqual(['b1>e3', 'e3>b1']);
+  });
+
+  it('refuses overlapping, empty or unknown groups', () => {
+    expect(() => crossingLinks(links, ['b1', 'b2'], ['b2'])).toThrow(/both groups: b2/);
+    expect(() => crossingLinks(links, [], ['b2'])).toThrow(/non-empty/);
+    expect(() => crossingLinks(links, ['b4' as ChaosNode], ['b2'])).toThrow(/unknown node 'b4'/);
+  });
+
+  it('the jitter source repeats for a seed and differs between seeds', () => {
+    const take = (seed: number) => Array.from({ length: 5 }, seededRandom(seed));
+    expect(take(7)).toEqual(take(7));
+    expect(take(7)).not.toEqual(take(8));
+    expect(take(7).every((x) => x >= 0 && x < 1)).toBe(true);
+  });
+});
+
+describe('the chaos cluster: three Node brokers, three etcd members, 15 proxied links', () => {
+  let chaos: ChaosCluster | undefined;
+  let zombieErrorCode = -1;
+  const c = (): ChaosCluster => chaos!;
+
+  beforeAll(async () => {
+    chaos = await startChaosCluster({ brokers: ['node', 'node', 'node'], overrides: ['replica.lag.time.max.ms=5000'], seed: 42 });
+  }, 180_000);
+
+  afterAll(async () => {
+    await chaos?.stop();
+  }, 120_000);
+
+  it('comes up with every broker→etcd and replica link carrying bytes through its proxy; acks=all works', async () => {
+    const { stdout } = await run('/usr/bin/python3', ['-c', CREATE_TOPIC, c().bootstrap(), TOPIC, String(PARTITIONS)], { timeoutMs: 60_000 });
+    expect(stdout.toString()).toContain('created');
+    await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
+    await produceAll(c().bootstrap(), 'up');
+    expect(c().links).toHaveLength(15);
+    // A broker's etcd client talks to one member at a time: each broker's traffic went through
+    // its own etcd proxies. Every follower fetches from each partition's leader through the
+    // proxy follower→leader.
+    const leaders = await Promise.all([0, 1, 2].map(async (p) => (await c().leaderOf(TOPIC, p))!));
+    expect(leaders.every((l) => l >= 1)).toBe(true);
+    const carried = (from: string, to: string): boolean => {
+      const s = c().link(from as ChaosNode, to as ChaosNode).proxy.stats();
+      return s.bytesUp > 0 && s.bytesDown > 0;
+    };
+    const want = (): string[] => [
+      ...['b1', 'b2', 'b3'].filter((b) => !['e1', 'e2', 'e3'].some((e) => carried(b, e))).map((b) => `${b}->etcd`),
+      ...leaders.flatMap((l) => [1, 2, 3].filter((f) => f !== l && !carried(`b${f}`, `b${l}`)).map((f) => `b${f}->b${l}`)),
+    ];
+    await pollUntil('the proxies carried bytes both ways', 30_000, async () => want().length === 0).catch((error: unknown) => {
+      throw new Error(`${String(error)}; silent: ${want().join(' ')}; stats: ${JSON.stringify(c().links.map((l) => [`${l.from}->${l.to}`, l.proxy.stats().bytesUp, l.proxy.stats().bytesDown]))}`);
+    });
+    expect(c().links.filter((l) => l.kind === 'etcd')).toHaveLength(9);
+  });
+
+  it('isolate(leader): another broker leads, acks=all goes on; heal: the old leader rejoins the ISR', async () => {
+    const old = (await c().leaderOf(TOPIC, 0))!;
+    await c().isolate(`b${old}` as ChaosNode);
+    // Its 3 etcd links, its 2 fetch links to the others, the others' 2 fetch links to it.
+    expect(c().blocked()).toHaveLength(7);
+    await pollUntil(`a leader other than ${old}`, 60_000, async () => ((await c().leaderOf(TOPIC, 0)) ?? -1) > 0 && (await c().leaderOf(TOPIC, 0)) !== old);
+    const others = c().cluster.brokers.filter((b) => b.nodeId !== old).map((b) => b.bootstrap).join(',');
+    await produceAll(others, 'isolated');
+    await c().heal();
+    expect(c().blocked()).toEqual([]);
+    await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
+  });
+
+  it('pause/resume of the leader: the resumed zombie refuses acks=all; produce works through the cluster', async () => {
+    const zombie = (await c().leaderOf(TOPIC, 0))!;
+    await c().pause(zombie);
+    try {
+      await pollUntil(`a leader other than the paused ${zombie}`, 60_000, async () => ((await c().leaderOf(TOPIC, 0)) ?? -1) > 0 && (await c().leaderOf(TOPIC, 0)) !== zombie);
+    } finally {
+      await c().resume(zombie);
+    }
+    zombieErrorCode = await produceDirect(c().cluster.broker(zombie).port, 'zombie-write', 5000);
+    expect(zombieErrorCode).not.toBe(ErrorCode.NONE);
+    await produceAll(c().bootstrap(), 'after-zombie');
+    await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
+  });
+
+  it('killEtcd(etcd leader): another member leads, the cluster keeps working; the member restarts', async () => {
+    const leader = await c().etcdLeader();
+    expect(leader).toBeGreaterThanOrEqual(1);
+    await c().killEtcd(leader);
+    await pollUntil('a new etcd leader', 30_000, async () => {
+      const now = await c().etcdLeader();
+      return now >= 1 && now !== leader;
+    });
+    await produceAll(c().bootstrap(), 'etcd-down');
+    await c().startEtcd(leader);
+    await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
+  });
+
+  it('cutFromEtcd(b): b loses its registration, heal brings it back; restart(controller) and kill/start(b) come back healthy', async () => {
+    const cut = (await c().leaderOf(TOPIC, 1))!;
+    await c().cutFromEtcd(cut);
+    expect(c().blocked()).toEqual([`b${cut}->e1`, `b${cut}->e2`, `b${cut}->e3`]);
+    await pollUntil(`broker ${cut} unregistered`, 60_000, async () => !(await c().cluster.registeredBrokerIds()).includes(cut));
+    await c().heal();
+    await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
+
+    const controller = await c().controller();
+    expect(controller).not.toBeNull();
+    const leaseBefore = await c().cluster.registrationLease(controller!);
+    await c().restart(controller!);
+    expect(await c().cluster.registrationLease(controller!)).not.toBe(leaseBefore);
+    await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
+
+    const victim = (await c().leaderOf(TOPIC, 2))!;
+    await c().kill(victim);
+    expect(c().cluster.broker(victim).running).toBe(false);
+    await c().start(victim);
+    await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
+    await produceAll(c().bootstrap(), 'after-restarts');
+  });
+
+  it('killAll/startAll: every acknowledged record is still there at its offset', async () => {
+    await c().killAll();
+    expect(c().cluster.brokers.some((b) => b.running) || c().etcd.members.some((m) => m.running)).toBe(false);
+    await c().startAll();
+    await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
+    const minEnds = [Math.max(...acked.map(([o]) => o)) + 1, 0, 0];
+    const read = await runScript<ReadAllReport>(PY_READ_ALL, [c().bootstrap(), TOPIC, String(PARTITIONS), JSON.stringify(minEnds), '45'], 60_000);
+    expect(read.complete).toBe(true);
+    const atOffset = new Map(read.records[0]!.map(([o, v]) => [o, v]));
+    const missing = acked.filter(([o, v]) => atOffset.get(o) !== v);
+    expect({ acked: acked.length, missing }).toEqual({ acked: 5 * 20, missing: [] });
+    expect([...atOffset.values()]).not.toContain('zombie-write');
+  });
+
+  it('recorded every fault in order; stop() leaves no process and is idempotent', async () => {
+    expect(c().faults.map((f) => f.fault)).toEqual(['isolate', 'heal', 'pause', 'resume', 'kill-etcd', 'start-etcd', 'cut-from-etcd', 'heal', 'restart', 'kill', 'start', 'kill-all', 'start-all']);
+    console.log(JSON.stringify({ suite: 'chaos-cluster', seed: c().seed, zombieErrorCode, faults: c().faults.map((f) => [f.fault, f.detail, f.appliedMs]) }));
+    expect(c().faults.every((f) => f.atMs > 0 && f.appliedMs >= 0 && f.detail.length > 0)).toBe(true);
+    const pids = [...c().cluster.brokers.map((b) => b.pid), ...c().etcd.members.map((m) => m.pid)];
+    expect(pids.every((p) => p !== null)).toBe(true);
+    await c().stop();
+    await c().stop();
+    expect(pids.filter((p) => processGroupAlive(p!))).toEqual([]);
+    // Every proxy listener is closed: a connection to its port is refused.
+    const refused = await Promise.all(c().links.map((l) => connect(l.proxy.port, 2000).then((socket) => (socket.destroy(), false), () => true)));
+    expect(c().links.filter((_, i) => !refused[i]).map((l) => l.proxy.name)).toEqual([]);
+    const stillOpen = c().links.filter((l) => l.proxy.stats().open > 0).map((l) => [l.proxy.name, l.proxy.stats()]);
+    if (stillOpen.length > 0) console.log(JSON.stringify({ suite: 'chaos-cluster', proxyConnectionsStillCounted: stillOpen }));
+  });
+});
+
+/** Creates the RF 3, min.insync.replicas=2 topic with librdkafka's admin client. */
+const CREATE_TOPIC = `
+import sys
+from confluent_kafka.admin import AdminClient, NewTopic
+bootstrap, topic, partitions = sys.argv[1], sys.argv[2], int(sys.argv[3])
+a = AdminClient({'bootstrap.servers': bootstrap})
+f = a.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=3, config={'min.insync.replicas': '2'})], operation_timeout=30)
+f[topic].result(60)
+print('created', flush=True)
+`;
