@@ -7,7 +7,9 @@ the checker reads (format: test/chaos/README.md, "Workloads"):
     {"topic": T, "partitions": {"0": {"logStartOffset": s, "highWatermark": h,
                                       "records": [[offset, "value"], ...]}, ...}}
 
-    final-read.py BOOTSTRAP TOPIC PARTITIONS OUT_PATH [--timeout-s S]
+    final-read.py BOOTSTRAP TOPIC OUT_PATH [--partitions N] [--timeout-s S]
+
+Without --partitions the partition count comes from the topic's metadata.
 
 Because the cluster may just have recovered, it first waits until the topic's metadata
 names a leader for every partition, then reads up to the high watermarks, asks for them
@@ -37,11 +39,11 @@ def parse_args():
     parser = argparse.ArgumentParser(description='reads every partition from log start to high watermark')
     parser.add_argument('bootstrap')
     parser.add_argument('topic')
-    parser.add_argument('partitions', type=int)
     parser.add_argument('out')
+    parser.add_argument('--partitions', type=int)
     parser.add_argument('--timeout-s', type=float, default=60.0)
     args = parser.parse_args()
-    if args.partitions < 1 or args.timeout_s <= 0:
+    if (args.partitions is not None and args.partitions < 1) or args.timeout_s <= 0:
         parser.error('partitions >= 1 and timeout-s > 0 are required')
     return args
 
@@ -55,7 +57,8 @@ class FinalRead:
             'enable.partition.eof': False, 'auto.offset.reset': 'earliest', 'fetch.wait.max.ms': 100,
             'topic.metadata.refresh.interval.ms': 1000, 'socket.timeout.ms': 5000,
         })
-        self.records = {p: [] for p in range(args.partitions)}
+        self.partitions = args.partitions
+        self.records = {}
         self.next_offset = {}
         self.errors = []
 
@@ -72,9 +75,12 @@ class FinalRead:
             self.check_deadline('a leader for every partition')
             try:
                 topic = self.consumer.list_topics(self.args.topic, timeout=5).topics.get(self.args.topic)
-                if topic is not None and topic.error is None:
+                if topic is not None and topic.error is None and len(topic.partitions) > 0:
                     leaders = {p: m.leader for p, m in topic.partitions.items()}
-                    if len(leaders) >= self.args.partitions and all(leaders.get(p, -1) >= 0 for p in range(self.args.partitions)):
+                    want = self.partitions if self.partitions is not None else len(leaders)
+                    if len(leaders) >= want and all(leaders.get(p, -1) >= 0 for p in range(want)):
+                        self.partitions = want
+                        self.records = {p: [] for p in range(want)}
                         return
                     self.note('leaders %s' % leaders)
                 else:
@@ -85,7 +91,7 @@ class FinalRead:
 
     def watermarks(self):
         marks = {}
-        for p in range(self.args.partitions):
+        for p in range(self.partitions):
             while True:
                 self.check_deadline('watermarks of partition %d' % p)
                 try:
@@ -139,7 +145,7 @@ class FinalRead:
     def write(self, marks):
         out = {'topic': self.args.topic, 'partitions': {
             str(p): {'logStartOffset': marks[p][0], 'highWatermark': marks[p][1], 'records': self.records[p]}
-            for p in range(self.args.partitions)}}
+            for p in range(self.partitions)}}
         tmp = self.args.out + '.tmp'
         with open(tmp, 'w') as f:
             json.dump(out, f, separators=(',', ':'))
