@@ -24,7 +24,7 @@ export type WorkloadKind = 'py-producer' | 'py-consumer' | 'kafkajs';
 export const PYTHON = '/usr/bin/python3';
 const WORKLOADS_DIR = new URL('.', import.meta.url).pathname;
 const HARD_GRACE_MS = 60_000;
-const STOP_TIMEOUT_MS_DEFAULT = 20_000;
+const STOP_TIMEOUT_MS_DEFAULT = 30_000;
 const FINAL_READ_TIMEOUT_MS_DEFAULT = 60_000;
 
 export interface WorkloadOptions {

@@ -4,7 +4,10 @@
  * then the final read; smoke-check.ts checks the histories against it (every ok send once
  * at its acknowledged offset, every polled record in the log, invokes paired with
  * completions, all sends and commits ok). SIGTERM mid-run: each workload exits 0 having
- * completed every invoke, and its history parses line by line.
+ * completed every invoke, and its history parses line by line. Broker SIGKILLed under the
+ * workloads: SIGTERM still ends them within the stop bound with every invoke completed
+ * (sends cut off `info`, never `fail`), and after the broker's restart every ok send is in
+ * the final read at its offset.
  *
  * Every process is stopped in afterAll/finally, also on failure; every wait is bounded.
  * Figures (records, polls, durations) are printed as one JSON line per test.
@@ -132,5 +135,42 @@ describe('workloads against one broker', () => {
     expect(history.find((e) => e.f === 'assign')).toMatchObject({ process: 'kafkajs-1-consumer', generation: 1, partitions: [0, 1, 2] });
     expect(history.filter((e) => e.f === 'commit' && e.type === 'ok').length).toBeGreaterThan(0);
     console.log(JSON.stringify({ test: 'kafkajs-clean', acked: okSends(history).size, polled: polled(run.historyPath).size, ms: Math.round(performance.now() - started) }));
+  });
+});
+
+describe('workloads when the broker dies under them', () => {
+  it('SIGTERM ends both producers in bounded time with every send completed, none wrongly failed', { timeout: 180_000 }, async () => {
+    const dataDir = join(dir.path, 'dying-broker');
+    let dying = await startBroker({ dataDir });
+    try {
+      const topic = 'dying';
+      await createTopic(dying.bootstrap, topic, PARTITIONS);
+      const common = { bootstrap: dying.bootstrap, topic, partitions: PARTITIONS, rate: RATE_PER_S, seconds: CONSUMER_SECONDS, seed: 5 };
+      const py = { historyPath: join(dir.path, 'py-producer-dying.jsonl'), name: 'py-producer-dying' };
+      const js = { historyPath: join(dir.path, 'kafkajs-dying.jsonl'), name: 'kafkajs-dying' };
+      const pyProducer = startWorkload({ ...common, ...py, kind: 'py-producer', messageTimeoutMs: 60_000 });
+      const jsProducer = startWorkload({ ...common, ...js, kind: 'kafkajs', consumer: false });
+      running.push(pyProducer, jsProducer);
+      const oks = (path: string): number => (existsSync(path) ? readHistory(path).filter((e) => e.f === 'send' && e.type === 'ok').length : 0);
+      await pollUntil('both producers to be acknowledged', CATCH_UP_TIMEOUT_MS, () => oks(py.historyPath) >= 50 && oks(js.historyPath) >= 50);
+      await dying.kill();
+      const linesAtKill = lines(py.historyPath) + lines(js.historyPath);
+      await pollUntil('both producers to go on invoking against the dead broker', CATCH_UP_TIMEOUT_MS, () => lines(py.historyPath) + lines(js.historyPath) > linesAtKill + 20);
+      const stopStarted = performance.now();
+      const exits = await Promise.all([pyProducer.stop(), jsProducer.stop()]);
+      const stopMs = Math.round(performance.now() - stopStarted);
+      for (const exit of exits) expect(exit.code, exit.output).toBe(0);
+      const history = [...readHistory(py.historyPath), ...readHistory(js.historyPath)];
+      expect(history.filter((e) => e.f === 'send' && e.type === 'fail')).toEqual([]);
+      const infos = history.filter((e) => e.f === 'send' && e.type === 'info');
+      expect(infos.length).toBeGreaterThan(0);
+      dying = await startBroker({ dataDir, port: dying.port });
+      const finalPath = join(dir.path, 'dying-final.json');
+      await finalRead(dying.bootstrap, topic, finalPath, { partitions: PARTITIONS });
+      expect(checkHistory(history, readFinal(finalPath), { complete: true, allOk: false })).toEqual([]);
+      console.log(JSON.stringify({ test: 'broker-killed', stopMs, info: infos.length, infoErrors: [...new Set(infos.map((e) => e.error))].slice(0, 10) }));
+    } finally {
+      await dying.kill();
+    }
   });
 });
