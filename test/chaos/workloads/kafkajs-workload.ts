@@ -23,7 +23,8 @@
  * info: a commit error is indeterminate). KafkaJS has no revoke callback and exposes no
  * generation id: at each GROUP_JOIN the previous assignment (if any) is logged as revoke,
  * then the new one as assign with a local generation counter (1 for the first join); leaving
- * at stop logs a revoke.
+ * at stop logs a revoke. Joining is retried until stop (the cluster may be in a fault), and
+ * the consumer restarts after any crash (`restartOnFailure`).
  *
  * Stop: after S seconds, on SIGTERM/SIGINT or when the stop file exists. The send in flight
  * gets STOP_WAIT_MS to answer (else `info`); consumer and producer disconnect (bounded).
@@ -191,7 +192,7 @@ async function runProducer(kafka: KafkaClient, options: Options, history: Histor
 
 async function runConsumer(kafka: KafkaClient, options: Options, history: HistoryWriter, stop: Stop): Promise<void> {
   const actor = `${options.name}-consumer`;
-  const consumer: Consumer = kafka.consumer({ groupId: options.group, sessionTimeout: 6000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, retry: { retries: RETRIES, initialRetryTime: 100, maxRetryTime: 2000 } });
+  const consumer: Consumer = kafka.consumer({ groupId: options.group, sessionTimeout: 6000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, retry: { retries: RETRIES, initialRetryTime: 100, maxRetryTime: 2000, restartOnFailure: async () => true } });
   let generation = 0;
   let assigned: number[] | undefined;
   const member = (): { member: string; generation: number } => ({ member: actor, generation });
@@ -223,9 +224,19 @@ async function runConsumer(kafka: KafkaClient, options: Options, history: Histor
     }
     await heartbeat().catch(() => {});
   };
-  await consumer.connect();
-  await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+  // The cluster may be in a fault when the workload starts: retry joining until stopped.
+  for (;;) {
+    if (stop.requested()) return;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      break;
+    } catch {
+      await within(consumer.disconnect(), 5000).catch(() => {});
+      await sleep(500);
+    }
+  }
   while (!stop.requested()) await sleep(SLEEP_SLICE_MS);
   await within(consumer.disconnect(), STOP_WAIT_MS).catch(() => {});
   if (assigned !== undefined) history.write('ok', 'revoke', actor, { ...member(), partitions: assigned });
@@ -246,8 +257,8 @@ async function main(): Promise<void> {
   const results = await Promise.allSettled(parts);
   history.close();
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
-  process.stdout.write(`${JSON.stringify({ t: 'report', counts, stop: stop.reason(), errors })}\n`);
-  process.exitCode = errors.length > 0 ? 1 : 0;
+  // Exit explicitly: a KafkaJS client whose disconnect timed out keeps timers and sockets alive.
+  process.stdout.write(`${JSON.stringify({ t: 'report', counts, stop: stop.reason(), errors })}\n`, () => process.exit(errors.length > 0 ? 1 : 0));
 }
 
 await main();
