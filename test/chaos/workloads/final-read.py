@@ -8,14 +8,17 @@ the checker reads (format: test/chaos/README.md, "Workloads"):
                                       "records": [[offset, "value"], ...]}, ...}}
 
     final-read.py BOOTSTRAP TOPIC OUT_PATH [--partitions N] [--timeout-s S]
+                  [--settle-s 2] [--isr-wait-s 20]
 
 Without --partitions the partition count comes from the topic's metadata.
 
 Because the cluster may just have recovered, it first waits until the topic's metadata
-names a leader for every partition, then reads up to the high watermarks, asks for them
-again and reads on until two rounds in a row see the same watermarks (stable). Records
-come in offset order per partition; a value that is not UTF-8 is kept as null with the
-offset (a checker then sees an offset holding no workload value). Every step is bounded
+names a leader for every partition and then (at most --isr-wait-s; the summary says
+whether it happened) until every replica is in its partition's ISR: a leader elected just
+now may answer a high watermark below what was acknowledged until its followers fetch
+again. Then it reads up to the high watermarks, asks for them again and reads on until
+they stayed the same for --settle-s. Records come in offset order per partition; a value
+that is not UTF-8 is kept as null with the offset. Every step is bounded
 by --timeout-s (default 60): past it the script exits 2 and writes nothing. The output is
 written to OUT_PATH.tmp and renamed, so a reader never sees half a file.
 """
@@ -42,6 +45,8 @@ def parse_args():
     parser.add_argument('out')
     parser.add_argument('--partitions', type=int)
     parser.add_argument('--timeout-s', type=float, default=60.0)
+    parser.add_argument('--settle-s', type=float, default=2.0)
+    parser.add_argument('--isr-wait-s', type=float, default=20.0)
     args = parser.parse_args()
     if (args.partitions is not None and args.partitions < 1) or args.timeout_s <= 0:
         parser.error('partitions >= 1 and timeout-s > 0 are required')
@@ -61,6 +66,7 @@ class FinalRead:
         self.records = {}
         self.next_offset = {}
         self.errors = []
+        self.isr_full = False
 
     def check_deadline(self, what):
         if time.monotonic() > self.deadline:
@@ -70,23 +76,39 @@ class FinalRead:
         self.errors.append(str(error))
         del self.errors[:-50]
 
+    def topic_metadata(self):
+        """{partition: (leader, replicas, isrs)} of the topic, or None (noted) when unknown."""
+        try:
+            topic = self.consumer.list_topics(self.args.topic, timeout=5).topics.get(self.args.topic)
+        except KafkaException as e:
+            self.note(e)
+            return None
+        if topic is None or topic.error is not None or len(topic.partitions) == 0:
+            self.note('topic metadata: %s' % (None if topic is None else topic.error))
+            return None
+        return {p: (m.leader, list(m.replicas), list(m.isrs)) for p, m in topic.partitions.items()}
+
     def wait_for_leaders(self):
+        """Waits (deadline) for a leader of every partition, then (at most --isr-wait-s) for
+        every replica to be in the ISR: a leader elected just now may answer a high watermark
+        below what it had acknowledged until its followers fetch again."""
         while True:
             self.check_deadline('a leader for every partition')
-            try:
-                topic = self.consumer.list_topics(self.args.topic, timeout=5).topics.get(self.args.topic)
-                if topic is not None and topic.error is None and len(topic.partitions) > 0:
-                    leaders = {p: m.leader for p, m in topic.partitions.items()}
-                    want = self.partitions if self.partitions is not None else len(leaders)
-                    if len(leaders) >= want and all(leaders.get(p, -1) >= 0 for p in range(want)):
-                        self.partitions = want
-                        self.records = {p: [] for p in range(want)}
-                        return
-                    self.note('leaders %s' % leaders)
-                else:
-                    self.note('topic metadata: %s' % (None if topic is None else topic.error))
-            except KafkaException as e:
-                self.note(e)
+            meta = self.topic_metadata()
+            if meta is not None:
+                want = self.partitions if self.partitions is not None else len(meta)
+                if len(meta) >= want and all(meta.get(p, (-1,))[0] >= 0 for p in range(want)):
+                    self.partitions = want
+                    self.records = {p: [] for p in range(want)}
+                    break
+                self.note('leaders %s' % {p: m[0] for p, m in meta.items()})
+            time.sleep(0.2)
+        isr_deadline = min(self.deadline, time.monotonic() + self.args.isr_wait_s)
+        while time.monotonic() < isr_deadline:
+            meta = self.topic_metadata()
+            if meta is not None and all(set(meta[p][1]) <= set(meta[p][2]) for p in range(self.partitions) if p in meta):
+                self.isr_full = True
+                return
             time.sleep(0.2)
 
     def watermarks(self):
@@ -133,14 +155,20 @@ class FinalRead:
                     raise Timeout('final read: more than %d records' % RECORDS_MAX)
 
     def run(self):
+        """Reads to the high watermarks until they stayed the same for --settle-s."""
         self.wait_for_leaders()
         marks = self.watermarks()
+        since = time.monotonic()
         while True:
             self.read_to(marks)
             again = self.watermarks()
-            if again == marks:
+            if again != marks:
+                marks, since = again, time.monotonic()
+                continue
+            if time.monotonic() - since >= self.args.settle_s:
                 return marks
-            marks = again
+            self.check_deadline('high watermarks to settle (%s)' % marks)
+            time.sleep(0.2)
 
     def write(self, marks):
         out = {'topic': self.args.topic, 'partitions': {
@@ -165,7 +193,7 @@ def main():
         return 2
     finally:
         reader.consumer.close()
-    print(json.dumps({'t': 'report', 'partitions': summary}), flush=True)
+    print(json.dumps({'t': 'report', 'partitions': summary, 'isrFull': reader.isr_full}), flush=True)
     return 0
 
 
