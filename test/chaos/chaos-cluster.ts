@@ -34,7 +34,7 @@
  * Randomness: only the proxies' delay jitter, from a generator seeded by `seed` (printed
  * by the nemesis so a run repeats).
  */
-import { etcdLeaderIndex, etcdRange, freePort, HOST, pollUntil, startCluster, startEtcd } from '@samsa/bench';
+import { createRandom, etcdLeaderIndex, etcdRange, freePort, HOST, pollUntil, startCluster, startEtcd } from '@samsa/bench';
 import type { BrokerRuntime, Cluster, EtcdCluster } from '@samsa/bench';
 import { startFaultProxy } from './fault-proxy.ts';
 import type { FaultProxy } from './fault-proxy.ts';
@@ -143,16 +143,10 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
   return impl;
 }
 
-/** [0, 1) numbers from a 32-bit seed (mulberry32). */
+/** [0, 1) numbers from a 32-bit seed (the runtime's seeded Random). */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
+  return () => random.next();
 }
 
 /** The links crossing between two disjoint node groups (both directions). */

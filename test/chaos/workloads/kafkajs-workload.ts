@@ -9,7 +9,7 @@
  *                       [--no-consumer] [--no-producer]
  *
  * Producer (process `<name>-producer`): values "<name>-producer-<seq>" (seq zero-padded to
- * 6 digits) to random partitions (mulberry32(seed)) at about R records a second, one record
+ * 6 digits) to random partitions (the runtime's seeded Random) at about R records a second, one record
  * per `send` and one send at a time (KafkaJS's idempotent producer keeps one sequence per
  * partition and is not safe with concurrent sends). invoke before `send`; ok with the
  * partition's `baseOffset`; fail/info by kafkajs-classify.ts. After an `info` the producer is
@@ -33,6 +33,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
+import { createRandom } from '@samsa/bench';
 import type { Consumer, EachBatchPayload, Kafka as KafkaClient, Producer } from 'kafkajs';
 import { HistoryWriter } from './history-writer.ts';
 import { classifyKafkaJsError } from './kafkajs-classify.ts';
@@ -83,17 +84,6 @@ function parseOptions(): Options {
   };
 }
 
-/** mulberry32: a small seeded PRNG, so a seed reproduces the partition sequence. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -148,7 +138,8 @@ async function newProducer(kafka: KafkaClient, stop: Stop): Promise<Producer | u
 
 async function runProducer(kafka: KafkaClient, options: Options, history: HistoryWriter, stop: Stop): Promise<void> {
   const actor = `${options.name}-producer`;
-  const random = mulberry32(options.seed);
+  const seeded = createRandom(options.seed);
+  const random = (): number => seeded.next();
   const intervalMs = 1000 / options.rate;
   let producer = await newProducer(kafka, stop);
   let nextAtMs = performance.now();
