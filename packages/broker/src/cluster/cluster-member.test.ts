@@ -283,6 +283,34 @@ describe('ClusterMember', () => {
     }
   });
 
+  it('re-registered after a lapse, leaseValid turns true only once its view holds the new registration', async () => {
+    // A broker paused past its lease (SIGSTOP) or cut from etcd wakes with the view it had:
+    // its old registration, itself as leader in an epoch the controller has since replaced.
+    // If the lease turned valid before the view caught up, leadsInThisIncarnation would
+    // read that stale view and the broker would take writes as a zombie leader (found by the
+    // chaos suite: librdkafka's sequence desynchronization with a woken leader).
+    const h = new Harness(5);
+    const [one, two, three] = [1, 2, 3].map((id) => h.add(id)) as [ClusterMember, ClusterMember, ClusterMember];
+    try {
+      await startAll(h, [one, two, three]);
+      const epochBefore = three.view().brokers.get(3)!.epoch;
+      const atValid: { epoch: number | undefined; valid: boolean }[] = [];
+      three.onLeaseChange((valid) => atValid.push({ epoch: three.view().brokers.get(3)?.epoch, valid }));
+      h.link(three).setCut(true); // its watch ends: the view stays as it was
+      await untilAdvancing(h, 'broker 3 gone from the others', () => !one.view().brokers.has(3) && !three.leaseValid);
+      expect(three.view().brokers.get(3)?.epoch).toBe(epochBefore); // stale, as a paused broker's would be
+      h.link(three).setCut(false);
+      await untilAdvancing(h, 'broker 3 valid again', () => three.leaseValid);
+      expect(atValid.map((a) => a.valid)).toEqual([false, true]);
+      const registered = one.view().brokers.get(3)?.epoch;
+      expect(registered).toBeGreaterThan(epochBefore);
+      expect(atValid[1]!.epoch).toBe(registered);
+      expect(three.view().brokers.get(3)?.epoch).toBe(registered);
+    } finally {
+      await h.stopAll();
+    }
+  });
+
   it('a deposed controller\'s member stops being controller, and another takes over', async () => {
     const h = new Harness(3);
     const members = [1, 2, 3].map((id) => h.add(id));

@@ -23,7 +23,9 @@
  *   Once it lapses, or a keepalive finds the lease gone, the member logs it at error level,
  *   resigns the local controller and stops the driver; it then revokes the old lease, grants
  *   a new one and re-registers (new incarnation, new broker epoch), logging that loudly too,
- *   and only then is `leaseValid` true again. A keepalive answered after the window lapsed
+ *   reads the cluster so its view holds that registration (the view it had when the lease
+ *   lapsed would still show it leading in old epochs), and only then is `leaseValid` true
+ *   again. A keepalive answered after the window lapsed
  *   does not revive the old lease.
  * - `controlledShutdown()` asks the controller (through `controller`) to move this broker's
  *   leaderships away, bounded by a timeout; `stop()` then stops the driver and revokes the
@@ -537,6 +539,11 @@ export class ClusterMember implements ClusterLink {
         continue;
       }
       if (this.#state !== 'recovering') return;
+      // The view must hold the new registration before the lease counts: the one this
+      // broker had when it lost the lease (a paused or cut-off broker wakes with it) shows
+      // its old registration still leading partitions the controller has since moved, and
+      // leadsInThisIncarnation would let it lead them again as a zombie.
+      if (!(await this.#catchUpView())) return;
       this.#becomeRegistered();
       this.#notifyLease(true);
       this.#logger.error({ lease: this.#lease?.id, incarnation: this.#incarnation }, `LEASE RENEWED: broker ${this.nodeId} re-registered with a new lease and catches up from the store`);
@@ -545,6 +552,21 @@ export class ClusterMember implements ClusterLink {
   }
 
   // ---- views ------------------------------------------------------------------------
+
+  /** Reads the cluster (retrying while recovering) so the view is at least as new as this broker's registration; false once stopped. */
+  async #catchUpView(): Promise<boolean> {
+    for (let attempt = 1; this.#state === 'recovering'; attempt++) {
+      try {
+        await this.localController.refresh();
+        return this.#state === 'recovering';
+      } catch (error) {
+        if (this.#state !== 'recovering') return false;
+        if (!(error instanceof MetadataStoreError)) this.#logger.error({ err: error }, 'reading the cluster after re-registering failed unexpectedly; trying again');
+        await this.#backoff(attempt, null, error, 'reading the cluster after re-registering');
+      }
+    }
+    return false;
+  }
 
   #publish(image: ClusterImage): void {
     if (this.#state === 'stopped' || image.revision <= this.#view.revision) return;
