@@ -6,8 +6,11 @@
  * partition, and the independent checker over the recorded histories.
  *
  * Output in `outDir`: one history file per workload (`*.jsonl`) and the nemesis's
- * (`nemesis.jsonl`), `final-read.json`, `report.json` (the checker's report) and
- * `campaign.json` (this run: scenario, seed, faults, timings, verdict).
+ * (`nemesis.jsonl`), each workload's stdout + stderr (`<name>.out`), `final-read.json`,
+ * `report.json` (the checker's report) and `campaign.json` (this run: scenario, seed,
+ * faults, timings, verdict, how each workload ended). A workload that ends before it is
+ * asked to stop (a crash, a hang ended by its hard timeout) is a `workloadProblems` entry:
+ * the checker stays sound without it, but the run tested less than it claims.
  *
  * Every process started here (etcd, brokers, proxies, workloads) is stopped in a finally,
  * also when a step throws; each wait has a deadline.
@@ -20,12 +23,14 @@ import { runChecker } from './checker/cli.ts';
 import type { Report } from './checker/report.ts';
 import { runNemesis } from './nemesis.ts';
 import type { BrokerName, EtcdName, FaultTarget, NodeName, Scenario } from './scenarios.ts';
-import { finalRead, startWorkload, type Workload } from './workloads/workload-process.ts';
+import { finalRead, startWorkload, type Workload, type WorkloadExit } from './workloads/workload-process.ts';
 
 export const TOPIC = 'chaos';
 export const PARTITIONS = 6;
 const SESSION_TIMEOUT_MS = 3000;
 const HEALTHY_TIMEOUT_MS = 120_000;
+/** Longest wait for every workload's first acknowledged send / assignment before the faults. */
+const WARMUP_TIMEOUT_MS = 90_000;
 /** After the faults: consumers keep polling this long so they reach the end before they stop. */
 const DRAIN_MS = 8000;
 /** Broker settings every scenario runs with (on top of the scenario's own). */
@@ -55,6 +60,19 @@ export interface CampaignResult {
   readonly summary: string;
   readonly report: Report;
   readonly outDir: string;
+  /** Each workload's name and exit (its output is kept in `<name>.out`). */
+  readonly workloads: readonly WorkloadSummary[];
+  /** Workloads that ended before they were asked to stop, or without their summary line. */
+  readonly workloadProblems: readonly string[];
+}
+
+export interface WorkloadSummary {
+  readonly name: string;
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** Still running when the campaign asked it to stop. */
+  readonly ranToStop: boolean;
+  readonly report: unknown;
 }
 
 /** The scenario interface over the harness: b1..b3 are brokers 1..3, e1..e3 etcd members 1..3. */
@@ -98,6 +116,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const consumers = o.consumers ?? 2;
   const runSeconds = Math.ceil(o.durationMs / 1000) + 600;
   const workloads: Workload[] = [];
+  const names: string[] = [];
+  const kinds: WorkloadKind[] = [];
   const histories: string[] = [];
   let cluster: ChaosCluster | null = null;
   try {
@@ -106,14 +126,20 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     const c = cluster;
     await createClusterTopic(c.cluster, c.bootstrap(), TOPIC, PARTITIONS, 3);
     await c.waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
-    const start = (kind: 'py-producer' | 'py-consumer' | 'kafkajs', name: string, extra: { rate?: number; group?: string } = {}): void => {
+    const start = (kind: WorkloadKind, name: string, extra: { rate?: number; group?: string } = {}): void => {
       const historyPath = join(o.outDir, `${name}.jsonl`);
       histories.push(historyPath);
+      names.push(name);
+      kinds.push(kind);
       workloads.push(startWorkload({ kind, bootstrap: c.bootstrap(), topic: TOPIC, partitions: PARTITIONS, rate: extra.rate ?? 1, seconds: runSeconds, name, historyPath, seed: o.seed + workloads.length, ...(extra.group ? { group: extra.group } : {}) }));
     };
     for (let i = 1; i <= producers; i++) start('py-producer', `py-producer-${i}`, { rate: Math.max(1, Math.round(rate / producers)) });
     for (let i = 1; i <= consumers; i++) start('py-consumer', `py-consumer-${i}`, { group: 'chaos-py' });
     if (o.kafkajs !== false) start('kafkajs', 'kafkajs-1', { rate: Math.max(1, Math.round(rate / 10)), group: 'chaos-kafkajs' });
+    // Faults start once every workload is at work (a send acknowledged, a partition
+    // assigned): a group that never formed before the first fault would test nothing.
+    const warmupMs = await waitForWarmup(workloads.map((w, i) => ({ workload: w, name: names[i]!, path: histories[i]!, needs: warmupMarkers(kinds[i]!) })), WARMUP_TIMEOUT_MS);
+    log(`${o.scenario.name}: every workload at work after ${(warmupMs / 1000).toFixed(1)} s`);
     const nemesisPath = join(o.outDir, 'nemesis.jsonl');
     histories.push(nemesisPath);
     await writeFile(nemesisPath, '');
@@ -123,19 +149,60 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     await c.heal();
     await c.waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
     // Producers stop first; consumers drain what was written, then stop.
+    const ranToStop = workloads.map((w) => w.running());
     for (const w of workloads.filter((_, i) => i < producers)) await w.stop();
     await new Promise((resolve) => setTimeout(resolve, DRAIN_MS));
+    for (let i = producers; i < workloads.length; i++) ranToStop[i] = ranToStop[i]! && workloads[i]!.running();
     for (const w of workloads) if (w.running()) await w.stop();
+    const exits = await Promise.all(workloads.map((w) => w.exited));
+    const summaries = await Promise.all(exits.map((exit, i) => keepWorkloadOutput(o.outDir, names[i]!, exit, ranToStop[i]!)));
+    const workloadProblems = summaries.flatMap((w) =>
+      !w.ranToStop ? [`${w.name} ended before the campaign stopped it (code ${w.code}, signal ${w.signal}; see ${w.name}.out)`] : w.report === undefined ? [`${w.name} left no summary line (code ${w.code}, signal ${w.signal}; see ${w.name}.out)`] : [],
+    );
+    for (const line of workloadProblems) log(line);
     const finalPath = join(o.outDir, 'final-read.json');
     await finalRead(c.bootstrap(), TOPIC, finalPath, { partitions: PARTITIONS });
     const reportPath = join(o.outDir, 'report.json');
     const { output } = await runChecker(['--final', finalPath, '--out', reportPath, ...histories]);
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
-    const result: CampaignResult = { scenario: o.scenario.name, seed: o.seed, faults: events.length / 2, wallMs: Date.now() - started, safe: report.safe, summary: output, report, outDir: o.outDir };
+    const summary = workloadProblems.length === 0 ? output : `${output}\nworkload problems:\n${workloadProblems.map((p) => `  ${p}`).join('\n')}`;
+    const result: CampaignResult = { scenario: o.scenario.name, seed: o.seed, faults: events.length / 2, wallMs: Date.now() - started, safe: report.safe, summary, report, outDir: o.outDir, workloads: summaries, workloadProblems };
     await writeFile(join(o.outDir, 'campaign.json'), `${JSON.stringify({ ...result, report: undefined, faultsApplied: c.faults }, null, 2)}\n`);
     return result;
   } finally {
     await Promise.allSettled(workloads.map((w) => w.kill()));
     await cluster?.stop();
   }
+}
+
+type WorkloadKind = 'py-producer' | 'py-consumer' | 'kafkajs';
+
+/** History substrings that show a workload at work. */
+function warmupMarkers(kind: WorkloadKind): string[] {
+  const sent = '"type":"ok","f":"send"';
+  const assigned = '"f":"assign"';
+  return kind === 'py-producer' ? [sent] : kind === 'py-consumer' ? [assigned] : [sent, assigned];
+}
+
+/** Polls the history files until each holds its markers; rejects naming the laggards after `timeoutMs` or when one exits. */
+async function waitForWarmup(items: readonly { workload: Workload; name: string; path: string; needs: readonly string[] }[], timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  const waiting = new Set(items);
+  while (waiting.size > 0) {
+    for (const item of [...waiting]) {
+      const text = await readFile(item.path, 'utf8').catch(() => '');
+      if (item.needs.every((marker) => text.includes(marker))) waiting.delete(item);
+      else if (!item.workload.running()) throw new Error(`workload ${item.name} exited before it was at work: ${(await item.workload.exited).output.slice(-2000)}`);
+    }
+    if (waiting.size === 0) break;
+    if (Date.now() - started > timeoutMs) throw new Error(`workloads not at work after ${timeoutMs} ms: ${[...waiting].map((w) => w.name).join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return Date.now() - started;
+}
+
+/** Writes a workload's output to `<name>.out` and returns its exit in brief. */
+async function keepWorkloadOutput(outDir: string, name: string, exit: WorkloadExit, ranToStop: boolean): Promise<WorkloadSummary> {
+  await writeFile(join(outDir, `${name}.out`), exit.output);
+  return { name, code: exit.code, signal: exit.signal, ranToStop, report: exit.report };
 }

@@ -99,6 +99,16 @@ describe('runNemesis', () => {
     expect(events.length / 2).toBeLessThanOrEqual(3);
   });
 
+  it("dates a fault's start from when applying it began (a clean restart is over when inject returns)", async () => {
+    const t = fakeTarget();
+    const slow: FaultTarget = { ...t, restart: async (b) => { await new Promise((r) => setTimeout(r, 300)); await t.restart(b); } };
+    const before = Date.now();
+    const events = await runNemesis({ scenario: quick(scenarioNamed('leader-clean-bounce'), 1), target: slow, seed: 4, durationMs: 60_000, historyPath: historyFile() });
+    expect(events[0]!.phase).toBe('start');
+    expect(events[0]!.time - before).toBeLessThan(100);
+    expect(events[1]!.time - events[0]!.time).toBeGreaterThanOrEqual(290);
+  });
+
   it('every scenario injects something healable on the fake cluster', async () => {
     for (const s of SCENARIOS) {
       const t = fakeTarget();

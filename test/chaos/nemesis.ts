@@ -40,8 +40,8 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisEvent[]> {
   const random = createRandom(o.seed);
   const events: NemesisEvent[] = [];
   const started = Date.now();
-  const record = (fault: string, phase: 'start' | 'end', detail: Record<string, unknown>): void => {
-    const event = { fault, phase, time: Date.now(), detail };
+  const record = (fault: string, phase: 'start' | 'end', detail: Record<string, unknown>, time = Date.now()): void => {
+    const event = { fault, phase, time, detail };
     events.push(event);
     appendFileSync(o.historyPath, `${JSON.stringify({ type: 'info', f: 'nemesis', process: 'nemesis', time: event.time, fault, phase, detail })}\n`);
     o.log?.(`nemesis ${phase} ${fault} ${JSON.stringify(detail)}`);
@@ -51,6 +51,9 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisEvent[]> {
     const faultMs = o.scenario.faultMs(o.target);
     if (Date.now() - started + faultMs + o.scenario.healMs > o.durationMs) break;
     let injected: Injected;
+    // A fault starts when the nemesis begins applying it (a clean restart is over by the
+    // time inject returns), so recovery times include the applying.
+    const injectedAt = Date.now();
     try {
       injected = await o.scenario.inject(o.target, random);
     } catch (error) {
@@ -60,7 +63,7 @@ export async function runNemesis(o: NemesisOptions): Promise<NemesisEvent[]> {
       await sleep(o.scenario.healMs, o.signal);
       continue;
     }
-    record(injected.fault, 'start', injected.detail);
+    record(injected.fault, 'start', injected.detail, injectedAt);
     try {
       await sleep(faultMs, o.signal);
     } finally {

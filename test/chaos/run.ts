@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- [--scenario NAME]… [--minutes N] [--seed S] [--out DIR]`
+ * `npm run chaos -- [--scenario NAME]… [--minutes N] [--seed S] [--out DIR] [--results FILE]`
  *
  * Runs the named scenarios (default: all of scenarios.ts) one after another, each on a
  * fresh cluster for N minutes of faults (default 1), and prints per scenario the checker's
@@ -7,10 +7,13 @@
  * (default: random, printed) makes each scenario's fault schedule replayable:
  * `npm run chaos -- --scenario <name> --seed <S>` picks the same victims for the same cluster
  * answers. Everything lands in DIR (default a new temp dir, printed): per scenario its
- * histories, final read and report, and `summary.json` for all.
+ * histories, final read and report, and `summary.json` for all. `--results FILE` also writes
+ * the table as Markdown with the command, commit, date and recovery times (what
+ * test/chaos/RESULTS.md keeps).
  *
  * Exit code: 0 when every scenario is safe, 1 when any is not, 2 on bad arguments.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,12 +33,40 @@ export function resultRow(r: CampaignResult): string {
   return `| ${r.scenario} | ${r.seed} | ${r.faults} | ${r.report.counts.sends.ok} | ${anomalies} | ${availability} | ${r.safe ? 'safe' : 'UNSAFE'} |`;
 }
 
+/** Median and largest of the non-null values, in seconds ('–' when none). */
+function spread(values: readonly (number | null)[]): string {
+  const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (known.length === 0) return '–';
+  return `${(known[Math.floor((known.length - 1) / 2)]! / 1000).toFixed(1)} / ${(known[known.length - 1]! / 1000).toFixed(1)} s`;
+}
+
+/** RESULTS.md: what ran, where, and per scenario the table row plus recovery times. */
+export function resultsMarkdown(results: readonly CampaignResult[], run: { command: string; commit: string; date: string; minutes: number; seed: number }): string {
+  const recovery = results.map((r) => `| ${r.scenario} | ${spread(r.report.recovery.map((x) => x.recoveryFromStartMs))} | ${spread(r.report.recovery.map((x) => x.recoveryFromEndMs))} | ${r.report.availability.longestUnavailableSeconds} s | ${(r.wallMs / 1000).toFixed(0)} s |`);
+  return [
+    '# Chaos campaign results',
+    '',
+    `Latest long campaign: \`${run.command}\` at commit ${run.commit}, ${run.date}, ${run.minutes} min of faults per scenario, seed ${run.seed}, on this project's 2-core machine (clients and all nine processes share it).`,
+    'Written by `test/chaos/run.ts --results`; the scenarios and the checker are described in README.md.',
+    '',
+    RESULT_HEADER,
+    ...results.map(resultRow),
+    '',
+    'Recovery: time from a fault\'s start (or end) to the first acknowledged send invoked after it, median / largest; the longest stretch without any acknowledged send; the scenario\'s wall time (cluster start to checker).',
+    '',
+    '| scenario | recovery from fault start | recovery from heal | longest gap | wall |',
+    '| --- | --- | --- | --- | --- |',
+    ...recovery,
+    '',
+  ].join('\n');
+}
+
 export const RESULT_HEADER = '| scenario | seed | faults | sends ok | lost / dup / inconsistent / nonmonotonic / skipped / out of order | availability | verdict |\n| --- | --- | --- | --- | --- | --- | --- |';
 
 async function main(): Promise<number> {
   let args;
   try {
-    args = parseArgs({ options: { scenario: { type: 'string', multiple: true }, minutes: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' } } });
+    args = parseArgs({ options: { scenario: { type: 'string', multiple: true }, minutes: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, results: { type: 'string' } } });
   } catch (e) {
     console.error(`${(e as Error).message}\n${usage()}`);
     return 2;
@@ -65,6 +96,12 @@ async function main(): Promise<number> {
   }
   console.log(`\n${RESULT_HEADER}\n${results.map(resultRow).join('\n')}`);
   writeFileSync(join(out, 'summary.json'), `${JSON.stringify(results.map((r) => ({ scenario: r.scenario, seed: r.seed, faults: r.faults, safe: r.safe, wallMs: r.wallMs, counts: r.report.counts, anomalies: r.report.anomalies, availability: r.report.availability, recovery: r.report.recovery })), null, 2)}\n`);
+  if (args.values.results !== undefined) {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const command = `npm run chaos -- ${process.argv.slice(2).join(' ')}`;
+    writeFileSync(args.values.results, resultsMarkdown(results, { command, commit, date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', minutes, seed }));
+    console.log(`results written to ${args.values.results}`);
+  }
   return results.every((r) => r.safe) ? 0 : 1;
 }
 

@@ -201,7 +201,9 @@ export const SCENARIOS: readonly Scenario[] = [
     runtimes: NODE3,
     overrides: ['log.flush.interval.messages=1'],
     faultMs: () => 1000,
-    healMs: 8000,
+    // Long enough for the consumer groups to re-form (coordinator load, initial rebalance
+    // delay) before the next power-off, so polls and commits are tested across restarts.
+    healMs: 15_000,
     inject: async (t) => {
       await t.killAll();
       return { fault: 'power-off', detail: { flush: 'each message' }, heal: () => t.startAll() };
@@ -212,7 +214,9 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'the same whole-cluster SIGKILL with the default flush policy: the OS page cache survives a process kill, so nothing acknowledged may be lost (a machine power loss is not modelled)',
     runtimes: NODE3,
     faultMs: () => 1000,
-    healMs: 8000,
+    // Long enough for the consumer groups to re-form (coordinator load, initial rebalance
+    // delay) before the next power-off, so polls and commits are tested across restarts.
+    healMs: 15_000,
     inject: async (t) => {
       await t.killAll();
       return { fault: 'power-off', detail: { flush: 'default' }, heal: () => t.startAll() };

@@ -136,12 +136,27 @@ class Workload:
             if e.args[0].fatal():
                 self.fatal = e.args[0]
 
+    def poll(self, producer, timeout_s):
+        """Serves delivery reports; a fatal error raised from poll() retires the instance like error_cb does."""
+        try:
+            producer.poll(timeout_s)
+        except KafkaException as e:
+            if not e.args[0].fatal():
+                raise
+            self.fatal = e.args[0]
+
     def drain(self, producer, flush_timeout_s, why):
         """Flush (bounded), purge the rest, serve their reports; what is still open is info."""
-        left = producer.flush(flush_timeout_s)
+        try:
+            left = producer.flush(flush_timeout_s)
+        except KafkaException:
+            left = len(producer)  # a fatal error raised while flushing: purge what is left
         if left > 0:
             producer.purge(in_queue=True, in_flight=True, blocking=False)
-            producer.flush(1.0)
+            try:
+                producer.flush(1.0)
+            except KafkaException:
+                pass  # what got no report is recorded as info below
         for value, partition in list(self.pending.items()):
             self.complete('info', value, partition, error=why)
 
@@ -161,13 +176,13 @@ class Workload:
                 continue
             now = time.monotonic()
             if now < next_at or len(self.pending) >= OUTSTANDING_MAX:
-                producer.poll(min(max(next_at - now, 0.001), 0.05))
+                self.poll(producer, min(max(next_at - now, 0.001), 0.05))
                 continue
             self.send(producer, seq, rng.randrange(self.args.partitions))
             seq += 1
             # After a stall go on at the rate instead of bursting to catch up.
             next_at = max(next_at + interval_s, now - 1.0)
-            producer.poll(0)
+            self.poll(producer, 0)
         self.drain(producer, self.args.flush_timeout_s, 'no delivery report before exit')
         self.history.close()
         print(json.dumps({'t': 'report', 'counts': self.counts, 'producers': self.producers, 'stop': stop.reason(),
