@@ -1,5 +1,6 @@
 // The fault-injectable cluster (chaos-cluster.ts) with real processes: three Node brokers
-// and a three-member etcd, every broker→etcd and follower→leader link through a FaultProxy.
+// and a three-member etcd, every broker→etcd, follower→leader and etcd peer link through a
+// FaultProxy.
 // One cluster for the whole file (the its run in order, each leaving it healthy); topic `t`,
 // 3 partitions, RF 3, min.insync.replicas=2; librdkafka (python3-confluent-kafka) writes
 // with acks=all to partition 0 and every acknowledged (offset, value) is kept. Checked:
@@ -11,6 +12,10 @@
 // - killEtcd(etcd leader): another member leads etcd, acks=all goes on; the member restarts;
 // - cutFromEtcd(b): b's registration lapses, heal brings it back; restart(controller) gives
 //   it a new registration; kill/start(b) comes back healthy;
+// - partition({lone broker, one etcd member} | the rest): the lone member serves no write
+//   (etcd's quorum is split through the peer routers), the lone broker's registration
+//   lapses, the majority elects another leader and takes acks=all; heal: healthy, and the
+//   lone member serves the majority's write;
 // - killAll/startAll: every acknowledged record is read back at its offset;
 // - stop(): no broker or etcd process group is left, the proxies are closed.
 // The fault log records every fault in order. The pure helpers (crossingLinks, groups,
@@ -108,13 +113,14 @@ describe('crossingLinks and seededRandom (no processes)', () => {
   });
 });
 
-describe('the chaos cluster: three Node brokers, three etcd members, 15 proxied links', () => {
+describe('the chaos cluster: three Node brokers, three etcd members, 21 proxied links', () => {
   let chaos: ChaosCluster | undefined;
   let zombieErrorCode = -1;
   const c = (): ChaosCluster => chaos!;
 
   beforeAll(async () => {
     chaos = await startChaosCluster({ brokers: ['node', 'node', 'node'], overrides: ['replica.lag.time.max.ms=5000'], seed: 42 });
+    chaosForStatus = chaos;
   }, 180_000);
 
   afterAll(async () => {
@@ -126,7 +132,7 @@ describe('the chaos cluster: three Node brokers, three etcd members, 15 proxied 
     expect(stdout.toString()).toContain('created');
     await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
     await produceAll(c().bootstrap(), 'up');
-    expect(c().links).toHaveLength(15);
+    expect(c().links).toHaveLength(21);
     // A broker's etcd client talks to one member at a time: each broker's traffic went through
     // its own etcd proxies. Every follower fetches from each partition's leader through the
     // proxy follower→leader.
@@ -139,11 +145,14 @@ describe('the chaos cluster: three Node brokers, three etcd members, 15 proxied 
     const want = (): string[] => [
       ...['b1', 'b2', 'b3'].filter((b) => !['e1', 'e2', 'e3'].some((e) => carried(b, e))).map((b) => `${b}->etcd`),
       ...leaders.flatMap((l) => [1, 2, 3].filter((f) => f !== l && !carried(`b${f}`, `b${l}`)).map((f) => `b${f}->b${l}`)),
+      // Every etcd member dials every other for its raft streams.
+      ...['e1', 'e2', 'e3'].flatMap((a) => ['e1', 'e2', 'e3'].filter((b) => b !== a && !carried(a, b)).map((b) => `${a}->${b}`)),
     ];
     await pollUntil('the proxies carried bytes both ways', 30_000, async () => want().length === 0).catch((error: unknown) => {
       throw new Error(`${String(error)}; silent: ${want().join(' ')}; stats: ${JSON.stringify(c().links.map((l) => [`${l.from}->${l.to}`, l.proxy.stats().bytesUp, l.proxy.stats().bytesDown]))}`);
     });
     expect(c().links.filter((l) => l.kind === 'etcd')).toHaveLength(9);
+    expect(c().links.filter((l) => l.kind === 'peer')).toHaveLength(6);
   });
 
   it('isolate(leader): another broker leads, acks=all goes on; heal: the old leader rejoins the ISR', async () => {
@@ -209,6 +218,41 @@ describe('the chaos cluster: three Node brokers, three etcd members, 15 proxied 
     await produceAll(c().bootstrap(), 'after-restarts');
   });
 
+  it('majority/minority split: the minority etcd member serves no write, the lone broker loses its registration; heal: healthy again', async () => {
+    const lone = (await c().leaderOf(TOPIC, 0))!;
+    const loneEtcd = 1 + (lone % 3);
+    const minority = [`b${lone}`, `e${loneEtcd}`] as ChaosNode[];
+    const majority = ALL_NODES.filter((n) => !minority.includes(n));
+    await c().partition(minority, majority);
+    // 2 etcd links + 2 fetch links each way for the lone broker, 2 peer links each way for
+    // its member, and the two majority brokers' links to that member.
+    expect(c().blocked()).toHaveLength(2 + 4 + 4 + 2);
+    const put = (member: number, value: string): Promise<Response> =>
+      fetch(`${c().etcd.members[member - 1]!.clientUrl}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: btoa('chaos-split'), value: btoa(value) }), signal: AbortSignal.timeout(4000) });
+    // The lone member cannot commit a write: it answers an error or not at all.
+    const minorityPut = await put(loneEtcd, 'minority').then(
+      async (r) => `HTTP ${r.status} ${await r.text()}`,
+      (error: unknown) => `failed: ${String(error)}`,
+    );
+    expect(minorityPut).not.toMatch(/^HTTP 200 .*"header"/);
+    const majorityMember = loneEtcd === 1 ? 2 : 1;
+    expect((await put(majorityMember, 'majority')).status).toBe(200);
+    await pollUntil(`broker ${lone} unregistered`, 60_000, async () => !(await c().cluster.registeredBrokerIds()).includes(lone)).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; etcd members: ${JSON.stringify(await etcdStatuses())}; blocked: ${c().blocked().join(' ')}`);
+    });
+    await pollUntil(`a leader other than ${lone}`, 60_000, async () => ((await c().leaderOf(TOPIC, 0)) ?? -1) > 0 && (await c().leaderOf(TOPIC, 0)) !== lone);
+    const others = c().cluster.brokers.filter((b) => b.nodeId !== lone).map((b) => b.bootstrap).join(',');
+    await produceAll(others, 'split');
+    await c().heal();
+    await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
+    // The member that was alone caught up: a linearizable read through it sees the majority's write.
+    await pollUntil(`e${loneEtcd} serves the majority's write`, 30_000, async () => {
+      const response = await fetch(`${c().etcd.members[loneEtcd - 1]!.clientUrl}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: btoa('chaos-split') }), signal: AbortSignal.timeout(4000) });
+      const body = (await response.json()) as { kvs?: { value: string }[] };
+      return body.kvs?.[0] !== undefined && atob(body.kvs[0].value) === 'majority';
+    });
+  });
+
   it('killAll/startAll: every acknowledged record is still there at its offset', async () => {
     await c().killAll();
     expect(c().cluster.brokers.some((b) => b.running) || c().etcd.members.some((m) => m.running)).toBe(false);
@@ -219,12 +263,12 @@ describe('the chaos cluster: three Node brokers, three etcd members, 15 proxied 
     expect(read.complete).toBe(true);
     const atOffset = new Map(read.records[0]!.map(([o, v]) => [o, v]));
     const missing = acked.filter(([o, v]) => atOffset.get(o) !== v);
-    expect({ acked: acked.length, missing }).toEqual({ acked: 5 * 20, missing: [] });
+    expect({ acked: acked.length, missing }).toEqual({ acked: 6 * 20, missing: [] });
     expect([...atOffset.values()]).not.toContain('zombie-write');
   });
 
   it('recorded every fault in order; stop() leaves no process and is idempotent', async () => {
-    expect(c().faults.map((f) => f.fault)).toEqual(['isolate', 'heal', 'pause', 'resume', 'kill-etcd', 'start-etcd', 'cut-from-etcd', 'heal', 'restart', 'kill', 'start', 'kill-all', 'start-all']);
+    expect(c().faults.map((f) => f.fault)).toEqual(['isolate', 'heal', 'pause', 'resume', 'kill-etcd', 'start-etcd', 'cut-from-etcd', 'heal', 'restart', 'kill', 'start', 'partition', 'heal', 'kill-all', 'start-all']);
     console.log(JSON.stringify({ suite: 'chaos-cluster', seed: c().seed, zombieErrorCode, faults: c().faults.map((f) => [f.fault, f.detail, f.appliedMs]) }));
     expect(c().faults.every((f) => f.atMs > 0 && f.appliedMs >= 0 && f.detail.length > 0)).toBe(true);
     const pids = [...c().cluster.brokers.map((b) => b.pid), ...c().etcd.members.map((m) => m.pid)];
@@ -239,6 +283,22 @@ describe('the chaos cluster: three Node brokers, three etcd members, 15 proxied 
     if (stillOpen.length > 0) console.log(JSON.stringify({ suite: 'chaos-cluster', proxyConnectionsStillCounted: stillOpen }));
   });
 });
+
+/** Each etcd member's own view (member id, leader id, raft term) or its error, for failure messages. */
+async function etcdStatuses(): Promise<string[]> {
+  return Promise.all(
+    chaosForStatus!.etcd.members.map(async (m) => {
+      try {
+        const response = await fetch(`${m.clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2000) });
+        const body = (await response.json()) as { leader?: string; raftTerm?: string; header?: { member_id?: string } };
+        return `${m.name} id ${body.header?.member_id} leader ${body.leader} term ${body.raftTerm}`;
+      } catch (error) {
+        return `${m.name}: ${String(error)}`;
+      }
+    }),
+  );
+}
+let chaosForStatus: ChaosCluster | undefined;
 
 /** Creates the RF 3, min.insync.replicas=2 topic with librdkafka's admin client. */
 const CREATE_TOPIC = `

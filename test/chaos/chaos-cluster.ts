@@ -7,19 +7,23 @@
  *   three proxies, so its lease keepalives, watches and transactions all pass through them;
  * - follower broker i → leader broker j's replica-fetch listener (6 proxies, i ≠ j): every
  *   broker's replica listener has a fixed port (`replica.listener`, chosen before anything
- *   starts) and broker i's `replica.fetch.endpoint.overrides` maps j to the proxy i→j.
+ *   starts) and broker i's `replica.fetch.endpoint.overrides` maps j to the proxy i→j;
+ * - etcd member i → etcd member j (6 proxies): member j advertises the port of its peer
+ *   router (peer-router.ts), which reads each connection's first request head and sends it
+ *   on through the proxy e_i → e_j; so a partition splits etcd's own quorum too.
  *
- * Not proxied: etcd ↔ etcd peer traffic (a partition never splits etcd's own quorum), and
- * every client (tests, nemesis, librdkafka, KafkaJS) talks straight to the brokers' Kafka
- * ports (`bootstrap()`) and to the etcd members (the queries below read etcd directly).
+ * Not proxied: every client (tests, nemesis, librdkafka, KafkaJS) talks straight to the
+ * brokers' Kafka ports (`bootstrap()`) and to the etcd members (the queries below read etcd
+ * directly); etcd peer requests that name no sender pass unless their member is cut from
+ * both others (peer-router.ts).
  *
  * Nodes are named `b1..b3` and `e1..e3`. A link is blocked by setting its proxy to
  * blackhole both directions and cutting its open connections (the proxy's definition of a
  * partition: nothing gets through, and existing connections notice). Blocks add up until
  * `heal()`, which sets every proxy back to pass (held bytes then flow on, in order).
  * `partition(A, B)` blocks every link with one end in A and the other in B; so a
- * majority/minority split cuts the minority's brokers from the majority's etcd members and
- * brokers, while the etcd members stay one quorum among themselves.
+ * majority/minority split cuts the minority's brokers and etcd member from the majority's,
+ * and the minority's etcd member, having no quorum, serves no write or linearizable read.
  *
  * Faults are methods that return once applied; each is recorded in `faults` as
  * { atMs (wall clock when asked), appliedMs (how long applying took), fault, detail }, at
@@ -38,6 +42,8 @@ import { createRandom, etcdLeaderIndex, etcdRange, freePort, HOST, pollUntil, st
 import type { BrokerRuntime, Cluster, EtcdCluster } from '@samsa/bench';
 import { startFaultProxy } from './fault-proxy.ts';
 import type { FaultProxy } from './fault-proxy.ts';
+import { startPeerRouter } from './peer-router.ts';
+import type { PeerRouter } from './peer-router.ts';
 
 /** A broker (`b1..b3`) or an etcd member (`e1..e3`). */
 export type ChaosNode = 'b1' | 'b2' | 'b3' | 'e1' | 'e2' | 'e3';
@@ -51,8 +57,8 @@ export const FAULTS_MAX = 10_000;
 export interface ChaosLink {
   readonly from: ChaosNode;
   readonly to: ChaosNode;
-  /** 'etcd': broker → etcd client port; 'replica': follower → leader's replica listener. */
-  readonly kind: 'etcd' | 'replica';
+  /** 'etcd': broker → etcd client port; 'replica': follower → leader's replica listener; 'peer': etcd member → etcd member. */
+  readonly kind: 'etcd' | 'replica' | 'peer';
   readonly proxy: FaultProxy;
 }
 
@@ -127,7 +133,7 @@ export interface EtcdPartitionState {
 
 const live = new Set<ChaosClusterImpl>();
 
-/** Starts etcd, the 15 proxies and the brokers, and waits until all brokers are registered. */
+/** Starts the peer routers, etcd, the 21 proxies and the brokers, and waits until all brokers are registered. */
 export async function startChaosCluster(options: ChaosClusterOptions): Promise<ChaosCluster> {
   if (options.brokers.length !== 3) throw new RangeError(`a chaos cluster has 3 brokers, got ${options.brokers.length}`);
   const seed = options.seed ?? 1;
@@ -175,6 +181,7 @@ class ChaosClusterImpl implements ChaosCluster {
   readonly #links: ChaosLink[] = [];
   readonly #blocked = new Set<ChaosLink>();
   readonly #paused = new Set<number>();
+  readonly #routers: PeerRouter[] = [];
   #etcd: EtcdCluster | null = null;
   #cluster: Cluster | null = null;
   #stopped = false;
@@ -198,9 +205,9 @@ class ChaosClusterImpl implements ChaosCluster {
   }
 
   async boot(options: ChaosClusterOptions): Promise<void> {
-    this.#etcd = await startEtcd(3);
     const random = seededRandom(this.seed);
-    const etcdPorts = this.#etcd.members.map((m) => Number(new URL(m.clientUrl).port));
+    await this.#bootEtcd(random);
+    const etcdPorts = this.etcd.members.map((m) => Number(new URL(m.clientUrl).port));
     const replicaPorts = [await freePort(), await freePort(), await freePort()];
     for (let i = 1; i <= 3; i++) {
       for (let j = 1; j <= 3; j++) {
@@ -224,6 +231,36 @@ class ChaosClusterImpl implements ChaosCluster {
       ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
       overrides: options.overrides ?? [],
     });
+  }
+
+  /**
+   * etcd with its peer links proxied: member j listens for peers on a port of its own and
+   * advertises its router's port; the router sends each connection from member i through
+   * the fault proxy e_i → e_j (peer-router.ts). Unattributed peer requests pass unless j is
+   * cut from both other members.
+   */
+  async #bootEtcd(random: () => number): Promise<void> {
+    const memberPeerPorts = [await freePort(), await freePort(), await freePort()];
+    const routerPorts: number[] = [];
+    for (let j = 1; j <= 3; j++) {
+      const to = `e${j}` as ChaosNode;
+      const router = await startPeerRouter({
+        name: to,
+        memberPort: memberPeerPorts[j - 1]!,
+        routeFor: (urls) => {
+          const sender = routerPorts.findIndex((port) => urls.includes(`http://${HOST}:${port}`));
+          if (sender < 0 || sender === j - 1) return null;
+          return this.link(`e${sender + 1}` as ChaosNode, to).proxy.port;
+        },
+        unattributedOpen: () => this.#links.filter((l) => l.kind === 'peer' && l.to === to).some((l) => !this.#blocked.has(l)),
+      });
+      this.#routers.push(router);
+      routerPorts.push(router.port);
+    }
+    for (let i = 1; i <= 3; i++) {
+      for (let j = 1; j <= 3; j++) if (i !== j) await this.#addLink(`e${i}` as ChaosNode, `e${j}` as ChaosNode, 'peer', memberPeerPorts[j - 1]!, random);
+    }
+    this.#etcd = await startEtcd(3, { peerPorts: memberPeerPorts.map((listen, i) => ({ listen, advertise: routerPorts[i]! })) });
   }
 
   async #addLink(from: ChaosNode, to: ChaosNode, kind: ChaosLink['kind'], port: number, random: () => number): Promise<void> {
@@ -410,9 +447,12 @@ class ChaosClusterImpl implements ChaosCluster {
       await this.#cluster?.stop();
     } finally {
       try {
+        // Routers first: etcd members dying one by one would otherwise redial each other
+        // through them while the proxies close.
+        await Promise.all(this.#routers.map((r) => r.close()));
         await this.#etcd?.stop();
       } finally {
-        await Promise.all(this.#links.map((l) => l.proxy.close()));
+        await Promise.all([...this.#links.map((l) => l.proxy.close()), ...this.#routers.map((r) => r.close())]);
         live.delete(this);
       }
     }

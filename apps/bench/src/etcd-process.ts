@@ -21,7 +21,10 @@ const STOP_TIMEOUT_MS = 10_000;
 export interface EtcdMember {
   readonly name: string;
   readonly clientUrl: string;
+  /** Where the member listens for its peers. */
   readonly peerUrl: string;
+  /** What it advertises to its peers (equal to peerUrl unless EtcdOptions.peerPorts differ). */
+  readonly advertisedPeerUrl: string;
   /** The member's output so far (capped). */
   output(): string;
   /** SIGKILLs the member's process group and waits for its exit. */
@@ -40,14 +43,28 @@ export interface EtcdCluster {
   stop(): Promise<void>;
 }
 
+export interface EtcdOptions {
+  /**
+   * Per member (index 0 = m1): the peer port it listens on and the one it advertises to the
+   * others. They differ when something sits between the members (the chaos suite's peer
+   * router); by default both are one free port.
+   */
+  readonly peerPorts?: readonly { readonly listen: number; readonly advertise: number }[];
+}
+
 /** Starts `size` members (1 or 3) forming one cluster, and waits until each answers. */
-export async function startEtcd(size = 1): Promise<EtcdCluster> {
+export async function startEtcd(size = 1, options: EtcdOptions = {}): Promise<EtcdCluster> {
+  if (options.peerPorts !== undefined && options.peerPorts.length !== size) throw new RangeError(`startEtcd: ${options.peerPorts.length} peer port pairs for ${size} members`);
   const dir = tempDir('etcd');
-  const specs: { name: string; clientPort: number; peerPort: number }[] = [];
-  for (let i = 0; i < size; i++) specs.push({ name: `m${i + 1}`, clientPort: await freePort(), peerPort: await freePort() });
-  const initialCluster = specs.map((s) => `${s.name}=http://${HOST}:${s.peerPort}`).join(',');
+  const specs: { name: string; clientPort: number; peerPort: number; advertisedPeerPort: number }[] = [];
+  for (let i = 0; i < size; i++) {
+    const given = options.peerPorts?.[i];
+    const peerPort = given?.listen ?? (await freePort());
+    specs.push({ name: `m${i + 1}`, clientPort: await freePort(), peerPort, advertisedPeerPort: given?.advertise ?? peerPort });
+  }
+  const initialCluster = specs.map((s) => `${s.name}=http://${HOST}:${s.advertisedPeerPort}`).join(',');
   const token = `samsa-test-${specs[0]!.clientPort}`;
-  const members = specs.map((spec) => new Member(spec.name, spec.clientPort, spec.peerPort, `${dir.path}/${spec.name}`, initialCluster, token));
+  const members = specs.map((spec) => new Member(spec.name, spec.clientPort, spec.peerPort, spec.advertisedPeerPort, `${dir.path}/${spec.name}`, initialCluster, token));
   const cluster: EtcdCluster = {
     members,
     endpoints: members.map((m) => m.clientUrl),
@@ -70,6 +87,7 @@ class Member implements EtcdMember {
   readonly name: string;
   readonly clientUrl: string;
   readonly peerUrl: string;
+  readonly advertisedPeerUrl: string;
   readonly dataDir: string;
   readonly initialCluster: string;
   readonly token: string;
@@ -77,13 +95,14 @@ class Member implements EtcdMember {
   #exited: Promise<void> = Promise.resolve();
   #output = '';
 
-  constructor(name: string, clientPort: number, peerPort: number, dataDir: string, initialCluster: string, token: string) {
+  constructor(name: string, clientPort: number, peerPort: number, advertisedPeerPort: number, dataDir: string, initialCluster: string, token: string) {
     this.name = name;
     this.dataDir = dataDir;
     this.initialCluster = initialCluster;
     this.token = token;
     this.clientUrl = `http://${HOST}:${clientPort}`;
     this.peerUrl = `http://${HOST}:${peerPort}`;
+    this.advertisedPeerUrl = `http://${HOST}:${advertisedPeerPort}`;
   }
 
   get running(): boolean {
@@ -105,7 +124,7 @@ class Member implements EtcdMember {
       '--listen-client-urls', this.clientUrl,
       '--advertise-client-urls', this.clientUrl,
       '--listen-peer-urls', this.peerUrl,
-      '--initial-advertise-peer-urls', this.peerUrl,
+      '--initial-advertise-peer-urls', this.advertisedPeerUrl,
       '--initial-cluster', this.initialCluster,
       '--initial-cluster-token', this.token,
       '--initial-cluster-state', 'new',

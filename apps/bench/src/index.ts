@@ -12,7 +12,7 @@ export type { BrokerProcess, BrokerRuntime, StartOptions } from './broker-proces
 export { createTopic } from './topics.ts';
 export { batchOf, encodeRequest, produceBody } from './kafka-requests.ts';
 export { etcdctl, startEtcd } from './etcd-process.ts';
-export type { EtcdCluster, EtcdMember } from './etcd-process.ts';
+export type { EtcdCluster, EtcdMember, EtcdOptions } from './etcd-process.ts';
 export { etcdLeaderIndex, etcdPut, etcdRange, etcdReceivedByMethod, parseReceivedByMethod } from './etcd-read.ts';
 export type { EtcdEntry, EtcdRange } from './etcd-read.ts';
 export { fetchMetadata, findCoordinator, leadersOf } from './broker-metadata.ts';
