@@ -182,7 +182,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'majority-minority',
-    description: 'split the cluster into a majority and a minority: one broker and one etcd member against the rest (etcd's quorum splits too; the lone broker loses its session)',
+    description: 'split the cluster into a majority and a minority: one broker and one etcd member against the rest (the etcd quorum splits too; the lone broker loses its session)',
     runtimes: NODE3,
     faultMs: (t) => t.sessionTimeoutMs * 2 + 1000,
     healMs: 5000,
