@@ -354,7 +354,7 @@ class Connection {
 }
 
 /** Destroy a socket with an RST where the socket is connected, at once otherwise. */
-function reset(socket: Socket): void {
+export function reset(socket: Socket): void {
   if (socket.destroyed) return;
   if (socket.connecting) {
     socket.destroy();

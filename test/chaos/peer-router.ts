@@ -32,6 +32,7 @@
  */
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
+import { reset } from './fault-proxy.ts';
 
 export const HEAD_BYTES_MAX = 16 * 1024;
 export const HEAD_TIMEOUT_MS = 10_000;
@@ -229,19 +230,5 @@ class Router implements PeerRouter {
   #resetClient(client: Socket): void {
     this.#reset += 1;
     reset(client);
-  }
-}
-
-/** RST and destroy; a socket still connecting is only destroyed (as fault-proxy.ts does). */
-function reset(socket: Socket): void {
-  if (socket.destroyed) return;
-  if (socket.connecting) {
-    socket.destroy();
-    return;
-  }
-  try {
-    socket.resetAndDestroy();
-  } catch {
-    socket.destroy();
   }
 }
