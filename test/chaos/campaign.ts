@@ -108,6 +108,28 @@ function faultTarget(c: ChaosCluster, sessionTimeoutMs: number): FaultTarget {
   };
 }
 
+/** How long topic creation may keep meeting a controller that does not yet see 3 brokers. */
+const CREATE_TOPIC_TIMEOUT_MS = 30_000;
+
+/**
+ * Creates the RF 3 topic. Every broker is registered in etcd when the cluster is up, but the
+ * controller learns of the last registration through its watch a moment later, and until
+ * then answers INVALID_REPLICATION_FACTOR (as Kafka's does); that answer is retried, bounded.
+ */
+async function createTopicOnceBrokersKnown(c: ChaosCluster): Promise<void> {
+  const deadline = Date.now() + CREATE_TOPIC_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await createClusterTopic(c.cluster, c.bootstrap(), TOPIC, PARTITIONS, 3);
+      return;
+    } catch (error) {
+      const types = ((error as { errors?: { type?: string }[] }).errors ?? []).map((e) => e.type);
+      if (!types.includes('INVALID_REPLICATION_FACTOR') || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   const log = o.log ?? (() => undefined);
   const started = Date.now();
@@ -124,7 +146,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     log(`${o.scenario.name}: starting 3 etcd members and brokers on ${o.scenario.runtimes.join('/')} (seed ${o.seed})`);
     cluster = await startChaosCluster({ brokers: o.scenario.runtimes, sessionTimeoutMs: SESSION_TIMEOUT_MS, overrides: [...SUITE_OVERRIDES, ...(o.scenario.overrides ?? [])], seed: o.seed });
     const c = cluster;
-    await createClusterTopic(c.cluster, c.bootstrap(), TOPIC, PARTITIONS, 3);
+    await createTopicOnceBrokersKnown(c);
     await c.waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
     const start = (kind: WorkloadKind, name: string, extra: { rate?: number; group?: string } = {}): void => {
       const historyPath = join(o.outDir, `${name}.jsonl`);

@@ -11,7 +11,11 @@
  * the table as Markdown with the command, commit, date and recovery times (what
  * test/chaos/RESULTS.md keeps).
  *
- * Exit code: 0 when every scenario is safe, 1 when any is not, 2 on bad arguments.
+ * A scenario that cannot run (its cluster does not start, its topic cannot be made) is
+ * reported as an error row and the campaign goes on with the next one.
+ *
+ * Exit code: 0 when every scenario ran and is safe, 1 when any is not safe or did not run,
+ * 2 on bad arguments.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -33,6 +37,19 @@ export function resultRow(r: CampaignResult): string {
   return `| ${r.scenario} | ${r.seed} | ${r.faults} | ${r.report.counts.sends.ok} | ${anomalies} | ${availability} | ${r.safe ? 'safe' : 'UNSAFE'} |`;
 }
 
+/** A scenario that did not run to its checker. */
+export interface ScenarioError {
+  readonly scenario: string;
+  readonly seed: number;
+  readonly message: string;
+}
+
+/** The table row of a scenario that did not run (first line of its error, at most 200 characters). */
+export function errorRow(e: ScenarioError): string {
+  const first = (e.message.split('\n')[0] ?? '').slice(0, 200).replaceAll('|', '/');
+  return `| ${e.scenario} | ${e.seed} | – | – | – | – | did not run: ${first} |`;
+}
+
 /** Median and largest of the non-null values, in seconds ('–' when none). */
 function spread(values: readonly (number | null)[]): string {
   const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
@@ -41,7 +58,7 @@ function spread(values: readonly (number | null)[]): string {
 }
 
 /** RESULTS.md: what ran, where, and per scenario the table row plus recovery times. */
-export function resultsMarkdown(results: readonly CampaignResult[], run: { command: string; commit: string; date: string; minutes: number; seed: number }): string {
+export function resultsMarkdown(results: readonly CampaignResult[], errors: readonly ScenarioError[], run: { command: string; commit: string; date: string; minutes: number; seed: number }): string {
   const recovery = results.map((r) => `| ${r.scenario} | ${spread(r.report.recovery.map((x) => x.recoveryFromStartMs))} | ${spread(r.report.recovery.map((x) => x.recoveryFromEndMs))} | ${r.report.availability.longestUnavailableSeconds} s | ${(r.wallMs / 1000).toFixed(0)} s |`);
   return [
     '# Chaos campaign results',
@@ -51,6 +68,7 @@ export function resultsMarkdown(results: readonly CampaignResult[], run: { comma
     '',
     RESULT_HEADER,
     ...results.map(resultRow),
+    ...errors.map(errorRow),
     '',
     'Recovery: time from a fault\'s start (or end) to the first acknowledged send invoked after it, median / largest; the longest stretch without any acknowledged send; the scenario\'s wall time (cluster start to checker).',
     '',
@@ -87,22 +105,30 @@ async function main(): Promise<number> {
   const out = args.values.out ?? mkdtempSync(join(tmpdir(), 'samsa-chaos-'));
   console.log(`chaos: ${scenarios.length} scenario(s), ${minutes} min of faults each, seed ${seed}, output in ${out}`);
   const results: CampaignResult[] = [];
+  const errors: ScenarioError[] = [];
   for (const scenario of scenarios) {
     const outDir = join(out, scenario.name);
     mkdirSync(outDir, { recursive: true });
-    const r = await runCampaign({ scenario, seed, durationMs: minutes * 60_000, outDir, log: (line) => console.log(`  ${line}`) });
-    results.push(r);
-    console.log(`${scenario.name} (${(r.wallMs / 1000).toFixed(0)} s):\n${r.summary.replace(/^/gm, '  ')}\n  replay: npm run chaos -- --scenario ${scenario.name} --seed ${seed} --minutes ${minutes}`);
+    const replay = `npm run chaos -- --scenario ${scenario.name} --seed ${seed} --minutes ${minutes}`;
+    try {
+      const r = await runCampaign({ scenario, seed, durationMs: minutes * 60_000, outDir, log: (line) => console.log(`  ${line}`) });
+      results.push(r);
+      console.log(`${scenario.name} (${(r.wallMs / 1000).toFixed(0)} s):\n${r.summary.replace(/^/gm, '  ')}\n  replay: ${replay}`);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      errors.push({ scenario: scenario.name, seed, message });
+      console.log(`${scenario.name}: DID NOT RUN: ${message}\n  replay: ${replay}`);
+    }
   }
-  console.log(`\n${RESULT_HEADER}\n${results.map(resultRow).join('\n')}`);
+  console.log(`\n${RESULT_HEADER}\n${[...results.map(resultRow), ...errors.map(errorRow)].join('\n')}`);
   writeFileSync(join(out, 'summary.json'), `${JSON.stringify(results.map((r) => ({ scenario: r.scenario, seed: r.seed, faults: r.faults, safe: r.safe, wallMs: r.wallMs, counts: r.report.counts, anomalies: r.report.anomalies, availability: r.report.availability, recovery: r.report.recovery })), null, 2)}\n`);
   if (args.values.results !== undefined) {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
     const command = `npm run chaos -- ${process.argv.slice(2).join(' ')}`;
-    writeFileSync(args.values.results, resultsMarkdown(results, { command, commit, date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', minutes, seed }));
+    writeFileSync(args.values.results, resultsMarkdown(results, errors, { command, commit, date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', minutes, seed }));
     console.log(`results written to ${args.values.results}`);
   }
-  return results.every((r) => r.safe) ? 0 : 1;
+  return errors.length === 0 && results.every((r) => r.safe) ? 0 : 1;
 }
 
 if (process.argv[1] !== undefined && process.argv[1].endsWith('run.ts')) process.exitCode = await main();
