@@ -51,7 +51,34 @@ export interface StartOptions {
 }
 
 /** A port the system just handed out and released (a tiny race, acceptable in a bench). */
-export async function freePort(): Promise<number> {
+/** Ports this process handed out lately, so freePort never returns one twice in a row (bounded). */
+const recentPorts: number[] = [];
+const RECENT_PORTS_MAX = 4096;
+const FREE_PORT_ATTEMPTS_MAX = 32;
+
+/**
+ * A port that was free a moment ago on 127.0.0.1, never one this process handed out
+ * lately: the OS may give the same ephemeral port to two listen(0) calls in a row, and a
+ * caller that asks twice (a broker's port and its admin port) must get two ports
+ * (seen in CI: a broker told to listen on one port twice).
+ */
+export function freePort(): Promise<number> {
+  return unusedPort(osFreePort, recentPorts);
+}
+
+/** The first port from `next` not in `recent` (which it then joins, bounded); for freePort and its test. */
+export async function unusedPort(next: () => Promise<number>, recent: number[]): Promise<number> {
+  for (let attempt = 0; attempt < FREE_PORT_ATTEMPTS_MAX; attempt++) {
+    const port = await next();
+    if (recent.includes(port)) continue;
+    recent.push(port);
+    if (recent.length > RECENT_PORTS_MAX) recent.shift();
+    return port;
+  }
+  throw new Error(`freePort: no port unused by this process in ${FREE_PORT_ATTEMPTS_MAX} tries`);
+}
+
+function osFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
