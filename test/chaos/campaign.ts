@@ -17,6 +17,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PollAborted, pollUntil } from '@samsa/bench';
 import { createClusterTopic } from '../cluster/cluster-process.ts';
 import { startChaosCluster, type ChaosCluster, type ChaosNode } from './chaos-cluster.ts';
 import { runChecker } from './checker/cli.ts';
@@ -116,18 +117,17 @@ const CREATE_TOPIC_TIMEOUT_MS = 30_000;
  * controller learns of the last registration through its watch a moment later, and until
  * then answers INVALID_REPLICATION_FACTOR (as Kafka's does); that answer is retried, bounded.
  */
-async function createTopicOnceBrokersKnown(c: ChaosCluster): Promise<void> {
-  const deadline = Date.now() + CREATE_TOPIC_TIMEOUT_MS;
-  for (;;) {
+function createTopicOnceBrokersKnown(c: ChaosCluster): Promise<void> {
+  return pollUntil(`topic ${TOPIC} created with replication factor 3`, CREATE_TOPIC_TIMEOUT_MS, async () => {
     try {
       await createClusterTopic(c.cluster, c.bootstrap(), TOPIC, PARTITIONS, 3);
-      return;
+      return true;
     } catch (error) {
       const types = ((error as { errors?: { type?: string }[] }).errors ?? []).map((e) => e.type);
-      if (!types.includes('INVALID_REPLICATION_FACTOR') || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (types.includes('INVALID_REPLICATION_FACTOR')) return false;
+      throw new PollAborted(`creating topic ${TOPIC}: ${error instanceof Error ? error.message : String(error)}`);
     }
-  }
+  });
 }
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {

@@ -120,7 +120,6 @@ describe('the chaos cluster: three Node brokers, three etcd members, 21 proxied 
 
   beforeAll(async () => {
     chaos = await startChaosCluster({ brokers: ['node', 'node', 'node'], overrides: ['replica.lag.time.max.ms=5000'], seed: 42 });
-    chaosForStatus = chaos;
   }, 180_000);
 
   afterAll(async () => {
@@ -238,7 +237,7 @@ describe('the chaos cluster: three Node brokers, three etcd members, 21 proxied 
     const majorityMember = loneEtcd === 1 ? 2 : 1;
     expect((await put(majorityMember, 'majority')).status).toBe(200);
     await pollUntil(`broker ${lone} unregistered`, 60_000, async () => !(await c().cluster.registeredBrokerIds()).includes(lone)).catch(async (error: unknown) => {
-      throw new Error(`${String(error)}; etcd members: ${JSON.stringify(await etcdStatuses())}; blocked: ${c().blocked().join(' ')}`);
+      throw new Error(`${String(error)}; etcd members: ${JSON.stringify(await etcdStatuses(c()))}; blocked: ${c().blocked().join(' ')}`);
     });
     await pollUntil(`a leader other than ${lone}`, 60_000, async () => ((await c().leaderOf(TOPIC, 0)) ?? -1) > 0 && (await c().leaderOf(TOPIC, 0)) !== lone);
     const others = c().cluster.brokers.filter((b) => b.nodeId !== lone).map((b) => b.bootstrap).join(',');
@@ -285,9 +284,9 @@ describe('the chaos cluster: three Node brokers, three etcd members, 21 proxied 
 });
 
 /** Each etcd member's own view (member id, leader id, raft term) or its error, for failure messages. */
-async function etcdStatuses(): Promise<string[]> {
+async function etcdStatuses(chaos: ChaosCluster): Promise<string[]> {
   return Promise.all(
-    chaosForStatus!.etcd.members.map(async (m) => {
+    chaos.etcd.members.map(async (m) => {
       try {
         const response = await fetch(`${m.clientUrl}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2000) });
         const body = (await response.json()) as { leader?: string; raftTerm?: string; header?: { member_id?: string } };
@@ -298,7 +297,6 @@ async function etcdStatuses(): Promise<string[]> {
     }),
   );
 }
-let chaosForStatus: ChaosCluster | undefined;
 
 /** Creates the RF 3, min.insync.replicas=2 topic with librdkafka's admin client. */
 const CREATE_TOPIC = `

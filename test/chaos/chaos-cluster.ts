@@ -452,7 +452,7 @@ class ChaosClusterImpl implements ChaosCluster {
         await Promise.all(this.#routers.map((r) => r.close()));
         await this.#etcd?.stop();
       } finally {
-        await Promise.all([...this.#links.map((l) => l.proxy.close()), ...this.#routers.map((r) => r.close())]);
+        await Promise.all(this.#links.map((l) => l.proxy.close()));
         live.delete(this);
       }
     }

@@ -170,16 +170,8 @@ class TcpFaultProxy implements FaultProxy {
     return this.#mode;
   }
 
-  listen(port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(new Error(`${this.name}: cannot listen on ${LOOPBACK}:${port}: ${error.message}`));
-      this.#server.once('error', onError);
-      this.#server.listen({ host: LOOPBACK, port, exclusive: true }, () => {
-        this.#server.off('error', onError);
-        this.#port = (this.#server.address() as { port: number }).port;
-        resolve();
-      });
-    });
+  async listen(port: number): Promise<void> {
+    this.#port = await listenOnLoopback(this.#server, port, this.name);
   }
 
   set(mode: ProxyMode): void {
@@ -351,6 +343,18 @@ class Connection {
     this.#down?.dispose();
     this.#onGone();
   }
+}
+
+/** Listen on 127.0.0.1:`port` (0: the OS chooses); resolves the port bound. */
+export function listenOnLoopback(server: Server, port: number, name: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(new Error(`${name}: cannot listen on ${LOOPBACK}:${port}: ${error.message}`));
+    server.once('error', onError);
+    server.listen({ host: LOOPBACK, port, exclusive: true }, () => {
+      server.off('error', onError);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
 }
 
 /** Destroy a socket with an RST where the socket is connected, at once otherwise. */

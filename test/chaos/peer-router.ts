@@ -32,7 +32,7 @@
  */
 import { connect, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import { reset } from './fault-proxy.ts';
+import { listenOnLoopback, reset } from './fault-proxy.ts';
 
 export const HEAD_BYTES_MAX = 16 * 1024;
 export const HEAD_TIMEOUT_MS = 10_000;
@@ -120,16 +120,8 @@ class Router implements PeerRouter {
     return this.#port;
   }
 
-  listen(port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(new Error(`peer router ${this.name}: cannot listen on ${LOOPBACK}:${port}: ${error.message}`));
-      this.#server.once('error', onError);
-      this.#server.listen({ host: LOOPBACK, port, exclusive: true }, () => {
-        this.#server.off('error', onError);
-        this.#port = (this.#server.address() as { port: number }).port;
-        resolve();
-      });
-    });
+  async listen(port: number): Promise<void> {
+    this.#port = await listenOnLoopback(this.#server, port, `peer router ${this.name}`);
   }
 
   stats(): PeerRouterStats {

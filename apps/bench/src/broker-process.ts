@@ -50,7 +50,6 @@ export interface StartOptions {
   readonly readyTimeoutMs?: number;
 }
 
-/** A port the system just handed out and released (a tiny race, acceptable in a bench). */
 /** Ports this process handed out lately, so freePort never returns one twice in a row (bounded). */
 const recentPorts: number[] = [];
 const RECENT_PORTS_MAX = 4096;
