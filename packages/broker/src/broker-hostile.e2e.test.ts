@@ -158,9 +158,22 @@ describe('bad input', () => {
     const unknownKey = await tb.connect();
     unknownKey.writeRaw(new Uint8Array([0, 0, 0, 10, 0x7f, 0x00, 0, 0, 0, 0, 0, 1, 0, 0]));
     await unknownKey.closed;
+    // Produce v99 from client "old-app": closed, and the one warning names client, API, version and the served range.
     const badVersion = await tb.connect();
-    badVersion.send(0, 2, ProduceRequestCodec, produceBody('t', 0, batchOf(['v2 is not served'])));
+    const clientId = new TextEncoder().encode('old-app');
+    const header = new Uint8Array(4 + 8 + 2 + clientId.length);
+    const view = new DataView(header.buffer);
+    view.setInt32(0, header.length - 4);
+    view.setInt16(4, 0);
+    view.setInt16(6, 99);
+    view.setInt32(8, 7);
+    view.setInt16(12, clientId.length);
+    header.set(clientId, 14);
+    badVersion.writeRaw(header);
     await badVersion.closed;
+    const versionWarning = warnings.find((w) => JSON.stringify(w.obj).includes('unsupported-version'));
+    expect(versionWarning?.obj).toMatchObject({ clientId: 'old-app', api: 'Produce', apiVersion: 99, served: expect.stringMatching(/^\d+-\d+$/) });
+    expect(versionWarning?.msg).toBe('request version this broker does not serve; closing the connection');
     const good = await tb.connect();
     const ok = await good.request(18, 3, ApiVersionsRequestCodec, { clientSoftwareName: 'a', clientSoftwareVersion: '1' }, ApiVersionsResponseCodec);
     expect(ok.errorCode).toBe(0);

@@ -22,6 +22,7 @@ import {
 } from '@samsa/codec';
 import type { CreateTopicsRequest, FetchRequest, FetchResponse, ProduceRequest, ProduceResponse } from '@samsa/codec';
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeRequest } from './testing/kafka-test-client.ts';
 import type { KafkaTestClient } from './testing/kafka-test-client.ts';
 import { BASE_TS, batchOf, createTopicsBody, fetchBody, produceBody, valuesOf } from './testing/requests.ts';
 import { startTestBroker } from './testing/test-broker.ts';
@@ -53,9 +54,9 @@ async function fetch(client: KafkaTestClient, topic: string, partition: number, 
 
 describe('broker on @samsa/log over the memory file system', () => {
   describe('ApiVersions', () => {
-    it('answers every version 0-3 with exactly the served APIs', async () => {
+    it('answers every version 0-4 with exactly the served APIs', async () => {
       const { client, tb } = await setup();
-      for (let v = 0; v <= 3; v++) {
+      for (let v = 0; v <= 4; v++) {
         const res = await client.request(18, v, ApiVersionsRequestCodec, { clientSoftwareName: 'test', clientSoftwareVersion: '1' }, ApiVersionsResponseCodec);
         expect(res.errorCode).toBe(ErrorCode.NONE);
         const keys = res.apiKeys.map((k) => k.apiKey);
@@ -67,10 +68,13 @@ describe('broker on @samsa/log over the memory file system', () => {
 
     it('answers an unsupported version per KIP-511 (v0 body, UNSUPPORTED_VERSION, ranges) and keeps the connection', async () => {
       const { client } = await setup();
-      const sent = client.send(18, 4, ApiVersionsRequestCodec, { clientSoftwareName: 'future', clientSoftwareVersion: '9' });
-      const res = await client.receive(sent, ApiVersionsResponseCodec, 0);
+      // A v5 request (newer than any spec here): a v4 frame with its version field raised.
+      const frame = encodeRequest(18, 4, 77, 'future', ApiVersionsRequestCodec, { clientSoftwareName: 'future', clientSoftwareVersion: '9' });
+      new DataView(frame.buffer, frame.byteOffset).setInt16(6, 5);
+      client.writeRaw(frame);
+      const res = await client.receive({ apiKey: 18, apiVersion: 5, correlationId: 77 }, ApiVersionsResponseCodec, 0);
       expect(res.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
-      expect(res.apiKeys.find((k) => k.apiKey === 18)).toMatchObject({ minVersion: 0, maxVersion: 3 });
+      expect(res.apiKeys.find((k) => k.apiKey === 18)).toMatchObject({ minVersion: 0, maxVersion: 4 });
       const again = await client.request(18, 3, ApiVersionsRequestCodec, { clientSoftwareName: 'x', clientSoftwareVersion: '1' }, ApiVersionsResponseCodec);
       expect(again.errorCode).toBe(ErrorCode.NONE);
     });
@@ -281,6 +285,42 @@ describe('broker on @samsa/log over the memory file system', () => {
         topics: [{ topic: 'mb', topicId: ZERO_UUID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1, replicaDirectoryId: ZERO_UUID }] }],
       });
       expect(valuesOf(small.responses[0]!.partitions[0]!.records)).toHaveLength(1);
+    });
+
+    it('ListOffsets v0: the legacy offsets list (latest, earliest, max_num_offsets, by time)', async () => {
+      const { client } = await setup(['log.segment.bytes=1024']);
+      await createTopic(client, 'lo0', 1);
+      const ask = async (timestamp: number, maxNumOffsets: number) => {
+        const res = await client.request(2, 0, ListOffsetsRequestCodec, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'lo0', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp, maxNumOffsets }] }], timeoutMs: 0 }, ListOffsetsResponseCodec);
+        return res.topics[0]!.partitions[0]!;
+      };
+      // An empty log: one segment holding nothing, so latest and earliest are both its base.
+      expect(await ask(-1, 10)).toMatchObject({ errorCode: 0, oldStyleOffsets: [0] });
+      // Three batches of ~600 bytes: each rolls a new 1 KiB segment.
+      for (let i = 0; i < 3; i++) await produce(client, 'lo0', 0, batchOf([`${i}`.repeat(500)]));
+      expect((await ask(-1, 1)).oldStyleOffsets).toEqual([3]);
+      const all = (await ask(-1, 100)).oldStyleOffsets;
+      expect(all[0]).toBe(3);
+      expect(all[all.length - 1]).toBe(0);
+      expect([...all].sort((a, b) => b - a)).toEqual(all);
+      expect((await ask(-2, 5)).oldStyleOffsets).toEqual([0]);
+      // Nothing was written before 1970.
+      expect((await ask(1, 5)).oldStyleOffsets).toEqual([]);
+    });
+
+    it('ListOffsets v8-v10: earliest local is the log start; latest tiered is not found (nothing is tiered)', async () => {
+      const { client } = await setup();
+      await createTopic(client, 'lo8', 1);
+      await produce(client, 'lo8', 0, batchOf(['a', 'b']));
+      for (let v = 8; v <= 10; v++) {
+        const ask = async (timestamp: number) => {
+          const res = await client.request(2, v, ListOffsetsRequestCodec, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'lo8', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }], timeoutMs: 1000 }, ListOffsetsResponseCodec);
+          return res.topics[0]!.partitions[0]!;
+        };
+        expect(await ask(-4)).toMatchObject({ errorCode: 0, offset: 0, timestamp: -1 });
+        expect(await ask(-1)).toMatchObject({ errorCode: 0, offset: 2 });
+        if (v >= 9) expect(await ask(-5)).toMatchObject({ errorCode: 0, offset: -1, timestamp: -1 });
+      }
     });
 
     it('ListOffsets v1-v7: earliest, latest, by timestamp, max timestamp', async () => {

@@ -6,7 +6,8 @@
  *       UNSUPPORTED_VERSION and our ranges, connection stays open (the client retries
  *       with a version we both know, on the same connection)
  *   unknown API key, or a version we do not serve → close (Kafka cannot answer a
- *       request it cannot parse either); logged, rate-limited
+ *       request it cannot parse either); one warning per reason and interval (1 s) naming
+ *       the client id, the API and the version, the rest counted in `suppressedSinceLast`
  *   header/body fails to decode (short, malformed) → close, logged once per interval
  *   bytes left after the body                     → ignored, as Kafka does (librdkafka >= 2.1
  *       sends 3 extra bytes with its all-topics Metadata v9+ request); counted per API
@@ -16,7 +17,7 @@
  *   handler throws anything else (a bug)          → close, logged as error
  * Metrics: per-API request count and latency, bytes in/out.
  */
-import { ApiKey, ApiVersionsResponseCodec, DecodeError, decodeRequest, encodeResponseFrame, encodeResponseFrameChunks, ErrorCode, peekRequestHeader } from '@samsa/codec';
+import { ApiKey, ApiVersionsResponseCodec, DecodeError, decodeRequest, encodeResponseFrame, encodeResponseFrameChunks, ErrorCode, peekClientId, peekRequestHeader } from '@samsa/codec';
 import type { BrokerContext } from './broker-context.ts';
 import { responseByteLength } from './connection/connection-session.ts';
 import type { FrameOutcome, ResponseBytes } from './connection/connection-session.ts';
@@ -50,9 +51,10 @@ export class Dispatcher {
       ctx.metrics.bytesOut(response.byteLength);
       return { response };
     }
-    if (!handler) return this.#reject('unsupported-api', peer, { apiKey, apiVersion }, 'request for an API this broker does not serve');
+    if (!handler) return this.#reject('unsupported-api', peer, { clientId: peekClientId(frame), apiKey, apiVersion }, 'request for an API this broker does not serve');
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
-      return this.#reject('unsupported-version', peer, { api: handler.name, apiVersion }, 'request version this broker does not serve');
+      const served = `${handler.minVersion}-${handler.maxVersion}`;
+      return this.#reject('unsupported-version', peer, { clientId: peekClientId(frame), api: handler.name, apiVersion, served }, 'request version this broker does not serve');
     }
     const startedMs = ctx.clock.monotonicMs();
     let decoded;

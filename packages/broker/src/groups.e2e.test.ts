@@ -92,15 +92,15 @@ describe('consumer groups', () => {
     const { client } = await setup();
     const res = await client.request(18, 3, ApiVersionsRequestCodec, { clientSoftwareName: 't', clientSoftwareVersion: '1' }, ApiVersionsResponseCodec);
     const ranges = new Map(res.apiKeys.map((k) => [k.apiKey, [k.minVersion, k.maxVersion]]));
-    expect(ranges.get(8)).toEqual([0, 8]);
-    expect(ranges.get(9)).toEqual([0, 8]);
-    expect(ranges.get(10)).toEqual([0, 4]);
+    expect(ranges.get(8)).toEqual([0, 9]);
+    expect(ranges.get(9)).toEqual([0, 9]);
+    expect(ranges.get(10)).toEqual([0, 6]);
     expect(ranges.get(11)).toEqual([0, 9]);
     expect(ranges.get(12)).toEqual([0, 4]);
     expect(ranges.get(13)).toEqual([0, 5]);
     expect(ranges.get(14)).toEqual([0, 5]);
     expect(ranges.get(15)).toEqual([0, 5]);
-    expect(ranges.get(16)).toEqual([0, 4]);
+    expect(ranges.get(16)).toEqual([0, 5]);
     expect(ranges.get(42)).toEqual([0, 2]);
     expect(ranges.get(47)).toEqual([0, 0]);
   });
@@ -214,6 +214,11 @@ describe('consumer groups', () => {
     expect(l4.groups).toEqual([]);
     const l4s = await client.request(16, 4, ListGroupsRequestCodec, { statesFilter: ['Stable'], typesFilter: [] }, ListGroupsResponseCodec);
     expect(l4s.groups.map((g) => [g.groupId, g.groupState])).toEqual([['pair', 'Stable']]);
+    // v5 (KIP-848) filters by type: every group here is classic.
+    const l5 = await client.request(16, 5, ListGroupsRequestCodec, { statesFilter: [], typesFilter: ['Classic'] }, ListGroupsResponseCodec);
+    expect(l5.groups.map((g) => [g.groupId, g.groupType])).toEqual([['pair', 'classic']]);
+    const l5c = await client.request(16, 5, ListGroupsRequestCodec, { statesFilter: [], typesFilter: ['consumer'] }, ListGroupsResponseCodec);
+    expect(l5c.groups).toEqual([]);
     // Batch leave (v3+) by member identity: both at once.
     const leave = await client.request(13, 5, (await import('@samsa/codec')).LeaveGroupRequestCodec, {
       groupId: 'pair',

@@ -1,5 +1,7 @@
 /**
- * FindCoordinator (key 10), versions 0-4.
+ * FindCoordinator (key 10), versions 0-6 (v5 only allows TRANSACTION_ABORTABLE, which this
+ * broker never answers; v6 adds share-group keys, key type 2, answered INVALID_REQUEST as
+ * an unknown key type: there are no share groups).
  *
  * Group keys (key type 0), single broker: this broker coordinates every group; answer its
  * node id and advertised endpoint. The first group lookup creates `__consumer_offsets`
@@ -26,6 +28,7 @@ import type { RequestInfo } from './api-handler.ts';
 
 const GROUP = 0;
 const TRANSACTION = 1;
+const SHARE = 2;
 
 interface Coordinator {
   errorCode: number;
@@ -54,7 +57,7 @@ function coordinatorFor(ctx: BrokerContext, keyType: number, key: string, topicE
     return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: ctx.nodeId, host: e.host, port: e.port };
   }
   const errorCode = keyType === TRANSACTION ? ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED : ErrorCode.INVALID_REQUEST;
-  const errorMessage = keyType === TRANSACTION ? 'Transactions are not supported by this broker' : `Unknown key type ${keyType}`;
+  const errorMessage = keyType === TRANSACTION ? 'Transactions are not supported by this broker' : keyType === SHARE ? 'Share groups are not supported by this broker' : `Unknown key type ${keyType}`;
   return { errorCode, errorMessage, nodeId: -1, host: '', port: -1 };
 }
 
@@ -78,7 +81,7 @@ export const findCoordinatorHandler = defineHandler({
   apiKey: FindCoordinatorRequestCodec.meta.apiKey,
   name: FindCoordinatorRequestCodec.meta.apiName,
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 6,
   request: FindCoordinatorRequestCodec,
   response: FindCoordinatorResponseCodec,
   handle: handleFindCoordinator,

@@ -1,5 +1,6 @@
 /**
- * InitProducerId (key 22), versions 0-4 — idempotent producers only.
+ * InitProducerId (key 22), versions 0-5 — idempotent producers only (v5 only allows
+ * TRANSACTION_ABORTABLE, a transactional error this broker never answers).
  *
  * Without a transactional id, Kafka "blindly" hands out a fresh producer id with epoch 0,
  * also when a v3+ client sends its current id/epoch to bump it (KIP-360): the fresh id
@@ -34,7 +35,7 @@ export const initProducerIdHandler = defineHandler({
   apiKey: InitProducerIdRequestCodec.meta.apiKey,
   name: InitProducerIdRequestCodec.meta.apiName,
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   request: InitProducerIdRequestCodec,
   response: InitProducerIdResponseCodec,
   handle: handleInitProducerId,

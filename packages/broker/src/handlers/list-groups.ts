@@ -1,8 +1,10 @@
 /**
- * ListGroups (key 16), versions 0-4.
+ * ListGroups (key 16), versions 0-5.
  *
  * Every group this coordinator knows, with its protocol type; v4+ filters by state
- * (case-insensitive, e.g. "Stable", "Empty") and answers each group's state. While the
+ * (case-insensitive, e.g. "Stable", "Empty") and answers each group's state; v5+ filters
+ * by group type (KIP-848; case-insensitive) and answers each group's type — "classic" for
+ * every group here, so a types filter without "classic" lists none. While the
  * coordinator replays `__consumer_offsets` the answer is COORDINATOR_LOAD_IN_PROGRESS.
  */
 import { ListGroupsRequestCodec, ListGroupsResponseCodec } from '@samsa/codec';
@@ -22,7 +24,7 @@ export const listGroupsHandler = defineHandler({
   apiKey: ListGroupsRequestCodec.meta.apiKey,
   name: ListGroupsRequestCodec.meta.apiName,
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 5,
   request: ListGroupsRequestCodec,
   response: ListGroupsResponseCodec,
   handle: handleListGroups,

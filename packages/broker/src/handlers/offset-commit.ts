@@ -1,5 +1,5 @@
 /**
- * OffsetCommit (key 8), versions 0-8.
+ * OffsetCommit (key 8), versions 0-9.
  *
  * Commits are appended to the group's `__consumer_offsets` partition and acknowledged
  * only after that append is durable under the partition's flush policy (coordinator +
@@ -9,7 +9,9 @@
  * REBALANCE_IN_PROGRESS, COORDINATOR_LOAD_IN_PROGRESS...) go on every partition.
  * Versions: v0 has no generation/member (a "simple" commit, generation -1), v1 a commit
  * timestamp per partition, v2-v4 a retention time, v6+ a leader epoch, v7+
- * group.instance.id, v8 is flexible. Empty group id → INVALID_GROUP_ID on every partition.
+ * group.instance.id, v8 is flexible, v9 (KIP-848) is v8 whose generation field is a member
+ * epoch for new-protocol groups; for the classic groups here it is the generation, as in
+ * Kafka. Empty group id → INVALID_GROUP_ID on every partition.
  */
 import { ErrorCode, OffsetCommitRequestCodec, OffsetCommitResponseCodec } from '@samsa/codec';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '@samsa/codec';
@@ -32,7 +34,7 @@ export const offsetCommitHandler = defineHandler({
   apiKey: OffsetCommitRequestCodec.meta.apiKey,
   name: OffsetCommitRequestCodec.meta.apiName,
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 9,
   request: OffsetCommitRequestCodec,
   response: OffsetCommitResponseCodec,
   handle: handleOffsetCommit,

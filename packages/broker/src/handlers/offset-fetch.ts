@@ -1,12 +1,14 @@
 /**
- * OffsetFetch (key 9), versions 0-8.
+ * OffsetFetch (key 9), versions 0-9.
  *
  * Committed offsets of one group (v0-v7) or of several groups at once (v8, `groups`).
  * A partition with no committed offset answers offset -1, metadata "". `topics: null`
  * (v2+) asks for every partition the group has an offset for. v2+ carry a top-level error
  * (e.g. COORDINATOR_LOAD_IN_PROGRESS); v0-v1 have none, so a group error goes on every
  * requested partition instead, as Kafka does. v7+ `requireStable` is accepted (there are no
- * pending transactional offsets to wait for). v8 answers per group, in request order.
+ * pending transactional offsets to wait for). v8+ answers per group, in request order.
+ * v9's member id and member epoch (KIP-848) are checked only by new-protocol groups;
+ * every group here is a classic group, which ignores them, as Kafka's ClassicGroup does.
  * The version rules are @samsa/coordinator's `offsetFetchInputs` / `offsetFetchResponseFor`.
  */
 import { OffsetFetchRequestCodec, OffsetFetchResponseCodec } from '@samsa/codec';
@@ -35,7 +37,7 @@ export const offsetFetchHandler = defineHandler({
   apiKey: OffsetFetchRequestCodec.meta.apiKey,
   name: OffsetFetchRequestCodec.meta.apiName,
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 9,
   request: OffsetFetchRequestCodec,
   response: OffsetFetchResponseCodec,
   handle: handleOffsetFetch,

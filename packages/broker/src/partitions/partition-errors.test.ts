@@ -22,6 +22,7 @@ function failingLog(thrown: unknown): PartitionLog {
     append: (): Promise<AppendResult> => Promise.reject(thrown),
     read: (): Promise<ReadResult> => Promise.reject(thrown),
     offsetForTimestamp: () => Promise.resolve(null),
+    segmentInfos: () => Promise.reject(thrown),
     endOffsetForEpoch: () => ({ leaderEpoch: -1, endOffset: -1 }),
     truncateTo: () => Promise.reject(thrown),
     appendAsFollower: (): Promise<AppendResult> => Promise.reject(thrown),

@@ -26,7 +26,7 @@
  *     at once instead of parking).
  *   - offsets are JS numbers.
  */
-import type { AppendEvent, AppendOptions, AppendResult, EpochEndOffset, FollowerAppendOptions, Log, ReadOptions, ReadResult, TimestampAndOffset, Watermark } from '@samsa/log';
+import type { AppendEvent, AppendOptions, AppendResult, EpochEndOffset, FollowerAppendOptions, Log, ReadOptions, ReadResult, SegmentInfo, TimestampAndOffset, Watermark } from '@samsa/log';
 
 export interface WaitForDataOptions {
   readonly signal?: AbortSignal;
@@ -46,6 +46,8 @@ export interface PartitionLog {
   read(offset: number, maxBytes: number, options?: ReadOptions): Promise<ReadResult>;
   /** ListOffsets: -2 earliest, -1 latest, -3 max timestamp, else first offset with timestamp ≥ ts; null when none. */
   offsetForTimestamp(timestampMs: number): Promise<TimestampAndOffset | null>;
+  /** Every segment's base offset, size and last modification time, oldest first (ListOffsets v0). */
+  segmentInfos(): Promise<readonly SegmentInfo[]>;
   /**
    * OffsetsForLeaderEpoch (KIP-101/279, @samsa/log's `Log.endOffsetForEpoch`): the largest
    * epoch ≤ `leaderEpoch` the log holds and where it ends (the next epoch's start offset,

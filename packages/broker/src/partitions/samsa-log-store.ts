@@ -40,7 +40,7 @@
  * first append of that epoch.
  */
 import { flushPolicyFromKafka, LOG_CLEAN_SHUTDOWN_FILE, LOG_DIR_CLEAN_SHUTDOWN_FILE, LogManager } from '@samsa/log';
-import type { AppendEvent, AppendOptions, AppendResult, EpochEndOffset, FollowerAppendOptions, Log, LogConfig, ReadOptions, ReadResult, SegmentsDeletedEvent, TimestampAndOffset } from '@samsa/log';
+import type { AppendEvent, AppendOptions, AppendResult, EpochEndOffset, FollowerAppendOptions, Log, LogConfig, ReadOptions, ReadResult, SegmentInfo, SegmentsDeletedEvent, TimestampAndOffset } from '@samsa/log';
 import { joinPath } from '@samsa/runtime';
 import type { Clock, FileSystem, Random } from '@samsa/runtime';
 import type { Logger } from '../observability/logger.ts';
@@ -134,6 +134,9 @@ class SamsaPartitionLog implements PartitionLog {
   }
   offsetForTimestamp(timestampMs: number): Promise<TimestampAndOffset | null> {
     return this.log.offsetForTimestamp(timestampMs);
+  }
+  segmentInfos(): Promise<readonly SegmentInfo[]> {
+    return this.log.segmentInfos();
   }
   deleteRecordsBefore(offset: number): Promise<number> {
     return this.log.deleteRecordsBefore(offset);

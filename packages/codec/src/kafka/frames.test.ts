@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../decode-error.ts';
 import { decodeMessage } from './encode-decode.ts';
-import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame, RequestFrameError, requestHeaderVersion, responseHeaderVersion } from './frames.ts';
+import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame, peekClientId, PEEKED_CLIENT_ID_CHARS_MAX, RequestFrameError, requestHeaderVersion, responseHeaderVersion } from './frames.ts';
 import { apiByKey } from './generated/registry.ts';
 import { ApiVersionsRequestCodec } from './generated/api-versions-request.ts';
 import { ApiVersionsResponseCodec } from './generated/api-versions-response.ts';
@@ -97,5 +97,23 @@ describe('registry and error codes', () => {
     expect(errorInfo(3)).toMatchObject({ name: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true });
     expect(errorInfo(ErrorCode.NONE).name).toBe('NONE');
     expect(errorInfo(31337).name).toBe('UNKNOWN_ERROR_CODE');
+  });
+});
+
+describe('peekClientId', () => {
+  const frameWith = (clientId: string | null, apiVersion: number): Uint8Array =>
+    encodeRequestFrame({ requestApiKey: 3, requestApiVersion: apiVersion, correlationId: 1, clientId }, MetadataRequestCodec, { topics: null, allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }).subarray(4);
+
+  it('reads the client id of header v1 and v2 requests, null for a null id', () => {
+    expect(peekClientId(frameWith('kafka-python-2.0.2', 1))).toBe('kafka-python-2.0.2');
+    expect(peekClientId(frameWith('rdkafka', 12))).toBe('rdkafka');
+    expect(peekClientId(frameWith(null, 4))).toBeNull();
+  });
+
+  it('never throws on a short or lying frame, and cuts a long id', () => {
+    const f = frameWith('abc', 4);
+    expect(peekClientId(f.subarray(0, 9))).toBeNull();
+    expect(peekClientId(f.subarray(0, 12))).toBeNull();
+    expect(peekClientId(frameWith('x'.repeat(1000), 4))).toBe(`${'x'.repeat(PEEKED_CLIENT_ID_CHARS_MAX)}…`);
   });
 });

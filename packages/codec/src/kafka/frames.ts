@@ -90,6 +90,25 @@ export function peekRequestHeader(frame: Uint8Array): RequestIds | null {
   return { apiKey: v.getInt16(0), apiVersion: v.getInt16(2), correlationId: v.getInt32(4) };
 }
 
+/** Longest client id peekClientId returns (longer ones are cut, marked with an ellipsis). */
+export const PEEKED_CLIENT_ID_CHARS_MAX = 128;
+
+/**
+ * The client id of any request header version ≥ 1 (every request but ControlledShutdown v0
+ * has one: a nullable int16-length string right after the 8 fixed bytes), for logging a
+ * request the broker will not decode (an unknown API or version). null when absent, null
+ * or cut short; never throws. Header v2's tagged fields come after it, so they do not matter.
+ */
+export function peekClientId(frame: Uint8Array): string | null {
+  if (frame.byteLength < REQUEST_FIXED_HEADER_BYTES + 2) return null;
+  const length = new DataView(frame.buffer, frame.byteOffset + REQUEST_FIXED_HEADER_BYTES, 2).getInt16(0);
+  const start = REQUEST_FIXED_HEADER_BYTES + 2;
+  if (length < 0 || start + length > frame.byteLength) return null;
+  const bytes = frame.subarray(start, start + Math.min(length, PEEKED_CLIENT_ID_CHARS_MAX * 4));
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  return text.length > PEEKED_CLIENT_ID_CHARS_MAX || length > bytes.byteLength ? `${text.slice(0, PEEKED_CLIENT_ID_CHARS_MAX)}…` : text;
+}
+
 /** Reads a request header with a fresh Reader, left at the body's first byte; throws RequestFrameError. */
 function readHeader(bytes: Uint8Array): { r: Reader; header: RequestHeader; headerVersion: number; api: ApiEntry } {
   const r = new Reader(bytes, 'RequestHeader', -1);

@@ -8,5 +8,5 @@ export type { ApiEntry } from './generated/registry.ts';
 export type { MessageCodec, MessageMeta, TaggedField } from './message-codec.ts';
 export { isFlexible } from './message-codec.ts';
 export { encodeMessage, decodeMessage } from './encode-decode.ts';
-export { requestHeaderVersion, responseHeaderVersion, peekRequestHeader, REQUEST_FIXED_HEADER_BYTES, decodeRequestFrame, decodeRequest, encodeRequestFrame, encodeResponseFrame, encodeResponseFrameChunks, SPLICE_BYTES_MIN_DEFAULT, decodeResponseFrame, RequestFrameError } from './frames.ts';
+export { requestHeaderVersion, responseHeaderVersion, peekRequestHeader, peekClientId, PEEKED_CLIENT_ID_CHARS_MAX, REQUEST_FIXED_HEADER_BYTES, decodeRequestFrame, decodeRequest, encodeRequestFrame, encodeResponseFrame, encodeResponseFrameChunks, SPLICE_BYTES_MIN_DEFAULT, decodeResponseFrame, RequestFrameError } from './frames.ts';
 export type { RequestFrame, RequestIds, DecodedRequest } from './frames.ts';

@@ -102,9 +102,9 @@ export function offsetCommitInput(req: OffsetCommitRequest, version: number): Of
   };
 }
 
-/** typesFilter (v5+) is not served (ListGroups stops at v4): all groups here are "classic". */
+/** statesFilter from v4, typesFilter from v5 (every group here is "classic"; a filter without it lists none). */
 export function listGroupsInput(req: ListGroupsRequest, version: number): ListGroupsInput {
-  return { statesFilter: version >= 4 ? req.statesFilter : [], typesFilter: [] };
+  return { statesFilter: version >= 4 ? req.statesFilter : [], typesFilter: version >= 5 ? req.typesFilter : [] };
 }
 
 export function leaveGroupInput(req: LeaveGroupRequest, version: number): LeaveGroupInput {
