@@ -8,3 +8,4 @@ export * from './record-batch/index.ts';
 export * from './compression/index.ts';
 export * from './rpc/index.ts';
 export * from './errors/index.ts';
+export * from './legacy-messages/index.ts';
