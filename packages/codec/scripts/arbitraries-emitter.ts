@@ -36,9 +36,11 @@ function emitMessageArbitraries(m: Message, out: string[]): void {
     if (m.hasFlex()) fields.push(`    unknownTaggedFields: ${flexCond === 'true' ? '' : `!(${flexCond}) ? fc.constant(undefined) : `}arbUnknownTags([${knownTags.join(', ')}]),`);
     out.push('  return fc.record({', ...fields, '  });', '}', '');
   }
-  // defaults for absent struct fields, mirroring the codec's default*() helpers
-  for (const s of m.structs.values()) {
-    out.push(`function arbDefault_${s.typeName}(): k.${s.typeName} {`);
+  // defaults for absent struct fields, mirroring the codec's default*() helpers; the
+  // message's own default is exported (every field at its default: the broker's
+  // every-version test starts its requests from it)
+  for (const [name, s] of m.structs) {
+    out.push(`${name === '' ? 'export ' : ''}function arbDefault_${s.typeName}(): k.${s.typeName} {`);
     out.push(`  return { ${s.fields.map((f) => `${f.name}: ${arbDefault(m, f)}`).join(', ')} } as k.${s.typeName};`, '}', '');
   }
 }

@@ -22,7 +22,7 @@ export function arbAddOffsetsToTxnRequest(v: number): Arbitrary<k.AddOffsetsToTx
   });
 }
 
-function arbDefault_AddOffsetsToTxnRequest(): k.AddOffsetsToTxnRequest {
+export function arbDefault_AddOffsetsToTxnRequest(): k.AddOffsetsToTxnRequest {
   return { transactionalId: "", producerId: 0, producerEpoch: 0, groupId: "" } as k.AddOffsetsToTxnRequest;
 }
 
@@ -34,7 +34,7 @@ export function arbAddOffsetsToTxnResponse(v: number): Arbitrary<k.AddOffsetsToT
   });
 }
 
-function arbDefault_AddOffsetsToTxnResponse(): k.AddOffsetsToTxnResponse {
+export function arbDefault_AddOffsetsToTxnResponse(): k.AddOffsetsToTxnResponse {
   return { throttleTimeMs: 0, errorCode: 0 } as k.AddOffsetsToTxnResponse;
 }
 
@@ -68,7 +68,7 @@ function arbAddPartitionsToTxnRequestAddPartitionsToTxnTopic(v: number): Arbitra
   });
 }
 
-function arbDefault_AddPartitionsToTxnRequest(): k.AddPartitionsToTxnRequest {
+export function arbDefault_AddPartitionsToTxnRequest(): k.AddPartitionsToTxnRequest {
   return { transactions: [], v3AndBelowTransactionalId: "", v3AndBelowProducerId: 0, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [] } as k.AddPartitionsToTxnRequest;
 }
 
@@ -114,7 +114,7 @@ function arbAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(v: numbe
   });
 }
 
-function arbDefault_AddPartitionsToTxnResponse(): k.AddPartitionsToTxnResponse {
+export function arbDefault_AddPartitionsToTxnResponse(): k.AddPartitionsToTxnResponse {
   return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [], resultsByTopicV3AndBelow: [] } as k.AddPartitionsToTxnResponse;
 }
 
@@ -150,7 +150,7 @@ function arbAddRaftVoterRequestListener(v: number): Arbitrary<k.AddRaftVoterRequ
   });
 }
 
-function arbDefault_AddRaftVoterRequest(): k.AddRaftVoterRequest {
+export function arbDefault_AddRaftVoterRequest(): k.AddRaftVoterRequest {
   return { clusterId: "", timeoutMs: 0, voterId: 0, voterDirectoryId: ZERO_UUID, listeners: [] } as k.AddRaftVoterRequest;
 }
 
@@ -167,7 +167,7 @@ export function arbAddRaftVoterResponse(v: number): Arbitrary<k.AddRaftVoterResp
   });
 }
 
-function arbDefault_AddRaftVoterResponse(): k.AddRaftVoterResponse {
+export function arbDefault_AddRaftVoterResponse(): k.AddRaftVoterResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: "" } as k.AddRaftVoterResponse;
 }
 
@@ -179,7 +179,7 @@ export function arbAllocateProducerIdsRequest(v: number): Arbitrary<k.AllocatePr
   });
 }
 
-function arbDefault_AllocateProducerIdsRequest(): k.AllocateProducerIdsRequest {
+export function arbDefault_AllocateProducerIdsRequest(): k.AllocateProducerIdsRequest {
   return { brokerId: 0, brokerEpoch: -1 } as k.AllocateProducerIdsRequest;
 }
 
@@ -193,7 +193,7 @@ export function arbAllocateProducerIdsResponse(v: number): Arbitrary<k.AllocateP
   });
 }
 
-function arbDefault_AllocateProducerIdsResponse(): k.AllocateProducerIdsResponse {
+export function arbDefault_AllocateProducerIdsResponse(): k.AllocateProducerIdsResponse {
   return { throttleTimeMs: 0, errorCode: 0, producerIdStart: 0, producerIdLen: 0 } as k.AllocateProducerIdsResponse;
 }
 
@@ -230,7 +230,7 @@ function arbAlterClientQuotasRequestOpData(v: number): Arbitrary<k.AlterClientQu
   });
 }
 
-function arbDefault_AlterClientQuotasRequest(): k.AlterClientQuotasRequest {
+export function arbDefault_AlterClientQuotasRequest(): k.AlterClientQuotasRequest {
   return { entries: [], validateOnly: false } as k.AlterClientQuotasRequest;
 }
 
@@ -271,7 +271,7 @@ function arbAlterClientQuotasResponseEntityData(v: number): Arbitrary<k.AlterCli
   });
 }
 
-function arbDefault_AlterClientQuotasResponse(): k.AlterClientQuotasResponse {
+export function arbDefault_AlterClientQuotasResponse(): k.AlterClientQuotasResponse {
   return { throttleTimeMs: 0, entries: [] } as k.AlterClientQuotasResponse;
 }
 
@@ -308,7 +308,7 @@ function arbAlterConfigsRequestAlterableConfig(v: number): Arbitrary<k.AlterConf
   });
 }
 
-function arbDefault_AlterConfigsRequest(): k.AlterConfigsRequest {
+export function arbDefault_AlterConfigsRequest(): k.AlterConfigsRequest {
   return { resources: [], validateOnly: false } as k.AlterConfigsRequest;
 }
 
@@ -338,7 +338,7 @@ function arbAlterConfigsResponseAlterConfigsResourceResponse(v: number): Arbitra
   });
 }
 
-function arbDefault_AlterConfigsResponse(): k.AlterConfigsResponse {
+export function arbDefault_AlterConfigsResponse(): k.AlterConfigsResponse {
   return { throttleTimeMs: 0, responses: [] } as k.AlterConfigsResponse;
 }
 
@@ -370,7 +370,7 @@ function arbAlterPartitionReassignmentsRequestReassignablePartition(v: number): 
   });
 }
 
-function arbDefault_AlterPartitionReassignmentsRequest(): k.AlterPartitionReassignmentsRequest {
+export function arbDefault_AlterPartitionReassignmentsRequest(): k.AlterPartitionReassignmentsRequest {
   return { timeoutMs: 60000, topics: [] } as k.AlterPartitionReassignmentsRequest;
 }
 
@@ -409,7 +409,7 @@ function arbAlterPartitionReassignmentsResponseReassignablePartitionResponse(v: 
   });
 }
 
-function arbDefault_AlterPartitionReassignmentsResponse(): k.AlterPartitionReassignmentsResponse {
+export function arbDefault_AlterPartitionReassignmentsResponse(): k.AlterPartitionReassignmentsResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: "", responses: [] } as k.AlterPartitionReassignmentsResponse;
 }
 
@@ -459,7 +459,7 @@ function arbAlterPartitionRequestBrokerState(v: number): Arbitrary<k.AlterPartit
   });
 }
 
-function arbDefault_AlterPartitionRequest(): k.AlterPartitionRequest {
+export function arbDefault_AlterPartitionRequest(): k.AlterPartitionRequest {
   return { brokerId: 0, brokerEpoch: -1, topics: [] } as k.AlterPartitionRequest;
 }
 
@@ -506,7 +506,7 @@ function arbAlterPartitionResponsePartitionData(v: number): Arbitrary<k.AlterPar
   });
 }
 
-function arbDefault_AlterPartitionResponse(): k.AlterPartitionResponse {
+export function arbDefault_AlterPartitionResponse(): k.AlterPartitionResponse {
   return { throttleTimeMs: 0, errorCode: 0, topics: [] } as k.AlterPartitionResponse;
 }
 
@@ -541,7 +541,7 @@ function arbAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(v: number): Arbitr
   });
 }
 
-function arbDefault_AlterReplicaLogDirsRequest(): k.AlterReplicaLogDirsRequest {
+export function arbDefault_AlterReplicaLogDirsRequest(): k.AlterReplicaLogDirsRequest {
   return { dirs: [] } as k.AlterReplicaLogDirsRequest;
 }
 
@@ -577,7 +577,7 @@ function arbAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(v: numb
   });
 }
 
-function arbDefault_AlterReplicaLogDirsResponse(): k.AlterReplicaLogDirsResponse {
+export function arbDefault_AlterReplicaLogDirsResponse(): k.AlterReplicaLogDirsResponse {
   return { throttleTimeMs: 0, results: [] } as k.AlterReplicaLogDirsResponse;
 }
 
@@ -616,7 +616,7 @@ function arbAlterUserScramCredentialsRequestScramCredentialUpsertion(v: number):
   });
 }
 
-function arbDefault_AlterUserScramCredentialsRequest(): k.AlterUserScramCredentialsRequest {
+export function arbDefault_AlterUserScramCredentialsRequest(): k.AlterUserScramCredentialsRequest {
   return { deletions: [], upsertions: [] } as k.AlterUserScramCredentialsRequest;
 }
 
@@ -645,7 +645,7 @@ function arbAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(v: 
   });
 }
 
-function arbDefault_AlterUserScramCredentialsResponse(): k.AlterUserScramCredentialsResponse {
+export function arbDefault_AlterUserScramCredentialsResponse(): k.AlterUserScramCredentialsResponse {
   return { throttleTimeMs: 0, results: [] } as k.AlterUserScramCredentialsResponse;
 }
 
@@ -661,7 +661,7 @@ export function arbApiVersionsRequest(v: number): Arbitrary<k.ApiVersionsRequest
   });
 }
 
-function arbDefault_ApiVersionsRequest(): k.ApiVersionsRequest {
+export function arbDefault_ApiVersionsRequest(): k.ApiVersionsRequest {
   return { clientSoftwareName: "", clientSoftwareVersion: "" } as k.ApiVersionsRequest;
 }
 
@@ -705,7 +705,7 @@ function arbApiVersionsResponseFinalizedFeatureKey(v: number): Arbitrary<k.ApiVe
   });
 }
 
-function arbDefault_ApiVersionsResponse(): k.ApiVersionsResponse {
+export function arbDefault_ApiVersionsResponse(): k.ApiVersionsResponse {
   return { errorCode: 0, apiKeys: [], throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1, finalizedFeatures: [], zkMigrationReady: false } as k.ApiVersionsResponse;
 }
 
@@ -753,7 +753,7 @@ function arbAssignReplicasToDirsRequestPartitionData(v: number): Arbitrary<k.Ass
   });
 }
 
-function arbDefault_AssignReplicasToDirsRequest(): k.AssignReplicasToDirsRequest {
+export function arbDefault_AssignReplicasToDirsRequest(): k.AssignReplicasToDirsRequest {
   return { brokerId: 0, brokerEpoch: -1, directories: [] } as k.AssignReplicasToDirsRequest;
 }
 
@@ -802,7 +802,7 @@ function arbAssignReplicasToDirsResponsePartitionData(v: number): Arbitrary<k.As
   });
 }
 
-function arbDefault_AssignReplicasToDirsResponse(): k.AssignReplicasToDirsResponse {
+export function arbDefault_AssignReplicasToDirsResponse(): k.AssignReplicasToDirsResponse {
   return { throttleTimeMs: 0, errorCode: 0, directories: [] } as k.AssignReplicasToDirsResponse;
 }
 
@@ -855,7 +855,7 @@ function arbBeginQuorumEpochRequestLeaderEndpoint(v: number): Arbitrary<k.BeginQ
   });
 }
 
-function arbDefault_BeginQuorumEpochRequest(): k.BeginQuorumEpochRequest {
+export function arbDefault_BeginQuorumEpochRequest(): k.BeginQuorumEpochRequest {
   return { clusterId: null, voterId: -1, topics: [], leaderEndpoints: [] } as k.BeginQuorumEpochRequest;
 }
 
@@ -907,7 +907,7 @@ function arbBeginQuorumEpochResponseNodeEndpoint(v: number): Arbitrary<k.BeginQu
   });
 }
 
-function arbDefault_BeginQuorumEpochResponse(): k.BeginQuorumEpochResponse {
+export function arbDefault_BeginQuorumEpochResponse(): k.BeginQuorumEpochResponse {
   return { errorCode: 0, topics: [], nodeEndpoints: [] } as k.BeginQuorumEpochResponse;
 }
 
@@ -935,7 +935,7 @@ export function arbBrokerHeartbeatRequest(v: number): Arbitrary<k.BrokerHeartbea
   });
 }
 
-function arbDefault_BrokerHeartbeatRequest(): k.BrokerHeartbeatRequest {
+export function arbDefault_BrokerHeartbeatRequest(): k.BrokerHeartbeatRequest {
   return { brokerId: 0, brokerEpoch: -1, currentMetadataOffset: 0, wantFence: false, wantShutDown: false, offlineLogDirs: [] } as k.BrokerHeartbeatRequest;
 }
 
@@ -950,7 +950,7 @@ export function arbBrokerHeartbeatResponse(v: number): Arbitrary<k.BrokerHeartbe
   });
 }
 
-function arbDefault_BrokerHeartbeatResponse(): k.BrokerHeartbeatResponse {
+export function arbDefault_BrokerHeartbeatResponse(): k.BrokerHeartbeatResponse {
   return { throttleTimeMs: 0, errorCode: 0, isCaughtUp: false, isFenced: true, shouldShutDown: false } as k.BrokerHeartbeatResponse;
 }
 
@@ -988,7 +988,7 @@ function arbBrokerRegistrationRequestFeature(v: number): Arbitrary<k.BrokerRegis
   });
 }
 
-function arbDefault_BrokerRegistrationRequest(): k.BrokerRegistrationRequest {
+export function arbDefault_BrokerRegistrationRequest(): k.BrokerRegistrationRequest {
   return { brokerId: 0, clusterId: "", incarnationId: ZERO_UUID, listeners: [], features: [], rack: "", isMigratingZkBroker: false, logDirs: [], previousBrokerEpoch: -1 } as k.BrokerRegistrationRequest;
 }
 
@@ -1009,7 +1009,7 @@ export function arbBrokerRegistrationResponse(v: number): Arbitrary<k.BrokerRegi
   });
 }
 
-function arbDefault_BrokerRegistrationResponse(): k.BrokerRegistrationResponse {
+export function arbDefault_BrokerRegistrationResponse(): k.BrokerRegistrationResponse {
   return { throttleTimeMs: 0, errorCode: 0, brokerEpoch: -1 } as k.BrokerRegistrationResponse;
 }
 
@@ -1021,7 +1021,7 @@ export function arbConsumerGroupDescribeRequest(v: number): Arbitrary<k.Consumer
   });
 }
 
-function arbDefault_ConsumerGroupDescribeRequest(): k.ConsumerGroupDescribeRequest {
+export function arbDefault_ConsumerGroupDescribeRequest(): k.ConsumerGroupDescribeRequest {
   return { groupIds: [], includeAuthorizedOperations: false } as k.ConsumerGroupDescribeRequest;
 }
 
@@ -1080,7 +1080,7 @@ function arbConsumerGroupDescribeResponseAssignment(v: number): Arbitrary<k.Cons
   });
 }
 
-function arbDefault_ConsumerGroupDescribeResponse(): k.ConsumerGroupDescribeResponse {
+export function arbDefault_ConsumerGroupDescribeResponse(): k.ConsumerGroupDescribeResponse {
   return { throttleTimeMs: 0, groups: [] } as k.ConsumerGroupDescribeResponse;
 }
 
@@ -1124,7 +1124,7 @@ function arbConsumerGroupHeartbeatRequestTopicPartitions(v: number): Arbitrary<k
   });
 }
 
-function arbDefault_ConsumerGroupHeartbeatRequest(): k.ConsumerGroupHeartbeatRequest {
+export function arbDefault_ConsumerGroupHeartbeatRequest(): k.ConsumerGroupHeartbeatRequest {
   return { groupId: "", memberId: "", memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: -1, subscribedTopicNames: null, subscribedTopicRegex: null, serverAssignor: null, topicPartitions: null } as k.ConsumerGroupHeartbeatRequest;
 }
 
@@ -1160,7 +1160,7 @@ function arbConsumerGroupHeartbeatResponseTopicPartitions(v: number): Arbitrary<
   });
 }
 
-function arbDefault_ConsumerGroupHeartbeatResponse(): k.ConsumerGroupHeartbeatResponse {
+export function arbDefault_ConsumerGroupHeartbeatResponse(): k.ConsumerGroupHeartbeatResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null } as k.ConsumerGroupHeartbeatResponse;
 }
 
@@ -1186,7 +1186,7 @@ function arbConsumerProtocolAssignmentTopicPartition(v: number): Arbitrary<k.Con
   });
 }
 
-function arbDefault_ConsumerProtocolAssignment(): k.ConsumerProtocolAssignment {
+export function arbDefault_ConsumerProtocolAssignment(): k.ConsumerProtocolAssignment {
   return { assignedPartitions: [], userData: null } as k.ConsumerProtocolAssignment;
 }
 
@@ -1211,7 +1211,7 @@ function arbConsumerProtocolSubscriptionTopicPartition(v: number): Arbitrary<k.C
   });
 }
 
-function arbDefault_ConsumerProtocolSubscription(): k.ConsumerProtocolSubscription {
+export function arbDefault_ConsumerProtocolSubscription(): k.ConsumerProtocolSubscription {
   return { topics: [], userData: null, ownedPartitions: [], generationId: -1, rackId: null } as k.ConsumerProtocolSubscription;
 }
 
@@ -1227,7 +1227,7 @@ export function arbControlledShutdownRequest(v: number): Arbitrary<k.ControlledS
   });
 }
 
-function arbDefault_ControlledShutdownRequest(): k.ControlledShutdownRequest {
+export function arbDefault_ControlledShutdownRequest(): k.ControlledShutdownRequest {
   return { brokerId: 0, brokerEpoch: -1 } as k.ControlledShutdownRequest;
 }
 
@@ -1247,7 +1247,7 @@ function arbControlledShutdownResponseRemainingPartition(v: number): Arbitrary<k
   });
 }
 
-function arbDefault_ControlledShutdownResponse(): k.ControlledShutdownResponse {
+export function arbDefault_ControlledShutdownResponse(): k.ControlledShutdownResponse {
   return { errorCode: 0, remainingPartitions: [] } as k.ControlledShutdownResponse;
 }
 
@@ -1285,7 +1285,7 @@ function arbControllerRegistrationRequestFeature(v: number): Arbitrary<k.Control
   });
 }
 
-function arbDefault_ControllerRegistrationRequest(): k.ControllerRegistrationRequest {
+export function arbDefault_ControllerRegistrationRequest(): k.ControllerRegistrationRequest {
   return { controllerId: 0, incarnationId: ZERO_UUID, zkMigrationReady: false, listeners: [], features: [] } as k.ControllerRegistrationRequest;
 }
 
@@ -1306,7 +1306,7 @@ export function arbControllerRegistrationResponse(v: number): Arbitrary<k.Contro
   });
 }
 
-function arbDefault_ControllerRegistrationResponse(): k.ControllerRegistrationResponse {
+export function arbDefault_ControllerRegistrationResponse(): k.ControllerRegistrationResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: "" } as k.ControllerRegistrationResponse;
 }
 
@@ -1330,7 +1330,7 @@ function arbCreateAclsRequestAclCreation(v: number): Arbitrary<k.CreateAclsReque
   });
 }
 
-function arbDefault_CreateAclsRequest(): k.CreateAclsRequest {
+export function arbDefault_CreateAclsRequest(): k.CreateAclsRequest {
   return { creations: [] } as k.CreateAclsRequest;
 }
 
@@ -1354,7 +1354,7 @@ function arbCreateAclsResponseAclCreationResult(v: number): Arbitrary<k.CreateAc
   });
 }
 
-function arbDefault_CreateAclsResponse(): k.CreateAclsResponse {
+export function arbDefault_CreateAclsResponse(): k.CreateAclsResponse {
   return { throttleTimeMs: 0, results: [] } as k.CreateAclsResponse;
 }
 
@@ -1380,7 +1380,7 @@ function arbCreateDelegationTokenRequestCreatableRenewers(v: number): Arbitrary<
   });
 }
 
-function arbDefault_CreateDelegationTokenRequest(): k.CreateDelegationTokenRequest {
+export function arbDefault_CreateDelegationTokenRequest(): k.CreateDelegationTokenRequest {
   return { ownerPrincipalType: "", ownerPrincipalName: "", renewers: [], maxLifetimeMs: 0 } as k.CreateDelegationTokenRequest;
 }
 
@@ -1405,7 +1405,7 @@ export function arbCreateDelegationTokenResponse(v: number): Arbitrary<k.CreateD
   });
 }
 
-function arbDefault_CreateDelegationTokenResponse(): k.CreateDelegationTokenResponse {
+export function arbDefault_CreateDelegationTokenResponse(): k.CreateDelegationTokenResponse {
   return { errorCode: 0, principalType: "", principalName: "", tokenRequesterPrincipalType: "", tokenRequesterPrincipalName: "", issueTimestampMs: 0, expiryTimestampMs: 0, maxTimestampMs: 0, tokenId: "", hmac: EMPTY_BYTES, throttleTimeMs: 0 } as k.CreateDelegationTokenResponse;
 }
 
@@ -1434,7 +1434,7 @@ function arbCreatePartitionsRequestCreatePartitionsAssignment(v: number): Arbitr
   });
 }
 
-function arbDefault_CreatePartitionsRequest(): k.CreatePartitionsRequest {
+export function arbDefault_CreatePartitionsRequest(): k.CreatePartitionsRequest {
   return { topics: [], timeoutMs: 0, validateOnly: false } as k.CreatePartitionsRequest;
 }
 
@@ -1463,7 +1463,7 @@ function arbCreatePartitionsResponseCreatePartitionsTopicResult(v: number): Arbi
   });
 }
 
-function arbDefault_CreatePartitionsResponse(): k.CreatePartitionsResponse {
+export function arbDefault_CreatePartitionsResponse(): k.CreatePartitionsResponse {
   return { throttleTimeMs: 0, results: [] } as k.CreatePartitionsResponse;
 }
 
@@ -1507,7 +1507,7 @@ function arbCreateTopicsRequestCreatableTopicConfig(v: number): Arbitrary<k.Crea
   });
 }
 
-function arbDefault_CreateTopicsRequest(): k.CreateTopicsRequest {
+export function arbDefault_CreateTopicsRequest(): k.CreateTopicsRequest {
   return { topics: [], timeoutMs: 60000, validateOnly: false } as k.CreateTopicsRequest;
 }
 
@@ -1556,7 +1556,7 @@ function arbCreateTopicsResponseCreatableTopicConfigs(v: number): Arbitrary<k.Cr
   });
 }
 
-function arbDefault_CreateTopicsResponse(): k.CreateTopicsResponse {
+export function arbDefault_CreateTopicsResponse(): k.CreateTopicsResponse {
   return { throttleTimeMs: 0, topics: [] } as k.CreateTopicsResponse;
 }
 
@@ -1577,7 +1577,7 @@ export function arbDefaultPrincipalData(v: number): Arbitrary<k.DefaultPrincipal
   });
 }
 
-function arbDefault_DefaultPrincipalData(): k.DefaultPrincipalData {
+export function arbDefault_DefaultPrincipalData(): k.DefaultPrincipalData {
   return { type: "", name: "", tokenAuthenticated: false } as k.DefaultPrincipalData;
 }
 
@@ -1601,7 +1601,7 @@ function arbDeleteAclsRequestDeleteAclsFilter(v: number): Arbitrary<k.DeleteAcls
   });
 }
 
-function arbDefault_DeleteAclsRequest(): k.DeleteAclsRequest {
+export function arbDefault_DeleteAclsRequest(): k.DeleteAclsRequest {
   return { filters: [] } as k.DeleteAclsRequest;
 }
 
@@ -1641,7 +1641,7 @@ function arbDeleteAclsResponseDeleteAclsMatchingAcl(v: number): Arbitrary<k.Dele
   });
 }
 
-function arbDefault_DeleteAclsResponse(): k.DeleteAclsResponse {
+export function arbDefault_DeleteAclsResponse(): k.DeleteAclsResponse {
   return { throttleTimeMs: 0, filterResults: [] } as k.DeleteAclsResponse;
 }
 
@@ -1660,7 +1660,7 @@ export function arbDeleteGroupsRequest(v: number): Arbitrary<k.DeleteGroupsReque
   });
 }
 
-function arbDefault_DeleteGroupsRequest(): k.DeleteGroupsRequest {
+export function arbDefault_DeleteGroupsRequest(): k.DeleteGroupsRequest {
   return { groupsNames: [] } as k.DeleteGroupsRequest;
 }
 
@@ -1680,7 +1680,7 @@ function arbDeleteGroupsResponseDeletableGroupResult(v: number): Arbitrary<k.Del
   });
 }
 
-function arbDefault_DeleteGroupsResponse(): k.DeleteGroupsResponse {
+export function arbDefault_DeleteGroupsResponse(): k.DeleteGroupsResponse {
   return { throttleTimeMs: 0, results: [] } as k.DeleteGroupsResponse;
 }
 
@@ -1712,7 +1712,7 @@ function arbDeleteRecordsRequestDeleteRecordsPartition(v: number): Arbitrary<k.D
   });
 }
 
-function arbDefault_DeleteRecordsRequest(): k.DeleteRecordsRequest {
+export function arbDefault_DeleteRecordsRequest(): k.DeleteRecordsRequest {
   return { topics: [], timeoutMs: 0 } as k.DeleteRecordsRequest;
 }
 
@@ -1749,7 +1749,7 @@ function arbDeleteRecordsResponseDeleteRecordsPartitionResult(v: number): Arbitr
   });
 }
 
-function arbDefault_DeleteRecordsResponse(): k.DeleteRecordsResponse {
+export function arbDefault_DeleteRecordsResponse(): k.DeleteRecordsResponse {
   return { throttleTimeMs: 0, topics: [] } as k.DeleteRecordsResponse;
 }
 
@@ -1784,7 +1784,7 @@ function arbDeleteShareGroupStateRequestPartitionData(v: number): Arbitrary<k.De
   });
 }
 
-function arbDefault_DeleteShareGroupStateRequest(): k.DeleteShareGroupStateRequest {
+export function arbDefault_DeleteShareGroupStateRequest(): k.DeleteShareGroupStateRequest {
   return { groupId: "", topics: [] } as k.DeleteShareGroupStateRequest;
 }
 
@@ -1820,7 +1820,7 @@ function arbDeleteShareGroupStateResponsePartitionResult(v: number): Arbitrary<k
   });
 }
 
-function arbDefault_DeleteShareGroupStateResponse(): k.DeleteShareGroupStateResponse {
+export function arbDefault_DeleteShareGroupStateResponse(): k.DeleteShareGroupStateResponse {
   return { results: [] } as k.DeleteShareGroupStateResponse;
 }
 
@@ -1849,7 +1849,7 @@ function arbDeleteTopicsRequestDeleteTopicState(v: number): Arbitrary<k.DeleteTo
   });
 }
 
-function arbDefault_DeleteTopicsRequest(): k.DeleteTopicsRequest {
+export function arbDefault_DeleteTopicsRequest(): k.DeleteTopicsRequest {
   return { topics: [], topicNames: [], timeoutMs: 0 } as k.DeleteTopicsRequest;
 }
 
@@ -1875,7 +1875,7 @@ function arbDeleteTopicsResponseDeletableTopicResult(v: number): Arbitrary<k.Del
   });
 }
 
-function arbDefault_DeleteTopicsResponse(): k.DeleteTopicsResponse {
+export function arbDefault_DeleteTopicsResponse(): k.DeleteTopicsResponse {
   return { throttleTimeMs: 0, responses: [] } as k.DeleteTopicsResponse;
 }
 
@@ -1896,7 +1896,7 @@ export function arbDescribeAclsRequest(v: number): Arbitrary<k.DescribeAclsReque
   });
 }
 
-function arbDefault_DescribeAclsRequest(): k.DescribeAclsRequest {
+export function arbDefault_DescribeAclsRequest(): k.DescribeAclsRequest {
   return { resourceTypeFilter: 0, resourceNameFilter: "", patternTypeFilter: 3, principalFilter: "", hostFilter: "", operation: 0, permissionType: 0 } as k.DescribeAclsRequest;
 }
 
@@ -1930,7 +1930,7 @@ function arbDescribeAclsResponseAclDescription(v: number): Arbitrary<k.DescribeA
   });
 }
 
-function arbDefault_DescribeAclsResponse(): k.DescribeAclsResponse {
+export function arbDefault_DescribeAclsResponse(): k.DescribeAclsResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: "", resources: [] } as k.DescribeAclsResponse;
 }
 
@@ -1959,7 +1959,7 @@ function arbDescribeClientQuotasRequestComponentData(v: number): Arbitrary<k.Des
   });
 }
 
-function arbDefault_DescribeClientQuotasRequest(): k.DescribeClientQuotasRequest {
+export function arbDefault_DescribeClientQuotasRequest(): k.DescribeClientQuotasRequest {
   return { components: [], strict: false } as k.DescribeClientQuotasRequest;
 }
 
@@ -2001,7 +2001,7 @@ function arbDescribeClientQuotasResponseValueData(v: number): Arbitrary<k.Descri
   });
 }
 
-function arbDefault_DescribeClientQuotasResponse(): k.DescribeClientQuotasResponse {
+export function arbDefault_DescribeClientQuotasResponse(): k.DescribeClientQuotasResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: "", entries: [] } as k.DescribeClientQuotasResponse;
 }
 
@@ -2025,7 +2025,7 @@ export function arbDescribeClusterRequest(v: number): Arbitrary<k.DescribeCluste
   });
 }
 
-function arbDefault_DescribeClusterRequest(): k.DescribeClusterRequest {
+export function arbDefault_DescribeClusterRequest(): k.DescribeClusterRequest {
   return { includeClusterAuthorizedOperations: false, endpointType: 1 } as k.DescribeClusterRequest;
 }
 
@@ -2053,7 +2053,7 @@ function arbDescribeClusterResponseDescribeClusterBroker(v: number): Arbitrary<k
   });
 }
 
-function arbDefault_DescribeClusterResponse(): k.DescribeClusterResponse {
+export function arbDefault_DescribeClusterResponse(): k.DescribeClusterResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, endpointType: 1, clusterId: "", controllerId: -1, brokers: [], clusterAuthorizedOperations: -2147483648 } as k.DescribeClusterResponse;
 }
 
@@ -2079,7 +2079,7 @@ function arbDescribeConfigsRequestDescribeConfigsResource(v: number): Arbitrary<
   });
 }
 
-function arbDefault_DescribeConfigsRequest(): k.DescribeConfigsRequest {
+export function arbDefault_DescribeConfigsRequest(): k.DescribeConfigsRequest {
   return { resources: [], includeSynonyms: false, includeDocumentation: false } as k.DescribeConfigsRequest;
 }
 
@@ -2130,7 +2130,7 @@ function arbDescribeConfigsResponseDescribeConfigsSynonym(v: number): Arbitrary<
   });
 }
 
-function arbDefault_DescribeConfigsResponse(): k.DescribeConfigsResponse {
+export function arbDefault_DescribeConfigsResponse(): k.DescribeConfigsResponse {
   return { throttleTimeMs: 0, results: [] } as k.DescribeConfigsResponse;
 }
 
@@ -2161,7 +2161,7 @@ function arbDescribeDelegationTokenRequestDescribeDelegationTokenOwner(v: number
   });
 }
 
-function arbDefault_DescribeDelegationTokenRequest(): k.DescribeDelegationTokenRequest {
+export function arbDefault_DescribeDelegationTokenRequest(): k.DescribeDelegationTokenRequest {
   return { owners: [] } as k.DescribeDelegationTokenRequest;
 }
 
@@ -2202,7 +2202,7 @@ function arbDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(v: nu
   });
 }
 
-function arbDefault_DescribeDelegationTokenResponse(): k.DescribeDelegationTokenResponse {
+export function arbDefault_DescribeDelegationTokenResponse(): k.DescribeDelegationTokenResponse {
   return { errorCode: 0, tokens: [], throttleTimeMs: 0 } as k.DescribeDelegationTokenResponse;
 }
 
@@ -2222,7 +2222,7 @@ export function arbDescribeGroupsRequest(v: number): Arbitrary<k.DescribeGroupsR
   });
 }
 
-function arbDefault_DescribeGroupsRequest(): k.DescribeGroupsRequest {
+export function arbDefault_DescribeGroupsRequest(): k.DescribeGroupsRequest {
   return { groups: [], includeAuthorizedOperations: false } as k.DescribeGroupsRequest;
 }
 
@@ -2259,7 +2259,7 @@ function arbDescribeGroupsResponseDescribedGroupMember(v: number): Arbitrary<k.D
   });
 }
 
-function arbDefault_DescribeGroupsResponse(): k.DescribeGroupsResponse {
+export function arbDefault_DescribeGroupsResponse(): k.DescribeGroupsResponse {
   return { throttleTimeMs: 0, groups: [] } as k.DescribeGroupsResponse;
 }
 
@@ -2286,7 +2286,7 @@ function arbDescribeLogDirsRequestDescribableLogDirTopic(v: number): Arbitrary<k
   });
 }
 
-function arbDefault_DescribeLogDirsRequest(): k.DescribeLogDirsRequest {
+export function arbDefault_DescribeLogDirsRequest(): k.DescribeLogDirsRequest {
   return { topics: [] } as k.DescribeLogDirsRequest;
 }
 
@@ -2332,7 +2332,7 @@ function arbDescribeLogDirsResponseDescribeLogDirsPartition(v: number): Arbitrar
   });
 }
 
-function arbDefault_DescribeLogDirsResponse(): k.DescribeLogDirsResponse {
+export function arbDefault_DescribeLogDirsResponse(): k.DescribeLogDirsResponse {
   return { throttleTimeMs: 0, errorCode: 0, results: [] } as k.DescribeLogDirsResponse;
 }
 
@@ -2363,7 +2363,7 @@ function arbDescribeProducersRequestTopicRequest(v: number): Arbitrary<k.Describ
   });
 }
 
-function arbDefault_DescribeProducersRequest(): k.DescribeProducersRequest {
+export function arbDefault_DescribeProducersRequest(): k.DescribeProducersRequest {
   return { topics: [] } as k.DescribeProducersRequest;
 }
 
@@ -2409,7 +2409,7 @@ function arbDescribeProducersResponseProducerState(v: number): Arbitrary<k.Descr
   });
 }
 
-function arbDefault_DescribeProducersResponse(): k.DescribeProducersResponse {
+export function arbDefault_DescribeProducersResponse(): k.DescribeProducersResponse {
   return { throttleTimeMs: 0, topics: [] } as k.DescribeProducersResponse;
 }
 
@@ -2447,7 +2447,7 @@ function arbDescribeQuorumRequestPartitionData(v: number): Arbitrary<k.DescribeQ
   });
 }
 
-function arbDefault_DescribeQuorumRequest(): k.DescribeQuorumRequest {
+export function arbDefault_DescribeQuorumRequest(): k.DescribeQuorumRequest {
   return { topics: [] } as k.DescribeQuorumRequest;
 }
 
@@ -2519,7 +2519,7 @@ function arbDescribeQuorumResponseReplicaState(v: number): Arbitrary<k.DescribeQ
   });
 }
 
-function arbDefault_DescribeQuorumResponse(): k.DescribeQuorumResponse {
+export function arbDefault_DescribeQuorumResponse(): k.DescribeQuorumResponse {
   return { errorCode: 0, errorMessage: "", topics: [], nodes: [] } as k.DescribeQuorumResponse;
 }
 
@@ -2567,7 +2567,7 @@ function arbDescribeTopicPartitionsRequestCursor(v: number): Arbitrary<k.Describ
   });
 }
 
-function arbDefault_DescribeTopicPartitionsRequest(): k.DescribeTopicPartitionsRequest {
+export function arbDefault_DescribeTopicPartitionsRequest(): k.DescribeTopicPartitionsRequest {
   return { topics: [], responsePartitionLimit: 2000, cursor: null } as k.DescribeTopicPartitionsRequest;
 }
 
@@ -2623,7 +2623,7 @@ function arbDescribeTopicPartitionsResponseCursor(v: number): Arbitrary<k.Descri
   });
 }
 
-function arbDefault_DescribeTopicPartitionsResponse(): k.DescribeTopicPartitionsResponse {
+export function arbDefault_DescribeTopicPartitionsResponse(): k.DescribeTopicPartitionsResponse {
   return { throttleTimeMs: 0, topics: [], nextCursor: null } as k.DescribeTopicPartitionsResponse;
 }
 
@@ -2646,7 +2646,7 @@ export function arbDescribeTransactionsRequest(v: number): Arbitrary<k.DescribeT
   });
 }
 
-function arbDefault_DescribeTransactionsRequest(): k.DescribeTransactionsRequest {
+export function arbDefault_DescribeTransactionsRequest(): k.DescribeTransactionsRequest {
   return { transactionalIds: [] } as k.DescribeTransactionsRequest;
 }
 
@@ -2680,7 +2680,7 @@ function arbDescribeTransactionsResponseTopicData(v: number): Arbitrary<k.Descri
   });
 }
 
-function arbDefault_DescribeTransactionsResponse(): k.DescribeTransactionsResponse {
+export function arbDefault_DescribeTransactionsResponse(): k.DescribeTransactionsResponse {
   return { throttleTimeMs: 0, transactionStates: [] } as k.DescribeTransactionsResponse;
 }
 
@@ -2706,7 +2706,7 @@ function arbDescribeUserScramCredentialsRequestUserName(v: number): Arbitrary<k.
   });
 }
 
-function arbDefault_DescribeUserScramCredentialsRequest(): k.DescribeUserScramCredentialsRequest {
+export function arbDefault_DescribeUserScramCredentialsRequest(): k.DescribeUserScramCredentialsRequest {
   return { users: [] } as k.DescribeUserScramCredentialsRequest;
 }
 
@@ -2742,7 +2742,7 @@ function arbDescribeUserScramCredentialsResponseCredentialInfo(v: number): Arbit
   });
 }
 
-function arbDefault_DescribeUserScramCredentialsResponse(): k.DescribeUserScramCredentialsResponse {
+export function arbDefault_DescribeUserScramCredentialsResponse(): k.DescribeUserScramCredentialsResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: "", results: [] } as k.DescribeUserScramCredentialsResponse;
 }
 
@@ -2771,7 +2771,7 @@ function arbElectLeadersRequestTopicPartitions(v: number): Arbitrary<k.ElectLead
   });
 }
 
-function arbDefault_ElectLeadersRequest(): k.ElectLeadersRequest {
+export function arbDefault_ElectLeadersRequest(): k.ElectLeadersRequest {
   return { electionType: 0, topicPartitions: [], timeoutMs: 60000 } as k.ElectLeadersRequest;
 }
 
@@ -2805,7 +2805,7 @@ function arbElectLeadersResponsePartitionResult(v: number): Arbitrary<k.ElectLea
   });
 }
 
-function arbDefault_ElectLeadersResponse(): k.ElectLeadersResponse {
+export function arbDefault_ElectLeadersResponse(): k.ElectLeadersResponse {
   return { throttleTimeMs: 0, errorCode: 0, replicaElectionResults: [] } as k.ElectLeadersResponse;
 }
 
@@ -2862,7 +2862,7 @@ function arbEndQuorumEpochRequestLeaderEndpoint(v: number): Arbitrary<k.EndQuoru
   });
 }
 
-function arbDefault_EndQuorumEpochRequest(): k.EndQuorumEpochRequest {
+export function arbDefault_EndQuorumEpochRequest(): k.EndQuorumEpochRequest {
   return { clusterId: null, topics: [], leaderEndpoints: [] } as k.EndQuorumEpochRequest;
 }
 
@@ -2918,7 +2918,7 @@ function arbEndQuorumEpochResponseNodeEndpoint(v: number): Arbitrary<k.EndQuorum
   });
 }
 
-function arbDefault_EndQuorumEpochResponse(): k.EndQuorumEpochResponse {
+export function arbDefault_EndQuorumEpochResponse(): k.EndQuorumEpochResponse {
   return { errorCode: 0, topics: [], nodeEndpoints: [] } as k.EndQuorumEpochResponse;
 }
 
@@ -2944,7 +2944,7 @@ export function arbEndTxnRequest(v: number): Arbitrary<k.EndTxnRequest> {
   });
 }
 
-function arbDefault_EndTxnRequest(): k.EndTxnRequest {
+export function arbDefault_EndTxnRequest(): k.EndTxnRequest {
   return { transactionalId: "", producerId: 0, producerEpoch: 0, committed: false } as k.EndTxnRequest;
 }
 
@@ -2958,7 +2958,7 @@ export function arbEndTxnResponse(v: number): Arbitrary<k.EndTxnResponse> {
   });
 }
 
-function arbDefault_EndTxnResponse(): k.EndTxnResponse {
+export function arbDefault_EndTxnResponse(): k.EndTxnResponse {
   return { throttleTimeMs: 0, errorCode: 0, producerId: -1, producerEpoch: -1 } as k.EndTxnResponse;
 }
 
@@ -2971,7 +2971,7 @@ export function arbEnvelopeRequest(v: number): Arbitrary<k.EnvelopeRequest> {
   });
 }
 
-function arbDefault_EnvelopeRequest(): k.EnvelopeRequest {
+export function arbDefault_EnvelopeRequest(): k.EnvelopeRequest {
   return { requestData: EMPTY_BYTES, requestPrincipal: EMPTY_BYTES, clientHostAddress: EMPTY_BYTES } as k.EnvelopeRequest;
 }
 
@@ -2983,7 +2983,7 @@ export function arbEnvelopeResponse(v: number): Arbitrary<k.EnvelopeResponse> {
   });
 }
 
-function arbDefault_EnvelopeResponse(): k.EnvelopeResponse {
+export function arbDefault_EnvelopeResponse(): k.EnvelopeResponse {
   return { responseData: null, errorCode: 0 } as k.EnvelopeResponse;
 }
 
@@ -2995,7 +2995,7 @@ export function arbExpireDelegationTokenRequest(v: number): Arbitrary<k.ExpireDe
   });
 }
 
-function arbDefault_ExpireDelegationTokenRequest(): k.ExpireDelegationTokenRequest {
+export function arbDefault_ExpireDelegationTokenRequest(): k.ExpireDelegationTokenRequest {
   return { hmac: EMPTY_BYTES, expiryTimePeriodMs: 0 } as k.ExpireDelegationTokenRequest;
 }
 
@@ -3008,7 +3008,7 @@ export function arbExpireDelegationTokenResponse(v: number): Arbitrary<k.ExpireD
   });
 }
 
-function arbDefault_ExpireDelegationTokenResponse(): k.ExpireDelegationTokenResponse {
+export function arbDefault_ExpireDelegationTokenResponse(): k.ExpireDelegationTokenResponse {
   return { errorCode: 0, expiryTimestampMs: 0, throttleTimeMs: 0 } as k.ExpireDelegationTokenResponse;
 }
 
@@ -3069,7 +3069,7 @@ function arbFetchRequestForgottenTopic(v: number): Arbitrary<k.FetchRequestForgo
   });
 }
 
-function arbDefault_FetchRequest(): k.FetchRequest {
+export function arbDefault_FetchRequest(): k.FetchRequest {
   return { clusterId: null, replicaId: -1, replicaState: arbDefault_FetchRequestReplicaState(), maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [], forgottenTopicsData: [], rackId: "" } as k.FetchRequest;
 }
 
@@ -3168,7 +3168,7 @@ function arbFetchResponseNodeEndpoint(v: number): Arbitrary<k.FetchResponseNodeE
   });
 }
 
-function arbDefault_FetchResponse(): k.FetchResponse {
+export function arbDefault_FetchResponse(): k.FetchResponse {
   return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: [], nodeEndpoints: [] } as k.FetchResponse;
 }
 
@@ -3237,7 +3237,7 @@ function arbFetchSnapshotRequestSnapshotId(v: number): Arbitrary<k.FetchSnapshot
   });
 }
 
-function arbDefault_FetchSnapshotRequest(): k.FetchSnapshotRequest {
+export function arbDefault_FetchSnapshotRequest(): k.FetchSnapshotRequest {
   return { clusterId: null, replicaId: -1, maxBytes: 2147483647, topics: [] } as k.FetchSnapshotRequest;
 }
 
@@ -3309,7 +3309,7 @@ function arbFetchSnapshotResponseNodeEndpoint(v: number): Arbitrary<k.FetchSnaps
   });
 }
 
-function arbDefault_FetchSnapshotResponse(): k.FetchSnapshotResponse {
+export function arbDefault_FetchSnapshotResponse(): k.FetchSnapshotResponse {
   return { throttleTimeMs: 0, errorCode: 0, topics: [], nodeEndpoints: [] } as k.FetchSnapshotResponse;
 }
 
@@ -3342,7 +3342,7 @@ export function arbFindCoordinatorRequest(v: number): Arbitrary<k.FindCoordinato
   });
 }
 
-function arbDefault_FindCoordinatorRequest(): k.FindCoordinatorRequest {
+export function arbDefault_FindCoordinatorRequest(): k.FindCoordinatorRequest {
   return { key: "", keyType: 0, coordinatorKeys: [] } as k.FindCoordinatorRequest;
 }
 
@@ -3371,7 +3371,7 @@ function arbFindCoordinatorResponseCoordinator(v: number): Arbitrary<k.FindCoord
   });
 }
 
-function arbDefault_FindCoordinatorResponse(): k.FindCoordinatorResponse {
+export function arbDefault_FindCoordinatorResponse(): k.FindCoordinatorResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: "", nodeId: 0, host: "", port: 0, coordinators: [] } as k.FindCoordinatorResponse;
 }
 
@@ -3386,7 +3386,7 @@ export function arbGetTelemetrySubscriptionsRequest(v: number): Arbitrary<k.GetT
   });
 }
 
-function arbDefault_GetTelemetrySubscriptionsRequest(): k.GetTelemetrySubscriptionsRequest {
+export function arbDefault_GetTelemetrySubscriptionsRequest(): k.GetTelemetrySubscriptionsRequest {
   return { clientInstanceId: ZERO_UUID } as k.GetTelemetrySubscriptionsRequest;
 }
 
@@ -3405,7 +3405,7 @@ export function arbGetTelemetrySubscriptionsResponse(v: number): Arbitrary<k.Get
   });
 }
 
-function arbDefault_GetTelemetrySubscriptionsResponse(): k.GetTelemetrySubscriptionsResponse {
+export function arbDefault_GetTelemetrySubscriptionsResponse(): k.GetTelemetrySubscriptionsResponse {
   return { throttleTimeMs: 0, errorCode: 0, clientInstanceId: ZERO_UUID, subscriptionId: 0, acceptedCompressionTypes: [], pushIntervalMs: 0, telemetryMaxBytes: 0, deltaTemporality: false, requestedMetrics: [] } as k.GetTelemetrySubscriptionsResponse;
 }
 
@@ -3419,7 +3419,7 @@ export function arbHeartbeatRequest(v: number): Arbitrary<k.HeartbeatRequest> {
   });
 }
 
-function arbDefault_HeartbeatRequest(): k.HeartbeatRequest {
+export function arbDefault_HeartbeatRequest(): k.HeartbeatRequest {
   return { groupId: "", generationId: 0, memberId: "", groupInstanceId: null } as k.HeartbeatRequest;
 }
 
@@ -3431,7 +3431,7 @@ export function arbHeartbeatResponse(v: number): Arbitrary<k.HeartbeatResponse> 
   });
 }
 
-function arbDefault_HeartbeatResponse(): k.HeartbeatResponse {
+export function arbDefault_HeartbeatResponse(): k.HeartbeatResponse {
   return { throttleTimeMs: 0, errorCode: 0 } as k.HeartbeatResponse;
 }
 
@@ -3461,7 +3461,7 @@ function arbIncrementalAlterConfigsRequestAlterableConfig(v: number): Arbitrary<
   });
 }
 
-function arbDefault_IncrementalAlterConfigsRequest(): k.IncrementalAlterConfigsRequest {
+export function arbDefault_IncrementalAlterConfigsRequest(): k.IncrementalAlterConfigsRequest {
   return { resources: [], validateOnly: false } as k.IncrementalAlterConfigsRequest;
 }
 
@@ -3491,7 +3491,7 @@ function arbIncrementalAlterConfigsResponseAlterConfigsResourceResponse(v: numbe
   });
 }
 
-function arbDefault_IncrementalAlterConfigsResponse(): k.IncrementalAlterConfigsResponse {
+export function arbDefault_IncrementalAlterConfigsResponse(): k.IncrementalAlterConfigsResponse {
   return { throttleTimeMs: 0, responses: [] } as k.IncrementalAlterConfigsResponse;
 }
 
@@ -3509,7 +3509,7 @@ export function arbInitProducerIdRequest(v: number): Arbitrary<k.InitProducerIdR
   });
 }
 
-function arbDefault_InitProducerIdRequest(): k.InitProducerIdRequest {
+export function arbDefault_InitProducerIdRequest(): k.InitProducerIdRequest {
   return { transactionalId: "", transactionTimeoutMs: 0, producerId: -1, producerEpoch: -1 } as k.InitProducerIdRequest;
 }
 
@@ -3523,7 +3523,7 @@ export function arbInitProducerIdResponse(v: number): Arbitrary<k.InitProducerId
   });
 }
 
-function arbDefault_InitProducerIdResponse(): k.InitProducerIdResponse {
+export function arbDefault_InitProducerIdResponse(): k.InitProducerIdResponse {
   return { throttleTimeMs: 0, errorCode: 0, producerId: -1, producerEpoch: 0 } as k.InitProducerIdResponse;
 }
 
@@ -3552,7 +3552,7 @@ function arbInitializeShareGroupStateRequestPartitionData(v: number): Arbitrary<
   });
 }
 
-function arbDefault_InitializeShareGroupStateRequest(): k.InitializeShareGroupStateRequest {
+export function arbDefault_InitializeShareGroupStateRequest(): k.InitializeShareGroupStateRequest {
   return { groupId: "", topics: [] } as k.InitializeShareGroupStateRequest;
 }
 
@@ -3588,7 +3588,7 @@ function arbInitializeShareGroupStateResponsePartitionResult(v: number): Arbitra
   });
 }
 
-function arbDefault_InitializeShareGroupStateResponse(): k.InitializeShareGroupStateResponse {
+export function arbDefault_InitializeShareGroupStateResponse(): k.InitializeShareGroupStateResponse {
   return { results: [] } as k.InitializeShareGroupStateResponse;
 }
 
@@ -3622,7 +3622,7 @@ function arbJoinGroupRequestJoinGroupRequestProtocol(v: number): Arbitrary<k.Joi
   });
 }
 
-function arbDefault_JoinGroupRequest(): k.JoinGroupRequest {
+export function arbDefault_JoinGroupRequest(): k.JoinGroupRequest {
   return { groupId: "", sessionTimeoutMs: 0, rebalanceTimeoutMs: -1, memberId: "", groupInstanceId: null, protocolType: "", protocols: [], reason: null } as k.JoinGroupRequest;
 }
 
@@ -3654,7 +3654,7 @@ function arbJoinGroupResponseJoinGroupResponseMember(v: number): Arbitrary<k.Joi
   });
 }
 
-function arbDefault_JoinGroupResponse(): k.JoinGroupResponse {
+export function arbDefault_JoinGroupResponse(): k.JoinGroupResponse {
   return { throttleTimeMs: 0, errorCode: 0, generationId: -1, protocolType: null, protocolName: "", leader: "", skipAssignment: false, memberId: "", members: [] } as k.JoinGroupResponse;
 }
 
@@ -3670,7 +3670,7 @@ export function arbKRaftVersionRecord(v: number): Arbitrary<k.KRaftVersionRecord
   });
 }
 
-function arbDefault_KRaftVersionRecord(): k.KRaftVersionRecord {
+export function arbDefault_KRaftVersionRecord(): k.KRaftVersionRecord {
   return { version: 0, kRaftVersion: 0 } as k.KRaftVersionRecord;
 }
 
@@ -3724,7 +3724,7 @@ function arbLeaderAndIsrRequestLeaderAndIsrPartitionState(v: number): Arbitrary<
   });
 }
 
-function arbDefault_LeaderAndIsrRequest(): k.LeaderAndIsrRequest {
+export function arbDefault_LeaderAndIsrRequest(): k.LeaderAndIsrRequest {
   return { controllerId: 0, isKRaftController: false, controllerEpoch: 0, brokerEpoch: -1, type: 0, ungroupedPartitionStates: [], topicStates: [], liveLeaders: [] } as k.LeaderAndIsrRequest;
 }
 
@@ -3766,7 +3766,7 @@ function arbLeaderAndIsrResponseLeaderAndIsrPartitionError(v: number): Arbitrary
   });
 }
 
-function arbDefault_LeaderAndIsrResponse(): k.LeaderAndIsrResponse {
+export function arbDefault_LeaderAndIsrResponse(): k.LeaderAndIsrResponse {
   return { errorCode: 0, partitionErrors: [], topics: [] } as k.LeaderAndIsrResponse;
 }
 
@@ -3796,7 +3796,7 @@ function arbLeaderChangeMessageVoter(v: number): Arbitrary<k.LeaderChangeMessage
   });
 }
 
-function arbDefault_LeaderChangeMessage(): k.LeaderChangeMessage {
+export function arbDefault_LeaderChangeMessage(): k.LeaderChangeMessage {
   return { version: 0, leaderId: 0, voters: [], grantingVoters: [] } as k.LeaderChangeMessage;
 }
 
@@ -3822,7 +3822,7 @@ function arbLeaveGroupRequestMemberIdentity(v: number): Arbitrary<k.LeaveGroupRe
   });
 }
 
-function arbDefault_LeaveGroupRequest(): k.LeaveGroupRequest {
+export function arbDefault_LeaveGroupRequest(): k.LeaveGroupRequest {
   return { groupId: "", memberId: "", members: [] } as k.LeaveGroupRequest;
 }
 
@@ -3848,7 +3848,7 @@ function arbLeaveGroupResponseMemberResponse(v: number): Arbitrary<k.LeaveGroupR
   });
 }
 
-function arbDefault_LeaveGroupResponse(): k.LeaveGroupResponse {
+export function arbDefault_LeaveGroupResponse(): k.LeaveGroupResponse {
   return { throttleTimeMs: 0, errorCode: 0, members: [] } as k.LeaveGroupResponse;
 }
 
@@ -3862,7 +3862,7 @@ export function arbListClientMetricsResourcesRequest(v: number): Arbitrary<k.Lis
   });
 }
 
-function arbDefault_ListClientMetricsResourcesRequest(): k.ListClientMetricsResourcesRequest {
+export function arbDefault_ListClientMetricsResourcesRequest(): k.ListClientMetricsResourcesRequest {
   return {  } as k.ListClientMetricsResourcesRequest;
 }
 
@@ -3882,7 +3882,7 @@ function arbListClientMetricsResourcesResponseClientMetricsResource(v: number): 
   });
 }
 
-function arbDefault_ListClientMetricsResourcesResponse(): k.ListClientMetricsResourcesResponse {
+export function arbDefault_ListClientMetricsResourcesResponse(): k.ListClientMetricsResourcesResponse {
   return { throttleTimeMs: 0, errorCode: 0, clientMetricsResources: [] } as k.ListClientMetricsResourcesResponse;
 }
 
@@ -3898,7 +3898,7 @@ export function arbListGroupsRequest(v: number): Arbitrary<k.ListGroupsRequest> 
   });
 }
 
-function arbDefault_ListGroupsRequest(): k.ListGroupsRequest {
+export function arbDefault_ListGroupsRequest(): k.ListGroupsRequest {
   return { statesFilter: [], typesFilter: [] } as k.ListGroupsRequest;
 }
 
@@ -3921,7 +3921,7 @@ function arbListGroupsResponseListedGroup(v: number): Arbitrary<k.ListGroupsResp
   });
 }
 
-function arbDefault_ListGroupsResponse(): k.ListGroupsResponse {
+export function arbDefault_ListGroupsResponse(): k.ListGroupsResponse {
   return { throttleTimeMs: 0, errorCode: 0, groups: [] } as k.ListGroupsResponse;
 }
 
@@ -3957,7 +3957,7 @@ function arbListOffsetsRequestListOffsetsPartition(v: number): Arbitrary<k.ListO
   });
 }
 
-function arbDefault_ListOffsetsRequest(): k.ListOffsetsRequest {
+export function arbDefault_ListOffsetsRequest(): k.ListOffsetsRequest {
   return { replicaId: 0, isolationLevel: 0, topics: [], timeoutMs: 0 } as k.ListOffsetsRequest;
 }
 
@@ -3997,7 +3997,7 @@ function arbListOffsetsResponseListOffsetsPartitionResponse(v: number): Arbitrar
   });
 }
 
-function arbDefault_ListOffsetsResponse(): k.ListOffsetsResponse {
+export function arbDefault_ListOffsetsResponse(): k.ListOffsetsResponse {
   return { throttleTimeMs: 0, topics: [] } as k.ListOffsetsResponse;
 }
 
@@ -4025,7 +4025,7 @@ function arbListPartitionReassignmentsRequestListPartitionReassignmentsTopics(v:
   });
 }
 
-function arbDefault_ListPartitionReassignmentsRequest(): k.ListPartitionReassignmentsRequest {
+export function arbDefault_ListPartitionReassignmentsRequest(): k.ListPartitionReassignmentsRequest {
   return { timeoutMs: 60000, topics: null } as k.ListPartitionReassignmentsRequest;
 }
 
@@ -4061,7 +4061,7 @@ function arbListPartitionReassignmentsResponseOngoingPartitionReassignment(v: nu
   });
 }
 
-function arbDefault_ListPartitionReassignmentsResponse(): k.ListPartitionReassignmentsResponse {
+export function arbDefault_ListPartitionReassignmentsResponse(): k.ListPartitionReassignmentsResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: "", topics: [] } as k.ListPartitionReassignmentsResponse;
 }
 
@@ -4082,7 +4082,7 @@ export function arbListTransactionsRequest(v: number): Arbitrary<k.ListTransacti
   });
 }
 
-function arbDefault_ListTransactionsRequest(): k.ListTransactionsRequest {
+export function arbDefault_ListTransactionsRequest(): k.ListTransactionsRequest {
   return { stateFilters: [], producerIdFilters: [], durationFilter: -1 } as k.ListTransactionsRequest;
 }
 
@@ -4105,7 +4105,7 @@ function arbListTransactionsResponseTransactionState(v: number): Arbitrary<k.Lis
   });
 }
 
-function arbDefault_ListTransactionsResponse(): k.ListTransactionsResponse {
+export function arbDefault_ListTransactionsResponse(): k.ListTransactionsResponse {
   return { throttleTimeMs: 0, errorCode: 0, unknownStateFilters: [], transactionStates: [] } as k.ListTransactionsResponse;
 }
 
@@ -4131,7 +4131,7 @@ function arbMetadataRequestMetadataRequestTopic(v: number): Arbitrary<k.Metadata
   });
 }
 
-function arbDefault_MetadataRequest(): k.MetadataRequest {
+export function arbDefault_MetadataRequest(): k.MetadataRequest {
   return { topics: [], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false } as k.MetadataRequest;
 }
 
@@ -4186,7 +4186,7 @@ function arbMetadataResponseMetadataResponsePartition(v: number): Arbitrary<k.Me
   });
 }
 
-function arbDefault_MetadataResponse(): k.MetadataResponse {
+export function arbDefault_MetadataResponse(): k.MetadataResponse {
   return { throttleTimeMs: 0, brokers: [], clusterId: null, controllerId: -1, topics: [], clusterAuthorizedOperations: -2147483648 } as k.MetadataResponse;
 }
 
@@ -4233,7 +4233,7 @@ function arbOffsetCommitRequestOffsetCommitRequestPartition(v: number): Arbitrar
   });
 }
 
-function arbDefault_OffsetCommitRequest(): k.OffsetCommitRequest {
+export function arbDefault_OffsetCommitRequest(): k.OffsetCommitRequest {
   return { groupId: "", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, retentionTimeMs: -1, topics: [] } as k.OffsetCommitRequest;
 }
 
@@ -4269,7 +4269,7 @@ function arbOffsetCommitResponseOffsetCommitResponsePartition(v: number): Arbitr
   });
 }
 
-function arbDefault_OffsetCommitResponse(): k.OffsetCommitResponse {
+export function arbDefault_OffsetCommitResponse(): k.OffsetCommitResponse {
   return { throttleTimeMs: 0, topics: [] } as k.OffsetCommitResponse;
 }
 
@@ -4301,7 +4301,7 @@ function arbOffsetDeleteRequestOffsetDeleteRequestPartition(v: number): Arbitrar
   });
 }
 
-function arbDefault_OffsetDeleteRequest(): k.OffsetDeleteRequest {
+export function arbDefault_OffsetDeleteRequest(): k.OffsetDeleteRequest {
   return { groupId: "", topics: [] } as k.OffsetDeleteRequest;
 }
 
@@ -4335,7 +4335,7 @@ function arbOffsetDeleteResponseOffsetDeleteResponsePartition(v: number): Arbitr
   });
 }
 
-function arbDefault_OffsetDeleteResponse(): k.OffsetDeleteResponse {
+export function arbDefault_OffsetDeleteResponse(): k.OffsetDeleteResponse {
   return { errorCode: 0, throttleTimeMs: 0, topics: [] } as k.OffsetDeleteResponse;
 }
 
@@ -4383,7 +4383,7 @@ function arbOffsetFetchRequestOffsetFetchRequestTopics(v: number): Arbitrary<k.O
   });
 }
 
-function arbDefault_OffsetFetchRequest(): k.OffsetFetchRequest {
+export function arbDefault_OffsetFetchRequest(): k.OffsetFetchRequest {
   return { groupId: "", topics: [], groups: [], requireStable: false } as k.OffsetFetchRequest;
 }
 
@@ -4456,7 +4456,7 @@ function arbOffsetFetchResponseOffsetFetchResponsePartitions(v: number): Arbitra
   });
 }
 
-function arbDefault_OffsetFetchResponse(): k.OffsetFetchResponse {
+export function arbDefault_OffsetFetchResponse(): k.OffsetFetchResponse {
   return { throttleTimeMs: 0, topics: [], errorCode: 0, groups: [] } as k.OffsetFetchResponse;
 }
 
@@ -4505,7 +4505,7 @@ function arbOffsetForLeaderEpochRequestOffsetForLeaderPartition(v: number): Arbi
   });
 }
 
-function arbDefault_OffsetForLeaderEpochRequest(): k.OffsetForLeaderEpochRequest {
+export function arbDefault_OffsetForLeaderEpochRequest(): k.OffsetForLeaderEpochRequest {
   return { replicaId: -2, topics: [] } as k.OffsetForLeaderEpochRequest;
 }
 
@@ -4543,7 +4543,7 @@ function arbOffsetForLeaderEpochResponseEpochEndOffset(v: number): Arbitrary<k.O
   });
 }
 
-function arbDefault_OffsetForLeaderEpochResponse(): k.OffsetForLeaderEpochResponse {
+export function arbDefault_OffsetForLeaderEpochResponse(): k.OffsetForLeaderEpochResponse {
   return { throttleTimeMs: 0, topics: [] } as k.OffsetForLeaderEpochResponse;
 }
 
@@ -4581,7 +4581,7 @@ function arbProduceRequestPartitionProduceData(v: number): Arbitrary<k.ProduceRe
   });
 }
 
-function arbDefault_ProduceRequest(): k.ProduceRequest {
+export function arbDefault_ProduceRequest(): k.ProduceRequest {
   return { transactionalId: null, acks: 0, timeoutMs: 0, topicData: [] } as k.ProduceRequest;
 }
 
@@ -4650,7 +4650,7 @@ function arbProduceResponseNodeEndpoint(v: number): Arbitrary<k.ProduceResponseN
   });
 }
 
-function arbDefault_ProduceResponse(): k.ProduceResponse {
+export function arbDefault_ProduceResponse(): k.ProduceResponse {
   return { responses: [], throttleTimeMs: 0, nodeEndpoints: [] } as k.ProduceResponse;
 }
 
@@ -4685,7 +4685,7 @@ export function arbPushTelemetryRequest(v: number): Arbitrary<k.PushTelemetryReq
   });
 }
 
-function arbDefault_PushTelemetryRequest(): k.PushTelemetryRequest {
+export function arbDefault_PushTelemetryRequest(): k.PushTelemetryRequest {
   return { clientInstanceId: ZERO_UUID, subscriptionId: 0, terminating: false, compressionType: 0, metrics: EMPTY_BYTES } as k.PushTelemetryRequest;
 }
 
@@ -4697,7 +4697,7 @@ export function arbPushTelemetryResponse(v: number): Arbitrary<k.PushTelemetryRe
   });
 }
 
-function arbDefault_PushTelemetryResponse(): k.PushTelemetryResponse {
+export function arbDefault_PushTelemetryResponse(): k.PushTelemetryResponse {
   return { throttleTimeMs: 0, errorCode: 0 } as k.PushTelemetryResponse;
 }
 
@@ -4725,7 +4725,7 @@ function arbReadShareGroupStateRequestPartitionData(v: number): Arbitrary<k.Read
   });
 }
 
-function arbDefault_ReadShareGroupStateRequest(): k.ReadShareGroupStateRequest {
+export function arbDefault_ReadShareGroupStateRequest(): k.ReadShareGroupStateRequest {
   return { groupId: "", topics: [] } as k.ReadShareGroupStateRequest;
 }
 
@@ -4774,7 +4774,7 @@ function arbReadShareGroupStateResponseStateBatch(v: number): Arbitrary<k.ReadSh
   });
 }
 
-function arbDefault_ReadShareGroupStateResponse(): k.ReadShareGroupStateResponse {
+export function arbDefault_ReadShareGroupStateResponse(): k.ReadShareGroupStateResponse {
   return { results: [] } as k.ReadShareGroupStateResponse;
 }
 
@@ -4814,7 +4814,7 @@ function arbReadShareGroupStateSummaryRequestPartitionData(v: number): Arbitrary
   });
 }
 
-function arbDefault_ReadShareGroupStateSummaryRequest(): k.ReadShareGroupStateSummaryRequest {
+export function arbDefault_ReadShareGroupStateSummaryRequest(): k.ReadShareGroupStateSummaryRequest {
   return { groupId: "", topics: [] } as k.ReadShareGroupStateSummaryRequest;
 }
 
@@ -4852,7 +4852,7 @@ function arbReadShareGroupStateSummaryResponsePartitionResult(v: number): Arbitr
   });
 }
 
-function arbDefault_ReadShareGroupStateSummaryResponse(): k.ReadShareGroupStateSummaryResponse {
+export function arbDefault_ReadShareGroupStateSummaryResponse(): k.ReadShareGroupStateSummaryResponse {
   return { results: [] } as k.ReadShareGroupStateSummaryResponse;
 }
 
@@ -4873,7 +4873,7 @@ export function arbRemoveRaftVoterRequest(v: number): Arbitrary<k.RemoveRaftVote
   });
 }
 
-function arbDefault_RemoveRaftVoterRequest(): k.RemoveRaftVoterRequest {
+export function arbDefault_RemoveRaftVoterRequest(): k.RemoveRaftVoterRequest {
   return { clusterId: "", voterId: 0, voterDirectoryId: ZERO_UUID } as k.RemoveRaftVoterRequest;
 }
 
@@ -4886,7 +4886,7 @@ export function arbRemoveRaftVoterResponse(v: number): Arbitrary<k.RemoveRaftVot
   });
 }
 
-function arbDefault_RemoveRaftVoterResponse(): k.RemoveRaftVoterResponse {
+export function arbDefault_RemoveRaftVoterResponse(): k.RemoveRaftVoterResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: "" } as k.RemoveRaftVoterResponse;
 }
 
@@ -4898,7 +4898,7 @@ export function arbRenewDelegationTokenRequest(v: number): Arbitrary<k.RenewDele
   });
 }
 
-function arbDefault_RenewDelegationTokenRequest(): k.RenewDelegationTokenRequest {
+export function arbDefault_RenewDelegationTokenRequest(): k.RenewDelegationTokenRequest {
   return { hmac: EMPTY_BYTES, renewPeriodMs: 0 } as k.RenewDelegationTokenRequest;
 }
 
@@ -4911,7 +4911,7 @@ export function arbRenewDelegationTokenResponse(v: number): Arbitrary<k.RenewDel
   });
 }
 
-function arbDefault_RenewDelegationTokenResponse(): k.RenewDelegationTokenResponse {
+export function arbDefault_RenewDelegationTokenResponse(): k.RenewDelegationTokenResponse {
   return { errorCode: 0, expiryTimestampMs: 0, throttleTimeMs: 0 } as k.RenewDelegationTokenResponse;
 }
 
@@ -4925,7 +4925,7 @@ export function arbRequestHeader(v: number): Arbitrary<k.RequestHeader> {
   });
 }
 
-function arbDefault_RequestHeader(): k.RequestHeader {
+export function arbDefault_RequestHeader(): k.RequestHeader {
   return { requestApiKey: 0, requestApiVersion: 0, correlationId: 0, clientId: "" } as k.RequestHeader;
 }
 
@@ -4936,7 +4936,7 @@ export function arbResponseHeader(v: number): Arbitrary<k.ResponseHeader> {
   });
 }
 
-function arbDefault_ResponseHeader(): k.ResponseHeader {
+export function arbDefault_ResponseHeader(): k.ResponseHeader {
   return { correlationId: 0 } as k.ResponseHeader;
 }
 
@@ -4947,7 +4947,7 @@ export function arbSaslAuthenticateRequest(v: number): Arbitrary<k.SaslAuthentic
   });
 }
 
-function arbDefault_SaslAuthenticateRequest(): k.SaslAuthenticateRequest {
+export function arbDefault_SaslAuthenticateRequest(): k.SaslAuthenticateRequest {
   return { authBytes: EMPTY_BYTES } as k.SaslAuthenticateRequest;
 }
 
@@ -4961,7 +4961,7 @@ export function arbSaslAuthenticateResponse(v: number): Arbitrary<k.SaslAuthenti
   });
 }
 
-function arbDefault_SaslAuthenticateResponse(): k.SaslAuthenticateResponse {
+export function arbDefault_SaslAuthenticateResponse(): k.SaslAuthenticateResponse {
   return { errorCode: 0, errorMessage: "", authBytes: EMPTY_BYTES, sessionLifetimeMs: 0 } as k.SaslAuthenticateResponse;
 }
 
@@ -4971,7 +4971,7 @@ export function arbSaslHandshakeRequest(v: number): Arbitrary<k.SaslHandshakeReq
   });
 }
 
-function arbDefault_SaslHandshakeRequest(): k.SaslHandshakeRequest {
+export function arbDefault_SaslHandshakeRequest(): k.SaslHandshakeRequest {
   return { mechanism: "" } as k.SaslHandshakeRequest;
 }
 
@@ -4982,7 +4982,7 @@ export function arbSaslHandshakeResponse(v: number): Arbitrary<k.SaslHandshakeRe
   });
 }
 
-function arbDefault_SaslHandshakeResponse(): k.SaslHandshakeResponse {
+export function arbDefault_SaslHandshakeResponse(): k.SaslHandshakeResponse {
   return { errorCode: 0, mechanisms: [] } as k.SaslHandshakeResponse;
 }
 
@@ -5021,7 +5021,7 @@ function arbShareAcknowledgeRequestAcknowledgementBatch(v: number): Arbitrary<k.
   });
 }
 
-function arbDefault_ShareAcknowledgeRequest(): k.ShareAcknowledgeRequest {
+export function arbDefault_ShareAcknowledgeRequest(): k.ShareAcknowledgeRequest {
   return { groupId: null, memberId: "", shareSessionEpoch: 0, topics: [] } as k.ShareAcknowledgeRequest;
 }
 
@@ -5084,7 +5084,7 @@ function arbShareAcknowledgeResponseNodeEndpoint(v: number): Arbitrary<k.ShareAc
   });
 }
 
-function arbDefault_ShareAcknowledgeResponse(): k.ShareAcknowledgeResponse {
+export function arbDefault_ShareAcknowledgeResponse(): k.ShareAcknowledgeResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [], nodeEndpoints: [] } as k.ShareAcknowledgeResponse;
 }
 
@@ -5152,7 +5152,7 @@ function arbShareFetchRequestForgottenTopic(v: number): Arbitrary<k.ShareFetchRe
   });
 }
 
-function arbDefault_ShareFetchRequest(): k.ShareFetchRequest {
+export function arbDefault_ShareFetchRequest(): k.ShareFetchRequest {
   return { groupId: null, memberId: "", shareSessionEpoch: 0, maxWaitMs: 0, minBytes: 0, maxBytes: 2147483647, topics: [], forgottenTopicsData: [] } as k.ShareFetchRequest;
 }
 
@@ -5232,7 +5232,7 @@ function arbShareFetchResponseNodeEndpoint(v: number): Arbitrary<k.ShareFetchRes
   });
 }
 
-function arbDefault_ShareFetchResponse(): k.ShareFetchResponse {
+export function arbDefault_ShareFetchResponse(): k.ShareFetchResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses: [], nodeEndpoints: [] } as k.ShareFetchResponse;
 }
 
@@ -5264,7 +5264,7 @@ export function arbShareGroupDescribeRequest(v: number): Arbitrary<k.ShareGroupD
   });
 }
 
-function arbDefault_ShareGroupDescribeRequest(): k.ShareGroupDescribeRequest {
+export function arbDefault_ShareGroupDescribeRequest(): k.ShareGroupDescribeRequest {
   return { groupIds: [], includeAuthorizedOperations: false } as k.ShareGroupDescribeRequest;
 }
 
@@ -5320,7 +5320,7 @@ function arbShareGroupDescribeResponseAssignment(v: number): Arbitrary<k.ShareGr
   });
 }
 
-function arbDefault_ShareGroupDescribeResponse(): k.ShareGroupDescribeResponse {
+export function arbDefault_ShareGroupDescribeResponse(): k.ShareGroupDescribeResponse {
   return { throttleTimeMs: 0, groups: [] } as k.ShareGroupDescribeResponse;
 }
 
@@ -5351,7 +5351,7 @@ export function arbShareGroupHeartbeatRequest(v: number): Arbitrary<k.ShareGroup
   });
 }
 
-function arbDefault_ShareGroupHeartbeatRequest(): k.ShareGroupHeartbeatRequest {
+export function arbDefault_ShareGroupHeartbeatRequest(): k.ShareGroupHeartbeatRequest {
   return { groupId: "", memberId: "", memberEpoch: 0, rackId: null, subscribedTopicNames: null } as k.ShareGroupHeartbeatRequest;
 }
 
@@ -5383,7 +5383,7 @@ function arbShareGroupHeartbeatResponseTopicPartitions(v: number): Arbitrary<k.S
   });
 }
 
-function arbDefault_ShareGroupHeartbeatResponse(): k.ShareGroupHeartbeatResponse {
+export function arbDefault_ShareGroupHeartbeatResponse(): k.ShareGroupHeartbeatResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null } as k.ShareGroupHeartbeatResponse;
 }
 
@@ -5402,7 +5402,7 @@ export function arbSnapshotFooterRecord(v: number): Arbitrary<k.SnapshotFooterRe
   });
 }
 
-function arbDefault_SnapshotFooterRecord(): k.SnapshotFooterRecord {
+export function arbDefault_SnapshotFooterRecord(): k.SnapshotFooterRecord {
   return { version: 0 } as k.SnapshotFooterRecord;
 }
 
@@ -5414,7 +5414,7 @@ export function arbSnapshotHeaderRecord(v: number): Arbitrary<k.SnapshotHeaderRe
   });
 }
 
-function arbDefault_SnapshotHeaderRecord(): k.SnapshotHeaderRecord {
+export function arbDefault_SnapshotHeaderRecord(): k.SnapshotHeaderRecord {
   return { version: 0, lastContainedLogTimestamp: 0 } as k.SnapshotHeaderRecord;
 }
 
@@ -5465,7 +5465,7 @@ function arbStopReplicaRequestStopReplicaPartitionState(v: number): Arbitrary<k.
   });
 }
 
-function arbDefault_StopReplicaRequest(): k.StopReplicaRequest {
+export function arbDefault_StopReplicaRequest(): k.StopReplicaRequest {
   return { controllerId: 0, isKRaftController: false, controllerEpoch: 0, brokerEpoch: -1, deletePartitions: false, ungroupedPartitions: [], topics: [], topicStates: [] } as k.StopReplicaRequest;
 }
 
@@ -5502,7 +5502,7 @@ function arbStopReplicaResponseStopReplicaPartitionError(v: number): Arbitrary<k
   });
 }
 
-function arbDefault_StopReplicaResponse(): k.StopReplicaResponse {
+export function arbDefault_StopReplicaResponse(): k.StopReplicaResponse {
   return { errorCode: 0, partitionErrors: [] } as k.StopReplicaResponse;
 }
 
@@ -5531,7 +5531,7 @@ function arbSyncGroupRequestSyncGroupRequestAssignment(v: number): Arbitrary<k.S
   });
 }
 
-function arbDefault_SyncGroupRequest(): k.SyncGroupRequest {
+export function arbDefault_SyncGroupRequest(): k.SyncGroupRequest {
   return { groupId: "", generationId: 0, memberId: "", groupInstanceId: null, protocolType: null, protocolName: null, assignments: [] } as k.SyncGroupRequest;
 }
 
@@ -5550,7 +5550,7 @@ export function arbSyncGroupResponse(v: number): Arbitrary<k.SyncGroupResponse> 
   });
 }
 
-function arbDefault_SyncGroupResponse(): k.SyncGroupResponse {
+export function arbDefault_SyncGroupResponse(): k.SyncGroupResponse {
   return { throttleTimeMs: 0, errorCode: 0, protocolType: null, protocolName: null, assignment: EMPTY_BYTES } as k.SyncGroupResponse;
 }
 
@@ -5586,7 +5586,7 @@ function arbTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(v: number): Ar
   });
 }
 
-function arbDefault_TxnOffsetCommitRequest(): k.TxnOffsetCommitRequest {
+export function arbDefault_TxnOffsetCommitRequest(): k.TxnOffsetCommitRequest {
   return { transactionalId: "", groupId: "", producerId: 0, producerEpoch: 0, generationId: -1, memberId: "", groupInstanceId: null, topics: [] } as k.TxnOffsetCommitRequest;
 }
 
@@ -5622,7 +5622,7 @@ function arbTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(v: number): 
   });
 }
 
-function arbDefault_TxnOffsetCommitResponse(): k.TxnOffsetCommitResponse {
+export function arbDefault_TxnOffsetCommitResponse(): k.TxnOffsetCommitResponse {
   return { throttleTimeMs: 0, topics: [] } as k.TxnOffsetCommitResponse;
 }
 
@@ -5641,7 +5641,7 @@ export function arbUnregisterBrokerRequest(v: number): Arbitrary<k.UnregisterBro
   });
 }
 
-function arbDefault_UnregisterBrokerRequest(): k.UnregisterBrokerRequest {
+export function arbDefault_UnregisterBrokerRequest(): k.UnregisterBrokerRequest {
   return { brokerId: 0 } as k.UnregisterBrokerRequest;
 }
 
@@ -5654,7 +5654,7 @@ export function arbUnregisterBrokerResponse(v: number): Arbitrary<k.UnregisterBr
   });
 }
 
-function arbDefault_UnregisterBrokerResponse(): k.UnregisterBrokerResponse {
+export function arbDefault_UnregisterBrokerResponse(): k.UnregisterBrokerResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: "" } as k.UnregisterBrokerResponse;
 }
 
@@ -5677,7 +5677,7 @@ function arbUpdateFeaturesRequestFeatureUpdateKey(v: number): Arbitrary<k.Update
   });
 }
 
-function arbDefault_UpdateFeaturesRequest(): k.UpdateFeaturesRequest {
+export function arbDefault_UpdateFeaturesRequest(): k.UpdateFeaturesRequest {
   return { timeoutMs: 60000, featureUpdates: [], validateOnly: false } as k.UpdateFeaturesRequest;
 }
 
@@ -5704,7 +5704,7 @@ function arbUpdateFeaturesResponseUpdatableFeatureResult(v: number): Arbitrary<k
   });
 }
 
-function arbDefault_UpdateFeaturesResponse(): k.UpdateFeaturesResponse {
+export function arbDefault_UpdateFeaturesResponse(): k.UpdateFeaturesResponse {
   return { throttleTimeMs: 0, errorCode: 0, errorMessage: "", results: [] } as k.UpdateFeaturesResponse;
 }
 
@@ -5771,7 +5771,7 @@ function arbUpdateMetadataRequestUpdateMetadataPartitionState(v: number): Arbitr
   });
 }
 
-function arbDefault_UpdateMetadataRequest(): k.UpdateMetadataRequest {
+export function arbDefault_UpdateMetadataRequest(): k.UpdateMetadataRequest {
   return { controllerId: 0, isKRaftController: false, type: 0, controllerEpoch: 0, brokerEpoch: -1, ungroupedPartitionStates: [], topicStates: [], liveBrokers: [] } as k.UpdateMetadataRequest;
 }
 
@@ -5798,7 +5798,7 @@ export function arbUpdateMetadataResponse(v: number): Arbitrary<k.UpdateMetadata
   });
 }
 
-function arbDefault_UpdateMetadataResponse(): k.UpdateMetadataResponse {
+export function arbDefault_UpdateMetadataResponse(): k.UpdateMetadataResponse {
   return { errorCode: 0 } as k.UpdateMetadataResponse;
 }
 
@@ -5831,7 +5831,7 @@ function arbUpdateRaftVoterRequestKRaftVersionFeature(v: number): Arbitrary<k.Up
   });
 }
 
-function arbDefault_UpdateRaftVoterRequest(): k.UpdateRaftVoterRequest {
+export function arbDefault_UpdateRaftVoterRequest(): k.UpdateRaftVoterRequest {
   return { clusterId: "", currentLeaderEpoch: 0, voterId: 0, voterDirectoryId: ZERO_UUID, listeners: [], kRaftVersionFeature: arbDefault_UpdateRaftVoterRequestKRaftVersionFeature() } as k.UpdateRaftVoterRequest;
 }
 
@@ -5862,7 +5862,7 @@ function arbUpdateRaftVoterResponseCurrentLeader(v: number): Arbitrary<k.UpdateR
   });
 }
 
-function arbDefault_UpdateRaftVoterResponse(): k.UpdateRaftVoterResponse {
+export function arbDefault_UpdateRaftVoterResponse(): k.UpdateRaftVoterResponse {
   return { throttleTimeMs: 0, errorCode: 0, currentLeader: arbDefault_UpdateRaftVoterResponseCurrentLeader() } as k.UpdateRaftVoterResponse;
 }
 
@@ -5900,7 +5900,7 @@ function arbVoteRequestPartitionData(v: number): Arbitrary<k.VoteRequestPartitio
   });
 }
 
-function arbDefault_VoteRequest(): k.VoteRequest {
+export function arbDefault_VoteRequest(): k.VoteRequest {
   return { clusterId: null, voterId: -1, topics: [] } as k.VoteRequest;
 }
 
@@ -5949,7 +5949,7 @@ function arbVoteResponseNodeEndpoint(v: number): Arbitrary<k.VoteResponseNodeEnd
   });
 }
 
-function arbDefault_VoteResponse(): k.VoteResponse {
+export function arbDefault_VoteResponse(): k.VoteResponse {
   return { errorCode: 0, topics: [], nodeEndpoints: [] } as k.VoteResponse;
 }
 
@@ -6000,7 +6000,7 @@ function arbVotersRecordKRaftVersionFeature(v: number): Arbitrary<k.VotersRecord
   });
 }
 
-function arbDefault_VotersRecord(): k.VotersRecord {
+export function arbDefault_VotersRecord(): k.VotersRecord {
   return { version: 0, voters: [] } as k.VotersRecord;
 }
 
@@ -6053,7 +6053,7 @@ function arbWriteShareGroupStateRequestStateBatch(v: number): Arbitrary<k.WriteS
   });
 }
 
-function arbDefault_WriteShareGroupStateRequest(): k.WriteShareGroupStateRequest {
+export function arbDefault_WriteShareGroupStateRequest(): k.WriteShareGroupStateRequest {
   return { groupId: "", topics: [] } as k.WriteShareGroupStateRequest;
 }
 
@@ -6093,7 +6093,7 @@ function arbWriteShareGroupStateResponsePartitionResult(v: number): Arbitrary<k.
   });
 }
 
-function arbDefault_WriteShareGroupStateResponse(): k.WriteShareGroupStateResponse {
+export function arbDefault_WriteShareGroupStateResponse(): k.WriteShareGroupStateResponse {
   return { results: [] } as k.WriteShareGroupStateResponse;
 }
 
@@ -6131,7 +6131,7 @@ function arbWriteTxnMarkersRequestWritableTxnMarkerTopic(v: number): Arbitrary<k
   });
 }
 
-function arbDefault_WriteTxnMarkersRequest(): k.WriteTxnMarkersRequest {
+export function arbDefault_WriteTxnMarkersRequest(): k.WriteTxnMarkersRequest {
   return { markers: [] } as k.WriteTxnMarkersRequest;
 }
 
@@ -6174,7 +6174,7 @@ function arbWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(v: number): 
   });
 }
 
-function arbDefault_WriteTxnMarkersResponse(): k.WriteTxnMarkersResponse {
+export function arbDefault_WriteTxnMarkersResponse(): k.WriteTxnMarkersResponse {
   return { markers: [] } as k.WriteTxnMarkersResponse;
 }
 
