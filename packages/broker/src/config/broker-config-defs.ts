@@ -116,6 +116,10 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('queued.max.request.bytes', 'long', '536870912'),
   def('queued.max.requests', 'int', '500', { validate: atLeast(1) }),
   def('connections.max.idle.ms', 'long', '600000'),
+  // KIP-227 incremental fetch sessions (src/fetch-sessions/), Kafka's names and defaults:
+  // 0 slots turns sessions off; an unused session expires after the eviction time.
+  def('max.incremental.fetch.session.cache.slots', 'int', '1000', { validate: between(0, 100_000) }),
+  def('min.incremental.fetch.session.eviction.ms', 'int', '120000', { validate: between(1000, 86_400_000) }),
   def('offsets.topic.num.partitions', 'int', '50', { validate: atLeast(1) }),
   // Kafka's default; a cluster creates the topic with min(this, live brokers) (see the README).
   def('offsets.topic.replication.factor', 'short', '3', { validate: atLeast(1) }),
