@@ -7,7 +7,7 @@
  * import this file, so anything it imported from them would close an import cycle
  * (test/lint/import-cycles.test.ts). The dispatcher holds the handlers themselves.
  */
-import type { Clock } from '@samsa/runtime';
+import type { Clock, Random } from '@samsa/runtime';
 import type { ClusterLink } from './cluster/cluster-link.ts';
 import type { ServerConfig } from './config/server-config.ts';
 import type { GroupService } from './groups/group-service.ts';
@@ -36,6 +36,8 @@ export interface BrokerContext {
   readonly nodeId: number;
   readonly registry: TopicRegistry;
   readonly clock: Clock;
+  /** The broker's seeded source: every random id a handler makes comes from here (one seed reproduces a run). */
+  readonly random: Random;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** The served APIs by key, exactly the dispatcher's handler table. */

@@ -197,6 +197,7 @@ export class Broker {
       nodeId: options.config.nodeId,
       registry,
       clock: options.clock,
+      random: options.random,
       logger: this.#logger,
       metrics: this.#metrics,
       handlers,

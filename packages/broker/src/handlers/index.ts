@@ -20,9 +20,12 @@ import { deleteTopicsHandler } from './delete-topics.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { describeConfigsHandler } from './describe-configs.ts';
 import { describeLogDirsHandler } from './describe-log-dirs.ts';
+import { describeProducersHandler } from './describe-producers.ts';
+import { describeTopicPartitionsHandler } from './describe-topic-partitions.ts';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
 import { createTopicsHandler } from './create-topics.ts';
 import { fetchHandler } from './fetch.ts';
+import { getTelemetrySubscriptionsHandler } from './get-telemetry-subscriptions.ts';
 import { findCoordinatorHandler } from './find-coordinator.ts';
 import { initProducerIdHandler } from './init-producer-id.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
@@ -38,6 +41,7 @@ import { offsetCommitHandler } from './offset-commit.ts';
 import { offsetDeleteHandler } from './offset-delete.ts';
 import { offsetFetchHandler } from './offset-fetch.ts';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
+import { pushTelemetryHandler } from './push-telemetry.ts';
 import { syncGroupHandler } from './sync-group.ts';
 
 export const HANDLERS: readonly ApiHandler[] = [
@@ -68,6 +72,10 @@ export const HANDLERS: readonly ApiHandler[] = [
   describeClusterHandler,
   offsetForLeaderEpochHandler,
   describeLogDirsHandler,
+  describeProducersHandler,
+  getTelemetrySubscriptionsHandler,
+  pushTelemetryHandler,
+  describeTopicPartitionsHandler,
 ];
 
 export const CLUSTER_HANDLERS: readonly ApiHandler[] = [

@@ -34,37 +34,43 @@ import type { ControllerErrorCode, ControllerReply } from '@samsa/coordinator';
 import type { BrokerContext } from '../broker-context.ts';
 import type { ClusterLink } from '../cluster/cluster-link.ts';
 import type { ClusterView, PartitionView, TopicView } from '../cluster/cluster-view.ts';
+import type { Partition } from '../partitions/partition.ts';
 import type { Topic } from '../topics/topic-registry.ts';
 import { INTERNAL_TOPICS, topicNameProblem } from '../topics/topic-name.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
 import { AUTHORIZED_OPERATIONS_NOT_REQUESTED as AUTHORIZED_OPS_NOT_REQUESTED, CLUSTER_AUTHORIZED_OPERATIONS, TOPIC_AUTHORIZED_OPERATIONS } from './authorized-operations.ts';
 
-export function topicMetadata(ctx: BrokerContext, topic: Topic): MetadataResponseMetadataResponseTopic {
+type PartitionMetadata = MetadataResponseMetadataResponseTopic['partitions'][number];
+
+/** A single broker's partition as Metadata reports it (also DescribeTopicPartitions). */
+export function localPartitionMetadata(ctx: BrokerContext, p: Partition): PartitionMetadata {
   const node = ctx.nodeId;
+  const offline = p.log.isOffline === true;
+  return {
+    errorCode: offline ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+    partitionIndex: p.index,
+    leaderId: offline ? -1 : node,
+    leaderEpoch: 0,
+    replicaNodes: [node],
+    isrNodes: offline ? [] : [node],
+    offlineReplicas: offline ? [node] : [],
+  };
+}
+
+export function topicMetadata(ctx: BrokerContext, topic: Topic): MetadataResponseMetadataResponseTopic {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.record.name,
     topicId: topic.record.topicId,
     isInternal: INTERNAL_TOPICS.has(topic.record.name),
-    partitions: topic.partitions.map((p) => {
-      const offline = p.log.isOffline === true;
-      return {
-        errorCode: offline ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
-        partitionIndex: p.index,
-        leaderId: offline ? -1 : node,
-        leaderEpoch: 0,
-        replicaNodes: [node],
-        isrNodes: offline ? [] : [node],
-        offlineReplicas: offline ? [node] : [],
-      };
-    }),
+    partitions: topic.partitions.map((p) => localPartitionMetadata(ctx, p)),
     topicAuthorizedOperations: AUTHORIZED_OPS_NOT_REQUESTED,
   };
 }
 
-/** A view partition as Metadata reports it (cluster mode). */
-function clusterPartition(view: ClusterView, p: PartitionView): MetadataResponseMetadataResponseTopic['partitions'][number] {
+/** A view partition as Metadata reports it (cluster mode; also DescribeTopicPartitions). */
+export function clusterPartitionMetadata(view: ClusterView, p: PartitionView): PartitionMetadata {
   return {
     errorCode: p.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
     partitionIndex: p.partition,
@@ -82,7 +88,7 @@ function clusterTopicMetadata(view: ClusterView, topic: TopicView): MetadataResp
     name: topic.name,
     topicId: topic.topicId,
     isInternal: INTERNAL_TOPICS.has(topic.name),
-    partitions: topic.partitions.map((p) => clusterPartition(view, p)),
+    partitions: topic.partitions.map((p) => clusterPartitionMetadata(view, p)),
     topicAuthorizedOperations: AUTHORIZED_OPS_NOT_REQUESTED,
   };
 }

@@ -212,6 +212,7 @@ export class Partition {
       firstOffset: appended.baseOffset,
       lastOffset: appended.lastOffset,
       logAppendTimeMs: appended.logAppendTimeMs,
+      maxTimestampMs: appended.maxTimestamp,
     });
     return this.#outcome(ErrorCode.NONE, null, {
       baseOffset: appended.baseOffset,
@@ -309,6 +310,7 @@ export class Partition {
         firstOffset: base,
         lastOffset: base + lastDelta,
         logAppendTimeMs: batchTimestampType(bytes, pos) === 'log-append' ? batchMaxTimestamp(bytes, pos) : -1,
+        maxTimestampMs: batchMaxTimestamp(bytes, pos),
       });
     });
     return next;

@@ -14,6 +14,8 @@
  *     the same: its state may have been removed by retention or DeleteRecords)
  * After the append succeeds the broker calls `record`. The table is rebuilt on open by
  * calling `record` for every batch header in the log (see partition.ts).
+ * `activeProducers` lists what is tracked, with each producer's newest batch's last
+ * sequence and max timestamp (DescribeProducers).
  *
  * Bounded: at most `producersMax` producer ids per partition; the least recently written
  * one is evicted (Kafka expires by producer.id.expiration.ms; a count bound is simpler and
@@ -30,6 +32,18 @@ export interface BatchMetadata {
   readonly lastOffset: number;
   /** LogAppendTime stamped on the batch, or -1 (returned again for a duplicate). */
   readonly logAppendTimeMs: number;
+  /** The batch's max timestamp as appended (the append time on LogAppendTime topics): DescribeProducers' lastTimestamp. */
+  readonly maxTimestampMs: number;
+}
+
+/** One producer as DescribeProducers reports it (Kafka's ProducerStateEntry, non-transactional). */
+export interface ActiveProducer {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  /** Last sequence of the newest appended batch. */
+  readonly lastSequence: number;
+  /** Max timestamp of the newest appended batch. */
+  readonly lastTimestampMs: number;
 }
 
 interface ProducerEntry {
@@ -89,6 +103,18 @@ export class ProducerStateTable {
     entry.batches.push(batch);
     if (entry.batches.length > BATCHES_KEPT) entry.batches.shift();
     this.#producers.set(producerId, entry);
+  }
+
+  /** Every producer tracked now, by producer id (at most `producersMax`). */
+  activeProducers(): ActiveProducer[] {
+    const out: ActiveProducer[] = [];
+    for (const [producerId, entry] of this.#producers) {
+      const last = entry.batches[entry.batches.length - 1];
+      // `record` always leaves a batch behind; an entry without one is never stored.
+      if (!last) throw new Error(`producer ${producerId} has no batch`);
+      out.push({ producerId, producerEpoch: entry.epoch, lastSequence: last.lastSeq, lastTimestampMs: last.maxTimestampMs });
+    }
+    return out.sort((a, b) => a.producerId - b.producerId);
   }
 
   /** Forgets producers whose every kept batch lies below `offset` (after DeleteRecords/retention). */
