@@ -61,7 +61,7 @@ describe('broker on @samsa/log over the memory file system', () => {
         expect(res.errorCode).toBe(ErrorCode.NONE);
         const keys = res.apiKeys.map((k) => k.apiKey);
         expect(keys).toEqual([...tb.broker.context.handlers.keys()].sort((a, b) => a - b));
-        expect(res.apiKeys.find((k) => k.apiKey === 0)).toEqual({ apiKey: 0, minVersion: 3, maxVersion: 9, unknownTaggedFields: undefined });
+        expect(res.apiKeys.find((k) => k.apiKey === 0)).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 11, unknownTaggedFields: undefined });
         expect(keys).not.toContain(22 + 2); // AddPartitionsToTxn: transactions are not served, not advertised
       }
     });

@@ -17,6 +17,8 @@ export interface Metrics {
   bytesOut(bytes: number): void;
   /** Records appended, per topic. */
   recordsIn(topic: string, records: number): void;
+  /** Records converted between message formats for an old client: `api` "Produce" (magic 0/1 → 2) or "Fetch" (2 → 0/1). */
+  messageFormatConversions(api: string, records: number): void;
   /** A connection was accepted (+1) or closed (-1). */
   connectionsChanged(delta: number): void;
   /** A connection was refused or closed for a protocol violation; `reason` is a short stable code. */
@@ -30,6 +32,7 @@ export const noopMetrics: Metrics = {
   bytesIn: () => {},
   bytesOut: () => {},
   recordsIn: () => {},
+  messageFormatConversions: () => {},
   connectionsChanged: () => {},
   connectionRejected: () => {},
   requestTrailingBytes: () => {},

@@ -185,7 +185,7 @@ describe("Kafka's inner offset and timestamp rules", () => {
     zstd[17] = 5;
     expect(validateMessageSet(fixCrc(zstd))?.reason).toBe('bad-compression');
     const garbage = wrap(1, 0, inner(1, [0]));
-    garbage[garbage.length - 5] ^= 0xff;
+    garbage[garbage.length - 5]! ^= 0xff;
     expect(['decompression', 'bad-crc']).toContain(validateMessageSet(fixCrc(garbage))?.reason);
   });
   it('bounds decompression (a bomb is too-large) and each top-level message (entryBytesMax)', () => {
@@ -201,7 +201,7 @@ describe('framing refusals', () => {
   const two = () => buildMessageSet(PY_INPUTS.slice(0, 2), { magic: 1 });
   it('a CRC mismatch', () => {
     const b = two();
-    b[b.length - 1] ^= 1;
+    b[b.length - 1]! ^= 1;
     expect(validateMessageSet(b)?.reason).toBe('bad-crc');
   });
   it('a cut-off last message: refused for Produce, counted for Fetch', () => {
@@ -328,7 +328,7 @@ describe('down-conversion', () => {
   it('a corrupt batch ends the conversion, keeping what came before', () => {
     const good = buildRecordBatch(records(1), { baseOffset: 0 });
     const bad = buildRecordBatch(records(1), { baseOffset: 1 });
-    bad[bad.length - 1] ^= 1;
+    bad[bad.length - 1]! ^= 1;
     const out = downConvertRecordBatches(concat(good, bad), { magic: 1, budgetBytes: 1 << 20 });
     expect(out.recordCount).toBe(1);
     expect(out.stoppedBy).toBe('corrupt');

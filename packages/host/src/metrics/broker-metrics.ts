@@ -57,6 +57,7 @@ export class BrokerMetrics implements Metrics {
   private readonly bytesInTotal: Counter;
   private readonly bytesOutTotal: Counter;
   private readonly recordsInTotal: Counter<'topic'>;
+  private readonly messageFormatConversionsTotal: Counter<'api'>;
   private readonly topicLabels = new Set<string>();
   private readonly connectionsOpen: Gauge;
   private readonly connectionsTotal: Counter;
@@ -80,6 +81,13 @@ export class BrokerMetrics implements Metrics {
     this.bytesInTotal = r.register(new Counter({ name: 'samsa_bytes_in_total', help: 'Bytes read from client sockets' }));
     this.bytesOutTotal = r.register(new Counter({ name: 'samsa_bytes_out_total', help: 'Bytes written to client sockets' }));
     this.recordsInTotal = r.register(new Counter({ name: 'samsa_records_in_total', help: 'Records appended by Produce, by topic', labelNames: ['topic'] }));
+    this.messageFormatConversionsTotal = r.register(
+      new Counter({
+        name: 'samsa_message_format_conversions_total',
+        help: 'Records converted between message formats for old clients (Produce: magic 0/1 up to 2; Fetch: 2 down to 0/1), by API',
+        labelNames: ['api'],
+      }),
+    );
     this.connectionsOpen = r.register(new Gauge({ name: 'samsa_connections', help: 'Open client connections' }));
     this.connectionsTotal = r.register(new Counter({ name: 'samsa_connections_accepted_total', help: 'Client connections accepted' }));
     this.connectionsRejected = r.register(new Counter({ name: 'samsa_connections_rejected_total', help: 'Connections refused or closed for a protocol violation, by reason', labelNames: ['reason'] }));
@@ -212,6 +220,10 @@ export class BrokerMetrics implements Metrics {
   recordsIn(topic: string, records: number): void {
     if (!this.topicLabels.has(topic) && this.topicLabels.size < TOPIC_LABELS_MAX) this.topicLabels.add(topic);
     this.recordsInTotal.inc({ topic: this.topicLabels.has(topic) ? topic : 'other' }, records);
+  }
+
+  messageFormatConversions(api: string, records: number): void {
+    this.messageFormatConversionsTotal.inc({ api }, records);
   }
 
   connectionsChanged(delta: number): void {
