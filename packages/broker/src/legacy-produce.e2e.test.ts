@@ -149,7 +149,7 @@ describe('Produce v0-v2 with message format v0/v1', () => {
     for (const [i, c] of cases.entries()) {
       const set = buildMessageSet(inputs(c.tag), { magic: c.magic, compression: c.compression });
       const pr = (await produce(client, 'old', set, c.version)).responses[0]!.partitionResponses[0]!;
-      expect(pr, c.tag).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 3 * i, logAppendTimeMs: -1 });
+      expect({ tag: c.tag, ...pr }).toMatchObject({ tag: c.tag, errorCode: ErrorCode.NONE, baseOffset: 3 * i, logAppendTimeMs: -1 });
       want.push(...expected(c.tag, 3 * i, c.magic));
     }
     expect(await fetchAll(client, 'old')).toEqual(want);
@@ -181,7 +181,7 @@ describe('Produce v0-v2 with message format v0/v1', () => {
     ];
     for (const c of cases) {
       const pr = (await produce(client, 'bad', c.set, c.version)).responses[0]!.partitionResponses[0]!;
-      expect(pr.errorCode, c.name).toBe(c.code);
+      expect({ name: c.name, errorCode: pr.errorCode }).toEqual({ name: c.name, errorCode: c.code });
       expect(pr.baseOffset).toBe(-1);
     }
     expect(tb.broker.registry.partition('bad', 0)!.log.logEndOffset).toBe(0);

@@ -8,10 +8,6 @@ import { downConvertForFetch } from './fetch-down-convert.ts';
 const enc = new TextEncoder();
 const recs = (n: number): RecordInput[] => Array.from({ length: n }, (_, i) => ({ key: enc.encode(`k${i}`), value: enc.encode(`value-${i}`), timestampMs: 1_700_000_000_000 + i }));
 
-beforeAll(async () => {
-  await initCompression();
-});
-
 function read(bytes: Uint8Array) {
   const r = readMessageSet(bytes);
   if (r.invalid !== null) throw new Error(r.invalid.detail);
@@ -19,6 +15,10 @@ function read(bytes: Uint8Array) {
 }
 
 describe('downConvertForFetch', () => {
+  beforeAll(async () => {
+    await initCompression(); // zstd batches (inside the describe: the Deno shim runs hooks per describe)
+  });
+
   it('v0-v1 → magic 0 (no timestamps), v2-v3 → magic 1, v4+ unchanged', () => {
     const batch = buildRecordBatch(recs(3), { baseOffset: 7 });
     for (const v of [0, 1, 2, 3]) {

@@ -22,10 +22,6 @@ import type { RecordInput } from '../record-batch/index.ts';
 import { buildMessageSet, crc32, downConvertRecordBatches, readMessageSet, upConvertMessageSet, validateMessageSet } from './index.ts';
 import type { LegacyRecordInput } from './index.ts';
 
-beforeAll(async () => {
-  await initCompression();
-});
-
 const bytesOrNull = fc.option(fc.uint8Array({ maxLength: 40 }), { nil: null });
 const magicArb = fc.constantFrom(0 as const, 1 as const);
 const codecArb = fc.constantFrom(0 as const, 1 as const, 2 as const, 3 as const);
@@ -63,6 +59,10 @@ function readAll(bytes: Uint8Array): Model[] {
 }
 
 describe('legacy message sets: round trips', () => {
+  beforeAll(async () => {
+    await initCompression();
+  });
+
   it('build → read gives the model back', () => {
     fc.assert(
       fc.property(legacySetArb, ({ magic, codec, inputs }) => {
