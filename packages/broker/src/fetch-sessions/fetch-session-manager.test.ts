@@ -23,11 +23,12 @@ interface Data {
   readonly records?: boolean;
   readonly error?: number;
 }
+// Errors keep their offsets here, as OFFSET_OUT_OF_RANGE does.
 const outcome = (d: Data): PartitionOutcome => ({
   errorCode: d.error ?? 0,
-  highWatermark: d.error ? -1 : d.hw,
-  lastStableOffset: d.error ? -1 : d.hw,
-  logStartOffset: d.error ? -1 : 0,
+  highWatermark: d.hw,
+  lastStableOffset: d.hw,
+  logStartOffset: 0,
   hasRecords: d.records ?? false,
   hasDivergingEpoch: false,
   hasPreferredReadReplica: false,
@@ -91,8 +92,8 @@ describe('FetchSessionManager', () => {
   it('errors are always answered, and the first answer after an error too', () => {
     const m = manager();
     const id = open(m, [part('a', 0)], 0, { 'a-0': { hw: 5 } });
-    expect(names(serve(m, m.newContext(request(id, 1), 1), { 'a-0': { hw: 5, error: ErrorCode.NOT_LEADER_OR_FOLLOWER } }, 1).partitions)).toEqual(['a-0']);
-    expect(names(serve(m, m.newContext(request(id, 2), 2), { 'a-0': { hw: 5, error: ErrorCode.NOT_LEADER_OR_FOLLOWER } }, 2).partitions)).toEqual(['a-0']);
+    expect(names(serve(m, m.newContext(request(id, 1), 1), { 'a-0': { hw: 5, error: ErrorCode.OFFSET_OUT_OF_RANGE } }, 1).partitions)).toEqual(['a-0']);
+    expect(names(serve(m, m.newContext(request(id, 2), 2), { 'a-0': { hw: 5, error: ErrorCode.OFFSET_OUT_OF_RANGE } }, 2).partitions)).toEqual(['a-0']);
     expect(names(serve(m, m.newContext(request(id, 3), 3), { 'a-0': { hw: 5 } }, 3).partitions)).toEqual(['a-0']);
     expect(serve(m, m.newContext(request(id, 4), 4), { 'a-0': { hw: 5 } }, 4).partitions).toEqual([]);
   });
