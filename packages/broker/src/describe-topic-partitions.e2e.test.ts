@@ -116,7 +116,7 @@ describe('DescribeTopicPartitions on a single broker', () => {
       unknownTaggedFields: undefined,
     });
     expect(b.topicId).not.toBe(ZERO_UUID);
-    for (const t of r.topics) expect(t.isInternal).toBe(t.name.startsWith('__'));
+    for (const t of r.topics) expect(t.isInternal).toBe((t.name ?? '').startsWith('__'));
     expect(partitionsOf(r).filter((p) => !p.startsWith('__'))).toEqual(['a-0', 'a-1', 'a-2', 'b-0', 'c-0', 'c-1', 'c-2', 'c-3', 'c-4']);
   });
 
