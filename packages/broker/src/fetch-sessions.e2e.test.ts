@@ -183,9 +183,11 @@ describe('diverging epoch (KIP-320, v12+)', () => {
   it('answers diverging_epoch and no records when the last fetched epoch ends below the fetch offset here', async () => {
     const { b, client } = await brokerWithTopic('dv', 1);
     await produce(b, 'dv', 0, ['a', 'b', 'c', 'd', 'e']);
+    const one = async (fetchOffset: number, lastFetchedEpoch: number) => (await fetch(client, 12, body('dv', [{ partition: 0, fetchOffset, lastFetchedEpoch }]))).responses[0]!.partitions[0]!;
+    // A single broker writes epoch 0: a consumer that read it fetches on as usual.
+    expect(await one(5, 0)).toMatchObject({ errorCode: ErrorCode.NONE, divergingEpoch: { epoch: -1, endOffset: -1 }, highWatermark: 5 });
     // Epoch history 0@0, 2@5: epoch 0 ends at 5; epoch 1 never led here.
     await b.broker.registry.partition('dv', 0)!.startLeaderEpoch(2);
-    const one = async (fetchOffset: number, lastFetchedEpoch: number) => (await fetch(client, 12, body('dv', [{ partition: 0, fetchOffset, lastFetchedEpoch }]))).responses[0]!.partitions[0]!;
 
     // A client that read offsets up to 6 in epoch 0 from a leader whose log was cut at 5.
     const diverged = await one(7, 0);
