@@ -113,13 +113,14 @@ describe('crossingLinks and seededRandom (no processes)', () => {
   });
 });
 
-describe('the chaos cluster: three Node brokers, three etcd members, 21 proxied links', () => {
+describe('the chaos cluster: three Node brokers, three etcd members, 27 proxied links', () => {
   let chaos: ChaosCluster | undefined;
   let zombieErrorCode = -1;
   const c = (): ChaosCluster => chaos!;
 
   beforeAll(async () => {
-    chaos = await startChaosCluster({ brokers: ['node', 'node', 'node'], overrides: ['replica.lag.time.max.ms=5000'], seed: 42 });
+    // SAMSA_CHAOS_LOG_LEVEL=info keeps the brokers' ISR proposals and elections for a failure message.
+    chaos = await startChaosCluster({ brokers: ['node', 'node', 'node'], overrides: ['replica.lag.time.max.ms=5000'], seed: 42, logLevel: process.env['SAMSA_CHAOS_LOG_LEVEL'] ?? 'warn' });
   }, 180_000);
 
   afterAll(async () => {
@@ -131,7 +132,7 @@ describe('the chaos cluster: three Node brokers, three etcd members, 21 proxied 
     expect(stdout.toString()).toContain('created');
     await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
     await produceAll(c().bootstrap(), 'up');
-    expect(c().links).toHaveLength(21);
+    expect(c().links).toHaveLength(27);
     // A broker's etcd client talks to one member at a time: each broker's traffic went through
     // its own etcd proxies. Every follower fetches from each partition's leader through the
     // proxy follower→leader.
@@ -157,12 +158,16 @@ describe('the chaos cluster: three Node brokers, three etcd members, 21 proxied 
   it('isolate(leader): another broker leads, acks=all goes on; heal: the old leader rejoins the ISR', async () => {
     const old = (await c().leaderOf(TOPIC, 0))!;
     await c().isolate(`b${old}` as ChaosNode);
-    // Its 3 etcd links, its 2 fetch links to the others, the others' 2 fetch links to it.
-    expect(c().blocked()).toHaveLength(7);
-    await pollUntil(`a leader other than ${old}`, 60_000, async () => ((await c().leaderOf(TOPIC, 0)) ?? -1) > 0 && (await c().leaderOf(TOPIC, 0)) !== old);
-    const others = c().cluster.brokers.filter((b) => b.nodeId !== old).map((b) => b.bootstrap).join(',');
-    await produceAll(others, 'isolated');
-    await c().heal();
+    try {
+      // Its 3 etcd links; its 2 fetch and 2 controller links to the others, and theirs to it.
+      expect(c().blocked()).toHaveLength(3 + 4 + 4);
+      await pollUntil(`a leader other than ${old}`, 60_000, async () => ((await c().leaderOf(TOPIC, 0)) ?? -1) > 0 && (await c().leaderOf(TOPIC, 0)) !== old);
+      const others = c().cluster.brokers.filter((b) => b.nodeId !== old).map((b) => b.bootstrap).join(',');
+      await produceAll(others, 'isolated');
+    } finally {
+      // Healed even when a check failed, so the next tests start from a whole cluster.
+      await c().heal();
+    }
     expect(c().blocked()).toEqual([]);
     await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
   });
@@ -223,26 +228,43 @@ describe('the chaos cluster: three Node brokers, three etcd members, 21 proxied 
     const minority = [`b${lone}`, `e${loneEtcd}`] as ChaosNode[];
     const majority = ALL_NODES.filter((n) => !minority.includes(n));
     await c().partition(minority, majority);
-    // 2 etcd links + 2 fetch links each way for the lone broker, 2 peer links each way for
-    // its member, and the two majority brokers' links to that member.
-    expect(c().blocked()).toHaveLength(2 + 4 + 4 + 2);
-    const put = (member: number, value: string): Promise<Response> =>
-      fetch(`${c().etcd.members[member - 1]!.clientUrl}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: btoa('chaos-split'), value: btoa(value) }), signal: AbortSignal.timeout(4000) });
-    // The lone member cannot commit a write: it answers an error or not at all.
-    const minorityPut = await put(loneEtcd, 'minority').then(
-      async (r) => `HTTP ${r.status} ${await r.text()}`,
-      (error: unknown) => `failed: ${String(error)}`,
-    );
-    expect(minorityPut).not.toMatch(/^HTTP 200 .*"header"/);
-    const majorityMember = loneEtcd === 1 ? 2 : 1;
-    expect((await put(majorityMember, 'majority')).status).toBe(200);
-    await pollUntil(`broker ${lone} unregistered`, 60_000, async () => !(await c().cluster.registeredBrokerIds()).includes(lone)).catch(async (error: unknown) => {
-      throw new Error(`${String(error)}; etcd members: ${JSON.stringify(await etcdStatuses(c()))}; blocked: ${c().blocked().join(' ')}`);
-    });
-    await pollUntil(`a leader other than ${lone}`, 60_000, async () => ((await c().leaderOf(TOPIC, 0)) ?? -1) > 0 && (await c().leaderOf(TOPIC, 0)) !== lone);
-    const others = c().cluster.brokers.filter((b) => b.nodeId !== lone).map((b) => b.bootstrap).join(',');
-    await produceAll(others, 'split');
-    await c().heal();
+    try {
+      // For the lone broker: 2 etcd links, and 2 fetch and 2 controller links each way; for
+      // its member: 2 peer links each way; and the two majority brokers' links to that member.
+      expect(c().blocked()).toHaveLength(2 + 4 + 4 + 4 + 2);
+      const put = (member: number, value: string): Promise<Response> =>
+        fetch(`${c().etcd.members[member - 1]!.clientUrl}/v3/kv/put`, { method: 'POST', body: JSON.stringify({ key: btoa('chaos-split'), value: btoa(value) }), signal: AbortSignal.timeout(4000) });
+      // The lone member cannot commit a write: it answers an error or not at all.
+      const minorityPut = await put(loneEtcd, 'minority').then(
+        async (r) => `HTTP ${r.status} ${await r.text()}`,
+        (error: unknown) => `failed: ${String(error)}`,
+      );
+      expect(minorityPut).not.toMatch(/^HTTP 200 .*"header"/);
+      const majorityMember = loneEtcd === 1 ? 2 : 1;
+      // The majority commits, once it has a leader: a put during its election may answer
+      // "leader changed" or time out, so it is retried (bounded).
+      let lastMajorityPut = '';
+      await pollUntil(`a put through the majority member e${majorityMember}`, 30_000, async () => {
+        lastMajorityPut = await put(majorityMember, 'majority').then(
+          async (r) => `HTTP ${r.status} ${await r.text()}`,
+          (error: unknown) => `failed: ${String(error)}`,
+        );
+        return /^HTTP 200 .*"header"/.test(lastMajorityPut);
+      }).catch(async (error: unknown) => {
+        throw new Error(`${String(error)}; last answer: ${lastMajorityPut}; etcd members: ${JSON.stringify(await etcdStatuses(c()))}`);
+      });
+      await pollUntil(`broker ${lone} unregistered`, 60_000, async () => !(await c().cluster.registeredBrokerIds()).includes(lone)).catch(async (error: unknown) => {
+        throw new Error(`${String(error)}; etcd members: ${JSON.stringify(await etcdStatuses(c()))}; blocked: ${c().blocked().join(' ')}`);
+      });
+      await pollUntil(`a leader other than ${lone}`, 60_000, async () => ((await c().leaderOf(TOPIC, 0)) ?? -1) > 0 && (await c().leaderOf(TOPIC, 0)) !== lone).catch(async (error: unknown) => {
+        const logs = c().cluster.brokers.map((b) => `--- b${b.nodeId} ---\n${b.output().split('\n').filter((l) => /isr|ISR|leader|controller|lease/i.test(l)).slice(-30).join('\n')}`);
+        throw new Error(`${String(error)}; partitions: ${JSON.stringify(await c().partitions(TOPIC))}; history of partition 0: ${JSON.stringify(await partitionHistory(c(), 0, majorityMember))}; registered: ${JSON.stringify(await c().cluster.registeredBrokerIds())}\n${logs.join('\n')}`);
+      });
+      const others = c().cluster.brokers.filter((b) => b.nodeId !== lone).map((b) => b.bootstrap).join(',');
+      await produceAll(others, 'split');
+    } finally {
+      await c().heal();
+    }
     await c().waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
     // The member that was alone caught up: a linearizable read through it sees the majority's write.
     await pollUntil(`e${loneEtcd} serves the majority's write`, 30_000, async () => {
@@ -282,6 +304,24 @@ describe('the chaos cluster: three Node brokers, three etcd members, 21 proxied 
     if (stillOpen.length > 0) console.log(JSON.stringify({ suite: 'chaos-cluster', proxyConnectionsStillCounted: stillOpen }));
   });
 });
+
+/** Every stored version of a partition's state (newest first, at most 30), walking etcd's MVCC history back by revision. */
+async function partitionHistory(chaos: ChaosCluster, partition: number, member: number): Promise<unknown[]> {
+  const key = `${chaos.cluster.keysRoot}partitions/${TOPIC}/${String(partition).padStart(10, '0')}`;
+  const versions: unknown[] = [];
+  let revision = 0;
+  for (let i = 0; i < 30; i++) {
+    const body: Record<string, string> = { key: btoa(key) };
+    if (revision > 0) body['revision'] = String(revision);
+    const response = await fetch(`${chaos.etcd.members[member - 1]!.clientUrl}/v3/kv/range`, { method: 'POST', body: JSON.stringify(body), signal: AbortSignal.timeout(4000) }).catch(() => null);
+    const json = response === null ? {} : ((await response.json()) as { kvs?: { value: string; mod_revision: string }[] });
+    const kv = json.kvs?.[0];
+    if (kv === undefined) break;
+    versions.push({ modRevision: Number(kv.mod_revision), ...(JSON.parse(atob(kv.value)) as object) });
+    revision = Number(kv.mod_revision) - 1;
+  }
+  return versions;
+}
 
 /** Each etcd member's own view (member id, leader id, raft term) or its error, for failure messages. */
 async function etcdStatuses(chaos: ChaosCluster): Promise<string[]> {

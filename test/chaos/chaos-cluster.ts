@@ -57,8 +57,13 @@ export const FAULTS_MAX = 10_000;
 export interface ChaosLink {
   readonly from: ChaosNode;
   readonly to: ChaosNode;
-  /** 'etcd': broker → etcd client port; 'replica': follower → leader's replica listener; 'peer': etcd member → etcd member. */
-  readonly kind: 'etcd' | 'replica' | 'peer';
+  /**
+   * 'etcd': broker → etcd client port; 'replica': follower → leader's replica listener;
+   * 'controller': broker → another broker's client port, dialled only to forward admin
+   * requests and AlterPartition when that broker is the controller
+   * (`controller.endpoint.overrides`); 'peer': etcd member → etcd member.
+   */
+  readonly kind: 'etcd' | 'replica' | 'controller' | 'peer';
   readonly proxy: FaultProxy;
 }
 
@@ -80,6 +85,8 @@ export interface ChaosClusterOptions {
   readonly overrides?: readonly string[];
   /** Seeds the proxies' delay jitter (default 1). */
   readonly seed?: number;
+  /** The brokers' --log-level (default 'warn'; 'info' logs ISR proposals and elections, for diagnosis). */
+  readonly logLevel?: string;
 }
 
 export interface ChaosCluster {
@@ -133,7 +140,7 @@ export interface EtcdPartitionState {
 
 const live = new Set<ChaosClusterImpl>();
 
-/** Starts the peer routers, etcd, the 21 proxies and the brokers, and waits until all brokers are registered. */
+/** Starts the peer routers, etcd, the 27 proxies and the brokers, and waits until all brokers are registered. */
 export async function startChaosCluster(options: ChaosClusterOptions): Promise<ChaosCluster> {
   if (options.brokers.length !== 3) throw new RangeError(`a chaos cluster has 3 brokers, got ${options.brokers.length}`);
   const seed = options.seed ?? 1;
@@ -209,26 +216,33 @@ class ChaosClusterImpl implements ChaosCluster {
     await this.#bootEtcd(random);
     const etcdPorts = this.etcd.members.map((m) => Number(new URL(m.clientUrl).port));
     const replicaPorts = [await freePort(), await freePort(), await freePort()];
+    const clientPorts = [await freePort(), await freePort(), await freePort()];
     for (let i = 1; i <= 3; i++) {
       for (let j = 1; j <= 3; j++) {
         await this.#addLink(`b${i}` as ChaosNode, `e${j}` as ChaosNode, 'etcd', etcdPorts[j - 1]!, random);
         if (i !== j) await this.#addLink(`b${i}` as ChaosNode, `b${j}` as ChaosNode, 'replica', replicaPorts[j - 1]!, random);
+        if (i !== j) await this.#addLink(`b${i}` as ChaosNode, `b${j}` as ChaosNode, 'controller', clientPorts[j - 1]!, random);
       }
     }
     const proxyPorts = new Set(this.#links.map((l) => l.proxy.port));
-    if (replicaPorts.some((p) => proxyPorts.has(p)) || new Set(replicaPorts).size !== 3) throw new Error(`port clash between replica listeners ${replicaPorts.join(',')} and proxies`);
+    const brokerPorts = [...replicaPorts, ...clientPorts];
+    if (brokerPorts.some((p) => proxyPorts.has(p)) || new Set(brokerPorts).size !== 6) throw new Error(`port clash between broker listeners ${brokerPorts.join(',')} and proxies`);
+    const overridesTo = (i: number, kind: ChaosLink['kind']): string =>
+      [1, 2, 3]
+        .filter((j) => j !== i)
+        .map((j) => `${j}=${HOST}:${this.link(`b${i}` as ChaosNode, `b${j}` as ChaosNode, kind).proxy.port}`)
+        .join(',');
     const perBroker = [1, 2, 3].map((i) => ({
       metadataUrl: `etcd://${ETCD_NODES.map((e) => `${HOST}:${this.link(`b${i}` as ChaosNode, e).proxy.port}`).join(',')}`,
-      overrides: [
-        `replica.listener=${HOST}:${replicaPorts[i - 1]!}`,
-        `replica.fetch.endpoint.overrides=${[1, 2, 3].filter((j) => j !== i).map((j) => `${j}=${HOST}:${this.link(`b${i}` as ChaosNode, `b${j}` as ChaosNode).proxy.port}`).join(',')}`,
-      ],
+      port: clientPorts[i - 1]!,
+      overrides: [`replica.listener=${HOST}:${replicaPorts[i - 1]!}`, `replica.fetch.endpoint.overrides=${overridesTo(i, 'replica')}`, `controller.endpoint.overrides=${overridesTo(i, 'controller')}`],
     }));
     this.#cluster = await startCluster({
       brokers: options.brokers,
       etcd: this.#etcd,
       perBroker,
       ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
+      ...(options.logLevel === undefined ? {} : { logLevel: options.logLevel }),
       overrides: options.overrides ?? [],
     });
   }
@@ -253,7 +267,7 @@ class ChaosClusterImpl implements ChaosCluster {
           return this.link(`e${sender + 1}` as ChaosNode, to).proxy.port;
         },
         unattributedOpen: () => this.#links.filter((l) => l.kind === 'peer' && l.to === to).some((l) => !this.#blocked.has(l)),
-      });
+      }, await freePort());
       this.#routers.push(router);
       routerPorts.push(router.port);
     }
@@ -264,18 +278,20 @@ class ChaosClusterImpl implements ChaosCluster {
   }
 
   async #addLink(from: ChaosNode, to: ChaosNode, kind: ChaosLink['kind'], port: number, random: () => number): Promise<void> {
-    const proxy = await startFaultProxy({ target: { host: HOST, port }, name: `${from}->${to}`, random });
+    // A port from freePort, not the OS's choice: the OS may hand a proxy a port freePort gave
+    // earlier to a member or a broker that has not bound it yet (seen: a replica listener's).
+    const proxy = await startFaultProxy({ target: { host: HOST, port }, name: linkName(from, to, kind), random, port: await freePort() });
     this.#links.push({ from, to, kind, proxy });
   }
 
-  link(from: ChaosNode, to: ChaosNode): ChaosLink {
-    const l = this.#links.find((x) => x.from === from && x.to === to);
-    if (l === undefined) throw new RangeError(`no proxied link ${from}->${to}`);
+  link(from: ChaosNode, to: ChaosNode, kind?: ChaosLink['kind']): ChaosLink {
+    const l = this.#links.find((x) => x.from === from && x.to === to && (kind === undefined || x.kind === kind));
+    if (l === undefined) throw new RangeError(`no proxied ${kind ?? ''} link ${from}->${to}`);
     return l;
   }
 
   blocked(): string[] {
-    return [...this.#blocked].map((l) => `${l.from}->${l.to}`).sort();
+    return [...this.#blocked].map((l) => linkName(l.from, l.to, l.kind)).sort();
   }
 
   async #record(fault: string, detail: string, apply: () => Promise<void>): Promise<void> {
@@ -488,4 +504,9 @@ function installSignalHandlers(): void {
   process.once('exit', () => {
     for (const c of live) c.killNow();
   });
+}
+
+/** `b1->b2`, or `b1->b2:controller` for the second link between two brokers (proxy names, blocked(), fault details). */
+function linkName(from: ChaosNode, to: ChaosNode, kind: ChaosLink['kind']): string {
+  return kind === 'controller' ? `${from}->${to}:controller` : `${from}->${to}`;
 }

@@ -57,7 +57,7 @@ export interface ClusterOptions {
   readonly clusterId?: string;
   /** `broker.session.timeout.ms` (default SESSION_TIMEOUT_MS_DEFAULT). */
   readonly sessionTimeoutMs?: number;
-  /** `broker.heartbeat.interval.ms` (default: the broker's own). */
+  /** `broker.heartbeat.interval.ms` (default: a third of the session timeout). */
   readonly heartbeatIntervalMs?: number;
   /** More `--override key=value` entries, for every broker. */
   readonly overrides?: readonly string[];
@@ -81,6 +81,8 @@ export interface BrokerSettings {
   readonly metadataUrl?: string;
   /** More `--override key=value` entries for this broker only (after the cluster-wide ones). */
   readonly overrides?: readonly string[];
+  /** This broker's client port; default a fresh one from freePort (the chaos suite fixes it to proxy the controller link). */
+  readonly port?: number;
 }
 
 export interface ExitInfo {
@@ -337,7 +339,8 @@ class ClusterImpl implements Cluster {
     const args = ['--log-level', options.logLevel ?? 'warn'];
     if (this.mode === 'etcd') {
       args.push('--metadata', own.metadataUrl ?? this.metadataUrl, '--override', `broker.session.timeout.ms=${this.sessionTimeoutMs}`);
-      if (options.heartbeatIntervalMs !== undefined) args.push('--override', `broker.heartbeat.interval.ms=${options.heartbeatIntervalMs}`);
+      // Three keepalives per lease window, Kafka's ratio (2 s of 9 s would leave one here).
+      args.push('--override', `broker.heartbeat.interval.ms=${options.heartbeatIntervalMs ?? Math.max(100, Math.floor(this.sessionTimeoutMs / 3))}`);
       if (options.clusterId !== undefined) args.push('--override', `cluster.id=${options.clusterId}`);
     }
     for (const o of [...(options.overrides ?? []), ...(own.overrides ?? [])]) args.push('--override', o);
@@ -423,7 +426,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const dataDir = join(cluster.dir, `broker-${i + 1}`);
       mkdirSync(dataDir, { recursive: true });
       const readyTimeoutMs = options.readyTimeoutMs ?? (runtime === 'deno' ? 90_000 : 30_000);
-      cluster.brokers.push(new BrokerChild({ nodeId: i + 1, runtime, port: await freePort(), dataDir, args, readyTimeoutMs }, cluster));
+      cluster.brokers.push(new BrokerChild({ nodeId: i + 1, runtime, port: options.perBroker?.[i]?.port ?? (await freePort()), dataDir, args, readyTimeoutMs }, cluster));
     }
     for (const b of cluster.brokers) b.spawn();
     await Promise.all(cluster.brokers.map((b) => b.waitListening()));

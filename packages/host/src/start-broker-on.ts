@@ -25,7 +25,7 @@
  * registration at once) and closes the store; the admin port closes last, so /healthz
  * reports the drain.
  */
-import { BoundListener, Broker, ClusterMember, DataDirLock, ForwardingControllerClient, notLeadingAnswer, ReplicaFetchServer, replicaFetchConfigOf } from '@samsa/broker';
+import { BoundListener, Broker, ClusterMember, DataDirLock, ForwardingControllerClient, notLeadingAnswer, parseEndpointOverrides, ReplicaFetchServer, replicaFetchConfigOf } from '@samsa/broker';
 import type { ReplicaFetchHandler, ReplicationPlantedBug } from '@samsa/broker';
 import type { Logger, ServerConfig } from '@samsa/broker';
 import { EtcdMetadataStore } from '@samsa/coordinator';
@@ -158,6 +158,7 @@ export async function startBrokerOn(runtime: Runtime, options: StartBrokerOnOpti
             transport: runtime.transport,
             clock: runtime.clock,
             logger,
+            endpointOverrides: parseEndpointOverrides(String(config.values.get('controller.endpoint.overrides') ?? ''), 'controller.endpoint.overrides'),
           })),
         ...(options.clusterStartTimeoutMs !== undefined ? { startTimeoutMs: options.clusterStartTimeoutMs } : {}),
         ...(options.ignoreLeaseLossForTesting === true ? { ignoreLeaseLossForTesting: true } : {}),

@@ -7,14 +7,17 @@
  * - `start()`: grants a lease (TTL = `sessionTimeoutMs`, whole seconds rounded up by the
  *   store) and puts `brokers/<id>` (BrokerRegistration with a fresh random incarnation)
  *   attached to it, by compare-and-set on the key's createRevision = 0, so a node id held
- *   by another lease is never overwritten. A holder that stays for `sessionTimeoutMs` (a
- *   crashed broker's lease would have expired by then) is another live broker: the start
- *   fails naming it. Then it reads the cluster, publishes the first view and runs the
+ *   by another lease is never overwritten. A holder that stays for twice `sessionTimeoutMs`
+ *   is another live broker: the start fails naming it. Not once: a crashed broker's lease
+ *   outlives its TTL by etcd's election timeout each time etcd elects a leader (a new raft
+ *   leader extends every lease, seen after a whole-cluster restart), while a live holder
+ *   renews forever. Then it reads the cluster, publishes the first view and runs the
  *   @samsa/coordinator `Controller` driver in the background; the driver's watch is the
  *   broker's only one: its `onImage` publishes every view (`viewFromImage`).
  *   An unreachable store is retried with capped, jittered exponential backoff; after
  *   `startTimeoutMs` the start rejects (`ClusterMemberStartError`) naming the store.
- * - keepalive every `heartbeatIntervalMs` (at most `KEEPALIVES_IN_FLIGHT_MAX` unanswered).
+ * - keepalive every `heartbeatIntervalMs` (at most `KEEPALIVES_IN_FLIGHT_MAX` unanswered),
+ *   each attempt bounded by `heartbeatIntervalMs` too (a hung one moves to the next member).
  * - lease-loss fencing: `leaseValid` holds while the clock is before
  *   `sentAt + TTL − leaseSafetyMarginMs`, where `sentAt` is when the newest ANSWERED keepalive
  *   (or the grant) was SENT: the store renewed it no earlier than that, so no other broker
@@ -64,6 +67,8 @@ export const PRODUCER_ID_BLOCK_SIZE = 1000;
 export const VIEW_LISTENERS_MAX = 64;
 export const REVISION_WAITERS_MAX = 10_000;
 export const KEEPALIVES_IN_FLIGHT_MAX = 2;
+/** A node id held this many session timeouts into start() is another live broker's (see the file comment). */
+export const TAKEN_AFTER_SESSIONS = 2;
 /** First retry delay of the store calls of start and re-registration; doubles up to `retryBackoffMaxMs`. */
 export const RETRY_BACKOFF_BASE_MS = 100;
 
@@ -376,13 +381,13 @@ export class ClusterMember implements ClusterLink {
       const now = this.#clock.monotonicMs();
       heldSinceMs ??= now;
       const who = describeHolder(holder);
-      if (deadlineMs !== null && now - heldSinceMs >= this.sessionTimeoutMs) {
+      if (deadlineMs !== null && now - heldSinceMs >= TAKEN_AFTER_SESSIONS * this.sessionTimeoutMs) {
         throw new ClusterMemberStartError(
           'node-id-taken',
-          `node.id ${this.nodeId} is taken in cluster '${this.clusterId}': ${holder.key} is held by another live broker (${who}) whose lease was still renewed after ${this.sessionTimeoutMs} ms. Give each broker its own node.id (--node-id).`,
+          `node.id ${this.nodeId} is taken in cluster '${this.clusterId}': ${holder.key} is held by another live broker (${who}) whose lease was still renewed after ${TAKEN_AFTER_SESSIONS * this.sessionTimeoutMs} ms. Give each broker its own node.id (--node-id).`,
         );
       }
-      this.#logger.warn({ key: holder.key, holder: who }, `node.id ${this.nodeId} is registered by another lease; waiting for it to expire (a crashed broker's does within ${this.sessionTimeoutMs} ms)`);
+      this.#logger.warn({ key: holder.key, holder: who }, `node.id ${this.nodeId} is registered by another lease; waiting for it to expire (a crashed broker's does within ${this.sessionTimeoutMs} ms, plus etcd's election timeout per leader change)`);
       await this.#sleep(deadlineMs === null ? this.heartbeatIntervalMs : Math.min(this.heartbeatIntervalMs, Math.max(0, deadlineMs - now)));
       if (deadlineMs !== null && this.#clock.monotonicMs() >= deadlineMs) {
         throw new ClusterMemberStartError('node-id-taken', `node.id ${this.nodeId} is taken in cluster '${this.clusterId}': ${holder.key} is held by another broker (${who}) for the whole start timeout (${this.startTimeoutMs} ms)`);
@@ -443,7 +448,11 @@ export class ClusterMember implements ClusterLink {
     if (lease === null || this.#state === 'stopped' || this.#keepalivesInFlight >= KEEPALIVES_IN_FLIGHT_MAX) return;
     const sentAtMs = this.#clock.monotonicMs();
     this.#keepalivesInFlight++;
-    this.#store.keepAlive(lease.id).then(
+    // Each attempt waits at most one heartbeat interval: a member that forwards the
+    // keepalive to a raft leader cut off from it would otherwise hold it (and with
+    // KEEPALIVES_IN_FLIGHT_MAX, every later one) past the lease window while the rest of
+    // the etcd cluster has already elected a new leader that would answer.
+    this.#store.keepAlive(lease.id, { timeoutMs: this.heartbeatIntervalMs }).then(
       (ttlLeftMs) => {
         this.#keepalivesInFlight--;
         if (this.#lease !== lease) return;

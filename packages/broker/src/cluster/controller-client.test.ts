@@ -201,6 +201,39 @@ describe('ForwardingControllerClient', () => {
       await b3.stop();
     }
   });
+
+  it('dials the controller.endpoint.overrides address instead of the registered endpoint', async () => {
+    const client = (overrides: Map<number, { host: string; port: number }>) =>
+      new ForwardingControllerClient({
+        isController: () => false,
+        localController: c.stub1,
+        view: () => c.source.view(),
+        nodeId: 1,
+        transport: c.transport,
+        clock: c.clock,
+        logger: silentLogger,
+        requestTimeoutMs: TIMEOUT_MS,
+        endpointOverrides: overrides,
+      });
+    // Registered endpoint dead, override live: the request reaches the controller.
+    c.source.setBrokers(new Map([[1, c.b1.port], [2, 1]]), 2);
+    const viaOverride = client(new Map([[2, { host: '127.0.0.1', port: c.b2.port }]]));
+    try {
+      expect(await viaOverride.controlledShutdown(1)).toEqual(ok);
+      expect(c.stub2.calls).toEqual([{ op: 'controlledShutdown', brokerId: 1 }]);
+    } finally {
+      viaOverride.close();
+    }
+    // Registered endpoint live, override dead: nothing reaches it, the error names the override.
+    c.source.setBrokers(new Map([[1, c.b1.port], [2, c.b2.port]]), 2);
+    const deadOverride = client(new Map([[2, { host: '127.0.0.1', port: 2 }]]));
+    try {
+      expect(await deadOverride.controlledShutdown(1)).toMatchObject({ ok: false, code: 'NOT_CONTROLLER', message: expect.stringContaining('127.0.0.1:2') });
+      expect(c.stub2.calls).toHaveLength(1);
+    } finally {
+      deadOverride.close();
+    }
+  });
 });
 
 describe('ForwardingControllerClient bounds', () => {

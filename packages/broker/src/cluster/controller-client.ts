@@ -69,6 +69,11 @@ export interface ForwardingControllerClientOptions {
   readonly requestTimeoutMs?: number;
   /** Default 64. */
   readonly inFlightMax?: number;
+  /**
+   * `controller.endpoint.overrides`: controller broker id → the address to dial instead of
+   * its registered client endpoint (a fault proxy in the chaos suite). Default: none.
+   */
+  readonly endpointOverrides?: ReadonlyMap<number, { readonly host: string; readonly port: number }>;
 }
 
 export class ForwardingControllerClient implements ControllerClient {
@@ -171,8 +176,9 @@ export class ForwardingControllerClient implements ControllerClient {
     if (!broker) return failure('NOT_CONTROLLER', `controller ${controllerId} is not a registered broker`);
     let cancelled = false;
     onCancel(() => (cancelled = true));
-    const connection = await this.#connectionTo(broker.host, broker.port);
-    if (!connection) return failure('NOT_CONTROLLER', `cannot connect to controller ${controllerId} at ${broker.host}:${broker.port}`);
+    const address = this.#o.endpointOverrides?.get(controllerId) ?? broker;
+    const connection = await this.#connectionTo(address.host, address.port);
+    if (!connection) return failure('NOT_CONTROLLER', `cannot connect to controller ${controllerId} at ${address.host}:${address.port}`);
     if (cancelled) return failure('REQUEST_TIMED_OUT', 'timed out while connecting to the controller');
     // The controller broker answers a forwarded request without waiting for its own view.
     const sent = connection.send(build(this.#timeoutMs));

@@ -31,10 +31,10 @@ const hostPort = (v: unknown): string | null =>
   v === null || (typeof v === 'string' && /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/.test(v) && Number(/:([0-9]+)$/.exec(v)![1]) <= 65535)
     ? null
     : `"${String(v)}" is not host:port like 127.0.0.1:0`;
-const endpointOverrides = (v: unknown): string | null => {
+const endpointOverrides = (key: string) => (v: unknown): string | null => {
   if (typeof v !== 'string') return null;
   try {
-    parseEndpointOverrides(v);
+    parseEndpointOverrides(v, key);
     return null;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
@@ -170,7 +170,12 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   // Testing / NAT aid: leader broker id → host:port a follower dials instead of the leader's
   // registered replica listener (`2=127.0.0.1:40112,3=…`; empty: none). Parsed and checked
   // by replica-fetch-config.ts (parseEndpointOverrides), which reports a bad entry.
-  def('replica.fetch.endpoint.overrides', 'string', '', { validate: endpointOverrides }),
+  def('replica.fetch.endpoint.overrides', 'string', '', { validate: endpointOverrides('replica.fetch.endpoint.overrides') }),
+  // The same for the controller: controller broker id → host:port this broker dials to
+  // forward admin requests and AlterPartition instead of the controller's registered
+  // client endpoint (cluster/controller-client.ts). The chaos suite routes it through a
+  // fault proxy, so a partition cuts a broker from the controller too.
+  def('controller.endpoint.overrides', 'string', '', { validate: endpointOverrides('controller.endpoint.overrides') }),
   // A leader proposes an ISR follower out after this long without catching up (Kafka's
   // default, 30 s). Read by the replica manager (replication/replica-manager.ts).
   def('replica.lag.time.max.ms', 'int', '30000', { validate: between(100, 3_600_000) }),

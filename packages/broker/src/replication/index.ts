@@ -28,7 +28,7 @@ export { ReplicaFetchError, ReplicaFetcherConnection } from './replica-fetcher-c
 export type { LeaderEndpoint, ReplicaFetchErrorCode, ReplicaFetcherConnectionOptions } from './replica-fetcher-connection.ts';
 export { fetcherIndexOf, partitionsByFetcher, ReplicaFetcherPool } from './replica-fetcher-pool.ts';
 export type { ReplicaFetcherPoolOptions } from './replica-fetcher-pool.ts';
-export { parseReplicaListener, REPLICA_FETCH_DEFAULTS, replicaFetchConfigOf } from './replica-fetch-config.ts';
+export { parseEndpointOverrides, parseReplicaListener, REPLICA_FETCH_DEFAULTS, replicaFetchConfigOf } from './replica-fetch-config.ts';
 export type { ReplicaFetchConfig, ReplicaListenerAddress } from './replica-fetch-config.ts';
 export { ReplicaManager, TICK_INTERVAL_MS, ACKS_TIMEOUT_MS_MAX } from './replica-manager.ts';
 export type { ReplicaManagerOptions, ReplicationPlantedBug } from './replica-manager.ts';

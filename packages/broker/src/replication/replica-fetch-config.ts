@@ -112,27 +112,28 @@ export function parseReplicaListener(text: string): ReplicaListenerAddress {
 const OVERRIDES_KEY = 'replica.fetch.endpoint.overrides';
 
 /**
- * `2=127.0.0.1:40112,3=127.0.0.1:40113` → leader id → address (see the file comment); empty
- * or blank text → no overrides. Throws ConfigError naming the bad entry.
+ * `2=127.0.0.1:40112,3=127.0.0.1:40113` → broker id → address (see the file comment); empty
+ * or blank text → no overrides. Throws ConfigError naming the bad entry under `key` (the
+ * same syntax serves `controller.endpoint.overrides`).
  */
-export function parseEndpointOverrides(text: string): ReadonlyMap<number, ReplicaListenerAddress> {
+export function parseEndpointOverrides(text: string, key: string = OVERRIDES_KEY): ReadonlyMap<number, ReplicaListenerAddress> {
   const overrides = new Map<number, ReplicaListenerAddress>();
   if (text.trim() === '') return overrides;
   const entries = text.split(',');
-  if (entries.length > ENDPOINT_OVERRIDES_MAX) throw new ConfigError('bad-value', OVERRIDES_KEY, `more than ${ENDPOINT_OVERRIDES_MAX} entries`);
+  if (entries.length > ENDPOINT_OVERRIDES_MAX) throw new ConfigError('bad-value', key, `more than ${ENDPOINT_OVERRIDES_MAX} entries`);
   for (const raw of entries) {
     const entry = raw.trim();
     const m = /^([0-9]{1,10})=(.+)$/.exec(entry);
     const id = m === null ? NaN : Number(m[1]);
-    if (m === null || id > 0x7fffffff) throw new ConfigError('bad-value', OVERRIDES_KEY, `"${entry}" is not <broker id>=<host>:<port> like 2=127.0.0.1:40112`);
+    if (m === null || id > 0x7fffffff) throw new ConfigError('bad-value', key, `"${entry}" is not <broker id>=<host>:<port> like 2=127.0.0.1:40112`);
     let address: ReplicaListenerAddress;
     try {
       address = parseReplicaListener(m[2]!);
     } catch {
-      throw new ConfigError('bad-value', OVERRIDES_KEY, `"${entry}": "${m[2]!}" is not host:port like 127.0.0.1:40112`);
+      throw new ConfigError('bad-value', key, `"${entry}": "${m[2]!}" is not host:port like 127.0.0.1:40112`);
     }
-    if (address.port === 0) throw new ConfigError('bad-value', OVERRIDES_KEY, `"${entry}": port 0 cannot be dialled`);
-    if (overrides.has(id)) throw new ConfigError('bad-value', OVERRIDES_KEY, `broker ${id} is mapped twice`);
+    if (address.port === 0) throw new ConfigError('bad-value', key, `"${entry}": port 0 cannot be dialled`);
+    if (overrides.has(id)) throw new ConfigError('bad-value', key, `broker ${id} is mapped twice`);
     overrides.set(id, address);
   }
   return overrides;
