@@ -3,6 +3,7 @@ export { CompactedError, MetadataStoreError } from './metadata-store.ts';
 export type {
   Compare,
   CompareOp,
+  KeepAliveOptions,
   KeyValue,
   Lease,
   MetadataStore,

@@ -118,6 +118,11 @@ export interface WatchBatch {
   readonly events: readonly WatchEvent[];
 }
 
+export interface KeepAliveOptions {
+  /** Deadline of one attempt (default: the store's request timeout). */
+  readonly timeoutMs?: number;
+}
+
 export interface MetadataStore {
   /** Keys under `prefix` ('' = all), ascending. */
   range(prefix: string, options?: { readonly limit?: number }): Promise<RangeResult>;
@@ -128,8 +133,11 @@ export interface MetadataStore {
   txn(txn: Txn): Promise<TxnResult>;
   /** A new lease; `ttlMs` is rounded up to whole seconds by etcd. */
   grantLease(ttlMs: number): Promise<Lease>;
-  /** Renews the lease to its full TTL; resolves the TTL left (ms). Rejects `lease-not-found` when it is gone. */
-  keepAlive(leaseId: string): Promise<number>;
+  /**
+   * Renews the lease to its full TTL; resolves the TTL left (ms). Rejects `lease-not-found`
+   * when it is gone. `timeoutMs` bounds each attempt (etcd; the in-process stores answer at once).
+   */
+  keepAlive(leaseId: string, options?: KeepAliveOptions): Promise<number>;
   /** Revokes the lease and deletes its keys. A lease already gone is not an error. */
   revokeLease(leaseId: string): Promise<void>;
   /**

@@ -7,7 +7,8 @@
  *   retry (see etcd-errors.ts) moves to the next one, round-robin. After each full round of
  *   the endpoints it sleeps a backoff (base × 2^round, capped, with jitter from `Random`).
  *   At most `attemptsMax` attempts per call.
- * - Every attempt has its own deadline (`requestTimeoutMs`, armed on the runtime `Clock`);
+ * - Every attempt has its own deadline (`requestTimeoutMs`, or a call's own `timeoutMs`,
+ *   armed on the runtime `Clock`);
  *   the body is read before the deadline is cleared, so a response that stalls half-way
  *   times out as well. A write that timed out or lost its connection is `unknown-outcome`
  *   and is never re-sent.
@@ -100,14 +101,20 @@ export class EtcdGatewayClient {
     for (const abort of aborts) abort();
   }
 
-  /** A unary RPC: resolves the decoded JSON body of a 2xx answer. */
-  async call<T>(path: string, body: unknown, kind: CallKind): Promise<T> {
+  /**
+   * A unary RPC: resolves the decoded JSON body of a 2xx answer. `timeoutMs` replaces the
+   * per-attempt deadline for this call (a lease keepalive must not wait on a member that
+   * forwards it to a partitioned raft leader longer than the next keepalive is due).
+   */
+  async call<T>(path: string, body: unknown, kind: CallKind, options: { readonly timeoutMs?: number } = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? this.requestTimeoutMs;
+    if (!(timeoutMs > 0)) throw new RangeError(`etcd call ${path}: timeoutMs must be positive, got ${timeoutMs}`);
     let lastFailure: AttemptFailure | null = null;
     for (let attempt = 0; attempt < this.attemptsMax; attempt++) {
       this.#throwIfClosed();
       if (attempt > 0 && attempt % this.#endpoints.length === 0) await this.backoff(attempt / this.#endpoints.length);
       const endpoint = this.currentEndpoint;
-      const outcome = await this.#attempt<T>(endpoint, path, body, kind);
+      const outcome = await this.#attempt<T>(endpoint, path, body, kind, timeoutMs);
       if (outcome.ok) return outcome.value;
       // Before the closed check: a write cut short by close() is still unknown-outcome.
       if (!outcome.failure.retry) throw outcome.failure.error;
@@ -164,9 +171,9 @@ export class EtcdGatewayClient {
     });
   }
 
-  async #attempt<T>(endpoint: string, path: string, body: unknown, kind: CallKind): Promise<{ ok: true; value: T } | { ok: false; failure: AttemptFailure }> {
+  async #attempt<T>(endpoint: string, path: string, body: unknown, kind: CallKind, timeoutMs: number): Promise<{ ok: true; value: T } | { ok: false; failure: AttemptFailure }> {
     const write = kind === 'write';
-    const deadline = this.#deadline([]);
+    const deadline = this.#deadline([], timeoutMs);
     try {
       let response: Response;
       try {
@@ -218,7 +225,7 @@ export class EtcdGatewayClient {
   }
 
   /** An AbortSignal that fires on the per-attempt timeout, on close(), or on any of `signals`. */
-  #deadline(signals: readonly AbortSignal[]): Deadline {
+  #deadline(signals: readonly AbortSignal[], timeoutMs: number = this.requestTimeoutMs): Deadline {
     const controller = new AbortController();
     let timedOut = false;
     const onAbort = (): void => controller.abort();
@@ -230,8 +237,8 @@ export class EtcdGatewayClient {
     }
     const timer = this.#clock.setTimeout(() => {
       timedOut = true;
-      controller.abort(new MetadataStoreError('unavailable', `etcd: request timed out after ${this.requestTimeoutMs} ms`));
-    }, this.requestTimeoutMs);
+      controller.abort(new MetadataStoreError('unavailable', `etcd: request timed out after ${timeoutMs} ms`));
+    }, timeoutMs);
     let keep = false;
     const release = (): void => {
       this.#onClose.delete(onAbort);

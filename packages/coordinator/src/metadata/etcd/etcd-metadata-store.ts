@@ -11,7 +11,7 @@
  * Failover, timeouts and backoff: etcd-gateway-client.ts; watches: etcd-watch.ts.
  */
 import { MetadataStoreError } from '../metadata-store.ts';
-import type { Compare, KeyValue, Lease, MetadataStore, RangeResult, Txn, TxnOp, TxnOpResult, TxnResult, WatchBatch } from '../metadata-store.ts';
+import type { Compare, KeepAliveOptions, KeyValue, Lease, MetadataStore, RangeResult, Txn, TxnOp, TxnOpResult, TxnResult, WatchBatch } from '../metadata-store.ts';
 import { bytesToBase64, int64, keyToBase64, prefixRange } from './etcd-bytes.ts';
 import { EtcdGatewayClient } from './etcd-gateway-client.ts';
 import type { EtcdGatewayOptions } from './etcd-gateway-client.ts';
@@ -111,10 +111,10 @@ export class EtcdMetadataStore implements MetadataStore {
     return { id: String(response.ID), ttlMs: int64(response.TTL) * 1000 };
   }
 
-  async keepAlive(leaseId: string): Promise<number> {
+  async keepAlive(leaseId: string, options: KeepAliveOptions = {}): Promise<number> {
     checkLeaseId(leaseId);
     // A stream RPC: the gateway sends our one request and answers one `{"result"}` line.
-    const line = await this.#client.call<JsonLeaseKeepAliveLine>('/v3/lease/keepalive', { ID: leaseId }, 'read');
+    const line = await this.#client.call<JsonLeaseKeepAliveLine>('/v3/lease/keepalive', { ID: leaseId }, 'read', options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs });
     if (line.error !== undefined) {
       const message = line.error.message ?? JSON.stringify(line.error);
       throw classifyGrpcError(line.error.grpc_code ?? 2, message, false, this.#client.currentEndpoint).error;
