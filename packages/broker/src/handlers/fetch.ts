@@ -62,7 +62,7 @@ const EMPTY = new Uint8Array(0);
 const MAX_WAIT_MS_CAP = 60_000;
 /** Bound on re-reads while long polling (each is woken by the high watermark moving). */
 const WAKEUPS_MAX = 10_000;
-/** First version with fetch sessions (KIP-227), with epochs checked (KIP-320), by topic id (KIP-516), with node endpoints (KIP-951). */
+/** The first versions with: sessions (KIP-227), current leader epoch and last fetched epoch (KIP-320), topic ids (KIP-516), node endpoints (KIP-951). */
 const V_SESSIONS = 7;
 const V_CURRENT_LEADER_EPOCH = 9;
 const V_DIVERGING_EPOCH = 12;
