@@ -1,5 +1,11 @@
 /**
- * Fetch (key 1), versions 4-17 (consumers; brokers replicate over their own protocol).
+ * Fetch (key 1), versions 0-17 (consumers; brokers replicate over their own protocol).
+ *
+ * - v0–v3 predate record batch v2: each partition's batches are down-converted to message
+ *   format v0 (Fetch v0–v1) or v1 (v2–v3) on the way out, within the partition's byte
+ *   budget but always at least the first message (fetch-down-convert.ts, the codec's
+ *   legacy-messages); counted in `messageFormatConversions('Fetch', records)`. v0–v2
+ *   have no response-wide `max_bytes` (the codec's default, 2^31-1, applies).
  *
  * - Reads whole batches from each requested partition, bytes straight from the log into
  *   the response. Budget: `max_bytes` for the whole response and `partition_max_bytes`
@@ -54,6 +60,7 @@ import type { PartitionAnswer, PartitionOutcome, SessionPartition, SessionReques
 import type { Partition } from '../partitions/partition.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestInfo } from './api-handler.ts';
+import { downConvertForFetch, FETCH_DOWN_CONVERT_VERSION_MAX } from './fetch-down-convert.ts';
 import { leaderPartition } from './leadership.ts';
 
 const READ_COMMITTED = 1;
@@ -197,12 +204,20 @@ async function readOnce(ctx: BrokerContext, v: number, parts: readonly SessionPa
     }
     const limit = Math.min(r.params.partitionMaxBytes, budget);
     const out = await found.partition.fetch(r.params.fetchOffset, limit, bytes === 0);
-    const records = out.records ?? EMPTY;
+    let records = out.records ?? EMPTY;
+    let errorCode = out.errorCode;
+    if (v <= FETCH_DOWN_CONVERT_VERSION_MAX && records.byteLength > 0) {
+      // v0–v3 consumers read message format v0/v1: converted on the way out (fetch-down-convert.ts).
+      const converted = downConvertForFetch(records, v, limit, { fetchOffset: r.params.fetchOffset });
+      records = converted.records;
+      if (errorCode === ErrorCode.NONE) errorCode = converted.errorCode;
+      if (converted.convertedRecords > 0) ctx.metrics.messageFormatConversions('Fetch', converted.convertedRecords);
+    }
     seen.push({ partition: found.partition, highWatermark: out.highWatermark });
     bytes += records.byteLength;
     budget = Math.max(0, budget - records.byteLength);
     answer(
-      partitionData(r.partition, out.errorCode, {
+      partitionData(r.partition, errorCode, {
         highWatermark: out.highWatermark,
         lastStableOffset: out.lastStableOffset,
         logStartOffset: out.logStartOffset,
@@ -303,7 +318,7 @@ async function handleFetch(ctx: BrokerContext, req: FetchRequest, info: RequestI
 export const fetchHandler = defineHandler({
   apiKey: FetchRequestCodec.meta.apiKey,
   name: FetchRequestCodec.meta.apiName,
-  minVersion: 4,
+  minVersion: 0,
   maxVersion: 17,
   request: FetchRequestCodec,
   response: FetchResponseCodec,
