@@ -6,6 +6,8 @@
  * replay into a fresh coordinator.
  */
 import {
+  ConsumerGroupDescribeResponseCodec,
+  ConsumerGroupHeartbeatResponseCodec,
   DeleteGroupsResponseCodec,
   DescribeGroupsResponseCodec,
   HeartbeatResponseCodec,
@@ -237,6 +239,8 @@ const VERSIONS: Record<CoordinatorResponse['api'], [number, number]> = {
   DescribeGroups: [0, 5],
   DeleteGroups: [0, 2],
   OffsetDelete: [0, 0],
+  ConsumerGroupHeartbeat: [0, 1],
+  ConsumerGroupDescribe: [0, 0],
 };
 
 /** Every response the coordinator emits must encode at every advertised version (after the version glue). */
@@ -255,6 +259,8 @@ export function encodesAtEveryVersion(r: CoordinatorResponse): void {
         case 'DescribeGroups': encodeMessage(DescribeGroupsResponseCodec, r.body, v); break;
         case 'DeleteGroups': encodeMessage(DeleteGroupsResponseCodec, r.body, v); break;
         case 'OffsetDelete': encodeMessage(OffsetDeleteResponseCodec as MessageCodec<typeof r.body>, r.body, v); break;
+        case 'ConsumerGroupHeartbeat': encodeMessage(ConsumerGroupHeartbeatResponseCodec, r.body, v); break;
+        case 'ConsumerGroupDescribe': encodeMessage(ConsumerGroupDescribeResponseCodec, r.body, v); break;
       }
     } catch (e) {
       throw new Error(`${r.api} response does not encode at v${v}: ${(e as Error).message}`);

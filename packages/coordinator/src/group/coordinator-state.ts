@@ -28,6 +28,7 @@ import { ErrorCode } from '@samsa/codec';
 import type { JoinGroupResponse } from '@samsa/codec';
 import { encodeGroupMetadataRecord } from './consumer-offsets-records.ts';
 import type { GroupMetadataValue, RawRecord } from './consumer-offsets-records.ts';
+import type { ConsumerGroup, SubscribedTopic } from './consumer-group.ts';
 import { consumerOffsetsPartitionFor } from './coordinator-partition.ts';
 import { metadataFor } from './group-metadata.ts';
 import type { GroupMetadata, MemberMetadata, OffsetEntry } from './group-metadata.ts';
@@ -103,6 +104,13 @@ export class CoordinatorState {
   readonly random: CoordinatorRandom;
   readonly partitionExists: (topic: string, partition: number) => boolean;
   readonly groups = new Map<string, GroupMetadata>();
+  /**
+   * KIP-848 consumer groups (in memory only), by group id. Each also has an entry in
+   * `groups`: an Empty "consumer" GroupMetadata that holds its committed offsets.
+   */
+  readonly consumerGroups = new Map<string, ConsumerGroup>();
+  /** A topic's id and partition count, or undefined when it does not exist (consumer-group assignment). */
+  readonly topicLookup: (name: string) => SubscribedTopic | undefined;
   readonly completions = new Map<number, PendingCompletion>();
   nextCompletionId = 1;
   /** Single broker: every partition is owned. Cluster: only those in `owned`. */
@@ -119,8 +127,15 @@ export class CoordinatorState {
   out: CoordinatorAction[] = [];
   readonly counters: GroupCoordinatorCounters = { rebalancesTotal: 0, offsetCommitsTotal: 0, offsetsExpiredTotal: 0, membersExpiredTotal: 0, pendingSyncMembersRemovedTotal: 0 };
 
-  constructor(config: GroupCoordinatorConfig, random: CoordinatorRandom, partitionExists: (topic: string, partition: number) => boolean, ownsAllPartitions: boolean) {
+  constructor(
+    config: GroupCoordinatorConfig,
+    random: CoordinatorRandom,
+    partitionExists: (topic: string, partition: number) => boolean,
+    ownsAllPartitions: boolean,
+    topicLookup: (name: string) => SubscribedTopic | undefined = () => undefined,
+  ) {
     this.config = config;
+    this.topicLookup = topicLookup;
     this.random = random;
     this.partitionExists = partitionExists;
     this.ownsAllPartitions = ownsAllPartitions;
@@ -176,6 +191,13 @@ export class CoordinatorState {
       if (g.syncDeadlineMs !== null) next = Math.min(next, g.syncDeadlineMs);
       for (const d of g.pendingMembers.values()) next = Math.min(next, d);
       for (const m of g.members.values()) if (m.joinRequestId === null && m.syncRequestId === null) next = Math.min(next, m.heartbeatDeadlineMs);
+    }
+    for (const cg of this.consumerGroups.values()) {
+      if (this.unavailable(cg.groupId) !== null) continue;
+      for (const m of cg.members.values()) {
+        next = Math.min(next, m.sessionDeadlineMs);
+        if (m.rebalanceDeadline !== null) next = Math.min(next, m.rebalanceDeadline.deadlineMs);
+      }
     }
     this.nextDeadlineMs = next;
   }

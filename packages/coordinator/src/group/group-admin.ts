@@ -10,6 +10,7 @@
 import { ErrorCode as E } from '@samsa/codec';
 import { encodeGroupMetadataRecord, encodeOffsetCommitRecord } from './consumer-offsets-records.ts';
 import type { RawRecord } from './consumer-offsets-records.ts';
+import { consumerGroupState } from './consumer-group.ts';
 import { commitAppendError } from './coordinator-state.ts';
 import type { Completion, CoordinatorState } from './coordinator-state.ts';
 import { EMPTY_BYTES, metadataFor } from './group-metadata.ts';
@@ -21,8 +22,13 @@ export function listGroups(s: CoordinatorState, requestId: number, req: ListGrou
   const types = new Set(req.typesFilter.map((s) => s.toLowerCase()));
   // As Kafka: the groups of the loaded partitions, with COORDINATOR_LOAD_IN_PROGRESS while any partition is loading.
   const groups = [...s.groups.values()]
-    .filter((g) => s.served(g) && (states.size === 0 || states.has(g.state.toLowerCase())) && (types.size === 0 || types.has('classic')))
-    .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: 'classic' }));
+    .filter((g) => s.served(g))
+    .map((g) => {
+      const cg = s.consumerGroups.get(g.groupId);
+      if (cg !== undefined) return { groupId: g.groupId, protocolType: 'consumer', groupState: consumerGroupState(cg) as string, groupType: 'consumer' };
+      return { groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state as string, groupType: 'classic' };
+    })
+    .filter((g) => (states.size === 0 || states.has(g.groupState.toLowerCase())) && (types.size === 0 || types.has(g.groupType)));
   s.respond(requestId, { api: 'ListGroups', body: { throttleTimeMs: 0, errorCode: s.anyLoading() ? E.COORDINATOR_LOAD_IN_PROGRESS : E.NONE, groups } });
 }
 
@@ -33,7 +39,8 @@ export function describeGroups(s: CoordinatorState, requestId: number, req: Desc
     const unavailable = s.unavailable(groupId);
     if (unavailable !== null) return { ...base, errorCode: unavailable, groupState: '' };
     const g = s.groups.get(groupId);
-    if (g === undefined) return base;
+    // A KIP-848 consumer group is not a classic group: Dead, as Kafka's describeGroups answers when its classic lookup fails.
+    if (g === undefined || s.consumerGroups.has(groupId)) return base;
     const stable = g.state === 'Stable';
     return {
       ...base,
@@ -64,7 +71,7 @@ export function deleteGroups(s: CoordinatorState, requestId: number, req: Delete
     const unavailable = s.unavailable(r.groupId);
     if (unavailable !== null) r.errorCode = unavailable;
     else if (g === undefined || g.state === 'Dead') r.errorCode = E.GROUP_ID_NOT_FOUND;
-    else if (g.state !== 'Empty') r.errorCode = E.NON_EMPTY_GROUP;
+    else if (g.state !== 'Empty' || (s.consumerGroups.get(r.groupId)?.members.size ?? 0) > 0) r.errorCode = E.NON_EMPTY_GROUP;
     else if (s.appendsFull()) r.errorCode = E.COORDINATOR_NOT_AVAILABLE;
     else {
       waiting++;
@@ -84,6 +91,7 @@ function deleteGroup(s: CoordinatorState, g: GroupMetadata, then: Completion): v
   records.push(encodeGroupMetadataRecord(g.groupId, null));
   g.state = 'Dead';
   s.groups.delete(g.groupId);
+  s.consumerGroups.delete(g.groupId);
   s.append(g.groupId, records, then);
 }
 
@@ -108,6 +116,10 @@ export function describeState(s: CoordinatorState): GroupView[] {
 /** Counts of groups by state, for metrics. */
 export function groupCountsByState(s: CoordinatorState): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const g of s.groups.values()) out[g.state] = (out[g.state] ?? 0) + 1;
+  for (const g of s.groups.values()) {
+    const cg = s.consumerGroups.get(g.groupId);
+    const state = cg === undefined ? g.state : consumerGroupState(cg);
+    out[state] = (out[state] ?? 0) + 1;
+  }
   return out;
 }

@@ -13,6 +13,8 @@
  *   offsets.ts          OffsetCommit, OffsetFetch, OffsetDelete, retention
  *   group-admin.ts      ListGroups, DescribeGroups, DeleteGroups, introspection
  *   replay.ts           load / loadCompleted from `__consumer_offsets`
+ *   consumer-group-heartbeat.ts  KIP-848 consumer groups: ConsumerGroupHeartbeat and their timers
+ *   consumer-group-describe.ts   ConsumerGroupDescribe, and their commit / fetch checks
  *   partition-ownership.ts  cluster mode: loadPartition / loadPartitionCompleted / unloadPartition
  *
  * Ownership: a single broker's coordinator (`ownsAllPartitions`, the default) owns every
@@ -35,6 +37,9 @@
  * Single-threaded: one caller at a time (the broker's event loop).
  */
 import { ErrorCode } from '@samsa/codec';
+import type { SubscribedTopic } from './consumer-group.ts';
+import * as consumerGroup from './consumer-group-heartbeat.ts';
+import { consumerGroupDescribe } from './consumer-group-describe.ts';
 import type { RawRecord } from './consumer-offsets-records.ts';
 import { CoordinatorState } from './coordinator-state.ts';
 import type { GroupCoordinatorCounters } from './coordinator-state.ts';
@@ -49,6 +54,8 @@ import * as replay from './replay.ts';
 import type { LoadStats } from './replay.ts';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG } from './types.ts';
 import type {
+  ConsumerGroupDescribeInput,
+  ConsumerGroupHeartbeatInput,
   CoordinatorAction,
   CoordinatorRandom,
   DeleteGroupsInput,
@@ -79,6 +86,11 @@ export interface GroupCoordinatorOptions {
    * once by load + loadCompleted. False (a cluster): none is owned until loadPartition.
    */
   ownsAllPartitions?: boolean;
+  /**
+   * A topic's id and partition count, or undefined if it does not exist: KIP-848 consumer
+   * groups assign from it. Default: no topic exists (members get empty assignments).
+   */
+  topicLookup?: (name: string) => SubscribedTopic | undefined;
 }
 
 export class GroupCoordinator {
@@ -87,7 +99,7 @@ export class GroupCoordinator {
 
   constructor(options: GroupCoordinatorOptions) {
     this.config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...options.config };
-    this.#s = new CoordinatorState(this.config, options.random, options.partitionExists ?? (() => true), options.ownsAllPartitions ?? true);
+    this.#s = new CoordinatorState(this.config, options.random, options.partitionExists ?? (() => true), options.ownsAllPartitions ?? true, options.topicLookup);
   }
 
   // ─── Replay ────────────────────────────────────────────────────────────────
@@ -121,6 +133,7 @@ export class GroupCoordinator {
   /** `partition` is now loading (a fresh load if it was owned): feed its records to `load`, then loadPartitionCompleted. */
   loadPartition(partition: number): CoordinatorAction[] {
     ownership.loadPartition(this.#s, partition);
+    consumerGroup.dropConsumerGroupsOf(this.#s, partition);
     return this.#s.drain();
   }
 
@@ -134,6 +147,7 @@ export class GroupCoordinator {
   /** This broker no longer coordinates `partition`: its groups leave memory (waiters get NOT_COORDINATOR). */
   unloadPartition(partition: number): CoordinatorAction[] {
     ownership.unloadPartition(this.#s, partition);
+    consumerGroup.dropConsumerGroupsOf(this.#s, partition);
     return this.#s.drain();
   }
 
@@ -174,6 +188,7 @@ export class GroupCoordinator {
     // Only scan the groups when some deadline may be due; the scan ends with an exact recompute.
     if (now >= s.nextDeadlineMs) {
       for (const g of [...s.groups.values()]) if (s.served(g)) fireGroupTimers(s, g, now);
+      for (const cg of [...s.consumerGroups.values()]) if (s.unavailable(cg.groupId) === null) consumerGroup.fireConsumerGroupTimers(s, cg, now);
       s.recomputeNextDeadline();
     }
     if (s.nextRetentionCheckMs !== null && now >= s.nextRetentionCheckMs) {
@@ -228,6 +243,21 @@ export class GroupCoordinator {
   leaveGroup(requestId: number, req: LeaveGroupInput, nowMs: number): CoordinatorAction[] {
     this.#advance(nowMs);
     member.leaveGroup(this.#s, requestId, req);
+    return this.#s.drain();
+  }
+
+  // ─── KIP-848 consumer groups (consumer-group-heartbeat.ts, consumer-group-describe.ts) ──
+
+  /** ConsumerGroupHeartbeat: join, heartbeat, reconcile, leave (memberEpoch -1 / -2); answered at once. */
+  consumerGroupHeartbeat(requestId: number, req: ConsumerGroupHeartbeatInput, nowMs: number): CoordinatorAction[] {
+    this.#advance(nowMs);
+    consumerGroup.consumerGroupHeartbeat(this.#s, requestId, req);
+    return this.#s.drain();
+  }
+
+  consumerGroupDescribe(requestId: number, req: ConsumerGroupDescribeInput, nowMs: number): CoordinatorAction[] {
+    this.#advance(nowMs);
+    consumerGroupDescribe(this.#s, requestId, req);
     return this.#s.drain();
   }
 

@@ -6,7 +6,11 @@ export type * from './types.ts';
 export * from './consumer-offsets-records.ts';
 export { javaStringHashCode, consumerOffsetsPartitionFor } from './coordinator-partition.ts';
 export { decodeMemberAssignment, decodeMemberSubscription, encodeMemberAssignment, encodeMemberSubscription, subscribedTopicsOf } from './consumer-protocol.ts';
+export { SERVER_ASSIGNORS, DEFAULT_SERVER_ASSIGNOR, uniformAssignor, rangeAssignor } from './server-assignors.ts';
+export type { ServerAssignor, AssignorMember } from './server-assignors.ts';
+export type { SubscribedTopic, TopicAssignment } from './consumer-group.ts';
 export {
+  consumerGroupHeartbeatInput,
   heartbeatInput,
   joinGroupInput,
   joinGroupResponseFor,

@@ -27,6 +27,12 @@ export function joinGroup(s: CoordinatorState, requestId: number, req: JoinGroup
   if (req.groupId === '') return E.INVALID_GROUP_ID;
   const unavailable = s.unavailable(req.groupId);
   if (unavailable !== null) return unavailable;
+  const consumerGroup = s.consumerGroups.get(req.groupId);
+  if (consumerGroup !== undefined) {
+    // KIP-848: classic members are not run inside a consumer group; an empty one becomes classic again (its offsets stay).
+    if (consumerGroup.members.size > 0) return E.INCONSISTENT_GROUP_PROTOCOL;
+    s.consumerGroups.delete(req.groupId);
+  }
   if (req.sessionTimeoutMs < s.config.groupMinSessionTimeoutMs || req.sessionTimeoutMs > s.config.groupMaxSessionTimeoutMs) return E.INVALID_SESSION_TIMEOUT;
   let g = s.groups.get(req.groupId);
   if (g === undefined) {

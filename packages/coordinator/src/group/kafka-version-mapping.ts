@@ -14,6 +14,10 @@
  *   OffsetFetch  v0–v7: one group (v0/v1: errors per partition, v2+: top-level error code);
  *                v8+: `groups[]`, one coordinator call per group
  *   ListGroups   v4+: statesFilter
+ *   OffsetCommit v9+ / OffsetFetch v9+: the version and the member id / epoch, checked by
+ *                KIP-848 consumer groups only
+ *   ConsumerGroupHeartbeat v1+ (KIP-1082): the client generates its member id (never empty);
+ *                v1's SubscribedTopicRegex
  *
  * Each field is taken only from the versions whose spec (packages/codec/spec/*.json)
  * carries it; an older request gets the coordinator's default for it, whatever the decoded
@@ -24,6 +28,7 @@
  */
 import { ErrorCode } from '@samsa/codec';
 import type {
+  ConsumerGroupHeartbeatRequest,
   HeartbeatRequest,
   JoinGroupRequest,
   ListGroupsRequest,
@@ -36,7 +41,7 @@ import type {
   OffsetFetchResponseOffsetFetchResponseGroup,
   SyncGroupRequest,
 } from '@samsa/codec';
-import type { HeartbeatInput, JoinGroupInput, LeaveGroupInput, ListGroupsInput, OffsetCommitInput, OffsetFetchInput, SyncGroupInput } from './types.ts';
+import type { ConsumerGroupHeartbeatInput, HeartbeatInput, JoinGroupInput, LeaveGroupInput, ListGroupsInput, OffsetCommitInput, OffsetFetchInput, SyncGroupInput } from './types.ts';
 
 export function joinGroupInput(req: JoinGroupRequest, version: number, clientId: string, clientHost: string): JoinGroupInput {
   return {
@@ -89,6 +94,7 @@ export function offsetCommitInput(req: OffsetCommitRequest, version: number): Of
     memberId: version >= 1 ? req.memberId : '',
     groupInstanceId: version >= 7 ? req.groupInstanceId : null,
     retentionTimeMs: version >= 2 && version <= 4 ? req.retentionTimeMs : -1,
+    apiVersion: version,
     topics: req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => ({
@@ -121,7 +127,12 @@ export function leaveGroupResponseFor(body: LeaveGroupResponse, version: number)
 
 export function offsetFetchInputs(req: OffsetFetchRequest, version: number): OffsetFetchInput[] {
   if (version >= 8) {
-    return req.groups.map((g) => ({ groupId: g.groupId, topics: g.topics === null ? null : g.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitionIndexes })), requireStable: req.requireStable }));
+    return req.groups.map((g) => ({
+      groupId: g.groupId,
+      topics: g.topics === null ? null : g.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitionIndexes })),
+      requireStable: req.requireStable,
+      ...(version >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : {}),
+    }));
   }
   const topics = req.topics === null ? null : req.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitionIndexes }));
   return [{ groupId: req.groupId, topics: version >= 2 ? topics : (topics ?? []), requireStable: version >= 7 ? req.requireStable : false }];
@@ -142,4 +153,22 @@ export function offsetFetchResponseFor(groups: OffsetFetchResponseOffsetFetchRes
     partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: g.errorCode })),
   }));
   return { throttleTimeMs: 0, topics, errorCode: ErrorCode.NONE, groups: [] };
+}
+
+export function consumerGroupHeartbeatInput(req: ConsumerGroupHeartbeatRequest, version: number, clientId: string, clientHost: string): ConsumerGroupHeartbeatInput {
+  return {
+    groupId: req.groupId,
+    memberId: req.memberId,
+    memberEpoch: req.memberEpoch,
+    instanceId: req.instanceId,
+    rackId: req.rackId,
+    rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+    subscribedTopicNames: req.subscribedTopicNames,
+    subscribedTopicRegex: version >= 1 ? req.subscribedTopicRegex : null,
+    serverAssignor: req.serverAssignor,
+    topicPartitions: req.topicPartitions === null ? null : req.topicPartitions.map((t) => ({ topicId: t.topicId, partitions: t.partitions })),
+    memberIdRequired: version >= 1,
+    clientId,
+    clientHost,
+  };
 }

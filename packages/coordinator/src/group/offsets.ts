@@ -19,6 +19,8 @@ import { ErrorCode as E, utf8Length } from '@samsa/codec';
 import type { OffsetFetchResponseOffsetFetchResponseTopics } from '@samsa/codec';
 import { encodeGroupMetadataRecord, encodeOffsetCommitRecord } from './consumer-offsets-records.ts';
 import type { RawRecord } from './consumer-offsets-records.ts';
+import { subscribedTopicNames } from './consumer-group.ts';
+import { consumerGroupCommitError, consumerGroupFetchError } from './consumer-group-describe.ts';
 import { commitAppendError } from './coordinator-state.ts';
 import type { CoordinatorState } from './coordinator-state.ts';
 import { newGroup, offsetCount } from './group-metadata.ts';
@@ -83,6 +85,9 @@ function commitGroupError(s: CoordinatorState, req: OffsetCommitInput, now: numb
   const unavailable = s.unavailable(req.groupId);
   if (unavailable !== null) return unavailable;
   if (s.appendsFull()) return E.COORDINATOR_NOT_AVAILABLE;
+  // A KIP-848 consumer group: member epochs instead of generations (its offsets live in the Empty GroupMetadata beside it).
+  const cg = s.consumerGroups.get(req.groupId);
+  if (cg !== undefined) return consumerGroupCommitError(cg, req);
   let g = s.groups.get(req.groupId);
   if (g === undefined) {
     // Not managed by the coordinator: a simple commit (generation < 0) is allowed, else stale.
@@ -105,7 +110,8 @@ function commitGroupError(s: CoordinatorState, req: OffsetCommitInput, now: numb
 }
 
 export function offsetFetch(s: CoordinatorState, requestId: number, req: OffsetFetchInput): void {
-  const errorCode: number = s.unavailable(req.groupId) ?? E.NONE;
+  const cg = s.consumerGroups.get(req.groupId);
+  const errorCode: number = s.unavailable(req.groupId) ?? (cg === undefined ? null : consumerGroupFetchError(cg, req)) ?? E.NONE;
   let topics: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
   if (errorCode === E.NONE) {
     const g = s.groups.get(req.groupId);
@@ -145,9 +151,11 @@ export function offsetDelete(s: CoordinatorState, requestId: number, req: Offset
     return;
   }
   const records: RawRecord[] = [];
+  const cg = s.consumerGroups.get(g.groupId);
+  const consumerTopics = cg !== undefined && cg.members.size > 0 ? subscribedTopicNames(cg) : null;
   for (const t of topics) {
     // Kafka: subscribed unless the subscription is known and does not name the topic.
-    const subscribed = g.state !== 'Empty' && (g.subscribedTopics === null || g.subscribedTopics.has(t.name));
+    const subscribed = consumerTopics !== null ? consumerTopics.has(t.name) : g.state !== 'Empty' && (g.subscribedTopics === null || g.subscribedTopics.has(t.name));
     for (const p of t.partitions) {
       if (subscribed) p.errorCode = E.GROUP_SUBSCRIBED_TO_TOPIC;
       else if (g.offsets.get(t.name)?.delete(p.partitionIndex) === true) records.push(encodeOffsetCommitRecord({ group: g.groupId, topic: t.name, partition: p.partitionIndex }, null));
@@ -166,6 +174,8 @@ export function expireOffsets(s: CoordinatorState, now: number): void {
   const retention = s.config.offsetsRetentionMs;
   for (const g of [...s.groups.values()]) {
     if (g.pendingAppends > 0 || !s.served(g)) continue;
+    // A consumer group with members keeps its offsets (its shell GroupMetadata is always Empty).
+    if ((s.consumerGroups.get(g.groupId)?.members.size ?? 0) > 0) continue;
     const records: RawRecord[] = [];
     for (const [topic, parts] of [...g.offsets]) {
       for (const [partition, e] of [...parts]) {
@@ -180,6 +190,7 @@ export function expireOffsets(s: CoordinatorState, now: number): void {
       records.push(encodeGroupMetadataRecord(g.groupId, null));
       g.state = 'Dead';
       s.groups.delete(g.groupId);
+      s.consumerGroups.delete(g.groupId);
     }
     if (records.length > 0) s.append(g.groupId, records, () => {});
   }

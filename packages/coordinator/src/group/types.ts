@@ -11,6 +11,8 @@
  * SyncGroup followers for the leader's assignment, commits for their append).
  */
 import type {
+  ConsumerGroupDescribeResponse,
+  ConsumerGroupHeartbeatResponse,
   DeleteGroupsResponse,
   DescribeGroupsResponse,
   HeartbeatResponse,
@@ -35,6 +37,9 @@ export const GroupState = {
 } as const;
 export type GroupState = (typeof GroupState)[keyof typeof GroupState];
 
+/** The states of a KIP-848 consumer group (Kafka's ConsumerGroupState names). */
+export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
+
 /** Kafka broker settings the coordinator obeys (names are Kafka's, in camelCase + unit). */
 export interface GroupCoordinatorConfig {
   /** offsets.topic.num.partitions */
@@ -57,6 +62,14 @@ export interface GroupCoordinatorConfig {
   pendingAppendsMax: number;
   /** Bound on groups; a new group beyond it gets COORDINATOR_NOT_AVAILABLE. */
   groupsMax: number;
+  /** group.consumer.session.timeout.ms (KIP-848 consumer groups) */
+  consumerGroupSessionTimeoutMs: number;
+  /** group.consumer.heartbeat.interval.ms */
+  consumerGroupHeartbeatIntervalMs: number;
+  /** group.consumer.max.size */
+  consumerGroupMaxSize: number;
+  /** The first of group.consumer.assignors: the server assignor when no member names one. */
+  consumerGroupDefaultAssignor: string;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
@@ -70,6 +83,10 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   offsetMetadataMaxBytes: 4096,
   pendingAppendsMax: 100_000,
   groupsMax: 1_000_000,
+  consumerGroupSessionTimeoutMs: 45_000,
+  consumerGroupHeartbeatIntervalMs: 5_000,
+  consumerGroupMaxSize: 2_147_483_647,
+  consumerGroupDefaultAssignor: 'uniform',
 };
 
 /** Structurally the `nextUint32` of @samsa/runtime's Random; seeds member ids. */
@@ -131,6 +148,8 @@ export interface OffsetCommitInput {
   retentionTimeMs: number;
   /** `commitTimestamp` is only meaningful in v1 (-1 = now). */
   topics: OffsetCommitRequestOffsetCommitRequestTopic[];
+  /** The request's version (a consumer-protocol member must commit with v9+); absent = the newest. */
+  apiVersion?: number;
 }
 
 /** One group of an OffsetFetch (v0–v7 have exactly one; v8 may have several). */
@@ -139,17 +158,48 @@ export interface OffsetFetchInput {
   /** null = every partition with a committed offset. */
   topics: { name: string; partitionIndexes: number[] }[] | null;
   requireStable: boolean;
+  /** v9+ (KIP-848): checked against a consumer-protocol group's members; absent/null with epoch < 0 = not checked. */
+  memberId?: string | null;
+  memberEpoch?: number;
 }
 
 export interface ListGroupsInput {
   /** v4+: group states to include (case-insensitive); empty = all. */
   statesFilter: string[];
-  /** v5+: group types ("classic"/"consumer"); empty = all. All groups here are "classic". */
+  /** v5+: group types ("classic"/"consumer"); empty = all. */
   typesFilter: string[];
 }
 
 export interface DescribeGroupsInput {
   groups: string[];
+}
+
+/** ConsumerGroupHeartbeat (KIP-848), version-independent; the broker maps v0/v1. */
+export interface ConsumerGroupHeartbeatInput {
+  groupId: string;
+  /** v0: "" at epoch 0 = the coordinator generates one; v1: always the client's. */
+  memberId: string;
+  /** 0 = join, -1 = leave, -2 = a static member leaves temporarily, else the member's epoch. */
+  memberEpoch: number;
+  instanceId: string | null;
+  rackId: string | null;
+  /** -1 = unchanged. */
+  rebalanceTimeoutMs: number;
+  /** null = unchanged. */
+  subscribedTopicNames: string[] | null;
+  /** v1+; not supported (INVALID_REQUEST when set). */
+  subscribedTopicRegex: string | null;
+  serverAssignor: string | null;
+  /** null = unchanged (not sent); else what the member owns now. */
+  topicPartitions: { topicId: string; partitions: number[] }[] | null;
+  /** v1+ (KIP-1082): the client generates its member id, which must never be empty. */
+  memberIdRequired: boolean;
+  clientId: string;
+  clientHost: string;
+}
+
+export interface ConsumerGroupDescribeInput {
+  groupIds: string[];
 }
 
 export interface DeleteGroupsInput {
@@ -171,7 +221,9 @@ export type CoordinatorResponse =
   | { api: 'ListGroups'; body: ListGroupsResponse }
   | { api: 'DescribeGroups'; body: DescribeGroupsResponse }
   | { api: 'DeleteGroups'; body: DeleteGroupsResponse }
-  | { api: 'OffsetDelete'; body: OffsetDeleteResponse };
+  | { api: 'OffsetDelete'; body: OffsetDeleteResponse }
+  | { api: 'ConsumerGroupHeartbeat'; body: ConsumerGroupHeartbeatResponse }
+  | { api: 'ConsumerGroupDescribe'; body: ConsumerGroupDescribeResponse };
 
 export type CoordinatorAction =
   /** Send `response` for the request the broker tagged `requestId`. */
