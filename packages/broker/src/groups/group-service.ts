@@ -41,6 +41,11 @@
  * the view) replicas: Kafka refuses to create it until enough brokers are alive; we let a
  * 1- or 2-broker cluster have groups (with fewer copies).
  *
+ * KIP-848 consumer groups (ConsumerGroupHeartbeat) assign partitions of the topics the
+ * coordinator looks up here: the registry's (single broker) or the cluster view's topic
+ * id and partition count. Their state is in memory only: a restart or a coordinator move
+ * makes their members rejoin (the heartbeat answers UNKNOWN_MEMBER_ID / GROUP_ID_NOT_FOUND).
+ *
  * Time: the coordinator runs on wall-clock ms (commit timestamps are persisted).
  * Shutdown: cancels the timer and ends every waiting request with CloseConnection (a
  * JoinGroup may otherwise wait for a whole rebalance timeout).
@@ -51,6 +56,8 @@
 import { ErrorCode } from '@samsa/codec';
 import { GroupCoordinator } from '@samsa/coordinator';
 import type {
+  ConsumerGroupDescribeInput,
+  ConsumerGroupHeartbeatInput,
   CoordinatorAction,
   CoordinatorResponse,
   DeleteGroupsInput,
@@ -100,6 +107,8 @@ export interface GroupRequests {
   describeGroups: DescribeGroupsInput;
   deleteGroups: DeleteGroupsInput;
   offsetDelete: OffsetDeleteInput;
+  consumerGroupHeartbeat: ConsumerGroupHeartbeatInput;
+  consumerGroupDescribe: ConsumerGroupDescribeInput;
 }
 export type GroupRequestKind = keyof GroupRequests;
 
@@ -192,6 +201,16 @@ export class GroupService {
           ? (topic, partition) => topic !== CONSUMER_OFFSETS_TOPIC && registry.partition(topic, partition) !== undefined
           : (topic, partition) => topic !== CONSUMER_OFFSETS_TOPIC && partition >= 0 && partition < (cluster.view().topics.get(topic)?.partitions.length ?? 0),
       ownsAllPartitions: options.leadership === undefined,
+      topicLookup:
+        cluster === null
+          ? (name) => {
+              const t = name === CONSUMER_OFFSETS_TOPIC ? undefined : registry.topic(name);
+              return t === undefined ? undefined : { topicId: t.record.topicId, numPartitions: t.record.partitions };
+            }
+          : (name) => {
+              const t = name === CONSUMER_OFFSETS_TOPIC ? undefined : cluster.view().topics.get(name);
+              return t === undefined ? undefined : { topicId: t.topicId, numPartitions: t.partitions.length };
+            },
     });
     this.#loadGate = options.loadGate ?? Promise.resolve();
     this.#appender = new ConsumerOffsetsAppender({

@@ -43,6 +43,8 @@ import { offsetFetchHandler } from './offset-fetch.ts';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
 import { pushTelemetryHandler } from './push-telemetry.ts';
 import { syncGroupHandler } from './sync-group.ts';
+import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.ts';
+import { consumerGroupDescribeHandler } from './consumer-group-describe.ts';
 
 export const HANDLERS: readonly ApiHandler[] = [
   produceHandler,
@@ -76,6 +78,8 @@ export const HANDLERS: readonly ApiHandler[] = [
   getTelemetrySubscriptionsHandler,
   pushTelemetryHandler,
   describeTopicPartitionsHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
 ];
 
 export const CLUSTER_HANDLERS: readonly ApiHandler[] = [
