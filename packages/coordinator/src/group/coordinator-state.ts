@@ -7,7 +7,8 @@
  *
  * Invariants:
  *   - `nextDeadlineMs` is a lower bound of every armed deadline (join, sync, pending
- *     member, heartbeat of a member not parked in a JoinGroup/SyncGroup): whoever arms or
+ *     member, heartbeat of a member not parked in a JoinGroup/SyncGroup, a KIP-848 member's
+ *     session and rebalance deadlines): whoever arms or
  *     re-activates one calls `armed`; `recomputeNextDeadline` makes it exact again.
  *   - `completions.size` ≤ `config.pendingAppendsMax`: callers check `appendsFull()` before
  *     an append a client request causes (retention tombstones are not refused).
