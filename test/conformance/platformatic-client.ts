@@ -9,7 +9,8 @@
  * PLATFORMATIC_SCENARIO: argv = bootstrap topic group count groupProtocol
  *   admin createTopics (3 partitions) + metadata; a producer sends `count` keyed records;
  *   a consumer in group `group` (groupProtocol 'classic' or 'consumer', KIP-848) reads
- *   them with autocommit; admin listOffsets (latest) and the group's committed offsets.
+ *   them with autocommit; admin listGroups (the group's type and state while the member is
+ *   live), listOffsets (latest) and the group's committed offsets.
  *   Prints one JSON line.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,7 +53,7 @@ export const PLATFORMATIC_SCENARIO = `
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 const [bootstrap, topic, group, countText, groupProtocol] = process.argv.slice(2);
 const count = Number(countText);
-const report = { topics: [], sent: 0, produced: [], records: [], latest: {}, committed: {}, errors: [] };
+const report = { topics: [], group: null, sent: 0, produced: [], records: [], latest: {}, committed: {}, errors: [] };
 const bootstrapBrokers = [bootstrap];
 const admin = new Admin({ clientId: 'samsa-conformance-admin', bootstrapBrokers });
 try {
@@ -84,6 +85,10 @@ try {
   });
   // Two autocommit intervals, then close (which commits what is left).
   await new Promise((r) => setTimeout(r, 300));
+  // While the member is live: the group's type (KIP-848 ListGroups v5) and state.
+  const groups = await admin.listGroups({ types: ['classic', 'consumer'] });
+  const listedGroup = groups.get(group);
+  report.group = listedGroup ? { type: listedGroup.groupType, state: listedGroup.state } : null;
   await stream.close();
   await consumer.close(true);
   const listed = await admin.listOffsets({ topics: [{ name: topic, partitions: [0, 1, 2].map((p) => ({ partitionIndex: p, timestamp: -1n })) }] });

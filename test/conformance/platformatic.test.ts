@@ -19,6 +19,8 @@ import type { PlatformaticClient } from './platformatic-client.ts';
 
 interface Report {
   readonly topics: string[];
+  /** The group as ListGroups v5 lists it while the consumer is a member. */
+  readonly group: { type: string; state: string } | null;
   readonly sent: number;
   /** [partition, base offset] per partition of each produced batch. */
   readonly produced: [number, number][];
@@ -46,7 +48,7 @@ for (const runtime of RUNTIMES) {
       dir.remove();
     });
 
-    for (const groupProtocol of ['classic'] as const) {
+    for (const groupProtocol of ['classic', 'consumer'] as const) {
       it(`admin, producer, and a ${groupProtocol}-protocol group consumer with autocommit`, async () => {
         const topic = `plat-${groupProtocol}`;
         const out = await run(client.node, [client.script, broker.bootstrap, topic, `plat-group-${groupProtocol}`, String(COUNT), groupProtocol], { timeoutMs: 90_000 });
@@ -54,6 +56,8 @@ for (const runtime of RUNTIMES) {
         const report = JSON.parse(text[text.length - 1]!) as Report;
         expect(report.errors).toEqual([]);
         expect(report.topics).toEqual([topic]);
+        // The broker ran the group with the protocol the client asked for.
+        expect(report.group).toEqual({ type: groupProtocol, state: 'STABLE' });
         expect(report.sent).toBe(COUNT);
         expect(report.records).toHaveLength(COUNT);
         // Every value read once; per partition the offsets run 0..n-1 and the producer's base offsets are among them.

@@ -101,4 +101,35 @@ export function afterAll(fn: Fn): void {
   Deno.test({ name: fullName(scope, '(afterAll)'), sanitizeOps: false, sanitizeResources: false, fn: async () => void (await fn()) });
 }
 
-export const expect = jestExpect;
+/** Prefixes a failed matcher's message with vitest's optional `expect(actual, message)` text. */
+function withMessage<T extends object>(target: T, message: string): T {
+  const prefix = (e: unknown): unknown => {
+    if (e instanceof Error) e.message = `${message}\n${e.message}`;
+    return e;
+  };
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      const value: unknown = Reflect.get(t, prop, receiver);
+      if (typeof value === 'function') {
+        return (...args: unknown[]) => {
+          try {
+            const out: unknown = value.apply(t, args);
+            if (out instanceof Promise) return out.catch((e: unknown) => Promise.reject(prefix(e)));
+            return out;
+          } catch (e) {
+            throw prefix(e);
+          }
+        };
+      }
+      if (value !== null && typeof value === 'object') return withMessage(value, message);
+      return value;
+    },
+  });
+}
+
+type JestExpect = typeof jestExpect;
+/** Jest's `expect`, also taking vitest's second argument: a message shown when the matcher fails. */
+export const expect = Object.assign(
+  (actual: unknown, message?: string) => (message === undefined ? jestExpect(actual) : withMessage(jestExpect(actual), message)),
+  jestExpect,
+) as unknown as JestExpect & ((actual: unknown, message: string) => ReturnType<JestExpect>);

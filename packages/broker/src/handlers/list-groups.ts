@@ -4,7 +4,7 @@
  * Every group this coordinator knows, with its protocol type; v4+ filters by state
  * (case-insensitive, e.g. "Stable", "Empty") and answers each group's state; v5+ filters
  * by group type (KIP-848; case-insensitive) and answers each group's type — "classic" for
- * every group here, so a types filter without "classic" lists none. While the
+ * JoinGroup groups, "consumer" for ConsumerGroupHeartbeat groups. While the
  * coordinator replays `__consumer_offsets` the answer is COORDINATOR_LOAD_IN_PROGRESS.
  */
 import { ListGroupsRequestCodec, ListGroupsResponseCodec } from '@samsa/codec';

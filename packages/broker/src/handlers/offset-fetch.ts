@@ -7,8 +7,9 @@
  * (e.g. COORDINATOR_LOAD_IN_PROGRESS); v0-v1 have none, so a group error goes on every
  * requested partition instead, as Kafka does. v7+ `requireStable` is accepted (there are no
  * pending transactional offsets to wait for). v8+ answers per group, in request order.
- * v9's member id and member epoch (KIP-848) are checked only by new-protocol groups;
- * every group here is a classic group, which ignores them, as Kafka's ClassicGroup does.
+ * v9's member id and member epoch (KIP-848) are checked only by consumer-protocol groups
+ * (STALE_MEMBER_EPOCH / UNKNOWN_MEMBER_ID); classic groups ignore them, as Kafka's
+ * ClassicGroup does.
  * The version rules are @samsa/coordinator's `offsetFetchInputs` / `offsetFetchResponseFor`.
  */
 import { OffsetFetchRequestCodec, OffsetFetchResponseCodec } from '@samsa/codec';
