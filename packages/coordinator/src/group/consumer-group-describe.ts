@@ -8,7 +8,8 @@
  *   OffsetCommit           Kafka's ConsumerGroup.validateOffsetCommit: epoch < 0 on an empty
  *                          group is a simple commit; otherwise a known member (UNKNOWN_MEMBER_ID)
  *                          committing with v9+ (UNSUPPORTED_VERSION) at its exact member epoch
- *                          (STALE_MEMBER_EPOCH)
+ *                          (STALE_MEMBER_EPOCH); a classic member (mixed group) commits with
+ *                          any version, its generation id = its member epoch (ILLEGAL_GENERATION)
  *   OffsetFetch v9+        ConsumerGroup.validateOffsetFetch: no member id and epoch < 0 is
  *                          not checked; otherwise the same member and epoch checks
  *
@@ -17,7 +18,7 @@
 import { ErrorCode as E } from '@samsa/codec';
 import type { ConsumerGroupDescribeResponseAssignment, ConsumerGroupDescribeResponseDescribedGroup } from '@samsa/codec';
 import { assignmentList, consumerGroupState, preferredAssignor } from './consumer-group.ts';
-import type { ConsumerGroup, TopicAssignment } from './consumer-group.ts';
+import type { ConsumerGroup, ConsumerGroupMember, TopicAssignment } from './consumer-group.ts';
 import type { CoordinatorState } from './coordinator-state.ts';
 import type { ConsumerGroupDescribeInput, OffsetCommitInput, OffsetFetchInput } from './types.ts';
 
@@ -67,9 +68,8 @@ export function consumerGroupCommitError(cg: ConsumerGroup, req: OffsetCommitInp
   if (req.generationIdOrMemberEpoch < 0 && cg.members.size === 0) return null;
   const m = cg.members.get(req.memberId);
   if (m === undefined) return E.UNKNOWN_MEMBER_ID;
-  if ((req.apiVersion ?? 9) < 9) return E.UNSUPPORTED_VERSION;
-  if (req.generationIdOrMemberEpoch !== m.memberEpoch) return E.STALE_MEMBER_EPOCH;
-  return null;
+  if (m.classic === null && (req.apiVersion ?? 9) < 9) return E.UNSUPPORTED_VERSION;
+  return epochMismatch(m, req.generationIdOrMemberEpoch);
 }
 
 /** The fetch error for a consumer group (null = answer). */
@@ -79,6 +79,11 @@ export function consumerGroupFetchError(cg: ConsumerGroup, req: OffsetFetchInput
   if (memberId === null && memberEpoch < 0) return null;
   const m = memberId === null ? undefined : cg.members.get(memberId);
   if (m === undefined) return E.UNKNOWN_MEMBER_ID;
-  if (memberEpoch !== m.memberEpoch) return E.STALE_MEMBER_EPOCH;
-  return null;
+  return epochMismatch(m, memberEpoch);
+}
+
+/** Kafka's validateMemberEpoch: a classic member's generation id is its member epoch (ILLEGAL_GENERATION), a consumer member's epoch STALE_MEMBER_EPOCH. */
+function epochMismatch(m: ConsumerGroupMember, received: number): number | null {
+  if (received === m.memberEpoch) return null;
+  return m.classic === null ? E.STALE_MEMBER_EPOCH : E.ILLEGAL_GENERATION;
 }

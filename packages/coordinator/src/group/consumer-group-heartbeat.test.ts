@@ -1,6 +1,7 @@
 // Unit tests of KIP-848 consumer groups (consumer-group-heartbeat.ts): join, reconcile,
 // revoke-then-assign between two members, leave, session and rebalance timeouts, fenced
-// epochs, static members, coexistence with classic groups, and the offset checks.
+// epochs, static members, coexistence with classic groups, and the offset checks. Classic
+// members inside a consumer group: consumer-group-classic-members.test.ts.
 import { describe, expect, it } from 'vitest';
 import { ErrorCode as E } from '@samsa/codec';
 import type { ConsumerGroupDescribeResponse, ConsumerGroupHeartbeatResponse, ListGroupsResponse, OffsetCommitResponse, OffsetFetchResponseOffsetFetchResponseGroup } from '@samsa/codec';
@@ -243,10 +244,10 @@ describe('static members', () => {
 });
 
 describe('coexistence and offsets', () => {
-  it('classic JoinGroup on a consumer group: INCONSISTENT_GROUP_PROTOCOL; a heartbeat to a classic group with members: GROUP_ID_NOT_FOUND', () => {
+  it('classic JoinGroup on a consumer group joins it (mixed group, consumer-group-classic-members.test.ts); a heartbeat to a classic group with members that cannot be upgraded: GROUP_ID_NOT_FOUND', () => {
     const d = new Driver();
     d.hb({ memberId: 'a', memberEpoch: 0 });
-    expect(d.classicJoin()).toBe(E.INCONSISTENT_GROUP_PROTOCOL);
+    expect(d.classicJoin()).toBe(E.MEMBER_ID_REQUIRED);
     expect(d.classicJoin('classic')).toBe(E.MEMBER_ID_REQUIRED);
     expect(d.hb({ memberId: 'x', memberEpoch: 0, groupId: 'classic' }).errorCode).toBe(E.NONE); // only a pending member: still Empty, converted
     expect(d.classicJoin('classic2', false)).toBe(-1); // a member: PreparingRebalance

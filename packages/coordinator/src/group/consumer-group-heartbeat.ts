@@ -59,7 +59,7 @@ export const SUBSCRIBED_TOPICS_MAX = 10_000;
 /** Partitions one heartbeat may list as owned. */
 export const OWNED_PARTITIONS_MAX = 1_000_000;
 
-type Owned = ConsumerGroupHeartbeatInput['topicPartitions'];
+export type Owned = ConsumerGroupHeartbeatInput['topicPartitions'];
 
 class HeartbeatError {
   readonly code: number;
@@ -145,7 +145,7 @@ function notFound(s: CoordinatorState, groupId: string): HeartbeatError {
   return s.groups.has(groupId) ? new HeartbeatError(E.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`) : new HeartbeatError(E.GROUP_ID_NOT_FOUND, `Consumer group ${groupId} not found.`);
 }
 
-function staticMemberOf(cg: ConsumerGroup, instanceId: string): ConsumerGroupMember | undefined {
+export function staticMemberOf(cg: ConsumerGroup, instanceId: string): ConsumerGroupMember | undefined {
   const id = cg.staticMembers.get(instanceId);
   return id === undefined ? undefined : cg.members.get(id);
 }
@@ -184,12 +184,7 @@ function heartbeat(s: CoordinatorState, req: ConsumerGroupHeartbeatInput, now: n
   if (req.subscribedTopicNames !== null) m.subscribedTopicNames = [...new Set(req.subscribedTopicNames)].sort();
   m.clientId = req.clientId;
   m.clientHost = req.clientHost;
-  let bump = isNew || !sameNames(subscriptionBefore, m.subscribedTopicNames);
-  const metadata = subscriptionMetadata(s, subscribedTopicNames(cg), cg);
-  if (!sameSubscribedTopics(metadata, cg.subscribedTopics)) {
-    cg.subscribedTopics = metadata;
-    bump = true;
-  }
+  const bump = subscribedTopicsChanged(s, cg) || isNew || !sameNames(subscriptionBefore, m.subscribedTopicNames);
   if (bump) cg.groupEpoch++;
   if (cg.groupEpoch > cg.assignmentEpoch) updateTarget(s, cg);
   maybeReconcile(s, cg, m, req.topicPartitions, now);
@@ -238,6 +233,7 @@ function consumerGroupFor(s: CoordinatorState, groupId: string, create: boolean,
 function newMember(memberId: string, req: ConsumerGroupHeartbeatInput): ConsumerGroupMember {
   return {
     memberId,
+    classic: null,
     instanceId: req.instanceId,
     rackId: req.rackId,
     clientId: req.clientId,
@@ -258,12 +254,13 @@ function newMember(memberId: string, req: ConsumerGroupHeartbeatInput): Consumer
 function dynamicMember(cg: ConsumerGroup, memberId: string, req: ConsumerGroupHeartbeatInput): { member: ConsumerGroupMember; isNew: boolean } | HeartbeatError {
   const m = cg.members.get(memberId);
   if (req.memberEpoch === 0) {
-    if (m !== undefined) return { member: m, isNew: false };
+    if (m !== undefined) return m.classic === null ? { member: m, isNew: false } : usesClassicProtocol(m);
     const created = newMember(memberId, req);
     cg.members.set(memberId, created);
     return { member: created, isNew: true };
   }
   if (m === undefined) return new HeartbeatError(E.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${cg.groupId}.`);
+  if (m.classic !== null) return usesClassicProtocol(m);
   return epochError(m, req.memberEpoch, req.topicPartitions) ?? { member: m, isNew: false };
 }
 
@@ -272,6 +269,7 @@ function staticMember(cg: ConsumerGroup, memberId: string, instanceId: string, r
   if (req.memberEpoch !== 0) {
     if (existing === undefined) return new HeartbeatError(E.UNKNOWN_MEMBER_ID, `Instance id ${instanceId} is unknown.`);
     if (existing.memberId !== memberId) return new HeartbeatError(E.FENCED_INSTANCE_ID, `Instance id ${instanceId} is used by another member.`);
+    if (existing.classic !== null) return usesClassicProtocol(existing);
     return epochError(existing, req.memberEpoch, req.topicPartitions) ?? { member: existing, isNew: false };
   }
   if (existing === undefined) {
@@ -282,11 +280,12 @@ function staticMember(cg: ConsumerGroup, memberId: string, instanceId: string, r
     cg.staticMembers.set(instanceId, memberId);
     return { member: created, isNew: true };
   }
-  if (existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+  // A classic incarnation is replaced at once (Kafka: only two consumer-protocol incarnations need the -2 leave first).
+  if (existing.classic === null && existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
     return new HeartbeatError(E.UNRELEASED_INSTANCE_ID, `Static member ${existing.memberId} with instance id ${instanceId} is still in the group; it must leave first.`);
   }
   // The new incarnation takes over the old one's partitions and target, at epoch 0: it reconciles at once, no rebalance.
-  const replacement: ConsumerGroupMember = { ...existing, memberId, memberEpoch: 0, previousMemberEpoch: 0, rebalanceDeadline: null, sessionDeadlineMs: now };
+  const replacement: ConsumerGroupMember = { ...existing, memberId, classic: null, memberEpoch: 0, previousMemberEpoch: 0, rebalanceDeadline: null, sessionDeadlineMs: now };
   const assigned = existing.assigned;
   releaseAll(cg, existing);
   cg.members.delete(existing.memberId);
@@ -297,6 +296,11 @@ function staticMember(cg: ConsumerGroup, memberId: string, instanceId: string, r
   if (target !== undefined) cg.target.set(memberId, target);
   setOwnedPartitions(cg, replacement, assigned, new Map());
   return { member: replacement, isNew: false };
+}
+
+/** A ConsumerGroupHeartbeat naming a member that joined with JoinGroup: refused (it must keep using the classic protocol). */
+function usesClassicProtocol(m: ConsumerGroupMember): HeartbeatError {
+  return new HeartbeatError(E.UNKNOWN_MEMBER_ID, `Member ${m.memberId} uses the classic protocol.`);
 }
 
 /** Kafka's throwIfConsumerGroupMemberEpochIsInvalid. */
@@ -317,8 +321,16 @@ function isSubset(owned: Owned, a: TopicAssignment): boolean {
   return true;
 }
 
+/** Refreshes `cg.subscribedTopics` from the members' subscriptions and the topics now; true when it changed (the group epoch must be bumped). */
+export function subscribedTopicsChanged(s: CoordinatorState, cg: ConsumerGroup): boolean {
+  const metadata = subscriptionMetadata(s, subscribedTopicNames(cg), cg);
+  if (sameSubscribedTopics(metadata, cg.subscribedTopics)) return false;
+  cg.subscribedTopics = metadata;
+  return true;
+}
+
 /** The subscribed topics that exist, with their ids and partition counts (topic names by id are remembered for describe). */
-function subscriptionMetadata(s: CoordinatorState, names: ReadonlySet<string>, cg: ConsumerGroup): Map<string, SubscribedTopic> {
+export function subscriptionMetadata(s: CoordinatorState, names: ReadonlySet<string>, cg: ConsumerGroup): Map<string, SubscribedTopic> {
   const out = new Map<string, SubscribedTopic>();
   for (const name of [...names].sort()) {
     const t = s.topicLookup(name);
@@ -330,7 +342,7 @@ function subscriptionMetadata(s: CoordinatorState, names: ReadonlySet<string>, c
 }
 
 /** Recomputes the target of every member with the group's assignor; the assignment epoch becomes the group epoch. */
-function updateTarget(s: CoordinatorState, cg: ConsumerGroup): void {
+export function updateTarget(s: CoordinatorState, cg: ConsumerGroup): void {
   const assignor = SERVER_ASSIGNORS.get(preferredAssignor(cg, s.config.consumerGroupDefaultAssignor)) ?? uniformAssignor;
   const members = [...cg.members.values()].map((m) => ({ memberId: m.memberId, subscribedTopicNames: m.subscribedTopicNames, previous: cg.target.get(m.memberId) ?? new Map<string, Set<number>>() }));
   const target = assignor.assign(members, cg.subscribedTopics);
@@ -340,7 +352,7 @@ function updateTarget(s: CoordinatorState, cg: ConsumerGroup): void {
 }
 
 /** Moves `m` towards its target; arms its rebalance timeout while it must revoke. */
-function maybeReconcile(s: CoordinatorState, cg: ConsumerGroup, m: ConsumerGroupMember, owned: Owned, now: number): void {
+export function maybeReconcile(s: CoordinatorState, cg: ConsumerGroup, m: ConsumerGroupMember, owned: Owned, now: number): void {
   if (isReconciledTo(m, cg.assignmentEpoch)) return;
   const target = cg.target.get(m.memberId) ?? new Map<string, Set<number>>();
   const ownedByOther = (topicId: string, p: number): boolean => {
@@ -360,7 +372,7 @@ function maybeReconcile(s: CoordinatorState, cg: ConsumerGroup, m: ConsumerGroup
 }
 
 /** A member id as Kafka's Uuid.randomUuid().toString(): 16 random bytes, base64url without padding (v0 joins). */
-function generateConsumerMemberId(s: CoordinatorState): string {
+export function generateConsumerMemberId(s: CoordinatorState): string {
   const bytes = new Uint8Array(16);
   for (let i = 0; i < 16; i += 4) new DataView(bytes.buffer).setUint32(i, s.random.nextUint32());
   let bin = '';
@@ -379,6 +391,9 @@ export function fireConsumerGroupTimers(s: CoordinatorState, cg: ConsumerGroup, 
     } else if (m.rebalanceDeadline !== null && now >= m.rebalanceDeadline.deadlineMs) {
       if (m.state === MemberState.UnrevokedPartitions && m.memberEpoch === m.rebalanceDeadline.epoch) fenceMember(s, cg, m, now);
       else m.rebalanceDeadline = null;
+    } else if (m.classic !== null && ((m.classic.joinDeadlineMs ?? Infinity) <= now || (m.classic.syncDeadlineMs ?? Infinity) <= now)) {
+      // A classic member told to rejoin that did not, or that joined and did not sync, within its rebalance timeout.
+      fenceMember(s, cg, m, now);
     }
   }
 }

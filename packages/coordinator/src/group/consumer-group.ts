@@ -16,6 +16,9 @@
  *   - `assignmentEpoch` ≤ `groupEpoch`; `target` has an entry only for current members.
  *   - `staticMembers` maps each member's instance id to that member's id and nothing else.
  *   - A member's `memberEpoch` is ≤ `assignmentEpoch` (or -2 after a static temporary leave).
+ *   - Members of both protocols share `owners`: a classic member (`classic` set, Kafka 4's
+ *     mixed groups) owns what its last JoinGroup reconciled to, exactly like a consumer
+ *     member owns what its last heartbeat did, so no partition has two owners across them.
  *
  * Not persisted: a coordinator restart or move loses this state; members then get
  * UNKNOWN_MEMBER_ID / GROUP_ID_NOT_FOUND and rejoin with epoch 0 (clients do so).
@@ -40,8 +43,26 @@ export type MemberState = (typeof MemberState)[keyof typeof MemberState];
 export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2;
 export const LEAVE_GROUP_MEMBER_EPOCH = -1;
 
+/**
+ * What a member using the classic protocol (JoinGroup / SyncGroup / Heartbeat) inside a
+ * consumer group carries beyond a consumer member (Kafka's ClassicMemberMetadata plus its
+ * join and sync timers).
+ */
+export interface ClassicMemberMetadata {
+  /** Its JoinGroup session.timeout.ms: the session is renewed by join, sync and heartbeat. */
+  sessionTimeoutMs: number;
+  /** Its JoinGroup protocols in preference order (name, ConsumerProtocolSubscription bytes); the first one is answered. */
+  protocols: { name: string; metadata: Uint8Array }[];
+  /** Told to rejoin (REBALANCE_IN_PROGRESS): fenced unless it joins by then; null when not told. */
+  joinDeadlineMs: number | null;
+  /** Joined: fenced unless it syncs by then (its rebalance timeout); null once synced. */
+  syncDeadlineMs: number | null;
+}
+
 export interface ConsumerGroupMember {
   readonly memberId: string;
+  /** Non-null for a member that speaks the classic protocol (a mixed group). */
+  classic: ClassicMemberMetadata | null;
   instanceId: string | null;
   rackId: string | null;
   clientId: string;
@@ -144,6 +165,23 @@ export function preferredAssignor(g: ConsumerGroup, fallback: string): string {
     }
   }
   return best;
+}
+
+/** Whether `m` waits for a partition of its target that another member still owns (Kafka's waitingOnUnreleasedPartition). */
+export function waitingOnUnreleasedPartition(g: ConsumerGroup, m: ConsumerGroupMember): boolean {
+  if (m.state !== MemberState.UnreleasedPartitions) return false;
+  for (const [topicId, parts] of g.target.get(m.memberId) ?? new Map<string, Set<number>>()) {
+    const have = m.assigned.get(topicId);
+    for (const p of parts) if (!(have?.has(p) ?? false) && ownerOf(g, topicId, p) !== undefined) return true;
+  }
+  return false;
+}
+
+/** The number of members using the classic protocol. */
+export function classicMemberCount(g: ConsumerGroup): number {
+  let n = 0;
+  for (const m of g.members.values()) if (m.classic !== null) n++;
+  return n;
 }
 
 /** The union of the members' subscribed topic names. */

@@ -8,7 +8,8 @@
  * Invariants:
  *   - `nextDeadlineMs` is a lower bound of every armed deadline (join, sync, pending
  *     member, heartbeat of a member not parked in a JoinGroup/SyncGroup, a KIP-848 member's
- *     session and rebalance deadlines): whoever arms or
+ *     session and rebalance deadlines, a classic member's join and sync deadlines in a
+ *     consumer group): whoever arms or
  *     re-activates one calls `armed`; `recomputeNextDeadline` makes it exact again.
  *   - `completions.size` ≤ `config.pendingAppendsMax`: callers check `appendsFull()` before
  *     an append a client request causes (retention tombstones are not refused).
@@ -198,6 +199,7 @@ export class CoordinatorState {
       for (const m of cg.members.values()) {
         next = Math.min(next, m.sessionDeadlineMs);
         if (m.rebalanceDeadline !== null) next = Math.min(next, m.rebalanceDeadline.deadlineMs);
+        if (m.classic !== null) next = Math.min(next, m.classic.joinDeadlineMs ?? Infinity, m.classic.syncDeadlineMs ?? Infinity);
       }
     }
     this.nextDeadlineMs = next;

@@ -15,6 +15,8 @@
  *   replay.ts           load / loadCompleted from `__consumer_offsets`
  *   consumer-group-heartbeat.ts  KIP-848 consumer groups: ConsumerGroupHeartbeat and their timers
  *   consumer-group-describe.ts   ConsumerGroupDescribe, and their commit / fetch checks
+ *   consumer-group-classic-members.ts  classic members inside a consumer group (JoinGroup,
+ *                                SyncGroup, Heartbeat, LeaveGroup of a mixed group)
  *   partition-ownership.ts  cluster mode: loadPartition / loadPartitionCompleted / unloadPartition
  *
  * Ownership: a single broker's coordinator (`ownsAllPartitions`, the default) owns every

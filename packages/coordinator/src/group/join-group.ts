@@ -15,6 +15,7 @@
  */
 import { ErrorCode as E } from '@samsa/codec';
 import type { JoinGroupResponse } from '@samsa/codec';
+import { classicJoinToConsumerGroup } from './consumer-group-classic-members.ts';
 import { groupAppendError, joinResponse } from './coordinator-state.ts';
 import type { CoordinatorState } from './coordinator-state.ts';
 import { EMPTY_BYTES, generateMemberId, newGroup, sameProtocols, supportsProtocols } from './group-metadata.ts';
@@ -27,13 +28,13 @@ export function joinGroup(s: CoordinatorState, requestId: number, req: JoinGroup
   if (req.groupId === '') return E.INVALID_GROUP_ID;
   const unavailable = s.unavailable(req.groupId);
   if (unavailable !== null) return unavailable;
+  if (req.sessionTimeoutMs < s.config.groupMinSessionTimeoutMs || req.sessionTimeoutMs > s.config.groupMaxSessionTimeoutMs) return E.INVALID_SESSION_TIMEOUT;
   const consumerGroup = s.consumerGroups.get(req.groupId);
   if (consumerGroup !== undefined) {
-    // KIP-848: classic members are not run inside a consumer group; an empty one becomes classic again (its offsets stay).
-    if (consumerGroup.members.size > 0) return E.INCONSISTENT_GROUP_PROTOCOL;
+    // Kafka 4's mixed groups: a classic member joins a consumer group with members; an empty one becomes classic again (its offsets stay).
+    if (consumerGroup.members.size > 0) return classicJoinToConsumerGroup(s, consumerGroup, requestId, req, now);
     s.consumerGroups.delete(req.groupId);
   }
-  if (req.sessionTimeoutMs < s.config.groupMinSessionTimeoutMs || req.sessionTimeoutMs > s.config.groupMaxSessionTimeoutMs) return E.INVALID_SESSION_TIMEOUT;
   let g = s.groups.get(req.groupId);
   if (g === undefined) {
     if (req.memberId !== '') return E.UNKNOWN_MEMBER_ID;

@@ -7,13 +7,15 @@
  * gets a fresh session (Kafka's propagateAssignment) and the group is Stable. A failed
  * append answers the waiters with the mapped error and starts a new rebalance. Heartbeat
  * keeps a session alive and tells a member to rejoin (REBALANCE_IN_PROGRESS). LeaveGroup
- * removes members (by member id or group.instance.id) and rebalances.
+ * removes members (by member id or group.instance.id) and rebalances. For a KIP-848
+ * consumer group all three go to consumer-group-classic-members.ts (Kafka 4's mixed groups).
  *
  * Invariant: each request is answered exactly once — now (an error code returned to the
  * facade, or a respond action) or later (a parked SyncGroup is answered by the assignment,
  * by an error, or by its replacement with REBALANCE_IN_PROGRESS). Single-threaded.
  */
 import { ErrorCode as E } from '@samsa/codec';
+import { classicHeartbeatToConsumerGroup, classicLeaveToConsumerGroup, classicSyncToConsumerGroup } from './consumer-group-classic-members.ts';
 import { groupAppendError } from './coordinator-state.ts';
 import type { CoordinatorState } from './coordinator-state.ts';
 import { EMPTY_BYTES } from './group-metadata.ts';
@@ -25,6 +27,8 @@ export function syncGroup(s: CoordinatorState, g: GroupMetadata | undefined, req
   if (req.groupId === '') return E.INVALID_GROUP_ID;
   const unavailable = s.unavailable(req.groupId);
   if (unavailable !== null) return unavailable;
+  const cg = s.consumerGroups.get(req.groupId);
+  if (cg !== undefined) return classicSyncToConsumerGroup(s, cg, requestId, req, now);
   if (g === undefined) return E.UNKNOWN_MEMBER_ID;
   if (g.state === 'Dead') return E.COORDINATOR_NOT_AVAILABLE;
   const fenced = s.staticMemberCheck(g, req.groupInstanceId, req.memberId);
@@ -91,6 +95,8 @@ export function heartbeat(s: CoordinatorState, req: HeartbeatInput, now: number)
   if (req.groupId === '') return E.INVALID_GROUP_ID;
   const unavailable = s.unavailable(req.groupId);
   if (unavailable !== null) return unavailable;
+  const cg = s.consumerGroups.get(req.groupId);
+  if (cg !== undefined) return classicHeartbeatToConsumerGroup(s, cg, req, now);
   const g = s.groups.get(req.groupId);
   if (g === undefined) return E.UNKNOWN_MEMBER_ID;
   if (g.state === 'Dead') return E.COORDINATOR_NOT_AVAILABLE;
@@ -117,8 +123,10 @@ export function leaveGroup(s: CoordinatorState, requestId: number, req: LeaveGro
   const members = req.members.map((x) => ({ memberId: x.memberId, groupInstanceId: x.groupInstanceId, errorCode: E.UNKNOWN_MEMBER_ID as number }));
   const g = s.groups.get(req.groupId);
   const unavailable = s.unavailable(req.groupId);
+  const cg = s.consumerGroups.get(req.groupId);
   if (req.groupId === '') errorCode = E.INVALID_GROUP_ID;
   else if (unavailable !== null) errorCode = unavailable;
+  else if (cg !== undefined) return classicLeaveToConsumerGroup(s, cg, requestId, req, now);
   else if (g !== undefined && g.state === 'Dead') errorCode = E.COORDINATOR_NOT_AVAILABLE;
   else if (g !== undefined) for (const r of members) r.errorCode = leaveOne(s, g, r.memberId, r.groupInstanceId, now);
   s.respond(requestId, { api: 'LeaveGroup', body: { throttleTimeMs: 0, errorCode, members: errorCode === E.NONE ? members : [] } });
