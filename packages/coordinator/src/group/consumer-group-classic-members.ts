@@ -38,17 +38,15 @@
  */
 import { ErrorCode as E } from '@samsa/codec';
 import type { LeaveGroupResponseMemberResponse } from '@samsa/codec';
-import { classicMemberCount, MemberState, releaseAll, setOwnedPartitions, waitingOnUnreleasedPartition } from './consumer-group.ts';
-import type { ClassicMemberMetadata, ConsumerGroup, ConsumerGroupMember, TopicAssignment } from './consumer-group.ts';
+import { MemberState, releaseAll, setOwnedPartitions, waitingOnUnreleasedPartition } from './consumer-group.ts';
+import type { ClassicMemberMetadata, ConsumerGroup, ConsumerGroupMember } from './consumer-group.ts';
 import { fenceMember, generateConsumerMemberId, maybeReconcile, staticMemberOf, subscribedTopicsChanged, updateTarget } from './consumer-group-heartbeat.ts';
 import type { Owned } from './consumer-group-heartbeat.ts';
-import { decodeMemberSubscription, encodeMemberAssignment } from './consumer-protocol.ts';
+import { serializedAssignment } from './consumer-group-migration.ts';
+import { decodeMemberSubscription } from './consumer-protocol.ts';
 import { joinResponse } from './coordinator-state.ts';
 import type { CoordinatorState } from './coordinator-state.ts';
 import type { HeartbeatInput, JoinGroupInput, LeaveGroupInput, SyncGroupInput } from './types.ts';
-
-/** The newest ConsumerProtocolAssignment version we encode (a newer subscription is answered with it). */
-const ASSIGNMENT_VERSION_MAX = 3;
 
 // ─── JoinGroup ─────────────────────────────────────────────────────────────────
 
@@ -206,22 +204,6 @@ export function classicSyncToConsumerGroup(s: CoordinatorState, cg: ConsumerGrou
   return null;
 }
 
-/** The member's current assignment as ConsumerProtocolAssignment bytes, at its subscription's version. */
-export function serializedAssignment(cg: ConsumerGroup, m: ConsumerGroupMember): Uint8Array {
-  const metadata = m.classic!.protocols[0]!.metadata;
-  const version = metadata.length >= 2 ? Math.min(Math.max((metadata[0]! << 8) | metadata[1]!, 0), ASSIGNMENT_VERSION_MAX) : 0;
-  return encodeMemberAssignment({ assignedPartitions: topicNamesOf(cg, m.assigned), userData: null }, version);
-}
-
-function topicNamesOf(cg: ConsumerGroup, a: TopicAssignment): { topic: string; partitions: number[] }[] {
-  const out: { topic: string; partitions: number[] }[] = [];
-  for (const [topicId, parts] of a) {
-    const topic = cg.topicNames.get(topicId);
-    if (topic !== undefined && parts.size > 0) out.push({ topic, partitions: [...parts].sort((x, y) => x - y) });
-  }
-  return out.sort((x, y) => (x.topic < y.topic ? -1 : x.topic > y.topic ? 1 : 0));
-}
-
 /** Arms the rejoin deadline unless one is armed (Kafka's scheduleConsumerGroupJoinTimeoutIfAbsent). */
 function askToRejoin(s: CoordinatorState, m: ConsumerGroupMember, now: number): void {
   const classic = m.classic!;
@@ -262,10 +244,4 @@ export function classicLeaveToConsumerGroup(s: CoordinatorState, cg: ConsumerGro
     return { memberId, groupInstanceId: r.groupInstanceId, errorCode: E.NONE };
   });
   s.respond(requestId, { api: 'LeaveGroup', body: { throttleTimeMs: 0, errorCode: E.NONE, members } });
-}
-
-/** Whether every member but `memberId` speaks the classic protocol (and `memberId` does not): Kafka's allMembersUseClassicProtocolExcept. */
-export function allMembersClassicExcept(cg: ConsumerGroup, memberId: string): boolean {
-  const m = cg.members.get(memberId);
-  return m !== undefined && m.classic === null && classicMemberCount(cg) === cg.members.size - 1;
 }

@@ -5,9 +5,10 @@
  *   1. validate (INVALID_REQUEST, UNSUPPORTED_ASSIGNOR), then ownership (NOT_COORDINATOR...)
  *   2. epoch -1 / -2: leave (fence) / a static member's temporary leave (keeps its partitions)
  *   3. find or create the group: epoch 0 creates it, or converts an *empty* classic group
- *      (KIP-848's upgrade path; its offsets stay); a classic group with members or pending
- *      members answers GROUP_ID_NOT_FOUND ("not a consumer group"), as Kafka 4 does when an
- *      online upgrade is not possible (we never run classic members inside a consumer group)
+ *      (its offsets stay), or upgrades a classic group with members when
+ *      group.consumer.migration.policy allows (consumer-group-migration.ts; its members
+ *      go on as classic members of the consumer group, consumer-group-classic-members.ts);
+ *      otherwise GROUP_ID_NOT_FOUND ("not a consumer group"), as Kafka 4
  *   4. find or create the member: epoch 0 joins (v0: the coordinator makes the id), a static
  *      member replaces its previous incarnation only after that one left with -2
  *      (UNRELEASED_INSTANCE_ID otherwise); else UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
@@ -47,6 +48,7 @@ import {
 } from './consumer-group.ts';
 import type { ConsumerGroup, ConsumerGroupMember, SubscribedTopic, TopicAssignment } from './consumer-group.ts';
 import type { CoordinatorState } from './coordinator-state.ts';
+import { maybeDowngrade, maybeUpgradeClassicGroup } from './consumer-group-migration.ts';
 import { nextMemberState } from './current-assignment.ts';
 import { newGroup } from './group-metadata.ts';
 import { SERVER_ASSIGNORS, uniformAssignor } from './server-assignors.ts';
@@ -150,8 +152,13 @@ export function staticMemberOf(cg: ConsumerGroup, instanceId: string): ConsumerG
   return id === undefined ? undefined : cg.members.get(id);
 }
 
-/** Removes `m` (its partitions become free, its target goes) and bumps the group epoch. */
+/**
+ * Removes `m` (its partitions become free, its target goes) and bumps the group epoch; or,
+ * when `m` is the last consumer-protocol member among classic ones and the policy allows
+ * it, turns the group into a classic group (consumer-group-migration.ts): `cg` is then gone.
+ */
 export function fenceMember(s: CoordinatorState, cg: ConsumerGroup, m: ConsumerGroupMember, now: number): void {
+  if (maybeDowngrade(s, cg, m, now)) return;
   releaseAll(cg, m);
   cg.members.delete(m.memberId);
   cg.target.delete(m.memberId);
@@ -213,7 +220,13 @@ function consumerGroupFor(s: CoordinatorState, groupId: string, create: boolean,
   if (existing !== undefined) return existing;
   const classic = s.groups.get(groupId);
   if (!create) return notFound(s, groupId);
-  if (classic !== undefined && (classic.members.size > 0 || (classic.state !== 'Empty' && classic.state !== 'Dead'))) {
+  if (classic !== undefined && classic.members.size > 0) {
+    // Kafka 4's online upgrade (consumer-group-migration.ts), when the policy and the group allow it.
+    const upgraded = maybeUpgradeClassicGroup(s, classic, now);
+    if (typeof upgraded !== 'number') return upgraded;
+    return new HeartbeatError(upgraded, upgraded === E.GROUP_ID_NOT_FOUND ? `Group ${groupId} is not a consumer group and cannot be upgraded to one.` : null);
+  }
+  if (classic !== undefined && classic.state !== 'Empty' && classic.state !== 'Dead') {
     return new HeartbeatError(E.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
   }
   if (classic === undefined && s.groups.size >= s.config.groupsMax) return new HeartbeatError(E.COORDINATOR_NOT_AVAILABLE);
@@ -385,6 +398,7 @@ export function generateConsumerMemberId(s: CoordinatorState): string {
 /** Fences the members of `cg` whose session or rebalance timeout passed. */
 export function fireConsumerGroupTimers(s: CoordinatorState, cg: ConsumerGroup, now: number): void {
   for (const m of [...cg.members.values()]) {
+    if (s.consumerGroups.get(cg.groupId) !== cg) return; // downgraded to a classic group by the last fence
     if (now >= m.sessionDeadlineMs) {
       s.counters.membersExpiredTotal++;
       fenceMember(s, cg, m, now);

@@ -40,6 +40,9 @@ export type GroupState = (typeof GroupState)[keyof typeof GroupState];
 /** The states of a KIP-848 consumer group (Kafka's ConsumerGroupState names). */
 export type ConsumerGroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable' | 'Dead';
 
+/** group.consumer.migration.policy (Kafka's ConsumerGroupMigrationPolicy): which online conversions between classic and consumer groups run. */
+export type ConsumerGroupMigrationPolicy = 'bidirectional' | 'upgrade' | 'downgrade' | 'disabled';
+
 /** Kafka broker settings the coordinator obeys (names are Kafka's, in camelCase + unit). */
 export interface GroupCoordinatorConfig {
   /** offsets.topic.num.partitions */
@@ -70,6 +73,8 @@ export interface GroupCoordinatorConfig {
   consumerGroupMaxSize: number;
   /** The first of group.consumer.assignors: the server assignor when no member names one. */
   consumerGroupDefaultAssignor: string;
+  /** group.consumer.migration.policy: upgrade of a classic group with members on a ConsumerGroupHeartbeat, downgrade when the last consumer-protocol member leaves. */
+  consumerGroupMigrationPolicy: ConsumerGroupMigrationPolicy;
 }
 
 export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
@@ -87,6 +92,7 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   consumerGroupHeartbeatIntervalMs: 5_000,
   consumerGroupMaxSize: 2_147_483_647,
   consumerGroupDefaultAssignor: 'uniform',
+  consumerGroupMigrationPolicy: 'bidirectional',
 };
 
 /** Structurally the `nextUint32` of @samsa/runtime's Random; seeds member ids. */
