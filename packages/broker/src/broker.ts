@@ -26,6 +26,7 @@
  * log writes its clean-shutdown marker) and the log store.
  */
 import { GroupState } from '@samsa/coordinator';
+import type { ConsumerGroupMigrationPolicy } from '@samsa/coordinator';
 import type { Clock, Connection, FileSystem, Listener, Random, TimerHandle, Transport } from '@samsa/runtime';
 import type { BrokerContext, Endpoint } from './broker-context.ts';
 import type { ClusterLink } from './cluster/cluster-link.ts';
@@ -587,12 +588,14 @@ function groupCoordinatorConfig(config: ServerConfig): {
   groupInitialRebalanceDelayMs: number;
   offsetsRetentionMs: number;
   offsetsRetentionCheckIntervalMs: number;
+  consumerGroupMigrationPolicy: ConsumerGroupMigrationPolicy;
 } {
   return {
     offsetsTopicNumPartitions: config.offsetsTopicNumPartitions,
     groupInitialRebalanceDelayMs: config.values.get('group.initial.rebalance.delay.ms') as number,
     offsetsRetentionMs: (config.values.get('offsets.retention.minutes') as number) * 60_000,
     offsetsRetentionCheckIntervalMs: config.values.get('offsets.retention.check.interval.ms') as number,
+    consumerGroupMigrationPolicy: (config.values.get('group.consumer.migration.policy') as string).toLowerCase() as ConsumerGroupMigrationPolicy,
   };
 }
 

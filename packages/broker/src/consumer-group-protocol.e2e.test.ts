@@ -3,8 +3,8 @@
 // broker. Simulated members adopt every assignment they are sent (revoking what left it)
 // and report what they own; after every answer the test checks that no partition is owned
 // by two members. Then: a third member joins, one leaves, a commit with a stale member
-// epoch is refused, a classic JoinGroup on the group id gets INCONSISTENT_GROUP_PROTOCOL,
-// and ListGroups v5 reports the group as type "consumer".
+// epoch is refused, a classic JoinGroup whose metadata is not a subscription gets
+// INCONSISTENT_GROUP_PROTOCOL, and ListGroups v5 reports the group as type "consumer".
 import {
   ConsumerGroupDescribeRequestCodec,
   ConsumerGroupDescribeResponseCodec,
@@ -184,7 +184,7 @@ describe('KIP-848 consumer group protocol', () => {
     expect(v1.errorCode).toBe(ErrorCode.INVALID_REQUEST);
   });
 
-  it('commits check the member epoch; a classic JoinGroup is refused; ListGroups says "consumer"', async () => {
+  it('commits check the member epoch; a classic JoinGroup without a subscription is refused; ListGroups says "consumer"', async () => {
     const { group, client } = await setup();
     const a = await group.join('member-a');
     expect(await commit(client, a.id, a.epoch + 1)).toBe(ErrorCode.STALE_MEMBER_EPOCH);
@@ -195,14 +195,12 @@ describe('KIP-848 consumer group protocol', () => {
     const stale = await client.request(9, 9, OffsetFetchRequestCodec, { groupId: '', topics: [], groups: [{ groupId: G, memberId: a.id, memberEpoch: a.epoch + 3, topics: null }], requireStable: false }, OffsetFetchResponseCodec);
     expect(stale.groups[0]!.errorCode).toBe(ErrorCode.STALE_MEMBER_EPOCH);
 
-    const join = await client.request(
-      11,
-      9,
-      JoinGroupRequestCodec,
-      { groupId: G, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: new Uint8Array(0) }], reason: null },
-      JoinGroupResponseCodec,
-    );
-    expect(join.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    // A classic member may join (mixed groups: mixed-consumer-group.e2e.test.ts), but its metadata must be a subscription.
+    const joinBody = { groupId: G, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 10_000, memberId: '', groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: new Uint8Array(0) }], reason: null };
+    const join = await client.request(11, 9, JoinGroupRequestCodec, joinBody, JoinGroupResponseCodec);
+    expect(join.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    const rejoin = await client.request(11, 9, JoinGroupRequestCodec, { ...joinBody, memberId: join.memberId }, JoinGroupResponseCodec);
+    expect(rejoin.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
 
     const listed = await client.request(16, 5, ListGroupsRequestCodec, { statesFilter: [], typesFilter: ['consumer'] }, ListGroupsResponseCodec);
     expect(listed.groups).toEqual([{ groupId: G, protocolType: 'consumer', groupState: 'Stable', groupType: 'consumer' }]);

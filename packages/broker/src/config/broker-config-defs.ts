@@ -42,6 +42,8 @@ const endpointOverrides = (key: string) => (v: unknown): string | null => {
 };
 const oneOf = (...allowed: string[]) => (v: unknown): string | null =>
   typeof v === 'string' && !allowed.includes(v) ? `must be one of ${allowed.join(', ')}` : null;
+const oneOfIgnoringCase = (...allowed: string[]) => (v: unknown): string | null =>
+  typeof v === 'string' && !allowed.includes(v.toLowerCase()) ? `must be one of ${allowed.join(', ')} (any case)` : null;
 
 /** etcd client URLs: `http://host:port` (or https), host a name, IPv4 or [IPv6]. */
 const clientUrls = (v: unknown): string | null => {
@@ -133,6 +135,11 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   def('transaction.state.log.min.isr', 'int', '2', { used: false }),
   def('transaction.state.log.num.partitions', 'int', '50', { used: false }),
   def('group.initial.rebalance.delay.ms', 'int', '3000', { used: false }),
+  // Kafka 4's mixed groups (KIP-848): whether a classic group with members becomes a consumer
+  // group when a consumer-protocol member joins (upgrade), and a consumer group whose last
+  // consumer-protocol member leaves becomes classic again (downgrade). Classic members join
+  // a consumer group with members whatever the policy. Case-insensitive, as Kafka's.
+  def('group.consumer.migration.policy', 'string', 'bidirectional', { validate: oneOfIgnoringCase('bidirectional', 'upgrade', 'downgrade', 'disabled') }),
   def('num.network.threads', 'int', '3', { used: false }),
   def('num.io.threads', 'int', '8', { used: false }),
   def('num.recovery.threads.per.data.dir', 'int', '1', { used: false }),
