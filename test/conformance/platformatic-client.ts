@@ -12,6 +12,11 @@
  *   them with autocommit; admin listGroups (the group's type and state while the member is
  *   live), listOffsets (latest) and the group's committed offsets.
  *   Prints one JSON line.
+ * PLATFORMATIC_MEMBER (mixed-group.test.ts): argv = bootstrap topic group
+ *   a KIP-848 consumer (groupProtocol 'consumer', committed offsets, earliest when none,
+ *   autocommit) that prints one JSON line per record ({"r":[partition, offset, value]})
+ *   until a line "close" arrives on stdin; then it closes the stream and the consumer
+ *   (committing what it read) and prints {"closed":true,"errors":[...]}.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,15 +33,19 @@ export interface PlatformaticClient {
   readonly dir: string;
   /** PLATFORMATIC_SCENARIO as an .mjs file in `dir`, so its imports resolve there. */
   readonly script: string;
+  /** PLATFORMATIC_MEMBER as an .mjs file in `dir`. */
+  readonly member: string;
 }
 
 export async function ensurePlatformatic(): Promise<PlatformaticClient> {
   const node = join(DIR, 'node_modules', 'node', 'bin', 'node');
   const want = JSON.stringify({ platformatic: PLATFORMATIC_VERSION, node: NODE22_VERSION });
   const script = join(DIR, 'scenario.mjs');
+  const member = join(DIR, 'member.mjs');
   if (existsSync(MARKER) && readFileSync(MARKER, 'utf8') === want && existsSync(node)) {
     writeFileSync(script, PLATFORMATIC_SCENARIO);
-    return { node, dir: DIR, script };
+    writeFileSync(member, PLATFORMATIC_MEMBER);
+    return { node, dir: DIR, script, member };
   }
   mkdirSync(DIR, { recursive: true });
   writeFileSync(join(DIR, 'package.json'), JSON.stringify({ name: 'samsa-platformatic-conformance', private: true, type: 'module' }));
@@ -46,7 +55,8 @@ export async function ensurePlatformatic(): Promise<PlatformaticClient> {
   if (!version.stdout.toString().startsWith('v22.')) throw new Error(`node@22 from npm answers ${version.stdout.toString()} ${version.stderr.toString()}`);
   writeFileSync(MARKER, want);
   writeFileSync(script, PLATFORMATIC_SCENARIO);
-  return { node, dir: DIR, script };
+  writeFileSync(member, PLATFORMATIC_MEMBER);
+  return { node, dir: DIR, script, member };
 }
 
 export const PLATFORMATIC_SCENARIO = `
@@ -102,4 +112,30 @@ try {
 }
 console.log(JSON.stringify(report));
 process.exit(0);
+`;
+
+export const PLATFORMATIC_MEMBER = `
+import { createInterface } from 'node:readline';
+import { Consumer, stringDeserializers } from '@platformatic/kafka';
+const [bootstrap, topic, group] = process.argv.slice(2);
+const errors = [];
+const say = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
+const consumer = new Consumer({ groupId: group, clientId: 'samsa-mixed-consumer', bootstrapBrokers: [bootstrap], deserializers: stringDeserializers,
+  groupProtocol: 'consumer', sessionTimeout: 10000, heartbeatInterval: 500, maxWaitTime: 300 });
+const stream = await consumer.consume({ topics: [topic], mode: 'committed', fallbackMode: 'earliest', autocommit: 100 });
+stream.on('data', (m) => say({ r: [m.partition, Number(m.offset), m.value] }));
+stream.on('error', (e) => errors.push('stream: ' + String(e)));
+const lines = createInterface({ input: process.stdin });
+for await (const line of lines) {
+  if (line.trim() !== 'close') continue;
+  try {
+    await stream.close();
+    await consumer.close(true);
+  } catch (e) {
+    errors.push(String(e && e.stack || e));
+  }
+  say({ closed: true, errors });
+  process.exit(0);
+}
+process.exit(1);
 `;
