@@ -2,7 +2,7 @@
 // @samsa/runtime and apps/* may touch `node:*`, `Deno`, `process` or `Buffer`. Everything
 // else runs unchanged on Node, Deno and the memory (edge) runtime. The same packages take
 // time and randomness only from the runtime's Clock and Random, so one seed reproduces a run.
-// Kafka API keys in the broker and codec sources come from the generated constants
+// Kafka API keys in the broker, codec and client sources come from the generated constants
 // (samsa/no-literal-api-key); tests may write the wire's numbers.
 import tseslint from 'typescript-eslint';
 import noLiteralApiKey from './scripts/eslint-rules/no-literal-api-key.js';
@@ -86,7 +86,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/broker/src/**/*.ts', 'packages/codec/src/**/*.ts'],
+    files: ['packages/broker/src/**/*.ts', 'packages/codec/src/**/*.ts', 'packages/client/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     plugins: { samsa: { rules: { 'no-literal-api-key': noLiteralApiKey } } },
     rules: { 'samsa/no-literal-api-key': 'error' },

@@ -1,3 +1,17 @@
-// @samsa/client: producer, consumer and admin client over the kafka protocol.
-// Nothing is exported yet; see README.md.
-export {};
+// @samsa/client: a runtime-free Kafka client (producer first; consumer and admin later). See README.md.
+export {
+  KafkaClientError,
+  KafkaError,
+  KafkaTimeoutError,
+  KafkaAbortError,
+  KafkaConnectionError,
+  UnsupportedVersionError,
+  KafkaStateError,
+  RecordTooLargeError,
+  isRetriable,
+} from './errors.ts';
+export type { KafkaClientErrorCode } from './errors.ts';
+export { BrokerConnection } from './connection/broker-connection.ts';
+export type { BrokerConnectionOptions, KafkaApi, RequestOptions } from './connection/broker-connection.ts';
+export { CLIENT_API_VERSIONS } from './connection/client-api-versions.ts';
+export type { VersionRange } from './connection/client-api-versions.ts';
