@@ -1,0 +1,100 @@
+/**
+ * Producer options, their defaults (Kafka 3.x/4.x producer defaults unless noted) and
+ * their checks. Names carry units last; every bound is explicit.
+ */
+import type { Clock, Random, Transport } from '@samsa/runtime';
+import type { CompressionName } from '@samsa/codec';
+import type { ClusterOptions } from '../cluster/cluster.ts';
+import type { Partitioner } from '../partitioners/index.ts';
+
+export type Acks = 0 | 1 | -1 | 'all';
+
+export interface ProducerOptions {
+  readonly transport: Transport;
+  readonly clock: Clock;
+  /** Randomness for the sticky partitioner. */
+  readonly random: Random;
+  /** `host:port` entries. */
+  readonly bootstrap: readonly string[];
+  readonly clientId?: string;
+  /** 0: fire and forget; 1: the leader appended; -1/'all': the ISR has it. Default 'all'. */
+  readonly acks?: Acks;
+  /** Default true; needs acks 'all' (unset idempotence turns off with acks 0/1, as Kafka does). */
+  readonly idempotent?: boolean;
+  /** Wait for more records before sending a batch that is not full. Default 5. */
+  readonly lingerMs?: number;
+  /** A batch is full at this estimated size. Default 16 384. */
+  readonly batchSizeBytes?: number;
+  /** Records waiting or in flight, in estimated bytes. Default 32 MiB. */
+  readonly bufferMemoryBytes?: number;
+  /** How long `send()` may wait for metadata and buffer room. Default 60 000. */
+  readonly maxBlockMs?: number;
+  /** Bound on a record's whole journey, retries included. Default 120 000. */
+  readonly deliveryTimeoutMs?: number;
+  /** Default 30 000. */
+  readonly requestTimeoutMs?: number;
+  /** Batches of one partition in flight at once; at most 5 with idempotence. Default 5. */
+  readonly maxInFlightPerPartition?: number;
+  /** Largest Produce request. Default 1 MiB. */
+  readonly maxRequestSizeBytes?: number;
+  /** Default 100 (first retry), doubled up to `retryBackoffMaxMs` (default 1 000). */
+  readonly retryBackoffMs?: number;
+  readonly retryBackoffMaxMs?: number;
+  readonly compression?: CompressionName;
+  /** Default: murmur2 for keys, sticky (KIP-480) for null keys. */
+  readonly partitioner?: Partitioner;
+  readonly metadataMaxAgeMs?: number;
+  readonly allowAutoTopicCreation?: boolean;
+  /** Passed to the cluster's connections. */
+  readonly connection?: ClusterOptions['connection'];
+}
+
+export interface ResolvedProducerOptions {
+  readonly acks: 0 | 1 | -1;
+  readonly idempotent: boolean;
+  readonly lingerMs: number;
+  readonly batchSizeBytes: number;
+  readonly bufferMemoryBytes: number;
+  readonly maxBlockMs: number;
+  readonly deliveryTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxInFlightPerPartition: number;
+  readonly maxRequestSizeBytes: number;
+  readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
+  readonly compression: CompressionName;
+}
+
+/** Kafka's bound for idempotence: the broker caches the last 5 batches per producer. */
+export const IDEMPOTENT_IN_FLIGHT_MAX = 5;
+
+export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOptions {
+  const acks = o.acks === 'all' || o.acks === undefined ? -1 : o.acks;
+  if (acks !== 0 && acks !== 1 && acks !== -1) throw new RangeError(`acks must be 0, 1, -1 or 'all', got ${String(o.acks)}`);
+  if (o.idempotent === true && acks !== -1) throw new RangeError('an idempotent producer needs acks "all" (-1)');
+  const idempotent = o.idempotent ?? acks === -1;
+  const r: ResolvedProducerOptions = {
+    acks,
+    idempotent,
+    lingerMs: o.lingerMs ?? 5,
+    batchSizeBytes: o.batchSizeBytes ?? 16_384,
+    bufferMemoryBytes: o.bufferMemoryBytes ?? 32 * 1024 * 1024,
+    maxBlockMs: o.maxBlockMs ?? 60_000,
+    deliveryTimeoutMs: o.deliveryTimeoutMs ?? 120_000,
+    requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
+    maxInFlightPerPartition: o.maxInFlightPerPartition ?? IDEMPOTENT_IN_FLIGHT_MAX,
+    maxRequestSizeBytes: o.maxRequestSizeBytes ?? 1024 * 1024,
+    retryBackoffMs: o.retryBackoffMs ?? 100,
+    retryBackoffMaxMs: o.retryBackoffMaxMs ?? 1000,
+    compression: o.compression ?? 'none',
+  };
+  for (const [name, value] of Object.entries(r)) {
+    if (typeof value === 'number' && name !== 'acks' && !(Number.isFinite(value) && value >= 0)) throw new RangeError(`${name} must be a finite number >= 0, got ${value}`);
+  }
+  if (r.batchSizeBytes < 1 || r.maxRequestSizeBytes < 1 || r.bufferMemoryBytes < 1) throw new RangeError('batchSizeBytes, maxRequestSizeBytes and bufferMemoryBytes must be >= 1');
+  if (r.maxInFlightPerPartition < 1) throw new RangeError('maxInFlightPerPartition must be >= 1');
+  if (idempotent && r.maxInFlightPerPartition > IDEMPOTENT_IN_FLIGHT_MAX) {
+    throw new RangeError(`an idempotent producer keeps at most ${IDEMPOTENT_IN_FLIGHT_MAX} batches per partition in flight`);
+  }
+  return r;
+}
