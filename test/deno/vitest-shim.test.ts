@@ -23,3 +23,19 @@ describe('vitest shim expect', () => {
     expect(expect.any(Number)).toBeDefined();
   });
 });
+
+describe('vitest shim each', () => {
+  const seen: unknown[] = [];
+  it.each([
+    ['a', 1],
+    ['b', 2],
+  ])('spreads array case %s (%d)', (name, n) => {
+    seen.push([name, n]);
+  });
+  it.each([{ name: 'x', n: 3 }])('passes object case $name whole', (c) => {
+    seen.push(c);
+  });
+  it('ran each case with its arguments, in order', () => {
+    expect(seen).toEqual([['a', 1], ['b', 2], { name: 'x', n: 3 }]);
+  });
+});

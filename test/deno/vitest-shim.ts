@@ -53,9 +53,36 @@ export function describe(name: string, body: () => void): void {
 describe.skip = (_name: string, _body: () => void): void => {
   throw new Error('describe.skip is not allowed: tests must be able to fail');
 };
-describe.each = <T>(cases: readonly T[]) => (name: string, body: (c: T) => void) => {
-  for (const c of cases) describe(name.replace('%s', String(c)).replace('$name', String((c as { name?: unknown }).name ?? '')), () => body(c));
+/**
+ * vitest's `each` naming: printf-style %s %d %i %f %j %o take the case's values in turn (an
+ * array case's elements, else the case itself), %# is the case's index, $key an object
+ * case's property.
+ */
+function eachName(name: string, c: unknown, index: number): string {
+  const values: unknown[] = Array.isArray(c) ? [...c] : [c];
+  let next = 0;
+  return name
+    .replace(/%[sdifjo#%]/g, (spec) => {
+      if (spec === '%%') return '%';
+      if (spec === '%#') return String(index);
+      const v = values[next++];
+      return spec === '%j' || spec === '%o' ? JSON.stringify(v) : String(v);
+    })
+    .replace(/\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, key: string) =>
+      c !== null && typeof c === 'object' && !Array.isArray(c) && key in c ? String((c as Record<string, unknown>)[key]) : whole);
+}
+/** vitest's `each` arguments: an array case is spread into the callback's parameters. */
+function eachArgs(c: unknown): unknown[] {
+  return Array.isArray(c) ? [...c] : [c];
+}
+interface EachFunction<R> {
+  <T extends unknown[] | [unknown]>(cases: readonly T[]): (name: string, fn: (...args: T) => R) => void;
+  <T>(cases: readonly T[]): (name: string, fn: (...args: T[]) => R) => void;
+}
+const describeEach: EachFunction<void> = (cases: readonly unknown[]) => (name: string, body: (...args: never[]) => void) => {
+  cases.forEach((c, i) => describe(eachName(name, c, i), () => (body as (...args: unknown[]) => void)(...eachArgs(c))));
 };
+describe.each = describeEach;
 
 export function it(name: string, fn: Fn, timeoutMs?: number | { timeout?: number }): void {
   void timeoutMs;
@@ -81,9 +108,10 @@ export function it(name: string, fn: Fn, timeoutMs?: number | { timeout?: number
     },
   });
 }
-it.each = <T>(cases: readonly T[]) => (name: string, fn: (c: T) => unknown) => {
-  for (const c of cases) it(name.replace('%s', String(c)), () => fn(c));
+const itEach: EachFunction<unknown> = (cases: readonly unknown[]) => (name: string, fn: (...args: never[]) => unknown) => {
+  cases.forEach((c, i) => it(eachName(name, c, i), () => (fn as (...args: unknown[]) => unknown)(...eachArgs(c))));
 };
+it.each = itEach;
 export const test = it;
 
 export function beforeEach(fn: Fn): void {
