@@ -1,0 +1,94 @@
+/**
+ * One producer process for client-producer (./producer-throughput.ts): `count` records of
+ * `recordBytes` (null keys) to `topic`, sent in arrays of SEND_RECORDS records with at
+ * most SENDS_IN_FLIGHT sends outstanding — the same shape for every client, so the client
+ * is what differs. First WARMUP_RECORDS records untimed (this VM is slow to touch fresh
+ * memory, and each client opens its connections then), then the timed run. Prints one line:
+ *   result {"client", "records", "elapsedMs", "cpuMs"}   (cpuMs: this process, timed part)
+ * Mode `latency`: instead, `count` records one per send, each awaited (no linger), after
+ * LATENCY_WARMUP_SENDS untimed ones; the line carries the sorted per-send times `samplesMs`.
+ *
+ *   node --import tsx bench/client/produce-load.ts <samsa|kafkajs> <bootstrap> <topic> <recordBytes> <count> <acks> [throughput|latency]
+ */
+import kafkajs from 'kafkajs';
+import { Producer } from '@samsa/client';
+import { nodeRuntime } from '@samsa/runtime/node';
+
+const SEND_RECORDS = 1_000;
+const SENDS_IN_FLIGHT = 8;
+const WARMUP_RECORDS = 20_000;
+const LATENCY_WARMUP_SENDS = 200;
+
+interface Driver {
+  send(values: Uint8Array[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function samsaDriver(bootstrap: string, topic: string, acks: number, lingerMs: number): Promise<Driver> {
+  const producer = new Producer({ ...nodeRuntime(), bootstrap: [bootstrap], clientId: 'bench-samsa', acks: acks === -1 ? 'all' : (acks as 0 | 1), lingerMs });
+  return {
+    send: (values) => producer.send({ topic, messages: values.map((value) => ({ value })) }),
+    close: () => producer.close(),
+  };
+}
+
+async function kafkajsDriver(bootstrap: string, topic: string, acks: number): Promise<Driver> {
+  const { Kafka, logLevel } = kafkajs;
+  const producer = new Kafka({ clientId: 'bench-kafkajs', brokers: [bootstrap], logLevel: logLevel.NOTHING }).producer({ idempotent: acks === -1, maxInFlightRequests: acks === -1 ? 5 : undefined });
+  await producer.connect();
+  return {
+    send: (values) => producer.send({ topic, acks, messages: values.map((v) => ({ value: Buffer.from(v.buffer, v.byteOffset, v.byteLength) })) }),
+    close: () => producer.disconnect(),
+  };
+}
+
+async function run(driver: Driver, count: number, recordBytes: number): Promise<void> {
+  const value = new Uint8Array(recordBytes).fill(0x61);
+  const chunk = Array.from({ length: SEND_RECORDS }, () => value);
+  const inFlight = new Set<Promise<unknown>>();
+  for (let sent = 0; sent < count; sent += SEND_RECORDS) {
+    const n = Math.min(SEND_RECORDS, count - sent);
+    const p = driver.send(n === SEND_RECORDS ? chunk : chunk.slice(0, n));
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    if (inFlight.size >= SENDS_IN_FLIGHT) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+}
+
+async function latency(driver: Driver, count: number, recordBytes: number): Promise<number[]> {
+  const one = [new Uint8Array(recordBytes).fill(0x61)];
+  const samplesMs: number[] = [];
+  for (let i = 0; i < LATENCY_WARMUP_SENDS + count; i++) {
+    const start = performance.now();
+    await driver.send(one);
+    if (i >= LATENCY_WARMUP_SENDS) samplesMs.push(performance.now() - start);
+  }
+  return samplesMs.sort((a, b) => a - b);
+}
+
+const [client, bootstrap, topic, recordBytesText, countText, acksText, mode = 'throughput'] = process.argv.slice(2);
+const recordBytes = Number(recordBytesText);
+const count = Number(countText);
+const acks = Number(acksText);
+if (!bootstrap || !topic || !(recordBytes > 0) || !(count > 0) || ![0, 1, -1].includes(acks) || !['throughput', 'latency'].includes(mode)) {
+  throw new Error('usage: produce-load.ts <samsa|kafkajs> <bootstrap> <topic> <recordBytes> <count> <acks> [throughput|latency]');
+}
+// Kafka 4's producer default linger.ms is 5; one record per send is measured without linger.
+const lingerMs = mode === 'latency' ? 0 : 5;
+const driver = client === 'samsa' ? await samsaDriver(bootstrap, topic, acks, lingerMs) : client === 'kafkajs' ? await kafkajsDriver(bootstrap, topic, acks) : null;
+if (driver === null) throw new Error(`unknown client ${client}`);
+if (mode === 'latency') {
+  const samplesMs = await latency(driver, count, recordBytes);
+  await driver.close();
+  console.log(`result ${JSON.stringify({ client, records: count, samplesMs })}`);
+} else {
+  await run(driver, WARMUP_RECORDS, recordBytes);
+  const cpuBefore = process.cpuUsage();
+  const start = performance.now();
+  await run(driver, count, recordBytes);
+  const elapsedMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  await driver.close();
+  console.log(`result ${JSON.stringify({ client, records: count, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000 })}`);
+}
