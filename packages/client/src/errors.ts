@@ -14,7 +14,7 @@
  *
  * Programmer errors (bad options, wrong argument types) are plain TypeError/RangeError.
  */
-import { errorInfo } from '@samsa/codec';
+import { errorInfo } from '@samsa/codec/wire';
 
 export type KafkaClientErrorCode = 'kafka' | 'timeout' | 'aborted' | 'connection' | 'unsupported-version' | 'state' | 'record-too-large';
 

@@ -1,4 +1,4 @@
-import { ErrorCode } from '@samsa/codec';
+import { ErrorCode } from '@samsa/codec/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestBroker } from '../../test/support/test-broker.ts';
 import type { TestBroker } from '../../test/support/test-broker.ts';

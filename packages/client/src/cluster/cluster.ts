@@ -13,8 +13,8 @@
  *   `close()` closes them all; afterwards every call rejects with KafkaStateError.
  * Time from the Clock, sockets from the Transport; nothing else from the runtime.
  */
-import { ErrorCode, MetadataRequestCodec, MetadataResponseCodec, ZERO_UUID } from '@samsa/codec';
-import type { MetadataRequest } from '@samsa/codec';
+import { ErrorCode, MetadataRequestCodec, MetadataResponseCodec, ZERO_UUID } from '@samsa/codec/wire';
+import type { MetadataRequest } from '@samsa/codec/wire';
 import type { Clock, Transport } from '@samsa/runtime';
 import { BrokerConnection } from '../connection/broker-connection.ts';
 import type { BrokerConnectionOptions } from '../connection/broker-connection.ts';

@@ -1,5 +1,5 @@
-import { ErrorCode } from '@samsa/codec';
-import type { MetadataResponse } from '@samsa/codec';
+import { ErrorCode } from '@samsa/codec/wire';
+import type { MetadataResponse } from '@samsa/codec/wire';
 import { describe, expect, it } from 'vitest';
 import { MetadataCache } from './metadata-cache.ts';
 

@@ -13,8 +13,8 @@
  * - `updatedAtMs` is the monotonic time of the last answer; `isStale` compares it to a max age.
  * Bounded by the cluster's own size (the topics the caller asked about, the brokers listed).
  */
-import { ErrorCode } from '@samsa/codec';
-import type { MetadataResponse } from '@samsa/codec';
+import { ErrorCode } from '@samsa/codec/wire';
+import type { MetadataResponse } from '@samsa/codec/wire';
 
 export interface BrokerInfo {
   readonly nodeId: number;

@@ -1,4 +1,4 @@
-import { ApiKey, ErrorCode, FetchRequestCodec, FetchResponseCodec, MetadataRequestCodec, MetadataResponseCodec } from '@samsa/codec';
+import { ApiKey, ErrorCode, FetchRequestCodec, FetchResponseCodec, MetadataRequestCodec, MetadataResponseCodec } from '@samsa/codec/wire';
 import { ManualClock, MemoryTransport } from '@samsa/runtime/memory';
 import type { Connection } from '@samsa/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ describe('BrokerConnection against the test broker', () => {
 async function fakeBroker(onFrame: (socket: Connection, frame: Uint8Array, correlationId: number) => void) {
   const transport = new MemoryTransport();
   const clock = new ManualClock();
-  const { encodeResponseFrame, ApiVersionsResponseCodec, FrameSplitter } = await import('@samsa/codec');
+  const { encodeResponseFrame, ApiVersionsResponseCodec, FrameSplitter } = await import('@samsa/codec/wire');
   const listener = await transport.listen({ host: '127.0.0.1', port: 0 }, (socket) => {
     const splitter = new FrameSplitter({ frameBytesMax: 1 << 20 });
     socket.start({

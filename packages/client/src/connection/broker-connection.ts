@@ -29,8 +29,8 @@
  * - Requests without a response (Produce with acks=0) resolve once written.
  * Not for concurrent use from several event loops; any number of callers on one loop.
  */
-import { ApiVersionsRequestCodec, ApiVersionsResponseCodec, ErrorCode, FrameSplitter, decodeResponseFrame, encodeRequestFrame } from '@samsa/codec';
-import type { ApiVersionsResponse, MessageCodec } from '@samsa/codec';
+import { ApiVersionsRequestCodec, ApiVersionsResponseCodec, ErrorCode, FrameSplitter, decodeResponseFrame, encodeRequestFrame } from '@samsa/codec/wire';
+import type { ApiVersionsResponse, MessageCodec } from '@samsa/codec/wire';
 import type { Clock, Connection, TimerHandle, Transport } from '@samsa/runtime';
 import { KafkaAbortError, KafkaClientError, KafkaConnectionError, KafkaError, KafkaTimeoutError, abortErrorOf } from '../errors.ts';
 import { CLIENT_API_VERSIONS } from './client-api-versions.ts';

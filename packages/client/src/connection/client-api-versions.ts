@@ -12,7 +12,7 @@ import {
   InitProducerIdRequestCodec,
   MetadataRequestCodec,
   ProduceRequestCodec,
-} from '@samsa/codec';
+} from '@samsa/codec/wire';
 
 export interface VersionRange {
   readonly minVersion: number;

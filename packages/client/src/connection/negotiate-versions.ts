@@ -3,7 +3,7 @@
  * or nothing when the ranges do not overlap. Pure; the connection asks it once, after its
  * ApiVersions exchange, and keeps the answer for the connection's life.
  */
-import { apiByKey } from '@samsa/codec';
+import { apiByKey } from '@samsa/codec/wire';
 import { UnsupportedVersionError } from '../errors.ts';
 import type { VersionRange } from './client-api-versions.ts';
 

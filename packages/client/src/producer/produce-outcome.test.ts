@@ -1,4 +1,4 @@
-import { ErrorCode } from '@samsa/codec';
+import { ErrorCode } from '@samsa/codec/wire';
 import { describe, expect, it } from 'vitest';
 import { produceOutcome, transportFailureOutcome } from './produce-outcome.ts';
 

@@ -16,7 +16,7 @@
  * lost); the caller does it. Pure: a table, so a property test can check the producer's
  * model against it.
  */
-import { ErrorCode, errorInfo } from '@samsa/codec';
+import { ErrorCode, errorInfo } from '@samsa/codec/wire';
 
 export type ProduceOutcome =
   | { readonly kind: 'done'; readonly offsetsKnown: boolean }

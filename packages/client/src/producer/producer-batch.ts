@@ -16,8 +16,8 @@
  * Size estimate (Kafka's upper bound): 61 header bytes, plus per record its key, value and
  * headers and at most 21 bytes of varints and attributes. `sizeBytes` never shrinks.
  */
-import { buildRecordBatch, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec';
-import type { CompressionType, RecordInput } from '@samsa/codec';
+import { buildRecordBatch, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec/wire';
+import type { CompressionType, RecordInput } from '@samsa/codec/wire';
 
 export interface RecordMetadata {
   readonly topic: string;

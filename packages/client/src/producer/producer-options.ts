@@ -3,7 +3,7 @@
  * their checks. Names carry units last; every bound is explicit.
  */
 import type { Clock, Random, Transport } from '@samsa/runtime';
-import type { CompressionName } from '@samsa/codec';
+import type { CompressionName } from '@samsa/codec/wire';
 import type { ClusterOptions } from '../cluster/cluster.ts';
 import type { Partitioner } from '../partitioners/index.ts';
 

@@ -12,8 +12,8 @@
  * follows them.
  * Bounded: buffer memory, requests in flight per partition and per connection, topics tracked.
  */
-import { initCompression, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec';
-import type { RecordInput } from '@samsa/codec';
+import { initCompression, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec/wire';
+import type { RecordInput } from '@samsa/codec/wire';
 import { Cluster } from '../cluster/cluster.ts';
 import { KafkaStateError, RecordTooLargeError } from '../errors.ts';
 import { defaultPartitioner } from '../partitioners/index.ts';

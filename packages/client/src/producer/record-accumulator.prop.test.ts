@@ -8,7 +8,7 @@
  *   and the encoded header carries them;
  * - only the newest batch of a partition is open.
  */
-import { batchBaseSequence, batchRecordCount, iterateRecords } from '@samsa/codec';
+import { batchBaseSequence, batchRecordCount, iterateRecords } from '@samsa/codec/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { estimateRecordBytes } from './producer-batch.ts';

@@ -20,7 +20,7 @@
  * drained; the counter wraps at 2^31 like Kafka's. `resequence` (after an epoch bump)
  * restarts every partition at 0 and renumbers the batches still queued in their order.
  */
-import type { RecordInput } from '@samsa/codec';
+import type { RecordInput } from '@samsa/codec/wire';
 import { ProducerBatch } from './producer-batch.ts';
 import type { RecordMetadata } from './producer-batch.ts';
 

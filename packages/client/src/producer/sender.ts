@@ -14,8 +14,8 @@
  * topicData = [{ name, partitionData: [{ index, records: one record batch }] }], one batch
  * per partition per request, partitions grouped by leader.
  */
-import { InitProducerIdRequestCodec, InitProducerIdResponseCodec, ErrorCode, ProduceRequestCodec, ProduceResponseCodec, CompressionType } from '@samsa/codec';
-import type { ProduceRequest, ProduceResponse } from '@samsa/codec';
+import { InitProducerIdRequestCodec, InitProducerIdResponseCodec, ErrorCode, ProduceRequestCodec, ProduceResponseCodec, CompressionType } from '@samsa/codec/wire';
+import type { ProduceRequest, ProduceResponse } from '@samsa/codec/wire';
 import type { Clock, TimerHandle } from '@samsa/runtime';
 import type { Cluster } from '../cluster/cluster.ts';
 import { KafkaClientError, KafkaConnectionError, KafkaError, KafkaStateError, KafkaTimeoutError } from '../errors.ts';

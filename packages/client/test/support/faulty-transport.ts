@@ -7,7 +7,7 @@
  * idempotent producer must deduplicate on retry). `produceRequestsSeen` counts Produce
  * frames written (a frame starting a chunk; the client writes each request as one chunk).
  */
-import { ApiKey } from '@samsa/codec';
+import { ApiKey } from '@samsa/codec/wire';
 import type { Connection, ConnectionHandlers, ListenOptions, Listener, Transport } from '@samsa/runtime';
 
 export class FaultyTransport implements Transport {

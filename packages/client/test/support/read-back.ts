@@ -1,5 +1,5 @@
 /** Reads a partition back through a raw Fetch (the broker's test client), values as UTF-8 strings. */
-import { ApiKey, FetchRequestCodec, FetchResponseCodec } from '@samsa/codec';
+import { ApiKey, FetchRequestCodec, FetchResponseCodec } from '@samsa/codec/wire';
 import { fetchBody, valuesOf } from '../../../broker/src/testing/requests.ts';
 import type { TestBroker } from './test-broker.ts';
 
