@@ -1,0 +1,70 @@
+/**
+ * Admin: the public admin client — topics, configs, groups and their offsets, the
+ * cluster, records. Each method is one Kafka operation (or a short, documented sequence
+ * of them), routed as routing.ts says, retried on retriable errors as retry.ts says,
+ * cancellable with an AbortSignal, and typed in and out. Errors are the client's classes:
+ * KafkaError (with Kafka's code and retriable flag) for a broker's answer, KafkaTimeoutError,
+ * KafkaConnectionError, KafkaAbortError, UnsupportedVersionError, KafkaStateError after close().
+ *
+ * No state beyond the Cluster's connections and metadata and a coordinator cache; one
+ * Admin may serve any number of concurrent calls on one event loop.
+ */
+import { Cluster } from '../cluster/cluster.ts';
+import { ADMIN_API_VERSIONS } from './admin-api-versions.ts';
+import type { AdminCallOptions, AdminContext } from './admin-context.ts';
+import { resolveAdminOptions } from './admin-options.ts';
+import type { AdminOptions, ResolvedAdminOptions } from './admin-options.ts';
+import { Retrier } from './retry.ts';
+import { AdminRouting } from './routing.ts';
+import * as topics from './topics.ts';
+import type { CreatedTopic, CreateTopicsOptions, ListTopicsOptions, NewTopic, PartitionIncrease, TopicDescription } from './topics.ts';
+
+export class Admin {
+  readonly options: ResolvedAdminOptions;
+  readonly cluster: Cluster;
+  readonly #ctx: AdminContext;
+
+  constructor(options: AdminOptions) {
+    this.options = resolveAdminOptions(options);
+    this.cluster = new Cluster({
+      transport: options.transport,
+      clock: options.clock,
+      bootstrap: options.bootstrap,
+      ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
+      metadataMaxAgeMs: this.options.metadataMaxAgeMs,
+      allowAutoTopicCreation: false,
+      retryBackoffMs: this.options.retryBackoffMs,
+      connection: { requestTimeoutMs: this.options.requestTimeoutMs, clientApiVersions: ADMIN_API_VERSIONS, ...options.connection },
+    });
+    this.#ctx = { routing: new AdminRouting(this.cluster, this.options), retrier: new Retrier(options.clock, this.options) };
+  }
+
+  /** Closes every connection; later calls reject with KafkaStateError. */
+  close(): Promise<void> {
+    return this.cluster.close();
+  }
+
+  // Topics (topics.ts)
+
+  /** Creates topics (partitions and replication factor, or replica assignments; configs; validateOnly). */
+  createTopics(newTopics: readonly NewTopic[], options?: CreateTopicsOptions): Promise<CreatedTopic[]> {
+    return topics.createTopics(this.#ctx, newTopics, options);
+  }
+
+  deleteTopics(names: readonly string[], options?: AdminCallOptions): Promise<void> {
+    return topics.deleteTopics(this.#ctx, names, options);
+  }
+
+  listTopics(options?: ListTopicsOptions): Promise<string[]> {
+    return topics.listTopics(this.#ctx, options);
+  }
+
+  describeTopics(names: readonly string[], options?: AdminCallOptions): Promise<TopicDescription[]> {
+    return topics.describeTopics(this.#ctx, names, options);
+  }
+
+  /** Raises partition counts (`count` is the new total). */
+  createPartitions(increases: readonly PartitionIncrease[], options?: CreateTopicsOptions): Promise<void> {
+    return topics.createPartitions(this.#ctx, increases, options);
+  }
+}

@@ -1,0 +1,6 @@
+// The admin client: see README.md in this folder.
+export { Admin } from './admin.ts';
+export type { AdminOptions, ResolvedAdminOptions } from './admin-options.ts';
+export type { AdminCallOptions } from './admin-context.ts';
+export type { CreatedTopic, CreateTopicsOptions, ListTopicsOptions, NewTopic, PartitionDescription, PartitionIncrease, TopicDescription } from './topics.ts';
+export { ADMIN_API_VERSIONS } from './admin-api-versions.ts';
