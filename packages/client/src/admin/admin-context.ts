@@ -19,10 +19,16 @@ export interface AdminCallOptions {
   readonly signal?: AbortSignal;
 }
 
-/** `value` when `errorCode` is NONE, else a KafkaError naming `what` (e.g. "topic orders"). */
+/**
+ * `value` when `errorCode` is NONE, else a KafkaError naming `what` (e.g. "topic orders").
+ * UNKNOWN_TOPIC_OR_PARTITION is final here although Kafka calls it retriable: an admin
+ * call naming a topic that does not exist wants to hear so at once (Java's AdminClient
+ * fails deleteTopics, describeConfigs … the same way); leader-routed partition calls
+ * handle it themselves.
+ */
 export function outcomeOf<R>(errorCode: number, errorMessage: string | null | undefined, what: string, value: () => R): ItemOutcome<R> {
   if (errorCode === ErrorCode.NONE) return ok(value());
-  return failed(new KafkaError(errorCode, `${what}: ${errorMessage ?? defaultMessage(errorCode)}`));
+  return failed(new KafkaError(errorCode, `${what}: ${errorMessage ?? defaultMessage(errorCode)}`), errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 }
 
 /** Throws the KafkaError for a non-NONE code (a whole-response error). */

@@ -16,6 +16,8 @@ import { resolveAdminOptions } from './admin-options.ts';
 import type { AdminOptions, ResolvedAdminOptions } from './admin-options.ts';
 import { Retrier } from './retry.ts';
 import { AdminRouting } from './routing.ts';
+import * as configs from './configs.ts';
+import type { AlterConfigsOptions, AlterConfigsResource, ConfigDescription, DescribeConfigsOptions, DescribeConfigsResource, IncrementalAlterConfigsResource } from './configs.ts';
 import * as topics from './topics.ts';
 import type { CreatedTopic, CreateTopicsOptions, ListTopicsOptions, NewTopic, PartitionIncrease, TopicDescription } from './topics.ts';
 
@@ -66,5 +68,22 @@ export class Admin {
   /** Raises partition counts (`count` is the new total). */
   createPartitions(increases: readonly PartitionIncrease[], options?: CreateTopicsOptions): Promise<void> {
     return topics.createPartitions(this.#ctx, increases, options);
+  }
+
+  // Configs (configs.ts)
+
+  /** Configs of topics and brokers, with sources and (by default) synonyms. */
+  describeConfigs(resources: readonly DescribeConfigsResource[], options?: DescribeConfigsOptions): Promise<ConfigDescription[]> {
+    return configs.describeConfigs(this.#ctx, resources, options);
+  }
+
+  /** set / delete / append / subtract on each resource's dynamic configs. */
+  incrementalAlterConfigs(resources: readonly IncrementalAlterConfigsResource[], options?: AlterConfigsOptions): Promise<void> {
+    return configs.incrementalAlterConfigs(this.#ctx, resources, options);
+  }
+
+  /** Replaces each resource's dynamic configs (keys left out return to their defaults). */
+  alterConfigs(resources: readonly AlterConfigsResource[], options?: AlterConfigsOptions): Promise<void> {
+    return configs.alterConfigs(this.#ctx, resources, options);
   }
 }
