@@ -16,8 +16,12 @@ import { resolveAdminOptions } from './admin-options.ts';
 import type { AdminOptions, ResolvedAdminOptions } from './admin-options.ts';
 import { Retrier } from './retry.ts';
 import { AdminRouting } from './routing.ts';
+import * as clusterInfo from './cluster.ts';
+import type { ClusterDescription } from './cluster.ts';
 import * as configs from './configs.ts';
 import type { AlterConfigsOptions, AlterConfigsResource, ConfigDescription, DescribeConfigsOptions, DescribeConfigsResource, IncrementalAlterConfigsResource } from './configs.ts';
+import * as records from './records.ts';
+import type { DeletedRecords, DeleteRecordsItem, DeleteRecordsOptions, ListedOffset, ListOffsetsOptions, ListOffsetsRequestItem } from './records.ts';
 import * as topics from './topics.ts';
 import type { CreatedTopic, CreateTopicsOptions, ListTopicsOptions, NewTopic, PartitionIncrease, TopicDescription } from './topics.ts';
 
@@ -85,5 +89,24 @@ export class Admin {
   /** Replaces each resource's dynamic configs (keys left out return to their defaults). */
   alterConfigs(resources: readonly AlterConfigsResource[], options?: AlterConfigsOptions): Promise<void> {
     return configs.alterConfigs(this.#ctx, resources, options);
+  }
+
+  // Cluster (cluster.ts)
+
+  /** Cluster id, controller and brokers. */
+  describeCluster(options?: AdminCallOptions): Promise<ClusterDescription> {
+    return clusterInfo.describeCluster(this.#ctx, options);
+  }
+
+  // Records (records.ts)
+
+  /** Earliest / latest / max-timestamp / by-timestamp offsets, asked of each partition's leader. */
+  listOffsets(items: readonly ListOffsetsRequestItem[], options?: ListOffsetsOptions): Promise<ListedOffset[]> {
+    return records.listOffsets(this.#ctx, items, options);
+  }
+
+  /** Deletes records before each partition's offset (at its leader); resolves with the new log start offsets. */
+  deleteRecords(items: readonly DeleteRecordsItem[], options?: DeleteRecordsOptions): Promise<DeletedRecords[]> {
+    return records.deleteRecords(this.#ctx, items, options);
   }
 }

@@ -21,3 +21,7 @@ export type {
   DescribeConfigsResource,
   IncrementalAlterConfigsResource,
 } from './configs.ts';
+export type { BrokerDescription, ClusterDescription } from './cluster.ts';
+export { DELETE_RECORDS_HIGH_WATERMARK } from './records.ts';
+export type { DeletedRecords, DeleteRecordsItem, DeleteRecordsOptions, ListedOffset, ListOffsetsOptions, ListOffsetsRequestItem, OffsetSpec } from './records.ts';
+export type { TopicPartition } from './partition-leaders.ts';
