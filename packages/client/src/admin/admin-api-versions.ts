@@ -7,7 +7,8 @@
  * - Metadata v4: the first that can say "do not auto-create" (an admin must never create
  *   a topic by describing it).
  * - ListOffsets v1: one offset per partition (v0 answers a list of segment offsets).
- * - OffsetFetch v1 / OffsetCommit v2: offsets kept in Kafka with a retention, not in ZooKeeper.
+ * - OffsetFetch v2 / OffsetCommit v2: offsets kept in Kafka (not ZooKeeper), "all topics" as
+ *   null and a top-level error code (OffsetFetch), a retention (OffsetCommit).
  * Everything else from v0. Newer versions only add what the code reads when present
  * (topic ids, synonyms, group states and types, multi-group OffsetFetch at v8).
  */
@@ -55,7 +56,7 @@ export const ADMIN_ONLY_API_VERSIONS: ReadonlyMap<number, VersionRange> = new Ma
   entry(DescribeGroupsRequestCodec, 0),
   entry(ConsumerGroupDescribeRequestCodec, 0),
   entry(DeleteGroupsRequestCodec, 0),
-  entry(OffsetFetchRequestCodec, 1),
+  entry(OffsetFetchRequestCodec, 2),
   entry(OffsetCommitRequestCodec, 2),
   entry(OffsetDeleteRequestCodec, 0),
   entry(DescribeClusterRequestCodec, 0),

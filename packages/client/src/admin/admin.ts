@@ -20,6 +20,11 @@ import * as clusterInfo from './cluster.ts';
 import type { ClusterDescription } from './cluster.ts';
 import * as configs from './configs.ts';
 import type { AlterConfigsOptions, AlterConfigsResource, ConfigDescription, DescribeConfigsOptions, DescribeConfigsResource, IncrementalAlterConfigsResource } from './configs.ts';
+import * as groupOffsets from './group-offsets.ts';
+import type { CommittedOffset, GroupOffsets, ListConsumerGroupOffsetsOptions, OffsetToCommit, ResetConsumerGroupOffsetsOptions } from './group-offsets.ts';
+import * as groups from './groups.ts';
+import type { ClassicGroupDescription, ConsumerGroupDescription, ListedGroup, ListGroupsOptions } from './groups.ts';
+import type { TopicPartition } from './partition-leaders.ts';
 import * as records from './records.ts';
 import type { DeletedRecords, DeleteRecordsItem, DeleteRecordsOptions, ListedOffset, ListOffsetsOptions, ListOffsetsRequestItem } from './records.ts';
 import * as topics from './topics.ts';
@@ -108,5 +113,44 @@ export class Admin {
   /** Deletes records before each partition's offset (at its leader); resolves with the new log start offsets. */
   deleteRecords(items: readonly DeleteRecordsItem[], options?: DeleteRecordsOptions): Promise<DeletedRecords[]> {
     return records.deleteRecords(this.#ctx, items, options);
+  }
+
+  // Groups (groups.ts, group-offsets.ts)
+
+  /** Every group of every broker (states and types filters need ListGroups v4 / v5). */
+  listGroups(options?: ListGroupsOptions): Promise<ListedGroup[]> {
+    return groups.listGroups(this.#ctx, options);
+  }
+
+  /** Classic groups, members' subscriptions and assignments decoded. */
+  describeGroups(groupIds: readonly string[], options?: AdminCallOptions): Promise<ClassicGroupDescription[]> {
+    return groups.describeGroups(this.#ctx, groupIds, options);
+  }
+
+  /** KIP-848 consumer groups (ConsumerGroupDescribe). */
+  describeConsumerGroups(groupIds: readonly string[], options?: AdminCallOptions): Promise<ConsumerGroupDescription[]> {
+    return groups.describeConsumerGroups(this.#ctx, groupIds, options);
+  }
+
+  deleteGroups(groupIds: readonly string[], options?: AdminCallOptions): Promise<void> {
+    return groups.deleteGroups(this.#ctx, groupIds, options);
+  }
+
+  listConsumerGroupOffsets(groupIds: readonly string[], options?: ListConsumerGroupOffsetsOptions): Promise<GroupOffsets[]> {
+    return groupOffsets.listConsumerGroupOffsets(this.#ctx, groupIds, options);
+  }
+
+  /** Commits offsets for a group without members (simple commit). */
+  alterConsumerGroupOffsets(groupId: string, offsets: readonly OffsetToCommit[], options?: AdminCallOptions): Promise<void> {
+    return groupOffsets.alterConsumerGroupOffsets(this.#ctx, groupId, offsets, options);
+  }
+
+  /** kafka-consumer-groups --reset-offsets: earliest / latest / timestamp / offset; NON_EMPTY_GROUP while members remain. */
+  resetConsumerGroupOffsets(groupId: string, options: ResetConsumerGroupOffsetsOptions): Promise<CommittedOffset[]> {
+    return groupOffsets.resetConsumerGroupOffsets(this.#ctx, groupId, options);
+  }
+
+  deleteConsumerGroupOffsets(groupId: string, partitions: readonly TopicPartition[], options?: AdminCallOptions): Promise<void> {
+    return groupOffsets.deleteConsumerGroupOffsets(this.#ctx, groupId, partitions, options);
   }
 }

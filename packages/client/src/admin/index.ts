@@ -25,3 +25,13 @@ export type { BrokerDescription, ClusterDescription } from './cluster.ts';
 export { DELETE_RECORDS_HIGH_WATERMARK } from './records.ts';
 export type { DeletedRecords, DeleteRecordsItem, DeleteRecordsOptions, ListedOffset, ListOffsetsOptions, ListOffsetsRequestItem, OffsetSpec } from './records.ts';
 export type { TopicPartition } from './partition-leaders.ts';
+export type {
+  AssignedTopicPartitions,
+  ClassicGroupDescription,
+  ClassicGroupMember,
+  ConsumerGroupDescription,
+  ConsumerGroupMember,
+  ListedGroup,
+  ListGroupsOptions,
+} from './groups.ts';
+export type { CommittedOffset, GroupOffsets, ListConsumerGroupOffsetsOptions, OffsetToCommit, ResetConsumerGroupOffsetsOptions, ResetTarget } from './group-offsets.ts';
