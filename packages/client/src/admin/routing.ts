@@ -78,10 +78,14 @@ export class AdminRouting {
   /** Some broker, rotating through the known ones (metadata fetched when stale). */
   async anyBroker(signal?: AbortSignal): Promise<number> {
     await this.#maybeRefresh(signal);
+    return this.#rotate();
+  }
+
+  /** The next known broker, round robin by node id. */
+  #rotate(): number {
     const brokers = this.cluster.metadata.brokers().sort((a, b) => a.nodeId - b.nodeId);
     if (brokers.length === 0) throw new KafkaConnectionError('bootstrap', 'the metadata lists no brokers');
-    const broker = brokers[this.#nextAny++ % brokers.length]!;
-    return broker.nodeId;
+    return brokers[this.#nextAny++ % brokers.length]!.nodeId;
   }
 
   /** The controller the metadata names, else any broker. */
@@ -104,7 +108,9 @@ export class AdminRouting {
    * cache so later routing knows the leaders. Never creates a topic.
    */
   async metadata(topics: readonly string[] | null, signal?: AbortSignal): Promise<MetadataResponse> {
-    const nodeId = await this.anyBroker(signal);
+    // The answer refreshes the brokers too: only an empty broker list needs a refresh first.
+    if (this.cluster.metadata.brokers().length === 0) await this.#refresh(signal);
+    const nodeId = this.#rotate();
     const body = (): MetadataRequest => ({
       topics: topics === null ? null : topics.map((name) => ({ topicId: ZERO_UUID, name })),
       allowAutoTopicCreation: false,
