@@ -71,6 +71,9 @@ describe('Admin topics', () => {
     expect(await drive(tb.clock, admin.listTopics())).toEqual(['b']);
     const unknown = await kafkaErrorOf(admin.deleteTopics(['nope']), tb.clock);
     expect(unknown.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    await drive(tb.clock, admin.listConsumerGroupOffsets(['g'])); // FindCoordinator creates __consumer_offsets
+    expect(await drive(tb.clock, admin.listTopics({ includeInternal: true }))).toEqual(['__consumer_offsets', 'b']);
+    expect(await drive(tb.clock, admin.listTopics())).toEqual(['b']);
   });
 
   it('describes partitions, leaders, replicas, ISR, offline replicas and the topic id', async () => {
