@@ -3,7 +3,7 @@
  * the retrier (how often, how long to wait) — plus the small helpers that turn a broker's
  * per-item answer into an ItemOutcome with a KafkaError naming the item.
  */
-import { ErrorCode } from '@samsa/codec/wire';
+import { ErrorCode, errorInfo } from '@samsa/codec/wire';
 import { KafkaError } from '../errors.ts';
 import type { Retrier, ItemOutcome } from './retry.ts';
 import { failed, ok } from './retry.ts';
@@ -37,7 +37,7 @@ export function throwIfError(errorCode: number, errorMessage: string | null | un
 }
 
 function defaultMessage(errorCode: number): string {
-  return new KafkaError(errorCode).message.replace(/^[A-Z_]+ \(-?\d+\): /, '');
+  return errorInfo(errorCode).message;
 }
 
 /** Groups `items` by the key `keyOf` gives (a broker id), keeping their order. */

@@ -12,7 +12,8 @@
  * answered before it may have taken effect (as with Kafka's own tools).
  */
 import type { Clock } from '@samsa/runtime';
-import { KafkaAbortError, KafkaClientError, abortErrorOf } from '../errors.ts';
+import { ErrorCode } from '@samsa/codec/wire';
+import { KafkaAbortError, KafkaClientError, KafkaError, abortErrorOf } from '../errors.ts';
 import { raceAbort } from '../signals/race-abort.ts';
 import type { ResolvedAdminOptions } from './admin-options.ts';
 
@@ -85,7 +86,8 @@ export class Retrier {
       const next: K[] = [];
       for (const key of pending) {
         const answer = answers.get(key);
-        if (answer === undefined) throw new KafkaClientError('kafka', `the broker did not answer for ${String(key)}`, false);
+        // A broker that leaves an item out of its answer breaks the protocol: not worth a retry.
+        if (answer === undefined) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `the broker did not answer for ${String(key)}`);
         if (answer.ok) {
           done.set(key, answer.value);
         } else if (answer.final === true || !shouldRetry(answer.error) || retry >= this.#options.retriesMax) {
