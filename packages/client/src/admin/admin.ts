@@ -28,7 +28,7 @@ import type { TopicPartition } from './partition-leaders.ts';
 import * as records from './records.ts';
 import type { DeletedRecords, DeleteRecordsItem, DeleteRecordsOptions, ListedOffset, ListOffsetsOptions, ListOffsetsRequestItem } from './records.ts';
 import * as topics from './topics.ts';
-import type { CreatedTopic, CreateTopicsOptions, ListTopicsOptions, NewTopic, PartitionIncrease, TopicDescription } from './topics.ts';
+import type { CreatedTopic, CreateTopicsOptions, DescribeTopicsOptions, ListTopicsOptions, NewTopic, PartitionIncrease, TopicDescription } from './topics.ts';
 
 export class Admin {
   readonly options: ResolvedAdminOptions;
@@ -70,7 +70,8 @@ export class Admin {
     return topics.listTopics(this.#ctx, options);
   }
 
-  describeTopics(names: readonly string[], options?: AdminCallOptions): Promise<TopicDescription[]> {
+  /** Partitions (leader, replicas, ISR, offline replicas) and topic ids; DescribeTopicPartitions pages when served, else Metadata. */
+  describeTopics(names: readonly string[], options?: DescribeTopicsOptions): Promise<TopicDescription[]> {
     return topics.describeTopics(this.#ctx, names, options);
   }
 

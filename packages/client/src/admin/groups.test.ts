@@ -161,6 +161,16 @@ describe('Admin groups', () => {
     await raw.close();
   });
 
+  it('without ConsumerGroupDescribe: describeConsumerGroups is UnsupportedVersionError, reset checks classic members only', async () => {
+    const versions = new Map(ADMIN_API_VERSIONS);
+    versions.delete(ApiKey.ConsumerGroupDescribe);
+    const { tb, admin } = await setup(versions);
+    const error = await drive(tb.clock, admin.describeConsumerGroups(['any'])).catch((e: unknown) => e);
+    expect((error as Error).name).toBe('UnsupportedVersionError');
+    const reset = await drive(tb.clock, admin.resetConsumerGroupOffsets('fresh', { partitions: [{ topic: 'events', partition: 0 }], to: 'latest' }));
+    expect(reset.map((o) => o.offset)).toEqual([5]);
+  });
+
   it('an aborted group call rejects with KafkaAbortError', async () => {
     const { tb, admin } = await setup();
     const controller = new AbortController();

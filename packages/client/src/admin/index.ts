@@ -2,7 +2,7 @@
 export { Admin } from './admin.ts';
 export type { AdminOptions, ResolvedAdminOptions } from './admin-options.ts';
 export type { AdminCallOptions } from './admin-context.ts';
-export type { CreatedTopic, CreateTopicsOptions, ListTopicsOptions, NewTopic, PartitionDescription, PartitionIncrease, TopicDescription } from './topics.ts';
+export type { CreatedTopic, CreateTopicsOptions, DescribeTopicsOptions, ListTopicsOptions, NewTopic, PartitionDescription, PartitionIncrease, TopicDescription } from './topics.ts';
 export { ADMIN_API_VERSIONS } from './admin-api-versions.ts';
 export { ALTER_CONFIG_OP_CODES, CONFIG_RESOURCE_TYPE_CODES, CONFIG_SOURCE_NAMES, CONFIG_TYPE_NAMES } from './configs.ts';
 export type {

@@ -91,6 +91,15 @@ describe('Admin topics', () => {
     expect(unknown.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
+  it('follows DescribeTopicPartitions cursors across pages', async () => {
+    const { tb, admin } = await setup();
+    await drive(tb.clock, admin.createTopics([{ name: 'p1', partitions: 5 }, { name: 'p2', partitions: 3 }]));
+    const [p1, p2] = await drive(tb.clock, admin.describeTopics(['p1', 'p2'], { partitionsPerResponseMax: 2 }));
+    expect(p1!.partitions.map((p) => p.partition)).toEqual([0, 1, 2, 3, 4]);
+    expect(p2!.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
+    await expect(admin.describeTopics(['p1'], { partitionsPerResponseMax: 0 })).rejects.toBeInstanceOf(RangeError);
+  });
+
   it('createPartitions raises the count; lowering it is INVALID_PARTITIONS', async () => {
     const { tb, admin } = await setup();
     await drive(tb.clock, admin.createTopics([{ name: 'grow', partitions: 1 }]));

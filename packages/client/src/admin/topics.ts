@@ -34,7 +34,7 @@ const deleteTopicsApi = { request: DeleteTopicsRequestCodec, response: DeleteTop
 const createPartitionsApi = { request: CreatePartitionsRequestCodec, response: CreatePartitionsResponseCodec };
 const describeTopicPartitionsApi = { request: DescribeTopicPartitionsRequestCodec, response: DescribeTopicPartitionsResponseCodec };
 
-/** Partitions asked for per DescribeTopicPartitions page (Kafka's default limit). */
+/** Partitions asked for per DescribeTopicPartitions page by default (Kafka's default limit). */
 export const DESCRIBE_PARTITIONS_PAGE_MAX = 2000;
 /** Pages followed for one describeTopics call. */
 export const DESCRIBE_PAGES_MAX = 10_000;
@@ -83,6 +83,11 @@ export interface TopicDescription {
   readonly isInternal: boolean;
   /** Sorted by partition id. */
   readonly partitions: readonly PartitionDescription[];
+}
+
+export interface DescribeTopicsOptions extends AdminCallOptions {
+  /** Partitions per DescribeTopicPartitions answer (Kafka's partitionSizeLimitPerResponse). Default 2000. */
+  readonly partitionsPerResponseMax?: number;
 }
 
 export interface ListTopicsOptions extends AdminCallOptions {
@@ -169,14 +174,16 @@ export async function listTopics(ctx: AdminContext, options: ListTopicsOptions =
 }
 
 /** Partitions, leaders, replicas, ISR and offline replicas of each named topic, in the order asked. */
-export async function describeTopics(ctx: AdminContext, names: readonly string[], options: AdminCallOptions = {}): Promise<TopicDescription[]> {
+export async function describeTopics(ctx: AdminContext, names: readonly string[], options: DescribeTopicsOptions = {}): Promise<TopicDescription[]> {
+  const pageMax = options.partitionsPerResponseMax ?? DESCRIBE_PARTITIONS_PAGE_MAX;
+  if (!Number.isInteger(pageMax) || pageMax < 1) throw new RangeError(`partitionsPerResponseMax must be a positive integer, got ${pageMax}`);
   const done = await ctx.retrier.settleEach(
     names,
     async (pending) => {
       const nodeId = await ctx.routing.anyBroker(options.signal);
       const connection = await ctx.routing.connection(nodeId);
       const paged = connection.versionOf(DescribeTopicPartitionsRequestCodec.meta.apiKey) !== undefined;
-      return paged ? describeByPages(ctx, nodeId, pending, options) : describeByMetadata(ctx, pending, options);
+      return paged ? describeByPages(ctx, nodeId, pending, pageMax, options) : describeByMetadata(ctx, pending, options);
     },
     options.signal,
     { onRetriable: () => ctx.routing.requestRefresh() },
@@ -189,11 +196,11 @@ function topicFailure(errorCode: number, name: string): ItemOutcome<TopicDescrip
   return failed(new KafkaError(errorCode, `topic ${name}`), errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 }
 
-async function describeByPages(ctx: AdminContext, nodeId: number, names: readonly string[], options: AdminCallOptions): Promise<Map<string, ItemOutcome<TopicDescription>>> {
+async function describeByPages(ctx: AdminContext, nodeId: number, names: readonly string[], pageMax: number, options: AdminCallOptions): Promise<Map<string, ItemOutcome<TopicDescription>>> {
   const topics = new Map<string, { topicId: string; isInternal: boolean; errorCode: number; partitions: PartitionDescription[] }>();
   let cursor: DescribeTopicPartitionsRequestCursor | null = null;
   for (let page = 0; page < DESCRIBE_PAGES_MAX; page++) {
-    const response: DescribeTopicPartitionsResponse = await ctx.routing.send(nodeId, describeTopicPartitionsApi, { topics: names.map((name) => ({ name })), responsePartitionLimit: DESCRIBE_PARTITIONS_PAGE_MAX, cursor }, options);
+    const response: DescribeTopicPartitionsResponse = await ctx.routing.send(nodeId, describeTopicPartitionsApi, { topics: names.map((name) => ({ name })), responsePartitionLimit: pageMax, cursor }, options);
     for (const t of response.topics) {
       if (t.name === null) continue;
       const entry = topics.get(t.name) ?? { topicId: t.topicId, isInternal: t.isInternal, errorCode: t.errorCode, partitions: [] };
