@@ -30,6 +30,7 @@ import { describeConsumerGroups, describeGroups, servesConsumerGroupDescribe } f
 import { partitionKey } from './partition-leaders.ts';
 import type { TopicPartition } from './partition-leaders.ts';
 import { listOffsets } from './records.ts';
+import type { OffsetSpec } from './records.ts';
 import { describeTopics } from './topics.ts';
 import { failed, ok } from './retry.ts';
 import type { ItemOutcome } from './retry.ts';
@@ -189,15 +190,16 @@ async function partitionsToReset(ctx: AdminContext, options: ResetConsumerGroupO
 
 /** The offset each partition moves to; a timestamp past the last record means the log end (Kafka's tool does the same). */
 async function resetTargets(ctx: AdminContext, partitions: readonly TopicPartition[], to: ResetTarget, signal: AbortSignal | undefined): Promise<{ topic: string; partition: number; offset: number }[]> {
-  const latest = await listOffsets(ctx, partitions.map((p) => ({ ...p, spec: 'latest' as const })), { signal });
-  if (to === 'latest') return latest.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.offset }));
-  const earliest = await listOffsets(ctx, partitions.map((p) => ({ ...p, spec: 'earliest' as const })), { signal });
-  if (to === 'earliest') return earliest.map((e) => ({ topic: e.topic, partition: e.partition, offset: e.offset }));
+  const lookUp = async (spec: OffsetSpec): Promise<number[]> => (await listOffsets(ctx, partitions.map((p) => ({ ...p, spec })), { signal })).map((l) => l.offset);
+  const at = (offsets: readonly number[]) => partitions.map((p, i) => ({ topic: p.topic, partition: p.partition, offset: offsets[i]! }));
+  if (to === 'earliest' || to === 'latest') return at(await lookUp(to));
+  const latest = await lookUp('latest');
   if ('offset' in to) {
-    return partitions.map((p, i) => ({ ...p, offset: Math.min(Math.max(to.offset, earliest[i]!.offset), latest[i]!.offset) }));
+    const earliest = await lookUp('earliest');
+    return at(partitions.map((_, i) => Math.min(Math.max(to.offset, earliest[i]!), latest[i]!)));
   }
-  const atTime = await listOffsets(ctx, partitions.map((p) => ({ ...p, spec: { timestampMs: to.timestampMs } })), { signal });
-  return partitions.map((p, i) => ({ ...p, offset: atTime[i]!.offset >= 0 ? atTime[i]!.offset : latest[i]!.offset }));
+  const atTime = await lookUp({ timestampMs: to.timestampMs });
+  return at(atTime.map((offset, i) => (offset >= 0 ? offset : latest[i]!)));
 }
 
 /** Removes the group's committed offsets of `partitions` (OffsetDelete). GROUP_SUBSCRIBED_TO_TOPIC while a member consumes the topic. */
