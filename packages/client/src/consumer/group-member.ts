@@ -359,7 +359,7 @@ export class GroupMember {
     for (;;) {
       const coordinator = await this.#findCoordinator();
       const body = (version: number): OffsetFetchRequest => version >= 8
-        ? { groupId: '', topics: null, groups: [{ groupId: this.#groupId, memberId: null, memberEpoch: -1, topics }], requireStable: true }
+        ? { groupId: '', topics: [], groups: [{ groupId: this.#groupId, memberId: null, memberEpoch: -1, topics }], requireStable: true }
         : { groupId: this.#groupId, topics, groups: [], requireStable: version >= 7 };
       const response = await this.#send(coordinator, offsetFetchApi, body);
       const group = response.groups[0];
