@@ -3,7 +3,7 @@
 // (earliest, latest, none), backpressure on the buffered bytes, and KIP-320 truncation
 // detection after a leader epoch change (a diverging epoch answered by Fetch v12+).
 import { createRandom } from '@samsa/runtime';
-import { ErrorCode } from '@samsa/codec/wire';
+import { ErrorCode, FetchRequestCodec, MetadataRequestCodec, MetadataResponseCodec, ZERO_UUID } from '@samsa/codec/wire';
 import { afterEach, describe, expect, it } from 'vitest';
 import { drive, macrotask } from '../../test/support/drive.ts';
 import { startTestBroker } from '../../test/support/test-broker.ts';
@@ -12,6 +12,7 @@ import { KafkaError } from '../errors.ts';
 import { Producer } from '../producer/producer.ts';
 import { stringSerde } from '../serde/serializers.ts';
 import { Consumer } from './consumer.ts';
+import { CONSUMER_API_VERSIONS } from './consumer-api-versions.ts';
 import { LogTruncationError } from './consumer-errors.ts';
 import type { ConsumerOptions } from './consumer-options.ts';
 import type { ConsumerRecord } from './consumer-record.ts';
@@ -194,5 +195,32 @@ describe('Consumer in assign-only mode', () => {
     const error = await drive(tb.clock, strict.next()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LogTruncationError);
     expect((error as LogTruncationError).divergentOffsets).toEqual([{ topic: 't', partition: 0, offset: 6n, leaderEpoch: 0 }]);
+  });
+
+  it('KIP-320: a newer leader epoch in the metadata sends the position through OffsetForLeaderEpoch (Fetch v11: no diverging epoch)', async () => {
+    const { tb, producer } = await setUp();
+    for (const v of values(0, 10)) await produce(producer, 't', 0, [v]);
+    const versions = new Map(CONSUMER_API_VERSIONS);
+    versions.set(FetchRequestCodec.meta.apiKey, { minVersion: 4, maxVersion: 11 });
+    const c = consumer({ autoOffsetReset: 'earliest', connection: { clientApiVersions: versions } });
+    const tp = { topic: 't', partition: 0 };
+    c.assign([{ ...tp, offset: 0n }]);
+    expect((await read(c, 10)).length).toBe(10);
+    c.pause([tp]);
+    await drive(tb.clock, (async () => { for (let i = 0; i < 30; i++) await macrotask(); })());
+    const p = tb.broker.registry.partition('t', 0)!;
+    expect(await p.truncateTo(6)).toBe(true);
+    p.leaderEpoch = 1;
+    await produce(producer, 't', 0, ['n6', 'n7']);
+    // A single broker always reports epoch 0 in Metadata; show the consumer the new epoch a
+    // cluster's Metadata would carry (the cache keeps the highest epoch it saw).
+    const client = await tb.connect();
+    const metadata = await client.request(MetadataRequestCodec.meta.apiKey, 12, MetadataRequestCodec, { topics: [{ topicId: ZERO_UUID, name: 't' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, MetadataResponseCodec);
+    await client.close();
+    const bumped = { ...metadata, topics: metadata.topics.map((t) => ({ ...t, partitions: t.partitions.map((x) => ({ ...x, leaderEpoch: 1 })) })) };
+    c.cluster.metadata.update(bumped, tb.clock.monotonicMs());
+    c.resume([tp]);
+    const again = await read(c, 2);
+    expect(again.map((r) => [r.offset, text(r)])).toEqual([[6n, 'n6'], [7n, 'n7']]);
   });
 });

@@ -278,7 +278,8 @@ export class Fetcher {
     for (const t of response.responses) {
       for (const p of t.partitions) {
         const item = sent.find((x) => (version >= V_TOPIC_IDS ? this.#topicId(x.state.topic) === t.topicId : x.state.topic === t.topic) && x.state.partition === p.partitionIndex);
-        if (item === undefined || !this.#states.isCurrent(item.state, item.seekEpoch, item.fetchOffset)) continue;
+        // Answers for partitions sought, reset, revoked or paused meanwhile are dropped (Java's rule).
+        if (item === undefined || item.state.paused || !this.#states.isCurrent(item.state, item.seekEpoch, item.fetchOffset)) continue;
         this.#onPartition(item, p);
       }
     }
