@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { drive, macrotask } from '../../test/support/drive.ts';
 import { startTestBroker } from '../../test/support/test-broker.ts';
 import type { TestBroker } from '../../test/support/test-broker.ts';
-import { KafkaError } from '../errors.ts';
+import { KafkaAbortError, KafkaError, KafkaStateError } from '../errors.ts';
 import { Producer } from '../producer/producer.ts';
 import { stringSerde } from '../serde/serializers.ts';
 import { Consumer } from './consumer.ts';
@@ -222,5 +222,19 @@ describe('Consumer in assign-only mode', () => {
     c.resume([tp]);
     const again = await read(c, 2);
     expect(again.map((r) => [r.offset, text(r)])).toEqual([[6n, 'n6'], [7n, 'n7']]);
+  });
+
+  it('next() honours an AbortSignal; calls after close() throw KafkaStateError', async () => {
+    await setUp();
+    const c = consumer();
+    c.assign([{ topic: 't', partition: 0, offset: 0n }]);
+    const ac = new AbortController();
+    const waiting = c.next({ signal: ac.signal });
+    await macrotask();
+    ac.abort();
+    await expect(waiting).rejects.toBeInstanceOf(KafkaAbortError);
+    await drive(tb!.clock, c.close());
+    await expect(c.next()).rejects.toBeInstanceOf(KafkaStateError);
+    expect(() => c.seek({ topic: 't', partition: 0, offset: 0n })).toThrow(KafkaStateError);
   });
 });
