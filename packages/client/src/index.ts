@@ -1,4 +1,4 @@
-// @samsa/client: a runtime-free Kafka client (producer first; consumer and admin later). See README.md.
+// @samsa/client: a runtime-free Kafka client: producer, consumer and admin. See README.md.
 export {
   KafkaClientError,
   KafkaError,
@@ -29,3 +29,70 @@ export { stringSerde, jsonSerde } from './serde/serializers.ts';
 export type { Serde } from './serde/serializers.ts';
 export { murmur2Partition, StickyPartitioner, defaultPartitioner } from './partitioners/index.ts';
 export type { Partitioner, PartitionerRecord } from './partitioners/index.ts';
+export { Consumer } from './consumer/consumer.ts';
+export type { AssignedPartition, CallOptions, RunOptions } from './consumer/consumer.ts';
+export type { ConsumerOptions, IsolationLevel, OffsetResetStrategy } from './consumer/consumer-options.ts';
+export type { ConsumerBatch, ConsumerRecord, ConsumerRecordHeader, TopicPartition, TopicPartitionOffset } from './consumer/consumer-record.ts';
+export type { RebalanceListener } from './consumer/group-member.ts';
+export { LogTruncationError } from './consumer/consumer-errors.ts';
+export { CONSUMER_API_VERSIONS } from './consumer/consumer-api-versions.ts';
+export { rangeAssignor, roundRobinAssignor, cooperativeStickyAssignor } from './assignors/index.ts';
+export type { Assignor, GroupAssignment, GroupMember, MemberSubscription, RebalanceProtocol } from './assignors/index.ts';
+export {
+  Admin,
+  ADMIN_API_VERSIONS,
+  ALTER_CONFIG_OP_CODES,
+  CONFIG_RESOURCE_TYPE_CODES,
+  CONFIG_SOURCE_NAMES,
+  CONFIG_TYPE_NAMES,
+  DELETE_RECORDS_HIGH_WATERMARK,
+} from './admin/index.ts';
+export type {
+  AdminOptions,
+  AdminCallOptions,
+  CreatedTopic,
+  CreateTopicsOptions,
+  DescribeTopicsOptions,
+  ListTopicsOptions,
+  NewTopic,
+  PartitionDescription,
+  PartitionIncrease,
+  TopicDescription,
+  AlterConfigOp,
+  AlterConfigOpType,
+  AlterConfigsOptions,
+  AlterConfigsResource,
+  ConfigDescription,
+  ConfigEntry,
+  ConfigResource,
+  ConfigResourceType,
+  ConfigSourceName,
+  ConfigSynonym,
+  ConfigTypeName,
+  DescribeConfigsOptions,
+  DescribeConfigsResource,
+  IncrementalAlterConfigsResource,
+  BrokerDescription,
+  ClusterDescription,
+  DeletedRecords,
+  DeleteRecordsItem,
+  DeleteRecordsOptions,
+  ListedOffset,
+  ListOffsetsOptions,
+  ListOffsetsRequestItem,
+  OffsetSpec,
+  TopicPartition as AdminTopicPartition,
+  AssignedTopicPartitions,
+  ClassicGroupDescription,
+  ClassicGroupMember,
+  ConsumerGroupDescription,
+  ConsumerGroupMember,
+  ListedGroup,
+  ListGroupsOptions,
+  CommittedOffset,
+  GroupOffsets,
+  ListConsumerGroupOffsetsOptions,
+  OffsetToCommit,
+  ResetConsumerGroupOffsetsOptions,
+  ResetTarget,
+} from './admin/index.ts';
