@@ -96,3 +96,17 @@ export type {
   ResetConsumerGroupOffsetsOptions,
   ResetTarget,
 } from './admin/index.ts';
+export { consoleLogger, silentLogger } from './observability/index.ts';
+export type {
+  ClientMetrics,
+  ConnectionMetric,
+  FetchedRecordsMetric,
+  LogFields,
+  Logger,
+  LogLevel,
+  ProducedBatchMetric,
+  RebalanceMetric,
+  RequestMetric,
+  RequestOutcome,
+} from './observability/index.ts';
+export type { ClientOptions } from './cluster/client-options.ts';

@@ -2,15 +2,10 @@
  * Admin options, their defaults (Kafka's AdminClient defaults unless noted) and checks.
  * Units last in names; every retry loop and cache has a bound.
  */
-import type { Clock, Transport } from '@samsa/runtime';
+import type { ClientOptions } from '../cluster/client-options.ts';
 import type { ClusterOptions } from '../cluster/cluster.ts';
 
-export interface AdminOptions {
-  readonly transport: Transport;
-  readonly clock: Clock;
-  /** `host:port` entries. */
-  readonly bootstrap: readonly string[];
-  readonly clientId?: string;
+export interface AdminOptions extends ClientOptions {
   /** Bound on one request's answer; also the broker-side `timeoutMs` of CreateTopics & co. Default 30 000. */
   readonly requestTimeoutMs?: number;
   /** Retries of a call after a retriable error (NOT_CONTROLLER, NOT_COORDINATOR, a lost connection …). Default 5. */
@@ -18,8 +13,6 @@ export interface AdminOptions {
   /** Wait before the first retry, doubled up to `retryBackoffMaxMs`. Defaults 100 and 1 000. */
   readonly retryBackoffMs?: number;
   readonly retryBackoffMaxMs?: number;
-  /** Metadata older than this is fetched again before routing. Default 300 000. */
-  readonly metadataMaxAgeMs?: number;
   /** Group coordinators remembered (then the cache starts over). Default 10 000. */
   readonly coordinatorsCachedMax?: number;
   /** Passed to the cluster's connections; `clientApiVersions` defaults to ADMIN_API_VERSIONS (tests narrow it to force fallbacks). */

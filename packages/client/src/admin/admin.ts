@@ -9,7 +9,8 @@
  * No state beyond the Cluster's connections and metadata and a coordinator cache; one
  * Admin may serve any number of concurrent calls on one event loop.
  */
-import { Cluster } from '../cluster/cluster.ts';
+import type { Cluster } from '../cluster/cluster.ts';
+import { clusterFromOptions } from '../cluster/client-options.ts';
 import { ADMIN_API_VERSIONS } from './admin-api-versions.ts';
 import type { AdminCallOptions, AdminContext } from './admin-context.ts';
 import { resolveAdminOptions } from './admin-options.ts';
@@ -37,15 +38,12 @@ export class Admin {
 
   constructor(options: AdminOptions) {
     this.options = resolveAdminOptions(options);
-    this.cluster = new Cluster({
-      transport: options.transport,
-      clock: options.clock,
-      bootstrap: options.bootstrap,
-      ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
-      metadataMaxAgeMs: this.options.metadataMaxAgeMs,
-      allowAutoTopicCreation: false,
+    this.cluster = clusterFromOptions(options, {
+      requestTimeoutMs: this.options.requestTimeoutMs,
       retryBackoffMs: this.options.retryBackoffMs,
-      connection: { requestTimeoutMs: this.options.requestTimeoutMs, clientApiVersions: ADMIN_API_VERSIONS, ...options.connection },
+      clientApiVersions: ADMIN_API_VERSIONS,
+      allowAutoTopicCreation: false,
+      metadataMaxAgeMs: this.options.metadataMaxAgeMs,
     });
     this.#ctx = { routing: new AdminRouting(this.cluster, this.options), retrier: new Retrier(options.clock, this.options) };
   }

@@ -24,6 +24,8 @@ import type { BrokerAddress } from './bootstrap.ts';
 import { MetadataCache } from './metadata-cache.ts';
 import { raceAbort } from '../signals/race-abort.ts';
 import type { TopicInfo } from './metadata-cache.ts';
+import { SILENT_OBSERVER } from '../observability/observer.ts';
+import type { Observer } from '../observability/observer.ts';
 
 export interface ClusterOptions {
   readonly transport: Transport;
@@ -41,6 +43,8 @@ export interface ClusterOptions {
   readonly topicsMax?: number;
   /** Passed to every connection. */
   readonly connection?: Partial<Pick<BrokerConnectionOptions, 'requestTimeoutMs' | 'connectTimeoutMs' | 'inFlightRequestsMax' | 'queuedRequestsMax' | 'responseFrameBytesMax' | 'clientApiVersions'>>;
+  /** Logger and metrics hooks, shared by every component of the client. Default silent. */
+  readonly observer?: Observer;
 }
 
 export interface TopicWaitOptions {
@@ -55,6 +59,7 @@ export const TOPICS_MAX_DEFAULT = 10_000;
 
 export class Cluster {
   readonly metadata = new MetadataCache();
+  readonly observer: Observer;
   readonly #options: ClusterOptions;
   readonly #clock: Clock;
   readonly #bootstrap: BrokerAddress[];
@@ -68,6 +73,7 @@ export class Cluster {
 
   constructor(options: ClusterOptions) {
     this.#options = options;
+    this.observer = options.observer ?? SILENT_OBSERVER;
     this.#clock = options.clock;
     this.#bootstrap = parseBootstrap(options.bootstrap);
   }
@@ -218,6 +224,7 @@ export class Cluster {
       clock: this.#clock,
       host: address.host,
       port: address.port,
+      observer: this.observer,
       ...(this.#options.clientId === undefined ? {} : { clientId: this.#options.clientId }),
     });
   }

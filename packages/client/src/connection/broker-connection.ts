@@ -33,6 +33,9 @@ import { ApiVersionsRequestCodec, ApiVersionsResponseCodec, ErrorCode, FrameSpli
 import type { ApiVersionsResponse, MessageCodec } from '@samsa/codec/wire';
 import type { Clock, Connection, TimerHandle, Transport } from '@samsa/runtime';
 import { KafkaAbortError, KafkaClientError, KafkaConnectionError, KafkaError, KafkaTimeoutError, abortErrorOf } from '../errors.ts';
+import { SILENT_OBSERVER } from '../observability/observer.ts';
+import type { Observer } from '../observability/observer.ts';
+import type { RequestOutcome } from '../observability/metrics.ts';
 import { CLIENT_API_VERSIONS } from './client-api-versions.ts';
 import type { VersionRange } from './client-api-versions.ts';
 import { negotiateVersions, unsupportedApiError } from './negotiate-versions.ts';
@@ -65,6 +68,8 @@ export interface BrokerConnectionOptions {
   readonly clientSoftwareName?: string;
   readonly clientSoftwareVersion?: string;
   readonly signal?: AbortSignal;
+  /** Logger and metrics hooks (request timings, open/close). Default silent. */
+  readonly observer?: Observer;
 }
 
 export interface RequestOptions {
@@ -90,6 +95,10 @@ interface InFlight {
   resolve(body: unknown): void;
   reject(error: Error): void;
   timer: TimerHandle | null;
+  /** Removed once settled, so a long-lived signal does not keep every request alive. */
+  abort: { readonly signal: AbortSignal; readonly listener: () => void } | null;
+  /** Set only when request metrics are observed. */
+  metric: { readonly apiKey: number; readonly apiVersion: number; readonly requestBytes: number; readonly startMs: number } | null;
 }
 
 interface Queued {
@@ -110,6 +119,7 @@ export class BrokerConnection {
   readonly #inFlight: InFlight[] = [];
   readonly #queued: Queued[] = [];
   readonly #closeListeners: ((error: KafkaClientError | undefined) => void)[] = [];
+  readonly #observer: Observer;
   #versions = new Map<number, number>();
   #brokerVersions: readonly BrokerApiVersion[] = [];
   #nextCorrelationId = 1;
@@ -125,6 +135,7 @@ export class BrokerConnection {
     this.#inFlightMax = options.inFlightRequestsMax ?? IN_FLIGHT_REQUESTS_MAX_DEFAULT;
     this.#queuedMax = options.queuedRequestsMax ?? QUEUED_REQUESTS_MAX_DEFAULT;
     this.#clientVersions = options.clientApiVersions ?? CLIENT_API_VERSIONS;
+    this.#observer = options.observer ?? SILENT_OBSERVER;
     this.#splitter = new FrameSplitter({ frameBytesMax: options.responseFrameBytesMax ?? RESPONSE_FRAME_BYTES_MAX_DEFAULT, api: 'ResponseFrame' });
     if (!(this.#inFlightMax >= 1)) throw new RangeError(`inFlightRequestsMax must be >= 1, got ${this.#inFlightMax}`);
     socket.start({ onData: (chunk) => this.#onData(chunk), onClose: (error) => this.#onSocketClose(error) });
@@ -144,6 +155,7 @@ export class BrokerConnection {
       throw error instanceof KafkaClientError ? error : new KafkaConnectionError(address, `connect failed: ${String(error)}`, { cause: error });
     });
     const connection = new BrokerConnection(socket, options);
+    (options.observer ?? SILENT_OBSERVER).connection({ broker: address, event: 'open' });
     try {
       await connection.#handshake(options);
     } catch (error) {
@@ -227,9 +239,9 @@ export class BrokerConnection {
     const signal = options.signal;
     if (signal?.aborted === true) return Promise.reject(abortErrorOf(signal));
     return new Promise<unknown>((resolve, reject) => {
-      let started = false;
+      let onAbort: (() => void) | null = null;
       const start = (): void => {
-        started = true;
+        if (onAbort !== null) signal?.removeEventListener('abort', onAbort);
         if (signal?.aborted === true) return reject(abortErrorOf(signal));
         this.#write(codec, version, body, options, decode, resolve, reject);
       };
@@ -237,14 +249,20 @@ export class BrokerConnection {
       if (this.#queued.length >= this.#queuedMax) {
         return reject(new KafkaConnectionError(this.address, `more than ${this.#queuedMax} requests queued for an in-flight slot`));
       }
-      const entry: Queued = { start, fail: reject };
+      const fail = (error: Error): void => {
+        if (onAbort !== null) signal?.removeEventListener('abort', onAbort);
+        reject(error);
+      };
+      const entry: Queued = { start, fail };
       this.#queued.push(entry);
-      signal?.addEventListener('abort', () => {
-        if (started) return;
-        const at = this.#queued.indexOf(entry);
-        if (at >= 0) this.#queued.splice(at, 1);
-        reject(abortErrorOf(signal));
-      }, { once: true });
+      if (signal !== undefined) {
+        onAbort = (): void => {
+          const at = this.#queued.indexOf(entry);
+          if (at >= 0) this.#queued.splice(at, 1);
+          reject(abortErrorOf(signal));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
     });
   }
 
@@ -273,14 +291,22 @@ export class BrokerConnection {
       written.then(() => resolve(null), () => reject(this.#closedError()));
       return;
     }
-    const entry: InFlight = { correlationId, apiName: codec.meta.apiName ?? codec.name, decode, settled: false, resolve, reject, timer: null };
+    const metric = this.#observer.measuresRequests
+      ? { apiKey: codec.meta.apiKey, apiVersion: version, requestBytes: frame.length, startMs: this.#clock.monotonicMs() }
+      : null;
+    const entry: InFlight = { correlationId, apiName: codec.meta.apiName ?? codec.name, decode, settled: false, resolve, reject, timer: null, abort: null, metric };
     const timeoutMs = options.timeoutMs ?? this.#requestTimeoutMs;
     entry.timer = this.#clock.setTimeout(() => {
       const error = new KafkaTimeoutError(`${this.address}: ${entry.apiName} request ${correlationId} had no response within ${timeoutMs} ms`);
       this.#settle(entry, error);
       this.#fail(new KafkaConnectionError(this.address, `closed after ${entry.apiName} request ${correlationId} timed out`));
     }, timeoutMs);
-    options.signal?.addEventListener('abort', () => this.#settle(entry, abortErrorOf(options.signal!)), { once: true });
+    const signal = options.signal;
+    if (signal !== undefined) {
+      const listener = (): void => this.#settle(entry, abortErrorOf(signal));
+      entry.abort = { signal, listener };
+      signal.addEventListener('abort', listener, { once: true });
+    }
     this.#inFlight.push(entry);
   }
 
@@ -310,6 +336,8 @@ export class BrokerConnection {
         return this.#fail(new KafkaConnectionError(this.address, `malformed ${entry.apiName} response: ${String(error)}`, { cause: error }));
       }
       entry.timer?.cancel();
+      entry.abort?.signal.removeEventListener('abort', entry.abort.listener);
+      if (entry.metric !== null) this.#observeRequest(entry, frame.length, 'ok');
       if (!entry.settled) {
         entry.settled = true;
         entry.resolve(decoded.body);
@@ -324,9 +352,27 @@ export class BrokerConnection {
 
   #settle(entry: InFlight, error: Error): void {
     entry.timer?.cancel();
+    entry.abort?.signal.removeEventListener('abort', entry.abort.listener);
     if (entry.settled) return;
     entry.settled = true;
+    if (entry.metric !== null) {
+      this.#observeRequest(entry, 0, error instanceof KafkaTimeoutError ? 'timeout' : error instanceof KafkaAbortError ? 'aborted' : 'connection-error');
+    }
     entry.reject(error);
+  }
+
+  #observeRequest(entry: InFlight, responseBytes: number, outcome: RequestOutcome): void {
+    const m = entry.metric!;
+    this.#observer.request({
+      broker: this.address,
+      api: entry.apiName,
+      apiKey: m.apiKey,
+      apiVersion: m.apiVersion,
+      requestBytes: m.requestBytes,
+      responseBytes,
+      durationMs: this.#clock.monotonicMs() - m.startMs,
+      outcome,
+    });
   }
 
   #onSocketClose(error: Error | undefined): void {
@@ -347,6 +393,8 @@ export class BrokerConnection {
     for (const entry of this.#inFlight.splice(0)) this.#settle(entry, failure);
     for (const queued of this.#queued.splice(0)) queued.fail(failure);
     this.#socket.destroy();
+    if (error !== undefined) this.#observer.log('warn', 'broker connection closed', { broker: this.address, error: error.message });
+    this.#observer.connection(error === undefined ? { broker: this.address, event: 'close' } : { broker: this.address, event: 'close', error });
     for (const listener of this.#closeListeners.splice(0)) listener(error);
   }
 }

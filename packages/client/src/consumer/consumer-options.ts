@@ -2,21 +2,15 @@
  * Consumer options, their defaults (the Java consumer's, Kafka 3.x/4.x, unless noted) and
  * their checks. Names carry units last; every buffer and queue has an explicit bound.
  */
-import type { Clock, Transport } from '@samsa/runtime';
+import type { ClientOptions } from '../cluster/client-options.ts';
 import type { Assignor } from '../assignors/index.ts';
 import { cooperativeStickyAssignor, rangeAssignor, roundRobinAssignor } from '../assignors/index.ts';
-import type { ClusterOptions } from '../cluster/cluster.ts';
 
 export type IsolationLevel = 'read_uncommitted' | 'read_committed';
 /** What to do when a partition has no valid position: Kafka's `auto.offset.reset`. */
 export type OffsetResetStrategy = 'earliest' | 'latest' | 'none';
 
-export interface ConsumerOptions {
-  readonly transport: Transport;
-  readonly clock: Clock;
-  /** `host:port` entries. */
-  readonly bootstrap: readonly string[];
-  readonly clientId?: string;
+export interface ConsumerOptions extends ClientOptions {
   /** Group mode needs it; assign-only mode may set it to commit offsets. */
   readonly groupId?: string;
   /** Static membership (KIP-345). */
@@ -51,10 +45,6 @@ export interface ConsumerOptions {
   readonly requestTimeoutMs?: number;
   /** Default 100. */
   readonly retryBackoffMs?: number;
-  /** Default 300 000. */
-  readonly metadataMaxAgeMs?: number;
-  /** Passed to the cluster's connections. */
-  readonly connection?: ClusterOptions['connection'];
 }
 
 export interface ResolvedConsumerOptions {

@@ -21,7 +21,8 @@
  * - After `close()` every call throws KafkaStateError.
  * Single event loop; any number of concurrent `next()` callers are served in turn.
  */
-import { Cluster } from '../cluster/cluster.ts';
+import type { Cluster } from '../cluster/cluster.ts';
+import { clusterFromOptions } from '../cluster/client-options.ts';
 import { KafkaStateError } from '../errors.ts';
 import { raceAbort } from '../signals/race-abort.ts';
 import { CONSUMER_API_VERSIONS } from './consumer-api-versions.ts';
@@ -66,14 +67,10 @@ export class Consumer implements AsyncIterable<ConsumerBatch> {
 
   constructor(options: ConsumerOptions) {
     this.options = resolveConsumerOptions(options);
-    this.cluster = new Cluster({
-      transport: options.transport,
-      clock: options.clock,
-      bootstrap: options.bootstrap,
-      ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
-      ...(options.metadataMaxAgeMs === undefined ? {} : { metadataMaxAgeMs: options.metadataMaxAgeMs }),
+    this.cluster = clusterFromOptions(options, {
+      requestTimeoutMs: this.options.requestTimeoutMs,
       retryBackoffMs: this.options.retryBackoffMs,
-      connection: { requestTimeoutMs: this.options.requestTimeoutMs, clientApiVersions: CONSUMER_API_VERSIONS, ...options.connection },
+      clientApiVersions: CONSUMER_API_VERSIONS,
     });
     this.#states = new PartitionStates();
     this.#buffer = new FetchBuffer(this.options.bufferedBytesMax);

@@ -364,6 +364,13 @@ export class Fetcher {
         lag: BigInt(Math.max(0, end - decoded.nextOffset)),
       },
     });
+    this.#cluster.observer.fetchedRecords({
+      topic: s.topic,
+      partition: s.partition,
+      records: decoded.records.length,
+      bytes: decoded.sizeBytes,
+      lagRecords: Math.max(0, end - decoded.nextOffset),
+    });
   }
 }
 

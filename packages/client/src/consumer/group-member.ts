@@ -248,6 +248,7 @@ export class GroupMember {
     const committed = added.length === 0 ? new Map<string, TopicPartitionOffset | undefined>() : await this.fetchCommitted(added);
     this.#owned = [...this.#owned, ...added];
     this.#host.assigned(added, committed);
+    this.#observeRebalance('assigned', added.length);
     await this.#listener.onPartitionsAssigned?.(added);
     // KIP-429: what moved away was revoked; join once more so the leader can place it.
     if (this.#protocol === 'COOPERATIVE' && revoked.length > 0) this.#requestRejoin();
@@ -257,6 +258,7 @@ export class GroupMember {
     const keys = new Set(tps.map((tp) => partitionKey(tp.topic, tp.partition)));
     this.#owned = this.#owned.filter((tp) => !keys.has(partitionKey(tp.topic, tp.partition)));
     this.#host.revoked(tps);
+    this.#observeRebalance('revoked', tps.length);
     await this.#listener.onPartitionsRevoked?.([...tps]);
   }
 
@@ -264,7 +266,14 @@ export class GroupMember {
     const lost = this.#owned;
     this.#owned = [];
     this.#host.revoked(lost);
+    if (lost.length > 0) this.#observeRebalance('lost', lost.length);
     if (lost.length > 0) await (this.#listener.onPartitionsLost ?? this.#listener.onPartitionsRevoked)?.call(this.#listener, [...lost]);
+  }
+
+  #observeRebalance(event: 'assigned' | 'revoked' | 'lost', partitions: number): void {
+    const fields = { groupId: this.#groupId, generationId: this.#state.generationId, event, partitions };
+    this.#cluster.observer.log(event === 'lost' ? 'warn' : 'info', `partitions ${event}`, fields);
+    this.#cluster.observer.rebalance(fields);
   }
 
   #waitIdle(): Promise<void> {

@@ -2,21 +2,16 @@
  * Producer options, their defaults (Kafka 3.x/4.x producer defaults unless noted) and
  * their checks. Names carry units last; every bound is explicit.
  */
-import type { Clock, Random, Transport } from '@samsa/runtime';
+import type { ClientOptions } from '../cluster/client-options.ts';
+import type { Random } from '@samsa/runtime';
 import type { CompressionName } from '@samsa/codec/wire';
-import type { ClusterOptions } from '../cluster/cluster.ts';
 import type { Partitioner } from '../partitioners/index.ts';
 
 export type Acks = 0 | 1 | -1 | 'all';
 
-export interface ProducerOptions {
-  readonly transport: Transport;
-  readonly clock: Clock;
+export interface ProducerOptions extends ClientOptions {
   /** Randomness for the sticky partitioner. */
   readonly random: Random;
-  /** `host:port` entries. */
-  readonly bootstrap: readonly string[];
-  readonly clientId?: string;
   /** 0: fire and forget; 1: the leader appended; -1/'all': the ISR has it. Default 'all'. */
   readonly acks?: Acks;
   /** Default true; needs acks 'all' (unset idempotence turns off with acks 0/1, as Kafka does). */
@@ -43,10 +38,7 @@ export interface ProducerOptions {
   readonly compression?: CompressionName;
   /** Default: murmur2 for keys, sticky (KIP-480) for null keys. */
   readonly partitioner?: Partitioner;
-  readonly metadataMaxAgeMs?: number;
   readonly allowAutoTopicCreation?: boolean;
-  /** Passed to the cluster's connections. */
-  readonly connection?: ClusterOptions['connection'];
 }
 
 export interface ResolvedProducerOptions {

@@ -14,7 +14,8 @@
  */
 import { initCompression, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec/wire';
 import type { RecordInput } from '@samsa/codec/wire';
-import { Cluster } from '../cluster/cluster.ts';
+import type { Cluster } from '../cluster/cluster.ts';
+import { clusterFromOptions } from '../cluster/client-options.ts';
 import { KafkaStateError, RecordTooLargeError } from '../errors.ts';
 import { defaultPartitioner } from '../partitioners/index.ts';
 import type { Partitioner } from '../partitioners/index.ts';
@@ -57,15 +58,10 @@ export class Producer {
 
   constructor(options: ProducerOptions) {
     this.options = resolveProducerOptions(options);
-    this.cluster = new Cluster({
-      transport: options.transport,
-      clock: options.clock,
-      bootstrap: options.bootstrap,
-      ...(options.clientId === undefined ? {} : { clientId: options.clientId }),
-      ...(options.metadataMaxAgeMs === undefined ? {} : { metadataMaxAgeMs: options.metadataMaxAgeMs }),
-      ...(options.allowAutoTopicCreation === undefined ? {} : { allowAutoTopicCreation: options.allowAutoTopicCreation }),
+    this.cluster = clusterFromOptions(options, {
+      requestTimeoutMs: this.options.requestTimeoutMs,
       retryBackoffMs: this.options.retryBackoffMs,
-      connection: { requestTimeoutMs: this.options.requestTimeoutMs, ...options.connection },
+      ...(options.allowAutoTopicCreation === undefined ? {} : { allowAutoTopicCreation: options.allowAutoTopicCreation }),
     });
     this.#partitioner = options.partitioner ?? defaultPartitioner(options.random);
     this.#memory = new BufferMemory(this.options.bufferMemoryBytes, options.clock);

@@ -288,12 +288,14 @@ export class Sender {
     this.#refreshWanted = true;
     const backoffMs = Math.min(this.#o.retryBackoffMaxMs, this.#o.retryBackoffMs * 2 ** Math.max(0, b.attempts - 1));
     b.retryAtMs = this.#clock.monotonicMs() + backoffMs;
+    this.#cluster.observer.log('debug', 'retrying a produce', { topic: b.topic, partition: b.partition, attempts: b.attempts, backoffMs, error: error.message });
     this.#accumulator.queue(b.topic, b.partition).requeue(b);
   }
 
   #finishDone(b: ProducerBatch, baseOffset: number, logAppendTimeMs: number): void {
     this.#accumulator.queue(b.topic, b.partition).removeInFlight(b);
     b.complete(baseOffset, logAppendTimeMs);
+    this.#observeBatch(b, 0);
     this.#release(b);
   }
 
@@ -303,7 +305,21 @@ export class Sender {
     const at = q.queued.indexOf(b);
     if (at >= 0) q.queued.splice(at, 1);
     b.fail(error);
+    this.#observeBatch(b, error instanceof KafkaError ? error.errorCode : -1);
+    this.#cluster.observer.log('warn', 'a produce failed', { topic: b.topic, partition: b.partition, records: b.recordCount, attempts: b.attempts, error: error.message });
     this.#release(b);
+  }
+
+  #observeBatch(b: ProducerBatch, errorCode: number): void {
+    this.#cluster.observer.producedBatch({
+      topic: b.topic,
+      partition: b.partition,
+      records: b.recordCount,
+      bytes: b.sizeBytes,
+      attempts: b.attempts,
+      durationMs: this.#clock.monotonicMs() - b.createdMs,
+      errorCode,
+    });
   }
 
   #release(b: ProducerBatch): void {
