@@ -6,16 +6,20 @@
  * Without `--follow` it reads up to the high watermark seen at start and exits 0; with
  * `--follow` it keeps long-polling until SIGINT. `--max-messages` bounds the output.
  *
- * `--group G` reads as a member of consumer group G instead (KafkaJS's consumer: join,
- * assignment, commits of what was printed): it starts at the group's committed offsets
- * (else the end, or the log start with `--from-beginning`) and, without `--follow`,
- * leaves the group once nothing new came for `--idle-ms` after joining. Partition and
- * offset flags and `--max-messages` do not combine with it (the group decides positions,
- * and KafkaJS would commit past a cut-off inside a batch).
+ * Both read through @samsa/client's Consumer: without a group it is assigned the partitions
+ * at their start offsets (assign-only mode, no group APIs); start offsets and high
+ * watermarks come from the Admin's ListOffsets (topic-offsets.ts).
+ *
+ * `--group G` reads as a member of consumer group G instead (join, assignment, commits of
+ * what was printed): it starts at the group's committed offsets (else the end, or the log
+ * start with `--from-beginning`) and, without `--follow`, leaves the group once nothing new
+ * came for `--idle-ms` after joining. Partition and offset flags and `--max-messages` do not
+ * combine with it (the group decides positions, and a commit counts whole batches, so a
+ * cut-off inside one would commit past what was printed).
  */
 import { Command } from 'commander';
 import { CliError, ExitCode } from '@samsa/host/cli';
-import type { FetchedRecord } from '../client/kafka-client.ts';
+import type { ConsumerBatch, ConsumerRecord } from '@samsa/client';
 import { bootstrapFrom, collect, intFlag } from './parse-flags.ts';
 
 interface ConsumeOptions {
@@ -37,8 +41,8 @@ interface ConsumeOptions {
 /** How long a group member waits for its first assignment before giving up. */
 const GROUP_JOIN_TIMEOUT_MS = 30_000;
 
-/** Upper bound on Fetch round trips that return nothing before a non-follow read gives up. */
-const EMPTY_FETCHES_MAX = 50;
+/** A read without --follow gives up when no record below the start's high watermark comes for this long. */
+const STALL_MS_MAX = 10_000;
 
 export function consumeCommand(): Command {
   return new Command('consume')
@@ -71,127 +75,149 @@ export function consumeCommand(): Command {
 }
 
 async function consume(o: ConsumeOptions): Promise<void> {
-  const { PartitionReader, withAdmin } = await import('../client/kafka-client.ts');
+  const [{ connectedConsumer, withAdmin }, { KafkaAbortError }, { topicOffsets }] = await Promise.all([import('../client/cli-client.ts'), import('@samsa/client'), import('./topic-offsets.ts')]);
   const bootstrap = bootstrapFrom(o);
   const positions = await withAdmin({ bootstrap }, async (admin) => {
-    const topics = await admin.listTopics();
+    const topics = await admin.listTopics({ includeInternal: true });
     if (!topics.includes(o.topic)) throw new CliError(`topic "${o.topic}" does not exist; list topics with \`samsa topics list\``, ExitCode.failure);
-    const offsets = await admin.fetchTopicOffsets(o.topic);
-    const byTime = o.timestamp !== undefined ? await admin.fetchTopicOffsetsByTimestamp(o.topic, o.timestamp) : [];
+    const offsets = await topicOffsets(admin, o.topic, o.timestamp);
     const wanted = o.partition?.map(intFlag('--partition', 0, 1_000_000));
     for (const p of wanted ?? []) {
       if (!offsets.some((x) => x.partition === p)) throw new CliError(`partition ${p} does not exist in "${o.topic}" (it has ${offsets.length})`, ExitCode.usage);
     }
     return offsets
       .filter((x) => wanted === undefined || wanted.includes(x.partition))
-      .sort((a, b) => a.partition - b.partition)
       .map((x) => {
-        const low = Number(x.low);
-        const high = Number(x.high);
-        let next = high;
-        if (o.fromBeginning) next = low;
-        else if (o.offset !== undefined) next = Math.max(low, o.offset);
-        else if (o.timestamp !== undefined) {
-          const t = byTime.find((y) => y.partition === x.partition);
-          next = t === undefined || Number(t.offset) < 0 ? high : Number(t.offset);
-        }
-        return { partition: x.partition, next, endAtStart: high };
+        let next = x.high;
+        if (o.fromBeginning) next = x.low;
+        else if (o.offset !== undefined) next = Math.max(x.low, o.offset);
+        else if (x.atTimestamp !== undefined) next = x.atTimestamp < 0 ? x.high : x.atTimestamp;
+        return { partition: x.partition, next, endAtStart: x.high };
       });
   });
+  // Without --follow, only partitions with records below the start's high watermark are read.
+  const reading = o.follow ? positions : positions.filter((p) => p.next < p.endAtStart);
+  if (reading.length === 0) {
+    process.stderr.write(`consumed 0 record(s) from "${o.topic}"\n`);
+    return;
+  }
 
-  const reader = new PartitionReader({ bootstrap });
-  let stopping = false;
-  const stop = (): void => {
-    stopping = true;
-  };
+  const consumer = await connectedConsumer({ bootstrap }, { autoOffsetReset: 'latest' });
+  const stopping = new AbortController();
+  const stop = (): void => stopping.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let printed = 0;
   try {
-    await reader.connect(o.topic);
-    let emptyRounds = 0;
-    while (!stopping) {
-      const pending = o.follow ? positions : positions.filter((p) => p.next < p.endAtStart);
-      if (pending.length === 0) break;
-      let gotAny = false;
-      for (const pos of pending) {
-        const waitMs = o.follow && pending.length === 1 ? 500 : 50;
-        const { records } = await reader.fetch(o.topic, pos.partition, pos.next, waitMs);
-        for (const r of records) {
-          if (!o.follow && Number(r.offset) >= pos.endAtStart) break;
-          await write(format(r, pos.partition, o));
-          pos.next = Number(r.offset) + 1;
-          printed++;
-          gotAny = true;
-          if (o.maxMessages !== undefined && printed >= o.maxMessages) return;
+    consumer.assign(reading.map((p) => ({ topic: o.topic, partition: p.partition, offset: BigInt(p.next) })));
+    while (!stopping.signal.aborted) {
+      if (!o.follow && reading.every((p) => p.next >= p.endAtStart)) break;
+      const signal = o.follow ? stopping.signal : AbortSignal.any([stopping.signal, AbortSignal.timeout(STALL_MS_MAX)]);
+      let batch: ConsumerBatch;
+      try {
+        batch = await consumer.next({ signal });
+      } catch (error) {
+        if (stopping.signal.aborted) break;
+        if (error instanceof KafkaAbortError) throw new CliError(`gave up: no records came below the high watermark for ${STALL_MS_MAX} ms`, ExitCode.failure);
+        throw error;
+      }
+      const pos = reading.find((p) => p.partition === batch.partition);
+      if (pos === undefined) continue;
+      let cut = false;
+      for (const r of batch.records) {
+        if (!o.follow && Number(r.offset) >= pos.endAtStart) {
+          cut = true;
+          break;
         }
-        if (stopping) break;
+        await write(format(r, o));
+        pos.next = Number(r.offset) + 1;
+        printed++;
+        if (o.maxMessages !== undefined && printed >= o.maxMessages) return;
       }
-      emptyRounds = gotAny ? 0 : emptyRounds + 1;
-      if (!o.follow && emptyRounds >= EMPTY_FETCHES_MAX) {
-        throw new CliError(`gave up: no records returned below the high watermark after ${EMPTY_FETCHES_MAX} fetches`, ExitCode.failure);
-      }
+      pos.next = cut ? Math.max(pos.next, pos.endAtStart) : Math.max(pos.next, Number(batch.nextOffset));
+      // Read up to where it started: stop fetching it.
+      if (!o.follow && pos.next >= pos.endAtStart) consumer.pause([{ topic: o.topic, partition: pos.partition }]);
     }
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    await reader.close();
+    await consumer.close();
     process.stderr.write(`consumed ${printed} record(s) from "${o.topic}"\n`);
   }
 }
 
 async function consumeGroup(o: ConsumeOptions, groupId: string): Promise<void> {
-  const { createKafka, connectOrExplain } = await import('../client/kafka-client.ts');
+  const { connectedConsumer } = await import('../client/cli-client.ts');
   const bootstrap = bootstrapFrom(o);
-  const consumer = createKafka({ bootstrap }).consumer({ groupId, sessionTimeout: 10_000, rebalanceTimeout: 10_000, heartbeatInterval: 1_000 });
-  await connectOrExplain(() => consumer.connect(), bootstrap);
-  let stopping = false;
-  const stop = (): void => {
-    stopping = true;
-  };
+  const consumer = await connectedConsumer(
+    { bootstrap },
+    {
+      groupId,
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 10_000,
+      heartbeatIntervalMs: 1_000,
+      autoCommitIntervalMs: 500,
+      // Only where the group has committed nothing: the log start with --from-beginning, else the end.
+      autoOffsetReset: o.fromBeginning === true ? 'earliest' : 'latest',
+    },
+  );
+  const stopping = new AbortController();
+  const stop = (): void => stopping.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let printed = 0;
   let joinedAt: number | null = null;
   let lastRecordAt = 0;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joinedAt ??= Date.now();
-  });
+  let failed: { error: unknown } | null = null;
   try {
-    await consumer.subscribe({ topics: [o.topic], fromBeginning: o.fromBeginning === true });
-    await consumer.run({
-      autoCommitInterval: 500,
-      eachMessage: async ({ partition, message }) => {
-        await write(format(message, partition, o));
-        printed++;
+    consumer.subscribe([o.topic], {
+      onPartitionsAssigned: () => {
+        joinedAt ??= Date.now();
+      },
+    });
+    // Each batch counts as processed once every record of it is printed, so what is
+    // committed (every 500 ms and on close) is exactly what was printed.
+    const running = consumer.run({
+      signal: stopping.signal,
+      eachBatch: async (batch) => {
+        for (const r of batch.records) await write(format(r, o));
+        printed += batch.records.length;
         lastRecordAt = Date.now();
       },
     });
+    running.catch((error: unknown) => (failed = { error }));
     const startedAt = Date.now();
-    // Bounded: ends on a signal, after --idle-ms without records (no --follow), or when
-    // no assignment came within GROUP_JOIN_TIMEOUT_MS.
-    while (!stopping) {
+    // Bounded: ends on a signal, after --idle-ms without records (no --follow), when no
+    // assignment came within GROUP_JOIN_TIMEOUT_MS, or on the consumer's error.
+    while (!stopping.signal.aborted) {
       await new Promise((resolve) => setTimeout(resolve, 100));
+      if (failed !== null) throw (failed as { error: unknown }).error;
       const now = Date.now();
+      if (joinedAt === null && consumer.groupState?.state === 'stable') joinedAt = now;
       if (joinedAt === null) {
         if (now - startedAt > GROUP_JOIN_TIMEOUT_MS) throw new CliError(`could not join group "${groupId}" within ${GROUP_JOIN_TIMEOUT_MS} ms`, ExitCode.failure);
         continue;
       }
       if (!o.follow && now - Math.max(joinedAt, lastRecordAt) > o.idleMs) break;
     }
+    stopping.abort();
+    await running.catch(() => {});
   } finally {
+    stopping.abort();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    // Stopping commits the offsets of every record eachMessage finished, then leaves the group.
-    await consumer.disconnect();
+    // Closing commits the offsets of every batch eachBatch finished, then leaves the group.
+    await consumer.close();
     process.stderr.write(`consumed ${printed} record(s) from "${o.topic}" as group "${groupId}"\n`);
   }
 }
 
-function format(r: Pick<FetchedRecord, 'offset' | 'key' | 'value'>, partition: number, o: ConsumeOptions): string {
-  const value = r.value === null ? '' : r.value.toString('utf8');
-  const keyed = o.printKey ? `${r.key === null ? '' : r.key.toString('utf8')}${o.keySeparator}${value}` : value;
-  return `${o.printOffset ? `${partition}:${r.offset}\t` : ''}${keyed}\n`;
+const utf8 = new TextDecoder();
+
+function format(r: Pick<ConsumerRecord, 'partition' | 'offset' | 'key' | 'value'>, o: ConsumeOptions): string {
+  const value = r.value === null ? '' : utf8.decode(r.value);
+  const keyed = o.printKey ? `${r.key === null ? '' : utf8.decode(r.key)}${o.keySeparator}${value}` : value;
+  return `${o.printOffset ? `${r.partition}:${r.offset}\t` : ''}${keyed}\n`;
 }
 
 function write(text: string): Promise<void> | void {

@@ -1,14 +1,15 @@
 /**
- * What `samsa topics describe` asks the cluster, all as raw Kafka requests
- * (client/kafka-request.ts, each bounded by RAW_REQUEST_TIMEOUT_MS):
+ * What `samsa topics describe` asks the cluster, each request to one broker on its own
+ * (client/broker-request.ts: the client's BrokerConnection, each bounded by RAW_REQUEST_TIMEOUT_MS):
  *   1. Metadata v4 (no auto-creation) from the first bootstrap address that answers: the
  *      topics (all when none are named), their partitions, the live brokers;
  *   2. at once: DescribeConfigs v1 (the topics' non-default configs) from that broker,
  *      ListOffsets from each partition's leader and DescribeLogDirs from every live broker
  *      (admin-client.ts `partitionOffsets`, `replicaLags`).
- * Not KafkaJS: its Metadata fails as a whole when any partition has no leader
- * (LEADER_NOT_AVAILABLE), so an offline partition — the case an operator describes a
- * topic for — would make the whole command fail.
+ * Not through the client's Admin: its calls retry a partition without a leader and then
+ * fail as a whole, and one broker that does not answer fails them too, so an offline
+ * partition or a dead broker — the cases an operator describes a topic for — would make the
+ * whole command fail or wait; here each is only shown as unknown.
  *
  * Errors: no bootstrap address answers → exit 1 saying how to start a broker; a named
  * topic that does not exist → exit 1 naming it; DescribeConfigs unanswered → exit 1. A partition without a leader or a broker
@@ -20,9 +21,7 @@ import type { BrokerAddress } from './admin-client.ts';
 import { describePartition, partitionKey } from './topic-description.ts';
 import type { TopicDescription } from './topic-description.ts';
 
-const METADATA_KEY = 3;
 const METADATA_VERSION = 4;
-const DESCRIBE_CONFIGS_KEY = 32;
 const DESCRIBE_CONFIGS_VERSION = 1;
 const TOPIC_RESOURCE = 2;
 /** DescribeConfigs v1+ config source of a value nobody set (Kafka's DEFAULT_CONFIG); the rest are shown. */
@@ -48,17 +47,20 @@ function addressesOf(bootstrap: string): BrokerAddress[] {
 
 /**
  * Metadata (v4, no auto-creation) from the first bootstrap address that answers; which one
- * answered, and its cluster id and controller. Raw, not KafkaJS: KafkaJS's metadata call
- * throws on a partition without a leader, exactly what `topics describe` and `cluster` report.
+ * answered, and its cluster id and controller. Sent on its own (broker-request.ts) rather than
+ * through the client's Cluster, which asks only for the topics it tracks (never "all") and
+ * waits out a topic error: a partition without a leader is exactly what `topics describe`
+ * and `cluster` report.
  */
 export async function metadataFrom(bootstrap: string, names: readonly string[] | null): Promise<{ topics: TopicMetadata[]; brokers: BrokerAddress[]; answered: BrokerAddress; clusterId: string | null; controllerId: number }> {
-  const [{ kafkaRequest }, { ErrorCode, MetadataRequestCodec, MetadataResponseCodec, ZERO_UUID }] = await Promise.all([import('../client/kafka-request.ts'), import('@samsa/codec')]);
+  const [{ brokerRequest }, { ErrorCode, MetadataRequestCodec, MetadataResponseCodec, ZERO_UUID }] = await Promise.all([import('../client/broker-request.ts'), import('@samsa/codec/wire')]);
+  const api = { request: MetadataRequestCodec, response: MetadataResponseCodec };
   const body = { topics: names === null ? null : names.map((name) => ({ topicId: ZERO_UUID, name })), allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
   const failures: string[] = [];
   for (const address of addressesOf(bootstrap)) {
     let r;
     try {
-      r = await kafkaRequest({ host: address.host, port: address.port, apiKey: METADATA_KEY, apiVersion: METADATA_VERSION, request: MetadataRequestCodec, body, response: MetadataResponseCodec, timeoutMs: RAW_REQUEST_TIMEOUT_MS });
+      r = await brokerRequest({ host: address.host, port: address.port, api, version: METADATA_VERSION, body, timeoutMs: RAW_REQUEST_TIMEOUT_MS });
     } catch (error) {
       failures.push((error as Error).message);
       continue;
@@ -77,11 +79,12 @@ export async function metadataFrom(bootstrap: string, names: readonly string[] |
 
 /** Each topic's non-default configs (DescribeConfigs v1); rejects when the broker does not answer. */
 async function topicConfigs(broker: BrokerAddress, names: readonly string[]): Promise<Map<string, Record<string, string>>> {
-  const [{ kafkaRequest }, { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec, ErrorCode }] = await Promise.all([import('../client/kafka-request.ts'), import('@samsa/codec')]);
+  const [{ brokerRequest }, { DescribeConfigsRequestCodec, DescribeConfigsResponseCodec, ErrorCode }] = await Promise.all([import('../client/broker-request.ts'), import('@samsa/codec/wire')]);
+  const api = { request: DescribeConfigsRequestCodec, response: DescribeConfigsResponseCodec };
   const out = new Map<string, Record<string, string>>();
   if (names.length === 0) return out;
   const body = { resources: names.map((resourceName) => ({ resourceType: TOPIC_RESOURCE, resourceName, configurationKeys: null })), includeSynonyms: false, includeDocumentation: false };
-  const r = await kafkaRequest({ host: broker.host, port: broker.port, apiKey: DESCRIBE_CONFIGS_KEY, apiVersion: DESCRIBE_CONFIGS_VERSION, request: DescribeConfigsRequestCodec, body, response: DescribeConfigsResponseCodec, timeoutMs: RAW_REQUEST_TIMEOUT_MS });
+  const r = await brokerRequest({ host: broker.host, port: broker.port, api, version: DESCRIBE_CONFIGS_VERSION, body, timeoutMs: RAW_REQUEST_TIMEOUT_MS });
   for (const res of r.results) {
     if (res.errorCode !== ErrorCode.NONE) continue;
     out.set(res.resourceName, Object.fromEntries(res.configs.filter((c) => c.configSource !== DEFAULT_CONFIG_SOURCE && c.value !== null).map((c) => [c.name, c.value!])));

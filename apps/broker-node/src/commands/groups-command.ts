@@ -1,24 +1,27 @@
 /**
  * `samsa groups list|describe|delete|reset-offsets`: consumer-group administration
  * through the Kafka group APIs (ListGroups, DescribeGroups, DeleteGroups, OffsetFetch,
- * OffsetCommit) and ListOffsets, sent by KafkaJS's admin (see client/kafka-client.ts).
+ * OffsetCommit) and ListOffsets, sent by @samsa/client's Admin (see client/cli-client.ts).
  *
  * `describe` prints what kafka-consumer-groups.sh --describe prints: one row per
  * partition with a committed offset or an owner (GROUP TOPIC PARTITION CURRENT-OFFSET
- * LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID); member assignments are decoded with
- * KafkaJS's AssignerProtocol (the consumer protocol's MemberAssignment).
+ * LOG-END-OFFSET LAG CONSUMER-ID HOST CLIENT-ID); the Admin's describeGroups decodes the
+ * members' assignments (the consumer protocol's MemberAssignment).
  * `reset-offsets` is a dry run unless --execute, as in Kafka; the broker refuses it
  * while the group has members. Its scope and targets are kafka-consumer-groups.sh's
  * (see reset-plan.ts): --topic name[:partitions] (repeatable) or --all-topics; one of
- * --to-earliest/-latest/-current/-offset/-datetime, --shift-by, --by-duration.
+ * --to-earliest/-latest/-current/-offset/-datetime, --shift-by, --by-duration. The plan is
+ * computed here (the Admin's resetConsumerGroupOffsets has no shift, duration or current
+ * target) and committed with one simple OffsetCommit (alterConsumerGroupOffsets).
  */
 import { Command } from 'commander';
-import type { Admin } from 'kafkajs';
+import type { Admin } from '@samsa/client';
 import { CliError, ExitCode } from '@samsa/host/cli';
 import { bootstrapFrom } from './parse-flags.ts';
 import { bootstrapOption, explainKafkaError, withAdmin } from './admin-client.ts';
 import type { Common } from './admin-client.ts';
 import { parseResetTarget, parseTopicSpec, resetOffsetFor } from './reset-plan.ts';
+import { topicOffsets } from './topic-offsets.ts';
 import type { PartitionOffsets, ResetTarget, ResetTargetFlags, TopicSpec } from './reset-plan.ts';
 
 export interface DescribeRow {
@@ -42,41 +45,35 @@ export function formatTable(header: readonly string[], rows: ReadonlyArray<reado
 }
 
 async function describeGroup(admin: Admin, groupId: string): Promise<{ state: string; rows: DescribeRow[] }> {
-  const { AssignerProtocol } = (await import('kafkajs')).default;
-  const described = await admin.describeGroups([groupId]);
-  const group = described.groups[0];
+  const [group] = await admin.describeGroups([groupId]);
   if (group === undefined || (group.state === 'Dead' && group.members.length === 0)) {
     throw new CliError(`consumer group "${groupId}" does not exist; see the groups with \`samsa groups list\``, ExitCode.failure);
   }
   const owners = new Map<string, { consumerId: string; host: string; clientId: string }>();
   const topics = new Set<string>();
   for (const m of group.members) {
-    if (m.memberAssignment.length === 0) continue;
-    const decoded = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
-    for (const [topic, partitions] of Object.entries(decoded?.assignment ?? {})) {
+    for (const [topic, partitions] of m.assignment?.partitions ?? []) {
       topics.add(topic);
       for (const p of partitions) owners.set(`${topic}\0${p}`, { consumerId: m.memberId, host: m.clientHost, clientId: m.clientId });
     }
   }
-  const committed = await admin.fetchOffsets({ groupId });
-  for (const t of committed) topics.add(t.topic);
+  const [committed] = await admin.listConsumerGroupOffsets([groupId]);
+  const commits = committed?.offsets ?? [];
+  for (const c of commits) topics.add(c.topic);
   const rows: DescribeRow[] = [];
   for (const topic of [...topics].sort()) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const commits = committed.find((t) => t.topic === topic)?.partitions ?? [];
-    for (const end of [...ends].sort((a, b) => a.partition - b.partition)) {
+    for (const end of await topicOffsets(admin, topic)) {
       const owner = owners.get(`${topic}\0${end.partition}`);
-      const c = commits.find((x) => x.partition === end.partition);
-      const current = c !== undefined && Number(c.offset) >= 0 ? Number(c.offset) : null;
+      const c = commits.find((x) => x.topic === topic && x.partition === end.partition);
+      const current = c !== undefined && c.offset >= 0 ? c.offset : null;
       if (current === null && owner === undefined) continue;
-      const logEndOffset = Number(end.high);
       rows.push({
         group: groupId,
         topic,
         partition: end.partition,
         currentOffset: current,
-        logEndOffset,
-        lag: current === null ? null : Math.max(0, logEndOffset - current),
+        logEndOffset: end.high,
+        lag: current === null ? null : Math.max(0, end.high - current),
         consumerId: owner?.consumerId ?? null,
         host: owner?.host ?? null,
         clientId: owner?.clientId ?? null,
@@ -102,7 +99,8 @@ function addListCommand(groups: Command): void {
     .action(async (o: Common) => {
       const listed = await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
         try {
-          return (await admin.listGroups()).groups;
+          // The fields KafkaJS's listGroups printed, so --json keeps its shape.
+          return (await admin.listGroups()).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType }));
         } catch (error) {
           return explainKafkaError('listing groups', error);
         }
@@ -207,8 +205,9 @@ function addResetOffsetsCommand(groups: Command): void {
  * be planned (an unknown partition, --shift-by with nothing committed) commits nothing.
  */
 async function planReset(admin: Admin, groupId: string, specs: readonly TopicSpec[], allTopics: boolean, target: ResetTarget, execute: boolean): Promise<Array<{ topic: string; partition: number; offset: number }>> {
-  const committed = await admin.fetchOffsets({ groupId });
-  const scope = allTopics ? committed.map((t): TopicSpec => ({ topic: t.topic, partitions: null })) : specs;
+  const [listed] = await admin.listConsumerGroupOffsets([groupId]);
+  const committed = (listed?.offsets ?? []).filter((c) => c.offset >= 0);
+  const scope = allTopics ? [...new Set(committed.map((c) => c.topic))].map((topic): TopicSpec => ({ topic, partitions: null })) : specs;
   if (scope.length === 0) throw new CliError(`group "${groupId}" has no committed offsets, so --all-topics names no topic`, ExitCode.failure);
   const byTopic = new Map<string, Set<number> | null>();
   for (const s of scope) {
@@ -217,27 +216,24 @@ async function planReset(admin: Admin, groupId: string, specs: readonly TopicSpe
   }
   const out: Array<{ topic: string; partition: number; offset: number }> = [];
   for (const [topic, wanted] of [...byTopic].sort(([a], [b]) => a.localeCompare(b))) {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const known = new Set(ends.map((e) => e.partition));
-    for (const p of wanted ?? []) if (!known.has(p)) throw new CliError(`topic "${topic}" has no partition ${p} (it has ${ends.length})`, ExitCode.failure);
-    const byTime = target.kind === 'timestamp' ? await admin.fetchTopicOffsetsByTimestamp(topic, target.timestampMs) : [];
-    const commits = committed.find((t) => t.topic === topic)?.partitions ?? [];
-    const partitions = [...ends]
+    const ranges = await topicOffsets(admin, topic, target.kind === 'timestamp' ? target.timestampMs : undefined);
+    const known = new Set(ranges.map((e) => e.partition));
+    for (const p of wanted ?? []) if (!known.has(p)) throw new CliError(`topic "${topic}" has no partition ${p} (it has ${ranges.length})`, ExitCode.failure);
+    const partitions = ranges
       .filter((e) => wanted === null || wanted.has(e.partition))
-      .sort((a, b) => a.partition - b.partition)
       .map((e) => {
-        const c = Number(commits.find((x) => x.partition === e.partition)?.offset ?? -1);
-        const at = byTime.find((x) => x.partition === e.partition);
-        const offsets: PartitionOffsets = { partition: e.partition, low: Number(e.low), high: Number(e.high), committed: c >= 0 ? c : null, ...(at === undefined ? {} : { atTimestamp: Number(at.offset) }) };
+        const c = committed.find((x) => x.topic === topic && x.partition === e.partition);
+        const offsets: PartitionOffsets = { ...e, committed: c === undefined ? null : c.offset };
         return { topic, partition: e.partition, offset: resetOffsetFor(target, offsets, topic) };
       });
     out.push(...partitions);
   }
   if (execute) {
-    for (const topic of byTopic.keys()) {
-      const partitions = out.filter((p) => p.topic === topic).map((p) => ({ partition: p.partition, offset: String(p.offset) }));
-      await admin.setOffsets({ groupId, topic, partitions });
-    }
+    // The coordinator takes a simple commit only from a group without members; say so plainly.
+    const [group] = await admin.describeGroups([groupId]);
+    const members = group?.members.length ?? 0;
+    if (members > 0) throw new CliError(`group "${groupId}" has ${members} member(s) (state ${group!.state}); stop its consumers before resetting its offsets`, ExitCode.failure);
+    await admin.alterConsumerGroupOffsets(groupId, out);
   }
   return out;
 }

@@ -8,6 +8,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
+import type { ProducerRecord } from '@samsa/client';
 import { CliError, ExitCode } from '@samsa/host/cli';
 import { bootstrapFrom, intFlag } from './parse-flags.ts';
 
@@ -35,19 +36,20 @@ export function produceCommand(): Command {
     .option('--idempotent', 'use an idempotent producer (needs --acks -1)')
     .addHelpText('after', '\nExample:\n  printf "k1:hello\\nk2:world\\n" | samsa produce -t events -k :\n')
     .action(async (o: ProduceOptions) => {
-      const { compressionFor, connectedProducer } = await import('../client/kafka-client.ts');
+      const { compressionFor, connectedProducer } = await import('../client/cli-client.ts');
       const acks = parseAcks(o.acks);
       const compression = compressionFor(o.compression);
       if (o.idempotent && acks !== -1) throw new CliError('--idempotent needs --acks -1 (all)', ExitCode.usage);
-      const producer = await connectedProducer({ bootstrap: bootstrapFrom(o) }, o.idempotent === true);
+      const producer = await connectedProducer({ bootstrap: bootstrapFrom(o) }, { acks, idempotent: o.idempotent === true, compression });
+      const utf8 = new TextEncoder();
       let total = 0;
-      let batch: Array<{ key: string | null; value: string; partition?: number }> = [];
+      let batch: ProducerRecord[] = [];
       const flush = async (): Promise<void> => {
         if (batch.length === 0) return;
         const messages = batch;
         batch = [];
         try {
-          await producer.send({ topic: o.topic, messages, acks, compression });
+          await producer.send({ topic: o.topic, messages });
         } catch (error) {
           throw new CliError(`producing to "${o.topic}" failed after ${total} record(s): ${(error as Error).message}. Does the topic exist? (\`samsa topics list\`)`, ExitCode.failure);
         }
@@ -56,18 +58,19 @@ export function produceCommand(): Command {
       try {
         const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
         for await (const line of lines) {
-          batch.push({ ...splitLine(line, o.keySeparator), ...(o.partition !== undefined ? { partition: o.partition } : {}) });
+          const { key, value } = splitLine(line, o.keySeparator);
+          batch.push({ key: key === null ? null : utf8.encode(key), value: utf8.encode(value), ...(o.partition !== undefined ? { partition: o.partition } : {}) });
           if (batch.length >= o.batchSize) await flush();
         }
         await flush();
       } finally {
-        await producer.disconnect();
+        await producer.close();
       }
       process.stderr.write(`produced ${total} record(s) to "${o.topic}"\n`);
     });
 }
 
-function parseAcks(text: string): number {
+function parseAcks(text: string): -1 | 0 | 1 {
   if (text === 'all' || text === '-1') return -1;
   if (text === '0') return 0;
   if (text === '1') return 1;

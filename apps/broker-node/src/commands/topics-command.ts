@@ -1,12 +1,13 @@
 /**
  * `samsa topics create|list|describe|delete|alter`: topic administration through the
  * Kafka admin APIs (CreateTopics, Metadata, DescribeConfigs, DeleteTopics,
- * CreatePartitions, AlterConfigs), sent by KafkaJS (see client/kafka-client.ts); `describe`
- * sends its requests raw (describe-topics.ts: KafkaJS fails on a partition without a
- * leader) and adds each replica's lag from its broker's DescribeLogDirs.
+ * CreatePartitions, AlterConfigs), sent by @samsa/client's Admin (see client/cli-client.ts);
+ * `describe` asks each broker on its own (describe-topics.ts: a partition without a leader
+ * or a broker that does not answer must not fail it) and adds each replica's lag from its
+ * broker's DescribeLogDirs.
  */
 import { Command } from 'commander';
-import type { Admin } from 'kafkajs';
+import type { Admin } from '@samsa/client';
 import { CliError, ExitCode } from '@samsa/host/cli';
 import { bootstrapFrom, collect, intFlag, keyValue } from './parse-flags.ts';
 import { bootstrapOption, explainKafkaError, withAdmin } from './admin-client.ts';
@@ -15,8 +16,11 @@ import { formatTopicDescriptions } from './topic-description.ts';
 import type { TopicDescription } from './topic-description.ts';
 import type { Common } from './admin-client.ts';
 
-/** KafkaJS's TOPIC_RESOURCE (Kafka's resource type 2), without loading KafkaJS for --help. */
-const TOPIC_RESOURCE = 2;
+/** Kafka's TOPIC_ALREADY_EXISTS, without loading the codec for --help. */
+const TOPIC_ALREADY_EXISTS = 36;
+/** How long `create` waits for every new partition to have a leader, and how often it looks. */
+const LEADERS_WAIT_MS_MAX = 10_000;
+const LEADERS_POLL_MS = 100;
 
 export function topicsCommand(): Command {
   const topics = new Command('topics').description('create, list, describe, delete and alter topics');
@@ -37,18 +41,15 @@ function addCreateCommand(topics: Command): void {
     .option('-c, --config <key=value>', 'topic config, repeatable (e.g. retention.ms=60000)', collect)
     .option('--validate-only', 'check the request without creating the topic')
     .action(async (name: string, o: Common & { partitions: number; replicationFactor: number; config?: string[]; validateOnly?: boolean }) => {
-      const configEntries = (o.config ?? []).map((c) => keyValue('--config', c)).map(([k, v]) => ({ name: k, value: v }));
+      const configs = Object.fromEntries((o.config ?? []).map((c) => keyValue('--config', c)));
       await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
         try {
-          const created = await admin.createTopics({
-            validateOnly: o.validateOnly === true,
-            waitForLeaders: o.validateOnly !== true,
-            topics: [{ topic: name, numPartitions: o.partitions, replicationFactor: o.replicationFactor, configEntries }],
-          });
-          if (!created && o.validateOnly !== true) {
+          await admin.createTopics([{ name, partitions: o.partitions, replicationFactor: o.replicationFactor, configs }], { validateOnly: o.validateOnly === true });
+          if (o.validateOnly !== true) await waitForLeaders(admin, name);
+        } catch (error) {
+          if ((error as { errorCode?: number }).errorCode === TOPIC_ALREADY_EXISTS) {
             throw new CliError(`topic "${name}" already exists; see it with \`samsa topics describe ${name}\``, ExitCode.failure);
           }
-        } catch (error) {
           explainKafkaError(`creating topic "${name}"`, error);
         }
       });
@@ -62,7 +63,7 @@ function addListCommand(topics: Command): void {
     .description('list topic names')
     .option('--json', 'print JSON')
     .action(async (o: Common) => {
-      const names = await withAdmin({ bootstrap: bootstrapFrom(o) }, (admin) => admin.listTopics());
+      const names = await withAdmin({ bootstrap: bootstrapFrom(o) }, (admin) => admin.listTopics({ includeInternal: true }));
       names.sort();
       process.stdout.write(o.json ? `${JSON.stringify(names)}\n` : names.map((n) => `${n}\n`).join(''));
     });
@@ -93,7 +94,7 @@ function addDeleteCommand(topics: Command): void {
     .action(async (names: string[], o: Common) => {
       await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
         try {
-          await admin.deleteTopics({ topics: names });
+          await admin.deleteTopics(names);
         } catch (error) {
           explainKafkaError(`deleting ${names.join(', ')}`, error);
         }
@@ -113,14 +114,15 @@ function addAlterCommand(topics: Command): void {
       if (o.partitions === undefined && (o.config ?? []).length === 0) {
         throw new CliError('nothing to alter: pass --partitions <n> and/or --config key=value', ExitCode.usage);
       }
-      const configEntries = (o.config ?? []).map((c) => keyValue('--config', c)).map(([k, v]) => ({ name: k, value: v }));
+      const configs = Object.fromEntries((o.config ?? []).map((c) => keyValue('--config', c)));
       await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
         try {
           if (o.partitions !== undefined) {
-            await admin.createPartitions({ topicPartitions: [{ topic: name, count: o.partitions }] });
+            await admin.createPartitions([{ topic: name, count: o.partitions }]);
           }
-          if (configEntries.length > 0) {
-            await admin.alterConfigs({ validateOnly: false, resources: [{ type: TOPIC_RESOURCE, name, configEntries }] });
+          if (Object.keys(configs).length > 0) {
+            // AlterConfigs (not incremental): the given configs replace the topic's overrides.
+            await admin.alterConfigs([{ type: 'topic', name, configs }]);
           }
         } catch (error) {
           explainKafkaError(`altering "${name}"`, error);
@@ -128,4 +130,15 @@ function addAlterCommand(topics: Command): void {
       });
       process.stdout.write(`altered topic "${name}"\n`);
     });
+}
+
+/** Resolves once every partition of `name` has a leader (as KafkaJS's createTopics waitForLeaders did); throws after LEADERS_WAIT_MS_MAX. */
+async function waitForLeaders(admin: Admin, name: string): Promise<void> {
+  const deadline = Date.now() + LEADERS_WAIT_MS_MAX;
+  for (;;) {
+    const [topic] = await admin.describeTopics([name]).catch(() => []);
+    if (topic !== undefined && topic.partitions.length > 0 && topic.partitions.every((p) => p.leaderId >= 0)) return;
+    if (Date.now() >= deadline) throw new CliError(`topic "${name}" was created but not every partition had a leader within ${LEADERS_WAIT_MS_MAX} ms; check with \`samsa topics describe ${name}\``, ExitCode.failure);
+    await new Promise((resolve) => setTimeout(resolve, LEADERS_POLL_MS));
+  }
 }
