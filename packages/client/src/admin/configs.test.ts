@@ -1,24 +1,15 @@
 import { ErrorCode } from '@samsa/codec/wire';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { drive } from '../../test/support/drive.ts';
-import { startTestBroker } from '../../test/support/test-broker.ts';
-import type { TestBroker } from '../../test/support/test-broker.ts';
+import { useAdminFixture } from '../../test/support/admin-fixture.ts';
+import type { AdminSetup } from '../../test/support/admin-fixture.ts';
 import { KafkaAbortError, KafkaError } from '../errors.ts';
-import { Admin } from './admin.ts';
 import type { ConfigDescription } from './configs.ts';
 
-let tb: TestBroker | undefined;
-let admin: Admin | undefined;
-afterEach(async () => {
-  await admin?.close();
-  await tb?.stop();
-  admin = undefined;
-  tb = undefined;
-});
+const fixture = useAdminFixture();
 
-async function setup(): Promise<{ tb: TestBroker; admin: Admin }> {
-  tb = await startTestBroker({ overrides: ['log.retention.ms=3600000'] });
-  admin = new Admin({ transport: tb.transport, clock: tb.clock, bootstrap: [`127.0.0.1:${tb.port}`] });
+async function setup(): Promise<AdminSetup> {
+  const { tb, admin } = await fixture.start({ overrides: ['log.retention.ms=3600000'] });
   await drive(tb.clock, admin.createTopics([{ name: 'cfg', partitions: 1 }]));
   return { tb, admin };
 }

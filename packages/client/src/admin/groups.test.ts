@@ -1,31 +1,24 @@
 import { ApiKey, ConsumerGroupHeartbeatRequestCodec, ConsumerGroupHeartbeatResponseCodec, ErrorCode, ProduceRequestCodec, ProduceResponseCodec } from '@samsa/codec/wire';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GroupTestClient, settle } from '../../../broker/src/groups/group-test-client.ts';
 import type { Versions } from '../../../broker/src/groups/group-test-client.ts';
 import { BASE_TS, batchOf, produceBody } from '../../../broker/src/testing/requests.ts';
 import { drive } from '../../test/support/drive.ts';
-import { startTestBroker } from '../../test/support/test-broker.ts';
+import { useAdminFixture } from '../../test/support/admin-fixture.ts';
+import type { AdminSetup } from '../../test/support/admin-fixture.ts';
 import type { TestBroker } from '../../test/support/test-broker.ts';
 import { encodeAssignment } from '../assignors/consumer-protocol.ts';
 import { KafkaAbortError, KafkaError } from '../errors.ts';
-import { Admin } from './admin.ts';
+import type { Admin } from './admin.ts';
 import { ADMIN_API_VERSIONS } from './admin-api-versions.ts';
 
 const NEWEST: Versions = { join: 9, sync: 5, heartbeat: 4, leave: 5, commit: 9, fetch: 9 };
 
-let tb: TestBroker | undefined;
-let admin: Admin | undefined;
-afterEach(async () => {
-  await admin?.close();
-  await tb?.stop();
-  admin = undefined;
-  tb = undefined;
-});
+const fixture = useAdminFixture();
 
 /** Topic `events` (2 partitions), five records stamped BASE_TS+0..4 in partition 0. */
-async function setup(apiVersions = ADMIN_API_VERSIONS): Promise<{ tb: TestBroker; admin: Admin }> {
-  tb = await startTestBroker({ overrides: ['offsets.topic.num.partitions=3', 'group.initial.rebalance.delay.ms=0'] });
-  admin = new Admin({ transport: tb.transport, clock: tb.clock, bootstrap: [`127.0.0.1:${tb.port}`], connection: { clientApiVersions: apiVersions } });
+async function setup(apiVersions = ADMIN_API_VERSIONS): Promise<AdminSetup> {
+  const { tb, admin } = await fixture.start({ overrides: ['offsets.topic.num.partitions=3', 'group.initial.rebalance.delay.ms=0'], admin: { connection: { clientApiVersions: apiVersions } } });
   await drive(tb.clock, admin.createTopics([{ name: 'events', partitions: 2 }]));
   const raw = await tb.connect();
   const produced = await raw.request(ApiKey.Produce, 9, ProduceRequestCodec, produceBody('events', 0, batchOf(['a', 'b', 'c', 'd', 'e'])), ProduceResponseCodec);
@@ -122,10 +115,6 @@ describe('Admin groups', () => {
       expect(b!.offsets.map((o) => [o.partition, o.offset])).toEqual([[1, 2]]);
       const [chosen] = await drive(t.clock, ad.listConsumerGroupOffsets(['b'], { partitions: [{ topic: 'events', partition: 0 }, { topic: 'events', partition: 1 }] }));
       expect(chosen!.offsets.map((o) => [o.partition, o.offset])).toEqual([[0, -1], [1, 2]]);
-      await ad.close();
-      await t.stop();
-      admin = undefined;
-      tb = undefined;
     }
   });
 

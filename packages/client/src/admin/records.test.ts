@@ -1,25 +1,16 @@
 import { ApiKey, ErrorCode, ProduceRequestCodec, ProduceResponseCodec } from '@samsa/codec/wire';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BASE_TS, batchOf, produceBody } from '../../../broker/src/testing/requests.ts';
 import { drive } from '../../test/support/drive.ts';
-import { startTestBroker } from '../../test/support/test-broker.ts';
-import type { TestBroker } from '../../test/support/test-broker.ts';
+import { useAdminFixture } from '../../test/support/admin-fixture.ts';
+import type { AdminSetup } from '../../test/support/admin-fixture.ts';
 import { KafkaAbortError, KafkaError } from '../errors.ts';
-import { Admin } from './admin.ts';
 
-let tb: TestBroker | undefined;
-let admin: Admin | undefined;
-afterEach(async () => {
-  await admin?.close();
-  await tb?.stop();
-  admin = undefined;
-  tb = undefined;
-});
+const fixture = useAdminFixture();
 
 /** A broker with topic `r` (2 partitions): partition 0 holds five records stamped BASE_TS+0..4, partition 1 none. */
-async function setup(): Promise<{ tb: TestBroker; admin: Admin }> {
-  tb = await startTestBroker();
-  admin = new Admin({ transport: tb.transport, clock: tb.clock, bootstrap: [`127.0.0.1:${tb.port}`] });
+async function setup(): Promise<AdminSetup> {
+  const { tb, admin } = await fixture.start();
   await drive(tb.clock, admin.createTopics([{ name: 'r', partitions: 2 }]));
   const raw = await tb.connect();
   const produced = await raw.request(ApiKey.Produce, 9, ProduceRequestCodec, produceBody('r', 0, batchOf(['a', 'b', 'c', 'd', 'e'])), ProduceResponseCodec);

@@ -20,12 +20,11 @@ import {
 import type { MessageCodec } from '@samsa/codec/wire';
 import type { Connection, ListenOptions, Listener, Transport } from '@samsa/runtime';
 import { ManualClock } from '@samsa/runtime/memory';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { drive } from '../../test/support/drive.ts';
-import { startTestBroker } from '../../test/support/test-broker.ts';
-import type { TestBroker } from '../../test/support/test-broker.ts';
+import { useAdminFixture } from '../../test/support/admin-fixture.ts';
+import type { AdminSetup } from '../../test/support/admin-fixture.ts';
 import { KafkaError, KafkaTimeoutError } from '../errors.ts';
-import { Admin } from './admin.ts';
 import { Retrier, failed, ok } from './retry.ts';
 import { resolveAdminOptions } from './admin-options.ts';
 
@@ -93,19 +92,11 @@ class InterceptingTransport implements Transport {
   }
 }
 
-let tb: TestBroker | undefined;
-let admin: Admin | undefined;
-afterEach(async () => {
-  await admin?.close();
-  await tb?.stop();
-  admin = undefined;
-  tb = undefined;
-});
+const fixture = useAdminFixture();
 
-async function setup(retriesMax = 5): Promise<{ tb: TestBroker; admin: Admin; net: InterceptingTransport }> {
-  tb = await startTestBroker({ overrides: ['offsets.topic.num.partitions=3'] });
-  const net = new InterceptingTransport(tb.transport);
-  admin = new Admin({ transport: net, clock: tb.clock, bootstrap: [`127.0.0.1:${tb.port}`], retriesMax });
+async function setup(retriesMax = 5): Promise<AdminSetup & { net: InterceptingTransport }> {
+  let net!: InterceptingTransport;
+  const { tb, admin } = await fixture.start({ overrides: ['offsets.topic.num.partitions=3'], admin: { retriesMax }, transport: (inner) => (net = new InterceptingTransport(inner)) });
   await drive(tb.clock, admin.createTopics([{ name: 'events', partitions: 2 }]));
   return { tb, admin, net };
 }

@@ -1,24 +1,16 @@
 import { ApiKey, ErrorCode } from '@samsa/codec/wire';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { drive } from '../../test/support/drive.ts';
-import { startTestBroker } from '../../test/support/test-broker.ts';
+import { useAdminFixture } from '../../test/support/admin-fixture.ts';
+import type { AdminSetup } from '../../test/support/admin-fixture.ts';
 import type { TestBroker } from '../../test/support/test-broker.ts';
 import { KafkaAbortError, KafkaError } from '../errors.ts';
-import { Admin } from './admin.ts';
 import { ADMIN_API_VERSIONS } from './admin-api-versions.ts';
 
-let tb: TestBroker | undefined;
-let admin: Admin | undefined;
-afterEach(async () => {
-  await admin?.close();
-  await tb?.stop();
-  admin = undefined;
-  tb = undefined;
-});
+const fixture = useAdminFixture();
 
-async function setup(overrides: string[] = []): Promise<{ tb: TestBroker; admin: Admin }> {
-  tb = await startTestBroker({ overrides });
-  admin = new Admin({ transport: tb.transport, clock: tb.clock, bootstrap: [`127.0.0.1:${tb.port}`] });
+async function setup(overrides: string[] = []): Promise<AdminSetup> {
+  const { tb, admin } = await fixture.start({ overrides });
   return { tb, admin };
 }
 
@@ -122,10 +114,9 @@ describe('Admin topics', () => {
 
 describe('Admin topics without DescribeTopicPartitions', () => {
   it('describes through Metadata when the broker does not advertise it', async () => {
-    tb = await startTestBroker();
     const versions = new Map(ADMIN_API_VERSIONS);
     versions.delete(ApiKey.DescribeTopicPartitions);
-    admin = new Admin({ transport: tb.transport, clock: tb.clock, bootstrap: [`127.0.0.1:${tb.port}`], connection: { clientApiVersions: versions } });
+    const { tb, admin } = await fixture.start({ admin: { connection: { clientApiVersions: versions } } });
     await drive(tb.clock, admin.createTopics([{ name: 'm', partitions: 2 }]));
     const [m] = await drive(tb.clock, admin.describeTopics(['m']));
     expect(m!.partitions.map((p) => p.leaderId)).toEqual([tb.broker.config.nodeId, tb.broker.config.nodeId]);
