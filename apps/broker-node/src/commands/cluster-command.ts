@@ -26,8 +26,8 @@ interface ClusterOptions {
 }
 
 async function statusFromBroker(bootstrap: string): Promise<ClusterStatus> {
-  // Raw Metadata (describe-topics.ts): KafkaJS's metadata call throws on a partition without
-  // a leader — the offline partitions this command exists to show.
+  // Metadata asked of one broker on its own (describe-topics.ts `metadataFrom`), so a partition
+  // without a leader — the offline partitions this command exists to show — is reported, not retried.
   const { metadataFrom } = await import('./describe-topics.ts');
   const md = await metadataFrom(bootstrap, null);
   const partitions: StatusPartition[] = [];

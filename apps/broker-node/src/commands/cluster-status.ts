@@ -1,7 +1,7 @@
 /**
  * What `samsa cluster` shows: the brokers, the controller, and the partitions that need an
  * operator's eye, computed the same way whether the facts come from etcd (a `ClusterView`
- * built from the store's records) or from a broker's Metadata answer (KafkaJS).
+ * built from the store's records) or from a broker's Metadata answer (describe-topics.ts).
  *
  * - fenced brokers: ids named as a replica of some partition but not registered (their lease
  *   expired, or they never came back); ascending.

@@ -6,16 +6,16 @@
  * Without `--follow` it reads up to the high watermark seen at start and exits 0; with
  * `--follow` it keeps long-polling until SIGINT. `--max-messages` bounds the output.
  *
- * Both read through @samsa/client's Consumer: without a group it is assigned the partitions
- * at their start offsets (assign-only mode, no group APIs); start offsets and high
- * watermarks come from the Admin's ListOffsets (topic-offsets.ts).
- *
  * `--group G` reads as a member of consumer group G instead (join, assignment, commits of
  * what was printed): it starts at the group's committed offsets (else the end, or the log
  * start with `--from-beginning`) and, without `--follow`, leaves the group once nothing new
  * came for `--idle-ms` after joining. Partition and offset flags and `--max-messages` do not
  * combine with it (the group decides positions, and a commit counts whole batches, so a
  * cut-off inside one would commit past what was printed).
+ *
+ * Both read through @samsa/client's Consumer: without a group it is assigned the partitions
+ * at their start offsets (assign-only mode, no group APIs), start offsets and high
+ * watermarks coming from the Admin's ListOffsets (topic-offsets.ts); with one it subscribes.
  */
 import { Command } from 'commander';
 import { CliError, ExitCode } from '@samsa/host/cli';

@@ -6,10 +6,10 @@
  *   2. at once: DescribeConfigs v1 (the topics' non-default configs) from that broker,
  *      ListOffsets from each partition's leader and DescribeLogDirs from every live broker
  *      (admin-client.ts `partitionOffsets`, `replicaLags`).
- * Not through the client's Admin: its calls retry a partition without a leader and then
- * fail as a whole, and one broker that does not answer fails them too, so an offline
- * partition or a dead broker — the cases an operator describes a topic for — would make the
- * whole command fail or wait; here each is only shown as unknown.
+ * Not through the client's Admin: its listOffsets retries a partition without a leader and
+ * then fails as a whole, as it does when one leader does not answer, and it has no
+ * DescribeLogDirs; an offline partition or a dead broker — the cases an operator describes a
+ * topic for — would make the whole command fail or wait. Here each is only shown as unknown.
  *
  * Errors: no bootstrap address answers → exit 1 saying how to start a broker; a named
  * topic that does not exist → exit 1 naming it; DescribeConfigs unanswered → exit 1. A partition without a leader or a broker

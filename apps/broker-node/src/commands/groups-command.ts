@@ -99,7 +99,7 @@ function addListCommand(groups: Command): void {
     .action(async (o: Common) => {
       const listed = await withAdmin({ bootstrap: bootstrapFrom(o) }, async (admin) => {
         try {
-          // The fields KafkaJS's listGroups printed, so --json keeps its shape.
+          // --json keeps the shape it has always had: { groupId, protocolType } per group.
           return (await admin.listGroups()).map((g) => ({ groupId: g.groupId, protocolType: g.protocolType }));
         } catch (error) {
           return explainKafkaError('listing groups', error);

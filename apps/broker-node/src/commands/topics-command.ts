@@ -132,7 +132,10 @@ function addAlterCommand(topics: Command): void {
     });
 }
 
-/** Resolves once every partition of `name` has a leader (as KafkaJS's createTopics waitForLeaders did); throws after LEADERS_WAIT_MS_MAX. */
+/**
+ * Resolves once every partition of `name` has a leader, so a `produce` or `consume` right
+ * after `create` finds them (the CLI has always waited so); throws after LEADERS_WAIT_MS_MAX.
+ */
 async function waitForLeaders(admin: Admin, name: string): Promise<void> {
   const deadline = Date.now() + LEADERS_WAIT_MS_MAX;
   for (;;) {
