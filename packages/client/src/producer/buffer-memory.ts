@@ -2,8 +2,9 @@
  * BufferMemory: the producer's `bufferMemoryBytes` budget (Kafka's buffer.memory) as a
  * counter with a FIFO of waiters.
  *
- * `reserve(bytes)` takes room at once when there is room and nobody waits before it;
- * otherwise it waits — this is the producer's backpressure: `send()` awaits here while the
+ * `tryReserve(bytes)` takes room at once when there is room and nobody waits before it
+ * (the producer reserves a whole send this way); `reserve(bytes)` does the same, or else
+ * waits — this is the producer's backpressure: `send()` awaits here while the
  * buffer is full — until `release` frees enough, the deadline passes (KafkaTimeoutError,
  * Kafka's max.block.ms) or the signal fires (KafkaAbortError). Waiters are served in
  * order, so a large record is not starved by small ones.
@@ -45,6 +46,14 @@ export class BufferMemory {
 
   get waiting(): number {
     return this.#waiters.length;
+  }
+
+  /** Takes `bytes` at once if there is room and nobody waits; false (nothing taken) otherwise. */
+  tryReserve(bytes: number): boolean {
+    if (!(bytes >= 0)) throw new RangeError(`cannot reserve ${bytes} bytes`);
+    if (this.#waiters.length > 0 || this.#usedBytes + bytes > this.capacityBytes) return false;
+    this.#usedBytes += bytes;
+    return true;
   }
 
   /** Resolves once `bytes` are reserved; see the file comment for the failures. */

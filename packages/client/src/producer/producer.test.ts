@@ -8,6 +8,7 @@ import type { TestBroker } from '../../test/support/test-broker.ts';
 import { KafkaAbortError, KafkaStateError, KafkaTimeoutError } from '../errors.ts';
 import { murmur2Partition } from '../partitioners/index.ts';
 import { stringSerde } from '../serde/serializers.ts';
+import { estimateRecordBytes } from './producer-batch.ts';
 import { Producer } from './producer.ts';
 import type { ProducerOptions } from './producer-options.ts';
 
@@ -43,6 +44,36 @@ describe('Producer against the test broker', () => {
       if (acks === -1) expect(producer.identity.producerId).toBeGreaterThanOrEqual(0);
     });
   }
+
+  it('sends sharing batches and spanning several get every offset, in order, and the buffer is given back', async () => {
+    const { tb, producer } = await setUp(['num.partitions=2'], { lingerMs: 20, batchSizeBytes: 200 });
+    const a = producer.send({ topic: 's', messages: values(7, 'a').map((v) => ({ value: s(v), partition: 0 })) });
+    const b = producer.send({ topic: 's', messages: values(5, 'b').map((v) => ({ value: s(v), partition: 0 })) });
+    const c = producer.send({ topic: 's', messages: [{ value: s('c0'), partition: 1 }, { value: s('c1'), partition: 0 }, { value: s('c2'), partition: 1 }] });
+    const [sa, sb, sc] = await drive(tb.clock, Promise.all([a, b, c]), { stepMs: 5 });
+    expect(sa.map((m) => m.offset)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(sb.map((m) => m.offset)).toEqual([7, 8, 9, 10, 11]);
+    expect(sc.map((m) => [m.partition, m.offset])).toEqual([[1, 0], [0, 12], [1, 1]]);
+    expect((await readBack(tb, 's', 0)).map((r) => r.value)).toEqual([...values(7, 'a'), ...values(5, 'b'), 'c1']);
+    expect(producer.bufferedBytes).toBe(0);
+  });
+
+  it('a send refused half-way (a partition out of range) gives its unused buffer memory back', async () => {
+    const { tb, producer } = await setUp([], { lingerMs: 60_000 });
+    const refused = producer.send({ topic: 'r', messages: [{ value: s('ok'), partition: 0 }, { value: s('no'), partition: 7 }] }).catch((e: unknown) => e);
+    expect(await drive(tb.clock, refused)).toBeInstanceOf(RangeError);
+    expect(producer.bufferedBytes).toBe(estimateRecordBytes({ value: s('ok') }));
+    await drive(tb.clock, producer.flush(), { stepMs: 1 });
+    expect(producer.bufferedBytes).toBe(0);
+    expect((await readBack(tb, 'r', 0)).map((r) => r.value)).toEqual(['ok']);
+  });
+
+  it('a timestamp that is not a safe integer is refused before anything is appended', async () => {
+    const { tb, producer } = await setUp();
+    const refused = producer.send({ topic: 'ts', messages: [{ value: s('x'), partition: 0 }, { value: s('y'), partition: 0, timestamp: 1.5 }] }).catch((e: unknown) => e);
+    expect(await drive(tb.clock, refused)).toBeInstanceOf(RangeError);
+    expect(producer.bufferedBytes).toBe(0);
+  });
 
   it('acks=0: resolves with offset -1 and the records land', async () => {
     const { tb, producer } = await setUp([], { acks: 0 });

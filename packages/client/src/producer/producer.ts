@@ -16,11 +16,11 @@ import { initCompression, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec/wire';
 import type { RecordInput } from '@samsa/codec/wire';
 import type { Cluster } from '../cluster/cluster.ts';
 import { clusterFromOptions } from '../cluster/client-options.ts';
-import { KafkaStateError, RecordTooLargeError } from '../errors.ts';
+import { abortErrorOf, KafkaStateError, RecordTooLargeError } from '../errors.ts';
 import { defaultPartitioner } from '../partitioners/index.ts';
 import type { Partitioner } from '../partitioners/index.ts';
 import { BufferMemory } from './buffer-memory.ts';
-import { estimateRecordBytes } from './producer-batch.ts';
+import { estimateRecordBytes, SendResults } from './producer-batch.ts';
 import type { RecordMetadata } from './producer-batch.ts';
 import { resolveProducerOptions } from './producer-options.ts';
 import type { ProducerOptions, ResolvedProducerOptions } from './producer-options.ts';
@@ -78,35 +78,80 @@ export class Producer {
     return this.#memory.usedBytes;
   }
 
-  /** Sends the records to `topic`; resolves with one RecordMetadata per record, in order. */
+  /**
+   * Sends the records to `topic`; resolves with one RecordMetadata per record, in order.
+   * The whole array takes its buffer memory at once when there is room; only when the
+   * buffer is full does it wait, record by record (backpressure, bounded by maxBlockMs).
+   * Each record is encoded into its partition's batch here; the send's promise settles
+   * once every batch it went to is done (one settlement per batch, not per record).
+   */
   async send(request: SendRequest, options: SendOptions = {}): Promise<RecordMetadata[]> {
     this.#checkOpen();
+    const o = this.options;
     const clock = this.cluster.clock;
-    const deadlineMs = clock.monotonicMs() + this.options.maxBlockMs;
-    if (this.options.compression === 'zstd') await (this.#compressionReady ??= initCompression());
-    const topic = await this.cluster.topic(request.topic, { deadlineMs, ...(options.signal === undefined ? {} : { signal: options.signal }) });
-    const results: Promise<RecordMetadata>[] = [];
-    for (const message of request.messages) {
-      this.#checkOpen();
-      const record: RecordInput = {
-        key: message.key ?? null,
-        value: message.value,
-        ...(message.headers === undefined ? {} : { headers: message.headers }),
-        timestampMs: message.timestamp ?? clock.wallMs(),
-      };
+    const signal = options.signal;
+    const deadlineMs = clock.monotonicMs() + o.maxBlockMs;
+    if (o.compression === 'zstd') await (this.#compressionReady ??= initCompression());
+    const topicName = request.topic;
+    const topic = await this.cluster.topic(topicName, { deadlineMs, ...(signal === undefined ? {} : { signal }) });
+    this.#checkOpen();
+    if (signal?.aborted === true) throw abortErrorOf(signal);
+
+    // Pass 1: every record's input and size, checked before any is appended.
+    const messages = request.messages;
+    const n = messages.length;
+    const recordBytesMax = Math.min(o.maxRequestSizeBytes, o.bufferMemoryBytes) - RECORD_BATCH_HEADER_BYTES;
+    const wallMs = clock.wallMs();
+    const records = new Array<RecordInput>(n);
+    const sizes = new Array<number>(n);
+    let totalBytes = 0;
+    for (let i = 0; i < n; i++) {
+      const m = messages[i]!;
+      const timestampMs = m.timestamp ?? wallMs;
+      if (!Number.isSafeInteger(timestampMs)) throw new RangeError(`record ${i}: timestamp ${timestampMs} is not a safe integer (epoch ms)`);
+      const record: RecordInput = m.headers === undefined ? { key: m.key ?? null, value: m.value, timestampMs } : { key: m.key ?? null, value: m.value, headers: m.headers, timestampMs };
       const recordBytes = estimateRecordBytes(record);
-      if (recordBytes + RECORD_BATCH_HEADER_BYTES > Math.min(this.options.maxRequestSizeBytes, this.options.bufferMemoryBytes)) {
-        throw new RecordTooLargeError(`a record of about ${recordBytes} bytes is over maxRequestSizeBytes/bufferMemoryBytes`);
-      }
-      await this.#memory.reserve(recordBytes, deadlineMs, options.signal);
-      const partition = this.#partitionFor(request.topic, message, record, recordBytes, topic.partitions.length);
-      const { result, batch } = this.#accumulator.append(request.topic, partition, record, recordBytes, this.options.batchSizeBytes, clock.monotonicMs());
-      batch.reservedBytes += recordBytes;
-      results.push(result);
-      if (batch.sizeBytes >= this.options.batchSizeBytes || this.options.lingerMs === 0) this.#sender.wakeup();
+      if (recordBytes > recordBytesMax) throw new RecordTooLargeError(`a record of about ${recordBytes} bytes is over maxRequestSizeBytes/bufferMemoryBytes`);
+      records[i] = record;
+      sizes[i] = recordBytes;
+      totalBytes += recordBytes;
     }
-    this.#sender.wakeup();
-    return Promise.all(results);
+
+    // Pass 2: buffer memory for the whole send at once if there is room, else record by record (waiting).
+    const results = new SendResults(n);
+    const whole = this.#memory.tryReserve(totalBytes);
+    /** Reserved and not yet handed to a batch: given back if this send stops half-way. */
+    let reserved = whole ? totalBytes : 0;
+    const numPartitions = topic.partitions.length;
+    let available: readonly number[] | null = null;
+    let nowMs = clock.monotonicMs();
+    try {
+      for (let i = 0; i < n; i++) {
+        const recordBytes = sizes[i]!;
+        if (!whole) {
+          if (!this.#memory.tryReserve(recordBytes)) {
+            this.#sender.wakeup(); // full batches go out while this send waits
+            await this.#memory.reserve(recordBytes, deadlineMs, signal);
+            reserved += recordBytes;
+            this.#checkOpen();
+            available = null;
+            nowMs = clock.monotonicMs();
+          } else {
+            reserved += recordBytes;
+          }
+        }
+        const record = records[i]!;
+        available ??= this.cluster.metadata.availablePartitions(topicName);
+        const partition = this.#partitionFor(topicName, messages[i]!.partition, record, recordBytes, numPartitions, available);
+        const batch = this.#accumulator.append(topicName, partition, record, recordBytes, o.batchSizeBytes, nowMs, results, i);
+        reserved -= recordBytes;
+        batch.reservedBytes += recordBytes;
+      }
+    } finally {
+      if (reserved > 0) this.#memory.release(reserved);
+      this.#sender.wakeup();
+    }
+    return results.promise();
   }
 
   /** Resolves once every record sent before the call is acknowledged or failed (linger is skipped). */
@@ -136,14 +181,12 @@ export class Producer {
   }
 
   /** The partitioner's choice; a keyless record that would open a new batch lets the sticky partitioner move first (KIP-480). */
-  #partitionFor(topic: string, message: ProducerRecord, record: RecordInput, recordBytes: number, numPartitions: number): number {
-    const available = this.cluster.metadata.availablePartitions(topic);
-    const ask = (): number =>
-      message.partition ?? this.#partitioner.partition({ topic, key: record.key ?? null, value: record.value, numPartitions, availablePartitions: available });
-    let partition = ask();
-    if (message.partition === undefined && record.key == null && this.#accumulator.wouldStartBatch(topic, partition, recordBytes, this.options.batchSizeBytes)) {
+  #partitionFor(topic: string, explicit: number | undefined, record: RecordInput, recordBytes: number, numPartitions: number, available: readonly number[]): number {
+    const key = record.key ?? null;
+    let partition = explicit ?? this.#partitioner.partition({ topic, key, value: record.value, numPartitions, availablePartitions: available });
+    if (explicit === undefined && key === null && this.#accumulator.wouldStartBatch(topic, partition, recordBytes, this.options.batchSizeBytes)) {
       this.#partitioner.onNewBatch?.(topic, partition, numPartitions, available);
-      partition = ask();
+      partition = this.#partitioner.partition({ topic, key, value: record.value, numPartitions, availablePartitions: available });
     }
     if (!(Number.isInteger(partition) && partition >= 0 && partition < numPartitions)) {
       throw new RangeError(`partition ${partition} of ${topic} is not in [0, ${numPartitions})`);

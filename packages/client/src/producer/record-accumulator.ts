@@ -22,7 +22,7 @@
  */
 import type { RecordInput } from '@samsa/codec/wire';
 import { ProducerBatch } from './producer-batch.ts';
-import type { RecordMetadata } from './producer-batch.ts';
+import type { SendResults } from './producer-batch.ts';
 
 export class PartitionQueue {
   readonly topic: string;
@@ -30,6 +30,8 @@ export class PartitionQueue {
   readonly queued: ProducerBatch[] = [];
   readonly inFlight: ProducerBatch[] = [];
   nextSequence = 0;
+  /** Where the next batch's buffer starts (see ProducerBatch.nextBufferBytes). */
+  nextBufferBytes: number | undefined;
 
   constructor(topic: string, partition: number) {
     this.topic = topic;
@@ -43,8 +45,8 @@ export class PartitionQueue {
   /** The lowest sequence not yet acknowledged, or null when none is outstanding. */
   firstUnackedSequence(): number | null {
     let first: number | null = null;
-    for (const b of [...this.inFlight, ...this.queued]) {
-      if (b.baseSequence !== null && (first === null || b.baseSequence < first)) first = b.baseSequence;
+    for (const list of [this.inFlight, this.queued]) {
+      for (const b of list) if (b.baseSequence !== null && (first === null || b.baseSequence < first)) first = b.baseSequence;
     }
     return first;
   }
@@ -95,14 +97,22 @@ export interface Drained {
 export const SEQUENCE_MODULO = 2 ** 31;
 
 export class RecordAccumulator {
+  /** Every queue, in creation order (drain order). */
   readonly #queues = new Map<string, PartitionQueue>();
+  /** The same queues by topic, then partition: the append path's lookup, without a string key per record. */
+  readonly #byTopic = new Map<string, (PartitionQueue | undefined)[]>();
 
   queue(topic: string, partition: number): PartitionQueue {
-    const key = `${partition}:${topic}`;
-    let q = this.#queues.get(key);
+    let partitions = this.#byTopic.get(topic);
+    if (partitions === undefined) {
+      partitions = [];
+      this.#byTopic.set(topic, partitions);
+    }
+    let q = partitions[partition];
     if (q === undefined) {
       q = new PartitionQueue(topic, partition);
-      this.#queues.set(key, q);
+      partitions[partition] = q;
+      this.#queues.set(`${partition}:${topic}`, q);
     }
     return q;
   }
@@ -113,22 +123,24 @@ export class RecordAccumulator {
 
   /** True when appending `recordBytes` to the partition would start a new batch. */
   wouldStartBatch(topic: string, partition: number, recordBytes: number, batchSizeBytes: number): boolean {
-    const last = this.#queues.get(`${partition}:${topic}`)?.queued.at(-1);
+    const q = this.#byTopic.get(topic)?.[partition];
+    const last = q === undefined ? undefined : q.queued[q.queued.length - 1];
     return last === undefined || !last.open || (last.recordCount > 0 && last.sizeBytes + recordBytes > batchSizeBytes);
   }
 
-  /** Appends to the partition's open batch or a new one; returns the record's promise and its batch. */
-  append(topic: string, partition: number, record: RecordInput, recordBytes: number, batchSizeBytes: number, nowMs: number): { result: Promise<RecordMetadata>; batch: ProducerBatch } {
+  /**
+   * Encodes the record into the partition's open batch, or a new one; returns that batch.
+   * `send`/`index`: the send the record belongs to and its place there (see SendResults).
+   */
+  append(topic: string, partition: number, record: RecordInput, recordBytes: number, batchSizeBytes: number, nowMs: number, send?: SendResults, index?: number): ProducerBatch {
     const q = this.queue(topic, partition);
-    const last = q.queued.at(-1);
-    const appended = last?.tryAppend(record, recordBytes, batchSizeBytes);
-    if (last !== undefined && appended != null) return { result: appended, batch: last };
+    const last = q.queued[q.queued.length - 1];
+    if (last !== undefined && last.tryAppend(record, recordBytes, batchSizeBytes, send, index)) return last;
+    const batch = new ProducerBatch(topic, partition, nowMs, last === undefined ? q.nextBufferBytes : last.nextBufferBytes);
+    if (!batch.tryAppend(record, recordBytes, batchSizeBytes, send, index)) throw new Error('a new batch refused its first record');
     if (last !== undefined) last.open = false;
-    const batch = new ProducerBatch(topic, partition, nowMs);
     q.queued.push(batch);
-    const result = batch.tryAppend(record, recordBytes, batchSizeBytes);
-    if (result === null) throw new Error('a new batch refused its first record');
-    return { result, batch };
+    return batch;
   }
 
   /** Every batch not done: queued and in flight. */
@@ -179,6 +191,7 @@ export class RecordAccumulator {
       }
       q.queued.shift();
       head.open = false;
+      q.nextBufferBytes = head.nextBufferBytes;
       o.prepare(q, head);
       q.inFlight.push(head);
       bytesByLeader.set(leader, used + (head.bytes?.byteLength ?? size));
@@ -205,6 +218,12 @@ export class RecordAccumulator {
 
   /** Drops the queues that hold nothing (bounded by the partitions written to lately). */
   prune(): void {
-    for (const [key, q] of this.#queues) if (q.isEmpty && q.nextSequence === 0) this.#queues.delete(key);
+    for (const [key, q] of this.#queues) {
+      if (!(q.isEmpty && q.nextSequence === 0)) continue;
+      this.#queues.delete(key);
+      const partitions = this.#byTopic.get(q.topic)!;
+      partitions[q.partition] = undefined;
+      if (partitions.every((x) => x === undefined)) this.#byTopic.delete(q.topic);
+    }
   }
 }

@@ -51,6 +51,8 @@ export class Sender {
   #stopping = false;
   #wake: (() => void) | null = null;
   #woken = false;
+  #timer: TimerHandle | null = null;
+  #timerDueMs = Number.POSITIVE_INFINITY;
   readonly stopped: Promise<void>;
 
   constructor(options: ResolvedProducerOptions, cluster: Cluster, accumulator: RecordAccumulator, memory: BufferMemory) {
@@ -101,7 +103,11 @@ export class Sender {
     for (;;) {
       const nowMs = this.#clock.monotonicMs();
       this.#expire(nowMs);
-      if (this.#stopping && this.#accumulator.isEmpty) return;
+      if (this.#stopping && this.#accumulator.isEmpty) {
+        this.#timer?.cancel();
+        this.#timer = null;
+        return;
+      }
       let nextDueMs = Number.POSITIVE_INFINITY;
       if (this.#o.idempotent && !this.#accumulator.isEmpty && !this.#identityReady(nowMs)) {
         // Woken when an InitProducerId or an answer it waits for completes.
@@ -122,23 +128,35 @@ export class Sender {
         for (const [leader, batches] of drained.byLeader) void this.#sendTo(leader, batches);
       }
       nextDueMs = Math.min(nextDueMs, this.#nextExpiryMs(), this.#maybeRefresh(nowMs));
-      await this.#sleep(nextDueMs - this.#clock.monotonicMs());
+      await this.#sleep(nextDueMs);
     }
   }
 
-  /** Sleeps until woken or `delayMs` passes (0 or less: yields once). */
-  async #sleep(delayMs: number): Promise<void> {
+  /**
+   * Sleeps until woken or the monotonic time `dueMs` (past: yields once). One timer stays
+   * armed for the same due time across turns (a lingering batch keeps its due time while
+   * sends wake the loop), so a busy producer does not set and clear a timer per turn.
+   */
+  async #sleep(dueMs: number): Promise<void> {
     if (this.#woken) {
       this.#woken = false;
       await Promise.resolve();
       return;
     }
-    let timer: TimerHandle | null = null;
-    await new Promise<void>((resolve) => {
-      this.#wake = resolve;
-      if (Number.isFinite(delayMs)) timer = this.#clock.setTimeout(resolve, Math.max(0, delayMs));
-    });
-    (timer as TimerHandle | null)?.cancel();
+    if (dueMs !== this.#timerDueMs) {
+      this.#timer?.cancel();
+      this.#timer = null;
+      this.#timerDueMs = Number.POSITIVE_INFINITY;
+      if (Number.isFinite(dueMs)) {
+        this.#timerDueMs = dueMs;
+        this.#timer = this.#clock.setTimeout(() => {
+          this.#timer = null;
+          this.#timerDueMs = Number.POSITIVE_INFINITY;
+          this.wakeup();
+        }, Math.max(0, dueMs - this.#clock.monotonicMs()));
+      }
+    }
+    await new Promise<void>((resolve) => (this.#wake = resolve));
     this.#wake = null;
     this.#woken = false;
   }
@@ -330,11 +348,16 @@ export class Sender {
 
   /** Fails waiting batches past their delivery timeout; a lost sequence asks for an epoch bump. */
   #expire(nowMs: number): void {
+    const timeoutMs = this.#o.deliveryTimeoutMs;
     for (const q of this.#accumulator.queues()) {
-      for (const b of [...q.queued]) {
-        if (nowMs < b.createdMs + this.#o.deliveryTimeoutMs) continue;
+      for (let i = 0; i < q.queued.length; ) {
+        const b = q.queued[i]!;
+        if (nowMs < b.createdMs + timeoutMs) {
+          i++;
+          continue;
+        }
         if (b.baseSequence !== null) this.#bumpEpoch = true;
-        this.#finishFailed(b, new KafkaTimeoutError(`${b.recordCount} record(s) for ${b.topic}-${b.partition} expired: deliveryTimeoutMs ${this.#o.deliveryTimeoutMs} passed`));
+        this.#finishFailed(b, new KafkaTimeoutError(`${b.recordCount} record(s) for ${b.topic}-${b.partition} expired: deliveryTimeoutMs ${timeoutMs} passed`)); // takes it out of q.queued
       }
     }
     this.#accumulator.prune();
