@@ -26,3 +26,4 @@ export * from './cleaner/log-cleaner.ts';
 export * from './log-manager/log-manager.ts';
 export * from './log-manager/handle-cache.ts';
 export { runBounded } from './log-manager/run-bounded.ts';
+export * from './record-log/index.ts';
