@@ -19,7 +19,8 @@
  */
 import { Command } from 'commander';
 import { CliError, ExitCode } from '@samsa/host/cli';
-import type { ConsumerBatch, ConsumerRecord } from '@samsa/client';
+import type { Admin, ConsumerBatch, ConsumerRecord } from '@samsa/client';
+import { explainKafkaError } from './admin-client.ts';
 import { bootstrapFrom, collect, intFlag } from './parse-flags.ts';
 
 interface ConsumeOptions {
@@ -75,26 +76,9 @@ export function consumeCommand(): Command {
 }
 
 async function consume(o: ConsumeOptions): Promise<void> {
-  const [{ connectedConsumer, withAdmin }, { KafkaAbortError }, { topicOffsets }] = await Promise.all([import('../client/cli-client.ts'), import('@samsa/client'), import('./topic-offsets.ts')]);
+  const [{ connectedConsumer, withAdmin }, { KafkaAbortError }] = await Promise.all([import('../client/cli-client.ts'), import('@samsa/client')]);
   const bootstrap = bootstrapFrom(o);
-  const positions = await withAdmin({ bootstrap }, async (admin) => {
-    const topics = await admin.listTopics({ includeInternal: true });
-    if (!topics.includes(o.topic)) throw new CliError(`topic "${o.topic}" does not exist; list topics with \`samsa topics list\``, ExitCode.failure);
-    const offsets = await topicOffsets(admin, o.topic, o.timestamp);
-    const wanted = o.partition?.map(intFlag('--partition', 0, 1_000_000));
-    for (const p of wanted ?? []) {
-      if (!offsets.some((x) => x.partition === p)) throw new CliError(`partition ${p} does not exist in "${o.topic}" (it has ${offsets.length})`, ExitCode.usage);
-    }
-    return offsets
-      .filter((x) => wanted === undefined || wanted.includes(x.partition))
-      .map((x) => {
-        let next = x.high;
-        if (o.fromBeginning) next = x.low;
-        else if (o.offset !== undefined) next = Math.max(x.low, o.offset);
-        else if (x.atTimestamp !== undefined) next = x.atTimestamp < 0 ? x.high : x.atTimestamp;
-        return { partition: x.partition, next, endAtStart: x.high };
-      });
-  });
+  const positions = await withAdmin({ bootstrap }, (admin) => startPositions(admin, o)).catch((error: unknown) => explainKafkaError(`reading the offsets of "${o.topic}"`, error));
   // Without --follow, only partitions with records below the start's high watermark are read.
   const reading = o.follow ? positions : positions.filter((p) => p.next < p.endAtStart);
   if (reading.length === 0) {
@@ -119,7 +103,7 @@ async function consume(o: ConsumeOptions): Promise<void> {
       } catch (error) {
         if (stopping.signal.aborted) break;
         if (error instanceof KafkaAbortError) throw new CliError(`gave up: no records came below the high watermark for ${STALL_MS_MAX} ms`, ExitCode.failure);
-        throw error;
+        return explainKafkaError(`consuming from "${o.topic}"`, error);
       }
       const pos = reading.find((p) => p.partition === batch.partition);
       if (pos === undefined) continue;
@@ -144,6 +128,27 @@ async function consume(o: ConsumeOptions): Promise<void> {
     await consumer.close();
     process.stderr.write(`consumed ${printed} record(s) from "${o.topic}"\n`);
   }
+}
+
+/** Where each partition to read starts, and its high watermark when the command started. */
+async function startPositions(admin: Admin, o: ConsumeOptions): Promise<Array<{ partition: number; next: number; endAtStart: number }>> {
+  const { topicOffsets } = await import('./topic-offsets.ts');
+  const topics = await admin.listTopics({ includeInternal: true });
+  if (!topics.includes(o.topic)) throw new CliError(`topic "${o.topic}" does not exist; list topics with \`samsa topics list\``, ExitCode.failure);
+  const offsets = await topicOffsets(admin, o.topic, o.timestamp);
+  const wanted = o.partition?.map(intFlag('--partition', 0, 1_000_000));
+  for (const p of wanted ?? []) {
+    if (!offsets.some((x) => x.partition === p)) throw new CliError(`partition ${p} does not exist in "${o.topic}" (it has ${offsets.length})`, ExitCode.usage);
+  }
+  return offsets
+    .filter((x) => wanted === undefined || wanted.includes(x.partition))
+    .map((x) => {
+      let next = x.high;
+      if (o.fromBeginning) next = x.low;
+      else if (o.offset !== undefined) next = Math.max(x.low, o.offset);
+      else if (x.atTimestamp !== undefined) next = x.atTimestamp < 0 ? x.high : x.atTimestamp;
+      return { partition: x.partition, next, endAtStart: x.high };
+    });
 }
 
 async function consumeGroup(o: ConsumeOptions, groupId: string): Promise<void> {
@@ -191,7 +196,7 @@ async function consumeGroup(o: ConsumeOptions, groupId: string): Promise<void> {
     // assignment came within GROUP_JOIN_TIMEOUT_MS, or on the consumer's error.
     while (!stopping.signal.aborted) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      if (failed !== null) throw (failed as { error: unknown }).error;
+      if (failed !== null) explainKafkaError(`consuming from "${o.topic}" as group "${groupId}"`, (failed as { error: unknown }).error);
       const now = Date.now();
       if (joinedAt === null && consumer.groupState?.state === 'stable') joinedAt = now;
       if (joinedAt === null) {

@@ -12,6 +12,9 @@ import type { ProducerRecord } from '@samsa/client';
 import { CliError, ExitCode } from '@samsa/host/cli';
 import { bootstrapFrom, intFlag } from './parse-flags.ts';
 
+/** How long the first send waits for the topic to be in the metadata (an auto-created one needs a leader first). */
+const TOPIC_WAIT_MS_MAX = 5_000;
+
 interface ProduceOptions {
   bootstrap?: string;
   topic: string;
@@ -49,6 +52,9 @@ export function produceCommand(): Command {
         const messages = batch;
         batch = [];
         try {
+          // The first send waits for the topic's metadata at most TOPIC_WAIT_MS_MAX, not the
+          // producer's 60 s maxBlockMs: a topic that does not exist fails fast.
+          if (total === 0) await producer.cluster.topic(o.topic, { deadlineMs: producer.cluster.clock.monotonicMs() + TOPIC_WAIT_MS_MAX });
           await producer.send({ topic: o.topic, messages });
         } catch (error) {
           throw new CliError(`producing to "${o.topic}" failed after ${total} record(s): ${(error as Error).message}. Does the topic exist? (\`samsa topics list\`)`, ExitCode.failure);

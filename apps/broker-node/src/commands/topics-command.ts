@@ -63,7 +63,7 @@ function addListCommand(topics: Command): void {
     .description('list topic names')
     .option('--json', 'print JSON')
     .action(async (o: Common) => {
-      const names = await withAdmin({ bootstrap: bootstrapFrom(o) }, (admin) => admin.listTopics({ includeInternal: true }));
+      const names = await withAdmin({ bootstrap: bootstrapFrom(o) }, (admin) => admin.listTopics({ includeInternal: true }).catch((error: unknown) => explainKafkaError('listing topics', error)));
       names.sort();
       process.stdout.write(o.json ? `${JSON.stringify(names)}\n` : names.map((n) => `${n}\n`).join(''));
     });
