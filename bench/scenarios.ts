@@ -58,7 +58,9 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'replica-fetch-wire', file: 'replication/replica-fetch-wire.ts', runtime: 'node', builds: ['@samsa/bench', '@samsa/broker'], description: 'replica fetch over msgpackr frames on loopback TCP, 1 MiB of batches per response, vs raw node:net request/reply' },
   { name: 'replication', file: 'replication/replication.ts', runtime: 'node', builds: BROKER, description: '3 brokers RF 3 acks=all (min.insync.replicas=2) vs 1 broker acks=1: throughput, latency at half the peak, leader-kill failover vs the session timeout' },
   { name: 'replication-floor', file: 'replication/raw-floor.ts', runtime: 'node', builds: [], description: "this machine's floor for replication: raw Node processes that only store and forward bytes (no framing, CRC, indexes or fetches), RF 3 acks=all vs RF 1 — the ratio no broker design doing that work could beat here" },
-  { name: 'client-producer', file: 'client/producer-throughput.ts', runtime: 'node', builds: [...BROKER, '@samsa/client'], description: '@samsa/client producer vs KafkaJS 2.2.4 and kcat, one producer at a time on one broker: 100 B / 1 KiB, acks=1 / all, records/s, client CPU per million records, one-record latency' },
+  { name: 'client-producer', file: 'client/producer-throughput.ts', runtime: 'node', builds: [...BROKER, '@samsa/client'], description: '@samsa/client producer vs KafkaJS 2.2.4, @platformatic/kafka and kcat, one producer at a time on one broker: 100 B / 1 KiB, acks=1 / all, records/s, client CPU per million records, one-record latency' },
+  { name: 'client-producer-batch-size', file: 'client/batch-size.ts', runtime: 'node', builds: [...BROKER, '@samsa/client'], description: "@samsa/client producer batchSizeBytes 16 KiB / 64 KiB / 256 KiB / 1 MiB: records/s, CPU per million, one send's p50/p99 and one-record latency (how the default was chosen)" },
+  { name: 'client-consumer', file: 'client/consumer-throughput.ts', runtime: 'node', builds: [...BROKER, '@samsa/client'], description: '@samsa/client consumer (assign-only and group) vs KafkaJS 2.2.4, @platformatic/kafka and kcat -C reading 1M × 100 B and 200k × 1 KiB from offset 0 on one broker: records/s, client CPU per million records' },
   { name: 'profile-summary', file: 'broker/profile-summary.ts', runtime: 'node', builds: [], description: 'tool, not a measurement: top functions by self time of a .cpuprofile (args: <file> [top])' },
 ];
 
@@ -78,7 +80,9 @@ export const SUPPORT_FILES: Readonly<Record<string, string>> = {
   'replication/targets.ts': 'topics, full-ISR waits and server CPU time, imported by replication',
   'replication/load.ts': 'the throughput and latency rounds, imported by replication',
   'replication/failover.ts': 'the leader-kill rounds, imported by replication',
-  'client/produce-load.ts': 'the producer process (samsa or KafkaJS) that client-producer spawns',
+  'client/produce-load.ts': 'the producer process (samsa, KafkaJS or @platformatic/kafka) that client-producer and client-producer-batch-size spawn',
+  'client/consume-load.ts': 'the consumer process (samsa assign-only or group, KafkaJS or @platformatic/kafka) that client-consumer spawns',
+  'client/platformatic.ts': '@platformatic/kafka and Node 22 installed outside the workspace, imported by client-producer and client-consumer',
   'machine.ts': 'load average, idle CPU, a bounded wait for a quiet moment and per-process CPU time from /proc, imported by the replication and tail-latency benches',
   'groups/cpu-profile-preload.mjs': 'a --import preload that commits-vs-traffic puts in NODE_OPTIONS',
 };

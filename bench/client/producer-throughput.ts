@@ -1,6 +1,7 @@
 /**
  * client-producer: @samsa/client's producer against KafkaJS 2.2.4 (the client most
- * TypeScript users know) and kcat (librdkafka, the native ceiling), one producer at a time
+ * TypeScript users know), @platformatic/kafka (a newer pure-JavaScript client, on Node 22:
+ * ./platformatic.ts) and kcat (librdkafka, the native ceiling), one producer at a time
  * against the same single Node broker, same run (issue 17's figures).
  *
  *   npm run bench -- client-producer        (CLIENT_BENCH_ROUNDS=5 by default)
@@ -14,13 +15,17 @@
  * seconds per million records (its process, timed part). kcat's time includes its start.
  * Latency: one 100 B record per send, each awaited, acks=1 and acks=all, 2,000 sends after
  * 200 untimed: p50 / p99 per client. Idempotence: samsa's default (on for acks=all, off
- * for acks=1, as Kafka); KafkaJS idempotent for acks=all too.
+ * for acks=1, as Kafka); KafkaJS idempotent for acks=all too; @platformatic/kafka not
+ * idempotent (its idempotent producer numbers concurrent sends alike, see produce-load.ts)
+ * and without linger (each send of 1,000 records is one request). If @platformatic/kafka
+ * cannot be installed, the report says why and the rest runs.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTopic, expectOk, kcat, REPO_ROOT, startBroker, tempDir } from '@samsa/bench';
 import { loadAverage } from '../machine.ts';
+import { ensurePlatformatic } from './platformatic.ts';
 
 const ROUNDS = Number(process.env['CLIENT_BENCH_ROUNDS'] ?? 5);
 const CASES = [
@@ -30,8 +35,10 @@ const CASES = [
 const ACKS = [1, -1] as const;
 const PARTITIONS = 3;
 const LATENCY_SENDS = 2_000;
-type Client = 'samsa' | 'kafkajs' | 'kcat';
-const CLIENTS: readonly Client[] = ['samsa', 'kafkajs', 'kcat'];
+type Client = 'samsa' | 'kafkajs' | 'platformatic' | 'kcat';
+const platformatic = ensurePlatformatic();
+const CLIENTS: readonly Client[] = 'error' in platformatic ? ['samsa', 'kafkajs', 'kcat'] : ['samsa', 'kafkajs', 'platformatic', 'kcat'];
+const JS_CLIENTS = CLIENTS.filter((c): c is Exclude<Client, 'kcat'> => c !== 'kcat');
 
 interface Result {
   readonly recordsPerSecond: number;
@@ -49,7 +56,11 @@ const freshTopic = async (): Promise<string> => {
 
 /** Runs produce-load.ts and returns its `result` line. */
 async function load(args: readonly string[]): Promise<Record<string, unknown>> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'bench/client/produce-load.ts'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // @platformatic/kafka runs on its Node 22; the others on this Node.
+  const onNode22 = args[0] === 'platformatic' && !('error' in platformatic);
+  const node = onNode22 ? platformatic.node : process.execPath;
+  const env = onNode22 ? { ...process.env, PLATFORMATIC_KAFKA_ENTRY: platformatic.entry } : process.env;
+  const child = spawn(node, ['--import', 'tsx', join(REPO_ROOT, 'bench/client/produce-load.ts'), ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -82,6 +93,7 @@ const fmt = (rps: number, bytes: number): string => `${(rps / 1000).toFixed(1)}k
 
 try {
   console.log(`client-producer: ${ROUNDS} rounds, load average before ${loadAverage()}`);
+  if ('error' in platformatic) console.log(`@platformatic/kafka left out: ${platformatic.error}`);
   for (const { recordBytes, count } of CASES) {
     writeFileSync(join(dir.path, `records-${recordBytes}.txt`), Array.from({ length: count }, () => 'a'.repeat(recordBytes)).join('\n') + '\n');
     for (const acks of ACKS) {
@@ -101,15 +113,16 @@ try {
         return xs.length === 0 ? '' : `, ${median(xs).toFixed(2)} CPU s per million records`;
       };
       console.log(`\n${recordBytes} B records, acks=${acks === -1 ? 'all' : acks}, ${count.toLocaleString('en')} records per round`);
-      for (const c of CLIENTS) console.log(`  ${c.padEnd(8)} ${fmt(med(c), recordBytes).padEnd(30)} (${range(c)})${cpu(c)}`);
+      for (const c of CLIENTS) console.log(`  ${c.padEnd(12)} ${fmt(med(c), recordBytes).padEnd(30)} (${range(c)})${cpu(c)}`);
       const vsKafkajs = med('samsa') / med('kafkajs');
-      console.log(`  samsa ÷ KafkaJS ${vsKafkajs.toFixed(2)} (goal ≥ 3: ${vsKafkajs >= 3 ? 'met' : 'NOT met'})   samsa ÷ kcat ${(med('samsa') / med('kcat')).toFixed(2)}`);
+      const vsPlatformatic = CLIENTS.includes('platformatic') ? `   samsa ÷ platformatic ${(med('samsa') / med('platformatic')).toFixed(2)}` : '';
+      console.log(`  samsa ÷ KafkaJS ${vsKafkajs.toFixed(2)} (goal ≥ 3: ${vsKafkajs >= 3 ? 'met' : 'NOT met'})${vsPlatformatic}   samsa ÷ kcat ${(med('samsa') / med('kcat')).toFixed(2)}`);
     }
   }
   console.log('\nproduce latency, 100 B, one record per send (no linger), 2,000 sends');
   for (const acks of ACKS) {
     const row: string[] = [];
-    for (const client of ['samsa', 'kafkajs'] as const) {
+    for (const client of JS_CLIENTS) {
       const r = await load([client, broker.bootstrap, await freshTopic(), '100', String(LATENCY_SENDS), String(acks), 'latency']);
       const s = r['samplesMs'] as number[];
       const pct = (p: number): number => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
