@@ -30,9 +30,6 @@ export class PartitionQueue {
   readonly queued: ProducerBatch[] = [];
   readonly inFlight: ProducerBatch[] = [];
   nextSequence = 0;
-  /** Where the next batch's buffer starts (see ProducerBatch.nextBufferBytes). */
-  nextBufferBytes: number | undefined;
-
   constructor(topic: string, partition: number) {
     this.topic = topic;
     this.partition = partition;
@@ -96,7 +93,16 @@ export interface Drained {
 
 export const SEQUENCE_MODULO = 2 ** 31;
 
+/** Topics whose buffer size hint is kept (beyond: forgotten, and relearned). */
+const BUFFER_HINTS_MAX = 10_000;
+
 export class RecordAccumulator {
+  /**
+   * Per topic, where a new batch's buffer starts: what the last drained batch of the topic
+   * needed (see ProducerBatch.nextBufferBytes). Per topic, not per queue: a queue is pruned
+   * whenever it empties, which a sticky producer's partitions do between their batches.
+   */
+  readonly #bufferHints = new Map<string, number>();
   /** Every queue, in creation order (drain order). */
   readonly #queues = new Map<string, PartitionQueue>();
   /** The same queues by topic, then partition: the append path's lookup, without a string key per record. */
@@ -136,7 +142,7 @@ export class RecordAccumulator {
     const q = this.queue(topic, partition);
     const last = q.queued[q.queued.length - 1];
     if (last !== undefined && last.tryAppend(record, recordBytes, batchSizeBytes, send, index)) return last;
-    const batch = new ProducerBatch(topic, partition, nowMs, last === undefined ? q.nextBufferBytes : last.nextBufferBytes);
+    const batch = new ProducerBatch(topic, partition, nowMs, last === undefined ? this.#bufferHints.get(topic) : last.nextBufferBytes);
     if (!batch.tryAppend(record, recordBytes, batchSizeBytes, send, index)) throw new Error('a new batch refused its first record');
     if (last !== undefined) last.open = false;
     q.queued.push(batch);
@@ -191,7 +197,8 @@ export class RecordAccumulator {
       }
       q.queued.shift();
       head.open = false;
-      q.nextBufferBytes = head.nextBufferBytes;
+      if (this.#bufferHints.size >= BUFFER_HINTS_MAX && !this.#bufferHints.has(q.topic)) this.#bufferHints.clear();
+      this.#bufferHints.set(q.topic, head.nextBufferBytes);
       o.prepare(q, head);
       q.inFlight.push(head);
       bytesByLeader.set(leader, used + (head.bytes?.byteLength ?? size));
