@@ -230,11 +230,11 @@ describe('@samsa/log embedded from packed tarballs, outside the workspace', () =
   it('runs the Deno variant under deno run with minimal permissions, against the same node_modules', async () => {
     writeFileSync(join(project, 'example.deno.ts'), DENO_EXAMPLE);
     const data = join(project, 'data');
-    const permissions = [`--allow-read=${data}`, `--allow-write=${data}`, '--allow-env=MSGPACKR_NATIVE_ACCELERATION_DISABLED', '--no-prompt'];
+    const permissions = [`--allow-read=${data}`, `--allow-write=${data}`, '--no-prompt'];
     const result = ok(await exec(DENO_BIN, ['run', ...permissions, 'example.deno.ts'], { cwd: project, timeoutMs: 60_000 }), 'deno run example.deno.ts');
     expect(result.stdout).toBe('0 order-1 { total: 42 }\nappended 0 hourAgo 0\n');
     // And without write permission on the data dir it is refused (the permissions are real).
-    const denied = await exec(DENO_BIN, ['run', `--allow-read=${data}`, '--allow-env=MSGPACKR_NATIVE_ACCELERATION_DISABLED', '--no-prompt', 'example.deno.ts'], { cwd: project, timeoutMs: 60_000 });
+    const denied = await exec(DENO_BIN, ['run', `--allow-read=${data}`, '--no-prompt', 'example.deno.ts'], { cwd: project, timeoutMs: 60_000 });
     expect(denied.code).not.toBe(0);
     expect(denied.stderr).toMatch(/NotCapable|PermissionDenied|Requires write access/);
     ok(await exec(DENO_BIN, ['check', 'example.deno.ts'], { cwd: project, timeoutMs: 60_000 }), 'deno check example.deno.ts');

@@ -36,8 +36,8 @@ import {
   setBatchMaxTimestampCreateTime,
   setBatchPartitionLeaderEpoch,
   validateRecordBatch,
-} from '@samsa/codec';
-import type { ValidateOptions } from '@samsa/codec';
+} from '@samsa/codec/wire';
+import type { ValidateOptions } from '@samsa/codec/wire';
 import { InvalidRecordBatchError, InvalidRecordError, NonContiguousOffsetError, RecordTooLargeError, assert } from './errors.ts';
 import type { AppendStats } from './log-segment.ts';
 

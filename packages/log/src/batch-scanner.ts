@@ -14,7 +14,7 @@
  * Bounded: every step advances at least 61 bytes and never reads past `end`.
  */
 import type { FileHandle } from '@samsa/runtime';
-import { RECORD_BATCH_HEADER_BYTES, RECORD_BATCH_LENGTH_MIN, RECORD_BATCH_LOG_OVERHEAD_BYTES } from '@samsa/codec';
+import { RECORD_BATCH_HEADER_BYTES, RECORD_BATCH_LENGTH_MIN, RECORD_BATCH_LOG_OVERHEAD_BYTES } from '@samsa/codec/wire';
 import { readFully } from './file-io.ts';
 
 export const SCAN_CHUNK_BYTES = 64 * 1024;

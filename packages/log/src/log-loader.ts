@@ -30,7 +30,7 @@
  * Every file removal or rename is made durable with one syncDir at the end.
  */
 import { type FileSystem } from '@samsa/runtime';
-import { batchBaseOffset, batchLastOffset, batchPartitionLeaderEpoch } from '@samsa/codec';
+import { batchBaseOffset, batchLastOffset, batchPartitionLeaderEpoch } from '@samsa/codec/wire';
 import { scanBatches } from './batch-scanner.ts';
 import { joinDir, parseSegmentFileName, segmentFilePath, type ParsedSegmentFileName, CLEANED_FILE_SUFFIX, DELETED_FILE_SUFFIX, SWAP_FILE_SUFFIX, TEMP_FILE_SUFFIX } from './file-names.ts';
 import type { LeaderEpochCache } from './leader-epoch-cache.ts';

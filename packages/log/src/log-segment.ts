@@ -32,7 +32,7 @@
  * with appends: they never look past the `sizeBytes` they captured.
  */
 import type { FileHandle } from '@samsa/runtime';
-import { batchBaseOffset, batchLastOffset, batchMaxTimestamp, nextBatchEnd, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec';
+import { batchBaseOffset, batchLastOffset, batchMaxTimestamp, nextBatchEnd, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec/wire';
 import { scanBatches } from './batch-scanner.ts';
 import { assert, CleanShutdownMismatchError } from './errors.ts';
 import { readFully } from './file-io.ts';

@@ -25,7 +25,7 @@
  * start when anything does not fit.
  */
 import type { FileHandle, FileSystem } from '@samsa/runtime';
-import { batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchPartitionLeaderEpoch, validateRecordBatch, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec';
+import { batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchPartitionLeaderEpoch, validateRecordBatch, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec/wire';
 import { scanBatches } from './batch-scanner.ts';
 import { CorruptIndexError, isNoSpace } from './errors.ts';
 import { readFully } from './file-io.ts';

@@ -5,7 +5,7 @@
  * Every walk is bounded by the bytes given: each step advances one whole batch (at least
  * the 61-byte header), and a position that does not frame a batch ends it.
  */
-import { batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchPartitionLeaderEpoch, batchTimestampType, iterateRecords, nextBatchEnd, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec';
+import { batchBaseOffset, batchLastOffset, batchMaxTimestamp, batchPartitionLeaderEpoch, batchTimestampType, iterateRecords, nextBatchEnd, RECORD_BATCH_HEADER_BYTES } from '@samsa/codec/wire';
 import type { BatchVisitor } from './batch-scanner.ts';
 import type { BatchPosition, TimestampAndOffset } from './segment-types.ts';
 

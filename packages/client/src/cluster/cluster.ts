@@ -58,7 +58,7 @@ export const METADATA_MAX_AGE_MS_DEFAULT = 300_000;
 export const TOPICS_MAX_DEFAULT = 10_000;
 
 export class Cluster {
-  readonly metadata = new MetadataCache();
+  readonly metadata: MetadataCache = new MetadataCache();
   readonly observer: Observer;
   readonly #options: ClusterOptions;
   readonly #clock: Clock;

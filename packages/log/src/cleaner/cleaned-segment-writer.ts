@@ -10,7 +10,7 @@
  *   reports it full; a single batch larger than the bound is buffered alone).
  * - `earliestDeleteHorizonMs` is the smallest delete horizon of any batch noted, or null.
  */
-import { batchLastOffset, batchMaxTimestamp } from '@samsa/codec';
+import { batchLastOffset, batchMaxTimestamp } from '@samsa/codec/wire';
 import type { LogSegment } from '../log-segment.ts';
 import { batchDeleteHorizonMs } from './retained-batch.ts';
 

@@ -56,7 +56,7 @@ import {
   batchLastOffset,
   batchProducerId,
   batchRecordCount,
-} from '@samsa/codec';
+} from '@samsa/codec/wire';
 import type { LogSegment } from '../log-segment.ts';
 import type { Log } from '../log.ts';
 import { CleanedSegmentWriter } from './cleaned-segment-writer.ts';

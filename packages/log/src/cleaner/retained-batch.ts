@@ -47,7 +47,7 @@ import {
   writeVarint,
   writeVarlong,
   type CompressionType,
-} from '@samsa/codec';
+} from '@samsa/codec/wire';
 import { forEachRecordFrame, type RecordFrame } from './record-frames.ts';
 
 /** Compression for records sections, so the cleaner can rewrite compressed batches. */
