@@ -84,14 +84,28 @@ const describeEach: EachFunction<void> = (cases: readonly unknown[]) => (name: s
 };
 describe.each = describeEach;
 
+/**
+ * A test that runs longer than its timeout fails instead of hanging the whole `deno test`
+ * run (vitest's behaviour). The default is twice vitest's 60 s `testTimeout`, for Deno's
+ * slower first compile; an explicit per-test timeout is taken as vitest takes it.
+ */
+const testTimeoutDefaultMs = 120_000;
+function withTimeout(run: () => Promise<void>, name: string, timeoutMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`test timed out after ${timeoutMs} ms: ${name}`)), timeoutMs);
+  });
+  return Promise.race([run(), expired]).finally(() => clearTimeout(timer));
+}
+
 export function it(name: string, fn: Fn, timeoutMs?: number | { timeout?: number }): void {
-  void timeoutMs;
+  const limitMs = (typeof timeoutMs === 'number' ? timeoutMs : timeoutMs?.timeout) ?? testTimeoutDefaultMs;
   const scope = current;
   Deno.test({
     name: fullName(scope, name),
     sanitizeOps: false,
     sanitizeResources: false,
-    async fn() {
+    fn: () => withTimeout(async () => {
       const scopes = chain(scope);
       for (const s of scopes) {
         if (!s.ranBeforeAll) {
@@ -105,7 +119,7 @@ export function it(name: string, fn: Fn, timeoutMs?: number | { timeout?: number
       } finally {
         for (const s of scopes.reverse()) for (const h of s.afterEach) await h();
       }
-    },
+    }, fullName(scope, name), limitMs),
   });
 }
 const itEach: EachFunction<unknown> = (cases: readonly unknown[]) => (name: string, fn: (...args: never[]) => unknown) => {

@@ -12,7 +12,12 @@
  *   a crash in between leaves `.deleted` files, which the next open removes;
  * - every rename or creation a method makes is durable (syncDir) before it resolves,
  *   except `rollTo`, whose new segment's directory entry is synced by the next
- *   group-commit sync (`syncRange`) before the recovery point may pass it.
+ *   group-commit sync (`syncRange`) before the recovery point may pass it;
+ * - a segment file exists only once every segment before it is synced: `rollTo` syncs
+ *   the old active segment's `.log` before it creates the new one. Any syncDir of this
+ *   directory (a checkpoint rewrite, say) may make the new segment's entry durable at
+ *   once, and a crash must never leave a durable later segment after a lost tail, or the
+ *   log would reopen with its end past offsets it no longer holds.
  *
  * Concurrency: every mutating method runs under the owning Log's writer lock (the Log
  * serialises them); `read`, `offsetForTimestamp` and `segmentInfos` run concurrently with
@@ -118,6 +123,8 @@ export class LocalLog {
       throw new LogAssertionError(`roll to ${newBase}: a segment with that base offset exists`);
     }
     let segment: LogSegment;
+    // Before the new segment exists (see the invariant above). One sync per segment.
+    await active.flushLog();
     try {
       await active.onBecomeInactive();
       segment = await LogSegment.create(this.ctx, newBase, { active: true });

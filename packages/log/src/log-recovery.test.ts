@@ -168,6 +168,25 @@ describe('recovery', () => {
     expect((await readAll(log)).map((r) => r.offset)).toEqual([...Array(cutEnd + 2).keys()]);
     await log.close();
   });
+  it('never reopens past a lost tail: a roll syncs the old segment before the new one exists', async () => {
+    // Found by the leader-epoch model (FC_SEED=-626044739): unsynced records, a roll, then a
+    // leader-epoch checkpoint rewrite whose syncDir made the new segment's entry durable.
+    // A crash dropped the old segment's bytes and kept the new, empty segment: the log
+    // reopened with its end at the new base, past offsets it no longer held.
+    const { fs, clock } = memoryEnv();
+    let log = await open(fs, clock, {}, { segmentBytes: 200 });
+    for (let i = 0; i < 6; i++) await log.append(batchOf([rec(i)]), { leaderEpoch: 0 });
+    expect(log.segmentCount).toBeGreaterThan(1);
+    await log.append(batchOf([rec(6)]), { leaderEpoch: 1 }); // rewrites the epoch checkpoint (syncDir)
+    fs.crash();
+    await log.close().catch(() => undefined);
+    log = await open(fs, clock, {}, { segmentBytes: 200 });
+    const offsets = (await readAll(log)).map((r) => r.offset);
+    expect(offsets).toEqual([...Array(log.logEndOffset).keys()]);
+    expect(log.logEndOffset).toBeGreaterThanOrEqual(log.segmentsSnapshot().at(-1)!.baseOffset);
+    expect(log.epochEntries()[0]).toEqual({ epoch: 0, startOffset: 0 });
+    await log.close();
+  });
 });
 
 describe('a corrupt leader-epoch-checkpoint', () => {
