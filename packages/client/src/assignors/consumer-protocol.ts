@@ -30,8 +30,8 @@ import {
   sizeConsumerProtocolSubscription,
   writeConsumerProtocolAssignment,
   writeConsumerProtocolSubscription,
-} from '@samsa/codec';
-import type { ConsumerProtocolSubscription } from '@samsa/codec';
+} from '@samsa/codec/wire';
+import type { ConsumerProtocolSubscription } from '@samsa/codec/wire';
 import type { MemberSubscription } from './assignor.ts';
 
 /** The newest version we read and write; Kafka 3.x/4.x use 3 for both payloads. */
