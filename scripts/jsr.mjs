@@ -88,7 +88,10 @@ if (command === 'publish') {
       for (const entry of ['src', 'jsr.json', 'README.md']) cpSync(join(repo, 'packages', dir, entry), join(stage, dir, entry), { recursive: true });
     }
     writeFileSync(join(stage, 'deno.json'), JSON.stringify({ workspace: selected.map((d) => `./${d}`) }, null, 2) + '\n');
-    const result = spawnSync(denoBin, ['publish', ...flags], { cwd: stage, stdio: 'inherit', timeout: 300_000 });
+    // Deno trusts only its bundled Mozilla roots by default; a machine behind a TLS proxy
+    // has that proxy's CA in the OS store (which npm and Node are pointed at), so trust both.
+    const env = { ...process.env, DENO_TLS_CA_STORE: process.env.DENO_TLS_CA_STORE ?? 'mozilla,system' };
+    const result = spawnSync(denoBin, ['publish', ...flags], { cwd: stage, stdio: 'inherit', timeout: 300_000, env });
     process.exitCode = result.status ?? 1;
   } finally {
     rmSync(stage, { recursive: true, force: true });

@@ -3,11 +3,11 @@
  *   kcat (librdkafka) → python3-confluent-kafka, for every codec;
  *   python3-confluent-kafka → kcat, for every codec;
  *   KafkaJS → kcat and kcat → KafkaJS, for every codec (KafkaJS ships only gzip; the CLI
- *   registers @samsa/codec's compressors into it, see apps/broker-node/src/client/kafka-client.ts).
+ *   registers @samsa/codec's compressors into it, see ./kafkajs-client.ts).
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka, compressionFor } from '../../apps/broker-node/src/client/kafka-client.ts';
+import { createKafka, compressionFor } from './kafkajs-client.ts';
 import { createTopic, expectOk, kcat, kcatReadAll, python, startBroker, tempDir } from './harness.ts';
 import { readAllPartitions } from './kafkajs-reader.ts';
 import type { BrokerProcess } from './harness.ts';

@@ -1,9 +1,9 @@
 /**
  * Group-less reading with KafkaJS for the conformance suites: KafkaJS's own Fetch request
- * sent to the partition leader (see apps/broker-node/src/client/kafka-client.ts for why
+ * sent to the partition leader (see ./kafkajs-client.ts for why
  * KafkaJS's `consumer` cannot be used before the group APIs land).
  */
-import { PartitionReader } from '../../apps/broker-node/src/client/kafka-client.ts';
+import { PartitionReader } from './kafkajs-client.ts';
 
 export interface ReadRecord {
   readonly offset: number;

@@ -100,7 +100,7 @@ describe('full disk on a real tmpfs', () => {
       fillTo(mountDir, ballast, 3 * 1024 * 1024);
       const big = Array.from({ length: 60 }, (_, i) => `${i}-${'x'.repeat(100 * 1024)}`).join('\n') + '\n';
       const filling = await produce(broker.bootstrap, 'fill', big, ['-X', 'batch.size=200000']);
-      expect({ kcat: filling.stderr.split('\n').filter((l) => /fail|error|down/i.test(l)).slice(0, 3), broker: broker.output().slice(-2000) }).toMatchObject({
+      expect({ kcat: filling.stderr.split('\n').filter((l) => /fail|error|down/i.test(l)), broker: broker.output().slice(-2000) }).toMatchObject({
         kcat: expect.arrayContaining([expect.stringMatching(/Delivery failed|Message timed out|storage|Disk/i)]),
       });
       expect(freeBytes(mountDir)).toBeLessThan(256 * 1024);
