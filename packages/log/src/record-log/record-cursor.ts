@@ -24,7 +24,7 @@ export interface StreamOptions {
   /** Keep waiting for new records at the end. Default false. */
   readonly follow?: boolean;
   readonly signal?: AbortSignal;
-  /** Records decoded per read. Default 500. */
+  /** Records decoded per engine read (1 MiB) at most. Default 10 000. */
   readonly chunkRecords?: number;
 }
 

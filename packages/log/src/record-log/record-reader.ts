@@ -38,8 +38,8 @@ export class RecordDecodeError extends Error {
 
 /**
  * Up to `maxRecords` records from `from` (clamped to the log start) below `endOffset`
- * (default the log end). An empty result with `nextOffset === from` means nothing more
- * is there yet.
+ * (default the log end), in at most `roundsMax` engine reads. An empty result with
+ * `nextOffset === from` means nothing more is there yet.
  */
 export async function readRecords<K, V>(
   log: Log,
@@ -48,10 +48,11 @@ export async function readRecords<K, V>(
   maxRecords: number,
   readBytesMax: number,
   endOffset: number = log.logEndOffset,
+  roundsMax = 1_000,
 ): Promise<ReadChunk<K, V>> {
   const records: LogRecord<K, V>[] = [];
   let next = Math.max(from, log.logStartOffset);
-  for (let round = 0; records.length < maxRecords && next < endOffset && round < 1_000; round++) {
+  for (let round = 0; records.length < maxRecords && next < endOffset && round < roundsMax; round++) {
     const result = await log.read(next, readBytesMax, { maxOffset: endOffset });
     if (result.records.byteLength === 0) break;
     const bytes = result.records;
