@@ -1,34 +1,39 @@
 #!/usr/bin/env node
-// The cross-package tests (test/**, test/vitest.config.ts) in two lanes at once:
+// The tests after turbo's per-package ones, in two lanes at once (`npm test` ends with this):
 //
-//   chaos  test/chaos/suite.test.ts: every chaos scenario on its own fault-injected cluster,
-//          about 10 minutes of mostly waiting on the nemesis's timers;
-//   rest   every other file, one at a time as before.
+//   a     `deno task test` (the core suites under Deno, CPU-bound, ~4.5 min), then
+//         test/chaos/suite.test.ts (every chaos scenario on its own fault-injected cluster,
+//         mostly waiting on the nemesis's timers, ~7 min);
+//   b     every other file of test/vitest.config.ts, one at a time (~13 min).
 //
-// Each lane is its own vitest process with the config's one-file-at-a-time rule, so at most
-// two test files run at once. Lines are prefixed with their lane; the exit code is non-zero
-// when either lane fails. SIGINT/SIGTERM are passed on to both lanes (vitest stops the
-// brokers and clusters its tests started).
+// Each vitest lane keeps the config's one-file-at-a-time rule, so at most two test files
+// run at once. Lines are prefixed with their lane; every step runs even when an earlier one
+// failed, and the exit code is non-zero when any step failed. SIGINT/SIGTERM are passed on
+// to the running steps (vitest stops the brokers and clusters its tests started).
 //
-//   node scripts/test-cross.mjs              both lanes
-//   node scripts/test-cross.mjs <vitest args> one vitest with those args (e.g. a file filter)
+//   node scripts/test-cross.mjs                both lanes, with Deno
+//   node scripts/test-cross.mjs --no-deno      both lanes, lane a without Deno
+//   node scripts/test-cross.mjs <vitest args>  one vitest with those args (e.g. a file filter)
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const vitest = join(root, 'node_modules', '.bin', 'vitest');
-const bin = existsSync(vitest) ? vitest : 'vitest';
+const binDir = join(root, 'node_modules', '.bin');
+const local = (name) => (existsSync(join(binDir, name)) ? join(binDir, name) : name);
 const CHAOS = 'chaos/suite.test.ts';
-const extra = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const withDeno = !argv.includes('--no-deno');
+const extra = argv.filter((a) => a !== '--no-deno');
+const vitest = (...args) => ({ bin: local('vitest'), args: ['run', '--config', 'test/vitest.config.ts', ...args] });
 
 // With arguments (file filters, flags), one lane runs exactly what was asked.
 const lanes = extra.length > 0
-  ? [{ name: 'tests', args: ['run', '--config', 'test/vitest.config.ts', ...extra] }]
+  ? [{ name: 'tests', steps: [vitest(...extra)] }]
   : [
-      { name: 'chaos', args: ['run', '--config', 'test/vitest.config.ts', CHAOS] },
-      { name: 'rest', args: ['run', '--config', 'test/vitest.config.ts', '--exclude', `**/${CHAOS}`] },
+      { name: 'a', steps: [...(withDeno ? [{ bin: local('deno'), args: ['task', 'test'] }] : []), vitest(CHAOS)] },
+      { name: 'b', steps: [vitest('--exclude', `**/${CHAOS}`)] },
     ];
 
 function prefixed(name, stream, out) {
@@ -45,28 +50,39 @@ function prefixed(name, stream, out) {
 }
 
 // As under `npm run`: the workspace's binaries (pnpm, turbo, deno) first on PATH.
-const env = { ...process.env, PATH: [join(root, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter) };
+const env = { ...process.env, PATH: [binDir, process.env.PATH ?? ''].join(delimiter) };
+const running = new Set();
 
-const children = lanes.map((lane) => {
-  const child = spawn(bin, lane.args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
-  prefixed(lane.name, child.stdout, process.stdout);
-  prefixed(lane.name, child.stderr, process.stderr);
-  const done = new Promise((resolve) => {
+function runStep(name, step) {
+  const child = spawn(step.bin, step.args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
+  running.add(child);
+  prefixed(name, child.stdout, process.stdout);
+  prefixed(name, child.stderr, process.stderr);
+  return new Promise((resolve) => {
     child.on('error', (error) => {
-      process.stderr.write(`[${lane.name}] could not start vitest: ${error.message}\n`);
+      process.stderr.write(`[${name}] could not start ${step.bin}: ${error.message}\n`);
+      running.delete(child);
       resolve(1);
     });
-    child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
-  });
-  return { lane, child, done };
-});
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    for (const { child } of children) child.kill(signal);
+    child.on('close', (code, signal) => {
+      running.delete(child);
+      const result = code ?? (signal ? 1 : 0);
+      process.stdout.write(`test-cross: lane ${name}: ${[step.bin.split('/').pop(), ...step.args].join(' ')} exited ${code ?? signal}\n`);
+      resolve(result);
+    });
   });
 }
 
-const codes = await Promise.all(children.map((c) => c.done));
-for (const [i, code] of codes.entries()) console.log(`test-cross: lane ${children[i].lane.name} exited ${code}`);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of running) child.kill(signal);
+    process.exitCode = 1;
+  });
+}
+
+const codes = await Promise.all(lanes.map(async (lane) => {
+  let worst = 0;
+  for (const step of lane.steps) worst = Math.max(worst, await runStep(lane.name, step));
+  return worst;
+}));
 process.exitCode = codes.some((code) => code !== 0) ? 1 : 0;
