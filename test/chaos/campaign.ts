@@ -6,7 +6,8 @@
  * partition, and the independent checker over the recorded histories.
  *
  * Output in `outDir`: one history file per workload (`*.jsonl`) and the nemesis's
- * (`nemesis.jsonl`), each workload's stdout + stderr (`<name>.out`), `final-read.json`,
+ * (`nemesis.jsonl`), each workload's stdout + stderr (`<name>.out`), each broker's log
+ * (`broker-<id>.out`, the last 4 MiB), `final-read.json`,
  * `report.json` (the checker's report) and `campaign.json` (this run: scenario, seed,
  * faults, timings, verdict, how each workload ended). A workload that ends before it is
  * asked to stop (a crash, a hang ended by its hard timeout) is a `workloadProblems` entry:
@@ -34,6 +35,8 @@ const HEALTHY_TIMEOUT_MS = 120_000;
 const WARMUP_TIMEOUT_MS = 90_000;
 /** After the faults: consumers keep polling this long so they reach the end before they stop. */
 const DRAIN_MS = 8000;
+/** The brokers' --log-level: 'info' records elections, truncations and ISR changes in `broker-<id>.out` (SAMSA_CHAOS_LOG_LEVEL overrides). */
+const BROKER_LOG_LEVEL = process.env['SAMSA_CHAOS_LOG_LEVEL'] ?? 'info';
 /** Broker settings every scenario runs with (on top of the scenario's own). */
 const SUITE_OVERRIDES = ['min.insync.replicas=2', 'default.replication.factor=3', 'unclean.leader.election.enable=false', 'offsets.topic.replication.factor=3'];
 
@@ -144,7 +147,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
   let cluster: ChaosCluster | null = null;
   try {
     log(`${o.scenario.name}: starting 3 etcd members and brokers on ${o.scenario.runtimes.join('/')} (seed ${o.seed})`);
-    cluster = await startChaosCluster({ brokers: o.scenario.runtimes, sessionTimeoutMs: SESSION_TIMEOUT_MS, overrides: [...SUITE_OVERRIDES, ...(o.scenario.overrides ?? [])], seed: o.seed });
+    cluster = await startChaosCluster({ brokers: o.scenario.runtimes, sessionTimeoutMs: SESSION_TIMEOUT_MS, overrides: [...SUITE_OVERRIDES, ...(o.scenario.overrides ?? [])], seed: o.seed, logLevel: BROKER_LOG_LEVEL });
     const c = cluster;
     await createTopicOnceBrokersKnown(c);
     await c.waitHealthy(TOPIC, HEALTHY_TIMEOUT_MS);
@@ -193,6 +196,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     return result;
   } finally {
     await Promise.allSettled(workloads.map((w) => w.kill()));
+    // Each broker's log (bounded), for whoever reads an unsafe run's output dir.
+    if (cluster !== null) await Promise.allSettled(cluster.cluster.brokers.map((b) => writeFile(join(o.outDir, `broker-${b.nodeId}.out`), b.output())));
     await cluster?.stop();
   }
 }

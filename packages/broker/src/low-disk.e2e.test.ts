@@ -191,6 +191,36 @@ describe('low disk (free space under log.dir.free.bytes.min)', () => {
     expect(tb.broker.metricsSnapshot().disk.writesRefused).toBe(false);
   });
 
+  it("an idempotent producer's later batch, after a refused one, is refused alike (not OUT_OF_ORDER_SEQUENCE_NUMBER) even once space is back", async () => {
+    // The refusal state can change between two pipelined batches; a sequence gap answer
+    // there makes librdkafka bump its epoch and append unacknowledged messages twice.
+    const { tb, c } = await start(8 * MiB);
+    expect((await createTopic(c, 't', 1)).errorCode).toBe(ErrorCode.NONE);
+    const pid = 7;
+    const idem = async (seq: number, values: string[]) => {
+      const batch = batchOf(values, { producerId: pid, producerEpoch: 0, baseSequence: seq });
+      const res = await c.request(0, 8, ProduceRequestCodec, produceBody('t', 0, batch), ProduceResponseCodec);
+      return res.responses[0]!.partitionResponses[0]!;
+    };
+    expect(await idem(0, ['a'])).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 });
+    await fillDisk(tb.fs, 1000);
+    tb.clock.advance(1000);
+    expect((await idem(1, ['b'])).errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    await tb.fs.remove(BALLAST);
+    tb.clock.advance(1000);
+    // Sequence 2 was pipelined behind 1: the same retriable answer, nothing appended.
+    const later = await idem(2, ['c']);
+    expect(later.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
+    expect(later.errorMessage).toContain('sequence 1 was refused');
+    expect(tb.broker.registry.partition('t', 0)!.log.logEndOffset).toBe(1);
+    // The client retries in order: both go in, once each; a real gap still is one.
+    expect(await idem(1, ['b'])).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 1 });
+    expect(await idem(2, ['c'])).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 2 });
+    expect(await idem(1, ['b'])).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 1 });
+    expect((await idem(5, ['gap'])).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect((await fetchAll(c, 't', 0)).values).toEqual(['a', 'b', 'c']);
+  });
+
   it('DeleteTopics frees the space at once and Produce works again', async () => {
     const { tb, c } = await start(8 * MiB);
     expect((await createTopic(c, 'big', 1)).errorCode).toBe(ErrorCode.NONE);

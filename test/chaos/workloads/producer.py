@@ -102,9 +102,13 @@ class Workload:
             'reconnect.backoff.max.ms': 500, 'topic.metadata.refresh.interval.ms': 1000,
             'queue.buffering.max.messages': OUTSTANDING_MAX, 'error_cb': self.on_error,
             'client.id': self.args.process,
+            # librdkafka's idempotence events (epoch bumps, sequence errors) on stderr, kept
+            # in <process>.out: what an unsafe run's diagnosis needs, a few lines per fault.
+            'debug': 'eos',
         })
 
     def on_error(self, err):
+        print('librdkafka error: %s%s' % (err, ' (fatal)' if err.fatal() else ''), file=sys.stderr, flush=True)
         if err.fatal():
             self.fatal = err
 

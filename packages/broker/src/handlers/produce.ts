@@ -124,7 +124,11 @@ async function producePartition(ctx: BrokerContext, topic: string, index: number
   if (acks !== 0 && acks !== 1 && acks !== -1) return partitionResponse(index, v, { errorCode: ErrorCode.INVALID_REQUIRED_ACKS });
   if (INTERNAL_TOPICS.has(topic)) return partitionResponse(index, v, { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot append to internal topic ${topic}` });
   const found = leaderPartition(ctx, topic, index);
-  if (!found.partition) return partitionResponse(index, v, { errorCode: found.errorCode });
+  if (!found.partition) {
+    // Not leading (yet): noted like the refusals below, for when this replica leads next.
+    if (found.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) ctx.registry.partition(topic, index)?.noteRefused(sent, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    return partitionResponse(index, v, { errorCode: found.errorCode });
+  }
   const partition = found.partition;
   const converted = maybeUpConvert(ctx, sent, v, partition.config.maxMessageBytes);
   if (converted.refused) return partitionResponse(index, v, converted.refused);
@@ -133,10 +137,18 @@ async function producePartition(ctx: BrokerContext, topic: string, index: number
     return partitionResponse(index, v, { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'Transactions are not supported by this broker' });
   }
   // Low disk: refused before anything is written (retriable; see free-space-guard.ts).
-  if (!(await ctx.freeSpace.admitsWrites())) return partitionResponse(index, v, { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: ctx.freeSpace.refusalMessage() });
+  // Each refusal before the append is noted for an idempotent producer, so its pipelined
+  // later batches get the same retriable answer rather than a sequence gap (partition.ts).
+  if (!(await ctx.freeSpace.admitsWrites())) {
+    partition.noteRefused(records, ErrorCode.KAFKA_STORAGE_ERROR);
+    return partitionResponse(index, v, { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: ctx.freeSpace.refusalMessage() });
+  }
   // Cluster mode: acks=all needs min.insync.replicas in the ISR before anything is appended.
   const refused = ctx.replication?.checkBeforeAppend(partition, acks) ?? ErrorCode.NONE;
-  if (refused !== ErrorCode.NONE) return partitionResponse(index, v, { errorCode: refused });
+  if (refused !== ErrorCode.NONE) {
+    partition.noteRefused(records, refused);
+    return partitionResponse(index, v, { errorCode: refused });
+  }
   const outcome = await partition.produce(records);
   if (outcome.errorCode === ErrorCode.NONE && ctx.replication !== null && acks === -1) {
     // The records are in the leader's log; acks=all answers once the ISR has them.

@@ -150,6 +150,22 @@ export class Partition {
     return run;
   }
 
+  /**
+   * A batch the broker refused before the append with the retriable `errorCode` (min ISR,
+   * leadership, low disk): noted in producer state on the append chain, after every append
+   * queued before it, so the producer's pipelined later batches get the same retriable
+   * answer instead of OUT_OF_ORDER_SEQUENCE_NUMBER (producer-state.ts, "Refused heads").
+   */
+  noteRefused(records: Uint8Array | null, errorCode: number): void {
+    if (records === null || records.byteLength < RECORD_BATCH_HEADER_BYTES || batchMagic(records, 0) !== 2) return;
+    const producerId = batchProducerId(records, 0);
+    if (producerId < 0) return;
+    const epoch = batchProducerEpoch(records, 0);
+    const firstSeq = batchBaseSequence(records, 0);
+    const run = this.#appendChain.then(() => this.producers.noteRefused(producerId, epoch, firstSeq, errorCode));
+    this.#appendChain = run.catch(() => {});
+  }
+
   #outcome(errorCode: number, errorMessage: string | null, extra: Partial<ProduceOutcome> = {}): ProduceOutcome {
     return {
       errorCode,
@@ -182,10 +198,13 @@ export class Partition {
 
   async #appendValidated(batch: Uint8Array): Promise<ProduceOutcome> {
     if (this.#closed) return this.#outcome(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'Partition is closing');
-    if (!this.isLeader || !this.writable) return this.#outcome(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'This broker does not lead the partition now');
     const producerId = batchProducerId(batch, 0);
     const epoch = batchProducerEpoch(batch, 0);
     const firstSeq = batchBaseSequence(batch, 0);
+    if (!this.isLeader || !this.writable) {
+      this.producers.noteRefused(producerId, epoch, firstSeq, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      return this.#outcome(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'This broker does not lead the partition now');
+    }
     const lastSeq = lastSequenceOf(firstSeq, batchLastOffsetDelta(batch, 0));
     const check = this.producers.check(producerId, epoch, firstSeq, lastSeq);
     switch (check.kind) {
@@ -195,6 +214,8 @@ export class Partition {
         return this.#outcome(ErrorCode.INVALID_PRODUCER_EPOCH, `Producer epoch ${epoch} is older than the current epoch ${this.producers.epochOf(producerId)}`);
       case 'out-of-order':
         return this.#outcome(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, `Out of order sequence number for producer ${producerId}: ${firstSeq}, expected ${check.expectedSeq}`);
+      case 'after-refused-head':
+        return this.#outcome(check.errorCode, `Producer ${producerId}'s batch at sequence ${check.refusedSeq} was refused (error ${check.errorCode}); this later batch waits for it to be retried`);
       case 'ok':
         break;
     }

@@ -211,10 +211,13 @@ export class FollowerFetcher {
       if (slot.closed) return;
       try {
         switch (a.type) {
-          case 'truncateTo':
-            await p.truncateTo(a.offset);
+          case 'truncateTo': {
+            const endBefore = p.log.logEndOffset;
+            if (await p.truncateTo(a.offset)) this.#o.logger.info({ topic: p.topic, partition: p.index, leaderId: this.#o.leaderId, leaderEpoch: slot.leaderEpoch, offset: a.offset, logEndOffsetBefore: endBefore }, 'follower: truncated the log to the leader');
             break;
+          }
           case 'truncateFully':
+            this.#o.logger.info({ topic: p.topic, partition: p.index, leaderId: this.#o.leaderId, leaderEpoch: slot.leaderEpoch, startOffset: a.startOffset, logEndOffsetBefore: p.log.logEndOffset }, 'follower: emptied the log to restart at the leader');
             await p.truncateFully(a.startOffset);
             break;
           case 'append':
