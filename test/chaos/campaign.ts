@@ -190,7 +190,11 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
     const reportPath = join(o.outDir, 'report.json');
     const { output } = await runChecker(['--final', finalPath, '--out', reportPath, ...histories]);
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
-    const summary = workloadProblems.length === 0 ? output : `${output}\nworkload problems:\n${workloadProblems.map((p) => `  ${p}`).join('\n')}`;
+    // librdkafka's answer to a broker's sequence-gap reply is an epoch bump that may append
+    // unacknowledged messages twice: each one is shown (eos debug "ERRSEQ" lines).
+    const sequenceGaps = exits.reduce((n, exit, i) => (kinds[i] === 'py-producer' ? n + countSequenceGaps(exit.output) : n), 0);
+    const gapLine = `librdkafka sequence-gap answers (ERRSEQ, each an epoch bump): ${sequenceGaps}`;
+    const summary = [output, gapLine, ...(workloadProblems.length === 0 ? [] : [`workload problems:\n${workloadProblems.map((p) => `  ${p}`).join('\n')}`])].join('\n');
     const result: CampaignResult = { scenario: o.scenario.name, seed: o.seed, faults: events.length / 2, wallMs: Date.now() - started, safe: report.safe, summary, report, outDir: o.outDir, workloads: summaries, workloadProblems };
     await writeFile(join(o.outDir, 'campaign.json'), `${JSON.stringify({ ...result, report: undefined, faultsApplied: c.faults }, null, 2)}\n`);
     return result;
@@ -226,6 +230,11 @@ async function waitForWarmup(items: readonly { workload: Workload; name: string;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return Date.now() - started;
+}
+
+/** librdkafka eos debug lines for a produce answered with a sequence gap (OUT_OF_ORDER_SEQUENCE_NUMBER). */
+function countSequenceGaps(output: string): number {
+  return output.split('\n').filter((line) => line.includes('|ERRSEQ|')).length;
 }
 
 /** Writes a workload's output to `<name>.out` and returns its exit in brief. */
