@@ -42,6 +42,7 @@ import { RequestMemoryPool } from './connection/request-memory-pool.ts';
 import { Dispatcher } from './dispatcher.ts';
 import { GroupService } from './groups/group-service.ts';
 import { ReplicaManager, type ReplicationPlantedBug } from './replication/replica-manager.ts';
+import { ReadScratchPool } from './connection/read-scratch-pool.ts';
 import { replicaFetchConfigOf } from './replication/replica-fetch-config.ts';
 import type { ApiHandler } from './handlers/api-handler.ts';
 import { handlerTableFor } from './handlers/index.ts';
@@ -70,6 +71,13 @@ export const PRODUCE_IN_FLIGHT_MAX = 16;
 export const EVICT_IDLE_MIN_MS = 5_000;
 /** How often idle connections are looked for. */
 const IDLE_SWEEP_MS = 10_000;
+/**
+ * The broker-wide Fetch read buffers: at most this many kept free, each at most
+ * FETCH_SCRATCH_BYTES_MAX (4 MiB: three 1 MiB partitions and their read slack, the common
+ * consumer fetch); at most 32 MiB kept. A bigger fetch reads its excess into fresh buffers.
+ */
+const FETCH_SCRATCH_KEEP_MAX = 8;
+const FETCH_SCRATCH_BYTES_MAX = 4 * 1024 * 1024;
 
 export interface BrokerOptions {
   readonly config: ServerConfig;
@@ -137,6 +145,8 @@ export class Broker {
   readonly freeSpace: FreeSpaceGuard;
   readonly #ctx: BrokerContext;
   readonly #dispatcher: Dispatcher;
+  /** Buffers consumers' Fetch answers are read into, reused once each answer is written (connection/read-scratch-pool.ts). */
+  readonly #fetchScratch = new ReadScratchPool({ keepMax: FETCH_SCRATCH_KEEP_MAX, bufferBytesMax: FETCH_SCRATCH_BYTES_MAX });
   readonly #logger: Logger;
   readonly #metrics: Metrics;
   readonly #connections = new Set<AttachedConnection>();
@@ -437,7 +447,7 @@ export class Broker {
       frameBytesMax: this.config.socketRequestMaxBytes,
       queuedBytesMax: QUEUED_BYTES_MAX,
       queuedFramesMax: this.config.queuedMaxRequests,
-      handleFrame: (frame) => this.#dispatcher.handle(frame, peer),
+      handleFrame: (frame) => this.#dispatcher.handle(frame, peer, this.#fetchScratch),
       // Pipelined Produce and OffsetCommit requests overlap; see overlapping-requests.ts.
       canOverlap: canOverlapRequest,
       inFlightMax: PRODUCE_IN_FLIGHT_MAX,

@@ -21,10 +21,11 @@ import { ApiKey, ApiVersionsResponseCodec, DecodeError, decodeRequest, encodeRes
 import type { BrokerContext } from './broker-context.ts';
 import { responseByteLength } from './connection/connection-session.ts';
 import type { FrameOutcome, ResponseBytes } from './connection/connection-session.ts';
-import type { ApiHandler } from './handlers/api-handler.ts';
+import type { ApiHandler, ReadScratchLender } from './handlers/api-handler.ts';
 import { CloseConnection } from './handlers/api-handler.ts';
 import { apiVersionsBody } from './handlers/api-versions.ts';
 import { RateLimitedLog } from './observability/logger.ts';
+import type { ReadScratchPool } from './connection/read-scratch-pool.ts';
 
 const NO_RESPONSE: FrameOutcome = { response: null };
 
@@ -38,8 +39,12 @@ export class Dispatcher {
     this.#handlers = handlers;
   }
 
-  /** Handles one frame from connection `peer`. Never throws. */
-  async handle(frame: Uint8Array, peer: string): Promise<FrameOutcome> {
+  /**
+   * Handles one frame from connection `peer`. Never throws. With `scratch`, the handler may
+   * read records into buffers lent from it; they go back once the response is written (the
+   * outcome's `release`), and are dropped on any path that sends nothing.
+   */
+  async handle(frame: Uint8Array, peer: string, scratch?: ReadScratchPool): Promise<FrameOutcome> {
     const ctx = this.#ctx;
     ctx.metrics.bytesIn(frame.byteLength + 4);
     const peeked = peekRequestHeader(frame);
@@ -66,8 +71,19 @@ export class Dispatcher {
     }
     if (decoded.trailingBytes > 0) this.#trailingBytes(handler.name, apiVersion, decoded.trailingBytes, peer);
     let body: unknown;
+    const lent: Uint8Array[] = [];
+    const readScratch: ReadScratchLender | undefined =
+      scratch === undefined
+        ? undefined
+        : {
+            take: (bytes) => {
+              const buffer = scratch.take(bytes);
+              lent.push(buffer);
+              return buffer;
+            },
+          };
     try {
-      body = await handler.handle(ctx, decoded.body, { apiVersion, correlationId, clientId: decoded.header.clientId, peer });
+      body = await handler.handle(ctx, decoded.body, { apiVersion, correlationId, clientId: decoded.header.clientId, peer, ...(readScratch === undefined ? {} : { readScratch }) });
     } catch (e) {
       if (e instanceof CloseConnection) return { response: null, close: e.reason };
       ctx.logger.error({ err: e, api: handler.name, apiVersion, peer }, 'request handler failed; closing the connection');
@@ -87,7 +103,13 @@ export class Dispatcher {
       return { response: null, close: 'encode-failed' };
     }
     ctx.metrics.bytesOut(responseByteLength(response));
-    return { response };
+    if (lent.length === 0 || scratch === undefined) return { response };
+    return {
+      response,
+      release: () => {
+        for (const buffer of lent) scratch.give(buffer);
+      },
+    };
   }
 
   #trailingBytes(api: string, apiVersion: number, bytes: number, peer: string): void {

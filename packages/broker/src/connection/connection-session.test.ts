@@ -276,3 +276,40 @@ describe('ConnectionSession', () => {
     });
   });
 });
+
+describe('ConnectionSession: release after the response is written', () => {
+  async function sessionWith(outcomes: FrameOutcome[]) {
+    const { sink, sent } = recordingSink();
+    let next = 0;
+    const session = new ConnectionSession({ frameBytesMax: 100, queuedBytesMax: 10_000, queuedFramesMax: 100, handleFrame: () => outcomes[next++]! }, sink);
+    session.push(new Uint8Array(outcomes.flatMap((_, i) => [...frame([i])])));
+    for (let waitedMs = 0; sent.length < outcomes.filter((o) => o.response !== null).length && waitedMs < 10_000; waitedMs += 5) await new Promise((r) => setTimeout(r, 5));
+    return { session, sent };
+  }
+
+  it('calls each release once its own bytes drained, in send order, never early for an earlier response without one', async () => {
+    const released: string[] = [];
+    const { session } = await sessionWith([
+      { response: new Uint8Array(10) },
+      { response: [new Uint8Array(20), new Uint8Array(5)], release: () => void released.push('b') },
+      { response: null },
+      { response: new Uint8Array(7), release: () => void released.push('d') },
+    ]);
+    session.drained(10); // the first response (no release)
+    expect(released).toEqual([]);
+    session.drained(24); // all but one byte of the second
+    expect(released).toEqual([]);
+    session.drained(1);
+    expect(released).toEqual(['b']);
+    session.drained(7);
+    expect(released).toEqual(['b', 'd']);
+  });
+
+  it('never calls a release once the session ended (the transport may hold the bytes)', async () => {
+    const released: string[] = [];
+    const { session } = await sessionWith([{ response: new Uint8Array(10), release: () => void released.push('a') }]);
+    session.end('write-failed', false);
+    session.drained(10);
+    expect(released).toEqual([]);
+  });
+});

@@ -66,6 +66,12 @@ export interface FrameOutcome {
   readonly response: ResponseBytes | null;
   /** Close the connection after sending `response` (protocol error). */
   readonly close?: string;
+  /**
+   * Called once the transport accepted all of `response` (its bytes drained): buffers the
+   * response holds views of may be reused from then on. Never called when the response is
+   * not sent or the session ends first (the transport might still hold the bytes).
+   */
+  readonly release?: () => void;
 }
 
 export interface SessionSink {
@@ -123,6 +129,8 @@ export class ConnectionSession {
   /** Of those, the bytes of frames in the handler (released when each handler settles). */
   #inHandlerBytes = 0;
   #poolWaiter: PoolWaiter | null = null;
+  /** Sent responses in send order, with their bytes not drained yet and their `release`. */
+  readonly #releases: Array<{ undrainedBytes: number; readonly release: (() => void) | undefined }> = [];
   readonly #nowMs: () => number;
   /** Bytes received in all; and the count and time at the last progress of the frame being read. */
   #bytesIn = 0;
@@ -274,6 +282,7 @@ export class ConnectionSession {
 
   /** The transport accepted `bytes` of a previous `send` (its write promise resolved). */
   drained(bytes: number): void {
+    this.#releaseDrained(bytes);
     this.#unsentBytes -= bytes;
     this.#drainedBytes += bytes;
     if (this.#unsentBytes === 0) this.#undrainedSinceMs = null;
@@ -288,6 +297,7 @@ export class ConnectionSession {
   end(reason: string, graceful: boolean): void {
     if (this.#ended !== null) return;
     this.#ended = reason;
+    this.#releases.length = 0; // the transport may still hold those bytes: nothing is reused
     this.#frames.length = 0;
     this.#frameBytesQueued = 0;
     this.#releaseAllButInHandler();
@@ -331,7 +341,10 @@ export class ConnectionSession {
         if (this.#ended !== null) break;
         if (outcome.response) {
           if (this.#unsentBytes === 0) this.#drainProgressed();
-          this.#unsentBytes += responseByteLength(outcome.response);
+          const bytes = responseByteLength(outcome.response);
+          this.#unsentBytes += bytes;
+          // Drains come in send order: each sent response has an entry, release or not.
+          this.#releases.push({ undrainedBytes: bytes, release: outcome.release });
           this.#sink.send(outcome.response);
         }
         if (outcome.close !== undefined) {
@@ -382,6 +395,20 @@ export class ConnectionSession {
       this.#release(bytes);
       return o;
     });
+  }
+
+  /** Calls the `release` of every response whose bytes have now all drained (in send order). */
+  #releaseDrained(bytes: number): void {
+    let left = bytes;
+    while (this.#releases.length > 0 && this.#ended === null) {
+      const head = this.#releases[0]!;
+      const taken = Math.min(left, head.undrainedBytes);
+      head.undrainedBytes -= taken;
+      left -= taken;
+      if (head.undrainedBytes > 0) return;
+      this.#releases.shift();
+      head.release?.();
+    }
   }
 
   #updateReading(): void {

@@ -15,6 +15,17 @@ export interface RequestInfo {
   readonly clientId: string | null;
   /** "host:port" of the client, for logs. */
   readonly peer: string;
+  /**
+   * Lends buffers to read records into (Fetch), reused once the response holding views of
+   * them is written (connection/read-scratch-pool.ts). Absent: read into fresh buffers.
+   */
+  readonly readScratch?: ReadScratchLender;
+}
+
+/** A request's buffer lender: each buffer taken is the request's until its response is written. */
+export interface ReadScratchLender {
+  /** A buffer of at least min(bytes, the pool's buffer bound) bytes; reads fall back to fresh buffers beyond it. */
+  take(bytes: number): Uint8Array;
 }
 
 export interface ApiHandler<Req = unknown, Res = unknown> {

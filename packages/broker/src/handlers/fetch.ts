@@ -59,7 +59,7 @@ import { FetchSessionCache, FetchSessionManager, fetchSessionConfig, FINAL_EPOCH
 import type { PartitionAnswer, PartitionOutcome, SessionPartition, SessionRequest } from '../fetch-sessions/index.ts';
 import type { Partition } from '../partitions/partition.ts';
 import { defineHandler } from './api-handler.ts';
-import type { RequestInfo } from './api-handler.ts';
+import type { ReadScratchLender, RequestInfo } from './api-handler.ts';
 import { downConvertForFetch, FETCH_DOWN_CONVERT_VERSION_MAX } from './fetch-down-convert.ts';
 import { leaderPartition } from './leadership.ts';
 
@@ -67,6 +67,8 @@ const READ_COMMITTED = 1;
 const EMPTY = new Uint8Array(0);
 /** A client may ask for any wait; we cap it so a request cannot pin a connection for long. */
 const MAX_WAIT_MS_CAP = 60_000;
+/** Room for one partition's read beyond its records: the segment read's index slack (log.index.interval.bytes, 4 KiB by default) and a header. */
+const READ_SLACK_BYTES = 8 * 1024;
 /** Bound on re-reads while long polling (each is woken by the high watermark moving). */
 const WAKEUPS_MAX = 10_000;
 /** The first versions with: sessions (KIP-227), current leader epoch and last fetched epoch (KIP-320), topic ids (KIP-516), node endpoints (KIP-951). */
@@ -175,7 +177,49 @@ interface ReadPass {
   readonly seen: ReadonlyArray<{ readonly partition: Partition; readonly highWatermark: number }>;
 }
 
-async function readOnce(ctx: BrokerContext, v: number, parts: readonly SessionPartition[], maxBytes: number, readCommitted: boolean): Promise<ReadPass> {
+/**
+ * The buffer a request reads its partitions' records into, back to back (each read takes
+ * the space after the previous partition's records; a read that does not fit allocates its
+ * own). Taken on the first read from the request's lender, reused by later passes (only
+ * the last pass is answered). Sized for the request: min(max_bytes, Σ partition_max_bytes)
+ * plus a read's slack per partition, rounded up to a power of two so that buffers of a
+ * broker-wide pool fit the next request too.
+ */
+class RequestScratch {
+  #buffer: Uint8Array | null = null;
+  #used = 0;
+  readonly #lender: ReadScratchLender | undefined;
+  readonly #wantedBytes: number;
+
+  constructor(lender: ReadScratchLender | undefined, parts: readonly SessionPartition[], maxBytes: number) {
+    this.#lender = lender;
+    let sum = 0;
+    for (const p of parts) sum += Math.min(p.params.partitionMaxBytes, maxBytes);
+    const wanted = Math.min(maxBytes, sum) + parts.length * READ_SLACK_BYTES;
+    this.#wantedBytes = 2 ** Math.ceil(Math.log2(Math.max(wanted, 1)));
+  }
+
+  /** A new pass overwrites the previous one's records. */
+  rewind(): void {
+    this.#used = 0;
+  }
+
+  /** The free space left, or undefined without a lender. */
+  space(): Uint8Array | undefined {
+    if (this.#lender === undefined) return undefined;
+    this.#buffer ??= this.#lender.take(this.#wantedBytes);
+    return this.#buffer.subarray(this.#used);
+  }
+
+  /** `records` were read: when they are a view of the buffer, the space up to their end is taken. */
+  used(records: Uint8Array): void {
+    const b = this.#buffer;
+    if (b !== null && records.buffer === b.buffer && records.byteLength > 0) this.#used = records.byteOffset - b.byteOffset + records.byteLength;
+  }
+}
+
+async function readOnce(ctx: BrokerContext, v: number, parts: readonly SessionPartition[], maxBytes: number, readCommitted: boolean, scratch: RequestScratch): Promise<ReadPass> {
+  scratch.rewind();
   let budget = maxBytes;
   let bytes = 0;
   let answerNow = false;
@@ -203,7 +247,8 @@ async function readOnce(ctx: BrokerContext, v: number, parts: readonly SessionPa
       continue;
     }
     const limit = Math.min(r.params.partitionMaxBytes, budget);
-    const out = await found.partition.fetch(r.params.fetchOffset, limit, bytes === 0);
+    const out = await found.partition.fetch(r.params.fetchOffset, limit, bytes === 0, scratch.space());
+    if (out.records !== null) scratch.used(out.records);
     let records = out.records ?? EMPTY;
     let errorCode = out.errorCode;
     if (v <= FETCH_DOWN_CONVERT_VERSION_MAX && records.byteLength > 0) {
@@ -297,13 +342,14 @@ async function handleFetch(ctx: BrokerContext, req: FetchRequest, info: RequestI
   const maxBytes = Math.max(0, req.maxBytes);
   const started = ctx.clock.monotonicMs();
   const waitMs = Math.min(Math.max(0, req.maxWaitMs), MAX_WAIT_MS_CAP);
-  let pass = await readOnce(ctx, v, context.partitions, maxBytes, readCommitted);
+  const scratch = new RequestScratch(info.readScratch, context.partitions, maxBytes);
+  let pass = await readOnce(ctx, v, context.partitions, maxBytes, readCommitted, scratch);
   for (let wakeups = 0; wakeups < WAKEUPS_MAX; wakeups++) {
     if (pass.answerNow || pass.bytes >= req.minBytes || ctx.shuttingDown) break;
     const remainingMs = waitMs - (ctx.clock.monotonicMs() - started);
     if (remainingMs <= 0 || pass.seen.length === 0) break;
     if ((await waitForData(pass.seen, remainingMs)) === 'answer') break;
-    pass = await readOnce(ctx, v, context.partitions, maxBytes, readCommitted);
+    pass = await readOnce(ctx, v, context.partitions, maxBytes, readCommitted, scratch);
   }
   const answer = sessions.respond(context, pass.answers, outcomeOf, ctx.clock.monotonicMs());
   return {

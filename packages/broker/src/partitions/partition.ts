@@ -243,8 +243,11 @@ export class Partition {
     });
   }
 
-  /** Reads whole batches from `offset` below the high watermark, at most `maxBytes` unless `minOneBatch`. */
-  async fetch(offset: number, maxBytes: number, minOneBatch: boolean): Promise<FetchOutcome> {
+  /**
+   * Reads whole batches from `offset` below the high watermark, at most `maxBytes` unless
+   * `minOneBatch`. With `scratch` (large enough for the read), the records are a view of it.
+   */
+  async fetch(offset: number, maxBytes: number, minOneBatch: boolean, scratch?: Uint8Array): Promise<FetchOutcome> {
     const start = this.log.logStartOffset;
     const end = this.log.logEndOffset;
     const hw = this.log.highWatermark;
@@ -255,7 +258,7 @@ export class Partition {
     if (offset >= hw || (maxBytes <= 0 && !minOneBatch)) return { ...base, errorCode: ErrorCode.NONE, records: new Uint8Array(0) };
     let bytes: Uint8Array;
     try {
-      bytes = (await this.log.read(offset, Math.max(maxBytes, 1), { maxOffset: hw })).records;
+      bytes = (await this.log.read(offset, Math.max(maxBytes, 1), { maxOffset: hw, ...(scratch === undefined ? {} : { scratch }) })).records;
     } catch (e) {
       if (e instanceof OffsetOutOfRangeError) return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: null };
       return { ...base, errorCode: ErrorCode.KAFKA_STORAGE_ERROR, records: null };

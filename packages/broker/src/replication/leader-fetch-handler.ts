@@ -14,7 +14,7 @@
  * a follower also learns a HW that moved while it waited.
  *
  * Records are read into the request's `scratch` buffer when the server lends one (see
- * read-scratch-pool.ts), so the answer holds views of it until it is written.
+ * ../connection/read-scratch-pool.ts), so the answer holds views of it until it is written.
  *
  * The answer lists the partitions in request order (the follower matches them by place).
  *

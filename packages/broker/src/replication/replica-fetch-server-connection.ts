@@ -30,7 +30,7 @@
 import { DecodeError, ErrorCode, RpcFrameSplitter, type RpcFrame } from '@samsa/codec';
 import type { Clock, Connection, TimerHandle } from '@samsa/runtime';
 import type { Logger } from '../observability/logger.ts';
-import { ReadScratchPool } from './read-scratch-pool.ts';
+import { ReadScratchPool } from '../connection/read-scratch-pool.ts';
 import {
   decodeRequestMessage,
   encodeFetchResponse,
@@ -45,7 +45,7 @@ import {
 /**
  * The leader's side of a fetch: long polls up to `request.maxWaitMs`, ends early when
  * `signal` aborts. `scratch` is this request's own buffer to read records into (the answer's
- * records may be views of it until the response is written; see read-scratch-pool.ts).
+ * records may be views of it until the response is written; see ../connection/read-scratch-pool.ts).
  */
 export type ReplicaFetchHandler = (request: ReplicaFetchRequest, signal: AbortSignal, scratch?: Uint8Array) => Promise<ReplicaFetchResponse>;
 
