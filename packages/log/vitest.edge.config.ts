@@ -1,5 +1,5 @@
 // The edge-runtime lane: @samsa/log's unit and property tests (on the memory file system) run
-// inside Vercel's edge runtime VM (@edge-runtime/vm), a third runtime beside Node and Deno.
+// inside Vercel's edge runtime VM (@edge-runtime/vm), a third runtime beside the two servers.
 // `npm test` runs it after the Node lane (package.json "test").
 //
 // - environment 'edge-runtime' with pool 'vmForks': each test file runs in a V8 context made
@@ -10,7 +10,8 @@
 //   globals vitest adds to the VM for itself (process, Buffer, global, setImmediate,
 //   clearImmediate).
 // - packages resolve as an edge bundler resolves them (edge-light, worker, browser), not
-//   with `node`: msgpackr (via @samsa/codec) has a Node-only entry that reads process.env.
+//   with `node`: msgpackr (via @samsa/codec) has a server-only entry that reads environment
+//   variables.
 // - *.node.test.ts files use the Node file system and stay in the Node lane.
 import { defineConfig } from 'vitest/config';
 
