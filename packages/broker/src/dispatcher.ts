@@ -21,11 +21,11 @@ import { ApiKey, ApiVersionsResponseCodec, DecodeError, decodeRequest, encodeRes
 import type { BrokerContext } from './broker-context.ts';
 import { responseByteLength } from './connection/connection-session.ts';
 import type { FrameOutcome, ResponseBytes } from './connection/connection-session.ts';
-import type { ApiHandler, ReadScratchLender } from './handlers/api-handler.ts';
+import type { ApiHandler } from './handlers/api-handler.ts';
 import { CloseConnection } from './handlers/api-handler.ts';
 import { apiVersionsBody } from './handlers/api-versions.ts';
 import { RateLimitedLog } from './observability/logger.ts';
-import type { ReadScratchPool } from './connection/read-scratch-pool.ts';
+import { ScratchLoan, type ReadScratchPool } from './connection/read-scratch-pool.ts';
 
 const NO_RESPONSE: FrameOutcome = { response: null };
 
@@ -71,19 +71,10 @@ export class Dispatcher {
     }
     if (decoded.trailingBytes > 0) this.#trailingBytes(handler.name, apiVersion, decoded.trailingBytes, peer);
     let body: unknown;
-    const lent: Uint8Array[] = [];
-    const readScratch: ReadScratchLender | undefined =
-      scratch === undefined
-        ? undefined
-        : {
-            take: (bytes) => {
-              const buffer = scratch.take(bytes);
-              lent.push(buffer);
-              return buffer;
-            },
-          };
+    // Only Fetch reads records into lent buffers: other requests get no loan.
+    const loan = scratch !== undefined && apiKey === ApiKey.Fetch ? new ScratchLoan(scratch) : null;
     try {
-      body = await handler.handle(ctx, decoded.body, { apiVersion, correlationId, clientId: decoded.header.clientId, peer, ...(readScratch === undefined ? {} : { readScratch }) });
+      body = await handler.handle(ctx, decoded.body, { apiVersion, correlationId, clientId: decoded.header.clientId, peer, ...(loan === null ? {} : { readScratch: loan }) });
     } catch (e) {
       if (e instanceof CloseConnection) return { response: null, close: e.reason };
       ctx.logger.error({ err: e, api: handler.name, apiVersion, peer }, 'request handler failed; closing the connection');
@@ -103,13 +94,8 @@ export class Dispatcher {
       return { response: null, close: 'encode-failed' };
     }
     ctx.metrics.bytesOut(responseByteLength(response));
-    if (lent.length === 0 || scratch === undefined) return { response };
-    return {
-      response,
-      release: () => {
-        for (const buffer of lent) scratch.give(buffer);
-      },
-    };
+    if (loan === null || loan.empty) return { response };
+    return { response, release: () => loan.release() };
   }
 
   #trailingBytes(api: string, apiVersion: number, bytes: number, peer: string): void {

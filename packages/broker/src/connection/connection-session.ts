@@ -129,8 +129,8 @@ export class ConnectionSession {
   /** Of those, the bytes of frames in the handler (released when each handler settles). */
   #inHandlerBytes = 0;
   #poolWaiter: PoolWaiter | null = null;
-  /** Sent responses in send order, with their bytes not drained yet and their `release`. */
-  readonly #releases: Array<{ undrainedBytes: number; readonly release: (() => void) | undefined }> = [];
+  /** Sent responses with a `release`, in send order, each with the `#drainedBytes` total at which all of it has drained. */
+  readonly #releases: Array<{ readonly drainedAt: number; readonly release: () => void }> = [];
   readonly #nowMs: () => number;
   /** Bytes received in all; and the count and time at the last progress of the frame being read. */
   #bytesIn = 0;
@@ -282,9 +282,9 @@ export class ConnectionSession {
 
   /** The transport accepted `bytes` of a previous `send` (its write promise resolved). */
   drained(bytes: number): void {
-    this.#releaseDrained(bytes);
     this.#unsentBytes -= bytes;
     this.#drainedBytes += bytes;
+    while (this.#releases.length > 0 && this.#releases[0]!.drainedAt <= this.#drainedBytes) this.#releases.shift()!.release();
     if (this.#unsentBytes === 0) this.#undrainedSinceMs = null;
     else if (this.#drainedBytes - this.#drainProgressBytes >= FRAME_PROGRESS_BYTES) this.#drainProgressed();
     this.#updateReading();
@@ -341,10 +341,9 @@ export class ConnectionSession {
         if (this.#ended !== null) break;
         if (outcome.response) {
           if (this.#unsentBytes === 0) this.#drainProgressed();
-          const bytes = responseByteLength(outcome.response);
-          this.#unsentBytes += bytes;
-          // Drains come in send order: each sent response has an entry, release or not.
-          this.#releases.push({ undrainedBytes: bytes, release: outcome.release });
+          this.#unsentBytes += responseByteLength(outcome.response);
+          // Drains come in send order: this response has drained once everything sent so far has.
+          if (outcome.release !== undefined) this.#releases.push({ drainedAt: this.#drainedBytes + this.#unsentBytes, release: outcome.release });
           this.#sink.send(outcome.response);
         }
         if (outcome.close !== undefined) {
@@ -395,20 +394,6 @@ export class ConnectionSession {
       this.#release(bytes);
       return o;
     });
-  }
-
-  /** Calls the `release` of every response whose bytes have now all drained (in send order). */
-  #releaseDrained(bytes: number): void {
-    let left = bytes;
-    while (this.#releases.length > 0 && this.#ended === null) {
-      const head = this.#releases[0]!;
-      const taken = Math.min(left, head.undrainedBytes);
-      head.undrainedBytes -= taken;
-      left -= taken;
-      if (head.undrainedBytes > 0) return;
-      this.#releases.shift();
-      head.release?.();
-    }
   }
 
   #updateReading(): void {

@@ -1,7 +1,7 @@
 // ReadScratchPool (read-scratch-pool.ts): buffers are lent exclusively, reused once given
 // back, never larger than the cap, and at most keepMax are kept.
 import { describe, expect, it } from 'vitest';
-import { ReadScratchPool } from './read-scratch-pool.ts';
+import { ReadScratchPool, ScratchCursor, ScratchLoan } from './read-scratch-pool.ts';
 
 describe('ReadScratchPool', () => {
   it('reuses a given-back buffer large enough, and lends distinct buffers to concurrent takers', () => {
@@ -39,5 +39,27 @@ describe('ReadScratchPool', () => {
     expect(pool.take(250)).toBe(y);
     expect(pool.take(150)).toBe(z);
     expect(pool.take(5)).not.toBe(x); // x (the smallest) was dropped
+  });
+});
+
+describe('ScratchLoan and ScratchCursor', () => {
+  it('a loan gives back what it took, once; a cursor hands out the space after each read and rewinds', () => {
+    const pool = new ReadScratchPool({ keepMax: 2, bufferBytesMax: 64 });
+    const loan = new ScratchLoan(pool);
+    expect(loan.empty).toBe(true);
+    const cursor = new ScratchCursor(() => loan.take(64));
+    const first = cursor.space()!;
+    expect(first.byteLength).toBe(64);
+    cursor.used(first.subarray(4, 20)); // a read whose records start 4 bytes in
+    expect(cursor.space()!.byteLength).toBe(44);
+    cursor.used(new Uint8Array(8)); // a read that got its own buffer takes nothing
+    expect(cursor.space()!.byteLength).toBe(44);
+    cursor.rewind();
+    expect(cursor.space()!.byteLength).toBe(64);
+    expect(loan.empty).toBe(false);
+    loan.release();
+    loan.release();
+    expect(pool.freeCount).toBe(1);
+    expect(new ScratchCursor(undefined).space()).toBeUndefined();
   });
 });

@@ -63,3 +63,66 @@ export class ReadScratchPool {
     return this.#free.length;
   }
 }
+
+/**
+ * One request's loan from a pool: what `take` lent goes back with `release`, which the
+ * owner calls only once the response holding views of it was written (the Kafka
+ * dispatcher: FrameOutcome.release). A loan that is never released just lets the garbage
+ * collector take its buffers.
+ */
+export class ScratchLoan {
+  readonly #pool: ReadScratchPool;
+  readonly #lent: Uint8Array[] = [];
+
+  constructor(pool: ReadScratchPool) {
+    this.#pool = pool;
+  }
+
+  take(bytes: number): Uint8Array {
+    const buffer = this.#pool.take(bytes);
+    this.#lent.push(buffer);
+    return buffer;
+  }
+
+  get empty(): boolean {
+    return this.#lent.length === 0;
+  }
+
+  release(): void {
+    for (const buffer of this.#lent) this.#pool.give(buffer);
+    this.#lent.length = 0;
+  }
+}
+
+/**
+ * Reads of several partitions into one buffer, back to back: `space()` is what the
+ * previous reads left free, `used(records)` takes up to the end of records that are a view
+ * of the buffer (a read that did not fit got a fresh buffer from the log and takes
+ * nothing), `rewind()` starts a new pass over the same buffer (the earlier pass's answer is
+ * discarded). The buffer is asked of `source` at the first `space()`; without a source
+ * every read gets a fresh buffer.
+ */
+export class ScratchCursor {
+  readonly #source: (() => Uint8Array) | undefined;
+  #buffer: Uint8Array | null = null;
+  #used = 0;
+
+  constructor(source: (() => Uint8Array) | undefined) {
+    this.#source = source;
+  }
+
+  rewind(): void {
+    this.#used = 0;
+  }
+
+  space(): Uint8Array | undefined {
+    if (this.#source === undefined) return undefined;
+    this.#buffer ??= this.#source();
+    return this.#buffer.subarray(this.#used);
+  }
+
+  used(records: Uint8Array): void {
+    const b = this.#buffer;
+    if (b !== null && records.buffer === b.buffer && records.byteLength > 0) this.#used = records.byteOffset - b.byteOffset + records.byteLength;
+  }
+}

@@ -57,6 +57,7 @@ import type { FetchRequest, FetchResponse, FetchResponsePartitionData } from '@s
 import type { BrokerContext } from '../broker-context.ts';
 import { FetchSessionCache, FetchSessionManager, fetchSessionConfig, FINAL_EPOCH, INVALID_SESSION_ID } from '../fetch-sessions/index.ts';
 import type { PartitionAnswer, PartitionOutcome, SessionPartition, SessionRequest } from '../fetch-sessions/index.ts';
+import { ScratchCursor } from '../connection/read-scratch-pool.ts';
 import type { Partition } from '../partitions/partition.ts';
 import { defineHandler } from './api-handler.ts';
 import type { ReadScratchLender, RequestInfo } from './api-handler.ts';
@@ -178,47 +179,21 @@ interface ReadPass {
 }
 
 /**
- * The buffer a request reads its partitions' records into, back to back (each read takes
- * the space after the previous partition's records; a read that does not fit allocates its
- * own). Taken on the first read from the request's lender, reused by later passes (only
- * the last pass is answered). Sized for the request: min(max_bytes, Σ partition_max_bytes)
- * plus a read's slack per partition, rounded up to a power of two so that buffers of a
- * broker-wide pool fit the next request too.
+ * The cursor over the buffer a request reads its partitions' records into (taken from the
+ * request's lender at the first read, reused by later passes: only the last pass is
+ * answered). Sized for the request: min(max_bytes, Σ partition_max_bytes) plus a read's
+ * slack per partition, rounded up to a power of two so that buffers of a broker-wide pool
+ * fit the next request too.
  */
-class RequestScratch {
-  #buffer: Uint8Array | null = null;
-  #used = 0;
-  readonly #lender: ReadScratchLender | undefined;
-  readonly #wantedBytes: number;
-
-  constructor(lender: ReadScratchLender | undefined, parts: readonly SessionPartition[], maxBytes: number) {
-    this.#lender = lender;
-    let sum = 0;
-    for (const p of parts) sum += Math.min(p.params.partitionMaxBytes, maxBytes);
-    const wanted = Math.min(maxBytes, sum) + parts.length * READ_SLACK_BYTES;
-    this.#wantedBytes = 2 ** Math.ceil(Math.log2(Math.max(wanted, 1)));
-  }
-
-  /** A new pass overwrites the previous one's records. */
-  rewind(): void {
-    this.#used = 0;
-  }
-
-  /** The free space left, or undefined without a lender. */
-  space(): Uint8Array | undefined {
-    if (this.#lender === undefined) return undefined;
-    this.#buffer ??= this.#lender.take(this.#wantedBytes);
-    return this.#buffer.subarray(this.#used);
-  }
-
-  /** `records` were read: when they are a view of the buffer, the space up to their end is taken. */
-  used(records: Uint8Array): void {
-    const b = this.#buffer;
-    if (b !== null && records.buffer === b.buffer && records.byteLength > 0) this.#used = records.byteOffset - b.byteOffset + records.byteLength;
-  }
+function requestScratch(lender: ReadScratchLender | undefined, parts: readonly SessionPartition[], maxBytes: number): ScratchCursor {
+  if (lender === undefined) return new ScratchCursor(undefined);
+  let sum = 0;
+  for (const p of parts) sum += Math.min(p.params.partitionMaxBytes, maxBytes);
+  const wanted = Math.min(maxBytes, sum) + parts.length * READ_SLACK_BYTES;
+  return new ScratchCursor(() => lender.take(2 ** Math.ceil(Math.log2(Math.max(wanted, 1)))));
 }
 
-async function readOnce(ctx: BrokerContext, v: number, parts: readonly SessionPartition[], maxBytes: number, readCommitted: boolean, scratch: RequestScratch): Promise<ReadPass> {
+async function readOnce(ctx: BrokerContext, v: number, parts: readonly SessionPartition[], maxBytes: number, readCommitted: boolean, scratch: ScratchCursor): Promise<ReadPass> {
   scratch.rewind();
   let budget = maxBytes;
   let bytes = 0;
@@ -342,7 +317,7 @@ async function handleFetch(ctx: BrokerContext, req: FetchRequest, info: RequestI
   const maxBytes = Math.max(0, req.maxBytes);
   const started = ctx.clock.monotonicMs();
   const waitMs = Math.min(Math.max(0, req.maxWaitMs), MAX_WAIT_MS_CAP);
-  const scratch = new RequestScratch(info.readScratch, context.partitions, maxBytes);
+  const scratch = requestScratch(info.readScratch, context.partitions, maxBytes);
   let pass = await readOnce(ctx, v, context.partitions, maxBytes, readCommitted, scratch);
   for (let wakeups = 0; wakeups < WAKEUPS_MAX; wakeups++) {
     if (pass.answerNow || pass.bytes >= req.minBytes || ctx.shuttingDown) break;

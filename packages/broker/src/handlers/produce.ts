@@ -57,6 +57,7 @@ import type { ProduceOutcome } from '../partitions/partition.ts';
 import { INTERNAL_TOPICS } from '../topics/topic-name.ts';
 import { CloseConnection, defineHandler } from './api-handler.ts';
 import { leaderPartition } from './leadership.ts';
+import type { Partition } from '../partitions/partition.ts';
 import type { RequestInfo } from './api-handler.ts';
 
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
@@ -120,14 +121,24 @@ function replicationMessage(code: number): string {
   }
 }
 
+/**
+ * A refusal before the append (not leading, low disk, too few in-sync replicas): noted on
+ * the replica for an idempotent producer, so its pipelined later batches get the same
+ * retriable answer rather than a sequence gap (Partition.noteRefused).
+ */
+function refusedBeforeAppend(partition: Partition | undefined, records: Uint8Array | null, index: number, v: number, errorCode: number, errorMessage: string | null = null) {
+  partition?.noteRefused(records, errorCode);
+  return partitionResponse(index, v, { errorCode, errorMessage });
+}
+
 async function producePartition(ctx: BrokerContext, topic: string, index: number, sent: Uint8Array | null, v: number, acks: number, timeoutMs: number, transactional: boolean) {
   if (acks !== 0 && acks !== 1 && acks !== -1) return partitionResponse(index, v, { errorCode: ErrorCode.INVALID_REQUIRED_ACKS });
   if (INTERNAL_TOPICS.has(topic)) return partitionResponse(index, v, { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot append to internal topic ${topic}` });
   const found = leaderPartition(ctx, topic, index);
   if (!found.partition) {
-    // Not leading (yet): noted like the refusals below, for when this replica leads next.
-    if (found.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) ctx.registry.partition(topic, index)?.noteRefused(sent, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    return partitionResponse(index, v, { errorCode: found.errorCode });
+    // Not leading (yet): noted on the local replica, for when it leads next.
+    if (found.errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER) return partitionResponse(index, v, { errorCode: found.errorCode });
+    return refusedBeforeAppend(ctx.registry.partition(topic, index), sent, index, v, found.errorCode);
   }
   const partition = found.partition;
   const converted = maybeUpConvert(ctx, sent, v, partition.config.maxMessageBytes);
@@ -137,18 +148,10 @@ async function producePartition(ctx: BrokerContext, topic: string, index: number
     return partitionResponse(index, v, { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: 'Transactions are not supported by this broker' });
   }
   // Low disk: refused before anything is written (retriable; see free-space-guard.ts).
-  // Each refusal before the append is noted for an idempotent producer, so its pipelined
-  // later batches get the same retriable answer rather than a sequence gap (partition.ts).
-  if (!(await ctx.freeSpace.admitsWrites())) {
-    partition.noteRefused(records, ErrorCode.KAFKA_STORAGE_ERROR);
-    return partitionResponse(index, v, { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: ctx.freeSpace.refusalMessage() });
-  }
+  if (!(await ctx.freeSpace.admitsWrites())) return refusedBeforeAppend(partition, records, index, v, ErrorCode.KAFKA_STORAGE_ERROR, ctx.freeSpace.refusalMessage());
   // Cluster mode: acks=all needs min.insync.replicas in the ISR before anything is appended.
   const refused = ctx.replication?.checkBeforeAppend(partition, acks) ?? ErrorCode.NONE;
-  if (refused !== ErrorCode.NONE) {
-    partition.noteRefused(records, refused);
-    return partitionResponse(index, v, { errorCode: refused });
-  }
+  if (refused !== ErrorCode.NONE) return refusedBeforeAppend(partition, records, index, v, refused);
   const outcome = await partition.produce(records);
   if (outcome.errorCode === ErrorCode.NONE && ctx.replication !== null && acks === -1) {
     // The records are in the leader's log; acks=all answers once the ISR has them.

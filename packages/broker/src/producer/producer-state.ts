@@ -26,8 +26,10 @@
  * producer epoch and renumbers every unacknowledged message on every partition, including
  * ones an earlier attempt already appended, and those are appended a second time (seen in
  * the chaos suite's majority-minority scenario). A retriable answer makes the client
- * retry the batches in order instead, as it does when both are refused alike. The table is rebuilt on open by
- * calling `record` for every batch header in the log (see partition.ts).
+ * retry the batches in order instead, as it does when both are refused alike.
+ *
+ * The table is rebuilt on open by calling `record` for every batch header in the log (see
+ * partition.ts).
  * `activeProducers` lists what is tracked, with each producer's newest batch's last
  * sequence and max timestamp (DescribeProducers).
  *

@@ -28,6 +28,7 @@ import { ErrorCode } from '@samsa/codec';
 import { OffsetOutOfRangeError } from '@samsa/log';
 import type { LeaderFetchDecision, LeaderReplica } from '@samsa/replication';
 import type { Clock } from '@samsa/runtime';
+import { ScratchCursor } from '../connection/read-scratch-pool.ts';
 import type { Partition } from '../partitions/partition.ts';
 import type { ReplicaFetchPartitionRequest, ReplicaFetchPartitionResponse, ReplicaFetchRequest, ReplicaFetchResponse } from './replica-fetch-messages.ts';
 import { wholeBatchesWithin } from '../partitions/whole-batches.ts';
@@ -122,7 +123,7 @@ export function notLeadingAnswer(request: ReplicaFetchRequest): ReplicaFetchResp
  */
 async function readPass(decided: readonly Decided[], maxBytes: number, scratch: Uint8Array | undefined): Promise<{ partitions: ReplicaFetchPartitionResponse[]; bytes: number }> {
   let bytes = 0;
-  let scratchUsed = 0;
+  const cursor = new ScratchCursor(scratch === undefined ? undefined : () => scratch);
   const partitions: ReplicaFetchPartitionResponse[] = [];
   for (const d of decided) {
     if (d.final !== null) {
@@ -135,10 +136,9 @@ async function readPass(decided: readonly Decided[], maxBytes: number, scratch: 
     let records: Uint8Array = EMPTY;
     if (limit > 0 || bytes === 0) {
       try {
-        const space = scratch?.subarray(scratchUsed);
-        const read = (await log.read(d.req.fetchOffset, Math.max(1, limit), { maxOffset: log.logEndOffset, scratch: space })).records;
+        const read = (await log.read(d.req.fetchOffset, Math.max(1, limit), { maxOffset: log.logEndOffset, scratch: cursor.space() })).records;
         records = bytes === 0 ? read : wholeBatchesWithin(read, limit);
-        if (scratch !== undefined && records.buffer === scratch.buffer) scratchUsed = records.byteOffset - scratch.byteOffset + records.byteLength;
+        cursor.used(records);
       } catch (e) {
         const code = e instanceof OffsetOutOfRangeError ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR;
         partitions.push(errorAnswer(d.req, code, log.logStartOffset));
