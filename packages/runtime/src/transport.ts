@@ -14,6 +14,16 @@
 
 export interface ConnectionHandlers {
   onData(chunk: Uint8Array): void;
+  /**
+   * Optional: where the next read should land, or null for the transport's own buffer.
+   * Asked before each read once started; the chunk then given to onData is a view of the
+   * first bytes of the returned buffer (at most its length), so a reader can fill a large
+   * frame in place instead of copying it out of transport buffers. The buffer must not be
+   * touched until that chunk arrives. A transport may ignore the offer (the Node transport
+   * honours it on connections it opened, not on accepted ones; the memory transport
+   * never): a caller checks whether a chunk lies in the buffer it offered.
+   */
+  readBuffer?(): Uint8Array | null;
   /** The peer closed, the connection was closed locally, or it failed (`error` set). Called once. */
   onClose(error?: Error): void;
 }

@@ -21,6 +21,9 @@
  *   KafkaConnectionError (retriable: a new connection may do better).
  * - At most `inFlightRequestsMax` requests await their response; more wait for a slot,
  *   at most `queuedRequestsMax` of them (beyond that `request` throws at once).
+ * - A response frame's declared size (≤ `responseFrameBytesMax`) is allocated once its
+ *   prefix is in, and the socket reads the rest straight into it (FrameSplitter's
+ *   fillInPlace): the broker is trusted with that much memory, not more.
  * - A request that has no answer within its timeout fails with KafkaTimeoutError and
  *   closes the connection (as Kafka's NetworkClient does: later answers would be out of
  *   step otherwise). Time comes from the runtime Clock.
@@ -136,9 +139,11 @@ export class BrokerConnection {
     this.#queuedMax = options.queuedRequestsMax ?? QUEUED_REQUESTS_MAX_DEFAULT;
     this.#clientVersions = options.clientApiVersions ?? CLIENT_API_VERSIONS;
     this.#observer = options.observer ?? SILENT_OBSERVER;
-    this.#splitter = new FrameSplitter({ frameBytesMax: options.responseFrameBytesMax ?? RESPONSE_FRAME_BYTES_MAX_DEFAULT, api: 'ResponseFrame' });
+    // Responses fill in place: the transport reads a large answer (a Fetch) straight into
+    // one buffer of its declared size, not 64 KiB chunks copied together at the end.
+    this.#splitter = new FrameSplitter({ frameBytesMax: options.responseFrameBytesMax ?? RESPONSE_FRAME_BYTES_MAX_DEFAULT, api: 'ResponseFrame', fillInPlace: true });
     if (!(this.#inFlightMax >= 1)) throw new RangeError(`inFlightRequestsMax must be >= 1, got ${this.#inFlightMax}`);
-    socket.start({ onData: (chunk) => this.#onData(chunk), onClose: (error) => this.#onSocketClose(error) });
+    socket.start({ onData: (chunk) => this.#onData(chunk), onClose: (error) => this.#onSocketClose(error), readBuffer: () => this.#splitter.readBuffer() });
   }
 
   /** Opens the socket and negotiates versions. Rejects with KafkaConnectionError, KafkaTimeoutError or KafkaAbortError. */

@@ -2,10 +2,11 @@
  * Consumer: the public consumer, in assign-only mode (`assign`) or as a member of a
  * classic consumer group (`subscribe`, group-member.ts).
  *
- * Flow: the Fetcher (fetcher.ts) keeps every fetchable partition's next records in the
- * FetchBuffer; `next()` (and so `for await … of consumer` and `run`) takes one partition's
- * batch, moves that partition's position past it and wakes the fetcher. The buffer's byte
- * bound is the backpressure: a consumer that stops taking stops fetching.
+ * Flow: the Fetcher (fetcher.ts) fetches every fetchable partition ahead of the
+ * application into the FetchBuffer (answers scanned, not decoded); `next()` (and so
+ * `for await … of consumer` and `run`) takes one partition's batch, decodes its records,
+ * moves that partition's position past it and wakes the fetcher. The buffer's byte bound
+ * is the backpressure: a consumer that stops taking stops fetching.
  *
  * Invariants:
  * - A batch is delivered only if its partition is still assigned, not paused, and its
@@ -23,7 +24,8 @@
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import { clusterFromOptions } from '../cluster/client-options.ts';
-import { KafkaStateError } from '../errors.ts';
+import { ErrorCode } from '@samsa/codec/wire';
+import { KafkaError, KafkaStateError } from '../errors.ts';
 import { raceAbort } from '../signals/race-abort.ts';
 import { CONSUMER_API_VERSIONS } from './consumer-api-versions.ts';
 import { noOffsetError } from './consumer-errors.ts';
@@ -31,6 +33,7 @@ import { resolveConsumerOptions } from './consumer-options.ts';
 import type { ConsumerOptions, ResolvedConsumerOptions } from './consumer-options.ts';
 import { partitionKey } from './consumer-record.ts';
 import type { ConsumerBatch, TopicPartition, TopicPartitionOffset } from './consumer-record.ts';
+import { recordsOfScan } from './decode-partition-records.ts';
 import { FetchBuffer } from './fetch-buffer.ts';
 import type { BufferedBatch } from './fetch-buffer.ts';
 import { Fetcher } from './fetcher.ts';
@@ -191,14 +194,30 @@ export class Consumer implements AsyncIterable<ConsumerBatch> {
         continue;
       }
       this.#fetcher.wakeup();
-      const s = this.#states.get(entry.batch.topic, entry.batch.partition);
+      const s = this.#states.get(entry.scan.topic, entry.scan.partition);
       if (s === undefined || s.key !== entry.key || s.paused || !this.#states.isCurrent(s, entry.seekEpoch, entry.fetchOffset)) {
-        if (s !== undefined && s.seekEpoch === entry.seekEpoch) s.buffered = false;
+        // Stale: a seek, reset, pause or divergence since its fetch already forgot it (rewind).
+        if (s !== undefined && s.key === entry.key && s.seekEpoch === entry.seekEpoch) this.#states.rewind(s);
         continue;
       }
-      this.#states.advance(s, entry.nextOffset, entry.lastEpoch);
+      let records;
+      try {
+        records = recordsOfScan(entry.scan);
+      } catch (error) {
+        this.#states.fail(s, new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${s.topic}-${s.partition} at ${entry.fetchOffset}: ${String(error)}`));
+        continue;
+      }
+      this.#states.advance(s, entry.nextOffset, entry.lastEpoch, true);
+      if (records.length === 0) continue; // batches compaction emptied below the fetch offset
       this.#held = entry;
-      return entry.batch;
+      return {
+        topic: s.topic,
+        partition: s.partition,
+        records,
+        nextOffset: BigInt(entry.nextOffset),
+        highWatermark: BigInt(entry.highWatermark),
+        lag: BigInt(entry.lag),
+      };
     }
   }
 
@@ -294,7 +313,7 @@ export class Consumer implements AsyncIterable<ConsumerBatch> {
     this.#buffer.removeWhere((e) => keys.has(e.key));
     for (const key of keys) {
       const s = this.#states.all().find((x) => x.key === key);
-      if (s !== undefined) s.buffered = false;
+      if (s !== undefined) this.#states.rewind(s);
     }
     if (this.#held !== null && keys.has(this.#held.key)) this.#release();
   }

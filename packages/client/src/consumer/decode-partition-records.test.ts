@@ -5,7 +5,7 @@
 import { buildRecordBatch } from '@samsa/codec/wire';
 import type { RecordInput } from '@samsa/codec/wire';
 import { describe, expect, it } from 'vitest';
-import { decodePartitionRecords } from './decode-partition-records.ts';
+import { decodePartitionRecords, recordsOfScan, scanPartitionRecords } from './decode-partition-records.ts';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -83,5 +83,27 @@ describe('decodePartitionRecords', () => {
     const bytes = buildRecordBatch([rec('z0'), rec('z1'), rec('z2')], { baseOffset: 10, compression: 1 });
     const r = decodePartitionRecords({ topic: 't', partition: 0, records: bytes, fetchOffset: 11, abortedTransactions: null });
     expect(values(r)).toEqual(['z1', 'z2']);
+  });
+
+  it('the scan alone moves the fetch position and keeps only batches with deliverable records; decoding it later gives the same records', () => {
+    const bytes = log();
+    const scan = scanPartitionRecords({ topic: 't', partition: 0, records: bytes, fetchOffset: 1, abortedTransactions: [{ producerId: 7, firstOffset: 2 }] });
+    expect(scan.nextOffset).toBe(9);
+    expect(scan.lastEpoch).toBe(5);
+    expect(scan.sizeBytes).toBe(bytes.length);
+    // Kept: offsets 0-1 (only 1 counts), 5-6, 8; dropped: the aborted 2-3 and both markers.
+    expect(scan.batchPositions).toHaveLength(3);
+    expect(scan.recordCountEstimate).toBe(4);
+    const whole = decodePartitionRecords({ topic: 't', partition: 0, records: bytes, fetchOffset: 1, abortedTransactions: [{ producerId: 7, firstOffset: 2 }] });
+    expect(recordsOfScan(scan).map((r) => dec.decode(r.value!))).toEqual(values(whole));
+    expect(values(whole)).toEqual(['b', 't8-x', 't8-y', 'c']);
+  });
+
+  it('a control-only answer scans to no batches and a position past the markers', () => {
+    const bytes = buildRecordBatch([marker(1)], { baseOffset: 10, producerId: 8, producerEpoch: 0, isTransactional: true, isControl: true, partitionLeaderEpoch: 6 });
+    const scan = scanPartitionRecords({ topic: 't', partition: 0, records: bytes, fetchOffset: 10, abortedTransactions: null });
+    expect(scan.batchPositions).toEqual([]);
+    expect(scan.nextOffset).toBe(11);
+    expect(recordsOfScan(scan)).toEqual([]);
   });
 });

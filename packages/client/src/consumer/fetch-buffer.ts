@@ -5,18 +5,26 @@
  *   turns false once `usedBytes` ≥ `bytesMax`, and the fetcher starts no new fetch until
  *   the application takes enough: that is the consumer's backpressure. So at most
  *   `bytesMax` + one answer per broker (each ≤ fetchMaxBytes) is ever held.
- * - At most one entry per partition (the partition states never fetch a partition with
- *   something buffered); entries leave in arrival order, so partitions take turns.
+ * - A partition may have several entries (prefetch): they arrive in fetch order, each
+ *   starting where the one before ends, and entries leave in arrival order, so a
+ *   partition's records are delivered in order and partitions take turns.
+ * - Entries hold the scanned answer (batch headers read, records not decoded yet); the
+ *   consumer decodes an entry's records when it hands the batch out.
  * - `take` waits (FIFO waiters, at most `waitersMax`) until an entry arrives, the buffer
  *   is woken (`wakeAll`: an error to report, close), or the signal fires.
  */
 import { abortErrorOf } from '../errors.ts';
-import type { ConsumerBatch } from './consumer-record.ts';
+import type { ScannedRecords } from './decode-partition-records.ts';
 
 export interface BufferedBatch {
   readonly key: string;
-  readonly batch: ConsumerBatch;
-  /** The partition's position and seek epoch when the fetch was sent. */
+  /** The answer's batch headers, read; its records decode with recordsOfScan. */
+  readonly scan: ScannedRecords;
+  /** The partition's high watermark when the batch was fetched. */
+  readonly highWatermark: number;
+  /** highWatermark (or the last stable offset) − nextOffset, at fetch time, ≥ 0. */
+  readonly lag: number;
+  /** The partition's fetch position and seek epoch when the fetch was sent. */
   readonly fetchOffset: number;
   readonly seekEpoch: number;
   readonly nextOffset: number;

@@ -5,7 +5,11 @@
  *   2. resolves positions: ListOffsets for partitions awaiting a reset, OffsetForLeaderEpoch
  *      for partitions awaiting validation (KIP-320), both at the leaders;
  *   3. sends one Fetch to every leader broker that has fetchable partitions and no Fetch
- *      outstanding, while the buffer has room.
+ *      outstanding, while the buffer has room. Partitions are fetched from their fetch
+ *      position, ahead of what the application took (prefetch): an answer's batch headers
+ *      are scanned (scanPartitionRecords), the fetch position moves, and the next Fetch can
+ *      leave at once; records are decoded only when the application takes the batch, so
+ *      the broker serves the next Fetch while this client decodes the last one.
  * It then sleeps until woken: a Fetch answered, `wakeup()` (assign, seek, resume, a batch
  * taken), or the earliest backoff expiring (Clock timer).
  *
@@ -31,7 +35,8 @@ import type { Cluster } from '../cluster/cluster.ts';
 import { KafkaClientError, KafkaError, UnsupportedVersionError } from '../errors.ts';
 import { LogTruncationError, noOffsetError } from './consumer-errors.ts';
 import type { ResolvedConsumerOptions } from './consumer-options.ts';
-import { decodePartitionRecords } from './decode-partition-records.ts';
+import { scanPartitionRecords } from './decode-partition-records.ts';
+import type { ScannedRecords } from './decode-partition-records.ts';
 import type { FetchBuffer } from './fetch-buffer.ts';
 import { endOffsetsForEpochs, LIST_OFFSETS_EARLIEST, LIST_OFFSETS_LATEST, listOffsets } from './leader-requests.ts';
 import type { PartitionStates, PartitionState, ResetTarget } from './partition-states.ts';
@@ -242,7 +247,7 @@ export class Fetcher {
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), s]);
     }
     for (const [leader, states] of byLeader) {
-      const sent = states.map((state) => ({ state, seekEpoch: state.seekEpoch, fetchOffset: state.position }));
+      const sent = states.map((state) => ({ state, seekEpoch: state.seekEpoch, fetchOffset: state.fetchPosition }));
       this.#busyBrokers.add(leader);
       for (const s of states) s.inFlight = true;
       void this.#fetch(leader, sent).finally(() => {
@@ -265,7 +270,7 @@ export class Fetcher {
     } catch (error) {
       const retriable = !(error instanceof KafkaClientError) || error.retriable;
       for (const item of sent) {
-        if (!this.#states.isCurrent(item.state, item.seekEpoch, item.fetchOffset)) continue;
+        if (!this.#states.isCurrentFetch(item.state, item.seekEpoch, item.fetchOffset)) continue;
         if (retriable) this.#backOff(item.state, true);
         else this.#states.fail(item.state, error as KafkaClientError);
       }
@@ -279,7 +284,7 @@ export class Fetcher {
       for (const p of t.partitions) {
         const item = sent.find((x) => (version >= V_TOPIC_IDS ? this.#topicId(x.state.topic) === t.topicId : x.state.topic === t.topic) && x.state.partition === p.partitionIndex);
         // Answers for partitions sought, reset, revoked or paused meanwhile are dropped (Java's rule).
-        if (item === undefined || item.state.paused || !this.#states.isCurrent(item.state, item.seekEpoch, item.fetchOffset)) continue;
+        if (item === undefined || item.state.paused || !this.#states.isCurrentFetch(item.state, item.seekEpoch, item.fetchOffset)) continue;
         this.#onPartition(item, p);
       }
     }
@@ -306,7 +311,7 @@ export class Fetcher {
           partition: item.state.partition,
           currentLeaderEpoch: version >= V_CURRENT_LEADER_EPOCH ? item.state.leaderEpoch : -1,
           fetchOffset: item.fetchOffset,
-          lastFetchedEpoch: version >= V_DIVERGING_EPOCH ? item.state.positionEpoch : -1,
+          lastFetchedEpoch: version >= V_DIVERGING_EPOCH ? item.state.fetchEpoch : -1,
           logStartOffset: -1,
           partitionMaxBytes: o.maxPartitionFetchBytes,
           replicaDirectoryId: ZERO_UUID,
@@ -331,46 +336,56 @@ export class Fetcher {
     s.highWatermark = p.highWatermark;
     s.lastStableOffset = p.lastStableOffset;
     s.logStartOffset = p.logStartOffset;
-    if (p.divergingEpoch.epoch >= 0 && p.divergingEpoch.endOffset >= 0) return this.#applyEpochEnd(s, p.divergingEpoch.epoch, p.divergingEpoch.endOffset);
-    let decoded;
+    if (p.divergingEpoch.epoch >= 0 && p.divergingEpoch.endOffset >= 0) return this.#onDiverging(s, p.divergingEpoch.epoch, p.divergingEpoch.endOffset);
+    let scan: ScannedRecords;
     try {
-      decoded = decodePartitionRecords({
+      scan = scanPartitionRecords({
         topic: s.topic, partition: s.partition, records: p.records, fetchOffset: item.fetchOffset,
         abortedTransactions: this.#options.isolationLevel === 'read_committed' ? (p.abortedTransactions ?? []) : null,
       });
     } catch (error) {
       return this.#states.fail(s, new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${s.topic}-${s.partition} at ${item.fetchOffset}: ${String(error)}`));
     }
-    if (decoded.records.length === 0) {
-      // Only control or aborted records: move past them without bothering the application.
-      if (decoded.nextOffset > s.position) this.#states.advance(s, decoded.nextOffset, decoded.lastEpoch);
+    const end = this.#options.isolationLevel === 'read_committed' ? p.lastStableOffset : p.highWatermark;
+    const deliverable = scan.batchPositions.length > 0;
+    if (!deliverable && s.bufferedBatches === 0) {
+      // Only control or aborted records, nothing ahead of them: move past them without bothering the application.
+      this.#states.fetched(s, scan.nextOffset, scan.lastEpoch, false);
+      if (scan.nextOffset > s.position) this.#states.advance(s, scan.nextOffset, scan.lastEpoch, false);
       return;
     }
-    const end = this.#options.isolationLevel === 'read_committed' ? p.lastStableOffset : p.highWatermark;
-    s.buffered = true;
+    if (scan.nextOffset === item.fetchOffset) return; // nothing complete in the answer
+    // Batches behind others (or holding nothing to deliver) still queue, so positions move in order.
+    this.#states.fetched(s, scan.nextOffset, scan.lastEpoch, true);
     this.#buffer.push({
       key: s.key,
       fetchOffset: item.fetchOffset,
       seekEpoch: item.seekEpoch,
-      nextOffset: decoded.nextOffset,
-      lastEpoch: decoded.lastEpoch,
-      sizeBytes: decoded.sizeBytes,
-      batch: {
-        topic: s.topic,
-        partition: s.partition,
-        records: decoded.records,
-        nextOffset: BigInt(decoded.nextOffset),
-        highWatermark: BigInt(p.highWatermark),
-        lag: BigInt(Math.max(0, end - decoded.nextOffset)),
-      },
+      nextOffset: scan.nextOffset,
+      lastEpoch: scan.lastEpoch,
+      sizeBytes: scan.sizeBytes,
+      scan,
+      highWatermark: p.highWatermark,
+      lag: Math.max(0, end - scan.nextOffset),
     });
     this.#cluster.observer.fetchedRecords({
       topic: s.topic,
       partition: s.partition,
-      records: decoded.records.length,
-      bytes: decoded.sizeBytes,
-      lagRecords: Math.max(0, end - decoded.nextOffset),
+      records: scan.recordCountEstimate,
+      bytes: scan.sizeBytes,
+      lagRecords: Math.max(0, end - scan.nextOffset),
     });
+  }
+
+  /**
+   * A Fetch at the fetch position answered "your last fetched epoch ends at `endOffset`"
+   * (KIP-320). Below the delivered position the log lost records the application saw:
+   * truncation, as validation handles it. At or above it only buffered, undelivered
+   * records may be gone: they are dropped and fetching starts again at the position.
+   */
+  #onDiverging(s: PartitionState, epoch: number, endOffset: number): void {
+    if (endOffset < s.position) return this.#applyEpochEnd(s, epoch, endOffset);
+    this.#states.rewind(s);
   }
 }
 

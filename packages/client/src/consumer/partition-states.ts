@@ -11,15 +11,24 @@
  *                         truncation without reset); delivered once by `takeError`, then
  *                         the partition waits in 'awaiting-reset' with no strategy until a seek.
  *
+ * Two positions per partition (librdkafka's app offset and fetch offset):
+ *   `position`       the next offset to deliver: what commits, `position()` and KIP-320
+ *                    validation use;
+ *   `fetchPosition`  the next offset to fetch, ≥ position: the batches in between are
+ *                    buffered (`bufferedBatches` of them), fetched ahead while the
+ *                    application works (prefetch, bounded by the fetch buffer's bytes).
+ *
  * Invariants:
- * - `fetchable()` lists only 'fetching' partitions that are not paused, not in flight,
- *   have nothing buffered and no backoff pending: at most one fetch per partition at a time
- *   and never a second copy of the same records in the buffer.
- * - A seek (or reset result) sets the position, clears `buffered` and the error, and
- *   bumps `seekEpoch`, so a fetch answer or buffered batch taken before it is recognised
- *   as stale and dropped (`isCurrent`).
+ * - `fetchable()` lists only 'fetching' partitions that are not paused, not in flight and
+ *   have no backoff pending: at most one fetch per partition at a time, always from
+ *   `fetchPosition`, so the buffered batches of a partition are consecutive and in order
+ *   (each one's fetch offset is the previous one's next offset).
+ * - A seek, a reset result, a validation, a pause or a divergence (`rewind`) forgets the
+ *   buffered batches: `fetchPosition` comes back to `position` and `seekEpoch` is bumped,
+ *   so a fetch answer or buffered batch from before is recognised as stale and dropped
+ *   (`isCurrentFetch`, `isCurrent`).
  * - Positions only move through `seek`, `advance` (delivery of the batch fetched at the
- *   current position) and resets/validations.
+ *   current position), `fetched` (the fetch position) and resets/validations.
  * Bounded by the assignment (at most `partitionsMax`).
  */
 import type { KafkaClientError } from '../errors.ts';
@@ -34,16 +43,21 @@ export interface PartitionState {
   readonly partition: number;
   readonly key: string;
   phase: PartitionPhase;
-  /** Next offset to deliver (and to fetch); -1 while unknown. */
+  /** Next offset to deliver; -1 while unknown. */
   position: number;
   /** Leader epoch of the record before `position` (-1 unknown): what KIP-320 validates. */
   positionEpoch: number;
+  /** Next offset to fetch (≥ position once known); -1 while unknown. */
+  fetchPosition: number;
+  /** Leader epoch of the record before `fetchPosition` (-1 unknown): Fetch's lastFetchedEpoch. */
+  fetchEpoch: number;
   /** The leader epoch the metadata last showed for this partition (-1 unknown). */
   leaderEpoch: number;
   reset: ResetTarget | null;
   paused: boolean;
   inFlight: boolean;
-  buffered: boolean;
+  /** Batches fetched and not yet delivered (those between position and fetchPosition). */
+  bufferedBatches: number;
   backoffUntilMs: number;
   seekEpoch: number;
   error: KafkaClientError | null;
@@ -88,8 +102,8 @@ export class PartitionStates {
     if (existing !== undefined) return existing;
     if (this.#states.size >= this.#partitionsMax) throw new RangeError(`more than ${this.#partitionsMax} partitions assigned`);
     const s: PartitionState = {
-      topic: tp.topic, partition: tp.partition, key, phase: 'awaiting-reset', position: -1, positionEpoch: -1, leaderEpoch: -1,
-      reset, paused: false, inFlight: false, buffered: false, backoffUntilMs: 0, seekEpoch: 0, error: null,
+      topic: tp.topic, partition: tp.partition, key, phase: 'awaiting-reset', position: -1, positionEpoch: -1, fetchPosition: -1, fetchEpoch: -1,
+      leaderEpoch: -1, reset, paused: false, inFlight: false, bufferedBatches: 0, backoffUntilMs: 0, seekEpoch: 0, error: null,
       highWatermark: -1, lastStableOffset: -1, logStartOffset: -1,
     };
     this.#states.set(key, s);
@@ -152,23 +166,51 @@ export class PartitionStates {
     }
   }
 
-  /** Delivery of the batch fetched at the current position: the position moves past it. */
-  advance(s: PartitionState, nextOffset: number, epoch: number): void {
+  /**
+   * A fetch answer at `fetchPosition` landed: the fetch position moves to `nextOffset`;
+   * `buffered` when it left a batch in the fetch buffer.
+   */
+  fetched(s: PartitionState, nextOffset: number, epoch: number, buffered: boolean): void {
+    if (nextOffset < s.fetchPosition) throw new Error(`fetch position of ${s.topic}-${s.partition} would go back from ${s.fetchPosition} to ${nextOffset}`);
+    s.fetchPosition = nextOffset;
+    if (epoch >= 0) s.fetchEpoch = epoch;
+    if (buffered) s.bufferedBatches++;
+  }
+
+  /**
+   * Delivery of the batch fetched at the current position (or, with nothing buffered, of
+   * an answer that held nothing to deliver): the position moves past it.
+   */
+  advance(s: PartitionState, nextOffset: number, epoch: number, fromBuffer: boolean): void {
     if (nextOffset < s.position) throw new Error(`position of ${s.topic}-${s.partition} would go back from ${s.position} to ${nextOffset}`);
     s.position = nextOffset;
     if (epoch >= 0) s.positionEpoch = epoch;
-    s.buffered = false;
+    if (fromBuffer && s.bufferedBatches > 0) s.bufferedBatches--;
+    if (s.fetchPosition < s.position) {
+      s.fetchPosition = s.position;
+      s.fetchEpoch = s.positionEpoch;
+    }
   }
 
-  /** True when a fetch or buffered batch taken at (`seekEpoch`, `position`) still applies. */
-  isCurrent(s: PartitionState, seekEpoch: number, position: number): boolean {
-    return this.#states.get(s.key) === s && s.seekEpoch === seekEpoch && s.phase === 'fetching' && s.position === position;
+  /** Forgets the buffered batches and any fetch in flight: fetching starts again at the position. */
+  rewind(s: PartitionState): void {
+    this.#invalidate(s);
+  }
+
+  /** True when a buffered batch fetched at (`seekEpoch`, `fetchOffset`) is the next to deliver. */
+  isCurrent(s: PartitionState, seekEpoch: number, fetchOffset: number): boolean {
+    return this.#states.get(s.key) === s && s.seekEpoch === seekEpoch && s.phase === 'fetching' && s.position === fetchOffset;
+  }
+
+  /** True when a fetch sent at (`seekEpoch`, `fetchOffset`) still applies: nothing moved the fetch position meanwhile. */
+  isCurrentFetch(s: PartitionState, seekEpoch: number, fetchOffset: number): boolean {
+    return this.#states.get(s.key) === s && s.seekEpoch === seekEpoch && s.phase === 'fetching' && s.fetchPosition === fetchOffset;
   }
 
   fetchable(nowMs: number): PartitionState[] {
     const out: PartitionState[] = [];
     for (const s of this.#states.values()) {
-      if (s.phase === 'fetching' && !s.paused && !s.inFlight && !s.buffered && s.backoffUntilMs <= nowMs) out.push(s);
+      if (s.phase === 'fetching' && !s.paused && !s.inFlight && s.backoffUntilMs <= nowMs) out.push(s);
     }
     return out;
   }
@@ -178,7 +220,9 @@ export class PartitionStates {
   }
 
   #invalidate(s: PartitionState): void {
-    s.buffered = false;
+    s.bufferedBatches = 0;
+    s.fetchPosition = s.position;
+    s.fetchEpoch = s.positionEpoch;
     s.seekEpoch++;
   }
 }

@@ -7,6 +7,9 @@
  * - a declared length over frameBytesMax throws 'too-large' on the push that completes the
  *   prefix, having buffered no more than the 4 prefix bytes;
  * - random bytes only ever raise DecodeError ('too-large' or 'bad-length');
+ * - with `fillInPlace`, reading as a transport that honours `readBuffer()` does (random read
+ *   sizes): the payloads come out in order, and a frame whose bytes were offered for
+ *   reading is returned as that very buffer (filled in place, not copied out);
  * - with a `reserve` hook that refuses at random (granted later): the payloads still come
  *   out in order, each frame is asked for exactly once, in order, before any of its
  *   payload bytes is kept, and frames come out only for lengths that were granted.
@@ -88,6 +91,45 @@ describe('FrameSplitter properties', () => {
           expect(got.length).toBe(payloads.length);
           got.forEach((p, i) => expect(sameBytes(p, payloads[i]!)).toBe(true));
           expect(splitter.bufferedBytes).toBe(0);
+        },
+      ),
+    );
+  });
+
+  it('fillInPlace: reads land in the offered frame buffer, and the payloads come out in order', () => {
+    fc.assert(
+      fc.property(
+        // Small payloads and reads (a failure shrinks in seconds, not hours), still spanning many reads.
+        fc.tuple(fc.array(fc.uint8Array({ maxLength: 3000 }), { maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 4000 }), { minLength: 1, maxLength: 30 })),
+        ([payloads, readSizes]) => {
+          const stream = concatBytes(payloads.map(lengthPrefixed));
+          const splitter = new FrameSplitter({ frameBytesMax: 40_000, fillInPlace: true });
+          const got: Uint8Array[] = [];
+          let offeredBuffer: ArrayBufferLike | null = null;
+          let at = 0;
+          for (let i = 0; at < stream.length; i++) {
+            const offered = splitter.readBuffer();
+            if (offered !== null) {
+              expect(offered.byteLength).toBeGreaterThan(0);
+              offeredBuffer = offered.buffer;
+            }
+            const into = offered ?? new Uint8Array(64 * 1024);
+            const n = Math.min(into.byteLength, readSizes[i % readSizes.length]!, stream.length - at);
+            into.set(stream.subarray(at, at + n));
+            at += n;
+            const copiedBefore = splitter.copiedBytes;
+            const frames = splitter.push(into.subarray(0, n));
+            // Bytes read into the offered buffer are already where they belong: no copy.
+            if (offered !== null) expect(splitter.copiedBytes - copiedBefore).toBe(0);
+            for (const frame of frames) {
+              if (offeredBuffer !== null) expect(frame.buffer === offeredBuffer).toBe(true); // (booleans: a failing diff of 40 KB buffers is slow)
+              offeredBuffer = null;
+              got.push(frame);
+            }
+          }
+          expect(got.length).toBe(payloads.length);
+          got.forEach((p, i) => expect(sameBytes(p, payloads[i]!)).toBe(true));
+          expect(splitter.readBuffer()).toBeNull();
         },
       ),
     );

@@ -39,6 +39,13 @@
  * the caller, once it obtained the bytes, calls `granted()`. A reserved frame that spans
  * chunks is copied straight into one buffer of its declared size (its bytes are already
  * accounted for), so it is held once, not as pieces plus a final copy.
+ * Filling in place (option `fillInPlace`, for a reader that trusts the declared sizes, such
+ * as a client reading its broker's responses): a frame that spans chunks goes into one
+ * buffer of its declared size, allocated once the prefix is in, as in reserve mode; and
+ * `readBuffer()` offers the part of it still due, so a transport that honours the offer
+ * (ConnectionHandlers.readBuffer) has the kernel copy straight into the frame. A pushed
+ * chunk that already lies at the frame's fill position is taken without a copy. Costs:
+ * the declared size (≤ frameBytesMax) is allocated before its bytes arrive.
  * Not safe for concurrent use; one splitter per connection.
  */
 import { DecodeError } from '../decode-error.ts';
@@ -61,6 +68,8 @@ export interface FrameSplitterOptions {
    * is still in use. Not asked in reserve mode, nor for a frame inside one chunk (a view).
    */
   readonly assembleInto?: (frameBytes: number) => Uint8Array | null;
+  /** Reassemble spanning frames in one buffer of their declared size and offer it to reads (see the file comment). */
+  readonly fillInPlace?: boolean;
 }
 
 export const FRAME_PREFIX_BYTES = 4;
@@ -88,12 +97,14 @@ export class FrameSplitter {
   #failure: DecodeError | null = null;
   readonly #reserve: ((frameBytes: number) => boolean) | null;
   readonly #assembleInto: ((frameBytes: number) => Uint8Array | null) | null;
+  readonly #fillInPlace: boolean;
   /** The pending frame's length is known but its bytes are not reserved yet. */
   #awaiting = false;
   /** Bytes received while awaiting a grant, in order (views of the pushed chunks). */
   #held: Uint8Array[] = [];
   /** A reserved frame's buffer of its declared size, filled as pieces come (reserve mode). */
   #exact: Uint8Array | null = null;
+  #copiedBytes = 0;
 
   constructor(options: FrameSplitterOptions) {
     if (!Number.isSafeInteger(options.frameBytesMax) || options.frameBytesMax < 0 || options.frameBytesMax > 0x7fffffff) {
@@ -103,6 +114,18 @@ export class FrameSplitter {
     this.#api = options.api ?? 'Frame';
     this.#reserve = options.reserve ?? null;
     this.#assembleInto = options.assembleInto ?? null;
+    this.#fillInPlace = options.fillInPlace === true;
+  }
+
+  /**
+   * With `fillInPlace`: the pending frame's bytes still due (a view of its buffer), for the
+   * next read to land in; null when no frame is pending (then the transport's own buffer
+   * is right: it may hold several small frames).
+   */
+  readBuffer(): Uint8Array | null {
+    if (!this.#fillInPlace || this.#failure !== null || this.#pendingLength <= 0 || this.#pendingFilled >= this.#pendingLength) return null;
+    this.#exact ??= new Uint8Array(this.#pendingLength);
+    return this.#exact.subarray(this.#pendingFilled, this.#pendingLength);
   }
 
   /** True while the pending frame waits for its reservation (see `granted`). */
@@ -124,6 +147,11 @@ export class FrameSplitter {
     let n = 0;
     for (const h of this.#held) n += h.byteLength;
     return n;
+  }
+
+  /** Bytes copied so far to reassemble frames (a frame filled in place, or inside one chunk, costs none). */
+  get copiedBytes(): number {
+    return this.#copiedBytes;
   }
 
   /** Buffers and chunk views held for the pending frame (a trickled frame needs one per 16 KiB, not one per chunk). */
@@ -206,9 +234,13 @@ export class FrameSplitter {
   /** Takes one piece of the pending frame (see the file comment). */
   #keep(piece: Uint8Array): void {
     const dueBytes = this.#pendingLength - this.#pendingFilled;
-    if (this.#reserve !== null) {
+    if (this.#reserve !== null || this.#fillInPlace) {
       this.#exact ??= new Uint8Array(this.#pendingLength);
-      this.#exact.set(piece, this.#pendingFilled);
+      const inPlace = piece.buffer === this.#exact.buffer && piece.byteOffset === this.#exact.byteOffset + this.#pendingFilled;
+      if (!inPlace) {
+        this.#exact.set(piece, this.#pendingFilled);
+        this.#copiedBytes += piece.byteLength;
+      }
       this.#pendingFilled += piece.byteLength;
       return;
     }

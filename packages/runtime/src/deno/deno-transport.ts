@@ -1,9 +1,10 @@
 /**
  * DenoTransport: Transport over Deno.listen / Deno.connect (TCP, Nagle off).
  *
- * Reading: one loop per connection reads into a fresh `readBytes` buffer and hands the
- * filled part to `onData` (copied down when mostly empty, so a small chunk does not pin
- * 64 KiB). pause() stops the loop before its next read (a read already in flight is held
+ * Reading: one loop per connection reads into the handler's `readBuffer()` when it offers
+ * one (handed over as a view of it: no copy), else into a fresh `readBytes` buffer and
+ * hands the filled part to `onData` (copied down when mostly empty, so a small chunk does
+ * not pin 64 KiB). pause() stops the loop before its next read (a read already in flight is held
  * and delivered on resume), so the kernel buffer fills and TCP pushes back on the peer.
  *
  * Writing: writes run one after another on a promise chain, each looping over
@@ -144,7 +145,8 @@ class DenoConnection implements Connection {
     while (!this.finished) {
       await this.whileResumed();
       if (this.finished) return;
-      const buffer = new Uint8Array(readBytes);
+      const offered = this.draining ? null : (this.handlers?.readBuffer?.() ?? null);
+      const buffer = offered ?? new Uint8Array(readBytes);
       let n: number | null;
       try {
         n = await this.conn.read(buffer);
@@ -158,7 +160,7 @@ class DenoConnection implements Connection {
       }
       await this.whileResumed();
       if (this.finished) return;
-      if (!this.draining && this.handlers) this.handlers.onData(n < readBytes / 2 ? buffer.slice(0, n) : buffer.subarray(0, n));
+      if (!this.draining && this.handlers) this.handlers.onData(offered !== null || n >= readBytes / 2 ? buffer.subarray(0, n) : buffer.slice(0, n));
     }
   }
 

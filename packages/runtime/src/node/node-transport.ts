@@ -4,6 +4,12 @@
  * Reading: 'data' events become `onData` calls (as plain Uint8Array views, never Buffer:
  * Buffer.slice shares memory where Uint8Array.slice copies). pause/resume map to the
  * socket's, which stops reading from the kernel so TCP flow control pushes back.
+ * Connections this transport opens read through Node's `onread` instead (ReadTarget):
+ * into the handler's `readBuffer()` when it offers one (the kernel copies straight into
+ * it: no 64 KiB chunk allocated per read, no copy out of it), else into a 64 KiB buffer
+ * that is reused when a read was short (its bytes are copied out) and replaced when a
+ * read filled half of it or more (handed out as a view). Node offers `onread` only to
+ * sockets it connects; accepted ones keep 'data' events.
  *
  * Writing: every write of one tick (all chunks of all `write` calls until the
  * process.nextTick after the first) is corked into one writev syscall. The promise
@@ -40,6 +46,55 @@ function toTransportError(error: unknown, what: string): TransportError {
   return new TransportError(code, `${what}: ${message}`, { cause: error });
 }
 
+/** Bytes of the transport's own read buffer (Node's default read size). */
+const READ_BYTES = 64 * 1024;
+/** Bytes read before start() that are held; beyond this the socket pauses until start(). */
+const EARLY_BYTES_MAX = 1024 * 1024;
+
+/** The `onread` side of a connection this transport opened (see the file comment). */
+class ReadTarget {
+  socket: net.Socket | null = null;
+  private handlers: ConnectionHandlers | null = null;
+  private own = new Uint8Array(READ_BYTES);
+  /** Chunks read before start(), in order, and their bytes. */
+  private early: Uint8Array[] = [];
+  private earlyBytes = 0;
+  /** close() was called: input is read and dropped until the peer's FIN. */
+  dropping = false;
+
+  /** Node's buffer generator: where the next read lands. */
+  next(): Uint8Array {
+    return (this.dropping ? null : this.handlers?.readBuffer?.()) ?? this.own;
+  }
+
+  /** Node's read callback: `n` bytes were read into `buffer` (the last one `next` returned). */
+  onRead(n: number, buffer: Uint8Array): void {
+    if (this.dropping) return;
+    let chunk: Uint8Array;
+    if (buffer !== this.own) chunk = buffer.subarray(0, n);
+    else if (n < READ_BYTES / 2) chunk = buffer.slice(0, n);
+    else {
+      chunk = buffer.subarray(0, n);
+      this.own = new Uint8Array(READ_BYTES);
+    }
+    if (this.handlers) {
+      this.handlers.onData(chunk);
+      return;
+    }
+    this.early.push(chunk);
+    this.earlyBytes += n;
+    if (this.earlyBytes > EARLY_BYTES_MAX) this.socket?.pause();
+  }
+
+  start(handlers: ConnectionHandlers): void {
+    this.handlers = handlers;
+    const early = this.early;
+    this.early = [];
+    this.earlyBytes = 0;
+    for (const chunk of early) if (!this.dropping) handlers.onData(chunk);
+  }
+}
+
 class NodeConnection implements Connection {
   readonly remoteAddress: string;
   readonly remotePort: number;
@@ -53,8 +108,11 @@ class NodeConnection implements Connection {
   /** True while writes of the current tick are held by cork() (see corkUntilNextTick). */
   private corked = false;
 
-  constructor(socket: net.Socket) {
+  private readonly target: ReadTarget | null;
+
+  constructor(socket: net.Socket, target: ReadTarget | null = null) {
     this.socket = socket;
+    this.target = target;
     socket.setNoDelay(true);
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remotePort = socket.remotePort ?? 0;
@@ -71,6 +129,12 @@ class NodeConnection implements Connection {
   start(handlers: ConnectionHandlers): void {
     if (this.handlers) throw new Error('Connection.start called twice');
     this.handlers = handlers;
+    if (this.target) {
+      this.target.start(handlers);
+      this.socket.resume();
+      this.maybeReportClose();
+      return;
+    }
     this.socket.on('data', (chunk: Uint8Array) => {
       if (this.closing) return; // closed locally: drain and drop until the peer's FIN
       handlers.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
@@ -131,6 +195,7 @@ class NodeConnection implements Connection {
         clearTimeout(linger);
         resolve();
       });
+      if (this.target) this.target.dropping = true;
       this.socket.end();
       this.socket.resume();
     });
@@ -186,7 +251,9 @@ export class NodeTransport implements Transport {
   }
 
   async connect(options: { readonly host: string; readonly port: number }): Promise<Connection> {
-    const socket = net.connect({ host: options.host, port: options.port });
+    const target = new ReadTarget();
+    const socket = net.connect({ host: options.host, port: options.port, onread: { buffer: () => target.next(), callback: (n, buffer) => { target.onRead(n, buffer); return true; } } });
+    target.socket = socket;
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error): void => {
         socket.destroy();
@@ -198,6 +265,6 @@ export class NodeTransport implements Transport {
         resolve();
       });
     });
-    return new NodeConnection(socket);
+    return new NodeConnection(socket, target);
   }
 }
