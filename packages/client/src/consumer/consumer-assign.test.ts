@@ -197,6 +197,28 @@ describe('Consumer in assign-only mode', () => {
     expect((error as LogTruncationError).divergentOffsets).toEqual([{ topic: 't', partition: 0, offset: 6n, leaderEpoch: 0 }]);
   });
 
+  it('KIP-320 with batches fetched ahead: a divergence above the delivered position drops only those, and reading goes on from the position', async () => {
+    const { tb, producer } = await setUp();
+    for (const v of values(0, 10)) await produce(producer, 't', 0, [v]); // one batch each
+    // About one batch per answer, so the fetcher runs ahead of what is taken, batch by batch.
+    const c = consumer({ autoOffsetReset: 'none', maxPartitionFetchBytes: 100 });
+    c.assign([{ topic: 't', partition: 0, offset: 0n }]);
+    expect((await read(c, 4)).map((r) => r.offset)).toEqual([0n, 1n, 2n, 3n]);
+    const idle = (): Promise<void> => drive(tb.clock, (async () => { for (let i = 0; i < 60; i++) await macrotask(); })());
+    await idle();
+    expect(c.bufferedBytes).toBeGreaterThan(300); // offsets 4-9 fetched ahead, not taken
+    // A new leader whose epoch 0 ends at 6; the buffered 6-9 are gone from the log.
+    const p = tb.broker.registry.partition('t', 0)!;
+    expect(await p.truncateTo(6)).toBe(true);
+    p.leaderEpoch = 1;
+    await produce(producer, 't', 0, ['n6', 'n7']);
+    await idle(); // the next Fetch (from 10, last fetched epoch 0) is answered "epoch 0 ends at 6"
+    const rest = await read(c, 4);
+    // No LogTruncationError: nothing the application saw was lost (6 ≥ position 4).
+    expect(rest.map((r) => [r.offset, text(r)])).toEqual([[4n, 'v4'], [5n, 'v5'], [6n, 'n6'], [7n, 'n7']]);
+    expect(c.position({ topic: 't', partition: 0 })).toBe(8n);
+  });
+
   it('KIP-320: a newer leader epoch in the metadata sends the position through OffsetForLeaderEpoch (Fetch v11: no diverging epoch)', async () => {
     const { tb, producer } = await setUp();
     for (const v of values(0, 10)) await produce(producer, 't', 0, [v]);
