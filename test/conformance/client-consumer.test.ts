@@ -10,7 +10,11 @@
  *       and closes; kcat produces more; a fresh Consumer of the same group reads only the
  *       new records (its committed offsets are respected) and its committed() offsets are
  *       the log end afterwards;
- *   (c) seekToTimestamp to a moment between two kcat runs reads exactly the second run.
+ *   (c) seekToTimestamp to a moment between two kcat runs reads exactly the second run;
+ *   (d) a plain Deno script (DenoTransport, only --allow-net) reads 3,000 × 1 KiB records
+ *       kcat wrote: Fetch answers span many socket reads, which the transport puts straight
+ *       into the response buffer the client offers; every record kcat reads back arrives
+ *       once, at its partition and offset, byte for byte.
  * Every check compares full record sets (partition, offset, key, value, headers), not counts.
  */
 import { writeFileSync } from 'node:fs';
@@ -19,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Consumer } from '../../packages/client/src/index.ts';
 import type { ConsumerOptions, ConsumerRecord, TopicPartition } from '../../packages/client/src/index.ts';
 import { nodeRuntime } from '../../packages/runtime/src/node/index.ts';
-import { createTopic, expectOk, kcat, RUNTIMES, sleep, startBroker, tempDir } from './harness.ts';
+import { createTopic, DENO_BIN, expectOk, kcat, kcatReadAll, REPO_ROOT, run, RUNTIMES, sleep, startBroker, tempDir } from './harness.ts';
 import type { BrokerProcess } from './harness.ts';
 
 const PARTITIONS = 4;
@@ -34,6 +38,23 @@ const RUNS = [
   { codec: 'gzip', headers: ['codec=gzip', 'empty='] },
 ] as const;
 const decoder = new TextDecoder();
+const DENO_RECORDS = 3000; // × ~1 KiB lines: within the 4 MiB the harness keeps of a child's output
+/** (d): reads `count` records from offset 0 of every partition; prints one "partition offset value" line per record. */
+const DENO_CONSUMER_SCRIPT = `
+import { Consumer } from '@samsa/client';
+import { denoRuntime } from '@samsa/runtime/deno';
+const [bootstrap, topic, partitions, count] = Deno.args;
+const consumer = new Consumer({ ...denoRuntime(), bootstrap: [bootstrap], clientId: 'deno-script-consumer' });
+consumer.assign(Array.from({ length: Number(partitions) }, (_, partition) => ({ topic, partition, offset: 0n })));
+const decoder = new TextDecoder();
+const lines = [];
+while (lines.length < Number(count)) {
+  const batch = await consumer.next({ signal: AbortSignal.timeout(30_000) });
+  for (const r of batch.records) lines.push(r.partition + ' ' + r.offset + ' ' + decoder.decode(r.value));
+}
+await consumer.close();
+console.log(lines.join('\\n'));
+`;
 
 /** A record as compared: everything but the timestamp, as strings. */
 interface Seen {
@@ -227,6 +248,25 @@ for (const runtime of RUNTIMES) {
       }
       await two.close();
     }, 60_000);
+
+    it('a plain Deno script with only --allow-net reads 3,000 × 1 KiB records kcat wrote, byte for byte (responses read in place)', async () => {
+      const topic = 'kcat-to-deno-script';
+      await createTopic(broker.bootstrap, topic, PARTITIONS);
+      const path = join(dir.path, 'deno-in.txt');
+      writeFileSync(path, Array.from({ length: DENO_RECORDS }, (_, i) => `${String(i).padStart(6, '0')}-${'abcdefghij'.repeat(102)}`.slice(0, 1024)).join('\n') + '\n');
+      expectOk(await kcat(['-P', '-b', broker.bootstrap, '-t', topic, '-X', 'linger.ms=5', '-l', path]), 'kcat -P');
+      const script = join(dir.path, 'consume.ts');
+      writeFileSync(script, DENO_CONSUMER_SCRIPT);
+      const out = expectOk(
+        await run(DENO_BIN, ['run', '--allow-net=127.0.0.1', '--no-prompt', '--config', join(REPO_ROOT, 'deno.json'), script, broker.bootstrap, topic, String(PARTITIONS), String(DENO_RECORDS)], { timeoutMs: 120_000, cwd: REPO_ROOT }),
+        'deno run --allow-net',
+      );
+      const got = out.stdout.toString().trim().split('\n').sort();
+      const want = (await kcatReadAll(broker.bootstrap, topic)).map((l) => `${l.partition} ${l.offset} ${l.value}`).sort();
+      expect(want).toHaveLength(DENO_RECORDS);
+      expect(got.length).toBe(want.length);
+      expect(got.every((line, i) => line === want[i])).toBe(true);
+    }, 150_000);
 
     it('seekToTimestamp between two kcat runs reads exactly the second run', async () => {
       const topic = 'kcat-to-consumer-time';
