@@ -207,14 +207,14 @@ export class Consumer implements AsyncIterable<ConsumerBatch> {
         this.#states.fail(s, new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${s.topic}-${s.partition} at ${entry.fetchOffset}: ${String(error)}`));
         continue;
       }
-      this.#states.advance(s, entry.nextOffset, entry.lastEpoch, true);
+      this.#states.advance(s, entry.scan.nextOffset, entry.scan.lastEpoch, true);
       if (records.length === 0) continue; // batches compaction emptied below the fetch offset
       this.#held = entry;
       return {
         topic: s.topic,
         partition: s.partition,
         records,
-        nextOffset: BigInt(entry.nextOffset),
+        nextOffset: BigInt(entry.scan.nextOffset),
         highWatermark: BigInt(entry.highWatermark),
         lag: BigInt(entry.lag),
       };

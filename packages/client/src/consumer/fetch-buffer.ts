@@ -27,9 +27,6 @@ export interface BufferedBatch {
   /** The partition's fetch position and seek epoch when the fetch was sent. */
   readonly fetchOffset: number;
   readonly seekEpoch: number;
-  readonly nextOffset: number;
-  readonly lastEpoch: number;
-  readonly sizeBytes: number;
 }
 
 export const WAITERS_MAX = 1024;
@@ -59,14 +56,14 @@ export class FetchBuffer {
 
   push(entry: BufferedBatch): void {
     this.#entries.push(entry);
-    this.#usedBytes += entry.sizeBytes;
+    this.#usedBytes += entry.scan.sizeBytes;
     this.wakeAll();
   }
 
   /** The oldest entry, or undefined. */
   shift(): BufferedBatch | undefined {
     const entry = this.#entries.shift();
-    if (entry !== undefined) this.#usedBytes -= entry.sizeBytes;
+    if (entry !== undefined) this.#usedBytes -= entry.scan.sizeBytes;
     return entry;
   }
 
@@ -76,7 +73,7 @@ export class FetchBuffer {
       const entry = this.#entries[i]!;
       if (!drop(entry)) continue;
       this.#entries.splice(i, 1);
-      this.#usedBytes -= entry.sizeBytes;
+      this.#usedBytes -= entry.scan.sizeBytes;
     }
   }
 

@@ -39,6 +39,17 @@ async function connect(listener: Listener): Promise<Connection> {
   return connection;
 }
 
+/** The chunks joined, in order. */
+function joined(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
 function untilClosed(): { promise: Promise<void>; onClose: () => void } {
   let onClose!: () => void;
   const promise = new Promise<void>((resolve) => (onClose = resolve));
@@ -89,15 +100,10 @@ describe('NodeTransport reads on connections it opened', () => {
     connection.start({ onData: (chunk) => chunks.push(chunk), onClose: closed.onClose });
     void connection.write(new Uint8Array([1]));
     await closed.promise;
-    const joined = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-    let at = 0;
-    for (const c of chunks) {
-      joined.set(c, at);
-      at += c.byteLength;
-      // A short chunk owns its bytes; a long one may be a view of a 64 KiB buffer no one reuses.
-      if (c.byteLength < 32 * 1024) expect(c.buffer.byteLength).toBe(c.byteLength);
-    }
-    expect(joined.every((b, i) => b === sent[i]) && joined.length === sent.length).toBe(true);
+    // A short chunk owns its bytes; a long one may be a view of a 64 KiB buffer no one reuses.
+    for (const c of chunks) if (c.byteLength < 32 * 1024) expect(c.buffer.byteLength).toBe(c.byteLength);
+    const all = joined(chunks);
+    expect(all.every((b, i) => b === sent[i]) && all.length === sent.length).toBe(true);
     // No two chunks share memory (the reused buffer never leaks out).
     const buffers = chunks.map((c) => c.buffer);
     expect(new Set(buffers).size).toBe(buffers.length);
@@ -112,13 +118,8 @@ describe('NodeTransport reads on connections it opened', () => {
     const closed = untilClosed();
     connection.start({ onData: (chunk) => chunks.push(chunk), onClose: closed.onClose });
     await closed.promise;
-    const joined = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-    let at = 0;
-    for (const c of chunks) {
-      joined.set(c, at);
-      at += c.byteLength;
-    }
-    expect(joined.length).toBe(sent.length);
-    expect(joined.every((b, i) => b === sent[i])).toBe(true);
+    const all = joined(chunks);
+    expect(all.length).toBe(sent.length);
+    expect(all.every((b, i) => b === sent[i])).toBe(true);
   });
 });
